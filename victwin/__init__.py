@@ -1,0 +1,15 @@
+"""victwin: in-silico imaging trials on synthetic patient twins.
+
+Sub-packages (see ``DESIGN.md`` in the project notes for the boundaries):
+``geometry`` (grids, detectors, views, scan builders), ``raytrace`` (exact ray tracing on CPU
+and CUDA), ``physics``, ``phantom``, ``systems``, ``recon``, ``readers``, ``stats``,
+``trial``, ``dicom`` and ``cli``.
+
+Conventions: lengths in mm, energies in keV, linear attenuation in 1/mm, angles in degrees at
+every boundary, dose in mGy; arrays index ``[z, y, x]`` while points and directions are
+``(x, y, z)``.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

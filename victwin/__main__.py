@@ -1,0 +1,5 @@
+import sys
+
+from victwin.cli import main
+
+sys.exit(main())

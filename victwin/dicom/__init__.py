@@ -1,0 +1,1 @@
+"""victwin.dicom (not built yet)."""

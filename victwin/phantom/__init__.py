@@ -1,0 +1,1 @@
+"""victwin.phantom (not built yet)."""

@@ -1,0 +1,1 @@
+"""victwin.physics (not built yet)."""

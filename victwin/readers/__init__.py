@@ -1,0 +1,1 @@
+"""victwin.readers (not built yet)."""

@@ -1,0 +1,1 @@
+"""victwin.recon (not built yet)."""

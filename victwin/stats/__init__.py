@@ -1,0 +1,1 @@
+"""victwin.stats (not built yet)."""

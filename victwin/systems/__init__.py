@@ -1,0 +1,1 @@
+"""victwin.systems (not built yet)."""

@@ -1,0 +1,1 @@
+"""victwin.trial (not built yet)."""
