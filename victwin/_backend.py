@@ -81,7 +81,9 @@ def resolve_backend(backend=None) -> str:
 
 
 def get_cupy():
-    """Import CuPy lazily; ``None`` when it is absent (e.g. under the CUDA simulator)."""
+    """Import CuPy lazily; ``None`` when it is absent or under the CUDA simulator."""
+    if os.environ.get("NUMBA_ENABLE_CUDASIM", "0") == "1":
+        return None
     try:
         import cupy
     except Exception:

@@ -1,0 +1,12 @@
+"""Exact ray tracing through voxel grids on the CPU (numba) and GPU (numba.cuda + CuPy).
+
+``project_labels`` gives per-label path lengths for the polyenergetic physics;
+``project_volume`` and its exact adjoint ``backproject`` are the operator pair that
+reconstruction needs. See the contract in DESIGN.md: lengths in mm, arrays ``[z, y, x]``.
+"""
+
+from ._api import backproject, iter_project_labels, project_labels, project_volume
+from ._operator import RayTransform
+
+__all__ = ["project_labels", "iter_project_labels", "project_volume", "backproject",
+           "RayTransform"]

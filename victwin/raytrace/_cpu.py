@@ -1,0 +1,107 @@
+"""CPU kernels: the traversal of ``_traverse`` compiled with ``numba.njit(parallel=True)``.
+
+Rows of detector pixels (one view, one detector row) are spread over threads with ``prange``;
+a co-prime stride interleaves the rows so that each thread's static share covers the whole
+detector (rays that miss the object are cheap, so contiguous shares would be unbalanced).
+Backprojection scatters into ``N_CHUNKS`` private accumulators, one per interleaved share of
+rows, summed in a fixed order afterwards: the result does not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import prange
+
+from . import _traverse
+
+#: Number of private accumulators for CPU backprojection (fixed so results are reproducible
+#: on any machine; memory is N_CHUNKS x the volume in float32).
+N_CHUNKS = 4
+
+_jit = numba.njit(cache=True, inline="always", fastmath=False)
+_trace_labels, _trace_volume, _trace_backproject = _traverse.build(_jit)
+_ray_end = _jit(_traverse.ray_end_py)
+
+
+@numba.njit(cache=True)
+def _row_stride(n_rows):
+    # A prime stride co-prime with n_rows permutes 0..n_rows-1.
+    for p in (7919, 7907, 7901, 7883):
+        if n_rows % p != 0:
+            return p % max(n_rows, 1) if n_rows > 1 else 1
+    return 1
+
+
+@numba.njit(parallel=True, cache=True)
+def labels_kernel(labels, source, corner, du, dv, lo, d, k, out):
+    """``out[b, label, j, i] += path length`` for views ``b`` (see ``project_labels``)."""
+    n_views, _, nv, nu = out.shape
+    nz, ny, nx = labels.shape
+    n_rows = n_views * nv
+    stride = _row_stride(n_rows)
+    w = 1.0 / (k * k)
+    for q in prange(n_rows):
+        row = (q * stride) % n_rows
+        b = row // nv
+        j = row % nv
+        sx, sy, sz = source[b, 0], source[b, 1], source[b, 2]
+        for i in range(nu):
+            for c in range(k):
+                for a in range(k):
+                    ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
+                    _trace_labels(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
+                                  lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+@numba.njit(parallel=True, cache=True)
+def forward_kernel(volume, source, corner, du, dv, lo, d, out):
+    """``out[b, j, i]`` = line integral of ``volume`` from the source to pixel ``[j, i]``."""
+    n_views, nv, nu = out.shape
+    nz, ny, nx = volume.shape
+    n_rows = n_views * nv
+    stride = _row_stride(n_rows)
+    for q in prange(n_rows):
+        row = (q * stride) % n_rows
+        b = row // nv
+        j = row % nv
+        sx, sy, sz = source[b, 0], source[b, 1], source[b, 2]
+        for i in range(nu):
+            ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
+            out[b, j, i] = _trace_volume(volume, sx, sy, sz, ex, ey, ez,
+                                         lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+@numba.njit(parallel=True, cache=True)
+def backproject_kernel(projections, source, corner, du, dv, lo, d, acc):
+    """``acc[c]`` += adjoint of ``forward_kernel`` for the rows of chunk ``c``."""
+    n_views, nv, nu = projections.shape
+    n_chunks, nz, ny, nx = acc.shape
+    n_rows = n_views * nv
+    stride = _row_stride(n_rows)
+    for c in prange(n_chunks):
+        for q in range(c, n_rows, n_chunks):
+            row = (q * stride) % n_rows
+            b = row // nv
+            j = row % nv
+            sx, sy, sz = source[b, 0], source[b, 1], source[b, 2]
+            for i in range(nu):
+                value = projections[b, j, i]
+                if value == 0.0:
+                    continue
+                ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
+                _trace_backproject(acc, c, value, sx, sy, sz, ex, ey, ez,
+                                   lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+@numba.njit(parallel=True, cache=True)
+def sum_chunks(acc, out):
+    """``out = acc.sum(axis=0)`` in a fixed order, in parallel over slices."""
+    n_chunks, nz, ny, nx = acc.shape
+    for z in prange(nz):
+        for y in range(ny):
+            for x in range(nx):
+                s = np.float32(0.0)
+                for c in range(n_chunks):
+                    s += acc[c, z, y, x]
+                out[z, y, x] = s

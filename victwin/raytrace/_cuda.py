@@ -1,0 +1,82 @@
+"""CUDA kernels: the traversal of ``_traverse`` compiled with ``numba.cuda.jit(device=True)``.
+
+One thread per detector pixel (all of its sub-rays), consecutive threads on neighbouring
+pixels of a row so that neighbouring rays read neighbouring voxels. Backprojection scatters
+with ``cuda.atomic.add`` into one float32 volume, so the order of additions (and therefore the
+last bits of the result) may differ from run to run; the CPU result is reproducible.
+
+This module is imported only when the CUDA backend is used; under ``NUMBA_ENABLE_CUDASIM=1``
+numba's simulator runs these kernels on NumPy arrays (tests use tiny inputs).
+"""
+
+from __future__ import annotations
+
+from numba import cuda
+
+from . import _traverse
+
+THREADS_PER_BLOCK = 256
+
+
+def _deposit_atomic_py(acc, c, iz, iy, ix, w):
+    cuda.atomic.add(acc, (c, iz, iy, ix), w)
+
+
+_device = cuda.jit(device=True)
+_trace_labels, _trace_volume, _trace_backproject = _traverse.build(_device, _deposit_atomic_py)
+_ray_end = _device(_traverse.ray_end_py)
+
+
+@cuda.jit
+def labels_kernel(labels, source, corner, du, dv, lo, d, k, out):
+    n_views, _, nv, nu = out.shape
+    nz, ny, nx = labels.shape
+    r = cuda.grid(1)
+    if r >= n_views * nv * nu:
+        return
+    b = r // (nv * nu)
+    j = (r // nu) % nv
+    i = r % nu
+    w = 1.0 / (k * k)
+    for c in range(k):
+        for a in range(k):
+            ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
+            _trace_labels(labels, out, b, j, i, source[b, 0], source[b, 1], source[b, 2],
+                          ex, ey, ez, w, lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+@cuda.jit
+def forward_kernel(volume, source, corner, du, dv, lo, d, out):
+    n_views, nv, nu = out.shape
+    nz, ny, nx = volume.shape
+    r = cuda.grid(1)
+    if r >= n_views * nv * nu:
+        return
+    b = r // (nv * nu)
+    j = (r // nu) % nv
+    i = r % nu
+    ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
+    out[b, j, i] = _trace_volume(volume, source[b, 0], source[b, 1], source[b, 2], ex, ey, ez,
+                                 lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+@cuda.jit
+def backproject_kernel(projections, source, corner, du, dv, lo, d, acc):
+    n_views, nv, nu = projections.shape
+    _, nz, ny, nx = acc.shape
+    r = cuda.grid(1)
+    if r >= n_views * nv * nu:
+        return
+    b = r // (nv * nu)
+    j = (r // nu) % nv
+    i = r % nu
+    value = projections[b, j, i]
+    if value == 0.0:
+        return
+    ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
+    _trace_backproject(acc, 0, value, source[b, 0], source[b, 1], source[b, 2], ex, ey, ez,
+                       lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+def blocks_for(n_threads: int) -> int:
+    return max(1, (n_threads + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK)
