@@ -1,0 +1,124 @@
+"""Model-observer "readers" for MRMC: one observer retrained on resampled training sets.
+
+Reader-to-reader variability here is **training-set variability** of the observer, not the
+variability between human readers (Chen W., Gallas B.D., Yousef W.A., "Classifier
+variability: accounting for training and testing", Pattern Recognition 45(7):2661-2671
+(2012)); VICTRE_PIPELINE ``ModelObserver.run_readers`` builds its readers the same way but
+re-splits the test set too. Here the test set is fixed and shared by all readers, so the
+score table is fully crossed (readers x cases) as MRMC analyses expect. With a fixed
+observer, analyse it with cases random only (FRRC) unless training variance is wanted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tqdm.auto import tqdm
+
+_METHODS = ("bootstrap", "subsample")
+
+
+@dataclass(frozen=True)
+class ReaderScores:
+    """Score table of resampled-training "readers" on a fixed test set.
+
+    Attributes
+    ----------
+    scores : ndarray, shape ``[n_readers, n_cases]``
+        ``scores[r, k]`` is reader ``r``'s decision variable for test case ``k``.
+    truth : ndarray of int, shape ``[n_cases]``
+        0 (lesion absent) or 1 (present) per test case.
+    reader_ids : tuple of str
+        ``"reader-01"``, ...
+    case_ids : tuple
+        Test case identifiers (given, or ``0 .. n_cases-1``).
+    method : str
+        Resampling method (``"bootstrap"`` or ``"subsample"``).
+    variance_source : str
+        Always ``"training"``: reader variance is the observer's training-set variance.
+    """
+
+    scores: np.ndarray
+    truth: np.ndarray
+    reader_ids: tuple
+    case_ids: tuple
+    method: str
+    variance_source: str = "training"
+
+
+def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=10,
+                      method="bootstrap", fraction=0.7, rng, case_ids=None, progress=False):
+    """Build ``n_readers`` readers by retraining a copy of ``observer`` on resampled
+    training sets, and score one fixed test set with each.
+
+    Resampling is stratified by class so each reader sees the same numbers of absent and
+    present training ROIs: ``"bootstrap"`` draws ``n_c`` of the ``n_c`` class-``c`` training
+    ROIs with replacement; ``"subsample"`` draws ``round(fraction * n_c)`` without
+    replacement. Test ROIs never enter training.
+
+    Parameters
+    ----------
+    observer : observer object
+        Unfitted template; it is copied for each reader with ``type(o)(**o.get_params())``
+        and is itself left untouched.
+    X_train, y_train : arrays ``[n, ...]`` and ``[n]``
+        Training pool and its truth (0/1).
+    X_test, y_test : arrays ``[k, ...]`` and ``[k]``
+        Fixed test set and its truth.
+    n_readers : int
+        Number of readers R.
+    method : {"bootstrap", "subsample"}
+    fraction : float
+        Fraction of each class kept by ``"subsample"`` (0 < f <= 1).
+    rng : numpy.random.Generator
+        Source of every draw.
+    case_ids : sequence, optional
+        Identifiers of the test cases.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    ReaderScores
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if int(n_readers) != n_readers or n_readers < 1:
+        raise ValueError(f"n_readers must be a positive integer, got {n_readers!r}")
+    if not 0.0 < float(fraction) <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    ytr = np.asarray(y_train)
+    yte = np.asarray(y_test)
+    if not (np.all(np.isin(ytr, (0, 1))) and np.all(np.isin(yte, (0, 1)))):
+        raise ValueError("y_train and y_test must hold only 0 (absent) and 1 (present)")
+    Xtr = np.asarray(X_train)
+    Xte = np.asarray(X_test)
+    if Xtr.shape[0] != ytr.shape[0] or Xte.shape[0] != yte.shape[0]:
+        raise ValueError(f"X and y lengths differ: train {Xtr.shape[0]} vs {ytr.shape[0]}, "
+                         f"test {Xte.shape[0]} vs {yte.shape[0]}")
+    if case_ids is None:
+        case_ids = tuple(range(Xte.shape[0]))
+    else:
+        case_ids = tuple(case_ids)
+        if len(case_ids) != Xte.shape[0]:
+            raise ValueError(f"case_ids must have {Xte.shape[0]} entries, got {len(case_ids)}")
+    idx_by_class = [np.flatnonzero(ytr == c) for c in (0, 1)]
+    params = observer.get_params()
+    scores = np.empty((int(n_readers), Xte.shape[0]))
+    for r in tqdm(range(int(n_readers)), desc="readers", disable=not progress):
+        picks = []
+        for idx in idx_by_class:
+            if method == "bootstrap":
+                picks.append(rng.choice(idx, size=idx.size, replace=True))
+            else:
+                k = max(int(round(fraction * idx.size)), 2)
+                picks.append(rng.choice(idx, size=k, replace=False))
+        sel = np.concatenate(picks)
+        reader = type(observer)(**params)
+        reader.fit(Xtr[sel], ytr[sel])
+        scores[r] = reader.decision_function(Xte)
+    ids = tuple(f"reader-{r + 1:02d}" for r in range(int(n_readers)))
+    return ReaderScores(scores, yte.astype(np.int64), ids, case_ids, method)
