@@ -62,11 +62,12 @@ def test_same_set_ci_covers_ideal_snr_and_cho_never_beats_ho():
     Uf = U.reshape(4, -1).T
     cho_ideal = np.sqrt(s.ravel() @ Uf @ np.linalg.solve(SIGMA ** 2 * Uf.T @ Uf, Uf.T @ s.ravel()))
     assert cho_ideal <= ideal
-    n_draws, hits, cho_hits = 300, 0, 0
+    n_draws, hits, cho_hits, snr2 = 300, 0, 0, []
     for _ in range(n_draws):
         X, y = _draw(rng, 120, s)
         F = X.reshape(X.shape[0], -1)
         ci = R.exact_ci_same_set(F[y == 0], F[y == 1])
+        snr2.append(ci.snr ** 2)
         hits += ci.snr_ci[0] <= ideal <= ci.snr_ci[1]
         ho = R.assess(R.HotellingObserver(), X, y, resubstitution=True)
         cho = R.assess(R.ChannelizedHotelling(U), X, y, resubstitution=True)
@@ -74,6 +75,9 @@ def test_same_set_ci_covers_ideal_snr_and_cho_never_beats_ho():
         assert cho.dprime <= ho.dprime * (1 + 1e-12)
         cho_hits += cho.interval.snr_ci[0] <= cho_ideal <= cho.interval.snr_ci[1]
     assert 0.91 <= hits / n_draws <= 0.99, hits / n_draws
+    # the point estimate of SNR^2 is unbiased: mean within 3 standard errors of the truth
+    snr2 = np.array(snr2)
+    assert abs(snr2.mean() - ideal ** 2) < 3 * snr2.std(ddof=1) / np.sqrt(n_draws)
     assert 0.91 <= cho_hits / n_draws <= 0.99, cho_hits / n_draws
 
 
