@@ -82,11 +82,14 @@ def exact_ci_same_set(v_absent, v_present, *, alpha=0.05):
 
     With ``m`` absent and ``n`` present channel-output vectors of dimension ``p``, pooled
     covariance ``S`` (divisor ``m + n - 2``) and ``dv`` the mean difference, the estimate is
-    ``SNR^2 = g dv^T S^-1 dv`` with ``g = (m + n - p - 3) / (m + n - 2)`` (unbiased for the
-    population SNR^2), and ``F = dv^T S^-1 dv (m + n - p - 1) m n / (p (m + n - 2)(m + n))``
-    follows a non-central F(p, m + n - p - 1) with non-centrality ``SNR^2 m n / (m + n)``.
-    The CI inverts that distribution. It covers the SNR of the ideal (infinitely trained)
-    CHO for these channels, assuming Gaussian channel outputs with equal class covariance.
+    ``SNR^2 = g dv^T S^-1 dv - p (m + n) / (m n)`` with ``g = (m + n - p - 3) / (m + n - 2)``,
+    unbiased for the population SNR^2 (from the mean of the non-central F below; reported as
+    0 when negative). ``g dv^T S^-1 dv`` alone, the point value printed by IQmodelo
+    ``exactCI_CHO.m``, exceeds it by ``p (m + n) / (m n)`` on average. The statistic
+    ``F = dv^T S^-1 dv (m + n - p - 1) m n / (p (m + n - 2)(m + n))`` follows a non-central
+    F(p, m + n - p - 1) with non-centrality ``SNR^2 m n / (m + n)``; the CI inverts that
+    distribution. It covers the SNR of the ideal (infinitely trained) CHO for these
+    channels, assuming Gaussian channel outputs with equal class covariance.
 
     Parameters
     ----------
@@ -123,7 +126,7 @@ def exact_ci_same_set(v_absent, v_present, *, alpha=0.05):
     dv = v2.mean(axis=0) - v1.mean(axis=0)
     maha = float(dv @ np.linalg.solve(S, dv))
     gam = (m + n - p - 3) / (m + n - 2)
-    snr2 = gam * maha
+    snr2 = gam * maha - p * (m + n) / (m * n)
     snr = float(np.sqrt(max(snr2, 0.0)))
     x = maha * nu2 * m * n / (p * (m + n - 2) * (m + n))
 
