@@ -187,13 +187,23 @@ def exact_ci_hold_out(scores, truth, *, alpha=0.05):
     k = np.sqrt(m * n / (m + n))
     tstat = k * snr / c
 
+    def cdf(d):
+        # scipy's nct.cdf returns NaN deep in a tail for some arguments; there the value
+        # is 1 (d far below t) or 0 (d far above t)
+        v = stats.nct.cdf(tstat, nu, d)
+        if not np.isfinite(v):
+            v = 1.0 - stats.nct.sf(tstat, nu, d)
+        if not np.isfinite(v):
+            v = 1.0 if d < tstat else 0.0
+        return float(v)
+
     def root(q):
-        f = lambda d: stats.nct.cdf(tstat, nu, d) - q  # noqa: E731 - decreasing in d
-        lo, hi = tstat - 10.0, tstat + 10.0
+        f = lambda d: cdf(d) - q  # noqa: E731 - decreasing in d
+        lo, hi = tstat - 1.0, tstat + 1.0
         while f(lo) < 0:
-            lo -= 10.0
+            lo -= 1.0
         while f(hi) > 0:
-            hi += 10.0
+            hi += 1.0
         return optimize.brentq(f, lo, hi, xtol=1e-12, rtol=1e-12)
 
     d_lo, d_hi = root(1.0 - a / 2.0), root(a / 2.0)

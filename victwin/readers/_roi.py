@@ -37,8 +37,8 @@ _MODALITIES = ("dm", "dbt")
 
 def _odd_count(length_mm: float, pixel_mm: float) -> int:
     """Nearest odd number of pixels covering ``length_mm`` (so the ROI has a centre pixel)."""
-    n = int(np.floor(length_mm / pixel_mm / 2.0 + 0.5)) * 2 + 1
-    return max(n, 1)
+    x = round(length_mm / pixel_mm, 9)
+    return int(np.floor(x / 2.0)) * 2 + 1
 
 
 def roi_shape(lesion_kind, modality="dm", *, pixel_mm=VICTRE_PIXEL_MM, size_mm=None,
