@@ -1,1 +1,33 @@
-"""victwin.phantom (not built yet)."""
+"""Phantoms: procedural breast phantoms, analytic V&V phantoms, lesions, and their file format.
+
+``make(recipe, seed=..., voxel_mm=...)`` builds a :class:`Phantom` (uint8 labels ``[z, y, x]``
+on a :class:`~victwin.geometry.Grid`, a label -> material table, lesion records and metadata)
+from a recipe name such as ``"breast/dense"`` (a TOML file in the repository's ``phantoms/``
+folder, or ``$VICTWIN_PHANTOMS``), a path to a TOML file, or a dict. ``Phantom.save`` /
+``load`` round-trip a phantom through one ``.npz`` file; ``Phantom.preview`` writes a PNG.
+"""
+
+from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
+
+__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present"]
+
+try:
+    from ._recipes import BREAST_LABELS, list_recipes, load_recipe, make
+except ImportError:  # pragma: no cover - during development only
+    pass
+else:
+    __all__ += ["make", "load_recipe", "list_recipes", "BREAST_LABELS"]
+
+try:
+    from .lesions import calcification_cluster, insert_lesion, lung_nodule, spiculated_mass
+except ImportError:
+    pass
+else:
+    __all__ += ["insert_lesion", "spiculated_mass", "calcification_cluster", "lung_nodule"]
+
+try:
+    from ._chest import make_chest
+except ImportError:
+    pass
+else:
+    __all__ += ["make_chest"]
