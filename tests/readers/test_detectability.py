@@ -17,17 +17,19 @@ def test_dprime_formula():
     assert R.dprime(t, y, ddof=0) == pytest.approx(ref0)
 
 
-def test_empirical_auc_brute_force_with_ties():
-    """Mann-Whitney with ties 1/2 (sklearn doc example: y = [1,1,2,2], scores
-    [.1,.4,.35,.8] -> 0.75) and a brute-force double loop on tied integer scores."""
-    assert R.empirical_auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) == pytest.approx(0.75)
+def test_assess_reports_mann_whitney_auc_of_its_scores():
+    """The AUC in the result is the Mann-Whitney statistic of the test scores (brute-force
+    double loop here, ties 1/2), and d' is the pooled-SD formula."""
     rng = np.random.default_rng(0)
-    t = rng.integers(1, 6, 200).astype(float)
-    y = rng.integers(0, 2, 200)
-    t[y == 1] += rng.integers(0, 2, np.sum(y == 1))
-    t0, t1 = t[y == 0], t[y == 1]
+    X = rng.normal(size=(120, 5, 5))
+    y = np.repeat([0, 1], 60)
+    X[y == 1, 2, 2] += 1.0
+    res = R.assess(R.NPWObserver(), X[::2], y[::2], X[1::2], y[1::2])
+    t0, t1 = res.scores[res.truth == 0], res.scores[res.truth == 1]
     brute = np.mean((t1[:, None] > t0[None]) + 0.5 * (t1[:, None] == t0[None]))
-    assert R.empirical_auc(t, y) == pytest.approx(brute, rel=1e-12)
+    assert res.auc == pytest.approx(brute, rel=1e-12)
+    assert res.dprime == pytest.approx((t1.mean() - t0.mean())
+                                       / np.sqrt((t0.var(ddof=1) + t1.var(ddof=1)) / 2))
 
 
 def test_hold_out_interval_is_the_two_sample_t_inversion():

@@ -50,3 +50,24 @@ def test_reader_errors():
         R.resampled_readers(obs, X, y, X, y, rng=1)
     with pytest.raises(ValueError, match="case_ids must have 10 entries"):
         R.resampled_readers(obs, X, y, X, y, rng=rng, case_ids=[1, 2])
+
+
+def test_score_table_for_mrmc():
+    """Two 'modalities' (weak and strong signal) on the same test cases stack into a
+    victwin.stats.ScoreTable whose reader AUCs are the Mann-Whitney AUCs of each row."""
+    rng = np.random.default_rng(3)
+    Xtr, ytr = _data(rng, 40)
+    Xte, yte = _data(rng, 20)
+    obs = R.NPWObserver()
+    weak = R.resampled_readers(obs, Xtr * 2.0, ytr, Xte * 2.0, yte, n_readers=3,
+                               rng=np.random.default_rng(1))
+    strong = R.resampled_readers(obs, Xtr, ytr, Xte, yte, n_readers=3,
+                                 rng=np.random.default_rng(2))
+    table = R.to_score_table({"DM": weak, "DBT": strong})
+    assert table.modalities == ("DM", "DBT") and table.readers == weak.reader_ids
+    assert table.scores.shape == (2, 3, 40)
+    np.testing.assert_array_equal(table.scores[1], strong.scores)
+    other = R.resampled_readers(obs, Xtr, ytr, Xte[:10], yte[:10], n_readers=3,
+                                rng=np.random.default_rng(2))
+    with pytest.raises(ValueError, match="other test cases"):
+        R.to_score_table({"DM": weak, "DBT": other})

@@ -18,7 +18,6 @@ from ._detectability import (
     SNRInterval,
     assess,
     dprime,
-    empirical_auc,
     exact_ci_hold_out,
     exact_ci_same_set,
 )
@@ -31,7 +30,7 @@ from ._observers import (
     VolumetricCHO,
     eye_filter,
 )
-from ._resampled import ReaderScores, resampled_readers
+from ._resampled import ReaderScores, resampled_readers, to_score_table
 from ._roi import VICTRE_PIXEL_MM, extract_rois, roi_shape, sample_absent_centers
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "convolutional_channels",
     "difference_of_gaussians",
     "dprime",
-    "empirical_auc",
     "exact_ci_hold_out",
     "exact_ci_same_set",
     "extract_rois",
@@ -59,4 +57,5 @@ __all__ = [
     "resampled_readers",
     "roi_shape",
     "sample_absent_centers",
+    "to_score_table",
 ]

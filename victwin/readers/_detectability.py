@@ -40,12 +40,12 @@ def dprime(scores, truth, *, ddof=1):
     return float((t1.mean() - t0.mean()) / np.sqrt(0.5 * (t0.var(ddof=ddof) + t1.var(ddof=ddof))))
 
 
-def empirical_auc(scores, truth):
-    """Empirical (Mann-Whitney) AUC, ties counted 1/2, in O(n log n) through mid-ranks."""
-    t0, t1 = _split(scores, truth)
-    r = stats.rankdata(np.concatenate([t1, t0]))
-    n1, n0 = t1.size, t0.size
-    return float((r[:n1].sum() - n1 * (n1 + 1) / 2.0) / (n1 * n0))
+def _empirical_auc(scores, truth):
+    """Empirical (Mann-Whitney) AUC, ties 1/2: :func:`victwin.stats.auc`."""
+    from victwin.stats import auc
+
+    _split(scores, truth)
+    return float(auc(np.asarray(scores, float), np.asarray(truth).astype(np.int64)))
 
 
 @dataclass(frozen=True)
@@ -216,6 +216,8 @@ def exact_ci_hold_out(scores, truth, *, alpha=0.05):
 class Detectability:
     """Result of :func:`assess`: empirical d' and AUC of one observer, with its exact CI.
 
+    ``auc`` is the empirical (Mann-Whitney) AUC of ``scores`` (:func:`victwin.stats.auc`).
+
     ``evaluation`` is ``"hold-out"`` (trained and scored on disjoint images) or
     ``"resubstitution"`` (scored on its own training images: optimistically biased,
     Wagner et al. 1997). ``interval`` is :func:`exact_ci_hold_out` of the test scores for
@@ -267,7 +269,7 @@ def assess(observer, X_train, y_train, X_test=None, y_test=None, *, resubstituti
     t = np.asarray(observer.decision_function(X_eval), float)
     y_eval = np.asarray(y_eval)
     d = dprime(t, y_eval)
-    auc = empirical_auc(t, y_eval)
+    auc = _empirical_auc(t, y_eval)
     if label == "hold-out":
         interval = exact_ci_hold_out(t, y_eval, alpha=alpha)
     elif hasattr(observer, "channel_outputs") and getattr(observer, "channel_noise", 0) == 0:

@@ -122,3 +122,38 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
         scores[r] = reader.decision_function(Xte)
     ids = tuple(f"reader-{r + 1:02d}" for r in range(int(n_readers)))
     return ReaderScores(scores, yte.astype(np.int64), ids, case_ids, method)
+
+
+def to_score_table(readers_by_modality):
+    """Stack reader score tables of several modalities into a :class:`victwin.stats.ScoreTable`.
+
+    Parameters
+    ----------
+    readers_by_modality : mapping of str to ReaderScores
+        Modality label -> readers of that modality, in analysis order (differences are
+        first minus second). All must share the test cases (same ``case_ids`` and
+        ``truth``) and the reader labels.
+
+    Returns
+    -------
+    victwin.stats.ScoreTable
+        Fully crossed table, ``scores[modality, reader, case]``.
+    """
+    from victwin.stats import ScoreTable
+
+    items = list(dict(readers_by_modality).items())
+    if not items:
+        raise ValueError("readers_by_modality must name at least one modality, got none")
+    name0, first = items[0]
+    for name, rs in items:
+        if not isinstance(rs, ReaderScores):
+            raise TypeError(f"readers_by_modality[{name!r}] must be ReaderScores, "
+                            f"got {type(rs).__name__}")
+        if rs.case_ids != first.case_ids or not np.array_equal(rs.truth, first.truth):
+            raise ValueError(f"modality {name!r} has other test cases than {name0!r}")
+        if rs.reader_ids != first.reader_ids:
+            raise ValueError(f"modality {name!r} has readers {rs.reader_ids}, "
+                             f"{name0!r} has {first.reader_ids}")
+    return ScoreTable(cases=tuple(str(c) for c in first.case_ids), truth=first.truth,
+                      modalities=tuple(str(n) for n, _ in items), readers=first.reader_ids,
+                      scores=np.stack([rs.scores for _, rs in items]))
