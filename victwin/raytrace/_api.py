@@ -126,7 +126,8 @@ def iter_project_labels(labels, grid: Grid, views, n_labels: int, *, backend="au
         out = _device_zeros((b1 - b0, n_labels, nv, nu), np.float32)
         n = (b1 - b0) * nv * nu
         _cuda.labels_kernel[_cuda.blocks_for(n), _cuda.THREADS_PER_BLOCK](
-            dev_labels, _device_put(geo["source"][b0:b1]), _device_put(geo["corner"][b0:b1]),
+            dev_labels.ravel(), *grid.shape, _device_put(geo["source"][b0:b1]),
+            _device_put(geo["corner"][b0:b1]),
             _device_put(geo["du"][b0:b1]), _device_put(geo["dv"][b0:b1]), dlo, dd, k, out)
         yield slice(b0, b1), (out if _is_cupy(labels) else _to_host(out))
 
@@ -230,7 +231,8 @@ def project_volume(volume, grid: Grid, views, *, backend="auto", view_batch: int
     for b0, b1 in _batches(n_views, 4 * nv * nu, view_batch):
         n = (b1 - b0) * nv * nu
         _cuda.forward_kernel[_cuda.blocks_for(n), _cuda.THREADS_PER_BLOCK](
-            vol, _device_put(geo["source"][b0:b1]), _device_put(geo["corner"][b0:b1]),
+            vol.ravel(), *grid.shape, _device_put(geo["source"][b0:b1]),
+            _device_put(geo["corner"][b0:b1]),
             _device_put(geo["du"][b0:b1]), _device_put(geo["dv"][b0:b1]),
             _device_put(lo), _device_put(d), out[b0:b1])
     return out if _is_cupy(volume) else _to_host(out)
@@ -282,10 +284,11 @@ def backproject(projections, grid: Grid, views, *, backend="auto"):
     from . import _cuda
 
     proj = _device_put(projections, np.float32)
-    acc = _device_zeros((1,) + grid.shape, np.float32)
+    acc = _device_zeros((1, grid.n_voxels), np.float32)
     n = n_views * nv * nu
     _cuda.backproject_kernel[_cuda.blocks_for(n), _cuda.THREADS_PER_BLOCK](
-        proj, _device_put(geo["source"]), _device_put(geo["corner"]), _device_put(geo["du"]),
+        proj, *grid.shape, _device_put(geo["source"]), _device_put(geo["corner"]),
+        _device_put(geo["du"]),
         _device_put(geo["dv"]), _device_put(lo), _device_put(d), acc)
-    out = acc[0]
+    out = acc[0].reshape(grid.shape)
     return out if _is_cupy(projections) else _to_host(out)

@@ -38,6 +38,7 @@ def labels_kernel(labels, source, corner, du, dv, lo, d, k, out):
     """``out[b, label, j, i] += path length`` for views ``b`` (see ``project_labels``)."""
     n_views, _, nv, nu = out.shape
     nz, ny, nx = labels.shape
+    flat = labels.ravel()
     n_rows = n_views * nv
     stride = _row_stride(n_rows)
     w = 1.0 / (k * k)
@@ -50,7 +51,7 @@ def labels_kernel(labels, source, corner, du, dv, lo, d, k, out):
             for c in range(k):
                 for a in range(k):
                     ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
-                    _trace_labels(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
+                    _trace_labels(flat, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
                                   lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
 
 
@@ -59,6 +60,7 @@ def forward_kernel(volume, source, corner, du, dv, lo, d, out):
     """``out[b, j, i]`` = line integral of ``volume`` from the source to pixel ``[j, i]``."""
     n_views, nv, nu = out.shape
     nz, ny, nx = volume.shape
+    flat = volume.ravel()
     n_rows = n_views * nv
     stride = _row_stride(n_rows)
     for q in prange(n_rows):
@@ -68,7 +70,7 @@ def forward_kernel(volume, source, corner, du, dv, lo, d, out):
         sx, sy, sz = source[b, 0], source[b, 1], source[b, 2]
         for i in range(nu):
             ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
-            out[b, j, i] = _trace_volume(volume, sx, sy, sz, ex, ey, ez,
+            out[b, j, i] = _trace_volume(flat, sx, sy, sz, ex, ey, ez,
                                          lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
 
 
@@ -77,6 +79,7 @@ def backproject_kernel(projections, source, corner, du, dv, lo, d, acc):
     """``acc[c]`` += adjoint of ``forward_kernel`` for the rows of chunk ``c``."""
     n_views, nv, nu = projections.shape
     n_chunks, nz, ny, nx = acc.shape
+    flat = acc.reshape((n_chunks, nz * ny * nx))
     n_rows = n_views * nv
     stride = _row_stride(n_rows)
     for c in prange(n_chunks):
@@ -90,7 +93,7 @@ def backproject_kernel(projections, source, corner, du, dv, lo, d, acc):
                 if value == 0.0:
                     continue
                 ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
-                _trace_backproject(acc, c, value, sx, sy, sz, ex, ey, ez,
+                _trace_backproject(flat, c, value, sx, sy, sz, ex, ey, ez,
                                    lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
 
 

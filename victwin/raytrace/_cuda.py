@@ -5,6 +5,9 @@ pixels of a row so that neighbouring rays read neighbouring voxels. Backprojecti
 with ``cuda.atomic.add`` into one float32 volume, so the order of additions (and therefore the
 last bits of the result) may differ from run to run; the CPU result is reproducible.
 
+Volumes are passed flattened (1-D, C order) with their shape as scalars, and the
+backprojection accumulator as ``(1, n_voxels)``.
+
 This module is imported only when the CUDA backend is used; under ``NUMBA_ENABLE_CUDASIM=1``
 numba's simulator runs these kernels on NumPy arrays (tests use tiny inputs).
 """
@@ -18,8 +21,8 @@ from . import _traverse
 THREADS_PER_BLOCK = 256
 
 
-def _deposit_atomic_py(acc, c, iz, iy, ix, w):
-    cuda.atomic.add(acc, (c, iz, iy, ix), w)
+def _deposit_atomic_py(acc, c, off, w):
+    cuda.atomic.add(acc, (c, off), w)
 
 
 _device = cuda.jit(device=True)
@@ -28,9 +31,8 @@ _ray_end = _device(_traverse.ray_end_py)
 
 
 @cuda.jit
-def labels_kernel(labels, source, corner, du, dv, lo, d, k, out):
+def labels_kernel(labels, nz, ny, nx, source, corner, du, dv, lo, d, k, out):
     n_views, _, nv, nu = out.shape
-    nz, ny, nx = labels.shape
     r = cuda.grid(1)
     if r >= n_views * nv * nu:
         return
@@ -46,9 +48,8 @@ def labels_kernel(labels, source, corner, du, dv, lo, d, k, out):
 
 
 @cuda.jit
-def forward_kernel(volume, source, corner, du, dv, lo, d, out):
+def forward_kernel(volume, nz, ny, nx, source, corner, du, dv, lo, d, out):
     n_views, nv, nu = out.shape
-    nz, ny, nx = volume.shape
     r = cuda.grid(1)
     if r >= n_views * nv * nu:
         return
@@ -61,9 +62,8 @@ def forward_kernel(volume, source, corner, du, dv, lo, d, out):
 
 
 @cuda.jit
-def backproject_kernel(projections, source, corner, du, dv, lo, d, acc):
+def backproject_kernel(projections, nz, ny, nx, source, corner, du, dv, lo, d, acc):
     n_views, nv, nu = projections.shape
-    _, nz, ny, nx = acc.shape
     r = cuda.grid(1)
     if r >= n_views * nv * nu:
         return

@@ -27,8 +27,11 @@ INF = math.inf
 def _setup_py(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
     """Clip the ray to the grid box and find its first voxel and next plane crossings.
 
-    Returns ``(t0, t1, length, ix, iy, iz, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz)``;
-    ``t0 >= t1`` when the ray misses the box.
+    Distances along the ray are in mm from the source. Returns
+    ``(t0, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz)`` where ``off``
+    is the linear index of voxel ``[iz, iy, ix]`` in the C-ordered volume, ``st*`` the index
+    step (-1, 0, 1), ``tn*`` the distance of the next plane crossing and ``dt*`` the distance
+    between crossings along each axis; ``t0 >= t1`` when the ray misses the box.
     """
     rx = ex - sx
     ry = ey - sy
@@ -62,69 +65,83 @@ def _setup_py(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
         t1 = -1.0
 
     # First voxel: the one holding the entry point, clamped against rounding at the faces.
-    px = sx + t0 * rx
-    py = sy + t0 * ry
-    pz = sz + t0 * rz
-    ix = min(max(int(math.floor((px - lox) / dx)), 0), nx - 1)
-    iy = min(max(int(math.floor((py - loy) / dy)), 0), ny - 1)
-    iz = min(max(int(math.floor((pz - loz) / dz)), 0), nz - 1)
+    ix = min(max(int(math.floor((sx + t0 * rx - lox) / dx)), 0), nx - 1)
+    iy = min(max(int(math.floor((sy + t0 * ry - loy) / dy)), 0), ny - 1)
+    iz = min(max(int(math.floor((sz + t0 * rz - loz) / dz)), 0), nz - 1)
 
     stx = 0
     tnx = INF
     dtx = INF
     if rx > 0.0:
         stx = 1
-        tnx = (lox + (ix + 1) * dx - sx) / rx
-        dtx = dx / rx
+        tnx = (lox + (ix + 1) * dx - sx) / rx * length
+        dtx = dx / rx * length
     elif rx < 0.0:
         stx = -1
-        tnx = (lox + ix * dx - sx) / rx
-        dtx = -dx / rx
+        tnx = (lox + ix * dx - sx) / rx * length
+        dtx = -dx / rx * length
     sty = 0
     tny = INF
     dty = INF
     if ry > 0.0:
         sty = 1
-        tny = (loy + (iy + 1) * dy - sy) / ry
-        dty = dy / ry
+        tny = (loy + (iy + 1) * dy - sy) / ry * length
+        dty = dy / ry * length
     elif ry < 0.0:
         sty = -1
-        tny = (loy + iy * dy - sy) / ry
-        dty = -dy / ry
+        tny = (loy + iy * dy - sy) / ry * length
+        dty = -dy / ry * length
     stz = 0
     tnz = INF
     dtz = INF
     if rz > 0.0:
         stz = 1
-        tnz = (loz + (iz + 1) * dz - sz) / rz
-        dtz = dz / rz
+        tnz = (loz + (iz + 1) * dz - sz) / rz * length
+        dtz = dz / rz * length
     elif rz < 0.0:
         stz = -1
-        tnz = (loz + iz * dz - sz) / rz
-        dtz = -dz / rz
-    return t0, t1, length, ix, iy, iz, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz
+        tnz = (loz + iz * dz - sz) / rz * length
+        dtz = -dz / rz * length
+    off = (iz * ny + iy) * nx + ix
+    return (t0 * length, t1 * length, ix, iy, iz, off, stx, sty, stz,
+            tnx, tny, tnz, dtx, dty, dtz)
 
 
-def _advance_py(tn, ix, iy, iz, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz):
-    """Step every axis whose plane crossing is at ``tn`` (several at an edge or corner)."""
+def _advance_py(tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz,
+                nx, ny, nz):
+    """Step every axis whose plane crossing is at ``tn`` (several at an edge or corner).
+
+    Returns the new indices, linear offset and crossings, and ``True`` when the ray has
+    left the grid. Only a stepped axis can leave, so only it is checked.
+    """
+    out = False
     if tnx <= tn:
         ix += stx
+        off += stx
         tnx += dtx
+        out = ix < 0 or ix >= nx
     if tny <= tn:
         iy += sty
+        off += sty * nx
         tny += dty
+        out = out or iy < 0 or iy >= ny
     if tnz <= tn:
         iz += stz
+        off += stz * nx * ny
         tnz += dtz
-    return ix, iy, iz, tnx, tny, tnz
+        out = out or iz < 0 or iz >= nz
+    return ix, iy, iz, off, tnx, tny, tnz, out
 
 
-def _deposit_add_py(acc, c, iz, iy, ix, w):
-    acc[c, iz, iy, ix] += w
+def _deposit_add_py(acc, c, off, w):
+    acc[c, off] += w
 
 
 def build(jit, deposit_py=_deposit_add_py):
     """Compile the per-ray functions with ``jit``.
+
+    The volume, label and accumulator arrays are passed flattened (C order), so a voxel is
+    reached through one linear offset that the traversal updates incrementally.
 
     Returns
     -------
@@ -133,7 +150,7 @@ def build(jit, deposit_py=_deposit_add_py):
         ``w`` times each label's path length (mm) to ``out[b, label, j, i]``;
         ``trace_volume(volume, sx, ..., n...)`` returns the line integral (value x mm);
         ``trace_backproject(acc, c, value, sx, ..., n...)`` adds ``value`` times each segment
-        length to ``acc[c, iz, iy, ix]`` through ``deposit``.
+        length to ``acc[c, voxel]`` through ``deposit``.
     """
     setup = jit(_setup_py)
     advance = jit(_advance_py)
@@ -141,64 +158,56 @@ def build(jit, deposit_py=_deposit_add_py):
 
     def trace_labels(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
                      lox, loy, loz, dx, dy, dz, nx, ny, nz):
-        (t0, t1, length, ix, iy, iz, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
+        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        t = t0
         current = -1
         run = 0.0
         # Run-length accumulation: labels are spatially coherent, so the output is written
         # only when the label changes.
         while t < t1:
             tn = min(min(tnx, tny), min(tnz, t1))
-            if tn < t:
-                tn = t
-            label = labels[iz, iy, ix]
+            seg = max(tn - t, 0.0)
+            label = labels[off]
             if label != current:
                 if current >= 0:
                     out[b, current, j, i] += w * run
                 current = label
-                run = (tn - t) * length
+                run = seg
             else:
-                run += (tn - t) * length
+                run += seg
             t = tn
-            ix, iy, iz, tnx, tny, tnz = advance(tn, ix, iy, iz, stx, sty, stz,
-                                                tnx, tny, tnz, dtx, dty, dtz)
-            if ix < 0 or iy < 0 or iz < 0 or ix >= nx or iy >= ny or iz >= nz:
+            ix, iy, iz, off, tnx, tny, tnz, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
+            if gone:
                 break
         if current >= 0:
             out[b, current, j, i] += w * run
 
     def trace_volume(volume, sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
-        (t0, t1, length, ix, iy, iz, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
+        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        t = t0
         total = 0.0
         while t < t1:
             tn = min(min(tnx, tny), min(tnz, t1))
-            if tn < t:
-                tn = t
-            total += volume[iz, iy, ix] * ((tn - t) * length)
+            total += volume[off] * max(tn - t, 0.0)
             t = tn
-            ix, iy, iz, tnx, tny, tnz = advance(tn, ix, iy, iz, stx, sty, stz,
-                                                tnx, tny, tnz, dtx, dty, dtz)
-            if ix < 0 or iy < 0 or iz < 0 or ix >= nx or iy >= ny or iz >= nz:
+            ix, iy, iz, off, tnx, tny, tnz, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
+            if gone:
                 break
         return total
 
     def trace_backproject(acc, c, value, sx, sy, sz, ex, ey, ez,
                           lox, loy, loz, dx, dy, dz, nx, ny, nz):
-        (t0, t1, length, ix, iy, iz, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
+        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        t = t0
         while t < t1:
             tn = min(min(tnx, tny), min(tnz, t1))
-            if tn < t:
-                tn = t
-            deposit(acc, c, iz, iy, ix, value * ((tn - t) * length))
+            deposit(acc, c, off, value * max(tn - t, 0.0))
             t = tn
-            ix, iy, iz, tnx, tny, tnz = advance(tn, ix, iy, iz, stx, sty, stz,
-                                                tnx, tny, tnz, dtx, dty, dtz)
-            if ix < 0 or iy < 0 or iz < 0 or ix >= nx or iy >= ny or iz >= nz:
+            ix, iy, iz, off, tnx, tny, tnz, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
+            if gone:
                 break
 
     return jit(trace_labels), jit(trace_volume), jit(trace_backproject)
