@@ -1,18 +1,122 @@
-"""Placeholder sub-commands, replaced by issue 7 (statistics)."""
+"""``victwin stats``: MRMC analysis of an iMRMC file, and power / sample size."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    import sys
+def _write_json(path, obj) -> None:
+    tmp = f"{os.fspath(path)}.part"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=2, allow_nan=False)
+        fh.write("\n")
+    os.replace(tmp, path)
 
-    print(f"victwin: error: victwin {args.command} is not built yet (issue 7 (statistics))", file=sys.stderr)
-    return 2
+
+def _alpha(text: str) -> float:
+    try:
+        a = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--alpha must be a number in (0, 1); got {text!r}") from None
+    if not 0 < a < 1:
+        raise argparse.ArgumentTypeError(f"--alpha must be in (0, 1); got {text}")
+    return a
+
+
+def _mrmc(args: argparse.Namespace) -> int:
+    from victwin.stats import dbm, mrmc, read_imrmc
+    from victwin.stats._mrmc import _jsonable
+
+    table = read_imrmc(args.file)
+    res = mrmc(table, args.cov, alpha=args.alpha)
+    print(res.summary())
+    out = res.to_dict()
+    out["input"] = os.fspath(args.file)
+    if table.fully_crossed and len(table.modalities) > 1:
+        d = dbm(table)
+        out["dbm"] = d.to_dict()
+        print(f"\nDBM (jackknife pseudovalues): F = {d.statistic:.6f} on ({d.df1}, {d.ddf:.4f}) df, p = {d.p:.6g}")
+    if args.json:
+        _write_json(args.json, _jsonable(out))
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _power(args: argparse.Namespace) -> int:
+    from victwin.stats import mrmc, power, read_imrmc, sample_size
+
+    if (args.pilot is None) == (args.components is None):
+        raise ValueError("give exactly one of --pilot FILE.imrmc or --components VAR_TR,VAR,COV1,COV2,COV3,K")
+    if args.pilot is not None:
+        pilot = mrmc(read_imrmc(args.pilot), args.cov, alpha=args.alpha)
+        source = os.fspath(args.pilot)
+    else:
+        parts = args.components.split(",")
+        if len(parts) != 6:
+            raise ValueError(f"--components needs 6 comma-separated numbers VAR_TR,VAR,COV1,COV2,COV3,K; "
+                             f"got {args.components!r}")
+        try:
+            vals = [float(p) for p in parts]
+        except ValueError:
+            raise ValueError(f"--components must be numbers; got {args.components!r}") from None
+        pilot = dict(zip(("var_tr", "var", "cov1", "cov2", "cov3", "n_cases"), vals))
+        source = "components"
+    if args.readers is not None and args.cases is not None:
+        res = power(args.readers, args.cases, pilot=pilot, effect=args.effect, analysis=args.analysis,
+                    alpha=args.alpha)
+        what = "power"
+    elif args.readers is not None or args.cases is not None:
+        res = sample_size(pilot=pilot, n_readers=args.readers, n_cases=args.cases, effect=args.effect,
+                          target_power=args.target_power, analysis=args.analysis, alpha=args.alpha)
+        what = "sample size"
+    else:
+        raise ValueError("give --readers and/or --cases (both: power; one: size the other)")
+    res["pilot"] = source
+    print(f"{what} ({res['analysis'].upper()}, alpha = {res['alpha']}, effect = {res['effect']:.6g}, "
+          f"pilot K = {res['pilot_n_cases']})")
+    print(f"{'readers':>8}{'cases':>8}{'power':>10}{'ncp':>10}{'df2':>10}")
+    df2 = "inf" if res["df2"] == float("inf") else f"{res['df2']:.2f}"
+    print(f"{res['n_readers']:>8}{res['n_cases']:>8}{res['power']:>10.4f}{res['ncp']:>10.4f}{df2:>10}")
+    if args.json:
+        res = {k: (None if isinstance(v, float) and v == float("inf") else v) for k, v in res.items()}
+        _write_json(args.json, res)
+        print(f"wrote {args.json}")
+    return 0
 
 
 def register(sub) -> None:
-    p = sub.add_parser("stats", help="ROC/AUC, MRMC and power analysis (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
+    """Add ``victwin stats mrmc`` and ``victwin stats power``."""
+    p = sub.add_parser("stats", help="ROC/AUC, MRMC and power analysis")
+    ssub = p.add_subparsers(dest="stats_command", metavar="SUBCOMMAND")
+    p.set_defaults(func=lambda args: (p.print_help(), 0)[1])
+
+    m = ssub.add_parser("mrmc", help="Obuchowski-Rockette (Hillis) MRMC analysis of an iMRMC file",
+                        description="Reads an iMRMC list file and prints reader AUCs, OR covariances and the "
+                                    "RRRC, FRRC and RRFC analyses (difference = first modality minus second); "
+                                    "with a fully crossed design also the DBM F test.")
+    m.add_argument("file", metavar="FILE.imrmc", help="iMRMC list-format file")
+    m.add_argument("--cov", choices=("jackknife", "delong", "unbiased"), default="jackknife",
+                   help="covariance estimator (default: jackknife)")
+    m.add_argument("--alpha", type=_alpha, default=0.05, help="significance level (default 0.05)")
+    m.add_argument("--json", metavar="OUT", help="also write the results as JSON")
+    m.set_defaults(func=_mrmc)
+
+    w = ssub.add_parser("power", help="power or sample size from a pilot study (Hillis, Obuchowski & Berbaum 2011)",
+                        description="With --readers and --cases: the power. With only --readers: the smallest "
+                                    "number of cases whose power exceeds --target-power; with only --cases: the "
+                                    "smallest number of readers.")
+    w.add_argument("--pilot", metavar="FILE.imrmc", help="pilot study (its OR jackknife components are used)")
+    w.add_argument("--components", metavar="VAR_TR,VAR,COV1,COV2,COV3,K",
+                   help="pilot OR components instead of a file (K = pilot cases)")
+    w.add_argument("--readers", type=int, help="readers in the planned study")
+    w.add_argument("--cases", type=int, help="cases in the planned study")
+    w.add_argument("--effect", type=float, help="AUC difference to detect (default: the pilot's difference)")
+    w.add_argument("--analysis", choices=("rrrc", "frrc", "rrfc"), default="rrrc")
+    w.add_argument("--cov", choices=("jackknife", "delong", "unbiased"), default="jackknife",
+                   help="covariance estimator for the pilot (default: jackknife)")
+    w.add_argument("--alpha", type=_alpha, default=0.05)
+    w.add_argument("--target-power", type=float, default=0.8, dest="target_power")
+    w.add_argument("--json", metavar="OUT", help="also write the result as JSON")
+    w.set_defaults(func=_power)
