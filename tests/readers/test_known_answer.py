@@ -72,6 +72,7 @@ def test_same_set_ci_covers_ideal_snr_and_cho_never_beats_ho():
         ho = R.assess(R.HotellingObserver(), X, y, resubstitution=True)
         cho = R.assess(R.ChannelizedHotelling(U), X, y, resubstitution=True)
         assert ho.evaluation == cho.evaluation == "resubstitution"
+        assert ho.interval.snr_ci == ci.snr_ci and ho.interval.method == "same-set"
         assert cho.dprime <= ho.dprime * (1 + 1e-12)
         cho_hits += cho.interval.snr_ci[0] <= cho_ideal <= cho.interval.snr_ci[1]
     assert 0.91 <= hits / n_draws <= 0.99, hits / n_draws

@@ -53,13 +53,14 @@ def test_reader_errors():
 
 
 def test_score_table_for_mrmc():
-    """Two 'modalities' (weak and strong signal) on the same test cases stack into a
-    victwin.stats.ScoreTable whose reader AUCs are the Mann-Whitney AUCs of each row."""
+    """Two 'modalities' (extra noise or not) on the same test cases stack into a
+    victwin.stats.ScoreTable [modality, reader, case] in the given order."""
     rng = np.random.default_rng(3)
     Xtr, ytr = _data(rng, 40)
     Xte, yte = _data(rng, 20)
     obs = R.NPWObserver()
-    weak = R.resampled_readers(obs, Xtr * 2.0, ytr, Xte * 2.0, yte, n_readers=3,
+    weak = R.resampled_readers(obs, Xtr + rng.normal(size=Xtr.shape), ytr,
+                               Xte + rng.normal(size=Xte.shape), yte, n_readers=3,
                                rng=np.random.default_rng(1))
     strong = R.resampled_readers(obs, Xtr, ytr, Xte, yte, n_readers=3,
                                  rng=np.random.default_rng(2))

@@ -94,3 +94,26 @@ def test_sample_absent_partial_mask_fraction_3d():
     assert np.all(mask[tuple(c.T)])
     frac = R.extract_rois(mask, c, size_px=(3, 5, 5)).reshape(200, -1).mean(axis=1)
     assert frac.min() >= 0.6 and frac.min() < 1.0
+
+
+def test_valid_centres_equal_brute_force_enumeration():
+    """On a random blobby 3D mask the set of admissible centres equals a plain loop over
+    every centre with slicing (ROI in image, centre in mask, >= 70% in mask, no overlap)."""
+    rng = np.random.default_rng(4)
+    mask = rng.random((6, 14, 16)) < 0.8
+    size, lesion = (3, 5, 5), (3, 7, 8)
+    valid = set()
+    for z in range(1, 5):
+        for yy in range(2, 12):
+            for xx in range(2, 14):
+                box = mask[z - 1:z + 2, yy - 2:yy + 3, xx - 2:xx + 3]
+                far = abs(z - 3) >= 3 or abs(yy - 7) >= 5 or abs(xx - 8) >= 5
+                if mask[z, yy, xx] and box.mean() >= 0.7 and far:
+                    valid.add((z, yy, xx))
+    got = R.sample_absent_centers(mask, len(valid), size_px=size, lesion_centers_index=[lesion],
+                                  rng=np.random.default_rng(0), min_inside_fraction=0.7)
+    assert set(map(tuple, got.tolist())) == valid
+    with pytest.raises(ValueError, match=f"only {len(valid)} valid centres"):
+        R.sample_absent_centers(mask, len(valid) + 1, size_px=size,
+                                lesion_centers_index=[lesion], rng=np.random.default_rng(0),
+                                min_inside_fraction=0.7)

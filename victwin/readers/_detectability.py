@@ -221,8 +221,9 @@ class Detectability:
     ``evaluation`` is ``"hold-out"`` (trained and scored on disjoint images) or
     ``"resubstitution"`` (scored on its own training images: optimistically biased,
     Wagner et al. 1997). ``interval`` is :func:`exact_ci_hold_out` of the test scores for
-    hold-out, and for resubstitution of a CHO :func:`exact_ci_same_set` of the channel
-    outputs (``None`` for other observers).
+    hold-out; for resubstitution it is :func:`exact_ci_same_set` of the channel outputs of a
+    CHO (without channel noise) or of the pixels of a Hotelling observer when there are
+    more than ``p + 3`` images, else ``None``.
     """
 
     dprime: float
@@ -272,11 +273,15 @@ def assess(observer, X_train, y_train, X_test=None, y_test=None, *, resubstituti
     auc = _empirical_auc(t, y_eval)
     if label == "hold-out":
         interval = exact_ci_hold_out(t, y_eval, alpha=alpha)
-    elif hasattr(observer, "channel_outputs") and getattr(observer, "channel_noise", 0) == 0:
-        V = observer.channel_outputs(X_eval)
-        interval = exact_ci_same_set(V[y_eval == 0], V[y_eval == 1], alpha=alpha)
     else:
         interval = None
+        V = None
+        if hasattr(observer, "channel_outputs") and getattr(observer, "channel_noise", 0) == 0:
+            V = observer.channel_outputs(X_eval)
+        elif type(observer).__name__ == "HotellingObserver":
+            V = np.asarray(X_eval, float).reshape(len(y_eval), -1)
+        if V is not None and V.shape[0] > V.shape[1] + 3:
+            interval = exact_ci_same_set(V[y_eval == 0], V[y_eval == 1], alpha=alpha)
     n_tr = (int(np.sum(ytr == 0)), int(np.sum(ytr == 1)))
     n_te = (int(np.sum(y_eval == 0)), int(np.sum(y_eval == 1)))
     return Detectability(d, auc, label, n_tr, n_te, interval, t, np.asarray(y_eval))

@@ -17,7 +17,6 @@ calcification clusters and 109 x 109 px for masses at 85 um; DBT VOI 65 x 65 x 5
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 #: Detector pixel pitch (mm) at which VICTRE's ROI sizes in pixels are defined.
 VICTRE_PIXEL_MM = 0.085
@@ -224,17 +223,22 @@ def sample_absent_centers(mask, n, *, size_px, lesion_centers_index=(), rng,
     if not 0.0 < float(min_inside_fraction) <= 1.0:
         raise ValueError(f"min_inside_fraction must be in (0, 1], got {min_inside_fraction!r}")
     half = np.array(size) // 2
-    ok = m.copy()
-    # (1) ROI inside the image
-    for ax in range(m.ndim):
-        sl = [slice(None)] * m.ndim
-        sl[ax] = slice(0, half[ax])
-        ok[tuple(sl)] = False
-        sl[ax] = slice(m.shape[ax] - half[ax], None)
-        ok[tuple(sl)] = False
-    # (2) fraction of ROI inside the mask (box mean of the mask)
-    frac = ndimage.uniform_filter(m.astype(np.float64), size=size, mode="constant", cval=0.0)
-    ok &= frac >= float(min_inside_fraction) - 1e-9
+    if any(k > n_ax for k, n_ax in zip(size, m.shape)):
+        raise ValueError(f"size_px {size} is larger than the mask of shape {m.shape}")
+    # (1) + (2): exact integer box counts of mask elements for every centre whose ROI lies
+    # inside the image (running sums along each axis, 'valid' region only)
+    count = m.astype(np.int32)
+    for ax, w in enumerate(size):
+        c = np.cumsum(count, axis=ax, dtype=np.int32)
+        zero = np.zeros_like(np.take(c, [0], axis=ax))
+        c = np.concatenate([zero, c], axis=ax)
+        n_ax = c.shape[ax]
+        count = np.take(c, np.arange(w, n_ax), axis=ax) - np.take(c, np.arange(0, n_ax - w),
+                                                                   axis=ax)
+    need = int(np.ceil(float(min_inside_fraction) * int(np.prod(size)) - 1e-9))
+    ok = np.zeros(m.shape, bool)
+    inner = tuple(slice(int(h), int(h) + count.shape[a]) for a, h in enumerate(half))
+    ok[inner] = (count >= need) & m[inner]
     # (3) no overlap with lesion ROI boxes: boxes overlap iff |d| < size on every axis
     les = np.asarray(lesion_centers_index, dtype=float).reshape(-1, m.ndim)
     les = np.floor(les + 0.5).astype(np.int64)
