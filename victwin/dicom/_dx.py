@@ -1,0 +1,224 @@
+"""Digital Mammography X-Ray Image and Digital X-Ray Image (PS3.3 A.27, A.26).
+
+For Processing holds the detector signal (linear in exposure); For Presentation holds the image
+meant for display, with a VOI window and a reference to the For Processing image it came from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+from pydicom.uid import (DigitalMammographyXRayImageStorageForPresentation,
+                         DigitalMammographyXRayImageStorageForProcessing,
+                         DigitalXRayImageStorageForPresentation,
+                         DigitalXRayImageStorageForProcessing)
+
+from ._check import check_iod
+from ._common import (base_dataset, code_item, real_world_mapping, set_pixel_module,
+                      stored_pixels, window_for)
+from ._identity import SyntheticSubject
+from ._params import LATERALITIES, VIEW_CODES, Exposure
+
+__all__ = ["digital_mammography_image", "digital_xray_image"]
+
+# Row direction is chest wall -> nipple (anterior) in victwin's breast frame; the column
+# direction (along the chest wall, +y) is taken as towards the patient's right for a left
+# breast and towards the left for a right breast (CC), and towards the feet for MLO/ML/LM.
+_MG_ORIENTATION = {("L", "CC"): "A\\R", ("R", "CC"): "A\\L"}
+_MG_ANGLE_DEG = {"CC": 0.0, "MLO": 45.0, "ML": 90.0, "LM": -90.0}
+
+
+def _intent(for_presentation: bool) -> str:
+    return "FOR PRESENTATION" if for_presentation else "FOR PROCESSING"
+
+
+def _dose_and_generation(ds: Dataset, exposure: Exposure, *, breast: bool) -> None:
+    e = exposure
+    ds.KVP = round(e.kvp, 3)
+    ds.ExposureInuAs = int(round(e.exposure_mas * 1000))
+    ds.Exposure = max(int(round(e.exposure_mas)), 1) if e.exposure_mas >= 0.5 else 1
+    ds.ExposureTime = max(int(round(e.exposure_time_ms)), 1)
+    ds.XRayTubeCurrent = max(int(round(e.exposure_mas / (e.exposure_time_ms / 1000.0))), 1)
+    ds.RelativeXRayExposure = max(int(round(e.exposure_mas * 100)), 1)
+    ds.AnodeTargetMaterial = e.anode_dicom
+    ds.FilterMaterial = e.filter_dicom
+    ds.FilterThicknessMinimum = round(e.filter_thickness_mm, 4)
+    ds.FilterThicknessMaximum = round(e.filter_thickness_mm, 4)
+    ds.FocalSpots = round(e.focal_spot_mm, 3)
+    ds.BodyPartThickness = round(e.compressed_thickness_mm, 2)
+    ds.HalfValueLayer = round(e.hvl_mm_al, 4)
+    ds.DistanceSourceToDetector = round(e.sid_mm, 2)
+    ds.DistanceSourceToPatient = round(e.source_to_patient_mm, 2)
+    ds.EstimatedRadiographicMagnificationFactor = round(e.magnification, 6)
+    ds.EntranceDoseInmGy = round(e.entrance_dose_mgy, 6)
+    ds.OrganDose = round(e.organ_dose_dgy, 8)  # dGy (PS3.3 C.8.7.8)
+    ds.Grid = "NONE"
+    if breast:
+        ds.CompressionForce = round(e.compression_force_n, 1)
+        ds.PaddleDescription = "simulated flat compression paddle"
+
+
+def _detector(ds: Dataset, exposure: Exposure, shape) -> None:
+    p = round(exposure.imager_pixel_spacing_mm, 6)
+    ds.ImagerPixelSpacing = [p, p]
+    ds.DetectorType = exposure.detector_type
+    ds.DetectorConfiguration = "AREA"
+    ds.DetectorID = "SIMDET-1"
+    ds.DetectorDescription = "simulated flat-panel detector"
+    ds.DetectorActiveShape = "RECTANGLE"
+    ds.DetectorActiveDimensions = [round(shape[0] * p, 3), round(shape[1] * p, 3)]
+    ds.FieldOfViewShape = "RECTANGLE"
+    ds.FieldOfViewDimensions = [int(round(shape[0] * p)), int(round(shape[1] * p))]
+
+
+def _dx_image(ds: Dataset, pixels, *, for_presentation: bool, name: str,
+              source_image: Dataset | None) -> np.ndarray:
+    stored, slope, intercept = stored_pixels(pixels, name, ndim=2)
+    set_pixel_module(ds, stored)
+    ds.ImageType = ["ORIGINAL", "PRIMARY", ""] if ds.Modality == "MG" else ["ORIGINAL", "PRIMARY"]
+    ds.PresentationIntentType = _intent(for_presentation)
+    ds.PixelIntensityRelationship = "LOG" if for_presentation else "LIN"
+    # +1: lower stored value = less X-ray intensity (raw signal); -1 for the displayed image,
+    # where attenuating tissue is bright.
+    ds.PixelIntensityRelationshipSign = -1 if for_presentation else 1
+    # The DX Image module fixes RescaleSlope 1 / Intercept 0 (PS3.3 C.8.11.3); the linear map
+    # from stored values back to the simulated values goes in a Real World Value Mapping.
+    ds.RescaleIntercept = 0
+    ds.RescaleSlope = 1
+    ds.RescaleType = "US"
+    if slope != 1.0 or intercept != 0.0:
+        ds.RealWorldValueMappingSequence = Sequence([real_world_mapping(stored, slope, intercept)])
+    ds.PresentationLUTShape = "IDENTITY"
+    ds.LossyImageCompression = "00"
+    ds.QualityControlImage = "NO"
+    if for_presentation:
+        c, w = window_for(stored)
+        ds.WindowCenter = f"{c:.6g}"
+        ds.WindowWidth = f"{w:.6g}"
+        ds.WindowCenterWidthExplanation = "victwin 0.5-99.5 percentile window"
+        ds.VOILUTFunction = "LINEAR"
+        ref = Dataset()
+        if source_image is not None:
+            ref.ReferencedSOPClassUID = source_image.SOPClassUID
+            ref.ReferencedSOPInstanceUID = source_image.SOPInstanceUID
+            ref.SpatialLocationsPreserved = "YES"
+            ref.PurposeOfReferenceCodeSequence = Sequence([
+                code_item("113130", "DCM", "Predecessor containing group of imaging subjects")])
+            ds.SourceImageSequence = Sequence([ref])
+            ds.ImageType = ["DERIVED", "PRIMARY", ""] if ds.Modality == "MG" \
+                else ["DERIVED", "PRIMARY"]
+            ds.DerivationDescription = "victwin presentation processing of the raw image"
+        else:
+            ds.SourceImageSequence = Sequence([])
+    return stored
+
+
+def digital_mammography_image(pixels, *, subject: SyntheticSubject, exposure: Exposure,
+                              view: str, laterality: str, for_presentation: bool,
+                              series_number: int = 1, instance_number: int = 1,
+                              source_image: Dataset | None = None,
+                              series_key: str | None = None) -> Dataset:
+    """Build a Digital Mammography X-Ray Image (For Processing or For Presentation).
+
+    Parameters
+    ----------
+    pixels : 2-D array ``[rows, columns]``
+        Detector image, rows along the chest wall, columns from the chest wall (column 0) to
+        the nipple. Unsigned integers up to 65535 are stored exactly; other arrays are scaled
+        linearly to 16 bits, with RescaleSlope/Intercept giving the values back.
+    subject : SyntheticSubject
+    exposure : Exposure
+    view : {"CC", "MLO", "ML", "LM"}
+    laterality : {"L", "R"}
+    for_presentation : bool
+        False: the raw detector signal (For Processing); True: the processed image for display.
+    series_number, instance_number : int
+    source_image : Dataset, optional
+        The For Processing image a For Presentation image was made from (Source Image Sequence).
+    series_key : str, optional
+        Key of the series in the case from which the UIDs derive; default from view/laterality.
+
+    Returns
+    -------
+    pydicom.dataset.Dataset
+        Checked against the IOD's mandatory modules (raises ValueError if incomplete).
+    """
+    if view not in ("CC", "MLO", "ML", "LM"):
+        raise ValueError(f"view must be one of 'CC', 'MLO', 'ML', 'LM', got {view!r}")
+    if laterality not in LATERALITIES:
+        raise ValueError(f"laterality must be 'L' or 'R', got {laterality!r}")
+    if not isinstance(exposure, Exposure):
+        raise TypeError(f"exposure must be an Exposure, got {type(exposure).__name__}")
+    sop = (DigitalMammographyXRayImageStorageForPresentation if for_presentation
+           else DigitalMammographyXRayImageStorageForProcessing)
+    key = series_key or f"DM-{laterality}-{view}-{'pres' if for_presentation else 'proc'}"
+    ds = base_dataset(subject, sop_class_uid=sop, series_key=key, series_number=series_number,
+                      instance_number=instance_number, modality="MG",
+                      series_description=f"DM {laterality} {view} {_intent(for_presentation)}")
+    ds.BodyPartExamined = "BREAST"
+    ds.ImageLaterality = laterality
+    ds.PatientOrientation = _MG_ORIENTATION.get((laterality, view), "A\\F")
+    ds.AnatomicRegionSequence = Sequence([code_item("76752008", "SCT", "Breast")])
+    ds.PositionerType = "MAMMOGRAPHIC"
+    ds.PositionerPrimaryAngle = _MG_ANGLE_DEG[view] * (1 if laterality == "R" else -1)
+    ds.PositionerSecondaryAngle = 0
+    ds.OrganExposed = "BREAST"
+    ds.BreastImplantPresent = "NO"
+    ds.PartialView = "NO"
+    value, meaning = VIEW_CODES[view]
+    item = code_item(value, "SCT", meaning)
+    item.ViewModifierCodeSequence = Sequence([])
+    ds.ViewCodeSequence = Sequence([item])
+    ds.AcquisitionContextSequence = Sequence([])
+    ds.FrameOfReferenceUID = subject.uid("frame-of-reference", laterality, view)
+    ds.PositionReferenceIndicator = ""
+    _dose_and_generation(ds, exposure, breast=True)
+    _detector(ds, exposure, np.shape(pixels))
+    stored = _dx_image(ds, pixels, for_presentation=for_presentation, name="pixels",
+                       source_image=source_image)
+    ds.PixelPaddingValue = 0 if not for_presentation else int(stored.min())
+    check_iod(ds)
+    return ds
+
+
+def digital_xray_image(pixels, *, subject: SyntheticSubject, exposure: Exposure,
+                       view: str = "PA", for_presentation: bool, series_number: int = 1,
+                       instance_number: int = 1, source_image: Dataset | None = None,
+                       series_key: str | None = None) -> Dataset:
+    """Build a Digital X-Ray Image (chest PA or AP), For Processing or For Presentation.
+
+    Parameters are as :func:`digital_mammography_image`; ``pixels`` rows run head to feet and
+    columns from the patient's right to left (PA as radiographs are read); ``view`` is "PA" or
+    "AP"; ``exposure.compressed_thickness_mm`` is the body thickness.
+    """
+    if view not in ("PA", "AP"):
+        raise ValueError(f"view must be 'PA' or 'AP', got {view!r}")
+    if not isinstance(exposure, Exposure):
+        raise TypeError(f"exposure must be an Exposure, got {type(exposure).__name__}")
+    sop = (DigitalXRayImageStorageForPresentation if for_presentation
+           else DigitalXRayImageStorageForProcessing)
+    key = series_key or f"DX-{view}-{'pres' if for_presentation else 'proc'}"
+    ds = base_dataset(subject, sop_class_uid=sop, series_key=key, series_number=series_number,
+                      instance_number=instance_number, modality="DX",
+                      series_description=f"DX chest {view} {_intent(for_presentation)}")
+    ds.BodyPartExamined = "CHEST"
+    ds.ImageLaterality = "U"
+    ds.PatientOrientation = "L\\F" if view == "PA" else "R\\F"
+    ds.AnatomicRegionSequence = Sequence([code_item("816094009", "SCT", "Chest")])
+    ds.PositionerType = "NONE"
+    ds.PatientPosition = ""
+    ds.ViewPosition = view
+    value, meaning = VIEW_CODES[view]
+    item = code_item(value, "SCT", meaning)
+    item.ViewModifierCodeSequence = Sequence([])
+    ds.ViewCodeSequence = Sequence([item])
+    ds.AcquisitionContextSequence = Sequence([])
+    _dose_and_generation(ds, exposure, breast=False)
+    ds.OrganExposed = None
+    del ds.OrganExposed
+    _detector(ds, exposure, np.shape(pixels))
+    _dx_image(ds, pixels, for_presentation=for_presentation, name="pixels",
+              source_image=source_image)
+    check_iod(ds)
+    return ds
