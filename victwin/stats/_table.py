@@ -113,7 +113,7 @@ class ScoreTable:
             raise ValueError("from_arrays needs at least one record; got 0")
         if not np.isfinite(score).all():
             k = int(np.flatnonzero(~np.isfinite(score))[0])
-            raise ValueError(f"score must be finite; record {k} (case {case_id[k]!r}) has {score[k]!r}")
+            raise ValueError(f"score must be finite; record {k} (case {str(case_id[k])!r}) has {float(score[k])!r}")
 
         def first_order(a):
             u, idx, inv = np.unique(a, return_index=True, return_inverse=True)
@@ -137,13 +137,13 @@ class ScoreTable:
         case_truth[ci] = truth
         if not (case_truth[ci] == truth).all():
             k = int(np.flatnonzero(case_truth[ci] != truth)[0])
-            raise ValueError(f"truth must be the same on every record of a case; case {case_id[k]!r} has both 0 and 1")
+            raise ValueError(f"truth must be the same on every record of a case; case {str(case_id[k])!r} has both 0 and 1")
         flat = (mi * rdrs.size + ri) * cases.size + ci
         if np.unique(flat).size != n:
             _, first, counts = np.unique(flat, return_index=True, return_counts=True)
             k = int(first[np.flatnonzero(counts > 1)[0]])
             raise ValueError(f"each (modality, reader, case) may be rated once; "
-                             f"({modality[k]!r}, {reader[k]!r}, {case_id[k]!r}) is rated more than once")
+                             f"({str(modality[k])!r}, {str(reader[k])!r}, {str(case_id[k])!r}) is rated more than once")
         scores = np.full((mods.size, rdrs.size, cases.size), np.nan)
         scores.reshape(-1)[flat] = score
         return cls(tuple(cases), case_truth, tuple(mods), tuple(rdrs), scores)
