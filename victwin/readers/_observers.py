@@ -317,9 +317,10 @@ class ChannelizedHotelling(_Observer):
         added to the covariance (``K_int``) and to the channel outputs when scoring
         (Zhang, Pham, Eckstein 2007). 0 disables it.
     decision_noise : float
-        Internal noise on the decision variable, as a multiple of its pooled training SD.
+        Internal noise on the decision variable, as a multiple of its pooled training SD
+        ``sqrt(w_v^T (K_v + K_int) w_v)`` (Zhang, Pham, Eckstein 2007). 0 disables it.
     random_state : int, numpy.random.Generator or None
-        Seed for internal noise draws.
+        Seed for internal noise draws; an int gives the same draws on every call.
 
     Attributes
     ----------
@@ -400,6 +401,10 @@ class ChannelizedHotelling(_Observer):
 class VolumetricCHO(ChannelizedHotelling):
     """Volumetric CHO (vCHO): a :class:`ChannelizedHotelling` with 3D channels on VOIs
     ``[n, z, y, x]`` (e.g. :func:`laguerre_gauss` with a 3D shape and per-axis widths).
+
+    VICTRE_MO's 3D observer for calcification clusters (2D LG channels convolved with each
+    slice of the mean 3D signal) is ``ChannelizedHotelling(channels_2d, convolutional=True)``
+    fitted on VOIs.
 
     References
     ----------

@@ -181,14 +181,16 @@ def extract_rois(image, centers_index=None, *, centers_mm=None, spacing_mm=None,
 
 
 def sample_absent_centers(mask, n, *, size_px, lesion_centers_index=(), rng,
-                          min_inside_fraction=1.0):
+                          min_inside_fraction=1.0, non_overlapping=False):
     """Draw lesion-absent ROI centres inside a tissue mask, away from the lesions.
 
     A candidate centre is accepted when (1) its whole ROI lies in the image, (2) at least
     ``min_inside_fraction`` of the ROI's elements are in ``mask`` and the centre itself is in
     ``mask``, and (3) its ROI box does not overlap the ROI box of any lesion centre (boxes of
     shape ``size_px`` around each). ``n`` centres are drawn without replacement, uniformly
-    among the accepted candidates; absent ROIs may overlap one another.
+    among the accepted candidates; absent ROIs may overlap one another unless
+    ``non_overlapping`` is set, in which case candidates are visited in random order and
+    kept when their box misses every box kept so far (random sequential adsorption).
 
     Parameters
     ----------
@@ -204,6 +206,8 @@ def sample_absent_centers(mask, n, *, size_px, lesion_centers_index=(), rng,
         Source of the draw (seed it from trial seed, case id and step name).
     min_inside_fraction : float
         Fraction of the ROI that must lie inside ``mask`` (0 < f <= 1).
+    non_overlapping : bool
+        Also keep the absent ROIs apart from one another (independent samples).
 
     Returns
     -------
@@ -250,5 +254,20 @@ def sample_absent_centers(mask, n, *, size_px, lesion_centers_index=(), rng,
     if cand.size < n:
         raise ValueError(f"n={n} lesion-absent ROIs of size {size} requested but only "
                          f"{cand.size} valid centres exist in the mask")
-    pick = rng.choice(cand, size=n, replace=False)
-    return np.stack(np.unravel_index(np.sort(pick), m.shape), axis=1).astype(np.int64)
+    if not non_overlapping:
+        pick = rng.choice(cand, size=n, replace=False)
+        return np.stack(np.unravel_index(pick, m.shape), axis=1).astype(np.int64)
+    order = np.stack(np.unravel_index(rng.permutation(cand), m.shape), axis=1)
+    sz = np.array(size)
+    kept = np.empty((n, m.ndim), np.int64)
+    k = 0
+    for c in order:
+        if k == n:
+            break
+        if k == 0 or not np.any(np.all(np.abs(kept[:k] - c) < sz, axis=1)):
+            kept[k] = c
+            k += 1
+    if k < n:
+        raise ValueError(f"n={n} non-overlapping lesion-absent ROIs of size {size} requested "
+                         f"but only {k} fit in the mask")
+    return kept
