@@ -55,14 +55,14 @@ def main(argv=None):
                                          ("DM mass", (109, 109), 100, 30.0),
                                          ("DBT calc", (5, 65, 65), 40, 25.0),
                                          ("DBT mass", (9, 109, 109), 40, 25.0)]:
-        U2 = R.laguerre_gauss(shape[-2:], 5, width_px=width)
+        U2 = R.laguerre_gauss(shape[-2:], n_channels=5, width_px=width)
         if len(shape) == 2:
             observers = {"CHO-LG5": R.ChannelizedHotelling(U2),
                          "conv CHO-LG5": R.ChannelizedHotelling(U2, convolutional=True),
                          "NPWE": R.NPWEObserver(),
                          "Hotelling (pinv)": R.HotellingObserver()}
         else:
-            U3 = R.laguerre_gauss(shape, 5, width_px=(2.0, width, width))
+            U3 = R.laguerre_gauss(shape, n_channels=5, width_px=(2.0, width, width))
             observers = {"msCHOc-LG5": R.MultiSliceCHO(U2, variant="c"),
                          "msCHOa-LG5": R.MultiSliceCHO(U2, variant="a"),
                          "vCHO-LG5 (3D)": R.VolumetricCHO(U3)}

@@ -17,19 +17,19 @@ def _laguerre_explicit(n, x):
 @pytest.mark.parametrize("width_px", [30.0, 25.0])
 def test_lg_2d_orthonormal(width_px):
     """VICTRE widths (30 px DM, 25 px DBT), 5 channels: U^T U = I to 1e-6 on 256 x 256."""
-    U = R.laguerre_gauss((256, 256), 5, width_px=width_px).reshape(5, -1)
+    U = R.laguerre_gauss((256, 256), n_channels=5, width_px=width_px).reshape(5, -1)
     assert np.abs(U @ U.T - np.eye(5)).max() < 1e-6
 
 
 def test_lg_3d_orthonormal_anisotropic():
-    U = R.laguerre_gauss((41, 61, 61), 4, width_px=(6.0, 9.0, 9.0)).reshape(4, -1)
+    U = R.laguerre_gauss((41, 61, 61), n_channels=4, width_px=(6.0, 9.0, 9.0)).reshape(4, -1)
     assert np.abs(U @ U.T - np.eye(4)).max() < 1e-6
 
 
 def test_lg_2d_shape_matches_gallas_barrett_formula():
     """u_j(r) = sqrt(2)/a exp(-pi r^2/a^2) L_j(2 pi r^2/a^2), with L_j from the explicit sum."""
     a = 7.0
-    U = R.laguerre_gauss((31, 31), 4, width_px=a)
+    U = R.laguerre_gauss((31, 31), n_channels=4, width_px=a)
     yy, xx = np.mgrid[0:31, 0:31] - 15
     r2 = (xx ** 2 + yy ** 2) / a ** 2
     for j in range(4):
@@ -38,18 +38,18 @@ def test_lg_2d_shape_matches_gallas_barrett_formula():
 
 
 def test_lg_width_mm_equals_width_px():
-    a = R.laguerre_gauss((65, 65), 5, width_mm=2.55, spacing_mm=0.085)
-    b = R.laguerre_gauss((65, 65), 5, width_px=30.0)
+    a = R.laguerre_gauss((65, 65), n_channels=5, width_mm=2.55, spacing_mm=0.085)
+    b = R.laguerre_gauss((65, 65), n_channels=5, width_px=30.0)
     np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-15)
 
 
 def test_lg_errors():
     with pytest.raises(ValueError, match="exactly one of width_px and width_mm"):
-        R.laguerre_gauss((9, 9), 3)
+        R.laguerre_gauss((9, 9), n_channels=3)
     with pytest.raises(ValueError, match="spacing_mm"):
-        R.laguerre_gauss((9, 9), 3, width_mm=1.0)
+        R.laguerre_gauss((9, 9), n_channels=3, width_mm=1.0)
     with pytest.raises(ValueError, match="n_channels"):
-        R.laguerre_gauss((9, 9), 0, width_px=3)
+        R.laguerre_gauss((9, 9), n_channels=0, width_px=3)
 
 
 @pytest.mark.parametrize("kind,n,s0,alpha,q", [("dense", 10, 0.005, 1.4, 1.67),
@@ -58,7 +58,7 @@ def test_dog_spectrum_and_one_based_index(kind, n, s0, alpha, q):
     """The DFT of channel i is proportional to C_j(rho) with j = i + 1 (Abbey & Barrett
     2001 parameters), i.e. the pinned one-based index."""
     shape = (64, 64)
-    U = R.difference_of_gaussians(shape, kind)
+    U = R.difference_of_gaussians(shape, kind=kind)
     assert U.shape == (n,) + shape
     fy, fx = np.meshgrid(np.fft.fftfreq(64), np.fft.fftfreq(64), indexing="ij")
     rho = np.hypot(fx, fy)
@@ -73,7 +73,7 @@ def test_dog_spectrum_and_one_based_index(kind, n, s0, alpha, q):
 
 def test_dog_zero_based_reproduced_by_sigma0_over_alpha():
     """LCD_CT's zero-based sigma_j = 0.015 * 2^j, j = 0..2, via sigma0 = 0.015 / 2."""
-    U = R.difference_of_gaussians((32, 32), "sparse", sigma0_cyc_per_px=0.015 / 2.0)
+    U = R.difference_of_gaussians((32, 32), kind="sparse", sigma0_cyc_per_px=0.015 / 2.0)
     fy, fx = np.meshgrid(np.fft.fftfreq(32), np.fft.fftfreq(32), indexing="ij")
     rho = np.hypot(fx, fy)
     for j in range(3):
@@ -112,7 +112,7 @@ def test_convolutional_channels_match_scipy_wrap_convolution():
     """u_conv = IDFT(|DFT u|^2 DFT s) equals the circular convolution of s with the
     autocorrelation of u, computed with scipy.ndimage (odd grid, centred kernels)."""
     rng = np.random.default_rng(3)
-    U = R.laguerre_gauss((15, 15), 3, width_px=4.0)
+    U = R.laguerre_gauss((15, 15), n_channels=3, width_px=4.0)
     s = rng.normal(size=(15, 15))
     out = R.convolutional_channels(U, s)
     for j in range(3):

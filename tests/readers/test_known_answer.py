@@ -58,7 +58,7 @@ def test_same_set_ci_covers_ideal_snr_and_cho_never_beats_ho():
     rng = np.random.default_rng(34453)
     s = _signal()
     ideal = np.linalg.norm(s) / SIGMA
-    U = R.laguerre_gauss(SHAPE, 4, width_px=4.0)
+    U = R.laguerre_gauss(SHAPE, n_channels=4, width_px=4.0)
     Uf = U.reshape(4, -1).T
     cho_ideal = np.sqrt(s.ravel() @ Uf @ np.linalg.solve(SIGMA ** 2 * Uf.T @ Uf, Uf.T @ s.ravel()))
     assert cho_ideal <= ideal

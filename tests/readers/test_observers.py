@@ -38,7 +38,7 @@ def test_hotelling_template_is_pinv_of_pooled_cov(n):
 def test_cho_is_hotelling_on_channel_outputs_and_pixel_channels_give_ho():
     rng = np.random.default_rng(2)
     X, y = _data(rng, 150, (9, 9))
-    U = R.laguerre_gauss((9, 9), 4, width_px=3.0)
+    U = R.laguerre_gauss((9, 9), n_channels=4, width_px=3.0)
     cho = R.ChannelizedHotelling(U).fit(X, y)
     V = X.reshape(len(X), -1) @ U.reshape(4, -1).T
     w = np.linalg.solve(_pooled(V, y), V[y == 1].mean(0) - V[y == 0].mean(0))
@@ -82,7 +82,7 @@ def test_fit_uses_only_training_data_and_scores_do_not_change_state():
     rng = np.random.default_rng(4)
     X, y = _data(rng, 100, (9, 9))
     Xt, yt = _data(rng, 100, (9, 9))
-    U = R.laguerre_gauss((9, 9), 5, width_px=3.0)
+    U = R.laguerre_gauss((9, 9), n_channels=5, width_px=3.0)
     a = R.ChannelizedHotelling(U).fit(X, y)
     w0 = a.weights_.copy()
     a.decision_function(Xt)
@@ -101,7 +101,7 @@ def test_fit_uses_only_training_data_and_scores_do_not_change_state():
 def test_convolutional_cho_uses_training_mean_signal():
     rng = np.random.default_rng(5)
     X, y = _data(rng, 80, (15, 15))
-    U = R.laguerre_gauss((15, 15), 3, width_px=4.0)
+    U = R.laguerre_gauss((15, 15), n_channels=3, width_px=4.0)
     cho = R.ChannelizedHotelling(U, convolutional=True).fit(X, y)
     sbar = X[y == 1].mean(0) - X[y == 0].mean(0)
     np.testing.assert_allclose(cho.channels_, R.convolutional_channels(U, sbar))
@@ -112,7 +112,7 @@ def test_internal_noise_decision_and_channel():
     channel noise (Zhang, Pham, Eckstein 2007) gives d'^2 = dv^T (K + K_int)^-1 dv."""
     rng = np.random.default_rng(6)
     X, y = _data(rng, 2000, (7, 7))
-    U = R.laguerre_gauss((7, 7), 3, width_px=2.5)
+    U = R.laguerre_gauss((7, 7), n_channels=3, width_px=2.5)
     plain = R.ChannelizedHotelling(U).fit(X, y)
     noisy = R.ChannelizedHotelling(U, decision_noise=1.0, random_state=11).fit(X, y)
     t0, t1 = plain.decision_function(X), noisy.decision_function(X)
@@ -133,7 +133,7 @@ def test_multislice_variants_equivalences():
     rng = np.random.default_rng(7)
     X, y = _data(rng, 150, (3, 11, 11))
     X[y == 1, :, 4:7, 4:7] += 0.3
-    U = R.laguerre_gauss((11, 11), 3, width_px=3.5)
+    U = R.laguerre_gauss((11, 11), n_channels=3, width_px=3.5)
     # msCHOc == a volumetric CHO whose channels are the 2D channels placed on each slice
     U3 = np.zeros((9, 3, 11, 11))
     for k in range(3):
@@ -164,7 +164,7 @@ def test_multislice_variants_equivalences():
 
 
 def test_sklearn_style_params_and_errors():
-    U = R.laguerre_gauss((5, 5), 2, width_px=2.0)
+    U = R.laguerre_gauss((5, 5), n_channels=2, width_px=2.0)
     o = R.ChannelizedHotelling(U, decision_noise=0.5)
     p = o.get_params()
     assert p["decision_noise"] == 0.5 and p["channels"] is U

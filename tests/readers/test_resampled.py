@@ -17,7 +17,7 @@ def test_reader_table_shape_seed_and_training_variance():
     rng = np.random.default_rng(0)
     Xtr, ytr = _data(rng, 60)
     Xte, yte = _data(rng, 25)
-    U = R.laguerre_gauss((7, 7), 3, width_px=2.5)
+    U = R.laguerre_gauss((7, 7), n_channels=3, width_px=2.5)
     obs = R.ChannelizedHotelling(U)
     a = R.resampled_readers(obs, Xtr, ytr, Xte, yte, n_readers=4, rng=np.random.default_rng(5))
     b = R.resampled_readers(obs, Xtr, ytr, Xte, yte, n_readers=4, rng=np.random.default_rng(5))

@@ -9,22 +9,22 @@ import victwin.readers as R
 def test_victre_default_sizes():
     """VICTRE (Badano et al. 2018; VICTRE_PIPELINE Constants.DEFAULT_ROI): DM 65x65 px
     calcification clusters and 109x109 px masses at 85 um; DBT VOIs 65x65x5 and 109x109x9."""
-    assert R.roi_shape("calcification", "dm") == (65, 65)
-    assert R.roi_shape("mass", "dm") == (109, 109)
-    assert R.roi_shape("calcification_cluster", "dbt") == (5, 65, 65)
-    assert R.roi_shape("mass", "dbt") == (9, 109, 109)
+    assert R.roi_shape("calcification", modality="dm") == (65, 65)
+    assert R.roi_shape("mass", modality="dm") == (109, 109)
+    assert R.roi_shape("calcification_cluster", modality="dbt") == (5, 65, 65)
+    assert R.roi_shape("mass", modality="dbt") == (9, 109, 109)
     # same physical size (9.265 mm) at 0.1 mm pixels: 92.65 px -> nearest odd 93
-    assert R.roi_shape("mass", "dm", pixel_mm=0.1) == (93, 93)
-    assert R.roi_shape("mass", "dbt", size_mm=5.0, pixel_mm=0.1, slices=3) == (3, 51, 51)
+    assert R.roi_shape("mass", modality="dm", pixel_mm=0.1) == (93, 93)
+    assert R.roi_shape("mass", modality="dbt", size_mm=5.0, pixel_mm=0.1, slices=3) == (3, 51, 51)
 
 
 def test_roi_shape_errors():
     with pytest.raises(ValueError, match="lesion_kind must be one of .* got 'cyst'"):
         R.roi_shape("cyst")
     with pytest.raises(ValueError, match="modality"):
-        R.roi_shape("mass", "ct")
+        R.roi_shape("mass", modality="ct")
     with pytest.raises(ValueError, match="slices must be a positive odd integer, got 4"):
-        R.roi_shape("mass", "dbt", slices=4)
+        R.roi_shape("mass", modality="dbt", slices=4)
 
 
 def test_extract_2d_and_3d_match_slicing():

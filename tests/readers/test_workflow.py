@@ -34,7 +34,7 @@ def test_image_to_detectability():
     sigma, size = 1.0, (21, 21)
     yy, xx = np.mgrid[0:21, 0:21] - 10
     blob = 0.35 * np.exp(-(xx ** 2 + yy ** 2) / (2 * 3.0 ** 2))
-    U = R.laguerre_gauss(size, 5, width_mm=0.85, spacing_mm=0.085)   # a = 10 px
+    U = R.laguerre_gauss(size, n_channels=5, width_mm=0.85, spacing_mm=0.085)   # a = 10 px
     Uf = U.reshape(5, -1).T
     ideal = np.sqrt(blob.ravel() @ Uf @ np.linalg.solve(sigma ** 2 * Uf.T @ Uf,
                                                         Uf.T @ blob.ravel()))

@@ -52,7 +52,7 @@ def _width_px(ndim, width_px, width_mm, spacing_mm):
     return w
 
 
-def laguerre_gauss(shape, n_channels=5, *, width_px=None, width_mm=None, spacing_mm=None):
+def laguerre_gauss(shape, *, n_channels=5, width_px=None, width_mm=None, spacing_mm=None):
     """Laguerre-Gauss channels in 2D or 3D, orthonormal in the continuum.
 
     In 2D (Gallas & Barrett 2003)::
@@ -131,7 +131,7 @@ def _unit_norm(ch):
     return ch / nrm.reshape((-1,) + (1,) * (ch.ndim - 1))
 
 
-def difference_of_gaussians(shape, kind="dense", *, n_channels=None, sigma0_cyc_per_px=None,
+def difference_of_gaussians(shape, *, kind="dense", n_channels=None, sigma0_cyc_per_px=None,
                             alpha=None, q=None):
     """Difference-of-Gaussians (DoG) channels, defined in the frequency domain.
 

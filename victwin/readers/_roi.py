@@ -40,7 +40,7 @@ def _odd_count(length_mm: float, pixel_mm: float) -> int:
     return int(np.floor(x / 2.0)) * 2 + 1
 
 
-def roi_shape(lesion_kind, modality="dm", *, pixel_mm=VICTRE_PIXEL_MM, size_mm=None,
+def roi_shape(lesion_kind, *, modality="dm", pixel_mm=VICTRE_PIXEL_MM, size_mm=None,
               slices=None):
     """ROI (DM) or VOI (DBT) shape used by VICTRE for a lesion kind, in array order.
 
