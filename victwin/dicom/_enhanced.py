@@ -251,3 +251,175 @@ def breast_tomosynthesis_image(volume, grid, *, subject: SyntheticSubject, expos
     _dimensions(ds, subject, key, [(0x00209056, 0x00209111), (0x00209057, 0x00209111)])
     check_iod(ds)
     return ds
+
+
+def _rotation_center_height_mm(views) -> float:
+    """Height above the detector of the centre of the sources' arc (least squares)."""
+    src = np.array([v.source for v in views], dtype=float)
+    lateral_axis = 1 if np.ptp(src[:, 1]) >= np.ptp(src[:, 0]) else 0
+    lat, z = src[:, lateral_axis], src[:, 2]
+    if len(src) >= 3 and np.ptp(lat) > 1e-9:
+        a = np.column_stack([2 * z, np.ones_like(z)])
+        (h, _), *_ = np.linalg.lstsq(a, lat ** 2 + z ** 2, rcond=None)
+        return float(h)
+    return 0.0
+
+
+def _isocenter_item(view, angle_deg: float, height_mm: float) -> Dataset:
+    """Breast X-Ray Isocenter Reference System: positions relative to the arc's centre (mm).
+
+    The isocenter is the point ``(0, 0, height_mm)`` of victwin's breast frame; the detector
+    and the breast support do not rotate (their angles are 0) and lie below it.
+    """
+    iso = np.array([0.0, 0.0, height_mm])
+    p = view.panel
+    nv, nu = p.shape
+    corner = (np.asarray(p.center) - (nu / 2.0) * p.pitch[1] * np.asarray(p.u)
+              - (nv / 2.0) * p.pitch[0] * np.asarray(p.v))
+    det = np.asarray(p.center) - iso
+    r = lambda v: [round(float(x), 4) for x in v]  # noqa: E731
+    return _ds(XRaySourceIsocenterPrimaryAngle=round(angle_deg, 4),
+               XRaySourceIsocenterSecondaryAngle=0.0,
+               BreastSupportIsocenterPrimaryAngle=0.0, BreastSupportIsocenterSecondaryAngle=0.0,
+               BreastSupportXPositionToIsocenter=round(float(det[0]), 4),
+               BreastSupportYPositionToIsocenter=round(float(det[1]), 4),
+               BreastSupportZPositionToIsocenter=round(float(det[2]), 4),
+               DetectorIsocenterPrimaryAngle=0.0, DetectorIsocenterSecondaryAngle=0.0,
+               DetectorXPositionToIsocenter=round(float(det[0]), 4),
+               DetectorYPositionToIsocenter=round(float(det[1]), 4),
+               DetectorZPositionToIsocenter=round(float(det[2]), 4),
+               DetectorActiveAreaTLHCPosition=r(corner - iso),
+               DetectorActiveAreaOrientation=r(list(p.u) + list(p.v)))
+
+
+def breast_projection_image(projections, views, *, subject: SyntheticSubject,
+                            exposure: Exposure, view: str, laterality: str,
+                            series_number: int = 20, instance_number: int = 1,
+                            series_key: str | None = None) -> Dataset:
+    """Build a Breast Projection X-Ray Image, For Processing (the DBT projections).
+
+    Parameters
+    ----------
+    projections : 3-D array ``[n_views, rows, columns]``
+        Raw detector signal of each projection, in acquisition order.
+    views : sequence of victwin.geometry.View
+        The sweep's views (one per projection); the source angle of each frame is derived from
+        the source positions (:func:`source_angles_deg`), the SID from the panel.
+    subject, exposure, view, laterality, series_number, instance_number, series_key
+        As :func:`breast_tomosynthesis_image`; ``exposure`` describes the whole sweep.
+    """
+    views = list(views)
+    proj = np.asarray(projections)
+    if proj.ndim != 3:
+        raise ValueError(f"projections must be a 3-D array [view, row, column], "
+                         f"got shape {proj.shape}")
+    if len(views) != proj.shape[0]:
+        raise ValueError(f"views must hold one View per projection ({proj.shape[0]}), "
+                         f"got {len(views)}")
+    for k, v in enumerate(views):
+        if tuple(v.panel.shape) != tuple(proj.shape[1:]):
+            raise ValueError(f"views[{k}].panel.shape must equal the projection shape "
+                             f"{proj.shape[1:]}, got {v.panel.shape}")
+    key = series_key or f"BPX-{laterality}-{view}"
+    ds = base_dataset(subject, sop_class_uid=BreastProjectionXRayImageStorageForProcessing,
+                      series_key=key, series_number=series_number,
+                      instance_number=instance_number, modality="MG",
+                      series_description=f"DBT projections {laterality} {view}")
+    _breast_common(ds, subject, exposure, view, laterality)
+    stored, slope, intercept = stored_pixels(proj, "projections", ndim=3)
+    set_pixel_module(ds, stored)
+    n = proj.shape[0]
+    angles = source_angles_deg(views)
+    height = _rotation_center_height_mm(views)
+    e = exposure
+    ds.NumberOfFrames = n
+    ds.ImageType = ["ORIGINAL", "PRIMARY", "TOMOSYNTHESIS", "NONE"]
+    ds.PresentationIntentType = "FOR PROCESSING"
+    ds.PatientOrientationCodeSequence = Sequence([code_item("102538003", "SCT", "recumbent")])
+    ds.AcquisitionDateTime = acquisition_datetime(subject)
+    ds.AcquisitionDuration = float(e.exposure_time_ms) / 1000.0
+    for kw in ("AcquisitionDate", "AcquisitionTime"):
+        delattr(ds, kw)
+    ds.XRayTubeCurrentInmA = round(e.exposure_mas / (e.exposure_time_ms / 1000.0), 6)
+    ds.ExposureTimeInms = round(e.exposure_time_ms, 6)
+    ds.ExposureInmAs = round(e.exposure_mas, 6)
+    ds.KVP = round(e.kvp, 3)
+    ds.FocalSpots = round(e.focal_spot_mm, 3)
+    ds.AnodeTargetMaterial = e.anode_dicom
+    ds.BodyPartThickness = round(e.compressed_thickness_mm, 2)
+    ds.CompressionForce = round(e.compression_force_n, 1)
+    ds.PaddleDescription = "simulated flat compression paddle"
+    # The tube moves between the projections of a sweep (PS3.3 C.8.7.? defined terms
+    # STATIC / DYNAMIC; dicom3tools 2022 does not list them and warns).
+    ds.PositionerMotion = "DYNAMIC" if n > 1 else "STATIC"
+    ds.PositionerType = "MAMMOGRAPHIC"
+    ds.ExposureControlMode = "MANUAL"
+    ds.ExposureControlModeDescription = "simulated fixed technique"
+    ds.OrganDose = round(e.organ_dose_dgy, 8)  # dGy
+    ds.EntranceDoseInmGy = round(e.entrance_dose_mgy, 6)
+    ds.TypeOfDetectorMotion = "STATIONARY"
+    ds.DetectorType = e.detector_type
+    ds.DetectorID = "SIMDET-1"
+    ds.DetectorConfiguration = "AREA"
+    ds.DetectorDescription = "simulated flat-panel detector"
+
+    pitch = views[0].panel.pitch
+    shared = Dataset()
+    shared.FrameAnatomySequence = Sequence([_frame_anatomy(laterality)])
+    shared.PixelValueTransformationSequence = Sequence([_ds(
+        RescaleIntercept=0, RescaleSlope=1, RescaleType="US")])
+    if slope != 1.0 or intercept != 0.0:
+        shared.RealWorldValueMappingSequence = Sequence([
+            real_world_mapping(stored, slope, intercept)])
+    shared.XRayGeometrySequence = Sequence([_ds(
+        DistanceSourceToIsocenter=round(float(e.source_to_patient_mm), 3),
+        DistanceSourceToDetector=round(views[0].sid_mm, 3),
+        DistanceSourceToPatient=round(float(e.source_to_patient_mm), 3),
+        EstimatedRadiographicMagnificationFactor=round(e.magnification, 6))])
+    c, w = window_for(stored)
+    shared.FrameVOILUTSequence = Sequence([_ds(WindowCenter=f"{c:.6g}", WindowWidth=f"{w:.6g}",
+                                               WindowCenterWidthExplanation="victwin window",
+                                               VOILUTFunction="LINEAR")])
+    shared.FramePixelDataPropertiesSequence = Sequence([_ds(
+        FrameType=["ORIGINAL", "PRIMARY", "TOMOSYNTHESIS", "NONE"],
+        ImagerPixelSpacing=[round(pitch[0], 6), round(pitch[1], 6)],
+        GeometricalProperties="UNIFORM", ImageProcessingApplied="NONE",
+        PixelIntensityRelationship="LIN", PixelIntensityRelationshipSign=1)])
+    shared.FieldOfViewSequence = Sequence([_ds(
+        FieldOfViewShape="RECTANGLE",
+        FieldOfViewDimensionsInFloat=[round(proj.shape[1] * pitch[0], 3),
+                                      round(proj.shape[2] * pitch[1], 3)],
+        FieldOfViewOrigin=[0.0, 0.0], FieldOfViewRotation="0",
+        FieldOfViewHorizontalFlip="NO")])
+    shared.CollimatorShapeSequence = Sequence([_ds(
+        CollimatorShape="RECTANGULAR", CollimatorLeftVerticalEdge=0,
+        CollimatorRightVerticalEdge=int(proj.shape[2]), CollimatorUpperHorizontalEdge=0,
+        CollimatorLowerHorizontalEdge=int(proj.shape[1]))])
+    ds.SharedFunctionalGroupsSequence = Sequence([shared])
+
+    mas = e.exposure_mas / n
+    t0 = subject.study_datetime
+    per = []
+    for k in range(n):
+        t = (t0 + _dt.timedelta(milliseconds=100 * k)).strftime("%Y%m%d%H%M%S.%f")
+        f = Dataset()
+        f.FrameContentSequence = Sequence([_ds(
+            FrameAcquisitionDateTime=t, FrameReferenceDateTime=t,
+            FrameAcquisitionDuration=max(e.exposure_time_ms / n, 1e-3),
+            StackID="1", InStackPositionNumber=k + 1, DimensionIndexValues=[1, k + 1])])
+        f.PositionerPositionSequence = Sequence([_ds(
+            PositionerPrimaryAngle=round(float(angles[k]), 4), PositionerSecondaryAngle=0.0)])
+        f.IsocenterReferenceSystemSequence = Sequence([_isocenter_item(
+            views[k], float(angles[k]), height)])
+        f.XRayAcquisitionDoseSequence = Sequence([_ds(
+            OrganDose=round(e.organ_dose_dgy / n, 10),
+            ExposureTimeInms=max(e.exposure_time_ms / n, 1e-3), ExposureInmAs=round(mas, 6),
+            EntranceDoseInmGy=round(e.entrance_dose_mgy / n, 8),
+            RelativeXRayExposure=max(int(round(mas * 100)), 1))])
+        f.IrradiationEventIdentificationSequence = Sequence([_ds(
+            IrradiationEventUID=subject.uid("series", key, "irradiation", k))])
+        per.append(f)
+    ds.PerFrameFunctionalGroupsSequence = Sequence(per)
+    _dimensions(ds, subject, key, [(0x00209056, 0x00209111), (0x00209057, 0x00209111)])
+    check_iod(ds)
+    return ds
