@@ -1,0 +1,92 @@
+"""Subgroup analysis: the between-subgroup test against MRMCaov's nested-design output, the
+multiplicity corrections against their definitions, the table and the forest plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from victwin.stats import ScoreTable, adjust_pvalues, mrmc, read_imrmc, subgroup_analysis
+
+DATA = Path(__file__).parent / "data"
+Q = json.loads((DATA / "vandyke_expected.json").read_text())["quantities"]
+
+
+def _nested_in_subgroup():
+    """Van Dyke re-coded so that subgroup g holds modality g's ratings on its own copy of the
+    cases ('<g>.<case>'), compared with a constant rating (AUC 1/2, zero variance). The
+    between-subgroup test is then the OR test of MRMCaov's cases-within-modality design."""
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    c, tr, m, rd, s = t.to_records()
+    ids = np.char.add(np.char.add(m.astype(str), "."), c.astype(str))
+    tab = ScoreTable.from_arrays(np.r_[ids, ids], np.r_[tr, tr], np.r_[np.full(ids.size, "x"),
+                                 np.full(ids.size, "const")], np.r_[rd, rd], np.r_[s, np.zeros(s.size)])
+    return tab, {k: k.split(".")[0] for k in tab.cases}
+
+
+def test_between_subgroup_test_matches_mrmcaov_cases_nested_design():
+    tab, groups = _nested_in_subgroup()
+    res = subgroup_analysis(tab, groups)
+    ref = Q["or_jackknife_cases_within_modality"]["rrrc"]   # MRMCaov docs/jss/MRMCaov.tex
+    for key, val in (("F", res.interaction["statistic"]), ("ddf", res.interaction["ddf"]),
+                     ("p", res.interaction["p"])):
+        for r in ref[key]:
+            assert abs(val - r["value"]) <= r["tol"], key
+    assert res.interaction["cov"]["cov1"] == pytest.approx(0.0, abs=1e-20)  # disjoint cases
+    assert res.interaction["cov"]["cov3"] == pytest.approx(0.0, abs=1e-20)
+
+
+def test_per_subgroup_rows_equal_separate_analyses():
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    groups = {c: ("odd" if int(c) % 2 else "even") for c in t.cases}
+    res = subgroup_analysis(t, groups, cov="delong", correction="bonferroni")
+    for row in res.rows:
+        sub = t.subset(cases=[c for c in t.cases if groups[c] == row["subgroup"]])
+        d = mrmc(sub, "delong").rrrc["differences"]["1-2"]
+        assert row["difference"] == pytest.approx(d["estimate"], rel=1e-14)
+        assert row["ci"] == pytest.approx(d["ci"], rel=1e-14)
+        assert row["p_adjusted"] == pytest.approx(min(1.0, 2 * d["p"]), rel=1e-14)
+        lo, hi = row["ci_simultaneous"]
+        assert lo < row["ci"][0] and hi > row["ci"][1]   # alpha/2 intervals are wider
+    assert res.overall["difference"] == pytest.approx(mrmc(t, "delong").difference, rel=1e-14)
+
+
+def test_adjust_pvalues_definitions():
+    p = np.array([0.01, 0.04, 0.03, 0.2])
+    np.testing.assert_allclose(adjust_pvalues(p, "bonferroni"), [0.04, 0.16, 0.12, 0.8])
+    # Holm (1979): sorted p * (n - i + 1), running maximum
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), [0.04, 0.09, 0.09, 0.2])
+    np.testing.assert_allclose(adjust_pvalues(p, "none"), p)
+    with pytest.raises(ValueError, match="correction must be"):
+        adjust_pvalues(p, "sidak")
+
+
+def test_table_and_forest_plot(tmp_path):
+    import matplotlib.image as mpimg
+
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    groups = [("odd" if int(c) % 2 else "even") for c in t.cases]
+    res = subgroup_analysis(t, groups)
+    text = res.table()
+    assert "odd" in text and "even" in text and "between subgroups" in text
+    out = tmp_path / "forest.png"
+    res.forest_plot(out)
+    img = mpimg.imread(out)
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 300
+    assert img[..., :3].std() > 0.05   # something was drawn
+    d = res.to_dict()
+    json.dumps(d, allow_nan=False)
+    assert [r["subgroup"] for r in d["subgroups"]] == ["odd", "even"]
+
+
+def test_bad_groups():
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    with pytest.raises(ValueError, match="no label for case"):
+        subgroup_analysis(t, {"1": "a"})
+    with pytest.raises(ValueError, match="at least 2 subgroups"):
+        subgroup_analysis(t, ["a"] * t.n_cases)
+    with pytest.raises(ValueError, match="needs at least 2 of each"):
+        subgroup_analysis(t, ["a"] * (t.n_cases - 1) + ["b"])
