@@ -9,11 +9,38 @@ rows, summed in a fixed order afterwards: the result does not depend on the thre
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numba
 import numpy as np
 from numba import prange
 
 from . import _traverse
+
+
+def _drop_stale_cache() -> None:
+    """Drop this module's numba cache when ``_traverse.py`` changed.
+
+    numba's cache only checks the file that defines a kernel, not the files of the functions
+    it inlines, so an edited traversal would otherwise keep running from a stale cache.
+    """
+    here = Path(__file__).resolve().parent
+    try:
+        digest = hashlib.sha256((here / "_traverse.py").read_bytes()).hexdigest()[:16]
+        cache = here / "__pycache__"
+        stamp = cache / "_traverse.sha256"
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        cache.mkdir(exist_ok=True)
+        for f in cache.glob("_cpu.*.nb[ic]"):
+            f.unlink(missing_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # read-only install: numba then compiles in memory anyway
+        pass
+
+
+_drop_stale_cache()
 
 #: Number of private accumulators for CPU backprojection (fixed so results are reproducible
 #: on any machine; memory is N_CHUNKS x the volume in float32).

@@ -24,87 +24,15 @@ import math
 INF = math.inf
 
 
-def _setup_py(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
-    """Clip the ray to the grid box and find its first voxel and next plane crossings.
+# Plain two-argument min/max: numba's CUDA target does not compile the builtin ``min``/``max``
+# on floats inside device functions (found by compiling the kernels to PTX for sm_90), so the
+# traversal uses these on both targets.
+def _min2(a, b):
+    return a if a < b else b
 
-    Distances along the ray are in mm from the source. Returns
-    ``(t0, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz)`` where ``off``
-    is the linear index of voxel ``[iz, iy, ix]`` in the C-ordered volume, ``st*`` the index
-    step (-1, 0, 1), ``tn*`` the distance of the next plane crossing and ``dt*`` the distance
-    between crossings along each axis; ``t0 >= t1`` when the ray misses the box.
-    """
-    rx = ex - sx
-    ry = ey - sy
-    rz = ez - sz
-    length = math.sqrt(rx * rx + ry * ry + rz * rz)
-    t0 = 0.0
-    t1 = 1.0
-    hix = lox + nx * dx
-    hiy = loy + ny * dy
-    hiz = loz + nz * dz
-    if rx != 0.0:
-        ta = (lox - sx) / rx
-        tb = (hix - sx) / rx
-        t0 = max(t0, min(ta, tb))
-        t1 = min(t1, max(ta, tb))
-    elif sx < lox or sx >= hix:
-        t1 = -1.0
-    if ry != 0.0:
-        ta = (loy - sy) / ry
-        tb = (hiy - sy) / ry
-        t0 = max(t0, min(ta, tb))
-        t1 = min(t1, max(ta, tb))
-    elif sy < loy or sy >= hiy:
-        t1 = -1.0
-    if rz != 0.0:
-        ta = (loz - sz) / rz
-        tb = (hiz - sz) / rz
-        t0 = max(t0, min(ta, tb))
-        t1 = min(t1, max(ta, tb))
-    elif sz < loz or sz >= hiz:
-        t1 = -1.0
 
-    # First voxel: the one holding the entry point, clamped against rounding at the faces.
-    ix = min(max(int(math.floor((sx + t0 * rx - lox) / dx)), 0), nx - 1)
-    iy = min(max(int(math.floor((sy + t0 * ry - loy) / dy)), 0), ny - 1)
-    iz = min(max(int(math.floor((sz + t0 * rz - loz) / dz)), 0), nz - 1)
-
-    stx = 0
-    tnx = INF
-    dtx = INF
-    if rx > 0.0:
-        stx = 1
-        tnx = (lox + (ix + 1) * dx - sx) / rx * length
-        dtx = dx / rx * length
-    elif rx < 0.0:
-        stx = -1
-        tnx = (lox + ix * dx - sx) / rx * length
-        dtx = -dx / rx * length
-    sty = 0
-    tny = INF
-    dty = INF
-    if ry > 0.0:
-        sty = 1
-        tny = (loy + (iy + 1) * dy - sy) / ry * length
-        dty = dy / ry * length
-    elif ry < 0.0:
-        sty = -1
-        tny = (loy + iy * dy - sy) / ry * length
-        dty = -dy / ry * length
-    stz = 0
-    tnz = INF
-    dtz = INF
-    if rz > 0.0:
-        stz = 1
-        tnz = (loz + (iz + 1) * dz - sz) / rz * length
-        dtz = dz / rz * length
-    elif rz < 0.0:
-        stz = -1
-        tnz = (loz + iz * dz - sz) / rz * length
-        dtz = -dz / rz * length
-    off = (iz * ny + iy) * nx + ix
-    return (t0 * length, t1 * length, ix, iy, iz, off, stx, sty, stz,
-            tnx, tny, tnz, dtx, dty, dtz)
+def _max2(a, b):
+    return a if a > b else b
 
 
 def _advance_py(tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz,
@@ -152,9 +80,94 @@ def build(jit, deposit_py=_deposit_add_py):
         ``trace_backproject(acc, c, value, sx, ..., n...)`` adds ``value`` times each segment
         length to ``acc[c, voxel]`` through ``deposit``.
     """
-    setup = jit(_setup_py)
+    min2 = jit(_min2)
+    max2 = jit(_max2)
     advance = jit(_advance_py)
     deposit = jit(deposit_py)
+
+    def setup(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
+        """Clip the ray to the grid box and find its first voxel and next plane crossings.
+
+        Distances along the ray are in mm from the source. Returns
+        ``(t0, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz)`` where ``off``
+        is the linear index of voxel ``[iz, iy, ix]`` in the C-ordered volume, ``st*`` the index
+        step (-1, 0, 1), ``tn*`` the distance of the next plane crossing and ``dt*`` the distance
+        between crossings along each axis; ``t0 >= t1`` when the ray misses the box.
+        """
+        rx = ex - sx
+        ry = ey - sy
+        rz = ez - sz
+        length = math.sqrt(rx * rx + ry * ry + rz * rz)
+        t0 = 0.0
+        t1 = 1.0
+        hix = lox + nx * dx
+        hiy = loy + ny * dy
+        hiz = loz + nz * dz
+        if rx != 0.0:
+            ta = (lox - sx) / rx
+            tb = (hix - sx) / rx
+            t0 = max2(t0, min2(ta, tb))
+            t1 = min2(t1, max2(ta, tb))
+        elif sx < lox or sx >= hix:
+            t1 = -1.0
+        if ry != 0.0:
+            ta = (loy - sy) / ry
+            tb = (hiy - sy) / ry
+            t0 = max2(t0, min2(ta, tb))
+            t1 = min2(t1, max2(ta, tb))
+        elif sy < loy or sy >= hiy:
+            t1 = -1.0
+        if rz != 0.0:
+            ta = (loz - sz) / rz
+            tb = (hiz - sz) / rz
+            t0 = max2(t0, min2(ta, tb))
+            t1 = min2(t1, max2(ta, tb))
+        elif sz < loz or sz >= hiz:
+            t1 = -1.0
+
+        # First voxel: the one holding the entry point, clamped against rounding at the faces.
+        ix = min2(max2(int(math.floor((sx + t0 * rx - lox) / dx)), 0), nx - 1)
+        iy = min2(max2(int(math.floor((sy + t0 * ry - loy) / dy)), 0), ny - 1)
+        iz = min2(max2(int(math.floor((sz + t0 * rz - loz) / dz)), 0), nz - 1)
+
+        stx = 0
+        tnx = INF
+        dtx = INF
+        if rx > 0.0:
+            stx = 1
+            tnx = (lox + (ix + 1) * dx - sx) / rx * length
+            dtx = dx / rx * length
+        elif rx < 0.0:
+            stx = -1
+            tnx = (lox + ix * dx - sx) / rx * length
+            dtx = -dx / rx * length
+        sty = 0
+        tny = INF
+        dty = INF
+        if ry > 0.0:
+            sty = 1
+            tny = (loy + (iy + 1) * dy - sy) / ry * length
+            dty = dy / ry * length
+        elif ry < 0.0:
+            sty = -1
+            tny = (loy + iy * dy - sy) / ry * length
+            dty = -dy / ry * length
+        stz = 0
+        tnz = INF
+        dtz = INF
+        if rz > 0.0:
+            stz = 1
+            tnz = (loz + (iz + 1) * dz - sz) / rz * length
+            dtz = dz / rz * length
+        elif rz < 0.0:
+            stz = -1
+            tnz = (loz + iz * dz - sz) / rz * length
+            dtz = -dz / rz * length
+        off = (iz * ny + iy) * nx + ix
+        return (t0 * length, t1 * length, ix, iy, iz, off, stx, sty, stz,
+                tnx, tny, tnz, dtx, dty, dtz)
+
+    setup = jit(setup)
 
     def trace_labels(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
                      lox, loy, loz, dx, dy, dz, nx, ny, nz):
@@ -165,8 +178,8 @@ def build(jit, deposit_py=_deposit_add_py):
         # Run-length accumulation: labels are spatially coherent, so the output is written
         # only when the label changes.
         while t < t1:
-            tn = min(min(tnx, tny), min(tnz, t1))
-            seg = max(tn - t, 0.0)
+            tn = min2(min2(tnx, tny), min2(tnz, t1))
+            seg = max2(tn - t, 0.0)
             label = labels[off]
             if label != current:
                 if current >= 0:
@@ -188,8 +201,8 @@ def build(jit, deposit_py=_deposit_add_py):
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         total = 0.0
         while t < t1:
-            tn = min(min(tnx, tny), min(tnz, t1))
-            total += volume[off] * max(tn - t, 0.0)
+            tn = min2(min2(tnx, tny), min2(tnz, t1))
+            total += volume[off] * max2(tn - t, 0.0)
             t = tn
             ix, iy, iz, off, tnx, tny, tnz, gone = advance(
                 tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
@@ -202,8 +215,8 @@ def build(jit, deposit_py=_deposit_add_py):
         (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         while t < t1:
-            tn = min(min(tnx, tny), min(tnz, t1))
-            deposit(acc, c, off, value * max(tn - t, 0.0))
+            tn = min2(min2(tnx, tny), min2(tnz, t1))
+            deposit(acc, c, off, value * max2(tn - t, 0.0))
             t = tn
             ix, iy, iz, off, tnx, tny, tnz, gone = advance(
                 tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
