@@ -212,7 +212,7 @@ def exact_ci_hold_out(scores, truth, *, alpha=0.05):
                        1.0 - a, "hold-out", m, n)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Detectability:
     """Result of :func:`assess`: empirical d' and AUC of one observer, with its exact CI.
 

@@ -390,12 +390,14 @@ class ChannelizedHotelling(_Observer):
     def decision_function(self, X):
         """Scores ``[n]`` of ROIs ``X`` with internal noise drawn from ``random_state``."""
         X = self._check_fitted_X(X)
-        V = self._channel_outputs(X)
         rng = _rng(self.random_state)
         if self.channel_noise > 0:
+            V = self._channel_outputs(X)
             sd = np.sqrt(np.diag(self.internal_cov_))
-            V = V + rng.normal(size=V.shape) * sd
-        return self._add_decision_noise(V @ self.weights_, rng)
+            t = (V + rng.normal(size=V.shape) * sd) @ self.weights_
+        else:   # w_v^T U^T g = (U w_v)^T g: one dot product per ROI
+            t = X.reshape(X.shape[0], -1) @ self.template_.ravel()
+        return self._add_decision_noise(t, rng)
 
 
 class VolumetricCHO(ChannelizedHotelling):

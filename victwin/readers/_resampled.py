@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 _METHODS = ("bootstrap", "subsample")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReaderScores:
     """Score table of resampled-training "readers" on a fixed test set.
 
