@@ -1,1 +1,23 @@
-"""victwin.physics (not built yet)."""
+"""victwin.physics: materials, attenuation, spectra, polyenergetic signal, dose and AEC.
+
+Units: energies in keV, lengths in mm, linear coefficients in 1/mm, mass coefficients in
+cm2/g, air kerma in uGy (per mAs) or mGy, dose in mGy.
+"""
+
+from ._materials import MATERIALS, Material, breast_tissue, get_material, material_names
+from ._attenuation import (
+    absorption_efficiency,
+    klein_nishina_energy_transfer_fraction,
+    linear_attenuation,
+    linear_energy_absorption,
+    mass_attenuation,
+    mass_energy_absorption,
+)
+from ._spectra import ANODES, Spectrum, spectrum
+from ._signal import PrimarySignal, attenuation_matrix, primary_signal
+
+try:  # scatter and detector models (victwin/physics/_scatter.py, _detector.py)
+    from ._scatter import *  # noqa: F401,F403
+    from ._detector import *  # noqa: F401,F403
+except ImportError:  # pragma: no cover - not built yet
+    pass
