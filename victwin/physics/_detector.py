@@ -246,19 +246,28 @@ def detect(energy_kev, energy2_kev2, detector: Detector, rng: np.random.Generato
     return electrons
 
 
-def digitize(electrons, detector: Detector) -> np.ndarray:
-    """Raw ("for processing") values: ``offset + gain * electrons``, rounded, clipped to bits.
+def digitize(electrons, detector: Detector, *, binning: int = 1) -> np.ndarray:
+    """Raw ("for processing") values: ``offset + gain * electrons / binning**2``, rounded and
+    clipped to ``bits``.
+
+    A binned pixel reads the mean of its ``binning x binning`` native pixels, so raw values
+    keep their scale whatever the binning.
 
     Parameters
     ----------
     electrons : float array, electrons
     detector : Detector
+    binning : int
 
     Returns
     -------
     uint16 array, ADU in ``[0, 2**bits - 1]``
     """
-    adu = np.rint(detector.offset_adu + detector.gain_adu_per_e * np.asarray(electrons))
+    binning = int(binning)
+    if binning < 1:
+        raise ValueError(f"binning must be >= 1, got {binning}")
+    gain = detector.gain_adu_per_e / binning ** 2
+    adu = np.rint(detector.offset_adu + gain * np.asarray(electrons))
     return np.clip(adu, 0, detector.max_adu).astype(np.uint16)
 
 
@@ -274,8 +283,9 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
     ----------
     raw : uint16 array ``[nv, nu]``
     detector : Detector
-    flat_adu : float, ADU above offset
-        Expected raw signal above offset for an unattenuated pixel (the flat field).
+    flat_adu : float or float array ``[nv, nu]``, ADU above offset
+        Expected raw signal above offset for an unattenuated pixel (the flat field, which
+        varies over the panel with the inverse square law and obliquity).
     window : (float, float), optional
         ``(p_low, p_high)``; default the 0.5th and 99.5th percentiles of ``p`` over pixels
         with ``p > 0.05`` (the object), or of all pixels if there are few of those.
@@ -286,8 +296,9 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
     -------
     (uint16 array ``[nv, nu]``, (p_low, p_high))
     """
-    if not (math.isfinite(flat_adu) and flat_adu > 0):
-        raise ValueError(f"flat_adu must be > 0, got {flat_adu!r}")
+    flat_adu = np.asarray(flat_adu, dtype=np.float64)
+    if not (np.all(np.isfinite(flat_adu)) and np.all(flat_adu > 0)):
+        raise ValueError("flat_adu must be finite and > 0 everywhere")
     signal = np.maximum(np.asarray(raw, dtype=np.float64) - detector.offset_adu, 0.5)
     p = np.log(flat_adu / signal)
     if window is None:
