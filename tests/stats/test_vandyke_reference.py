@@ -184,13 +184,14 @@ def test_full_precision_references_agree_to_1e6_relative(ours):
     assert n > 200
 
 
-def test_dbm_and_or_jackknife_give_the_same_test():
+@pytest.mark.parametrize("T", [2, 3])
+def test_dbm_and_or_jackknife_give_the_same_test(T):
     """Hillis et al. (2005): DBM and OR with jackknife covariances give identical F, ddf, p."""
     rng = np.random.default_rng(3)
     K, J = 40, 4
     truth = np.r_[np.zeros(K // 2), np.ones(K // 2)].astype(int)
-    scores = rng.normal(size=(2, J, K)) + np.array([1.0, 1.4])[:, None, None] * truth
-    t = ScoreTable(tuple(map(str, range(K))), truth, ("a", "b"), tuple("wxyz"), scores)
+    scores = rng.normal(size=(T, J, K)) + np.array([1.0, 1.4, 0.7])[:T, None, None] * truth
+    t = ScoreTable(tuple(map(str, range(K))), truth, tuple("abc"[:T]), tuple("wxyz"), scores)
     o = mrmc(t, "jackknife")
     d = dbm(t)
     assert d.statistic == pytest.approx(o.rrrc["statistic"], rel=1e-10)

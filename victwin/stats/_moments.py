@@ -110,10 +110,11 @@ def kernel_products(table: ScoreTable, cells: Cells, *, max_elements: int = 4_00
     block = max(1, int(max_elements // max(1, C * N1)))
     G = np.zeros((C, C))
     for start in range(0, N0, block):
-        xb = x0[:, start:start + block]
-        d = x1[:, None, :] - xb[:, :, None]          # (C, b, N1)
-        k = (np.sign(d) + 1.0) * 0.5
-        k = np.nan_to_num(k, nan=0.0).reshape(C, -1)
+        xb = x0[:, start:start + block, None]
+        # psi = 1 if abnormal > normal, 1/2 on a tie, 0 otherwise or where unread (NaN compares False)
+        k = (x1[:, None, :] > xb).astype(np.float64)
+        k += 0.5 * (x1[:, None, :] == xb)
+        k = k.reshape(C, -1)
         G += k @ k.T
     return G
 

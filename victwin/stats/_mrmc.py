@@ -195,7 +195,7 @@ class MRMCResult:
         corr = {}
         if self.var > 0:
             corr = {"corr1": self.cov1 / self.var, "corr2": self.cov2 / self.var, "corr3": self.cov3 / self.var}
-        return {
+        return _jsonable({
             "modalities": list(self.modalities),
             "readers": list(self.readers),
             "n_cases": self.n_cases,
@@ -208,11 +208,11 @@ class MRMCResult:
             "cov": {"var": self.var, "cov1": self.cov1, "cov2": self.cov2, "cov3": self.cov3, **corr},
             "anova": {"ms_t": self.ms_t, "ms_r": self.ms_r, "ms_tr": self.ms_tr},
             "variance_components": {"var_r": self.var_r, "var_tr": self.var_tr},
-            "rrrc": _jsonable(self.rrrc),
-            "frrc": _jsonable(self.frrc),
-            "rrfc": _jsonable(self.rrfc),
-            **_jsonable(self.extra),
-        }
+            "rrrc": self.rrrc,
+            "frrc": self.frrc,
+            "rrfc": self.rrfc,
+            **self.extra,
+        })
 
     def summary(self) -> str:
         """A plain-text report (what the CLI prints)."""
