@@ -84,3 +84,11 @@ def test_stats_does_not_import_numba_or_cupy():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_mrmc_oneshot_option(tmp_path):
+    out = tmp_path / "o.json"
+    assert main(["stats", "mrmc", str(DATA / "vandyke.imrmc"), "--oneshot", "--json", str(out)]) == 0
+    d = json.loads(out.read_text())
+    for ref in _ref("or_unbiased/rrrc/diff/1-2/se"):   # MRMCaov; equal by the derived identity
+        assert abs(d["oneshot"]["differences"]["1-2"]["se"] - ref["value"]) <= ref["tol"]

@@ -38,6 +38,15 @@ def _mrmc(args: argparse.Namespace) -> int:
         d = dbm(table)
         out["dbm"] = d.to_dict()
         print(f"\nDBM (jackknife pseudovalues): F = {d.statistic:.6f} on ({d.df1}, {d.ddf:.4f}) df, p = {d.p:.6g}")
+    if args.oneshot:
+        from victwin.stats import oneshot_variance
+
+        o = oneshot_variance(table, alpha=args.alpha)
+        out["oneshot"] = o
+        print("\nGallas one-shot U-statistic variance (readers and cases random, normal CIs):")
+        for name, d in list(o["single_modality"].items()) + list(o["differences"].items()):
+            est = d.get("auc", d.get("estimate"))
+            print(f"  {name:<12} {est:>12.8f}  SE {d['se']:.8f}  CI ({d['ci'][0]:.6f}, {d['ci'][1]:.6f})")
     if args.json:
         _write_json(args.json, _jsonable(out))
         print(f"\nwrote {args.json}")
@@ -100,6 +109,8 @@ def register(sub) -> None:
     m.add_argument("--cov", choices=("jackknife", "delong", "unbiased"), default="jackknife",
                    help="covariance estimator (default: jackknife)")
     m.add_argument("--alpha", type=_alpha, default=0.05, help="significance level (default 0.05)")
+    m.add_argument("--oneshot", action="store_true",
+                   help="also the Gallas one-shot U-statistic variance (any design, e.g. split-plot)")
     m.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     m.set_defaults(func=_mrmc)
 
