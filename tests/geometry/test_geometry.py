@@ -114,3 +114,14 @@ def test_radiography_view():
     with pytest.raises(ValueError, match="sid_mm must be a finite number > 0"):
         radiography_view(sid_mm=-1)
     assert math.isclose(np.linalg.norm(v.panel.normal), 1.0)
+
+
+def test_view_project_inverts_pixel_centres():
+    view = tomosynthesis_arc(5, 40.0, 50.0, detector_shape=(30, 20), pitch_mm=0.5)[1]
+    centres = view.panel.pixel_centers()
+    s = np.array(view.source)
+    # any point on the ray from the source to pixel [j, i] projects back to (j, i)
+    points = s + 0.37 * (centres - s)
+    ji = view.project(points)
+    jj, ii = np.meshgrid(np.arange(30), np.arange(20), indexing="ij")
+    assert np.allclose(ji[..., 0], jj) and np.allclose(ji[..., 1], ii)

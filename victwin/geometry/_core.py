@@ -281,6 +281,33 @@ class View:
         """Source-to-image distance: perpendicular distance from source to panel plane (mm)."""
         return abs(self.source_to_panel_mm)
 
+    def project(self, point_xyz) -> np.ndarray:
+        """Fractional detector index ``(j, i)`` where the ray from the source through a point
+        meets the panel (pixel ``[j, i]`` centre at integer values).
+
+        Parameters
+        ----------
+        point_xyz : (..., 3) array, mm
+
+        Returns
+        -------
+        (..., 2) float array ``(row, column)``
+        """
+        p = np.asarray(point_xyz, dtype=float)
+        s = np.asarray(self.source)
+        n = self.panel.normal
+        c = np.asarray(self.panel.center)
+        d = p - s
+        denom = d @ n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = ((c - s) @ n) / denom
+        q = s + t[..., None] * d
+        nv, nu = self.panel.shape
+        pv, pu = self.panel.pitch
+        i = (q - c) @ np.asarray(self.panel.u) / pu + (nu - 1) / 2.0
+        j = (q - c) @ np.asarray(self.panel.v) / pv + (nv - 1) / 2.0
+        return np.stack([j, i], axis=-1)
+
     def __repr__(self):
         return f"View(source={self.source!r}, panel={self.panel!r})"
 
