@@ -1,1 +1,31 @@
-"""victwin.dicom (not built yet)."""
+"""DICOM for victwin: IOD writers, synthetic subjects, ground truth, read-back and sending.
+
+Writers (one per IOD, named as PS3.3 names it; each checks its result against the IOD's
+mandatory modules when built and returns a pydicom Dataset):
+
+* :func:`digital_mammography_image` - Digital Mammography X-Ray Image, For Processing /
+  For Presentation (A.27);
+* :func:`breast_tomosynthesis_image` - Breast Tomosynthesis Image (A.55);
+* :func:`breast_projection_image` - Breast Projection X-Ray Image, For Processing (A.74);
+* :func:`digital_xray_image` - Digital X-Ray Image, For Processing / For Presentation (A.26);
+* :func:`lesion_segmentation` (Segmentation) and :func:`lesion_report` (Comprehensive 3D SR)
+  for the lesion ground truth.
+
+:func:`export_study` writes a whole case, :func:`read_study` reads it back,
+:func:`echo` / :func:`send_study` / :func:`stow_rs` send it to a PACS.
+"""
+
+from ._dx import digital_mammography_image, digital_xray_image
+from ._enhanced import breast_projection_image, breast_tomosynthesis_image, source_angles_deg
+from ._identity import UID_ROOT, SyntheticSubject, derived_uid
+from ._params import Exposure
+from ._read import DicomStudy, read_study
+from ._study import export_study
+from ._truth import Lesion, lesion_report, lesion_segmentation
+
+__all__ = [
+    "SyntheticSubject", "Exposure", "Lesion", "UID_ROOT", "derived_uid",
+    "digital_mammography_image", "digital_xray_image", "breast_tomosynthesis_image",
+    "breast_projection_image", "source_angles_deg", "lesion_segmentation", "lesion_report",
+    "export_study", "read_study", "DicomStudy",
+]
