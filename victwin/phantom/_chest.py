@@ -63,7 +63,7 @@ _SCHEMA = {
                  "vertebra_height_mm": "dist", "disc_mm": "dist", "cortex_mm": "dist",
                  "clavicle_radius_mm": "dist"},
 }
-_TOP = {"kind", "description", "name", "detector_gap_mm"}
+_TOP = {"kind", "description", "name", "detector_gap_mm", "voxel_mm"}
 # keys that may be zero (all other sizes must be > 0)
 _MAY_BE_ZERO = {"lungs.right_dome_raise_mm", "heart.left_shift_mm", "heart.tilt_deg"}
 
@@ -145,6 +145,11 @@ def load_chest_recipe(recipe) -> dict:
         raise ValueError(f"chest recipe key 'detector_gap_mm' must be a number in [0, 500], "
                          f"got {gap!r}")
     data["detector_gap_mm"] = float(gap)
+    vox = data.get("voxel_mm", 1.0)
+    if not isinstance(vox, (int, float)) or isinstance(vox, bool) or not 0.25 <= vox <= 10:
+        raise ValueError(f"chest recipe key 'voxel_mm' must be a number in [0.25, 10], "
+                         f"got {vox!r}")
+    data["voxel_mm"] = float(vox)
     data["name"] = name
     return data
 
@@ -276,7 +281,7 @@ def _vessel_tree(rng, root, points, r0, generations) -> np.ndarray:
 # the phantom
 # ----------------------------------------------------------------------------------------------
 
-def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
+def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = None,
                progress=None) -> Phantom:
     """Build an adult chest phantom for PA radiography.
 
@@ -286,10 +291,12 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
         Chest recipe (see :func:`load_chest_recipe`); ``"chest/adult"`` by default.
     seed : int
         Seed of the sizes and the vessel trees; the same seed gives identical bytes.
-    voxel_mm : float, mm
-        Isotropic voxel size, in [0.25, 10].
-    progress : callable, optional
-        Called with a short stage name as each stage starts (for progress bars).
+    voxel_mm : float, mm, optional
+        Isotropic voxel size, in [0.25, 10]; the recipe's ``voxel_mm`` (default 1 mm) when
+        omitted.
+    progress : bool or callable, optional
+        True shows a tqdm bar over the build stages (None: only when stderr is a terminal); a
+        callable is called with each stage's name as it starts.
 
     Returns
     -------
@@ -302,6 +309,8 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
     rec = load_chest_recipe(recipe)
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    if voxel_mm is None:
+        voxel_mm = rec["voxel_mm"]
     try:
         voxel_mm = float(voxel_mm)
     except (TypeError, ValueError):
@@ -309,7 +318,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
     if not 0.25 <= voxel_mm <= 10.0:
         raise ValueError(f"voxel_mm must be in [0.25, 10] mm for a chest phantom, "
                          f"got {voxel_mm!r}")
-    step = progress if callable(progress) else (lambda name: None)
+    step, bar = _progress(progress)
     rng = np.random.default_rng(int(seed))
     s = _draw_all(rng, rec)
 
@@ -380,7 +389,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
     t = np.clip((f.y - y_apex) / H, 0.0, 1.0)[None, :, None]
     half_med = (22.0 + 10.0 * t).astype(np.float32)
     spine_front = bi - 25.0 - 2 * s["skeleton.vertebra_radius_mm"] - 6.0
-    med = cav & above & (np.abs(X) < half_med) & (Z < spine_front + 20.0)
+    med = cav & above & (np.abs(X) < half_med)
     labels[med] = SOFT
     # gastric air bubble under the left dome
     gy = y_low - post_drop - dome * 0.6 + 30.0
@@ -503,6 +512,8 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
     f.paint(labels, np.vstack(trees), BLOOD, only=LUNG)
 
     step("done")
+    if bar is not None:
+        bar.close()
     meta = {
         "recipe": rec["name"], "kind": "chest", "seed": int(seed), "voxel_mm": voxel_mm,
         "view": "chest PA", "label_names": {str(k): v for k, v in CHEST_LABELS.items()},
@@ -520,6 +531,33 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0,
         "drawn": {k: v for k, v in s.items()},
     }
     return Phantom(labels=labels, grid=grid, materials=dict(CHEST_MATERIALS), meta=meta)
+
+
+_STAGES = ("body", "lungs", "heart", "skeleton", "vessels", "done")
+
+
+def _progress(progress):
+    """(step callback, tqdm bar or None) for the build stages."""
+    if callable(progress):
+        return progress, None
+    if progress is None:
+        import sys
+
+        progress = sys.stderr.isatty()
+    if not progress:
+        return (lambda name: None), None
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(_STAGES) - 1, desc="chest phantom", unit="stage", leave=False)
+    seen = []
+
+    def step(name):
+        if seen:
+            bar.update(1)
+        seen.append(name)
+        bar.set_postfix_str(name)
+
+    return step, bar
 
 
 def _box_slices(f: _Frame, center, half):
