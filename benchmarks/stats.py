@@ -44,6 +44,7 @@ def environment() -> dict:
            "numpy": np.__version__, "scipy": scipy.__version__, "victwin": victwin.__version__,
            "device": "cpu", "date_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     try:
+        env["load_avg_1min_at_start"] = os.getloadavg()[0]   # the machine is shared; timings vary with load
         env["cpu_affinity"] = len(os.sched_getaffinity(0))
         with open("/proc/cpuinfo") as fh:
             env["cpu"] = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
