@@ -16,12 +16,16 @@ def _mu_table(materials: dict, table: dict) -> np.ndarray:
     return lut
 
 
-def _projection(labels: np.ndarray, lut: np.ndarray, dz_mm: float, slab: int = 16) -> np.ndarray:
-    """Sum of ``lut[labels] * dz`` along z (a parallel-beam line integral, 1/mm * mm)."""
+def _projection(labels: np.ndarray, lut: np.ndarray, dz_mm: float, slab: int = 16):
+    """Sum of ``lut[labels] * dz`` along z (a parallel-beam line integral, 1/mm * mm) and the
+    number of non-air voxels in each column."""
     out = np.zeros(labels.shape[1:], dtype=np.float32)
+    count = np.zeros(labels.shape[1:], dtype=np.int32)
     for z0 in range(0, labels.shape[0], slab):
-        out += lut[labels[z0:z0 + slab]].sum(axis=0, dtype=np.float32)
-    return out * np.float32(dz_mm)
+        block = labels[z0:z0 + slab]
+        out += lut[block].sum(axis=0, dtype=np.float32)
+        count += (block != 0).sum(axis=0, dtype=np.int32)
+    return out * np.float32(dz_mm), count
 
 
 def save_preview(phantom, path, *, title: str | None = None, table: dict | None = None) -> Path:
@@ -29,8 +33,8 @@ def save_preview(phantom, path, *, title: str | None = None, table: dict | None 
 
     Grey levels are approximate 20 keV attenuation of each label's material (display only).
     Axial: ``z`` = middle, image ``[y, x]``; side: ``y`` = middle, ``[z, x]``;
-    front: ``x`` at a quarter of the grid, ``[z, y]``; projection: ``exp(-sum mu dz)`` over z,
-    displayed as a mammogram (dense tissue bright).
+    front: ``x`` at a quarter of the grid, ``[z, y]``; projection: the line integral of mu
+    along z divided by the path length in tissue, shown as a mammogram (dense tissue bright).
     """
     import matplotlib
 
@@ -50,7 +54,7 @@ def save_preview(phantom, path, *, title: str | None = None, table: dict | None 
     ext_xy = (x[0], x[-1], y[0], y[-1])
     ext_xz = (x[0], x[-1], z[0], z[-1])
     ext_yz = (y[0], y[-1], z[0], z[-1])
-    proj = _projection(labels, lut, grid.spacing[0])
+    proj, count = _projection(labels, lut, grid.spacing[0])
     vmax = float(lut[np.unique(labels[nz // 2])].max()) or 1.0
 
     fig, axes = plt.subplots(2, 2, figsize=(10, 8))
@@ -68,11 +72,14 @@ def save_preview(phantom, path, *, title: str | None = None, table: dict | None 
     axes[1, 0].set_title(f"front x = {x[ix]:.1f} mm")
     axes[1, 0].set_xlabel("y (mm)")
     axes[1, 0].set_ylabel("z (mm)")
-    inside = proj > 0
-    img = np.where(inside, proj, np.nan)
-    lo, hi = (np.nanpercentile(img, [1, 99.5]) if inside.any() else (0.0, 1.0))
+    # Mean attenuation along each column (line integral / path length): removes the thickness
+    # fall-off at the breast edge, like the peripheral equalisation of a processed mammogram.
+    inside = count > 0
+    img = np.where(inside, proj / np.maximum(count, 1) / np.float32(grid.spacing[0]), np.nan)
+    thick = count >= 0.3 * count.max() if inside.any() else inside
+    lo, hi = (np.percentile(img[thick], [0.5, 99.5]) if thick.any() else (0.0, 1.0))
     axes[1, 1].imshow(img, extent=ext_xy, cmap="gray", origin="lower", vmin=lo, vmax=hi)
-    axes[1, 1].set_title("projection along z (sum mu dz)")
+    axes[1, 1].set_title("projection along z (mean mu, 20 keV)")
     axes[1, 1].set_xlabel("x (mm)")
     axes[1, 1].set_ylabel("y (mm)")
     meta = phantom.meta
