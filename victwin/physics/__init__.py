@@ -15,6 +15,20 @@ from ._attenuation import (
 )
 from ._spectra import ANODES, Spectrum, spectrum
 from ._signal import PrimarySignal, attenuation_matrix, primary_signal
+from ._dose import (
+    G_FACTOR_HVL_MM_AL,
+    G_FACTOR_TABLE,
+    G_FACTOR_THICKNESS_MM,
+    S_FACTORS,
+    c_factor,
+    entrance_air_kerma_mgy,
+    g_factor,
+    glandular_dose_per_kerma_primary,
+    mean_glandular_dose,
+    s_factor,
+    t_factor,
+)
+from ._aec import Exposure, auto_exposure, detector_air_kerma_per_mas_ugy
 
 try:  # scatter and detector models (victwin/physics/_scatter.py, _detector.py)
     from ._scatter import *  # noqa: F401,F403

@@ -1,0 +1,232 @@
+"""Automatic exposure control: beam quality and mAs from breast thickness and glandularity.
+
+Mammography units pick the anode/filter and kVp from the compressed thickness (and, on some,
+the density seen in a pre-exposure) from a fixed table, then set the mAs so that the detector
+receives a target exposure. :func:`auto_exposure` does the same from a plain table that a
+system's TOML file can hold::
+
+    [aec]
+    mode = "detector_kerma"            # or "mgd": set the mAs for a target mean glandular dose
+    target_detector_kerma_ugy = 100.0  # air kerma at the detector surface per exposure (uGy)
+    # target_mgd_mgy = 1.2             # (mode "mgd") MGD per exposure (mGy)
+    sid_mm = 650.0                     # focus to detector surface (mm)
+    support_height_mm = 20.0           # breast support top above the detector surface (mm)
+    paddle_material = "pmma"           # optional compression paddle (victwin material name)
+    paddle_mm = 2.0
+    window = ["Be", 1.0]               # tube window (material, mm), optional
+    anode_angle_deg = 16.0             # optional, default 12
+    mas_min = 4.0                      # optional clamps of the tube (mAs per exposure)
+    mas_max = 600.0
+    mas_step = 0.1                     # optional rounding of the mAs (mAs)
+
+    [[aec.rows]]                       # first row that matches wins, in order
+    max_thickness_mm = 30.0            # row applies when thickness <= this (omit: no limit)
+    max_glandularity = 1.0             # optional; row applies when glandularity <= this
+    anode = "W"
+    filter = "Rh"
+    filter_mm = 0.05
+    kvp = 26.0
+
+As a Python value the table is the dict under ``aec`` (``rows`` a list of dicts).
+
+The breast the AEC "sees" is the Dance model (5 mm adipose surface layers, homogeneous core
+of the given glandularity); the detector air kerma is its primary transmission (the scatter
+that a real AEC cell also sees is left out, so the chosen mAs errs slightly high).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._attenuation import linear_attenuation, mass_energy_absorption
+from ._dose import _SURFACE_LAYER_MM, entrance_air_kerma_mgy, mean_glandular_dose
+from ._materials import breast_tissue
+from ._spectra import ANODES, Spectrum, spectrum
+
+__all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy"]
+
+_MODES = ("detector_kerma", "mgd")
+_KEYS = {"mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm", "support_height_mm",
+         "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
+         "mas_step", "rows"}
+_ROW_KEYS = {"max_thickness_mm", "max_glandularity", "anode", "filter", "filter_mm", "kvp"}
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What the AEC chose, and what it implies for the breast.
+
+    Attributes
+    ----------
+    anode, filter_material : str
+        Anode and added filter element symbols.
+    filter_mm : float
+        Added filter thickness (mm).
+    kvp : float
+        Tube voltage (kV).
+    mas : float
+        Tube current-time product per exposure (mAs).
+    filters : tuple of (str, float)
+        Tube window and added filter, as passed to :func:`victwin.physics.spectrum`.
+    anode_angle_deg : float
+        Anode angle (degrees).
+    paddle : tuple of (str, float) or None
+        Compression paddle (material, mm).
+    incident_air_kerma_mgy : float
+        Incident air kerma at the upper breast surface per exposure (mGy).
+    detector_air_kerma_ugy : float
+        Primary air kerma at the detector surface behind the breast per exposure (uGy).
+    mean_glandular_dose_mgy : float
+        Dance MGD per exposure (mGy), t = 1.
+    hvl_mm_al : float
+        HVL of the beam incident on the breast (after the paddle), mm Al.
+    """
+
+    anode: str
+    filter_material: str
+    filter_mm: float
+    kvp: float
+    mas: float
+    filters: tuple
+    anode_angle_deg: float
+    paddle: tuple | None
+    incident_air_kerma_mgy: float
+    detector_air_kerma_ugy: float
+    mean_glandular_dose_mgy: float
+    hvl_mm_al: float
+
+    def tube_spectrum(self) -> Spectrum:
+        """The tube's spectrum (window and filter, no paddle)."""
+        return spectrum(self.anode, self.kvp, self.filters, anode_angle_deg=self.anode_angle_deg)
+
+    def breast_spectrum(self) -> Spectrum:
+        """The spectrum incident on the breast (after the paddle)."""
+        s = self.tube_spectrum()
+        return s.filtered(*self.paddle) if self.paddle else s
+
+
+def _number(table: dict, key: str, default=None, *, positive=True) -> float:
+    if key not in table:
+        if default is None:
+            raise ValueError(f"AEC table needs {key!r}")
+        return float(default)
+    try:
+        v = float(table[key])
+    except (TypeError, ValueError):
+        raise ValueError(f"AEC table {key!r} must be a number, got {table[key]!r}") from None
+    if not np.isfinite(v) or (positive and v <= 0) or v < 0:
+        raise ValueError(f"AEC table {key!r} must be {'> 0' if positive else '>= 0'}, got {table[key]!r}")
+    return v
+
+
+def _pick_row(rows, thickness_mm: float, glandularity: float) -> dict:
+    if not isinstance(rows, (list, tuple)) or not rows:
+        raise ValueError("AEC table 'rows' must be a non-empty list of row tables")
+    for i, row in enumerate(rows):
+        unknown = set(row) - _ROW_KEYS
+        if unknown:
+            raise ValueError(f"AEC table rows[{i}] has unknown keys {sorted(unknown)}; valid: {sorted(_ROW_KEYS)}")
+        if thickness_mm <= float(row.get("max_thickness_mm", math.inf)) and \
+                glandularity <= float(row.get("max_glandularity", 1.0)):
+            for key in ("anode", "filter", "filter_mm", "kvp"):
+                if key not in row:
+                    raise ValueError(f"AEC table rows[{i}] needs {key!r}")
+            if row["anode"] not in ANODES:
+                raise ValueError(f"AEC table rows[{i}] anode must be one of {', '.join(ANODES)}, got {row['anode']!r}")
+            return row
+    raise ValueError(f"no AEC table row covers thickness_mm={thickness_mm:g} and glandularity={glandularity:g}")
+
+
+def detector_air_kerma_per_mas_ugy(breast_spectrum: Spectrum, thickness_mm: float, glandularity: float,
+                                   distance_mm: float) -> float:
+    """Primary air kerma (uGy per mAs) behind the Dance slab breast at ``distance_mm`` from the focus."""
+    e = breast_spectrum.energy_kev
+    layer = min(_SURFACE_LAYER_MM, thickness_mm / 2.0)
+    path = (linear_attenuation("adipose", e) * 2.0 * layer
+            + linear_attenuation(breast_tissue(glandularity), e) * (thickness_mm - 2.0 * layer))
+    transmitted = breast_spectrum.fluence_per_mas_mm2(distance_mm) * np.exp(-path)
+    return float(np.sum(transmitted * e * mass_energy_absorption("air", e)) * 1.602176634e-5)
+
+
+def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> Exposure:
+    """Choose anode/filter, kVp and mAs as a mammography AEC does.
+
+    Parameters
+    ----------
+    thickness_mm : float
+        Compressed breast thickness (mm), > 0.
+    glandularity : float
+        Glandular weight fraction, in [0, 1].
+    table : dict
+        The system's AEC table (format in the module docstring).
+
+    Returns
+    -------
+    Exposure
+        Beam, mAs per exposure, and the incident air kerma, detector air kerma and MGD it gives.
+
+    Raises
+    ------
+    ValueError
+        Bad table entries (naming the key), or no row for this breast.
+    """
+    if not isinstance(table, dict):
+        raise TypeError(f"AEC table must be a dict, got {type(table).__name__}")
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise ValueError(f"AEC table has unknown keys {sorted(unknown)}; valid: {sorted(_KEYS)}")
+    t = float(thickness_mm)
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"thickness_mm must be > 0, got {thickness_mm!r}")
+    w = float(glandularity)
+    if not 0.0 <= w <= 1.0:
+        raise ValueError(f"glandularity must be in [0, 1], got {glandularity!r}")
+    mode = table.get("mode", "detector_kerma")
+    if mode not in _MODES:
+        raise ValueError(f"AEC table 'mode' must be one of {', '.join(_MODES)}, got {mode!r}")
+    sid = _number(table, "sid_mm")
+    support = _number(table, "support_height_mm", 20.0, positive=False)
+    if support + t >= sid:
+        raise ValueError(f"breast top (support_height_mm + thickness_mm = {support + t:g}) must be below sid_mm={sid:g}")
+    angle = _number(table, "anode_angle_deg", 12.0)
+    mas_min = _number(table, "mas_min", 0.0, positive=False)
+    mas_max = _number(table, "mas_max", 1e4)
+    step = _number(table, "mas_step", 0.0, positive=False)
+
+    row = _pick_row(table.get("rows"), t, w)
+    window = table.get("window")
+    filters = []
+    if window is not None:
+        try:
+            filters.append((str(window[0]), float(window[1])))
+        except (TypeError, ValueError, IndexError):
+            raise ValueError(f"AEC table 'window' must be [material, thickness_mm], got {window!r}") from None
+    filters.append((str(row["filter"]), float(row["filter_mm"])))
+    tube = spectrum(row["anode"], float(row["kvp"]), filters, anode_angle_deg=angle)
+    paddle = None
+    if "paddle_material" in table:
+        paddle = (str(table["paddle_material"]), _number(table, "paddle_mm", 0.0, positive=False))
+    breast_beam = tube.filtered(*paddle) if paddle else tube
+
+    surface_mm = sid - support - t
+    kerma_per_mas_mgy = entrance_air_kerma_mgy(breast_beam, 1.0, surface_mm)
+    detector_per_mas = detector_air_kerma_per_mas_ugy(breast_beam, t, w, sid)
+    if mode == "detector_kerma":
+        mas = _number(table, "target_detector_kerma_ugy") / detector_per_mas
+    else:
+        mgd_per_mas = mean_glandular_dose(kerma_per_mas_mgy, t, w, breast_beam)
+        mas = _number(table, "target_mgd_mgy") / mgd_per_mas
+    if step > 0:
+        mas = max(step, round(mas / step) * step)
+    mas = float(min(max(mas, mas_min), mas_max))
+    k = kerma_per_mas_mgy * mas
+    return Exposure(
+        anode=row["anode"], filter_material=str(row["filter"]), filter_mm=float(row["filter_mm"]),
+        kvp=float(row["kvp"]), mas=mas, filters=tuple(filters), anode_angle_deg=angle, paddle=paddle,
+        incident_air_kerma_mgy=k, detector_air_kerma_ugy=detector_per_mas * mas,
+        mean_glandular_dose_mgy=mean_glandular_dose(k, t, w, breast_beam),
+        hvl_mm_al=breast_beam.hvl_mm_al(),
+    )
