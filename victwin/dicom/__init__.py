@@ -17,6 +17,7 @@ mandatory modules when built and returns a pydicom Dataset):
 
 from ._dx import digital_mammography_image, digital_xray_image
 from ._enhanced import breast_projection_image, breast_tomosynthesis_image, source_angles_deg
+from ._net import StoreReport, StoreResult, TLSOptions, echo, send_study, stow_rs
 from ._identity import UID_ROOT, SyntheticSubject, derived_uid
 from ._params import Exposure
 from ._read import DicomStudy, read_study
@@ -27,5 +28,6 @@ __all__ = [
     "SyntheticSubject", "Exposure", "Lesion", "UID_ROOT", "derived_uid",
     "digital_mammography_image", "digital_xray_image", "breast_tomosynthesis_image",
     "breast_projection_image", "source_angles_deg", "lesion_segmentation", "lesion_report",
-    "export_study", "read_study", "DicomStudy",
+    "export_study", "read_study", "DicomStudy", "TLSOptions", "StoreReport", "StoreResult",
+    "echo", "send_study", "stow_rs",
 ]
