@@ -50,7 +50,7 @@ import numpy as np
 from scipy import ndimage
 
 __all__ = ["LesionModel", "spiculated_mass", "calcification_cluster", "lung_nodule",
-           "insert_lesion"]
+           "insert_lesion", "save_lesion_preview"]
 
 #: Lesion kinds and the record ``kind`` they produce.
 KINDS = ("mass", "calcification", "nodule")
@@ -368,7 +368,7 @@ def spiculated_mass(rng=None, *, diameter_mm: float | None = None, voxel_mm: flo
         diameter.
     """
     rng = _check_rng(rng)
-    voxel_mm = _in_range("voxel_mm", voxel_mm, 1e-3, 2.0)
+    voxel_mm = _in_range("voxel_mm", voxel_mm, 1e-3, 5.0)
     if diameter_mm is None:
         diameter_mm = rng.uniform(5.0, 10.0)
     diameter_mm = _in_range("diameter_mm", diameter_mm, 2.0, 30.0)
@@ -822,3 +822,73 @@ def _jsonable_info(info: dict) -> dict:
             v = v.item()
         out[k] = v
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# preview
+# ----------------------------------------------------------------------------------------------
+
+def save_lesion_preview(phantom, path, *, title: str | None = None, margin: float = 1.5):
+    """Write a PNG with close-ups of every lesion of a phantom (at most 6).
+
+    For each lesion: the slice ``z = centre`` and the projection along ``z`` (mean attenuation,
+    display only, rough 20 keV values as in :meth:`Phantom.preview`) over a square region
+    ``(1 + 2 * margin) * size`` wide around the centre, with the lesion's outline.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+
+    from ._phantom import _PREVIEW_MU_PER_MM
+
+    path = Path(path)
+    lesions = list(phantom.lesions)[:6]
+    if not lesions:
+        raise ValueError("phantom has no lesions to preview")
+    lut = np.zeros(256, np.float32)
+    for k, name in phantom.materials.items():
+        lut[k] = _PREVIEW_MU_PER_MM.get(name, 0.08)
+    g = phantom.grid
+    lab = phantom.labels
+    fig, axes = plt.subplots(2, len(lesions), figsize=(3.6 * len(lesions), 7.2), squeeze=False)
+    for col, les in enumerate(lesions):
+        ci = np.rint(g.world_to_index(les.center_mm)).astype(int)
+        half_mm = (0.5 + margin) * max(les.size_mm, 2.0)
+        hy = max(int(round(half_mm / g.spacing[1])), 2)
+        hx = max(int(round(half_mm / g.spacing[2])), 2)
+        ys = slice(max(ci[1] - hy, 0), min(ci[1] + hy + 1, lab.shape[1]))
+        xs = slice(max(ci[2] - hx, 0), min(ci[2] + hx + 1, lab.shape[2]))
+        x = g.axis_mm("x")[xs]
+        y = g.axis_mm("y")[ys]
+        ext = (x[0], x[-1], y[0], y[-1])
+        sl = lut[lab[ci[0], ys, xs]]
+        proj = lut[lab[:, ys, xs]].mean(axis=0)
+        labels_les = les.extra.get("labels", [les.label])
+        outline = np.isin(lab[:, ys, xs], labels_les).any(axis=0)
+        a0, a1 = axes[0, col], axes[1, col]
+        a0.imshow(sl, cmap="gray", origin="lower", extent=ext, interpolation="nearest",
+                  vmin=0.0, vmax=float(np.percentile(sl, 99.5)) or 1.0)
+        a0.set_title(f"{les.kind} {les.size_mm:.1f} mm\nslice z = {les.center_mm[2]:.1f} mm",
+                     fontsize=9)
+        lo, hi = np.percentile(proj[proj > 0], [1, 99.7]) if (proj > 0).any() else (0, 1)
+        a1.imshow(proj, cmap="gray", origin="lower", extent=ext, vmin=lo, vmax=hi,
+                  interpolation="nearest")
+        a1.contour(x, y, outline.astype(float), levels=[0.5], colors="tab:red", linewidths=0.5)
+        a1.set_title("projection along z (outline red)", fontsize=9)
+        for a in (a0, a1):
+            a.set_xlabel("x (mm)")
+            a.set_ylabel("y (mm)")
+    m = phantom.meta
+    fig.suptitle(title or f"lesions in {m.get('recipe', 'phantom')} seed {m.get('seed', '-')} "
+                 f"(voxel {g.spacing[0]:g} mm)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
