@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -191,13 +192,13 @@ def _jsonable(x):
 _REF_DISTANCE_MM = 1000.0
 
 
-def _spectrum(system, kvp: float):
-    """The tube's incident spectrum (``victwin.physics`` Spectrum) at ``kvp``."""
-    from victwin.physics._spectra import spectrum
-
-    t = system.tube
-    kw = {} if t.anode_angle_deg is None else {"anode_angle_deg": t.anode_angle_deg}
-    return spectrum(t.anode, kvp, list(t.filters), **kw)
+def _thaw(value):
+    """Plain dicts and lists from the system's read-only AEC table."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
 
 
 # -- exposure -----------------------------------------------------------------------------------
@@ -216,39 +217,39 @@ def _thickness_mm(phantom) -> float:
     return float((rows[-1] - rows[0] + 1) * grid.spacing[0])
 
 
-def _table_aec(system, thickness_mm: float) -> tuple[float, float]:
-    aec = system.aec
-    try:
-        t = np.asarray(aec["thickness_mm"], dtype=float)
-        mas = np.asarray(aec["mas"], dtype=float)
-        kvp = np.asarray(aec.get("kvp", [system.tube.kvp] * t.size), dtype=float)
-    except KeyError as exc:
-        raise ValueError(f"system {system.name!r} has no usable [aec] table (missing {exc}); "
-                         f"give mas=") from None
-    return float(np.interp(thickness_mm, t, kvp)), float(np.interp(thickness_mm, t, mas))
+def _glandularity(phantom) -> float:
+    meta = getattr(phantom, "meta", {}) or {}
+    g = meta.get("glandular_fraction_mass", 0.5)
+    return 0.5 if g is None else float(g)
 
 
-def _exposure_settings(system, phantom, thickness_mm, mas, kvp):
-    """(kvp, mas_total, control) from the arguments or the system's AEC."""
-    if mas is not None:
-        mas = float(mas)
-        if not (math.isfinite(mas) and mas > 0):
-            raise ValueError(f"mas must be > 0, got {mas!r}")
-        return (system.tube.kvp if kvp is None else float(kvp)), mas, "MANUAL"
-    if not system.aec:
-        return (system.tube.kvp if kvp is None else float(kvp)), system.tube.mas, "MANUAL"
-    try:
+def _beam(system, phantom, thickness_mm, mas, kvp):
+    """(spectrum on the body, kVp, anode, filters, mAs per view, control) from the arguments
+    or the system's AEC table (``victwin.physics.auto_exposure``)."""
+    from victwin.physics._spectra import spectrum
+
+    n = system.n_views
+    t = system.tube
+    aec = _thaw(system.aec)
+    if mas is None and aec and system.modality == "MG" and kvp is None:
         from victwin.physics._aec import auto_exposure
-    except ImportError:
-        auto_exposure = None
-    if auto_exposure is not None:
-        meta = getattr(phantom, "meta", {}) or {}
-        res = auto_exposure(system, thickness_mm=thickness_mm,
-                            glandular_fraction=meta.get("glandular_fraction_mass"))
-        k = float(getattr(res, "kvp", system.tube.kvp))
-        return (k if kvp is None else float(kvp)), float(res.mas), "AUTOMATIC"
-    k, m = _table_aec(system, thickness_mm)
-    return (k if kvp is None else float(kvp)), m, "AUTOMATIC"
+
+        exp = auto_exposure(thickness_mm, _glandularity(phantom), table=aec)
+        return (exp.breast_spectrum(), exp.kvp, exp.anode, tuple(exp.filters), exp.mas,
+                "AUTOMATIC")
+    kvp = t.kvp if kvp is None else float(kvp)
+    if not (math.isfinite(kvp) and kvp > 0):
+        raise ValueError(f"kvp must be > 0, got {kvp!r}")
+    if mas is None:
+        mas = t.mas
+    mas = float(mas)
+    if not (math.isfinite(mas) and mas > 0):
+        raise ValueError(f"mas must be > 0, got {mas!r}")
+    kw = {} if t.anode_angle_deg is None else {"anode_angle_deg": t.anode_angle_deg}
+    spec = spectrum(t.anode, kvp, list(t.filters), **kw)
+    if aec.get("paddle_material") is not None:
+        spec = spec.filtered(aec["paddle_material"], float(aec.get("paddle_mm", 0.0)))
+    return spec, kvp, t.anode, tuple(t.filters), mas / n, "MANUAL"
 
 
 def _geometry_factor(view, pixel_area_mm2: float) -> np.ndarray:
@@ -335,17 +336,16 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
             raise ValueError(f"views contains {i}, outside 0..{n_all - 1}")
     sel_views = tuple(all_views[i] for i in indices)
     thickness = _thickness_mm(phantom)
-    kvp_used, mas_total, control = _exposure_settings(system, phantom, thickness, mas, kvp)
-    mas_view = mas_total / n_all
+    spec, kvp_used, anode, filters, mas_view, control = _beam(system, phantom, thickness, mas,
+                                                              kvp)
+    mas_total = mas_view * n_all
 
     t0 = time.perf_counter()
     from victwin.physics._attenuation import linear_attenuation
     from victwin.physics._signal import primary_signal
 
-    spec = _spectrum(system, kvp_used)
     energy = spec.energy_kev
     photons_1m = spec.total_photons_per_mas_mm2(_REF_DISTANCE_MM)
-    kerma_1m_ugy = spec.air_kerma_per_mas_ugy(_REF_DISTANCE_MM)
     hvl = spec.hvl_mm_al()
     cover = system.detector_cover
 
@@ -422,9 +422,9 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     if bar is not None:
         bar.close()
 
-    exposure = _exposure_record(system, sel_views, indices, kvp_used, mas_view, mas_total,
-                                hvl, thickness, control, tp, ts, k_bin, rpp)
-    dose = _dose(system, phantom, exposure, sel_views, kerma_1m_ugy, thickness, mas_view)
+    exposure = _exposure_record(system, sel_views, indices, kvp_used, anode, filters, mas_view,
+                                mas_total, hvl, thickness, control, tp, ts, k_bin, rpp)
+    dose = _dose(system, phantom, exposure, sel_views, spec, thickness, mas_view)
     det = system.detector
     return Acquisition(raw=raw, processed=processed, windows=tuple(windows), views=sel_views,
                        exposure=exposure, dose=dose, system=system.name,
@@ -438,8 +438,8 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
                        timings_s=timings)
 
 
-def _exposure_record(system, views, indices, kvp, mas_view, mas_total, hvl, thickness, control,
-                     tp, ts, k_bin, rpp) -> Exposure:
+def _exposure_record(system, views, indices, kvp, anode, filters, mas_view, mas_total, hvl,
+                     thickness, control, tp, ts, k_bin, rpp) -> Exposure:
     g = system.geometry
     if system.scan == "radiography":
         support = 0.0
@@ -450,7 +450,7 @@ def _exposure_record(system, views, indices, kvp, mas_view, mas_total, hvl, thic
     to_entrance = to_support - thickness
     mid = to_support - thickness / 2.0
     angles = system.angles_deg()
-    return Exposure(kvp=float(kvp), anode=system.tube.anode, filters=tuple(system.tube.filters),
+    return Exposure(kvp=float(kvp), anode=anode, filters=tuple(filters),
                     mas_per_view=tuple(float(mas_view) for _ in indices),
                     mas_total=float(mas_total), hvl_mm_al=float(hvl), sid_mm=float(sid),
                     source_to_breast_mm=float(to_support),
@@ -465,32 +465,27 @@ def _exposure_record(system, views, indices, kvp, mas_view, mas_total, hvl, thic
                     rays_per_pixel=int(rpp))
 
 
-def _dose(system, phantom, exposure, views, kerma_1m_ugy, thickness, mas_view):
-    # Incident air kerma (no backscatter) at the entrance surface: inverse square from 1 m to
-    # the point of the entrance plane above the chest-wall centre of the detector, (0, 0, z),
-    # seen from each view's source (DBT sources are farther from it at larger angles).
+def _dose(system, phantom, exposure, views, spec, thickness, mas_view):
+    """Incident air kerma per view and, for mammography, Dance's MGD (K g c s t)."""
+    from victwin.physics._dose import entrance_air_kerma_mgy, mean_glandular_dose, t_factor
+
+    # Incident air kerma (no backscatter) at the entrance surface: inverse square to the point
+    # of the entrance plane above the chest-wall centre of the detector, (0, 0, z), from each
+    # view's source (DBT sources are a little farther from it at larger angles).
     z_entrance = exposure.sid_mm - exposure.source_to_entrance_mm
-    kerma = []
-    for view in views:
-        d = float(np.linalg.norm(np.subtract(view.source, (0.0, 0.0, z_entrance))))
-        kerma.append(kerma_1m_ugy * mas_view * (_REF_DISTANCE_MM / d) ** 2 / 1000.0)
-    mgd, method = None, "unavailable"
-    if system.modality == "MG":
-        try:
-            from victwin.physics._dose import mean_glandular_dose
-        except ImportError:
-            mean_glandular_dose = None
-        if mean_glandular_dose is not None:
-            meta = getattr(phantom, "meta", {}) or {}
-            gf = meta.get("glandular_fraction_mass", 0.5)
-            mgd = []
-            for k, a in zip(kerma, exposure.angles_deg):
-                mgd.append(float(mean_glandular_dose(
-                    entrance_air_kerma_mgy=k, thickness_mm=thickness, hvl_mm_al=exposure.hvl_mm_al,
-                    glandular_fraction=gf, anode=system.tube.anode,
-                    filter=system.tube.filters[0][0], angle_deg=a)))
-            method = "victwin.physics.mean_glandular_dose"
-    return Dose(mgd_mgy_per_view=None if mgd is None else tuple(mgd),
-                mgd_mgy=None if mgd is None else float(sum(mgd)),
-                entrance_air_kerma_mgy_per_view=tuple(float(k) for k in kerma),
+    kerma = [float(entrance_air_kerma_mgy(spec, mas_view, float(np.linalg.norm(
+        np.subtract(view.source, (0.0, 0.0, z_entrance)))))) for view in views]
+    if system.modality != "MG" or thickness <= 0:
+        return Dose(mgd_mgy_per_view=None, mgd_mgy=None,
+                    entrance_air_kerma_mgy_per_view=tuple(kerma),
+                    entrance_air_kerma_mgy=float(sum(kerma)),
+                    method="none (MGD is defined for mammography only)")
+    g = _glandularity(phantom)
+    angles = np.asarray(exposure.angles_deg, dtype=float)
+    tf = t_factor(spec, thickness, g, angles) if system.scan == "dbt" else 1.0
+    mgd = np.atleast_1d(mean_glandular_dose(np.asarray(kerma), thickness, g, spec,
+                                            t_factor=tf))
+    method = "Dance K g c s" + (" t (slab t-factor)" if system.scan == "dbt" else "")
+    return Dose(mgd_mgy_per_view=tuple(float(m) for m in mgd), mgd_mgy=float(mgd.sum()),
+                entrance_air_kerma_mgy_per_view=tuple(kerma),
                 entrance_air_kerma_mgy=float(sum(kerma)), method=method)
