@@ -1,18 +1,129 @@
-"""Placeholder sub-commands, replaced by issue 6 (reconstruction)."""
+"""``victwin recon DIR --method fbp --out FILE``: reconstruct a saved tomosynthesis scan.
+
+``DIR`` is a scan directory written by :func:`victwin.recon.save_scan` (``projections.npy``
+``[n_views, nv, nu]`` + ``views.json``, and ``flat.npy`` for raw intensities). The volume is
+written to ``FILE`` (``.npy``: float32 ``[z, y, x]``; ``.zarr``: a Zarr array with the grid in
+its attributes), with the grid in ``FILE`` + ``.json`` for ``.npy`` and a PNG preview of the
+central slices beside it (``--preview``, default ``FILE`` with ``.png``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
 
-
-def _not_yet(args: argparse.Namespace) -> int:
-    import sys
-
-    print(f"victwin: error: victwin {args.command} is not built yet (issue 6 (reconstruction))", file=sys.stderr)
-    return 2
+__all__ = ["register"]
 
 
 def register(sub) -> None:
-    p = sub.add_parser("recon", help="reconstruct a tomosynthesis scan (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
+    p = sub.add_parser("recon", help="reconstruct a tomosynthesis scan directory",
+                       description="Reconstruct a DBT scan directory (projections.npy + "
+                                   "views.json, see victwin.recon.save_scan).")
+    p.add_argument("directory", metavar="DIR", help="scan directory")
+    p.add_argument("--method", default="fbp", choices=["fbp", "sbp", "sart", "sirt"])
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="output volume, .npy (float32 [z, y, x]) or .zarr")
+    p.add_argument("--thickness-mm", type=float, default=None,
+                   help="compressed thickness for the default grid (default: from views.json)")
+    p.add_argument("--support-mm", type=float, default=None,
+                   help="breast-support height above the detector (default: from views.json)")
+    p.add_argument("--voxel-mm", type=float, default=None,
+                   help="in-plane voxel (default: detector pitch demagnified to the support)")
+    p.add_argument("--slice-mm", type=float, default=1.0, help="slice spacing (default 1)")
+    p.add_argument("--backend", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--n-iter", type=int, default=None, help="iterations (sart, sirt)")
+    p.add_argument("--window", default=None, choices=["hann", "butterworth", "none"],
+                   help="FBP apodisation (default hann)")
+    p.add_argument("--cutoff", type=float, default=None,
+                   help="FBP apodisation cut-off, fraction of Nyquist (default 1)")
+    p.add_argument("--preview", default=None, metavar="PNG",
+                   help="preview image (default: FILE with .png)")
+    p.add_argument("--json", default=None, metavar="PATH", help="write a JSON run record")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_run)
+
+
+def _options(args) -> dict:
+    opts = {}
+    if args.n_iter is not None:
+        if args.method not in ("sart", "sirt"):
+            raise ValueError(f"--n-iter applies to sart and sirt, not {args.method!r}")
+        opts["n_iter"] = args.n_iter
+    for name in ("window", "cutoff"):
+        value = getattr(args, name)
+        if value is not None:
+            if args.method != "fbp":
+                raise ValueError(f"--{name} applies to fbp, not {args.method!r}")
+            opts[name] = value
+    return opts
+
+
+def _run(args: argparse.Namespace) -> int:
+    from victwin.recon import dbt_grid, load_scan, reconstruct
+    from victwin.recon._preview import save_preview
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".npy", ".zarr"):
+        raise ValueError(f"--out must end in .npy or .zarr, got {str(out)!r}")
+    if not out.parent.exists():
+        raise FileNotFoundError(f"--out directory {str(out.parent)!r} does not exist")
+    scan = load_scan(args.directory)
+    thickness = args.thickness_mm if args.thickness_mm is not None else scan["thickness_mm"]
+    if thickness is None:
+        raise ValueError("the compressed thickness is unknown: views.json has no thickness_mm; "
+                         "pass --thickness-mm")
+    support = args.support_mm if args.support_mm is not None else scan["support_mm"]
+    grid = dbt_grid(scan["views"], thickness, support_mm=support, voxel_xy_mm=args.voxel_mm,
+                    slice_mm=args.slice_mm)
+    opts = _options(args)
+    t0 = time.perf_counter()
+    volume = reconstruct(scan["projections"], scan["views"], grid, args.method,
+                         input=scan["input"], flat=scan["flat"], backend=args.backend,
+                         progress=not args.quiet, **opts)
+    seconds = time.perf_counter() - t0
+    if hasattr(volume, "get"):
+        volume = volume.get()
+    grid_record = {"shape": list(grid.shape), "spacing_mm": list(grid.spacing),
+                   "origin_mm": list(grid.origin), "axes": "z, y, x",
+                   "origin_note": "world (x, y, z) of the centre of voxel [0, 0, 0]"}
+    _write_volume(out, volume, grid_record, args.method)
+    preview = Path(args.preview) if args.preview else out.with_suffix(".png")
+    save_preview(preview, volume, grid, title=f"victwin recon {args.method}: {args.directory}")
+    record = {"method": args.method, "directory": str(args.directory), "out": str(out),
+              "preview": str(preview), "grid": grid_record, "seconds": round(seconds, 3),
+              "options": opts, "input": scan["input"], "n_views": len(scan["views"])}
+    if args.json:
+        Path(args.json).write_text(json.dumps(record, indent=1))
+    print(f"reconstructed {len(scan['views'])} views -> {out} {tuple(grid.shape)} "
+          f"[z, y, x] in {seconds:.1f} s; preview {preview}", file=sys.stdout)
+    return 0
+
+
+def _write_volume(out: Path, volume, grid_record: dict, method: str) -> None:
+    if out.suffix.lower() == ".npy":
+        tmp = out.with_name(out.name + ".tmp.npy")
+        import numpy as np
+
+        np.save(tmp, volume.astype("float32"))
+        os.replace(tmp, out)
+        out.with_name(out.name + ".json").write_text(
+            json.dumps({"grid": grid_record, "method": method, "units": "1/mm"}, indent=1))
+        return
+    import zarr
+
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    arr = zarr.open_array(str(tmp), mode="w", shape=volume.shape, dtype="float32",
+                          chunks=(1,) + tuple(volume.shape[1:]))
+    arr[...] = volume
+    arr.attrs.update({"grid": grid_record, "method": method, "units": "1/mm"})
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
