@@ -69,6 +69,7 @@ class Spectrum:
     bin_width_kev: float
     photons_per_mas_mm2: np.ndarray = field(repr=False)
     reference_distance_mm: float = 1000.0
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         for name in ("energy_kev", "photons_per_mas_mm2"):
@@ -113,9 +114,10 @@ class Spectrum:
 
     def hvl_mm_al(self) -> float:
         """First half-value layer (mm Al) in air kerma, narrow beam."""
-        return self._hvl()
+        if "hvl" not in self._cache:
+            self._cache["hvl"] = self._hvl()
+        return self._cache["hvl"]
 
-    @functools.lru_cache(maxsize=1)  # noqa: B019 - one value per frozen spectrum
     def _hvl(self) -> float:
         e = self.energy_kev
         w = self.photons_per_mas_mm2 * e * mass_energy_absorption("air", e)
