@@ -97,3 +97,13 @@ def test_cupy_arrays_stay_on_device(beam, paths):
     got = primary_signal(cupy.asarray(paths), MATERIALS, beam, 10.0)
     assert isinstance(got.quanta, cupy.ndarray)
     np.testing.assert_allclose(cupy.asnumpy(got.quanta), primary_signal(paths, MATERIALS, beam, 10.0).quanta, rtol=1e-5)
+
+
+def test_efficiency_array_per_bin_equals_callable(beam, paths):
+    eta = absorption_efficiency("selenium", 0.1, beam.energy_kev)
+    a = primary_signal(paths, MATERIALS, beam, 1.0, detector_efficiency=eta)
+    b = primary_signal(paths, MATERIALS, beam, 1.0,
+                       detector_efficiency=lambda e: absorption_efficiency("selenium", 0.1, e))
+    np.testing.assert_allclose(a.energy_kev, b.energy_kev, rtol=1e-6)
+    with pytest.raises(ValueError, match="one value per energy bin"):
+        primary_signal(paths, MATERIALS, beam, 1.0, detector_efficiency=eta[:3])

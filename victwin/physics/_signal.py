@@ -88,7 +88,7 @@ def _spectrum_parts(spectrum_or_energies):
             raise ValueError(f"spectrum_or_energies energies must be 1-D, got shape {e.shape}")
         w = np.full(e.shape, 1.0 / e.size)
     keep = w > _NEGLIGIBLE * w.max()
-    return e[keep], w[keep]
+    return e[keep], w[keep], keep
 
 
 def _material_list(materials, n_labels: int) -> list:
@@ -129,8 +129,9 @@ def primary_signal(path_mm, materials, spectrum_or_energies, photons_per_pixel, 
     photons_per_pixel : float or array broadcastable to ``[..., nv, nu]``
         Expected incident photons per pixel (all energies), e.g. fluence x pixel area.
     detector_efficiency : callable or array, optional
-        ``eta(E)``: absorbed fraction at each energy; a callable gets the energies (keV). ``None``
-        means ideal (``eta = 1``).
+        ``eta(E)``: absorbed fraction at each energy; a callable gets the energies (keV), an
+        array gives one value per energy bin of the spectrum. ``None`` means ideal (``eta = 1``).
+        Bins holding less than 1e-9 of the largest bin's photons are skipped.
     xp : module, optional
         ``numpy`` or ``cupy``; by default the module of ``path_mm``.
 
@@ -146,16 +147,17 @@ def primary_signal(path_mm, materials, spectrum_or_energies, photons_per_pixel, 
         raise ValueError(f"path_mm must have shape [..., n_labels, nv, nu], got {tuple(path.shape)}")
     n_labels = path.shape[-3]
     names = _material_list(materials, n_labels)
-    energy, weight = _spectrum_parts(spectrum_or_energies)
+    energy, weight, keep = _spectrum_parts(spectrum_or_energies)
     if detector_efficiency is None:
         eta = np.ones_like(energy)
     elif callable(detector_efficiency):
         eta = np.asarray(detector_efficiency(energy), dtype=np.float64)
     else:
         eta = np.asarray(detector_efficiency, dtype=np.float64)
-        if isinstance(spectrum_or_energies, Spectrum) or eta.shape != energy.shape:
-            raise ValueError("detector_efficiency as an array must match the (non-negligible) energy bins; "
-                             "pass a callable eta(energy_kev) instead")
+        if eta.shape != keep.shape:
+            raise ValueError(f"detector_efficiency must have one value per energy bin ({keep.size}), "
+                             f"got shape {eta.shape}")
+        eta = eta[keep]
     if eta.shape != energy.shape or np.any((eta < 0) | (eta > 1)):
         raise ValueError("detector_efficiency must give values in [0, 1], one per energy")
 
