@@ -150,6 +150,10 @@ class Acquisition:
         Detector record (kind, material, thickness_mm, bits, offset_adu, gain_adu_per_e).
     timings_s : dict
         Seconds spent in "raytrace", "physics", "scatter", "detector".
+    flat_adu : float32 array ``[n_views, nv, nu]``
+        Expected raw signal above the offset with nothing in the beam (same mAs, grid and
+        detector), so ``-ln((raw - offset_adu) / flat_adu)`` is the log-normalised
+        projection that reconstruction and model observers use.
     """
 
     raw: np.ndarray
@@ -165,6 +169,7 @@ class Acquisition:
     case: int
     detector: dict
     timings_s: dict = field(default_factory=dict)
+    flat_adu: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready record of everything except the pixel data."""
@@ -374,6 +379,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     nv, nu = panel.shape
     raw = np.empty((len(sel_views), nv, nu), np.uint16)
     processed = np.empty_like(raw)
+    flats = np.empty(raw.shape, np.float32)
     windows = []
     bar = None
     if progress:
@@ -413,6 +419,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
             raw[vi] = digitize(electrons, system.detector, binning=k_bin)
             flat_adu = tp * flat_e1 * (1000.0 / system.detector.energy_per_electron_ev) \
                 * system.detector.gain_adu_per_e / k_bin ** 2
+            flats[vi] = flat_adu
             processed[vi], win = for_presentation(raw[vi], system.detector, flat_adu)
             windows.append(win)
             timings["detector"] += time.perf_counter() - t3
@@ -435,7 +442,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
                                  "offset_adu": det.offset_adu,
                                  "gain_adu_per_e": det.gain_adu_per_e,
                                  "pitch_mm": det.pitch_mm * k_bin},
-                       timings_s=timings)
+                       timings_s=timings, flat_adu=flats)
 
 
 def _exposure_record(system, views, indices, kvp, anode, filters, mas_view, mas_total, hvl,
