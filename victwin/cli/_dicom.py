@@ -1,18 +1,75 @@
-"""Placeholder sub-commands, replaced by issue 9 (DICOM)."""
+"""``victwin dicom export`` and ``victwin dicom send``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    import sys
+def _export(args: argparse.Namespace) -> int:
+    from victwin.dicom import export_study
+    from victwin.dicom._rundir import load_run
 
-    print(f"victwin: error: victwin {args.command} is not built yet (issue 9 (DICOM))", file=sys.stderr)
-    return 2
+    study = load_run(args.rundir)
+    files = export_study(args.out, progress=not args.quiet, overwrite=args.overwrite, **study)
+    print(f"wrote {len(files)} DICOM objects to {args.out}")
+    for f in files:
+        print(f"  {f.name}")
+    return 0
+
+
+def _send(args: argparse.Namespace) -> int:
+    from victwin.dicom import TLSOptions, send_study, stow_rs
+
+    if args.stow_url:
+        report = stow_rs(args.dir, args.stow_url)
+    else:
+        if args.host is None or args.port is None:
+            raise ValueError("--host and --port are required for C-STORE (or give --stow-url)")
+        tls = None
+        if args.tls_ca or args.tls_cert or args.tls_key:
+            if not args.tls_ca:
+                raise ValueError("--tls-ca is required when --tls-cert/--tls-key are given")
+            tls = TLSOptions(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key)
+        report = send_study(args.dir, args.host, args.port, ae_title=args.aet,
+                            calling_ae=args.calling_aet, tls=tls, retries=args.retries,
+                            progress=not args.quiet)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report.as_dict(), fh, indent=1)
+    print(f"stored {len(report.stored)} of {len(report.results)} instances "
+          f"at {args.aet}@{args.host}:{args.port}" if not args.stow_url else
+          f"stored {len(report.stored)} of {len(report.results)} instances via {args.stow_url}")
+    for r in report.failed:
+        print(f"  NOT stored: {r.path}: {r.error or 'no answer'}")
+    return 0 if report.ok else 1
 
 
 def register(sub) -> None:
-    p = sub.add_parser("dicom", help="export and send DICOM studies (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
+    p = sub.add_parser("dicom", help="export simulated studies as DICOM and send them to a PACS")
+    dsub = p.add_subparsers(dest="dicom_command", metavar="ACTION", required=True)
+
+    e = dsub.add_parser("export", help="write a run directory (study.json + arrays.npz) as DICOM",
+                        description="Write DM, DBT projections, BTO volume, chest DX, lesion "
+                                    "SEG and SR. RUNDIR holds study.json and arrays.npz (see "
+                                    "victwin.dicom._rundir for the layout).")
+    e.add_argument("rundir", help="run directory with study.json and arrays.npz")
+    e.add_argument("--out", required=True, help="output directory for the .dcm files")
+    e.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+    e.add_argument("--quiet", action="store_true", help="no progress bar")
+    e.set_defaults(func=_export)
+
+    s = dsub.add_parser("send", help="C-STORE (or STOW-RS) a DICOM directory to a PACS")
+    s.add_argument("dir", help="directory of .dcm files")
+    s.add_argument("--host", help="PACS host")
+    s.add_argument("--port", type=int, help="PACS DICOM port")
+    s.add_argument("--aet", default="ANY-SCP", help="called AE title (default ANY-SCP)")
+    s.add_argument("--calling-aet", default="VICTWIN", help="our AE title (default VICTWIN)")
+    s.add_argument("--tls-cert", help="client certificate (PEM) for DICOM TLS")
+    s.add_argument("--tls-key", help="client private key (PEM) for DICOM TLS")
+    s.add_argument("--tls-ca", help="CA certificate (PEM) to verify the PACS; enables TLS")
+    s.add_argument("--retries", type=int, default=2, help="extra attempts for unsent files")
+    s.add_argument("--stow-url", help="DICOMweb base URL: send with STOW-RS instead of C-STORE")
+    s.add_argument("--json", help="write the store report as JSON to this path")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=_send)

@@ -35,6 +35,9 @@ _COPIED = ("PatientIdentityRemoved", "DeidentificationMethod",
            "StudyDescription")
 
 
+_HIGHDICOM_ROOT = "1.2.826.0.1.3680043.10.511."
+
+
 @dataclass(frozen=True)
 class Lesion:
     """One inserted lesion.
@@ -84,6 +87,25 @@ def _fix_identity(ds: Dataset, source: Dataset, subject: SyntheticSubject, key: 
             setattr(ds, time_kw, when.strftime("%H%M%S"))
     ds.ClinicalTrialSeriesID = key
     ds.file_meta.ImplementationVersionName = "VICTWIN_01"
+    # highdicom stamps the time of the call and makes random UIDs (dimension organisation,
+    # ...); replace them so a re-run writes identical bytes. Equal UIDs stay equal.
+    fixed_dt = when.strftime("%Y%m%d%H%M%S")
+    mapping = {}
+
+    def visit(dataset):
+        for elem in dataset:
+            if elem.VR == "SQ":
+                for item in elem.value:
+                    visit(item)
+            elif elem.keyword == "ContributionDateTime":
+                elem.value = fixed_dt
+            elif elem.VR == "UI" and isinstance(elem.value, str) \
+                    and elem.value.startswith(_HIGHDICOM_ROOT):
+                if elem.value not in mapping:
+                    mapping[elem.value] = subject.uid("series", key, "uid", len(mapping))
+                elem.value = mapping[elem.value]
+
+    visit(ds)
 
 
 def lesion_segmentation(labels, source: Dataset, lesions, *, subject: SyntheticSubject,
