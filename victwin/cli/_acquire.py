@@ -1,18 +1,114 @@
-"""Placeholder sub-commands, replaced by issue 4 (physics and acquisition)."""
+"""``victwin acquire``: simulate an imaging system's acquisition of a phantom file.
+
+::
+
+    victwin acquire PHANTOM.npz --system mammomat-dm --out DIR [--seed N] [--case N]
+                    [--mas MAS] [--kvp KV] [--binning K] [--no-scatter] [--json PATH]
+
+Writes into ``DIR``: ``raw.npy`` (uint16 ``[n_views, rows, columns]``, 14-bit "for
+processing"), ``processed.npy`` (uint16, 12-bit "for presentation"), ``preview.png`` (the
+processed central view) and ``acquisition.json`` (system, exposure and dose, with units in the
+key names). Files are written under temporary names and renamed once all are complete.
+"""
 
 from __future__ import annotations
 
-import argparse
-
-
-def _not_yet(args: argparse.Namespace) -> int:
-    import sys
-
-    print(f"victwin: error: victwin {args.command} is not built yet (issue 4 (physics and acquisition))", file=sys.stderr)
-    return 2
+import json
+import os
+from pathlib import Path
 
 
 def register(sub) -> None:
-    p = sub.add_parser("acquire", help="simulate an imaging system's acquisition of a phantom (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
+    p = sub.add_parser("acquire", help="simulate an imaging system's acquisition of a phantom",
+                       description="Trace the phantom with a system's views, add scatter and "
+                                   "detector noise, and write raw and processed images plus "
+                                   "a JSON of exposure and dose.")
+    p.add_argument("phantom", metavar="PHANTOM", help="phantom file (.npz, from victwin phantom "
+                                                     "make)")
+    p.add_argument("--system", required=True, metavar="NAME",
+                   help="system name (mammomat-dm, mammomat-dbt, chest-pa, ...) or a .toml path")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    p.add_argument("--case", type=int, default=0, help="case index mixed into the noise streams")
+    p.add_argument("--mas", type=float, default=None,
+                   help="total mAs of the acquisition (default: the system's AEC)")
+    p.add_argument("--kvp", type=float, default=None, help="tube voltage override (kV)")
+    p.add_argument("--binning", type=int, default=None, help="detector binning (default the "
+                                                              "system's)")
+    p.add_argument("--backend", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="ray-tracing backend")
+    p.add_argument("--no-scatter", action="store_true", help="leave scatter out")
+    p.add_argument("--json", metavar="PATH", default=None,
+                   help="also write the exposure/dose JSON here")
+    p.set_defaults(func=_run)
+
+
+def _load_phantom(path: str):
+    from victwin.phantom import load
+
+    return load(path)
+
+
+def _preview_png(image, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h, w = image.shape
+    fig = plt.figure(figsize=(6, 6 * h / w), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.imshow(image, cmap="gray", vmin=0, vmax=4095, interpolation="nearest")
+    ax.set_axis_off()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def _run(args) -> int:
+    import numpy as np
+
+    from victwin._acquire import acquire
+    from victwin.systems import load
+
+    system = load(args.system)  # fail fast on a bad name, before reading the phantom
+    phantom = _load_phantom(args.phantom)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} exists and is not a directory")
+    acq = acquire(phantom, system, seed=args.seed, case=args.case, backend=args.backend,
+                  mas=args.mas, kvp=args.kvp, binning=args.binning,
+                  scatter=not args.no_scatter, progress=True)
+    out.mkdir(parents=True, exist_ok=True)
+    record = acq.to_dict()
+    record["phantom"] = os.path.abspath(args.phantom)
+    record["files"] = {"raw": "raw.npy", "processed": "processed.npy", "preview": "preview.png"}
+    text = json.dumps(record, indent=2, sort_keys=True)
+    def save_npy(array):
+        def write(path):
+            with open(path, "wb") as fh:
+                np.save(fh, array)
+        return write
+
+    parts = {"raw.npy": save_npy(acq.raw), "processed.npy": save_npy(acq.processed),
+             "preview.png": lambda p: _preview_png(acq.processed[len(acq.views) // 2], p),
+             "acquisition.json": lambda p: p.write_text(text)}
+    tmp = {}
+    try:
+        for name, write in parts.items():
+            t = out / f".{name}.part"
+            tmp[name] = t
+            write(t)
+    except BaseException:
+        for t in tmp.values():
+            t.unlink(missing_ok=True)
+        raise
+    for name, t in tmp.items():
+        os.replace(t, out / name)
+    if args.json:
+        Path(args.json).write_text(text)
+    d = acq.dose
+    mgd = "n/a" if d.mgd_mgy is None else f"{d.mgd_mgy:.3f} mGy"
+    print(f"{acq.system}: {len(acq.views)} view(s) {acq.raw.shape[1]}x{acq.raw.shape[2]}, "
+          f"{acq.exposure.kvp:g} kVp {acq.exposure.mas_total:.1f} mAs, MGD {mgd}, "
+          f"entrance air kerma {d.entrance_air_kerma_mgy:.3f} mGy -> {out}")
+    return 0
