@@ -251,3 +251,11 @@ def test_nodule_into_lung():
     assert set(np.unique(ph.labels[changed])) == {2}
     assert {new.materials[v] for v in np.unique(new.labels[changed])} == {"mass", "soft_tissue"}
     assert rec.kind == "nodule" and new.materials[rec.label] == "mass"
+
+
+def test_fine_cluster_into_coarse_phantom_keeps_every_calcification(breast):
+    c = calcification_cluster(9, n_calcifications=6, voxel_mm=0.05,
+                              diameter_range_mm=(0.15, 0.3), min_separation_mm=1.2)
+    new, rec = insert_lesion(breast, c, rng=9)                 # 0.05 mm -> 0.25 mm voxels
+    changed = new.labels != breast.labels
+    assert ndimage.label(changed, structure=np.ones((3, 3, 3)))[1] == 6

@@ -86,11 +86,12 @@ def _write_preview(phantom, path: Path) -> None:
 def _lesion_model(kind: str, rng, voxel_mm: float):
     from victwin.phantom.lesions import calcification_cluster, lung_nodule, spiculated_mass
 
+    # generated at the phantom's voxel size or finer; insert_lesion resamples the patch
     if kind == "mass":
-        return spiculated_mass(rng, voxel_mm=voxel_mm)
+        return spiculated_mass(rng, voxel_mm=min(voxel_mm, 0.1))
     if kind == "calcification":
-        return calcification_cluster(rng, voxel_mm=voxel_mm)
-    return lung_nodule(rng, voxel_mm=voxel_mm,
+        return calcification_cluster(rng, voxel_mm=min(voxel_mm, 0.05))
+    return lung_nodule(rng, voxel_mm=min(voxel_mm, 0.25),
                        nodule_type=("solid" if rng.random() < 0.5 else "part-solid"))
 
 
@@ -130,7 +131,10 @@ def _make(args: argparse.Namespace) -> int:
         voxel = float(min(phantom.grid.spacing))
         for kind in args.lesion:
             bar.set_postfix_str(f"inserting {kind}")
-            phantom, _ = insert_lesion(phantom, _lesion_model(kind, rng, voxel), rng=rng)
+            try:
+                phantom, _ = insert_lesion(phantom, _lesion_model(kind, rng, voxel), rng=rng)
+            except ValueError as exc:
+                raise ValueError(f"--lesion {kind}: {exc}") from None
             bar.update(1)
         bar.set_postfix_str("saving")
         tmp = _tmp_name(out)

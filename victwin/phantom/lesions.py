@@ -631,6 +631,15 @@ def _resample_patch(model: LesionModel, spacing_zyx) -> np.ndarray:
     half_mm = 0.5 * (n_in - 1) * model.voxel_mm
     half_out = np.maximum(np.ceil(half_mm / sp - 1e-9).astype(int), 0)
     out_axes = [(np.arange(2 * h + 1) - h) * s for h, s in zip(half_out, sp)]
+    if model.kind == "calcification" and np.all(sp > model.voxel_mm):
+        # every calcification voxel marks the coarse voxel it falls in, so that no
+        # calcification disappears when a fine cluster goes into a coarse phantom
+        out = np.zeros([len(a) for a in out_axes], np.uint8)
+        nz = np.argwhere(model.patch)
+        pos = (nz - (n_in - 1) / 2) * model.voxel_mm
+        k = np.clip(np.rint(pos / sp).astype(int) + half_out, 0, 2 * half_out)
+        out[k[:, 0], k[:, 1], k[:, 2]] = model.patch[nz[:, 0], nz[:, 1], nz[:, 2]]
+        return out
     idx = [np.clip(np.rint(a / model.voxel_mm + (n - 1) / 2).astype(int), 0, n - 1)
            for a, n in zip(out_axes, n_in)]
     return np.ascontiguousarray(model.patch[np.ix_(*idx)])
@@ -716,6 +725,9 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
 
     patch = _resample_patch(lesion_model, phantom.grid.spacing)
     mask = patch > 0
+    if not mask.any():
+        raise ValueError(f"the {lesion_model.kind} ({lesion_model.size_mm:.2f} mm) covers no "
+                         f"voxel of the phantom's {tuple(phantom.grid.spacing)} mm grid")
     half = (np.asarray(patch.shape) - 1) // 2
     shape = np.asarray(phantom.labels.shape)
     labels = phantom.labels
