@@ -123,9 +123,10 @@ def _interp_extrap(x, xp, fp):
 def g_factor(thickness_mm: float, hvl_mm_al: float) -> float:
     """Dance's g-factor (mGy/mGy) for a 50%-glandular breast.
 
-    Bilinear in (HVL, log thickness -> log g) inside Dance et al. 2000 table 1 (20-110 mm,
-    0.30-0.60 mm Al); linear extrapolation from the end intervals outside it, within
-    10-150 mm and 0.20-0.90 mm Al.
+    Bilinear inside Dance et al. 2000 table 1 (20-110 mm, 0.30-0.60 mm Al); this reproduces the
+    g values the European guidelines list for their PMMA-equivalent breasts to 1%. Outside it, extrapolation from
+    the end intervals, linear in HVL (within 0.20-0.90 mm Al) and log-log in thickness (within
+    10-150 mm).
 
     Parameters
     ----------
@@ -140,8 +141,11 @@ def g_factor(thickness_mm: float, hvl_mm_al: float) -> float:
     if not (np.isfinite(h) and lo <= h <= hi):
         raise ValueError(f"hvl_mm_al must be within [{lo:g}, {hi:g}] mm Al for the Dance g table, got {hvl_mm_al!r}")
     per_row = np.array([_interp_extrap(h, G_FACTOR_HVL_MM_AL, row) for row in G_FACTOR_TABLE])
-    log_g = _interp_extrap(np.log(t), np.log(G_FACTOR_THICKNESS_MM), np.log(per_row))
-    return float(np.exp(log_g))
+    thick = G_FACTOR_THICKNESS_MM
+    if thick[0] <= t <= thick[-1]:
+        return float(np.interp(t, thick, per_row))
+    # Outside the table g falls roughly as a power of the thickness: extrapolate log-log.
+    return float(np.exp(_interp_extrap(np.log(t), np.log(thick), np.log(per_row))))
 
 
 def s_factor(anode: str, filter_material: str) -> float:
