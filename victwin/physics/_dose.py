@@ -24,7 +24,8 @@ References
    glandular breast dose. Phys Med Biol 35:1211-1219 (1990).
 .. [2] Dance DR, Skinner CL, Young KC, Beckett JR, Kotre CJ. Additional factors for the
    estimation of mean glandular breast dose using the UK mammography dosimetry protocol.
-   Phys Med Biol 45:3225-3240 (2000), table 1 (g), tables 3-5 (c), table 6 (s).
+   Phys Med Biol 45:3225-3240 (2000), table 1 (g), table 6 (s); its c-factors for typical
+   glandularities check the c model in the tests.
 .. [3] Dance DR, Young KC, van Engen RE. Further factors for the estimation of mean glandular
    dose using the United Kingdom, European and IAEA breast dosimetry protocols.
    Phys Med Biol 54:4361-4372 (2009) (s for W/Ag).
