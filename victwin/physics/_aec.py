@@ -220,7 +220,7 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
         mgd_per_mas = mean_glandular_dose(kerma_per_mas_mgy, t, w, breast_beam)
         mas = _number(table, "target_mgd_mgy") / mgd_per_mas
     if step > 0:
-        mas = max(step, round(mas / step) * step)
+        mas = max(step, round(round(mas / step) * step, 9))
     mas = float(min(max(mas, mas_min), mas_max))
     k = kerma_per_mas_mgy * mas
     return Exposure(
