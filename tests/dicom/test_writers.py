@@ -122,7 +122,7 @@ def test_bad_inputs_give_one_line_errors():
         breast_tomosynthesis_image(np.zeros((2, 3, 4)), Grid((2, 3, 5), (1, 1, 1)),
                                    subject=SUBJECT, exposure=DM_EXPOSURE, view="CC",
                                    laterality="L")
-    with pytest.raises(ValueError, match="source_to_patient_mm must be < sid_mm"):
+    with pytest.raises(ValueError, match="source_to_patient_mm must be <= sid_mm"):
         Exposure(kvp=28, exposure_mas=1, anode="W", filter_material="Rh",
                  filter_thickness_mm=0.05, hvl_mm_al=0.4, compressed_thickness_mm=40,
                  sid_mm=650, source_to_patient_mm=700, imager_pixel_spacing_mm=0.085,

@@ -15,6 +15,7 @@ mandatory modules when built and returns a pydicom Dataset):
 :func:`echo` / :func:`send_study` / :func:`stow_rs` send it to a PACS.
 """
 
+from ._adapter import exposure_from_acquisition, from_acquisition
 from ._dx import digital_mammography_image, digital_xray_image
 from ._enhanced import breast_projection_image, breast_tomosynthesis_image, source_angles_deg
 from ._net import StoreReport, StoreResult, TLSOptions, echo, send_study, stow_rs
@@ -29,5 +30,5 @@ __all__ = [
     "digital_mammography_image", "digital_xray_image", "breast_tomosynthesis_image",
     "breast_projection_image", "source_angles_deg", "lesion_segmentation", "lesion_report",
     "export_study", "read_study", "DicomStudy", "TLSOptions", "StoreReport", "StoreResult",
-    "echo", "send_study", "stow_rs",
+    "echo", "send_study", "stow_rs", "from_acquisition", "exposure_from_acquisition",
 ]

@@ -53,7 +53,11 @@ def _dose_and_generation(ds: Dataset, exposure: Exposure, *, breast: bool) -> No
     ds.EstimatedRadiographicMagnificationFactor = round(e.magnification, 6)
     ds.EntranceDoseInmGy = round(e.entrance_dose_mgy, 6)
     ds.OrganDose = round(e.organ_dose_dgy, 8)  # dGy (PS3.3 C.8.7.8)
-    ds.Grid = "NONE"
+    ds.Grid = ["RECIPROCATING", "FOCUSED"] if e.grid else "NONE"
+    ds.ExposureControlMode = e.exposure_control
+    ds.ExposureControlModeDescription = ("automatic exposure control (simulated)"
+                                         if e.exposure_control == "AUTOMATIC"
+                                         else "fixed technique (simulated)")
     if breast:
         ds.CompressionForce = round(e.compression_force_n, 1)
         ds.PaddleDescription = "simulated flat compression paddle"

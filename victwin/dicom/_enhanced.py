@@ -80,8 +80,8 @@ def _acquisition_item(exposure: Exposure, n_projections: int, angles_deg) -> Dat
     item.CompressionForce = round(e.compression_force_n, 1)
     item.PaddleDescription = "simulated flat compression paddle"
     item.DetectorTemperature = 20.0
-    item.ExposureControlMode = "MANUAL"
-    item.ExposureControlModeDescription = "simulated fixed technique"
+    item.ExposureControlMode = e.exposure_control
+    item.ExposureControlModeDescription = f"simulated, {e.exposure_control.lower()} technique"
     item.XRayReceptorType = "DIGITAL_DETECTOR"
     item.HalfValueLayer = round(e.hvl_mm_al, 4)
     item.OrganDose = round(e.organ_dose_dgy, 8)  # dGy
@@ -353,8 +353,8 @@ def breast_projection_image(projections, views, *, subject: SyntheticSubject,
     # STATIC / DYNAMIC; dicom3tools 2022 does not list them and warns).
     ds.PositionerMotion = "DYNAMIC" if n > 1 else "STATIC"
     ds.PositionerType = "MAMMOGRAPHIC"
-    ds.ExposureControlMode = "MANUAL"
-    ds.ExposureControlModeDescription = "simulated fixed technique"
+    ds.ExposureControlMode = e.exposure_control
+    ds.ExposureControlModeDescription = f"simulated, {e.exposure_control.lower()} technique"
     ds.OrganDose = round(e.organ_dose_dgy, 8)  # dGy
     ds.EntranceDoseInmGy = round(e.entrance_dose_mgy, 6)
     ds.TypeOfDetectorMotion = "STATIONARY"

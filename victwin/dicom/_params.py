@@ -64,7 +64,8 @@ class Exposure:
     sid_mm : float, mm
         Source-to-image (detector) distance.
     source_to_patient_mm : float, mm
-        Source to the entrance surface of the patient (the top of the compressed breast).
+        DICOM DistanceSourceToPatient: source to the support (breast support, table or
+        detector) surface nearest the patient; <= ``sid_mm``.
     imager_pixel_spacing_mm : float, mm
         Detector pixel pitch at the detector front plane.
     entrance_dose_mgy : float, mGy
@@ -77,6 +78,10 @@ class Exposure:
     focal_spot_mm : float, mm
     magnification : float, optional
         Estimated radiographic magnification; default ``sid_mm / source_to_patient_mm``.
+    exposure_control : {"MANUAL", "AUTOMATIC"}
+        Whether the technique was set by hand or by automatic exposure control.
+    grid : bool
+        Whether an anti-scatter grid was in the beam.
     """
 
     kvp: float
@@ -96,6 +101,8 @@ class Exposure:
     compression_force_n: float = 100.0
     focal_spot_mm: float = 0.3
     magnification: float | None = None
+    exposure_control: str = "MANUAL"
+    grid: bool = False
 
     def __post_init__(self):
         for name in ("kvp", "exposure_mas", "hvl_mm_al", "compressed_thickness_mm", "sid_mm",
@@ -113,8 +120,13 @@ class Exposure:
         if self.detector_type not in _DETECTORS:
             raise ValueError(f"detector_type must be one of {_DETECTORS}, "
                              f"got {self.detector_type!r}")
-        if self.source_to_patient_mm >= self.sid_mm:
-            raise ValueError(f"source_to_patient_mm must be < sid_mm ({self.sid_mm}), "
+        if self.exposure_control not in ("MANUAL", "AUTOMATIC"):
+            raise ValueError(f"exposure_control must be 'MANUAL' or 'AUTOMATIC', "
+                             f"got {self.exposure_control!r}")
+        if not isinstance(self.grid, bool):
+            raise ValueError(f"grid must be True or False, got {self.grid!r}")
+        if self.source_to_patient_mm > self.sid_mm:
+            raise ValueError(f"source_to_patient_mm must be <= sid_mm ({self.sid_mm}), "
                              f"got {self.source_to_patient_mm}")
         if self.magnification is None:
             object.__setattr__(self, "magnification", self.sid_mm / self.source_to_patient_mm)
