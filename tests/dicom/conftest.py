@@ -262,3 +262,16 @@ def orthanc_tls(tmp_path, tls_material):
     server = OrthancServer(tmp_path / "orthanc-tls", tls=tls_material)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def orthanc_dicomweb(tmp_path):
+    plugin = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
+    if not plugin.is_file():
+        message = "Orthanc DICOMweb plugin missing: apt-get install orthanc-dicomweb"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = OrthancServer(tmp_path / "orthanc-web", dicomweb=True)
+    yield server
+    server.stop()

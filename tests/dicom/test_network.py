@@ -101,3 +101,15 @@ def test_tls_refuses_plain_and_wrong_certificate(orthanc_tls, study_dir, tls_mat
         send_study(study_dir, "127.0.0.1", orthanc_tls.dicom_port, ae_title=orthanc_tls.aet,
                    tls=rogue, retries=0, timeout_s=5)
     assert orthanc_tls.get("/instances") == []
+
+
+def test_stow_rs(orthanc_dicomweb, study_dir):
+    report = stow_rs(study_dir, orthanc_dicomweb.url + "/dicom-web")
+    assert report.ok, report.as_dict()
+    _check_study_arrived(orthanc_dicomweb, study_dir)
+
+
+def test_stow_rs_unreachable_is_one_line_error(study_dir):
+    from tests.dicom.conftest import free_port
+    with pytest.raises(ConnectionError, match="cannot reach"):
+        stow_rs(study_dir, f"http://127.0.0.1:{free_port()}/dicom-web")
