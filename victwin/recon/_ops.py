@@ -104,6 +104,8 @@ def to_line_integrals(projections, *, input: str, flat=None, xp=np):
     if input == "intensity":
         if flat is None:
             raise ValueError("input='intensity' needs flat (the unattenuated signal per pixel)")
+        if isinstance(flat, (int, float)) and not isinstance(flat, bool):
+            flat = np.float32(flat)
         f = _as_float(flat, "flat", xp)
         if f.ndim not in (0, 2, 3) or (f.ndim and f.shape != p.shape[-f.ndim:]):
             raise ValueError(f"flat must be a scalar, [nv, nu] or [n_views, nv, nu] matching the "
