@@ -83,3 +83,27 @@ def test_cli_export_and_send_errors(tmp_path, study_inputs, capsys):
                  "--aet", "PACS", "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"victwin: error: cannot reach 127.0.0.1:{port}: Connection refused"
+
+
+def test_single_lesion_dm_segmentation_roundtrip(tmp_path, study_inputs):
+    """One lesion on a DM (highdicom then puts the segment macro in the shared groups)."""
+    from victwin.dicom import Lesion, export_study
+    labels = np.zeros(study_inputs["dm_raw"].shape, np.uint8)
+    labels[10:14, 5:9] = 1
+    lesion = Lesion((3.0, -1.0, 0.0), "mass", 2.0, 1)
+    export_study(tmp_path / "dm", subject=study_inputs["subject"],
+                 dm_exposure=study_inputs["dm_exposure"], dm_raw=study_inputs["dm_raw"],
+                 lesions=[lesion], lesion_labels=labels)
+    st = read_study(tmp_path / "dm")
+    np.testing.assert_array_equal(st.lesion_labels, labels)
+    assert st.lesions[0].kind == "mass"
+    np.testing.assert_allclose(st.lesions[0].center_mm, lesion.center_mm, atol=1e-5)
+
+
+def test_export_failure_leaves_no_partial_study(tmp_path, study_inputs):
+    from victwin.dicom import export_study
+    bad = dict(study_inputs, volume=np.zeros((2, 2, 2)))  # wrong shape for the grid
+    with pytest.raises(ValueError, match="volume shape"):
+        export_study(tmp_path / "out", **bad)
+    assert not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []

@@ -155,9 +155,13 @@ def _seg_labels(seg) -> np.ndarray:
     frames = seg.pixel_array.reshape(n, seg.Rows, seg.Columns)
     # Which source frame and which segment each SEG frame belongs to.
     seg_numbers, src_frames = [], []
+    shared = seg.SharedFunctionalGroupsSequence[0]
     for f in seg.PerFrameFunctionalGroupsSequence:
-        seg_numbers.append(int(f.SegmentIdentificationSequence[0].ReferencedSegmentNumber))
-        deriv = f.get("DerivationImageSequence")
+        # highdicom moves a macro that is equal for every frame (one segment) to the shared
+        # functional groups.
+        ident = f.get("SegmentIdentificationSequence") or shared.SegmentIdentificationSequence
+        seg_numbers.append(int(ident[0].ReferencedSegmentNumber))
+        deriv = f.get("DerivationImageSequence") or shared.get("DerivationImageSequence")
         k = 1
         if deriv:
             src = deriv[0].SourceImageSequence[0]
