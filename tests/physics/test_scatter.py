@@ -95,10 +95,11 @@ def test_field_centre_spr_matches_boone(t_cm):
     assert spr == pytest.approx(boone_reference(t_cm, 15.0), rel=0.10)
 
 
-@pytest.mark.parametrize("t_cm", [2.0, 4.5])
+@pytest.mark.parametrize("t_cm", [2.0, 4.5, 6.0])
 def test_field_centre_spr_in_the_mammomat_cone_beam(t_cm):
-    # At 650 mm SID the slab's rim is crossed obliquely by thin, bright paths that add scatter;
-    # for thin and average breasts the centre stays within 10 % of the fit.
+    # At 650 mm SID the breast is magnified (~1.1 at its top) and its rim is crossed obliquely
+    # by thin, bright paths that add some scatter; up to 6 cm the centre stays within 10 % of
+    # the fit (at 8 cm it is 12 % above it).
     spr = measured_spr(10 * t_cm, 150.0, MAMMOMAT)
     assert spr == pytest.approx(boone_reference(t_cm, 15.0), rel=0.10)
 

@@ -17,7 +17,8 @@ slab thickness. For an infinite slab ``S/P = A``; a finite breast loses the scat
 missing tissue would have sent, which gives the dependence on breast diameter.
 
 ``A`` is the infinite-diameter limit of Boone et al.'s fit, scaled by ``s``, and ``lambda``
-is linear in thickness; ``s`` and ``lambda(T)`` were fitted (three numbers) so that the SPR at
+is linear in thickness (each pixel's scatter is spread with the range of its own tissue path,
+see :func:`scatter_image`); ``s`` and ``lambda(T)`` were fitted (three numbers) so that the SPR at
 the centroid of a semicircular breast matches Boone et al.'s fit over T = 2-8 cm and
 D = 8-30 cm (largest deviation 6 %, at T = 8 cm, D = 8 cm; see ``tests/physics/test_scatter.py``
 for the measured values).
@@ -170,8 +171,16 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
 
 
 def scatter_image(primary, tissue_mm, pitch_mm: float, *, model: ScatterModel = MAMMOGRAPHY_SCATTER,
-                  thickness_mm: float | None = None, coarse_mm: float = 1.0) -> np.ndarray:
+                  thickness_mm: float | None = None, coarse_mm: float = 1.0,
+                  n_kernels: int = 6) -> np.ndarray:
     """Scatter reaching the detector, in the units of ``primary``.
+
+    Each pixel's scatter source ``P A(tau)`` is spread with the PSF range of its own tissue
+    path, ``lambda(tau)`` (kernel superposition with thickness-dependent kernels): the sources
+    are split over ``n_kernels`` path-length nodes from 0 to the largest path (linear
+    interpolation weights), each part is convolved with its node's kernel, and the parts are
+    summed. Thin paths (the rim of a breast seen by oblique rays) therefore scatter into a
+    narrow neighbourhood, as thin tissue does, instead of across the whole breast.
 
     Parameters
     ----------
@@ -183,11 +192,12 @@ def scatter_image(primary, tissue_mm, pitch_mm: float, *, model: ScatterModel = 
         Detector pixel pitch.
     model : ScatterModel
     thickness_mm : float, mm, optional
-        Thickness that sets the PSF range; default the 90th percentile of ``tissue_mm`` over
-        pixels with tissue (which for an oblique view is the oblique path, widening the PSF).
+        If given, one kernel with the range for this thickness is used for every pixel.
     coarse_mm : float, mm
         Scatter is smooth (``lambda`` >= 3.5 mm), so it is computed on a grid of about this
         pitch and interpolated back.
+    n_kernels : int
+        Path-length nodes (>= 2) of the thickness-dependent kernels.
 
     Returns
     -------
@@ -203,19 +213,32 @@ def scatter_image(primary, tissue_mm, pitch_mm: float, *, model: ScatterModel = 
                          f"{primary.shape} and {tissue_mm.shape}")
     if not (math.isfinite(pitch_mm) and pitch_mm > 0):
         raise ValueError(f"pitch_mm must be > 0, got {pitch_mm!r}")
-    has_tissue = tissue_mm > 1e-3
-    if not np.any(has_tissue):
+    n_kernels = int(n_kernels)
+    if n_kernels < 2:
+        raise ValueError(f"n_kernels must be >= 2, got {n_kernels}")
+    if not np.any(tissue_mm > 1e-3):
         return np.zeros_like(primary)
-    if thickness_mm is None:
-        thickness_mm = float(np.percentile(tissue_mm[has_tissue], 90))
-    lam = model.range_for(thickness_mm)
     f = max(1, int(round(coarse_mm / pitch_mm)))
-    source = primary * model.infinite_slab_spr(tissue_mm)
-    coarse = _block_mean(source, f)
     cp = pitch_mm * f
-    half = int(min(math.ceil(8.0 * lam / cp), max(coarse.shape)))
-    kern = scatter_kernel(lam, cp, half)
-    sc = signal.fftconvolve(coarse, kern, mode="same")
+    source = primary * model.infinite_slab_spr(tissue_mm)
+    if thickness_mm is not None:
+        parts = [(model.range_for(thickness_mm), _block_mean(source, f))]
+    else:
+        top = float(tissue_mm.max())
+        nodes = np.linspace(0.0, top, n_kernels)
+        pos = np.clip(tissue_mm / top * (n_kernels - 1), 0, n_kernels - 1)
+        lo = np.minimum(pos.astype(int), n_kernels - 2)
+        frac = pos - lo
+        parts = []
+        for k in range(1, n_kernels):  # node 0 (no tissue) has A = 0
+            w = np.where(lo == k, 1.0 - frac, 0.0) + np.where(lo == k - 1, frac, 0.0)
+            if np.any(w > 0):
+                parts.append((model.range_for(nodes[k]), _block_mean(source * w, f)))
+    sc = None
+    for lam, coarse in parts:
+        half = int(min(math.ceil(8.0 * lam / cp), max(coarse.shape)))
+        term = signal.fftconvolve(coarse, scatter_kernel(lam, cp, half), mode="same")
+        sc = term if sc is None else sc + term
     # Back to the detector grid: linear interpolation of the coarse cells (centres at
     # (i + 0.5) f - 0.5 in fine-pixel units).
     nv, nu = primary.shape
