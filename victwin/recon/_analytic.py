@@ -72,7 +72,7 @@ def fbp_response(views, grid, *, window="hann", cutoff=1.0, order=4, dc=1.0,
         if not np.isfinite(slice_thickness_mm) or slice_thickness_mm <= 0:
             raise ValueError(f"slice_thickness_mm must be > 0, 'auto' or None, got "
                              f"{slice_thickness_mm!r}")
-    info = scan_info(views)
+    info = scan_info(views, grid.center_mm)
     if info.n_views < 2 or info.angular_range_deg <= 0:
         raise ValueError(f"fbp needs at least 2 views with distinct source angles, got "
                          f"{info.n_views} view(s) spanning {info.angular_range_deg:g} degrees")

@@ -40,11 +40,12 @@ class ScanInfo:
     source_height_mm: float   # mean perpendicular source-to-detector distance
 
 
-def scan_info(views) -> ScanInfo:
+def scan_info(views, point_mm=None) -> ScanInfo:
     """Check that the views share one detector and describe the source sweep.
 
-    The source angles are measured at the panel centre from the panel normal, in the plane of
-    the normal and the scan axis (the panel axis along which the sources spread most).
+    The source angles are measured at ``point_mm`` (x, y, z; default the panel centre) from
+    the panel normal, in the plane of the normal and the scan axis (the panel axis along which
+    the sources spread most). ``source_height_mm`` is always from the panel.
     """
     views = as_views(views)
     panel = views[0].panel
@@ -60,8 +61,10 @@ def scan_info(views) -> ScanInfo:
     height = np.abs(height)
     su, sv = src @ u, src @ vv
     along_u = np.ptp(su) > np.ptp(sv)
-    lateral = su if along_u else sv
-    angles = np.degrees(np.arctan2(lateral, height))
+    rel = src if point_mm is None else (np.array([v.source for v in views])
+                                        - np.asarray(point_mm, float))
+    lateral = rel @ (u if along_u else vv)
+    angles = np.degrees(np.arctan2(lateral, np.abs(rel @ n)))
     n_views = len(views)
     spread = float(np.ptp(angles))
     span = spread * n_views / (n_views - 1) if n_views > 1 else 0.0
@@ -101,7 +104,7 @@ def dbt_grid(views, thickness_mm: float, *, support_mm: float = 20.0,
         ``[z, y, x]`` with z increasing upwards from the support.
     """
     views = as_views(views)
-    info = scan_info(views)
+    scan_info(views)  # one fixed detector
     panel = views[0].panel
     thickness_mm = _positive("thickness_mm", thickness_mm)
     slice_mm = _positive("slice_mm", slice_mm)
@@ -112,11 +115,12 @@ def dbt_grid(views, thickness_mm: float, *, support_mm: float = 20.0,
         raise ValueError("dbt_grid needs a detector in a z = const plane; got panel normal "
                          f"{tuple(np.round(panel.normal, 6))}")
     det_z = float(panel.center[2])
-    sid = info.source_height_mm
-    if support_mm + thickness_mm >= sid:
+    heights = np.abs([v.source[2] - det_z for v in views])
+    if support_mm + thickness_mm >= heights.min():
         raise ValueError(f"support_mm + thickness_mm ({support_mm + thickness_mm:g} mm) must be "
-                         f"below the source (SID {sid:g} mm)")
+                         f"below the lowest source ({heights.min():g} mm above the detector)")
     if voxel_xy_mm is None:
+        sid = heights.max()  # the widest ray spacing: the highest source, at the support
         voxel_xy_mm = min(panel.pitch) * (sid - support_mm) / sid
     voxel_xy_mm = _positive("voxel_xy_mm", voxel_xy_mm)
     corners = panel.pixel_centers()[[0, 0, -1, -1], [0, -1, 0, -1]]
