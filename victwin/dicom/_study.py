@@ -55,70 +55,75 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise FileExistsError(f"out_dir {str(out)!r} exists and is not empty "
                               f"(pass overwrite=True to replace it)")
-    jobs = []
-    dm_proc = [None]
-    bpx = [None]
-    bto = [None]
-    dm_pres = [None]
-
-    if dm_raw is not None:
-        _need("dm_exposure", dm_exposure)
-        jobs.append(("DM_PROC", lambda: dm_proc.__setitem__(0, digital_mammography_image(
-            dm_raw, subject=subject, exposure=dm_exposure, view=view, laterality=laterality,
-            for_presentation=False, series_number=1)) or dm_proc[0]))
-    if dm_processed is not None:
-        _need("dm_exposure", dm_exposure)
-        jobs.append(("DM_PRES", lambda: dm_pres.__setitem__(0, digital_mammography_image(
-            dm_processed, subject=subject, exposure=dm_exposure, view=view,
-            laterality=laterality, for_presentation=True, series_number=2,
-            source_image=dm_proc[0])) or dm_pres[0]))
-    if projections is not None:
-        _need("dbt_exposure", dbt_exposure)
-        _need("dbt_views", dbt_views)
-        jobs.append(("BPX", lambda: bpx.__setitem__(0, breast_projection_image(
-            projections, dbt_views, subject=subject, exposure=dbt_exposure, view=view,
-            laterality=laterality, series_number=20)) or bpx[0]))
-    if volume is not None:
-        _need("dbt_exposure", dbt_exposure)
-        _need("grid", grid)
-        angles = source_angles_deg(dbt_views) if dbt_views is not None else ()
-        jobs.append(("BTO", lambda: bto.__setitem__(0, breast_tomosynthesis_image(
-            volume, grid, subject=subject, exposure=dbt_exposure, view=view,
-            laterality=laterality, projection_angles_deg=angles,
-            source_images=[bpx[0]] if bpx[0] is not None else (), series_number=10,
-            reconstruction_algorithm=reconstruction_algorithm)) or bto[0]))
     lesions = list(lesions)
-    if lesion_labels is not None:
-        if not lesions:
-            raise ValueError("lesion_labels given but lesions is empty; pass the Lesion list")
-        jobs.append(("SEG", lambda: lesion_segmentation(
-            lesion_labels, bto[0] if bto[0] is not None else _must(dm_proc[0], "SEG"),
-            lesions, subject=subject)))
-    if lesions:
-        jobs.append(("SR", lambda: lesion_report(
-            lesions, [d for d in (bto[0], dm_proc[0], dm_pres[0], bpx[0]) if d is not None]
-            or _must(None, "SR"), subject=subject)))
-    dx_proc = [None]
-    if chest_raw is not None:
-        _need("chest_exposure", chest_exposure)
-        jobs.append(("DX_PROC", lambda: dx_proc.__setitem__(0, digital_xray_image(
-            chest_raw, subject=subject, exposure=chest_exposure, for_presentation=False,
-            series_number=30)) or dx_proc[0]))
-    if chest_processed is not None:
-        _need("chest_exposure", chest_exposure)
-        jobs.append(("DX_PRES", lambda: digital_xray_image(
-            chest_processed, subject=subject, exposure=chest_exposure, for_presentation=True,
-            series_number=31, source_image=dx_proc[0])))
-    if not jobs:
+    _need("dm_exposure", dm_exposure, dm_raw is not None or dm_processed is not None)
+    _need("dbt_exposure", dbt_exposure, projections is not None or volume is not None)
+    _need("dbt_views", dbt_views, projections is not None)
+    _need("grid", grid, volume is not None)
+    _need("chest_exposure", chest_exposure, chest_raw is not None or chest_processed is not None)
+    if lesion_labels is not None and not lesions:
+        raise ValueError("lesion_labels given but lesions is empty; pass the Lesion list")
+    if lesion_labels is not None and volume is None and dm_raw is None:
+        raise ValueError("lesion_labels need an image to refer to: give volume+grid or dm_raw")
+    names = [name for name, given in (
+        ("DM_PROC", dm_raw), ("DM_PRES", dm_processed), ("BPX", projections),
+        ("BTO", volume), ("SEG", lesion_labels), ("SR", lesions or None),
+        ("DX_PROC", chest_raw), ("DX_PRES", chest_processed)) if given is not None]
+    if not names or names == ["SR"]:
         raise ValueError("nothing to export: give at least one of dm_raw, dm_processed, "
                          "projections, volume, chest_raw, chest_processed")
+
+    def build():
+        """Yield (name, dataset) in dependency order: sources before what refers to them."""
+        dm_proc = bpx = bto = dm_pres = dx_proc = None
+        if dm_raw is not None:
+            dm_proc = digital_mammography_image(
+                dm_raw, subject=subject, exposure=dm_exposure, view=view,
+                laterality=laterality, for_presentation=False, series_number=1)
+            yield "DM_PROC", dm_proc
+        if dm_processed is not None:
+            dm_pres = digital_mammography_image(
+                dm_processed, subject=subject, exposure=dm_exposure, view=view,
+                laterality=laterality, for_presentation=True, series_number=2,
+                source_image=dm_proc)
+            yield "DM_PRES", dm_pres
+        if projections is not None:
+            bpx = breast_projection_image(projections, dbt_views, subject=subject,
+                                          exposure=dbt_exposure, view=view,
+                                          laterality=laterality, series_number=20)
+            yield "BPX", bpx
+        if volume is not None:
+            angles = source_angles_deg(dbt_views) if dbt_views is not None else ()
+            bto = breast_tomosynthesis_image(
+                volume, grid, subject=subject, exposure=dbt_exposure, view=view,
+                laterality=laterality, projection_angles_deg=angles,
+                source_images=[bpx] if bpx is not None else (), series_number=10,
+                reconstruction_algorithm=reconstruction_algorithm)
+            yield "BTO", bto
+        if lesion_labels is not None:
+            yield "SEG", lesion_segmentation(lesion_labels, bto if bto is not None else dm_proc,
+                                             lesions, subject=subject)
+        if lesions:
+            evidence = [d for d in (bto, dm_proc, dm_pres, bpx) if d is not None]
+            if not evidence:
+                raise ValueError("lesions need a breast image to refer to: give volume+grid, "
+                                 "dm_raw, dm_processed or projections")
+            yield "SR", lesion_report(lesions, evidence, subject=subject)
+        if chest_raw is not None:
+            dx_proc = digital_xray_image(chest_raw, subject=subject, exposure=chest_exposure,
+                                         for_presentation=False, series_number=30)
+            yield "DX_PROC", dx_proc
+        if chest_processed is not None:
+            yield "DX_PRES", digital_xray_image(
+                chest_processed, subject=subject, exposure=chest_exposure,
+                for_presentation=True, series_number=31, source_image=dx_proc)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         written = []
-        for name, build in tqdm(jobs, desc="dicom export", unit="object", disable=not progress):
-            ds = build()
+        for name, ds in tqdm(build(), total=len(names), desc="dicom export", unit="object",
+                             disable=not progress):
             path = tmp / f"{name}.dcm"
             ds.save_as(path, enforce_file_format=True)
             written.append(out / path.name)
@@ -131,12 +136,6 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
     return written
 
 
-def _need(name, value):
-    if value is None:
+def _need(name, value, required):
+    if required and value is None:
         raise ValueError(f"{name} is required for the images given, got None")
-
-
-def _must(ds, what):
-    if ds is None:
-        raise ValueError(f"{what} needs an image to refer to: give volume+grid or dm_raw")
-    return ds
