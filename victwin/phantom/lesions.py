@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from scipy import ndimage
 
 __all__ = ["LesionModel", "spiculated_mass", "calcification_cluster", "lung_nodule",
            "insert_lesion", "save_lesion_preview"]
@@ -223,18 +222,25 @@ def _paint_capsules(out, origin, spacing, segs, value, only):
 
 
 @numba.njit(cache=True, nogil=True)
-def _star_body(out, center, voxel, scale, lobe_dirs, lobe_w, lobe_kappa, rmin, rmax, value):
-    """Voxelise a star-shaped body ``|p - c| <= scale * (1 + sum_j w_j exp(k_j (u.u_j - 1)))``.
+def _star_body(out, center, voxel, scale, table, rmin, rmax, value):
+    """Voxelise a star-shaped body ``|p - c| <= scale * r(u)``.
 
-    ``center`` is in voxel-index units ``(z, y, x)``; ``rmin``/``rmax`` (mm) bound the radius
-    function so that voxels inside ``rmin`` are set without evaluating it.
+    ``r(u)`` is tabulated on a polar grid ``table[n_theta, n_phi]`` (theta = arccos(u_z) in
+    [0, pi], phi = atan2(u_y, u_x) in [-pi, pi]) and read with bilinear interpolation.
+    ``center`` is in voxel-index units ``(z, y, x)``; ``rmin``/``rmax`` (mm) bound
+    ``scale * r`` so that voxels inside ``rmin`` are set without reading the table.
     """
     nz, ny, nx = out.shape
-    for k in range(nz):
+    nt, npp = table.shape
+    h = int(math.ceil(rmax / voxel)) + 1
+    k0, k1 = max(0, int(center[0]) - h), min(nz, int(center[0]) + h + 2)
+    j0, j1 = max(0, int(center[1]) - h), min(ny, int(center[1]) + h + 2)
+    i0, i1 = max(0, int(center[2]) - h), min(nx, int(center[2]) + h + 2)
+    for k in range(k0, k1):
         dz = (k - center[0]) * voxel
-        for j in range(ny):
+        for j in range(j0, j1):
             dy = (j - center[1]) * voxel
-            for i in range(nx):
+            for i in range(i0, i1):
                 dx = (i - center[2]) * voxel
                 d2 = dx * dx + dy * dy + dz * dz
                 if d2 > rmax * rmax:
@@ -243,11 +249,13 @@ def _star_body(out, center, voxel, scale, lobe_dirs, lobe_w, lobe_kappa, rmin, r
                     out[k, j, i] = value
                     continue
                 d = math.sqrt(d2)
-                ux, uy, uz = dx / d, dy / d, dz / d
-                r = 1.0
-                for m in range(lobe_w.shape[0]):
-                    c = ux * lobe_dirs[m, 0] + uy * lobe_dirs[m, 1] + uz * lobe_dirs[m, 2]
-                    r += lobe_w[m] * math.exp(lobe_kappa[m] * (c - 1.0))
+                ft = math.acos(min(1.0, max(-1.0, dz / d))) / math.pi * (nt - 1)
+                fp = (math.atan2(dy, dx) + math.pi) / (2.0 * math.pi) * (npp - 1)
+                t0 = min(int(ft), nt - 2)
+                p0 = min(int(fp), npp - 2)
+                at, ap = ft - t0, fp - p0
+                r = ((1 - at) * ((1 - ap) * table[t0, p0] + ap * table[t0, p0 + 1])
+                     + at * ((1 - ap) * table[t0 + 1, p0] + ap * table[t0 + 1, p0 + 1]))
                 if d <= scale * r:
                     out[k, j, i] = value
 
@@ -278,6 +286,14 @@ class _Lobes:
         c = u @ self.dirs.T
         return 1.0 + (self.w * np.exp(self.kappa * (c - 1.0))).sum(axis=1)
 
+    def table(self, n_theta: int = 181, n_phi: int = 361) -> np.ndarray:
+        """``r`` on the polar grid read by ``_star_body`` (1 degree steps)."""
+        th = np.linspace(0.0, math.pi, n_theta)[:, None]
+        ph = np.linspace(-math.pi, math.pi, n_phi)[None, :]
+        u = np.stack(np.broadcast_arrays(np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph),
+                                         np.cos(th)), -1).reshape(-1, 3)
+        return np.ascontiguousarray(self.radius(u).reshape(n_theta, n_phi))
+
     def unit_volume(self) -> float:
         """Volume (mm^3) of the body for ``scale = 1``: (1/3) * integral of r^3 over the sphere."""
         r = self.radius(_fibonacci_sphere())
@@ -295,7 +311,7 @@ def _voxelise_core(lobes: _Lobes, scale_mm: float, voxel_mm: float, half: int,
     out = np.zeros((n, n, n), np.uint8)
     lo, hi = lobes.bounds()
     _star_body(out, np.array([half, half, half], float), float(voxel_mm), float(scale_mm),
-               lobes.dirs, lobes.w, lobes.kappa, scale_mm * lo, scale_mm * hi, value)
+               lobes.table(), scale_mm * lo, scale_mm * hi, value)
     return out
 
 
@@ -324,7 +340,8 @@ def _grow_spicules(rng, lobes: _Lobes, scale_mm: float, n_spicules: int, length_
         taper = r / max(left, step_mm)      # radius lost per mm, reaching ~0 at the tip
         while left > 0:
             step = min(step_mm, left)
-            d = d + rng.normal(scale=0.25, size=3)
+            # persistent walk with a weak outward pull, so spicules radiate from the core
+            d = d + rng.normal(scale=0.15, size=3) + 0.1 * p / max(np.linalg.norm(p), 1e-9)
             d /= np.linalg.norm(d)
             q = p + step * d
             r_next = max(r - taper * step, min_radius_mm)
@@ -354,9 +371,9 @@ def spiculated_mass(rng=None, *, diameter_mm: float | None = None, voxel_mm: flo
     voxel_mm : float, mm
         Isotropic voxel size of the patch.
     n_spicules : int, optional
-        Number of spicule roots; drawn in [8, 20] when omitted.
+        Number of spicule roots; drawn in [12, 30] when omitted.
     spicule_length_mm : float, mm, optional
-        Longest spicule length; 0.4-0.8 of the diameter when omitted (VICTRE's 5 mm mass
+        Longest spicule length; 0.5-1.0 of the diameter when omitted (VICTRE's 5 mm mass
         spans 8.3 mm with its spicules).
     lobulation : float
         Weight of the large lobes in the core's radius function, in [0, 1].
@@ -375,11 +392,11 @@ def spiculated_mass(rng=None, *, diameter_mm: float | None = None, voxel_mm: flo
     if not (0.0 <= float(lobulation) <= 1.0):
         raise ValueError(f"lobulation must be within [0, 1], got {lobulation!r}")
     if n_spicules is None:
-        n_spicules = int(rng.integers(8, 21))
+        n_spicules = int(rng.integers(12, 31))
     if int(n_spicules) != n_spicules or not 0 <= n_spicules <= 200:
         raise ValueError(f"n_spicules must be an integer in [0, 200], got {n_spicules!r}")
     if spicule_length_mm is None:
-        spicule_length_mm = diameter_mm * rng.uniform(0.4, 0.8)
+        spicule_length_mm = diameter_mm * rng.uniform(0.5, 1.0)
     spicule_length_mm = _in_range("spicule_length_mm", spicule_length_mm, 1e-3, 50.0)
 
     lobes = _Lobes(rng, n_big=int(rng.integers(4, 8)), n_small=24,
@@ -410,10 +427,6 @@ def spiculated_mass(rng=None, *, diameter_mm: float | None = None, voxel_mm: flo
         c = half * voxel_mm
         _paint_capsules(patch, np.zeros(3), np.full(3, voxel_mm),
                         segs + np.array([c, c, c, c, c, c, 0.0, 0.0]), 1, -1)
-    # keep the piece joined to the core (a spicule crossing itself can pinch off a speck)
-    comp, n_comp = ndimage.label(patch, structure=np.ones((3, 3, 3)))
-    if n_comp > 1:
-        patch = (comp == comp[half, half, half]).astype(np.uint8)
     patch = _crop_symmetric(patch)
     model = LesionModel("mass", patch, ("mass",), voxel_mm, 0.0,
                         {"target_diameter_mm": diameter_mm, "core_scale_mm": scale,
@@ -891,7 +904,8 @@ def save_lesion_preview(phantom, path, *, title: str | None = None, margin: floa
         lo, hi = np.percentile(proj[proj > 0], [1, 99.7]) if (proj > 0).any() else (0, 1)
         a1.imshow(proj, cmap="gray", origin="lower", extent=ext, vmin=lo, vmax=hi,
                   interpolation="nearest")
-        a1.contour(x, y, outline.astype(float), levels=[0.5], colors="tab:red", linewidths=0.5)
+        a1.contour(x, y, outline.astype(float), levels=[0.5], colors="tab:red", linewidths=0.4,
+                   alpha=0.6)
         a1.set_title("projection along z (outline red)", fontsize=9)
         for a in (a0, a1):
             a.set_xlabel("x (mm)")
