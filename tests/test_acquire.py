@@ -159,3 +159,21 @@ def test_cli_writes_images_and_json(tmp_path, phantom, capsys):
     status = main(["acquire", str(path), "--system", "nope", "--out", str(tmp_path / "o2")])
     assert status == 2 and not (tmp_path / "o2").exists()
     assert "unknown system" in capsys.readouterr().err
+
+
+def test_chest_pa_runs_with_csi_grid_and_no_mgd():
+    labels = np.zeros((20, 40, 40), np.uint8)
+    labels[:, 5:35, 5:35] = 1
+    labels[2:18, 10:30, 8:18] = 2
+    labels[2:18, 10:30, 22:32] = 2
+    chest = SimpleNamespace(labels=labels, grid=Grid(shape=labels.shape, spacing=(10.0,) * 3,
+                                                     origin=(-195.0, -195.0, 10.0)),
+                            materials={0: "air", 1: "soft_tissue", 2: "lung"},
+                            meta={"thickness_mm": 200.0})
+    a = acquire(chest, "chest-pa", seed=0, binning=32, progress=False, noise=False)
+    assert a.modality == "DX" and a.exposure.grid and a.dose.mgd_mgy is None
+    assert a.dose.entrance_air_kerma_mgy > 0
+    row = a.raw[0, 48].astype(float)
+    # lungs (less attenuating) are brighter in the raw image than the mediastinum between them
+    assert row[30] > 2 * row[48] and row[66] > 2 * row[48]
+    assert a.processed[0, 48, 48] > a.processed[0, 48, 30]  # and darker when presented
