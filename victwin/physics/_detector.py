@@ -101,7 +101,8 @@ class Detector:
                 raise ValueError(f"detector {name} must be a number >= 0, got {v!r}")
         if not isinstance(self.swank, (int, float)) or not 0 < self.swank <= 1:
             raise ValueError(f"detector swank must be in (0, 1], got {self.swank!r}")
-        if isinstance(self.bits, bool) or not isinstance(self.bits, int) or not 8 <= self.bits <= 16:
+        if isinstance(self.bits, bool) or not isinstance(self.bits, int) \
+                or not 8 <= self.bits <= 16:
             raise ValueError(f"detector bits must be an integer in 8..16, got {self.bits!r}")
         if self.kind == "direct" and self.light_spread_mm != 0:
             raise ValueError(f"detector light_spread_mm must be 0 for a direct detector, got "
