@@ -7,9 +7,11 @@ folder, or ``$VICTWIN_PHANTOMS``), a path to a TOML file, or a dict. ``Phantom.s
 ``load`` round-trip a phantom through one ``.npz`` file; ``Phantom.preview`` writes a PNG.
 """
 
+from . import analytic
 from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
 
-__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present"]
+__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
+           "analytic"]
 
 try:
     from ._recipes import BREAST_LABELS, list_recipes, load_recipe, make

@@ -46,7 +46,8 @@ __all__ = ["make_breast", "glandular_fractions"]
 DENSITY_ADIPOSE = 0.93
 DENSITY_GLANDULAR = 1.04
 
-#: Spacing (mm) of the lattice on which the glandular threshold is solved.
+#: Spacing (mm) of the lattice on which the glandular threshold is solved (or the voxel size
+#: when that is coarser).
 _SAMPLE_MM = 1.0
 
 
@@ -216,7 +217,7 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
     fields = (seeds, dirs, offsets, tex.coarse, tex_lower, tex.fine)
 
     # -- threshold so that the glandular volume fraction meets the target ----------------------
-    g = _SAMPLE_MM
+    g = max(_SAMPLE_MM, vox)  # a coarser phantom needs no finer lattice than its voxels
     xs = np.arange(0.5 * g, comp.A, g)
     ys = np.arange(-comp.B + 0.5 * g, comp.B, g)
     zs = np.arange(support + 0.5 * g, support + thickness, g)

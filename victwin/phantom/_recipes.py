@@ -112,7 +112,7 @@ _BREAST_DEFAULTS = {
                    "offset_y_mm": {"min": -20.0, "max": 20.0}},
     "glandular": {"fraction_volume": {"min": 0.25, "max": 0.45},
                   "compartments": {"min": 10, "max": 16},
-                  "compartment_spread": 0.5, "texture_beta": 3.0, "texture_weight": 1.0,
+                  "compartment_spread": 0.5, "texture_beta": 3.5, "texture_weight": 1.0,
                   "radial_weight": 2.0, "subcutaneous_rho": 0.85, "retromammary_mm": 4.0,
                   "anisotropy": 0.35},
     "ligaments": {"thickness_mm": {"min": 0.15, "max": 0.25}, "lobule_mm": {"min": 12.0, "max": 18.0},

@@ -16,6 +16,7 @@ the same seed gives the same anatomy at any voxel size.
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft as sfft
 
 __all__ = ["power_law_field", "TextureFields"]
 
@@ -45,7 +46,7 @@ def power_law_field(shape, spacing_mm: float, beta: float, rng: np.random.Genera
     """
     shape = tuple(int(n) for n in shape)
     white = rng.standard_normal(shape, dtype=np.float32)
-    spec = np.fft.rfftn(white)
+    spec = sfft.rfftn(white, workers=-1)  # float32 in -> complex64 out
     f2 = np.zeros(spec.shape, dtype=np.float32)
     for axis, n in enumerate(shape):
         f = (np.fft.rfftfreq(n, spacing_mm) if axis == len(shape) - 1
@@ -59,7 +60,7 @@ def power_law_field(shape, spacing_mm: float, beta: float, rng: np.random.Genera
     # Amplitude sqrt(S / dx^3) makes the sample variance equal the band integral of S.
     amp[band] = f[band] ** (-beta / 2.0) / np.float32(spacing_mm ** 1.5)
     spec *= amp
-    return np.fft.irfftn(spec, s=shape).astype(np.float32)
+    return sfft.irfftn(spec, s=shape, axes=tuple(range(len(shape))), workers=-1).astype(np.float32)
 
 
 class TextureFields:
@@ -85,6 +86,7 @@ class TextureFields:
                  f_min: float = 1.0 / 64.0):
         self.lower_mm = np.asarray(lower_mm, dtype=np.float64)
         n = np.ceil(np.asarray(size_mm, dtype=float) / coarse_mm).astype(int) + 2
+        n = np.array([sfft.next_fast_len(int(v), real=True) for v in n])
         split = 0.4 / coarse_mm
         # Array order [z, y, x] for both fields.
         coarse = power_law_field(tuple(n[::-1]), coarse_mm, beta, rng, f_low=f_min, f_high=split)
