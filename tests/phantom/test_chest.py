@@ -201,3 +201,25 @@ def test_bad_arguments():
         make_chest("chest/adult", seed=-1)
     with pytest.raises(ValueError, match="not found|unknown recipe"):
         make_chest("chest/child")
+
+
+def test_projects_into_a_chest_pa_radiograph():
+    """Ray-traced with the shared chest PA scan (victwin.geometry.radiography_view): the body
+    lies between detector and source, the lung fields are centred on the panel and the heart
+    projects to the patient's left (u > 0)."""
+    from victwin.geometry import radiography_view
+    from victwin.raytrace import project_labels
+
+    ph = make_chest("chest/adult", seed=0, voxel_mm=6.0)
+    assert ph.grid.lower_mm[2] >= 0.0
+    view = radiography_view(detector_shape=(3072, 3072), pitch_mm=0.14, detector_binning=64)
+    paths = project_labels(ph.labels, ph.grid, [view], max(ph.materials) + 1)[0]
+    lung = sum(paths[k] for k in label_set(ph, "lung"))
+    nv, nu = lung.shape
+    u = (np.arange(nu) - (nu - 1) / 2) * view.panel.pitch[1]
+    v = (np.arange(nv) - (nv - 1) / 2) * view.panel.pitch[0]
+    w = lung.sum()
+    assert abs((lung.sum(0) * u).sum() / w) < 15.0                # centred left-right
+    assert abs((lung.sum(1) * v).sum() / w) < 40.0                # centred head-feet
+    heart = paths[label_set(ph, "blood")[0]] * (np.abs(v)[:, None] < 120)
+    assert (heart.sum(0) * u).sum() / heart.sum() > 5.0           # heart to the left

@@ -15,8 +15,9 @@ follow Murray's cube law.
 World frame (see :mod:`victwin.geometry._scans`): the detector is at ``z = 0`` and the patient's
 anterior surface faces it, ``detector_gap_mm`` above it (PA: X-rays enter the back), so the
 spine has larger ``z`` than the heart; ``x`` runs from the patient's right to left (the heart
-sits at ``x > 0``), ``y`` from head to feet (``y = 0`` is the top of the volume, the lung
-apices are ``margin_top_mm`` below it).
+sits at ``x > 0``), ``y`` from head to feet, with ``y = 0`` half-way between the lung apices
+and the costophrenic recesses so that :func:`victwin.geometry.radiography_view`'s central ray
+(through the detector centre) hits the middle of the lung fields; ``x = 0`` is the midline.
 
 References
 ----------
@@ -335,13 +336,15 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     H = s["lungs.height_mm"]
     top, bottom = s["body.margin_top_mm"], s["body.margin_bottom_mm"]
     gap = rec["detector_gap_mm"]
-    y_apex = top
+    y_apex = -0.5 * H                                   # lung fields centred on y = 0
+    y_top = y_apex - top                                # top edge of the volume
     margin = 10.0
     nx = int(math.ceil((W + 2 * margin) / voxel_mm))
     ny = int(math.ceil((top + H + bottom) / voxel_mm))
-    nz = int(math.ceil((D + 2 * margin) / voxel_mm))
-    origin = (-0.5 * (nx - 1) * voxel_mm, 0.5 * voxel_mm,
-              gap - margin + 0.5 * voxel_mm)
+    below = min(margin, gap)                            # the grid never reaches under z = 0
+    nz = int(math.ceil((D + margin + below) / voxel_mm))
+    origin = (-0.5 * (nx - 1) * voxel_mm, y_top + 0.5 * voxel_mm,
+              gap - below + 0.5 * voxel_mm)
     grid = Grid(shape=(nz, ny, nx), spacing=(voxel_mm,) * 3, origin=origin)
     zc = gap + b
     f = _Frame(grid, zc)
@@ -433,7 +436,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     segs = [_polyline_segments(asc, r_ao), _polyline_segments(arch, r_ao),
             _polyline_segments(desc, 0.9 * r_ao, 0.85 * r_ao)]
     # superior vena cava along the right mediastinal border
-    segs.append(_polyline_segments([(-25.0, 0.0, hz + 25), (-25.0, heart_top + 25, hz + 15)],
+    segs.append(_polyline_segments([(-25.0, y_top, hz + 25), (-25.0, heart_top + 25, hz + 15)],
                                    0.08 * hw))
     # pulmonary trunk to the two hila
     hilum_y = y_apex + 0.40 * H
@@ -446,7 +449,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
         f.paint(labels, sg, BLOOD)
     # trachea and main bronchi
     carina = (0.0, y_apex + 0.30 * H, spine_front - 12.0)
-    f.paint(labels, _polyline_segments([(0.0, 0.0, spine_front - 14.0), carina], 9.0), AIRWAY)
+    f.paint(labels, _polyline_segments([(0.0, y_top, spine_front - 14.0), carina], 9.0), AIRWAY)
     for sx, yy in ((-1.0, hilum_y - 8), (1.0, hilum_y)):
         f.paint(labels, _polyline_segments([carina, (sx * (hil_x + 6), yy, -5.0)], 6.5, 5.0),
                 AIRWAY)
