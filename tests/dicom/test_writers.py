@@ -146,3 +146,22 @@ def test_iod_check_catches_a_missing_mandatory_attribute():
     del ds.ImagerPixelSpacing
     with pytest.raises(ValueError, match="ImagerPixelSpacing"):
         check_iod(ds)
+
+
+def test_dciodvfy_dm_only_study_with_seg_on_the_mammogram(tmp_path, study_inputs):
+    """SEG drawn on a single-frame DM and a For Presentation image without its raw source."""
+    from victwin.dicom import Lesion
+    exe = require_binary("dciodvfy", "dicom3tools")
+    labels = np.zeros(study_inputs["dm_raw"].shape, np.uint8)
+    labels[10:14, 5:9] = 1
+    export_study(tmp_path / "a", subject=SUBJECT, dm_exposure=DM_EXPOSURE,
+                 dm_raw=study_inputs["dm_raw"], lesions=[Lesion((2.0, 1.0, 0.0))],
+                 lesion_labels=labels)
+    export_study(tmp_path / "b", subject=SUBJECT, dm_exposure=DM_EXPOSURE,
+                 dm_processed=study_inputs["dm_processed"])
+    for path in [tmp_path / "a" / n for n in ("DM_PROC.dcm", "SEG.dcm", "SR.dcm")] + \
+            [tmp_path / "b" / "DM_PRES.dcm"]:
+        run = subprocess.run([exe, "-new", str(path)], capture_output=True, text=True,
+                             timeout=60)
+        out = run.stdout + run.stderr
+        assert run.returncode == 0 and "\nError" not in "\n" + out, (path.name, out)

@@ -113,8 +113,8 @@ def _dx_image(ds: Dataset, pixels, *, for_presentation: bool, name: str,
             ds.ImageType = ["DERIVED", "PRIMARY", ""] if ds.Modality == "MG" \
                 else ["DERIVED", "PRIMARY"]
             ds.DerivationDescription = "victwin presentation processing of the raw image"
-        else:
-            ds.SourceImageSequence = Sequence([])
+        # Without the For Processing image there is nothing to reference; the IOD is still
+        # valid, but the IHE Mammography profile wants the reference (pass source_image).
     return stored
 
 

@@ -151,6 +151,8 @@ def lesion_segmentation(labels, source: Dataset, lesions, *, subject: SyntheticS
         omit_empty_frames=False, content_label="LESIONS",
         content_description="victwin lesion ground truth", content_creator_name="SIMULATOR^VICTWIN")
     _fix_identity(seg, source, subject, key)
+    if "PatientOrientation" in source and int(getattr(source, "NumberOfFrames", 1) or 1) == 1:
+        seg.PatientOrientation = source.PatientOrientation  # General Image 2C, single frame
     return seg
 
 
