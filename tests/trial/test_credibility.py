@@ -1,0 +1,45 @@
+"""Every live credibility check passes on the installed code; broken checks are reported failed.
+
+The checks themselves compare against independent references (NIST XCOM, SpekPy, Boone 2000,
+Dance 2000, the ideal-aperture MTF, analytic chords, the Iowa/RJafroc Van Dyke output and
+pROC's test values); see ``victwin/trial/_credibility.py`` for the citations.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from victwin.trial import _credibility
+from victwin.trial._credibility import CHECKS, CheckResult, run_checks
+
+
+@pytest.mark.parametrize("index", range(len(CHECKS)), ids=[c[1] for c in CHECKS])
+def test_check_passes(credibility_results, index):
+    res = credibility_results[index]
+    assert isinstance(res, CheckResult) and res.name == CHECKS[index][1]
+    assert res.passed, f"{res.model}: {res.name}: measured {res.measured}; reference " \
+                       f"{res.reference}; tolerance {res.tolerance}"
+
+
+def test_every_model_is_covered_and_fast(credibility_results):
+    models = {r.model for r in credibility_results}
+    assert models == {"ray tracer", "X-ray physics", "phantoms", "statistics"}
+    assert {r.kind for r in credibility_results} == {"verification", "validation"}
+    # the report runs these at write time: keep them well under ~20 s on 2 cores
+    assert sum(r.seconds for r in credibility_results) < 30.0
+
+
+def test_a_raising_or_failing_check_is_recorded_failed(monkeypatch):
+    def boom():
+        raise RuntimeError("model broken")
+
+    monkeypatch.setattr(_credibility, "CHECKS", (
+        ("statistics", "raises", "verification", "ref", "tol", boom),
+        ("statistics", "misses", "validation", "ref", "tol", lambda: ("0.5 (ref 0.7)", False)),
+        ("statistics", "agrees", "validation", "ref", "tol", lambda: ("0.7", True)),
+    ))
+    out = run_checks()
+    assert [r.passed for r in out] == [False, False, True]
+    assert out[0].measured.startswith("error: RuntimeError: model broken")
+    assert out[1].measured == "0.5 (ref 0.7)"
+    assert all(r.seconds >= 0 for r in out)

@@ -1,0 +1,249 @@
+"""The HTML report of a synthetic analysed run: content, self-containment, headless Chromium.
+
+The run (``synthetic_run`` in conftest.py) has noise-plus-blob ROIs whose blob is stronger in
+the second modality (DBT), so the report must say DBT is ahead; the numbers it prints are
+checked against ``analysis/results.json`` and the store rows, and the ROC curve it draws
+against the Mann-Whitney AUC of ``victwin.stats``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from victwin.trial import write_report
+from victwin.trial._credibility import CheckResult
+from victwin.trial._report import _answer, _lesion_mark, empirical_roc, render_report
+
+SECTIONS = ("answer", "roc", "subgroups", "examples", "dose", "timing", "failed", "provenance",
+            "credibility")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def report(synthetic_run, credibility_results):
+    store, spec, results = synthetic_run
+    path = write_report(store, spec, checks=credibility_results)
+    return path, path.read_text(encoding="utf-8"), results
+
+
+def _section(text: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}"[^>]*>(.*?)</section>', text, re.S)
+    assert m, f"section {sid!r} missing"
+    return m.group(1)
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def test_answer_states_the_numbers_of_results_json(report):
+    path, text, res = report
+    answer = _plain(_section(text, "answer"))
+    mr = res["mrmc"]
+    d = mr["rrrc"]["differences"]["DM-DBT"]
+    # the synthetic blob is stronger in DBT: DBT ahead, and significantly (known design)
+    assert d["estimate"] < 0 and d["p"] < 0.05
+    assert f"DBT is ahead of DM by {abs(d['estimate']):.3f} in AUC" in answer
+    assert "statistically significant at alpha = 0.05" in answer
+    assert "not statistically significant" not in answer
+    assert f"DM - DBT = {d['estimate']:+.3f}" in answer
+    assert f"95% CI {d['ci'][0]:.3f} to {d['ci'][1]:.3f}" in answer
+    assert f"p = {d['p']:.3f}" in answer
+    for m in ("DM", "DBT"):
+        ci = mr["rrrc"]["single_modality"][m]["ci"]
+        assert f"{m} {mr['mean_auc'][m]:.3f} {ci[0]:.3f} to {ci[1]:.3f}" in answer
+    # the answer comes first: before every other section
+    assert text.index('id="answer"') < min(text.index(f'id="{s}"') for s in SECTIONS[1:])
+
+
+def test_answer_wording_for_the_other_outcomes(synthetic_run):
+    _, spec, res = synthetic_run
+    flipped = json.loads(json.dumps(res))
+    d = flipped["mrmc"]["rrrc"]["differences"]["DM-DBT"]
+    d.update(estimate=0.042, p=0.31, ci=[-0.04, 0.124])
+    text = _plain(_answer(flipped, spec))
+    assert "DM is ahead of DBT by 0.042 in AUC" in text
+    assert "not statistically significant at alpha = 0.05 (p = 0.310" in text
+    assert "CI includes 0" in text
+
+
+def test_every_section_is_present_and_filled(report):
+    _, text, _ = report
+    for sid in SECTIONS:
+        assert len(_plain(_section(text, sid))) > 40, sid
+    assert "By density" in text and "By lesion" in text
+    # the lesion subgroup has one group only: its error is shown, not hidden
+    assert "at least 2 subgroups" in _section(text, "subgroups")
+
+
+def test_images_are_embedded_png_data_uris(report):
+    _, text, _ = report
+    srcs = re.findall(r'<img[^>]*\ssrc="([^"]*)"', text)
+    # ROC, forest (density), examples, dose, time per stage
+    assert len(srcs) >= 5
+    for src in srcs:
+        assert src.startswith("data:image/png;base64,")
+        png = base64.b64decode(src.split(",", 1)[1], validate=True)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_self_contained_no_urls_scripts_or_links(report):
+    _, text, _ = report
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:", text)
+    assert not re.search(r"https?:|ftp:|//[a-z]", text, re.I)
+    assert "<script" not in text.lower() and "<link" not in text.lower()
+    assert "@import" not in text and "url(" not in text
+    hrefs = re.findall(r'href="([^"]*)"', text)
+    assert hrefs and all(h.startswith("#") for h in hrefs)
+
+
+def test_failed_cases_dose_timing_and_provenance(report, synthetic_run):
+    _, text, _ = report
+    store, spec, _ = synthetic_run
+    failed = _plain(_section(text, "failed"))
+    for f in store.failed_cases():
+        assert f"{f['case_id']} {f['attempts']} {f['error']}" in failed
+    rows = store.done_cases()
+    dose = _plain(_section(text, "dose"))
+    for m in ("DM", "DBT"):
+        mgd = np.array([r["result"]["modalities"][m]["dose"]["mgd_mgy"] for r in rows])
+        assert f"{m} {len(rows)} {mgd.mean():.3f} {np.median(mgd):.3f}" in dose
+    timing = _plain(_section(text, "timing"))
+    ph = np.array([r["timings"]["phantom"] for r in rows])
+    assert f"phantom {len(rows)} {ph.mean():.3f}" in timing
+    prov = _plain(_section(text, "provenance"))
+    assert spec.hash in prov and "local x1" in prov and str(spec.seed) in prov
+    assert f"numpy {np.__version__}" in prov
+    first = rows[0]["attributes"]
+    assert f"{first['phantom_seed']} {first['noise_seed']}" in prov
+
+
+def test_credibility_section_lists_every_check(report, credibility_results):
+    _, text, _ = report
+    cred = _plain(_section(text, "credibility"))
+    for word in ("Question of interest", "Context of use", "Model risk", "ASME V&V 40"):
+        assert word in cred
+    for model in ("ray tracer", "X-ray physics", "phantoms", "statistics"):
+        assert model in cred
+    for c in credibility_results:
+        assert c.name in cred
+    n = sum(c.passed for c in credibility_results)
+    assert f"{n} of {len(credibility_results)} checks passed" in cred
+
+
+def test_a_failing_check_is_shown_failed(synthetic_run):
+    store, spec, _ = synthetic_run
+    checks = [CheckResult("ray tracer", "good", "verification", "ref A", "1.0", "tol", True, 0.1),
+              CheckResult("statistics", "broken one", "validation", "ref B",
+                          "error: ValueError: boom", "tol", False, 0.2)]
+    cred = _section(render_report(store, spec, checks=checks), "credibility")
+    assert "1 of 2 checks passed" in _plain(cred)
+    assert re.search(r"broken one.*error: ValueError: boom.*class='fail'>FAIL", cred, re.S)
+
+
+def test_roc_curve_area_is_the_mann_whitney_auc():
+    from victwin.stats import auc
+
+    rng = np.random.default_rng(5)
+    truth = np.repeat([0, 1], [23, 17])
+    scores = np.round(rng.normal(truth * 0.8, 1.0), 1)  # rounding makes ties
+    fpf, tpf = empirical_roc(scores, truth)
+    assert fpf[0] == tpf[0] == 0 and fpf[-1] == tpf[-1] == 1
+    assert np.all(np.diff(fpf) >= 0) and np.all(np.diff(tpf) >= 0)
+    area = float(np.sum(np.diff(fpf) * (tpf[1:] + tpf[:-1]) / 2))
+    assert area == pytest.approx(auc(scores, truth), abs=1e-12)
+    with pytest.raises(ValueError, match="both classes"):
+        empirical_roc([1.0, 2.0], [1, 1])
+
+
+def test_lesion_mark_rescales_roi_centre_to_the_preview():
+    roi = {"center_index": [4, 80, 120], "size_px": [9, 16, 16], "image_shape": [160, 200]}
+    r, c, rad = _lesion_mark(roi, (40, 50))
+    assert (r, c, rad) == pytest.approx((20.0, 30.0, 2.0))
+    assert _lesion_mark({"center_index": [80, 120], "size_px": [16, 16]}, (40, 50)) is None
+
+
+def test_written_atomically_and_pyplot_untouched(report, synthetic_run, credibility_results):
+    path, _, _ = report
+    store, spec, _ = synthetic_run
+    again = write_report(store, spec, checks=credibility_results)
+    assert again == path == Path(store.dir) / "report.html"
+    assert not list(Path(store.dir).glob(".report.*"))
+    if "matplotlib.pyplot" in sys.modules:
+        assert sys.modules["matplotlib.pyplot"].get_fignums() == []
+
+
+def test_missing_analysis_is_a_clear_error(tmp_path):
+    from victwin.trial import TrialStore, spec_from_dict
+
+    from .conftest import SPEC
+
+    with TrialStore(tmp_path / "run", create=True) as store:
+        with pytest.raises(FileNotFoundError, match="results.json.*analyse_run"):
+            write_report(store, spec_from_dict(SPEC))
+    assert not (tmp_path / "run" / "report.html").exists()
+
+
+# --- headless Chromium ------------------------------------------------------------------------
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI"):
+        pytest.fail("headless Chromium is required in CI to test the report but no chromium "
+                    "binary is on PATH (install the Debian package 'chromium')")
+    pytest.skip("chromium not installed (apt-get install chromium); required when CI is set")
+
+
+def _run_chromium(exe, tmp_path, *args):
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+def test_opens_in_headless_chromium(report, tmp_path):
+    from PIL import Image
+
+    exe = _chromium()
+    path, _, res = report
+    dom = _run_chromium(exe, tmp_path, "--dump-dom", path.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    d = res["mrmc"]["rrrc"]["differences"]["DM-DBT"]
+    text = _plain(dom.stdout)
+    assert f"DBT is ahead of DM by {abs(d['estimate']):.3f} in AUC" in text
+    assert "Credibility" in text and "Provenance" in text
+    assert len(re.findall(r'<img[^>]*src="data:image/png;base64,', dom.stdout)) >= 5
+    shot = tmp_path / "report.png"
+    out = _run_chromium(exe, tmp_path, f"--screenshot={shot}", "--window-size=1200,3000",
+                        "--hide-scrollbars", path.as_uri())
+    assert out.returncode == 0 and shot.is_file(), out.stderr[-2000:]
+    img = np.asarray(Image.open(shot).convert("L"), float)
+    assert img.shape == (3000, 1200)
+    assert img.std() > 20  # a rendered page with text and plots, not a blank one
+    if os.environ.get("VICTWIN_UPDATE_DOCS"):  # refresh the screenshot in docs/report/
+        (REPO / "docs" / "report").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, REPO / "docs" / "report" / "report.png")
+
+
+def test_missing_chromium_fails_in_ci_and_skips_outside(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "1")
+    with pytest.raises(pytest.fail.Exception, match="install the Debian package 'chromium'"):
+        _chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        _chromium()

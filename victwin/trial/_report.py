@@ -1,0 +1,590 @@
+"""The HTML report of a trial run: one self-contained file a reviewer opens in any browser.
+
+Everything is inline: CSS in a ``<style>`` element, plots as base64 PNG data URIs drawn with
+matplotlib's object API (``matplotlib.figure.Figure``; pyplot's global state is never
+touched), no scripts and no external URLs. The order is the reviewer's: the answer first (AUC
+per modality with CIs, the difference with its CI and p-value, in words), then the evidence
+(ROC curves, subgroups, example images, dose, time), the provenance needed to reproduce it,
+and a credibility section structured after the FDA guidance on the credibility of
+computational modeling (2023) / ASME V&V 40-2018, with live verification and validation
+checks (:func:`victwin.trial._credibility.run_checks`).
+
+It reads only the run directory: ``analysis/results.json``, ``analysis/scores.imrmc``,
+``analysis/forest-*.png``, the case rows and previews of the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["write_report", "render_report", "empirical_roc"]
+
+_CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;margin:0;color:#1d2329;
+background:#f4f6f8;line-height:1.45}
+main{max-width:1100px;margin:0 auto;padding:24px 32px 48px;background:#fff}
+h1{font-size:1.8em;margin:0.2em 0 0.1em}h2{border-bottom:2px solid #d5dbe1;padding-bottom:4px;
+margin-top:1.8em}h3{margin-bottom:0.3em}
+.sub{color:#5a6570;margin:0 0 1em}
+.answer{border:2px solid #2b6cb0;border-radius:8px;background:#eef5fc;padding:14px 20px}
+.answer p.verdict{font-size:1.25em;font-weight:600;margin:0.2em 0 0.6em}
+.sig{color:#1f7a3a}.nosig{color:#8a5a00}
+table{border-collapse:collapse;margin:0.6em 0 1em;font-size:0.92em}
+th,td{border:1px solid #d5dbe1;padding:4px 9px;text-align:left;vertical-align:top}
+th{background:#eef1f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.pass{background:#e3f4e8;color:#145a2a;font-weight:600}
+.fail{background:#fbe3e3;color:#8b1111;font-weight:700}
+img.plot{max-width:100%;height:auto;display:block;margin:0.5em 0}
+pre{background:#f4f6f8;padding:10px;overflow-x:auto;font-size:0.85em}
+.note{color:#5a6570;font-size:0.9em}
+nav a{margin-right:12px;color:#2b6cb0;text-decoration:none}
+details summary{cursor:pointer;color:#2b6cb0}
+"""
+
+_COLORS = ("#2b6cb0", "#c05621", "#2f855a", "#805ad5", "#b83280", "#4a5568")
+
+
+# --------------------------------------------------------------------------------- helpers
+
+def _e(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _png(fig) -> str:
+    """A Figure as an ``<img>`` with a base64 PNG data URI (no software metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="plot" alt="plot" src="data:image/png;base64,{data}">'
+
+
+def _png_file(path: Path, alt: str) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<img class="plot" alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _figure(w: float, h: float):
+    from matplotlib.figure import Figure  # object API only: no pyplot global state
+
+    return Figure(figsize=(w, h))
+
+
+def _f(x, nd=3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:.{nd}f}"
+
+
+def _p(p) -> str:
+    if p is None:
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _ci(ci, nd=3) -> str:
+    if not ci:
+        return "n/a"
+    return f"{_f(ci[0], nd)} to {_f(ci[1], nd)}"
+
+
+def _table(head, rows, num_cols=()) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
+    for row in rows:
+        cells = []
+        for k, c in enumerate(row):
+            cls = ' class="num"' if k in num_cols else ""
+            cells.append(f"<td{cls}>{c if isinstance(c, _Raw) else _e(c)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+class _Raw(str):
+    """Trusted HTML for a table cell."""
+
+
+def empirical_roc(scores, truth):
+    """Empirical ROC operating points (FPF, TPF), from (0, 0) to (1, 1).
+
+    Parameters
+    ----------
+    scores : float array (n,)
+        Higher = more suspicious; NaN entries are ignored.
+    truth : int array (n,)
+        1 signal present, 0 absent.
+
+    Returns
+    -------
+    fpf, tpf : float arrays
+        One point per distinct threshold (ties move diagonally, so the trapezoidal area
+        equals the Mann-Whitney AUC with ties counted 1/2).
+    """
+    s = np.asarray(scores, float)
+    t = np.asarray(truth)
+    keep = np.isfinite(s)
+    s, t = s[keep], t[keep]
+    n1, n0 = int((t == 1).sum()), int((t == 0).sum())
+    if n1 == 0 or n0 == 0:
+        raise ValueError(f"empirical_roc needs both classes; got {n0} normal, {n1} abnormal")
+    thr = np.unique(s)[::-1]
+    tpf = [0.0] + [float(((s >= c) & (t == 1)).sum()) / n1 for c in thr]
+    fpf = [0.0] + [float(((s >= c) & (t == 0)).sum()) / n0 for c in thr]
+    return np.array(fpf), np.array(tpf)
+
+
+# --------------------------------------------------------------------------------- sections
+
+def _answer(res: dict, spec) -> str:
+    mr = res["mrmc"]
+    a, b = res["modalities"][:2]
+    alpha = float(mr.get("alpha", spec.analysis.alpha))
+    level = int(round(100 * (1 - alpha)))
+    rr = mr["rrrc"]
+    pair = f"{a}-{b}"
+    d = rr["differences"].get(pair) or next(iter(rr["differences"].values()))
+    est, ci, p = d["estimate"], d["ci"], d["p"]
+    ahead, behind = (a, b) if est > 0 else (b, a)
+    significant = p is not None and p < alpha
+    if est == 0:
+        verdict = f"{a} and {b} have the same mean AUC."
+    else:
+        verdict = f"{ahead} is ahead of {behind} by {abs(est):.3f} in AUC"
+        verdict += (f"; the difference is statistically significant at alpha = {alpha:g} "
+                    f"(p = {_p(p)})." if significant else
+                    f", but the difference is not statistically significant at alpha = "
+                    f"{alpha:g} (p = {_p(p)}; the {level}% CI includes 0).")
+    rows = []
+    for m in res["modalities"]:
+        s = rr["single_modality"][m]
+        rows.append([m, _f(mr["mean_auc"][m]), _ci(s["ci"]), _f(s["se"], 4)])
+    auc_table = _table(["modality", "mean AUC", f"{level}% CI", "SE"], rows, num_cols=(1, 2, 3))
+    diff_table = _table(
+        ["difference", "estimate", f"{level}% CI", "SE", "df", "p (two-sided)"],
+        [[f"{a} - {b}", _f(est), _ci(ci), _f(d["se"], 4), _f(d.get("df"), 2), _p(p)]],
+        num_cols=(1, 2, 3, 4, 5))
+    ni = ""
+    if res.get("non_inferiority"):
+        n = res["non_inferiority"]
+        ni = (f"<p>Non-inferiority of {_e(n['new'])} to {_e(n['reference'])} with margin "
+              f"{_f(n['margin'])}: one-sided lower bound of the difference "
+              f"{_f(n['lower_bound'])}, p = {_p(n['p'])}: <b>"
+              f"{'non-inferior' if n['non_inferior'] else 'non-inferiority not shown'}</b>.</p>")
+    cls = "sig" if significant else "nosig"
+    return (f'<section id="answer" class="answer"><h2 style="margin-top:0.2em">Answer</h2>'
+            f'<p class="verdict {cls}" id="verdict">{_e(verdict)}</p>'
+            f"<p>Mean AUC difference <b>{_e(a)} - {_e(b)} = {est:+.3f}</b> "
+            f"({level}% CI {_e(_ci(ci))}, p = {_e(_p(p))}).</p>"
+            f"{auc_table}{diff_table}{ni}"
+            f'<p class="note">Obuchowski-Rockette analysis, random readers and random cases '
+            f"(Hillis 2007 df), {_e(mr.get('cov_method'))} covariances; "
+            f"{res['n_test_cases']} test cases (each read lesion-present and lesion-absent) of "
+            f"{res['n_cases']} finished, {res['n_train_cases']} used to train the readers; "
+            f"{res['n_readers']} {_e(res['observer'])} model observers per modality.</p>"
+            f"</section>")
+
+
+def _roc_section(run_dir: Path, res: dict) -> str:
+    from victwin.stats import read_imrmc
+
+    path = run_dir / "analysis" / "scores.imrmc"
+    if not path.is_file():
+        return "<p>No scores file (analysis/scores.imrmc).</p>"
+    table = read_imrmc(path)
+    fig = _figure(6.4, 5.6)
+    ax = fig.add_subplot(1, 1, 1)
+    for k, m in enumerate(table.modalities):
+        color = _COLORS[k % len(_COLORS)]
+        allx, ally = [], []
+        for r in range(len(table.readers)):
+            x, y = empirical_roc(table.scores[k, r], table.truth)
+            ax.plot(x, y, color=color, lw=0.8, alpha=0.45)
+            allx.append(table.scores[k, r])
+            ally.append(table.truth)
+        x, y = empirical_roc(np.concatenate(allx), np.concatenate(ally))
+        auc = res["mrmc"]["mean_auc"].get(m)
+        ax.plot(x, y, color=color, lw=2.6, label=f"{m} pooled (mean AUC {_f(auc)})")
+    ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_aspect("equal")
+    ax.set_xlabel("false-positive fraction")
+    ax.set_ylabel("true-positive fraction")
+    ax.set_title("Empirical ROC: readers (thin) and pooled ratings (thick)", fontsize=10)
+    ax.legend(loc="lower right", fontsize=9)
+    fig.tight_layout()
+    rows = []
+    for m, per in res["mrmc"]["reader_auc"].items():
+        rows.append([m] + [_f(v) for v in per.values()])
+    readers = list(next(iter(res["mrmc"]["reader_auc"].values())).keys())
+    return _png(fig) + _table(["modality"] + [f"reader {r}" for r in readers], rows,
+                              num_cols=tuple(range(1, len(readers) + 1)))
+
+
+def _forest(sub: dict, name: str):
+    rows = sub["subgroups"] + [dict(sub["overall"], subgroup="all cases")]
+    fig = _figure(6.5, 0.45 * len(rows) + 1.4)
+    ax = fig.add_subplot(1, 1, 1)
+    y = np.arange(len(rows))[::-1]
+    for yi, r in zip(y, rows):
+        ax.plot(r["ci"], [yi, yi], color="k", lw=1.5)
+        ax.plot([r["difference"]], [yi], marker="D" if r is rows[-1] else "s", color="k")
+    ax.axvline(0.0, color="0.5", ls="--", lw=1)
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(r["subgroup"]) for r in rows])
+    a, b = sub["modalities"][:2]
+    ax.set_xlabel(f"AUC difference, {a} - {b}")
+    ax.set_title(f"by {name}", fontsize=10)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _subgroups_section(run_dir: Path, res: dict) -> str:
+    subs = res.get("subgroups") or {}
+    if not subs:
+        return "<p>The spec asks for no subgroup analysis.</p>"
+    out = []
+    a, b = res["modalities"][:2]
+    for name, sub in subs.items():
+        out.append(f"<h3>By {_e(name)}</h3>")
+        if "error" in sub:
+            out.append(f"<p>No analysis for this subgroup: {_e(sub['error'])} (groups: "
+                       f"{_e(', '.join(map(str, sub.get('groups', []))))}).</p>")
+            continue
+        png = run_dir / "analysis" / f"forest-{name}.png"
+        out.append(_png_file(png, f"forest plot by {name}") if png.is_file()
+                   else _forest(sub, name))
+        rows = []
+        for r in sub["subgroups"] + [dict(sub["overall"], subgroup="all",
+                                          p_adjusted=None)]:
+            rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], _f(r["auc"][a]),
+                         _f(r["auc"][b]), _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
+                         _p(r.get("p_adjusted"))])
+        out.append(_table(["subgroup", "N0", "N1", f"AUC {a}", f"AUC {b}", f"{a} - {b}",
+                           "CI", "p", f"p ({sub.get('correction')})"], rows,
+                          num_cols=(1, 2, 3, 4, 5, 6, 7, 8)))
+        it = sub.get("interaction") or {}
+        if it:
+            out.append(f"<p class='note'>Equal differences across subgroups: F = "
+                       f"{_f(it.get('statistic'))} on ({it.get('df1')}, "
+                       f"{_f(it.get('ddf'), 1)}) df, p = {_p(it.get('p'))}.</p>")
+    return "".join(out)
+
+
+def _lesion_mark(roi: dict, preview_shape) -> tuple | None:
+    """Preview (row, col, radius) of the lesion, or None when the full image shape is unknown."""
+    shape = roi.get("image_shape")
+    centre = roi.get("center_index")
+    if not shape or not centre:
+        return None
+    scale = np.asarray(preview_shape[-2:], float) / np.asarray(shape[-2:], float)
+    row, col = np.asarray(centre[-2:], float) * scale
+    size = np.asarray(roi.get("size_px", [8, 8])[-2:], float) * scale
+    return float(row), float(col), float(max(size.max() / 2.0, 2.0))
+
+
+def _examples_section(store, rows: list, names) -> str:
+    from matplotlib.patches import Circle
+
+    from ._spec import DENSITY_CLASSES
+
+    by_class: dict[str, dict] = {}
+    for row in rows:
+        by_class.setdefault(row["attributes"].get("density", "n/a"), row)
+    order = [c for c in DENSITY_CLASSES if c in by_class] + \
+        [c for c in by_class if c not in DENSITY_CLASSES]
+    panels = []
+    for cls in order:
+        row = by_class[cls]
+        wanted = [f"previews/{m}" for m in names]
+        try:
+            arrays = store.read_arrays(row["case_id"], wanted)
+        except (OSError, KeyError):
+            continue
+        if all(w in arrays for w in wanted):
+            panels.append((cls, row, [arrays[w] for w in wanted]))
+    if not panels:
+        return "<p>No previews were stored (storage.previews = false).</p>"
+    fig = _figure(2.4 * len(names) + 0.4, 2.2 * len(panels) + 0.3)
+    unmarked = 0
+    for i, (cls, row, images) in enumerate(panels):
+        for j, (m, img) in enumerate(zip(names, images)):
+            ax = fig.add_subplot(len(panels), len(names), i * len(names) + j + 1)
+            img = np.asarray(img, float)
+            lo, hi = np.percentile(img, [1, 99]) if img.size else (0, 1)
+            ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
+                      interpolation="nearest")
+            mark = _lesion_mark(row["result"]["modalities"].get(m, {}).get("roi", {}),
+                                img.shape)
+            if mark is None:
+                unmarked += 1
+            else:
+                r, c, rad = mark
+                ax.add_patch(Circle((c, r), rad, fill=False, ec="#ff3b30", lw=1.6))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{cls}: case {row['case_id']}, {m}", fontsize=8.5)
+    fig.tight_layout()
+    note = ("Each row is the first finished case of a density class, lesion-present version "
+            "(DBT: the reconstructed slice through the lesion); the red circle marks the "
+            "lesion's ROI.")
+    if unmarked:
+        note += (f" {unmarked} panel(s) carry no mark: the run did not record the full image "
+                 f"shape needed to place the ROI on the downsampled preview.")
+    return _png(fig) + f"<p class='note'>{_e(note)}</p>"
+
+
+def _dose_section(rows: list, names) -> str:
+    mgd = {m: np.array([r["result"]["modalities"][m]["dose"]["mgd_mgy"] for r in rows
+                        if m in r["result"].get("modalities", {})
+                        and r["result"]["modalities"][m].get("dose")], float) for m in names}
+    mgd = {m: v for m, v in mgd.items() if v.size}
+    if not mgd:
+        return "<p>No dose records.</p>"
+    fig = _figure(9.0, 3.6)
+    ax1 = fig.add_subplot(1, 2, 1)
+    ax1.boxplot(list(mgd.values()), tick_labels=list(mgd.keys()))
+    ax1.set_ylabel("mean glandular dose (mGy)")
+    ax1.set_title("MGD per case", fontsize=10)
+    ax2 = fig.add_subplot(1, 2, 2)
+    hi = max(v.max() for v in mgd.values())
+    bins = np.linspace(0, hi * 1.05 if hi > 0 else 1, 16)
+    for k, (m, v) in enumerate(mgd.items()):
+        ax2.hist(v, bins=bins, alpha=0.55, color=_COLORS[k % len(_COLORS)], label=m)
+    ax2.set_xlabel("mean glandular dose (mGy)")
+    ax2.set_ylabel("cases")
+    ax2.legend(fontsize=9)
+    fig.tight_layout()
+    table = []
+    for m, v in mgd.items():
+        exp = [r["result"]["modalities"][m].get("exposure", {}) for r in rows
+               if m in r["result"].get("modalities", {})]
+        kvps = sorted({f"{e.get('anode', '?')} {e.get('kvp', '?')} kV" for e in exp})
+        views = sorted({str(e.get("n_views", "?")) for e in exp})
+        table.append([m, v.size, _f(v.mean()), _f(np.median(v)), _f(v.min()), _f(v.max()),
+                      ", ".join(kvps[:4]) + (" ..." if len(kvps) > 4 else ""), ", ".join(views)])
+    return _png(fig) + _table(["modality", "cases", "mean MGD (mGy)", "median", "min", "max",
+                               "beams (AEC)", "views"], table, num_cols=(1, 2, 3, 4, 5))
+
+
+def _timing_section(rows: list) -> str:
+    stages: dict[str, list] = {}
+    for r in rows:
+        for k, v in (r.get("timings") or {}).items():
+            stages.setdefault(k, []).append(float(v))
+    if not stages:
+        return "<p>No timings recorded.</p>"
+    top = {k: v for k, v in stages.items() if "." not in k}
+    totals = [sum(v for k, v in (r.get("timings") or {}).items() if "." not in k) for r in rows]
+    fig = _figure(7.5, 0.42 * len(top) + 1.3)
+    ax = fig.add_subplot(1, 1, 1)
+    keys = sorted(top, key=lambda k: np.mean(top[k]))
+    ax.barh(keys, [np.mean(top[k]) for k in keys], color=_COLORS[0])
+    ax.set_xlabel("mean seconds per case")
+    ax.set_title(f"Time per stage (mean case total {np.mean(totals):.2f} s)", fontsize=10)
+    fig.tight_layout()
+    table = [[k if "." not in k else _Raw("&nbsp;&nbsp;&nbsp;" + _e(k)), len(v),
+              _f(np.mean(v), 3), _f(np.median(v), 3), _f(np.sum(v), 1)]
+             for k, v in sorted(stages.items())]
+    workers = Counter(r.get("worker") or "?" for r in rows)
+    backends = Counter(r.get("backend") or "?" for r in rows)
+    per_hour = 3600.0 / np.mean(totals) if np.mean(totals) > 0 else float("nan")
+    return (_png(fig) + _table(["stage", "cases", "mean s", "median s", "total s"], table,
+                               num_cols=(1, 2, 3, 4))
+            + f"<p class='note'>{len(rows)} cases on {len(workers)} worker process(es); "
+              f"backends: {_e(', '.join(f'{k} ({v})' for k, v in backends.items()))}; "
+              f"about {per_hour:.0f} cases per hour per worker at these settings.</p>")
+
+
+def _failed_section(res: dict, failed: list) -> str:
+    if not failed:
+        return "<p>No case failed.</p>"
+    return (f"<p>{len(failed)} case(s) failed after their retries and are left out of the "
+            f"analysis.</p>"
+            + _table(["case", "attempts", "error"],
+                     [[f["case_id"], f["attempts"], (f.get("error") or "")[:400]]
+                      for f in failed], num_cols=(0, 1)))
+
+
+def _spec_summary(spec) -> str:
+    c, r, a = spec.cohort, spec.readers, spec.analysis
+    mods = "; ".join(f"{m.name}: {m.system}" + (f" ({m.reconstruction.get('method')})"
+                                                  if m.reconstruction else "")
+                     for m in spec.modalities)
+    rows = [("cohort", f"{c.size} patient twins ({c.family}); density mix "
+                       + ", ".join(f"{k} {v:.2f}" for k, v in c.density_mix.items())
+                       + "; lesions " + ", ".join(f"{k} {v:.2f}" for k, v in c.lesions.items())
+                       + f"; age {c.age_years[0]:g}-{c.age_years[1]:g} y"),
+            ("modalities", mods),
+            ("resolution", f"voxel {spec.resolution.voxel_mm} mm, detector binning "
+                           f"{spec.resolution.detector_binning}"),
+            ("readers", f"{r.n_readers} x {r.observer}, channels {r.channels.get('kind')} "
+                        f"({r.channels.get('count')}), training fraction {r.training_fraction}"),
+            ("analysis", f"{a.covariance} covariances, alpha {a.alpha}, subgroups "
+                         f"{', '.join(a.subgroups) or 'none'}"
+                         + (f", non-inferiority margin {a.non_inferiority_margin}"
+                            if a.non_inferiority_margin is not None else ""))]
+    return _table(["key", "value"], rows)
+
+
+def _provenance_section(store, spec, res: dict, rows: list) -> str:
+    prov = store.provenance()
+    items = [("trial", spec.name), ("spec hash", res.get("spec_hash", spec.hash)),
+             ("trial seed", spec.seed), ("created (UTC)", prov.get("created_utc", "?")),
+             ("executor", prov.get("executor", "?")),
+             ("backend requested", prov.get("backend_requested", "?")),
+             ("backends used", ", ".join(f"{k} ({v} cases)" for k, v in
+                                         Counter(r.get("backend") or "?" for r in rows).items())),
+             ("python", prov.get("python", "?")), ("platform", prov.get("platform", "?")),
+             ("report written (UTC)", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))]
+    if prov.get("spec_hash") and prov.get("spec_hash") != spec.hash:
+        items.append(("WARNING", f"the run was made with spec {prov.get('spec_hash')}"))
+    versions = prov.get("versions") or {}
+    seeds = _table(["case", "density", "lesion", "age (y)", "phantom seed", "noise seed"],
+                   [[r["case_id"], r["attributes"].get("density"), r["attributes"].get("lesion"),
+                     r["attributes"].get("age_years"), r["attributes"].get("phantom_seed"),
+                     r["attributes"].get("noise_seed")] for r in rows], num_cols=(0, 3, 4, 5))
+    return (_table(["item", "value"], [[k, v] for k, v in items])
+            + "<h3>Package versions</h3>"
+            + _table(["package", "version"], sorted(versions.items()))
+            + "<h3>Trial specification</h3>" + _spec_summary(spec)
+            + f"<details><summary>Full specification (canonical JSON, hash "
+              f"{_e(spec.hash)})</summary>"
+              f"<pre>{_e(json.dumps(spec.to_dict(), indent=2, sort_keys=True))}</pre></details>"
+            + f"<details><summary>Per-case seeds ({len(rows)} cases)</summary>{seeds}</details>"
+            + "<p class='note'>Re-running the same spec (same hash) gives the same bytes for "
+              "every ROI and the same statistics on any executor.</p>")
+
+
+def _credibility_section(spec, res: dict, checks) -> str:
+    from ._credibility import MODELS
+
+    a, b = res["modalities"][:2]
+    n_pass = sum(c.passed for c in checks)
+    risk = (
+        "<p><b>Model risk</b> (V&amp;V 40: model influence x decision consequence). "
+        "Influence is <b>high</b>: the in-silico trial is the only evidence for the "
+        "comparison; no patient images enter the answer. Consequence is <b>medium</b>: "
+        "the answer ranks imaging modalities for a detection task in a simulated "
+        "population and is meant to inform, not replace, a clinical study. Risk: "
+        "<b>medium-high</b>, so each model below needs verification and validation against "
+        "independent references, rerun with the installed code.</p>")
+    rows_by_model: dict[str, list] = {}
+    for c in checks:
+        rows_by_model.setdefault(c.model, []).append(c)
+    parts = []
+    for model, checks_m in rows_by_model.items():
+        parts.append(f"<h3>{_e(model)}</h3><p class='note'>{_e(MODELS.get(model, ''))}</p>")
+        parts.append(_table(
+            ["check", "kind", "independent reference", "measured", "tolerance", "result", "s"],
+            [[c.name, c.kind, c.reference, c.measured, c.tolerance,
+              _Raw(f"<span class='{'pass' if c.passed else 'fail'}'>"
+                   f"{'PASS' if c.passed else 'FAIL'}</span>"), f"{c.seconds:.2f}"]
+             for c in checks_m], num_cols=(6,)))
+    summary_cls = "pass" if n_pass == len(checks) else "fail"
+    return (
+        f"<p><b>Question of interest.</b> For the detection task of this trial "
+        f"({_e(', '.join(sorted(spec.cohort.lesions)))}), does {_e(b)} find lesions better "
+        f"than {_e(a)}, measured by the reader-averaged area under the ROC curve?</p>"
+        f"<p><b>Context of use.</b> Virtual patients (procedural {_e(spec.cohort.family)} "
+        f"phantoms, {spec.cohort.size} twins, voxel {spec.resolution.voxel_mm} mm, detector "
+        f"binning {spec.resolution.detector_binning}) imaged by simulated "
+        f"{_e(', '.join(f'{m.name} ({m.system})' for m in spec.modalities))} systems with "
+        f"ray-traced primary, convolution scatter and a detector noise model; "
+        f"{_e(spec.readers.observer)} model observers read ROIs; Obuchowski-Rockette MRMC "
+        f"statistics give the answer. The result applies to this simulated population and "
+        f"these systems, not to human readers.</p>"
+        + risk
+        + f"<p><b>Verification and validation evidence</b>, run live when this report was "
+          f"written: <span class='{summary_cls}'>&nbsp;{n_pass} of {len(checks)} checks "
+          f"passed&nbsp;</span> ({sum(c.seconds for c in checks):.1f} s). A failed check is "
+          f"shown as failed, not hidden. The full test suite (tests/raytrace, tests/physics, "
+          f"tests/phantom, tests/stats) checks more of the same references.</p>"
+        + "".join(parts)
+        + "<p class='note'>Structure: U.S. FDA, <i>Assessing the Credibility of "
+          "Computational Modeling and Simulation in Medical Device Submissions</i>, final "
+          "guidance (November 2023); ASME V&amp;V 40-2018, <i>Assessing Credibility of "
+          "Computational Modeling through Verification and Validation: Application to "
+          "Medical Devices</i>.</p>")
+
+
+# --------------------------------------------------------------------------------- assembly
+
+def render_report(store, spec, *, checks=None) -> str:
+    """The report's HTML text (see :func:`write_report`)."""
+    run_dir = Path(store.dir)
+    results_path = run_dir / "analysis" / "results.json"
+    if not results_path.is_file():
+        raise FileNotFoundError(f"{str(results_path)!r} is missing: run the analysis "
+                                f"(victwin.trial.analyse_run) before the report")
+    res = json.loads(results_path.read_text())
+    if checks is None:
+        from ._credibility import run_checks
+
+        checks = run_checks()
+    rows = store.done_cases()
+    failed = store.failed_cases()
+    names = list(res["modalities"])
+    sections = [
+        ("roc", "ROC curves", _roc_section(run_dir, res)),
+        ("subgroups", "Subgroups", _subgroups_section(run_dir, res)),
+        ("examples", "Example images by density class", _examples_section(store, rows, names)),
+        ("dose", "Dose", _dose_section(rows, names)),
+        ("timing", "Time per stage", _timing_section(rows)),
+        ("failed", "Failed cases", _failed_section(res, failed)),
+        ("provenance", "Provenance", _provenance_section(store, spec, res, rows)),
+        ("credibility", "Credibility (FDA 2023 / ASME V&V 40)",
+         _credibility_section(spec, res, checks)),
+    ]
+    nav = "".join(f'<a href="#{sid}">{_e(title)}</a>' for sid, title, _ in sections)
+    body = "".join(f'<section id="{sid}"><h2>{_e(title)}</h2>{content}</section>'
+                   for sid, title, content in sections)
+    counts = store.counts()
+    sub = (f"In-silico imaging trial, {_e(' vs '.join(names))}; {counts['done']} cases done, "
+           f"{counts['failed']} failed; spec {_e(res.get('spec_hash', spec.hash))}")
+    desc = f"<p>{_e(spec.description)}</p>" if spec.description else ""
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>victwin trial report: {_e(spec.name)}</title><style>{_CSS}</style>"
+            f"</head><body><main><h1>Trial report: {_e(spec.name)}</h1>"
+            f"<p class=\"sub\">{sub}</p>{desc}{_answer(res, spec)}<nav>{nav}</nav>{body}"
+            f"<p class='note'>Written by victwin; self-contained (no external resources).</p>"
+            f"</main></body></html>\n")
+
+
+def write_report(store, spec, *, checks=None) -> Path:
+    """Write ``report.html`` into the run directory (atomically) and return its path.
+
+    Parameters
+    ----------
+    store : TrialStore
+        An analysed run (``analysis/results.json`` present).
+    spec : TrialSpec
+    checks : list of CheckResult, optional
+        Credibility checks already run (default: run :func:`run_checks` now, ~15 s).
+
+    Returns
+    -------
+    pathlib.Path
+        ``RUN/report.html``.
+    """
+    text = render_report(store, spec, checks=checks)
+    path = Path(store.dir) / "report.html"
+    tmp = path.with_name(f".report.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
