@@ -405,9 +405,10 @@ def make_analytic(spec: dict, *, voxel_mm: float | None = None, seed: int = 0):
     """Build the label phantom of a checked analytic recipe (the seed is recorded, not used)."""
     vox = float(voxel_mm if voxel_mm is not None else spec["voxel_mm"])
     size = np.asarray(spec["size_mm"])
-    n = np.maximum(1, np.round(size / vox).astype(int))
+    # The grid starts at the lower corner of the requested box and covers it (whole voxels).
+    n = np.maximum(1, np.ceil(size / vox - 1e-9).astype(int))
     center = np.asarray(spec["center_mm"])
-    origin = center - 0.5 * (n - 1) * vox
+    origin = center - 0.5 * size + 0.5 * vox
     grid = Grid(shape=tuple(n[::-1]), spacing=(vox, vox, vox), origin=tuple(origin))
     meta = {"kind": "analytic", "recipe": spec.get("name", "custom"), "seed": int(seed),
             "voxel_mm": vox}
