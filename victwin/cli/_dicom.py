@@ -21,16 +21,17 @@ def _export(args: argparse.Namespace) -> int:
 def _send(args: argparse.Namespace) -> int:
     from victwin.dicom import TLSOptions, send_study, stow_rs
 
+    tls = None
+    if args.tls_ca or args.tls_cert or args.tls_key:
+        if not args.tls_ca:
+            raise ValueError("--tls-ca is required when --tls-cert/--tls-key are given")
+        tls = TLSOptions(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key)
     if args.stow_url:
-        report = stow_rs(args.dir, args.stow_url)
+        report = stow_rs(args.dir, args.stow_url,
+                         ssl_context=tls.context() if tls is not None else None)
     else:
         if args.host is None or args.port is None:
             raise ValueError("--host and --port are required for C-STORE (or give --stow-url)")
-        tls = None
-        if args.tls_ca or args.tls_cert or args.tls_key:
-            if not args.tls_ca:
-                raise ValueError("--tls-ca is required when --tls-cert/--tls-key are given")
-            tls = TLSOptions(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key)
         report = send_study(args.dir, args.host, args.port, ae_title=args.aet,
                             calling_ae=args.calling_aet, tls=tls, retries=args.retries,
                             progress=not args.quiet)
