@@ -97,20 +97,21 @@ class Lesion:
                    label=d["label"], extra=d.get("extra", {}))
 
 
-def labels_present(labels: np.ndarray, slab: int = 32) -> np.ndarray:
-    """Sorted label values that occur in ``labels`` (uint8), computed slab by slab.
+def labels_present(labels: np.ndarray) -> np.ndarray:
+    """Sorted label values that occur in ``labels`` (uint8), counted chunk by chunk."""
+    return np.flatnonzero(label_counts(labels))
 
-    Works in z-slabs so that no full-size integer copy of a large volume is made.
+
+def label_counts(labels: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
+    """Number of voxels of each label value 0..255 (int64 ``[256]``).
+
+    Works on chunks of ``chunk`` voxels so that no full-size integer copy of a large volume is
+    made (``bincount`` converts its input to intp: 8 bytes per element).
     """
-    counts = label_counts(labels, slab=slab)
-    return np.flatnonzero(counts)
-
-
-def label_counts(labels: np.ndarray, slab: int = 32) -> np.ndarray:
-    """Number of voxels of each label value 0..255 (int64 ``[256]``), slab by slab."""
+    flat = np.ascontiguousarray(labels).reshape(-1)
     counts = np.zeros(256, dtype=np.int64)
-    for z0 in range(0, labels.shape[0], slab):
-        counts += np.bincount(labels[z0:z0 + slab].ravel(), minlength=256)
+    for i in range(0, flat.size, chunk):
+        counts += np.bincount(flat[i:i + chunk], minlength=256)
     return counts
 
 
