@@ -12,4 +12,13 @@ every boundary, dose in mGy; arrays index ``[z, y, x]`` while points and directi
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "acquire"]
+
+
+def __getattr__(name):
+    # ``victwin.acquire`` is imported lazily so that ``import victwin`` stays light.
+    if name == "acquire":
+        from ._acquire import acquire
+
+        return acquire
+    raise AttributeError(f"module 'victwin' has no attribute {name!r}")

@@ -1,27 +1,114 @@
-"""Placeholder sub-commands, replaced by issue 8 (trial engine)."""
+"""``victwin plan | run | status | report``: the trial engine's commands."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 
-def _not_yet(args: argparse.Namespace) -> int:
-    import sys
+def _write_json(path, payload) -> None:
+    if path:
+        Path(path).write_text(json.dumps(payload, indent=2, default=str) + "\n")
 
-    print(f"victwin: error: victwin {args.command} is not built yet (issue 8 (trial engine))", file=sys.stderr)
-    return 2
+
+def _plan(args: argparse.Namespace) -> int:
+    from victwin.trial import load_spec, plan_trial
+
+    plan = plan_trial(load_spec(args.spec))
+    for line in plan.get("lines", []):
+        print(line)
+    _write_json(args.json, plan)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from victwin.trial import load_spec, run_trial
+
+    spec = load_spec(args.spec)  # validate before anything touches the output directory
+    out = run_trial(spec, args.out, workers=args.workers, scheduler=args.scheduler,
+                    backend=args.backend, progress=not args.quiet)
+    _print_outcome(out)
+    _write_json(args.json, out)
+    return 0 if out["counts"]["failed"] == 0 else 1
+
+
+def _print_outcome(out: dict) -> None:
+    c = out["counts"]
+    print(f"cases: {c['done']} done, {c['failed']} failed, {c['pending']} pending "
+          f"({out['run_dir']})")
+    analysis = out.get("analysis")
+    if analysis:
+        mrmc = analysis["mrmc"]
+        aucs = ", ".join(f"{m} {v:.3f}" for m, v in mrmc["mean_auc"].items())
+        diff = mrmc["rrrc"]
+        print(f"mean AUC: {aucs}; {diff.get('label', 'difference')} "
+              f"{mrmc['difference']:+.3f} (95% CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}, "
+              f"p = {diff['p']:.3g})")
+    if out.get("analysis_skipped"):
+        print(f"analysis skipped: {out['analysis_skipped']}")
+    if out.get("report"):
+        print(f"report: {out['report']}")
+
+
+def _status(args: argparse.Namespace) -> int:
+    from victwin.trial import trial_status
+
+    st = trial_status(args.dir)
+    c = st["counts"]
+    print(f"trial {st['trial']} (spec {st['spec_hash']}): {c['done']} done, {c['failed']} "
+          f"failed, {c['pending']} pending")
+    if st["mean_case_s"] is not None:
+        print(f"mean time per case: {st['mean_case_s']:.1f} s")
+    for f in st["failed"]:
+        print(f"  case {f['case_id']} failed after {f['attempts']} attempt(s): {f['error']}")
+    print("analysis: " + ("done" if st["analysed"] else "not run yet"))
+    if st["report"]:
+        print(f"report: {st['report']}")
+    _write_json(args.json, st)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from victwin.trial import TrialStore, analyse_run, spec_from_dict, write_report
+
+    with TrialStore(args.dir) as store:
+        counts = store.counts()
+        if counts["pending"]:
+            raise ValueError(f"{args.dir}: {counts['pending']} case(s) still pending; run the "
+                             f"trial to completion first (victwin run SPEC --out {args.dir})")
+        spec = spec_from_dict(store.provenance()["spec_toml"])
+        results = analyse_run(store, spec)
+        path = write_report(store, spec)
+    print(f"report: {path}")
+    _write_json(args.json, {"report": str(path), "analysis": results})
+    return 0
 
 
 def register(sub) -> None:
-    p = sub.add_parser("plan", help="print the cases, voxels, storage and estimated time of a trial spec (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
-    p = sub.add_parser("run", help="run a trial spec into an output directory (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
-    p = sub.add_parser("status", help="show the state of a trial run directory (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
-    p = sub.add_parser("report", help="write the HTML report of a trial run directory (not built yet)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_not_yet)
+    p = sub.add_parser("plan", help="print the cases, voxels, storage and estimated time of a "
+                                    "trial spec")
+    p.add_argument("spec", help="trial spec (TOML)")
+    p.add_argument("--json", help="also write the plan as JSON")
+    p.set_defaults(func=_plan)
+
+    p = sub.add_parser("run", help="run (or resume) a trial spec into an output directory")
+    p.add_argument("spec", help="trial spec (TOML)")
+    p.add_argument("--out", required=True, help="run directory (resumes if it holds this spec)")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
+    p.add_argument("--scheduler", help="tcp://HOST:PORT of an existing Dask scheduler")
+    p.add_argument("--backend", choices=["cpu", "cuda", "auto"], default=None,
+                   help="ray-tracing backend (default: the spec's, else auto)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--json", help="also write the outcome as JSON")
+    p.set_defaults(func=_run)
+
+    p = sub.add_parser("status", help="show the state of a trial run directory")
+    p.add_argument("dir")
+    p.add_argument("--json")
+    p.set_defaults(func=_status)
+
+    p = sub.add_parser("report", help="(re)analyse a finished run and write its HTML report")
+    p.add_argument("dir")
+    p.add_argument("--json")
+    p.set_defaults(func=_report)

@@ -1,1 +1,21 @@
-"""victwin.trial (not built yet)."""
+"""The trial engine: spec, cohort, resumable runs on one machine or a Dask cluster, report.
+
+``load_spec(path)`` validates a TOML trial spec into a :class:`TrialSpec`; ``plan_trial``
+estimates its size and time; ``run_trial(spec, out_dir, workers=..., scheduler=...)`` runs (or
+resumes) it into a run directory (SQLite + Zarr, see :class:`TrialStore`), then analyses it
+(:func:`analyse_run`) and writes ``report.html`` (:func:`write_report`); ``trial_status``
+reads a run directory. ``run_case`` is the pure per-case function the executors call.
+"""
+
+from ._analysis import analyse_run
+from ._cohort import case_rng, sample_cohort
+from ._engine import provenance_record, run_trial, trial_status
+from ._plan import plan_trial
+from ._report import write_report
+from ._runner import CaseOutput, run_case
+from ._spec import (DENSITY_CLASSES, VICTRE_DENSITY_MIX, TrialSpec, load_spec, spec_from_dict)
+from ._store import TrialStore
+
+__all__ = ["TrialSpec", "load_spec", "spec_from_dict", "DENSITY_CLASSES", "VICTRE_DENSITY_MIX",
+           "sample_cohort", "case_rng", "run_case", "CaseOutput", "run_trial", "trial_status",
+           "plan_trial", "analyse_run", "write_report", "TrialStore", "provenance_record"]

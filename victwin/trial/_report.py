@@ -227,7 +227,8 @@ def _roc_section(run_dir: Path, res: dict) -> str:
     for m, per in res["mrmc"]["reader_auc"].items():
         rows.append([m] + [_f(v) for v in per.values()])
     readers = list(next(iter(res["mrmc"]["reader_auc"].values())).keys())
-    return _png(fig) + _table(["modality"] + [f"reader {r}" for r in readers], rows,
+    heads = [r if r.lower().startswith("reader") else f"reader {r}" for r in readers]
+    return _png(fig) + _table(["modality"] + heads, rows,
                               num_cols=tuple(range(1, len(readers) + 1)))
 
 

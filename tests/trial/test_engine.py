@@ -1,0 +1,201 @@
+"""The trial engine end to end on a tiny spec: run, resume after SIGKILL, workers, CLI.
+
+The tiny spec (``tests/trial/tiny.toml``) runs the real pipeline (phantoms, lesion insertion,
+ray-traced DM and 5-view DBT acquisitions with scatter and noise, FBP, CHO readers, MRMC) at
+1 mm voxels and 1.36 mm pixels, so a case takes about a second.
+"""
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from victwin.cli import main
+from victwin.trial import TrialStore, load_spec, run_trial, trial_status
+
+HERE = Path(__file__).resolve().parent
+TINY = HERE / "tiny.toml"
+
+
+def snapshot(run_dir) -> dict:
+    """Everything a run produced that must be reproducible, as bytes/arrays."""
+    with TrialStore(run_dir) as store:
+        rows = store.done_cases()
+        arrays = {r["case_id"]: store.read_arrays(r["case_id"]) for r in rows}
+        results = {r["case_id"]: r["result"] for r in rows}
+        counts = store.counts()
+    analysis = Path(run_dir) / "analysis"
+    return {"arrays": arrays, "results": results, "counts": counts,
+            "imrmc": (analysis / "scores.imrmc").read_bytes(),
+            "mrmc": json.loads((analysis / "results.json").read_text())["mrmc"]}
+
+
+def assert_same(a: dict, b: dict) -> None:
+    assert a["counts"] == b["counts"]
+    assert sorted(a["arrays"]) == sorted(b["arrays"])
+    for cid in a["arrays"]:
+        assert sorted(a["arrays"][cid]) == sorted(b["arrays"][cid])
+        for name, arr in a["arrays"][cid].items():
+            other = b["arrays"][cid][name]
+            assert arr.dtype == other.dtype and arr.tobytes() == other.tobytes(), (cid, name)
+    assert a["results"] == b["results"]
+    assert a["imrmc"] == b["imrmc"]
+    assert a["mrmc"] == b["mrmc"]
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "run"
+    result = run_trial(TINY, out, workers=1, backend="cpu", progress=False)
+    return out, result
+
+
+def test_uninterrupted_run_is_complete(reference_run):
+    out, result = reference_run
+    assert result["counts"] == {"pending": 0, "done": 6, "failed": 0}
+    mrmc = result["analysis"]["mrmc"]
+    assert set(mrmc["mean_auc"]) == {"DM", "DBT"}
+    assert all(0.0 <= v <= 1.0 for v in mrmc["mean_auc"].values())
+    assert (out / "analysis" / "scores.imrmc").is_file()
+    assert Path(result["report"]).is_file()
+    st = trial_status(out)
+    assert st["counts"]["done"] == 6 and st["analysed"] and st["trial"] == "tiny"
+    with TrialStore(out) as store:
+        prov = store.provenance()
+        assert prov["spec_hash"] == load_spec(TINY).hash
+        assert "numpy" in prov["versions"] and prov["seed"] == 7
+        for row in store.done_cases():
+            arr = store.read_arrays(row["case_id"])
+            assert arr["DM/present"].shape == arr["DM/absent"].shape
+            assert arr["DBT/present"].ndim == 3
+            dose = row["result"]["modalities"]["DBT"]["dose"]["mgd_mgy"]
+            assert 0.1 < dose < 10.0
+
+
+def _done(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as con:
+            return con.execute("SELECT COUNT(*) FROM cases WHERE state='done'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_then_resume_loses_and_repeats_nothing(reference_run, tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "victwin", "run", str(TINY), "--out", str(out), "--quiet",
+           "--backend", "cpu"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = out / "trial.sqlite"
+    deadline = time.time() + 300
+    while time.time() < deadline and _done(db) < 2 and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as con:
+        before = dict(con.execute("SELECT case_id, finished_at FROM cases WHERE state='done'"))
+    assert 2 <= len(before) < 6
+    result = run_trial(TINY, out, workers=1, backend="cpu", progress=False)
+    assert result["counts"] == {"pending": 0, "done": 6, "failed": 0}
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT case_id, finished_at, attempts FROM cases").fetchall()
+    assert sorted(r[0] for r in rows) == list(range(6))  # every case exactly once
+    for cid, finished, attempts in rows:
+        if cid in before:  # finished before the kill: not repeated
+            assert finished == before[cid] and attempts == 1
+    assert not list((out / "cases").glob(".case-*.tmp"))
+    assert_same(snapshot(out), snapshot(reference_run[0]))
+
+
+def test_two_local_workers_give_the_same_bytes(reference_run, tmp_path):
+    out = tmp_path / "run2"
+    run_trial(TINY, out, workers=2, backend="cpu", progress=False)
+    assert_same(snapshot(out), snapshot(reference_run[0]))
+
+
+def test_rerun_of_a_finished_run_does_nothing_new(reference_run):
+    out = reference_run[0]
+    with TrialStore(out) as store:
+        before = [(r["case_id"], r["timings"]) for r in store.done_cases()]
+    run_trial(TINY, out, workers=1, backend="cpu", progress=False, report=False)
+    with TrialStore(out) as store:
+        assert [(r["case_id"], r["timings"]) for r in store.done_cases()] == before
+
+
+def test_different_spec_refuses_existing_run(reference_run, tmp_path):
+    text = TINY.read_text().replace("seed = 7", "seed = 8")
+    other = HERE / "_other_seed.toml"
+    other.write_text(text)
+    try:
+        with pytest.raises(ValueError, match="holds a run of a different spec"):
+            run_trial(other, reference_run[0], progress=False)
+    finally:
+        other.unlink()
+
+
+def test_failing_case_is_recorded_and_retried(tmp_path, monkeypatch):
+    from victwin.trial import _executors
+
+    calls = []
+
+    def flaky(spec, case_id, attributes, *, backend="auto"):
+        calls.append(case_id)
+        raise RuntimeError(f"simulated failure in case {case_id}")
+
+    monkeypatch.setattr(_executors, "run_case", flaky)
+    spec_text = TINY.read_text().replace("size = 6", "size = 2")
+    spec_path = HERE / "_two_cases.toml"
+    spec_path.write_text(spec_text)
+    try:
+        result = run_trial(spec_path, tmp_path / "run", progress=False)
+    finally:
+        spec_path.unlink()
+    assert result["counts"] == {"pending": 0, "done": 0, "failed": 2}
+    assert sorted(calls) == [0, 0, 0, 1, 1, 1]  # max_attempts = 3 by default
+    st = trial_status(tmp_path / "run")
+    assert "simulated failure in case 0" in st["failed"][0]["error"]
+
+
+def test_cli_status_and_report(reference_run, capsys, tmp_path):
+    out = reference_run[0]
+    assert main(["status", str(out), "--json", str(tmp_path / "st.json")]) == 0
+    text = capsys.readouterr().out
+    assert "6 done, 0 failed, 0 pending" in text
+    assert json.loads((tmp_path / "st.json").read_text())["counts"]["done"] == 6
+    before = (out / "analysis" / "scores.imrmc").read_bytes()
+    assert main(["report", str(out)]) == 0
+    assert "report:" in capsys.readouterr().out
+    assert (out / "analysis" / "scores.imrmc").read_bytes() == before
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["status", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a victwin run directory" in err[0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(TINY.read_text().replace("size = 6", "size = -6"))
+    target = tmp_path / "never"
+    assert main(["run", str(bad), "--out", str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["victwin: error: cohort.size must be >= 2, got -6"]
+    assert not target.exists()  # nothing half-made
+
+
+def test_case_arrays_do_not_depend_on_the_order_of_cases(reference_run):
+    """A case re-run alone gives the same bytes (seeded from trial seed and case id)."""
+    from victwin.trial import run_case, sample_cohort
+
+    spec = load_spec(TINY)
+    cid, attrs = sample_cohort(spec)[4]
+    alone = run_case(spec, cid, attrs, backend="cpu")
+    with TrialStore(reference_run[0]) as store:
+        stored = store.read_arrays(cid)
+    for name, arr in alone.arrays.items():
+        np.testing.assert_array_equal(arr, stored[name])

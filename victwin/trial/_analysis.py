@@ -1,0 +1,166 @@
+"""The analysis stage: readers trained and scored, MRMC, subgroups, an iMRMC file.
+
+It reads only the store (ROIs and case rows), never phantoms or images. Cases are split once
+into a training and a test set (seeded from the trial seed); each modality's observer is
+retrained on ``n_readers`` bootstrap resamples of the training ROIs (reader variance is
+training variance, see :func:`victwin.readers.resampled_readers`) and scores the same test
+ROIs. The test ROIs of a case are its lesion-present ROI (``"<case>-p"``, truth 1) and its
+lesion-absent ROI (``"<case>-a"``, truth 0).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ._cohort import step_key
+from ._spec import TrialSpec
+
+__all__ = ["analyse_run", "make_observer", "breast_size_class"]
+
+
+def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int):
+    """The observer the spec asks for, for ROIs of ``roi_shape`` (2-D or 3-D)."""
+    from victwin import readers
+
+    r = spec.readers
+    obs = r.observer
+    two_d = roi_shape[-2:]
+    if obs in ("hotelling", "npw", "npwe"):
+        kwargs = {"decision_noise": r.internal_noise, "random_state": seed}
+        if obs == "hotelling":
+            return readers.HotellingObserver(**kwargs)
+        if obs == "npw":
+            return readers.NPWObserver(**kwargs)
+        return readers.NPWEObserver(pixel_mm=pixel_mm, **kwargs)
+    ch = r.channels
+    if ch["kind"] == "laguerre-gauss":
+        channels = readers.laguerre_gauss(two_d, n_channels=ch["count"], width_mm=ch["width_mm"],
+                                          spacing_mm=pixel_mm)
+    elif ch["kind"] == "gabor":
+        channels = readers.gabor(two_d)
+    else:
+        channels = readers.difference_of_gaussians(
+            two_d, kind="sparse" if ch["kind"] == "sparse-dog" else "dense")
+    if len(roi_shape) == 2:
+        return readers.ChannelizedHotelling(channels, decision_noise=r.internal_noise,
+                                            random_state=seed)
+    variant = {"cho": "ss", "msCHO": "c", "vCHO": "c"}[obs]
+    return readers.MultiSliceCHO(channels, variant=variant, decision_noise=r.internal_noise,
+                                 random_state=seed)
+
+
+def breast_size_class(thickness_mm: float) -> str:
+    """Compressed-thickness class used for the ``breast_size`` subgroup."""
+    if thickness_mm < 45.0:
+        return "small (<45 mm)"
+    if thickness_mm < 60.0:
+        return "medium (45-60 mm)"
+    return "large (>=60 mm)"
+
+
+def _subgroup_value(name: str, row: dict) -> str:
+    a = row["attributes"]
+    if name == "density":
+        return a["density"]
+    if name == "lesion":
+        return a["lesion"]
+    if name == "age":
+        return "<50" if a["age_years"] < 50 else ("50-64" if a["age_years"] < 65 else ">=65")
+    if name == "breast_size":
+        return breast_size_class(float(row["result"]["phantom"].get("thickness_mm", 0.0)))
+    raise ValueError(f"unknown subgroup {name!r}")
+
+
+def analyse_run(store, spec: TrialSpec) -> dict:
+    """Train and score readers, run MRMC and subgroup analyses; write ``analysis/``.
+
+    Returns the results dict that is also written to ``analysis/results.json``.
+    """
+    from victwin import stats
+    from victwin.readers import resampled_readers, to_score_table
+
+    out_dir = Path(store.dir) / "analysis"
+    out_dir.mkdir(exist_ok=True)
+    rows = store.done_cases()
+    if len(rows) < 4:
+        raise ValueError(f"the analysis needs at least 4 finished cases, got {len(rows)}")
+    names = spec.modality_names
+    wanted = [f"{m}/{v}" for m in names for v in ("present", "absent")]
+    rois = {m: {"present": [], "absent": []} for m in names}
+    for row in rows:
+        arrays = store.read_arrays(row["case_id"], wanted)
+        for m in names:
+            for v in ("present", "absent"):
+                rois[m][v].append(arrays[f"{m}/{v}"])
+    case_ids = np.array([r["case_id"] for r in rows])
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, step_key("split")]))
+    perm = rng.permutation(len(rows))
+    n_train = int(round(spec.readers.training_fraction * len(rows)))
+    n_train = min(max(n_train, 2), len(rows) - 2)
+    train, test = np.sort(perm[:n_train]), np.sort(perm[n_train:])
+    test_ids = [f"{case_ids[k]}-a" for k in test] + [f"{case_ids[k]}-p" for k in test]
+
+    per_modality = {}
+    for k, m in enumerate(names):
+        present = np.stack(rois[m]["present"]).astype(np.float64)
+        absent = np.stack(rois[m]["absent"]).astype(np.float64)
+        X_train = np.concatenate([absent[train], present[train]])
+        y_train = np.repeat([0, 1], len(train))
+        X_test = np.concatenate([absent[test], present[test]])
+        y_test = np.repeat([0, 1], len(test))
+        roi_info = rows[0]["result"]["modalities"][m]["roi"]
+        pixel_mm = float(roi_info.get("pixel_mm") or roi_info["voxel_mm"][-1])
+        observer = make_observer(spec, present.shape[1:], pixel_mm,
+                                 seed=int(step_key(f"observer-{m}")))
+        reader_rng = np.random.default_rng(np.random.SeedSequence(
+            [spec.seed, step_key(f"readers-{m}")]))
+        per_modality[m] = resampled_readers(observer, X_train, y_train, X_test, y_test,
+                                            n_readers=spec.readers.n_readers, rng=reader_rng,
+                                            case_ids=test_ids)
+    table = to_score_table(per_modality)
+    stats.write_imrmc(out_dir / "scores.imrmc", table,
+                      description=f"victwin trial {spec.name} (spec {spec.hash}); readers are "
+                                  f"{spec.readers.observer} observers retrained on resampled "
+                                  f"training sets")
+    result = stats.mrmc(table, cov=spec.analysis.covariance, alpha=spec.analysis.alpha)
+    results = {"trial": spec.name, "spec_hash": spec.hash, "modalities": list(names),
+               "n_cases": len(rows), "n_train_cases": int(len(train)),
+               "n_test_cases": int(len(test)), "n_readers": spec.readers.n_readers,
+               "observer": spec.readers.observer, "mrmc": result.to_dict(),
+               "failed_cases": [f["case_id"] for f in store.failed_cases()]}
+    if spec.analysis.non_inferiority_margin is not None:
+        ni = stats.non_inferiority(result, spec.analysis.non_inferiority_margin,
+                                   new=names[1], reference=names[0])
+        results["non_inferiority"] = ni.to_dict() if hasattr(ni, "to_dict") else ni
+    by_id = {r["case_id"]: r for r in rows}
+    results["subgroups"] = {}
+    for name in spec.analysis.subgroups:
+        groups = {}
+        for cid in case_ids[test]:
+            value = _subgroup_value(name, by_id[int(cid)])
+            groups[f"{cid}-a"] = value
+            groups[f"{cid}-p"] = value
+        if len(set(groups.values())) < 1:
+            continue
+        try:
+            sub = stats.subgroup_analysis(table, groups, cov=spec.analysis.covariance,
+                                          alpha=spec.analysis.alpha)
+        except ValueError as exc:  # e.g. a subgroup too small for MRMC; say so, go on
+            results["subgroups"][name] = {"error": str(exc), "groups": sorted(set(groups.values()))}
+            continue
+        results["subgroups"][name] = sub.to_dict()
+        sub.forest_plot(out_dir / f"forest-{name}.png",
+                        title=f"AUC difference ({names[0]} - {names[1]}) by {name}")
+    (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
+    return results
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")

@@ -1,0 +1,65 @@
+"""Cohort sampling and the per-case random streams.
+
+Every random draw of a case comes from its own ``numpy.random.Generator`` seeded with
+``SeedSequence([trial seed, case id, step])``, where ``step`` is a stable integer derived from
+the step's name. A case can therefore be re-run alone, on any worker, and give the same bytes;
+adding cases to a trial never changes the earlier ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from ._spec import DENSITY_CLASSES, TrialSpec
+
+__all__ = ["case_rng", "step_key", "sample_cohort"]
+
+
+def step_key(name: str) -> int:
+    """A stable 32-bit integer for a step name (``hash()`` is salted per process)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+
+
+def case_rng(seed: int, case_id: int, step: str) -> np.random.Generator:
+    """The generator of one step of one case."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(case_id),
+                                                         step_key(step)]))
+
+
+def case_seed(seed: int, case_id: int, step: str) -> int:
+    """A 31-bit integer seed for APIs that take an ``int`` (phantom recipes, noise)."""
+    return int(case_rng(seed, case_id, step).integers(0, 2**31 - 1))
+
+
+def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
+    """Draw each case's attributes: density class, age, lesion kind and the seeds it uses.
+
+    Returns
+    -------
+    list of (case_id, attributes)
+        ``attributes`` is JSON-ready: ``density``, ``age_years``, ``lesion``, ``recipe``,
+        ``phantom_seed``, ``noise_seed``.
+    """
+    cohort = spec.cohort
+    densities = [d for d in DENSITY_CLASSES if cohort.density_mix.get(d, 0) > 0]
+    p_density = np.array([cohort.density_mix[d] for d in densities])
+    kinds = sorted(k for k, f in cohort.lesions.items() if f > 0)
+    p_kind = np.array([cohort.lesions[k] for k in kinds])
+    out = []
+    for case_id in range(cohort.size):
+        rng = case_rng(spec.seed, case_id, "cohort")
+        density = densities[int(rng.choice(len(densities), p=p_density / p_density.sum()))]
+        kind = kinds[int(rng.choice(len(kinds), p=p_kind / p_kind.sum()))]
+        age = float(np.round(rng.uniform(*cohort.age_years), 1))
+        recipe = f"breast/{density}" if cohort.family == "breast" else "chest/adult"
+        out.append((case_id, {
+            "density": density if cohort.family == "breast" else "n/a",
+            "lesion": kind,
+            "age_years": age,
+            "recipe": recipe,
+            "phantom_seed": case_seed(spec.seed, case_id, "phantom"),
+            "noise_seed": case_seed(spec.seed, case_id, "noise"),
+        }))
+    return out

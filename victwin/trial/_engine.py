@@ -1,0 +1,170 @@
+"""The trial driver: plan, run (resumable), and status.
+
+``run_trial`` registers the cohort in the store, runs every case not yet done through an
+executor, commits each finished case atomically as it arrives, then runs the analysis stage
+and writes the report. Re-running the same command on the same directory resumes: finished
+cases are never repeated. Ctrl-C stops between cases; nothing committed is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from ._cohort import sample_cohort
+from ._executors import CaseFailure, run_cases_dask, run_cases_local
+from ._spec import TrialSpec, load_spec
+from ._store import RUN_MARKER, TrialStore
+
+__all__ = ["run_trial", "trial_status", "provenance_record"]
+
+
+def provenance_record(spec: TrialSpec, *, backend: str, executor: str) -> dict:
+    """Package versions, spec and its hash, seeds, backend and executor of a run."""
+    import importlib.metadata as md
+
+    versions = {}
+    for pkg in ("victwin", "numpy", "scipy", "numba", "xraylib", "spekpy", "scikit-image",
+                "pydicom", "highdicom", "zarr", "dask", "distributed"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return {"spec": spec.to_dict(), "spec_toml": spec.to_toml_dict(), "spec_hash": spec.hash, "seed": spec.seed,
+            "versions": versions, "python": platform.python_version(),
+            "platform": platform.platform(), "backend_requested": backend,
+            "executor": executor, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                               time.gmtime())}
+
+
+def _open_run(spec: TrialSpec, out_dir: Path) -> TrialStore:
+    """Open the run directory, refusing one made by a different spec."""
+    marker = out_dir / RUN_MARKER
+    if out_dir.exists() and not marker.exists() and any(out_dir.iterdir()):
+        raise ValueError(f"output directory {str(out_dir)!r} exists and is not a victwin run; "
+                         f"choose an empty or new directory")
+    store = TrialStore(out_dir, create=True)
+    prov = store.provenance()
+    if prov and prov.get("spec_hash") != spec.hash:
+        store.close()
+        raise ValueError(f"{str(out_dir)!r} holds a run of a different spec (hash "
+                         f"{prov.get('spec_hash')}, this spec {spec.hash}); use a new --out")
+    return store
+
+
+def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
+              backend: str | None = None, analyse: bool = True, report: bool = True,
+              progress: bool = True, max_cases: int | None = None) -> dict:
+    """Run (or resume) a trial into ``out_dir``.
+
+    Parameters
+    ----------
+    spec : TrialSpec or path
+    out_dir : path
+        The run directory; created if missing; a previous run of the same spec resumes.
+    workers : int
+        Local worker processes (ignored with ``scheduler``).
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of an existing Dask scheduler to run the cases on.
+    backend : {"auto", "cpu", "cuda"}, optional
+        Ray-tracing backend, resolved on each worker (default: the spec's).
+    analyse, report : bool
+        Run the analysis stage and write the HTML report after the cases.
+    max_cases : int, optional
+        Stop after this many newly finished cases (for tests and partial runs).
+
+    Returns
+    -------
+    dict
+        ``counts`` (pending / done / failed), ``run_dir``, ``report`` path when written.
+    """
+    if not isinstance(spec, TrialSpec):
+        spec = load_spec(spec)
+    out_dir = Path(out_dir)
+    backend = backend or spec.backend
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    executor = f"dask {scheduler}" if scheduler else f"local x{workers}"
+    store = _open_run(spec, out_dir)
+    try:
+        if not store.provenance():
+            store.set_provenance(provenance_record(spec, backend=backend, executor=executor))
+        store.clean_temporaries()
+        cohort = sample_cohort(spec)
+        store.add_cases(cohort)
+        attrs = dict(cohort)
+        todo = [(cid, attrs[cid]) for cid in store.todo(spec.storage.max_attempts)]
+        store.log("run", json.dumps({"executor": executor, "todo": len(todo)}))
+        if todo:
+            _run_cases(store, spec, todo, workers=workers, scheduler=scheduler, backend=backend,
+                       progress=progress, max_cases=max_cases)
+        counts = store.counts()
+        out = {"counts": counts, "run_dir": str(out_dir)}
+        finished = counts["pending"] == 0 and (max_cases is None or not todo
+                                               or counts["done"] + counts["failed"]
+                                               == spec.cohort.size)
+        if finished and analyse and counts["done"] < 4:
+            out["analysis_skipped"] = (f"only {counts['done']} case(s) finished; the analysis "
+                                       f"needs at least 4")
+        elif finished and analyse:
+            from ._analysis import analyse_run
+
+            out["analysis"] = analyse_run(store, spec)
+            if report:
+                from ._report import write_report
+
+                out["report"] = str(write_report(store, spec))
+        return out
+    finally:
+        store.close()
+
+
+def _run_cases(store, spec, todo, *, workers, scheduler, backend, progress, max_cases):
+    if scheduler:
+        results = run_cases_dask(spec, todo, scheduler=scheduler, backend=backend)
+    else:
+        results = run_cases_local(spec, todo, workers=workers, backend=backend)
+    bar = tqdm(total=len(todo), desc=f"{spec.name}: cases", unit="case", disable=not progress,
+               file=sys.stderr)
+    finished = 0
+    try:
+        for res in results:
+            if isinstance(res, CaseFailure):
+                state = store.fail_case(res.case_id, res.error, spec.storage.max_attempts)
+                store.log("case-error", f"{res.case_id}: {res.error}\n{res.detail}")
+                bar.write(f"case {res.case_id} failed ({state}): {res.error}")
+                if state == "pending":  # retry later in this run
+                    todo.append((res.case_id, store.attributes(res.case_id)))
+                    bar.total += 1
+            else:
+                store.commit_case(res.case_id, res.arrays, res.result, res.timings,
+                                  worker=res.worker, backend=res.backend)
+                finished += 1
+            bar.update(1)
+            if max_cases is not None and finished >= max_cases:
+                break
+    finally:
+        bar.close()
+        close = getattr(results, "close", None)
+        if close:
+            close()
+
+
+def trial_status(run_dir) -> dict:
+    """Counts, failures, spec name and timing of a run directory (read-only)."""
+    with TrialStore(run_dir) as store:
+        prov = store.provenance()
+        counts = store.counts()
+        done = store.done_cases()
+        seconds = [sum(r["timings"].values()) for r in done]
+        return {"trial": prov.get("spec", {}).get("name"), "spec_hash": prov.get("spec_hash"),
+                "counts": counts, "failed": store.failed_cases(),
+                "mean_case_s": (sum(seconds) / len(seconds)) if seconds else None,
+                "analysed": (Path(run_dir) / "analysis" / "results.json").is_file(),
+                "report": str(Path(run_dir) / "report.html")
+                if (Path(run_dir) / "report.html").is_file() else None}

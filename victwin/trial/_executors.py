@@ -1,0 +1,127 @@
+"""Executors: where cases run. Local worker processes by default, or an existing Dask cluster.
+
+Both hand the driver one finished :class:`CaseOutput` (or an error) at a time; only the driver
+writes the store. The case function is deterministic, so the executor, the number of workers
+and the order in which cases finish change nothing in the results.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import traceback
+from collections.abc import Iterator
+
+from ._runner import CaseOutput, run_case
+from ._spec import TrialSpec
+
+__all__ = ["run_cases_local", "run_cases_dask", "CaseFailure"]
+
+
+class CaseFailure:
+    """A case that raised: its id and a one-line error (the traceback is kept in the log)."""
+
+    def __init__(self, case_id: int, error: str, detail: str = ""):
+        self.case_id = case_id
+        self.error = error
+        self.detail = detail
+
+
+def _guarded(spec: TrialSpec, case_id: int, attributes: dict, backend: str):
+    try:
+        return run_case(spec, case_id, attributes, backend=backend)
+    except Exception as exc:  # a failing case is recorded, the trial goes on
+        return CaseFailure(case_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+def _worker_init(threads: int) -> None:
+    os.environ["VICTWIN_WORKER"] = "1"
+    try:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    except Exception:  # pragma: no cover - numba always present
+        pass
+
+
+def run_cases_local(spec: TrialSpec, cases: list[tuple[int, dict]], *, workers: int = 1,
+                    backend: str = "auto") -> Iterator[CaseOutput | CaseFailure]:
+    """Run cases in ``workers`` local processes (``1``: in this process, no pool)."""
+    if workers <= 1:
+        for case_id, attrs in cases:
+            yield _guarded(spec, case_id, attrs, backend)
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = mp.get_context("spawn")  # numba's thread pools are not fork-safe
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                initargs=(threads,)) as pool:
+        pending = {}
+        it = iter(cases)
+        try:
+            for case_id, attrs in it:  # keep a bounded window of submitted cases
+                pending[pool.submit(_guarded, spec, case_id, attrs, backend)] = case_id
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    case_id = pending.pop(fut)
+                    try:
+                        yield fut.result()
+                    except cf.process.BrokenProcessPool:
+                        raise
+                    except Exception as exc:
+                        yield CaseFailure(case_id, f"{type(exc).__name__}: {exc}")
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        pending[pool.submit(_guarded, spec, nxt[0], nxt[1], backend)] = nxt[0]
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+
+
+def run_cases_dask(spec: TrialSpec, cases: list[tuple[int, dict]], *, scheduler: str,
+                   backend: str = "auto", window: int = 64
+                   ) -> Iterator[CaseOutput | CaseFailure]:
+    """Run cases on an existing Dask distributed cluster at ``scheduler`` (``tcp://HOST:PORT``).
+
+    Workers resolve ``backend`` themselves, so GPU workers trace on CUDA with ``"auto"``. A
+    worker that dies mid-case has its task re-run elsewhere by the scheduler.
+    """
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise RuntimeError("--scheduler needs Dask distributed: pip install 'victwin[dask]'") \
+            from None
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=False)
+    except OSError as exc:
+        raise OSError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    try:
+        it = iter(cases)
+        futures = {}
+        ac = as_completed()
+
+        def submit(case_id, attrs):
+            fut = client.submit(_guarded, spec, case_id, attrs, backend, pure=False,
+                                key=f"victwin-case-{spec.hash}-{case_id}-{os.getpid()}")
+            futures[fut.key] = case_id
+            ac.add(fut)
+
+        for case_id, attrs in it:
+            submit(case_id, attrs)
+            if len(futures) >= window:
+                break
+        for fut in ac:
+            case_id = futures.pop(fut.key)
+            try:
+                yield fut.result()
+            except Exception as exc:
+                yield CaseFailure(case_id, f"{type(exc).__name__}: {exc}")
+            nxt = next(it, None)
+            if nxt is not None:
+                submit(*nxt)
+    finally:
+        client.close()
