@@ -25,7 +25,8 @@ from victwin.geometry import Grid, tomosynthesis_arc
 def require_binary(name: str, package: str) -> str:
     path = shutil.which(name)
     if path is None:
-        message = f"{name} not found: install the Debian package {package} (apt-get install {package})"
+        message = (f"{name} not found: install the Debian package {package} "
+                   f"(apt-get install {package})")
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -7,8 +7,6 @@ the arrays victwin wrote checks both the encoding and the transfer.
 from __future__ import annotations
 
 import io
-import json
-import urllib.request
 
 import numpy as np
 import pydicom

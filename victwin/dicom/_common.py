@@ -9,7 +9,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian
 
-from ._identity import SyntheticSubject
+from ._identity import UID_ROOT, SyntheticSubject
 
 MANUFACTURER = "victwin"
 MODEL_NAME = "victwin simulated system"
@@ -57,8 +57,6 @@ def base_dataset(subject: SyntheticSubject, *, sop_class_uid: str, series_key: s
     sop_uid = subject.uid("series", series_key, "instance", int(instance_number))
     meta.MediaStorageSOPInstanceUID = sop_uid
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    meta.ImplementationClassUID = subject.uid("implementation")  # fixed per subject, harmless
-    from ._identity import UID_ROOT
     meta.ImplementationClassUID = UID_ROOT + "1"
     meta.ImplementationVersionName = "VICTWIN_01"
     ds.file_meta = meta

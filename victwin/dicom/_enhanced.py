@@ -10,7 +10,6 @@ along ``+x``, so the read-back recovers the reconstruction :class:`~victwin.geom
 from __future__ import annotations
 
 import datetime as _dt
-import math
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -20,7 +19,7 @@ from pydicom.uid import (BreastProjectionXRayImageStorageForProcessing,
                          BreastTomosynthesisImageStorage)
 
 from ._check import check_iod
-from ._common import (MANUFACTURER, MODEL_NAME, DEVICE_SERIAL, INSTITUTION, STATION_NAME,
+from ._common import (DEVICE_SERIAL, MANUFACTURER, MODEL_NAME, STATION_NAME,
                       acquisition_datetime, base_dataset, code_item, real_world_mapping,
                       set_pixel_module,
                       software_version, stored_pixels, window_for)

@@ -7,7 +7,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from ._dx import digital_mammography_image, digital_xray_image
@@ -30,18 +29,18 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
 
     Any group of inputs may be left out; the objects written are:
 
-    ========================  =====================================================  ==========
-    file                      object                                                 needs
-    ========================  =====================================================  ==========
-    ``DM_PROC.dcm``           Digital Mammography X-Ray Image For Processing          dm_raw
-    ``DM_PRES.dcm``           Digital Mammography X-Ray Image For Presentation        dm_processed
-    ``BPX.dcm``               Breast Projection X-Ray Image For Processing            projections, dbt_views
-    ``BTO.dcm``               Breast Tomosynthesis Image                              volume, grid
-    ``SEG.dcm``               Segmentation of the lesions on the BTO (else DM)        lesion_labels, lesions
-    ``SR.dcm``                Comprehensive 3D SR with the lesion centres             lesions
-    ``DX_PROC.dcm``           Digital X-Ray Image For Processing (chest)              chest_raw
-    ``DX_PRES.dcm``           Digital X-Ray Image For Presentation (chest)            chest_processed
-    ========================  =====================================================  ==========
+    ===============  ===============================================  ===========================
+    file             object                                           needs
+    ===============  ===============================================  ===========================
+    ``DM_PROC.dcm``  Digital Mammography X-Ray Image For Processing   dm_raw
+    ``DM_PRES.dcm``  Digital Mammography X-Ray Image For Presentation dm_processed
+    ``BPX.dcm``      Breast Projection X-Ray Image For Processing     projections, dbt_views
+    ``BTO.dcm``      Breast Tomosynthesis Image                       volume, grid
+    ``SEG.dcm``      Segmentation of the lesions on the BTO (else DM) lesion_labels, lesions
+    ``SR.dcm``       Comprehensive 3D SR with the lesion centres      lesions
+    ``DX_PROC.dcm``  Digital X-Ray Image For Processing (chest)       chest_raw
+    ``DX_PRES.dcm``  Digital X-Ray Image For Presentation (chest)     chest_processed
+    ===============  ===============================================  ===========================
 
     The files are written to a temporary directory next to ``out_dir`` and moved into place
     only when all are written, so a failed export leaves no partial study.
