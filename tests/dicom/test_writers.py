@@ -165,3 +165,23 @@ def test_dciodvfy_dm_only_study_with_seg_on_the_mammogram(tmp_path, study_inputs
                              timeout=60)
         out = run.stdout + run.stderr
         assert run.returncode == 0 and "\nError" not in "\n" + out, (path.name, out)
+
+
+@pytest.mark.parametrize("view", ["CC", "MLO", "ML", "LM"])
+@pytest.mark.parametrize("laterality", ["L", "R"])
+def test_dciodvfy_ihe_mammo_every_view_and_side(tmp_path, view, laterality):
+    """Float input (stored through a Real World Value Mapping), both intents, IHE Mammo."""
+    exe = require_binary("dciodvfy", "dicom3tools")
+    rng = np.random.default_rng(1)
+    raw = digital_mammography_image(rng.random((20, 10)), subject=SUBJECT, exposure=DM_EXPOSURE,
+                                    view=view, laterality=laterality, for_presentation=False)
+    pres = digital_mammography_image(rng.random((20, 10)), subject=SUBJECT,
+                                     exposure=DM_EXPOSURE, view=view, laterality=laterality,
+                                     for_presentation=True, source_image=raw)
+    for k, ds in enumerate((raw, pres)):
+        path = tmp_path / f"{k}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        run = subprocess.run([exe, "-new", "-profile", "IHEMammo", str(path)],
+                             capture_output=True, text=True, timeout=60)
+        out = run.stdout + run.stderr
+        assert run.returncode == 0 and "\nError" not in "\n" + out, out
