@@ -25,8 +25,9 @@ def test_every_model_is_covered_and_fast(credibility_results):
     models = {r.model for r in credibility_results}
     assert models == {"ray tracer", "X-ray physics", "phantoms", "statistics"}
     assert {r.kind for r in credibility_results} == {"verification", "validation"}
-    # the report runs these at write time: keep them well under ~20 s on 2 cores
-    assert sum(r.seconds for r in credibility_results) < 30.0
+    # the report runs these at write time: ~15 s on 2 idle cores; wall time, so leave room
+    # for a loaded machine
+    assert sum(r.seconds for r in credibility_results) < 60.0
 
 
 def test_a_raising_or_failing_check_is_recorded_failed(monkeypatch):
