@@ -867,6 +867,7 @@ def save_lesion_preview(phantom, path, *, title: str | None = None, margin: floa
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    import matplotlib.patches
     import matplotlib.pyplot as plt
     from pathlib import Path
 
@@ -904,9 +905,17 @@ def save_lesion_preview(phantom, path, *, title: str | None = None, margin: floa
         lo, hi = np.percentile(proj[proj > 0], [1, 99.7]) if (proj > 0).any() else (0, 1)
         a1.imshow(proj, cmap="gray", origin="lower", extent=ext, vmin=lo, vmax=hi,
                   interpolation="nearest")
-        a1.contour(x, y, outline.astype(float), levels=[0.5], colors="tab:red", linewidths=0.4,
-                   alpha=0.6)
-        a1.set_title("projection along z (outline red)", fontsize=9)
+        if les.kind == "calcification":
+            # a box around the cluster: an outline would hide calcifications this small
+            (bx0, by0, _), (bx1, by1, _) = les.extra.get("bbox_mm", [[0, 0, 0], [0, 0, 0]])
+            a1.add_patch(matplotlib.patches.Rectangle((bx0, by0), bx1 - bx0, by1 - by0,
+                                                      fill=False, ec="tab:red", lw=0.6,
+                                                      ls="--", alpha=0.7))
+            a1.set_title("projection along z (cluster box red)", fontsize=9)
+        else:
+            a1.contour(x, y, outline.astype(float), levels=[0.5], colors="tab:red",
+                       linewidths=0.4, alpha=0.6)
+            a1.set_title("projection along z (outline red)", fontsize=9)
         for a in (a0, a1):
             a.set_xlabel("x (mm)")
             a.set_ylabel("y (mm)")
