@@ -247,3 +247,17 @@ def test_missing_chromium_fails_in_ci_and_skips_outside(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         _chromium()
+
+
+def test_non_inferiority_is_stated_when_the_spec_asks(synthetic_run):
+    from victwin.stats import ScoreTable, mrmc, non_inferiority, read_imrmc
+
+    store, spec, res = synthetic_run
+    table = read_imrmc(Path(store.dir) / "analysis" / "scores.imrmc")
+    assert isinstance(table, ScoreTable)
+    ni = non_inferiority(mrmc(table, "jackknife"), 0.05, new="DBT", reference="DM")
+    with_ni = dict(res, non_inferiority=ni)
+    text = _plain(_answer(with_ni, spec))
+    assert f"Non-inferiority of DBT to DM with margin 0.050" in text
+    assert f"lower bound of the difference {ni['lower_bound']:.3f}" in text
+    assert ("non-inferior" if ni["non_inferior"] else "non-inferiority not shown") in text

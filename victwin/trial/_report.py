@@ -334,7 +334,8 @@ def _examples_section(store, rows: list, names) -> str:
                 ax.add_patch(Circle((c, r), rad, fill=False, ec="#ff3b30", lw=1.6))
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"{cls}: case {row['case_id']}, {m}", fontsize=8.5)
+            label = "all cases" if cls == "n/a" else cls
+            ax.set_title(f"{label}: case {row['case_id']}, {m}", fontsize=8.5)
     fig.tight_layout()
     note = ("Each row is the first finished case of a density class, lesion-present version "
             "(DBT: the reconstructed slice through the lesion); the red circle marks the "
