@@ -350,7 +350,6 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     f = _Frame(grid, zc)
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
-    Z = f.zd[:, None, None]
     X2 = f.x[None, :]
     Z2 = f.zd[:, None]
     labels = np.zeros(grid.shape, np.uint8)
@@ -362,17 +361,26 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     def superellipse(ha, hb):
         return (np.abs(X2 / ha) ** p + np.abs(Z2 / hb) ** p) <= 1.0
 
-    body2 = superellipse(a, b)
-    labels[:] = np.where(body2, ADIPOSE, AIR)[:, None, :]
-    labels[:, :, :][np.broadcast_to(superellipse(a - fat, b - fat)[:, None, :], labels.shape)] = MUSCLE
-    labels[np.broadcast_to(superellipse(ai, bi)[:, None, :], labels.shape)] = SOFT
+    wall = np.full((nz, nx), AIR, np.uint8)            # the same outline at every level
+    wall[superellipse(a, b)] = ADIPOSE
+    wall[superellipse(a - fat, b - fat)] = MUSCLE
+    wall[superellipse(ai, bi)] = SOFT
+    labels[:] = wall[:, None, :]
 
     # -- thoracic cavity, diaphragm, lungs, mediastinum ------------------------------------
     step("lungs")
-    g = _cavity_scale(f.y, y_apex, H)[None, :, None]
-    in_y = (Y >= y_apex)
-    cav = ((X / (ax_max * np.maximum(g, 1e-3))) ** 2 + (Z / (az_max * np.maximum(g, 1e-3))) ** 2
-           <= 1.0) & in_y
+    g1 = np.maximum(_cavity_scale(f.y, y_apex, H), 1e-3)
+    inv_ax = (1.0 / (ax_max * g1)).astype(np.float32)      # [ny]
+    inv_az = (1.0 / (az_max * g1)).astype(np.float32)
+    in_y = f.y >= y_apex
+
+    def cavity(sl):
+        """Thoracic-cavity mask over the box ``labels[sl]``."""
+        xs = f.x[sl[2]][None, None, :]
+        zs = f.zd[sl[0]][:, None, None]
+        ia, ib = inv_ax[sl[1]][None, :, None], inv_az[sl[1]][None, :, None]
+        return ((xs * ia) ** 2 + (zs * ib) ** 2 <= 1.0) & in_y[sl[1]][None, :, None]
+
     dome = s["lungs.dome_height_mm"]
     raise_r = s["lungs.right_dome_raise_mm"]
     post_drop = 20.0
@@ -383,17 +391,20 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     side_h = np.where(X2 < 0, dome + raise_r, dome)    # right hemidiaphragm higher
     y_dia = (y_low - post_drop * (1.0 - np.clip(Z2 / (0.6 * az_max), 0.0, 1.0))
              - side_h * bump).astype(np.float32)       # [nz, nx]
-    above = Y < y_dia[:, None, :]
-    labels[cav & above] = LUNG
-    # diaphragm muscle sheet (6 mm) under the lungs
-    sheet = cav & ~above & (Y < y_dia[:, None, :] + 6.0)
-    labels[sheet] = MUSCLE
     # mediastinum: a central band, wider low down where the heart is
     t = np.clip((f.y - y_apex) / H, 0.0, 1.0)[None, :, None]
     half_med = (22.0 + 10.0 * t).astype(np.float32)
+    in_med = np.abs(X) < half_med                       # [1, ny, nx]
     spine_front = bi - 25.0 - 2 * s["skeleton.vertebra_radius_mm"] - 6.0
-    med = cav & above & (np.abs(X) < half_med)
-    labels[med] = SOFT
+    for z0 in range(0, nz, 16):                         # slabs keep temporaries small
+        sl = (slice(z0, min(nz, z0 + 16)), slice(None), slice(None))
+        cav = cavity(sl)
+        yd = y_dia[sl[0]][:, None, :]
+        above = Y < yd
+        sub = labels[sl]
+        sub[cav & above] = LUNG
+        sub[cav & ~above & (Y < yd + 6.0)] = MUSCLE     # diaphragm sheet (6 mm)
+        sub[cav & above & in_med] = SOFT
     # gastric air bubble under the left dome
     gy = y_low - post_drop - dome * 0.6 + 30.0
     _ellipsoid(labels, f, (0.45 * ax_max, gy, -0.1 * az_max), (38.0, 22.0, 30.0), AIRWAY,
@@ -411,14 +422,14 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     hy = y_dome_left - 0.8 * ext_y
     hz = -0.35 * az_max
     heart_out = _tilted_ellipsoid_mask(f, (hx, hy, hz), (rx_h, ry_h, rz_h), tilt)
-    wall = s["heart.wall_mm"]
+    hwall = s["heart.wall_mm"]
     heart_in = _tilted_ellipsoid_mask(f, (hx, hy, hz),
-                                      (rx_h - wall, ry_h - wall, rz_h - 0.7 * wall), tilt,
+                                      (rx_h - hwall, ry_h - hwall, rz_h - 0.7 * hwall), tilt,
                                       half=max(rx_h, ry_h, rz_h))
     sl_h, m_out = heart_out
     _, m_in = heart_in
     sub = labels[sl_h]
-    inside_cav = cav[sl_h] if cav.shape == labels.shape else True
+    inside_cav = cavity(sl_h)
     sub[m_out & inside_cav] = MUSCLE
     sub[m_in & inside_cav] = BLOOD
     heart_top = hy - ext_y
@@ -498,10 +509,13 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
 
     # -- pulmonary vessel trees --------------------------------------------------------------
     step("vessels")
-    lung_idx = np.flatnonzero(labels.reshape(-1) == LUNG)
-    if lung_idx.size < 100:
+    # territory points: lung voxels found by drawing random voxels (no full-size index array)
+    flat = labels.reshape(-1)
+    cand = rng.integers(0, flat.size, size=400_000)
+    cand = cand[flat[cand] == LUNG]
+    if cand.size < 100:
         raise ValueError(f"voxel_mm={voxel_mm} is too coarse to hold the lungs")
-    pts_all = grid.index_to_world(np.column_stack(np.unravel_index(lung_idx, grid.shape)))
+    pts_all = grid.index_to_world(np.column_stack(np.unravel_index(cand, grid.shape)))
     pts_all[:, 2] -= zc
     gens = s["lungs.vessel_generations"]
     r0 = s["lungs.vessel_root_radius_mm"]
