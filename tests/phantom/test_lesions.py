@@ -260,3 +260,14 @@ def test_fine_cluster_into_coarse_phantom_keeps_every_calcification(breast):
     new, rec = insert_lesion(breast, c, rng=9)                 # 0.05 mm -> 0.25 mm voxels
     changed = new.labels != breast.labels
     assert ndimage.label(changed, structure=np.ones((3, 3, 3)))[1] == 6
+
+
+def test_lesion_model_is_validated():
+    with pytest.raises(ValueError, match="LesionModel.kind"):
+        LesionModel("cyst", np.ones((3, 3, 3), np.uint8), ("mass",), 0.1, 1.0)
+    with pytest.raises(ValueError, match="LesionModel.patch"):
+        LesionModel("mass", np.zeros((3, 3, 3), np.uint8), ("mass",), 0.1, 1.0)
+    with pytest.raises(ValueError, match="LesionModel.patch"):
+        LesionModel("mass", np.full((3, 3, 3), 2, np.uint8), ("mass",), 0.1, 1.0)
+    m = LesionModel("mass", np.ones((3, 3, 3), np.uint8), ("mass",), 0.5, 1.0)
+    assert m.volume_mm3 == pytest.approx(27 * 0.125) and not m.patch.flags.writeable

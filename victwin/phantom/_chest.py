@@ -212,7 +212,8 @@ def _draw_all(rng, recipe) -> dict:
 
 def _bezier(p0, p1, p2, n):
     t = np.linspace(0.0, 1.0, n)[:, None]
-    return (1 - t) ** 2 * np.asarray(p0) + 2 * (1 - t) * t * np.asarray(p1) + t ** 2 * np.asarray(p2)
+    return ((1 - t) ** 2 * np.asarray(p0) + 2 * (1 - t) * t * np.asarray(p1)
+            + t ** 2 * np.asarray(p2))
 
 
 def _polyline_segments(points, r0, r1=None) -> np.ndarray:

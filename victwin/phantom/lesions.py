@@ -19,8 +19,9 @@ record. Only voxels under the lesion's own mask change, so the phantoms with and
 lesion differ only inside the lesion's bounding box.
 
 Sizes are in mm: radii and diameters are given in mm and divided by the voxel size exactly
-once (the VICTRE pipeline's calcification generator divided radii already in mm by the voxel
-size a second time and filled its whole cube, see ``/shared/notes/victre.md`` 1.3).
+once. (The VICTRE pipeline's ``generate_cluster``, DIDSR/VICTRE_PIPELINE since commit 951a29b,
+divides default radii already in mm by the voxel size again, draws radius 0 and fills its whole
+5 mm cube; a test here checks that our cluster fills well under 1 % of its cube.)
 
 Ground glass: the material table maps each label to one canonical material, so a ground-glass
 halo is made as a dithered mixture: a fraction ``halo_fill`` of the halo voxels becomes soft
