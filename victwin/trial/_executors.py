@@ -102,18 +102,21 @@ def run_cases_dask(spec: TrialSpec, cases: list[tuple[int, dict]], *, scheduler:
     try:
         it = iter(cases)
         futures = {}
-        ac = as_completed()
 
         def submit(case_id, attrs):
             fut = client.submit(_guarded, spec, case_id, attrs, backend, pure=False,
                                 key=f"victwin-case-{spec.hash}-{case_id}-{os.getpid()}")
             futures[fut.key] = case_id
-            ac.add(fut)
+            return fut
 
+        first = []
         for case_id, attrs in it:
-            submit(case_id, attrs)
-            if len(futures) >= window:
+            first.append(submit(case_id, attrs))
+            if len(first) >= window:
                 break
+        if not first:
+            return
+        ac = as_completed(first, loop=client.loop)
         for fut in ac:
             case_id = futures.pop(fut.key)
             try:
@@ -122,6 +125,6 @@ def run_cases_dask(spec: TrialSpec, cases: list[tuple[int, dict]], *, scheduler:
                 yield CaseFailure(case_id, f"{type(exc).__name__}: {exc}")
             nxt = next(it, None)
             if nxt is not None:
-                submit(*nxt)
+                ac.add(submit(*nxt))
     finally:
         client.close()
