@@ -57,6 +57,10 @@ def test_lesions_are_inserted_and_recorded(tmp_path, capsys):
         (z0, y0, x0), (z1, y1, x1) = les.extra["bbox_index_zyx"]
         keep[z0:z1, y0:y1, x0:x1] = False
     assert np.array_equal(ph.labels[keep], ref.labels[keep])
+    # no lesion voxel outside the breast or on skin, nipple (skin) or pectoralis (muscle)
+    under = ref.labels[ph.labels != ref.labels]
+    assert under.size and {ref.materials[v] for v in np.unique(under)} <= {
+        "adipose", "glandular", "blood"}
     png = tmp_path / "l.png"
     assert run(["phantom", "preview", str(out), "--out", str(png), "--lesions"], capsys)[0] == 0
     assert mpimg.imread(png).ndim == 3
