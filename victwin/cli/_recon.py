@@ -1,7 +1,8 @@
 """``victwin recon DIR --method fbp --out FILE``: reconstruct a saved tomosynthesis scan.
 
 ``DIR`` is a scan directory written by :func:`victwin.recon.save_scan` (``projections.npy``
-``[n_views, nv, nu]`` + ``views.json``, and ``flat.npy`` for raw intensities). The volume is
+``[n_views, nv, nu]`` + ``views.json``, and ``flat.npy`` for raw intensities) or by
+``victwin acquire --system <a DBT system> --out DIR`` (see :func:`victwin.recon.load_scan`). The volume is
 written to ``FILE`` (``.npy``: float32 ``[z, y, x]``; ``.zarr``: a Zarr array with the grid in
 its attributes), with the grid in ``FILE`` + ``.json`` for ``.npy`` and a PNG preview of the
 central slices beside it (``--preview``, default ``FILE`` with ``.png``).
@@ -74,6 +75,10 @@ def _run(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise FileNotFoundError(f"--out directory {str(out.parent)!r} does not exist")
     scan = load_scan(args.directory)
+    if scan.get("lossy"):
+        print("victwin: warning: no flat_adu.npy in the acquisition directory; line integrals "
+              "read back from the 12-bit processed images (quantised, clipped to each view's "
+              "window)", file=sys.stderr)
     thickness = args.thickness_mm if args.thickness_mm is not None else scan["thickness_mm"]
     if thickness is None:
         raise ValueError("the compressed thickness is unknown: views.json has no thickness_mm; "

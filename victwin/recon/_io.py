@@ -100,18 +100,29 @@ def save_scan(directory, projections, views, *, input: str = "line_integrals", f
 
 
 def load_scan(directory) -> dict:
-    """Read a scan directory written by :func:`save_scan`.
+    """Read a scan directory written by :func:`save_scan` or by ``victwin acquire``.
+
+    A ``victwin acquire --out DIR`` directory (``acquisition.json`` + ``raw.npy`` /
+    ``processed.npy``, a DBT system) is read too: the views are rebuilt from the named system
+    at the binning that gives the stored image shape, the thickness and support come from the
+    record and the system. With ``flat_adu.npy`` (expected unattenuated signal above offset)
+    the raw images are log-normalised exactly (``input="intensity"``, signal ``raw - offset``
+    floored at 0.5 ADU as the acquisition's own display does); without it, the line integrals
+    are read back from the 12-bit processed images and their windows (``lossy`` is then
+    True: quantised, and clipped to each view's display window).
 
     Returns
     -------
     dict
         ``projections`` (array), ``views`` (tuple of View), ``input`` (str), ``flat`` (array or
-        None), ``thickness_mm`` (float or None), ``support_mm`` (float).
+        None), ``thickness_mm`` (float or None), ``support_mm`` (float), ``lossy`` (bool).
     """
     d = Path(directory)
     if not d.is_dir():
         raise NotADirectoryError(f"scan directory {str(d)!r} does not exist or is not a directory")
     meta = d / "views.json"
+    if not meta.is_file() and (d / "acquisition.json").is_file():
+        return _load_acquisition(d)
     if not meta.is_file():
         raise FileNotFoundError(f"{str(meta)!r} is missing: not a complete scan directory "
                                 f"(expected projections.npy and views.json)")
@@ -145,4 +156,62 @@ def load_scan(directory) -> dict:
         flat = np.load(flat_path, allow_pickle=False)
     return {"projections": proj, "views": views, "input": input_kind, "flat": flat,
             "thickness_mm": record.get("thickness_mm"),
-            "support_mm": float(record.get("support_mm", 20.0))}
+            "support_mm": float(record.get("support_mm", 20.0)), "lossy": False}
+
+
+def _load_acquisition(d: Path) -> dict:
+    """The ``victwin acquire`` layout (see :func:`load_scan`)."""
+    meta = d / "acquisition.json"
+    try:
+        record = json.loads(meta.read_text())
+        system_name = record["system"]
+        shape = tuple(int(n) for n in record["image_shape"])
+        n_views = int(record["n_views"])
+        scan_kind = record.get("scan")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{str(meta)!r} is not valid JSON ({exc.msg} at line {exc.lineno})") \
+            from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{str(meta)!r} lacks system/image_shape/n_views ({exc})") from None
+    if scan_kind != "dbt":
+        raise ValueError(f"{str(d)!r} holds a {scan_kind!r} acquisition; recon needs 'dbt'")
+    from victwin.systems import load as load_system
+
+    system = load_system(system_name)
+    views = None
+    for k in range(1, 33):
+        candidate = system.views(k)
+        if candidate[0].panel.shape == shape and len(candidate) == n_views:
+            views = candidate
+            break
+        if candidate[0].panel.shape[0] < shape[0]:
+            break
+    if views is None:
+        raise ValueError(f"no binning of system {system_name!r} gives the stored image shape "
+                         f"{shape} with {n_views} views")
+    exposure = record.get("exposure", {})
+    thickness = exposure.get("compressed_thickness_mm")
+    support = float(system.geometry.breast_support_mm)
+    flat_path, raw_path = d / "flat_adu.npy", d / "raw.npy"
+    if flat_path.is_file() and raw_path.is_file():
+        offset = float(record.get("detector", {}).get("offset_adu", 0.0))
+        raw = np.load(raw_path, allow_pickle=False).astype(np.float32)
+        signal = np.maximum(raw - np.float32(offset), np.float32(0.5))
+        flat = np.load(flat_path, allow_pickle=False).astype(np.float32)
+        return {"projections": signal, "views": views, "input": "intensity", "flat": flat,
+                "thickness_mm": thickness, "support_mm": support, "lossy": False}
+    proc_path = d / "processed.npy"
+    if not proc_path.is_file():
+        raise FileNotFoundError(f"{str(d)!r} has neither raw.npy + flat_adu.npy nor "
+                                f"processed.npy")
+    processed = np.load(proc_path, allow_pickle=False).astype(np.float32)
+    windows = np.asarray(record.get("windows", []), dtype=np.float64)
+    if windows.shape != (n_views, 2):
+        raise ValueError(f"{str(meta)!r}: windows must hold (low, high) per view, got shape "
+                         f"{windows.shape}")
+    top = np.float32(4095.0)  # 12-bit "for presentation" images
+    lo = windows[:, 0].astype(np.float32)[:, None, None]
+    hi = windows[:, 1].astype(np.float32)[:, None, None]
+    p = lo + processed / top * (hi - lo)
+    return {"projections": p.astype(np.float32), "views": views, "input": "line_integrals",
+            "flat": None, "thickness_mm": thickness, "support_mm": support, "lossy": True}
