@@ -7,7 +7,7 @@ hemidiaphragm domes (the right one higher), the mediastinum, a tilted ellipsoida
 (myocardium around blood), the aorta, superior vena cava and pulmonary arteries, the trachea and
 main bronchi, a gastric air bubble, a vertebral column (cortical shells around marrow, discs,
 posterior arches and spinous processes), twelve pairs of ribs that slope down from the spine
-towards the front, the sternum and the clavicles. Each lung holds an arterial and a venous tree
+towards the front, the sternum, the clavicles and the scapulae. Each lung holds an arterial and a venous tree
 grown by recursive territory splitting: a branch heads for the centroid of the lung points it
 supplies, then splits them in two across their longest axis for its two daughters, whose radii
 follow Murray's cube law.
@@ -51,7 +51,7 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat",
                 SOFT: "mediastinum, abdomen, neck, bone marrow, discs",
                 LUNG: "lung parenchyma", AIRWAY: "trachea, bronchi, gastric air",
                 BLOOD: "heart chambers, great vessels, pulmonary vessels",
-                BONE: "cortical bone: spine, ribs, sternum, clavicles"}
+                BONE: "cortical bone: spine, ribs, sternum, clavicles, scapulae"}
 
 # recipe schema: section -> {key: kind}; "dist" = number or {mean, sd, min, max}
 _SCHEMA = {
@@ -507,6 +507,19 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     cm = clav.copy()
     cm[:, 6:] -= s["skeleton.cortex_mm"]
     f.paint(labels, cm, SOFT, only=BONE)
+
+    # -- scapulae: thin triangular plates on the back of the rib cage -----------------------
+    plate = []
+    y_sc0, y_sc1 = y_apex - 15.0, y_apex + 0.55 * H
+    for yy in np.arange(y_sc0, y_sc1, 2.0):
+        u = (yy - y_sc0) / (y_sc1 - y_sc0)                 # 0 at the top, 1 at the inferior angle
+        th = np.radians(np.linspace(50.0 + 15.0 * u, 85.0 - 20.0 * u, 8))
+        A = ax_max + 2 * rib_r + 4.0                   # on the outer back at every level
+        B = az_max + 2 * rib_r + 4.0
+        for sx in (-1.0, 1.0):
+            pts = np.column_stack([sx * A * np.sin(th), np.full(th.size, yy), B * np.cos(th)])
+            plate.append(_polyline_segments(pts, 2.0))
+    f.paint(labels, np.vstack(plate), BONE)
 
     # -- pulmonary vessel trees --------------------------------------------------------------
     step("vessels")
