@@ -2,7 +2,7 @@
 
 All three factors act along the detector axis parallel to the source motion (the only
 direction in which the views differ); the perpendicular axis is left unfiltered, as in
-DBT FBP (Mertelmeier et al. 2006).
+DBT FBP (Mertelmeier et al. 2006, Proc SPIE 6142:61420F).
 
 Units. The reconstruction divides every ray by its length through the grid and averages the
 backprojections of the views (a *normalised* backprojection, see ``_analytic``); in those
@@ -12,8 +12,9 @@ angular range in radians, ``T`` the grid thickness in mm; central-slice theorem 
 density of ``N / (2 alpha)`` per radian). The filter ``sqrt(dc**2 + (R(nu) / nu_c)**2)``, with
 ``R`` the band-limited discrete ramp (Ramachandran & Lakshminarayanan 1971), therefore gives
 unit gain both to in-focus detail (the ramp part, as in FBP) and to structures wide compared
-with ``T tan(alpha)`` (the floor ``dc``, the "spectral tilt" that keeps the low frequencies a
-pure ramp would remove in a limited-angle scan).
+with ``T tan(alpha)`` (the floor ``dc``: it plays the part of the "spectral tilting" of
+Mertelmeier et al., keeping the low frequencies a pure ramp removes in a limited-angle scan;
+our form is derived from the transfer above, not copied from theirs).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Algebraic reconstruction: SIRT and (ordered-subsets) SART with non-negativity.
 
 Update for a subset ``S`` of views (SART: Andersen & Kak 1984, Ultrason Imaging 6:81; ordered
-subsets: Wang & Jiang 2004, IEEE TMI 23:1267; SIRT is the single subset of all views):
+subsets: Wang & Jiang 2004, J X-Ray Sci Technol 12:169; SIRT is the single subset of all
+views):
 
     x <- max(0, x + lam * A_S.T(W_S (p_S - A_S x)) / A_S.T(m_S))
 

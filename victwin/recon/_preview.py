@@ -16,7 +16,10 @@ def _window(img: np.ndarray) -> tuple[float, float]:
     finite = img[np.isfinite(img)]
     if finite.size == 0:
         return 0.0, 1.0
-    lo, hi = np.percentile(finite, [1, 99.5])
+    lo, hi = np.percentile(finite, [0.5, 99.9])
+    full = float(finite.max() - finite.min())
+    if hi - lo <= 1e-3 * full:  # a small object in empty space: show the full range
+        lo, hi = finite.min(), finite.max()
     return float(lo), float(max(hi, lo + 1e-12))
 
 
