@@ -81,6 +81,30 @@ def _line_integrals(acq) -> np.ndarray:
     return (-np.log(np.clip(raw, 1.0, None) / acq.flat_adu)).astype(np.float32)
 
 
+def _exposure_override(modality, phantom) -> dict:
+    """``mas``/``kvp`` for ``acquire`` when the modality scales the dose (``dose_scale``).
+
+    The scale applies to the exposure the system would choose itself: its AEC row for the
+    phantom (mammography) or its fixed technique (chest).
+    """
+    if modality.dose_scale == 1.0:
+        return {}
+    from victwin.systems import load
+
+    system = load(modality.system)
+    from victwin._acquire import _thaw
+
+    aec = _thaw(system.aec)
+    if aec and system.modality == "MG":
+        from victwin.physics import auto_exposure
+
+        meta = phantom.meta
+        exp = auto_exposure(float(meta["thickness_mm"]),
+                            float(meta.get("glandular_fraction_mass") or 0.5), table=aec)
+        return {"mas": exp.mas * system.n_views * modality.dose_scale, "kvp": exp.kvp}
+    return {"mas": system.tube.mas * modality.dose_scale}
+
+
 def _image_rois(acq, center_mm, kind, spec, arrays, name, version, result):
     """DM / chest: ROI around the lesion's projection in the single view's image."""
     view = acq.views[0]
@@ -171,7 +195,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
             acq = acquire(ph, modality.system, seed=attributes["noise_seed"],
                           case=4 * case_id + 2 * (version == "present") + 0,
                           backend=target, binning=spec.resolution.detector_binning,
-                          rays_per_pixel=spec.resolution.rays_per_pixel, progress=False)
+                          rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
+                          **_exposure_override(modality, ph))
             clock.add("acquisition", time.perf_counter() - t0)
             for stage, seconds in acq.timings_s.items():
                 clock.add(f"acquisition.{stage}", seconds)

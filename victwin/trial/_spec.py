@@ -203,6 +203,7 @@ class ModalitySpec:
     name: str
     system: str
     reconstruction: dict = field(default_factory=dict)
+    dose_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -262,8 +263,9 @@ class TrialSpec:
         analysis = {k: v for k, v in d["analysis"].items() if v is not None}
         cohort = {k: v for k, v in d["cohort"].items() if k != "family"}
         resolution = {k: v for k, v in d["resolution"].items() if v is not None}
-        modalities = [{k: v for k, v in m.items() if v or k != "reconstruction"}
-                      for m in d["modalities"]]
+        modalities = [{k: v for k, v in m.items()
+                       if not (k == "reconstruction" and not v)
+                       and not (k == "dose_scale" and v == 1.0)} for m in d["modalities"]]
         return {"trial": {"name": self.name, "seed": self.seed,
                           "description": self.description, "backend": self.backend},
                 "cohort": cohort, "resolution": resolution, "modality": modalities,
@@ -350,6 +352,7 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
         if system.endswith(".toml") and base_dir is not None and not Path(system).is_absolute():
             system = str((Path(base_dir) / system).resolve())
         _check_system(system, m.key("system"))
+        dose_scale = float(m.number("dose_scale", 1.0, lo=0.01, hi=100.0))
         recon = m.get("reconstruction", {}, kind=dict)
         if recon:
             rr = _Reader(recon, m.key("reconstruction"))
@@ -359,7 +362,8 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
             rr.finish()
             recon = {"method": method, "iterations": iterations, "slice_mm": float(slice_mm)}
         m.finish()
-        modalities.append(ModalitySpec(name=mname, system=system, reconstruction=recon))
+        modalities.append(ModalitySpec(name=mname, system=system, reconstruction=recon,
+                                       dose_scale=dose_scale))
     names = [m.name for m in modalities]
     if len(set(names)) != len(names):
         raise ValueError(f"modality names must be unique, got {names}")
