@@ -316,11 +316,12 @@ def _examples_section(store, rows: list, names) -> str:
             panels.append((cls, row, [arrays[w] for w in wanted]))
     if not panels:
         return "<p>No previews were stored (storage.previews = false).</p>"
-    fig = _figure(2.4 * len(names) + 0.4, 2.2 * len(panels) + 0.3)
+    # one column per density class, one row per modality (mammograms are tall)
+    fig = _figure(max(2.3 * len(panels), 4.0) + 0.3, 3.0 * len(names) + 0.3)
     unmarked = 0
     for i, (cls, row, images) in enumerate(panels):
         for j, (m, img) in enumerate(zip(names, images)):
-            ax = fig.add_subplot(len(panels), len(names), i * len(names) + j + 1)
+            ax = fig.add_subplot(len(names), len(panels), j * len(panels) + i + 1)
             img = np.asarray(img, float)
             lo, hi = np.percentile(img, [1, 99]) if img.size else (0, 1)
             ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
@@ -337,7 +338,7 @@ def _examples_section(store, rows: list, names) -> str:
             label = "all cases" if cls == "n/a" else cls
             ax.set_title(f"{label}: case {row['case_id']}, {m}", fontsize=8.5)
     fig.tight_layout()
-    note = ("Each row is the first finished case of a density class, lesion-present version "
+    note = ("Each column is the first finished case of a density class, lesion-present version "
             "(DBT: the reconstructed slice through the lesion); the red circle marks the "
             "lesion's ROI.")
     if unmarked:
