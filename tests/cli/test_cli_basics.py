@@ -1,9 +1,8 @@
-"""The command line: help, one-line errors, and the foundation demo."""
+"""The command line: help, one-line errors, and the demo command."""
 
 import subprocess
 import sys
-
-import numpy as np
+from pathlib import Path
 
 from victwin.cli import main
 
@@ -22,23 +21,23 @@ def test_console_script_help():
     assert res.returncode == 0 and "victwin" in res.stdout
 
 
-def test_demo_writes_projection(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--backend", "cpu"]) == 0
-    image = np.load(tmp_path / "demo-projection.npy")
-    assert (tmp_path / "demo-projection.png").stat().st_size > 10_000
-    # transmission: 1 outside the breast (air), well below 1 behind 45 mm of tissue
-    assert image.max() == 1.0
-    assert 0.01 < image[image.shape[0] // 2, 10] < 0.2
-    assert "wrote" in capsys.readouterr().out
+def test_demo_runs_a_trial_and_writes_its_report(tmp_path, capsys):
+    tiny = Path(__file__).resolve().parents[1] / "trial" / "tiny.toml"
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--spec", str(tiny), "--workers", "1",
+                 "--backend", "cpu", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "mean AUC: DM" in text and f"report: {out / 'report.html'}" in text
+    assert (out / "report.html").is_file()
 
 
 def test_user_error_is_one_line(tmp_path, capsys, monkeypatch):
-    import victwin._demo
+    import victwin.trial
 
     def boom(*a, **k):
         raise ValueError("detector_shape must be 2 positive integers, got (0, 3)")
 
-    monkeypatch.setattr(victwin._demo, "demo_projection", boom)
+    monkeypatch.setattr(victwin.trial, "run_trial", boom)
     assert main(["demo", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.strip() == ("victwin: error: detector_shape must be 2 positive integers, "

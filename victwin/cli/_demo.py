@@ -1,26 +1,48 @@
-"""``victwin demo``: for now, one projection of an analytic phantom (the trial engine makes
-this a real trial)."""
+"""``victwin demo``: a small but real trial (``examples/demo.toml``), with its report."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import time
+from pathlib import Path
+
+
+def demo_spec_path() -> Path:
+    """``examples/demo.toml`` of the checkout victwin is installed from."""
+    import victwin
+
+    path = Path(victwin.__file__).resolve().parents[1] / "examples" / "demo.toml"
+    if not path.is_file():
+        raise FileNotFoundError(f"the demo spec {str(path)!r} is missing; install victwin from "
+                                f"a checkout (python -m pip install -e .) or pass --spec")
+    return path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from victwin._demo import demo_projection
+    from victwin.cli._trial import _print_outcome
+    from victwin.trial import load_spec, run_trial
 
-    print("victwin demo: rendering one DM projection of an analytic breast-like phantom "
-          "(the full demo trial arrives with the trial engine)")
-    result = demo_projection(args.out, backend=args.backend)
-    print(f"phantom {result['phantom_voxels']} voxels in {result['phantom_s']:.2f} s; "
-          f"ray tracing {result['detector']} pixels in {result['raytrace_s']:.2f} s")
-    print(f"wrote {result['png']}")
-    return 0
+    spec_path = Path(args.spec) if args.spec else demo_spec_path()
+    spec = load_spec(spec_path)
+    workers = args.workers or max(1, min(2, os.cpu_count() or 1))
+    print(f"victwin demo: trial {spec.name!r} ({spec.cohort.size} patient twins, "
+          f"{' vs '.join(spec.modality_names)}) from {spec_path}, {workers} worker(s)")
+    t0 = time.perf_counter()
+    out = run_trial(spec, args.out, workers=workers, backend=args.backend,
+                    progress=not args.quiet)
+    _print_outcome(out)
+    print(f"finished in {time.perf_counter() - t0:.0f} s")
+    return 0 if out["counts"]["failed"] == 0 else 1
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run the demo (currently: one projection of an analytic "
-                                    "phantom)")
-    p.add_argument("--out", default="victwin-demo", help="output directory (default: %(default)s)")
-    p.add_argument("--backend", default="auto", choices=["auto", "cpu", "cuda"])
+    p = sub.add_parser("demo", help="run the demo trial (DM vs DBT, masses) and write its "
+                                    "report")
+    p.add_argument("--out", default="victwin-demo", help="run directory (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local worker processes (default: 2, or 1 on a single core)")
+    p.add_argument("--backend", default=None, choices=["auto", "cpu", "cuda"])
+    p.add_argument("--spec", default=None, help=argparse.SUPPRESS)  # tests run a tiny spec
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_run)
