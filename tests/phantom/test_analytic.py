@@ -134,15 +134,15 @@ def test_raytraced_voxel_phantom_agrees_with_analytic_chords():
     from victwin.geometry import FlatPanel, View
 
     g = Grid(shape=(40, 40, 40), spacing=(0.5, 0.5, 0.5), origin=(-9.75, -9.75, -9.75))
-    shapes = [Ellipsoid((1, 0, 0), (6, 4, 3), angles_deg=(30, 20, 0), material="glandular"),
-              Box((-4, 3, 2), (2, 1.5, 1), angles_deg=(10, 0, 0), material="aluminum")]
+    shapes = [Ellipsoid((1, -2, 0), (6, 4, 3), angles_deg=(30, 20, 0), material="glandular"),
+              Box((-3, 5.5, 4.5), (4, 3, 1.5), angles_deg=(10, 0, 0), material="aluminum")]
     p = label_phantom(shapes, g)
-    panel = FlatPanel(shape=(16, 16), pitch=(1.5, 1.5), center=(0, 0, -30), u=(1, 0, 0),
+    panel = FlatPanel(shape=(24, 24), pitch=(1.0, 1.0), center=(0, 0, -30), u=(1, 0, 0),
                       v=(0, 1, 0))
     paths = raytrace.project_labels(p.labels, g, [View(source=(0, 0, 200), panel=panel)], 3,
                                     backend="cpu")[0]
-    j, i = np.mgrid[0:16, 0:16]
-    pix = np.stack([(i - 7.5) * 1.5, (j - 7.5) * 1.5, np.full(i.shape, -30.0)], -1)
+    j, i = np.mgrid[0:24, 0:24]
+    pix = np.stack([(i - 11.5) * 1.0, (j - 11.5) * 1.0, np.full(i.shape, -30.0)], -1)
     ch = chord_lengths(shapes, np.array([0.0, 0.0, 200.0]), pix.reshape(-1, 3))
     for k in range(2):
         traced = paths[k + 1].reshape(-1)
