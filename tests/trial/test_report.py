@@ -261,3 +261,11 @@ def test_non_inferiority_is_stated_when_the_spec_asks(synthetic_run):
     assert f"Non-inferiority of DBT to DM with margin 0.050" in text
     assert f"lower bound of the difference {ni['lower_bound']:.3f}" in text
     assert ("non-inferior" if ni["non_inferior"] else "non-inferiority not shown") in text
+
+
+def test_answer_block_summarises_the_credibility_checks(report, credibility_results):
+    _, text, _ = report
+    answer = _plain(_section(text, "answer"))
+    n = sum(c.passed for c in credibility_results)
+    assert f"{n} of {len(credibility_results)} live verification and validation checks " \
+           f"passed" in answer

@@ -48,7 +48,7 @@ th{background:#eef1f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 img.plot{max-width:100%;height:auto;display:block;margin:0.5em 0}
 pre{background:#f4f6f8;padding:10px;overflow-x:auto;font-size:0.85em}
 .note{color:#5a6570;font-size:0.9em}
-nav a{margin-right:12px;color:#2b6cb0;text-decoration:none}
+a{color:#2b6cb0}nav a{margin-right:12px;text-decoration:none}
 details summary{cursor:pointer;color:#2b6cb0}
 """
 
@@ -145,7 +145,7 @@ def empirical_roc(scores, truth):
 
 # --------------------------------------------------------------------------------- sections
 
-def _answer(res: dict, spec) -> str:
+def _answer(res: dict, spec, checks=None) -> str:
     mr = res["mrmc"]
     a, b = res["modalities"][:2]
     alpha = float(mr.get("alpha", spec.analysis.alpha))
@@ -191,7 +191,17 @@ def _answer(res: dict, spec) -> str:
             f"{res['n_test_cases']} test cases (each read lesion-present and lesion-absent) of "
             f"{res['n_cases']} finished, {res['n_train_cases']} used to train the readers; "
             f"{res['n_readers']} {_e(res['observer'])} model observers per modality.</p>"
-            f"</section>")
+            f"{_checks_line(checks)}</section>")
+
+
+def _checks_line(checks) -> str:
+    if not checks:
+        return ""
+    n = sum(c.passed for c in checks)
+    cls = "pass" if n == len(checks) else "fail"
+    return (f"<p>Model credibility: <span class='{cls}'>&nbsp;{n} of {len(checks)} live "
+            f"verification and validation checks passed&nbsp;</span> "
+            f"(<a href=\"#credibility\">details</a>).</p>")
 
 
 def _roc_section(run_dir: Path, res: dict) -> str:
@@ -560,7 +570,7 @@ def render_report(store, spec, *, checks=None) -> str:
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>victwin trial report: {_e(spec.name)}</title><style>{_CSS}</style>"
             f"</head><body><main><h1>Trial report: {_e(spec.name)}</h1>"
-            f"<p class=\"sub\">{sub}</p>{desc}{_answer(res, spec)}<nav>{nav}</nav>{body}"
+            f"<p class=\"sub\">{sub}</p>{desc}{_answer(res, spec, checks)}<nav>{nav}</nav>{body}"
             f"<p class='note'>Written by victwin; self-contained (no external resources).</p>"
             f"</main></body></html>\n")
 
