@@ -35,6 +35,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -130,6 +131,28 @@ class ScatterModel:
 MAMMOGRAPHY_SCATTER = ScatterModel()
 
 
+@functools.lru_cache(maxsize=64)
+def _kernel_quadrant(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarray:
+    """Pixel integrals of ``K`` for pixel offsets ``0..half_size`` on both axes.
+
+    ``K`` is radially symmetric and the sub-sample offsets are symmetric about each pixel
+    centre, so one quadrant gives the whole kernel exactly (a quarter of the work).
+    """
+    sub = 4
+    offs = (np.arange(sub) + 0.5) / sub - 0.5
+    c = np.arange(half_size + 1)[:, None] + offs[None, :]
+    x = (c.reshape(-1) * pitch_mm)
+    r = np.hypot(x[:, None], x[None, :])
+    r = np.maximum(r, 1e-9)
+    k = np.exp(-r / range_mm) / (2.0 * math.pi * range_mm * r)
+    n = half_size + 1
+    k = k.reshape(n, sub, n, sub).mean(axis=(1, 3)) * pitch_mm ** 2
+    r_eq = pitch_mm / math.sqrt(math.pi)
+    k[0, 0] = 1.0 - math.exp(-r_eq / range_mm)
+    k.setflags(write=False)
+    return k
+
+
 def scatter_kernel(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarray:
     """The normalised radial exponential PSF sampled on a square pixel grid.
 
@@ -148,18 +171,10 @@ def scatter_kernel(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarr
         Pixel integrals of ``K`` (4 x 4 sub-samples per pixel; the central pixel integrated
         exactly over a disc of the same area); sums to the fraction of ``K`` inside the square.
     """
-    n = 2 * half_size + 1
-    sub = 4
-    offs = (np.arange(sub) + 0.5) / sub - 0.5
-    c = (np.arange(n) - half_size)[:, None] + offs[None, :]
-    x = (c.reshape(-1) * pitch_mm)
-    r = np.hypot(x[:, None], x[None, :])
-    r = np.maximum(r, 1e-9)
-    k = np.exp(-r / range_mm) / (2.0 * math.pi * range_mm * r)
-    k = k.reshape(n, sub, n, sub).mean(axis=(1, 3)) * pitch_mm ** 2
-    r_eq = pitch_mm / math.sqrt(math.pi)
-    k[half_size, half_size] = 1.0 - math.exp(-r_eq / range_mm)
-    return k
+    q = _kernel_quadrant(float(range_mm), float(pitch_mm), int(half_size))
+    top = np.concatenate([q[::-1, ::-1], q[::-1, 1:]], axis=1)
+    bottom = np.concatenate([q[1:, ::-1], q[1:, 1:]], axis=1)
+    return np.concatenate([top, bottom], axis=0)
 
 
 def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
