@@ -222,8 +222,10 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                 if keep:
                     arrays[f"images/{modality.name}/{version}"] = acq.raw
                 clock.add("roi", time.perf_counter() - t0)
-            if version == "present" and spec.storage.previews:
-                arrays[f"previews/{modality.name}"] = _preview(shown)
+            if version == "present":
+                mres["roi"]["image_shape"] = list(shown.shape)  # previews are downsampled
+                if spec.storage.previews:
+                    arrays[f"previews/{modality.name}"] = _preview(shown)
         mres["order"] = m_index
         result["modalities"][modality.name] = mres
     return CaseOutput(case_id=case_id, arrays=arrays, result=result, timings=clock.t,
