@@ -20,6 +20,9 @@ from ._spec import TrialSpec
 
 __all__ = ["analyse_run", "make_observer", "breast_size_class"]
 
+#: Test cases a subgroup needs (each gives a lesion-present and a lesion-absent ROI).
+_MIN_SUBGROUP_CASES = 3
+
 
 def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int):
     """The observer the spec asks for, for ROIs of ``roi_shape`` (2-D or 3-D)."""
@@ -143,15 +146,30 @@ def analyse_run(store, spec: TrialSpec) -> dict:
             value = _subgroup_value(name, by_id[int(cid)])
             groups[f"{cid}-a"] = value
             groups[f"{cid}-p"] = value
-        if len(set(groups.values())) < 1:
+        # MRMC within a subgroup needs a few cases of each truth; smaller subgroups are
+        # reported as too small rather than sinking the whole comparison.
+        sizes = {}
+        for value in groups.values():
+            sizes[value] = sizes.get(value, 0) + 1
+        too_small = sorted(v for v, n in sizes.items() if n // 2 < _MIN_SUBGROUP_CASES)
+        kept = {k: v for k, v in groups.items() if v not in too_small}
+        entry = {"too_small": {v: sizes[v] // 2 for v in too_small}}
+        if len(set(kept.values())) < 2:
+            entry["error"] = (f"fewer than two subgroups with at least {_MIN_SUBGROUP_CASES} "
+                              f"test cases each")
+            entry["groups"] = sorted(sizes)
+            results["subgroups"][name] = entry
             continue
+        table_kept = table.subset(cases=sorted(kept))
         try:
-            sub = stats.subgroup_analysis(table, groups, cov=spec.analysis.covariance,
+            sub = stats.subgroup_analysis(table_kept, kept, cov=spec.analysis.covariance,
                                           alpha=spec.analysis.alpha)
-        except ValueError as exc:  # e.g. a subgroup too small for MRMC; say so, go on
-            results["subgroups"][name] = {"error": str(exc), "groups": sorted(set(groups.values()))}
+        except ValueError as exc:  # e.g. a degenerate subgroup; say so, go on
+            entry.update(error=str(exc), groups=sorted(sizes))
+            results["subgroups"][name] = entry
             continue
-        results["subgroups"][name] = sub.to_dict()
+        entry.update(sub.to_dict())
+        results["subgroups"][name] = entry
         sub.forest_plot(out_dir / f"forest-{name}.png",
                         title=f"AUC difference ({names[0]} - {names[1]}) by {name}")
     (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
