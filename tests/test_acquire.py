@@ -137,6 +137,10 @@ def test_bad_inputs_raise_clear_errors(phantom):
         acquire(phantom, "no-such-system", seed=0)
 
 
+def rec_offset(out):
+    return json.loads((out / "acquisition.json").read_text())["detector"]["offset_adu"]
+
+
 def test_cli_writes_images_and_json(tmp_path, phantom, capsys):
     from victwin.phantom import Phantom
 
@@ -150,6 +154,10 @@ def test_cli_writes_images_and_json(tmp_path, phantom, capsys):
     raw = np.load(out / "raw.npy")
     assert raw.dtype == np.uint16 and raw.ndim == 3
     assert np.load(out / "processed.npy").shape == raw.shape
+    flat = np.load(out / "flat_adu.npy")
+    assert flat.shape == raw.shape and flat.dtype == np.float32
+    # unattenuated pixels (beyond the breast, far side of the detector) read their flat value
+    assert raw[0, 0, -1] - rec_offset(out) == pytest.approx(flat[0, 0, -1], rel=0.05)
     assert (out / "preview.png").read_bytes()[:4] == b"\x89PNG"
     rec = json.loads((tmp_path / "a.json").read_text())
     assert rec == json.loads((out / "acquisition.json").read_text())

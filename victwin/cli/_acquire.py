@@ -6,7 +6,9 @@
                     [--mas MAS] [--kvp KV] [--binning K] [--no-scatter] [--json PATH]
 
 Writes into ``DIR``: ``raw.npy`` (uint16 ``[n_views, rows, columns]``, 14-bit "for
-processing"), ``processed.npy`` (uint16, 12-bit "for presentation"), ``preview.png`` (the
+processing"), ``processed.npy`` (uint16, 12-bit "for presentation"), ``flat_adu.npy``
+(float32, the expected unattenuated signal above offset per pixel, so ``-ln((raw - offset) /
+flat_adu)`` is the log-normalised projection), ``preview.png`` (the
 processed central view) and ``acquisition.json`` (system, exposure and dose, with units in the
 key names). Files are written under temporary names and renamed once all are complete.
 """
@@ -81,7 +83,8 @@ def _run(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     record = acq.to_dict()
     record["phantom"] = os.path.abspath(args.phantom)
-    record["files"] = {"raw": "raw.npy", "processed": "processed.npy", "preview": "preview.png"}
+    record["files"] = {"raw": "raw.npy", "processed": "processed.npy", "flat_adu": "flat_adu.npy",
+                       "preview": "preview.png"}
     text = json.dumps(record, indent=2, sort_keys=True)
     def save_npy(array):
         def write(path):
@@ -90,6 +93,7 @@ def _run(args) -> int:
         return write
 
     parts = {"raw.npy": save_npy(acq.raw), "processed.npy": save_npy(acq.processed),
+             "flat_adu.npy": save_npy(acq.flat_adu),
              "preview.png": lambda p: _preview_png(acq.processed[len(acq.views) // 2], p),
              "acquisition.json": lambda p: p.write_text(text)}
     tmp = {}
