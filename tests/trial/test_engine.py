@@ -199,3 +199,33 @@ def test_case_arrays_do_not_depend_on_the_order_of_cases(reference_run):
         stored = store.read_arrays(cid)
     for name, arr in alone.arrays.items():
         np.testing.assert_array_equal(arr, stored[name])
+
+
+def test_dicom_export_of_a_case_is_valid_and_reproducible(reference_run, tmp_path):
+    """A finished case re-simulated into DICOM: valid, byte-identical on re-export, true."""
+    import shutil
+
+    from victwin.dicom import read_study
+    from victwin.trial._export import export_case_dicom
+
+    out = reference_run[0]
+    a = export_case_dicom(out, 2, tmp_path / "a")
+    b = export_case_dicom(out, 2, tmp_path / "b")
+    assert sorted(p.name for p in a) == ["BPX.dcm", "BTO.dcm", "DM_PRES.dcm", "DM_PROC.dcm",
+                                         "SEG.dcm", "SR.dcm"]
+    for pa, pb in zip(sorted(a), sorted(b)):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    study = read_study(tmp_path / "a")
+    with TrialStore(out) as store:
+        row = next(r for r in store.done_cases() if r["case_id"] == 2)
+    centre = np.array(row["result"]["lesion"]["center_mm"])
+    assert len(study.lesions) == 1
+    np.testing.assert_allclose(study.lesions[0].center_mm, centre, atol=1e-3)
+    tool = shutil.which("dciodvfy")
+    if tool is None and not os.environ.get("CI"):
+        pytest.skip("dciodvfy (dicom3tools) not installed")
+    assert tool, "dciodvfy not found: install the Debian package dicom3tools"
+    for p in a:
+        res = subprocess.run([tool, str(p)], capture_output=True, text=True, timeout=120)
+        errors = [ln for ln in (res.stdout + res.stderr).splitlines() if ln.startswith("Error")]
+        assert not errors, (p.name, errors[:3])

@@ -6,10 +6,37 @@ import argparse
 import json
 
 
+def _export_trial(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tqdm.auto import tqdm
+
+    from victwin.trial import TrialStore
+    from victwin.trial._export import export_case_dicom
+
+    with TrialStore(args.rundir) as store:
+        done = [r["case_id"] for r in store.done_cases()]
+    cases = args.case if args.case else done
+    missing = sorted(set(cases) - set(done))
+    if missing:
+        raise ValueError(f"case(s) {missing} are not finished cases of {args.rundir}")
+    n = 0
+    for cid in tqdm(cases, desc="export", unit="case", disable=args.quiet):
+        files = export_case_dicom(args.rundir, cid, Path(args.out) / f"case-{cid:06d}",
+                                  backend=args.backend, overwrite=args.overwrite)
+        n += len(files)
+    print(f"wrote {n} DICOM objects for {len(cases)} case(s) to {args.out}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from victwin.dicom import export_study
     from victwin.dicom._rundir import load_run
 
+    if (Path(args.rundir) / "trial.sqlite").is_file():
+        return _export_trial(args)
     study = load_run(args.rundir)
     files = export_study(args.out, progress=not args.quiet, overwrite=args.overwrite, **study)
     print(f"wrote {len(files)} DICOM objects to {args.out}")
@@ -50,11 +77,17 @@ def register(sub) -> None:
     p = sub.add_parser("dicom", help="export simulated studies as DICOM and send them to a PACS")
     dsub = p.add_subparsers(dest="dicom_command", metavar="ACTION", required=True)
 
-    e = dsub.add_parser("export", help="write a run directory (study.json + arrays.npz) as DICOM",
+    e = dsub.add_parser("export", help="write a trial run's cases (or a study directory) as DICOM",
                         description="Write DM, DBT projections, BTO volume, chest DX, lesion "
-                                    "SEG and SR. RUNDIR holds study.json and arrays.npz (see "
-                                    "victwin.dicom._rundir for the layout).")
-    e.add_argument("rundir", help="run directory with study.json and arrays.npz")
+                                    "SEG and SR. RUNDIR is a trial run directory (victwin run): "
+                                    "each case is re-simulated from the run's spec and seeds "
+                                    "and written to OUT/case-NNNNNN/; or a directory holding "
+                                    "study.json and arrays.npz (see victwin.dicom._rundir).")
+    e.add_argument("rundir", help="trial run directory, or a directory with study.json and "
+                                  "arrays.npz")
+    e.add_argument("--case", type=int, action="append",
+                   help="case id to export (repeatable; default: every finished case)")
+    e.add_argument("--backend", default="auto", choices=["auto", "cpu", "cuda"])
     e.add_argument("--out", required=True, help="output directory for the .dcm files")
     e.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
     e.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -19,7 +19,8 @@ import numpy as np
 from ._cohort import case_rng
 from ._spec import TrialSpec
 
-__all__ = ["run_case", "CaseOutput", "PREVIEW_PX"]
+__all__ = ["run_case", "CaseOutput", "PREVIEW_PX", "case_phantoms", "acquire_version",
+           "reconstruct_scan"]
 
 #: Longest side of the preview images kept per case (pixels).
 PREVIEW_PX = 160
@@ -121,8 +122,8 @@ def _image_rois(acq, center_mm, kind, spec, arrays, name, version, result):
     return image
 
 
-def _volume_rois(acq, center_mm, kind, spec, modality, arrays, version, result, backend):
-    from victwin.readers import extract_rois
+def reconstruct_scan(acq, modality, *, backend="auto"):
+    """Reconstruct a DBT acquisition as the modality's spec asks: ``(volume, grid)``."""
     from victwin.recon import dbt_grid, reconstruct
 
     recon = modality.reconstruction
@@ -131,17 +132,54 @@ def _volume_rois(acq, center_mm, kind, spec, modality, arrays, version, result, 
     options = {"iterations": recon["iterations"]} if recon["method"] in ("sart", "sirt") else {}
     volume = reconstruct(_line_integrals(acq), acq.views, grid, method=recon["method"],
                          input="line_integrals", backend=backend, progress=False, **options)
+    return volume, grid
+
+
+def _volume_rois(volume, grid, center_mm, kind, spec, name, arrays, version, result):
+    from victwin.readers import extract_rois
+
     idx = np.rint(grid.world_to_index(center_mm)).astype(int)
     pixel_mm = grid.spacing[2]
     size_xy = _roi_size_px(kind, pixel_mm, spec, modality="dm")
     n_slices = 9 if kind != "calcification" else 5  # VICTRE's DBT VOIs: 109x109x9, 65x65x5
     size = (min(n_slices, grid.shape[0]),) + size_xy
     idx[0] = int(np.clip(idx[0], size[0] // 2, grid.shape[0] - 1 - (size[0] - 1) // 2))
-    arrays[f"{modality.name}/{version}"] = extract_rois(volume, [tuple(idx)], size_px=size)[0]
+    arrays[f"{name}/{version}"] = extract_rois(volume, [tuple(idx)], size_px=size)[0]
     if version == "present":
         result["roi"] = {"center_index": idx.tolist(), "size_px": list(size),
                          "voxel_mm": list(grid.spacing)}
-    return volume, grid
+
+
+def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
+    """The case's lesion-free phantom, its lesion-present version, and the lesion record."""
+    from victwin.phantom import insert_lesion, make
+
+    clock = clock or _Clock()
+    t0 = time.perf_counter()
+    phantom = make(attributes["recipe"], seed=attributes["phantom_seed"],
+                   voxel_mm=spec.resolution.voxel_mm, progress=False)
+    clock.add("phantom", time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    model = _lesion_model(attributes["lesion"], case_rng(spec.seed, case_id, "lesion"),
+                          spec.resolution.voxel_mm)
+    present, lesion = insert_lesion(phantom, model, rng=case_rng(spec.seed, case_id, "placement"))
+    clock.add("lesion", time.perf_counter() - t0)
+    return phantom, present, lesion
+
+
+def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes: dict, *,
+                    present: bool, backend: str = "auto"):
+    """One acquisition of one version (lesion present or absent) of a case's phantom.
+
+    Its noise streams derive from (case, version, modality, view), so it can be re-run alone.
+    """
+    from victwin import acquire
+
+    return acquire(phantom, modality.system, seed=attributes["noise_seed"],
+                   case=4 * case_id + 2 * bool(present), backend=backend,
+                   binning=spec.resolution.detector_binning,
+                   rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
+                   **_exposure_override(modality, phantom))
 
 
 def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = "auto",
@@ -159,9 +197,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     keep_images : bool, optional
         Keep full images and volumes (default: the spec's ``storage.keep_images``).
     """
-    from victwin import acquire
     from victwin._backend import resolve_backend
-    from victwin.phantom import insert_lesion, make
 
     keep = spec.storage.keep_images if keep_images is None else keep_images
     target = resolve_backend(backend)
@@ -169,17 +205,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     arrays: dict[str, np.ndarray] = {}
     result: dict = {"modalities": {}}
 
-    t0 = time.perf_counter()
-    phantom = make(attributes["recipe"], seed=attributes["phantom_seed"],
-                   voxel_mm=spec.resolution.voxel_mm, progress=False)
-    clock.add("phantom", time.perf_counter() - t0)
-
-    t0 = time.perf_counter()
+    phantom, present, lesion = case_phantoms(spec, case_id, attributes, clock)
     kind = attributes["lesion"]
-    model = _lesion_model(kind, case_rng(spec.seed, case_id, "lesion"),
-                          spec.resolution.voxel_mm)
-    present, lesion = insert_lesion(phantom, model, rng=case_rng(spec.seed, case_id, "placement"))
-    clock.add("lesion", time.perf_counter() - t0)
     center_mm = np.asarray(lesion.center_mm, dtype=float)
     meta = phantom.meta
     result["phantom"] = {k: meta[k] for k in ("thickness_mm", "glandular_fraction_volume",
@@ -192,11 +219,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         mres: dict = {}
         for version, ph in (("present", present), ("absent", phantom)):
             t0 = time.perf_counter()
-            acq = acquire(ph, modality.system, seed=attributes["noise_seed"],
-                          case=4 * case_id + 2 * (version == "present") + 0,
-                          backend=target, binning=spec.resolution.detector_binning,
-                          rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
-                          **_exposure_override(modality, ph))
+            acq = acquire_version(spec, modality, ph, case_id, attributes,
+                                  present=version == "present", backend=target)
             clock.add("acquisition", time.perf_counter() - t0)
             for stage, seconds in acq.timings_s.items():
                 clock.add(f"acquisition.{stage}", seconds)
@@ -209,8 +233,9 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                                     "n_views": len(acq.views)}
             t0 = time.perf_counter()
             if modality.reconstruction:
-                volume, grid = _volume_rois(acq, center_mm, kind, spec, modality, arrays,
-                                            version, mres, target)
+                volume, grid = reconstruct_scan(acq, modality, backend=target)
+                _volume_rois(volume, grid, center_mm, kind, spec, modality.name, arrays,
+                             version, mres)
                 shown = volume[int(np.clip(np.rint(grid.world_to_index(center_mm))[0], 0,
                                            grid.shape[0] - 1))]
                 if keep:
