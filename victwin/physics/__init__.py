@@ -30,8 +30,7 @@ from ._dose import (
 )
 from ._aec import Exposure, auto_exposure, detector_air_kerma_per_mas_ugy
 
-try:  # scatter and detector models (victwin/physics/_scatter.py, _detector.py)
-    from ._scatter import *  # noqa: F401,F403
-    from ._detector import *  # noqa: F401,F403
-except ImportError:  # pragma: no cover - not built yet
-    pass
+from . import _antiscatter_grid, _detector, _scatter
+from ._antiscatter_grid import *  # noqa: F401,F403
+from ._detector import *  # noqa: F401,F403
+from ._scatter import *  # noqa: F401,F403

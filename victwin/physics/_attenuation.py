@@ -102,7 +102,13 @@ def _element_energy_absorption(z: int, e: np.ndarray) -> np.ndarray:
         tau = xraylib.CS_Photo(z, v)
         photo_kept = 1.0
         if v > edge_k and omega_k > 0 and tau > 0:
-            p_k = xraylib.CS_Photo_Partial(z, xraylib.K_SHELL, v) / tau
+            try:
+                p_k = xraylib.CS_Photo_Partial(z, xraylib.K_SHELL, v) / tau
+            except ValueError:
+                # xraylib's partial cross sections stop near 100 keV ("spline extrapolation
+                # is not allowed"); above the edge the K-shell share of photoabsorption is
+                # nearly constant and equals 1 - 1/J, J the K-edge jump ratio.
+                p_k = 1.0 - 1.0 / xraylib.JumpFactor(z, xraylib.K_SHELL)
             photo_kept = 1.0 - p_k * omega_k * mean_k_kev / v
         out[i] = tau * photo_kept + xraylib.CS_Compt(z, v) * f_kn[i]
     return out
