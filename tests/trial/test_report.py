@@ -84,7 +84,7 @@ def test_every_section_is_present_and_filled(report):
         assert len(_plain(_section(text, sid))) > 40, sid
     assert "By density" in text and "By lesion" in text
     # the lesion subgroup has one group only: its error is shown, not hidden
-    assert "at least 2 subgroups" in _section(text, "subgroups")
+    assert "fewer than two subgroups" in _section(text, "subgroups")
 
 
 def test_images_are_embedded_png_data_uris(report):
