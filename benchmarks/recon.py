@@ -279,17 +279,33 @@ def main(argv=None) -> int:
                 continue
             rows.append(json.loads(line[0][7:]))
             print_table(rows[-1:], list(rows[-1]))
+            _save(rows, args.json)  # after every case: a long run keeps what it finished
     columns = ["case", "method", "backend", "detector", "volume_zyx", "voxels_M", "time_s",
                "peak_rss_GiB"] + (["gpu_pool_GiB"] if args.backend == "cuda" else [])
     print()
     print_table(rows, columns)
-    write_json("recon", {"environment": environment(), "results": rows,
+    return 0
+
+
+def _save(rows: list[dict], path: str | None) -> None:
+    """Merge ``rows`` into the results file, replacing rows of the same case/method/backend."""
+    out = Path(path) if path else ROOT / "benchmarks" / "results" / "recon.json"
+    old = []
+    if out.exists():
+        try:
+            old = json.loads(out.read_text()).get("results", [])
+        except (json.JSONDecodeError, AttributeError):
+            old = []
+    key = lambda r: (r.get("case"), r.get("method"), r.get("backend"))  # noqa: E731
+    new_keys = {key(r) for r in rows}
+    merged = [r for r in old if key(r) not in new_keys] + rows
+    write_json("recon", {"environment": environment(), "results": merged,
                          "notes": "peak_rss_GiB is the reconstructing process's maximum "
                                   "resident set (Python, numba, the float32 counts and the "
                                   "volume included); projections are simulated beforehand in "
-                                  "another process and read from disk"},
-               args.json)
-    return 0
+                                  "another process and read from disk. CPU runs share 2 cores "
+                                  "with other jobs (see load in the report)."},
+               str(out))
 
 
 if __name__ == "__main__":
