@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from victwin.cli import main
-from victwin.geometry import Grid, View, tomosynthesis_arc
+from victwin.geometry import View, tomosynthesis_arc
 from victwin.raytrace import project_volume
 from victwin.recon import dbt_grid, load_scan, reconstruct, save_scan
 
@@ -22,7 +22,8 @@ def p():
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [
-    (dict(method="art"), ValueError, "method must be one of 'fbp', 'sbp', 'sart', 'sirt', got 'art'"),
+    (dict(method="art"), ValueError,
+     "method must be one of 'fbp', 'sbp', 'sart', 'sirt', got 'art'"),
     (dict(window="hamming"), ValueError, "window must be one of"),
     (dict(cutoff=0.0), ValueError, "cutoff must be"),
     (dict(method="sart", n_iter=0), ValueError, "n_iter must be an integer >= 1, got 0"),

@@ -2,10 +2,10 @@
 
 ``DIR`` is a scan directory written by :func:`victwin.recon.save_scan` (``projections.npy``
 ``[n_views, nv, nu]`` + ``views.json``, and ``flat.npy`` for raw intensities) or by
-``victwin acquire --system <a DBT system> --out DIR`` (see :func:`victwin.recon.load_scan`). The volume is
-written to ``FILE`` (``.npy``: float32 ``[z, y, x]``; ``.zarr``: a Zarr array with the grid in
-its attributes), with the grid in ``FILE`` + ``.json`` for ``.npy`` and a PNG preview of the
-central slices beside it (``--preview``, default ``FILE`` with ``.png``).
+``victwin acquire --system <a DBT system> --out DIR`` (see :func:`victwin.recon.load_scan`).
+The volume is written to ``FILE`` (``.npy``: float32 ``[z, y, x]``; ``.zarr``: a Zarr array
+with the grid in its attributes), with the grid in ``FILE`` + ``.json`` for ``.npy`` and a PNG
+preview of the central slices beside it (``--preview``, default ``FILE`` with ``.png``).
 """
 
 from __future__ import annotations
