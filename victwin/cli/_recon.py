@@ -24,7 +24,8 @@ __all__ = ["register"]
 def register(sub) -> None:
     p = sub.add_parser("recon", help="reconstruct a tomosynthesis scan directory",
                        description="Reconstruct a DBT scan directory (projections.npy + "
-                                   "views.json, see victwin.recon.save_scan).")
+                                   "views.json, see victwin.recon.save_scan; or a "
+                                   "'victwin acquire' output of a DBT system).")
     p.add_argument("directory", metavar="DIR", help="scan directory")
     p.add_argument("--method", default="fbp", choices=["fbp", "sbp", "sart", "sirt"])
     p.add_argument("--out", required=True, metavar="FILE",
