@@ -41,10 +41,11 @@ def _print_outcome(out: dict) -> None:
     if analysis:
         mrmc = analysis["mrmc"]
         aucs = ", ".join(f"{m} {v:.3f}" for m, v in mrmc["mean_auc"].items())
+        first, second = analysis["modalities"][:2]
         diff = mrmc["rrrc"]
-        print(f"mean AUC: {aucs}; {diff.get('label', 'difference')} "
-              f"{mrmc['difference']:+.3f} (95% CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}, "
-              f"p = {diff['p']:.3g})")
+        print(f"mean AUC: {aucs}; {first} - {second} = {mrmc['difference']:+.3f} "
+              f"(95% CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}, p = {diff['p']:.3g}, "
+              f"random readers and cases)")
     if out.get("analysis_skipped"):
         print(f"analysis skipped: {out['analysis_skipped']}")
     if out.get("report"):
