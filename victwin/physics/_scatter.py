@@ -186,7 +186,7 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
 
 
 def scatter_image(primary, tissue_mm, pitch_mm: float, *, model: ScatterModel = MAMMOGRAPHY_SCATTER,
-                  thickness_mm: float | None = None, coarse_mm: float = 1.0,
+                  thickness_mm: float | None = None, coarse_mm: float = 2.0,
                   n_kernels: int = 6) -> np.ndarray:
     """Scatter reaching the detector, in the units of ``primary``.
 
@@ -210,7 +210,8 @@ def scatter_image(primary, tissue_mm, pitch_mm: float, *, model: ScatterModel = 
         If given, one kernel with the range for this thickness is used for every pixel.
     coarse_mm : float, mm
         Scatter is smooth (``lambda`` >= 3.5 mm), so it is computed on a grid of about this
-        pitch and interpolated back.
+        pitch and interpolated back. 2 mm changes the field-centre SPR of a 5 cm breast by
+        under 0.1% against 1 mm and is 8-14x faster at 0.68 mm pixels.
     n_kernels : int
         Path-length nodes (>= 2) of the thickness-dependent kernels.
 
