@@ -105,9 +105,7 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
                        progress=progress, max_cases=max_cases)
         counts = store.counts()
         out = {"counts": counts, "run_dir": str(out_dir)}
-        finished = counts["pending"] == 0 and (max_cases is None or not todo
-                                               or counts["done"] + counts["failed"]
-                                               == spec.cohort.size)
+        finished = counts["pending"] == 0  # failures were retried in _run_cases
         if finished and analyse and counts["done"] < 4:
             out["analysis_skipped"] = (f"only {counts['done']} case(s) finished; the analysis "
                                        f"needs at least 4")
