@@ -90,3 +90,12 @@ def test_nonnegativity_is_optional():
     assert reconstruct(p, VIEWS, GRID, "sart", n_iter=2, progress=False).min() >= 0
     assert reconstruct(p, VIEWS, GRID, "sart", n_iter=2, nonneg=False,
                        progress=False).min() < -0.01
+
+
+def test_iterations_is_an_alias_of_n_iter(problem):
+    x, p = problem
+    a = reconstruct(p, VIEWS, GRID, "sirt", n_iter=3, progress=False)
+    b = reconstruct(p, VIEWS, GRID, "sirt", iterations=3, progress=False)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="not both"):
+        reconstruct(p, VIEWS, GRID, "sirt", iterations=3, n_iter=3, progress=False)

@@ -87,7 +87,8 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
         subset), ``relaxation`` (1.0), ``tol`` (stop when the relative residual changes by
         less, None), ``nonneg`` (True), ``x0`` (start volume, default zeros), ``callback``
         (``f(iteration, volume, relative_residual)`` after each iteration). ``sirt``: as
-        ``sart`` without ``n_subsets``, ``n_iter`` default 50.
+        ``sart`` without ``n_subsets``, ``n_iter`` default 50. ``iterations`` is accepted as
+        an alias of ``n_iter``.
 
     Returns
     -------
@@ -104,6 +105,10 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
     views = as_views(views)
     m = _method(method)
     allowed = _OPTIONS[m]
+    if "iterations" in options and "n_iter" in allowed:  # accepted alias of n_iter
+        if "n_iter" in options:
+            raise ValueError("give n_iter or its alias iterations, not both")
+        options["n_iter"] = options.pop("iterations")
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         names = ", ".join(allowed) or "none"
