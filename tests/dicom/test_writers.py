@@ -185,3 +185,24 @@ def test_dciodvfy_ihe_mammo_every_view_and_side(tmp_path, view, laterality):
                              capture_output=True, text=True, timeout=60)
         out = run.stdout + run.stderr
         assert run.returncode == 0 and "\nError" not in "\n" + out, out
+
+
+def test_synthesized_mammogram_references_its_volume():
+    """The synthesised 2D image is an MG For Presentation image derived from the BTO."""
+    from pydicom.dataset import Dataset
+    from pydicom.uid import BreastTomosynthesisImageStorage
+
+    from victwin.dicom import synthesized_mammogram
+
+    bto = Dataset()
+    bto.SOPClassUID = BreastTomosynthesisImageStorage
+    bto.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.1"
+    pixels = np.random.default_rng(0).random((40, 20)).astype(np.float32)
+    ds = synthesized_mammogram(pixels, subject=SUBJECT, exposure=DM_EXPOSURE, view="CC",
+                               laterality="L", source_volume=bto)
+    assert ds.PresentationIntentType == "FOR PRESENTATION"
+    assert list(ds.ImageType)[:2] == ["DERIVED", "PRIMARY"]
+    ref = ds.SourceImageSequence[0]
+    assert ref.ReferencedSOPInstanceUID == bto.SOPInstanceUID
+    assert ref.PurposeOfReferenceCodeSequence[0].CodeValue == "121322"
+    assert "synthesized 2D" in ds.DerivationDescription

@@ -16,7 +16,7 @@ mandatory modules when built and returns a pydicom Dataset):
 """
 
 from ._adapter import exposure_from_acquisition, from_acquisition
-from ._dx import digital_mammography_image, digital_xray_image
+from ._dx import digital_mammography_image, digital_xray_image, synthesized_mammogram
 from ._enhanced import breast_projection_image, breast_tomosynthesis_image, source_angles_deg
 from ._net import StoreReport, StoreResult, TLSOptions, echo, send_study, stow_rs
 from ._identity import UID_ROOT, SyntheticSubject, derived_uid
@@ -26,6 +26,7 @@ from ._study import export_study
 from ._truth import Lesion, lesion_report, lesion_segmentation
 
 __all__ = [
+    "synthesized_mammogram",
     "SyntheticSubject", "Exposure", "Lesion", "UID_ROOT", "derived_uid",
     "digital_mammography_image", "digital_xray_image", "breast_tomosynthesis_image",
     "breast_projection_image", "source_angles_deg", "lesion_segmentation", "lesion_report",

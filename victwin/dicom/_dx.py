@@ -20,7 +20,7 @@ from ._common import (base_dataset, code_item, real_world_mapping, set_pixel_mod
 from ._identity import SyntheticSubject
 from ._params import LATERALITIES, VIEW_CODES, Exposure
 
-__all__ = ["digital_mammography_image", "digital_xray_image"]
+__all__ = ["digital_mammography_image", "digital_xray_image", "synthesized_mammogram"]
 
 # Row direction is chest wall -> nipple (anterior) in victwin's breast frame; the column
 # direction (along the chest wall, +y) is taken as towards the patient's right for a left
@@ -225,4 +225,46 @@ def digital_xray_image(pixels, *, subject: SyntheticSubject, exposure: Exposure,
     _dx_image(ds, pixels, for_presentation=for_presentation, name="pixels",
               source_image=source_image)
     check_iod(ds)
+    return ds
+
+
+def synthesized_mammogram(pixels, *, subject: SyntheticSubject, exposure: Exposure,
+                          view: str, laterality: str, source_volume: Dataset,
+                          method: str = "weighted", series_number: int = 20,
+                          instance_number: int = 1) -> Dataset:
+    """The synthesised 2D image of a DBT study, as a Digital Mammography X-Ray Image For
+    Presentation derived from the Breast Tomosynthesis Image it was computed from.
+
+    Parameters
+    ----------
+    pixels : 2-D array ``[rows, columns]``
+        The synthesised image (e.g. :func:`victwin.recon.synthesize_2d` of the volume), in the
+        volume's in-plane orientation (rows along the chest wall, columns towards the nipple).
+    subject, exposure, view, laterality
+        As :func:`digital_mammography_image` (the DBT acquisition's exposure).
+    source_volume : Dataset
+        The Breast Tomosynthesis Image the pixels were computed from (Source Image Sequence).
+    method : str
+        How the volume was collapsed (recorded in the Derivation Description).
+
+    Returns
+    -------
+    pydicom.dataset.Dataset
+    """
+    ds = digital_mammography_image(pixels, subject=subject, exposure=exposure, view=view,
+                                   laterality=laterality, for_presentation=True,
+                                   series_number=series_number,
+                                   instance_number=instance_number,
+                                   series_key=f"SYN2D-{laterality}-{view}")
+    ds.ImageType = ["DERIVED", "PRIMARY", ""]
+    ds.SeriesDescription = f"Synthesized 2D {laterality} {view} from DBT"
+    ds.DerivationDescription = (f"victwin synthesized 2D mammogram: {method} projection of "
+                                f"the reconstructed breast tomosynthesis volume")
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = source_volume.SOPClassUID
+    ref.ReferencedSOPInstanceUID = source_volume.SOPInstanceUID
+    ref.SpatialLocationsPreserved = "NO"
+    ref.PurposeOfReferenceCodeSequence = Sequence([
+        code_item("121322", "DCM", "Source image for image processing operation")])
+    ds.SourceImageSequence = Sequence([ref])
     return ds

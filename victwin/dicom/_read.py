@@ -29,6 +29,12 @@ _ROLES = {
 }
 
 
+def _derived_from_volume(ds) -> bool:
+    """A For Presentation MG image computed from a BTO: the synthesised 2D image."""
+    return any(str(getattr(ref, "ReferencedSOPClassUID", "")) ==
+               str(BreastTomosynthesisImageStorage) for ref in ds.get("SourceImageSequence", []))
+
+
 @dataclass
 class DicomStudy:
     """A victwin study read back from DICOM.
@@ -36,8 +42,8 @@ class DicomStudy:
     Attributes
     ----------
     images : dict
-        Role (``dm_raw``, ``dm_processed``, ``projections``, ``volume``, ``chest_raw``,
-        ``chest_processed``) -> float64 array with the rescale / real-world mapping applied
+        Role (``dm_raw``, ``dm_processed``, ``synthesized_2d``, ``projections``, ``volume``,
+        ``chest_raw``, ``chest_processed``) -> float64 array with the rescale / real-world mapping applied
         (2-D ``[rows, columns]`` or 3-D ``[frame, rows, columns]``).
     pixel_spacing_mm : dict
         Role -> (row spacing, column spacing) in mm (ImagerPixelSpacing for projection images,
@@ -108,12 +114,14 @@ def read_study(directory) -> DicomStudy:
         sop = str(ds.SOPClassUID)
         role = _ROLES.get(sop) or {str(SegmentationStorage): "seg",
                                    str(Comprehensive3DSRStorage): "sr"}.get(sop)
+        if role == "dm_processed" and _derived_from_volume(ds):
+            role = "synthesized_2d"
         if role is None:
             continue
         if role in study.datasets:
             raise ValueError(f"two files hold the {role} object ({path.name})")
         study.datasets[role] = ds
-        if role in ("dm_raw", "dm_processed", "chest_raw", "chest_processed"):
+        if role in ("dm_raw", "dm_processed", "synthesized_2d", "chest_raw", "chest_processed"):
             study.images[role] = _real_values(ds, ds.pixel_array,
                                               ds.get("RealWorldValueMappingSequence"))
             study.pixel_spacing_mm[role] = tuple(float(v) for v in ds.ImagerPixelSpacing)

@@ -80,8 +80,29 @@ def export_case_dicom(run_dir, case_id: int, out_dir, *, backend: str = "cpu",
         labels = None
     subject = dicom.SyntheticSubject(trial_id=spec.name, case_id=f"{int(case_id):06d}",
                                      age_years=int(round(attributes["age_years"])))
-    return dicom.from_acquisition(acquisitions, out_dir, subject=subject, volume=volume,
-                                  grid=grid, lesions=truth, lesion_labels=labels,
-                                  reconstruction_algorithm=spec.modalities[-1].reconstruction
-                                  .get("method", "fbp").upper() if volume is not None else "FBP",
-                                  overwrite=overwrite)
+    method = next((m.reconstruction["method"] for m in spec.modalities if m.reconstruction),
+                  "fbp")
+    files = dicom.from_acquisition(acquisitions, out_dir, subject=subject, volume=volume,
+                                   grid=grid, lesions=truth, lesion_labels=labels,
+                                   reconstruction_algorithm=method.upper(), overwrite=overwrite)
+    if volume is not None:  # the DM-like display of the DBT study
+        files.append(_write_synthesized_2d(Path(out_dir), volume, acquisitions, subject))
+    return files
+
+
+def _write_synthesized_2d(out_dir: Path, volume, acquisitions, subject) -> Path:
+    import pydicom
+
+    from victwin import dicom
+    from victwin.recon import synthesize_2d
+
+    dbt = next(a for a in acquisitions if a.scan == "dbt")
+    bto = pydicom.dcmread(out_dir / "BTO.dcm", stop_before_pixels=True)
+    ds = dicom.synthesized_mammogram(synthesize_2d(volume, "weighted"), subject=subject,
+                                     exposure=dicom.exposure_from_acquisition(dbt), view="CC",
+                                     laterality="L", source_volume=bto)
+    path = out_dir / "SYN2D.dcm"
+    tmp = path.with_suffix(".dcm.part")
+    ds.save_as(tmp, enforce_file_format=True)
+    tmp.replace(path)
+    return path
