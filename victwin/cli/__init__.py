@@ -4,9 +4,9 @@ The CLI is thin: each sub-command module parses its arguments, calls the library
 Every module in :data:`_COMMAND_MODULES` exposes ``register(subparsers)``, which adds its
 sub-commands, each with ``set_defaults(func=...)``; ``func(args)`` returns an exit status.
 
-Errors the user can fix (bad spec, bad geometry, unknown material, corrupt file) are raised by
-the library as ``ValueError``, ``TypeError``, ``KeyError``, ``FileNotFoundError`` or
-``OSError``; :func:`main` prints them as one line, ``victwin: error: ...``, and exits with 2.
+Errors the user can fix (bad spec, bad geometry, unknown material, corrupt file, a backend or
+cluster that is not there) are raised by the library as ``ValueError``, ``TypeError``,
+``KeyError``, ``FileNotFoundError``, ``OSError`` or ``RuntimeError``; :func:`main` prints them as one line, ``victwin: error: ...``, and exits with 2.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ _COMMAND_MODULES = (
 
 #: Exceptions that mean "the input is wrong", printed as one line rather than a traceback.
 USER_ERRORS = (ValueError, TypeError, KeyError, FileNotFoundError, NotADirectoryError,
-               IsADirectoryError, PermissionError, OSError)
+               IsADirectoryError, PermissionError, OSError, RuntimeError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,7 +83,7 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     Returns the results dict that is also written to ``analysis/results.json``.
     """
     from victwin import stats
-    from victwin.readers import resampled_readers, to_score_table
+    from victwin.readers import ReaderScores, resampled_readers, to_score_table
 
     out_dir = Path(store.dir) / "analysis"
     out_dir.mkdir(exist_ok=True)
@@ -104,25 +104,47 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     n_train = int(round(spec.readers.training_fraction * len(rows)))
     n_train = min(max(n_train, 2), len(rows) - 2)
     train, test = np.sort(perm[:n_train]), np.sort(perm[n_train:])
-    test_ids = [f"{case_ids[k]}-a" for k in test] + [f"{case_ids[k]}-p" for k in test]
+    kinds = np.array([r["attributes"]["lesion"] for r in rows])
 
+    # ROI sizes follow the lesion kind (VICTRE), so each kind has its own observer, trained
+    # on that kind's training cases; reader r's scores of every kind form reader r's ratings.
     per_modality = {}
-    for k, m in enumerate(names):
-        present = np.stack(rois[m]["present"]).astype(np.float64)
-        absent = np.stack(rois[m]["absent"]).astype(np.float64)
-        X_train = np.concatenate([absent[train], present[train]])
-        y_train = np.repeat([0, 1], len(train))
-        X_test = np.concatenate([absent[test], present[test]])
-        y_test = np.repeat([0, 1], len(test))
-        roi_info = rows[0]["result"]["modalities"][m]["roi"]
-        pixel_mm = float(roi_info.get("pixel_mm") or roi_info["voxel_mm"][-1])
-        observer = make_observer(spec, present.shape[1:], pixel_mm,
-                                 seed=int(step_key(f"observer-{m}")))
-        reader_rng = np.random.default_rng(np.random.SeedSequence(
-            [spec.seed, step_key(f"readers-{m}")]))
-        per_modality[m] = resampled_readers(observer, X_train, y_train, X_test, y_test,
-                                            n_readers=spec.readers.n_readers, rng=reader_rng,
-                                            case_ids=test_ids)
+    for m in names:
+        parts = []
+        for kind in sorted(set(kinds)):
+            tr, te = train[kinds[train] == kind], test[kinds[test] == kind]
+            if len(tr) < 2 or len(te) < 1:
+                continue
+            present = np.stack([rois[m]["present"][k] for k in range(len(rows))
+                                if kinds[k] == kind]).astype(np.float64)
+            absent = np.stack([rois[m]["absent"][k] for k in range(len(rows))
+                               if kinds[k] == kind]).astype(np.float64)
+            local = {k: i for i, k in enumerate(np.flatnonzero(kinds == kind))}
+            ltr = np.array([local[k] for k in tr])
+            lte = np.array([local[k] for k in te])
+            X_train = np.concatenate([absent[ltr], present[ltr]])
+            y_train = np.repeat([0, 1], len(ltr))
+            X_test = np.concatenate([absent[lte], present[lte]])
+            y_test = np.repeat([0, 1], len(lte))
+            ids = [f"{case_ids[k]}-a" for k in te] + [f"{case_ids[k]}-p" for k in te]
+            first = rows[int(te[0])]["result"]["modalities"][m]["roi"]
+            pixel_mm = float(first.get("pixel_mm") or first["voxel_mm"][-1])
+            observer = make_observer(spec, present.shape[1:], pixel_mm,
+                                     seed=int(step_key(f"observer-{m}-{kind}")))
+            reader_rng = np.random.default_rng(np.random.SeedSequence(
+                [spec.seed, step_key(f"readers-{m}-{kind}")]))
+            parts.append(resampled_readers(observer, X_train, y_train, X_test, y_test,
+                                           n_readers=spec.readers.n_readers, rng=reader_rng,
+                                           case_ids=ids))
+        if not parts:
+            raise ValueError(f"no lesion kind has enough finished cases to train and test "
+                             f"the {m} readers")
+        per_modality[m] = ReaderScores(
+            scores=np.concatenate([p.scores for p in parts], axis=1),
+            truth=np.concatenate([p.truth for p in parts]), reader_ids=parts[0].reader_ids,
+            case_ids=tuple(c for p in parts for c in p.case_ids), method=parts[0].method)
+    scored = set(per_modality[names[0]].case_ids)  # a kind too rare to train is left out
+    test = np.array([k for k in test if f"{case_ids[k]}-p" in scored], dtype=int)
     table = to_score_table(per_modality)
     stats.write_imrmc(out_dir / "scores.imrmc", table,
                       description=f"victwin trial {spec.name} (spec {spec.hash}); readers are "

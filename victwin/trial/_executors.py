@@ -49,37 +49,48 @@ def run_cases_local(spec: TrialSpec, cases: list[tuple[int, dict]], *, workers: 
                     backend: str = "auto") -> Iterator[CaseOutput | CaseFailure]:
     """Run cases in ``workers`` local processes (``1``: in this process, no pool)."""
     if workers <= 1:
-        for case_id, attrs in cases:
+        k = 0
+        while k < len(cases):  # the driver may append retries while we run
+            case_id, attrs = cases[k]
+            k += 1
             yield _guarded(spec, case_id, attrs, backend)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = mp.get_context("spawn")  # numba's thread pools are not fork-safe
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
-                                initargs=(threads,)) as pool:
-        pending = {}
-        it = iter(cases)
-        try:
-            for case_id, attrs in it:  # keep a bounded window of submitted cases
+    k = 0  # next index into ``cases``, a list the driver may append retries to
+    pool = None
+    pending: dict = {}
+    try:
+        while k < len(cases) or pending:
+            if pool is None:
+                pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                              initializer=_worker_init, initargs=(threads,))
+            while k < len(cases) and len(pending) < 2 * workers:  # a bounded window
+                case_id, attrs = cases[k]
+                k += 1
                 pending[pool.submit(_guarded, spec, case_id, attrs, backend)] = case_id
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for fut in done:
-                    case_id = pending.pop(fut)
-                    try:
-                        yield fut.result()
-                    except cf.process.BrokenProcessPool:
-                        raise
-                    except Exception as exc:
-                        yield CaseFailure(case_id, f"{type(exc).__name__}: {exc}")
-                    nxt = next(it, None)
-                    if nxt is not None:
-                        pending[pool.submit(_guarded, spec, nxt[0], nxt[1], backend)] = nxt[0]
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                case_id = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken = True
+                    yield CaseFailure(case_id, "a worker process died (out of memory or killed)")
+                except Exception as exc:
+                    yield CaseFailure(case_id, f"{type(exc).__name__}: {exc}")
+            if broken:  # every case in flight is charged an attempt; a new pool carries on
+                for fut, case_id in pending.items():
+                    yield CaseFailure(case_id, "a worker process died (out of memory or killed)")
+                pending = {}
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+    finally:
+        for fut in pending:
+            fut.cancel()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_cases_dask(spec: TrialSpec, cases: list[tuple[int, dict]], *, scheduler: str,
@@ -100,31 +111,32 @@ def run_cases_dask(spec: TrialSpec, cases: list[tuple[int, dict]], *, scheduler:
     except OSError as exc:
         raise OSError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     try:
-        it = iter(cases)
         futures = {}
+        k = 0  # next index into ``cases``, a list the driver may append retries to
 
         def submit(case_id, attrs):
-            fut = client.submit(_guarded, spec, case_id, attrs, backend, pure=False,
-                                key=f"victwin-case-{spec.hash}-{case_id}-{os.getpid()}")
+            # pure=False gives every submission (a retry too) its own key
+            fut = client.submit(_guarded, spec, case_id, attrs, backend, pure=False)
             futures[fut.key] = case_id
             return fut
 
         first = []
-        for case_id, attrs in it:
-            first.append(submit(case_id, attrs))
-            if len(first) >= window:
-                break
+        while k < len(cases) and len(first) < window:
+            first.append(submit(*cases[k]))
+            k += 1
         if not first:
             return
         ac = as_completed(first, loop=client.loop)
+        del first
         for fut in ac:
             case_id = futures.pop(fut.key)
             try:
                 yield fut.result()
             except Exception as exc:
                 yield CaseFailure(case_id, f"{type(exc).__name__}: {exc}")
-            nxt = next(it, None)
-            if nxt is not None:
-                ac.add(submit(*nxt))
+            fut.release()
+            while k < len(cases) and len(futures) < window:
+                ac.add(submit(*cases[k]))
+                k += 1
     finally:
         client.close()

@@ -68,6 +68,20 @@ def _roi_size_px(kind: str, pixel_mm: float, spec: TrialSpec, *, modality: str):
     return tuple(int(s) for s in shape)
 
 
+def _fit_center(center, size, shape) -> tuple:
+    """Shift an ROI centre the least so that the whole ROI lies inside the image.
+
+    Lesions near the chest wall or the field edge would otherwise fail their case on every
+    attempt and be left out of the trial; the shift is recorded with the ROI.
+    """
+    out = []
+    for c, s, n in zip(center, size, shape):
+        if s > n:
+            raise ValueError(f"ROI of {s} pixels does not fit an image axis of {n} pixels")
+        out.append(int(np.clip(c, s // 2, n - 1 - (s - 1) // 2)))
+    return tuple(out)
+
+
 def _preview(image: np.ndarray) -> np.ndarray:
     """Downsample a 2-D image to at most PREVIEW_PX on its longest side (block mean), float32."""
     step = max(1, int(np.ceil(max(image.shape) / PREVIEW_PX)))
@@ -111,14 +125,16 @@ def _image_rois(acq, center_mm, kind, spec, arrays, name, version, result):
     view = acq.views[0]
     image = _line_integrals(acq)[0]
     j, i = view.project(center_mm)
-    center = (int(round(j)), int(round(i)))
     size = _roi_size_px(kind, view.panel.pitch[0], spec, modality="dm")
+    lesion_at = (int(round(j)), int(round(i)))
+    center = _fit_center(lesion_at, size, image.shape)
     from victwin.readers import extract_rois
 
     arrays[f"{name}/{version}"] = extract_rois(image, [center], size_px=size)[0]
     if version == "present":
         result["roi"] = {"center_index": list(center), "size_px": list(size),
-                         "pixel_mm": view.panel.pitch[0]}
+                         "pixel_mm": view.panel.pitch[0],
+                         "shift_px": [a - b for a, b in zip(center, lesion_at)]}
     return image
 
 
@@ -143,11 +159,12 @@ def _volume_rois(volume, grid, center_mm, kind, spec, name, arrays, version, res
     size_xy = _roi_size_px(kind, pixel_mm, spec, modality="dm")
     n_slices = 9 if kind != "calcification" else 5  # VICTRE's DBT VOIs: 109x109x9, 65x65x5
     size = (min(n_slices, grid.shape[0]),) + size_xy
-    idx[0] = int(np.clip(idx[0], size[0] // 2, grid.shape[0] - 1 - (size[0] - 1) // 2))
-    arrays[f"{name}/{version}"] = extract_rois(volume, [tuple(idx)], size_px=size)[0]
+    center = _fit_center(idx, size, grid.shape)
+    arrays[f"{name}/{version}"] = extract_rois(volume, [center], size_px=size)[0]
     if version == "present":
-        result["roi"] = {"center_index": idx.tolist(), "size_px": list(size),
-                         "voxel_mm": list(grid.spacing)}
+        result["roi"] = {"center_index": list(center), "size_px": list(size),
+                         "voxel_mm": list(grid.spacing),
+                         "shift_px": [int(a - b) for a, b in zip(center, idx)]}
 
 
 def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
@@ -171,12 +188,15 @@ def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes
                     present: bool, backend: str = "auto"):
     """One acquisition of one version (lesion present or absent) of a case's phantom.
 
-    Its noise streams derive from (case, version, modality, view), so it can be re-run alone.
+    Its noise streams derive from (case, version, arm, view) -- the arm's index in the spec,
+    so two arms on the same system get independent noise -- and it can be re-run alone.
     """
     from victwin import acquire
 
+    arm = spec.modalities.index(modality)
+    stream = (2 * case_id + bool(present)) * len(spec.modalities) + arm
     return acquire(phantom, modality.system, seed=attributes["noise_seed"],
-                   case=4 * case_id + 2 * bool(present), backend=backend,
+                   case=stream, backend=backend,
                    binning=spec.resolution.detector_binning,
                    rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
                    **_exposure_override(modality, phantom))
