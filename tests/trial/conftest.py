@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 #: Blob amplitudes (noise sigma = 1) per modality; the second is the stronger.
-AMPLITUDE = {"DM": 0.2, "DBT": 0.7}
+AMPLITUDE = {"DM": 0.2, "DBT": 0.85}
 ROI = 16            # ROI side, px
 PIXEL_MM = 0.5
 IMAGE_SHAPE = (160, 192)   # the "full" image the preview is cut down from
