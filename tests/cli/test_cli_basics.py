@@ -25,10 +25,14 @@ def test_demo_runs_a_trial_and_writes_its_report(tmp_path, capsys):
     tiny = Path(__file__).resolve().parents[1] / "trial" / "tiny.toml"
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--spec", str(tiny), "--workers", "1",
-                 "--backend", "cpu", "--quiet"]) == 0
+                 "--backend", "cpu", "--quiet", "--json", str(tmp_path / "demo.json")]) == 0
     text = capsys.readouterr().out
     assert "mean AUC: DM" in text and f"report: {out / 'report.html'}" in text
     assert (out / "report.html").is_file()
+    import json
+
+    saved = json.loads((tmp_path / "demo.json").read_text())
+    assert saved["counts"]["done"] == 6 and "mrmc" in saved["analysis"]
 
 
 def test_user_error_is_one_line(tmp_path, capsys, monkeypatch):

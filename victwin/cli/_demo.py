@@ -20,7 +20,7 @@ def demo_spec_path() -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from victwin.cli._trial import _print_outcome
+    from victwin.cli._trial import _print_outcome, _write_json
     from victwin.trial import load_spec, run_trial
 
     spec_path = Path(args.spec) if args.spec else demo_spec_path()
@@ -33,6 +33,7 @@ def _run(args: argparse.Namespace) -> int:
                     progress=not args.quiet)
     _print_outcome(out)
     print(f"finished in {time.perf_counter() - t0:.0f} s")
+    _write_json(args.json, out)
     return 0 if out["counts"]["failed"] == 0 else 1
 
 
@@ -45,4 +46,5 @@ def register(sub) -> None:
     p.add_argument("--backend", default=None, choices=["auto", "cpu", "cuda"])
     p.add_argument("--spec", default=None, help=argparse.SUPPRESS)  # tests run a tiny spec
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--json", help="also write the outcome (counts, analysis, report path) as JSON")
     p.set_defaults(func=_run)
