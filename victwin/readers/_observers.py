@@ -123,6 +123,13 @@ class _Observer:
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be a non-negative number, got {v!r}")
 
+    def _set_decision_noise_scale(self, t, y):
+        """Decision noise is ``decision_noise`` times the pooled within-class std of the
+        training scores ``t``; also records the training class sizes."""
+        sd = np.sqrt(0.5 * (t[y == 0].var(ddof=1) + t[y == 1].var(ddof=1)))
+        self.decision_noise_std_ = float(self.decision_noise) * sd
+        self.n_train_ = (int(np.sum(y == 0)), int(np.sum(y == 1)))
+
     def _add_decision_noise(self, t, rng):
         if self.decision_noise_std_ > 0:
             t = t + rng.normal(0.0, self.decision_noise_std_, size=t.shape)
@@ -146,9 +153,7 @@ class _TemplateObserver(_Observer):
         w = self._fit_template(X, y)
         self.template_ = w.reshape(self.roi_shape_)
         t = F @ w
-        sd = np.sqrt(0.5 * (t[y == 0].var(ddof=1) + t[y == 1].var(ddof=1)))
-        self.decision_noise_std_ = float(self.decision_noise) * sd
-        self.n_train_ = (int(np.sum(y == 0)), int(np.sum(y == 1)))
+        self._set_decision_noise_scale(t, y)
         return self
 
     def decision_function(self, X):
@@ -529,9 +534,7 @@ class MultiSliceCHO(_Observer):
                 _, _, d, K = _class_stats(T, y)
                 self.combine_weights_ = _hotelling_weights(K, d)
         t = self._scores(V)
-        sd = np.sqrt(0.5 * (t[y == 0].var(ddof=1) + t[y == 1].var(ddof=1)))
-        self.decision_noise_std_ = float(self.decision_noise) * sd
-        self.n_train_ = (int(np.sum(y == 0)), int(np.sum(y == 1)))
+        self._set_decision_noise_scale(t, y)
         return self
 
     def decision_function(self, X):
