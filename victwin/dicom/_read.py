@@ -29,6 +29,14 @@ _ROLES = {
 }
 
 
+def _multiframe_values(ds) -> np.ndarray:
+    """``[frame, rows, columns]`` real values of an enhanced multi-frame object."""
+    rw = _shared(ds, "RealWorldValueMappingSequence")
+    arr = ds.pixel_array.reshape(int(ds.NumberOfFrames), ds.Rows, ds.Columns)
+    return _real_values(_shared(ds, "PixelValueTransformationSequence"), arr,
+                        [rw] if rw else None)
+
+
 def _derived_from_volume(ds) -> bool:
     """A For Presentation MG image computed from a BTO: the synthesised 2D image."""
     return any(str(getattr(ref, "ReferencedSOPClassUID", "")) ==
@@ -126,20 +134,14 @@ def read_study(directory) -> DicomStudy:
                                               ds.get("RealWorldValueMappingSequence"))
             study.pixel_spacing_mm[role] = tuple(float(v) for v in ds.ImagerPixelSpacing)
         elif role == "projections":
-            rw = _shared(ds, "RealWorldValueMappingSequence")
-            arr = ds.pixel_array.reshape(int(ds.NumberOfFrames), ds.Rows, ds.Columns)
-            study.images[role] = _real_values(_shared(ds, "PixelValueTransformationSequence"),
-                                              arr, [rw] if rw else None)
+            study.images[role] = _multiframe_values(ds)
             props = _shared(ds, "FramePixelDataPropertiesSequence")
             study.pixel_spacing_mm[role] = tuple(float(v) for v in props.ImagerPixelSpacing)
             study.projection_angles_deg = np.array([
                 float(f.IsocenterReferenceSystemSequence[0].XRaySourceIsocenterPrimaryAngle)
                 for f in ds.PerFrameFunctionalGroupsSequence])
         elif role == "volume":
-            rw = _shared(ds, "RealWorldValueMappingSequence")
-            arr = ds.pixel_array.reshape(int(ds.NumberOfFrames), ds.Rows, ds.Columns)
-            study.images[role] = _real_values(_shared(ds, "PixelValueTransformationSequence"),
-                                              arr, [rw] if rw else None)
+            study.images[role] = _multiframe_values(ds)
             measures = _shared(ds, "PixelMeasuresSequence")
             dy, dx = (float(v) for v in measures.PixelSpacing)
             positions = np.array([[float(v) for v in
