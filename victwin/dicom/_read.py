@@ -150,7 +150,7 @@ def read_study(directory) -> DicomStudy:
             dz = (float(np.median(np.diff(positions[:, 2]))) if len(positions) > 1
                   else float(measures.SliceThickness))
             study.pixel_spacing_mm[role] = (dy, dx)
-            study.grid = Grid(shape=arr.shape, spacing=(dz, dy, dx),
+            study.grid = Grid(shape=study.images[role].shape, spacing=(dz, dy, dx),
                               origin=tuple(positions[0]))
     if "sr" in study.datasets:
         study.lesions = read_lesion_report(study.datasets["sr"])
