@@ -20,18 +20,30 @@ __all__ = ["export_case_dicom"]
 
 
 def _lesion_mask_on(grid, phantom, lesion) -> np.ndarray:
-    """The lesion's voxels resampled (nearest voxel centre) onto ``grid``, as uint8 0/1."""
-    labels = set(int(v) for v in lesion.extra.get("labels", [lesion.label]))
-    z, y, x = (np.arange(n) for n in grid.shape)
-    idx = np.stack(np.meshgrid(z, y, x, indexing="ij"), axis=-1).reshape(-1, 3)
-    world = grid.index_to_world(idx)
-    src = np.rint(phantom.grid.world_to_index(world)).astype(int)
+    """The lesion's voxels resampled (nearest voxel centre) onto ``grid``, as uint8 0/1.
+
+    Only a box of 1.5 lesion diameters around the centre is resampled (spicules included),
+    so the work does not grow with the reconstruction grid.
+    """
+    labels = [int(v) for v in lesion.extra.get("labels", [lesion.label])]
+    reach = 1.5 * float(np.max(np.atleast_1d(lesion.size_mm))) + 2.0 * max(grid.spacing)
+    centre = np.asarray(lesion.center_mm, dtype=float)
+    lo = np.floor(grid.world_to_index(centre - reach)).astype(int)  # (z, y, x)
+    hi = np.ceil(grid.world_to_index(centre + reach)).astype(int) + 1
+    lo = np.clip(np.minimum(lo, hi), 0, grid.shape)
+    hi = np.clip(np.maximum(lo, hi), 0, grid.shape)
+    mask = np.zeros(grid.shape, np.uint8)
+    axes = [np.arange(a, b) for a, b in zip(lo, hi)]
+    if any(len(a) == 0 for a in axes):
+        return mask
+    idx = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+    src = np.rint(phantom.grid.world_to_index(grid.index_to_world(idx))).astype(int)
     inside = np.all((src >= 0) & (src < np.array(phantom.grid.shape)), axis=1)
-    mask = np.zeros(len(idx), np.uint8)
+    box = np.zeros(len(idx), np.uint8)
     hit = src[inside]
-    mask[inside] = np.isin(phantom.labels[hit[:, 0], hit[:, 1], hit[:, 2]],
-                           list(labels)).astype(np.uint8)
-    return mask.reshape(grid.shape)
+    box[inside] = np.isin(phantom.labels[hit[:, 0], hit[:, 1], hit[:, 2]], labels)
+    mask[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]] = box.reshape([len(a) for a in axes])
+    return mask
 
 
 def export_case_dicom(run_dir, case_id: int, out_dir, *, backend: str = "cpu",
