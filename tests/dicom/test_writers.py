@@ -199,9 +199,16 @@ def test_synthesized_mammogram_references_its_volume():
     bto.SOPInstanceUID = "1.2.826.0.1.3680043.8.498.1"
     pixels = np.random.default_rng(0).random((40, 20)).astype(np.float32)
     ds = synthesized_mammogram(pixels, subject=SUBJECT, exposure=DM_EXPOSURE, view="CC",
-                               laterality="L", source_volume=bto)
+                               laterality="L", source_volume=bto, pixel_spacing_mm=(0.1, 0.1))
     assert ds.PresentationIntentType == "FOR PRESENTATION"
-    assert list(ds.ImageType)[:2] == ["DERIVED", "PRIMARY"]
+    # Marked as generated (PS3.3 C.8.11.7.1.4) and in its own series, not the BPX's (20).
+    assert list(ds.ImageType) == ["DERIVED", "PRIMARY", "GENERATED_2D"]
+    assert ds.SeriesNumber == 11
+    # Pixel size in the breast is the volume's voxel; at the detector it is magnified by
+    # SID / SOD = 650 / 585 (the exposure's distances).
+    assert [float(v) for v in ds.PixelSpacing] == [0.1, 0.1]
+    np.testing.assert_allclose([float(v) for v in ds.ImagerPixelSpacing], 0.1 * 650 / 585,
+                               rtol=1e-5)
     ref = ds.SourceImageSequence[0]
     assert ref.ReferencedSOPInstanceUID == bto.SOPInstanceUID
     assert ref.PurposeOfReferenceCodeSequence[0].CodeValue == "121322"
