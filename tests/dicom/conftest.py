@@ -87,7 +87,8 @@ def make_study_inputs(laterality: str = "L") -> dict:
         dbt_views=views, volume=rng.random(grid.shape).astype(np.float32) * 0.1, grid=grid,
         lesions=lesions, lesion_labels=labels,
         chest_exposure=CHEST_EXPOSURE, chest_raw=rng.integers(0, 4096, (40, 36)).astype(np.uint16),
-        chest_processed=rng.random((40, 36)), laterality=laterality)
+        chest_processed=rng.random((40, 36)), laterality=laterality,
+        synthesized_2d=rng.random((rows, cols)).astype(np.float32))
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +102,15 @@ def study_dir(tmp_path_factory, study_inputs):
     out = tmp_path_factory.mktemp("study") / "case"
     export_study(out, **study_inputs)
     return out
+
+
+@pytest.fixture(scope="session")
+def study_dirs(tmp_path_factory, study_dir):
+    """The same case exported as a left (the ``study_dir``) and as a right breast."""
+    from victwin.dicom import export_study
+    right = tmp_path_factory.mktemp("study-r") / "case"
+    export_study(right, **make_study_inputs("R"))
+    return {"L": study_dir, "R": right}
 
 
 def _make_tls_material(root: Path):

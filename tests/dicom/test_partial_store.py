@@ -54,4 +54,4 @@ def test_refused_instance_is_retried_and_not_marked_sent(refusing_scp, study_dir
                    "--aet", "TESTSCP", "--retries", "0", "--quiet"])
     out = capsys.readouterr().out
     assert status == 1
-    assert "NOT stored" in out and "BPX.dcm" in out and "stored 7 of 8" in out
+    assert "NOT stored" in out and "BPX.dcm" in out and "stored 8 of 9" in out

@@ -275,9 +275,9 @@ def synthesized_mammogram(pixels, *, subject: SyntheticSubject, exposure: Exposu
     Presentation derived from the Breast Tomosynthesis Image it was computed from.
 
     It is marked as generated, so hanging protocols tell it from an acquired DM: ImageType
-    ``DERIVED\\PRIMARY\\GENERATED_2D`` (PS3.3 C.8.11.7.1.4 Value 3 defined term), a Source
-    Image Sequence to the BTO, and its own series (default 11; the BTO is 10, its
-    projections 20).
+    ``DERIVED\\PRIMARY\\\\GENERATED_2D`` (Value 4 GENERATED_2D, PS3.3 C.8.11.7.1.4, as
+    dciodvfy checks it), a Source Image Sequence to the BTO, and its own series (default 11;
+    the BTO is 10, its projections 20).
 
     Parameters
     ----------
@@ -289,9 +289,10 @@ def synthesized_mammogram(pixels, *, subject: SyntheticSubject, exposure: Exposu
     source_volume : Dataset
         The Breast Tomosynthesis Image the pixels were computed from (Source Image Sequence).
     pixel_spacing_mm : (dy, dx) mm
-        The volume's in-plane voxel size, i.e. the image's pixel size in the breast. Written
-        as PixelSpacing (calibration GEOMETRY); ImagerPixelSpacing is that size at the
-        detector, ``pixel_spacing_mm * EstimatedRadiographicMagnificationFactor``.
+        The volume's in-plane voxel size, i.e. the image's pixel size in the breast.
+        ImagerPixelSpacing is that size at the detector, ``pixel_spacing_mm *
+        EstimatedRadiographicMagnificationFactor``, so a viewer dividing by the magnification
+        measures the breast in voxels (PixelSpacing is not used by the IHE Mammo profile).
     method : str
         How the volume was collapsed (recorded in the Derivation Description).
 
@@ -307,14 +308,11 @@ def synthesized_mammogram(pixels, *, subject: SyntheticSubject, exposure: Exposu
                                    series_number=series_number,
                                    instance_number=instance_number,
                                    series_key=f"SYN2D-{laterality}-{view}")
-    ds.ImageType = ["DERIVED", "PRIMARY", "GENERATED_2D"]
+    ds.ImageType = ["DERIVED", "PRIMARY", "", "GENERATED_2D"]
     ds.SeriesDescription = f"Synthesized 2D {laterality} {view} from DBT"
     ds.DerivationDescription = (f"victwin synthesized 2D mammogram: {method} projection of "
                                 f"the reconstructed breast tomosynthesis volume")
     m = exposure.magnification
-    ds.PixelSpacing = [round(float(spacing[0]), 6), round(float(spacing[1]), 6)]
-    ds.PixelSpacingCalibrationType = "GEOMETRY"
-    ds.PixelSpacingCalibrationDescription = "in-plane voxel size of the DBT volume"
     ds.ImagerPixelSpacing = [round(float(spacing[0]) * m, 6), round(float(spacing[1]) * m, 6)]
     rows, cols = int(ds.Rows), int(ds.Columns)
     ds.DetectorActiveDimensions = [round(rows * float(ds.ImagerPixelSpacing[0]), 3),
