@@ -180,9 +180,17 @@ def test_sr_point_lies_in_the_breast_of_the_dm_and_the_bto(case_dirs, lat):
         value = bto_values[k, r, c] * float(rw.RealWorldValueSlope) \
             + float(rw.RealWorldValueIntercept)
         assert value == pytest.approx(1 + n, abs=1e-3)
-        # SEG: segment n is set at that voxel (frames ordered by segment, then BTO frame).
-        nz = int(bto.NumberOfFrames)
-        assert seg_frames[(n - 1) * nz + k, r, c] == 1
+        # SEG: the frame of segment n on that plane (found by its position) is set there.
+        ipp = np.array(bto.PerFrameFunctionalGroupsSequence[k].PlanePositionSequence[0]
+                       .ImagePositionPatient, float)
+        shared_seg = seg.SharedFunctionalGroupsSequence[0]
+        hits = [m for m, f in enumerate(seg.PerFrameFunctionalGroupsSequence)
+                if np.allclose(np.array(f.PlanePositionSequence[0].ImagePositionPatient,
+                                        float), ipp, atol=1e-4)
+                and int((f.get("SegmentIdentificationSequence")
+                         or shared_seg.SegmentIdentificationSequence)[0]
+                        .ReferencedSegmentNumber) == n]
+        assert len(hits) == 1 and seg_frames[hits[0], r, c] == 1
         # DM: project the point from the source onto the detector (the acquisition's
         # geometry), then find the stored pixel by the DM's PatientOrientation letters.
         p = frame.to_breast(lps)

@@ -2,8 +2,8 @@
 
 Both are enhanced multi-frame objects. Every position and direction is written in DICOM
 patient coordinates (LPS) through :func:`victwin.dicom.breast_to_patient`: a BTO frame ``k``
-is the volume slice ``k`` (``z`` up from the detector), stored flipped in-plane as mammograms
-are hung, with ``ImagePositionPatient`` the LPS position of its first stored voxel and
+is a volume slice (from the top down, so positions advance along the planes' normal), stored
+flipped in-plane as mammograms are hung, with ``ImagePositionPatient`` the LPS position of its first stored voxel and
 ``ImageOrientationPatient`` the LPS directions of its rows and columns, so its rows and
 columns point where the DM's PatientOrientation letters say. The read-back inverts the map
 and recovers the reconstruction :class:`~victwin.geometry.Grid`.
@@ -239,7 +239,7 @@ def breast_tomosynthesis_image(volume, grid, *, subject: SyntheticSubject, expos
     frame = _breast_common(ds, subject, exposure, view, laterality)
     source_images = list(source_images)
     _copy_partial_view(ds, source_images)
-    stored, slope, intercept = stored_pixels(frame.to_stored(vol), "volume", ndim=3)
+    stored, slope, intercept = stored_pixels(frame.to_stored_volume(vol), "volume", ndim=3)
     set_pixel_module(ds, stored, bits_stored=bits_stored_for(stored, minimum=12))
     nz = vol.shape[0]
     ds.NumberOfFrames = nz
@@ -314,7 +314,8 @@ def breast_tomosynthesis_image(volume, grid, *, subject: SyntheticSubject, expos
     flip_rows, flip_cols = frame.flips
     first = (grid.shape[1] - 1 if flip_rows else 0, grid.shape[2] - 1 if flip_cols else 0)
     for k in range(nz):
-        pos = frame.point(grid.index_to_world((k, *first)))  # first stored voxel, LPS
+        z_index = nz - 1 - k if frame.slices_reversed else k
+        pos = frame.point(grid.index_to_world((z_index, *first)))  # first stored voxel, LPS
         f = Dataset()
         f.FrameContentSequence = Sequence([_ds(
             FrameAcquisitionDateTime=frame_dt, FrameReferenceDateTime=frame_dt,

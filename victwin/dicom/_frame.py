@@ -146,6 +146,24 @@ class BreastFrame:
         """Stored pixel order -> victwin image(s) ``[..., y, x]`` (flips are their own inverse)."""
         return self.to_stored(image)
 
+    @property
+    def slices_reversed(self) -> bool:
+        """Whether stored volume frames run from the top slice down: frames are ordered so
+        that their positions advance along the stored planes' normal (row x column), as
+        MPR and volume readers (GDCM, ITK) expect a positive slice spacing."""
+        row, col = self.stored_axes()
+        normal = np.cross(self.direction(row), self.direction(col))
+        return float(normal @ self.direction((0.0, 0.0, 1.0))) < 0
+
+    def to_stored_volume(self, volume) -> np.ndarray:
+        """victwin volume ``[z, y, x]`` -> stored frame order (in-plane flips, slice order)."""
+        a = self.to_stored(volume)
+        return a[::-1] if self.slices_reversed else a
+
+    def from_stored_volume(self, volume) -> np.ndarray:
+        """Stored frames -> victwin volume ``[z, y, x]`` (the inverse of to_stored_volume)."""
+        return self.to_stored_volume(volume)
+
 
 def breast_to_patient(laterality: str, view: str) -> BreastFrame:
     """The rotation that places victwin's breast frame in DICOM patient coordinates (LPS).

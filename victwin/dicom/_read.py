@@ -159,8 +159,10 @@ def read_study(directory) -> DicomStudy:
     if "seg" in study.datasets:
         labels = _seg_labels(study.datasets["seg"])
         frame = _frame_for(study, study.datasets["seg"])
-        study.lesion_labels = labels if frame is None else \
-            np.ascontiguousarray(frame.from_stored(labels))
+        if frame is not None:
+            labels = frame.from_stored_volume(labels) if labels.ndim == 3 \
+                else frame.from_stored(labels)
+        study.lesion_labels = np.ascontiguousarray(labels)
     return study
 
 
@@ -198,6 +200,8 @@ def _volume_in_breast_frame(ds, grid_class):
     if col_b[1] < 0:
         values = values[:, ::-1, :]
         positions[:, 1] -= (ny - 1) * dy
+    if len(positions) > 1 and positions[-1, 2] < positions[0, 2]:  # stored top-down
+        values, positions = values[::-1], positions[::-1]
     dz = (float(np.median(np.diff(positions[:, 2]))) if len(positions) > 1
           else float(measures.SliceThickness))
     grid = grid_class(shape=values.shape, spacing=(dz, dy, dx), origin=tuple(positions[0]))

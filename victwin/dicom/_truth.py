@@ -136,7 +136,8 @@ def lesion_segmentation(labels, source: Dataset, lesions, *, subject: SyntheticS
         else (source.Rows, source.Columns)
     if tuple(lab.shape) != tuple(expected):
         raise ValueError(f"labels shape must match the source image {expected}, got {lab.shape}")
-    lab = frame_of_dataset(source).to_stored(lab)
+    frame = frame_of_dataset(source)
+    lab = frame.to_stored_volume(lab) if lab.ndim == 3 else frame.to_stored(lab)
     masks = np.stack([(lab == les.label) for les in lesions], axis=-1).astype(np.uint8)
     if lab.ndim == 2:
         masks = masks[None]
