@@ -72,8 +72,8 @@ def _labels() -> np.ndarray:
     return labels
 
 
-@pytest.fixture(scope="module")
-def case_dirs(tmp_path_factory):
+def build_case(tmp_path_factory):
+    """Export the case as a left and as a right breast: ({lat: dir}, DM view, DM paths)."""
     labels = _labels()
     dm_view = mammography_view(detector_binning=20)
     arc = tomosynthesis_arc(5, 50.0, detector_binning=20)
@@ -91,6 +91,11 @@ def case_dirs(tmp_path_factory):
                      lesions=LESIONS, lesion_labels=lesion_labels)
         out[lat] = d
     return out, dm_view, dm_paths
+
+
+@pytest.fixture(scope="module")
+def case_dirs(tmp_path_factory):
+    return build_case(tmp_path_factory)
 
 
 def sr_points(sr) -> list[np.ndarray]:
