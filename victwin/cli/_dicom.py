@@ -62,6 +62,7 @@ def _send(args: argparse.Namespace) -> int:
         report = send_study(args.dir, args.host, args.port, ae_title=args.aet,
                             calling_ae=args.calling_aet, tls=tls, retries=args.retries,
                             progress=not args.quiet)
+    record = _write_record(report, args)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report.as_dict(), fh, indent=1)
@@ -70,7 +71,37 @@ def _send(args: argparse.Namespace) -> int:
           f"stored {len(report.stored)} of {len(report.results)} instances via {args.stow_url}")
     for r in report.failed:
         print(f"  NOT stored: {r.path}: {r.error or 'no answer'}")
+    if record is not None:
+        print(f"record of what the peer confirmed: {record}")
     return 0 if report.ok else 1
+
+
+def _write_record(report, args):
+    """Every send leaves a JSON record of what the peer confirmed: ``--record PATH``, default
+    ``DIR/victwin-send-<UTC time>.json`` beside the files (a warning if it cannot be written;
+    the store itself has happened)."""
+    import datetime as dt
+    import os
+    import sys
+    from pathlib import Path
+
+    if args.record:
+        path = Path(args.record)
+    else:
+        root = Path(args.dir) if Path(args.dir).is_dir() else Path(args.dir).parent
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+        path = root / f"victwin-send-{stamp}.json"
+    record = dict(report.as_dict(), sent_at_utc=dt.datetime.now(dt.timezone.utc).isoformat(),
+                  via="STOW-RS" if args.stow_url else "C-STORE")
+    try:
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_text(json.dumps(record, indent=1))
+        os.replace(tmp, path)
+    except OSError as exc:
+        print(f"victwin: warning: cannot write the send record {path}: {exc.strerror}",
+              file=sys.stderr)
+        return None
+    return path
 
 
 def register(sub) -> None:
@@ -105,5 +136,7 @@ def register(sub) -> None:
     s.add_argument("--retries", type=int, default=2, help="extra attempts for unsent files")
     s.add_argument("--stow-url", help="DICOMweb base URL: send with STOW-RS instead of C-STORE")
     s.add_argument("--json", help="write the store report as JSON to this path")
+    s.add_argument("--record", help="where to write the record of what the peer confirmed "
+                                    "(default DIR/victwin-send-<UTC time>.json)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_send)

@@ -22,7 +22,8 @@ from ._adapter import exposure_from_acquisition, from_acquisition
 from ._dx import digital_mammography_image, digital_xray_image, synthesized_mammogram
 from ._frame import BreastFrame, breast_to_patient, orientation_letters
 from ._enhanced import breast_projection_image, breast_tomosynthesis_image, source_angles_deg
-from ._net import StoreReport, StoreResult, TLSOptions, echo, send_study, stow_rs
+from ._net import (StoreReport, StoreResult, TLSOptions, check_storable, echo, send_study,
+                   stow_rs)
 from ._identity import UID_ROOT, SyntheticSubject, derived_uid
 from ._params import Exposure
 from ._read import DicomStudy, read_study
@@ -36,5 +37,5 @@ __all__ = [
     "breast_projection_image", "source_angles_deg", "lesion_segmentation", "lesion_report",
     "export_study", "read_study", "DicomStudy", "TLSOptions", "StoreReport", "StoreResult",
     "echo", "send_study", "stow_rs", "from_acquisition", "exposure_from_acquisition",
-    "breast_to_patient", "BreastFrame", "orientation_letters",
+    "breast_to_patient", "BreastFrame", "orientation_letters", "check_storable",
 ]
