@@ -58,8 +58,8 @@ def _export_acquisitions(args: argparse.Namespace, dirs) -> int:
     """``victwin acquire`` directories (DM and/or DBT), with a ``victwin recon`` volume."""
     import re
 
-    from victwin.dicom import SyntheticSubject, from_acquisition
-    from victwin.dicom._acqdir import load_acquisition_dir, load_volume_file
+    from victwin.dicom import (SyntheticSubject, from_acquisition, load_acquisition_dir,
+                               load_volume_file)
 
     for d in dirs:
         if not (d / "acquisition.json").is_file():

@@ -18,6 +18,7 @@ coordinates (LPS) for each laterality and view; every geometric attribute goes t
 :func:`echo` / :func:`send_study` / :func:`stow_rs` send it to a PACS.
 """
 
+from ._acqdir import load_acquisition_dir, load_volume_file
 from ._adapter import exposure_from_acquisition, from_acquisition
 from ._dx import digital_mammography_image, digital_xray_image, synthesized_mammogram
 from ._frame import BreastFrame, breast_to_patient, orientation_letters
@@ -38,4 +39,5 @@ __all__ = [
     "export_study", "read_study", "DicomStudy", "TLSOptions", "StoreReport", "StoreResult",
     "echo", "send_study", "stow_rs", "from_acquisition", "exposure_from_acquisition",
     "breast_to_patient", "BreastFrame", "orientation_letters", "check_storable",
+    "load_acquisition_dir", "load_volume_file",
 ]

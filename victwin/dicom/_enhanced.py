@@ -3,9 +3,9 @@
 Both are enhanced multi-frame objects. Every position and direction is written in DICOM
 patient coordinates (LPS) through :func:`victwin.dicom.breast_to_patient`: a BTO frame ``k``
 is a volume slice (from the top down, so positions advance along the planes' normal), stored
-flipped in-plane as mammograms are hung, with ``ImagePositionPatient`` the LPS position of its first stored voxel and
-``ImageOrientationPatient`` the LPS directions of its rows and columns, so its rows and
-columns point where the DM's PatientOrientation letters say. The read-back inverts the map
+flipped in-plane as mammograms are hung, with ``ImagePositionPatient`` the LPS position of
+its first stored voxel and ``ImageOrientationPatient`` the LPS directions of its rows and
+columns, so its rows and columns point where the DM's PatientOrientation letters say. The read-back inverts the map
 and recovers the reconstruction :class:`~victwin.geometry.Grid`.
 """
 
