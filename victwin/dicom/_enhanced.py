@@ -5,8 +5,8 @@ patient coordinates (LPS) through :func:`victwin.dicom.breast_to_patient`: a BTO
 is a volume slice (from the top down, so positions advance along the planes' normal), stored
 flipped in-plane as mammograms are hung, with ``ImagePositionPatient`` the LPS position of
 its first stored voxel and ``ImageOrientationPatient`` the LPS directions of its rows and
-columns, so its rows and columns point where the DM's PatientOrientation letters say. The read-back inverts the map
-and recovers the reconstruction :class:`~victwin.geometry.Grid`.
+columns, so its rows and columns point where the DM's PatientOrientation letters say. The
+read-back inverts the map and recovers the reconstruction :class:`~victwin.geometry.Grid`.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def _acquisition_item(exposure: Exposure, n_projections: int, angles_deg,
     item.AnodeTargetMaterial = e.anode_dicom
     item.BodyPartThickness = round(e.compressed_thickness_mm, 2)
     compression(item, e)
+    # Type 1; victwin does not model the detector's temperature (room temperature recorded).
     item.DetectorTemperature = 20.0
     item.ExposureControlMode = e.exposure_control
     item.ExposureControlModeDescription = f"simulated, {e.exposure_control.lower()} technique"
