@@ -40,7 +40,7 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
     -------
     list of (case_id, attributes)
         ``attributes`` is JSON-ready: ``density``, ``age_years``, ``lesion``, ``recipe``,
-        ``phantom_seed``, ``noise_seed``.
+        ``phantom_seed``, ``noise_seed``; chest cohorts add ``sex``, ``height_cm``, ``bmi``.
     """
     cohort = spec.cohort
     densities = [d for d in DENSITY_CLASSES if cohort.density_mix.get(d, 0) > 0]
@@ -54,12 +54,20 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
         kind = kinds[int(rng.choice(len(kinds), p=p_kind / p_kind.sum()))]
         age = float(np.round(rng.uniform(*cohort.age_years), 1))
         recipe = f"breast/{density}" if cohort.family == "breast" else "chest/adult"
-        out.append((case_id, {
+        attrs = {
             "density": density if cohort.family == "breast" else "n/a",
             "lesion": kind,
             "age_years": age,
             "recipe": recipe,
             "phantom_seed": case_seed(spec.seed, case_id, "phantom"),
             "noise_seed": case_seed(spec.seed, case_id, "noise"),
-        }))
+        }
+        if cohort.family == "chest":
+            # sex, height and BMI from the NHANES 2015-2018 table for the drawn age, from
+            # their own stream (the draws above stay as they were)
+            from victwin.phantom.chest.population import draw_body
+
+            body = draw_body(case_rng(spec.seed, case_id, "body"), age_years=age)
+            attrs.update(sex=body.sex, height_cm=body.height_cm, bmi=body.bmi)
+        out.append((case_id, attrs))
     return out
