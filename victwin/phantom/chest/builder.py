@@ -231,7 +231,8 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
         # lobar airways start at generation 2 (Weibel: 8.3 mm for an 18 mm trachea)
         d2 = WEIBEL_DIAMETER_MM[2] * th.trachea_mm / WEIBEL_DIAMETER_MM[0]
         rows = grow_tree(pts[side], p1, p1 - p0, d2, exponent=2.8, first_generation=2,
-                         min_diameter_mm=rec["lungs"]["airway_min_diameter_mm"],
+                         min_diameter_mm=max(rec["lungs"]["airway_min_diameter_mm"],
+                                             voxel_mm),
                          min_points=4)
         airway_rows.append(rows)
     airways = np.vstack(airway_rows)
@@ -242,11 +243,14 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
 
     step("vessels")
     vessel_rows = []
+    # vessels thinner than half a voxel cannot be drawn: coarse phantoms stop their trees
+    # earlier (the terminal branch of each region still reaches it)
+    v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
     for k, side in enumerate((-1, 1)):
         for root, d0 in ((hila.artery[k], 14.0), (hila.vein[k], 12.0)):
             direction = np.array([side * 1.0, 0.3, 0.0])
             rows = grow_tree(pts[side], root, direction, d0 * scale, exponent=3.0,
-                             min_diameter_mm=rec["lungs"]["vessel_min_diameter_mm"])
+                             min_diameter_mm=v_min)
             vessel_rows.append(rows)
     vessels = np.vstack(vessel_rows)
     f.paint(labels, vessels[:, :8], BLOOD, only=LUNG)
