@@ -138,8 +138,9 @@ class Cavity:
         t = np.clip(self._t(y), 0.0, 1.0)
         # superior mediastinum widening to the hila; below them the heart forms the borders
         # and only the oesophagus, descending aorta and spine stay between the lungs
-        half = self.med_half * (1.0 + 0.25 * np.minimum(t / 0.42, 1.0))
-        half = half * (1.0 - 0.5 * np.clip((t - 0.45) / 0.15, 0.0, 1.0))
+        u = np.clip((t - 0.30) / 0.35, 0.0, 1.0)
+        half = self.med_half * (1.0 + 0.10 * np.minimum(t / 0.4, 1.0)) \
+            * (1.0 - 0.45 * u * u * (3.0 - 2.0 * u))          # smooth step to 55 %
         xm = 0.08 * self.med_half                       # aortic side slightly left
         band = np.abs(np.asarray(x, np.float32) - xm) <= half
         spine = (np.abs(np.asarray(x)) <= self.spine_half) & (np.asarray(zd) >= self.spine_front
