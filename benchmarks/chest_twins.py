@@ -62,7 +62,6 @@ def main(argv=None):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from scipy.ndimage import gaussian_filter
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

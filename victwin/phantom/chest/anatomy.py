@@ -83,7 +83,8 @@ LEAN_FAT_MM = 3.0
 LEAN_BMI = 18.5          # WHO lower limit of normal BMI
 
 # Ribs (Mohr M et al. J Biomech 2007;40:1310-1317: mid-shaft cross-section about 12-14 mm
-# high and 6-8 mm thick; recalled values, CHECK); drawn as two overlapping round struts of radius 3.5 mm, 3 mm apart.
+# high and 6-8 mm thick; recalled values, CHECK); drawn as two overlapping round struts of
+# radius 3.5 mm, 3 mm apart.
 RIB_STRUT_RADIUS_MM = 3.5
 RIB_STRUT_OFFSET_MM = 3.0
 CORTEX_MM = 1.2          # rib and vertebral cortical shell 1-1.5 mm (Mohr 2007)

@@ -27,7 +27,7 @@ from .outline import outline_for
 from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
-from .ribs import cage_surface, paint_ribs, rib_paths
+from .ribs import paint_ribs, rib_paths
 from .skeleton import (paint_clavicles, paint_scapulae, paint_spine, paint_sternum,
                        spine_for)
 from .trees import WEIBEL_DIAMETER_MM, grow_tree

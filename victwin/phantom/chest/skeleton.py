@@ -204,7 +204,8 @@ def paint_scapulae(labels, f: Frame, sp: Spine, cage_point, *, x_glenoid: float,
             if x_lat - x_med < 4.0:
                 continue
             xs = np.linspace(x_med, x_lat, 6)
-            pts = np.column_stack([s * xs, np.full(6, y), [cage_point(s, y, xx) + 6.0 for xx in xs]])
+            zs = [cage_point(s, y, xx) + 6.0 for xx in xs]
+            pts = np.column_stack([s * xs, np.full(6, y), zs])
             segs.append(polyline(pts, 1.8))
         # lateral border (thick), spine of the scapula, glenoid neck
         lat = [(s * (x_glenoid - (x_glenoid - x_med_bot) * u ** 0.9), y_sup + u * (y_inf - y_sup))
@@ -213,7 +214,7 @@ def paint_scapulae(labels, f: Frame, sp: Spine, cage_point, *, x_glenoid: float,
         spine_pts = [(s * x, y_sup + 12.0 + 0.1 * (x - x_med_top), cage_point(s, y_sup, x) + 12.0)
                      for x in np.linspace(x_med_top, x_glenoid + 8.0, 8)]
         segs.append(polyline(spine_pts, 3.0))
-        segs.append(polyline([(s * (x_glenoid - 6.0), y_glen, cage_point(s, y_glen, x_glenoid) + 4.0),
-                              (s * (x_glenoid + 6.0), y_glen, cage_point(s, y_glen, x_glenoid) - 6.0)],
-                             11.0))
+        zg = cage_point(s, y_glen, x_glenoid)
+        segs.append(polyline([(s * (x_glenoid - 6.0), y_glen, zg + 4.0),
+                              (s * (x_glenoid + 6.0), y_glen, zg - 6.0)], 11.0))
     f.paint(labels, np.vstack(segs), BONE)
