@@ -184,3 +184,37 @@ def test_projects_into_a_chest_pa_radiograph():
     heart_labels = [int(k) for k, n in ph.meta["label_names"].items() if n == "heart chambers"]
     heart = paths[heart_labels[0]]
     assert (heart.sum(0) * u).sum() / heart.sum() > 5.0           # heart to the left
+
+
+@pytest.mark.parametrize("who", ["man", "woman"])
+def test_haller_index_and_trachea(who, request):
+    ph = request.getfixturevalue(who)
+    g, cav = ph.grid, ph.meta["cavity"]
+    y, x = g.axis_mm("y"), g.axis_mm("x")
+    zd = g.axis_mm("z") - ph.meta["zc_mm"]
+    # Haller index at mid-thorax: inner transverse diameter (lung extent) over the distance
+    # from the anterior chest wall's inner surface (behind the sternum) to the vertebral
+    # body's front at the midline; normal 2.56 +- 0.35, pectus excavatum > 3.25 (Haller et
+    # al. 1987)
+    j = int(np.argmin(np.abs(y - (cav["y_apex"] + 0.45 * cav["height"]))))
+    sl = ph.labels[:, j, :]
+    lung = np.isin(sl, labels_of(ph, "lung")).any(axis=0)
+    width = x[lung][-1] - x[lung][0]
+    mid = sl[:, int(np.argmin(np.abs(x)))]
+    wall_label = [int(k) for k, v in ph.meta["label_names"].items() if v.startswith("chest-wall")]
+    wall = np.flatnonzero(mid == wall_label[0])
+    inner_front = wall[np.flatnonzero(np.diff(wall) > 1)[0]] if (np.diff(wall) > 1).any() \
+        else wall[-1]
+    bone = np.flatnonzero(np.isin(mid, labels_of(ph, "bone")))
+    back = bone[zd[bone] > zd[inner_front] + 20.0]  # vertebral body
+    depth = zd[back[0]] - zd[inner_front]
+    assert 2.0 <= width / depth <= 3.25
+    # trachea coronal diameter above the carina: men 13-25 mm, women 10-21 mm (Breatnach 1984)
+    carina_y = ph.meta["anatomy_mm"]["carina"][1]
+    jt = int(np.argmin(np.abs(y - (carina_y - 40.0))))
+    airway = [int(k) for k, v in ph.meta["label_names"].items() if v.startswith("trachea")]
+    air = (ph.labels[:, jt, :] == airway[0]) & (np.abs(x) < 40)[None, :]
+    cols = np.flatnonzero(air.any(axis=0))
+    diam = (cols[-1] - cols[0] + 1) * g.spacing[2]
+    lo, hi = (13.0, 25.0) if ph.meta["body"]["sex"] == "male" else (10.0, 21.0)
+    assert lo - g.spacing[2] <= diam <= hi + g.spacing[2]
