@@ -76,7 +76,7 @@ def _check_out(path: str | None, suffix: str, flag: str) -> Path | None:
 
 def _write_preview(phantom, path: Path) -> None:
     if phantom.meta.get("kind") == "chest":
-        from victwin.phantom._chest import save_chest_preview
+        from victwin.phantom.chest.preview import save_chest_preview
 
         save_chest_preview(phantom, path)
     else:
@@ -84,15 +84,15 @@ def _write_preview(phantom, path: Path) -> None:
 
 
 def _lesion_model(kind: str, rng, voxel_mm: float):
-    from victwin.phantom.lesions import calcification_cluster, lung_nodule, spiculated_mass
+    from victwin.phantom.chest.nodules import lung_nodule
+    from victwin.phantom.lesions import calcification_cluster, spiculated_mass
 
     # generated at the phantom's voxel size or finer; insert_lesion resamples the patch
     if kind == "mass":
         return spiculated_mass(rng, voxel_mm=min(voxel_mm, 0.1))
     if kind == "calcification":
         return calcification_cluster(rng, voxel_mm=min(voxel_mm, 0.05))
-    return lung_nodule(rng, voxel_mm=min(voxel_mm, 0.25),
-                       nodule_type=("solid" if rng.random() < 0.5 else "part-solid"))
+    return lung_nodule(rng, voxel_mm=min(voxel_mm, 0.5))
 
 
 def _summary(phantom, out: Path, elapsed_s: float) -> dict:
@@ -132,7 +132,13 @@ def _make(args: argparse.Namespace) -> int:
         for kind in args.lesion:
             bar.set_postfix_str(f"inserting {kind}")
             try:
-                phantom, _ = insert_lesion(phantom, _lesion_model(kind, rng, voxel), rng=rng)
+                model = _lesion_model(kind, rng, voxel)
+                if kind == "nodule":      # in lung, away from the pleura
+                    from victwin.phantom.chest.nodules import place_nodule
+
+                    phantom, _ = place_nodule(phantom, model, rng)
+                else:
+                    phantom, _ = insert_lesion(phantom, model, rng=rng)
             except ValueError as exc:
                 raise ValueError(f"--lesion {kind}: {exc}") from None
             bar.update(1)

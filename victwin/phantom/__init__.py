@@ -27,9 +27,6 @@ except ImportError:
 else:
     __all__ += ["insert_lesion", "spiculated_mass", "calcification_cluster", "lung_nodule"]
 
-try:
-    from ._chest import make_chest
-except ImportError:
-    pass
-else:
-    __all__ += ["make_chest"]
+from .chest import make_chest  # noqa: E402
+
+__all__ += ["make_chest"]

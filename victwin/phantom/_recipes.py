@@ -2,7 +2,7 @@
 
 A recipe is a TOML table (or a dict) with a ``kind`` key: ``"breast"`` (procedural compressed
 breast, validated here), ``"analytic"`` (ellipsoids/boxes, see :mod:`victwin.phantom.analytic`)
-or ``"chest"`` (built by ``victwin.phantom._chest``). Names such as ``"breast/dense"`` resolve to
+or ``"chest"`` (built by :mod:`victwin.phantom.chest`). Names such as ``"breast/dense"`` resolve to
 ``<phantoms>/breast/dense.toml`` where ``<phantoms>`` is ``$VICTWIN_PHANTOMS`` if set, else the
 ``phantoms/`` folder at the top of the repository.
 
@@ -13,7 +13,6 @@ Breast recipe values that vary between patients are *ranges*: a number (fixed) o
 from __future__ import annotations
 
 import copy
-import inspect
 import os
 import tomllib
 from pathlib import Path
@@ -268,6 +267,10 @@ def load_recipe(recipe) -> dict:
     if kind == "breast":
         return _validate_breast(raw, name)
     raw["name"] = name
+    if kind == "chest":
+        from .chest import load_chest_recipe
+
+        return load_chest_recipe(raw)
     if kind == "analytic":
         from .analytic import validate_recipe
 
@@ -337,12 +340,6 @@ def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool
         from .analytic import make_analytic
 
         return make_analytic(spec, voxel_mm=voxel_mm, seed=seed)
-    try:
-        from ._chest import make_chest
-    except ImportError:
-        raise ValueError("recipe kind 'chest' needs victwin.phantom._chest, which is not "
-                         "available") from None
-    kwargs = {"seed": seed, "voxel_mm": voxel_mm}
-    if "progress" in inspect.signature(make_chest).parameters:
-        kwargs["progress"] = progress
-    return make_chest(spec, **kwargs)
+    from .chest import make_chest
+
+    return make_chest(spec, seed=seed, voxel_mm=voxel_mm, progress=progress)

@@ -72,6 +72,12 @@ def _subgroup_value(name: str, row: dict) -> str:
         return a["lesion"]
     if name == "age":
         return "<50" if a["age_years"] < 50 else ("50-64" if a["age_years"] < 65 else ">=65")
+    if name == "sex":             # chest twins carry one; breast twins are women
+        return a.get("sex", "female")
+    if name == "bmi":             # WHO classes: normal/under < 25, overweight, obese >= 30
+        if "bmi" not in a:
+            return "n/a"
+        return "<25" if a["bmi"] < 25 else ("25-30" if a["bmi"] < 30 else ">=30")
     if name == "breast_size":
         return breast_size_class(float(row["result"]["phantom"].get("thickness_mm", 0.0)))
     raise ValueError(f"unknown subgroup {name!r}")

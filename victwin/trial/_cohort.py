@@ -40,8 +40,9 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
     -------
     list of (case_id, attributes)
         ``attributes`` is JSON-ready: ``density``, ``age_years``, ``lesion``, ``recipe``,
-        ``phantom_seed``, ``noise_seed``, ``laterality`` ("L" / "R"; breast cohorts only, from
-        the case's own "laterality" stream so the other draws do not change).
+        ``phantom_seed``, ``noise_seed``; breast cohorts add ``laterality`` ("L" / "R", from
+        the case's own "laterality" stream so the other draws do not change); chest cohorts add
+        ``sex``, ``height_cm``, ``bmi``.
     """
     cohort = spec.cohort
     densities = [d for d in DENSITY_CLASSES if cohort.density_mix.get(d, 0) > 0]
@@ -55,17 +56,23 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
         kind = kinds[int(rng.choice(len(kinds), p=p_kind / p_kind.sum()))]
         age = float(np.round(rng.uniform(*cohort.age_years), 1))
         recipe = f"breast/{density}" if cohort.family == "breast" else "chest/adult"
-        extra = {}
-        if cohort.family == "breast":
-            extra["laterality"] = cohort.laterality if cohort.laterality in ("L", "R") else \
-                ("L", "R")[int(case_rng(spec.seed, case_id, "laterality").integers(0, 2))]
-        out.append((case_id, {
+        attrs = {
             "density": density if cohort.family == "breast" else "n/a",
             "lesion": kind,
             "age_years": age,
             "recipe": recipe,
             "phantom_seed": case_seed(spec.seed, case_id, "phantom"),
             "noise_seed": case_seed(spec.seed, case_id, "noise"),
-            **extra,
-        }))
+        }
+        if cohort.family == "breast":
+            attrs["laterality"] = cohort.laterality if cohort.laterality in ("L", "R") else \
+                ("L", "R")[int(case_rng(spec.seed, case_id, "laterality").integers(0, 2))]
+        if cohort.family == "chest":
+            # sex, height and BMI from the NHANES 2015-2018 table for the drawn age, from
+            # their own stream (the draws above stay as they were)
+            from victwin.phantom.chest.population import draw_body
+
+            body = draw_body(case_rng(spec.seed, case_id, "body"), age_years=age)
+            attrs.update(sex=body.sex, height_cm=body.height_cm, bmi=body.bmi)
+        out.append((case_id, attrs))
     return out

@@ -47,7 +47,8 @@ class _Clock:
 
 
 def _lesion_model(kind: str, rng, voxel_mm: float):
-    from victwin.phantom import calcification_cluster, lung_nodule, spiculated_mass
+    from victwin.phantom import calcification_cluster, spiculated_mass
+    from victwin.phantom.chest.nodules import lung_nodule
 
     if kind == "mass":
         # VICTRE's masses are 5-10 mm across; at coarse voxels keep them resolvable.
@@ -146,13 +147,26 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
 
     clock = clock or _Clock()
     t0 = time.perf_counter()
-    phantom = make(attributes["recipe"], seed=attributes["phantom_seed"],
+    recipe = attributes["recipe"]
+    if "bmi" in attributes:       # a chest twin whose body the cohort drew
+        from victwin.phantom.chest import load_chest_recipe
+
+        recipe = load_chest_recipe(recipe)
+        recipe["body"].update({k: attributes[k] for k in ("sex", "age_years", "height_cm",
+                                                          "bmi")})
+    phantom = make(recipe, seed=attributes["phantom_seed"],
                    voxel_mm=spec.resolution.voxel_mm, progress=False)
     clock.add("phantom", time.perf_counter() - t0)
     t0 = time.perf_counter()
     model = _lesion_model(attributes["lesion"], case_rng(spec.seed, case_id, "lesion"),
                           spec.resolution.voxel_mm)
-    present, lesion = insert_lesion(phantom, model, rng=case_rng(spec.seed, case_id, "placement"))
+    if attributes["lesion"] == "nodule":      # in lung, away from the pleura
+        from victwin.phantom.chest.nodules import place_nodule
+
+        present, lesion = place_nodule(phantom, model, case_rng(spec.seed, case_id, "placement"))
+    else:
+        present, lesion = insert_lesion(phantom, model,
+                                        rng=case_rng(spec.seed, case_id, "placement"))
     clock.add("lesion", time.perf_counter() - t0)
     return phantom, present, lesion
 

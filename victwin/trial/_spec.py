@@ -72,7 +72,7 @@ OBSERVERS = ("cho", "hotelling", "npw", "npwe", "msCHO", "vCHO")
 CHANNELS = ("laguerre-gauss", "gabor", "dog", "sparse-dog")
 COVARIANCES = ("jackknife", "delong", "unbiased")
 RECON_METHODS = ("fbp", "sart", "sirt", "sbp")
-SUBGROUPS = ("density", "lesion", "breast_size", "age")
+SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi")
 
 
 class _Reader:

@@ -1,0 +1,156 @@
+"""Chest twins of different sex and body size: PA and lateral radiographs, anatomy table,
+anatomical-noise power spectrum of the lung fields, generation time.
+
+    python benchmarks/chest_twins.py [--voxel-mm 1.0] [--binning 4] [--out docs/phantoms]
+
+Writes ``chest_twins_pa.png``, ``chest_twins_lateral.png``, ``chest_lung_nps.png`` into
+``--out`` and ``benchmarks/results/chest_twins.json`` (anatomy table, NPS exponents, timings,
+machine load). The radiographs come from ``victwin.acquire(phantom, "chest-pa")`` (120 kV,
+grid, CsI); the lateral is the same system with the twin turned (left side to the detector).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from victwin import acquire
+from victwin.geometry import Grid
+from victwin.phantom import Phantom
+from victwin.phantom.chest import make_chest
+from victwin.phantom.chest.anatomy import TLC_RSD_L, tlc_ers1993_l
+from victwin.phantom.chest.measure import (cardiothoracic_ratio, lung_nps_exponent,
+                                           lung_volume_ml, posterior_rib_crossings,
+                                           ribs_above_right_dome)
+
+TWINS = [
+    ("woman, 158 cm, BMI 21", {"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}),
+    ("woman, 167 cm, BMI 36", {"sex": "female", "age_years": 60, "height_cm": 167, "bmi": 36}),
+    ("man, 168 cm, BMI 23", {"sex": "male", "age_years": 45, "height_cm": 168, "bmi": 23}),
+    ("man, 188 cm, BMI 31", {"sex": "male", "age_years": 70, "height_cm": 188, "bmi": 31}),
+]
+
+
+def lateral(ph: Phantom) -> Phantom:
+    """The twin turned for a left lateral: its left side on the detector (z = 0)."""
+    lab = np.ascontiguousarray(ph.labels.transpose(2, 1, 0)[::-1])
+    v = ph.grid.spacing[0]
+    nz, ny, nx = lab.shape
+    g = Grid(shape=lab.shape, spacing=(v, v, v),
+             origin=(-0.5 * (nx - 1) * v, ph.grid.origin[1], 5.0 + 0.5 * v))
+    return Phantom(labels=lab, grid=g, materials=ph.materials, meta={**ph.meta,
+                                                                     "view": "lateral"})
+
+
+def line_integrals(acq) -> np.ndarray:
+    raw = acq.raw[0].astype(np.float64) - acq.detector["offset_adu"]
+    return -np.log(np.clip(raw, 1.0, None) / np.asarray(acq.flat_adu)[0])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--voxel-mm", type=float, default=1.0)
+    ap.add_argument("--binning", type=int, default=4)
+    ap.add_argument("--out", default="docs/phantoms")
+    args = ap.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, pa_imgs, lat_imgs, nps = [], [], [], []
+    for k, (name, body) in enumerate(TWINS):
+        load0 = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        ph = make_chest({"body": body}, seed=k, voxel_mm=args.voxel_mm, progress=False)
+        t_make = time.perf_counter() - t0
+        ctr, heart_mm, thorax_mm = cardiothoracic_ratio(ph)
+        ribs = posterior_rib_crossings(ph, -1)
+        n_above, _ = ribs_above_right_dome(ph)
+        v_l = lung_volume_ml(ph) / 1000.0
+        pred = tlc_ers1993_l(body["sex"], body["height_cm"])
+        t0 = time.perf_counter()
+        pa = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
+        la = acquire(lateral(ph), "chest-pa", seed=k, binning=args.binning, progress=False)
+        t_acq = time.perf_counter() - t0
+        pa_imgs.append((name, pa.processed[0], pa))
+        lat_imgs.append((name, la.processed[0]))
+        # anatomical NPS of the lung fields, noise-free line integrals
+        clean = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False,
+                        noise=False)
+        li = line_integrals(clean)
+        pix = float(clean.views[0].panel.pitch[0])
+        mag = 1800.0 / (1800.0 - ph.grid.center_mm[2])
+        cav = ph.meta["cavity"]
+        nv, nu = li.shape
+        centres = []
+        for side in (-1, 1):
+            for f_y in (0.35, 0.55):
+                x = side * 0.5 * cav["a0"] * mag
+                y = (cav["y_apex"] + f_y * cav["height"]) * mag
+                centres.append((int(round(y / pix + (nv - 1) / 2)),
+                                int(round(x / pix + (nu - 1) / 2))))
+        roi = int(round(48.0 / pix)) // 2 * 2
+        beta, f, p = lung_nps_exponent(li, pix, centres, roi_px=roi, f_range=(0.1, 0.7))
+        nps.append((name, beta, f, p))
+        rows.append({"twin": name, **body, "seed": k, "shape": list(ph.labels.shape),
+                     "make_s": round(t_make, 1), "acquire_pa_lat_s": round(t_acq, 1),
+                     "load_1min": round(load0, 1),
+                     "lung_volume_l": round(v_l, 2), "tlc_ers1993_l": round(pred, 2),
+                     "tlc_90pct_range_l": [round(pred - 1.64 * TLC_RSD_L[body["sex"]], 2),
+                                           round(pred + 1.64 * TLC_RSD_L[body["sex"]], 2)],
+                     "ctr": round(ctr, 3), "heart_mm": heart_mm, "thorax_mm": thorax_mm,
+                     "posterior_ribs": int(len(ribs)),
+                     "rib_spacing_mm": [round(float(np.diff(ribs).min()), 1),
+                                        round(float(np.diff(ribs).max()), 1)],
+                     "posterior_ribs_above_right_dome": n_above,
+                     "lung_nps_beta": round(beta, 2),
+                     "entrance_kerma_mgy": round(float(pa.dose.entrance_air_kerma_mgy), 3)})
+        print(json.dumps(rows[-1]))
+    fig, ax = plt.subplots(1, len(pa_imgs), figsize=(4.2 * len(pa_imgs), 4.8))
+    for a, (name, img, _) in zip(ax, pa_imgs):
+        lo, hi = np.percentile(img, [1, 99.5])
+        a.imshow(img, cmap="gray", vmin=lo, vmax=hi)
+        a.set_title(f"PA: {name}", fontsize=10)
+        a.axis("off")
+    fig.tight_layout()
+    fig.savefig(out / "chest_twins_pa.png", dpi=90)
+    plt.close(fig)
+    fig, ax = plt.subplots(1, len(lat_imgs), figsize=(4.2 * len(lat_imgs), 4.8))
+    for a, (name, img) in zip(ax, lat_imgs):
+        lo, hi = np.percentile(img, [1, 99.5])
+        a.imshow(img, cmap="gray", vmin=lo, vmax=hi)
+        a.set_title(f"lateral: {name}", fontsize=10)
+        a.axis("off")
+    fig.tight_layout()
+    fig.savefig(out / "chest_twins_lateral.png", dpi=90)
+    plt.close(fig)
+    fig, a = plt.subplots(figsize=(5.5, 4.2))
+    for name, beta, f, p in nps:
+        m = f > 0
+        a.loglog(f[m], p[m], label=f"{name}: beta = {beta:.2f}")
+    ff = np.array([0.1, 0.7])
+    a.loglog(ff, p[m][np.argmin(np.abs(f[m] - 0.1))] * (ff / 0.1) ** -3.0, "k--",
+             label="slope -3 (published chest value)")
+    a.axvspan(0.1, 0.7, color="0.9")
+    a.set_xlabel("spatial frequency (cycles/mm at the detector)")
+    a.set_ylabel("NPS of lung-field line integrals (mm^2)")
+    a.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "chest_lung_nps.png", dpi=90)
+    plt.close(fig)
+    res = Path(__file__).resolve().parent / "results" / "chest_twins.json"
+    res.write_text(json.dumps({"voxel_mm": args.voxel_mm, "binning": args.binning,
+                               "twins": rows}, indent=1))
+    print("wrote", res)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Chest twins for PA and lateral radiography, varied by sex, age, height and BMI.
+
+One idea per module: :mod:`.population` (who: NHANES 2015-2018 table, checks),
+:mod:`.anatomy` (thorax sizes from the body: ERS 1993 TLC, CTR, fat with BMI),
+:mod:`.lungs` (cavity, apices, diaphragm domes, mediastinum, heart shape, TLC solve),
+:mod:`.outline` (trunk, fat, neck, shoulders, breasts), :mod:`.skeleton` (spine, sternum,
+clavicles, scapulae), :mod:`.ribs` (12 pairs with costal cartilage), :mod:`.mediastinum`
+(heart, great vessels, trachea), :mod:`.trees` (Kitaoka-type airway and vessel trees),
+:mod:`.nodules` (screening nodules and their placement), :mod:`.recipe` (schema),
+:mod:`.builder` (``make_chest`` in named steps), :mod:`.measure` (anatomy measured on a
+phantom), :mod:`.preview` (PNG).
+"""
+
+from .builder import CHEST_LABELS, CHEST_MATERIALS, STEPS, make_chest
+from .recipe import load_chest_recipe
+
+__all__ = ["make_chest", "load_chest_recipe", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]

@@ -1,0 +1,168 @@
+"""Thorax sizes of one twin, derived from its body (sex, age, height, BMI) with cited rules.
+
+Everything the builder places is sized here, in one frozen record (:class:`Thorax`), so that
+tests and the anatomy table read the same numbers the phantom was built from:
+
+* lung volume = total lung capacity (TLC) from the ERS 1993 reference equations (a chest PA
+  radiograph is taken at full inspiration); the lung cavity's shape is fixed in proportion and
+  scaled until its voxelised volume equals that TLC (:mod:`.lungs` does the solving);
+* twelve thoracic levels span the lung fields: the apex is at the first rib's level and the
+  posterior costophrenic recess at the twelfth (Gray's Anatomy, 41st ed., ch. 53: the lung
+  apex lies at the neck of the first rib; the pleura's lowest reflection reaches T12
+  posteriorly), so the vertebral pitch follows from the lung height;
+* the heart's transverse diameter is the cardiothoracic ratio (CTR) times the inner thoracic
+  width at the diaphragm domes (Danzer 1919: normal CTR < 0.5);
+* subcutaneous fat grows with BMI: at a fixed height body mass is proportional to the mean
+  cross-section of the trunk (constant tissue density), so the trunk's cross-section area is
+  scaled by BMI / 18.5 from a lean body (WHO lower limit of normal BMI, 18.5 kg/m^2) whose fat
+  layer is the thinnest one measured on CT;
+* women carry breast tissue over the chest wall, its volume growing with the same area ratio.
+
+References
+----------
+Quanjer PH, Tammeling GJ, Cotes JE, Pedersen OF, Peslin R, Yernault JC. Lung volumes and
+forced ventilatory flows. Eur Respir J 1993;6 Suppl 16:5-40 (Table 7: TLC men 7.99 H - 7.08,
+RSD 0.70 L; women 6.60 H - 5.79, RSD 0.60 L; H in m, ages 18-70).
+Danzer CS. The cardiothoracic ratio: an index of cardiac enlargement. Am J Med Sci
+1919;157:513-521.
+Breatnach E, Abbott GC, Fraser RG. Dimensions of the normal human trachea. AJR 1984;142:903-906
+(coronal diameter, 95 % range: men 13-25 mm, women 10-21 mm).
+Haller JA, Kramer SS, Lietman SA. Use of CT scans in selection of patients for pectus
+excavatum surgery. J Pediatr Surg 1987;22:904-906 (normal transverse / AP inner thoracic
+diameter ratio, mean 2.56).
+Panjabi MM, Takata K, Goel V, et al. Thoracic human vertebrae: quantitative three-dimensional
+anatomy. Spine 1991;16:888-901 (vertebral body height 15-23 mm T1-T12, disc ~ 20 % of the
+segment; pedicle width 5-8 mm; end-plate width 28-40 mm T1-T12).
+Chang CH. The normal roentgenographic measurement of the right descending pulmonary artery
+in 1,085 cases. AJR 1967;100:43-45 (upper limit of its width 16 mm).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .population import Body
+
+__all__ = ["Thorax", "thorax_for", "tlc_ers1993_l", "TLC_RSD_L"]
+
+# ERS 1993 (Quanjer et al. 1993, Table 7): TLC (L) = a * height (m) + b; residual SD (L).
+_TLC = {"male": (7.99, -7.08), "female": (6.60, -5.79)}
+TLC_RSD_L = {"male": 0.70, "female": 0.60}
+
+# CTR of healthy adults: Danzer 1919 puts the upper limit of normal at 0.50. The mean 0.44 and
+# SD 0.04 are a choice inside that range (means of 0.42-0.46 are usual for healthy adults on PA
+# films; no population table was at hand in this session: CHECK against a published series);
+# twins are drawn in [0.36, 0.50], inside the normal range by construction.
+CTR_MEAN, CTR_SD, CTR_RANGE = 0.44, 0.04, (0.36, 0.50)
+
+# Shape proportions of the thoracic cavity (fixed; the scale comes from TLC):
+# transverse / AP inner diameter at mid-thorax = Haller index, normal mean 2.56 (Haller 1987);
+# the cavity's deepest AP extent (posterior gutters beside the spine) is 1.45x that minimum
+# sternum-to-spine distance and lung height (apex to costophrenic recess) / inner width 0.95:
+# these two are model choices (proportions of a typical adult PA/lateral film).
+HALLER_INDEX = 2.56
+GUTTER_OVER_MIN_DEPTH = 1.45
+HEIGHT_OVER_WIDTH = 0.95
+
+# Trachea coronal diameter: midpoints of Breatnach 1984's 95 % ranges (men 13-25, women 10-21).
+TRACHEA_MM = {"male": 19.0, "female": 15.5}
+# Right descending pulmonary artery, root of each lung's arterial tree: 14 mm, below Chang
+# 1967's 16 mm upper limit (widths of 9-16 mm in his series).
+LOBAR_ARTERY_MM = 14.0
+# Pulmonary veins near the left atrium: 12 mm, inside the 10-20 mm ostial diameters reported on
+# CT (e.g. Wittkampf FH et al. Circulation 2003;107:2004-2010; recalled range, CHECK).
+VEIN_ROOT_MM = 12.0
+
+# Chest wall: intercostal/pectoral muscle layer 12 mm and lean-body fat layer 3 mm: model
+# choices (typical CT appearance of a lean adult chest wall), not taken from a table.
+MUSCLE_MM = 12.0
+LEAN_FAT_MM = 3.0
+LEAN_BMI = 18.5          # WHO lower limit of normal BMI
+
+# Ribs (Mohr M et al. J Biomech 2007;40:1310-1317: mid-shaft cross-section about 12-14 mm
+# high and 6-8 mm thick; recalled values, CHECK); drawn as two overlapping round struts of
+# radius 3.5 mm, 3 mm apart.
+RIB_STRUT_RADIUS_MM = 3.5
+RIB_STRUT_OFFSET_MM = 3.0
+CORTEX_MM = 1.2          # rib and vertebral cortical shell 1-1.5 mm (Mohr 2007)
+
+# Breast (women): each breast a half-ellipsoid of 300 mL at BMI 22, proportional to BMI
+# (Coltman CE et al. Ergonomics 2017;60:1576-1585 report breast volume rising with BMI, not
+# with age, and a few hundred mL per breast; the 300 mL and the proportionality are this
+# model's choice, CHECK against their regression).
+BREAST_ML_AT_BMI22 = 300.0
+
+
+def tlc_ers1993_l(sex: str, height_cm: float) -> float:
+    """Predicted total lung capacity (L), ERS 1993 (Quanjer et al. 1993, Table 7)."""
+    a, b = _TLC[sex]
+    return a * height_cm / 100.0 + b
+
+
+@dataclass(frozen=True)
+class Thorax:
+    """Sizes of one twin's thorax (mm, mL, ratios); see the module docstring for sources."""
+
+    body: Body
+    tlc_ml: float                 # target lung volume
+    ctr: float                    # cardiothoracic ratio drawn for the twin
+    fat_mm: float                 # subcutaneous fat thickness (lateral)
+    muscle_mm: float
+    area_ratio: float             # trunk cross-section over the lean body's
+    trachea_mm: float
+    right_dome_raise_mm: float    # right hemidiaphragm above the left
+    dome_height_mm: float         # dome above the costophrenic recesses
+    heart_tilt_deg: float         # long axis from the vertical, towards the left and down
+    breast_ml: float              # per breast (0 for men)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["body"] = self.body.to_dict()
+        return d
+
+
+def _truncnorm(rng, mean, sd, lo, hi) -> float:
+    for _ in range(1000):
+        v = float(rng.normal(mean, sd))
+        if lo <= v <= hi:
+            return v
+    return float(min(max(mean, lo), hi))
+
+
+def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
+    """The thorax of ``body``: fixed rules plus a few per-twin draws (CTR, dome, tilt)."""
+    tlc_l = tlc_ers1993_l(body.sex, body.height_cm)
+    if tlc_l < 2.0:
+        raise ValueError(f"chest body key 'height_cm' = {body.height_cm:g} gives a TLC of "
+                         f"{tlc_l:.2f} L by the ERS 1993 equation; need >= 2 L")
+    # TLC varies between people of the same height: draw within +-1.64 RSD (90 % range).
+    rsd = TLC_RSD_L[body.sex]
+    tlc_l += _truncnorm(rng, 0.0, rsd, -1.64 * rsd, 1.64 * rsd)
+    ctr = _truncnorm(rng, CTR_MEAN, CTR_SD, *CTR_RANGE)
+    area_ratio = max(1.0, body.bmi / LEAN_BMI)
+    # Dome height above the costophrenic recess 1.5-3 cm at full inspiration and the right
+    # dome 1-2.5 cm above the left in most adults (Felson B. Chest Roentgenology, 1973, ch. 12).
+    dome = _truncnorm(rng, 22.0, 4.0, 15.0, 30.0)
+    raise_r = _truncnorm(rng, 15.0, 4.0, 8.0, 25.0)
+    # cardiac long axis about 45 deg from the body's long axis (Gray's Anatomy, 41st ed., ch. 57)
+    tilt = _truncnorm(rng, 45.0, 5.0, 35.0, 55.0)
+    breast = 0.0
+    if body.sex == "female":
+        breast = BREAST_ML_AT_BMI22 * max(0.5, body.bmi / 22.0)
+    return Thorax(body=body, tlc_ml=1000.0 * tlc_l, ctr=ctr, fat_mm=LEAN_FAT_MM,
+                  muscle_mm=MUSCLE_MM, area_ratio=area_ratio,
+                  trachea_mm=TRACHEA_MM[body.sex], right_dome_raise_mm=raise_r,
+                  dome_height_mm=dome, heart_tilt_deg=tilt, breast_ml=breast)
+
+
+def lean_to_fat_mm(a_mm: float, b_mm: float, area_ratio: float, p: float) -> float:
+    """Fat thickness that grows a superellipse of half-axes (a, b) and exponent ``p`` to
+    ``area_ratio`` times its area (uniform thickness added on both axes)."""
+    if area_ratio <= 1.0:
+        return 0.0
+    # area of a superellipse ~ a * b * const: solve (a + t)(b + t) = ratio * a * b
+    s = a_mm + b_mm
+    return 0.5 * (-s + math.sqrt(s * s + 4.0 * (area_ratio - 1.0) * a_mm * b_mm))

@@ -1,0 +1,214 @@
+"""The thoracic cavity and the lungs: rib-cage inner surface, apices, diaphragm domes with
+costophrenic recesses, mediastinum and heart carved out, sized to the twin's TLC.
+
+:class:`Cavity` holds every length of the cavity (mm, anatomy coordinates, see
+:mod:`.raster`). All of them scale together, so the lung volume is a homogeneous function of
+degree 3 of the scale: :func:`solve_cavity` measures the lung volume of a nominal cavity on a
+coarse grid and scales it once to the target TLC (the builder then measures it again on the
+phantom's own grid; tests compare that measurement with the ERS 1993 equation).
+
+Shape (each a model choice unless cited):
+
+* cross-section at each level: a superellipse (exponent 2.4) of half-width ``a(y)`` and
+  half-depth ``b(y)``; both taper over the top 28 % / 20 % of the lung height to a rounded apex
+  that sits a little posterior, and the upper thorax is 15 % narrower than the base (the rib
+  cage is barrel-shaped);
+* diaphragm: two domes (the right higher, :mod:`.anatomy`) whose height falls steeply to the
+  lateral and posterior walls so that the costophrenic recesses are acute; the diaphragm is
+  higher in front than behind (anterior attachment at the xiphoid ~T9, posterior recess at
+  T12: Gray's Anatomy, 41st ed., ch. 53);
+* mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
+  Chest Roentgenology 1973) from the sternum to the spine, and the heart as a tilted
+  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .anatomy import GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIGHT_OVER_WIDTH, Thorax
+
+__all__ = ["Cavity", "solve_cavity", "P_SECTION"]
+
+#: Superellipse exponent of the cavity cross-section.
+P_SECTION = 2.4
+
+
+@dataclass(frozen=True)
+class Cavity:
+    """Lengths of the thoracic cavity (mm); ``y_apex`` is the lung apex level."""
+
+    a0: float            # half inner width at the base
+    b0: float            # half depth (posterior gutters to anterior wall)
+    height: float        # apex to lateral costophrenic recess
+    y_apex: float
+    dome_right: float    # dome tops above the costophrenic level
+    dome_left: float
+    ant_rise: float      # anterior diaphragm above the posterior recess
+    med_half: float      # mediastinal half-width (superior)
+    spine_front: float   # zd of the vertebral bodies' anterior surface
+    spine_half: float    # half-width of the spine + paravertebral tissue
+    heart_c: tuple       # (x, y, zd) centre
+    heart_r: tuple       # semi-axes (long, short, AP)
+    heart_tilt_deg: float
+
+    @property
+    def y_low(self) -> float:
+        return self.y_apex + self.height
+
+    def scaled(self, s: float) -> "Cavity":
+        """Every length times ``s`` about (0, y_apex + height/2, 0)."""
+        ym = self.y_apex + 0.5 * self.height
+        kw = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name == "heart_tilt_deg":
+                kw[f.name] = v
+            elif f.name == "y_apex":
+                kw[f.name] = ym + (v - ym) * s
+            elif f.name == "heart_c":
+                kw[f.name] = (v[0] * s, ym + (v[1] - ym) * s, v[2] * s)
+            elif f.name == "heart_r":
+                kw[f.name] = tuple(r * s for r in v)
+            else:
+                kw[f.name] = v * s
+        return Cavity(**kw)
+
+    # -- shape functions (numpy broadcasting over x [..,..,nx], y [..,ny,..], zd [nz,..,..]) --
+    def _t(self, y):
+        return (np.asarray(y, np.float32) - self.y_apex) / self.height
+
+    def half_width(self, y):
+        t = np.clip(self._t(y), 0.0, 1.2)
+        u = np.minimum(t / 0.28, 1.0)
+        return self.a0 * np.sqrt(1.0 - (1.0 - u) ** 2) * (0.85 + 0.15 * np.minimum(t / 0.65, 1.0))
+
+    def half_depth(self, y):
+        t = np.clip(self._t(y), 0.0, 1.2)
+        u = np.minimum(t / 0.20, 1.0)
+        return self.b0 * np.sqrt(1.0 - (1.0 - u) ** 2) * (0.90 + 0.10 * np.minimum(t / 0.5, 1.0))
+
+    def centre_zd(self, y):
+        t = np.clip(self._t(y), 0.0, 1.0)
+        return 0.15 * self.b0 * (1.0 - np.minimum(t / 0.3, 1.0))
+
+    def inside(self, x, y, zd):
+        """Inside the rib cage's inner surface (apex included, no floor)."""
+        a = np.maximum(self.half_width(y), 1e-3)
+        b = np.maximum(self.half_depth(y), 1e-3)
+        zc = self.centre_zd(y)
+        return ((np.abs(x / a) ** P_SECTION + np.abs((zd - zc) / b) ** P_SECTION <= 1.0)
+                & (np.asarray(y) >= self.y_apex))
+
+    def diaphragm_y(self, x, zd):
+        """Level (y) of the diaphragm's upper surface over each (x, zd)."""
+        u = np.clip((np.asarray(zd, np.float32) + self.b0) / (2.0 * self.b0), 0.0, 1.0)
+        base = self.y_low - self.ant_rise * (1.0 - u) ** 1.5
+        out = base
+        for side, h in ((-1.0, self.dome_right), (1.0, self.dome_left)):
+            dx = (np.asarray(x, np.float32) - side * 0.45 * self.a0) / (0.47 * self.a0)
+            dz = (np.asarray(zd, np.float32) + 0.05 * self.b0) / (1.15 * self.b0)
+            bump = np.sqrt(np.clip(1.0 - dx * dx - dz * dz, 0.0, 1.0))
+            out = out - h * bump * ((np.asarray(x) * side) > -0.1 * self.a0)
+        return out
+
+    def heart(self, x, y, zd):
+        """The heart's ellipsoid (long axis tilted towards the left and the feet)."""
+        cx, cy, cz = self.heart_c
+        ra, rb, rc = self.heart_r
+        t = math.radians(self.heart_tilt_deg)
+        dx, dy = np.asarray(x, np.float32) - cx, np.asarray(y, np.float32) - cy
+        u = math.sin(t) * dx + math.cos(t) * dy          # along the long axis
+        v = math.cos(t) * dx - math.sin(t) * dy
+        dz = np.asarray(zd, np.float32) - cz
+        return (u / ra) ** 2 + (v / rb) ** 2 + (dz / rc) ** 2 <= 1.0
+
+    def heart_half_width(self) -> float:
+        """Half of the heart's transverse (x) extent (mm)."""
+        ra, rb, _ = self.heart_r
+        t = math.radians(self.heart_tilt_deg)
+        return math.hypot(ra * math.sin(t), rb * math.cos(t))
+
+    def mediastinum(self, x, y, zd):
+        """The midline band between the lungs and the spine behind it."""
+        t = np.clip(self._t(y), 0.0, 1.0)
+        # superior mediastinum widening to the hila; below them the heart forms the borders
+        # and only the oesophagus, descending aorta and spine stay between the lungs
+        u = np.clip((t - 0.30) / 0.35, 0.0, 1.0)
+        half = self.med_half * (1.0 + 0.10 * np.minimum(t / 0.4, 1.0)) \
+            * (1.0 - 0.45 * u * u * (3.0 - 2.0 * u))          # smooth step to 55 %
+        xm = 0.08 * self.med_half                       # aortic side slightly left
+        band = np.abs(np.asarray(x, np.float32) - xm) <= half
+        spine = (np.abs(np.asarray(x)) <= self.spine_half) & (np.asarray(zd) >= self.spine_front
+                                                              - 4.0)
+        return band | spine
+
+    def lung(self, x, y, zd):
+        """Lung (pleural space) mask."""
+        m = self.inside(x, y, zd)
+        m = m & (np.asarray(y) < self.diaphragm_y(x, zd))
+        m = m & ~self.mediastinum(x, y, zd)
+        m = m & ~self.heart(x, y, zd)
+        return m
+
+    def bounds(self):
+        """(lo, hi) anatomy box of the cavity."""
+        return ((-self.a0 - 1, self.y_apex - 1, -self.b0 * 1.2 - 1),
+                (self.a0 + 1, self.y_low + 1, self.b0 * 1.2 + 1))
+
+    def lung_volume_ml(self, step_mm: float) -> float:
+        """Lung volume on a grid of ``step_mm`` (mL)."""
+        lo, hi = self.bounds()
+        xs = np.arange(lo[0], hi[0], step_mm, dtype=np.float32)[None, None, :]
+        ys = np.arange(lo[1], hi[1], step_mm, dtype=np.float32)[None, :, None]
+        n = 0
+        for zd in np.arange(lo[2], hi[2], step_mm, dtype=np.float32):
+            n += int(np.count_nonzero(self.lung(xs, ys, np.full((1, 1, 1), zd, np.float32))))
+        return n * step_mm ** 3 / 1000.0
+
+
+def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
+    """The cavity's shape at half-width ``a0`` (the scale is solved afterwards)."""
+    height = HEIGHT_OVER_WIDTH * 2.0 * a0
+    d_min = 2.0 * a0 / HALLER_INDEX                   # sternum to vertebral body, midline
+    b0 = 0.5 * GUTTER_OVER_MIN_DEPTH * d_min
+    y_apex = -0.5 * height
+    spine_front = -b0 + d_min
+    # dome heights above the lateral costophrenic recess: the drawn dome (Felson 1973,
+    # 1.5-3 cm above the costophrenic/cardiophrenic line) plus the steep lateral fall, written
+    # relative to a0 so that the shape scales
+    dome_left = (th.dome_height_mm + 15.0) * a0 / 140.0
+    dome_right = dome_left + th.right_dome_raise_mm * a0 / 140.0
+    ant_rise = 0.25 * a0
+    med_half = 0.20 * a0
+    # heart: transverse diameter = CTR * inner thoracic width (2 a0); 1/3 right of the midline
+    hw = th.ctr * 2.0 * a0
+    t = math.radians(th.heart_tilt_deg)
+    ratio = 0.80                                       # short / long axis in the frontal plane
+    ra = 0.5 * hw / math.hypot(math.sin(t), ratio * math.cos(t))
+    rb = ratio * ra
+    rc = 0.42 * hw                                     # AP semi-axis (heart ~0.8 as deep as wide)
+    ext_y = math.hypot(ra * math.cos(t), rb * math.sin(t))
+    y_left_dome = y_apex + height - dome_left
+    hy = y_left_dome - 0.55 * ext_y
+    hx = hw / 6.0
+    hz = -b0 + rc + 0.04 * a0
+    return Cavity(a0=a0, b0=b0, height=height, y_apex=y_apex, dome_right=dome_right,
+                  dome_left=dome_left, ant_rise=ant_rise, med_half=med_half,
+                  spine_front=spine_front, spine_half=0.17 * a0, heart_c=(hx, hy, hz),
+                  heart_r=(ra, rb, rc), heart_tilt_deg=th.heart_tilt_deg)
+
+
+def solve_cavity(th: Thorax, step_mm: float = 4.0) -> Cavity:
+    """The cavity whose lung volume equals ``th.tlc_ml`` (scaled nominal shape)."""
+    nominal = nominal_cavity(th)
+    v = nominal.lung_volume_ml(step_mm)
+    s = (th.tlc_ml / v) ** (1.0 / 3.0)
+    cav = nominal.scaled(s)
+    # one refinement: the coarse count's bias changes a little with scale
+    v2 = cav.lung_volume_ml(step_mm)
+    return cav.scaled((th.tlc_ml / v2) ** (1.0 / 3.0))

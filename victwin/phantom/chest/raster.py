@@ -1,0 +1,145 @@
+"""Rasterising shapes into a label volume: capsule chains (numba) and boxed masks.
+
+The chest builder works in *anatomy coordinates* ``(x, y, zd)`` (mm): ``x`` from the patient's
+right to left, ``y`` from head to feet, ``zd`` from the body's antero-posterior centre towards
+the back. :class:`Frame` maps them to the world (``z = zd + zc``) and to the grid.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from ...geometry import Grid
+
+__all__ = ["Frame", "paint_capsules", "polyline", "bezier"]
+
+
+@numba.njit(cache=True, nogil=True)
+def _capsules(out, origin, spacing, segs, value, only):
+    """Set ``out[z, y, x] = value`` inside cone-capped segments ``x0 y0 z0 x1 y1 z1 r0 r1``
+    (world mm; ``origin`` and ``spacing`` are ``(x, y, z)`` of voxel [0, 0, 0]'s centre and
+    the voxel size). Where ``only >= 0`` a voxel is painted only if it holds ``only``."""
+    nz, ny, nx = out.shape
+    for s in range(segs.shape[0]):
+        ax, ay, az = segs[s, 0], segs[s, 1], segs[s, 2]
+        bx, by, bz = segs[s, 3], segs[s, 4], segs[s, 5]
+        r0, r1 = segs[s, 6], segs[s, 7]
+        rmax = max(r0, r1)
+        dx, dy, dz = bx - ax, by - ay, bz - az
+        ll = dx * dx + dy * dy + dz * dz
+        i0 = max(0, int(math.floor((min(ax, bx) - rmax - origin[0]) / spacing[0])))
+        i1 = min(nx - 1, int(math.ceil((max(ax, bx) + rmax - origin[0]) / spacing[0])))
+        j0 = max(0, int(math.floor((min(ay, by) - rmax - origin[1]) / spacing[1])))
+        j1 = min(ny - 1, int(math.ceil((max(ay, by) + rmax - origin[1]) / spacing[1])))
+        k0 = max(0, int(math.floor((min(az, bz) - rmax - origin[2]) / spacing[2])))
+        k1 = min(nz - 1, int(math.ceil((max(az, bz) + rmax - origin[2]) / spacing[2])))
+        for k in range(k0, k1 + 1):
+            pz = origin[2] + k * spacing[2]
+            for j in range(j0, j1 + 1):
+                py = origin[1] + j * spacing[1]
+                for i in range(i0, i1 + 1):
+                    if only >= 0 and out[k, j, i] != only:
+                        continue
+                    px = origin[0] + i * spacing[0]
+                    t = 0.0
+                    if ll > 0.0:
+                        t = ((px - ax) * dx + (py - ay) * dy + (pz - az) * dz) / ll
+                        t = min(1.0, max(0.0, t))
+                    qx = ax + t * dx - px
+                    qy = ay + t * dy - py
+                    qz = az + t * dz - pz
+                    r = r0 + t * (r1 - r0)
+                    if qx * qx + qy * qy + qz * qz <= r * r:
+                        out[k, j, i] = value
+
+
+def paint_capsules(labels, grid: Grid, segs_world, value: int, only: int = -1) -> None:
+    """Paint capsule rows (world mm) into ``labels`` (see :func:`_capsules`)."""
+    segs = np.asarray(segs_world, np.float64).reshape(-1, 8)
+    segs = _split_long(segs[segs[:, 6:].max(axis=1) > 0], float(min(grid.spacing)))
+    if len(segs):
+        _capsules(labels, np.asarray(grid.origin, np.float64),
+                  np.asarray(grid.spacing_xyz, np.float64), segs, np.uint8(value), int(only))
+
+
+def _split_long(segs, voxel):
+    """Cut segments much longer than they are thick into pieces, so that each piece's
+    bounding box stays close to the capsule (thin diagonal vessels otherwise scan a cube)."""
+    length = np.linalg.norm(segs[:, 3:6] - segs[:, 0:3], axis=1)
+    piece = 4.0 * np.maximum(segs[:, 6:].max(axis=1), voxel)
+    n = np.maximum(1, np.ceil(length / piece)).astype(np.int64)
+    if (n == 1).all():
+        return np.ascontiguousarray(segs)
+    rep = np.repeat(np.arange(len(segs)), n)
+    k = np.arange(rep.size) - np.repeat(np.cumsum(n) - n, n)
+    t0 = (k / n[rep])[:, None]
+    t1 = ((k + 1) / n[rep])[:, None]
+    s = segs[rep]
+    a, b = s[:, 0:3], s[:, 3:6]
+    r0, r1 = s[:, 6:7], s[:, 7:8]
+    return np.ascontiguousarray(np.hstack([a + t0 * (b - a), a + t1 * (b - a),
+                                           r0 + t0 * (r1 - r0), r0 + t1 * (r1 - r0)]))
+
+
+def bezier(p0, p1, p2, n: int) -> np.ndarray:
+    """``n`` points on the quadratic Bezier curve p0 -> p2 pulled towards p1."""
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return ((1 - t) ** 2 * np.asarray(p0, float) + 2 * (1 - t) * t * np.asarray(p1, float)
+            + t ** 2 * np.asarray(p2, float))
+
+
+def polyline(points, r0: float, r1: float | None = None) -> np.ndarray:
+    """Capsule rows along a polyline with radius going linearly from ``r0`` to ``r1``."""
+    points = np.asarray(points, float)
+    r1 = r0 if r1 is None else r1
+    radii = np.linspace(r0, r1, len(points))
+    return np.column_stack([points[:-1], points[1:], radii[:-1], radii[1:]])
+
+
+class Frame:
+    """Anatomy coordinates <-> world and grid, and boxed mask painting."""
+
+    def __init__(self, grid: Grid, zc_mm: float):
+        self.grid = grid
+        self.zc = float(zc_mm)
+        self.x = grid.axis_mm("x").astype(np.float32)
+        self.y = grid.axis_mm("y").astype(np.float32)
+        self.zd = (grid.axis_mm("z") - zc_mm).astype(np.float32)
+
+    def world(self, x, y, zd) -> np.ndarray:
+        return np.array([x, y, zd + self.zc], float)
+
+    def paint(self, labels, segs, value: int, only: int = -1) -> None:
+        """Paint capsule rows given in anatomy coordinates."""
+        segs = np.asarray(segs, float).reshape(-1, 8).copy()
+        segs[:, 2] += self.zc
+        segs[:, 5] += self.zc
+        paint_capsules(labels, self.grid, segs, value, only)
+
+    def box(self, lo, hi):
+        """Index slices ``[z, y, x]`` of the anatomy box ``lo..hi`` (``(x, y, zd)``) and the
+        coordinate arrays broadcast over it."""
+        sl = []
+        for axis, a, b in ((self.zd, lo[2], hi[2]), (self.y, lo[1], hi[1]),
+                           (self.x, lo[0], hi[0])):
+            i0 = int(np.searchsorted(axis, min(a, b), side="left"))
+            i1 = int(np.searchsorted(axis, max(a, b), side="right"))
+            sl.append(slice(i0, max(i0, i1)))
+        sl = tuple(sl)
+        return sl, (self.x[sl[2]][None, None, :], self.y[sl[1]][None, :, None],
+                    self.zd[sl[0]][:, None, None])
+
+    def paint_mask(self, labels, lo, hi, fn, value: int, only=None) -> None:
+        """``labels[box][fn(x, y, zd)] = value`` over the box ``lo..hi``; ``only``: a label or
+        a tuple of labels that may be overwritten."""
+        sl, (x, y, z) = self.box(lo, hi)
+        sub = labels[sl]
+        if sub.size == 0:
+            return
+        m = np.broadcast_to(fn(x, y, z), sub.shape)
+        if only is not None:
+            m = m & np.isin(sub, np.atleast_1d(only))
+        sub[m] = value

@@ -1,0 +1,220 @@
+"""Spine, sternum, clavicles and scapulae (the ribs are in :mod:`.ribs`).
+
+Twelve thoracic vertebrae span the lung fields (T1 at the apex, T12 at the posterior
+costophrenic recess: :mod:`.anatomy`); two cervical and two lumbar ones continue the column to
+the volume's edges. Each vertebra is a body (cortical shell around trabecular bone, painted as
+a dithered mixture), a disc, two pedicles, laminae around the spinal canal, two transverse
+processes and a spinous process sloping down.
+
+References
+----------
+Panjabi MM, Takata K, Goel V, et al. Thoracic human vertebrae: quantitative three-dimensional
+anatomy. Spine 1991;16:888-901 (end-plate width 28 -> 40 mm and body height 15 -> 23 mm from
+T1 to T12; pedicle width 5-8 mm; canal width 14-17 mm).
+Gray's Anatomy, 41st ed. (2016), ch. 53 (sternum: jugular notch at T2/T3, sternal angle at
+T4/T5, xiphisternal joint at T9; clavicle from the manubrium to the acromion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .raster import Frame, bezier, polyline
+
+__all__ = ["Spine", "spine_for", "paint_spine", "paint_sternum", "paint_clavicles",
+           "paint_scapulae", "TRABECULAR_BV_TV"]
+
+# Trabecular bone volume fraction of thoracic/lumbar vertebral bodies: 0.10-0.20 in adults
+# (micro-CT, e.g. Hildebrand T et al. J Bone Miner Res 1999;14:1167-1174; recalled range,
+# CHECK); the body's interior is painted with this fraction of bone voxels.
+TRABECULAR_BV_TV = 0.15
+
+
+@dataclass(frozen=True)
+class Spine:
+    """Levels and sizes of the vertebral column (mm, anatomy coordinates)."""
+
+    tops: tuple          # y of each vertebra's upper end plate, C6, C7, T1..T12, L1, L2
+    pitches: tuple       # body + disc height of each
+    widths: tuple        # body width (x)
+    depths: tuple        # body depth (AP)
+    front_zd: float      # anterior surface of the bodies
+
+    def level(self, name: str) -> int:
+        names = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
+        return names.index(name)
+
+    def mid_y(self, k: int) -> float:
+        return self.tops[k] + 0.4 * self.pitches[k]
+
+    def centre_zd(self, k: int) -> float:
+        return self.front_zd + 0.5 * self.depths[k]
+
+    def canal_zd(self, k: int) -> float:
+        return self.front_zd + self.depths[k] + 9.0
+
+    @property
+    def spinous_tip_zd(self) -> float:
+        return max(self.canal_zd(k) for k in range(len(self.tops))) + 44.0
+
+
+def spine_for(y_apex: float, y_low: float, front_zd: float, scale: float) -> Spine:
+    """Thoracic levels between the apex and the posterior recess; ``scale`` sizes the bodies
+    (1 = Panjabi 1991's means)."""
+    # relative pitches T1..T12 follow Panjabi's body heights 15 -> 23 mm
+    rel = 15.0 + 8.0 * np.arange(12) / 11.0
+    # T1 top 0.6 pitch above the apex, T12 bottom 0.3 pitch below the recess
+    span = (y_low - y_apex)
+    p = rel * span / (rel.sum() - 0.6 * rel[0] - 0.3 * rel[-1])
+    t1_top = y_apex - 0.6 * p[0]
+    pitches = [p[0], p[0]] + list(p) + [p[-1] * 1.1, p[-1] * 1.15]
+    tops = [t1_top - 2 * p[0], t1_top - p[0]]
+    y = t1_top
+    for q in pitches[2:]:
+        tops.append(y)
+        y += q
+    widths = [26.0 * scale, 27.0 * scale] + list((28.0 + 12.0 * np.arange(12) / 11.0) * scale) \
+        + [42.0 * scale, 44.0 * scale]
+    depths = [0.65 * w for w in widths[:2]] + [w * (0.6 + 0.2 * k / 11.0)
+                                               for k, w in enumerate(widths[2:14])] \
+        + [0.75 * w for w in widths[14:]]
+    return Spine(tops=tuple(float(v) for v in tops), pitches=tuple(float(v) for v in pitches),
+                 widths=tuple(float(v) for v in widths), depths=tuple(float(v) for v in depths),
+                 front_zd=float(front_zd))
+
+
+def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
+                cortex_mm: float) -> None:
+    """Vertebral bodies, discs and posterior elements into ``labels``."""
+    for k in range(len(sp.tops)):
+        top, pitch, w, d = sp.tops[k], sp.pitches[k], sp.widths[k], sp.depths[k]
+        body_h = 0.8 * pitch
+        cz = sp.centre_zd(k)
+        lo, hi = (-w, top - 1, sp.front_zd - 1), (w, top + pitch + 1, sp.front_zd + d + 1)
+
+        def disc(x, y, z):
+            return ((x / (0.5 * w)) ** 2 + ((z - cz) / (0.5 * d)) ** 2 <= 1.0) \
+                & (y >= top + body_h) & (y < top + pitch)
+
+        def body(x, y, z):
+            return ((x / (0.5 * w)) ** 2 + ((z - cz) / (0.5 * d)) ** 2 <= 1.0) \
+                & (y >= top) & (y < top + body_h)
+
+        def core(x, y, z, c=cortex_mm):
+            inside = ((x / (0.5 * w - c)) ** 2 + ((z - cz) / (0.5 * d - c)) ** 2 <= 1.0) \
+                & (y >= top + c) & (y < top + body_h - c)
+            return inside
+
+        f.paint_mask(labels, lo, hi, disc, SOFT)
+        f.paint_mask(labels, lo, hi, body, BONE)
+        sl, (x, y, z) = f.box(lo, hi)
+        sub = labels[sl]
+        if sub.size:
+            m = np.broadcast_to(core(x, y, z), sub.shape)
+            # trabecular bone: a dithered mixture of bone and marrow voxels
+            marrow = m & (rng.random(sub.shape, dtype=np.float32) >= TRABECULAR_BV_TV)
+            sub[marrow] = SOFT
+        # posterior elements
+        ym = sp.mid_y(k)
+        zc = sp.canal_zd(k)
+        segs = []
+        for s in (-1.0, 1.0):
+            xp = s * 0.33 * w
+            segs.append(polyline([(xp, ym - 0.1 * pitch, sp.front_zd + d - 3.0),
+                                  (s * 9.0, ym, zc)], 3.5))                      # pedicle
+            arc = [(s * 11.0 * np.sin(t), ym + 0.1 * pitch * (1 - np.cos(t)),
+                    zc + 11.0 * np.cos(t)) for t in np.linspace(np.pi / 2, 0.0, 5)]
+            segs.append(polyline(arc, 3.0))                                      # lamina
+            segs.append(polyline([(s * 10.0, ym, zc), (s * (0.5 * w + 24.0), ym + 0.1 * pitch,
+                                                       zc + 10.0)], 4.5, 3.5))   # transverse
+        segs.append(polyline([(0.0, ym + 0.1 * pitch, zc + 11.0),
+                              (0.0, ym + 0.9 * pitch, zc + 42.0)], 4.0, 3.0))    # spinous
+        segs = np.vstack(segs)
+        f.paint(labels, segs, BONE)
+        inner = segs.copy()
+        inner[:, 6:] -= cortex_mm
+        f.paint(labels, inner[inner[:, 6] > 0.5], SOFT, only=BONE)
+        # spinal canal
+        f.paint(labels, polyline([(0.0, top, zc), (0.0, top + pitch, zc)], 7.5), SOFT)
+
+
+def sternum_levels(sp: Spine) -> tuple[float, float, float]:
+    """(jugular notch, sternal angle, xiphisternal joint) levels: T2/T3, T4/T5, T9 (Gray's)."""
+    t = lambda n: sp.level(f"T{n}")                               # noqa: E731
+    return (sp.tops[t(3)], sp.tops[t(5)], sp.mid_y(t(9)))
+
+
+def paint_sternum(labels, f: Frame, sp: Spine, front_zd: float, *, BONE: int, SOFT: int,
+                  cortex_mm: float) -> None:
+    """Manubrium and body of the sternum, a cortical plate around marrow, 11 mm thick."""
+    y0, y_angle, y1 = sternum_levels(sp)
+    zc = front_zd - 7.0
+
+    def outer(x, y, z):
+        half = np.where(y < y_angle, 27.0, 15.0)
+        return (np.abs(x) <= half) & (np.abs(z - zc) <= 5.5) & (y >= y0) & (y <= y1)
+
+    def inner(x, y, z):
+        half = np.where(y < y_angle, 27.0, 15.0) - cortex_mm
+        return (np.abs(x) <= half) & (np.abs(z - zc) <= 5.5 - cortex_mm) \
+            & (y >= y0 + cortex_mm) & (y <= y1 - cortex_mm)
+
+    lo, hi = (-30.0, y0 - 1, zc - 8), (30.0, y1 + 1, zc + 8)
+    f.paint_mask(labels, lo, hi, outer, BONE)
+    f.paint_mask(labels, lo, hi, inner, SOFT)
+
+
+def paint_clavicles(labels, f: Frame, sp: Spine, *, x_acromion: float, front_zd: float,
+                    back_zd: float, radius: float, BONE: int, SOFT: int, cortex_mm: float):
+    """S-shaped clavicles from the manubrium (jugular notch) to the acromia."""
+    y_notch = sternum_levels(sp)[0]
+    y_acr = sp.tops[sp.level("T1")] - 5.0
+    segs = []
+    for s in (-1.0, 1.0):
+        a = bezier((s * 22.0, y_notch + 4.0, front_zd - 6.0),
+                   (s * 0.45 * x_acromion, y_notch - 10.0, front_zd - 16.0),
+                   (s * 0.7 * x_acromion, 0.5 * (y_notch + y_acr) - 8.0,
+                    0.5 * (front_zd + back_zd) - 15.0), 12)
+        b = bezier(a[-1], (s * 0.88 * x_acromion, y_acr, 0.3 * back_zd),
+                   (s * x_acromion, y_acr, 0.45 * back_zd), 10)
+        segs.append(polyline(np.vstack([a, b[1:]]), radius, 0.85 * radius))
+    segs = np.vstack(segs)
+    f.paint(labels, segs, BONE)
+    inner = segs.copy()
+    inner[:, 6:] -= cortex_mm
+    f.paint(labels, inner, SOFT, only=BONE)
+
+
+def paint_scapulae(labels, f: Frame, sp: Spine, cage_point, *, x_glenoid: float, BONE: int):
+    """Triangular scapular plates on the posterolateral rib cage: superior angle at T2, inferior
+    angle at T7-T8 (Gray's, ch. 46), rotated laterally as in PA positioning (shoulders rolled
+    forward). ``cage_point(side, y, x) -> zd`` gives the back of the cage at (x, y)."""
+    y_sup = sp.mid_y(sp.level("T2"))
+    y_inf = sp.tops[sp.level("T8")]
+    y_glen = sp.mid_y(sp.level("T2")) + 5.0
+    segs = []
+    for s in (-1.0, 1.0):
+        x_med_top, x_med_bot = 0.55 * x_glenoid, 0.62 * x_glenoid
+        for y in np.arange(y_sup, y_inf, 3.0):
+            u = (y - y_sup) / (y_inf - y_sup)
+            x_med = x_med_top + (x_med_bot - x_med_top) * u
+            x_lat = x_glenoid - (x_glenoid - x_med_bot) * u ** 0.9
+            if x_lat - x_med < 4.0:
+                continue
+            xs = np.linspace(x_med, x_lat, 6)
+            zs = [cage_point(s, y, xx) + 6.0 for xx in xs]
+            pts = np.column_stack([s * xs, np.full(6, y), zs])
+            segs.append(polyline(pts, 1.8))
+        # lateral border (thick), spine of the scapula, glenoid neck
+        lat = [(s * (x_glenoid - (x_glenoid - x_med_bot) * u ** 0.9), y_sup + u * (y_inf - y_sup))
+               for u in np.linspace(0.05, 1.0, 10)]
+        segs.append(polyline([(x, y, cage_point(s, y, abs(x)) + 7.0) for x, y in lat], 4.5, 3.0))
+        spine_pts = [(s * x, y_sup + 12.0 + 0.1 * (x - x_med_top), cage_point(s, y_sup, x) + 12.0)
+                     for x in np.linspace(x_med_top, x_glenoid + 8.0, 8)]
+        segs.append(polyline(spine_pts, 3.0))
+        zg = cage_point(s, y_glen, x_glenoid)
+        segs.append(polyline([(s * (x_glenoid - 6.0), y_glen, zg + 4.0),
+                              (s * (x_glenoid + 6.0), y_glen, zg - 6.0)], 11.0))
+    f.paint(labels, np.vstack(segs), BONE)
