@@ -145,20 +145,52 @@ def interpolate_kernel(q, P, origin, spacing, average, out):
 
     Each voxel gets the sum (``average`` False) or the mean (True; 0 where no view sees it)
     of the bilinear samples of the views at its centre's projections (see ``_interp``).
-    Rows of voxels are spread over threads; every voxel is computed alone, so the result does
-    not depend on the thread count.
+    Rows of voxels (one z, one y) are spread over threads, one view at a time per row. When a
+    view's detector rows and magnification do not change along x (the panel's columns run
+    along x, as in every victwin DBT scan) the row's projection is a straight line along one
+    detector row, walked with one multiply-add per voxel; other views take the general
+    per-voxel projection. Every voxel is computed alone, so the result does not depend on the
+    thread count.
     """
-    _, nv, nu = q.shape
+    n_views, nv, nu = q.shape
     nz, ny, nx = out.shape
     for r in prange(nz * ny):
         iz = r // ny
         iy = r % ny
         z = origin[2] + iz * spacing[2]
         y = origin[1] + iy * spacing[1]
-        for ix in range(nx):
-            x = origin[0] + ix * spacing[0]
-            acc, cnt = _voxel(q, P, x, y, z, nv, nu)
-            if average:
-                out[iz, iy, ix] = acc / cnt if cnt > 0.0 else 0.0
+        acc = np.zeros(nx)
+        cnt = np.zeros(nx)
+        for k in range(n_views):
+            if P[k, 2, 0] == 0.0 and P[k, 1, 0] == 0.0:
+                w = P[k, 2, 1] * y + P[k, 2, 2] * z + P[k, 2, 3]
+                if w <= 0.0:
+                    continue
+                inv = 1.0 / w
+                vj = (P[k, 1, 1] * y + P[k, 1, 2] * z + P[k, 1, 3]) * inv
+                if not (vj >= 0.0 and vj <= nv - 1.0):
+                    continue
+                a0 = (P[k, 0, 0] * origin[0] + P[k, 0, 1] * y + P[k, 0, 2] * z
+                      + P[k, 0, 3]) * inv
+                a1 = P[k, 0, 0] * spacing[0] * inv
+                for ix in range(nx):
+                    val, seen = _sample(q, k, a0 + a1 * ix, vj, nv, nu)
+                    acc[ix] += val
+                    cnt[ix] += seen
             else:
-                out[iz, iy, ix] = acc
+                for ix in range(nx):
+                    x = origin[0] + ix * spacing[0]
+                    w = P[k, 2, 0] * x + P[k, 2, 1] * y + P[k, 2, 2] * z + P[k, 2, 3]
+                    if w <= 0.0:
+                        continue
+                    inv = 1.0 / w
+                    ui = (P[k, 0, 0] * x + P[k, 0, 1] * y + P[k, 0, 2] * z + P[k, 0, 3]) * inv
+                    vj = (P[k, 1, 0] * x + P[k, 1, 1] * y + P[k, 1, 2] * z + P[k, 1, 3]) * inv
+                    val, seen = _sample(q, k, ui, vj, nv, nu)
+                    acc[ix] += val
+                    cnt[ix] += seen
+        for ix in range(nx):
+            if average:
+                out[iz, iy, ix] = acc[ix] / cnt[ix] if cnt[ix] > 0.0 else 0.0
+            else:
+                out[iz, iy, ix] = acc[ix]

@@ -66,14 +66,26 @@ def object_slab(views, grid, *, thickness_mm: float | None = None,
 
 def slab_lengths(views, slab: tuple[float, float], xp=np) -> np.ndarray:
     """Length (mm) of every ray (source to pixel centre) through the object slab,
-    float32 ``[n_views, nv, nu]``: ``T |d| / |d . n|`` with ``d`` the ray direction."""
+    float32 ``[n_views, nv, nu]``: ``T |d| / |d . n|`` with ``d`` the ray direction.
+
+    With ``w`` the source-to-panel-centre vector and ``a``, ``b`` a pixel's offsets along the
+    panel's unit axes ``u``, ``v``: ``|d|^2 = |w|^2 + 2 a (w.u) + 2 b (w.v) + a^2 + b^2`` and
+    ``d . n = w . n`` (``u``, ``v`` orthonormal, normal to ``n``), so each view costs two
+    outer sums.
+    """
     thickness = slab[1] - slab[0]
     out = []
     for view in views:
-        d = view.panel.pixel_centers() - np.asarray(view.source)[None, None, :]
-        cos = np.abs(d @ view.panel.normal) / np.linalg.norm(d, axis=-1)
-        out.append(thickness / cos)
-    return xp.asarray(np.asarray(out, dtype=np.float32))
+        p = view.panel
+        nv, nu = p.shape
+        w = np.asarray(p.center, np.float64) - np.asarray(view.source, np.float64)
+        a = (np.arange(nu) - (nu - 1) / 2.0) * p.pitch[1]
+        b = (np.arange(nv) - (nv - 1) / 2.0) * p.pitch[0]
+        ta = a * a + 2.0 * a * float(w @ np.asarray(p.u))
+        tb = b * b + 2.0 * b * float(w @ np.asarray(p.v))
+        r = np.sqrt(float(w @ w) + tb[:, None] + ta[None, :])
+        out.append((thickness / abs(float(w @ p.normal)) * r).astype(np.float32))
+    return xp.asarray(np.asarray(out))
 
 
 def _reference_point(views, slab):

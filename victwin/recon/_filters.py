@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.fft
 
 __all__ = ["fbp_filter", "apply_filter", "WINDOWS"]
 
@@ -125,11 +126,14 @@ def apply_filter(q, gain: np.ndarray, axis: int, xp=np):
     n = q.shape[axis]
     n_pad = 2 * (len(gain) - 1)
     g = xp.asarray(gain, dtype=xp.float32 if q.dtype == np.float32 else xp.float64)
-    spec = xp.fft.rfft(q, n=n_pad, axis=axis)
+    # SciPy's FFT keeps float32 in single precision (NumPy's works in double); CuPy's own
+    # FFT on the GPU.
+    fft = scipy.fft if xp is np else xp.fft
+    spec = fft.rfft(q, n=n_pad, axis=axis)
     shape = [1] * q.ndim
     shape[axis] = -1
     spec *= g.reshape(shape)
-    out = xp.fft.irfft(spec, n=n_pad, axis=axis)
+    out = fft.irfft(spec, n=n_pad, axis=axis)
     index = [slice(None)] * q.ndim
     index[axis] = slice(0, n)
     return xp.ascontiguousarray(out[tuple(index)], dtype=np.float32)
