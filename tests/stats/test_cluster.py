@@ -220,3 +220,13 @@ def test_bad_input_gives_one_line_errors():
         clustered_mrmc(tab, {c: c for c in "abcdefgh"})
     with pytest.raises(ValueError, match="no cluster for unit 'h'"):
         clustered_mrmc(tab, {c: c for c in "abcdefg"})
+
+
+def test_partial_covariance_equals_the_complete_one_on_a_fully_crossed_table():
+    from victwin.stats._cluster import clustered_covariance_partial
+
+    table, wsi = _mitotic_table("C")
+    theta, cov = clustered_cell_covariance(table, wsi)
+    a, c = clustered_covariance_partial(table, wsi)
+    np.testing.assert_allclose(a, theta.reshape(-1), rtol=1e-14)
+    np.testing.assert_allclose(c, cov.reshape(10, 10), rtol=1e-12, atol=1e-18)

@@ -51,7 +51,7 @@ from ._mrmc import MRMCResult, or_analysis
 from ._table import ScoreTable
 
 __all__ = ["clustered_auc_cov", "clustered_auc_ci", "clustered_cell_covariance", "clustered_mrmc",
-           "cluster_codes", "ClusterSummary"]
+           "clustered_covariance_partial", "cluster_codes", "ClusterSummary"]
 
 
 @dataclass(frozen=True)
@@ -294,3 +294,48 @@ def clustered_mrmc(data: ScoreTable, clusters, *, alpha=0.05) -> MRMCResult:
     res.extra["clusters"] = summary.to_dict()
     res.extra["n_units"] = data.n_cases
     return res
+
+
+def clustered_covariance_partial(data: ScoreTable, clusters):
+    """Cell AUCs and clustered covariance for a table with missing ratings (NaN).
+
+    Each cell uses the units its reader read. For cells a and b the Obuchowski sums run over
+    the clusters, each term the product of a's and b's centred cluster sums, scaled by 1/M_a
+    M_b (present), 1/N_a N_b (absent) or 1/M_a N_b (cross); the small-sample factors are
+    I'/(I' - 1) with I' the clusters holding such units for both cells (1 when I' < 2). On a
+    fully crossed table this is :func:`clustered_cell_covariance`; cells with no cluster in
+    common (cases nested in subgroup) get covariance 0.
+
+    Returns
+    -------
+    auc : float array, shape (M * R,)
+    covariance : float array, shape (M * R, M * R)
+    """
+    codes, I = _table_clusters(data, clusters)
+    M, R, N = data.scores.shape
+    s = data.scores.reshape(M * R, N)
+    truth = data.truth.astype(int)
+    C = M * R
+    auc = np.empty(C)
+    uX = np.zeros((C, I))   # (X_k - m_k A) / M per cell
+    uY = np.zeros((C, I))
+    hasX = np.zeros((C, I), dtype=bool)
+    hasY = np.zeros((C, I), dtype=bool)
+    for c in range(C):
+        read = ~np.isnan(s[c])
+        a, dX, dY, m, n = _components(s[c, read][None, :], truth[read], codes[read], I)
+        auc[c] = a[0]
+        uX[c] = dX[0] / m.sum()
+        uY[c] = dY[0] / n.sum()
+        hasX[c] = m > 0
+        hasY[c] = n > 0
+
+    def factor(h1, h2):
+        cnt = h1.astype(float) @ h2.T.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(cnt > 1, cnt / (cnt - 1), 1.0)
+
+    any_ = hasX | hasY
+    cov = (factor(hasX, hasX) * (uX @ uX.T) + factor(hasY, hasY) * (uY @ uY.T)
+           + factor(any_, any_) * (uX @ uY.T + uY @ uX.T))
+    return auc, cov
