@@ -121,12 +121,16 @@ class SubgroupResult:
         """
         from matplotlib.figure import Figure  # no pyplot: no global backend state
 
-        rows = [r for r in self.rows if not r.get("too_small")] + [dict(self.overall, subgroup="all cases")]
+        rows = self.rows + [dict(self.overall, subgroup="all cases")]
         key = "ci_simultaneous" if simultaneous else "ci"
         fig = Figure(figsize=(6.5, 0.45 * len(rows) + 1.4))
         ax = fig.add_subplot(1, 1, 1)
         y = np.arange(len(rows))[::-1]
         for yi, r in zip(y, rows):
+            if r.get("too_small"):   # a row without an interval: say why
+                ax.text(0.02, yi, "too few cases to analyse", va="center", ha="left",
+                        fontsize=8, color="0.35", style="italic", transform=ax.get_yaxis_transform())
+                continue
             ci = r.get(key, r["ci"])
             overall = r is rows[-1]
             ax.plot(ci, [yi, yi], color="k", lw=1.5)
