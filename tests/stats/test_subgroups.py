@@ -121,6 +121,8 @@ def test_clustered_rows_and_all_row_equal_separate_clustered_analyses():
     assert res.overall["se"] == pytest.approx(head["se"], rel=1e-12)
     assert res.overall["ci"] == pytest.approx(head["ci"], rel=1e-12)
     assert res.interaction is not None and 0 <= res.interaction["p"] <= 1
+    # clusters are nested in subgroups: no covariance between subgroups' differences
+    assert res.interaction["cov"]["cov1"] == 0.0 and res.interaction["cov"]["cov3"] == 0.0
 
 
 def test_clustered_between_subgroup_test_with_singleton_clusters_is_the_delong_one():
