@@ -143,8 +143,8 @@ class SubgroupResult:
         ax.set_xlabel(f"AUC difference, {a} - {b} ({int(round(100 * (1 - self.alpha)))}% CI"
                       f"{', simultaneous' if simultaneous else ''})")
         it = self.interaction
-        ax.set_title(title or ("Subgroups" if it is None else f"Subgroups: between-subgroup p = {it['p']:.3g}"),
-                     fontsize=10)
+        default = "Subgroups" if it is None else f"Subgroups: between-subgroup p = {it['p']:.3g}"
+        ax.set_title(title or default, fontsize=10)
         fig.tight_layout()
         fig.savefig(path, dpi=120, format="png")
 
