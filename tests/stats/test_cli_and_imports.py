@@ -92,3 +92,26 @@ def test_mrmc_oneshot_option(tmp_path):
     d = json.loads(out.read_text())
     for ref in _ref("or_unbiased/rrrc/diff/1-2/se"):   # MRMCaov; equal by the derived identity
         assert abs(d["oneshot"]["differences"]["1-2"]["se"] - ref["value"]) <= ref["tol"]
+
+
+def test_mrmc_clusters_option(tmp_path, capsys):
+    """Singleton clusters: the clustered analysis is OR with DeLong covariances, whose Van Dyke
+    F and ddf are published (MRMCaov JSS paper: 4.484854, 15.06611)."""
+    from victwin.stats import read_imrmc
+
+    cases = read_imrmc(DATA / "vandyke.imrmc").cases
+    cl = tmp_path / "clusters.csv"
+    cl.write_text("case,cluster\n" + "".join(f"{c},twin{c}\n" for c in cases))
+    out = tmp_path / "o.json"
+    assert main(["stats", "mrmc", str(DATA / "vandyke.imrmc"), "--clusters", str(cl),
+                 "--json", str(out)]) == 0
+    assert "Clustered analysis" in capsys.readouterr().out
+    d = json.loads(out.read_text())["clustered"]
+    assert d["cov_method"] == "clustered" and d["clusters"]["n_clusters"] == len(cases)
+    assert abs(d["rrrc"]["statistic"] - 4.484854) <= 5e-7
+    assert abs(d["rrrc"]["ddf"] - 15.06611) <= 5e-6
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id;twin\n1;a\n")
+    assert main(["stats", "mrmc", str(DATA / "vandyke.imrmc"), "--clusters", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "first line must be 'case,cluster'" in err[0]

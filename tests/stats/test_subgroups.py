@@ -90,3 +90,86 @@ def test_bad_groups():
         subgroup_analysis(t, ["a"] * t.n_cases)
     with pytest.raises(ValueError, match="needs at least 2 of each"):
         subgroup_analysis(t, ["a"] * (t.n_cases - 1) + ["b"])
+
+
+# ------------------------------------------------------------------ clusters and small subgroups
+
+
+def _clustered_vandyke():
+    """Van Dyke with pairs of consecutive cases as clusters (a stand-in for the ROIs of one
+    twin) and subgroups defined per cluster (like breast density, a twin attribute)."""
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    clusters = {c: f"k{k // 2}" for k, c in enumerate(t.cases)}
+    groups = {c: ("a" if int(clusters[c][1:]) % 3 else "b") for c in t.cases}
+    return t, clusters, groups
+
+
+def test_clustered_rows_and_all_row_equal_separate_clustered_analyses():
+    from victwin.stats import clustered_mrmc
+
+    t, clusters, groups = _clustered_vandyke()
+    res = subgroup_analysis(t, groups, clusters=clusters, min_cases=3)
+    assert res.cov_method == "clustered"
+    for row in res.rows:
+        sub = t.subset(cases=[c for c in t.cases if groups[c] == row["subgroup"]])
+        d = clustered_mrmc(sub, clusters).rrrc["differences"]["1-2"]
+        assert row["difference"] == pytest.approx(d["estimate"], rel=1e-14)
+        assert row["se"] == pytest.approx(d["se"], rel=1e-12)
+        assert row["n_clusters"] == len({clusters[c] for c in sub.cases})
+    head = clustered_mrmc(t, clusters).rrrc["differences"]["1-2"]   # the headline
+    assert res.overall["difference"] == pytest.approx(head["estimate"], rel=1e-14)
+    assert res.overall["se"] == pytest.approx(head["se"], rel=1e-12)
+    assert res.overall["ci"] == pytest.approx(head["ci"], rel=1e-12)
+    assert res.interaction is not None and 0 <= res.interaction["p"] <= 1
+    # clusters are nested in subgroups: no covariance between subgroups' differences
+    assert res.interaction["cov"]["cov1"] == 0.0 and res.interaction["cov"]["cov3"] == 0.0
+
+
+def test_clustered_between_subgroup_test_with_singleton_clusters_is_the_delong_one():
+    """One case per cluster: the clustered covariances (complete and partial) are DeLong's,
+    so the clustered between-subgroup test must equal the ROI-level DeLong test."""
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    groups = {c: ("odd" if int(c) % 2 else "even") for c in t.cases}
+    a = subgroup_analysis(t, groups, clusters={c: c for c in t.cases})
+    b = subgroup_analysis(t, groups, cov="delong")
+    for key in ("statistic", "ddf", "p"):
+        assert a.interaction[key] == pytest.approx(b.interaction[key], rel=1e-10)
+    for ra, rb in zip(a.rows, b.rows):
+        assert ra["se"] == pytest.approx(rb["se"], rel=1e-10)
+
+
+def test_a_small_subgroup_gets_a_row_that_says_so_and_all_uses_every_case():
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    normals = [c for c, y in zip(t.cases, t.truth) if y == 0]
+    abnormals = [c for c, y in zip(t.cases, t.truth) if y == 1]
+    small = set(normals[:4]) | set(abnormals[:2])
+    groups = {c: ("rare" if c in small else ("odd" if int(c) % 2 else "even")) for c in t.cases}
+    res = subgroup_analysis(t, groups, cov="delong", min_cases=3)
+    by = {r["subgroup"]: r for r in res.rows}
+    assert set(by) == {"rare", "odd", "even"}          # no subgroup is dropped
+    rare = by["rare"]
+    assert rare["too_small"] and rare["n_normal"] == 4 and rare["n_abnormal"] == 2
+    assert rare["difference"] is None and "fewer than 3 cases" in rare["note"]
+    # the all row is the analysis of every case, the small subgroup included
+    assert res.overall["n_normal"] + res.overall["n_abnormal"] == t.n_cases
+    assert res.overall["difference"] == pytest.approx(mrmc(t, "delong").difference, rel=1e-14)
+    # Holm over the two analysed subgroups only
+    p = [by["odd"]["p"], by["even"]["p"]]
+    np.testing.assert_allclose([by["odd"]["p_adjusted"], by["even"]["p_adjusted"]],
+                               adjust_pvalues(p, "holm"))
+    text = res.table()
+    assert "rare" in text and "too few cases" in text
+    json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_one_analysable_subgroup_has_no_between_subgroup_test(tmp_path):
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    few = [c for c, y in zip(t.cases, t.truth) if y == 1][:1]
+    groups = {c: ("tiny" if c in few else "rest") for c in t.cases}
+    res = subgroup_analysis(t, groups, min_cases=3)
+    assert res.interaction is None
+    assert [r["subgroup"] for r in res.rows] == ["rest", "tiny"] or \
+        [r["subgroup"] for r in res.rows] == ["tiny", "rest"]
+    assert "not tested" in res.table()
+    res.forest_plot(tmp_path / "f.png")
+    assert (tmp_path / "f.png").stat().st_size > 1000

@@ -50,7 +50,9 @@ def _plain(fragment: str) -> str:
 def test_answer_states_the_numbers_of_results_json(report):
     path, text, res = report
     answer = _plain(_section(text, "answer"))
-    mr = res["mrmc"]
+    # the answer is the clustered analysis (twins resampled), the ROI-level one is beside it
+    assert res["headline"]["analysis"] == "mrmc_clustered"
+    mr = res["mrmc_clustered"]
     d = mr["rrrc"]["differences"]["DM-DBT"]
     # the synthetic blob is stronger in DBT: DBT ahead, and significantly (known design)
     assert d["estimate"] < 0 and d["p"] < 0.05
@@ -67,10 +69,46 @@ def test_answer_states_the_numbers_of_results_json(report):
     assert text.index('id="answer"') < min(text.index(f'id="{s}"') for s in SECTIONS[1:])
 
 
+def test_answer_shows_both_analyses_and_names_the_resampling_unit(report):
+    _, text, res = report
+    answer = _plain(_section(text, "answer"))
+    roi = res["mrmc"]["rrrc"]["differences"]["DM-DBT"]
+    clu = res["mrmc_clustered"]["rrrc"]["differences"]["DM-DBT"]
+    assert "resamples twins, not ROIs" in answer
+    assert f"twins (clustered, Obuchowski 1997) - answer {clu['estimate']:.3f}" in answer
+    assert f"ROIs as independent cases (jackknife) {roi['estimate']:.3f}" in answer
+    assert f"{roi['se']:.4f}" in answer and f"{clu['se']:.4f}" in answer
+
+
+def test_subgroup_table_lists_every_class_and_its_all_row_is_the_answer(report, synthetic_run):
+    _, text, res = report
+    store, _, _ = synthetic_run
+    sub = res["subgroups"]["density"]
+    # every density class of the test twins has a row, analysed or marked too small
+    test_ids = {c.rsplit("-", 1)[0] for c in _scored_ids(store)}
+    classes = {r["attributes"]["density"] for r in store.done_cases() if str(r["case_id"]) in test_ids}
+    assert {r["subgroup"] for r in sub["subgroups"]} == classes
+    small = [r for r in sub["subgroups"] if r.get("too_small")]
+    assert small and all(r["n_abnormal"] < 3 and r["difference"] is None for r in small)
+    section = _plain(_section(text, "subgroups"))
+    for r in small:
+        assert f"{r['subgroup']} {r['n_normal']} {r['n_abnormal']} too few cases" in section
+    head = res["mrmc_clustered"]["rrrc"]["differences"]["DM-DBT"]
+    assert sub["overall"]["difference"] == pytest.approx(head["estimate"], rel=1e-12)
+    assert sub["overall"]["ci"] == pytest.approx(head["ci"], rel=1e-12)
+    assert sub["cov_method"] == "clustered"
+
+
+def _scored_ids(store):
+    from victwin.stats import read_imrmc
+
+    return read_imrmc(Path(store.dir) / "analysis" / "scores.imrmc").cases
+
+
 def test_answer_wording_for_the_other_outcomes(synthetic_run):
     _, spec, res = synthetic_run
     flipped = json.loads(json.dumps(res))
-    d = flipped["mrmc"]["rrrc"]["differences"]["DM-DBT"]
+    d = flipped[res["headline"]["analysis"]]["rrrc"]["differences"]["DM-DBT"]
     d.update(estimate=0.042, p=0.31, ci=[-0.04, 0.124])
     text = _plain(_answer(flipped, spec))
     assert "DM is ahead of DBT by 0.042 in AUC" in text
@@ -222,7 +260,7 @@ def test_opens_in_headless_chromium(report, tmp_path):
     path, _, res = report
     dom = _run_chromium(exe, tmp_path, "--dump-dom", path.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
-    d = res["mrmc"]["rrrc"]["differences"]["DM-DBT"]
+    d = res[res["headline"]["analysis"]]["rrrc"]["differences"]["DM-DBT"]
     text = _plain(dom.stdout)
     assert f"DBT is ahead of DM by {abs(d['estimate']):.3f} in AUC" in text
     assert "Credibility" in text and "Provenance" in text

@@ -25,6 +25,23 @@ def _alpha(text: str) -> float:
     return a
 
 
+def _read_clusters(path) -> dict:
+    """``case,cluster`` CSV (header line, one row per case) -> {case: cluster}."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.reader(fh) if r]
+    if not rows or [h.strip().lower() for h in rows[0][:2]] != ["case", "cluster"]:
+        got = ",".join(rows[0]) if rows else "an empty file"
+        raise ValueError(f"{os.fspath(path)}: the first line must be 'case,cluster'; got {got!r}")
+    out = {}
+    for k, r in enumerate(rows[1:], start=2):
+        if len(r) < 2 or not r[0].strip() or not r[1].strip():
+            raise ValueError(f"{os.fspath(path)}: line {k} must be 'case,cluster'; got {','.join(r)!r}")
+        out[r[0].strip()] = r[1].strip()
+    return out
+
+
 def _mrmc(args: argparse.Namespace) -> int:
     from victwin.stats import dbm, mrmc, read_imrmc
     from victwin.stats._mrmc import _jsonable
@@ -47,6 +64,14 @@ def _mrmc(args: argparse.Namespace) -> int:
         for name, d in list(o["single_modality"].items()) + list(o["differences"].items()):
             est = d.get("auc", d.get("estimate"))
             print(f"  {name:<12} {est:>12.8f}  SE {d['se']:.8f}  CI ({d['ci'][0]:.6f}, {d['ci'][1]:.6f})")
+    if args.clusters:
+        from victwin.stats import clustered_mrmc
+
+        c = clustered_mrmc(table, _read_clusters(args.clusters), alpha=args.alpha)
+        out["clustered"] = c.to_dict()
+        print(f"\nClustered analysis (Obuchowski 1997 covariances; {c.n_cases} clusters of "
+              f"{table.n_cases} cases), clusters resampled:")
+        print(c.summary())
     if args.json:
         _write_json(args.json, _jsonable(out))
         print(f"\nwrote {args.json}")
@@ -111,6 +136,9 @@ def register(sub) -> None:
     m.add_argument("--alpha", type=_alpha, default=0.05, help="significance level (default 0.05)")
     m.add_argument("--oneshot", action="store_true",
                    help="also the Gallas one-shot U-statistic variance (any design, e.g. split-plot)")
+    m.add_argument("--clusters", metavar="FILE.csv",
+                   help="also the clustered analysis (Obuchowski 1997): a CSV 'case,cluster' giving "
+                        "each case's cluster (e.g. the twin of each ROI); JSON key 'clustered'")
     m.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     m.set_defaults(func=_mrmc)
 

@@ -39,13 +39,15 @@ def _print_outcome(out: dict) -> None:
           f"({out['run_dir']})")
     analysis = out.get("analysis")
     if analysis:
-        mrmc = analysis["mrmc"]
+        head = (analysis.get("headline") or {}).get("analysis", "mrmc")
+        mrmc = analysis.get(head) if "rrrc" in (analysis.get(head) or {}) else analysis["mrmc"]
         aucs = ", ".join(f"{m} {v:.3f}" for m, v in mrmc["mean_auc"].items())
         first, second = analysis["modalities"][:2]
         diff = mrmc["rrrc"]
+        unit = "twins" if mrmc is analysis.get("mrmc_clustered") else "cases"
         print(f"mean AUC: {aucs}; {first} - {second} = {mrmc['difference']:+.3f} "
               f"(95% CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}, p = {diff['p']:.3g}, "
-              f"random readers and cases)")
+              f"random readers and {unit})")
     if out.get("analysis_skipped"):
         print(f"analysis skipped: {out['analysis_skipped']}")
     if out.get("report"):

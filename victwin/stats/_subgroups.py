@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._cluster import cluster_codes, clustered_covariance_partial, clustered_mrmc
 from ._moments import cell_placements
 from ._mrmc import _cov_from_cells, _cov_method, _jsonable, mrmc, or_analysis
 from ._table import ScoreTable
@@ -64,9 +65,11 @@ class SubgroupResult:
 
     ``rows``: one dict per subgroup (``subgroup``, ``n_normal``, ``n_abnormal``, ``auc``
     per modality, ``difference``, ``se``, ``df``, ``p``, ``p_adjusted``, ``ci``,
-    ``ci_simultaneous`` (Bonferroni, alpha / number of subgroups)); ``overall`` the same for
-    all cases; ``interaction`` the between-subgroup test (``statistic`` F, ``df1``, ``ddf``,
-    ``p``) of equal differences across subgroups.
+    ``ci_simultaneous`` (Bonferroni, alpha / number of analysed subgroups); with clusters also
+    ``n_clusters``); a subgroup too small to analyse has ``too_small`` True, a ``note`` and
+    None in place of the numbers; ``overall`` the same for all cases; ``interaction`` the
+    between-subgroup test (``statistic`` F, ``df1``, ``ddf``, ``p``) of equal differences
+    across the analysed subgroups, or None when fewer than two were analysed.
     """
 
     modalities: tuple
@@ -90,13 +93,19 @@ class SubgroupResult:
         lines = [f"AUC difference {a} - {b} by subgroup (RRRC, {self.cov_method} covariances, "
                  f"{self.correction} correction)", head]
         for r in self.rows + [dict(self.overall, subgroup="all", p_adjusted=float("nan"))]:
+            if r.get("too_small"):
+                lines.append(f"{str(r['subgroup']):<16}{r['n_normal']:>6}{r['n_abnormal']:>6}  {r['note']}")
+                continue
             ci = f"({r['ci'][0]:.4f}, {r['ci'][1]:.4f})"
             lines.append(f"{str(r['subgroup']):<16}{r['n_normal']:>6}{r['n_abnormal']:>6}"
                          f"{r['auc'][a]:>12.4f}{r['auc'][b]:>12.4f}{r['difference']:>11.4f}{r['se']:>10.4f}"
                          f"{ci:>24}{r['p']:>10.4g}{r['p_adjusted']:>10.4g}")
         it = self.interaction
-        lines.append(f"between subgroups (cases nested in subgroup): F = {it['statistic']:.4f} "
-                     f"on ({it['df1']}, {it['ddf']:.2f}) df, p = {it['p']:.4g}")
+        if it is None:
+            lines.append("between subgroups: not tested (fewer than two subgroups analysed)")
+        else:
+            lines.append(f"between subgroups (cases nested in subgroup): F = {it['statistic']:.4f} "
+                         f"on ({it['df1']}, {it['ddf']:.2f}) df, p = {it['p']:.4g}")
         return "\n".join(lines)
 
     def forest_plot(self, path, *, title=None, simultaneous=False) -> None:
@@ -118,6 +127,10 @@ class SubgroupResult:
         ax = fig.add_subplot(1, 1, 1)
         y = np.arange(len(rows))[::-1]
         for yi, r in zip(y, rows):
+            if r.get("too_small"):   # a row without an interval: say why
+                ax.text(0.02, yi, "too few cases to analyse", va="center", ha="left",
+                        fontsize=8, color="0.35", style="italic", transform=ax.get_yaxis_transform())
+                continue
             ci = r.get(key, r["ci"])
             overall = r is rows[-1]
             ax.plot(ci, [yi, yi], color="k", lw=1.5)
@@ -130,7 +143,8 @@ class SubgroupResult:
         ax.set_xlabel(f"AUC difference, {a} - {b} ({int(round(100 * (1 - self.alpha)))}% CI"
                       f"{', simultaneous' if simultaneous else ''})")
         it = self.interaction
-        ax.set_title(title or f"Subgroups: between-subgroup p = {it['p']:.3g}", fontsize=10)
+        default = "Subgroups" if it is None else f"Subgroups: between-subgroup p = {it['p']:.3g}"
+        ax.set_title(title or default, fontsize=10)
         fig.tight_layout()
         fig.savefig(path, dpi=120, format="png")
 
@@ -147,8 +161,18 @@ def _row(res, data, label, alpha, n_groups):
             "ci_simultaneous": (d["estimate"] - q * d["se"], d["estimate"] + q * d["se"])}
 
 
+def _too_small_row(label, sub, mods, n_clusters, min_cases, unit):
+    row = {"subgroup": label, "n_normal": sub.n_normal, "n_abnormal": sub.n_abnormal,
+           "auc": {m: None for m in mods}, "difference": None, "se": None, "df": None, "p": None,
+           "p_adjusted": None, "ci": None, "ci_simultaneous": None, "too_small": True,
+           "note": f"too few cases to analyse: fewer than {min_cases} {unit} of each truth"}
+    if n_clusters is not None:
+        row["n_clusters"] = n_clusters
+    return row
+
+
 def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackknife", alpha=0.05,
-                      correction="holm") -> SubgroupResult:
+                      correction="holm", clusters=None, min_cases=None) -> SubgroupResult:
     """MRMC analysis within subgroups of cases and a test of equal differences between them.
 
     Parameters
@@ -159,9 +183,21 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
     modalities : pair of str, optional
         The two modalities to compare (default: the first two); difference = first - second.
     cov : {"jackknife", "delong", "unbiased"}
+        Covariance estimator of the ROI-level analysis (ignored with ``clusters``).
     alpha : float
     correction : {"holm", "bonferroni", "none"}
         Multiplicity correction of the per-subgroup p-values.
+    clusters : mapping case id -> cluster label, or labels aligned with ``data.cases``, optional
+        Analyse with clusters (twins) as the resampling unit: every row, the overall row and
+        the between-subgroup test use the clustered covariances of Obuchowski (1997)
+        (:func:`victwin.stats.clustered_mrmc`).
+    min_cases : int, optional
+        When given, a subgroup with fewer than ``min_cases`` normal or abnormal cases
+        (clusters holding them, with ``clusters``) is not analysed but still gets a row,
+        marked ``too_small``; it is left out of the multiplicity correction and of the
+        between-subgroup test, which needs two analysed subgroups (``interaction`` is None
+        otherwise). The overall row always uses every case. Without ``min_cases`` such a
+        subgroup is an error.
 
     Returns
     -------
@@ -184,42 +220,87 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
     mods = list(data.modalities[:2] if modalities is None else [str(m) for m in modalities])
     if len(mods) != 2:
         raise ValueError(f"modalities must name two modalities; got {mods}")
+    if min_cases is not None and int(min_cases) < 2:
+        raise ValueError(f"min_cases must be >= 2; got {min_cases}")
     data = data.subset(modalities=mods)
+    codes = None
+    if clusters is not None:
+        codes, _ = cluster_codes(clusters, data.cases)
     glabels = list(dict.fromkeys(labels.tolist()))
-    if len(glabels) < 2:
+    if len(glabels) < 2 and min_cases is None:
         raise ValueError(f"groups must define at least 2 subgroups; got {glabels}")
-    rows = []
+
+    def analyse(table, idx):
+        if codes is None:
+            return mrmc(table, method.value, alpha=alpha)
+        return clustered_mrmc(table, codes[idx], alpha=alpha)
+
+    plan = []
     for g in glabels:
-        sub = data.subset(cases=[c for c, lab in zip(data.cases, labels) if lab == g])
+        idx = np.flatnonzero(labels == g)
+        t = data.truth[idx] == 1
+        if codes is None:
+            n_units, unit, n_cl = (int((~t).sum()), int(t.sum())), "cases", None
+        else:
+            n_units = (np.unique(codes[idx][~t]).size, np.unique(codes[idx][t]).size)
+            unit, n_cl = "clusters", int(np.unique(codes[idx]).size)
+        small = min_cases is not None and min(n_units) < int(min_cases)
+        plan.append((g, idx, unit, n_cl, small))
+    n_analysed = sum(not p[-1] for p in plan)
+    rows, analysed = [], []
+    for g, idx, unit, n_cl, small in plan:
+        sub = data.subset(cases=[data.cases[i] for i in idx])
+        if small:
+            rows.append(_too_small_row(g, sub, mods, n_cl, int(min_cases), unit))
+            continue
         if sub.n_normal < 2 or sub.n_abnormal < 2:
             raise ValueError(f"subgroup {g!r} has {sub.n_normal} normal and {sub.n_abnormal} abnormal cases; "
                              f"each subgroup needs at least 2 of each")
-        rows.append(_row(mrmc(sub, method.value, alpha=alpha), sub, g, alpha, len(glabels)))
-    padj = adjust_pvalues([r["p"] for r in rows], correction)
-    for r, pa in zip(rows, padj):
+        row = _row(analyse(sub, idx), sub, g, alpha, n_analysed)
+        if n_cl is not None:
+            row["n_clusters"] = n_cl
+        rows.append(row)
+        analysed.append(g)
+    done = [r for r in rows if not r.get("too_small")]
+    padj = adjust_pvalues([r["p"] for r in done], correction)
+    for r, pa in zip(done, padj):
         r["p_adjusted"] = float(pa)
-    overall = _row(mrmc(data, method.value, alpha=alpha), data, "all", alpha, 1)
+    overall = _row(analyse(data, np.arange(data.n_cases)), data, "all", alpha, 1)
+    if codes is not None:
+        overall["n_clusters"] = int(np.unique(codes).size)
+    if len(analysed) < 2:
+        return SubgroupResult(tuple(mods), rows, overall, None, correction, float(alpha),
+                              "clustered" if codes is not None else method.value)
 
-    # between subgroups: cells (group, modality, reader) over all cases, then reader differences
-    G, J = len(glabels), len(data.readers)
-    scores = np.full((G * 2, J, data.n_cases), np.nan)
-    for gi, g in enumerate(glabels):
-        mask = labels == g
-        scores[2 * gi:2 * gi + 2][:, :, mask] = data.scores[:, :, mask]
-    big = ScoreTable(data.cases, data.truth, tuple(f"{g}|{m}" for g in glabels for m in mods), data.readers,
-                     scores)
-    cells = cell_placements(big)
-    S = _cov_from_cells(big, cells, method)          # (2G*J, 2G*J)
+    # between subgroups: cells (group, modality, reader) over the analysed subgroups' cases,
+    # then reader differences
+    keep = np.isin(labels, analysed)
+    data_b = data.subset(cases=[c for c, k in zip(data.cases, keep) if k])
+    labels_b = labels[keep]
+    G, J = len(analysed), len(data.readers)
+    scores = np.full((G * 2, J, data_b.n_cases), np.nan)
+    for gi, g in enumerate(analysed):
+        mask = labels_b == g
+        scores[2 * gi:2 * gi + 2][:, :, mask] = data_b.scores[:, :, mask]
+    big = ScoreTable(data_b.cases, data_b.truth, tuple(f"{g}|{m}" for g in analysed for m in mods),
+                     data.readers, scores)
+    if codes is None:
+        cells = cell_placements(big)
+        S = _cov_from_cells(big, cells, method)          # (2G*J, 2G*J)
+        cell_auc = cells.auc
+    else:
+        cell_auc, S = clustered_covariance_partial(big, codes[keep])
     L = np.zeros((G * J, 2 * G * J))
     for gi in range(G):
         for j in range(J):
             L[gi * J + j, (2 * gi) * J + j] = 1.0
             L[gi * J + j, (2 * gi + 1) * J + j] = -1.0
-    theta = (L @ cells.auc).reshape(G, J)
+    theta = (L @ cell_auc).reshape(G, J)
     Sd = (L @ S @ L.T).reshape(G, J, G, J)
-    inter = or_analysis(theta, Sd, modalities=glabels, readers=data.readers, n_cases=data.n_cases,
-                        alpha=alpha, cov_method=method.value)
+    cov_name = "clustered" if codes is not None else method.value
+    inter = or_analysis(theta, Sd, modalities=analysed, readers=data.readers, n_cases=data_b.n_cases,
+                        alpha=alpha, cov_method=cov_name)
     interaction = {"statistic": inter.rrrc["statistic"], "df1": inter.rrrc["df1"], "ddf": inter.rrrc["ddf"],
                    "p": inter.rrrc["p"], "cov": {"var": inter.var, "cov1": inter.cov1, "cov2": inter.cov2,
                                                  "cov3": inter.cov3}}
-    return SubgroupResult(tuple(mods), rows, overall, interaction, correction, float(alpha), method.value)
+    return SubgroupResult(tuple(mods), rows, overall, interaction, correction, float(alpha), cov_name)

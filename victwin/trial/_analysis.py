@@ -5,7 +5,12 @@ into a training and a test set (seeded from the trial seed); each modality's obs
 retrained on ``n_readers`` bootstrap resamples of the training ROIs (reader variance is
 training variance, see :func:`victwin.readers.resampled_readers`) and scores the same test
 ROIs. The test ROIs of a case are its lesion-present ROI (``"<case>-p"``, truth 1) and its
-lesion-absent ROI (``"<case>-a"``, truth 0).
+lesion-absent ROI (``"<case>-a"``, truth 0); the twin (case) is the cluster of its ROIs.
+
+``results.json`` holds the ROI-level MRMC (``mrmc``, the spec's covariance estimator), the
+clustered MRMC with twins as the resampling unit (``mrmc_clustered``, Obuchowski 1997), and
+``headline``, which names the one the answer uses (the clustered one whenever it exists).
+Subgroup tables use the headline analysis; every subgroup has a row.
 """
 
 from __future__ import annotations
@@ -157,13 +162,20 @@ def analyse_run(store, spec: TrialSpec) -> dict:
                                   f"{spec.readers.observer} observers retrained on resampled "
                                   f"training sets")
     result = stats.mrmc(table, cov=spec.analysis.covariance, alpha=spec.analysis.alpha)
+    # the cluster of a test ROI is the twin (case) it comes from: the ROIs of one twin share
+    # its anatomy, so the twins, not the ROIs, are the independent units
+    clusters = {roi: str(roi).rsplit("-", 1)[0] for roi in table.cases}
     results = {"trial": spec.name, "spec_hash": spec.hash, "modalities": list(names),
                "n_cases": len(rows), "n_train_cases": int(len(train)),
                "n_test_cases": int(len(test)), "n_readers": spec.readers.n_readers,
                "observer": spec.readers.observer, "mrmc": result.to_dict(),
                "failed_cases": [f["case_id"] for f in store.failed_cases()]}
+    results.update(_clustered(table, clusters, spec.analysis.alpha))
+    headline = results["headline"]["analysis"]
     if spec.analysis.non_inferiority_margin is not None:
-        ni = stats.non_inferiority(result, spec.analysis.non_inferiority_margin,
+        head = result if headline == "mrmc" else stats.clustered_mrmc(
+            table, clusters, alpha=spec.analysis.alpha)
+        ni = stats.non_inferiority(head, spec.analysis.non_inferiority_margin,
                                    new=names[1], reference=names[0])
         results["non_inferiority"] = ni.to_dict() if hasattr(ni, "to_dict") else ni
     by_id = {r["case_id"]: r for r in rows}
@@ -174,34 +186,66 @@ def analyse_run(store, spec: TrialSpec) -> dict:
             value = _subgroup_value(name, by_id[int(cid)])
             groups[f"{cid}-a"] = value
             groups[f"{cid}-p"] = value
-        # MRMC within a subgroup needs a few cases of each truth; smaller subgroups are
-        # reported as too small rather than sinking the whole comparison.
+        # every subgroup gets a row; one with fewer than _MIN_SUBGROUP_CASES test twins of
+        # each truth is marked too small instead of being analysed; the "all" row is the
+        # headline analysis of every test ROI
         sizes = {}
         for value in groups.values():
             sizes[value] = sizes.get(value, 0) + 1
-        too_small = sorted(v for v, n in sizes.items() if n // 2 < _MIN_SUBGROUP_CASES)
-        kept = {k: v for k, v in groups.items() if v not in too_small}
-        entry = {"too_small": {v: sizes[v] // 2 for v in too_small}}
-        if len(set(kept.values())) < 2:
-            entry["error"] = (f"fewer than two subgroups with at least {_MIN_SUBGROUP_CASES} "
-                              f"test cases each")
-            entry["groups"] = sorted(sizes)
-            results["subgroups"][name] = entry
-            continue
-        table_kept = table.subset(cases=sorted(kept))
+        entry = {"too_small": {v: sizes[v] // 2 for v in sorted(sizes)
+                               if sizes[v] // 2 < _MIN_SUBGROUP_CASES},
+                 "analysis": headline}
         try:
-            sub = stats.subgroup_analysis(table_kept, kept, cov=spec.analysis.covariance,
-                                          alpha=spec.analysis.alpha)
+            sub = stats.subgroup_analysis(
+                table, groups, cov=spec.analysis.covariance, alpha=spec.analysis.alpha,
+                clusters=clusters if headline == "mrmc_clustered" else None,
+                min_cases=_MIN_SUBGROUP_CASES)
         except ValueError as exc:  # e.g. a degenerate subgroup; say so, go on
             entry.update(error=str(exc), groups=sorted(sizes))
             results["subgroups"][name] = entry
             continue
         entry.update(sub.to_dict())
+        if sub.interaction is None:
+            entry["note"] = (f"fewer than two subgroups with at least {_MIN_SUBGROUP_CASES} test "
+                             f"cases each: no between-subgroup test")
         results["subgroups"][name] = entry
         sub.forest_plot(out_dir / f"forest-{name}.png",
                         title=f"AUC difference ({names[0]} - {names[1]}) by {name}")
     (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
     return results
+
+
+def _clustered(table, clusters: dict, alpha: float) -> dict:
+    """The clustered MRMC analysis (twins as the resampling unit) and the headline choice.
+
+    Returns the ``mrmc_clustered`` and ``headline`` entries of ``results.json``. The headline
+    is the clustered analysis: the ROIs of a twin are not independent, so only resampling
+    twins gives a variance that holds for a new set of twins. When it cannot be computed
+    (fewer than 2 twins of a truth) the headline falls back to the ROI-level analysis and says
+    why.
+    """
+    from victwin import stats
+
+    try:
+        res = stats.clustered_mrmc(table, clusters, alpha=alpha)
+    except ValueError as exc:
+        return {"mrmc_clustered": {"error": str(exc)},
+                "headline": {"analysis": "mrmc", "unit": "ROI",
+                             "why": f"the clustered analysis is not possible: {exc}"}}
+    out = res.to_dict()
+    out["cluster_unit"] = "twin"
+    if len(res.modalities) > 1:
+        # the same ROIs analysed as independent units with DeLong covariances, the estimator
+        # the clustered one reduces to with one ROI per twin: their SE ratio is the effect of
+        # the clustering alone
+        naive = stats.mrmc(table, cov="delong", alpha=alpha)
+        se_c, se_n = res.rrrc["se"], naive.rrrc["se"]
+        out["design_effect"] = {"se_clustered": se_c, "se_roi_delong": se_n,
+                                "se_ratio": se_c / se_n if se_n > 0 else None}
+    return {"mrmc_clustered": out,
+            "headline": {"analysis": "mrmc_clustered", "unit": "twin",
+                         "why": "the ROIs of one twin share its anatomy, so they are not "
+                                "independent cases"}}
 
 
 def _jsonable(x):

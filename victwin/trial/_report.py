@@ -145,14 +145,69 @@ def empirical_roc(scores, truth):
 
 # --------------------------------------------------------------------------------- sections
 
+def headline_mrmc(res: dict) -> tuple[str, dict]:
+    """The key and the MRMC dict of the analysis the answer uses (``results["headline"]``).
+
+    Runs analysed before the clustered analysis existed have no ``headline``: their answer is
+    the ROI-level ``mrmc``.
+    """
+    key = (res.get("headline") or {}).get("analysis", "mrmc")
+    mr = res.get(key)
+    if not isinstance(mr, dict) or "rrrc" not in mr:
+        return "mrmc", res["mrmc"]
+    return key, mr
+
+
+def _first_difference(mr: dict, pair: str) -> dict:
+    rr = mr["rrrc"]
+    return rr["differences"].get(pair) or next(iter(rr["differences"].values()))
+
+
+def _analyses_table(res: dict, level: int, pair: str, head_key: str) -> str:
+    """The difference under each analysis: twins as the resampling unit and ROIs."""
+    rows = []
+    for key, name in (("mrmc_clustered", "twins (clustered, Obuchowski 1997)"),
+                      ("mrmc", f"ROIs as independent cases ({res['mrmc'].get('cov_method')})")):
+        mr = res.get(key)
+        if not isinstance(mr, dict) or "rrrc" not in mr:
+            continue
+        d = _first_difference(mr, pair)
+        rows.append([name + (" - answer" if key == head_key else ""), _f(d["estimate"]),
+                     _ci(d["ci"]), _f(d["se"], 4), _f(d.get("df"), 1), _p(d["p"])])
+    if len(rows) < 2:
+        return ""
+    return _table(["resampling unit", "difference", f"{level}% CI", "SE", "df", "p"], rows,
+                  num_cols=(1, 2, 3, 4, 5))
+
+
+def _clustering_note(res: dict, head_key: str) -> str:
+    head = res.get("headline") or {}
+    mc = res.get("mrmc_clustered") or {}
+    if head_key == "mrmc_clustered":
+        cl = mc.get("clusters", {})
+        per = cl.get("units_per_cluster", {})
+        de = mc.get("design_effect") or {}
+        ratio = (f" Treating the ROIs as independent (DeLong covariances) would give an SE "
+                 f"{_f(de.get('se_roi_delong'), 4)}: the clustered SE is "
+                 f"{_f(de.get('se_ratio'), 2)} times it." if de.get("se_ratio") else "")
+        each = (f"{per.get('min')}" if per.get("min") == per.get("max")
+                else f"{per.get('min')}-{per.get('max')}")
+        return (f"<p class='note'>The answer resamples twins, not ROIs "
+                f"({cl.get('n_clusters')} test twins, {each} ROIs each; Obuchowski-Rockette with "
+                f"the clustered covariances of Obuchowski 1997): {_e(head.get('why', ''))}."
+                f"{ratio}</p>")
+    why = head.get("why") or "this run was analysed before the clustered analysis existed"
+    return f"<p class='note'>The answer treats ROIs as independent cases: {_e(why)}.</p>"
+
+
 def _answer(res: dict, spec, checks=None) -> str:
-    mr = res["mrmc"]
+    head_key, mr = headline_mrmc(res)
     a, b = res["modalities"][:2]
     alpha = float(mr.get("alpha", spec.analysis.alpha))
     level = int(round(100 * (1 - alpha)))
     rr = mr["rrrc"]
     pair = f"{a}-{b}"
-    d = rr["differences"].get(pair) or next(iter(rr["differences"].values()))
+    d = _first_difference(mr, pair)
     est, ci, p = d["estimate"], d["ci"], d["p"]
     ahead, behind = (a, b) if est > 0 else (b, a)
     significant = p is not None and p < alpha
@@ -181,16 +236,18 @@ def _answer(res: dict, spec, checks=None) -> str:
               f"{_f(n['lower_bound'])}, p = {_p(n['p'])}: <b>"
               f"{'non-inferior' if n['non_inferior'] else 'non-inferiority not shown'}</b>.</p>")
     cls = "sig" if significant else "nosig"
+    unit = "twins" if head_key == "mrmc_clustered" else "cases"
     return (f'<section id="answer" class="answer"><h2 style="margin-top:0.2em">Answer</h2>'
             f'<p class="verdict {cls}" id="verdict">{_e(verdict)}</p>'
             f"<p>Mean AUC difference <b>{_e(a)} - {_e(b)} = {est:+.3f}</b> "
             f"({level}% CI {_e(_ci(ci))}, p = {_e(_p(p))}).</p>"
             f"{auc_table}{diff_table}{ni}"
-            f'<p class="note">Obuchowski-Rockette analysis, random readers and random cases '
+            f'<p class="note">Obuchowski-Rockette analysis, random readers and random {unit} '
             f"(Hillis 2007 df), {_e(mr.get('cov_method'))} covariances; "
             f"{res['n_test_cases']} test cases (each read lesion-present and lesion-absent) of "
             f"{res['n_cases']} finished, {res['n_train_cases']} used to train the readers; "
             f"{res['n_readers']} {_e(res['observer'])} model observers per modality.</p>"
+            f"{_clustering_note(res, head_key)}{_analyses_table(res, level, pair, head_key)}"
             f"{_checks_line(checks)}</section>")
 
 
@@ -248,6 +305,10 @@ def _forest(sub: dict, name: str):
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
+        if r.get("too_small"):
+            ax.text(0.02, yi, "too few cases to analyse", va="center", fontsize=8, color="0.35",
+                    transform=ax.get_yaxis_transform())
+            continue
         ax.plot(r["ci"], [yi, yi], color="k", lw=1.5)
         ax.plot([r["difference"]], [yi], marker="D" if r is rows[-1] else "s", color="k")
     ax.axvline(0.0, color="0.5", ls="--", lw=1)
@@ -268,8 +329,8 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
     a, b = res["modalities"][:2]
     for name, sub in subs.items():
         out.append(f"<h3>By {_e(name)}</h3>")
-        if "error" in sub:
-            out.append(f"<p>No analysis for this subgroup: {_e(sub['error'])} (groups: "
+        if "subgroups" not in sub:
+            out.append(f"<p>No analysis for this subgroup: {_e(sub.get('error', '?'))} (groups: "
                        f"{_e(', '.join(map(str, sub.get('groups', []))))}).</p>")
             continue
         png = run_dir / "analysis" / f"forest-{name}.png"
@@ -278,17 +339,28 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
         rows = []
         for r in sub["subgroups"] + [dict(sub["overall"], subgroup="all",
                                           p_adjusted=None)]:
+            if r.get("too_small"):
+                rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"],
+                             _e(r.get("note", "too few cases to analyse")), "", "", "", "", ""])
+                continue
             rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], _f(r["auc"][a]),
                          _f(r["auc"][b]), _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
                          _p(r.get("p_adjusted"))])
         out.append(_table(["subgroup", "N0", "N1", f"AUC {a}", f"AUC {b}", f"{a} - {b}",
                            "CI", "p", f"p ({sub.get('correction')})"], rows,
                           num_cols=(1, 2, 3, 4, 5, 6, 7, 8)))
+        unit = ("twins resampled (clustered covariances)" if sub.get("cov_method") == "clustered"
+                else f"ROIs as independent cases ({sub.get('cov_method')} covariances)")
+        out.append(f"<p class='note'>RRRC analysis, {_e(unit)}; the all row is the answer's "
+                   f"analysis of every test ROI; N0 and N1 count lesion-absent and "
+                   f"lesion-present ROIs.</p>")
         it = sub.get("interaction") or {}
         if it:
             out.append(f"<p class='note'>Equal differences across subgroups: F = "
                        f"{_f(it.get('statistic'))} on ({it.get('df1')}, "
                        f"{_f(it.get('ddf'), 1)}) df, p = {_p(it.get('p'))}.</p>")
+        elif sub.get("note"):
+            out.append(f"<p class='note'>{_e(sub['note'])}.</p>")
     return "".join(out)
 
 
