@@ -41,8 +41,10 @@ def _check_phantom(phantom) -> tuple[dict, int]:
         raise ValueError("phantom.labels must be a uint8 array [z, y, x]")
     materials = {int(k): str(v) for k, v in dict(phantom.materials).items()}
     n_labels = int(labels.max()) + 1 if labels.size else 1
-    present = np.bincount(labels.ravel(), minlength=n_labels) > 0
-    missing = [lab for lab in range(n_labels) if lab not in materials and present[lab]]
+    # only labels without a material need a presence check (a full-volume bincount costs
+    # ~10 s on a 0.1 mm phantom on a loaded 2-core machine)
+    missing = [lab for lab in range(n_labels)
+               if lab not in materials and bool(np.any(labels == lab))]
     if missing:
         raise ValueError(f"phantom.materials has no material for label(s) {missing}")
     return materials, n_labels

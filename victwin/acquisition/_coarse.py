@@ -5,7 +5,7 @@ field's primary, computed on cells of ``f`` pixels (``f = round(coarse_mm / pitc
 ``coarse_mm`` = 2 mm as :func:`victwin.acquisition.simulate_view` calls it) and interpolated
 back. A crop alone cannot give it, so every view's full panel is traced once at ``m``-times
 coarser pixels (``m`` the largest divisor of ``f`` up to ``f / 2``: half a scatter cell, about
-1 mm), with :data:`COARSE_RAYS_PER_PIXEL` squared rays each; the same model runs on that image
+1 mm), with :data:`COARSE_RAYS_PER_PIXEL` squared rays each (one, at its centre); the same model runs on that image
 with the full field's cell size, so the cells coincide with the full field's, and the result
 is interpolated (bilinear) at the crop's pixel centres and divided by ``m**2`` (pixel area).
 """
@@ -25,8 +25,11 @@ from ._view import geometry_factor
 
 __all__ = ["coarse_factors", "coarse_panel", "coarse_scatter", "COARSE_RAYS_PER_PIXEL"]
 
-#: Rays per axis per coarse pixel (4 rays per ~1 mm pixel, 0.5 mm apart).
-COARSE_RAYS_PER_PIXEL = 2
+#: Rays per axis per coarse pixel: one ray at the centre of each ~1 mm pixel, so each scatter
+#: cell (2 mm) is the mean of 4 primaries (as the full field's is the mean of its pixels').
+#: Measured (benchmarks/lesion_local.py, 85 um DM): crop relative RMS 8e-5 with 2 x 2 rays
+#: per coarse pixel; see NOTES.md for 1 x 1.
+COARSE_RAYS_PER_PIXEL = 1
 
 #: The scatter cell size simulate_view uses (scatter_image's default).
 _SCATTER_CELL_MM = inspect.signature(scatter_image).parameters["coarse_mm"].default
