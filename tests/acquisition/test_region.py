@@ -151,6 +151,26 @@ def test_noise_statistics_equal_the_full_field():
     assert again.raw.tobytes() == local.raw.tobytes()
 
 
+def test_chest_region_keeps_the_light_spread(phantom):
+    """Chest PA (indirect CsI with light spread, power-law scatter, no breast slab rule):
+    the crop equals the full field's, with a light-spread margin planned."""
+    region = Region.around(SITE_MM, 9.0)
+    kw = dict(seed=2, binning=4, noise=False, progress=False)
+    full = acquire(phantom, "chest-pa", **kw)
+    local = acquire(phantom, "chest-pa", region=region, **kw)
+    assert local.region.margins_px["spread"] > 0
+    assert _rel_rms(local.line_integrals(), _crops(full.line_integrals(), local)) < 1e-3
+
+
+def test_a_view_subset_gets_the_same_crops(dbt_pair, phantom):
+    _, local = dbt_pair
+    one = acquire(phantom, "mammomat-dbt", seed=4, binning=DBT_BIN, rays_per_pixel=1,
+                  noise=False, progress=False, views=[3], region=local.region.region)
+    assert one.region.offsets == (local.region.offsets[3],)
+    assert one.views[0] == local.views[3]
+    assert np.array_equal(one.raw[0], local.raw[3])
+
+
 def test_save_load_keeps_the_region(dbt_pair, tmp_path):
     _, local = dbt_pair
     save(local, tmp_path / "a", preview=False)

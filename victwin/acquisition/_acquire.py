@@ -152,7 +152,8 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     thickness = phantom_thickness_mm(phantom)
     record = None
     if region is not None:
-        support = 0.0 if system.scan == "radiography" else system.geometry.breast_support_mm
+        # radiography records no body placement along z: only the detector rule applies
+        support = None if system.scan == "radiography" else system.geometry.breast_support_mm
         # the plan sees the whole scan, so a view's crop does not depend on which are run
         sub_views, record = plan_region(region, all_views, system, thickness_mm=thickness,
                                         support_mm=support)

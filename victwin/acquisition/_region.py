@@ -173,19 +173,8 @@ def scan_axis_of(views) -> int:
     return -1 if np.ptp(src @ np.asarray(panel.u)) > np.ptp(src @ np.asarray(panel.v)) else -2
 
 
-def plan_region(region: Region, views, system, *, thickness_mm: float,
-                support_mm: float) -> tuple[tuple[View, ...], RegionRecord]:
-    """Per-view sub-panels for ``region``: ``(sub_views, record)``.
-
-    Raises a one-line ValueError naming the rule for a region outside the detector in some
-    view, or outside (taller than) the breast slab.
-    """
-    if not isinstance(region, Region):
-        raise TypeError(f"region must be a victwin.acquisition.Region, got "
-                        f"{type(region).__name__}")
-    panel = views[0].panel
-    z_det = float(panel.center[2])
-    lo_z, hi_z = z_det + support_mm, z_det + support_mm + thickness_mm
+def _check_slab(region: Region, lo_z: float, thickness_mm: float) -> None:
+    hi_z = lo_z + thickness_mm
     z0, z1 = region.lower_mm[2], region.upper_mm[2]
     tol = 1e-6
     if z1 - z0 > thickness_mm + tol:
@@ -195,6 +184,22 @@ def plan_region(region: Region, views, system, *, thickness_mm: float,
     if z0 < lo_z - tol or z1 > hi_z + tol:
         raise ValueError(f"region must lie inside the breast slab z {lo_z:g}..{hi_z:g} mm, got "
                          f"z {z0:g}..{z1:g} mm")
+
+
+def plan_region(region: Region, views, system, *, thickness_mm: float,
+                support_mm: float | None) -> tuple[tuple[View, ...], RegionRecord]:
+    """Per-view sub-panels for ``region``: ``(sub_views, record)``.
+
+    Raises a one-line ValueError naming the rule for a region outside the detector in some
+    view, or (``support_mm`` given: breast imaging) outside or taller than the compressed
+    breast, ``support_mm`` to ``support_mm + thickness_mm`` above the detector.
+    """
+    if not isinstance(region, Region):
+        raise TypeError(f"region must be a victwin.acquisition.Region, got "
+                        f"{type(region).__name__}")
+    panel = views[0].panel
+    if support_mm is not None:  # breast imaging: the box must lie in the compressed breast
+        _check_slab(region, float(panel.center[2]) + support_mm, thickness_mm)
     nv, nu = panel.shape
     multi = len(views) > 1
     axis = scan_axis_of(views) if multi else -2
