@@ -4,14 +4,18 @@
 images, the simulated views, :class:`Technique` and :class:`Dose` records);
 ``Acquisition.line_integrals()`` is the one log normalisation the reconstruction and readers
 use; :func:`save` / :func:`load` keep it on disk with its views (``victwin acquire`` writes,
-``victwin recon`` reads). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
+``victwin recon`` reads); ``acquire(..., region=Region(...))`` simulates only the pixels a
+lesion site's ROI/VOI needs (``Acquisition.reconstruction_input()`` lays DBT crops out for
+FBP). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
 """
 
 from ._acquire import acquire
 from ._beam import Beam, build_beam
 from ._io import load, save
 from ._records import Acquisition, Dose, Technique
+from ._region import DBT_FILTER_MARGIN_MM, Region, RegionRecord
 from ._view import ViewImage, simulate_view
 
 __all__ = ["acquire", "Acquisition", "Technique", "Dose", "Beam", "build_beam",
-           "simulate_view", "ViewImage", "save", "load"]
+           "simulate_view", "ViewImage", "save", "load", "Region", "RegionRecord",
+           "DBT_FILTER_MARGIN_MM"]

@@ -4,7 +4,8 @@ A directory holds ``raw.npy`` (uint16 ``[n_views, nv, nu]``), ``processed.npy`` 
 ``flat_adu.npy`` (float32), optionally ``preview.png``, and ``acquisition.json``: the format
 and version, system, scan, seeds, the technique and dose (units in the key names), the
 detector record, the display windows and the simulated views themselves (source and panel of
-each, mm), so a reader needs no system file and guesses nothing. Every file is written under
+each, mm), so a reader needs no system file and guesses nothing; a lesion-local run adds its
+``region`` (box, full panel, each view's offset into it). Every file is written under
 a temporary name and renamed once all are complete; ``acquisition.json`` comes last, so a
 directory without it is incomplete.
 """
@@ -20,6 +21,7 @@ import numpy as np
 from victwin.geometry import View
 
 from ._records import Acquisition, Dose, Technique
+from ._region import RegionRecord
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
@@ -141,7 +143,9 @@ def load(directory) -> Acquisition:
                       scan=str(record["scan"]), seed=int(record["seed"]),
                       case=int(record["case"]), detector=dict(record["detector"]),
                       timings_s=dict(record.get("timings_s", {})),
-                      view_indices=tuple(int(i) for i in record.get("view_indices", ())))
+                      view_indices=tuple(int(i) for i in record.get("view_indices", ())),
+                      region=(None if record.get("region") is None
+                              else RegionRecord.from_dict(record["region"])))
     except (KeyError, TypeError, IndexError) as exc:
         raise ValueError(f"{str(meta)!r} is malformed (missing or bad {exc})") from None
     if len(windows) != len(views):

@@ -144,6 +144,11 @@ class Acquisition:
         detector); :meth:`line_integrals` divides by it.
     view_indices : tuple of int
         Index of each simulated view in the system's scan (all of them by default).
+    region : RegionRecord or None
+        For a lesion-local run (``acquire(..., region=...)``): the box, the full panel and
+        each view's offset ``(row, column)`` into it. ``views`` then hold the crops' own
+        panels (same pitch and axes, shifted centres), so ``views[k].project(point)`` gives
+        an index into the crop. None for a full-field run.
     """
 
     raw: np.ndarray
@@ -161,6 +166,7 @@ class Acquisition:
     timings_s: dict = field(default_factory=dict)
     flat_adu: np.ndarray | None = None
     view_indices: tuple = ()
+    region: object = None
 
     def line_integrals(self) -> np.ndarray:
         """Log-normalised projections ``-ln((raw - offset) / flat_adu)``, float32
@@ -168,6 +174,27 @@ class Acquisition:
         if self.flat_adu is None:
             raise ValueError("this acquisition has no flat_adu: its line integrals are unknown")
         return log_normalise(self.raw, self.detector["offset_adu"], self.flat_adu)
+
+    def reconstruction_input(self) -> tuple:
+        """``(line_integrals, views)`` for :func:`victwin.recon.reconstruct`.
+
+        A full-field run gives its own. A lesion-local DBT run lays each view's crop out on
+        one shared panel, the *strip*: the full panel's length along the scan axis (so FBP's
+        filter and angles are the full field's) and the union of the crops across it; pixels
+        outside a view's crop repeat its edge values (the crop's margin along the scan axis,
+        :data:`victwin.acquisition.DBT_FILTER_MARGIN_MM`, keeps what they change in the
+        region's voxels under the measured budget). Reconstruct on a grid inside the region
+        with ``thickness_mm`` (FBP and SBP; iterative methods need the whole field).
+        """
+        p = self.line_integrals()
+        if self.region is None:
+            return p, self.views
+        if len(self.views) < 2:
+            raise ValueError("reconstruction_input needs a multi-view (DBT) acquisition; a "
+                             "single-view region is read from line_integrals() directly")
+        from ._region import strip_layout
+
+        return strip_layout(p, self.views, self.region)
 
     def to_dict(self) -> dict:
         """JSON-ready record of everything except the pixel data."""
@@ -180,7 +207,8 @@ class Acquisition:
                 "detector": jsonable(self.detector),
                 "windows": [list(w) for w in self.windows],
                 "timings_s": jsonable(self.timings_s),
-                "views": [v.to_dict() for v in self.views]}
+                "views": [v.to_dict() for v in self.views],
+                "region": None if self.region is None else self.region.to_dict()}
 
     def save(self, directory, *, preview: bool = True, provenance: dict | None = None):
         """Write this acquisition to ``directory`` (see :func:`victwin.acquisition.save`)."""

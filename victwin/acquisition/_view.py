@@ -57,7 +57,8 @@ def view_noise(seed: int, case: int, system_name: str, view_index: int):
 
 
 def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
-                  binning: int, rng=None, scatter: bool = True) -> ViewImage:
+                  binning: int, rng=None, scatter: bool = True,
+                  scatter_kev=None) -> ViewImage:
     """Images of one view from its path lengths.
 
     Parameters
@@ -78,6 +79,10 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
         The view's noise stream (:func:`view_noise`); None gives expected values.
     scatter : bool
         Add the system's scatter model.
+    scatter_kev : float array ``[nv, nu]``, keV, optional
+        Scatter computed elsewhere (before the grid), used instead of the model when
+        ``scatter`` is on: a lesion-local crop takes it from a coarse full-field pass
+        (:mod:`victwin.acquisition._coarse`), since the model convolves the whole field.
     """
     det = system.detector
     panel = view.panel
@@ -92,7 +97,9 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     tissue = paths[tissue_labels].sum(axis=0, dtype=np.float64) if tissue_labels \
         else np.zeros((nv, nu))
     t2 = time.perf_counter()
-    if scatter and system.scatter is not None:
+    if scatter and scatter_kev is not None:
+        s = np.asarray(scatter_kev, dtype=np.float64)
+    elif scatter and system.scatter is not None:
         s = scatter_image(e1, tissue, panel.pitch[1], model=system.scatter)
     else:
         s = np.zeros_like(e1)
