@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)  # validate before anything touches the output directory
     out = run_trial(spec, args.out, workers=args.workers, scheduler=args.scheduler,
                     backend=args.backend, progress=not args.quiet,
-                    retry_failed=not args.no_retry_failed)
+                    retry_failed=not args.no_retry_failed, report=not args.no_report)
     _print_outcome(out)
     _write_json(args.json, out)
     return 0 if out["counts"]["failed"] == 0 else 1
@@ -120,6 +120,8 @@ def register(sub) -> None:
     p.add_argument("--backend", choices=["cpu", "cuda", "auto"], default=None,
                    help="ray-tracing backend (default: the spec's, else auto)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-report", action="store_true",
+                   help="analyse but do not write report.html (it runs the live V&V checks)")
     p.add_argument("--no-retry-failed", action="store_true",
                    help="leave cases that failed in an earlier invocation failed (default: "
                         "give them a fresh retry budget)")
