@@ -76,6 +76,9 @@ def _status(args: argparse.Namespace) -> int:
     if st["missing"]:
         print(f"  {len(st['missing'])} case(s) have no row: "
               f"{', '.join(map(str, st['missing'][:20]))}{' ...' if len(st['missing']) > 20 else ''}")
+    if st["unverifiable"]:
+        print(f"  {st['unverifiable']} case(s) were stored without checksums (a run made "
+              f"before they were recorded) and cannot be verified")
     if st["damaged"] or st["missing"]:
         print(f"damaged or missing cases: {len(st['damaged']) + len(st['missing'])}; "
               f"`victwin run SPEC --out {args.dir}` recomputes them")

@@ -244,6 +244,8 @@ def trial_status(run_dir, *, verify: bool = True) -> dict:
             failed = store.failed_cases()
             damaged = store.verify() if verify else []
             present = set(store.expected_case_ids())
+            unverified = store.db.execute("SELECT COUNT(*) FROM cases WHERE state='done' AND "
+                                          "checksums IS NULL").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise store_error(Path(run_dir) / RUN_MARKER, exc) from None
         size = prov.get("spec", {}).get("cohort", {}).get("size")
@@ -251,6 +253,7 @@ def trial_status(run_dir, *, verify: bool = True) -> dict:
         seconds = [sum(r["timings"].values()) for r in done]
         return {"trial": prov.get("spec", {}).get("name"), "spec_hash": prov.get("spec_hash"),
                 "counts": counts, "failed": failed, "damaged": damaged, "missing": missing,
+                "unverifiable": unverified,
                 "mean_case_s": (sum(seconds) / len(seconds)) if seconds else None,
                 "analysed": (Path(run_dir) / "analysis" / "results.json").is_file(),
                 "report": str(Path(run_dir) / "report.html")
