@@ -144,7 +144,7 @@ def test_spec_size_nesting_and_bom(tmp_path, capsys):
     latin = _spec(tmp_path, "", "latin.toml")
     latin.write_bytes(TINY.read_text().replace("tiny", "t\xefny").encode("latin-1"))
     assert main(["plan", str(latin)]) == 2
-    assert "latin.toml" in _one_line(capsys) 
+    assert "latin.toml" in _one_line(capsys)
     bom = _spec(tmp_path, "", "bom.toml")
     bom.write_bytes(b"\xef\xbb\xbf" + TINY.read_bytes())
     assert main(["plan", str(bom)]) == 0

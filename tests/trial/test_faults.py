@@ -268,7 +268,8 @@ def test_sigterm_second_driver_kill9_and_killed_workers(reference, tmp_path):
     """
     _, ref = reference
     run = tmp_path / "run"
-    args = ("run", TINY, "--out", run, "--quiet", "--no-report", "--backend", "cpu", "--workers", "2")
+    args = ("run", TINY, "--out", run, "--quiet", "--no-report", "--backend", "cpu",
+            "--workers", "2")
 
     tag = uuid.uuid4().hex
     first = start(*args, tag=tag)

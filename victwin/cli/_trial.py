@@ -74,8 +74,9 @@ def _status(args: argparse.Namespace) -> int:
     for d in st["damaged"]:
         print(f"  case {d['case_id']} is damaged: {d['reason']}")
     if st["missing"]:
+        more = " ..." if len(st["missing"]) > 20 else ""
         print(f"  {len(st['missing'])} case(s) have no row: "
-              f"{', '.join(map(str, st['missing'][:20]))}{' ...' if len(st['missing']) > 20 else ''}")
+              f"{', '.join(map(str, st['missing'][:20]))}{more}")
     if st["unverifiable"]:
         print(f"  {st['unverifiable']} case(s) were stored without checksums (a run made "
               f"before they were recorded) and cannot be verified")
