@@ -106,3 +106,17 @@ def synthetic_run(tmp_path_factory):
     store, spec, results = build_run(tmp_path_factory.mktemp("run") / "run")
     yield store, spec, results
     store.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_reference(tmp_path_factory):
+    """An undisturbed run of ``tiny.toml`` (1 worker, CPU), shared by the engine and fault
+    tests: ``(run_dir, outcome)``. Tests that damage a run work on a copy of it."""
+    from pathlib import Path
+
+    from victwin.trial import run_trial
+
+    out = tmp_path_factory.mktemp("tiny-ref") / "run"
+    result = run_trial(Path(__file__).resolve().parent / "tiny.toml", out, workers=1,
+                       backend="cpu", progress=False)
+    return out, result

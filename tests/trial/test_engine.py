@@ -51,10 +51,8 @@ def assert_same(a: dict, b: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("ref") / "run"
-    result = run_trial(TINY, out, workers=1, backend="cpu", progress=False)
-    return out, result
+def reference_run(tiny_reference):
+    return tiny_reference
 
 
 def test_uninterrupted_run_is_complete(reference_run):

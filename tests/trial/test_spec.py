@@ -82,7 +82,7 @@ def test_bad_specs_name_the_key(data, message):
 def test_toml_syntax_error_and_missing_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[trial]\nname = demo\n")
-    with pytest.raises(ValueError, match=r"bad.toml: invalid TOML: .*line 2"):
+    with pytest.raises(ValueError, match=r"bad.toml. is not valid TOML: .*line 2"):
         load_spec(bad)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_spec(tmp_path / "nope.toml")

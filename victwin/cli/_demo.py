@@ -23,6 +23,8 @@ def _run(args: argparse.Namespace) -> int:
     from victwin.cli._trial import _print_outcome, _write_json
     from victwin.trial import load_spec, run_trial
 
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be an integer >= 1, got {args.workers}")
     spec_path = Path(args.spec) if args.spec else demo_spec_path()
     spec = load_spec(spec_path)
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))

@@ -107,6 +107,33 @@ def _summary(phantom, out: Path, elapsed_s: float) -> dict:
     }
 
 
+def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
+    """Refuse, in one line and before building it, a phantom that cannot fit in memory.
+
+    The recipe is built at a coarse voxel (2 mm, about a second) and its voxel count scaled to
+    the requested voxel size; generation peaks at about ``PHANTOM_BYTES_PER_VOXEL`` bytes per
+    voxel (measured, see ``victwin._memory``).
+    """
+    from victwin._memory import PHANTOM_BYTES_PER_VOXEL, check_memory
+    from victwin.phantom import make
+
+    probe_mm = 2.0
+    if voxel_mm is None:
+        from victwin.phantom._recipes import load_recipe
+
+        voxel_mm = load_recipe(recipe).get("voxel_mm")
+    if not isinstance(voxel_mm, (int, float)) or not voxel_mm > 0 or voxel_mm >= probe_mm:
+        return  # make() validates it; a coarse phantom is small
+    try:
+        probe = make(recipe, seed=seed, voxel_mm=probe_mm, progress=False)
+    except ValueError:
+        return  # the recipe cannot be built this coarse; make() will say what is wrong
+    voxels = probe.labels.size * (probe_mm / voxel_mm) ** 3
+    check_memory(voxels * PHANTOM_BYTES_PER_VOXEL,
+                 f"phantom {recipe} at {voxel_mm} mm ({voxels:.3g} voxels)",
+                 "use a coarser --voxel-mm")
+
+
 def _make(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
@@ -118,6 +145,7 @@ def _make(args: argparse.Namespace) -> int:
     js = _check_out(args.json, ".json", "--json")
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    _check_memory(args.recipe, args.seed, args.voxel_mm)
     t0 = time.perf_counter()
     steps = 2 + len(args.lesion) + (png is not None) + (js is not None)
     temps: list[tuple[Path, Path]] = []

@@ -52,9 +52,14 @@ def _mrmc(args: argparse.Namespace) -> int:
     out = res.to_dict()
     out["input"] = os.fspath(args.file)
     if table.fully_crossed and len(table.modalities) > 1:
-        d = dbm(table)
-        out["dbm"] = d.to_dict()
-        print(f"\nDBM (jackknife pseudovalues): F = {d.statistic:.6f} on ({d.df1}, {d.ddf:.4f}) df, p = {d.p:.6g}")
+        try:
+            d = dbm(table)
+        except ValueError as exc:  # e.g. all scores equal: the F test is undefined
+            out["dbm"] = {"error": str(exc)}
+            print(f"\nDBM: not computed: {exc}")
+        else:
+            out["dbm"] = d.to_dict()
+            print(f"\nDBM (jackknife pseudovalues): F = {d.statistic:.6f} on ({d.df1}, {d.ddf:.4f}) df, p = {d.p:.6g}")
     if args.oneshot:
         from victwin.stats import oneshot_variance
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 def _write_json(path, payload) -> None:
     if path:
-        Path(path).write_text(json.dumps(payload, indent=2, default=str) + "\n")
+        from victwin.trial import atomic_write
+
+        atomic_write(Path(path), json.dumps(payload, indent=2, default=str) + "\n")
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -27,13 +29,19 @@ def _run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)  # validate before anything touches the output directory
     out = run_trial(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                    backend=args.backend, progress=not args.quiet)
+                    backend=args.backend, progress=not args.quiet,
+                    retry_failed=not args.no_retry_failed, report=not args.no_report)
     _print_outcome(out)
     _write_json(args.json, out)
     return 0 if out["counts"]["failed"] == 0 else 1
 
 
 def _print_outcome(out: dict) -> None:
+    for d in out.get("recomputed", []):
+        print(f"recomputed damaged case {d['case_id']} ({d['reason']})")
+    if out.get("retried"):
+        print(f"retried {len(out['retried'])} case(s) that had failed before: "
+              f"{', '.join(map(str, out['retried']))}")
     c = out["counts"]
     print(f"cases: {c['done']} done, {c['failed']} failed, {c['pending']} pending "
           f"({out['run_dir']})")
@@ -57,7 +65,7 @@ def _print_outcome(out: dict) -> None:
 def _status(args: argparse.Namespace) -> int:
     from victwin.trial import trial_status
 
-    st = trial_status(args.dir)
+    st = trial_status(args.dir, verify=not args.no_verify)
     c = st["counts"]
     print(f"trial {st['trial']} (spec {st['spec_hash']}): {c['done']} done, {c['failed']} "
           f"failed, {c['pending']} pending")
@@ -65,17 +73,32 @@ def _status(args: argparse.Namespace) -> int:
         print(f"mean time per case: {st['mean_case_s']:.1f} s")
     for f in st["failed"]:
         print(f"  case {f['case_id']} failed after {f['attempts']} attempt(s): {f['error']}")
+    for d in st["damaged"]:
+        print(f"  case {d['case_id']} is damaged: {d['reason']}")
+    if st["missing"]:
+        more = " ..." if len(st["missing"]) > 20 else ""
+        print(f"  {len(st['missing'])} case(s) have no row: "
+              f"{', '.join(map(str, st['missing'][:20]))}{more}")
+    if st["unverifiable"]:
+        print(f"  {st['unverifiable']} case(s) were stored without checksums (a run made "
+              f"before they were recorded) and cannot be verified")
+    if st["damaged"] or st["missing"]:
+        print(f"damaged or missing cases: {len(st['damaged']) + len(st['missing'])}; "
+              f"`victwin run SPEC --out {args.dir}` recomputes them")
     print("analysis: " + ("done" if st["analysed"] else "not run yet"))
     if st["report"]:
         print(f"report: {st['report']}")
     _write_json(args.json, st)
-    return 0
+    return 1 if st["damaged"] or st["missing"] else 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from victwin.trial import TrialStore, analyse_run, spec_from_dict, write_report
+    from victwin.trial import TrialStore, analyse_run, lock_run, spec_from_dict, write_report
 
-    with TrialStore(args.dir) as store:
+    if not (Path(args.dir) / "trial.sqlite").is_file():
+        TrialStore(args.dir)  # raises the one-line "not a run directory"
+    lock = lock_run(args.dir, "report")
+    with lock, TrialStore(args.dir) as store:
         counts = store.counts()
         if counts["pending"]:
             raise ValueError(f"{args.dir}: {counts['pending']} case(s) still pending; run the "
@@ -103,11 +126,19 @@ def register(sub) -> None:
     p.add_argument("--backend", choices=["cpu", "cuda", "auto"], default=None,
                    help="ray-tracing backend (default: the spec's, else auto)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-report", action="store_true",
+                   help="analyse but do not write report.html (it runs the live V&V checks)")
+    p.add_argument("--no-retry-failed", action="store_true",
+                   help="leave cases that failed in an earlier invocation failed (default: "
+                        "give them a fresh retry budget)")
     p.add_argument("--json", help="also write the outcome as JSON")
     p.set_defaults(func=_run)
 
-    p = sub.add_parser("status", help="show the state of a trial run directory")
+    p = sub.add_parser("status", help="show the state of a trial run directory (exit 1 when "
+                                      "cases are damaged or missing)")
     p.add_argument("dir")
+    p.add_argument("--no-verify", action="store_true",
+                   help="do not read every case's arrays to check their checksums")
     p.add_argument("--json")
     p.set_defaults(func=_status)
 

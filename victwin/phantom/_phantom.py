@@ -311,6 +311,42 @@ def _write_member(zf: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
         np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
 
 
+def _read_labels(zf: zipfile.ZipFile, grid_shape: tuple) -> np.ndarray:
+    """The labels member, its header checked before anything is decompressed.
+
+    A small file that would inflate to gigabytes is refused from its ``.npy`` header (shape
+    and dtype must match the phantom's grid, and fit in memory) and its recorded size.
+    """
+    from victwin._memory import check_memory
+
+    info = zf.getinfo("labels.npy")
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"labels.npy has unsupported .npy version {version}")
+        if dtype != np.uint8:
+            raise ValueError(f"labels.npy has dtype {dtype}, not uint8")
+        if tuple(shape) != tuple(int(n) for n in grid_shape):
+            raise ValueError(f"labels.npy has shape {tuple(shape)}, the header's grid "
+                             f"{tuple(grid_shape)}")
+        nbytes = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        if info.file_size > nbytes + 65536:
+            raise ValueError(f"labels.npy inflates to {info.file_size} bytes, more than its "
+                             f"{nbytes}-byte array")
+        check_memory(nbytes, f"a phantom of {tuple(shape)} voxels", "load it on a larger "
+                                                                    "machine")
+        data = bytearray(nbytes)
+        got = fh.readinto(data)
+    if got != nbytes:
+        raise ValueError(f"labels.npy is truncated ({got} of {nbytes} bytes)")
+    labels = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    return np.ascontiguousarray(labels)
+
+
 def load(path) -> Phantom:
     """Read a phantom written by :meth:`Phantom.save`.
 
@@ -334,8 +370,7 @@ def load(path) -> Phantom:
                 raise ValueError(f"format is {header.get('format')!r}")
             if header.get("version") != _FORMAT_VERSION:
                 raise ValueError(f"unsupported version {header.get('version')!r}")
-            with zf.open("labels.npy") as fh:
-                labels = np.lib.format.read_array(fh, allow_pickle=False)
+            labels = _read_labels(zf, tuple(header["grid"]["shape"]))
         g = header["grid"]
         grid = Grid(shape=tuple(g["shape"]), spacing=tuple(g["spacing"]),
                     origin=tuple(g["origin"]))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import os
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -144,11 +143,9 @@ def list_recipes() -> list[str]:
 
 
 def _read_toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"recipe {str(path)!r} is not valid TOML: {exc}") from None
+    from victwin._textfile import read_toml_file
+
+    return read_toml_file(path, "recipe")  # size, UTF-8 (BOM ok), TOML and nesting checked
 
 
 def _raw_recipe(recipe) -> tuple[dict, str]:

@@ -531,6 +531,10 @@ def dbm(data: ScoreTable) -> DBMResult:
         "var_err": ms["TRC"],
     }
     den = ms["TR"] + max(ms["TC"] - ms["TRC"], 0.0)
+    if not den > 0 or not ms["TR"] > 0:
+        raise ValueError("dbm: the F test is undefined because the modality x reader mean "
+                         "square is zero (the readers' AUCs do not vary, e.g. all scores are "
+                         "equal)")
     F = ms["T"] / den
     ddf = den ** 2 / (ms["TR"] ** 2 / df["TR"])
     p = float(_st.f.sf(F, df["T"], ddf))

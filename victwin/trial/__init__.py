@@ -14,8 +14,9 @@ from ._plan import plan_trial
 from ._report import write_report
 from ._runner import CaseOutput, run_case
 from ._spec import (DENSITY_CLASSES, VICTRE_DENSITY_MIX, TrialSpec, load_spec, spec_from_dict)
-from ._store import TrialStore
+from ._store import CaseDamaged, RunLocked, TrialStore, atomic_write, lock_run
 
 __all__ = ["TrialSpec", "load_spec", "spec_from_dict", "DENSITY_CLASSES", "VICTRE_DENSITY_MIX",
            "sample_cohort", "case_rng", "run_case", "CaseOutput", "run_trial", "trial_status",
-           "plan_trial", "analyse_run", "write_report", "TrialStore", "provenance_record"]
+           "plan_trial", "analyse_run", "write_report", "TrialStore", "provenance_record",
+           "CaseDamaged", "RunLocked", "atomic_write", "lock_run"]

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._cohort import step_key
 from ._spec import TrialSpec
+from ._store import atomic_write
 
 __all__ = ["analyse_run", "make_observer", "breast_size_class"]
 
@@ -211,7 +212,8 @@ def analyse_run(store, spec: TrialSpec) -> dict:
         results["subgroups"][name] = entry
         sub.forest_plot(out_dir / f"forest-{name}.png",
                         title=f"AUC difference ({names[0]} - {names[1]}) by {name}")
-    (out_dir / "results.json").write_text(json.dumps(results, indent=2, default=_jsonable) + "\n")
+    atomic_write(out_dir / "results.json",
+                 json.dumps(results, indent=2, default=_jsonable) + "\n")
     return results
 
 

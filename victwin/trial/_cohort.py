@@ -33,8 +33,15 @@ def case_seed(seed: int, case_id: int, step: str) -> int:
     return int(case_rng(seed, case_id, step).integers(0, 2**31 - 1))
 
 
-def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
+def sample_cohort(spec: TrialSpec, case_ids=None) -> list[tuple[int, dict]]:
     """Draw each case's attributes: density class, age, lesion kind and the seeds it uses.
+
+    Parameters
+    ----------
+    spec : TrialSpec
+    case_ids : iterable of int, optional
+        Only these cases (default: all ``cohort.size``); a case's draw does not depend on
+        which others are drawn.
 
     Returns
     -------
@@ -50,7 +57,7 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
     kinds = sorted(k for k, f in cohort.lesions.items() if f > 0)
     p_kind = np.array([cohort.lesions[k] for k in kinds])
     out = []
-    for case_id in range(cohort.size):
+    for case_id in (range(cohort.size) if case_ids is None else case_ids):
         rng = case_rng(spec.seed, case_id, "cohort")
         density = densities[int(rng.choice(len(densities), p=p_density / p_density.sum()))]
         kind = kinds[int(rng.choice(len(kinds), p=p_kind / p_kind.sum()))]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import platform
+import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -17,9 +19,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ._cohort import sample_cohort
-from ._executors import CaseFailure, run_cases_dask, run_cases_local
+from ._executors import CaseFailure, connect_dask, run_cases_dask, run_cases_local
 from ._spec import TrialSpec, load_spec
-from ._store import RUN_MARKER, TrialStore
+from ._store import RUN_MARKER, TrialStore, lock_run, store_error
 
 __all__ = ["run_trial", "trial_status", "provenance_record"]
 
@@ -42,24 +44,46 @@ def provenance_record(spec: TrialSpec, *, backend: str, executor: str) -> dict:
                                                                time.gmtime())}
 
 
-def _open_run(spec: TrialSpec, out_dir: Path) -> TrialStore:
-    """Open the run directory, refusing one made by a different spec."""
+_SCHEDULER = re.compile(r"^(tcp|tls|ucx|inproc|ws|wss)://[^\s/]+(:\d{1,5})?/?$")
+
+
+def _open_run(spec: TrialSpec, out_dir: Path):
+    """Lock and open the run directory, refusing one made by a different spec.
+
+    Returns ``(store, lock)``; the lock file stays open (locked) until closed.
+    """
     marker = out_dir / RUN_MARKER
-    if out_dir.exists() and not marker.exists() and any(out_dir.iterdir()):
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"output {str(out_dir)!r} exists and is not a directory")
+    if out_dir.exists() and not marker.exists() and any(
+            p.name != ".lock" for p in out_dir.iterdir()):
         raise ValueError(f"output directory {str(out_dir)!r} exists and is not a victwin run; "
                          f"choose an empty or new directory")
-    store = TrialStore(out_dir, create=True)
-    prov = store.provenance()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = lock_run(out_dir, "run")
+    try:
+        store = TrialStore(out_dir, create=True)
+    except BaseException:
+        lock.close()
+        raise
+    try:
+        prov = store.provenance()
+    except sqlite3.DatabaseError as exc:
+        store.close()
+        lock.close()
+        raise store_error(marker, exc) from None
     if prov and prov.get("spec_hash") != spec.hash:
         store.close()
+        lock.close()
         raise ValueError(f"{str(out_dir)!r} holds a run of a different spec (hash "
                          f"{prov.get('spec_hash')}, this spec {spec.hash}); use a new --out")
-    return store
+    return store, lock
 
 
 def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
               backend: str | None = None, analyse: bool = True, report: bool = True,
-              progress: bool = True, max_cases: int | None = None) -> dict:
+              progress: bool = True, max_cases: int | None = None,
+              retry_failed: bool = True) -> dict:
     """Run (or resume) a trial into ``out_dir``.
 
     Parameters
@@ -67,6 +91,8 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
     spec : TrialSpec or path
     out_dir : path
         The run directory; created if missing; a previous run of the same spec resumes.
+        Finished cases whose arrays are missing or damaged are recomputed (every case is a
+        deterministic function of the spec and its seeds, so the answer is the same).
     workers : int
         Local worker processes (ignored with ``scheduler``).
     scheduler : str, optional
@@ -77,11 +103,22 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
         Run the analysis stage and write the HTML report after the cases.
     max_cases : int, optional
         Stop after this many newly finished cases (for tests and partial runs).
+    retry_failed : bool
+        Give cases that failed in an earlier invocation a fresh retry budget (default); with
+        ``False`` they stay failed.
 
     Returns
     -------
     dict
-        ``counts`` (pending / done / failed), ``run_dir``, ``report`` path when written.
+        ``counts`` (pending / done / failed), ``run_dir``, ``recomputed`` (damaged cases put
+        back to pending, with the reason), ``retried`` (failed cases retried), ``report`` path.
+
+    Raises
+    ------
+    RunLocked
+        Another process is running on ``out_dir``.
+    MemoryError
+        The cases at once would need more memory than the limit (one line; nothing started).
     """
     if not isinstance(spec, TrialSpec):
         spec = load_spec(spec)
@@ -89,22 +126,57 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
     backend = backend or spec.backend
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    if scheduler is not None and not (isinstance(scheduler, str) and _SCHEDULER.match(scheduler)):
+        raise ValueError(f"--scheduler must be a Dask scheduler address such as "
+                         f"tcp://HOST:8786, got {scheduler!r}")
     executor = f"dask {scheduler}" if scheduler else f"local x{workers}"
-    store = _open_run(spec, out_dir)
+    from ._plan import check_case_memory, plan_trial
+
+    at_once = 1 if scheduler else workers
+    plan = None
+    if not (out_dir / RUN_MARKER).exists():  # refuse before the directory is made
+        plan = plan_trial(spec)
+        check_case_memory(plan, spec.resolution.voxel_mm, at_once)
+    client = connect_dask(scheduler) if scheduler else None  # likewise
     try:
-        if not store.provenance():
-            store.set_provenance(provenance_record(spec, backend=backend, executor=executor))
+        store, lock = _open_run(spec, out_dir)
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    try:
+        prov = store.provenance()
+        if "case_memory_bytes" not in prov:  # estimated once per run directory
+            plan = plan or plan_trial(spec)
+            prov_new = {} if prov else provenance_record(spec, backend=backend,
+                                                          executor=executor)
+            prov_new["case_memory_bytes"] = plan["case_memory_bytes"]
+            prov_new["phantom_voxels"] = plan["phantom_voxels"]
+            store.set_provenance(prov_new)
+            prov = {**prov, **prov_new}
+        check_case_memory(prov, spec.resolution.voxel_mm, at_once)
         store.clean_temporaries()
         cohort = sample_cohort(spec)
         store.add_cases(cohort)
+        out = {"run_dir": str(out_dir), "recomputed": [], "retried": []}
+        damaged = store.verify()
+        if damaged:
+            store.reset_cases([d["case_id"] for d in damaged], "damaged: " + "; ".join(
+                f"{d['case_id']}: {d['reason']}" for d in damaged))
+            out["recomputed"] = damaged
+        if retry_failed:
+            failed = [f["case_id"] for f in store.failed_cases()]
+            store.reset_cases(failed, "retried by a new invocation")
+            out["retried"] = failed
         attrs = dict(cohort)
         todo = [(cid, attrs[cid]) for cid in store.todo(spec.storage.max_attempts)]
-        store.log("run", json.dumps({"executor": executor, "todo": len(todo)}))
+        store.log("run", json.dumps({"executor": executor, "todo": len(todo),
+                                     "recomputed": [d["case_id"] for d in damaged]}))
         if todo:
             _run_cases(store, spec, todo, workers=workers, scheduler=scheduler, backend=backend,
-                       progress=progress, max_cases=max_cases)
+                       progress=progress, max_cases=max_cases, client=client)
         counts = store.counts()
-        out = {"counts": counts, "run_dir": str(out_dir)}
+        out["counts"] = counts
         finished = counts["pending"] == 0  # failures were retried in _run_cases
         if finished and analyse and counts["done"] < 4:
             out["analysis_skipped"] = (f"only {counts['done']} case(s) finished; the analysis "
@@ -119,12 +191,16 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
                 out["report"] = str(write_report(store, spec))
         return out
     finally:
+        if client is not None:
+            client.close()
         store.close()
+        lock.close()
 
 
-def _run_cases(store, spec, todo, *, workers, scheduler, backend, progress, max_cases):
+def _run_cases(store, spec, todo, *, workers, scheduler, backend, progress, max_cases,
+               client=None):
     if scheduler:
-        results = run_cases_dask(spec, todo, scheduler=scheduler, backend=backend)
+        results = run_cases_dask(spec, todo, scheduler=scheduler, backend=backend, client=client)
     else:
         results = run_cases_local(spec, todo, workers=workers, backend=backend)
     bar = tqdm(total=len(todo), desc=f"{spec.name}: cases", unit="case", disable=not progress,
@@ -153,15 +229,31 @@ def _run_cases(store, spec, todo, *, workers, scheduler, backend, progress, max_
             close()
 
 
-def trial_status(run_dir) -> dict:
-    """Counts, failures, spec name and timing of a run directory (read-only)."""
+def trial_status(run_dir, *, verify: bool = True) -> dict:
+    """Counts, failures, damaged cases, spec name and timing of a run directory (read-only).
+
+    ``damaged`` lists finished cases whose arrays are missing or differ from their checksums
+    (reading every case's arrays; ``verify=False`` skips that), and ``missing`` the cases of
+    the spec's cohort that have no row (a deleted row); ``victwin run`` recomputes both.
+    """
     with TrialStore(run_dir) as store:
-        prov = store.provenance()
-        counts = store.counts()
-        done = store.done_cases()
+        try:
+            prov = store.provenance()
+            counts = store.counts()
+            done = store.done_cases()
+            failed = store.failed_cases()
+            damaged = store.verify() if verify else []
+            present = set(store.expected_case_ids())
+            unverified = store.db.execute("SELECT COUNT(*) FROM cases WHERE state='done' AND "
+                                          "checksums IS NULL").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise store_error(Path(run_dir) / RUN_MARKER, exc) from None
+        size = prov.get("spec", {}).get("cohort", {}).get("size")
+        missing = sorted(set(range(int(size))) - present) if isinstance(size, int) else []
         seconds = [sum(r["timings"].values()) for r in done]
         return {"trial": prov.get("spec", {}).get("name"), "spec_hash": prov.get("spec_hash"),
-                "counts": counts, "failed": store.failed_cases(),
+                "counts": counts, "failed": failed, "damaged": damaged, "missing": missing,
+                "unverifiable": unverified,
                 "mean_case_s": (sum(seconds) / len(seconds)) if seconds else None,
                 "analysed": (Path(run_dir) / "analysis" / "results.json").is_file(),
                 "report": str(Path(run_dir) / "report.html")

@@ -612,7 +612,11 @@ def render_report(store, spec, *, checks=None) -> str:
     if not results_path.is_file():
         raise FileNotFoundError(f"{str(results_path)!r} is missing: run the analysis "
                                 f"(victwin.trial.analyse_run) before the report")
-    res = json.loads(results_path.read_text())
+    try:
+        res = json.loads(results_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{str(results_path)!r} is not readable JSON ({exc}); re-run the "
+                         f"analysis (victwin report RUN)") from None
     if checks is None:
         from ._credibility import run_checks
 

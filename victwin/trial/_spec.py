@@ -49,7 +49,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -425,15 +424,11 @@ def load_spec(path) -> TrialSpec:
     FileNotFoundError
         The file does not exist.
     ValueError
-        One line naming the key for any mistake, or the TOML syntax error with its line.
+        One line naming the key for any mistake, or the TOML syntax error with its line; a
+        file over 1 MB, not UTF-8, or nested more than 32 deep. A UTF-8 BOM is accepted.
     """
+    from victwin._textfile import read_toml_file
+
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"trial spec {str(path)!r} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"{path}: not a UTF-8 text file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: invalid TOML: {exc}") from None
+    data = read_toml_file(path, "trial spec")  # size, UTF-8 (BOM ok), TOML, nesting
     return spec_from_dict(data, base_dir=path.parent)
