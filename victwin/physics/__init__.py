@@ -35,3 +35,5 @@ from . import _antiscatter_grid, _detector, _scatter
 from ._antiscatter_grid import *  # noqa: F401,F403
 from ._detector import *  # noqa: F401,F403
 from ._scatter import *  # noqa: F401,F403
+from ._source_blur import (FOCAL_SPOT_MODELS, SourceBlur, focal_spot_mtf, focal_spot_rule,
+                           motion_mtf, motion_rule)
