@@ -33,3 +33,9 @@ except ImportError:
     pass
 else:
     __all__ += ["make_chest"]
+
+from ._victre_cluster import VICTRE_CLUSTER, VictreClusterParameters, victre_cluster
+from ._victre_mass import VICTRE_MASS, VictreMassParameters, victre_mass
+
+__all__ += ["victre_mass", "victre_cluster", "VICTRE_MASS", "VICTRE_CLUSTER",
+            "VictreMassParameters", "VictreClusterParameters"]

@@ -29,7 +29,7 @@ __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "labels_present"]
 MATERIAL_NAMES = (
     "air", "water", "adipose", "glandular", "skin", "muscle", "blood", "lung", "bone",
     "soft_tissue", "mass", "hydroxyapatite", "calcium_oxalate", "pmma", "polystyrene",
-    "aluminum", "selenium", "csi",
+    "aluminum", "selenium", "csi", "calcium_oxalate_victre",
 )
 
 _FORMAT = "victwin.phantom"
@@ -42,6 +42,7 @@ _PREVIEW_MU_PER_MM = {
     "muscle": 0.085, "blood": 0.09, "lung": 0.025, "bone": 0.45, "soft_tissue": 0.08,
     "mass": 0.085, "hydroxyapatite": 2.4, "calcium_oxalate": 1.2, "pmma": 0.065,
     "polystyrene": 0.05, "aluminum": 0.93, "selenium": 6.0, "csi": 10.0,
+    "calcium_oxalate_victre": 0.95,
 }
 
 

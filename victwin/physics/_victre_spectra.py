@@ -27,7 +27,10 @@ import numpy as np
 
 from ._spectra import Spectrum, spectrum
 
-__all__ = ["VICTRE_SPECTRA", "victre_spectrum", "read_spc"]
+__all__ = ["VICTRE_SPECTRA", "victre_spectrum", "read_spc", "tube_spectrum", "SPECTRUM_MODELS"]
+
+#: Spectrum sources a system may name (``tube.spectrum``, AEC ``spectrum``).
+SPECTRUM_MODELS = ("spekpy", "victre")
 
 #: kVp -> (file name, VICTRE's header mean energy keV, VICTRE's header 1st HVL mm Al).
 #: Header values: W28kVp_Rh50um_Be1mm.spc lines 4-5; W30kVp_Rh50um_Be1mm.spc lines 4-5.
@@ -119,3 +122,23 @@ def victre_spectrum(kvp: float, bins: str = "mcgpu") -> Spectrum:
     scale = ref.air_kerma_per_mas_ugy() / shape.air_kerma_per_mas_ugy()
     return Spectrum("W", key, _FILTERS, _SCALE_ANODE_ANGLE_DEG, centres, float(width[0]),
                     rel * width * scale, 1000.0)
+
+
+def tube_spectrum(anode: str, kvp: float, filters=(), *, anode_angle_deg: float = 12.0,
+                  model: str = "spekpy") -> Spectrum:
+    """A tube spectrum from spekpy (``model="spekpy"``) or VICTRE's files (``"victre"``).
+
+    ``"victre"`` accepts only the beams VICTRE's files hold: anode W, 28 or 30 kV, filters
+    ``[("Be", 1.0), ("Rh", 0.05)]``; anything else is a one-line error naming the key.
+    """
+    if model == "spekpy":
+        return spectrum(anode, kvp, filters, anode_angle_deg=anode_angle_deg)
+    if model != "victre":
+        raise ValueError(f"spectrum model must be one of {SPECTRUM_MODELS}, got {model!r}")
+    if anode != "W":
+        raise ValueError(f"spectrum model 'victre' needs anode 'W', got {anode!r}")
+    f = tuple((str(m), float(t)) for m, t in filters)
+    if f != _FILTERS:
+        raise ValueError(f"spectrum model 'victre' needs filters {list(_FILTERS)} (already in "
+                         f"VICTRE's files), got {list(f)!r}")
+    return victre_spectrum(float(kvp))
