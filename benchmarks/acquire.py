@@ -1,6 +1,6 @@
 """Acquisition time: one full-field DM view and one 25-view DBT scan of a 0.1 mm breast phantom.
 
-Each case runs ``victwin._acquire.acquire`` end to end and splits the time into ray tracing,
+Each case runs ``victwin.acquisition.acquire`` end to end and splits the time into ray tracing,
 physics (spectrum, attenuation, polyenergetic primary), scatter, and detector (noise,
 digitisation, for-presentation mapping).
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import environment, print_table, write_json  # noqa: E402
 
-from victwin._acquire import acquire  # noqa: E402
+from victwin.acquisition import acquire  # noqa: E402
 from victwin.geometry import Grid  # noqa: E402
 
 
@@ -80,8 +80,8 @@ def run_case(name, phantom, system, binning, backend):
     t = acq.timings_s
     return {"case": name, "system": system, "views": len(acq.views),
             "pixels": f"{acq.raw.shape[1]}x{acq.raw.shape[2]}",
-            "pitch_mm": acq.exposure.pixel_spacing_mm,
-            "rays_per_pixel": acq.exposure.rays_per_pixel ** 2,
+            "pitch_mm": acq.technique.pixel_spacing_mm,
+            "rays_per_pixel": acq.technique.rays_per_pixel ** 2,
             "raytrace_s": t["raytrace"], "physics_s": t["physics"], "scatter_s": t["scatter"],
             "detector_s": t["detector"], "total_s": total,
             "s_per_view": total / len(acq.views), "mgd_mgy": acq.dose.mgd_mgy}

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from victwin._acquire import acquire
+from victwin.acquisition import acquire
 from victwin.cli import main
 from victwin.geometry import Grid
 
@@ -70,7 +70,7 @@ def test_a_view_rerun_alone_gives_the_same_bytes(phantom, dbt):
 
 
 def test_dbt_record_and_clinical_dose(dbt):
-    e, d = dbt.exposure, dbt.dose
+    e, d = dbt.technique, dbt.dose
     assert dbt.raw.shape[0] == 25 and len(e.mas_per_view) == 25
     assert e.mas_total == pytest.approx(sum(e.mas_per_view))
     assert e.angles_deg[0] == pytest.approx(-25.0) and e.angles_deg[-1] == pytest.approx(25.0)
@@ -87,14 +87,14 @@ def test_dbt_record_and_clinical_dose(dbt):
     k = d.entrance_air_kerma_mgy_per_view
     assert k[0] < k[12] and k[-1] < k[12]
     rec = json.loads(json.dumps(dbt.to_dict()))
-    assert rec["system"] == "mammomat-dbt" and rec["exposure"]["mas_total"] > 0
+    assert rec["system"] == "mammomat-dbt" and rec["technique"]["mas_total"] > 0
 
 
 def test_dm_uses_grid_and_scatter_brightens_the_centre(phantom):
     common = dict(seed=0, binning=BIN, noise=False, progress=False, mas=50.0)
     with_s = acquire(phantom, "mammomat-dm", **common)
     no_s = acquire(phantom, "mammomat-dm", scatter=False, **common)
-    e = with_s.exposure
+    e = with_s.technique
     assert e.grid and e.grid_primary_transmission == 0.73 and e.exposure_control == "MANUAL"
     off = with_s.detector["offset_adu"]
     # centre of the semicircle's projection (x ~ 4 R / 3 pi, y = 0)
@@ -161,7 +161,7 @@ def test_cli_writes_images_and_json(tmp_path, phantom, capsys):
     assert (out / "preview.png").read_bytes()[:4] == b"\x89PNG"
     rec = json.loads((tmp_path / "a.json").read_text())
     assert rec == json.loads((out / "acquisition.json").read_text())
-    assert rec["dose"]["mgd_mgy"] > 0 and math.isfinite(rec["exposure"]["hvl_mm_al"])
+    assert rec["dose"]["mgd_mgy"] > 0 and math.isfinite(rec["technique"]["hvl_mm_al"])
     assert not list(out.glob("*.part"))
 
     status = main(["acquire", str(path), "--system", "nope", "--out", str(tmp_path / "o2")])
@@ -179,7 +179,7 @@ def test_chest_pa_runs_with_csi_grid_and_no_mgd():
                             materials={0: "air", 1: "soft_tissue", 2: "lung"},
                             meta={"thickness_mm": 200.0})
     a = acquire(chest, "chest-pa", seed=0, binning=32, progress=False, noise=False)
-    assert a.modality == "DX" and a.exposure.grid and a.dose.mgd_mgy is None
+    assert a.modality == "DX" and a.technique.grid and a.dose.mgd_mgy is None
     assert a.dose.entrance_air_kerma_mgy > 0
     row = a.raw[0, 48].astype(float)
     # lungs (less attenuating) are brighter in the raw image than the mediastinum between them

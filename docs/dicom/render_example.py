@@ -25,7 +25,7 @@ def main(out: Path) -> None:
 
     from tests.dicom.conftest import OrthancServer
     from victwin import phantom
-    from victwin._acquire import acquire
+    from victwin.acquisition import acquire
     from victwin.dicom import SyntheticSubject, from_acquisition, send_study
 
     ph = phantom.make("breast/scattered", seed=3, voxel_mm=1.0)

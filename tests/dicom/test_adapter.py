@@ -8,10 +8,10 @@ import numpy as np
 import pydicom
 import pytest
 
+import victwin.acquisition as acquire_module
 from victwin.dicom import SyntheticSubject, from_acquisition, read_study
 from victwin.geometry import Grid
 
-acquire_module = pytest.importorskip("victwin._acquire")
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +34,17 @@ def test_from_acquisition_records_engine_values(tmp_path, acquisitions):
                              subject=SyntheticSubject("T9", "C1", 61), laterality="R")
     assert [f.name for f in files] == ["DM_PROC.dcm", "DM_PRES.dcm", "BPX.dcm"]
     ds = pydicom.dcmread(files[0])
-    assert float(ds.KVP) == pytest.approx(dm.exposure.kvp)
-    assert ds.ExposureInuAs == round(dm.exposure.mas_total * 1000)
+    assert float(ds.KVP) == pytest.approx(dm.technique.kvp)
+    assert ds.ExposureInuAs == round(dm.technique.mas_total * 1000)
     assert ds.FilterMaterial == "RHODIUM"  # the added filter, not the Be window
-    assert float(ds.HalfValueLayer) == pytest.approx(dm.exposure.hvl_mm_al, abs=1e-4)
+    assert float(ds.HalfValueLayer) == pytest.approx(dm.technique.hvl_mm_al, abs=1e-4)
     assert float(ds.OrganDose) == pytest.approx(dm.dose.mgd_mgy / 100, rel=1e-6)  # dGy
     assert float(ds.EntranceDoseInmGy) == pytest.approx(dm.dose.entrance_air_kerma_mgy,
                                                         rel=1e-6)
-    assert float(ds.ImagerPixelSpacing[0]) == pytest.approx(dm.exposure.pixel_spacing_mm)
+    assert float(ds.ImagerPixelSpacing[0]) == pytest.approx(dm.technique.pixel_spacing_mm)
     assert ds.ImageLaterality == "R"
     st = read_study(tmp_path / "study")
     np.testing.assert_array_equal(st.images["dm_raw"], dm.raw[0])
     np.testing.assert_array_equal(st.images["dm_processed"], dm.processed[0])
     np.testing.assert_array_equal(st.images["projections"], dbt.raw)
-    np.testing.assert_allclose(st.projection_angles_deg, dbt.exposure.angles_deg, atol=1e-4)
+    np.testing.assert_allclose(st.projection_angles_deg, dbt.technique.angles_deg, atol=1e-4)

@@ -9,13 +9,14 @@ Writes into ``DIR``: ``raw.npy`` (uint16 ``[n_views, rows, columns]``, 14-bit "f
 processing"), ``processed.npy`` (uint16, 12-bit "for presentation"), ``flat_adu.npy``
 (float32, the expected unattenuated signal above offset per pixel, so ``-ln((raw - offset) /
 flat_adu)`` is the log-normalised projection), ``preview.png`` (the
-processed central view) and ``acquisition.json`` (system, exposure and dose, with units in the
-key names). Files are written under temporary names and renamed once all are complete.
+processed central view) and ``acquisition.json`` (system, technique, dose and the simulated
+views, with units in the key names): :func:`victwin.acquisition.save`, read back whole by
+:func:`victwin.acquisition.load` and ``victwin recon``. Files are written under temporary names
+and renamed once all are complete.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -51,25 +52,8 @@ def _load_phantom(path: str):
     return load(path)
 
 
-def _preview_png(image, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    h, w = image.shape
-    fig = plt.figure(figsize=(6, 6 * h / w), dpi=100)
-    ax = fig.add_axes([0, 0, 1, 1])
-    ax.imshow(image, cmap="gray", vmin=0, vmax=4095, interpolation="nearest")
-    ax.set_axis_off()
-    fig.savefig(path, format="png")
-    plt.close(fig)
-
-
 def _run(args) -> int:
-    import numpy as np
-
-    from victwin._acquire import acquire
+    from victwin.acquisition import acquire, save
     from victwin.systems import load
 
     system = load(args.system)  # fail fast on a bad name, before reading the phantom
@@ -80,39 +64,13 @@ def _run(args) -> int:
     acq = acquire(phantom, system, seed=args.seed, case=args.case, backend=args.backend,
                   mas=args.mas, kvp=args.kvp, binning=args.binning,
                   scatter=not args.no_scatter, progress=True)
-    out.mkdir(parents=True, exist_ok=True)
-    record = acq.to_dict()
-    record["phantom"] = os.path.abspath(args.phantom)
-    record["files"] = {"raw": "raw.npy", "processed": "processed.npy", "flat_adu": "flat_adu.npy",
-                       "preview": "preview.png"}
-    text = json.dumps(record, indent=2, sort_keys=True)
-    def save_npy(array):
-        def write(path):
-            with open(path, "wb") as fh:
-                np.save(fh, array)
-        return write
-
-    parts = {"raw.npy": save_npy(acq.raw), "processed.npy": save_npy(acq.processed),
-             "flat_adu.npy": save_npy(acq.flat_adu),
-             "preview.png": lambda p: _preview_png(acq.processed[len(acq.views) // 2], p),
-             "acquisition.json": lambda p: p.write_text(text)}
-    tmp = {}
-    try:
-        for name, write in parts.items():
-            t = out / f".{name}.part"
-            tmp[name] = t
-            write(t)
-    except BaseException:
-        for t in tmp.values():
-            t.unlink(missing_ok=True)
-        raise
-    for name, t in tmp.items():
-        os.replace(t, out / name)
+    acquisition_json = save(acq, out, provenance={"phantom": os.path.abspath(args.phantom)})
+    text = acquisition_json.read_text()
     if args.json:
         Path(args.json).write_text(text)
     d = acq.dose
     mgd = "n/a" if d.mgd_mgy is None else f"{d.mgd_mgy:.3f} mGy"
     print(f"{acq.system}: {len(acq.views)} view(s) {acq.raw.shape[1]}x{acq.raw.shape[2]}, "
-          f"{acq.exposure.kvp:g} kVp {acq.exposure.mas_total:.1f} mAs, MGD {mgd}, "
+          f"{acq.technique.kvp:g} kVp {acq.technique.mas_total:.1f} mAs, MGD {mgd}, "
           f"entrance air kerma {d.entrance_air_kerma_mgy:.3f} mGy -> {out}")
     return 0

@@ -76,10 +76,6 @@ def _run(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise FileNotFoundError(f"--out directory {str(out.parent)!r} does not exist")
     scan = load_scan(args.directory)
-    if scan.get("lossy"):
-        print("victwin: warning: no flat_adu.npy in the acquisition directory; line integrals "
-              "read back from the 12-bit processed images (quantised, clipped to each view's "
-              "window)", file=sys.stderr)
     thickness = args.thickness_mm if args.thickness_mm is not None else scan["thickness_mm"]
     if thickness is None:
         raise ValueError("the compressed thickness is unknown: views.json has no thickness_mm; "

@@ -1,4 +1,4 @@
-"""Map the acquisition engine's :class:`victwin._acquire.Acquisition` onto the DICOM writers."""
+"""Map the acquisition engine's :class:`victwin.acquisition.Acquisition` onto the DICOM writers."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ def exposure_from_acquisition(acq) -> Exposure:
 
     kVp, anode, added filter, total mAs, HVL, SID, source-to-support distance
     (DistanceSourceToPatient), magnification, thickness, pixel spacing and focal spot come from
-    ``acq.exposure``; entrance dose is the summed incident air kerma and organ dose the mean
+    ``acq.technique``; entrance dose is the summed incident air kerma and organ dose the mean
     glandular dose (0 where the engine has none, e.g. chest) from ``acq.dose``.
     """
-    e, d = acq.exposure, acq.dose
+    e, d = acq.technique, acq.dose
     material, thickness = _added_filter(e.filters)
     kind = str(acq.detector.get("kind", "direct")).lower()
     return Exposure(kvp=e.kvp, exposure_mas=e.mas_total, anode=e.anode,

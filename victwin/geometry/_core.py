@@ -308,6 +308,26 @@ class View:
         j = (q - c) @ np.asarray(self.panel.v) / pv + (nv - 1) / 2.0
         return np.stack([j, i], axis=-1)
 
+    def to_dict(self) -> dict:
+        """JSON-ready record: ``{"source": [x, y, z], "panel": {"shape", "pitch", "center",
+        "u", "v"}}`` (mm); :meth:`from_dict` rebuilds the view."""
+        p = self.panel
+        return {"source": list(self.source),
+                "panel": {"shape": list(p.shape), "pitch": list(p.pitch),
+                          "center": list(p.center), "u": list(p.u), "v": list(p.v)}}
+
+    @classmethod
+    def from_dict(cls, record: dict, *, name: str = "view") -> View:
+        """The view of a :meth:`to_dict` record; a malformed one is a one-line ValueError
+        naming ``name``."""
+        try:
+            p = record["panel"]
+            panel = FlatPanel(shape=tuple(p["shape"]), pitch=tuple(p["pitch"]),
+                              center=tuple(p["center"]), u=tuple(p["u"]), v=tuple(p["v"]))
+            return cls(source=tuple(record["source"]), panel=panel)
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{name} is malformed (missing or bad {exc})") from None
+
     def __repr__(self):
         return f"View(source={self.source!r}, panel={self.panel!r})"
 

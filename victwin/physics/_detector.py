@@ -59,7 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Detector", "noise_generator", "quantum_efficiency", "detect", "digitize",
-           "for_presentation", "A_SE_VICTRE", "NOISE_MODELS", "mcgpu_charge_std_e"]
+           "for_presentation", "log_normalise", "SIGNAL_FLOOR_ADU", "A_SE_VICTRE",
+           "NOISE_MODELS", "mcgpu_charge_std_e"]
 
 _KINDS = ("direct", "indirect")
 #: Detector noise models (see the module notes).
@@ -362,6 +363,40 @@ def digitize(electrons, detector: Detector, *, binning: int = 1) -> np.ndarray:
     return np.clip(adu, 0, detector.max_adu).astype(np.uint16)
 
 
+#: Smallest signal above offset (ADU) that :func:`log_normalise` takes the log of: half an ADU,
+#: the rounding step of the 14-bit readout, so a pixel read at the offset stays finite.
+SIGNAL_FLOOR_ADU = 0.5
+
+
+def log_normalise(raw, offset_adu: float, flat_adu, *, dtype=np.float32) -> np.ndarray:
+    """Line integrals ``-ln((raw - offset) / flat)`` of raw ("for processing") images.
+
+    This is the one log normalisation of victwin: the display (:func:`for_presentation`),
+    reconstruction and the model observers all read projections through it.
+
+    Parameters
+    ----------
+    raw : array ``[..., nv, nu]``, ADU
+        Raw detector values (offset included).
+    offset_adu : float, ADU
+        Detector offset.
+    flat_adu : float or array broadcastable to ``raw``, ADU above offset
+        Expected signal of an unattenuated pixel (same mAs, grid and detector); finite, > 0.
+    dtype : numpy dtype
+        Output dtype (float32 by default).
+
+    Returns
+    -------
+    array of ``dtype``, same shape as ``raw``: dimensionless line integrals, 0 in open field.
+    The signal is floored at :data:`SIGNAL_FLOOR_ADU` (half an ADU) before the log.
+    """
+    flat = np.asarray(flat_adu, dtype=np.float64)
+    if not (np.all(np.isfinite(flat)) and np.all(flat > 0)):
+        raise ValueError("flat_adu must be finite and > 0 everywhere")
+    signal = np.maximum(np.asarray(raw, dtype=np.float64) - float(offset_adu), SIGNAL_FLOOR_ADU)
+    return (-np.log(signal / flat)).astype(dtype, copy=False)
+
+
 def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
                      bits: int = 12) -> tuple[np.ndarray, tuple[float, float]]:
     """Log and window a raw image for display ("for presentation").
@@ -387,11 +422,7 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
     -------
     (uint16 array ``[nv, nu]``, (p_low, p_high))
     """
-    flat_adu = np.asarray(flat_adu, dtype=np.float64)
-    if not (np.all(np.isfinite(flat_adu)) and np.all(flat_adu > 0)):
-        raise ValueError("flat_adu must be finite and > 0 everywhere")
-    signal = np.maximum(np.asarray(raw, dtype=np.float64) - detector.offset_adu, 0.5)
-    p = np.log(flat_adu / signal)
+    p = log_normalise(raw, detector.offset_adu, flat_adu, dtype=np.float64)
     if window is None:
         obj = p[p > 0.05]
         sample = obj if obj.size >= 100 else p.ravel()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from victwin.geometry import FlatPanel, View
+from victwin.geometry import View
 
 from ._ops import INPUTS
 from ._scan import as_views
@@ -33,20 +33,11 @@ _FORMAT = "victwin-scan"
 
 
 def view_to_dict(view: View) -> dict:
-    p = view.panel
-    return {"source": list(view.source),
-            "panel": {"shape": list(p.shape), "pitch": list(p.pitch), "center": list(p.center),
-                      "u": list(p.u), "v": list(p.v)}}
+    return view.to_dict()
 
 
 def view_from_dict(d: dict, k: int = 0) -> View:
-    try:
-        p = d["panel"]
-        panel = FlatPanel(shape=tuple(p["shape"]), pitch=tuple(p["pitch"]),
-                          center=tuple(p["center"]), u=tuple(p["u"]), v=tuple(p["v"]))
-        return View(source=tuple(d["source"]), panel=panel)
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"views[{k}] in views.json is malformed (missing or bad {exc})") from None
+    return View.from_dict(d, name=f"views[{k}] in views.json")
 
 
 def save_scan(directory, projections, views, *, input: str = "line_integrals", flat=None,
@@ -102,20 +93,16 @@ def save_scan(directory, projections, views, *, input: str = "line_integrals", f
 def load_scan(directory) -> dict:
     """Read a scan directory written by :func:`save_scan` or by ``victwin acquire``.
 
-    A ``victwin acquire --out DIR`` directory (``acquisition.json`` + ``raw.npy`` /
-    ``processed.npy``, a DBT system) is read too: the views are rebuilt from the named system
-    at the binning that gives the stored image shape, the thickness and support come from the
-    record and the system. With ``flat_adu.npy`` (expected unattenuated signal above offset)
-    the raw images are log-normalised exactly (``input="intensity"``, signal ``raw - offset``
-    floored at 0.5 ADU as the acquisition's own display does); without it, the line integrals
-    are read back from the 12-bit processed images and their windows (``lossy`` is then
-    True: quantised, and clipped to each view's display window).
+    A ``victwin acquire --out DIR`` directory (``acquisition.json`` with the simulated views,
+    ``raw.npy`` and ``flat_adu.npy``; a DBT system) is read through
+    :func:`victwin.acquisition.load`: its views come from the record, its projections are the
+    acquisition's :meth:`~victwin.acquisition.Acquisition.line_integrals`.
 
     Returns
     -------
     dict
         ``projections`` (array), ``views`` (tuple of View), ``input`` (str), ``flat`` (array or
-        None), ``thickness_mm`` (float or None), ``support_mm`` (float), ``lossy`` (bool).
+        None), ``thickness_mm`` (float or None), ``support_mm`` (float).
     """
     d = Path(directory)
     if not d.is_dir():
@@ -156,62 +143,17 @@ def load_scan(directory) -> dict:
         flat = np.load(flat_path, allow_pickle=False)
     return {"projections": proj, "views": views, "input": input_kind, "flat": flat,
             "thickness_mm": record.get("thickness_mm"),
-            "support_mm": float(record.get("support_mm", 20.0)), "lossy": False}
+            "support_mm": float(record.get("support_mm", 20.0))}
 
 
 def _load_acquisition(d: Path) -> dict:
-    """The ``victwin acquire`` layout (see :func:`load_scan`)."""
-    meta = d / "acquisition.json"
-    try:
-        record = json.loads(meta.read_text())
-        system_name = record["system"]
-        shape = tuple(int(n) for n in record["image_shape"])
-        n_views = int(record["n_views"])
-        scan_kind = record.get("scan")
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{str(meta)!r} is not valid JSON ({exc.msg} at line {exc.lineno})") \
-            from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"{str(meta)!r} lacks system/image_shape/n_views ({exc})") from None
-    if scan_kind != "dbt":
-        raise ValueError(f"{str(d)!r} holds a {scan_kind!r} acquisition; recon needs 'dbt'")
-    from victwin.systems import load as load_system
+    """A ``victwin acquire`` directory, read whole by :func:`victwin.acquisition.load`."""
+    from victwin.acquisition import load
 
-    system = load_system(system_name)
-    views = None
-    for k in range(1, 33):
-        candidate = system.views(k)
-        if candidate[0].panel.shape == shape and len(candidate) == n_views:
-            views = candidate
-            break
-        if candidate[0].panel.shape[0] < shape[0]:
-            break
-    if views is None:
-        raise ValueError(f"no binning of system {system_name!r} gives the stored image shape "
-                         f"{shape} with {n_views} views")
-    exposure = record.get("exposure", {})
-    thickness = exposure.get("compressed_thickness_mm")
-    support = float(system.geometry.breast_support_mm)
-    flat_path, raw_path = d / "flat_adu.npy", d / "raw.npy"
-    if flat_path.is_file() and raw_path.is_file():
-        offset = float(record.get("detector", {}).get("offset_adu", 0.0))
-        raw = np.load(raw_path, allow_pickle=False).astype(np.float32)
-        signal = np.maximum(raw - np.float32(offset), np.float32(0.5))
-        flat = np.load(flat_path, allow_pickle=False).astype(np.float32)
-        return {"projections": signal, "views": views, "input": "intensity", "flat": flat,
-                "thickness_mm": thickness, "support_mm": support, "lossy": False}
-    proc_path = d / "processed.npy"
-    if not proc_path.is_file():
-        raise FileNotFoundError(f"{str(d)!r} has neither raw.npy + flat_adu.npy nor "
-                                f"processed.npy")
-    processed = np.load(proc_path, allow_pickle=False).astype(np.float32)
-    windows = np.asarray(record.get("windows", []), dtype=np.float64)
-    if windows.shape != (n_views, 2):
-        raise ValueError(f"{str(meta)!r}: windows must hold (low, high) per view, got shape "
-                         f"{windows.shape}")
-    top = np.float32(4095.0)  # 12-bit "for presentation" images
-    lo = windows[:, 0].astype(np.float32)[:, None, None]
-    hi = windows[:, 1].astype(np.float32)[:, None, None]
-    p = lo + processed / top * (hi - lo)
-    return {"projections": p.astype(np.float32), "views": views, "input": "line_integrals",
-            "flat": None, "thickness_mm": thickness, "support_mm": support, "lossy": True}
+    acq = load(d)
+    if acq.scan != "dbt":
+        raise ValueError(f"{str(d)!r} holds a {acq.scan!r} acquisition; recon needs 'dbt'")
+    return {"projections": acq.line_integrals(), "views": acq.views,
+            "input": "line_integrals", "flat": None,
+            "thickness_mm": acq.technique.compressed_thickness_mm,
+            "support_mm": acq.technique.sid_mm - acq.technique.source_to_breast_mm}

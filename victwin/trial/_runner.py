@@ -98,40 +98,10 @@ def _preview(image: np.ndarray) -> np.ndarray:
     return img.reshape(h // step, step, w // step, step).mean(axis=(1, 3))
 
 
-def _line_integrals(acq) -> np.ndarray:
-    """-ln(signal / flat) per view from the "for processing" image and the detector record."""
-    raw = acq.raw.astype(np.float64) - acq.detector["offset_adu"]
-    return (-np.log(np.clip(raw, 1.0, None) / acq.flat_adu)).astype(np.float32)
-
-
-def _exposure_override(modality, phantom) -> dict:
-    """``mas``/``kvp`` for ``acquire`` when the modality scales the dose (``dose_scale``).
-
-    The scale applies to the exposure the system would choose itself: its AEC row for the
-    phantom (mammography) or its fixed technique (chest).
-    """
-    if modality.dose_scale == 1.0:
-        return {}
-    from victwin.systems import load
-
-    system = load(modality.system)
-    from victwin._acquire import _thaw
-
-    aec = _thaw(system.aec)
-    if aec and system.modality == "MG":
-        from victwin.physics import auto_exposure
-
-        meta = phantom.meta
-        exp = auto_exposure(float(meta["thickness_mm"]),
-                            float(meta.get("glandular_fraction_mass") or 0.5), table=aec)
-        return {"mas": exp.mas * system.n_views * modality.dose_scale, "kvp": exp.kvp}
-    return {"mas": system.tube.mas * modality.dose_scale}
-
-
 def _image_rois(acq, center_mm, kind, spec, arrays, name, version, result):
     """DM / chest: ROI around the lesion's projection in the single view's image."""
     view = acq.views[0]
-    image = _line_integrals(acq)[0]
+    image = acq.line_integrals()[0]
     j, i = view.project(center_mm)
     size = _roi_size_px(kind, view.panel.pitch[0], spec, modality="dm")
     lesion_at = (int(round(j)), int(round(i)))
@@ -151,10 +121,10 @@ def reconstruct_scan(acq, modality, *, backend="auto"):
     from victwin.recon import dbt_grid, reconstruct
 
     recon = modality.reconstruction
-    thickness = float(acq.exposure.compressed_thickness_mm)
+    thickness = float(acq.technique.compressed_thickness_mm)
     grid = dbt_grid(acq.views, thickness, slice_mm=recon.get("slice_mm", 1.0))
     options = {"iterations": recon["iterations"]} if recon["method"] in ("sart", "sirt") else {}
-    volume = reconstruct(_line_integrals(acq), acq.views, grid, method=recon["method"],
+    volume = reconstruct(acq.line_integrals(), acq.views, grid, method=recon["method"],
                          input="line_integrals", backend=backend, progress=False, **options)
     return volume, grid
 
@@ -211,7 +181,7 @@ def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes
                    case=stream, backend=backend,
                    binning=spec.resolution.detector_binning,
                    rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
-                   **_exposure_override(modality, phantom))
+                   dose_scale=modality.dose_scale)
 
 
 def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = "auto",
@@ -259,9 +229,9 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
             if version == "present":
                 mres["dose"] = {"mgd_mgy": acq.dose.mgd_mgy,
                                 "entrance_air_kerma_mgy": acq.dose.entrance_air_kerma_mgy}
-                mres["exposure"] = {"kvp": acq.exposure.kvp, "anode": acq.exposure.anode,
-                                    "mas_total": acq.exposure.mas_total,
-                                    "hvl_mm_al": acq.exposure.hvl_mm_al,
+                tech = acq.technique
+                mres["exposure"] = {"kvp": tech.kvp, "anode": tech.anode,
+                                    "mas_total": tech.mas_total, "hvl_mm_al": tech.hvl_mm_al,
                                     "n_views": len(acq.views)}
             t0 = time.perf_counter()
             if modality.reconstruction:

@@ -1,0 +1,17 @@
+"""Acquisition: simulate an imaging system's exposure of a phantom, and keep the result.
+
+``acquire(phantom, system, seed=...)`` returns an :class:`Acquisition` (raw and processed
+images, the simulated views, :class:`Technique` and :class:`Dose` records);
+``Acquisition.line_integrals()`` is the one log normalisation the reconstruction and readers
+use; :func:`save` / :func:`load` keep it on disk with its views (``victwin acquire`` writes,
+``victwin recon`` reads). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
+"""
+
+from ._acquire import acquire
+from ._beam import Beam, build_beam
+from ._io import load, save
+from ._records import Acquisition, Dose, Technique
+from ._view import ViewImage, simulate_view
+
+__all__ = ["acquire", "Acquisition", "Technique", "Dose", "Beam", "build_beam",
+           "simulate_view", "ViewImage", "save", "load"]

@@ -1,0 +1,169 @@
+"""The beam of one acquisition, built once: technique choice, spectrum and detector response.
+
+Everything here depends on the system, the phantom's thickness and glandularity and the
+requested technique, never on a view or a pixel, so :func:`victwin.acquisition.acquire`
+builds it once and hands it to every view (and a lesion-local run shares it with the
+full-field run it stands for).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from victwin.physics import linear_attenuation, quantum_efficiency, spectrum
+
+__all__ = ["Beam", "build_beam", "phantom_thickness_mm", "phantom_glandularity",
+           "REF_DISTANCE_MM"]
+
+#: Distance (mm) at which spectra give fluence per mAs; the geometry factor scales from it.
+REF_DISTANCE_MM = 1000.0
+
+
+@dataclass(frozen=True, eq=False)
+class Beam:
+    """What every view of one acquisition shares.
+
+    Attributes
+    ----------
+    spectrum : Spectrum
+        Incident spectrum on the body (after the paddle where the system has one).
+    kvp : float, kV
+    anode : str
+    filters : tuple of (material, thickness_mm)
+    mas_per_view : float, mAs
+    mas_total : float, mAs
+        ``mas_per_view`` x the number of views in the system's scan.
+    exposure_control : str
+        "AUTOMATIC" or "MANUAL".
+    dose_scale : float
+        Factor applied to the mAs the system would choose itself.
+    photons_per_mas_mm2_1m : float, 1/(mAs mm^2)
+        Incident photons per mAs and mm^2 at :data:`REF_DISTANCE_MM`.
+    hvl_mm_al : float, mm Al
+    flat_kev_per_photon : float, keV
+        Mean energy absorbed in the sensor per incident photon (behind any detector cover).
+    grid_primary, grid_scatter : float
+        Anti-scatter grid transmissions of primary and scatter (1 without grid).
+    efficiency : callable
+        ``efficiency(energy_keV) -> absorbed fraction`` (sensor behind its cover).
+    """
+
+    spectrum: object
+    kvp: float
+    anode: str
+    filters: tuple
+    mas_per_view: float
+    mas_total: float
+    exposure_control: str
+    dose_scale: float
+    photons_per_mas_mm2_1m: float
+    hvl_mm_al: float
+    flat_kev_per_photon: float
+    grid_primary: float
+    grid_scatter: float
+    efficiency: object
+
+
+def _thaw(value):
+    """Plain dicts and lists from the system's read-only AEC table."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def phantom_thickness_mm(phantom) -> float:
+    """Body thickness (mm): the phantom's recorded thickness, else the z extent of non-air."""
+    meta = getattr(phantom, "meta", {}) or {}
+    for key in ("thickness_mm", "compressed_thickness_mm"):
+        if key in meta and meta[key] is not None:
+            return float(meta[key])
+    labels, grid = phantom.labels, phantom.grid
+    air = [lab for lab, m in phantom.materials.items() if m == "air"]
+    rows = np.nonzero([np.any(~np.isin(labels[k], air)) for k in range(labels.shape[0])])[0]
+    if rows.size == 0:
+        return 0.0
+    return float((rows[-1] - rows[0] + 1) * grid.spacing[0])
+
+
+def phantom_glandularity(phantom) -> float:
+    """Glandular fraction by mass (0.5 where the phantom does not record it)."""
+    meta = getattr(phantom, "meta", {}) or {}
+    g = meta.get("glandular_fraction_mass", 0.5)
+    return 0.5 if g is None else float(g)
+
+
+def _positive(name: str, value) -> float:
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return value
+
+
+def build_beam(system, phantom, *, mas: float | None = None, kvp: float | None = None,
+               dose_scale: float = 1.0) -> Beam:
+    """The beam of ``system`` for ``phantom``.
+
+    The technique is, in order: ``mas``/``kvp`` when given; else the system's AEC table for
+    the phantom's thickness and glandularity (mammography); else the system's fixed
+    technique. ``dose_scale`` multiplies the mAs of whichever applies.
+
+    Parameters
+    ----------
+    system : System
+    phantom : Phantom-like
+    mas : float, mAs, optional
+        Total mAs of the scan (split evenly over its views).
+    kvp : float, kV, optional
+    dose_scale : float
+        > 0; 1 keeps the chosen technique's dose.
+    """
+    dose_scale = _positive("dose_scale", dose_scale)
+    n = system.n_views
+    t = system.tube
+    aec = _thaw(system.aec)
+    if mas is None and aec and system.modality == "MG" and kvp is None:
+        from victwin.physics import auto_exposure
+
+        exp = auto_exposure(phantom_thickness_mm(phantom), phantom_glandularity(phantom),
+                            table=aec)
+        spec, kvp_used, anode, filters = (exp.breast_spectrum(), exp.kvp, exp.anode,
+                                          tuple(exp.filters))
+        mas_view, control = exp.mas * dose_scale, "AUTOMATIC"
+    else:
+        kvp_used = t.kvp if kvp is None else _positive("kvp", kvp)
+        total = t.mas if mas is None else _positive("mas", mas)
+        kw = {} if t.anode_angle_deg is None else {"anode_angle_deg": t.anode_angle_deg}
+        spec = spectrum(t.anode, kvp_used, list(t.filters), **kw)
+        if aec.get("paddle_material") is not None:
+            spec = spec.filtered(aec["paddle_material"], float(aec.get("paddle_mm", 0.0)))
+        anode, filters = t.anode, tuple(t.filters)
+        mas_view, control = float(total) * dose_scale / n, "MANUAL"
+
+    cover = system.detector_cover
+    detector = system.detector
+
+    def efficiency(energy_kev):
+        """Absorbed fraction: sensor absorption behind the detector cover."""
+        out = quantum_efficiency(detector, energy_kev)
+        if cover is not None:
+            out = out * np.exp(-np.asarray(linear_attenuation(cover[0], energy_kev)) * cover[1])
+        return out
+
+    energy = spec.energy_kev
+    absorbed = spec.weights * efficiency(energy) * energy
+    if system.grid is not None:
+        tp, ts = system.grid.transmission(energy, absorbed)
+    else:
+        tp, ts = 1.0, 1.0
+    return Beam(spectrum=spec, kvp=float(kvp_used), anode=anode, filters=filters,
+                mas_per_view=float(mas_view), mas_total=float(mas_view) * n,
+                exposure_control=control, dose_scale=dose_scale,
+                photons_per_mas_mm2_1m=float(spec.total_photons_per_mas_mm2(REF_DISTANCE_MM)),
+                hvl_mm_al=float(spec.hvl_mm_al()), flat_kev_per_photon=float(np.sum(absorbed)),
+                grid_primary=float(tp), grid_scatter=float(ts), efficiency=efficiency)

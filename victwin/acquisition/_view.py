@@ -1,0 +1,111 @@
+"""One view of an acquisition: path lengths -> primary -> scatter -> detector -> raw image.
+
+:func:`simulate_view` is pure: the same path lengths, view, beam and noise stream give the
+same bytes, whichever other views are simulated and in whichever order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from victwin.physics import (detect, digitize, for_presentation, noise_generator,
+                             primary_signal, scatter_image)
+
+from ._beam import REF_DISTANCE_MM, Beam
+
+__all__ = ["ViewImage", "simulate_view", "geometry_factor", "view_noise"]
+
+
+@dataclass(frozen=True, eq=False)
+class ViewImage:
+    """The images of one view.
+
+    Attributes
+    ----------
+    raw : uint16 ``[nv, nu]``, ADU
+    processed : uint16 ``[nv, nu]``
+    window : (float, float)
+        Log-signal window of ``processed``.
+    flat_adu : float32 ``[nv, nu]``, ADU above offset
+    timings_s : dict
+        Seconds in "physics", "scatter" and "detector".
+    """
+
+    raw: np.ndarray
+    processed: np.ndarray
+    window: tuple
+    flat_adu: np.ndarray
+    timings_s: dict
+
+
+def geometry_factor(view, pixel_area_mm2: float) -> np.ndarray:
+    """Pixel area x inverse square to 1 m x obliquity: photons per pixel = f x fluence(1 m)."""
+    c = view.panel.pixel_centers()
+    d = c - np.asarray(view.source)[None, None, :]
+    r2 = np.sum(d * d, axis=-1)
+    cos = np.abs(d @ view.panel.normal) / np.sqrt(r2)
+    return pixel_area_mm2 * (REF_DISTANCE_MM ** 2 / r2) * cos
+
+
+def view_noise(seed: int, case: int, system_name: str, view_index: int):
+    """The noise stream of one view: seeded by (seed, case, system, index in the scan)."""
+    return noise_generator(int(seed), case=int(case), modality=system_name,
+                           view=int(view_index))
+
+
+def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
+                  binning: int, rng=None, scatter: bool = True) -> ViewImage:
+    """Images of one view from its path lengths.
+
+    Parameters
+    ----------
+    paths : float32 array ``[n_labels, nv, nu]``, mm
+        Path length of each pixel's ray in each label (``victwin.raytrace.project_labels``).
+    view : View
+    beam : Beam
+    system : System
+    label_materials : list of str
+        Material of each label.
+    tissue_labels : list of int
+        Labels that are not air (their summed path is the body thickness the scatter model
+        reads).
+    binning : int
+        Detector binning the view's panel is read out with.
+    rng : numpy.random.Generator or None
+        The view's noise stream (:func:`view_noise`); None gives expected values.
+    scatter : bool
+        Add the system's scatter model.
+    """
+    det = system.detector
+    panel = view.panel
+    nv, nu = panel.shape
+    t1 = time.perf_counter()
+    n_pix = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(
+        view, panel.pitch[0] * panel.pitch[1])
+    sig = primary_signal(paths, label_materials, beam.spectrum, n_pix,
+                         detector_efficiency=beam.efficiency)
+    e1 = np.asarray(sig.energy_kev, dtype=np.float64)
+    e2 = np.asarray(sig.energy2_kev2, dtype=np.float64)
+    tissue = paths[tissue_labels].sum(axis=0, dtype=np.float64) if tissue_labels \
+        else np.zeros((nv, nu))
+    t2 = time.perf_counter()
+    if scatter and system.scatter is not None:
+        s = scatter_image(e1, tissue, panel.pitch[1], model=system.scatter)
+    else:
+        s = np.zeros_like(e1)
+    t3 = time.perf_counter()
+    mean_e = np.divide(e2, e1, out=np.zeros_like(e1), where=e1 > 0)
+    tot1 = beam.grid_primary * e1 + beam.grid_scatter * s
+    tot2 = beam.grid_primary * e2 + beam.grid_scatter * s * mean_e
+    electrons = detect(tot1, tot2, det, rng, binning=binning)
+    raw = digitize(electrons, det, binning=binning)
+    flat = beam.grid_primary * (n_pix * beam.flat_kev_per_photon) \
+        * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2
+    processed, window = for_presentation(raw, det, flat)
+    t4 = time.perf_counter()
+    return ViewImage(raw=raw, processed=processed, window=window,
+                     flat_adu=flat.astype(np.float32),
+                     timings_s={"physics": t2 - t1, "scatter": t3 - t2, "detector": t4 - t3})
