@@ -10,7 +10,8 @@ Part B works on a block of each breast cut around the lesion (lesion-local, to f
 2-core machine): the class's phantom at ``--phantom-voxel`` mm (default 0.2), a block around
 the lesion site upsampled to the lesion's voxel (mass 0.1 mm, cluster 0.05 mm), VICTRE's
 materials, the victre-dm / victre-dbt systems on a panel that covers the block, AEC as
-configured, 85 um pixels, blur on, scatter off (the scatter model needs the whole breast).
+configured, 85 um pixels (1 ray per pixel by default), blur on, scatter off (the scatter model
+needs the whole breast).
 
     python benchmarks/victre_validation.py [--classes dense fatty ...] [--skip-cnr]
 
@@ -200,7 +201,8 @@ def _roi_around(center_ij, half, shape):
             slice(max(0, i - half), min(shape[1], i + half + 1)))
 
 
-def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu"):
+def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu", rays_per_pixel=1,
+           kinds=("mass", "calcification"), scans=("dm", "dbt"), on_result=None):
     from victwin.acquisition import acquire
     from victwin.geometry import Grid
     from victwin.phantom import insert_lesion, make, victre_cluster, victre_mass
@@ -215,8 +217,8 @@ def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu"):
         thick = float(ph.meta["thickness_mm"])
         support = 20.0
         zc = support + thick / 2
-        xc = 30.0
-        for kind in ("mass", "calcification"):
+        xc = 16.0                  # lesion 16 mm from the chest wall (a small panel)
+        for kind in kinds:
             if kind == "mass":
                 vox, half, model = 0.1, (12.0, 18.0), victre_mass(seed, voxel_mm=0.05)
                 roi_mm = 9.3           # VICTRE DM ROI for masses (109 px)
@@ -232,9 +234,10 @@ def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu"):
             nv = 2 * int(math.ceil(half[1] * 1.15 / 0.085)) + 1
             res = {"density": density, "lesion": kind, "thickness_mm": thick,
                    "block_voxel_mm": vox, "lesion_size_mm": les.size_mm}
-            for scan in ("dm", "dbt"):
+            for scan in scans:
                 system = _small_system(f"victre-{scan}", (nv, nu))
-                kw = dict(seed=seed, case=0, backend=backend, progress=False)
+                kw = dict(seed=seed, case=0, backend=backend, progress=False,
+                          rays_per_pixel=rays_per_pixel)
                 a_p = acquire(present, system, **kw)
                 a_a = acquire(absent, system, **kw)
                 li_p, li_a = a_p.line_integrals(), a_a.line_integrals()
@@ -280,6 +283,8 @@ def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu"):
             res["seconds"] = time.time() - t0
             print(json.dumps(res), flush=True)
             out.append(res)
+            if on_result is not None:
+                on_result(out)
     return out
 
 
@@ -290,6 +295,9 @@ def main():
     ap.add_argument("--skip-cnr", action="store_true")
     ap.add_argument("--phantom-voxel", type=float, default=0.2)
     ap.add_argument("--backend", default="cpu")
+    ap.add_argument("--rays-per-pixel", type=int, default=1)
+    ap.add_argument("--kinds", nargs="+", default=["mass", "calcification"])
+    ap.add_argument("--scans", nargs="+", default=["dm", "dbt"])
     ap.add_argument("--out", default=str(HERE / "results" / "victre_validation.json"))
     args = ap.parse_args()
     t0 = time.time()
@@ -300,12 +308,21 @@ def main():
         ratio = "" if r["ratio"] is None else f"{r['ratio']:.3f}"
         print(f"| {r['quantity']} | {r['victre']:.4g} | {r['source']} | {r['victwin']:.4g} | "
               f"{ratio} | {r['note']} |")
-    cnr = [] if args.skip_cnr else part_b(args.classes, phantom_voxel=args.phantom_voxel,
-                                          backend=args.backend)
-    load = os.getloadavg()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"table": rows, "cnr": cnr, "seconds": time.time() - t0,
-                                          "loadavg": load}, indent=1, default=float))
+
+    def save(cnr):
+        Path(args.out).write_text(json.dumps(
+            {"table": rows, "cnr": cnr, "seconds": time.time() - t0,
+             "loadavg": os.getloadavg(), "settings": vars(args)}, indent=1, default=float))
+
+    save([])
+    cnr = [] if args.skip_cnr else part_b(args.classes, phantom_voxel=args.phantom_voxel,
+                                          backend=args.backend,
+                                          rays_per_pixel=args.rays_per_pixel,
+                                          kinds=args.kinds, scans=args.scans,
+                                          on_result=save)
+    save(cnr)
+    load = os.getloadavg()
     print(f"wrote {args.out} in {time.time() - t0:.0f} s (load {load[0]:.1f})")
 
 
