@@ -140,6 +140,26 @@ def part_a(n_seeds: int = 50) -> list[dict]:
         rows.append(_row(f"HVL {kvp} kVp as MC-GPU samples it (mm Al)", hvl_hdr,
                          f"W{kvp}kVp_Rh50um_Be1mm.spc header l. 5", s.hvl_mm_al(),
                          "MC-GPU reads each energy as a bin's lower edge: +0.25 keV"))
+    # exposure: MC-GPU's largest detected energy per pixel in the DM (primary + scatter, with
+    # grid), "Maximum pixel value = X eV/cm^2 per hist" x histories (results/*.out l. 282, 273)
+    from types import SimpleNamespace
+
+    from victwin.acquisition._beam import build_beam
+    from victwin.acquisition._view import geometry_factor
+
+    dm = systems.load("victre-dm")
+    for label, t_mm, g, ev_cm2, hist in (("hetero 45 mm", 45.0, 0.36, 88.411251, 1.7000256e11),
+                                         ("scattered 55 mm", 55.0, 0.16, 59.551134,
+                                          3.4000512e11)):
+        ph = SimpleNamespace(meta={"thickness_mm": t_mm, "glandular_fraction_mass": g},
+                             labels=None, grid=None, materials={})
+        beam = build_beam(dm, ph)
+        e = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(
+            dm.views(1)[0], 0.085 ** 2) * beam.flat_kev_per_photon * beam.grid_primary
+        rows.append(_row(f"DM detected energy, unattenuated pixel, {label} (keV)",
+                         ev_cm2 * hist * 0.0085 ** 2 / 1000.0,
+                         "MC-GPU log: max pixel x histories", float(e.max()),
+                         "VICTRE's max pixel includes scatter; AEC target not retuned"))
     return rows
 
 
