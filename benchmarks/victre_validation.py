@@ -269,6 +269,11 @@ def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu", rays_per_pixel
                     cj, ci = np.argwhere(fp).mean(0).round().astype(int)
                     roi = _roi_around((cj, ci), int(roi_mm / 0.085 / 2), d.shape)
                     cnr, c, sd = _cnr(li_p[0], li_a[0], fp, roi)
+                    # the expected contrast (noise-free pair): numpy's Poisson sampler uses a
+                    # variable number of draws per pixel, so the noisy pair shares its noise
+                    # only up to the first lesion pixel
+                    c0 = float(d[fp].mean())
+                    res.update({"dm_cnr_expected": c0 / sd, "dm_contrast_expected": c0})
                     res.update({"dm_cnr": cnr, "dm_contrast": c, "dm_sd": sd,
                                 "dm_mas": a_p.technique.mas_total,
                                 "dm_kvp": a_p.technique.kvp})

@@ -14,7 +14,8 @@ from ._attenuation import (
     mass_energy_absorption,
 )
 from ._spectra import ANODES, Spectrum, spectrum
-from ._victre_spectra import SPECTRUM_MODELS, VICTRE_SPECTRA, read_spc, tube_spectrum, victre_spectrum
+from ._victre_spectra import (SPECTRUM_MODELS, VICTRE_SPECTRA, read_spc, tube_spectrum,
+                              victre_spectrum)
 from ._signal import PrimarySignal, attenuation_matrix, primary_signal
 from ._dose import (
     G_FACTOR_HVL_MM_AL,

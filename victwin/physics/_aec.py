@@ -51,8 +51,8 @@ from ._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 __all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy"]
 
 _MODES = ("detector_kerma", "mgd")
-_KEYS = {"spectrum", "mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm", "support_height_mm",
-         "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
+_KEYS = {"spectrum", "mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm",
+         "support_height_mm", "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
          "mas_step", "rows"}
 _ROW_KEYS = {"max_thickness_mm", "max_glandularity", "anode", "filter", "filter_mm", "kvp"}
 
