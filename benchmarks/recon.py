@@ -23,12 +23,18 @@ Usage::
     python benchmarks/recon.py                     # CPU: binned and full-thin
     python benchmarks/recon.py --backend cuda      # GPU: binned, full-thin, full
     python benchmarks/recon.py --figures           # also docs/recon/*.png (phantom, ASF)
+    python benchmarks/recon.py --victre BINARY [--before TREE]
+        # side by side with VICTRE's C FBP (see _victre_fbp.py for the build) on the same
+        # projections and grid, filters matched (ramp x Hann to 75 % of Nyquist, no DC term,
+        # no slice-thickness filter); TREE: another victwin checkout timed as "before";
+        # also victwin's voxel-driven backprojector against its ray-driven one on that grid.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -288,6 +294,155 @@ def asf_figure(out_dir: Path, backend: str) -> None:
     print(f"wrote {out_dir / 'asf.png'}")
 
 
+# The side-by-side case: 2 x 2 binned detector (1500 x 750 at 170 um), a 10 mm breast slab on
+# VICTRE's own output grid (bottom face 19.5 mm above the detector, 1 mm slices, in-plane voxel
+# the pitch demagnified to the support): 10 x 1546 x 773 voxels.
+VICTRE_CASE = dict(binning=2, thickness_mm=10.0, support_mm=20.0, grid_bottom_mm=19.5)
+#: VICTRE's filter (FBP_DBTrecon.c: ramp x Hann reaching zero at 75 % of Nyquist, no DC term)
+#: in victwin's options; the slice-thickness filter is off because VICTRE has none.
+VICTRE_FILTER = dict(window="hann", cutoff=0.75, dc=0.0, slice_thickness_mm=None)
+
+
+def _victre_inputs():
+    from victwin.recon import dbt_grid
+
+    views = scan(VICTRE_CASE["binning"])
+    grid = dbt_grid(views, VICTRE_CASE["thickness_mm"],
+                    support_mm=VICTRE_CASE["grid_bottom_mm"])
+    path = CACHE / "victre.npz"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        parts, where = breast_phantom(VICTRE_CASE["thickness_mm"], slice_mm=0.25,
+                                      support_mm=VICTRE_CASE["support_mm"])
+        counts, _ = simulate(views, parts, PHOTONS)
+        calcs = np.array([g.center_mm for v, g in parts[2:]])
+        np.savez(path, counts=counts, calcs=calcs)
+    data = np.load(path)
+    return views, grid, data["counts"], data["calcs"]
+
+
+def _timed_victwin_fbp() -> dict:
+    """victwin's FBP (VICTRE's filter) on the side-by-side case, in this process: CPU time
+    of the reconstruction (all threads), wall time and peak RSS; the volume goes to disk."""
+    from victwin.recon import reconstruct
+
+    views, grid, counts, _ = _victre_inputs()
+    kw = dict(flat=PHOTONS, progress=False, **VICTRE_FILTER)
+    # compile the kernels on a small grid first (numba's cache makes this cheap after a run)
+    from victwin.geometry import Grid
+
+    small = Grid(shape=(1, 8, 8), spacing=grid.spacing, origin=grid.origin)
+    reconstruct(counts, views, small, "fbp", **kw)
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    try:
+        vol = reconstruct(counts, views, grid, "fbp", thickness_mm=VICTRE_CASE["thickness_mm"],
+                          support_mm=VICTRE_CASE["support_mm"], **kw)
+    except TypeError:  # an older victwin without the object slab
+        vol = reconstruct(counts, views, grid, "fbp", **kw)
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    np.save(CACHE / "victwin_fbp.npy", vol)
+    return {"cpu_s": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
+            "wall_s": wall, "max_rss_mb": ru1.ru_maxrss / 1024.0}
+
+
+def _timed_backprojectors() -> dict:
+    """Ray-driven (exact adjoint, normalised by A.T 1) against voxel-driven (bilinear mean)
+    backprojection of the same line integrals on the side-by-side grid: wall time and the
+    correlation of the two normalised backprojections."""
+    from victwin.raytrace import backproject, backproject_interpolated
+
+    views, grid, counts, _ = _victre_inputs()
+    p = -np.log(np.maximum(counts, 1.0) / PHOTONS).astype(np.float32)
+    from victwin.geometry import Grid
+
+    small = Grid(shape=(1, 8, 8), spacing=grid.spacing, origin=grid.origin)
+    backproject(p, small, views), backproject_interpolated(p, small, views)  # compile
+    t0 = time.perf_counter()
+    ray = backproject(p, grid, views)
+    ray_norm = backproject(np.ones_like(p), grid, views)
+    t_ray = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    vox = backproject_interpolated(p, grid, views)
+    t_vox = time.perf_counter() - t0
+    ray = np.where(ray_norm > 0, ray / np.where(ray_norm > 0, ray_norm, 1), 0)
+    inside = (ray_norm > 0) & (vox != 0)
+    r = float(np.corrcoef(ray[inside], vox[inside])[0, 1])
+    return {"ray_driven_s": t_ray, "voxel_driven_s": t_vox,
+            "speedup": t_ray / t_vox, "correlation": r}
+
+
+def _peak_error_mm(vol, grid, centers) -> float:
+    """Mean distance (mm) from each calcification's true centre to the brightest voxel within
+    1 mm in-plane and 3 slices of it."""
+    errs = []
+    for c in centers:
+        k = np.round(grid.world_to_index(c)).astype(int)
+        rz, ry, rx = 3, int(np.ceil(1.0 / grid.spacing[1])), int(np.ceil(1.0 / grid.spacing[2]))
+        lo = np.maximum(k - [rz, ry, rx], 0)
+        hi = np.minimum(k + [rz, ry, rx] + 1, grid.shape)
+        box = vol[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
+        peak = np.array(np.unravel_index(np.argmax(box), box.shape)) + lo
+        errs.append(float(np.linalg.norm(grid.index_to_world(tuple(peak)) - np.asarray(c))))
+    return float(np.mean(errs))
+
+
+def victre_comparison(binary: str, before: str | None, json_path: str | None) -> int:
+    """victwin's FBP against VICTRE's C FBP on the same projections and grid (see the module
+    docstring); before/after when ``before`` names another victwin tree."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _victre_fbp import args_from_victwin, run_victre_fbp
+
+    views, grid, counts, calcs = _victre_inputs()
+    rows = []
+    load = {"before": os.getloadavg()}
+    vv, info = run_victre_fbp(counts, PHOTONS, binary=binary, **args_from_victwin(views, grid))
+    vv = vv / 10.0  # VICTRE works in cm: 1/cm -> 1/mm
+    breast = vv != 0
+    rows.append({"program": "VICTRE C FBP (g++ -O3, 1 thread)", "cpu_s": info["cpu_s"],
+                 "wall_s": info["wall_s"], "max_rss_mb": info["max_rss_mb"],
+                 "cpu_ratio": 1.0, "correlation": 1.0,
+                 "calc_peak_error_mm": _peak_error_mm(vv, grid, calcs)})
+    trees = [("victwin (this tree)", str(ROOT))] + ([("victwin before", before)] if before
+                                                    else [])
+    for name, tree in trees:
+        env = dict(os.environ, PYTHONPATH=tree)
+        proc = subprocess.run([sys.executable, __file__, "--_victwin_fbp"], env=env,
+                              capture_output=True, text=True, cwd=tree)
+        line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+        if proc.returncode != 0 or not line:
+            print(f"{name} failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
+            continue
+        res = json.loads(line[0][7:])
+        vol = np.load(CACHE / "victwin_fbp.npy")
+        r = float(np.corrcoef(vol[breast], vv[breast])[0, 1])
+        rows.append({"program": name, "cpu_s": res["cpu_s"], "wall_s": res["wall_s"],
+                     "max_rss_mb": res["max_rss_mb"], "cpu_ratio": info["cpu_s"] / res["cpu_s"],
+                     "correlation": r, "calc_peak_error_mm": _peak_error_mm(vol, grid, calcs)})
+        print_table(rows[-1:], list(rows[-1]))
+    bp = _timed_backprojectors()
+    load["after"] = os.getloadavg()
+    print()
+    print_table(rows, ["program", "cpu_s", "wall_s", "max_rss_mb", "cpu_ratio", "correlation",
+                       "calc_peak_error_mm"])
+    print()
+    print_table([bp], list(bp))
+    out = Path(json_path) if json_path else ROOT / "benchmarks" / "results" / "recon_victre.json"
+    write_json("recon_victre", {
+        "environment": environment(), "load_average": load,
+        "case": {"detector": list(views[0].panel.shape), "pitch_mm": views[0].panel.pitch[0],
+                 "grid_zyx": list(grid.shape), "voxel_mm": list(grid.spacing),
+                 "photons_per_pixel": PHOTONS, "filter": VICTRE_FILTER,
+                 "victre_command": info["command"], "victre_stage_cpu_s": info["stage_s"]},
+        "results": rows, "backprojectors": bp,
+        "notes": "cpu_ratio = VICTRE CPU seconds / victwin CPU seconds (victwin uses both cores; "
+                 "its CPU time sums them). correlation over the voxels VICTRE reconstructs "
+                 "(non-zero). calc_peak_error_mm: mean distance of the brightest voxel near each "
+                 "of 6 calcifications (0.3 mm) from its true centre."}, str(out))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backend", default="cpu", choices=["cpu", "cuda"])
@@ -296,6 +451,11 @@ def main(argv=None) -> int:
     ap.add_argument("--figures", action="store_true", help="write docs/recon/*.png")
     ap.add_argument("--no-bench", action="store_true", help="only the figures")
     ap.add_argument("--json", default=None, help="output JSON path")
+    ap.add_argument("--victre", default=None, metavar="BINARY",
+                    help="compare with VICTRE's C FBP built at BINARY")
+    ap.add_argument("--before", default=None, metavar="TREE",
+                    help="with --victre: another victwin source tree timed as 'before'")
+    ap.add_argument("--_victwin_fbp", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--_case", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--_simulate", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--_method", default=None, help=argparse.SUPPRESS)
@@ -303,6 +463,11 @@ def main(argv=None) -> int:
     if args._simulate:
         simulate_case(args._simulate)
         return 0
+    if args._victwin_fbp:
+        print("RESULT " + json.dumps(_timed_victwin_fbp()))
+        return 0
+    if args.victre:
+        return victre_comparison(args.victre, args.before, args.json)
     if args._case:
         print("RESULT " + json.dumps(run_case(args._case, args._method, args.backend)))
         return 0

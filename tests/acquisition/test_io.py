@@ -89,7 +89,8 @@ def test_victwin_acquire_is_read_back_by_victwin_recon(tmp_path, capsys):
     vol = tmp_path / "v.npy"
     assert main(["recon", str(out), "--out", str(vol), "--voxel-mm", "2.0", "--quiet"]) == 0
     grid = dbt_grid(acq.views, 45.0, voxel_xy_mm=2.0)
-    ref = reconstruct(acq.line_integrals(), acq.views, grid, "fbp", progress=False)
+    ref = reconstruct(acq.line_integrals(), acq.views, grid, "fbp", thickness_mm=45.0,
+                      progress=False)
     np.testing.assert_array_equal(np.load(vol), ref)
     capsys.readouterr()
 

@@ -64,8 +64,8 @@ def mammogram_like(rows: int, cols: int) -> np.ndarray:
     return (tissue + texture).clip(0, None)
 
 
-@pytest.fixture(scope="session")
-def study_inputs():
+def make_study_inputs(laterality: str = "L") -> dict:
+    """The keyword arguments of ``export_study`` for a small synthetic case."""
     rng = np.random.default_rng(7)
     rows, cols = 48, 32
     grid = Grid(shape=(6, rows, cols), spacing=(1.0, 0.5, 0.5),
@@ -82,11 +82,18 @@ def study_inputs():
         subject=SUBJECT, dm_exposure=DM_EXPOSURE, dbt_exposure=DBT_EXPOSURE,
         dm_raw=dm_raw.astype(np.uint16),
         dm_processed=(atten * 3000).astype(np.uint16),
-        projections=rng.random((7, rows, cols)).astype(np.float32) * 1000.0,
+        projections=(4000 * np.exp(-2.0 * atten) + rng.normal(0, 20, (7, rows, cols)))
+        .clip(0, 16383).astype(np.uint16),  # raw detector signal, 14 bits
         dbt_views=views, volume=rng.random(grid.shape).astype(np.float32) * 0.1, grid=grid,
         lesions=lesions, lesion_labels=labels,
         chest_exposure=CHEST_EXPOSURE, chest_raw=rng.integers(0, 4096, (40, 36)).astype(np.uint16),
-        chest_processed=rng.random((40, 36)))
+        chest_processed=rng.random((40, 36)), laterality=laterality,
+        synthesized_2d=rng.random((rows, cols)).astype(np.float32))
+
+
+@pytest.fixture(scope="session")
+def study_inputs():
+    return make_study_inputs()
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +102,15 @@ def study_dir(tmp_path_factory, study_inputs):
     out = tmp_path_factory.mktemp("study") / "case"
     export_study(out, **study_inputs)
     return out
+
+
+@pytest.fixture(scope="session")
+def study_dirs(tmp_path_factory, study_dir):
+    """The same case exported as a left (the ``study_dir``) and as a right breast."""
+    from victwin.dicom import export_study
+    right = tmp_path_factory.mktemp("study-r") / "case"
+    export_study(right, **make_study_inputs("R"))
+    return {"L": study_dir, "R": right}
 
 
 def _make_tls_material(root: Path):

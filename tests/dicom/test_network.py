@@ -47,7 +47,7 @@ def test_echo_and_store_full_study(orthanc, study_dir):
     assert echo("127.0.0.1", orthanc.dicom_port, ae_title=orthanc.aet) == 0
     report = send_study(study_dir, "127.0.0.1", orthanc.dicom_port, ae_title=orthanc.aet)
     assert report.ok, report.as_dict()
-    assert len(report.stored) == len(list(study_dir.glob("*.dcm"))) == 8
+    assert len(report.stored) == len(list(study_dir.glob("*.dcm"))) == 9
     _check_study_arrived(orthanc, study_dir)
 
 

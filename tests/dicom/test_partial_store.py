@@ -47,11 +47,19 @@ def test_refused_instance_is_retried_and_not_marked_sent(refusing_scp, study_dir
     assert report.failed[0].status == 0xA700 and "0xA700" in report.failed[0].error
     assert len(report.stored) == len(report.results) - 1
     assert report.attempts == 3 and received.count(bpx) == 3  # first try + 2 retries
-    assert all(received.count(r.sop_class_uid) == 1 for r in report.stored)
+    stored_classes = [r.sop_class_uid for r in report.stored]
+    assert all(received.count(c) == stored_classes.count(c) for c in stored_classes)
 
     from victwin.cli import main
+    record = study_dir.parent / "send-record.json"
     status = main(["dicom", "send", str(study_dir), "--host", "127.0.0.1", "--port", str(port),
-                   "--aet", "TESTSCP", "--retries", "0", "--quiet"])
+                   "--aet", "TESTSCP", "--retries", "0", "--quiet", "--record", str(record)])
     out = capsys.readouterr().out
     assert status == 1
-    assert "NOT stored" in out and "BPX.dcm" in out and "stored 7 of 8" in out
+    assert "NOT stored" in out and "BPX.dcm" in out and "stored 8 of 9" in out
+    # Without --json, the send still leaves a record of what the peer confirmed.
+    import json
+    kept = json.loads(record.read_text())
+    assert kept["n_stored"] == 8 and kept["via"] == "C-STORE"
+    assert [r["path"].rsplit("/", 1)[-1] for r in kept["results"] if not r["stored"]] \
+        == ["BPX.dcm"]

@@ -37,9 +37,13 @@ def test_roundtrip_arrays_geometry_truth(study_dir, study_inputs):
 
 
 def test_bto_geometry_as_highdicom_reads_it(study_dir, study_inputs):
-    """highdicom's own reader (independent of ours) puts each voxel at the grid's position."""
+    """highdicom's own reader (independent of ours) puts each voxel at the grid's position,
+    mapped to patient coordinates."""
     import highdicom as hd
+
+    from victwin.dicom import breast_to_patient
     grid = study_inputs["grid"]
+    frame = breast_to_patient(study_inputs["laterality"], "CC")
     vol = hd.imread(str(study_dir / "BTO.dcm")).get_volume()
     assert sorted(vol.spatial_shape) == sorted(grid.shape)
     inverse = np.linalg.inv(vol.affine)
@@ -47,7 +51,7 @@ def test_bto_geometry_as_highdicom_reads_it(study_dir, study_inputs):
     rng = np.random.default_rng(0)
     for index in [(0, 0, 0), tuple(s - 1 for s in grid.shape)] + \
             [tuple(rng.integers(0, s) for s in grid.shape) for _ in range(20)]:
-        world = grid.index_to_world(index)
+        world = frame.point(grid.index_to_world(index))
         theirs = inverse @ np.append(world, 1.0)
         np.testing.assert_allclose(theirs[:3], np.rint(theirs[:3]), atol=1e-6)
         k = tuple(int(v) for v in np.rint(theirs[:3]))

@@ -33,6 +33,9 @@ SIGNATURES = {
     "forward_kernel": (nt.float32[::1], I, I, I, F2, F2, F2, F2, F1, F1, nt.float32[:, :, ::1]),
     "backproject_kernel": (nt.float32[:, :, ::1], I, I, I, F2, F2, F2, F2, F1, F1,
                            nt.float32[:, ::1]),
+    "interpolate_kernel": (nt.float32[:, :, ::1], nt.float64[:, :, ::1], I, I, I,
+                           nt.float64, nt.float64, nt.float64, nt.float64, nt.float64,
+                           nt.float64, nt.boolean, nt.float32[::1]),
 }
 
 

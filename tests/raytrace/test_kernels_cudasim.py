@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from victwin.geometry import Grid, tomosynthesis_arc
-from victwin.raytrace import backproject, project_labels, project_volume
+from victwin.raytrace import (backproject, backproject_interpolated, project_labels,
+                              project_volume)
 
 from .reference import random_boxes_phantom, random_rays, ray_views
 
@@ -64,3 +65,14 @@ def test_forward_and_backproject_equal_cpu():
     # atomic adds on the GPU and chunked sums on the CPU add in different orders
     np.testing.assert_allclose(backproject(y, GRID, VIEWS, backend="cuda"),
                                backproject(y, GRID, VIEWS, backend="cpu"), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("average", [True, False])
+def test_interpolated_backprojection_equals_cpu(average):
+    rng = np.random.default_rng(4)
+    q = rng.normal(size=(len(VIEWS), 3, 4)).astype(np.float32)
+    grid = Grid(shape=(2, 3, 4), spacing=(1.0, 0.8, 0.6), origin=(-1.0, -0.8, 5.0))
+    cpu = backproject_interpolated(q, grid, VIEWS, average=average, backend="cpu")
+    gpu = backproject_interpolated(q, grid, VIEWS, average=average, backend="cuda")
+    assert np.count_nonzero(cpu) > 0
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-5, atol=1e-6)

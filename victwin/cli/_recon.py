@@ -86,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
     opts = _options(args)
     t0 = time.perf_counter()
     volume = reconstruct(scan["projections"], scan["views"], grid, args.method,
-                         input=scan["input"], flat=scan["flat"], backend=args.backend,
+                         input=scan["input"], flat=scan["flat"], thickness_mm=thickness,
+                         support_mm=support, backend=args.backend,
                          progress=not args.quiet, **opts)
     seconds = time.perf_counter() - t0
     if hasattr(volume, "get"):

@@ -167,8 +167,26 @@ def stored_pixels(pixels, name: str, *, ndim: int, bits: int = 16):
     return np.ascontiguousarray(stored), slope, lo
 
 
-def set_pixel_module(ds: Dataset, stored: np.ndarray, *, bits_stored: int = 16,
+def bits_stored_for(stored: np.ndarray, minimum: int = 12) -> int:
+    """BitsStored that tells the truth: the bits the largest stored value needs.
+
+    ``minimum`` is the smallest value the IODs accept for 16-bit data (12 for the X-Ray 3D
+    and enhanced mammography IODs, PS3.3 C.8.21.2 / C.8.26.2; DX allows 6 and up).
+    """
+    top = int(np.max(stored)) if np.size(stored) else 0
+    return int(min(16, max(minimum, top.bit_length())))
+
+
+def full_range_window(bits_stored: int) -> tuple[float, float]:
+    """Window centre and width (stored units) that show every stored value 0 .. 2**bits - 1
+    unclipped: the window of an image whose display processing is already done."""
+    return float(2 ** (bits_stored - 1)), float(2 ** bits_stored)
+
+
+def set_pixel_module(ds: Dataset, stored: np.ndarray, *, bits_stored: int | None = None,
                      photometric: str = "MONOCHROME2") -> None:
+    if bits_stored is None:
+        bits_stored = bits_stored_for(stored)
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = photometric
     ds.Rows, ds.Columns = int(stored.shape[-2]), int(stored.shape[-1])

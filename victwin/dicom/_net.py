@@ -19,7 +19,7 @@ import pydicom
 from tqdm.auto import tqdm
 
 __all__ = ["TLSOptions", "StoreResult", "StoreReport", "echo", "send_study", "stow_rs",
-           "study_files"]
+           "study_files", "check_storable"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,38 @@ def study_files(source) -> list[Path]:
     return files
 
 
+def check_storable(path) -> pydicom.Dataset:
+    """Read one file and check it is a complete, storable DICOM object; return its dataset.
+
+    Raises a one-line ValueError naming the file when it is not DICOM, lacks SOPClassUID /
+    SOPInstanceUID, or is an image whose PixelData is missing or shorter than its Rows x
+    Columns x frames x samples x BitsAllocated say (a truncated file).
+    """
+    path = Path(path)
+    try:
+        ds = pydicom.dcmread(path)
+    except (pydicom.errors.InvalidDicomError, EOFError, OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a readable DICOM file ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from None
+    for kw in ("SOPClassUID", "SOPInstanceUID"):
+        if not ds.get(kw):
+            raise ValueError(f"{path}: not a storable DICOM object: no {kw}")
+    if "Rows" in ds and "Columns" in ds and "BitsAllocated" in ds:
+        if "PixelData" not in ds:
+            raise ValueError(f"{path}: image ({ds.Rows}x{ds.Columns}) without PixelData "
+                             f"(truncated file?)")
+        ts = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+        if ts is None or not pydicom.uid.UID(ts).is_compressed:
+            frames = int(ds.get("NumberOfFrames", 1) or 1)
+            need = (int(ds.Rows) * int(ds.Columns) * frames * int(ds.get("SamplesPerPixel", 1))
+                    * int(ds.BitsAllocated) + 7) // 8
+            have = len(ds.PixelData)
+            if have < need:
+                raise ValueError(f"{path}: PixelData holds {have} bytes, the image needs "
+                                 f"{need} (truncated file?)")
+    return ds
+
+
 def _check_reachable(host: str, port: int, timeout_s: float) -> None:
     try:
         with socket.create_connection((host, int(port)), timeout=timeout_s):
@@ -201,11 +233,8 @@ def send_study(source, host: str, port: int, *, ae_title: str = "ANY-SCP",
     files = study_files(source)
     results = []
     contexts = []
-    for path in files:
-        try:
-            ds = pydicom.dcmread(path, stop_before_pixels=True)
-        except pydicom.errors.InvalidDicomError:
-            raise ValueError(f"{path} is not a DICOM file") from None
+    for path in files:  # every file is checked before anything is sent
+        ds = check_storable(path)
         ts = str(ds.file_meta.TransferSyntaxUID)
         results.append(StoreResult(str(path), str(ds.SOPClassUID), str(ds.SOPInstanceUID)))
         if (str(ds.SOPClassUID), ts) not in contexts:
@@ -274,15 +303,15 @@ def stow_rs(source, url: str, *, timeout_s: float = 30.0, headers: dict | None =
     -------
     StoreReport
         An instance counts as stored only if it is listed in the response's Referenced SOP
-        Sequence (00081199).
+        Sequence (00081199). Every file is checked first (:func:`check_storable`); a reply
+        that is not a DICOM JSON dataset is a one-line ValueError.
     """
-    import json
     files = study_files(source)
     results = []
     boundary = f"victwin-{uuid.uuid4().hex}"
     body = bytearray()
-    for path in files:
-        ds = pydicom.dcmread(path, stop_before_pixels=True)
+    for path in files:  # every file is checked before anything is sent
+        ds = check_storable(path)
         results.append(StoreResult(str(path), str(ds.SOPClassUID), str(ds.SOPInstanceUID)))
         body += (f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n").encode()
         body += Path(path).read_bytes() + b"\r\n"
@@ -294,16 +323,39 @@ def stow_rs(source, url: str, *, timeout_s: float = 30.0, headers: dict | None =
     report = StoreReport(host=target, port=0, ae_title="", results=results, attempts=1)
     try:
         with urllib.request.urlopen(req, timeout=timeout_s, context=ssl_context) as resp:
-            answer = json.loads(resp.read() or b"{}")
+            body_bytes = resp.read()
     except urllib.error.HTTPError as exc:
         raise ConnectionError(f"STOW-RS to {target} failed: HTTP {exc.code} {exc.reason}") \
             from None
     except urllib.error.URLError as exc:
         raise ConnectionError(f"cannot reach {target}: {exc.reason}") from None
-    stored = set()
-    for item in answer.get("00081199", {}).get("Value", []):
-        stored.add(item.get("00081155", {}).get("Value", [""])[0])
+    stored = _stow_confirmed(body_bytes, target)
     for r in results:
         r.status = 0 if r.sop_instance_uid in stored else None
         r.error = "" if r.stored else "not in STOW-RS response"
     return report
+
+
+def _stow_confirmed(body: bytes, target: str) -> set:
+    """SOP Instance UIDs a STOW-RS reply lists in its Referenced SOP Sequence (00081199).
+
+    The reply must be one DICOM JSON dataset (PS3.18 F.2; a JSON object); anything else (a
+    JSON list, HTML, a malformed item) is a one-line ValueError rather than a guess.
+    """
+    import json
+    try:
+        answer = json.loads(body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError(f"STOW-RS reply from {target} is not JSON "
+                         f"({body[:40]!r}...)") from None
+    if not isinstance(answer, dict):
+        raise ValueError(f"STOW-RS reply from {target} is a JSON {type(answer).__name__}, "
+                         f"not a DICOM JSON dataset (object)")
+    stored = set()
+    try:
+        for item in answer.get("00081199", {}).get("Value", []):
+            stored.add(str(item["00081155"]["Value"][0]))
+    except (AttributeError, KeyError, IndexError, TypeError):
+        raise ValueError(f"STOW-RS reply from {target} has a malformed Referenced SOP "
+                         f"Sequence (00081199)") from None
+    return stored

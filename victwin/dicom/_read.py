@@ -15,6 +15,7 @@ from pydicom.uid import (BreastProjectionXRayImageStorageForProcessing,
                          DigitalXRayImageStorageForProcessing, SegmentationStorage,
                          Comprehensive3DSRStorage)
 
+from ._frame import frame_of_dataset
 from ._truth import Lesion, read_lesion_report
 
 __all__ = ["DicomStudy", "read_study"]
@@ -51,17 +52,21 @@ class DicomStudy:
     ----------
     images : dict
         Role (``dm_raw``, ``dm_processed``, ``synthesized_2d``, ``projections``, ``volume``,
-        ``chest_raw``, ``chest_processed``) -> float64 array with the rescale / real-world mapping applied
-        (2-D ``[rows, columns]`` or 3-D ``[frame, rows, columns]``).
+        ``chest_raw``, ``chest_processed``) -> float64 array with the rescale / real-world
+        mapping applied (2-D ``[rows, columns]`` or 3-D ``[frame, rows, columns]``), in
+        victwin's orientation (breast images un-flipped from the hanging orientation they are
+        stored in).
     pixel_spacing_mm : dict
         Role -> (row spacing, column spacing) in mm (ImagerPixelSpacing for projection images,
         PixelSpacing for the BTO).
     grid : victwin.geometry.Grid or None
-        The BTO volume's grid (spacing and origin from the plane positions).
+        The BTO volume's grid in victwin's breast frame (plane positions and orientation
+        mapped back from patient coordinates with the inverse of
+        :func:`victwin.dicom.breast_to_patient`).
     projection_angles_deg : numpy.ndarray or None
         Source angle of each DBT projection (degrees).
     lesions : list of Lesion
-        From the SR (centres in mm in the breast frame).
+        From the SR (centres mapped back to the breast frame, mm).
     lesion_labels : numpy.ndarray or None
         Label mask from the SEG on the grid of its source image (segment ``k`` -> label ``k``).
     datasets : dict
@@ -129,34 +134,78 @@ def read_study(directory) -> DicomStudy:
         if role in study.datasets:
             raise ValueError(f"two files hold the {role} object ({path.name})")
         study.datasets[role] = ds
-        if role in ("dm_raw", "dm_processed", "synthesized_2d", "chest_raw", "chest_processed"):
+        if role in ("chest_raw", "chest_processed"):
             study.images[role] = _real_values(ds, ds.pixel_array,
                                               ds.get("RealWorldValueMappingSequence"))
             study.pixel_spacing_mm[role] = tuple(float(v) for v in ds.ImagerPixelSpacing)
+        elif role in ("dm_raw", "dm_processed", "synthesized_2d"):
+            values = _real_values(ds, ds.pixel_array, ds.get("RealWorldValueMappingSequence"))
+            study.images[role] = np.ascontiguousarray(frame_of_dataset(ds).from_stored(values))
+            study.pixel_spacing_mm[role] = tuple(float(v) for v in ds.ImagerPixelSpacing)
         elif role == "projections":
-            study.images[role] = _multiframe_values(ds)
+            values = _multiframe_values(ds)
+            study.images[role] = np.ascontiguousarray(frame_of_dataset(ds).from_stored(values))
             props = _shared(ds, "FramePixelDataPropertiesSequence")
             study.pixel_spacing_mm[role] = tuple(float(v) for v in props.ImagerPixelSpacing)
             study.projection_angles_deg = np.array([
                 float(f.IsocenterReferenceSystemSequence[0].XRaySourceIsocenterPrimaryAngle)
                 for f in ds.PerFrameFunctionalGroupsSequence])
         elif role == "volume":
-            study.images[role] = _multiframe_values(ds)
-            measures = _shared(ds, "PixelMeasuresSequence")
-            dy, dx = (float(v) for v in measures.PixelSpacing)
-            positions = np.array([[float(v) for v in
-                                   f.PlanePositionSequence[0].ImagePositionPatient]
-                                  for f in ds.PerFrameFunctionalGroupsSequence])
-            dz = (float(np.median(np.diff(positions[:, 2]))) if len(positions) > 1
-                  else float(measures.SliceThickness))
-            study.pixel_spacing_mm[role] = (dy, dx)
-            study.grid = Grid(shape=study.images[role].shape, spacing=(dz, dy, dx),
-                              origin=tuple(positions[0]))
+            study.images[role], study.grid = _volume_in_breast_frame(ds, Grid)
+            study.pixel_spacing_mm[role] = study.grid.spacing[1:]
     if "sr" in study.datasets:
-        study.lesions = read_lesion_report(study.datasets["sr"])
+        study.lesions = read_lesion_report(study.datasets["sr"],
+                                           frame=_frame_for(study, study.datasets["sr"]))
     if "seg" in study.datasets:
-        study.lesion_labels = _seg_labels(study.datasets["seg"])
+        labels = _seg_labels(study.datasets["seg"])
+        frame = _frame_for(study, study.datasets["seg"])
+        if frame is not None:
+            labels = frame.from_stored_volume(labels) if labels.ndim == 3 \
+                else frame.from_stored(labels)
+        study.lesion_labels = np.ascontiguousarray(labels)
     return study
+
+
+def _frame_for(study: DicomStudy, ds):
+    """BreastFrame of the breast image sharing ``ds``'s Frame of Reference (None if none)."""
+    uid = ds.get("FrameOfReferenceUID")
+    if uid is None and "ReferencedFrameOfReferenceSequence" in ds:  # pragma: no cover
+        uid = ds.ReferencedFrameOfReferenceSequence[0].FrameOfReferenceUID
+    for role in ("volume", "dm_raw", "dm_processed", "projections"):
+        img = study.datasets.get(role)
+        if img is not None and (uid is None or img.get("FrameOfReferenceUID") == uid):
+            return frame_of_dataset(img)
+    return None
+
+
+def _volume_in_breast_frame(ds, grid_class):
+    """BTO values ``[z, y, x]`` and Grid in victwin's breast frame, from patient coordinates."""
+    frame = frame_of_dataset(ds)
+    values = _multiframe_values(ds)
+    nz, ny, nx = values.shape
+    measures = _shared(ds, "PixelMeasuresSequence")
+    dy, dx = (float(v) for v in measures.PixelSpacing)
+    iop = np.array([float(v) for v in _shared(ds, "PlaneOrientationSequence")
+                    .ImageOrientationPatient])
+    row_b, col_b = frame.to_breast(iop[:3]), frame.to_breast(iop[3:])
+    if not (abs(abs(row_b[0]) - 1) < 1e-6 and abs(abs(col_b[1]) - 1) < 1e-6):
+        raise ValueError(f"BTO rows/columns {iop.tolist()} are not along the breast frame's "
+                         f"x / y axes for {frame.laterality} {frame.view}")
+    positions = frame.to_breast(np.array([[float(v) for v in
+                                           f.PlanePositionSequence[0].ImagePositionPatient]
+                                          for f in ds.PerFrameFunctionalGroupsSequence]))
+    if row_b[0] < 0:
+        values = values[:, :, ::-1]
+        positions[:, 0] -= (nx - 1) * dx
+    if col_b[1] < 0:
+        values = values[:, ::-1, :]
+        positions[:, 1] -= (ny - 1) * dy
+    if len(positions) > 1 and positions[-1, 2] < positions[0, 2]:  # stored top-down
+        values, positions = values[::-1], positions[::-1]
+    dz = (float(np.median(np.diff(positions[:, 2]))) if len(positions) > 1
+          else float(measures.SliceThickness))
+    grid = grid_class(shape=values.shape, spacing=(dz, dy, dx), origin=tuple(positions[0]))
+    return np.ascontiguousarray(values), grid
 
 
 def _seg_labels(seg) -> np.ndarray:

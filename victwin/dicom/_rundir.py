@@ -5,7 +5,8 @@ Until the trial engine's run directory exists, a run directory is::
     RUNDIR/
       study.json    subject, view/laterality, exposures, BTO grid, DBT views, lesions
       arrays.npz    any of dm_raw, dm_processed, projections, volume, lesion_labels,
-                    chest_raw, chest_processed (NumPy arrays, [z, y, x] / [rows, columns])
+                    chest_raw, chest_processed, synthesized_2d, dm_breast_mask,
+                    projection_breast_mask (NumPy arrays, [z, y, x] / [rows, columns])
 
 ``study.json`` keys: ``format`` ("victwin-dicom-run/1"), ``subject`` (SyntheticSubject
 fields), ``view``, ``laterality``, ``dm_exposure`` / ``dbt_exposure`` / ``chest_exposure``
@@ -31,7 +32,7 @@ __all__ = ["save_run", "load_run", "RUN_FORMAT"]
 
 RUN_FORMAT = "victwin-dicom-run/1"
 _ARRAYS = ("dm_raw", "dm_processed", "projections", "volume", "lesion_labels", "chest_raw",
-           "chest_processed")
+           "chest_processed", "synthesized_2d", "dm_breast_mask", "projection_breast_mask")
 _EXPOSURES = ("dm_exposure", "dbt_exposure", "chest_exposure")
 
 

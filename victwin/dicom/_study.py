@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ._dx import digital_mammography_image, digital_xray_image
+from ._dx import digital_mammography_image, digital_xray_image, synthesized_mammogram
 from ._enhanced import breast_projection_image, breast_tomosynthesis_image, source_angles_deg
 from ._identity import SyntheticSubject
 from ._params import Exposure
@@ -24,6 +24,7 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
                  projections=None, dbt_views=None, volume=None, grid=None,
                  lesions=(), lesion_labels=None, chest_exposure: Exposure | None = None,
                  chest_raw=None, chest_processed=None, reconstruction_algorithm: str = "FBP",
+                 dm_breast_mask=None, projection_breast_mask=None, synthesized_2d=None,
                  progress: bool = False, overwrite: bool = False) -> list[Path]:
     """Write every object of one simulated case into ``out_dir`` (one file per instance).
 
@@ -36,14 +37,23 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
     ``DM_PRES.dcm``  Digital Mammography X-Ray Image For Presentation dm_processed
     ``BPX.dcm``      Breast Projection X-Ray Image For Processing     projections, dbt_views
     ``BTO.dcm``      Breast Tomosynthesis Image                       volume, grid
+    ``SYN2D.dcm``    Synthesized 2D (DM For Presentation, generated)  synthesized_2d, volume
     ``SEG.dcm``      Segmentation of the lesions on the BTO (else DM) lesion_labels, lesions
     ``SR.dcm``       Comprehensive 3D SR with the lesion centres      lesions
     ``DX_PROC.dcm``  Digital X-Ray Image For Processing (chest)       chest_raw
     ``DX_PRES.dcm``  Digital X-Ray Image For Presentation (chest)     chest_processed
     ===============  ===============================================  ===========================
 
+    Every array is in victwin's orientation (breast frame, detector ``[y, x]`` with the chest
+    wall at column 0); the writers flip and place them in patient coordinates for
+    ``laterality`` and ``view`` (:func:`victwin.dicom.breast_to_patient`).
+    ``dm_breast_mask`` / ``projection_breast_mask`` (the central projection) decide
+    PartialView; without them it is decided from the images.
+
     The files are written to a temporary directory next to ``out_dir`` and moved into place
-    only when all are written, so a failed export leaves no partial study.
+    only when all are written, so a failed export leaves no partial study. The directory and
+    files are made readable by everyone (0755 / 0644), so a PACS import service running as
+    another user can read them.
 
     Returns
     -------
@@ -64,9 +74,11 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
         raise ValueError("lesion_labels given but lesions is empty; pass the Lesion list")
     if lesion_labels is not None and volume is None and dm_raw is None:
         raise ValueError("lesion_labels need an image to refer to: give volume+grid or dm_raw")
+    if synthesized_2d is not None and volume is None:
+        raise ValueError("synthesized_2d needs the volume (and grid) it was computed from")
     names = [name for name, given in (
         ("DM_PROC", dm_raw), ("DM_PRES", dm_processed), ("BPX", projections),
-        ("BTO", volume), ("SEG", lesion_labels), ("SR", lesions or None),
+        ("BTO", volume), ("SYN2D", synthesized_2d), ("SEG", lesion_labels), ("SR", lesions or None),
         ("DX_PROC", chest_raw), ("DX_PRES", chest_processed)) if given is not None]
     if not names or names == ["SR"]:
         raise ValueError("nothing to export: give at least one of dm_raw, dm_processed, "
@@ -78,7 +90,8 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
         if dm_raw is not None:
             dm_proc = digital_mammography_image(
                 dm_raw, subject=subject, exposure=dm_exposure, view=view,
-                laterality=laterality, for_presentation=False, series_number=1)
+                laterality=laterality, for_presentation=False, series_number=1,
+                breast_mask=dm_breast_mask)
             yield "DM_PROC", dm_proc
         if dm_processed is not None:
             dm_pres = digital_mammography_image(
@@ -89,7 +102,8 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
         if projections is not None:
             bpx = breast_projection_image(projections, dbt_views, subject=subject,
                                           exposure=dbt_exposure, view=view,
-                                          laterality=laterality, series_number=20)
+                                          laterality=laterality, series_number=20,
+                                          breast_mask=projection_breast_mask)
             yield "BPX", bpx
         if volume is not None:
             angles = source_angles_deg(dbt_views) if dbt_views is not None else ()
@@ -99,6 +113,11 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
                 source_images=[bpx] if bpx is not None else (), series_number=10,
                 reconstruction_algorithm=reconstruction_algorithm)
             yield "BTO", bto
+            if synthesized_2d is not None:
+                yield "SYN2D", synthesized_mammogram(
+                    synthesized_2d, subject=subject, exposure=dbt_exposure, view=view,
+                    laterality=laterality, source_volume=bto,
+                    pixel_spacing_mm=grid.spacing[1:], series_number=11)
         if lesion_labels is not None:
             yield "SEG", lesion_segmentation(lesion_labels, bto if bto is not None else dm_proc,
                                              lesions, subject=subject)
@@ -126,6 +145,10 @@ def export_study(out_dir, *, subject: SyntheticSubject, view: str = "CC",
             path = tmp / f"{name}.dcm"
             ds.save_as(path, enforce_file_format=True)
             written.append(out / path.name)
+        # mkdtemp makes a 0700 directory; a PACS import service runs as another user.
+        os.chmod(tmp, 0o755)
+        for path in tmp.iterdir():
+            os.chmod(path, 0o644)
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

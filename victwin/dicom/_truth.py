@@ -3,7 +3,9 @@
 VICTRE kept lesion positions in a private tag block; here a viewer or AI pipeline finds them in
 a DICOM Segmentation (one binary segment per lesion, on the frames of the BTO or DM image) and
 in a Comprehensive 3D SR measurement report (TID 1500) with one point per lesion, its type and
-diameter, in the image's Frame of Reference (victwin's breast frame, mm).
+diameter, in the image's Frame of Reference. Both are in DICOM patient coordinates (LPS): the
+masks are flipped as their source image is stored, the points mapped with
+:func:`victwin.dicom.breast_to_patient`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 
 from ._common import DEVICE_SERIAL, MANUFACTURER, MODEL_NAME, software_version
+from ._frame import frame_of_dataset
 from ._identity import SyntheticSubject
 
 __all__ = ["Lesion", "lesion_segmentation", "lesion_report", "LESION_TYPES"]
@@ -45,7 +48,7 @@ class Lesion:
     Parameters
     ----------
     center_mm : (x, y, z) mm
-        Centre in victwin's world frame (the image Frame of Reference).
+        Centre in victwin's breast frame (written to DICOM in patient coordinates).
     kind : {"mass", "calcification"}
     diameter_mm : float, mm
     label : int
@@ -115,7 +118,9 @@ def lesion_segmentation(labels, source: Dataset, lesions, *, subject: SyntheticS
     Parameters
     ----------
     labels : int array, ``[z, y, x]`` for a BTO source or ``[rows, columns]`` for a DM
-        Lesion label mask on the source's pixel grid; voxel value ``lesion.label`` marks it.
+        Lesion label mask on the source's grid in victwin's orientation (as the volume or
+        image given to the source's writer); voxel value ``lesion.label`` marks it. It is
+        flipped as the source is stored.
     source : Dataset
         The image the mask is drawn on (spacing, plane positions and UIDs are taken from it).
     lesions : sequence of Lesion
@@ -131,6 +136,8 @@ def lesion_segmentation(labels, source: Dataset, lesions, *, subject: SyntheticS
         else (source.Rows, source.Columns)
     if tuple(lab.shape) != tuple(expected):
         raise ValueError(f"labels shape must match the source image {expected}, got {lab.shape}")
+    frame = frame_of_dataset(source)
+    lab = frame.to_stored_volume(lab) if lab.ndim == 3 else frame.to_stored(lab)
     masks = np.stack([(lab == les.label) for les in lesions], axis=-1).astype(np.uint8)
     if lab.ndim == 2:
         masks = masks[None]
@@ -161,8 +168,10 @@ def lesion_report(lesions, sources, *, subject: SyntheticSubject, series_number:
     """Comprehensive 3D SR measurement report with one point per lesion.
 
     Each lesion is a Planar ROI group (TID 1410) whose region is a 3-D POINT at the lesion
-    centre in the sources' Frame of Reference, with finding type (mass / calcification
-    cluster) and a Diameter measurement in mm.
+    centre in the sources' Frame of Reference (patient coordinates, LPS: the breast-frame
+    centre mapped by :func:`victwin.dicom.breast_to_patient` for the first source's
+    laterality and view), with finding type (mass / calcification cluster) and a Diameter
+    measurement in mm.
 
     Parameters
     ----------
@@ -178,10 +187,11 @@ def lesion_report(lesions, sources, *, subject: SyntheticSubject, series_number:
     if not lesions:
         raise ValueError("lesions must hold at least one Lesion, got none")
     frame_uid = sources[0].FrameOfReferenceUID
+    frame = frame_of_dataset(sources[0])
     groups = []
     for i, les in enumerate(lesions):
         region = hd.sr.ImageRegion3D(graphic_type=hd.sr.GraphicTypeValues3D.POINT,
-                                     graphic_data=np.array([les.center_mm]),
+                                     graphic_data=frame.point([les.center_mm]),
                                      frame_of_reference_uid=frame_uid)
         tracking = hd.sr.TrackingIdentifier(uid=subject.uid("lesion", i + 1),
                                             identifier=f"lesion {i + 1}")
@@ -204,8 +214,12 @@ def lesion_report(lesions, sources, *, subject: SyntheticSubject, series_number:
     return sr
 
 
-def read_lesion_report(sr: Dataset) -> list[Lesion]:
-    """Lesions (centre, kind, diameter) from a report written by :func:`lesion_report`."""
+def read_lesion_report(sr: Dataset, frame=None) -> list[Lesion]:
+    """Lesions (centre, kind, diameter) from a report written by :func:`lesion_report`.
+
+    Centres are the SR's patient coordinates, or breast-frame coordinates when ``frame`` (the
+    :class:`~victwin.dicom.BreastFrame` of the referenced images) is given.
+    """
     kinds = {(c.value, c.scheme_designator): k for k, c in LESION_TYPES.items()}
     out = []
     for group in _find(sr.ContentSequence, "126010"):  # Imaging Measurements container
@@ -216,7 +230,10 @@ def read_lesion_report(sr: Dataset) -> list[Lesion]:
             for sub in item.ContentSequence:
                 name = sub.ConceptNameCodeSequence[0].CodeValue
                 if sub.ValueType == "SCOORD3D":
-                    center = tuple(float(v) for v in sub.GraphicData[:3])
+                    center = np.array([float(v) for v in sub.GraphicData[:3]])
+                    if frame is not None:
+                        center = frame.to_breast(center)
+                    center = tuple(float(v) for v in center)
                 elif name == "121071":  # Finding
                     c = sub.ConceptCodeSequence[0]
                     kind = kinds.get((c.CodeValue, c.CodingSchemeDesignator))

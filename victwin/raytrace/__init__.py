@@ -2,11 +2,13 @@
 
 ``project_labels`` gives per-label path lengths for the polyenergetic physics;
 ``project_volume`` and its exact adjoint ``backproject`` are the operator pair that
-reconstruction needs. See the contract in DESIGN.md: lengths in mm, arrays ``[z, y, x]``.
+reconstruction needs; ``backproject_interpolated`` is the voxel-driven (FDK-type)
+backprojector of analytic reconstruction. See the contract in DESIGN.md: lengths in mm, arrays ``[z, y, x]``.
 """
 
-from ._api import backproject, iter_project_labels, project_labels, project_volume
+from ._api import (backproject, backproject_interpolated, iter_project_labels, project_labels,
+                   project_volume)
 from ._operator import RayTransform
 
 __all__ = ["project_labels", "iter_project_labels", "project_volume", "backproject",
-           "RayTransform"]
+           "backproject_interpolated", "RayTransform"]

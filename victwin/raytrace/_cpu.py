@@ -16,18 +16,19 @@ import numba
 import numpy as np
 from numba import prange
 
-from . import _traverse
+from . import _interp, _traverse
 
 
 def _drop_stale_cache() -> None:
-    """Drop this module's numba cache when ``_traverse.py`` changed.
+    """Drop this module's numba cache when ``_traverse.py`` or ``_interp.py`` changed.
 
     numba's cache only checks the file that defines a kernel, not the files of the functions
     it inlines, so an edited traversal would otherwise keep running from a stale cache.
     """
     here = Path(__file__).resolve().parent
     try:
-        digest = hashlib.sha256((here / "_traverse.py").read_bytes()).hexdigest()[:16]
+        sources = b"".join((here / name).read_bytes() for name in ("_traverse.py", "_interp.py"))
+        digest = hashlib.sha256(sources).hexdigest()[:16]
         cache = here / "__pycache__"
         stamp = cache / "_traverse.sha256"
         if stamp.exists() and stamp.read_text() == digest:
@@ -49,6 +50,7 @@ N_CHUNKS = 4
 _jit = numba.njit(cache=True, inline="always", fastmath=False)
 _trace_labels, _trace_volume, _trace_backproject = _traverse.build(_jit)
 _ray_end = _jit(_traverse.ray_end_py)
+_sample, _voxel = _interp.build(_jit)
 
 
 @numba.njit(cache=True)
@@ -135,3 +137,28 @@ def sum_chunks(acc, out):
                 for c in range(n_chunks):
                     s += acc[c, z, y, x]
                 out[z, y, x] = s
+
+
+@numba.njit(parallel=True, cache=True)
+def interpolate_kernel(q, P, origin, spacing, average, out):
+    """Voxel-driven backprojection of ``q [n_views, nv, nu]`` into ``out [z, y, x]``.
+
+    Each voxel gets the sum (``average`` False) or the mean (True; 0 where no view sees it)
+    of the bilinear samples of the views at its centre's projections (see ``_interp``).
+    Rows of voxels are spread over threads; every voxel is computed alone, so the result does
+    not depend on the thread count.
+    """
+    _, nv, nu = q.shape
+    nz, ny, nx = out.shape
+    for r in prange(nz * ny):
+        iz = r // ny
+        iy = r % ny
+        z = origin[2] + iz * spacing[2]
+        y = origin[1] + iy * spacing[1]
+        for ix in range(nx):
+            x = origin[0] + ix * spacing[0]
+            acc, cnt = _voxel(q, P, x, y, z, nv, nu)
+            if average:
+                out[iz, iy, ix] = acc / cnt if cnt > 0.0 else 0.0
+            else:
+                out[iz, iy, ix] = acc

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from numba import cuda
 
-from . import _traverse
+from . import _interp, _traverse
 
 THREADS_PER_BLOCK = 256
 
@@ -28,6 +28,7 @@ def _deposit_atomic_py(acc, c, off, w):
 _device = cuda.jit(device=True)
 _trace_labels, _trace_volume, _trace_backproject = _traverse.build(_device, _deposit_atomic_py)
 _ray_end = _device(_traverse.ray_end_py)
+_sample, _voxel = _interp.build(_device)
 
 
 @cuda.jit
@@ -76,6 +77,24 @@ def backproject_kernel(projections, nz, ny, nx, source, corner, du, dv, lo, d, a
     ex, ey, ez = _ray_end(corner, du, dv, b, j, i, 0, 0, 1)
     _trace_backproject(acc, 0, value, source[b, 0], source[b, 1], source[b, 2], ex, ey, ez,
                        lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+
+@cuda.jit
+def interpolate_kernel(q, P, nz, ny, nx, ox, oy, oz, dx, dy, dz, average, out):
+    """Voxel-driven backprojection, one thread per voxel (see ``_cpu.interpolate_kernel``);
+    no atomics, so the result is reproducible."""
+    r = cuda.grid(1)
+    if r >= nz * ny * nx:
+        return
+    iz = r // (ny * nx)
+    iy = (r // nx) % ny
+    ix = r % nx
+    _, nv, nu = q.shape
+    acc, cnt = _voxel(q, P, ox + ix * dx, oy + iy * dy, oz + iz * dz, nv, nu)
+    if average:
+        out[r] = acc / cnt if cnt > 0.0 else 0.0
+    else:
+        out[r] = acc
 
 
 def blocks_for(n_threads: int) -> int:

@@ -40,6 +40,28 @@ def _relative_residual(op, x, p, valid, xp, norm_p):
     return float(xp.sqrt(xp.sum(r.astype(np.float64) ** 2))) / norm_p
 
 
+#: Share of the measured attenuation (positive line integrals) allowed on rays that miss the
+#: grid before an iterative method refuses it as a sub-region of the object.
+OUTSIDE_SHARE = 0.01
+
+
+def _check_object_inside(p, lengths, xp, label: str) -> None:
+    """Refuse a grid that leaves part of the measured object outside it.
+
+    An iterative method fits every ray's line integral with the grid's voxels, so object
+    outside a sub-region would be pushed into it; a grid that misses rays carrying more than
+    :data:`OUTSIDE_SHARE` of the attenuation is such a sub-region.
+    """
+    positive = xp.maximum(p, 0)
+    total = float(positive.sum())
+    outside = float(xp.where(lengths <= 0, positive, 0).sum())
+    if total > 0 and outside > OUTSIDE_SHARE * total:
+        raise ValueError(f"{label} needs a grid over the whole object: {100 * outside / total:.0f}% "
+                         f"of the measured attenuation lies on rays that miss the grid, and an "
+                         f"iterative fit would push it into the grid; use fbp or sbp for a "
+                         f"sub-region, or a grid over the whole support")
+
+
 def algebraic(p, op: SlabOperator, xp, *, n_subsets: int, n_iter: int = 10,
               relaxation: float = 1.0, tol: float | None = None, nonneg: bool = True,
               x0=None, callback=None, progress: bool = True, label: str = "sart"):
@@ -66,7 +88,9 @@ def algebraic(p, op: SlabOperator, xp, *, n_subsets: int, n_iter: int = 10,
         if tuple(x0.shape) != grid.shape:
             raise ValueError(f"x0 shape {tuple(x0.shape)} does not match grid.shape {grid.shape}")
         x = xp.array(x0, dtype=np.float32)
-    weights, valid = ray_weights(op.forward_ones(xp), grid, xp)
+    lengths = op.forward_ones(xp)
+    _check_object_inside(p, lengths, xp, label)
+    weights, valid = ray_weights(lengths, grid, xp)
     subsets = [list(range(k, n_views, n_subsets)) for k in range(n_subsets)]
     order = _subset_order(n_subsets)
     sub_views = [tuple(op.views[i] for i in s) for s in subsets]

@@ -7,7 +7,7 @@ import enum
 from victwin._backend import resolve_backend
 from victwin.geometry import Grid
 
-from ._analytic import fbp, sbp
+from ._analytic import fbp, object_slab, sbp
 from ._iterative import algebraic
 from ._ops import INPUTS, SlabOperator, array_module, to_line_integrals
 from ._scan import as_views, dbt_grid, scan_info
@@ -70,9 +70,12 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
     flat : float or array ``[nv, nu]`` or ``[n_views, nv, nu]``, optional
         Unattenuated signal (flat field) for ``input="intensity"``.
     thickness_mm : float, mm
-        Compressed thickness, used only to build the default grid.
+        Compressed thickness: with ``support_mm`` it defines the object slab (heights
+        ``support_mm`` to ``support_mm + thickness_mm`` above the detector) that FBP and SBP
+        normalise by, and the default grid. Without it the grid is taken to be the whole
+        object slab: give it whenever the grid is a sub-region (a VOI, a slab, one slice).
     support_mm : float, mm
-        Breast-support height above the detector, for the default grid.
+        Breast-support height above the detector (VICTRE: 20 mm).
     backend : {"auto", "cpu", "cuda"}
         Ray-tracing backend; CuPy arrays in give CuPy arrays out.
     progress : bool
@@ -97,10 +100,13 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
 
     Notes
     -----
-    SBP and FBP normalise each voxel by the path length of the rays that reach it, so a
-    uniform slab filling the grid's thickness reconstructs to its attenuation coefficient
-    (see ``victwin.recon._analytic``). The iterative methods solve ``A x = p`` in the
-    least-squares sense weighted by ``1 / (A 1)``, with ``x >= 0`` when ``nonneg``.
+    SBP and FBP divide each ray by its length through the object slab, filter (FBP) and take
+    at each voxel the mean over the views of the interpolated value at its projection, so a
+    uniform slab filling the object reconstructs to its attenuation coefficient and any
+    sub-grid gives the crop of the full-grid result (see ``victwin.recon._analytic``). The
+    iterative methods solve ``A x = p`` in the least-squares sense weighted by ``1 / (A 1)``,
+    with ``x >= 0`` when ``nonneg``, through the exact ray-driven pair; they need the whole
+    support (the default grid's extent) and refuse a sub-grid.
     """
     views = as_views(views)
     m = _method(method)
@@ -135,17 +141,34 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
     elif not isinstance(grid, Grid):
         raise TypeError(f"grid must be a victwin.geometry.Grid, got {type(grid).__name__}")
     resolve_backend(backend)  # fail early with the backend's own message
+    slab = object_slab(views, grid, thickness_mm=thickness_mm, support_mm=support_mm)
+    if m in (Method.SART, Method.SIRT) and thickness_mm is not None:
+        z0 = float(views[0].panel.center[2])
+        _check_whole_support(grid, (z0 + slab[0], z0 + slab[1]), m.value)
     xp = array_module(projections)
     p = to_line_integrals(projections, input=input, flat=flat, xp=xp)
-    op = SlabOperator(grid, views, backend=backend, slab_voxels=slab_voxels)
     if m is Method.SBP:
-        return sbp(p, op, xp, progress=progress)
+        return sbp(p, views, grid, xp, slab=slab, backend=backend, progress=progress)
     if m is Method.FBP:
-        return fbp(p, op, xp, window=opts["window"], cutoff=opts["cutoff"],
-                   order=opts["order"], dc=opts["dc"],
-                   slice_thickness_mm=opts["slice_thickness_mm"], progress=progress)
+        return fbp(p, views, grid, xp, slab=slab, window=opts["window"],
+                   cutoff=opts["cutoff"], order=opts["order"], dc=opts["dc"],
+                   slice_thickness_mm=opts["slice_thickness_mm"], backend=backend,
+                   progress=progress)
+    op = SlabOperator(grid, views, backend=backend, slab_voxels=slab_voxels)
     n_subsets = 1 if m is Method.SIRT else (opts["n_subsets"] or len(views))
     return algebraic(p, op, xp, n_subsets=n_subsets, n_iter=opts["n_iter"],
                      relaxation=opts["relaxation"], tol=opts["tol"], nonneg=opts["nonneg"],
                      x0=opts["x0"], callback=opts["callback"], progress=progress,
                      label=m.value)
+
+
+def _check_whole_support(grid: Grid, slab, method: str) -> None:
+    """Iterative methods fit the whole object: refuse a grid that does not span the object
+    slab in depth (the in-plane extent is checked against the data in ``_iterative``)."""
+    lo, hi = grid.lower_mm, grid.upper_mm
+    tol = float(grid.spacing[0])
+    if slab is not None and (lo[2] > slab[0] + tol or hi[2] < slab[1] - tol):
+        raise ValueError(f"{method} needs a grid over the whole object: the object slab spans "
+                         f"z {slab[0]:.1f}..{slab[1]:.1f} mm but the grid {lo[2]:.1f}..{hi[2]:.1f}; "
+                         f"iterative methods fit every ray, so a sub-region would absorb what "
+                         f"lies outside it: use fbp or sbp for a sub-region")

@@ -9,7 +9,7 @@ import numpy as np
 
 from victwin.geometry import Grid, View
 
-__all__ = ["ScanInfo", "scan_info", "dbt_grid", "as_views"]
+__all__ = ["ScanInfo", "scan_info", "dbt_grid", "as_views", "support_extent"]
 
 
 def as_views(views) -> tuple[View, ...]:
@@ -123,10 +123,7 @@ def dbt_grid(views, thickness_mm: float, *, support_mm: float = 20.0,
         sid = heights.max()  # the widest ray spacing: the highest source, at the support
         voxel_xy_mm = min(panel.pitch) * (sid - support_mm) / sid
     voxel_xy_mm = _positive("voxel_xy_mm", voxel_xy_mm)
-    corners = panel.pixel_centers()[[0, 0, -1, -1], [0, -1, 0, -1]]
-    half = 0.5 * np.array([panel.pitch[1], panel.pitch[0]])
-    x_lo, x_hi = corners[:, 0].min() - half[0], corners[:, 0].max() + half[0]
-    y_lo, y_hi = corners[:, 1].min() - half[1], corners[:, 1].max() + half[1]
+    (x_lo, x_hi), (y_lo, y_hi) = support_extent(views)
     if extent_x_mm is not None:
         x_lo, x_hi = _extent("extent_x_mm", extent_x_mm)
     if extent_y_mm is not None:
@@ -138,6 +135,16 @@ def dbt_grid(views, thickness_mm: float, *, support_mm: float = 20.0,
     y0 = 0.5 * (y_lo + y_hi) - 0.5 * (ny - 1) * voxel_xy_mm
     return Grid(shape=(nz, ny, nx), spacing=(slice_mm, voxel_xy_mm, voxel_xy_mm),
                 origin=(x_lo + 0.5 * voxel_xy_mm, y0, det_z + support_mm + 0.5 * slice_mm))
+
+
+def support_extent(views) -> tuple[tuple[float, float], tuple[float, float]]:
+    """In-plane extent ``((x_lo, x_hi), (y_lo, y_hi))`` (mm) of the detector's footprint: the
+    default grid's extent, the support an iterative reconstruction must cover."""
+    panel = as_views(views)[0].panel
+    corners = panel.pixel_centers()[[0, 0, -1, -1], [0, -1, 0, -1]]
+    half = 0.5 * np.array([panel.pitch[1], panel.pitch[0]])
+    return ((float(corners[:, 0].min() - half[0]), float(corners[:, 0].max() + half[0])),
+            (float(corners[:, 1].min() - half[1]), float(corners[:, 1].max() + half[1])))
 
 
 def _positive(name, value) -> float:

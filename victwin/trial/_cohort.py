@@ -40,7 +40,8 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
     -------
     list of (case_id, attributes)
         ``attributes`` is JSON-ready: ``density``, ``age_years``, ``lesion``, ``recipe``,
-        ``phantom_seed``, ``noise_seed``.
+        ``phantom_seed``, ``noise_seed``, ``laterality`` ("L" / "R"; breast cohorts only, from
+        the case's own "laterality" stream so the other draws do not change).
     """
     cohort = spec.cohort
     densities = [d for d in DENSITY_CLASSES if cohort.density_mix.get(d, 0) > 0]
@@ -54,6 +55,10 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
         kind = kinds[int(rng.choice(len(kinds), p=p_kind / p_kind.sum()))]
         age = float(np.round(rng.uniform(*cohort.age_years), 1))
         recipe = f"breast/{density}" if cohort.family == "breast" else "chest/adult"
+        extra = {}
+        if cohort.family == "breast":
+            extra["laterality"] = cohort.laterality if cohort.laterality in ("L", "R") else \
+                ("L", "R")[int(case_rng(spec.seed, case_id, "laterality").integers(0, 2))]
         out.append((case_id, {
             "density": density if cohort.family == "breast" else "n/a",
             "lesion": kind,
@@ -61,5 +66,6 @@ def sample_cohort(spec: TrialSpec) -> list[tuple[int, dict]]:
             "recipe": recipe,
             "phantom_seed": case_seed(spec.seed, case_id, "phantom"),
             "noise_seed": case_seed(spec.seed, case_id, "noise"),
+            **extra,
         }))
     return out

@@ -94,27 +94,14 @@ def export_case_dicom(run_dir, case_id: int, out_dir, *, backend: str = "cpu",
                                      age_years=int(round(attributes["age_years"])))
     method = next((m.reconstruction["method"] for m in spec.modalities if m.reconstruction),
                   "fbp")
-    files = dicom.from_acquisition(acquisitions, out_dir, subject=subject, volume=volume,
-                                   grid=grid, lesions=truth, lesion_labels=labels,
-                                   reconstruction_algorithm=method.upper(), overwrite=overwrite)
+    synthesized = None
     if volume is not None:  # the DM-like display of the DBT study
-        files.append(_write_synthesized_2d(Path(out_dir), volume, acquisitions, subject))
-    return files
-
-
-def _write_synthesized_2d(out_dir: Path, volume, acquisitions, subject) -> Path:
-    import pydicom
-
-    from victwin import dicom
-    from victwin.recon import synthesize_2d
-
-    dbt = next(a for a in acquisitions if a.scan == "dbt")
-    bto = pydicom.dcmread(out_dir / "BTO.dcm", stop_before_pixels=True)
-    ds = dicom.synthesized_mammogram(synthesize_2d(volume, "weighted"), subject=subject,
-                                     exposure=dicom.exposure_from_acquisition(dbt), view="CC",
-                                     laterality="L", source_volume=bto)
-    path = out_dir / "SYN2D.dcm"
-    tmp = path.with_suffix(".dcm.part")
-    ds.save_as(tmp, enforce_file_format=True)
-    tmp.replace(path)
-    return path
+        from victwin.recon import synthesize_2d
+        synthesized = synthesize_2d(volume, "weighted")
+    # Runs made before the cohort drew laterality imaged the left breast.
+    laterality = attributes.get("laterality", "L")
+    return dicom.from_acquisition(acquisitions, out_dir, subject=subject, volume=volume,
+                                  grid=grid, lesions=truth, lesion_labels=labels,
+                                  laterality=laterality, view="CC",
+                                  reconstruction_algorithm=method.upper(),
+                                  synthesized_2d=synthesized, overwrite=overwrite)

@@ -121,11 +121,14 @@ def reconstruct_scan(acq, modality, *, backend="auto"):
     from victwin.recon import dbt_grid, reconstruct
 
     recon = modality.reconstruction
-    thickness = float(acq.technique.compressed_thickness_mm)
-    grid = dbt_grid(acq.views, thickness, slice_mm=recon.get("slice_mm", 1.0))
+    tech = acq.technique
+    thickness = float(tech.compressed_thickness_mm)
+    support = float(tech.sid_mm - tech.source_to_breast_mm)
+    grid = dbt_grid(acq.views, thickness, support_mm=support, slice_mm=recon.get("slice_mm", 1.0))
     options = {"iterations": recon["iterations"]} if recon["method"] in ("sart", "sirt") else {}
     volume = reconstruct(acq.line_integrals(), acq.views, grid, method=recon["method"],
-                         input="line_integrals", backend=backend, progress=False, **options)
+                         input="line_integrals", thickness_mm=thickness, support_mm=support,
+                         backend=backend, progress=False, **options)
     return volume, grid
 
 

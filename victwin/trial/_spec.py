@@ -16,6 +16,7 @@ A complete spec (``examples/demo.toml``)::
     density_mix = "victre"          # or a table {fatty = 0.1, scattered = 0.4, ...}
     lesions = {mass = 1.0}          # lesion kinds and the fraction of cases with each
     age_years = [40, 75]            # uniform range
+    laterality = "random"           # "L", "R" or "random" (each case's breast, 50/50)
 
     [resolution]
     voxel_mm = 0.5
@@ -186,6 +187,9 @@ class CohortSpec:
     lesions: dict[str, float]
     age_years: tuple[float, float] = (40.0, 75.0)
     family: str = "breast"
+    #: Which breast is imaged: "L", "R", or "random" (drawn per case). The phantom stays in
+    #: victwin's breast frame; laterality changes only how the images are placed in DICOM.
+    laterality: str = "random"
 
 
 @dataclass(frozen=True)
@@ -346,6 +350,7 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
         raise ValueError(f"cohort.lesions mixes breast and chest lesions: {sorted(lesions)}")
     family = families.pop()
     age = _range(c.get("age_years", [40, 75]), "cohort.age_years", 18, 100)
+    laterality = c.choice("laterality", ("L", "R", "random"), "random")
     c.finish()
 
     r = top.sub("resolution")
@@ -421,7 +426,7 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     top.finish()
 
     cohort = CohortSpec(size=size, density_mix=density_mix, lesions=lesions, age_years=age,
-                        family=family)
+                        family=family, laterality=laterality)
     return TrialSpec(name=name, seed=seed, cohort=cohort, modalities=tuple(modalities),
                      readers=readers, analysis=analysis, resolution=resolution, storage=storage,
                      description=description, backend=backend, preset=preset)
