@@ -283,10 +283,11 @@ def part_b(classes, *, phantom_voxel=0.2, seed=12, backend="cpu", rays_per_pixel
                     grid = Grid(shape=(3, n, n), spacing=(1.0, 0.085, 0.085),
                                 origin=(xc - (n - 1) / 2 * 0.085, -(n - 1) / 2 * 0.085,
                                         zc - 1.0))
-                    rp = reconstruct(li_p, a_p.views, grid, method="fbp", backend=backend,
-                                     progress=False)[1]
-                    ra = reconstruct(li_a, a_a.views, grid, method="fbp", backend=backend,
-                                     progress=False)[1]
+                    # the VOI is a sub-grid: FBP normalises by the object slab (recon docs)
+                    rkw = dict(method="fbp", backend=backend, progress=False,
+                               thickness_mm=thick, support_mm=support)
+                    rp = reconstruct(li_p, a_p.views, grid, **rkw)[1]
+                    ra = reconstruct(li_a, a_a.views, grid, **rkw)[1]
                     # footprint: the lesion's voxels within the 1 mm slice, on the recon grid
                     g = present.grid
                     kz = [int(round((zc - 0.5 - g.origin[2]) / g.spacing[0])),
