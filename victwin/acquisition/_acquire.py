@@ -80,6 +80,20 @@ def _technique(system, views, indices, beam, thickness, k_bin, rpp) -> Technique
                      rays_per_pixel=int(rpp), dose_scale=beam.dose_scale)
 
 
+def _blur_sub_views(system, views):
+    """Per view, the source sub-positions of the system's blur (None: no blur)."""
+    blur = system.blur.for_scan(system.scan) if system.blur is not None else None
+    if blur is None or not blur.enabled:
+        return None
+    g = system.geometry
+    center, axis = None, (1.0, 0.0, 0.0)
+    if system.scan == "dbt":
+        # the arc's axis (geometry.tomosynthesis_arc): through (0, 0, sid - radius)
+        center = (0.0, 0.0, g.sid_mm - g.source_to_rotation_center_mm)
+        axis = (1.0, 0.0, 0.0) if g.rotation_axis == "x" else (0.0, 1.0, 0.0)
+    return [blur.sub_views(v, rotation_center_mm=center, rotation_axis=axis) for v in views]
+
+
 def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
             mas: float | None = None, kvp: float | None = None, dose_scale: float = 1.0,
             binning: int | None = None, rays_per_pixel: int | None = None,
@@ -186,24 +200,29 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(sel_views), desc=f"acquire {system.name}", unit="view")
+    subs = _blur_sub_views(system, sel_views)
+    n_sub = 1 if subs is None else len(subs[0])
+    trace_views = sel_views if subs is None else tuple(v for s in subs for v, _ in s)
     t_ray = time.perf_counter()
-    batches = iter_project_labels(phantom.labels, phantom.grid, sel_views, n_labels,
-                                  backend=backend, rays_per_pixel=rpp, view_batch=1)
+    batches = iter_project_labels(phantom.labels, phantom.grid, trace_views, n_labels,
+                                  backend=backend, rays_per_pixel=rpp, view_batch=n_sub)
     for sl, paths in batches:
         if hasattr(paths, "get"):
             paths = paths.get()
         timings["raytrace"] += time.perf_counter() - t_ray
-        for b, vi in enumerate(range(sl.start, sl.stop)):
+        for b, vi in enumerate(range(sl.start // n_sub, sl.stop // n_sub)):
             if not noise:
                 rng = None
             elif record is None:
                 rng = view_noise(seed, case, system.name, indices[vi])
             else:
                 rng = region_noise(seed, case, system.name, indices[vi], record.region)
-            image = simulate_view(paths[b], sel_views[vi], beam, system,
+            blur_paths = None if subs is None else [
+                (paths[b * n_sub + k], v, w) for k, (v, w) in enumerate(subs[vi])]
+            image = simulate_view(paths[b * n_sub], sel_views[vi], beam, system,
                                   label_materials=label_materials,
                                   tissue_labels=tissue_labels, binning=k_bin, rng=rng,
-                                  scatter=scatter,
+                                  scatter=scatter, blur_paths=blur_paths,
                                   scatter_kev=None if crop_scatter is None else crop_scatter[vi])
             raw[vi], processed[vi], flats[vi] = image.raw, image.processed, image.flat_adu
             windows.append(image.window)

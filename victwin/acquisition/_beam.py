@@ -138,8 +138,7 @@ def build_beam(system, phantom, *, mas: float | None = None, kvp: float | None =
     else:
         kvp_used = t.kvp if kvp is None else _positive("kvp", kvp)
         total = t.mas if mas is None else _positive("mas", mas)
-        kw = {} if t.anode_angle_deg is None else {"anode_angle_deg": t.anode_angle_deg}
-        spec = spectrum(t.anode, kvp_used, list(t.filters), **kw)
+        spec = t.make_spectrum(kvp_used)        # spekpy, or VICTRE's files (tube.spectrum)
         if aec.get("paddle_material") is not None:
             spec = spec.filtered(aec["paddle_material"], float(aec.get("paddle_mm", 0.0)))
         anode, filters = t.anode, tuple(t.filters)

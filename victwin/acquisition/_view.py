@@ -58,7 +58,7 @@ def view_noise(seed: int, case: int, system_name: str, view_index: int):
 
 def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
                   binning: int, rng=None, scatter: bool = True,
-                  scatter_kev=None) -> ViewImage:
+                  scatter_kev=None, blur_paths=None) -> ViewImage:
     """Images of one view from its path lengths.
 
     Parameters
@@ -83,19 +83,33 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
         Scatter computed elsewhere (before the grid), used instead of the model when
         ``scatter`` is on: a lesion-local crop takes it from a coarse full-field pass
         (:mod:`victwin.acquisition._coarse`), since the model convolves the whole field.
+    blur_paths : list of (paths, View, weight), optional
+        Path lengths from the view's source sub-positions (focal spot and motion,
+        ``victwin.physics.SourceBlur.sub_views``); the primary signal (and its second moment)
+        is their weighted mean, i.e. intensities are averaged as the photons of MC-GPU's
+        blurred source are; the tissue thickness read by the scatter model and the flat field
+        are averaged the same way. ``paths`` and ``view`` are then not used.
     """
     det = system.detector
     panel = view.panel
     nv, nu = panel.shape
     t1 = time.perf_counter()
-    n_pix = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(
-        view, panel.pitch[0] * panel.pitch[1])
-    sig = primary_signal(paths, label_materials, beam.spectrum, n_pix,
-                         detector_efficiency=beam.efficiency)
-    e1 = np.asarray(sig.energy_kev, dtype=np.float64)
-    e2 = np.asarray(sig.energy2_kev2, dtype=np.float64)
-    tissue = paths[tissue_labels].sum(axis=0, dtype=np.float64) if tissue_labels \
-        else np.zeros((nv, nu))
+    if blur_paths is None:
+        blur_paths = [(paths, view, 1.0)]
+    area = panel.pitch[0] * panel.pitch[1]
+    e1 = np.zeros((nv, nu))
+    e2 = np.zeros((nv, nu))
+    tissue = np.zeros((nv, nu))
+    n_pix = np.zeros((nv, nu))
+    for p, v, w in blur_paths:
+        n_sub = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(v, area)
+        sig = primary_signal(p, label_materials, beam.spectrum, n_sub,
+                             detector_efficiency=beam.efficiency)
+        e1 += w * np.asarray(sig.energy_kev, dtype=np.float64)
+        e2 += w * np.asarray(sig.energy2_kev2, dtype=np.float64)
+        n_pix += w * n_sub
+        if tissue_labels:
+            tissue += w * p[tissue_labels].sum(axis=0, dtype=np.float64)
     t2 = time.perf_counter()
     if scatter and scatter_kev is not None:
         s = np.asarray(scatter_kev, dtype=np.float64)
@@ -107,7 +121,8 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     mean_e = np.divide(e2, e1, out=np.zeros_like(e1), where=e1 > 0)
     tot1 = beam.grid_primary * e1 + beam.grid_scatter * s
     tot2 = beam.grid_primary * e2 + beam.grid_scatter * s * mean_e
-    electrons = detect(tot1, tot2, det, rng, binning=binning)
+    electrons = detect(tot1, tot2, det, rng, binning=binning,
+                       primary_kev=beam.grid_primary * e1)
     raw = digitize(electrons, det, binning=binning)
     flat = beam.grid_primary * (n_pix * beam.flat_kev_per_photon) \
         * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2

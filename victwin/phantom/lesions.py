@@ -56,13 +56,14 @@ __all__ = ["LesionModel", "spiculated_mass", "calcification_cluster", "lung_nodu
 KINDS = ("mass", "calcification", "nodule")
 
 #: Materials a calcification may be made of (canonical names).
-CALCIFICATION_MATERIALS = ("hydroxyapatite", "calcium_oxalate")
+CALCIFICATION_MATERIALS = ("hydroxyapatite", "calcium_oxalate", "calcium_oxalate_victre")
 
 #: Host materials a lesion may never cover (besides other lesions).
 FORBIDDEN_MATERIALS = frozenset({"air", "skin", "muscle", "bone"})
 
 #: Materials that only lesions carry; a voxel of these belongs to an earlier lesion.
-LESION_MATERIALS = frozenset({"mass", "hydroxyapatite", "calcium_oxalate"})
+LESION_MATERIALS = frozenset({"mass", "hydroxyapatite", "calcium_oxalate",
+                              "calcium_oxalate_victre"})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from ._attenuation import (
     mass_energy_absorption,
 )
 from ._spectra import ANODES, Spectrum, spectrum
+from ._victre_spectra import (SPECTRUM_MODELS, VICTRE_SPECTRA, read_spc, tube_spectrum,
+                              victre_spectrum)
 from ._signal import PrimarySignal, attenuation_matrix, primary_signal
 from ._dose import (
     G_FACTOR_HVL_MM_AL,
@@ -34,3 +36,5 @@ from . import _antiscatter_grid, _detector, _scatter
 from ._antiscatter_grid import *  # noqa: F401,F403
 from ._detector import *  # noqa: F401,F403
 from ._scatter import *  # noqa: F401,F403
+from ._source_blur import (FOCAL_SPOT_MODELS, SourceBlur, focal_spot_mtf, focal_spot_rule,
+                           motion_mtf, motion_rule)

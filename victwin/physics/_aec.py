@@ -14,6 +14,7 @@ system's TOML file can hold::
     paddle_material = "pmma"           # optional compression paddle (victwin material name)
     paddle_mm = 2.0
     window = ["Be", 1.0]               # tube window (material, mm), optional
+    spectrum = "spekpy"                # or "victre": VICTRE's MC-GPU .spc files (W/Rh 28, 30 kV)
     anode_angle_deg = 16.0             # optional, default 12
     mas_min = 4.0                      # optional clamps of the tube (mAs per exposure)
     mas_max = 600.0
@@ -44,13 +45,14 @@ import numpy as np
 from ._attenuation import linear_attenuation, mass_energy_absorption
 from ._dose import _SURFACE_LAYER_MM, entrance_air_kerma_mgy, mean_glandular_dose
 from ._materials import breast_tissue
-from ._spectra import ANODES, Spectrum, spectrum
+from ._spectra import ANODES, Spectrum, spectrum  # noqa: F401
+from ._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 
 __all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy"]
 
 _MODES = ("detector_kerma", "mgd")
-_KEYS = {"mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm", "support_height_mm",
-         "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
+_KEYS = {"spectrum", "mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm",
+         "support_height_mm", "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
          "mas_step", "rows"}
 _ROW_KEYS = {"max_thickness_mm", "max_glandularity", "anode", "filter", "filter_mm", "kvp"}
 
@@ -97,10 +99,12 @@ class Exposure:
     detector_air_kerma_ugy: float
     mean_glandular_dose_mgy: float
     hvl_mm_al: float
+    spectrum_model: str = "spekpy"
 
     def tube_spectrum(self) -> Spectrum:
         """The tube's spectrum (window and filter, no paddle)."""
-        return spectrum(self.anode, self.kvp, self.filters, anode_angle_deg=self.anode_angle_deg)
+        return tube_spectrum(self.anode, self.kvp, self.filters,
+                             anode_angle_deg=self.anode_angle_deg, model=self.spectrum_model)
 
     def breast_spectrum(self) -> Spectrum:
         """The spectrum incident on the breast (after the paddle)."""
@@ -205,7 +209,12 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
         except (TypeError, ValueError, IndexError):
             raise ValueError(f"AEC table 'window' must be [material, thickness_mm], got {window!r}") from None
     filters.append((str(row["filter"]), float(row["filter_mm"])))
-    tube = spectrum(row["anode"], float(row["kvp"]), filters, anode_angle_deg=angle)
+    model = table.get("spectrum", "spekpy")
+    if model not in SPECTRUM_MODELS:
+        raise ValueError(f"AEC table 'spectrum' must be one of {', '.join(SPECTRUM_MODELS)}, "
+                         f"got {model!r}")
+    tube = tube_spectrum(row["anode"], float(row["kvp"]), filters, anode_angle_deg=angle,
+                         model=model)
     paddle = None
     if "paddle_material" in table:
         paddle = (str(table["paddle_material"]), _number(table, "paddle_mm", 0.0, positive=False))
@@ -228,5 +237,5 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
         kvp=float(row["kvp"]), mas=mas, filters=tuple(filters), anode_angle_deg=angle, paddle=paddle,
         incident_air_kerma_mgy=k, detector_air_kerma_ugy=detector_per_mas * mas,
         mean_glandular_dose_mgy=mean_glandular_dose(k, t, w, breast_beam),
-        hvl_mm_al=breast_beam.hvl_mm_al(),
+        hvl_mm_al=breast_beam.hvl_mm_al(), spectrum_model=model,
     )

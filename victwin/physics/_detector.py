@@ -18,6 +18,26 @@ The chain, per pixel (aperture integration happens before, in the ray tracer, by
    ``k x k`` binned pixel sums ``k^2`` readouts, so its rms is ``k`` times larger.
 5. Gain and offset to an unsigned ``bits``-bit integer ("for processing"), clipped.
 
+Noise models (``Detector.noise_model``):
+
+* ``"victwin"`` (default): steps 1-5 above; the electronic noise is additive Gaussian with
+  ``electronic_noise_e`` electrons rms.
+* ``"mcgpu"``: MC-GPU v1.5b's charge model as VICTRE ran it (DIDSR/VICTRE_MCGPU
+  ``MC-GPU_v1.5b.cu``, DETECTOR_RESPONSE block, lines 3344-3385). MC-GPU's Monte Carlo supplies
+  the photon-counting noise of the absorbed energy (here: the compound Poisson of step 1 with an
+  intrinsic Swank factor of 1). The deposited energy ``E`` of the primary image then becomes
+  a Gaussian number of charges with ``mean = E / W + electronic_noise`` (lines 3357-3359) and
+  ``std = sqrt(mean_E * Swank_rel_std) + sqrt(electronic_noise)`` (lines 3358, 3360; note the
+  sum of standard deviations, not of variances), where ``Swank_rel_std = sqrt(1 / Swank - 1)``
+  (line 1676) and ``mean_E = E / W``; each scatter image gets ``std = sqrt(mean_E *
+  Swank_rel_std)`` without electronic noise (lines 3366-3377; "Additive electronic noise is
+  being added only to the No Scatter results", line 3346). Values below 0 become 0 and are
+  rounded to whole charges (lines 3363, 3387-3390). The mean electronic offset
+  (``electronic_noise_e`` charges) is subtracted again by :func:`digitize`, as VICTRE's raw to
+  DICOM conversion did (DIDSR/VICTRE ``Raw to DICOM conversion/DICOM_DM.m`` line 64,
+  ``8*(50 + (pixel - 5200)*0.000239)``). With VICTRE's 5200 the additive noise is therefore
+  ``sqrt(5200) = 72`` electrons, plus its cross term with the gain noise, not 5200 rms.
+
 "For presentation" images are made by :func:`for_presentation`: a log of the flat-field
 normalised signal, windowed to 12 bits.
 
@@ -39,9 +59,12 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Detector", "noise_generator", "quantum_efficiency", "detect", "digitize",
-           "for_presentation", "log_normalise", "SIGNAL_FLOOR_ADU", "A_SE_VICTRE"]
+           "for_presentation", "log_normalise", "SIGNAL_FLOOR_ADU", "A_SE_VICTRE",
+           "NOISE_MODELS", "mcgpu_charge_std_e"]
 
 _KINDS = ("direct", "indirect")
+#: Detector noise models (see the module notes).
+NOISE_MODELS = ("victwin", "mcgpu")
 
 
 @dataclass(frozen=True)
@@ -72,6 +95,8 @@ class Detector:
         Bits stored in the raw image (14).
     light_spread_mm : float, mm
         Exponential light-spread length ``s`` (indirect only; 0 for direct).
+    noise_model : {"victwin", "mcgpu"}
+        How absorbed energy becomes charge (module notes); ``"mcgpu"`` is VICTRE's.
     """
 
     kind: str
@@ -85,8 +110,12 @@ class Detector:
     offset_adu: float = 0.0
     bits: int = 14
     light_spread_mm: float = 0.0
+    noise_model: str = "victwin"
 
     def __post_init__(self):
+        if self.noise_model not in NOISE_MODELS:
+            raise ValueError(f"detector noise_model must be one of {NOISE_MODELS}, got "
+                             f"{self.noise_model!r}")
         if self.kind not in _KINDS:
             raise ValueError(f"detector kind must be one of {_KINDS}, got {self.kind!r}")
         if not isinstance(self.material, str) or not self.material:
@@ -197,8 +226,63 @@ def _light_spread(image: np.ndarray, spread_mm: float, pitch_mm: float) -> np.nd
     return out[pad:pad + image.shape[0], pad:pad + image.shape[1]]
 
 
+def mcgpu_charge_std_e(mean_e, detector: Detector, *, electronic: bool = True):
+    """Standard deviation (electrons) MC-GPU gives the charge of one pixel.
+
+    ``sqrt(mean_e * sqrt(1/swank - 1)) + sqrt(electronic_noise_e)`` for the primary image,
+    without the second term for scatter images (MC-GPU_v1.5b.cu lines 1676, 3358-3360, 3366).
+
+    Parameters
+    ----------
+    mean_e : float or array, electrons
+        Deposited energy over ``W`` (before the electronic offset is added).
+    detector : Detector
+    electronic : bool
+        Add the electronic term (MC-GPU adds it to the primary image only).
+    """
+    rel = 0.0 if detector.swank > 0.9999995 else math.sqrt(1.0 / detector.swank - 1.0)
+    std = np.sqrt(np.maximum(np.asarray(mean_e, dtype=np.float64), 0.0) * rel)
+    if electronic:
+        std = std + math.sqrt(detector.electronic_noise_e)
+    return std
+
+
+def _compound_poisson(e1, e2, swank, rng):
+    ok = (e1 > 0) & (e2 > 0)
+    q = np.zeros_like(e1)
+    q[ok] = swank * e1[ok] ** 2 / e2[ok]
+    per_quantum = np.zeros_like(e1)
+    per_quantum[ok] = e1[ok] / q[ok]
+    return rng.poisson(q).astype(np.float64) * per_quantum
+
+
+def _detect_mcgpu(e1, e2, detector, rng, binning, primary_kev):
+    k2 = binning * binning
+    per_e = 1000.0 / detector.energy_per_electron_ev
+    en = detector.electronic_noise_e
+    if rng is None:
+        return e1 * per_e + k2 * en
+    absorbed = _compound_poisson(e1, e2, 1.0, rng)
+    mean = absorbed * per_e
+    if primary_kev is None:
+        frac = np.ones_like(e1)
+    else:
+        p = np.asarray(primary_kev, dtype=np.float64)
+        if p.shape != e1.shape or np.any(p < 0) or np.any(p > e1 * (1 + 1e-9) + 1e-12):
+            raise ValueError("primary_kev must have the shape of energy_kev, with "
+                             "0 <= primary_kev <= energy_kev")
+        frac = np.divide(p, e1, out=np.ones_like(e1), where=e1 > 0)
+    # per native pixel (a binned pixel sums k^2 native read-outs, each with MC-GPU's noise)
+    m_p = mean * frac / k2
+    m_s = mean * (1.0 - frac) / k2
+    var = k2 * (mcgpu_charge_std_e(m_p, detector) ** 2
+                + mcgpu_charge_std_e(m_s, detector, electronic=False) ** 2)
+    charge = rng.normal(mean + k2 * en, np.sqrt(var))
+    return np.rint(np.maximum(charge, 0.0))
+
+
 def detect(energy_kev, energy2_kev2, detector: Detector, rng: np.random.Generator | None, *,
-           binning: int = 1) -> np.ndarray:
+           binning: int = 1, primary_kev=None) -> np.ndarray:
     """Collected charge per pixel, with quantum and electronic noise.
 
     Parameters
@@ -213,10 +297,15 @@ def detect(energy_kev, energy2_kev2, detector: Detector, rng: np.random.Generato
         charge.
     binning : int
         Pixels are ``binning x binning`` native pixels (electronic noise adds per native pixel).
+    primary_kev : float array ``[nv, nu]``, keV, optional
+        Expected primary (unscattered) part of ``energy_kev``; used by the ``"mcgpu"`` noise
+        model, which adds electronic noise to the primary image only (omitted: all primary).
 
     Returns
     -------
     float64 array ``[nv, nu]``, electrons
+        For the ``"mcgpu"`` model this includes MC-GPU's mean electronic offset
+        (``binning**2 * electronic_noise_e``), which :func:`digitize` removes.
     """
     e1 = np.asarray(energy_kev, dtype=np.float64)
     e2 = np.asarray(energy2_kev2, dtype=np.float64)
@@ -228,16 +317,13 @@ def detect(energy_kev, energy2_kev2, detector: Detector, rng: np.random.Generato
     binning = int(binning)
     if binning < 1:
         raise ValueError(f"binning must be >= 1, got {binning}")
+    if detector.noise_model == "mcgpu":
+        return _detect_mcgpu(e1, e2, detector, rng, binning, primary_kev)
     pitch = detector.pitch_mm * binning
     if rng is None:
         absorbed = e1
     else:
-        ok = (e1 > 0) & (e2 > 0)
-        q = np.zeros_like(e1)
-        q[ok] = detector.swank * e1[ok] ** 2 / e2[ok]
-        per_quantum = np.zeros_like(e1)
-        per_quantum[ok] = e1[ok] / q[ok]
-        absorbed = rng.poisson(q).astype(np.float64) * per_quantum
+        absorbed = _compound_poisson(e1, e2, detector.swank, rng)
     if detector.kind == "indirect" and detector.light_spread_mm > 0:
         absorbed = _light_spread(absorbed, detector.light_spread_mm, pitch)
     electrons = absorbed * (1000.0 / detector.energy_per_electron_ev)
@@ -249,7 +335,8 @@ def detect(energy_kev, energy2_kev2, detector: Detector, rng: np.random.Generato
 
 def digitize(electrons, detector: Detector, *, binning: int = 1) -> np.ndarray:
     """Raw ("for processing") values: ``offset + gain * electrons / binning**2``, rounded and
-    clipped to ``bits``.
+    clipped to ``bits`` (``"mcgpu"`` noise model: the mean electronic offset is subtracted
+    first).
 
     A binned pixel reads the mean of its ``binning x binning`` native pixels, so raw values
     keep their scale whatever the binning.
@@ -268,7 +355,11 @@ def digitize(electrons, detector: Detector, *, binning: int = 1) -> np.ndarray:
     if binning < 1:
         raise ValueError(f"binning must be >= 1, got {binning}")
     gain = detector.gain_adu_per_e / binning ** 2
-    adu = np.rint(detector.offset_adu + gain * np.asarray(electrons))
+    electrons = np.asarray(electrons)
+    if detector.noise_model == "mcgpu":
+        # VICTRE's conversion subtracts MC-GPU's mean electronic offset (DICOM_DM.m line 64)
+        electrons = electrons - binning ** 2 * detector.electronic_noise_e
+    adu = np.rint(detector.offset_adu + gain * electrons)
     return np.clip(adu, 0, detector.max_adu).astype(np.uint16)
 
 

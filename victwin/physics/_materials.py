@@ -124,11 +124,13 @@ def _build() -> dict:
                  _HAMMERSTEIN))
     add(Material("skin", 1.09, (("H", 0.098), ("C", 0.178), ("N", 0.050), ("O", 0.667), ("P", 0.007)),
                  _HAMMERSTEIN))
-    # Breast masses are modelled as fibroglandular tissue: measured attenuation of invasive
-    # ductal carcinoma lies within a few percent of fibroglandular tissue (Johns & Yaffe 1987,
-    # Phys Med Biol 32:675).
-    add(Material("mass", 1.04, m["glandular"].composition,
-                 _HAMMERSTEIN + " glandular composition; Johns & Yaffe 1987 PMB 32:675"))
+    # Breast masses: fibroglandular composition at VICTRE's mass density 1.06 g/cm3
+    # (MC-GPU_v1.5b.cu line 2138, density_LUT[11] for voxel 200 "Mass/Signal"; VICTRE_PIPELINE
+    # Constants.VICTRE_DEFAULT_MATERIALS: "max density from Johns&Yaffe1986"), so a mass is
+    # 2 % denser than glandular tissue (1.035-1.04) as in VICTRE.
+    add(Material("mass", 1.06, m["glandular"].composition,
+                 _HAMMERSTEIN + " glandular composition at VICTRE's 1.06 g/cm3 "
+                 "(MC-GPU_v1.5b.cu l. 2138; Johns & Yaffe 1987 PMB 32:675)"))
     # ICRU 46 body tissues (mass %).
     add(Material("muscle", 1.05, (("H", .102), ("C", .143), ("N", .034), ("O", .710), ("Na", .001),
                                   ("P", .002), ("S", .003), ("Cl", .001), ("K", .004)),
@@ -148,12 +150,52 @@ def _build() -> dict:
     add(_from_formula("hydroxyapatite", "Ca5(PO4)3OH", 3.16, "Ca5(PO4)3OH, CRC Handbook density 3.16 g/cm3"))
     add(_from_formula("calcium_oxalate", "CaC2O4H2O", 2.23,
                       "calcium oxalate monohydrate (whewellite) CaC2O4.H2O, CRC Handbook density 2.23 g/cm3"))
+    _victre_materials(m, add)
     add(_from_formula("pmma", "C5H8O2", 1.19, "NIST PMMA (C5H8O2)n, 1.19 g/cm3"))
     add(_from_formula("polystyrene", "C8H8", 1.06, "NIST polystyrene (C8H8)n, 1.06 g/cm3"))
     add(_from_formula("aluminum", "Al", 2.699, "NIST aluminium, 2.699 g/cm3"))
     add(_from_formula("selenium", "Se", 4.28, "amorphous selenium, 4.28 g/cm3 (Kasap et al. 2009)"))
     add(_from_formula("csi", "CsI", 4.51, "CsI, CRC Handbook density 4.51 g/cm3"))
     return m
+
+
+_MCGPU_LUT = "MC-GPU_v1.5b.cu (DIDSR/VICTRE_MCGPU 84612ee) VICTRE density_LUT"
+
+
+def _victre_materials(m: dict, add) -> None:
+    """VICTRE's tissue materials: victwin compositions at the densities MC-GPU used.
+
+    Densities are MC-GPU's default VICTRE table (MC-GPU_v1.5b.cu lines 2127-2141, the
+    ``density_LUT`` for voxel values 0..250); the material of each voxel value is listed in
+    lines 2107-2122. MC-GPU's cross sections come from PENELOPE 2006 material files whose
+    compositions are Woodard & White 1986 / ICRP; victwin keeps its own compositions (Hammerstein
+    1979, ICRU 46) and ``tests/physics/test_victre_materials.py`` measures the difference in
+    attenuation against MC-GPU's tables.
+    """
+    add(Material("adipose_victre", 0.92, m["adipose"].composition,
+                 _HAMMERSTEIN + f" composition; 0.92 g/cm3 {_MCGPU_LUT} l. 2128"))
+    add(Material("glandular_victre", 1.035, m["glandular"].composition,
+                 _HAMMERSTEIN + f" composition; 1.035 g/cm3 {_MCGPU_LUT} l. 2130"))
+    add(Material("skin_victre", 1.09, m["skin"].composition,
+                 _HAMMERSTEIN + f" composition; 1.09 g/cm3 {_MCGPU_LUT} l. 2129"))
+    # Ligament: "Connective tissue (Woodard 1986)" at 1.12 (l. 2132). Composition: ICRU 44
+    # (1989) connective tissue, mass % H 9.4, C 20.7, N 6.2, O 62.2, Na 0.6, S 0.6, Cl 0.3.
+    add(Material("connective_victre", 1.12, (("H", .094), ("C", .207), ("N", .062), ("O", .622),
+                                             ("Na", .006), ("S", .006), ("Cl", .003)),
+                 f"ICRU 44 connective tissue; 1.12 g/cm3 {_MCGPU_LUT} l. 2132"))
+    # Muscle, ducts and TDLUs all use the muscle material at 1.05 (l. 2133-2134, 2136).
+    add(Material("muscle_victre", 1.05, m["muscle"].composition,
+                 _ICRU46 + f" skeletal muscle; 1.05 g/cm3 {_MCGPU_LUT} l. 2133"))
+    # Arteries and veins: blood at 1.00 (l. 2135).
+    add(Material("blood_victre", 1.00, m["blood"].composition,
+                 _ICRU46 + f" whole blood; 1.00 g/cm3 {_MCGPU_LUT} l. 2135"))
+    # Mass: the glandular material at 1.06 (l. 2138).
+    add(Material("mass_victre", 1.06, m["glandular"].composition,
+                 _HAMMERSTEIN + f" glandular composition; 1.06 g/cm3 {_MCGPU_LUT} l. 2138"))
+    # Calcifications: PENELOPE "Calcium Oxalate (CaC2O4)", nominal 2.12 g/cm3, used at 1.781
+    # (l. 2139) = 2.12 x 0.84 (Hadjipanteli et al. 2017, via VICTRE_PIPELINE Constants).
+    add(_from_formula("calcium_oxalate_victre", "CaC2O4", 1.781,
+                      f"CaC2O4 (PENELOPE 2006 material file); 1.781 g/cm3 {_MCGPU_LUT} l. 2139"))
 
 
 #: Canonical materials by name (read-only use; records are frozen).

@@ -2,7 +2,7 @@
 
 A system file has top-level ``name``, ``description``, ``modality`` ("MG" or "DX"), ``scan``
 ("dm", "dbt" or "radiography") and the tables ``[geometry]``, ``[tube]``, ``[detector]``,
-optional ``[grid]``, ``[scatter]`` and ``[aec]``. Every key is listed in ``_SCHEMA`` below with
+optional ``[grid]``, ``[scatter]``, ``[aec]`` and ``[blur]``. Every key is listed in ``_SCHEMA`` below with
 its unit in its name; an unknown key or a bad value raises one ``ValueError`` naming the key.
 """
 
@@ -19,6 +19,8 @@ import numpy as np
 from victwin.physics._antiscatter_grid import _INTERSPACE, AntiScatterGrid
 from victwin.physics._detector import Detector
 from victwin.physics._scatter import MAMMOGRAPHY_SCATTER, ScatterModel
+from victwin.physics._source_blur import SourceBlur
+from victwin.physics._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 
 __all__ = ["System", "ScanGeometry", "Tube", "GridSpec", "load", "available", "from_dict"]
 
@@ -44,14 +46,14 @@ _SCHEMA = {
                  "source_x_mm": (_NUM, False, 0.0)},
     "tube": {"anode": (_STR, True, None), "kvp": (_NUM, True, None),
              "filters": (_LIST, True, None), "anode_angle_deg": (_NUM, False, None),
-             "mas": (_NUM, True, None)},
+             "mas": (_NUM, True, None), "spectrum": (_STR, False, "spekpy")},
     "detector": {"kind": (_STR, True, None), "material": (_STR, True, None),
                  "thickness_mm": (_NUM, True, None), "energy_per_electron_ev": (_NUM, True, None),
                  "swank": (_NUM, True, None), "electronic_noise_e": (_NUM, True, None),
                  "gain_adu_per_e": (_NUM, True, None), "offset_adu": (_NUM, False, 0.0),
                  "bits": (_INT, False, 14), "light_spread_mm": (_NUM, False, 0.0),
                  "cover_material": (_STR, False, None), "cover_mm": (_NUM, False, 0.0),
-                 "rays_per_pixel": (_INT, False, 1)},
+                 "rays_per_pixel": (_INT, False, 1), "noise_model": (_STR, False, "victwin")},
     "grid": {"enabled": (_BOOL, False, True), "ratio": (_NUM, True, None),
              "line_density_per_cm": (_NUM, True, None), "strip_width_um": (_NUM, True, None),
              "interspace": (_STR, False, "polystyrene"), "cover_mm": (_NUM, False, 0.0),
@@ -63,8 +65,11 @@ _SCHEMA = {
                 "range_mm": (_NUM, False, MAMMOGRAPHY_SCATTER.range_mm),
                 "range_per_thickness": (_NUM, False, MAMMOGRAPHY_SCATTER.range_per_thickness),
                 "max_spr": (_NUM, False, MAMMOGRAPHY_SCATTER.max_spr)},
+    "blur": {"enabled": (_BOOL, False, True), "focal_spot_fwhm_mm": (_NUM, False, 0.0),
+             "focal_spot_model": (_STR, False, "mcgpu"), "motion_arc_deg": (_NUM, False, 0.0),
+             "n_focal": (_INT, False, 2), "n_motion": (_INT, False, 3)},
 }
-_TABLES = ("geometry", "tube", "detector", "grid", "scatter", "aec")
+_TABLES = ("geometry", "tube", "detector", "grid", "scatter", "aec", "blur")
 
 
 def _freeze(value):
@@ -161,7 +166,8 @@ class Tube:
     """X-ray tube: anode element, kVp, added filtration ``((material, mm), ...)``, default mAs.
 
     ``mas`` is the default exposure when AEC is not used: per view for DM and radiography, for
-    the whole scan (split equally over views) for DBT.
+    the whole scan (split equally over views) for DBT. ``spectrum`` names the spectrum model:
+    ``"spekpy"`` or ``"victre"`` (VICTRE's MC-GPU files, :func:`victwin.physics.victre_spectrum`).
     """
 
     anode: str
@@ -169,6 +175,13 @@ class Tube:
     filters: tuple
     mas: float
     anode_angle_deg: float | None = None
+    spectrum: str = "spekpy"
+
+    def make_spectrum(self, kvp: float | None = None):
+        """The tube's spectrum (window and filters, no paddle) at ``kvp`` (default the tube's)."""
+        kw = {} if self.anode_angle_deg is None else {"anode_angle_deg": self.anode_angle_deg}
+        return tube_spectrum(self.anode, self.kvp if kvp is None else kvp, list(self.filters),
+                             model=self.spectrum, **kw)
 
 
 @dataclass(frozen=True)
@@ -205,6 +218,9 @@ class System:
         Sub-pixel rays per axis for the aperture (``k x k``).
     grid : GridSpec or None
     scatter : ScatterModel or None (None: scatter off)
+    blur : SourceBlur or None
+        Focal-spot and source-motion blur (``[blur]`` table; None: point source, no motion).
+        Motion applies to DBT only (:meth:`SourceBlur.for_scan`).
     aec : read-only mapping
         The ``[aec]`` table as written (read by ``victwin.physics.auto_exposure``).
     source : str
@@ -222,6 +238,7 @@ class System:
     rays_per_pixel: int = 1
     grid: GridSpec | None = None
     scatter: ScatterModel | None = None
+    blur: SourceBlur | None = None
     aec: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     manufacturer: str = "victwin"
     model_name: str = ""
@@ -285,7 +302,7 @@ def from_dict(data: dict, *, source: str = "") -> System:
     for t in ("geometry", "tube", "detector"):
         if not isinstance(data.get(t), dict):
             raise ValueError(f"system key [{t}] is required and must be a table")
-    for t in ("grid", "scatter", "aec"):
+    for t in ("grid", "scatter", "aec", "blur"):
         if t in data and not isinstance(data[t], dict):
             raise ValueError(f"system key [{t}] must be a table, got {data[t]!r}")
     if head["scan"] not in _SCANS:
@@ -330,8 +347,16 @@ def from_dict(data: dict, *, source: str = "") -> System:
     t = _section(data["tube"], "tube")
     _positive("tube.kvp", t["kvp"])
     _positive("tube.mas", t["mas"])
+    if t["spectrum"] not in SPECTRUM_MODELS:
+        raise ValueError(f"system key tube.spectrum must be one of {SPECTRUM_MODELS}, "
+                         f"got {t['spectrum']!r}")
     tube = Tube(anode=t["anode"], kvp=t["kvp"], filters=_filters(t["filters"]), mas=t["mas"],
-                anode_angle_deg=t["anode_angle_deg"])
+                anode_angle_deg=t["anode_angle_deg"], spectrum=t["spectrum"])
+    if tube.spectrum != "spekpy":
+        try:
+            tube.make_spectrum()
+        except ValueError as exc:
+            raise ValueError(f"system key tube.spectrum: {exc}") from None
 
     d = _section(data["detector"], "detector")
     try:
@@ -340,7 +365,8 @@ def from_dict(data: dict, *, source: str = "") -> System:
                             energy_per_electron_ev=d["energy_per_electron_ev"],
                             swank=d["swank"], electronic_noise_e=d["electronic_noise_e"],
                             gain_adu_per_e=d["gain_adu_per_e"], offset_adu=d["offset_adu"],
-                            bits=d["bits"], light_spread_mm=d["light_spread_mm"])
+                            bits=d["bits"], light_spread_mm=d["light_spread_mm"],
+                            noise_model=d["noise_model"])
     except ValueError as exc:  # "detector swank must be ..." -> name the key
         raise ValueError(f"system key {str(exc).replace('detector ', 'detector.', 1)}") from None
     _positive("detector.rays_per_pixel", d["rays_per_pixel"])
@@ -382,11 +408,22 @@ def from_dict(data: dict, *, source: str = "") -> System:
             except ValueError as exc:
                 raise ValueError(f"system key {str(exc).replace('scatter ', 'scatter.', 1)}") \
                     from None
+    blur = None
+    if "blur" in data:
+        bl = _section(data["blur"], "blur")
+        if bl["enabled"]:
+            try:
+                blur = SourceBlur(focal_spot_fwhm_mm=bl["focal_spot_fwhm_mm"],
+                                  focal_spot_model=bl["focal_spot_model"],
+                                  motion_arc_deg=bl["motion_arc_deg"], n_focal=bl["n_focal"],
+                                  n_motion=bl["n_motion"])
+            except ValueError as exc:   # "blur key x must ..." -> "system key blur.x must ..."
+                raise ValueError(str(exc).replace("blur key ", "system key blur.", 1)) from None
     aec = _freeze(data.get("aec", {}))
     return System(name=head["name"], description=head["description"],
                   modality=head["modality"], scan=head["scan"], geometry=geometry, tube=tube,
                   detector=detector, detector_cover=cover, rays_per_pixel=d["rays_per_pixel"],
-                  grid=grid, scatter=scatter, aec=aec, manufacturer=head["manufacturer"],
+                  grid=grid, scatter=scatter, blur=blur, aec=aec, manufacturer=head["manufacturer"],
                   model_name=head["model_name"], source=source)
 
 

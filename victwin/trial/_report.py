@@ -524,7 +524,12 @@ def _spec_summary(spec) -> str:
 
 def _provenance_section(store, spec, res: dict, rows: list) -> str:
     prov = store.provenance()
+    from victwin.systems import get_preset
+
+    preset = get_preset(getattr(spec, "preset", "victwin"))
     items = [("trial", spec.name), ("spec hash", res.get("spec_hash", spec.hash)),
+             ("preset", f"{preset.name}: {preset.description}"),
+             ("systems", ", ".join(f"{m.name}: {m.system}" for m in spec.modalities)),
              ("trial seed", spec.seed), ("created (UTC)", prov.get("created_utc", "?")),
              ("executor", prov.get("executor", "?")),
              ("backend requested", prov.get("backend_requested", "?")),

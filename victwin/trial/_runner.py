@@ -46,10 +46,18 @@ class _Clock:
         self.t[key] = self.t.get(key, 0.0) + seconds
 
 
-def _lesion_model(kind: str, rng, voxel_mm: float):
-    from victwin.phantom import calcification_cluster, spiculated_mass
+def _lesion_model(kind: str, rng, voxel_mm: float, preset: str = "victwin"):
+    from victwin.phantom import (calcification_cluster, spiculated_mass, victre_cluster,
+                                 victre_mass)
     from victwin.phantom.chest.nodules import lung_nodule
+    from victwin.systems import get_preset
 
+    p = get_preset(preset)
+    if kind == "mass" and p.mass == "victre":
+        # breastMass's voxel size (VICTREMass.cfg imgRes 0.05 mm) or the phantom's if finer
+        return victre_mass(rng, voxel_mm=min(voxel_mm, 0.05))
+    if kind == "calcification" and p.calcification == "victre":
+        return victre_cluster(rng, voxel_mm=min(voxel_mm, 0.05))
     if kind == "mass":
         # VICTRE's masses are 5-10 mm across; at coarse voxels keep them resolvable.
         return spiculated_mass(rng, voxel_mm=min(voxel_mm, 0.2))
@@ -159,7 +167,7 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     clock.add("phantom", time.perf_counter() - t0)
     t0 = time.perf_counter()
     model = _lesion_model(attributes["lesion"], case_rng(spec.seed, case_id, "lesion"),
-                          spec.resolution.voxel_mm)
+                          spec.resolution.voxel_mm, spec.preset)
     if attributes["lesion"] == "nodule":      # in lung, away from the pleura
         from victwin.phantom.chest.nodules import place_nodule
 
@@ -167,6 +175,10 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     else:
         present, lesion = insert_lesion(phantom, model,
                                         rng=case_rng(spec.seed, case_id, "placement"))
+    from victwin.systems import get_preset
+
+    preset = get_preset(spec.preset)          # the preset's materials (none for "victwin")
+    phantom, present = preset.apply(phantom), preset.apply(present)
     clock.add("lesion", time.perf_counter() - t0)
     return phantom, present, lesion
 

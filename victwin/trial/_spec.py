@@ -9,6 +9,7 @@ A complete spec (``examples/demo.toml``)::
     [trial]
     name = "demo"
     seed = 2018
+    # preset = "victre"             # VICTRE's lesions, materials, detector, blur, spectra
 
     [cohort]
     size = 24                       # patient twins; each gives a lesion-present and -absent version
@@ -249,9 +250,13 @@ class TrialSpec:
     storage: StorageSpec = StorageSpec()
     description: str = ""
     backend: str = "auto"
+    preset: str = "victwin"
 
     def to_dict(self) -> dict:
-        return json.loads(json.dumps(asdict(self)))
+        d = json.loads(json.dumps(asdict(self)))
+        if d["preset"] == "victwin":    # the default: left out so older specs keep their hash
+            del d["preset"]
+        return d
 
     @property
     def hash(self) -> str:
@@ -269,14 +274,23 @@ class TrialSpec:
         modalities = [{k: v for k, v in m.items()
                        if not (k == "reconstruction" and not v)
                        and not (k == "dose_scale" and v == 1.0)} for m in d["modalities"]]
-        return {"trial": {"name": self.name, "seed": self.seed,
-                          "description": self.description, "backend": self.backend},
+        trial = {"name": self.name, "seed": self.seed, "description": self.description,
+                 "backend": self.backend}
+        if self.preset != "victwin":
+            trial["preset"] = self.preset
+        return {"trial": trial,
                 "cohort": cohort, "resolution": resolution, "modality": modalities,
                 "readers": readers, "analysis": analysis, "storage": d["storage"]}
 
     @property
     def modality_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.modalities)
+
+
+def _preset_names() -> tuple[str, ...]:
+    from victwin.systems import preset_names
+
+    return preset_names()
 
 
 def _known_systems() -> tuple[str, ...]:
@@ -310,6 +324,7 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     seed = t.number("seed", integer=True, lo=0, hi=2**63 - 1)
     description = t.get("description", "", kind=str)
     backend = t.choice("backend", ("auto", "cpu", "cuda"), "auto")
+    preset = t.choice("preset", _preset_names(), "victwin")
     t.finish()
 
     c = top.sub("cohort")
@@ -413,7 +428,7 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
                         family=family, laterality=laterality)
     return TrialSpec(name=name, seed=seed, cohort=cohort, modalities=tuple(modalities),
                      readers=readers, analysis=analysis, resolution=resolution, storage=storage,
-                     description=description, backend=backend)
+                     description=description, backend=backend, preset=preset)
 
 
 def load_spec(path) -> TrialSpec:
