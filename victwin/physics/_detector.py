@@ -18,8 +18,8 @@ The chain, per pixel (aperture integration happens before, in the ray tracer, by
    ``k x k`` binned pixel sums ``k^2`` readouts, so its rms is ``k`` times larger.
 5. Gain and offset to an unsigned ``bits``-bit integer ("for processing"), clipped.
 
-"For presentation" images are made by :func:`for_presentation`: a log of the flat-field
-normalised signal, windowed to 12 bits.
+"For presentation" images are made by :func:`for_presentation` (:mod:`._presentation`): the
+log of the flat-field normalised signal, peripheral equalisation and a sigmoid display LUT.
 
 References
 ----------
@@ -273,12 +273,12 @@ def digitize(electrons, detector: Detector, *, binning: int = 1) -> np.ndarray:
 
 
 def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
-                     bits: int = 12) -> tuple[np.ndarray, tuple[float, float]]:
-    """Log and window a raw image for display ("for presentation").
+                     bits: int = 12, pixel_mm: float | None = None
+                     ) -> tuple[np.ndarray, tuple[float, float]]:
+    """Process a raw image for display ("for presentation"): see :mod:`._presentation`.
 
-    ``p = ln(flat / (raw - offset))`` (the attenuation line integral; 0 in unattenuated air),
-    mapped linearly from ``window = (p_low, p_high)`` onto ``[0, 2**bits - 1]``, so dense tissue
-    is bright (MONOCHROME2).
+    ``p = ln(flat / (raw - offset))``, peripheral (thickness) equalisation, then the DICOM
+    sigmoid display LUT onto ``[0, 2**bits - 1]``; dense tissue is bright (MONOCHROME2).
 
     Parameters
     ----------
@@ -288,30 +288,19 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
         Expected raw signal above offset for an unattenuated pixel (the flat field, which
         varies over the panel with the inverse square law and obliquity).
     window : (float, float), optional
-        ``(p_low, p_high)``; default the 0.5th and 99.5th percentiles of ``p`` over pixels
-        with ``p > 0.05`` (the object), or of all pixels if there are few of those.
+        ``(p_low, p_high)`` of the sigmoid (centre and width); default the 1st and 99th
+        percentiles of the equalised breast.
     bits : int
         Output bits (12).
+    pixel_mm : float, mm, optional
+        Pitch of ``raw`` (default the detector's native pitch; pass the binned pitch for a
+        binned image).
 
     Returns
     -------
     (uint16 array ``[nv, nu]``, (p_low, p_high))
     """
-    flat_adu = np.asarray(flat_adu, dtype=np.float64)
-    if not (np.all(np.isfinite(flat_adu)) and np.all(flat_adu > 0)):
-        raise ValueError("flat_adu must be finite and > 0 everywhere")
-    signal = np.maximum(np.asarray(raw, dtype=np.float64) - detector.offset_adu, 0.5)
-    p = np.log(flat_adu / signal)
-    if window is None:
-        obj = p[p > 0.05]
-        sample = obj if obj.size >= 100 else p.ravel()
-        lo, hi = np.percentile(sample, [0.5, 99.5])
-        if hi - lo < 1e-6:
-            hi = lo + 1.0
-        window = (float(lo), float(hi))
-    lo, hi = window
-    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
-        raise ValueError(f"window must be (low, high) with high > low, got {window!r}")
-    top = 2 ** bits - 1
-    out = np.clip(np.rint((p - lo) / (hi - lo) * top), 0, top).astype(np.uint16)
-    return out, (float(lo), float(hi))
+    from ._presentation import present
+
+    return present(raw, detector.offset_adu, flat_adu,
+                   detector.pitch_mm if pixel_mm is None else pixel_mm, window=window, bits=bits)
