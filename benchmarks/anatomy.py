@@ -4,6 +4,9 @@ For each density class and seed: a breast phantom, a DM on ``mammomat-dm`` (nois
 the log image ``p = ln(flat / (raw - offset))`` inside the breast interior (beyond the
 peripheral fall-off zone found by the presentation processing):
 
+ROIs lie on the peripherally equalised log image, 10 mm inside the skin line and 15 mm off the
+chest wall (``_image_metrics.breast_interior``).
+
 * beta: the power-law exponent of the NPS over 0.1-1 cycles/mm, 256-pixel ROIs
   (``victwin.phantom._image_metrics.nps_beta``). Published for clinical mammograms: about 2.8
   (Burgess, Jacobson & Judy, Med. Phys. 28:419, 2001); 2.47 +- 0.20 and 2.92 +- 0.28 in two
@@ -39,7 +42,8 @@ BETA_RANGE = (2.5, 3.5)
 def measure(name: str, seed: int, voxel_mm: float, binning: int) -> dict:
     import victwin
     from victwin.phantom import make
-    from victwin.phantom._image_metrics import line_energy_ratio, nps_beta, roi_corners
+    from victwin.phantom._image_metrics import (breast_interior, line_energy_ratio, nps_beta,
+                                                roi_corners)
     from victwin.physics._presentation import (breast_mask, equalise_periphery, log_signal,
                                                skin_distance_mm)
 
@@ -51,14 +55,15 @@ def measure(name: str, seed: int, voxel_mm: float, binning: int) -> dict:
     pitch = 0.085 * binning
     logp = log_signal(a.raw[0], a.detector["offset_adu"], a.flat_adu[0])
     mask = breast_mask(logp)
-    _, info = equalise_periphery(logp, mask, pitch)
+    p_eq, info = equalise_periphery(logp, mask, pitch)
     d = skin_distance_mm(mask, pitch)
-    interior = mask & (d > info["zone_mm"])
+    interior = breast_interior(mask, d, pitch)
     roi = max(64, int(round(256 * 0.085 / pitch)))  # 21.8 mm ROIs whatever the binning
-    nps = nps_beta(logp, interior, pitch, roi_px=roi)
+    nps = nps_beta(p_eq, interior, pitch, roi_px=roi)
     corners = roi_corners(interior, roi, stride_px=roi)
     pick = corners[:: max(1, len(corners) // 6)][:6]
-    lines = [line_energy_ratio(logp[r:r + roi, c:c + roi], pitch, seed=k)
+    lines = [line_energy_ratio(p_eq[r:r + roi, c:c + roi], pitch, seed=k,
+                               highpass_mm=max(0.3, pitch))
              for k, (r, c) in enumerate(pick)]
     out = a.processed[0]
     top = 4095

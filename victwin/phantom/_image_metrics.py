@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["roi_corners", "nps_beta", "line_energy_ratio"]
+__all__ = ["roi_corners", "breast_interior", "nps_beta", "line_energy_ratio"]
 
 
 def roi_corners(mask: np.ndarray, roi_px: int, stride_px: int | None = None) -> list:
@@ -34,6 +34,26 @@ def roi_corners(mask: np.ndarray, roi_px: int, stride_px: int | None = None) -> 
             s = sat[r + roi_px, c + roi_px] - sat[r, c + roi_px] - sat[r + roi_px, c] + sat[r, c]
             if s == roi_px * roi_px:
                 out.append((r, c))
+    return out
+
+
+def breast_interior(mask: np.ndarray, distance_mm: np.ndarray, pixel_mm: float, *,
+                    skin_mm: float = 10.0, chest_mm: float = 15.0) -> np.ndarray:
+    """Where background ROIs go: more than ``skin_mm`` inside the skin line and more than
+    ``chest_mm`` from the chest-wall edge (the image edge the breast touches most, where the
+    pectoralis lies)."""
+    out = mask & (distance_mm > skin_mm)
+    edges = [mask[:, 0].sum(), mask[:, -1].sum(), mask[0].sum(), mask[-1].sum()]
+    k = int(round(chest_mm / pixel_mm))
+    side = int(np.argmax(edges))
+    if side == 0:
+        out[:, :k] = False
+    elif side == 1:
+        out[:, -k:] = False
+    elif side == 2:
+        out[:k] = False
+    else:
+        out[-k:] = False
     return out
 
 
