@@ -7,6 +7,8 @@ the thickness fall-off first and then apply a non-linear display LUT. The steps 
 
 1. ``p = ln(flat / (raw - offset))``: the attenuation line integral (0 in air).
 2. Breast mask: ``p`` above a small threshold, the largest connected region, holes filled.
+   Steps 2-3 are worked out on 0.5 mm block means (the thickness varies over many mm) and the
+   correction is interpolated back to the full pixel grid.
 3. Peripheral (thickness) equalisation after Byng et al. (Radiology 203:564, 1997) and
    Snoeren & Karssemeijer (IEEE TMI 23:799, 2004): the fall-off of the smoothed signal with
    the distance ``d`` from the skin line is measured (median of the low-pass ``p`` in 0.5 mm
@@ -41,6 +43,28 @@ _TISSUE_P = 0.05
 _LOWPASS_MM = 2.0
 #: Bin width (mm) of the distance profile.
 _BIN_MM = 0.5
+#: Pixel size (mm) at which the mask, distances and low-pass are worked out (block means);
+#: the correction, a smooth function of distance, is interpolated back to full resolution.
+_WORK_MM = 0.5
+
+
+def _block_mean(img: np.ndarray, k: int) -> np.ndarray:
+    if k == 1:
+        return np.asarray(img, dtype=np.float64)
+    ny, nx = img.shape
+    py, px = (-ny) % k, (-nx) % k
+    a = np.pad(np.asarray(img, dtype=np.float64), ((0, py), (0, px)), mode="edge")
+    return a.reshape(a.shape[0] // k, k, a.shape[1] // k, k).mean(axis=(1, 3))
+
+
+def _upsample(small: np.ndarray, k: int, shape) -> np.ndarray:
+    """Bilinear upsampling of block means back onto the full pixel grid ``shape``."""
+    if k == 1:
+        return small[:shape[0], :shape[1]]
+    ys = (np.arange(shape[0]) + 0.5) / k - 0.5
+    xs = (np.arange(shape[1]) + 0.5) / k - 0.5
+    return ndimage.map_coordinates(small, np.meshgrid(ys, xs, indexing="ij", sparse=False),
+                                   order=1, mode="nearest")
 
 
 def log_signal(raw, offset_adu: float, flat_adu) -> np.ndarray:
@@ -164,7 +188,12 @@ def present(raw, offset_adu: float, flat_adu, pixel_mm: float, *, window=None, b
     if not (math.isfinite(pixel_mm) and pixel_mm > 0):
         raise ValueError(f"pixel_mm must be > 0, got {pixel_mm!r}")
     p = log_signal(raw, offset_adu, flat_adu)
-    mask = breast_mask(p)
+    k = max(1, int(round(_WORK_MM / pixel_mm)))
+    small = _block_mean(p, k)
+    mask_s = breast_mask(small)
+    # Full-resolution mask: tissue pixels of the (slightly dilated) low-resolution breast.
+    near = np.repeat(np.repeat(ndimage.binary_dilation(mask_s, iterations=1), k, 0), k, 1)
+    mask = (p > _TISSUE_P) & near[:p.shape[0], :p.shape[1]]
     if mask.sum() < 100:  # no breast: a plain linear window of p (e.g. a flat field)
         lo, hi = np.percentile(p, [0.5, 99.5]) if window is None else window
         if hi - lo < 1e-6:
@@ -172,7 +201,11 @@ def present(raw, offset_adu: float, flat_adu, pixel_mm: float, *, window=None, b
         top = 2 ** bits - 1
         out = np.clip(np.rint((p - lo) / (hi - lo) * top), 0, top).astype(np.uint16)
         return out, (float(lo), float(hi))
-    p_eq = equalise_periphery(p, mask, pixel_mm)[0] if equalise else p
+    if equalise:
+        small_eq = equalise_periphery(small, mask_s, pixel_mm * k)[0]
+        p_eq = p + np.where(mask, _upsample(small_eq - small, k, p.shape), 0.0)
+    else:
+        p_eq = p
     if window is None:
         lo, hi = np.percentile(p_eq[mask], [1.0, 99.0])
         if hi - lo < 1e-6:
