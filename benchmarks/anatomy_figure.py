@@ -6,8 +6,8 @@ glandular sites; the DM on ``mammomat-dm`` at its native 85 um; the DBT on ``mam
 (25 views, binned 2x2 to 170 um, one ray per pixel to keep the CPU run short) reconstructed by
 FBP on 1 mm slices around the mass. Close-ups are 12 mm squares shown pixel for pixel
 (enlarged by pixel replication). Display: the DM is the "for presentation" image (peripheral
-equalisation and sigmoid LUT); the DBT slice and close-ups use a 1-99 percentile window of
-their own square.
+equalisation and sigmoid LUT); the DBT slice is shown minus its 5 mm low-pass (as DBT displays
+are processed); it and the close-ups use a 1-99 percentile window of their own pixels.
 
 Usage: python benchmarks/anatomy_figure.py [--recipe breast/dense] [--seed 1] [--voxel-mm 0.1]
        [--out docs/phantoms/anatomy.png]
@@ -80,7 +80,16 @@ def main(argv=None):
     m_rc = view.project(np.asarray(mass.center_mm))
     c_rc = view.project(np.asarray(calc.center_mm))
     half = int(round(6.0 / 0.085))
-    sl = vol[1]
+    # DBT slices are shown high-passed as clinical DBT displays are processed: the slice minus
+    # its 5 mm Gaussian low-pass inside the breast (normalised convolution).
+    from scipy import ndimage
+
+    raw_sl = vol[1].astype(np.float64)
+    breast = raw_sl > 0.33 * np.median(raw_sl[raw_sl > 0]) if np.any(raw_sl > 0) else raw_sl > 0
+    s_px = 5.0 / 0.17
+    low = ndimage.gaussian_filter(np.where(breast, raw_sl, 0.0), s_px) / np.maximum(
+        ndimage.gaussian_filter(breast.astype(float), s_px), 1e-6)
+    sl = np.where(breast, raw_sl - low, np.nan)
     x_axis = slab.axis_mm("x")
     y_axis = slab.axis_mm("y")
     ms_rc = (np.searchsorted(y_axis, mass.center_mm[1]), np.searchsorted(x_axis, mass.center_mm[0]))
@@ -102,18 +111,18 @@ def main(argv=None):
     ax.axis("off")
     ax = fig.add_axes([0.44, 0.35, 0.30, 0.63])
     # Window the slice on the breast (mu above a third of its median), air black.
-    inside = sl > 0.33 * np.median(sl[sl > 0]) if np.any(sl > 0) else sl > 0
+    inside = np.isfinite(sl)
     a_lo, a_hi = np.percentile(sl[inside], [1, 99]) if inside.any() else (0.0, 1.0)
     ax.imshow(np.where(inside, np.clip((sl - a_lo) / max(a_hi - a_lo, 1e-9), 0, 1), 0.0),
               cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.add_patch(plt.Rectangle((ms_rc[1] - half_t, ms_rc[0] - half_t), 2 * half_t, 2 * half_t,
                                fill=False, ec="yellow", lw=1))
-    ax.set_title(f"DBT FBP slice through the mass (z = {zc:.1f} mm, 0.17 mm pixels, 1 mm slice)",
-                 fontsize=10)
+    ax.set_title(f"DBT FBP slice through the mass (z = {zc:.1f} mm, 0.17 mm pixels, 1 mm slice; "
+                 f"5 mm high-pass for display)", fontsize=10)
     ax.axis("off")
     panels = [(_crop(pres, m_rc, half), "DM mass, for presentation (12 mm)"),
               (_crop(logp, m_rc, half), "DM mass, log signal"),
-              (_crop(sl, ms_rc, half_t), "DBT mass (12 mm)"),
+              (np.nan_to_num(_crop(sl, ms_rc, half_t)), "DBT mass (12 mm)"),
               (_crop(logp, c_rc, half), "DM calcifications, log signal")]
     for k, (img, title) in enumerate(panels):
         ax = fig.add_axes([0.44 + 0.14 * (k % 4), 0.02, 0.13, 0.28])

@@ -229,3 +229,16 @@ def test_presentation_keeps_pectoralis_and_skin_line_off_the_rails():
     assert clipped[skin].mean() < 0.05
     # And the window still spreads the breast over the display range.
     assert np.ptp(np.percentile(out[mask], [5, 95])) > 0.5 * 4095
+
+
+def test_breast_mask_finds_the_breast_when_air_is_not_zero():
+    # Air behind a paddle and with the flat-field fall-off reads p = 0.06-0.10, not 0 (as in
+    # a 60 mm fatty DM); the mask must still be the breast: a half-disc touching the left edge.
+    n = 200
+    yy, xx = np.mgrid[0:n, 0:n]
+    disc = np.hypot(xx, yy - n / 2) < 80
+    air = 0.06 + 0.04 * yy / n
+    rng = np.random.default_rng(0)
+    p = np.where(disc, 1.0 + 0.1 * rng.standard_normal((n, n)), air)
+    mask = breast_mask(p)
+    assert np.mean(mask == disc) > 0.995

@@ -32,11 +32,11 @@ import math
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["log_signal", "breast_mask", "skin_distance_mm", "equalise_periphery",
+__all__ = ["log_signal", "air_level", "breast_mask", "skin_distance_mm", "equalise_periphery",
            "sigmoid_lut", "present"]
 
-#: Threshold on ``p`` for tissue (an attenuation of 5%; unattenuated air has ``p ~ 0`` within
-#: the quantum noise, which at clinical exposure is under 1% per pixel).
+#: Threshold on ``p`` above the air level for tissue (an attenuation of 5%; the quantum noise
+#: of air at clinical exposure is under 1% per pixel).
 _TISSUE_P = 0.05
 #: Gaussian sigma (mm) of the low-pass signal whose fall-off is equalised (Byng 1997 smooth
 #: the image before measuring the edge profile; the thickness varies over many mm).
@@ -76,8 +76,22 @@ def log_signal(raw, offset_adu: float, flat_adu) -> np.ndarray:
     return np.log(flat_adu / signal)
 
 
-def breast_mask(p: np.ndarray, threshold: float = _TISSUE_P) -> np.ndarray:
-    """Largest connected region of ``p > threshold`` with its holes filled (bool)."""
+def air_level(p: np.ndarray) -> float:
+    """``p`` of the unattenuated background: the median of the lower half of the image's border
+    pixels (the breast touches at most the chest-wall edge and part of another; the paddle and
+    the flat-field fall-off make air differ from 0 by a few hundredths)."""
+    border = np.concatenate([p[0], p[-1], p[:, 0], p[:, -1]])
+    low = border[border <= np.median(border)]
+    return float(np.median(low)) if low.size else 0.0
+
+
+def breast_mask(p: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """Largest connected region of ``p > threshold`` with its holes filled (bool).
+
+    Default threshold: the air level (:func:`air_level`) plus 0.05.
+    """
+    if threshold is None:
+        threshold = air_level(p) + _TISSUE_P
     m = ndimage.median_filter(p, size=3) > threshold
     lab, n = ndimage.label(m)
     if n == 0:
@@ -193,7 +207,7 @@ def present(raw, offset_adu: float, flat_adu, pixel_mm: float, *, window=None, b
     mask_s = breast_mask(small)
     # Full-resolution mask: tissue pixels of the (slightly dilated) low-resolution breast.
     near = np.repeat(np.repeat(ndimage.binary_dilation(mask_s, iterations=1), k, 0), k, 1)
-    mask = (p > _TISSUE_P) & near[:p.shape[0], :p.shape[1]]
+    mask = (p > air_level(small) + _TISSUE_P) & near[:p.shape[0], :p.shape[1]]
     if mask.sum() < 100:  # no breast: a plain linear window of p (e.g. a flat field)
         lo, hi = np.percentile(p, [0.5, 99.5]) if window is None else window
         if hi - lo < 1e-6:
