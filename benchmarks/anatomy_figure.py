@@ -99,7 +99,7 @@ def main(argv=None):
     rows = np.flatnonzero(m.any(1))
     cols = np.flatnonzero(m.any(0))
     fig = plt.figure(figsize=(16, 12), dpi=100)
-    ax = fig.add_axes([0.0, 0.0, 0.42, 1.0])
+    ax = fig.add_axes([0.0, 0.0, 0.42, 0.96])
     ax.imshow(pres[rows[0]:rows[-1] + 1, :cols[-1] + 10], cmap="gray", vmin=0, vmax=1,
               interpolation="nearest")
     for rc, name in ((m_rc, "mass"), (c_rc, "calcifications")):
@@ -109,7 +109,7 @@ def main(argv=None):
     ax.set_title(f"victwin DM, for presentation ({args.recipe}, seed {args.seed}, "
                  f"{args.voxel_mm} mm voxels, 85 um pixels)", fontsize=10)
     ax.axis("off")
-    ax = fig.add_axes([0.44, 0.35, 0.30, 0.63])
+    ax = fig.add_axes([0.44, 0.35, 0.30, 0.60])
     # Window the slice on the breast (mu above a third of its median), air black.
     inside = np.isfinite(sl)
     a_lo, a_hi = np.percentile(sl[inside], [1, 99]) if inside.any() else (0.0, 1.0)
