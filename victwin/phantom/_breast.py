@@ -13,8 +13,11 @@ with our own code and simplifications:
   compartment has its own density offset; gland is where a radial prior (central gland,
   subcutaneous and retromammary fat) plus a power-law texture (:mod:`._texture`) exceeds a
   threshold solved so that the volume glandular fraction hits the drawn target;
-* Cooper's ligaments: thin sheets on compartment borders and on the walls of fat lobules
-  (Voronoi cells of a jittered lattice), in fat;
+* glandular texture read in coordinates stretched along the lines to the nipple, so gland
+  forms strands and nodules that radiate from the nipple (:func:`_breast_kernels._fibre_coords`);
+* Cooper's ligaments: breastPhantom's model (:mod:`._ligaments`): thin (0.1 mm) perturbed
+  superellipsoidal shells elongated towards the nipple, packed one after another until 85% of
+  the breast is held, each clipped by the earlier ones, in fat and gland alike;
 * ducts branching from the nipple into each compartment with TDLUs at their ends, and vessel
   trees entering from the chest wall (:mod:`._trees`).
 
@@ -34,6 +37,7 @@ from tqdm.auto import tqdm
 from ..geometry import Grid
 from . import _breast_kernels as K
 from ._compression import compress
+from ._ligaments import place_ligaments
 from ._phantom import Phantom, label_counts
 from ._recipes import BREAST_LABELS, BREAST_MATERIALS, draw_breast_parameters
 from ._texture import TextureFields
@@ -156,12 +160,17 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
     n_comp = d["glandular.compartments"]
     seeds, dirs = _compartment_seeds(rng, n_comp, a, b, c)
     offsets = rng.normal(0.0, d["glandular.compartment_spread"], n_comp)
-    tex = TextureFields((-2.0, -b - 2.0, -c - 2.0), (a + 4.0, 2 * b + 4.0, 2 * c + 4.0),
+    # The texture is read in the nipple-centred coordinates of _breast_kernels._fibre_coords:
+    # (e r, a y / r', a z / r') with r <= |(a, b, c)| and |a y / r'|, |a z / r'| <= a.
+    elong = d["glandular.anisotropy"]
+    r_max = math.sqrt(a * a + b * b + c * c)
+    tex = TextureFields((-2.0, -a - 2.0, -a - 2.0), (elong * r_max + 4.0, 2 * a + 4.0, 2 * a + 4.0),
                         d["glandular.texture_beta"], rng)
-    cell = d["ligaments.lobule_mm"]
-    lob_lower = np.array([-cell, -b - cell, -c - cell])
-    ncell = np.ceil(np.array([a + 2 * cell, 2 * b + 2 * cell, 2 * c + 2 * cell]) / cell).astype(int) + 1
-    jitter = rng.uniform(0.1, 0.9, (ncell[2], ncell[1], ncell[0], 3))
+    # Per-lobule ranges from the recipe, the other ligament values as drawn for this phantom.
+    lig_cfg = {k[len("ligaments."):]: v for k, v in d.items() if k.startswith("ligaments.")}
+    lig_cfg["axis_mm"] = spec["ligaments"]["axis_mm"]
+    lig_cfg["axial_ratio"] = spec["ligaments"]["axial_ratio"]
+    ligs = place_ligaments(rng, a, b, c, lig_cfg)
 
     abc = np.array([a, b, c])
     nipple_u = np.array([a - 1.0, 0.0, 0.0])
@@ -179,7 +188,9 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
             for tip in tips:
                 u = rng.standard_normal(3)
                 u /= np.linalg.norm(u)
-                end = tip + rng.uniform(0.5, 1.0) * u
+                # TDLU length 1-2 mm, width 0.5-1 mm (breastPhantom cfg/VICTRE_dense.cfg
+                # [TDLU] lines 145-151): a capsule of radius r_t and total length L.
+                end = tip + max(rng.uniform(1.0, 2.0) - 2.0 * r_t, 0.0) * u
                 tdlu_segs.append((*tip, *end, r_t))
                 tdlu_centres.append(0.5 * (tip + end))
     vessel_segs = []
@@ -206,15 +217,19 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
     P[K.I_MHW] = d["pectoralis.half_width_mm"]
     P[K.I_WTEX] = d["glandular.texture_weight"]
     P[K.I_LIG] = 0.5 * d["ligaments.thickness_mm"]
-    P[K.I_LOB] = cell
+    P[K.I_LPERT] = d["ligaments.perturbation"]
+    P[K.I_LCELL] = ligs.cell_mm
+    P[K.I_LTILE] = ligs.tile_mm
+    P[K.I_ELONG] = elong
     P[K.I_EPS] = d["glandular.anisotropy"]
     P[K.I_PRIOR] = d["glandular.radial_weight"]
     P[K.I_RETRO] = d["glandular.retromammary_mm"]
     P[K.I_SUBCUT] = d["glandular.subcutaneous_rho"]
     P[K.I_COARSE], P[K.I_FINE] = tex.coarse_mm, tex.fine_mm
-    P[K.I_WARP] = d["ligaments.warp_mm"]
     tex_lower = tex.lower_mm
-    fields = (seeds, dirs, offsets, tex.coarse, tex_lower, tex.fine)
+    fields = (seeds, dirs, offsets, tex.coarse, tex_lower, tex.fine, ligs.shells,
+              ligs.noise_offset, ligs.cell_lower, ligs.cell_shape, ligs.cell_start,
+              ligs.cell_items, ligs.tile)
 
     # -- threshold so that the glandular volume fraction meets the target ----------------------
     g = max(_SAMPLE_MM, vox)  # a coarser phantom needs no finer lattice than its voxels
@@ -222,7 +237,7 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
     ys = np.arange(-comp.B + 0.5 * g, comp.B, g)
     zs = np.arange(support + 0.5 * g, support + thickness, g)
     pts = np.stack(np.meshgrid(xs, ys, zs, indexing="ij"), axis=-1).reshape(-1, 3)
-    inside, gval, lig = K.sample_kernel(pts, P, *fields, jitter, lob_lower)
+    inside, gval, lig = K.sample_kernel(pts, P, *fields)
     target = d["glandular.fraction_volume"]
     P[K.I_THR] = _solve_threshold(gval[inside], lig[inside], target)
 
@@ -234,8 +249,7 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
               leave=False) as bar:
         for zs0 in range(0, nz, slab):
             zs1 = min(nz, zs0 + slab)
-            K.fill_kernel(labels, zs0, zs1, x0, y0, z0, vox, vox, vox, P, *fields, jitter,
-                          lob_lower)
+            K.fill_kernel(labels, zs0, zs1, x0, y0, z0, vox, vox, vox, P, *fields)
             bar.update(zs1 - zs0)
 
     # -- ducts, TDLUs and vessels ---------------------------------------------------------------
@@ -282,6 +296,8 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
         "skin_mm": round(d["skin.thickness_mm"], 4),
         "pectoralis_depth_mm": round(d["pectoralis.depth_mm"], 3),
         "n_compartments": n_comp,
+        "n_ligament_lobules": ligs.count,
+        "ligamented_fraction": round(ligs.coverage, 4),
         "n_duct_segments": int(sum(len(s) for s in duct_segs)),
         "n_vessel_segments": int(len(vessels)),
         "lesion_sites_mm": sites.tolist(),

@@ -17,9 +17,13 @@ import numpy as np
 I_A, I_B, I_CP, I_H, I_K, I_a, I_b, I_c, I_ZC = 0, 1, 2, 3, 4, 5, 6, 7, 8
 I_SKIN, I_NLEN, I_NRAD = 9, 10, 11
 I_MDEPTH, I_MY0, I_MHW = 12, 13, 14
-I_WTEX, I_THR, I_LIG, I_LOB, I_EPS = 15, 16, 17, 18, 19
-I_PRIOR, I_RETRO, I_SUBCUT, I_COARSE, I_FINE, I_WARP = 20, 21, 22, 23, 24, 25
-N_PARAMS = 26
+I_WTEX, I_THR, I_LIG, I_ELONG, I_EPS = 15, 16, 17, 18, 19
+I_PRIOR, I_RETRO, I_SUBCUT, I_COARSE, I_FINE, I_LPERT = 20, 21, 22, 23, 24, 25
+I_LCELL, I_LTILE = 26, 27
+N_PARAMS = 28
+
+#: Superellipsoid exponent of ligament lobules (breastPhantom.cxx line 4312).
+_P_LIG = 2.7
 
 # Label codes of the breast table (see _recipes.BREAST_LABELS).
 AIR, FAT, SKIN, GLAND, NIPPLE, MUSCLE, LIGAMENT, DUCT, VESSEL = 0, 1, 2, 3, 4, 5, 6, 7, 8
@@ -161,36 +165,18 @@ def _compartment(xu, yu, zu, seeds, dirs, eps2):
 
 
 @nb.njit(cache=True, inline="always")
-def _lobule_gap(xu, yu, zu, jitter, lower, cell):
-    """Distance (mm) to the nearest fat-lobule wall (Voronoi cells of jittered lattice seeds)."""
-    ncz, ncy, ncx = jitter.shape[0], jitter.shape[1], jitter.shape[2]
-    cx = int(math.floor((xu - lower[0]) / cell))
-    cy = int(math.floor((yu - lower[1]) / cell))
-    cz = int(math.floor((zu - lower[2]) / cell))
-    d1 = 1e30
-    d2 = 1e30
-    s1x = s1y = s1z = 0.0
-    s2x = s2y = s2z = 0.0
-    for kz in range(max(cz - 1, 0), min(cz + 2, ncz)):
-        for ky in range(max(cy - 1, 0), min(cy + 2, ncy)):
-            for kx in range(max(cx - 1, 0), min(cx + 2, ncx)):
-                sx = lower[0] + (kx + jitter[kz, ky, kx, 0]) * cell
-                sy = lower[1] + (ky + jitter[kz, ky, kx, 1]) * cell
-                sz = lower[2] + (kz + jitter[kz, ky, kx, 2]) * cell
-                d = (xu - sx) ** 2 + (yu - sy) ** 2 + (zu - sz) ** 2
-                if d < d1:
-                    d2 = d1
-                    s2x, s2y, s2z = s1x, s1y, s1z
-                    d1 = d
-                    s1x, s1y, s1z = sx, sy, sz
-                elif d < d2:
-                    d2 = d
-                    s2x, s2y, s2z = sx, sy, sz
-    sep = math.sqrt((s2x - s1x) ** 2 + (s2y - s1y) ** 2 + (s2z - s1z) ** 2)
-    if sep <= 0.0 or d2 >= 1e29:
-        return 1e30
-    # Exact distance to the bisector plane of the two nearest seeds.
-    return (d2 - d1) / (2.0 * sep)
+def _fibre_coords(xu, yu, zu, P):
+    """Texture coordinates in which structures run towards the nipple (see ``_texture``).
+
+    ``(e r, a y / r', a z / r')`` with ``r`` the distance to the nipple ``(a, 0, 0)``,
+    ``r' = max(r, 0.3 a)`` and ``e`` the elongation: a field isotropic in these coordinates is
+    stretched ``1 / e`` times along the lines to the nipple and fans out away from it.
+    """
+    a = P[I_a]
+    vx = xu - a
+    r = math.sqrt(vx * vx + yu * yu + zu * zu)
+    rr = max(r, 0.3 * a)
+    return P[I_ELONG] * r, a * yu / rr, a * zu / rr
 
 
 @nb.njit(cache=True, inline="always")
@@ -209,36 +195,85 @@ def _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine):
     t = rho - P[I_SUBCUT]
     if t > 0.0:
         g -= 60.0 * t * t
+    qx, qy, qz = _fibre_coords(xu, yu, zu, P)
     cm = P[I_COARSE]
     fm = P[I_FINE]
-    tex = _trilinear(coarse, (xu - tex_lower[0]) / cm, (yu - tex_lower[1]) / cm,
-                     (zu - tex_lower[2]) / cm)
-    tex += _trilinear_wrap(fine, xu / fm, yu / fm, zu / fm)
+    tex = _trilinear(coarse, (qx - tex_lower[0]) / cm, (qy - tex_lower[1]) / cm,
+                     (qz - tex_lower[2]) / cm)
+    tex += _trilinear_wrap(fine, qx / fm, qy / fm, qz / fm)
     return g + P[I_WTEX] * tex
 
 
 @nb.njit(cache=True, inline="always")
-def _is_ligament(xu, yu, zu, P, seeds, dirs, jitter, lob_lower, coarse, tex_lower):
-    half = P[I_LIG]
-    # Warp the point with the coarse texture field (three shifted reads) so that ligament
-    # walls curve instead of being flat Voronoi faces.
-    cm = P[I_COARSE]
-    w = P[I_WARP]
-    fx = (xu - tex_lower[0]) / cm
-    fy = (yu - tex_lower[1]) / cm
-    fz = (zu - tex_lower[2]) / cm
-    # Read at a quarter of the coordinates: only wavelengths above ~10 mm bend the walls.
-    xu = xu + w * _trilinear(coarse, 0.25 * fx + 3.0, 0.25 * fy, 0.25 * fz)
-    yu = yu + w * _trilinear(coarse, 0.25 * fx, 0.25 * fy + 5.0, 0.25 * fz)
-    zu = zu + w * _trilinear(coarse, 0.25 * fx, 0.25 * fy, 0.25 * fz + 7.0)
-    _, gap = _compartment(xu, yu, zu, seeds, dirs, P[I_EPS] ** 2)
-    if gap < half:
-        return True
-    return _lobule_gap(xu, yu, zu, jitter, lob_lower, P[I_LOB]) < half
+def _spow(v):
+    v = abs(v)
+    return math.exp(_P_LIG * math.log(v)) if v > 0.0 else 0.0
+
+
+@nb.njit(cache=True, inline="always")
+def _is_ligament(xu, yu, zu, P, shells, lig_off, lig_lower, lig_shape, lig_start, lig_items,
+                 lig_tile):
+    """True when the point lies in the shell of the first ligament lobule that holds it.
+
+    Lobules are tested in placement order (see ``_ligaments``): the first whose perturbed
+    superellipsoid contains the point decides: ligament in its outer ``thickness``, its own
+    tissue inside.
+    """
+    cm = P[I_LCELL]
+    cx = int(math.floor((xu - lig_lower[0]) / cm))
+    cy = int(math.floor((yu - lig_lower[1]) / cm))
+    cz = int(math.floor((zu - lig_lower[2]) / cm))
+    if (cx < 0 or cy < 0 or cz < 0 or cx >= lig_shape[0] or cy >= lig_shape[1]
+            or cz >= lig_shape[2]):
+        return False
+    cell = (cz * lig_shape[1] + cy) * lig_shape[0] + cx
+    thick = 2.0 * P[I_LIG]
+    pert = P[I_LPERT]
+    tm = P[I_LTILE]
+    for j in range(lig_start[cell], lig_start[cell + 1]):
+        i = lig_items[j]
+        dx = xu - shells[i, 0]
+        dy = yu - shells[i, 1]
+        dz = zu - shells[i, 2]
+        A = shells[i, 12]
+        l0 = shells[i, 3] * dx + shells[i, 4] * dy + shells[i, 5] * dz
+        if abs(l0) > A * (1.0 + pert):
+            continue
+        l1 = shells[i, 6] * dx + shells[i, 7] * dy + shells[i, 8] * dz
+        if abs(l1) > A * (1.0 / shells[i, 13] + pert):
+            continue
+        l2 = shells[i, 9] * dx + shells[i, 10] * dy + shells[i, 11] * dz
+        if abs(l2) > A * (1.0 / shells[i, 14] + pert):
+            continue
+        r = math.sqrt(l0 * l0 + l1 * l1 + l2 * l2)
+        if r < 1e-9:
+            return False
+        # Quick decision deep inside: the p = 2.7 norm is at most the ellipsoidal (p = 2) one,
+        # so r (A / N2 - 1) > A pert + thick means inside the shell's inner surface for any
+        # perturbation.
+        m1 = l1 * shells[i, 13]
+        m2 = l2 * shells[i, 14]
+        n2 = math.sqrt(l0 * l0 + m1 * m1 + m2 * m2)
+        if r * (A / n2 - 1.0) > A * pert + thick:
+            return False
+        # Quick decision outside: the p = 2.7 norm is at least 3**(1/2.7 - 1/2) = 0.8667 of N2.
+        if r * (1.0 - A / (0.8667 * n2)) > A * pert:
+            continue
+        nrm = math.exp(math.log(_spow(l0) + _spow(m1) + _spow(m2)) / _P_LIG)
+        # Radial perturbation read where the ray from the centre meets the radius-A sphere.
+        s = A / (r * tm)
+        pv = pert * _trilinear_wrap(lig_tile, lig_off[i, 0] + l0 * s, lig_off[i, 1] + l1 * s,
+                                    lig_off[i, 2] + l2 * s)
+        rs = A * (r / nrm + pv)
+        if r > rs:
+            continue
+        return r > rs - thick
+    return False
 
 
 @nb.njit(cache=True, parallel=True)
-def sample_kernel(points, P, seeds, dirs, offsets, coarse, tex_lower, fine, jitter, lob_lower):
+def sample_kernel(points, P, seeds, dirs, offsets, coarse, tex_lower, fine, shells, lig_off,
+                  lig_lower, lig_shape, lig_start, lig_items, lig_tile):
     """At compressed world points ``[n, (x, y, z)]``: interior flag, gland value, ligament flag."""
     n = points.shape[0]
     inside = np.zeros(n, dtype=np.bool_)
@@ -253,13 +288,15 @@ def sample_kernel(points, P, seeds, dirs, offsets, coarse, tex_lower, fine, jitt
         inside[i] = True
         xu, yu, zu = _to_uncompressed(x, y, zr, P)
         gval[i] = _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine)
-        lig[i] = _is_ligament(xu, yu, zu, P, seeds, dirs, jitter, lob_lower, coarse, tex_lower)
+        lig[i] = _is_ligament(xu, yu, zu, P, shells, lig_off, lig_lower, lig_shape, lig_start,
+                              lig_items, lig_tile)
     return inside, gval, lig
 
 
 @nb.njit(cache=True, parallel=True)
 def fill_kernel(labels, z_start, z_stop, x0, y0, z0, dx, dy, dz, P, seeds, dirs, offsets,
-                coarse, tex_lower, fine, jitter, lob_lower):
+                coarse, tex_lower, fine, shells, lig_off, lig_lower, lig_shape, lig_start,
+                lig_items, lig_tile):
     """Label slices ``z_start:z_stop`` of ``labels[z, y, x]`` (uint8) in place."""
     ny = labels.shape[1]
     nx = labels.shape[2]
@@ -285,10 +322,13 @@ def fill_kernel(labels, z_start, z_stop, x0, y0, z0, dx, dy, dz, P, seeds, dirs,
                 labels[iz, iy, ix] = code
                 continue
             xu, yu, zu = _to_uncompressed(x, y, zr, P)
-            g = _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine)
-            if g > thr:
+            # breastPhantom runs ligament shells through fat and gland alike; ligaments and gland
+            # share the glandular material (_recipes.BREAST_LABELS), so gland is decided first
+            # and the shell test (the costly one) runs in fat only.
+            if _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine) > thr:
                 labels[iz, iy, ix] = GLAND
-            elif _is_ligament(xu, yu, zu, P, seeds, dirs, jitter, lob_lower, coarse, tex_lower):
+            elif _is_ligament(xu, yu, zu, P, shells, lig_off, lig_lower, lig_shape, lig_start,
+                              lig_items, lig_tile):
                 labels[iz, iy, ix] = LIGAMENT
             else:
                 labels[iz, iy, ix] = FAT

@@ -76,8 +76,12 @@ _BREAST_SCHEMA = {
         "retromammary_mm": (_R, "pos"),
         "anisotropy": (_R, "frac01"),
     },
-    "ligaments": {"thickness_mm": (_R, "pos"), "lobule_mm": (_R, "pos"),
-                  "warp_mm": (_R, "nonneg")},
+    "ligaments": {"thickness_mm": (_R, "pos"), "axis_mm": (_R, "pos"),
+                  "axial_ratio": (_R, "frac"), "target_fraction": (_R, "frac"),
+                  "max_tries": ("intrange", "pos"), "perturbation": (_R, "frac01"),
+                  "deflection": (_R, "frac01"), "noise_scale": (_R, "pos"),
+                  "noise_lacunarity": (_R, "ge1"), "noise_persistence": (_R, "frac"),
+                  "noise_octaves": ("intrange", "pos")},
     "ducts": {
         "generations": ("intrange", "nonneg"),
         "max_branches": ("intrange", "nonneg"),
@@ -104,7 +108,8 @@ _BREAST_DEFAULTS = {
               "half_height_mm": {"min": 40.0, "max": 50.0}},
     "compression": {"thickness_mm": {"min": 40.0, "max": 50.0}, "bulge": {"min": 1.15, "max": 1.35},
                     "support_mm": 20.0},
-    "skin": {"thickness_mm": {"min": 1.2, "max": 1.8}},
+    # VICTRE's skin, 0.75 mm (breastPhantom cfg/VICTRE_dense.cfg line 15, skinThick).
+    "skin": {"thickness_mm": {"min": 0.75, "max": 0.75}},
     "nipple": {"length_mm": {"min": 3.0, "max": 5.0}, "radius_mm": {"min": 3.5, "max": 4.5}},
     "pectoralis": {"depth_mm": {"min": 0.0, "max": 10.0}, "half_width_mm": {"min": 30.0, "max": 50.0},
                    "offset_y_mm": {"min": -20.0, "max": 20.0}},
@@ -113,10 +118,15 @@ _BREAST_DEFAULTS = {
                   "compartment_spread": 0.5, "texture_beta": 3.5, "texture_weight": 1.0,
                   "radial_weight": 2.0, "subcutaneous_rho": 0.85, "retromammary_mm": 4.0,
                   "anisotropy": 0.35},
-    "ligaments": {"thickness_mm": {"min": 0.15, "max": 0.25}, "lobule_mm": {"min": 12.0, "max": 18.0},
-                  "warp_mm": 3.0},
+    # breastPhantom's Cooper's ligaments, cfg/VICTRE_dense.cfg [lig] lines 311-324 (the same
+    # in all four VICTRE cfgs); see _ligaments.
+    "ligaments": {"thickness_mm": 0.1, "axis_mm": {"min": 20.0, "max": 25.0},
+                  "axial_ratio": {"min": 0.2, "max": 0.3}, "target_fraction": 0.85,
+                  "max_tries": 15000, "perturbation": 0.05, "deflection": 0.12,
+                  "noise_scale": 0.007, "noise_lacunarity": 1.5, "noise_persistence": 0.3,
+                  "noise_octaves": 6},
     "ducts": {"generations": 7, "max_branches": 400, "radius_mm": {"min": 0.8, "max": 1.0},
-              "tdlu_radius_mm": {"min": 0.3, "max": 0.5}},
+              "tdlu_radius_mm": {"min": 0.25, "max": 0.5}},  # width 0.5-1 mm, cfg [TDLU]
     "vessels": {"trunks": {"min": 2, "max": 4}, "generations": 6, "max_branches": 750,
                 "radius_mm": {"min": 1.0, "max": 1.4}},
 }

@@ -38,8 +38,8 @@ Noise models (``Detector.noise_model``):
   ``8*(50 + (pixel - 5200)*0.000239)``). With VICTRE's 5200 the additive noise is therefore
   ``sqrt(5200) = 72`` electrons, plus its cross term with the gain noise, not 5200 rms.
 
-"For presentation" images are made by :func:`for_presentation`: a log of the flat-field
-normalised signal, windowed to 12 bits.
+"For presentation" images are made by :func:`for_presentation` (:mod:`._presentation`): the
+log of the flat-field normalised signal, peripheral equalisation and a sigmoid display LUT.
 
 References
 ----------
@@ -398,12 +398,12 @@ def log_normalise(raw, offset_adu: float, flat_adu, *, dtype=np.float32) -> np.n
 
 
 def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
-                     bits: int = 12) -> tuple[np.ndarray, tuple[float, float]]:
-    """Log and window a raw image for display ("for presentation").
+                     bits: int = 12, pixel_mm: float | None = None
+                     ) -> tuple[np.ndarray, tuple[float, float]]:
+    """Process a raw image for display ("for presentation"): see :mod:`._presentation`.
 
-    ``p = ln(flat / (raw - offset))`` (the attenuation line integral; 0 in unattenuated air),
-    mapped linearly from ``window = (p_low, p_high)`` onto ``[0, 2**bits - 1]``, so dense tissue
-    is bright (MONOCHROME2).
+    ``p = ln(flat / (raw - offset))``, peripheral (thickness) equalisation, then the DICOM
+    sigmoid display LUT onto ``[0, 2**bits - 1]``; dense tissue is bright (MONOCHROME2).
 
     Parameters
     ----------
@@ -413,26 +413,19 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
         Expected raw signal above offset for an unattenuated pixel (the flat field, which
         varies over the panel with the inverse square law and obliquity).
     window : (float, float), optional
-        ``(p_low, p_high)``; default the 0.5th and 99.5th percentiles of ``p`` over pixels
-        with ``p > 0.05`` (the object), or of all pixels if there are few of those.
+        ``(p_low, p_high)`` of the sigmoid (centre and width); default the 1st and 99th
+        percentiles of the equalised breast.
     bits : int
         Output bits (12).
+    pixel_mm : float, mm, optional
+        Pitch of ``raw`` (default the detector's native pitch; pass the binned pitch for a
+        binned image).
 
     Returns
     -------
     (uint16 array ``[nv, nu]``, (p_low, p_high))
     """
-    p = log_normalise(raw, detector.offset_adu, flat_adu, dtype=np.float64)
-    if window is None:
-        obj = p[p > 0.05]
-        sample = obj if obj.size >= 100 else p.ravel()
-        lo, hi = np.percentile(sample, [0.5, 99.5])
-        if hi - lo < 1e-6:
-            hi = lo + 1.0
-        window = (float(lo), float(hi))
-    lo, hi = window
-    if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
-        raise ValueError(f"window must be (low, high) with high > low, got {window!r}")
-    top = 2 ** bits - 1
-    out = np.clip(np.rint((p - lo) / (hi - lo) * top), 0, top).astype(np.uint16)
-    return out, (float(lo), float(hi))
+    from ._presentation import present
+
+    return present(raw, detector.offset_adu, flat_adu,
+                   detector.pitch_mm if pixel_mm is None else pixel_mm, window=window, bits=bits)
