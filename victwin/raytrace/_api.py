@@ -239,6 +239,23 @@ def project_volume(volume, grid: Grid, views, *, backend="auto", view_batch: int
     return out if _is_cupy(volume) else _to_host(out)
 
 
+def _check_backprojection(projections, grid, views) -> dict:
+    """The views' kernel arrays, after checking that ``projections`` match them and ``grid``
+    is a Grid (one-line errors)."""
+    geo = _geometry(views)
+    nv, nu = geo["shape"]
+    n_views = geo["source"].shape[0]
+    if not hasattr(projections, "shape") or not hasattr(projections, "dtype"):
+        raise TypeError(f"projections must be a NumPy or CuPy array, "
+                        f"got {type(projections).__name__}")
+    if tuple(projections.shape) != (n_views, nv, nu):
+        raise ValueError(f"projections shape {tuple(projections.shape)} does not match the views "
+                         f"({n_views}, {nv}, {nu})")
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be a victwin.geometry.Grid, got {type(grid).__name__}")
+    return geo
+
+
 def backproject(projections, grid: Grid, views, *, backend="auto"):
     """Exact adjoint of :func:`project_volume`: scatter each ray's value along its path.
 
@@ -259,17 +276,9 @@ def backproject(projections, grid: Grid, views, *, backend="auto"):
         ``projections``. The CPU result is bit-for-bit reproducible on any machine; the CUDA
         result uses atomic additions and may differ in the last bits between runs.
     """
-    geo = _geometry(views)
+    geo = _check_backprojection(projections, grid, views)
     nv, nu = geo["shape"]
     n_views = geo["source"].shape[0]
-    if not hasattr(projections, "shape") or not hasattr(projections, "dtype"):
-        raise TypeError(f"projections must be a NumPy or CuPy array, "
-                        f"got {type(projections).__name__}")
-    if tuple(projections.shape) != (n_views, nv, nu):
-        raise ValueError(f"projections shape {tuple(projections.shape)} does not match the views "
-                         f"({n_views}, {nv}, {nu})")
-    if not isinstance(grid, Grid):
-        raise TypeError(f"grid must be a victwin.geometry.Grid, got {type(grid).__name__}")
     lo, d = _grid_arrays(grid)
     target = resolve_backend(backend)
     if target == "cpu":
@@ -327,17 +336,7 @@ def backproject_interpolated(projections, grid: Grid, views, *, average: bool = 
     """
     from ._interp import projection_matrices
 
-    geo = _geometry(views)
-    nv, nu = geo["shape"]
-    n_views = geo["source"].shape[0]
-    if not hasattr(projections, "shape") or not hasattr(projections, "dtype"):
-        raise TypeError(f"projections must be a NumPy or CuPy array, "
-                        f"got {type(projections).__name__}")
-    if tuple(projections.shape) != (n_views, nv, nu):
-        raise ValueError(f"projections shape {tuple(projections.shape)} does not match the views "
-                         f"({n_views}, {nv}, {nu})")
-    if not isinstance(grid, Grid):
-        raise TypeError(f"grid must be a victwin.geometry.Grid, got {type(grid).__name__}")
+    geo = _check_backprojection(projections, grid, views)
     views = list(views) if not hasattr(views, "panel") else [views]
     P = projection_matrices(views)
     origin = np.asarray(grid.origin, np.float64)
