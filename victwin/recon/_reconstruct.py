@@ -81,7 +81,8 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
     progress : bool
         Show tqdm progress bars.
     slab_voxels : int, optional
-        Largest z-slab handed to the ray tracer at once (memory bound; default 2**24 voxels).
+        SART and SIRT: largest z-slab handed to the ray tracer at once (memory bound; default
+        2**24 voxels).
     **options
         ``fbp``: ``window`` ("hann", "butterworth", "none"; default "hann"), ``cutoff``
         (fraction of the detector Nyquist, default 1.0), ``order`` (Butterworth, 4), ``dc``
