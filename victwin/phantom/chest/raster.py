@@ -7,61 +7,21 @@ the back. :class:`Frame` maps them to the world (``z = zd + zc``) and to the gri
 
 from __future__ import annotations
 
-import math
-
-import numba
 import numpy as np
 
 from ...geometry import Grid
+from ..lesions import _paint_capsules
 
 __all__ = ["Frame", "paint_capsules", "polyline", "bezier"]
 
 
-@numba.njit(cache=True, nogil=True)
-def _capsules(out, origin, spacing, segs, value, only):
-    """Set ``out[z, y, x] = value`` inside cone-capped segments ``x0 y0 z0 x1 y1 z1 r0 r1``
-    (world mm; ``origin`` and ``spacing`` are ``(x, y, z)`` of voxel [0, 0, 0]'s centre and
-    the voxel size). Where ``only >= 0`` a voxel is painted only if it holds ``only``."""
-    nz, ny, nx = out.shape
-    for s in range(segs.shape[0]):
-        ax, ay, az = segs[s, 0], segs[s, 1], segs[s, 2]
-        bx, by, bz = segs[s, 3], segs[s, 4], segs[s, 5]
-        r0, r1 = segs[s, 6], segs[s, 7]
-        rmax = max(r0, r1)
-        dx, dy, dz = bx - ax, by - ay, bz - az
-        ll = dx * dx + dy * dy + dz * dz
-        i0 = max(0, int(math.floor((min(ax, bx) - rmax - origin[0]) / spacing[0])))
-        i1 = min(nx - 1, int(math.ceil((max(ax, bx) + rmax - origin[0]) / spacing[0])))
-        j0 = max(0, int(math.floor((min(ay, by) - rmax - origin[1]) / spacing[1])))
-        j1 = min(ny - 1, int(math.ceil((max(ay, by) + rmax - origin[1]) / spacing[1])))
-        k0 = max(0, int(math.floor((min(az, bz) - rmax - origin[2]) / spacing[2])))
-        k1 = min(nz - 1, int(math.ceil((max(az, bz) + rmax - origin[2]) / spacing[2])))
-        for k in range(k0, k1 + 1):
-            pz = origin[2] + k * spacing[2]
-            for j in range(j0, j1 + 1):
-                py = origin[1] + j * spacing[1]
-                for i in range(i0, i1 + 1):
-                    if only >= 0 and out[k, j, i] != only:
-                        continue
-                    px = origin[0] + i * spacing[0]
-                    t = 0.0
-                    if ll > 0.0:
-                        t = ((px - ax) * dx + (py - ay) * dy + (pz - az) * dz) / ll
-                        t = min(1.0, max(0.0, t))
-                    qx = ax + t * dx - px
-                    qy = ay + t * dy - py
-                    qz = az + t * dz - pz
-                    r = r0 + t * (r1 - r0)
-                    if qx * qx + qy * qy + qz * qz <= r * r:
-                        out[k, j, i] = value
-
-
 def paint_capsules(labels, grid: Grid, segs_world, value: int, only: int = -1) -> None:
-    """Paint capsule rows (world mm) into ``labels`` (see :func:`_capsules`)."""
+    """Paint capsule rows (world mm) into ``labels`` (the breast lesions' rasteriser,
+    :func:`victwin.phantom.lesions._paint_capsules`)."""
     segs = np.asarray(segs_world, np.float64).reshape(-1, 8)
     segs = _split_long(segs[segs[:, 6:].max(axis=1) > 0], float(min(grid.spacing)))
     if len(segs):
-        _capsules(labels, np.asarray(grid.origin, np.float64),
+        _paint_capsules(labels, np.asarray(grid.origin, np.float64),
                   np.asarray(grid.spacing_xyz, np.float64), segs, np.uint8(value), int(only))
 
 
