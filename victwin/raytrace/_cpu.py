@@ -50,7 +50,7 @@ N_CHUNKS = 4
 _jit = numba.njit(cache=True, inline="always", fastmath=False)
 _trace_labels, _trace_volume, _trace_backproject = _traverse.build(_jit)
 _ray_end = _jit(_traverse.ray_end_py)
-_sample, _voxel = _interp.build(_jit)
+_sample, _sample_view, _voxel = _interp.build(_jit)
 
 
 @numba.njit(cache=True)
@@ -179,14 +179,7 @@ def interpolate_kernel(q, P, origin, spacing, average, out):
                     cnt[ix] += seen
             else:
                 for ix in range(nx):
-                    x = origin[0] + ix * spacing[0]
-                    w = P[k, 2, 0] * x + P[k, 2, 1] * y + P[k, 2, 2] * z + P[k, 2, 3]
-                    if w <= 0.0:
-                        continue
-                    inv = 1.0 / w
-                    ui = (P[k, 0, 0] * x + P[k, 0, 1] * y + P[k, 0, 2] * z + P[k, 0, 3]) * inv
-                    vj = (P[k, 1, 0] * x + P[k, 1, 1] * y + P[k, 1, 2] * z + P[k, 1, 3]) * inv
-                    val, seen = _sample(q, k, ui, vj, nv, nu)
+                    val, seen = _sample_view(q, P, k, origin[0] + ix * spacing[0], y, z, nv, nu)
                     acc[ix] += val
                     cnt[ix] += seen
         for ix in range(nx):

@@ -28,7 +28,7 @@ def _deposit_atomic_py(acc, c, off, w):
 _device = cuda.jit(device=True)
 _trace_labels, _trace_volume, _trace_backproject = _traverse.build(_device, _deposit_atomic_py)
 _ray_end = _device(_traverse.ray_end_py)
-_sample, _voxel = _interp.build(_device)
+_sample, _sample_view, _voxel = _interp.build(_device)
 
 
 @cuda.jit

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["projection_matrices", "build", "sample_py", "make_voxel"]
+__all__ = ["projection_matrices", "build", "sample_py", "make_sample_view", "make_voxel"]
 
 
 def projection_matrices(views) -> np.ndarray:
@@ -77,8 +77,8 @@ def sample_py(q, k, ui, vj, nv, nu):
     return (1.0 - fv) * top + fv * bottom, 1.0
 
 
-def make_voxel(sample):
-    """The per-voxel function over a compiled (or plain Python) ``sample``.
+def make_voxel(sample_view):
+    """The per-voxel function over a compiled (or plain Python) ``sample_view``.
 
     ``voxel(q, P, x, y, z, nv, nu) -> (sum, count)``: the sum of the bilinear samples of
     every view that sees the point ``(x, y, z)`` (mm) and the number of those views.
@@ -88,13 +88,7 @@ def make_voxel(sample):
         acc = 0.0
         cnt = 0.0
         for k in range(P.shape[0]):
-            w = P[k, 2, 0] * x + P[k, 2, 1] * y + P[k, 2, 2] * z + P[k, 2, 3]
-            if w <= 0.0:
-                continue
-            inv = 1.0 / w
-            ui = (P[k, 0, 0] * x + P[k, 0, 1] * y + P[k, 0, 2] * z + P[k, 0, 3]) * inv
-            vj = (P[k, 1, 0] * x + P[k, 1, 1] * y + P[k, 1, 2] * z + P[k, 1, 3]) * inv
-            val, seen = sample(q, k, ui, vj, nv, nu)
+            val, seen = sample_view(q, P, k, x, y, z, nv, nu)
             acc += val
             cnt += seen
         return acc, cnt
@@ -102,7 +96,25 @@ def make_voxel(sample):
     return voxel
 
 
+def make_sample_view(sample):
+    """``sample_view(q, P, k, x, y, z, nv, nu) -> (value, seen)``: view ``k``'s bilinear
+    sample at the projection of the point ``(x, y, z)`` (mm); ``(0, 0)`` behind the source
+    or off the detector."""
+
+    def sample_view(q, P, k, x, y, z, nv, nu):
+        w = P[k, 2, 0] * x + P[k, 2, 1] * y + P[k, 2, 2] * z + P[k, 2, 3]
+        if w <= 0.0:
+            return 0.0, 0.0
+        inv = 1.0 / w
+        ui = (P[k, 0, 0] * x + P[k, 0, 1] * y + P[k, 0, 2] * z + P[k, 0, 3]) * inv
+        vj = (P[k, 1, 0] * x + P[k, 1, 1] * y + P[k, 1, 2] * z + P[k, 1, 3]) * inv
+        return sample(q, k, ui, vj, nv, nu)
+
+    return sample_view
+
+
 def build(jit):
-    """Compile the device functions with ``jit``: ``(sample, voxel)``."""
+    """Compile the device functions with ``jit``: ``(sample, sample_view, voxel)``."""
     sample = jit(sample_py)
-    return sample, jit(make_voxel(sample))
+    sample_view = jit(make_sample_view(sample))
+    return sample, sample_view, jit(make_voxel(sample_view))
