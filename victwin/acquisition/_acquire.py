@@ -247,3 +247,32 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
                                  "pitch_mm": det.pitch_mm * k_bin},
                        timings_s=timings, flat_adu=flats, view_indices=tuple(indices),
                        region=record)
+
+
+def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
+                    **kwargs) -> list[Acquisition]:
+    """Simulate several lesion-local regions of one phantom on one system.
+
+    Equivalent to ``[acquire(phantom, system, seed=seed, case=case, region=r, **kwargs)
+    for r in regions]`` (same bytes); implementations may share the work that does not
+    depend on the region (beam, AEC, coarse scatter pass) between the regions.
+
+    Parameters
+    ----------
+    phantom, system, seed, case, kwargs
+        As :func:`acquire` (``region`` is not accepted here).
+    regions : sequence of Region
+        The boxes (mm) to simulate; at least one.
+
+    Returns
+    -------
+    list of Acquisition
+        One per region, in the order given.
+    """
+    if "region" in kwargs:
+        raise ValueError("acquire_regions takes regions=[...], not region=")
+    regions = list(regions)
+    if not regions:
+        raise ValueError("regions is empty: give at least one Region")
+    return [acquire(phantom, system, seed=seed, case=case, region=r, **kwargs)
+            for r in regions]
