@@ -52,7 +52,7 @@ def part_a(n_seeds: int = 50) -> list[dict]:
     from victwin.physics import (A_SE_VICTRE, MATERIALS, detect, focal_spot_rule,
                                  linear_attenuation, victre_spectrum)
     from victwin.phantom import victre_cluster, victre_mass
-    from victwin.phantom._victre_mass import VICTRE_MASS, _Core
+    from victwin.phantom.lesions._victre_mass import VICTRE_MASS, _Core
     import dataclasses
 
     rows = []

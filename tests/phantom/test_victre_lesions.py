@@ -10,7 +10,7 @@ from scipy.spatial.distance import pdist
 from victwin.physics import MATERIALS
 from victwin.phantom import (VICTRE_MASS, VictreClusterParameters, VictreMassParameters,
                              victre_cluster, victre_mass)
-from victwin.phantom._victre_mass import _Core
+from victwin.phantom.lesions._victre_mass import _Core
 
 SEEDS = range(50)
 

@@ -31,8 +31,8 @@ from .chest import make_chest  # noqa: E402
 
 __all__ += ["make_chest"]
 
-from ._victre_cluster import VICTRE_CLUSTER, VictreClusterParameters, victre_cluster  # noqa: E402
-from ._victre_mass import VICTRE_MASS, VictreMassParameters, victre_mass  # noqa: E402
+from .lesions._victre_cluster import VICTRE_CLUSTER, VictreClusterParameters, victre_cluster  # noqa: E402
+from .lesions._victre_mass import VICTRE_MASS, VictreMassParameters, victre_mass  # noqa: E402
 
 __all__ += ["victre_mass", "victre_cluster", "VICTRE_MASS", "VICTRE_CLUSTER",
             "VictreMassParameters", "VictreClusterParameters"]

@@ -275,7 +275,7 @@ class Phantom:
 
     def preview(self, path_png, *, title: str | None = None) -> Path:
         """Write a PNG: axial, side and front slices through the centre and a projection."""
-        from ._preview import save_preview
+        from .plotting import save_preview
 
         return save_preview(self, path_png, title=title)
 

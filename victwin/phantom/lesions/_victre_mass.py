@@ -51,7 +51,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from scipy.special import sph_harm_y
 
-from .lesions import LesionModel, _check_rng, _crop_symmetric, _paint_capsules
+from ._generators import LesionModel, _check_rng, _crop_symmetric, _paint_capsules
 
 __all__ = ["VictreMassParameters", "VICTRE_MASS", "victre_mass"]
 

@@ -726,7 +726,7 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
     As in the VICTRE pipeline (``Constants.FORBIDDEN_OVERLAP``) a lesion may not overlap air,
     skin (the nipple is skin), muscle or other lesions; bone is added for chest phantoms.
     """
-    from ._phantom import Lesion, Phantom
+    from .._phantom import Lesion, Phantom
 
     if not isinstance(phantom, Phantom):
         raise TypeError(f"phantom must be a victwin.phantom.Phantom, got {type(phantom).__name__}")
@@ -873,7 +873,7 @@ def save_lesion_preview(phantom, path, *, title: str | None = None, margin: floa
     import matplotlib.pyplot as plt
     from pathlib import Path
 
-    from ._phantom import _PREVIEW_MU_PER_MM
+    from .._phantom import _PREVIEW_MU_PER_MM
 
     path = Path(path)
     lesions = list(phantom.lesions)[:6]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lesions import LesionModel, _check_rng, _crop_symmetric
+from ._generators import LesionModel, _check_rng, _crop_symmetric
 
 __all__ = ["VictreClusterParameters", "VICTRE_CLUSTER", "victre_cluster"]
 
