@@ -1,38 +1,29 @@
-"""Phantoms: procedural breast phantoms, analytic V&V phantoms, lesions, and their file format.
+"""Phantoms: procedural breast phantoms, chest twins, analytic V&V phantoms, lesions, and their
+file format.
 
 ``make(recipe, seed=..., voxel_mm=...)`` builds a :class:`Phantom` (uint8 labels ``[z, y, x]``
 on a :class:`~victwin.geometry.Grid`, a label -> material table, lesion records and metadata)
 from a recipe name such as ``"breast/dense"`` (a TOML file in the repository's ``phantoms/``
 folder, or ``$VICTWIN_PHANTOMS``), a path to a TOML file, or a dict. ``Phantom.save`` /
 ``load`` round-trip a phantom through one ``.npz`` file; ``Phantom.preview`` writes a PNG.
+
+Modules: :mod:`._phantom` (the value and its file), :mod:`._recipes` (recipe names, the
+registry of recipe kinds, ``make``), :mod:`._breast_recipe` and :mod:`._breast` (the breast's
+schema and its builder in named steps), :mod:`.chest`, :mod:`.analytic`, :mod:`.lesions`
+(models, generators, rasterisers, insertion) and :mod:`.plotting` (every preview).
 """
 
-from . import analytic
+from . import analytic, lesions, plotting
+from ._breast_recipe import BREAST_LABELS
 from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
+from ._recipes import RECIPE_KINDS, list_recipes, load_recipe, make
+from .chest import make_chest
+from .lesions import (VICTRE_CLUSTER, VICTRE_MASS, VictreClusterParameters, VictreMassParameters,
+                      calcification_cluster, insert_lesion, lung_nodule, spiculated_mass,
+                      victre_cluster, victre_mass)
 
 __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
-           "analytic"]
-
-try:
-    from ._recipes import BREAST_LABELS, list_recipes, load_recipe, make
-except ImportError:  # pragma: no cover - during development only
-    pass
-else:
-    __all__ += ["make", "load_recipe", "list_recipes", "BREAST_LABELS"]
-
-try:
-    from .lesions import calcification_cluster, insert_lesion, lung_nodule, spiculated_mass
-except ImportError:
-    pass
-else:
-    __all__ += ["insert_lesion", "spiculated_mass", "calcification_cluster", "lung_nodule"]
-
-from .chest import make_chest  # noqa: E402
-
-__all__ += ["make_chest"]
-
-from .lesions._victre_cluster import VICTRE_CLUSTER, VictreClusterParameters, victre_cluster  # noqa: E402
-from .lesions._victre_mass import VICTRE_MASS, VictreMassParameters, victre_mass  # noqa: E402
-
-__all__ += ["victre_mass", "victre_cluster", "VICTRE_MASS", "VICTRE_CLUSTER",
-            "VictreMassParameters", "VictreClusterParameters"]
+           "analytic", "lesions", "plotting", "make", "load_recipe", "list_recipes",
+           "BREAST_LABELS", "RECIPE_KINDS", "insert_lesion", "spiculated_mass",
+           "calcification_cluster", "lung_nodule", "make_chest", "victre_mass", "victre_cluster",
+           "VICTRE_MASS", "VICTRE_CLUSTER", "VictreMassParameters", "VictreClusterParameters"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -39,7 +40,7 @@ from . import _breast_kernels as K
 from ._compression import compress
 from ._ligaments import place_ligaments
 from ._phantom import Phantom, label_counts
-from ._recipes import BREAST_LABELS, BREAST_MATERIALS, draw_breast_parameters
+from ._breast_recipe import BREAST_LABELS, BREAST_MATERIALS, draw_breast_parameters
 from ._texture import TextureFields
 from ._trees import grow_tree
 
@@ -122,9 +123,42 @@ def _segment_boxes(segs, comp, grid, zc):
     return np.stack([ilo[:, 0], ihi[:, 0], ilo[:, 1], ihi[:, 1], ilo[:, 2], ihi[:, 2]], axis=1)
 
 
+@dataclass(frozen=True)
+class _Body:
+    """The drawn breast: the drawn parameters ``d`` (flat ``section.key``), its compression
+    and the grid its voxels sit on."""
+
+    d: dict
+    comp: object
+    grid: Grid
+    support: float
+    thickness: float
+    zc: float
+
+
+@dataclass
+class _Structures:
+    """The random structures of one breast, in mm (independent of the voxel size)."""
+
+    seeds: np.ndarray
+    dirs: np.ndarray
+    offsets: np.ndarray
+    tex: TextureFields
+    ligs: object
+    duct_segs: list
+    tdlu_segs: list
+    tdlu_centres: list
+    vessel_segs: list
+
+
+#: The steps of :func:`make_breast`, in order (each a function of this module).
+STEPS = ("_draw_body", "_draw_structures", "_kernel_parameters", "_solve_gland_threshold",
+         "_fill_labels", "_paint_trees", "_breast_meta")
+
+
 def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
                 progress: bool | None = None) -> Phantom:
-    """Build a compressed breast phantom from a checked recipe (see ``_recipes.load_recipe``).
+    """Build a compressed breast phantom from a checked recipe (see ``load_breast_recipe``).
 
     Parameters
     ----------
@@ -136,27 +170,48 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
         Isotropic voxel size (default: the recipe's ``voxel_mm``).
     progress : bool, optional
         tqdm progress bar over z-slabs (default: when stderr is a terminal).
+
+    Notes
+    -----
+    The steps (:data:`STEPS`) draw from one generator in a fixed order: parameters and
+    compression, then compartments, texture, ligaments, ducts and vessels; the voxel size
+    enters only after every draw.
     """
     vox = float(voxel_mm if voxel_mm is not None else spec["voxel_mm"])
     if progress is None:
         progress = sys.stderr.isatty()
     rng = np.random.default_rng(seed)
+    body = _draw_body(spec, rng, vox)
+    st = _draw_structures(spec, body, rng)
+    P, fields = _kernel_parameters(body, st)
+    P[K.I_THR] = _solve_gland_threshold(body, P, fields, vox)
+    labels = _fill_labels(body.grid, P, fields, progress)
+    n_vessel_segments = _paint_trees(labels, body, st, P)
+    meta = _breast_meta(spec, seed, vox, body, st, labels, n_vessel_segments)
+    return Phantom(labels=labels, grid=body.grid, materials=dict(BREAST_MATERIALS), meta=meta)
+
+
+def _draw_body(spec: dict, rng, vox: float) -> _Body:
+    """Draw the recipe's ranges, compress the breast, and lay the grid: x from the chest wall,
+    y centred, z from the support up."""
     d = draw_breast_parameters(spec, rng)
     a, b, c = d["shape.depth_mm"], d["shape.half_width_mm"], d["shape.half_height_mm"]
     thickness = d["compression.thickness_mm"]
     comp = compress(a, b, c, thickness, d["compression.bulge"])
     support = d["compression.support_mm"]
-
-    # -- grid: x from the chest wall, y centred, z from the support up ---------------------------
     nlen = d["nipple.length_mm"]
     nx = int(math.ceil((comp.A + nlen + 1.0) / vox))
     ny = 2 * int(math.ceil((comp.B + 1.0) / vox))
     nz = max(1, int(math.ceil(thickness / vox - 1e-9)))
     grid = Grid(shape=(nz, ny, nx), spacing=(vox, vox, vox),
                 origin=(0.5 * vox, -0.5 * (ny - 1) * vox, support + 0.5 * vox))
-    zc = support + 0.5 * thickness
+    return _Body(d, comp, grid, support, thickness, support + 0.5 * thickness)
 
-    # -- random structures (all in mm, independent of the voxel size) ---------------------------
+
+def _draw_structures(spec: dict, body: _Body, rng) -> _Structures:
+    """Compartments, texture, ligaments, duct trees with TDLUs, and vessel trees (mm)."""
+    d = body.d
+    a, b, c = d["shape.depth_mm"], d["shape.half_width_mm"], d["shape.half_height_mm"]
     n_comp = d["glandular.compartments"]
     seeds, dirs = _compartment_seeds(rng, n_comp, a, b, c)
     offsets = rng.normal(0.0, d["glandular.compartment_spread"], n_comp)
@@ -171,8 +226,16 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
     lig_cfg["axis_mm"] = spec["ligaments"]["axis_mm"]
     lig_cfg["axial_ratio"] = spec["ligaments"]["axial_ratio"]
     ligs = place_ligaments(rng, a, b, c, lig_cfg)
+    duct_segs, tdlu_segs, tdlu_centres = _draw_ducts(d, rng, seeds, n_comp, (a, b, c))
+    vessel_segs = _draw_vessels(d, rng, (a, b, c))
+    return _Structures(seeds, dirs, offsets, tex, ligs, duct_segs, tdlu_segs, tdlu_centres,
+                       vessel_segs)
 
-    abc = np.array([a, b, c])
+
+def _draw_ducts(d: dict, rng, seeds, n_comp: int, abc_mm):
+    """Duct trees from the nipple into each compartment, a TDLU at each tip."""
+    a = abc_mm[0]
+    abc = np.array(abc_mm)
     nipple_u = np.array([a - 1.0, 0.0, 0.0])
     duct_segs, tdlu_segs, tdlu_centres = [], [], []
     n_gen = d["ducts.generations"]
@@ -193,6 +256,13 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
                 end = tip + max(rng.uniform(1.0, 2.0) - 2.0 * r_t, 0.0) * u
                 tdlu_segs.append((*tip, *end, r_t))
                 tdlu_centres.append(0.5 * (tip + end))
+    return duct_segs, tdlu_segs, tdlu_centres
+
+
+def _draw_vessels(d: dict, rng, abc_mm) -> list:
+    """Vessel trees entering from the chest wall."""
+    a, b, c = abc_mm
+    abc = np.array(abc_mm)
     vessel_segs = []
     n_trunks = d["vessels.trunks"]
     if n_trunks > 0 and d["vessels.generations"] > 0:
@@ -205,13 +275,20 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
                                 radius_mm=d["vessels.radius_mm"], length_mm=(8.0, 16.0),
                                 shrink=0.8, branch_deg=(15.0, 40.0), pull=0.25, rho_max=0.95)
             vessel_segs.append(segs)
+    return vessel_segs
 
-    # -- parameter vector for the kernels -------------------------------------------------------
+
+def _kernel_parameters(body: _Body, st: _Structures):
+    """The parameter vector and the field arrays the compiled kernels read."""
+    d, comp = body.d, body.comp
+    a, b, c = d["shape.depth_mm"], d["shape.half_width_mm"], d["shape.half_height_mm"]
+    elong = d["glandular.anisotropy"]
+    tex, ligs = st.tex, st.ligs
     P = np.zeros(K.N_PARAMS)
     P[K.I_A], P[K.I_B], P[K.I_CP], P[K.I_H], P[K.I_K] = comp.A, comp.B, comp.c_prime, comp.h, comp.k
-    P[K.I_a], P[K.I_b], P[K.I_c], P[K.I_ZC] = a, b, c, zc
+    P[K.I_a], P[K.I_b], P[K.I_c], P[K.I_ZC] = a, b, c, body.zc
     P[K.I_SKIN] = d["skin.thickness_mm"]
-    P[K.I_NLEN], P[K.I_NRAD] = nlen, d["nipple.radius_mm"]
+    P[K.I_NLEN], P[K.I_NRAD] = d["nipple.length_mm"], d["nipple.radius_mm"]
     P[K.I_MDEPTH] = d["pectoralis.depth_mm"]
     P[K.I_MY0] = d["pectoralis.offset_y_mm"]
     P[K.I_MHW] = d["pectoralis.half_width_mm"]
@@ -227,22 +304,30 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
     P[K.I_SUBCUT] = d["glandular.subcutaneous_rho"]
     P[K.I_COARSE], P[K.I_FINE] = tex.coarse_mm, tex.fine_mm
     tex_lower = tex.lower_mm
-    fields = (seeds, dirs, offsets, tex.coarse, tex_lower, tex.fine, ligs.shells,
+    fields = (st.seeds, st.dirs, st.offsets, tex.coarse, tex_lower, tex.fine, ligs.shells,
               ligs.noise_offset, ligs.cell_lower, ligs.cell_shape, ligs.cell_start,
               ligs.cell_items, ligs.tile)
+    return P, fields
 
-    # -- threshold so that the glandular volume fraction meets the target ----------------------
+
+def _solve_gland_threshold(body: _Body, P, fields, vox: float) -> float:
+    """Threshold of the gland field so that the glandular volume fraction meets the target,
+    solved on a lattice of ``_SAMPLE_MM`` (or the voxel size when coarser)."""
+    comp, support, thickness = body.comp, body.support, body.thickness
     g = max(_SAMPLE_MM, vox)  # a coarser phantom needs no finer lattice than its voxels
     xs = np.arange(0.5 * g, comp.A, g)
     ys = np.arange(-comp.B + 0.5 * g, comp.B, g)
     zs = np.arange(support + 0.5 * g, support + thickness, g)
     pts = np.stack(np.meshgrid(xs, ys, zs, indexing="ij"), axis=-1).reshape(-1, 3)
     inside, gval, lig = K.sample_kernel(pts, P, *fields)
-    target = d["glandular.fraction_volume"]
-    P[K.I_THR] = _solve_threshold(gval[inside], lig[inside], target)
+    return _solve_threshold(gval[inside], lig[inside], body.d["glandular.fraction_volume"])
 
-    # -- label the voxels, slab by slab ---------------------------------------------------------
+
+def _fill_labels(grid: Grid, P, fields, progress: bool) -> np.ndarray:
+    """Label every voxel (air, skin, nipple, muscle, fat, gland, ligament), slab by slab."""
     labels = np.zeros(grid.shape, dtype=np.uint8)
+    nz = grid.shape[0]
+    vox = grid.spacing[0]
     x0, y0, z0 = grid.origin
     slab = max(1, min(16, nz))
     with tqdm(total=nz, desc="breast phantom", unit="slice", disable=not progress,
@@ -251,31 +336,46 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
             zs1 = min(nz, zs0 + slab)
             K.fill_kernel(labels, zs0, zs1, x0, y0, z0, vox, vox, vox, P, *fields)
             bar.update(zs1 - zs0)
+    return labels
 
-    # -- ducts, TDLUs and vessels ---------------------------------------------------------------
+
+def _paint_trees(labels: np.ndarray, body: _Body, st: _Structures, P) -> int:
+    """Paint ducts and TDLUs (over fat, gland, ligament), then vessels; returns the number of
+    vessel segments."""
+    grid, comp, zc = body.grid, body.comp, body.zc
+    vox = grid.spacing[0]
+    x0, y0, z0 = grid.origin
     allowed = np.zeros(256, dtype=np.bool_)
     allowed[[K.FAT, K.GLAND, K.LIGAMENT, K.DUCT]] = True
-    ducts = np.concatenate(duct_segs + [np.asarray(tdlu_segs, float).reshape(-1, 7)])
+    ducts = np.concatenate(st.duct_segs + [np.asarray(st.tdlu_segs, float).reshape(-1, 7)])
     if len(ducts):
         K.segments_kernel(labels, x0, y0, z0, vox, vox, vox, P, ducts,
                           _segment_boxes(ducts, comp, grid, zc), K.DUCT, allowed)
     allowed[K.VESSEL] = True
-    vessels = np.concatenate(vessel_segs) if vessel_segs else np.zeros((0, 7))
+    vessels = np.concatenate(st.vessel_segs) if st.vessel_segs else np.zeros((0, 7))
     if len(vessels):
         K.segments_kernel(labels, x0, y0, z0, vox, vox, vox, P, vessels,
                           _segment_boxes(vessels, comp, grid, zc), K.VESSEL, allowed)
+    return int(len(vessels))
 
-    # -- metadata -------------------------------------------------------------------------------
+
+def _breast_meta(spec: dict, seed: int, vox: float, body: _Body, st: _Structures,
+                 labels: np.ndarray, n_vessel_segments: int) -> dict:
+    """The phantom's metadata: drawn sizes, measured glandular fractions, lesion sites."""
+    d, comp, zc, thickness = body.d, body.comp, body.zc, body.thickness
+    a, b, c = d["shape.depth_mm"], d["shape.half_width_mm"], d["shape.half_height_mm"]
+    nlen = d["nipple.length_mm"]
+    target = d["glandular.fraction_volume"]
     counts = label_counts(labels)
     fv, fm = glandular_fractions(counts, BREAST_MATERIALS)
     breast_voxels = int(counts[1:].sum())
-    if tdlu_centres:
-        tc = np.asarray(tdlu_centres)
+    if st.tdlu_centres:
+        tc = np.asarray(st.tdlu_centres)
         x, y, zr = comp.to_compressed(tc[:, 0], tc[:, 1], tc[:, 2])
         sites = np.round(np.stack([x, y, zr + zc], axis=1), 3)
     else:
         sites = np.zeros((0, 3))
-    meta = {
+    return {
         "kind": "breast",
         "recipe": spec["name"],
         "seed": int(seed),
@@ -286,7 +386,7 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
         "glandular_fraction_mass": round(fm, 6),
         "glandular_fraction_target": round(target, 6),
         "thickness_mm": round(thickness, 4),
-        "support_mm": support,
+        "support_mm": body.support,
         "breast_volume_ml": round(breast_voxels * vox ** 3 / 1000.0, 3),
         "uncompressed_mm": {"depth": round(a, 3), "half_width": round(b, 3),
                             "half_height": round(c, 3)},
@@ -295,12 +395,11 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
         "nipple_mm": [round(comp.A + nlen, 3), 0.0, round(zc, 3)],
         "skin_mm": round(d["skin.thickness_mm"], 4),
         "pectoralis_depth_mm": round(d["pectoralis.depth_mm"], 3),
-        "n_compartments": n_comp,
-        "n_ligament_lobules": ligs.count,
-        "ligamented_fraction": round(ligs.coverage, 4),
-        "n_duct_segments": int(sum(len(s) for s in duct_segs)),
-        "n_vessel_segments": int(len(vessels)),
+        "n_compartments": d["glandular.compartments"],
+        "n_ligament_lobules": st.ligs.count,
+        "ligamented_fraction": round(st.ligs.coverage, 4),
+        "n_duct_segments": int(sum(len(s) for s in st.duct_segs)),
+        "n_vessel_segments": n_vessel_segments,
         "lesion_sites_mm": sites.tolist(),
         "labels": {str(k): v[0] for k, v in BREAST_LABELS.items()},
     }
-    return Phantom(labels=labels, grid=grid, materials=dict(BREAST_MATERIALS), meta=meta)

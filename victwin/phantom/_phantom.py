@@ -38,19 +38,6 @@ MATERIAL_NAMES = (
 _FORMAT = "victwin.phantom"
 _FORMAT_VERSION = 1
 
-# Approximate linear attenuation at 20 keV (1/mm), used ONLY to shade the preview projection.
-# Rounded from NIST XCOM / Hammerstein et al. 1979 breast tissue values; physics lives elsewhere.
-_PREVIEW_MU_PER_MM = {
-    "air": 0.0, "water": 0.08, "adipose": 0.045, "glandular": 0.08, "skin": 0.085,
-    "muscle": 0.085, "blood": 0.09, "lung": 0.025, "bone": 0.45, "soft_tissue": 0.08,
-    "mass": 0.085, "hydroxyapatite": 2.4, "calcium_oxalate": 1.2, "pmma": 0.065,
-    "polystyrene": 0.05, "aluminum": 0.93, "selenium": 6.0, "csi": 10.0,
-    "calcium_oxalate_victre": 0.95, "adipose_victre": 0.045, "glandular_victre": 0.08,
-    "skin_victre": 0.085, "connective_victre": 0.087, "muscle_victre": 0.085,
-    "blood_victre": 0.085, "mass_victre": 0.082,
-}
-
-
 @dataclass(frozen=True)
 class Lesion:
     """One lesion inserted into a phantom.
@@ -274,7 +261,8 @@ class Phantom:
         return {name: (n / total if total else 0.0) for name, n in per.items() if name != "air"}
 
     def preview(self, path_png, *, title: str | None = None) -> Path:
-        """Write a PNG: axial, side and front slices through the centre and a projection."""
+        """Write a PNG preview (:func:`victwin.phantom.plotting.save_preview`: slices and a
+        projection; the chest view for chest twins)."""
         from .plotting import save_preview
 
         return save_preview(self, path_png, title=title)

@@ -1,4 +1,14 @@
-"""PNG preview of a phantom: three orthogonal slices through the centre and a projection."""
+"""PNG previews of phantoms, all in one place (display only; the physics lives in
+:mod:`victwin.physics`).
+
+* :func:`save_preview` picks the view for the phantom's kind: :func:`save_breast_preview`
+  (breast and analytic phantoms: three orthogonal slices through the centre and a projection)
+  or :func:`save_chest_preview` (PA and lateral line integrals and two slices);
+* :func:`save_lesion_preview`: close-ups of a phantom's lesions.
+
+Grey levels come from rough linear attenuation tables (``PREVIEW_MU_PER_MM`` near 20 keV for
+the breast, ``CHEST_PREVIEW_MU_PER_MM`` near 60 keV for the chest).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,36 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["save_preview"]
+__all__ = ["save_preview", "save_breast_preview", "save_chest_preview", "save_lesion_preview",
+           "line_integral", "PREVIEW_MU_PER_MM", "CHEST_PREVIEW_MU_PER_MM"]
+
+# Approximate linear attenuation at 20 keV (1/mm), used ONLY to shade the preview projection.
+# Rounded from NIST XCOM / Hammerstein et al. 1979 breast tissue values; physics lives elsewhere.
+PREVIEW_MU_PER_MM = {
+    "air": 0.0, "water": 0.08, "adipose": 0.045, "glandular": 0.08, "skin": 0.085,
+    "muscle": 0.085, "blood": 0.09, "lung": 0.025, "bone": 0.45, "soft_tissue": 0.08,
+    "mass": 0.085, "hydroxyapatite": 2.4, "calcium_oxalate": 1.2, "pmma": 0.065,
+    "polystyrene": 0.05, "aluminum": 0.93, "selenium": 6.0, "csi": 10.0,
+    "calcium_oxalate_victre": 0.95, "adipose_victre": 0.045, "glandular_victre": 0.08,
+    "skin_victre": 0.085, "connective_victre": 0.087, "muscle_victre": 0.085,
+    "blood_victre": 0.085, "mass_victre": 0.082,
+}
+
+# Approximate linear attenuation near 60 keV (1/mm) for the chest preview only, rounded from
+# NIST XCOM mass attenuation coefficients (ICRU-44 tissues) times typical densities.
+CHEST_PREVIEW_MU_PER_MM = {"air": 0.0, "adipose": 0.0185, "muscle": 0.0215,
+                           "soft_tissue": 0.0210, "lung": 0.0055, "blood": 0.0218,
+                           "bone": 0.058, "mass": 0.0215, "water": 0.0206,
+                           "glandular": 0.0210, "skin": 0.0220, "hydroxyapatite": 0.10,
+                           "calcium_oxalate": 0.07}
+
+
+def save_preview(phantom, path, *, title: str | None = None) -> Path:
+    """Write the PNG preview that suits the phantom's kind (``meta["kind"]``): the chest view
+    for chest twins, else the breast view (slices and a projection)."""
+    if phantom.meta.get("kind") == "chest":
+        return save_chest_preview(phantom, path, title=title)
+    return save_breast_preview(phantom, path, title=title)
 
 
 def _mu_table(materials: dict, table: dict) -> np.ndarray:
@@ -28,7 +67,8 @@ def _projection(labels: np.ndarray, lut: np.ndarray, dz_mm: float, slab: int = 1
     return out * np.float32(dz_mm), count
 
 
-def save_preview(phantom, path, *, title: str | None = None, table: dict | None = None) -> Path:
+def save_breast_preview(phantom, path, *, title: str | None = None,
+                        table: dict | None = None) -> Path:
     """Write a PNG with axial, coronal and sagittal slices and a vertical projection.
 
     Grey levels are approximate 20 keV attenuation of each label's material (display only).
@@ -41,12 +81,10 @@ def save_preview(phantom, path, *, title: str | None = None, table: dict | None 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from ._phantom import _PREVIEW_MU_PER_MM
-
     path = Path(path)
     labels = phantom.labels
     grid = phantom.grid
-    lut = _mu_table(phantom.materials, table or _PREVIEW_MU_PER_MM)
+    lut = _mu_table(phantom.materials, table or PREVIEW_MU_PER_MM)
     nz, ny, nx = labels.shape
     x = grid.axis_mm("x")
     y = grid.axis_mm("y")
@@ -88,5 +126,152 @@ def save_preview(phantom, path, *, title: str | None = None, table: dict | None 
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def save_lesion_preview(phantom, path, *, title: str | None = None, margin: float = 1.5):
+    """Write a PNG with close-ups of every lesion of a phantom (at most 6).
+
+    For each lesion: the slice ``z = centre`` and the projection along ``z`` (mean attenuation,
+    display only, rough 20 keV values as in :meth:`Phantom.preview`) over a square region
+    ``(1 + 2 * margin) * size`` wide around the centre, with the lesion's outline.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.patches
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    lesions = list(phantom.lesions)[:6]
+    if not lesions:
+        raise ValueError("phantom has no lesions to preview")
+    lut = np.zeros(256, np.float32)
+    for k, name in phantom.materials.items():
+        lut[k] = PREVIEW_MU_PER_MM.get(name, 0.08)
+    g = phantom.grid
+    lab = phantom.labels
+    fig, axes = plt.subplots(2, len(lesions), figsize=(3.6 * len(lesions), 7.2), squeeze=False)
+    for col, les in enumerate(lesions):
+        ci = np.rint(g.world_to_index(les.center_mm)).astype(int)
+        half_mm = (0.5 + margin) * max(les.size_mm, 2.0)
+        hy = max(int(round(half_mm / g.spacing[1])), 2)
+        hx = max(int(round(half_mm / g.spacing[2])), 2)
+        ys = slice(max(ci[1] - hy, 0), min(ci[1] + hy + 1, lab.shape[1]))
+        xs = slice(max(ci[2] - hx, 0), min(ci[2] + hx + 1, lab.shape[2]))
+        x = g.axis_mm("x")[xs]
+        y = g.axis_mm("y")[ys]
+        ext = (x[0], x[-1], y[0], y[-1])
+        sl = lut[lab[ci[0], ys, xs]]
+        proj = lut[lab[:, ys, xs]].mean(axis=0)
+        labels_les = les.extra.get("labels", [les.label])
+        outline = np.isin(lab[:, ys, xs], labels_les).any(axis=0)
+        a0, a1 = axes[0, col], axes[1, col]
+        a0.imshow(sl, cmap="gray", origin="lower", extent=ext, interpolation="nearest",
+                  vmin=0.0, vmax=float(np.percentile(sl, 99.5)) or 1.0)
+        a0.set_title(f"{les.kind} {les.size_mm:.1f} mm\nslice z = {les.center_mm[2]:.1f} mm",
+                     fontsize=9)
+        lo, hi = np.percentile(proj[proj > 0], [1, 99.7]) if (proj > 0).any() else (0, 1)
+        a1.imshow(proj, cmap="gray", origin="lower", extent=ext, vmin=lo, vmax=hi,
+                  interpolation="nearest")
+        if les.kind == "calcification":
+            # a box around the cluster: an outline would hide calcifications this small
+            (bx0, by0, _), (bx1, by1, _) = les.extra.get("bbox_mm", [[0, 0, 0], [0, 0, 0]])
+            a1.add_patch(matplotlib.patches.Rectangle((bx0, by0), bx1 - bx0, by1 - by0,
+                                                      fill=False, ec="tab:red", lw=0.6,
+                                                      ls="--", alpha=0.7))
+            a1.set_title("projection along z (cluster box red)", fontsize=9)
+        else:
+            a1.contour(x, y, outline.astype(float), levels=[0.5], colors="tab:red",
+                       linewidths=0.4, alpha=0.6)
+            a1.set_title("projection along z (outline red)", fontsize=9)
+        for a in (a0, a1):
+            a.set_xlabel("x (mm)")
+            a.set_ylabel("y (mm)")
+    m = phantom.meta
+    fig.suptitle(title or f"lesions in {m.get('recipe', 'phantom')} seed {m.get('seed', '-')} "
+                 f"(voxel {g.spacing[0]:g} mm)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def line_integral(phantom, axis: str = "z") -> np.ndarray:
+    """Parallel-beam line integral (display attenuation) along ``axis`` ("z": PA, "x":
+    lateral); ``[y, x]`` or ``[y, z]``."""
+    lut = np.zeros(256, np.float32)
+    for k, name in phantom.materials.items():
+        lut[k] = CHEST_PREVIEW_MU_PER_MM.get(name, 0.02)
+    lab = phantom.labels
+    if axis == "z":
+        out = np.zeros(lab.shape[1:], np.float32)
+        for z0 in range(0, lab.shape[0], 16):
+            out += lut[lab[z0:z0 + 16]].sum(axis=0)
+        return out * phantom.grid.spacing[0]
+    out = np.zeros((lab.shape[1], lab.shape[0]), np.float32)
+    for z0 in range(0, lab.shape[0], 16):
+        out[:, z0:z0 + 16] = lut[lab[z0:z0 + 16]].sum(axis=2).T
+    return out * phantom.grid.spacing[2]
+
+
+def save_chest_preview(phantom, path, *, title: str | None = None) -> Path:
+    """PA and lateral line integrals (bone bright, as a radiograph is read: head up, patient's
+    right on the viewer's left) and coronal / axial slices; display attenuation only."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    g = phantom.grid
+    lab = phantom.labels
+    pa, lat = line_integral(phantom, "z"), line_integral(phantom, "x")
+    x, y, z = g.axis_mm("x"), g.axis_mm("y"), g.axis_mm("z")
+    lut = np.zeros(256, np.float32)
+    for k, name in phantom.materials.items():
+        lut[k] = CHEST_PREVIEW_MU_PER_MM.get(name, 0.02)
+    anat = phantom.meta.get("anatomy_mm", {})
+    hc = anat.get("heart_center", list(g.center_mm))
+    iz, iy, _ = np.rint(g.world_to_index(hc)).astype(int)
+    iz = int(np.clip(iz + 0.15 * lab.shape[0], 0, lab.shape[0] - 1))
+    iy = int(np.clip(iy, 0, lab.shape[1] - 1))
+    fig, ax = plt.subplots(1, 4, figsize=(19, 5.6),
+                           gridspec_kw={"width_ratios": [1, 0.7, 1, 1]})
+
+    from scipy.ndimage import gaussian_filter
+
+    def show(a, img, ext):
+        # unsharp masking (subtract 70 % of a 25 mm blur), as clinical chest processing
+        # equalises the lungs and the mediastinum before display
+        img = img - 0.7 * gaussian_filter(img, 25.0 / g.spacing[1])
+        body = img[img > np.percentile(img, 20)]
+        lo, hi = (np.percentile(body, [2, 99.8]) if body.size else (0.0, 1.0))
+        a.imshow(img, cmap="gray", vmin=lo, vmax=hi, extent=ext, interpolation="bilinear")
+
+    show(ax[0], pa, (x[0], x[-1], y[-1], y[0]))
+    ax[0].set_title("PA line integral, unsharp-masked (display ~60 keV)")
+    show(ax[1], lat[:, ::-1], (z[-1], z[0], y[-1], y[0]))
+    ax[1].set_title("lateral (anterior right)")
+    kw = dict(cmap="gray", vmin=0.0, vmax=0.035, interpolation="nearest")
+    ax[2].imshow(lut[lab[iz]], extent=(x[0], x[-1], y[-1], y[0]), **kw)
+    ax[2].set_title(f"coronal z = {z[iz]:.0f} mm")
+    ax[3].imshow(lut[lab[:, iy, :]], extent=(x[0], x[-1], z[-1], z[0]), **kw)
+    ax[3].set_title(f"axial y = {y[iy]:.0f} mm (anterior up)")
+    m = phantom.meta
+    b = m.get("body", {})
+    who = (f"{b.get('sex', '?')} {b.get('age_years', 0):.0f} y, {b.get('height_cm', 0):.0f} cm, "
+           f"BMI {b.get('bmi', 0):.1f}" if b else "")
+    fig.suptitle(title or f"{m.get('recipe', 'chest')}  seed {m.get('seed', '-')}  {who}  "
+                 f"voxel {g.spacing[0]:g} mm  shape {lab.shape}")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
     return path

@@ -10,19 +10,19 @@ from __future__ import annotations
 import numpy as np
 
 from ...geometry import Grid
-from ..lesions import _paint_capsules
+from ..lesions import paint_capsules as _paint_lesion_capsules
 
 __all__ = ["Frame", "paint_capsules", "polyline", "bezier"]
 
 
 def paint_capsules(labels, grid: Grid, segs_world, value: int, only: int = -1) -> None:
-    """Paint capsule rows (world mm) into ``labels`` (the breast lesions' rasteriser,
-    :func:`victwin.phantom.lesions._paint_capsules`)."""
+    """Paint capsule rows (world mm) into ``labels`` (the lesions' rasteriser,
+    :func:`victwin.phantom.lesions.paint_capsules`)."""
     segs = np.asarray(segs_world, np.float64).reshape(-1, 8)
     segs = _split_long(segs[segs[:, 6:].max(axis=1) > 0], float(min(grid.spacing)))
     if len(segs):
-        _paint_capsules(labels, np.asarray(grid.origin, np.float64),
-                  np.asarray(grid.spacing_xyz, np.float64), segs, np.uint8(value), int(only))
+        _paint_lesion_capsules(labels, segs, np.uint8(value), origin_mm=grid.origin,
+                               spacing_mm=grid.spacing_xyz, only=only)
 
 
 def _split_long(segs, voxel):

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._generators import LesionModel, _check_rng, _crop_symmetric
+from ._model import LesionModel, check_rng
+from ._raster import crop_symmetric
 
 __all__ = ["VictreClusterParameters", "VICTRE_CLUSTER", "victre_cluster"]
 
@@ -108,7 +109,7 @@ def victre_cluster(rng=None, *, voxel_mm: float = 0.05,
         extent (largest edge of the bounding box of its voxels); ``info`` holds
         ``diameters_mm`` and ``centers_mm`` ((x, y, z) from the patch centre).
     """
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     voxel_mm = float(voxel_mm)
     if not (math.isfinite(voxel_mm) and 0.005 <= voxel_mm <= 0.5):
         raise ValueError(f"cluster key voxel_mm must be within [0.005, 0.5] mm, got "
@@ -129,7 +130,7 @@ def victre_cluster(rng=None, *, voxel_mm: float = 0.05,
         patch[lo[2]:hi[2], lo[1]:hi[1], lo[0]:hi[0]][inside] = 1
         k = np.rint(c[::-1] / voxel_mm).astype(int) + half
         patch[k[0], k[1], k[2]] = 1
-    patch = _crop_symmetric(patch)
+    patch = crop_symmetric(patch)
     idx = np.argwhere(patch)
     extent = float(((idx.max(0) - idx.min(0)) + 1).max()) * voxel_mm
     return LesionModel("calcification", patch, (params.material,), voxel_mm, extent,

@@ -51,7 +51,8 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 from scipy.special import sph_harm_y
 
-from ._generators import LesionModel, _check_rng, _crop_symmetric, _paint_capsules
+from ._model import LesionModel, check_rng
+from ._raster import crop_symmetric, paint_capsules
 
 __all__ = ["VictreMassParameters", "VICTRE_MASS", "victre_mass"]
 
@@ -294,7 +295,7 @@ def victre_mass(rng=None, *, voxel_mm: float = 0.05,
         the equivalent-sphere diameter; ``info`` holds the drawn parameters,
         ``core_mean_radius_mm`` and ``extent_mm`` (largest edge of the bounding box).
     """
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     voxel_mm = float(voxel_mm)
     if not (math.isfinite(voxel_mm) and 0.01 <= voxel_mm <= 0.5):
         raise ValueError(f"mass key voxel_mm must be within [0.01, 0.5] mm, got {voxel_mm!r}")
@@ -307,9 +308,9 @@ def victre_mass(rng=None, *, voxel_mm: float = 0.05,
     segs, sinfo = _spicule_segments(core, params, rng, voxel_mm, limit)
     if len(segs):
         c = half * voxel_mm
-        _paint_capsules(patch, np.zeros(3), np.full(3, voxel_mm),
-                        segs + np.array([c, c, c, c, c, c, 0.0, 0.0]), 1, -1)
-    patch = _crop_symmetric(patch)
+        paint_capsules(patch, segs + np.array([c, c, c, c, c, c, 0.0, 0.0]), 1,
+                       origin_mm=np.zeros(3), spacing_mm=np.full(3, voxel_mm))
+    patch = crop_symmetric(patch)
     idx = np.argwhere(patch)
     extent = float(((idx.max(0) - idx.min(0)) + 1).max()) * voxel_mm
     info = {"model": "de Sisternes 2015 / breastMass (VICTRE cfg)", "alpha_mm": params.alpha_mm,
