@@ -76,13 +76,16 @@ def test_mas_clamped_to_the_tube_range():
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"mode": "manual"}, "'mode' must be one of"),
-    ({"colour": 1}, "unknown keys"),
-    ({"sid_mm": -1}, "'sid_mm' must be > 0"),
-    ({"rows": []}, "'rows' must be a non-empty list"),
+    ({"mode": "manual"}, "AEC table: mode must be one of 'detector_kerma', 'mgd', got 'manual'"),
+    ({"colour": 1}, "AEC table: unknown key colour; valid keys here: "),
+    ({"mas_stpe": 1}, "AEC table: unknown key mas_stpe; did you mean mas_step[?]"),
+    ({"sid_mm": -1}, "AEC table: sid_mm must be > 0, got -1"),
+    ({"rows": []}, "AEC table: rows must be a non-empty list of row tables, got \\[\\]"),
+    ({"mode": "mgd"}, "AEC table: missing key target_mgd_mgy"),
     ({"rows": [{"max_thickness_mm": 10.0, "anode": "W", "filter": "Rh", "filter_mm": 0.05, "kvp": 26}]},
      "no AEC table row covers thickness_mm=45"),
-    ({"rows": [{"anode": "Zz", "filter": "Rh", "filter_mm": 0.05, "kvp": 26}]}, "anode must be one of"),
+    ({"rows": [{"anode": "Zz", "filter": "Rh", "filter_mm": 0.05, "kvp": 26}]},
+     "AEC table: rows\\[0\\].anode must be one of .*got 'Zz'"),
 ])
 def test_bad_tables_raise(change, match):
     table = copy.deepcopy(DM_TABLE)

@@ -119,14 +119,17 @@ def test_user_system_from_path(tmp_path):
 
 @pytest.mark.parametrize("edit, match", [
     (lambda d: d["geometry"].__setitem__("sid_mm_typo", 1.0), r"geometry\.sid_mm_typo"),
-    (lambda d: d.__setitem__("colour", "red"), r"unknown system key colour"),
+    (lambda d: d.__setitem__("colour", "red"), r"system: unknown key colour; valid keys here: "),
     (lambda d: d["detector"].__setitem__("swank", 1.4), r"detector\.swank"),
-    (lambda d: d["geometry"].__setitem__("pitch_mm", -0.1), r"geometry\.pitch_mm"),
+    (lambda d: d["geometry"].__setitem__("pitch_mm", -0.1),
+     r"system: geometry\.pitch_mm must be > 0, got -0\.1"),
+    (lambda d: d["geometry"].__setitem__("sid_nm", 1.0),
+     r"system: unknown key geometry\.sid_nm; did you mean sid_mm\?"),
     (lambda d: d["tube"].__setitem__("kvp", "high"), r"tube\.kvp"),
     (lambda d: d["tube"].__setitem__("filters", [["Al"]]), r"tube\.filters\[0\]"),
     (lambda d: d.__setitem__("scan", "ct"), r"scan"),
     (lambda d: d["grid"].__setitem__("interspace", "wood"), r"grid\.interspace"),
-    (lambda d: d["detector"].pop("thickness_mm"), r"detector\.thickness_mm is required"),
+    (lambda d: d["detector"].pop("thickness_mm"), r"system: missing key detector\.thickness_mm \(a number\)"),
 ])
 def test_bad_system_names_the_key(tmp_path, edit, match):
     data = _shipped("chest-pa")

@@ -35,13 +35,13 @@ def test_victre_systems_are_mcgpu_as_victre_ran_it():
 
 
 @pytest.mark.parametrize("table,key,value,message", [
-    ("blur", "focal_spot_fwhm_mm", -0.1, "system key blur.focal_spot_fwhm_mm"),
-    ("blur", "motion_arc_deg", -0.18, "system key blur.motion_arc_deg"),
-    ("blur", "n_motion", 0, "system key blur.n_motion"),
-    ("blur", "focal_spot_model", "cauchy", "system key blur.focal_spot_model"),
-    ("detector", "noise_model", "geant", "system key detector.noise_model"),
-    ("tube", "spectrum", "tasmip", "system key tube.spectrum"),
-    ("tube", "kvp", 29.0, "system key tube.spectrum"),
+    ("blur", "focal_spot_fwhm_mm", -0.1, "system: blur.focal_spot_fwhm_mm"),
+    ("blur", "motion_arc_deg", -0.18, "system: blur.motion_arc_deg"),
+    ("blur", "n_motion", 0, "system: blur.n_motion"),
+    ("blur", "focal_spot_model", "cauchy", "system: blur.focal_spot_model"),
+    ("detector", "noise_model", "geant", "system: detector.noise_model"),
+    ("tube", "spectrum", "tasmip", "system: tube.spectrum"),
+    ("tube", "kvp", 29.0, "system: tube.spectrum"),
 ])
 def test_bad_values_give_one_line_naming_the_key(table, key, value, message):
     data = _dict("victre-dbt")

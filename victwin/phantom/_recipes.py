@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..schema import Choice, check
 from ._breast import make_breast
 from ._breast_recipe import load_breast_recipe
 from .analytic import make_analytic, validate_recipe
@@ -105,10 +106,7 @@ def load_recipe(recipe) -> dict:
         One line naming the key: unknown key, value out of range, min > max, unknown name.
     """
     raw, name = _raw_recipe(recipe)
-    kind = raw.get("kind")
-    if kind not in RECIPE_KINDS:
-        raise ValueError(f"recipe key 'kind' must be one of {', '.join(RECIPE_KINDS)}, "
-                         f"got {kind!r}")
+    kind = check(Choice(tuple(RECIPE_KINDS)), raw.get("kind"), "recipe", "kind")
     raw["name"] = name
     return RECIPE_KINDS[kind].load(raw)
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..geometry import Grid
+from ..schema import Boolean, Choice, List, Number, String, Table, check
+from ._phantom import MATERIAL_NAMES
 
 __all__ = ["Ellipsoid", "Box", "rotation_matrix", "inside", "voxelize", "label_phantom",
            "chord_lengths", "line_integrals", "shepp_logan_shapes", "shepp_logan",
@@ -75,8 +77,6 @@ class _Shape:
         if not math.isfinite(v):
             raise ValueError(f"{type(self).__name__}.value must be finite, got {self.value!r}")
         object.__setattr__(self, "value", v)
-        from ._phantom import MATERIAL_NAMES
-
         if self.material not in MATERIAL_NAMES:
             raise ValueError(f"{type(self).__name__}.material must be one of "
                              f"{', '.join(MATERIAL_NAMES)}; got {self.material!r}")
@@ -332,72 +332,68 @@ def shepp_logan(grid: Grid, *, fov_mm: float | None = None, modified: bool = Tru
 
 
 # ---- recipes -------------------------------------------------------------------------------
-_TOP_KEYS = {"kind", "name", "description", "voxel_mm", "size_mm", "center_mm", "background",
-             "preset", "fov_mm", "modified", "shapes"}
-_SHAPE_KEYS = {"type", "center_mm", "semi_axes_mm", "half_size_mm", "angles_deg", "value",
-               "material"}
+_VEC3 = List(Number(), length=3)
+_POS3 = List(Number(0, lo_open=True), length=3)
+
+#: One shape of an analytic recipe (``[[shapes]]``).
+SHAPE_SCHEMA = Table({
+    "type": Choice(("ellipsoid", "box")),
+    "center_mm": _VEC3,
+    "semi_axes_mm": List(Number(0, lo_open=True), length=3, default=None),   # ellipsoids
+    "half_size_mm": List(Number(0, lo_open=True), length=3, default=None),   # boxes
+    "angles_deg": List(Number(), length=3, default=[0.0, 0.0, 0.0]),
+    "value": Number(default=1.0),
+    "material": Choice(lambda: MATERIAL_NAMES, default="water"),
+})
+
+#: Every key of an analytic recipe with its rule and its default (:mod:`victwin.schema`).
+ANALYTIC_SCHEMA = Table({
+    "kind": Choice(("analytic",)),
+    "name": String(default="custom"),
+    "description": String(default=""),
+    "voxel_mm": Number(0, lo_open=True, default=1.0),
+    "size_mm": List(Number(0, lo_open=True), length=3, default=None),   # x, y, z extent
+    "center_mm": List(Number(), length=3, default=[0.0, 0.0, 0.0]),
+    "background": Choice(lambda: MATERIAL_NAMES, default="air"),
+    "preset": Choice(("shepp_logan",), default=None),
+    "fov_mm": Number(0, lo_open=True, default=200.0),                   # preset only
+    "modified": Boolean(default=True),                                  # preset only
+    "shapes": List(SHAPE_SCHEMA, min_len=1, default=None),
+})
 
 
-def _shape_from_dict(d: dict, where: str):
-    if not isinstance(d, dict):
-        raise ValueError(f"recipe key {where!r} must be a table, got {d!r}")
-    for k in d:
-        if k not in _SHAPE_KEYS:
-            raise ValueError(f"unknown recipe key {where + '.' + k!r} "
-                             f"(expected one of {', '.join(sorted(_SHAPE_KEYS))})")
-    kind = d.get("type")
-    try:
-        if kind == "ellipsoid":
-            return Ellipsoid(d.get("center_mm"), d.get("semi_axes_mm"),
-                             d.get("angles_deg", (0, 0, 0)), d.get("value", 1.0),
-                             d.get("material", "water"))
-        if kind == "box":
-            return Box(d.get("center_mm"), d.get("half_size_mm"), d.get("angles_deg", (0, 0, 0)),
-                       d.get("value", 1.0), d.get("material", "water"))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"recipe key {where!r}: {exc}") from None
-    raise ValueError(f"recipe key {where + '.type'!r} must be 'ellipsoid' or 'box', got {kind!r}")
+def _shape(d: dict, where: str):
+    size_key = "semi_axes_mm" if d["type"] == "ellipsoid" else "half_size_mm"
+    if d[size_key] is None:
+        raise ValueError(f"recipe: missing key {where}.{size_key} ({_POS3.describe()})")
+    cls = Ellipsoid if d["type"] == "ellipsoid" else Box
+    return cls(d["center_mm"], d[size_key], d["angles_deg"], d["value"], d["material"])
 
 
 def validate_recipe(raw: dict) -> dict:
-    """Check an analytic recipe; returns it with ``shapes`` as shape objects."""
-    for k in raw:
-        if k not in _TOP_KEYS:
-            raise ValueError(f"unknown recipe key {k!r} (expected one of "
-                             f"{', '.join(sorted(_TOP_KEYS))})")
-    spec = dict(raw)
-    spec["size_mm"] = _vec3("recipe key 'size_mm'", raw.get("size_mm"), positive=True) \
-        if "size_mm" in raw else None
-    spec["center_mm"] = _vec3("recipe key 'center_mm'", raw.get("center_mm", (0, 0, 0)))
-    vox = raw.get("voxel_mm", 1.0)
-    if isinstance(vox, bool) or not isinstance(vox, (int, float)) or not vox > 0:
-        raise ValueError(f"recipe key 'voxel_mm' must be > 0, got {vox!r}")
-    spec["voxel_mm"] = float(vox)
-    preset = raw.get("preset")
-    if preset is not None:
-        if preset != "shepp_logan":
-            raise ValueError(f"recipe key 'preset' must be 'shepp_logan', got {preset!r}")
-        fov = raw.get("fov_mm", 200.0)
-        if isinstance(fov, bool) or not isinstance(fov, (int, float)) or not fov > 0:
-            raise ValueError(f"recipe key 'fov_mm' must be > 0, got {fov!r}")
-        shapes = shepp_logan_shapes(float(fov), center_mm=spec["center_mm"],
-                                    modified=bool(raw.get("modified", True)))
-        if spec["size_mm"] is None:
-            spec["size_mm"] = (float(fov),) * 3
-    else:
-        items = raw.get("shapes")
-        if not isinstance(items, list) or not items:
-            raise ValueError("recipe key 'shapes' must be a non-empty list of tables")
-        shapes = [_shape_from_dict(d, f"shapes[{i}]") for i, d in enumerate(items)]
-    if spec["size_mm"] is None:
-        raise ValueError("recipe key 'size_mm' is required (x, y, z extent in mm)")
-    spec["shapes"] = shapes
-    bg = raw.get("background", "air")
-    from ._phantom import MATERIAL_NAMES
+    """Check an analytic recipe; returns it with defaults filled in and ``shapes`` as shape
+    objects.
 
-    if bg not in MATERIAL_NAMES:
-        raise ValueError(f"recipe key 'background' must be a material name, got {bg!r}")
-    spec["background"] = bg
+    Raises
+    ------
+    ValueError
+        One line naming the key, the rule and the value (:mod:`victwin.schema`).
+    """
+    spec = check(ANALYTIC_SCHEMA, raw, "recipe")
+    if spec["preset"] is not None:
+        shapes = shepp_logan_shapes(spec["fov_mm"], center_mm=tuple(spec["center_mm"]),
+                                    modified=spec["modified"])
+        if spec["size_mm"] is None:
+            spec["size_mm"] = [spec["fov_mm"]] * 3
+    elif spec["shapes"] is None:
+        raise ValueError(f"recipe: missing key shapes ({ANALYTIC_SCHEMA.fields['shapes'].describe()}"
+                         f", or a preset)")
+    else:
+        shapes = [_shape(d, f"shapes[{i}]") for i, d in enumerate(spec["shapes"])]
+    if spec["size_mm"] is None:
+        raise ValueError("recipe: missing key size_mm (x, y, z extent in mm: "
+                         f"{_POS3.describe()})")
+    spec["shapes"] = shapes
     return spec
 
 

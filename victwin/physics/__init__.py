@@ -30,7 +30,8 @@ from ._dose import (
     s_factor,
     t_factor,
 )
-from ._aec import Exposure, auto_exposure, detector_air_kerma_per_mas_ugy
+from ._aec import (AEC_SCHEMA, Exposure, auto_exposure, check_aec_table,
+                   detector_air_kerma_per_mas_ugy)
 
 from . import _antiscatter_grid, _detector, _scatter
 from ._antiscatter_grid import *  # noqa: F401,F403

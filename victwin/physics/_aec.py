@@ -42,19 +42,65 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..schema import Choice, List, Number, String, Table, Tuple, check
 from ._attenuation import linear_attenuation, mass_energy_absorption
 from ._dose import _SURFACE_LAYER_MM, entrance_air_kerma_mgy, mean_glandular_dose
 from ._materials import breast_tissue
 from ._spectra import ANODES, Spectrum, spectrum  # noqa: F401
 from ._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 
-__all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy"]
+__all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy", "AEC_SCHEMA",
+           "check_aec_table"]
 
 _MODES = ("detector_kerma", "mgd")
-_KEYS = {"spectrum", "mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm",
-         "support_height_mm", "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
-         "mas_step", "rows"}
-_ROW_KEYS = {"max_thickness_mm", "max_glandularity", "anode", "filter", "filter_mm", "kvp"}
+_POS = {"lo": 0, "lo_open": True}
+
+#: One row of an AEC table (``[[aec.rows]]``); the first row that covers the breast wins.
+AEC_ROW_SCHEMA = Table({
+    "max_thickness_mm": Number(**_POS, default=None),    # absent: no limit
+    "max_glandularity": Number(0, 1, default=1.0),
+    "anode": Choice(ANODES),
+    "filter": String(),
+    "filter_mm": Number(0),
+    "kvp": Number(**_POS),
+})
+
+#: Every key of an AEC table with its rule and its default (format in the module docstring).
+AEC_SCHEMA = Table({
+    "spectrum": Choice(SPECTRUM_MODELS, default="spekpy"),
+    "mode": Choice(_MODES, default="detector_kerma"),
+    "target_detector_kerma_ugy": Number(**_POS, default=None),   # mode "detector_kerma"
+    "target_mgd_mgy": Number(**_POS, default=None),              # mode "mgd"
+    "sid_mm": Number(**_POS),
+    "support_height_mm": Number(0, default=20.0),
+    "paddle_material": String(default=None),
+    "paddle_mm": Number(0, default=0.0),
+    "window": Tuple(String(), Number(0), default=None, rule_text="[material, thickness_mm >= 0]"),
+    "anode_angle_deg": Number(**_POS, default=12.0),
+    "mas_min": Number(0, default=0.0),
+    "mas_max": Number(**_POS, default=1e4),
+    "mas_step": Number(0, default=0.0),
+    "rows": List(AEC_ROW_SCHEMA, min_len=1, rule_text="a non-empty list of row tables"),
+})
+_TARGET = {"detector_kerma": "target_detector_kerma_ugy", "mgd": "target_mgd_mgy"}
+
+
+def check_aec_table(table, what: str = "AEC table", path: str = "") -> dict:
+    """Check an AEC table (:data:`AEC_SCHEMA` and the target its mode needs); returns it with
+    defaults filled in.
+
+    Raises
+    ------
+    ValueError
+        One line naming the key, the rule and the value.
+    """
+    t = check(AEC_SCHEMA, table, what, path)
+    target = _TARGET[t["mode"]]
+    if t[target] is None:
+        key = f"{path}.{target}" if path else target
+        raise ValueError(f"{what}: missing key {key} (a number > 0, needed in mode "
+                         f"{t['mode']!r})")
+    return t
 
 
 @dataclass(frozen=True)
@@ -112,36 +158,13 @@ class Exposure:
         return s.filtered(*self.paddle) if self.paddle else s
 
 
-def _number(table: dict, key: str, default=None, *, positive=True) -> float:
-    if key not in table:
-        if default is None:
-            raise ValueError(f"AEC table needs {key!r}")
-        return float(default)
-    try:
-        v = float(table[key])
-    except (TypeError, ValueError):
-        raise ValueError(f"AEC table {key!r} must be a number, got {table[key]!r}") from None
-    if not np.isfinite(v) or (positive and v <= 0) or v < 0:
-        raise ValueError(f"AEC table {key!r} must be {'> 0' if positive else '>= 0'}, got {table[key]!r}")
-    return v
-
-
 def _pick_row(rows, thickness_mm: float, glandularity: float) -> dict:
-    if not isinstance(rows, (list, tuple)) or not rows:
-        raise ValueError("AEC table 'rows' must be a non-empty list of row tables")
-    for i, row in enumerate(rows):
-        unknown = set(row) - _ROW_KEYS
-        if unknown:
-            raise ValueError(f"AEC table rows[{i}] has unknown keys {sorted(unknown)}; valid: {sorted(_ROW_KEYS)}")
-        if thickness_mm <= float(row.get("max_thickness_mm", math.inf)) and \
-                glandularity <= float(row.get("max_glandularity", 1.0)):
-            for key in ("anode", "filter", "filter_mm", "kvp"):
-                if key not in row:
-                    raise ValueError(f"AEC table rows[{i}] needs {key!r}")
-            if row["anode"] not in ANODES:
-                raise ValueError(f"AEC table rows[{i}] anode must be one of {', '.join(ANODES)}, got {row['anode']!r}")
+    for row in rows:
+        limit = math.inf if row["max_thickness_mm"] is None else row["max_thickness_mm"]
+        if thickness_mm <= limit and glandularity <= row["max_glandularity"]:
             return row
-    raise ValueError(f"no AEC table row covers thickness_mm={thickness_mm:g} and glandularity={glandularity:g}")
+    raise ValueError(f"no AEC table row covers thickness_mm={thickness_mm:g} and "
+                     f"glandularity={glandularity:g}")
 
 
 def detector_air_kerma_per_mas_ugy(breast_spectrum: Spectrum, thickness_mm: float, glandularity: float,
@@ -179,55 +202,43 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
     """
     if not isinstance(table, dict):
         raise TypeError(f"AEC table must be a dict, got {type(table).__name__}")
-    unknown = set(table) - _KEYS
-    if unknown:
-        raise ValueError(f"AEC table has unknown keys {sorted(unknown)}; valid: {sorted(_KEYS)}")
+    table = check_aec_table(table)
     t = float(thickness_mm)
     if not (np.isfinite(t) and t > 0):
         raise ValueError(f"thickness_mm must be > 0, got {thickness_mm!r}")
     w = float(glandularity)
     if not 0.0 <= w <= 1.0:
         raise ValueError(f"glandularity must be in [0, 1], got {glandularity!r}")
-    mode = table.get("mode", "detector_kerma")
-    if mode not in _MODES:
-        raise ValueError(f"AEC table 'mode' must be one of {', '.join(_MODES)}, got {mode!r}")
-    sid = _number(table, "sid_mm")
-    support = _number(table, "support_height_mm", 20.0, positive=False)
+    mode = table["mode"]
+    sid = table["sid_mm"]
+    support = table["support_height_mm"]
     if support + t >= sid:
         raise ValueError(f"breast top (support_height_mm + thickness_mm = {support + t:g}) must be below sid_mm={sid:g}")
-    angle = _number(table, "anode_angle_deg", 12.0)
-    mas_min = _number(table, "mas_min", 0.0, positive=False)
-    mas_max = _number(table, "mas_max", 1e4)
-    step = _number(table, "mas_step", 0.0, positive=False)
+    angle = table["anode_angle_deg"]
+    mas_min, mas_max, step = table["mas_min"], table["mas_max"], table["mas_step"]
 
-    row = _pick_row(table.get("rows"), t, w)
-    window = table.get("window")
+    row = _pick_row(table["rows"], t, w)
+    window = table["window"]
     filters = []
     if window is not None:
-        try:
-            filters.append((str(window[0]), float(window[1])))
-        except (TypeError, ValueError, IndexError):
-            raise ValueError(f"AEC table 'window' must be [material, thickness_mm], got {window!r}") from None
-    filters.append((str(row["filter"]), float(row["filter_mm"])))
-    model = table.get("spectrum", "spekpy")
-    if model not in SPECTRUM_MODELS:
-        raise ValueError(f"AEC table 'spectrum' must be one of {', '.join(SPECTRUM_MODELS)}, "
-                         f"got {model!r}")
-    tube = tube_spectrum(row["anode"], float(row["kvp"]), filters, anode_angle_deg=angle,
+        filters.append((window[0], window[1]))
+    filters.append((row["filter"], row["filter_mm"]))
+    model = table["spectrum"]
+    tube = tube_spectrum(row["anode"], row["kvp"], filters, anode_angle_deg=angle,
                          model=model)
     paddle = None
-    if "paddle_material" in table:
-        paddle = (str(table["paddle_material"]), _number(table, "paddle_mm", 0.0, positive=False))
+    if table["paddle_material"] is not None:
+        paddle = (table["paddle_material"], table["paddle_mm"])
     breast_beam = tube.filtered(*paddle) if paddle else tube
 
     surface_mm = sid - support - t
     kerma_per_mas_mgy = entrance_air_kerma_mgy(breast_beam, 1.0, surface_mm)
     detector_per_mas = detector_air_kerma_per_mas_ugy(breast_beam, t, w, sid)
     if mode == "detector_kerma":
-        mas = _number(table, "target_detector_kerma_ugy") / detector_per_mas
+        mas = table["target_detector_kerma_ugy"] / detector_per_mas
     else:
         mgd_per_mas = mean_glandular_dose(kerma_per_mas_mgy, t, w, breast_beam)
-        mas = _number(table, "target_mgd_mgy") / mgd_per_mas
+        mas = table["target_mgd_mgy"] / mgd_per_mas
     if step > 0:
         mas = max(step, round(round(mas / step) * step, 9))
     mas = float(min(max(mas, mas_min), mas_max))

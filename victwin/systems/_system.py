@@ -2,13 +2,13 @@
 
 A system file has top-level ``name``, ``description``, ``modality`` ("MG" or "DX"), ``scan``
 ("dm", "dbt" or "radiography") and the tables ``[geometry]``, ``[tube]``, ``[detector]``,
-optional ``[grid]``, ``[scatter]``, ``[aec]`` and ``[blur]``. Every key is listed in ``_SCHEMA`` below with
-its unit in its name; an unknown key or a bad value raises one ``ValueError`` naming the key.
+optional ``[grid]``, ``[scatter]``, ``[aec]`` and ``[blur]``. Every key is listed in
+:data:`SYSTEM_SCHEMA` below with its unit in its name; an unknown key or a bad value raises one
+``ValueError`` line naming the key, the rule and the value.
 """
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,55 +21,82 @@ from victwin.physics._detector import Detector
 from victwin.physics._scatter import MAMMOGRAPHY_SCATTER, ScatterModel
 from victwin.physics._source_blur import SourceBlur
 from victwin.physics._victre_spectra import SPECTRUM_MODELS, tube_spectrum
+from victwin.physics import check_aec_table
+from victwin.schema import (Anything, Boolean, Choice, List, Number, String, Table, Tuple, check,
+                            invalid)
 
-__all__ = ["System", "ScanGeometry", "Tube", "GridSpec", "load", "available", "from_dict"]
+__all__ = ["System", "ScanGeometry", "Tube", "GridSpec", "load", "available", "from_dict",
+           "SYSTEM_SCHEMA"]
 
 _HERE = Path(__file__).resolve().parent
 _SCANS = ("dm", "dbt", "radiography")
 _MODALITIES = ("MG", "DX")
 
-_NUM, _INT, _STR, _BOOL, _LIST = "number", "integer", "string", "boolean", "list"
+_POS = {"lo": 0, "lo_open": True}
+_S = MAMMOGRAPHY_SCATTER
 
-#: key -> (type, required, default)
-_SCHEMA = {
-    "": {"name": (_STR, True, None), "description": (_STR, False, ""),
-         "modality": (_STR, True, None), "scan": (_STR, True, None),
-         "manufacturer": (_STR, False, "victwin"), "model_name": (_STR, False, "")},
-    "geometry": {"sid_mm": (_NUM, True, None), "detector_shape": (_LIST, True, None),
-                 "pitch_mm": (_NUM, True, None), "binning": (_INT, False, 1),
-                 "n_views": (_INT, False, 1), "arc_deg": (_NUM, False, 0.0),
-                 "first_angle_deg": (_NUM, False, None),
-                 "source_to_rotation_center_mm": (_NUM, False, None),
-                 "rotation_axis": (_STR, False, "x"),
-                 "focal_spot_mm": (_NUM, False, 0.0),
-                 "breast_support_mm": (_NUM, False, 20.0),
-                 "source_x_mm": (_NUM, False, 0.0)},
-    "tube": {"anode": (_STR, True, None), "kvp": (_NUM, True, None),
-             "filters": (_LIST, True, None), "anode_angle_deg": (_NUM, False, None),
-             "mas": (_NUM, True, None), "spectrum": (_STR, False, "spekpy")},
-    "detector": {"kind": (_STR, True, None), "material": (_STR, True, None),
-                 "thickness_mm": (_NUM, True, None), "energy_per_electron_ev": (_NUM, True, None),
-                 "swank": (_NUM, True, None), "electronic_noise_e": (_NUM, True, None),
-                 "gain_adu_per_e": (_NUM, True, None), "offset_adu": (_NUM, False, 0.0),
-                 "bits": (_INT, False, 14), "light_spread_mm": (_NUM, False, 0.0),
-                 "cover_material": (_STR, False, None), "cover_mm": (_NUM, False, 0.0),
-                 "rays_per_pixel": (_INT, False, 1), "noise_model": (_STR, False, "victwin")},
-    "grid": {"enabled": (_BOOL, False, True), "ratio": (_NUM, True, None),
-             "line_density_per_cm": (_NUM, True, None), "strip_width_um": (_NUM, True, None),
-             "interspace": (_STR, False, "polystyrene"), "cover_mm": (_NUM, False, 0.0),
-             "primary_transmission": (_NUM, False, None),
-             "scatter_transmission": (_NUM, False, None)},
-    "scatter": {"enabled": (_BOOL, False, True), "kind": (_STR, False, "boone2000"),
-                "amplitude": (_NUM, False, MAMMOGRAPHY_SCATTER.amplitude),
-                "exponent": (_NUM, False, MAMMOGRAPHY_SCATTER.exponent),
-                "range_mm": (_NUM, False, MAMMOGRAPHY_SCATTER.range_mm),
-                "range_per_thickness": (_NUM, False, MAMMOGRAPHY_SCATTER.range_per_thickness),
-                "max_spr": (_NUM, False, MAMMOGRAPHY_SCATTER.max_spr)},
-    "blur": {"enabled": (_BOOL, False, True), "focal_spot_fwhm_mm": (_NUM, False, 0.0),
-             "focal_spot_model": (_STR, False, "mcgpu"), "motion_arc_deg": (_NUM, False, 0.0),
-             "n_focal": (_INT, False, 2), "n_motion": (_INT, False, 3)},
-}
-_TABLES = ("geometry", "tube", "detector", "grid", "scatter", "aec", "blur")
+#: Every key of a system file with its rule and its default (:mod:`victwin.schema`).
+SYSTEM_SCHEMA = Table({
+    "name": String(),
+    "description": String(default=""),
+    "modality": Choice(_MODALITIES),
+    "scan": Choice(_SCANS),
+    "manufacturer": String(default="victwin"),
+    "model_name": String(default=""),
+    "geometry": Table({
+        "sid_mm": Number(**_POS),
+        "detector_shape": List(Number(1, integer=True), length=2,
+                               rule_text="[rows, columns] of positive integers"),
+        "pitch_mm": Number(**_POS),
+        "binning": Number(1, integer=True, default=1),
+        "n_views": Number(1, integer=True, default=1),
+        "arc_deg": Number(0, 180, hi_open=True, default=0.0),
+        "first_angle_deg": Number(default=None),
+        "source_to_rotation_center_mm": Number(**_POS, default=None),      # DBT
+        "rotation_axis": Choice(("x", "y"), default="x"),
+        "focal_spot_mm": Number(0, default=0.0),
+        "breast_support_mm": Number(default=20.0),
+        "source_x_mm": Number(default=0.0),
+    }),
+    "tube": Table({
+        "anode": String(),
+        "kvp": Number(**_POS),
+        "filters": List(Tuple(String(), Number(0), rule_text="[material, thickness_mm >= 0]")),
+        "anode_angle_deg": Number(default=None),
+        "mas": Number(**_POS),
+        "spectrum": Choice(SPECTRUM_MODELS, default="spekpy"),
+    }),
+    "detector": Table({
+        "kind": String(), "material": String(), "thickness_mm": Number(),
+        "energy_per_electron_ev": Number(), "swank": Number(), "electronic_noise_e": Number(),
+        "gain_adu_per_e": Number(), "offset_adu": Number(default=0.0),
+        "bits": Number(integer=True, default=14), "light_spread_mm": Number(default=0.0),
+        "cover_material": String(default=None), "cover_mm": Number(0, default=0.0),
+        "rays_per_pixel": Number(1, integer=True, default=1),
+        "noise_model": String(default="victwin"),
+    }),
+    "grid": Table({
+        "enabled": Boolean(default=True), "ratio": Number(), "line_density_per_cm": Number(),
+        "strip_width_um": Number(), "interspace": Choice(lambda: sorted(_INTERSPACE),
+                                                         default="polystyrene"),
+        "cover_mm": Number(default=0.0),
+        "primary_transmission": Number(0, 1, lo_open=True, default=None),
+        "scatter_transmission": Number(0, 1, lo_open=True, default=None),
+    }, default=None),
+    "scatter": Table({
+        "enabled": Boolean(default=True), "kind": String(default="boone2000"),
+        "amplitude": Number(default=_S.amplitude), "exponent": Number(default=_S.exponent),
+        "range_mm": Number(default=_S.range_mm),
+        "range_per_thickness": Number(default=_S.range_per_thickness),
+        "max_spr": Number(default=_S.max_spr),
+    }, default=None),
+    "aec": Anything(default=None),      # checked by victwin.physics.check_aec_table
+    "blur": Table({
+        "enabled": Boolean(default=True), "focal_spot_fwhm_mm": Number(default=0.0),
+        "focal_spot_model": String(default="mcgpu"), "motion_arc_deg": Number(default=0.0),
+        "n_focal": Number(integer=True, default=2), "n_motion": Number(integer=True, default=3),
+    }, default=None),
+})
 
 
 def _freeze(value):
@@ -80,52 +107,14 @@ def _freeze(value):
     return value
 
 
-def _check_type(key: str, kind: str, value):
-    if kind == _NUM:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
-            raise ValueError(f"system key {key} must be a finite number, got {value!r}")
-        return float(value)
-    if kind == _INT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"system key {key} must be an integer, got {value!r}")
-        return value
-    if kind == _STR:
-        if not isinstance(value, str):
-            raise ValueError(f"system key {key} must be a string, got {value!r}")
-        return value
-    if kind == _BOOL:
-        if not isinstance(value, bool):
-            raise ValueError(f"system key {key} must be true or false, got {value!r}")
-        return value
-    if not isinstance(value, list):
-        raise ValueError(f"system key {key} must be a list, got {value!r}")
-    return value
-
-
-def _section(data: dict, table: str) -> dict:
-    schema = _SCHEMA[table]
-    prefix = f"{table}." if table else ""
-    out = {}
-    for key in data:
-        if key not in schema:
-            raise ValueError(f"unknown system key {prefix}{key!s} (allowed in "
-                             f"[{table or 'top level'}]: {', '.join(sorted(schema))})")
-    for key, (kind, required, default) in schema.items():
-        if key in data:
-            out[key] = _check_type(prefix + key, kind, data[key])
-        elif required:
-            raise ValueError(f"system key {prefix}{key} is required")
-        else:
-            out[key] = default
-    return out
-
-
-def _positive(key: str, value: float, *, allow_zero: bool = False) -> float:
-    if value is None or (value < 0 if allow_zero else value <= 0):
-        raise ValueError(f"system key {key} must be {'>= 0' if allow_zero else '> 0'}, "
-                         f"got {value!r}")
-    return value
+def _named(exc: ValueError, table: str) -> ValueError:
+    """A physics constructor's error ("detector swank must be ...", "blur key n_motion must
+    ...") in the system's format ("system: detector.swank must be ...")."""
+    msg = str(exc)
+    for prefix in (f"{table} key ", f"{table} "):
+        if msg.startswith(prefix):
+            return ValueError(f"system: {table}.{msg[len(prefix):]}")
+    return ValueError(f"system: {table}: {msg}")
 
 
 @dataclass(frozen=True)
@@ -281,61 +270,28 @@ class System:
         return start + step * np.arange(g.n_views)
 
 
-def _filters(value) -> tuple:
-    out = []
-    for i, item in enumerate(value):
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
-                and isinstance(item[1], (int, float)) and not isinstance(item[1], bool)
-                and math.isfinite(item[1]) and item[1] >= 0):
-            raise ValueError(f"system key tube.filters[{i}] must be [material, thickness_mm >= 0],"
-                             f" got {item!r}")
-        out.append((item[0], float(item[1])))
-    return tuple(out)
-
-
 def from_dict(data: dict, *, source: str = "") -> System:
-    """Check a parsed system table and build the :class:`System` (see module docstring)."""
-    if not isinstance(data, dict):
-        raise ValueError(f"a system must be a table, got {type(data).__name__}")
-    top = {k: v for k, v in data.items() if k not in _TABLES}
-    head = _section(top, "")
-    for t in ("geometry", "tube", "detector"):
-        if not isinstance(data.get(t), dict):
-            raise ValueError(f"system key [{t}] is required and must be a table")
-    for t in ("grid", "scatter", "aec", "blur"):
-        if t in data and not isinstance(data[t], dict):
-            raise ValueError(f"system key [{t}] must be a table, got {data[t]!r}")
-    if head["scan"] not in _SCANS:
-        raise ValueError(f"system key scan must be one of {_SCANS}, got {head['scan']!r}")
-    if head["modality"] not in _MODALITIES:
-        raise ValueError(f"system key modality must be one of {_MODALITIES}, "
-                         f"got {head['modality']!r}")
+    """Check a parsed system table (:data:`SYSTEM_SCHEMA` and the rules that tie keys
+    together) and build the :class:`System` (see module docstring).
 
-    g = _section(data["geometry"], "geometry")
-    shape = g["detector_shape"]
-    if not (len(shape) == 2 and all(isinstance(s, int) and not isinstance(s, bool) and s > 0
-                                    for s in shape)):
-        raise ValueError(f"system key geometry.detector_shape must be [rows, columns] of "
-                         f"positive integers, got {shape!r}")
-    _positive("geometry.sid_mm", g["sid_mm"])
-    _positive("geometry.pitch_mm", g["pitch_mm"])
-    _positive("geometry.binning", g["binning"])
-    _positive("geometry.focal_spot_mm", g["focal_spot_mm"], allow_zero=True)
-    if g["rotation_axis"] not in ("x", "y"):
-        raise ValueError(f"system key geometry.rotation_axis must be 'x' or 'y', "
-                         f"got {g['rotation_axis']!r}")
-    if head["scan"] == "dbt":
-        _positive("geometry.n_views", g["n_views"])
-        if not 0 <= g["arc_deg"] < 180:
-            raise ValueError(f"system key geometry.arc_deg must be in [0, 180), "
-                             f"got {g['arc_deg']!r}")
-        r = _positive("geometry.source_to_rotation_center_mm", g["source_to_rotation_center_mm"])
+    Raises
+    ------
+    ValueError
+        One line naming the key, the rule and the value.
+    """
+    v = check(SYSTEM_SCHEMA, data, "system")
+    g, t, d = v["geometry"], v["tube"], v["detector"]
+    if v["scan"] == "dbt":
+        r = g["source_to_rotation_center_mm"]
+        if r is None:
+            raise ValueError("system: missing key geometry.source_to_rotation_center_mm (a "
+                             "number > 0, needed for a dbt system)")
         if r >= g["sid_mm"]:
-            raise ValueError(f"system key geometry.source_to_rotation_center_mm must be < sid_mm "
-                             f"({g['sid_mm']}), got {r!r}")
+            raise invalid("system", "geometry.source_to_rotation_center_mm",
+                          f"< sid_mm ({g['sid_mm']:g})", r)
     elif g["n_views"] != 1:
-        raise ValueError(f"system key geometry.n_views must be 1 for a {head['scan']} system, "
-                         f"got {g['n_views']!r}")
+        raise invalid("system", "geometry.n_views", f"1 for a {v['scan']} system", g["n_views"])
+    shape = g["detector_shape"]
     geometry = ScanGeometry(sid_mm=g["sid_mm"], detector_shape=(shape[0], shape[1]),
                             pitch_mm=g["pitch_mm"], binning=g["binning"], n_views=g["n_views"],
                             arc_deg=g["arc_deg"], first_angle_deg=g["first_angle_deg"],
@@ -344,21 +300,15 @@ def from_dict(data: dict, *, source: str = "") -> System:
                             breast_support_mm=g["breast_support_mm"],
                             source_x_mm=g["source_x_mm"])
 
-    t = _section(data["tube"], "tube")
-    _positive("tube.kvp", t["kvp"])
-    _positive("tube.mas", t["mas"])
-    if t["spectrum"] not in SPECTRUM_MODELS:
-        raise ValueError(f"system key tube.spectrum must be one of {SPECTRUM_MODELS}, "
-                         f"got {t['spectrum']!r}")
-    tube = Tube(anode=t["anode"], kvp=t["kvp"], filters=_filters(t["filters"]), mas=t["mas"],
-                anode_angle_deg=t["anode_angle_deg"], spectrum=t["spectrum"])
+    tube = Tube(anode=t["anode"], kvp=t["kvp"], filters=tuple(tuple(f) for f in t["filters"]),
+                mas=t["mas"], anode_angle_deg=t["anode_angle_deg"], spectrum=t["spectrum"])
     if tube.spectrum != "spekpy":
         try:
             tube.make_spectrum()
         except ValueError as exc:
-            raise ValueError(f"system key tube.spectrum: {exc}") from None
+            raise ValueError(f"system: tube.spectrum {tube.spectrum!r} has no spectrum at "
+                             f"tube.kvp {tube.kvp:g}: {exc}") from None
 
-    d = _section(data["detector"], "detector")
     try:
         detector = Detector(kind=d["kind"], material=d["material"],
                             thickness_mm=d["thickness_mm"], pitch_mm=g["pitch_mm"],
@@ -367,36 +317,26 @@ def from_dict(data: dict, *, source: str = "") -> System:
                             gain_adu_per_e=d["gain_adu_per_e"], offset_adu=d["offset_adu"],
                             bits=d["bits"], light_spread_mm=d["light_spread_mm"],
                             noise_model=d["noise_model"])
-    except ValueError as exc:  # "detector swank must be ..." -> name the key
-        raise ValueError(f"system key {str(exc).replace('detector ', 'detector.', 1)}") from None
-    _positive("detector.rays_per_pixel", d["rays_per_pixel"])
+    except ValueError as exc:
+        raise _named(exc, "detector") from None
     cover = None
-    if d["cover_material"] is not None and _positive("detector.cover_mm", d["cover_mm"],
-                                                     allow_zero=True) > 0:
+    if d["cover_material"] is not None and d["cover_mm"] > 0:
         cover = (d["cover_material"], d["cover_mm"])
 
     grid = None
-    if "grid" in data:
-        gr = _section(data["grid"], "grid")
-        if gr["enabled"]:
-            if gr["interspace"] not in _INTERSPACE:
-                raise ValueError(f"system key grid.interspace must be one of "
-                                 f"{sorted(_INTERSPACE)}, got {gr['interspace']!r}")
-            for k in ("primary_transmission", "scatter_transmission"):
-                if gr[k] is not None and not 0 < gr[k] <= 1:
-                    raise ValueError(f"system key grid.{k} must be in (0, 1], got {gr[k]!r}")
-            try:
-                asg = AntiScatterGrid(ratio=gr["ratio"],
-                                      line_density_per_cm=gr["line_density_per_cm"],
-                                      strip_width_um=gr["strip_width_um"],
-                                      interspace=gr["interspace"], cover_mm=gr["cover_mm"])
-            except ValueError as exc:
-                raise ValueError(f"system key {str(exc).replace('grid ', 'grid.', 1)}") from None
-            grid = GridSpec(asg, gr["primary_transmission"], gr["scatter_transmission"])
+    gr = v["grid"]
+    if gr is not None and gr["enabled"]:
+        try:
+            asg = AntiScatterGrid(ratio=gr["ratio"], line_density_per_cm=gr["line_density_per_cm"],
+                                  strip_width_um=gr["strip_width_um"],
+                                  interspace=gr["interspace"], cover_mm=gr["cover_mm"])
+        except ValueError as exc:
+            raise _named(exc, "grid") from None
+        grid = GridSpec(asg, gr["primary_transmission"], gr["scatter_transmission"])
 
     scatter = MAMMOGRAPHY_SCATTER
-    if "scatter" in data:
-        sc = _section(data["scatter"], "scatter")
+    sc = v["scatter"]
+    if sc is not None:
         if not sc["enabled"]:
             scatter = None
         else:
@@ -406,25 +346,25 @@ def from_dict(data: dict, *, source: str = "") -> System:
                                        range_per_thickness=sc["range_per_thickness"],
                                        max_spr=sc["max_spr"])
             except ValueError as exc:
-                raise ValueError(f"system key {str(exc).replace('scatter ', 'scatter.', 1)}") \
-                    from None
+                raise _named(exc, "scatter") from None
     blur = None
-    if "blur" in data:
-        bl = _section(data["blur"], "blur")
-        if bl["enabled"]:
-            try:
-                blur = SourceBlur(focal_spot_fwhm_mm=bl["focal_spot_fwhm_mm"],
-                                  focal_spot_model=bl["focal_spot_model"],
-                                  motion_arc_deg=bl["motion_arc_deg"], n_focal=bl["n_focal"],
-                                  n_motion=bl["n_motion"])
-            except ValueError as exc:   # "blur key x must ..." -> "system key blur.x must ..."
-                raise ValueError(str(exc).replace("blur key ", "system key blur.", 1)) from None
-    aec = _freeze(data.get("aec", {}))
-    return System(name=head["name"], description=head["description"],
-                  modality=head["modality"], scan=head["scan"], geometry=geometry, tube=tube,
+    bl = v["blur"]
+    if bl is not None and bl["enabled"]:
+        try:
+            blur = SourceBlur(focal_spot_fwhm_mm=bl["focal_spot_fwhm_mm"],
+                              focal_spot_model=bl["focal_spot_model"],
+                              motion_arc_deg=bl["motion_arc_deg"], n_focal=bl["n_focal"],
+                              n_motion=bl["n_motion"])
+        except ValueError as exc:
+            raise _named(exc, "blur") from None
+    if v["aec"] is not None:
+        check_aec_table(v["aec"], "system", "aec")
+    aec = _freeze(data.get("aec", {}))     # kept as written (read by physics.auto_exposure)
+    return System(name=v["name"], description=v["description"],
+                  modality=v["modality"], scan=v["scan"], geometry=geometry, tube=tube,
                   detector=detector, detector_cover=cover, rays_per_pixel=d["rays_per_pixel"],
-                  grid=grid, scatter=scatter, blur=blur, aec=aec, manufacturer=head["manufacturer"],
-                  model_name=head["model_name"], source=source)
+                  grid=grid, scatter=scatter, blur=blur, aec=aec,
+                  manufacturer=v["manufacturer"], model_name=v["model_name"], source=source)
 
 
 def available() -> list[str]:
