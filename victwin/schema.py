@@ -58,6 +58,10 @@ def _join(path: str, key) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+def _num(x) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -67,6 +71,9 @@ class Field:
     a value (absent -> that value, checked like a given one)."""
 
     default = REQUIRED
+    #: Python types this field reads (Either reports the error of the field the value's type
+    #: belongs to).
+    kinds: tuple = (object,)
 
     def describe(self) -> str:
         """The rule in words ("a number > 0")."""
@@ -79,6 +86,8 @@ class Field:
 class Number(Field):
     """A finite number (or an integer) within optional bounds."""
 
+    kinds = (int, float)
+
     def __init__(self, lo=None, hi=None, *, lo_open=False, hi_open=False, integer=False,
                  default=REQUIRED):
         self.lo, self.hi, self.lo_open, self.hi_open = lo, hi, lo_open, hi_open
@@ -87,9 +96,9 @@ class Number(Field):
     def _bounds(self) -> str:
         parts = []
         if self.lo is not None:
-            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g}")
+            parts.append(f"{'>' if self.lo_open else '>='} {_num(self.lo)}")
         if self.hi is not None:
-            parts.append(f"{'<' if self.hi_open else '<='} {self.hi:g}")
+            parts.append(f"{'<' if self.hi_open else '<='} {_num(self.hi)}")
         return " and ".join(parts)
 
     def describe(self) -> str:
@@ -103,9 +112,9 @@ class Number(Field):
         if not math.isfinite(value):
             raise invalid(what, path, "finite", value)
         if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
-            raise invalid(what, path, f"{'>' if self.lo_open else '>='} {self.lo:g}", value)
+            raise invalid(what, path, f"{'>' if self.lo_open else '>='} {_num(self.lo)}", value)
         if self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)):
-            raise invalid(what, path, f"{'<' if self.hi_open else '<='} {self.hi:g}", value)
+            raise invalid(what, path, f"{'<' if self.hi_open else '<='} {_num(self.hi)}", value)
         return int(value) if self.integer else float(value)
 
 
@@ -115,6 +124,8 @@ class String(Field):
     def __init__(self, *, default=REQUIRED, rule: Callable[[str], bool] | None = None,
                  rule_text: str = "a string"):
         self.default, self.rule, self.rule_text = default, rule, rule_text
+
+    kinds = (str,)
 
     def describe(self) -> str:
         return self.rule_text
@@ -127,6 +138,8 @@ class String(Field):
 
 class Choice(Field):
     """One of a closed set of strings (``options`` may be a function returning them)."""
+
+    kinds = (str,)
 
     def __init__(self, options, *, default=REQUIRED):
         self._options, self.default = options, default
@@ -145,6 +158,8 @@ class Choice(Field):
 
 
 class Boolean(Field):
+    kinds = (bool,)
+
     def __init__(self, *, default=REQUIRED):
         self.default = default
 
@@ -173,6 +188,8 @@ class Anything(Field):
 class List(Field):
     """A list whose items all follow ``item`` (``None``: any items)."""
 
+    kinds = (list, tuple)
+
     def __init__(self, item: Field | None = None, *, min_len: int = 0, length: int | None = None,
                  default=REQUIRED, rule_text: str | None = None):
         self.item, self.min_len, self.length = item, min_len, length
@@ -198,6 +215,8 @@ class List(Field):
 class Tuple(Field):
     """A fixed-length list of differently typed items, e.g. ``[material, thickness_mm]``."""
 
+    kinds = (list, tuple)
+
     def __init__(self, *items: Field, default=REQUIRED, rule_text: str | None = None):
         self.items, self.default, self.rule_text = items, default, rule_text
 
@@ -216,6 +235,8 @@ class Tuple(Field):
 class Pair(Field):
     """``[min, max]`` with ``lo <= min <= max <= hi``; returns ``[min, max]`` as floats."""
 
+    kinds = (list, tuple)
+
     def __init__(self, lo: float, hi: float, *, default=REQUIRED):
         self.lo, self.hi, self.default = lo, hi, default
 
@@ -228,14 +249,15 @@ class Pair(Field):
             raise invalid(what, path, "[min, max]", value)
         a, b = float(value[0]), float(value[1])
         if not (self.lo <= a <= b <= self.hi):
-            raise invalid(what, path, f"satisfy {self.lo:g} <= min <= max <= {self.hi:g}",
-                          value)
+            raise invalid(what, path, self.describe(), value)
         return [a, b]
 
 
 class Range(Field):
     """A value drawn per patient: a number (fixed) or ``{min, max}`` (uniform), each end
     following ``bound``; returns ``{"min": lo, "max": hi}``."""
+
+    kinds = (int, float, Mapping)
 
     def __init__(self, bound: Number, *, default=REQUIRED):
         self.bound, self.default = bound, default
@@ -262,6 +284,8 @@ class Range(Field):
 
 class Table(Field):
     """A table of named keys, each with its :class:`Field` (or a nested :class:`Table`)."""
+
+    kinds = (Mapping,)
 
     def __init__(self, fields: dict, *, default=REQUIRED):
         self.fields, self.default = dict(fields), default
@@ -292,6 +316,8 @@ class Table(Field):
 class Fractions(Field):
     """A non-empty table ``name -> fraction in [0, 1]`` over a closed set of names."""
 
+    kinds = (Mapping,)
+
     def __init__(self, names, *, default=REQUIRED):
         self.names, self.default = tuple(names), default
 
@@ -319,11 +345,17 @@ class Either(Field):
         return " or ".join(f.describe() for f in self.options)
 
     def check(self, value, what, path):
+        errors = []
         for f in self.options:
             try:
                 return f.check(value, what, path)
-            except ValueError:
-                continue
+            except ValueError as exc:
+                errors.append(exc)
+        kind = [e for f, e in zip(self.options, errors)
+                if isinstance(value, f.kinds) and not (isinstance(value, bool)
+                                                       and bool not in f.kinds)]
+        if len(kind) == 1:          # the value is of one option's type: that option's error
+            raise kind[0]
         raise invalid(what, path, self.describe(), value)
 
 

@@ -44,7 +44,10 @@ def mutate(path, value=None, delete=False):
 
 
 BAD = [
-    (mutate(["cohort", "sizee"], 3), r"unknown key cohort.sizee"),
+    (mutate(["cohort", "sizee"], 3), r"unknown key cohort.sizee; did you mean size\?"),
+    (mutate(["cohort", "szie"], 3), r"^trial spec: unknown key cohort.szie; did you mean size\?$"),
+    (mutate(["cohort", "density_mix"], 0.5),
+     r"cohort.density_mix must be one of 'victre' or a non-empty table of fractions, got 0.5"),
     (mutate(["cohort", "size"], -6), r"cohort.size must be >= 2, got -6"),
     (mutate(["cohort", "size"], "24"), r"cohort.size must be an integer, got '24'"),
     (mutate(["cohort", "size"], 2.5), r"cohort.size must be an integer, got 2.5"),
@@ -52,7 +55,7 @@ BAD = [
     (mutate(["resolution", "voxel_mm"], 0.0), r"resolution.voxel_mm must be >= 0.02, got 0.0"),
     (mutate(["resolution", "voxel_um"], 100), r"unknown key resolution.voxel_um"),
     (mutate(["cohort", "density_mix"], {"fatty": 0.5, "dense": 0.6}),
-     r"cohort.density_mix fractions must add up to 1"),
+     r"cohort.density_mix must be fractions that add up to 1 \(their sum\), got 1.1"),
     (mutate(["cohort", "density_mix"], {"fatty": 0.5, "medium": 0.5}),
      r"unknown key cohort.density_mix.medium"),
     (mutate(["cohort", "lesions"], {"tumour": 1.0}), r"unknown key cohort.lesions.tumour"),
@@ -66,7 +69,7 @@ BAD = [
     (mutate(["analysis", "covariance"], "bootstrap"), r"analysis.covariance must be one of"),
     (mutate(["analysis", "subgroups"], ["density", "shoe_size"]),
      r"analysis.subgroups\[1\] must be one of"),
-    (mutate(["cohort", "age_years"], [80, 40]), r"cohort.age_years must satisfy"),
+    (mutate(["cohort", "age_years"], [80, 40]), r"cohort.age_years must be \[min, max\] with 18 <= min <= max <= 100, got \[80, 40\]"),
     (mutate(["trial", "name"], "a/b"), r"trial.name must be a non-empty name without slashes"),
     (mutate(["storage", "keep_images"], "yes"), r"storage.keep_images must be true or false"),
 ]
@@ -138,5 +141,6 @@ def test_cli_plan_bad_spec_no_traceback(tmp_path):
     res = subprocess.run([sys.executable, "-m", "victwin", "plan", str(bad)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
-    assert res.stderr.strip() == "victwin: error: resolution.voxel_mm must be >= 0.02, got -1"
+    assert res.stderr.strip() == ("victwin: error: trial spec: resolution.voxel_mm must be >= "
+                                  "0.02, got -1")
     assert "Traceback" not in res.stderr

@@ -1,7 +1,8 @@
 """The trial specification: one TOML file, checked into typed, frozen values.
 
-Every mistake gives one ``ValueError`` line that names the key (``cohort.size``,
-``modality[1].system``) and the value received. The spec's hash (of its canonical JSON form)
+Every key is one entry of :data:`TRIAL_SCHEMA` (:mod:`victwin.schema`); every mistake gives
+one ``ValueError`` line that names the key (``cohort.size``, ``modality[1].system``), the rule
+and the value received. The spec's hash (of its canonical JSON form)
 is recorded with every result, so a changed spec never silently mixes with an old run.
 
 A complete spec (``examples/demo.toml``)::
@@ -49,13 +50,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from victwin.schema import (Boolean, Choice, Either, Fractions, List, Number, Pair, String, Table,
+                            check, invalid)
+
 __all__ = ["TrialSpec", "CohortSpec", "ModalitySpec", "ReadersSpec", "AnalysisSpec",
            "ResolutionSpec", "StorageSpec", "load_spec", "spec_from_dict", "VICTRE_DENSITY_MIX",
-           "DENSITY_CLASSES", "LESION_KINDS"]
+           "DENSITY_CLASSES", "LESION_KINDS", "TRIAL_SCHEMA"]
 
 #: BI-RADS density classes, named as the breast recipes in ``phantoms/breast/``.
 DENSITY_CLASSES = ("fatty", "scattered", "heterogeneous", "dense")
@@ -73,108 +76,6 @@ CHANNELS = ("laguerre-gauss", "gabor", "dog", "sparse-dog")
 COVARIANCES = ("jackknife", "delong", "unbiased")
 RECON_METHODS = ("fbp", "sart", "sirt", "sbp")
 SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi")
-
-
-class _Reader:
-    """Reads one table of the spec, recording which keys were used."""
-
-    def __init__(self, table, path: str):
-        if not isinstance(table, dict):
-            raise ValueError(f"{path or 'spec'} must be a table, got {_show(table)}")
-        self.table = table
-        self.path = path
-        self.used: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def get(self, name, default=..., *, kind=None):
-        self.used.add(name)
-        if name not in self.table:
-            if default is ...:
-                raise ValueError(f"missing key {self.key(name)}")
-            return default
-        value = self.table[name]
-        if kind is not None and not _is_kind(value, kind):
-            raise ValueError(f"{self.key(name)} must be {_kind_name(kind)}, got {_show(value)}")
-        return value
-
-    def number(self, name, default=..., *, lo=None, hi=None, lo_open=False, integer=False):
-        value = self.get(name, default, kind=int if integer else (int, float))
-        if value is default and default is not ...:
-            return default
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{self.key(name)} must be finite, got {value!r}")
-        if lo is not None and (value < lo or (lo_open and value == lo)):
-            op = ">" if lo_open else ">="
-            raise ValueError(f"{self.key(name)} must be {op} {lo}, got {value!r}")
-        if hi is not None and value > hi:
-            raise ValueError(f"{self.key(name)} must be <= {hi}, got {value!r}")
-        return value
-
-    def choice(self, name, options, default=...):
-        value = self.get(name, default, kind=str)
-        if value is default and default is not ...:
-            return default
-        if value not in options:
-            valid = ", ".join(repr(o) for o in options)
-            raise ValueError(f"{self.key(name)} must be one of {valid}, got {value!r}")
-        return value
-
-    def sub(self, name, default=...):
-        value = self.get(name, {} if default is ... else default)
-        return _Reader(value, self.key(name))
-
-    def finish(self):
-        unknown = sorted(set(self.table) - self.used)
-        if unknown:
-            valid = ", ".join(sorted(self.used))
-            raise ValueError(f"unknown key {self.key(unknown[0])} (valid keys here: {valid})")
-
-
-def _is_kind(value, kind) -> bool:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if isinstance(value, bool) and bool not in kinds:
-        return False
-    return isinstance(value, kinds)
-
-
-def _kind_name(kind) -> str:
-    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false",
-             list: "a list", dict: "a table"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if set(kinds) == {int, float}:
-        return "a number"
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _show(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _fractions(table, path: str, allowed) -> dict[str, float]:
-    if not isinstance(table, dict) or not table:
-        raise ValueError(f"{path} must be a non-empty table of fractions, got {_show(table)}")
-    out = {}
-    for name, frac in table.items():
-        if name not in allowed:
-            valid = ", ".join(repr(a) for a in allowed)
-            raise ValueError(f"unknown key {path}.{name} (valid: {valid})")
-        if not _is_kind(frac, (int, float)) or not 0 <= frac <= 1 or not math.isfinite(frac):
-            raise ValueError(f"{path}.{name} must be a fraction in [0, 1], got {_show(frac)}")
-        out[name] = float(frac)
-    return out
-
-
-def _range(value, path: str, lo: float, hi: float) -> tuple[float, float]:
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(_is_kind(v, (int, float)) for v in value)):
-        raise ValueError(f"{path} must be [min, max], got {_show(value)}")
-    a, b = float(value[0]), float(value[1])
-    if not (lo <= a <= b <= hi):
-        raise ValueError(f"{path} must satisfy {lo} <= min <= max <= {hi}, got {_show(value)}")
-    return a, b
 
 
 @dataclass(frozen=True)
@@ -293,142 +194,145 @@ def _preset_names() -> tuple[str, ...]:
     return preset_names()
 
 
-def _known_systems() -> tuple[str, ...]:
-    from victwin import systems
+def _valid_name(name: str) -> bool:
+    return bool(name.strip()) and not any(c in name for c in "/\\\0")
 
-    return tuple(systems.available())
+
+# ---- the schema: one entry per key (victwin.schema); adding a key is adding a line here, a
+# field to its dataclass above, and its use in spec_from_dict ------------------------------
+_MODALITY = Table({
+    "name": String(),
+    "system": String(),                        # a shipped system's name or a .toml path
+    "dose_scale": Number(0.01, 100.0, default=1.0),
+    "reconstruction": Table({                  # DBT only
+        "method": Choice(RECON_METHODS, default="fbp"),
+        "iterations": Number(1, 1000, integer=True, default=5),
+        "slice_mm": Number(0.1, 10.0, default=1.0),
+    }, default=None),
+})
+
+#: Every key of a trial spec with its rule and its default.
+TRIAL_SCHEMA = Table({
+    "trial": Table({
+        "name": String(rule=_valid_name, rule_text="a non-empty name without slashes"),
+        "seed": Number(0, 2**63 - 1, integer=True),
+        "description": String(default=""),
+        "backend": Choice(("auto", "cpu", "cuda"), default="auto"),
+        "preset": Choice(_preset_names, default="victwin"),
+    }),
+    "cohort": Table({
+        "size": Number(2, 1_000_000, integer=True),
+        "density_mix": Either(Choice(("victre",)), Fractions(DENSITY_CLASSES), default="victre"),
+        "lesions": Fractions(LESION_KINDS, default={"mass": 1.0}),
+        "age_years": Pair(18, 100, default=[40, 75]),
+        "laterality": Choice(("L", "R", "random"), default="random"),
+    }),
+    "resolution": Table({
+        "voxel_mm": Number(0.02, 5.0, default=0.5),
+        "detector_binning": Number(1, 32, integer=True, default=4),
+        "rays_per_pixel": Number(1, 8, integer=True, default=None),
+    }, default={}),
+    "modality": List(_MODALITY, min_len=2,
+                     rule_text="a list of at least two imaging arms to compare"),
+    "readers": Table({
+        "observer": Choice(OBSERVERS, default="cho"),
+        "channels": Table({
+            "kind": Choice(CHANNELS, default="laguerre-gauss"),
+            "count": Number(1, 64, integer=True, default=5),
+            "width_mm": Number(0.01, 100.0, lo_open=True, default=2.5),
+        }, default={}),
+        "training_fraction": Number(0.1, 0.9, default=0.5),
+        "n_readers": Number(1, 100, integer=True, default=5),
+        "roi_mm": Number(1.0, 100.0, default=None),
+        "internal_noise": Number(0.0, 10.0, default=0.0),
+    }, default={}),
+    "analysis": Table({
+        "covariance": Choice(COVARIANCES, default="jackknife"),
+        "subgroups": List(Choice(SUBGROUPS), default=["density", "lesion"]),
+        "non_inferiority_margin": Number(0.0, 0.5, lo_open=True, default=None),
+        "alpha": Number(1e-6, 0.5, lo_open=True, default=0.05),
+    }, default={}),
+    "storage": Table({
+        "keep_images": Boolean(default=False),
+        "previews": Boolean(default=True),
+        "max_attempts": Number(1, 100, integer=True, default=3),
+    }, default={}),
+})
+
+_WHAT = "trial spec"
 
 
 def _check_system(name: str, path: str) -> None:
-    try:
-        known = _known_systems()
-    except ImportError:  # pragma: no cover - systems package missing
-        return
+    from victwin import systems
+
     if Path(name).suffix == ".toml":
         if not Path(name).is_file():
-            raise ValueError(f"{path}: system file {name!r} does not exist")
+            raise invalid(_WHAT, path, "an existing system file", name)
         return
+    known = tuple(systems.available())
     if name not in known:
         valid = ", ".join(repr(s) for s in known)
-        raise ValueError(f"{path} names an unknown system {name!r} (valid: {valid}, or a .toml "
-                         f"path)")
+        raise ValueError(f"{_WHAT}: {path} names an unknown system {name!r} (valid: {valid}, "
+                         f"or a .toml path)")
+
+
+def _cohort(c: dict) -> CohortSpec:
+    """The cohort, with the rules that tie its keys together."""
+    density_mix = (dict(VICTRE_DENSITY_MIX) if c["density_mix"] == "victre"
+                   else c["density_mix"])
+    total = sum(density_mix.values())
+    if abs(total - 1.0) > 1e-6:
+        raise invalid(_WHAT, "cohort.density_mix", "fractions that add up to 1 (their sum)",
+                      round(total, 6))
+    lesions = c["lesions"]
+    total = sum(lesions.values())
+    if abs(total - 1.0) > 1e-6:
+        raise invalid(_WHAT, "cohort.lesions", "fractions that add up to 1, each case getting "
+                      "one lesion kind (their sum)", round(total, 6))
+    families = {LESION_KINDS[k] for k, f in lesions.items() if f > 0}
+    if len(families) != 1:
+        raise invalid(_WHAT, "cohort.lesions", "lesions of one family (breast or chest)",
+                      sorted(lesions))
+    return CohortSpec(size=c["size"], density_mix=density_mix, lesions=lesions,
+                      age_years=tuple(c["age_years"]), family=families.pop(),
+                      laterality=c["laterality"])
 
 
 def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
-    """Validate a parsed spec (a dict as TOML gives it) into a :class:`TrialSpec`."""
-    top = _Reader(data, "")
-    t = top.sub("trial")
-    name = t.get("name", kind=str).strip()
-    if not name or any(c in name for c in "/\\\0"):
-        raise ValueError(f"trial.name must be a non-empty name without slashes, got {name!r}")
-    seed = t.number("seed", integer=True, lo=0, hi=2**63 - 1)
-    description = t.get("description", "", kind=str)
-    backend = t.choice("backend", ("auto", "cpu", "cuda"), "auto")
-    preset = t.choice("preset", _preset_names(), "victwin")
-    t.finish()
+    """Validate a parsed spec (a dict as TOML gives it) into a :class:`TrialSpec`.
 
-    c = top.sub("cohort")
-    size = c.number("size", integer=True, lo=2, hi=1_000_000)
-    mix = c.get("density_mix", "victre")
-    if mix == "victre":
-        density_mix = dict(VICTRE_DENSITY_MIX)
-    elif isinstance(mix, str):
-        raise ValueError(f"cohort.density_mix must be 'victre' or a table of fractions, got "
-                         f"{mix!r}")
-    else:
-        density_mix = _fractions(mix, "cohort.density_mix", DENSITY_CLASSES)
-    total = sum(density_mix.values())
-    if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"cohort.density_mix fractions must add up to 1, got {total:.6g}")
-    lesions = _fractions(c.get("lesions", {"mass": 1.0}), "cohort.lesions", tuple(LESION_KINDS))
-    if abs(sum(lesions.values()) - 1.0) > 1e-6:
-        raise ValueError(f"cohort.lesions fractions must add up to 1 (each case gets one "
-                         f"lesion kind), got {sum(lesions.values()):.6g}")
-    families = {LESION_KINDS[k] for k, f in lesions.items() if f > 0}
-    if len(families) != 1:
-        raise ValueError(f"cohort.lesions mixes breast and chest lesions: {sorted(lesions)}")
-    family = families.pop()
-    age = _range(c.get("age_years", [40, 75]), "cohort.age_years", 18, 100)
-    laterality = c.choice("laterality", ("L", "R", "random"), "random")
-    c.finish()
-
-    r = top.sub("resolution")
-    resolution = ResolutionSpec(
-        voxel_mm=float(r.number("voxel_mm", 0.5, lo=0.02, hi=5.0)),
-        detector_binning=r.number("detector_binning", 4, integer=True, lo=1, hi=32),
-        rays_per_pixel=r.number("rays_per_pixel", None, integer=True, lo=1, hi=8))
-    r.finish()
-
-    raw_modalities = top.get("modality", kind=list)
-    if len(raw_modalities) < 2:
-        raise ValueError(f"modality must list at least two imaging arms to compare, got "
-                         f"{len(raw_modalities)}")
+    Raises
+    ------
+    ValueError
+        One line naming the key, the rule and the value (:data:`TRIAL_SCHEMA`).
+    """
+    v = check(TRIAL_SCHEMA, data, _WHAT)
+    t = v["trial"]
+    cohort = _cohort(v["cohort"])
     modalities = []
-    for k, raw in enumerate(raw_modalities):
-        m = _Reader(raw, f"modality[{k}]")
-        mname = m.get("name", kind=str)
-        system = m.get("system", kind=str)
+    for k, (raw, m) in enumerate(zip(data["modality"], v["modality"])):
+        system = m["system"]
         if system.endswith(".toml") and base_dir is not None and not Path(system).is_absolute():
             system = str((Path(base_dir) / system).resolve())
-        _check_system(system, m.key("system"))
-        dose_scale = float(m.number("dose_scale", 1.0, lo=0.01, hi=100.0))
-        recon = m.get("reconstruction", {}, kind=dict)
-        if recon:
-            rr = _Reader(recon, m.key("reconstruction"))
-            method = rr.choice("method", RECON_METHODS, "fbp")
-            iterations = rr.number("iterations", 5, integer=True, lo=1, hi=1000)
-            slice_mm = rr.number("slice_mm", 1.0, lo=0.1, hi=10.0)
-            rr.finish()
-            recon = {"method": method, "iterations": iterations, "slice_mm": float(slice_mm)}
-        m.finish()
-        modalities.append(ModalitySpec(name=mname, system=system, reconstruction=recon,
-                                       dose_scale=dose_scale))
+        _check_system(system, f"modality[{k}].system")
+        # an absent or empty [reconstruction] stays empty (the spec hash depends on it)
+        recon = m["reconstruction"] if raw.get("reconstruction") else {}
+        modalities.append(ModalitySpec(name=m["name"], system=system, reconstruction=recon,
+                                       dose_scale=m["dose_scale"]))
     names = [m.name for m in modalities]
     if len(set(names)) != len(names):
-        raise ValueError(f"modality names must be unique, got {names}")
-
-    rd = top.sub("readers")
-    observer = rd.choice("observer", OBSERVERS, "cho")
-    ch = rd.sub("channels", {"kind": "laguerre-gauss", "count": 5, "width_mm": 2.5})
-    channels = {"kind": ch.choice("kind", CHANNELS, "laguerre-gauss"),
-                "count": ch.number("count", 5, integer=True, lo=1, hi=64),
-                "width_mm": float(ch.number("width_mm", 2.5, lo=0.01, lo_open=True, hi=100.0))}
-    ch.finish()
-    readers = ReadersSpec(
-        observer=observer, channels=channels,
-        training_fraction=float(rd.number("training_fraction", 0.5, lo=0.1, hi=0.9)),
-        n_readers=rd.number("n_readers", 5, integer=True, lo=1, hi=100),
-        roi_mm=(None if "roi_mm" not in rd.table
-                else float(rd.number("roi_mm", lo=1.0, hi=100.0))),
-        internal_noise=float(rd.number("internal_noise", 0.0, lo=0.0, hi=10.0)))
-    rd.finish()
-
-    a = top.sub("analysis")
-    subgroups = a.get("subgroups", ["density", "lesion"], kind=list)
-    for k, s in enumerate(subgroups):
-        if s not in SUBGROUPS:
-            valid = ", ".join(repr(x) for x in SUBGROUPS)
-            raise ValueError(f"analysis.subgroups[{k}] must be one of {valid}, got {_show(s)}")
-    margin = a.get("non_inferiority_margin", None)
-    if margin is not None:
-        margin = float(a.number("non_inferiority_margin", lo=0.0, lo_open=True, hi=0.5))
-    analysis = AnalysisSpec(covariance=a.choice("covariance", COVARIANCES, "jackknife"),
-                            subgroups=tuple(subgroups), non_inferiority_margin=margin,
-                            alpha=float(a.number("alpha", 0.05, lo=1e-6, lo_open=True, hi=0.5)))
-    a.finish()
-
-    s = top.sub("storage")
-    storage = StorageSpec(keep_images=s.get("keep_images", False, kind=bool),
-                          previews=s.get("previews", True, kind=bool),
-                          max_attempts=s.number("max_attempts", 3, integer=True, lo=1, hi=100))
-    s.finish()
-    top.finish()
-
-    cohort = CohortSpec(size=size, density_mix=density_mix, lesions=lesions, age_years=age,
-                        family=family, laterality=laterality)
-    return TrialSpec(name=name, seed=seed, cohort=cohort, modalities=tuple(modalities),
-                     readers=readers, analysis=analysis, resolution=resolution, storage=storage,
-                     description=description, backend=backend, preset=preset)
+        raise invalid(_WHAT, "modality[*].name", "unique", names)
+    rd, a = v["readers"], v["analysis"]
+    readers = ReadersSpec(observer=rd["observer"], channels=rd["channels"],
+                          training_fraction=rd["training_fraction"], n_readers=rd["n_readers"],
+                          roi_mm=rd["roi_mm"], internal_noise=rd["internal_noise"])
+    analysis = AnalysisSpec(covariance=a["covariance"], subgroups=tuple(a["subgroups"]),
+                            non_inferiority_margin=a["non_inferiority_margin"], alpha=a["alpha"])
+    return TrialSpec(name=t["name"].strip(), seed=t["seed"], cohort=cohort,
+                     modalities=tuple(modalities), readers=readers, analysis=analysis,
+                     resolution=ResolutionSpec(**v["resolution"]),
+                     storage=StorageSpec(**v["storage"]), description=t["description"],
+                     backend=t["backend"], preset=t["preset"])
 
 
 def load_spec(path) -> TrialSpec:
