@@ -18,21 +18,24 @@ from pathlib import Path
 
 import numpy as np
 
-from ..schema import Choice, check
+from ..schema import Choice, Table, check
 from ._breast import make_breast
-from ._breast_recipe import load_breast_recipe
-from .analytic import make_analytic, validate_recipe
+from ._breast_recipe import BREAST_SCHEMA, load_breast_recipe
+from .analytic import ANALYTIC_SCHEMA, make_analytic, validate_recipe
 from .chest import load_chest_recipe, make_chest
+from .chest.recipe import CHEST_SCHEMA
 
 __all__ = ["make", "load_recipe", "list_recipes", "recipes_dir", "RecipeKind", "RECIPE_KINDS"]
 
 
 @dataclass(frozen=True)
 class RecipeKind:
-    """One kind of phantom recipe: the function that checks its recipes (it owns the kind's
-    schema) and the one that builds a phantom from a checked recipe."""
+    """One kind of phantom recipe: its schema (every key, rule and default), the function that
+    checks a recipe against it (plus the rules that tie keys together) and the one that builds
+    a phantom from a checked recipe."""
 
     name: str
+    schema: Table
     load: Callable[[dict], dict]
     build: Callable[..., object]
 
@@ -43,9 +46,9 @@ def _build_analytic(spec, *, seed, voxel_mm, progress):
 
 #: The registry: recipe ``kind`` -> :class:`RecipeKind`.
 RECIPE_KINDS = {
-    "breast": RecipeKind("breast", load_breast_recipe, make_breast),
-    "analytic": RecipeKind("analytic", validate_recipe, _build_analytic),
-    "chest": RecipeKind("chest", load_chest_recipe, make_chest),
+    "breast": RecipeKind("breast", BREAST_SCHEMA, load_breast_recipe, make_breast),
+    "analytic": RecipeKind("analytic", ANALYTIC_SCHEMA, validate_recipe, _build_analytic),
+    "chest": RecipeKind("chest", CHEST_SCHEMA, load_chest_recipe, make_chest),
 }
 
 
