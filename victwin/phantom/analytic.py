@@ -386,8 +386,8 @@ def validate_recipe(raw: dict) -> dict:
         if spec["size_mm"] is None:
             spec["size_mm"] = [spec["fov_mm"]] * 3
     elif spec["shapes"] is None:
-        raise ValueError(f"recipe: missing key shapes ({ANALYTIC_SCHEMA.fields['shapes'].describe()}"
-                         f", or a preset)")
+        rule = ANALYTIC_SCHEMA.fields["shapes"].describe()
+        raise ValueError(f"recipe: missing key shapes ({rule}, or a preset)")
     else:
         shapes = [_shape(d, f"shapes[{i}]") for i, d in enumerate(spec["shapes"])]
     if spec["size_mm"] is None:

@@ -1,4 +1,4 @@
-"""Lesion models and their insertion into phantoms.
+"""Procedural lesion generators: spiculated mass, calcification cluster, lung nodule.
 
 Three procedural lesion families, each generated from a seeded :class:`numpy.random.Generator`
 as a small voxel patch at a given voxel size:
@@ -13,10 +13,8 @@ as a small voxel patch at a given voxel size:
 * :func:`lung_nodule`: a solid nodule (lobulated soft-tissue sphere) or a part-solid one (solid
   core inside a ground-glass halo).
 
-:func:`insert_lesion` pastes a lesion model into a :class:`~victwin.phantom.Phantom` at a given
-centre or at a random one inside a host tissue, and returns the new phantom and the lesion
-record. Only voxels under the lesion's own mask change, so the phantoms with and without the
-lesion differ only inside the lesion's bounding box.
+Each returns a :class:`LesionModel`; :func:`~victwin.phantom.lesions.insert_lesion` pastes it
+into a phantom.
 
 Sizes are in mm: radii and diameters are given in mm and divided by the voxel size exactly
 once. (The VICTRE pipeline's ``generate_cluster``, DIDSR/VICTRE_PIPELINE since commit 951a29b,

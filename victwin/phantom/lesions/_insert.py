@@ -1,4 +1,10 @@
-"""Insertion of a lesion model into a phantom: :func:`insert_lesion`."""
+"""Insertion of a lesion model into a phantom: :func:`insert_lesion`.
+
+It pastes a :class:`LesionModel` into a :class:`~victwin.phantom.Phantom` at a given centre or
+at a random one inside a host tissue, and returns the new phantom and the lesion record. Only
+voxels under the lesion's own mask change, so the phantoms with and without the lesion differ
+only inside the lesion's bounding box.
+"""
 
 from __future__ import annotations
 

@@ -25,7 +25,6 @@ LESION_MATERIALS = frozenset({"mass", "hydroxyapatite", "calcium_oxalate",
                               "calcium_oxalate_victre"})
 
 
-
 @dataclass(frozen=True, eq=False)
 class LesionModel:
     """A lesion as a small voxel patch, ready to be inserted into a phantom.
@@ -90,7 +89,6 @@ class LesionModel:
         return (f"LesionModel(kind={self.kind!r}, shape={self.patch.shape}, "
                 f"materials={self.materials}, voxel_mm={self.voxel_mm}, "
                 f"size_mm={self.size_mm:.3f})")
-
 
 
 def check_rng(rng) -> np.random.Generator:

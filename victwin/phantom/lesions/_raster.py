@@ -147,7 +147,6 @@ def crop_symmetric(patch: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(patch[tuple(sl)])
 
 
-
 def crop_like(patch: np.ndarray, ref: np.ndarray) -> np.ndarray:
     sl = []
     for ax in range(3):
