@@ -200,7 +200,7 @@ class List(Field):
             return self.rule_text
         n = (f" of {self.length}" if self.length is not None
              else f" of at least {self.min_len}" if self.min_len else "")
-        items = f" ({self.item.describe()})" if self.item is not None else ""
+        items = f", each {self.item.describe()}" if self.item is not None else ""
         return f"a list{n}{items}"
 
     def check(self, value, what, path):
