@@ -4,7 +4,8 @@ A recipe is a TOML table (or a dict) with a ``kind`` key: ``"breast"`` (procedur
 breast, validated here), ``"analytic"`` (ellipsoids/boxes, see :mod:`victwin.phantom.analytic`)
 or ``"chest"`` (built by :mod:`victwin.phantom.chest`). Names such as ``"breast/dense"`` resolve to
 ``<phantoms>/breast/dense.toml`` where ``<phantoms>`` is ``$VICTWIN_PHANTOMS`` if set, else the
-``phantoms/`` folder at the top of the repository.
+recipes shipped as package data (``victwin/data/phantoms``, a link to the repository's
+``phantoms/`` folder, so the two are the same files).
 
 Breast recipe values that vary between patients are *ranges*: a number (fixed) or a table
 ``{min = ..., max = ...}`` drawn uniformly with the phantom's seed.
@@ -135,13 +136,15 @@ _KINDS = ("breast", "analytic", "chest")
 
 
 def recipes_dir() -> Path:
-    """The folder recipe names resolve in (``$VICTWIN_PHANTOMS`` or ``<repo>/phantoms``)."""
+    """The folder recipe names resolve in: ``$VICTWIN_PHANTOMS`` if set, else the recipes
+    shipped with victwin (package data ``victwin/data/phantoms``, the repository's
+    ``phantoms/``)."""
     env = os.environ.get("VICTWIN_PHANTOMS")
     if env:
         return Path(env)
-    import victwin
+    from victwin._data import data_path
 
-    return Path(victwin.__file__).resolve().parents[1] / "phantoms"
+    return data_path("phantoms")
 
 
 def list_recipes() -> list[str]:

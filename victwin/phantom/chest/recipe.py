@@ -28,7 +28,6 @@ A chest recipe (``phantoms/chest/*.toml`` or a dict)::
 from __future__ import annotations
 
 import math
-import os
 import tomllib
 from pathlib import Path
 
@@ -51,10 +50,9 @@ _RANGES = {"age_years": AGE_RANGE_YEARS, "height_cm": HEIGHT_RANGE_CM, "bmi": BM
 
 
 def _phantoms_dir() -> Path:
-    env = os.environ.get("VICTWIN_PHANTOMS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "phantoms"
+    from victwin.phantom._recipes import recipes_dir  # the one place recipe names resolve
+
+    return recipes_dir()
 
 
 def _num(key, v, lo, hi, *, integer=False):
