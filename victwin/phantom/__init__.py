@@ -9,9 +9,10 @@ folder, or ``$VICTWIN_PHANTOMS``), a path to a TOML file, or a dict. ``Phantom.s
 
 from . import analytic
 from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
+from ._texture import power_law_field
 
 __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
-           "analytic"]
+           "analytic", "power_law_field"]
 
 try:
     from ._recipes import BREAST_LABELS, list_recipes, load_recipe, make

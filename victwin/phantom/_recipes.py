@@ -14,10 +14,11 @@ Breast recipe values that vary between patients are *ranges*: a number (fixed) o
 from __future__ import annotations
 
 import copy
-import os
 from pathlib import Path
 
 import numpy as np
+
+from victwin._checks import check_seed
 
 __all__ = ["make", "load_recipe", "list_recipes", "recipes_dir", "BREAST_LABELS",
            "BREAST_MATERIALS", "draw_breast_parameters"]
@@ -139,12 +140,9 @@ def recipes_dir() -> Path:
     """The folder recipe names resolve in: ``$VICTWIN_PHANTOMS`` if set, else the recipes
     shipped with victwin (package data ``victwin/data/phantoms``, the repository's
     ``phantoms/``)."""
-    env = os.environ.get("VICTWIN_PHANTOMS")
-    if env:
-        return Path(env)
-    from victwin._data import data_path
+    from victwin._data import recipes_dir as shipped_or_env
 
-    return data_path("phantoms")
+    return shipped_or_env()
 
 
 def list_recipes() -> list[str]:
@@ -309,12 +307,6 @@ def draw_breast_parameters(spec: dict, rng: np.random.Generator) -> dict:
     return out
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool | None = None):
     """Build a phantom from a recipe.
 
@@ -334,7 +326,7 @@ def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool
     -------
     Phantom
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if voxel_mm is not None:
         if isinstance(voxel_mm, bool) or not isinstance(voxel_mm, (int, float, np.floating)) \
                 or not np.isfinite(voxel_mm) or voxel_mm <= 0:

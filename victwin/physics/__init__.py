@@ -30,7 +30,7 @@ from ._dose import (
     s_factor,
     t_factor,
 )
-from ._aec import Exposure, auto_exposure, detector_air_kerma_per_mas_ugy
+from ._aec import AecChoice, auto_exposure, detector_air_kerma_per_mas_ugy
 
 from . import _antiscatter_grid, _detector, _scatter
 from ._antiscatter_grid import *  # noqa: F401,F403

@@ -16,11 +16,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from victwin.physics._antiscatter_grid import _INTERSPACE, AntiScatterGrid
-from victwin.physics._detector import Detector
-from victwin.physics._scatter import MAMMOGRAPHY_SCATTER, ScatterModel
-from victwin.physics._source_blur import SourceBlur
-from victwin.physics._victre_spectra import SPECTRUM_MODELS, tube_spectrum
+from victwin.physics import (INTERSPACE_MATERIALS, MAMMOGRAPHY_SCATTER, SPECTRUM_MODELS,
+                             AntiScatterGrid, Detector, ScatterModel, SourceBlur, tube_spectrum)
 
 __all__ = ["System", "ScanGeometry", "Tube", "GridSpec", "load", "available", "from_dict"]
 
@@ -379,9 +376,9 @@ def from_dict(data: dict, *, source: str = "") -> System:
     if "grid" in data:
         gr = _section(data["grid"], "grid")
         if gr["enabled"]:
-            if gr["interspace"] not in _INTERSPACE:
+            if gr["interspace"] not in INTERSPACE_MATERIALS:
                 raise ValueError(f"system key grid.interspace must be one of "
-                                 f"{sorted(_INTERSPACE)}, got {gr['interspace']!r}")
+                                 f"{sorted(INTERSPACE_MATERIALS)}, got {gr['interspace']!r}")
             for k in ("primary_transmission", "scatter_transmission"):
                 if gr[k] is not None and not 0 < gr[k] <= 1:
                     raise ValueError(f"system key grid.{k} must be in (0, 1], got {gr[k]!r}")

@@ -50,7 +50,7 @@ _RANGES = {"age_years": AGE_RANGE_YEARS, "height_cm": HEIGHT_RANGE_CM, "bmi": BM
 
 
 def _phantoms_dir() -> Path:
-    from victwin.phantom._recipes import recipes_dir  # the one place recipe names resolve
+    from victwin._data import recipes_dir  # the one place recipe names resolve
 
     return recipes_dir()
 
