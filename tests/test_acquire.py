@@ -79,8 +79,10 @@ def test_dbt_record_and_clinical_dose(dbt):
     assert e.source_to_entrance_mm == pytest.approx(650.0 - 20.0 - 45.0)
     assert e.magnification == pytest.approx(650.0 / (650.0 - 20.0 - 22.5))
     assert 0.3 < e.hvl_mm_al < 0.7 and e.kvp == 28.0
-    # 4.5 cm, 50 % glandular, AEC on: in the clinical DBT range
-    assert 1.0 <= d.mgd_mgy <= 3.0
+    # 4.5 cm, 50 % glandular, AEC on: VICTRE's DBT dose for its hetero and scattered phantoms is
+    # 1.28-1.32 mGy and Feng & Sechopoulos (2012) report 1.30 mGy for a 5 cm, 50 % breast on a
+    # clinical DBT system; within 10 % of 1.30 mGy (this phantom is 0.5 cm thinner than theirs).
+    assert d.mgd_mgy == pytest.approx(1.30, rel=0.10)
     assert d.mgd_mgy == pytest.approx(sum(d.mgd_mgy_per_view))
     assert len(d.entrance_air_kerma_mgy_per_view) == 25
     # the oblique views' sources are farther from the breast: less kerma than the 0 degree view

@@ -43,13 +43,20 @@ def test_same_phantom_same_bytes(tmp_path):
 
 def test_labels_are_read_only_and_with_labels_copies():
     p = _small()
+    before = p.labels.copy()
     with pytest.raises(ValueError):
         p.labels[0, 0, 0] = 1
     new = np.array(p.labels)
     new[0, 0, 0] = 30
     q = p.with_labels(new, materials={30: "hydroxyapatite"})
     assert q.materials[30] == "hydroxyapatite" and q.materials[1] == "adipose"
-    assert p.labels[0, 0, 0] != 30 or new[0, 0, 0] == p.labels[0, 0, 0]
+    assert q.labels[0, 0, 0] == 30
+    # The new phantom owns a copy: editing the caller's array afterwards changes neither.
+    new[0, 0, 1] = 31
+    assert q.labels[0, 0, 1] == before[0, 0, 1] != 31
+    np.testing.assert_array_equal(p.labels, before)
+    with pytest.raises(ValueError):
+        q.labels[0, 0, 0] = 1
     assert q.lesions == p.lesions and q.grid == p.grid
 
 

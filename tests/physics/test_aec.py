@@ -64,10 +64,37 @@ def test_dbt_scan_dose_in_clinical_range():
     assert 1.0 < oblique < flat < 3.0
 
 
-def test_mgd_mode_hits_the_target_dose():
-    table = dict(DM_TABLE, mode="mgd", target_mgd_mgy=1.2, mas_step=0.0)
-    table.pop("target_detector_kerma_ugy")
-    assert auto_exposure(45.0, 0.5, table=table).mean_glandular_dose_mgy == pytest.approx(1.2, rel=1e-9)
+def _thaw(value):
+    if hasattr(value, "items"):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_thaw(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("name, thickness_mm, fat_volume_fraction, victre_dm_mgy, victre_dbt_mgy", [
+    # VICTRE's phantoms (DIDSR/VICTRE, "VICTRE Configuration Files and Parameters":
+    # breastCompress -t 45 / 55, targetFatFrac 0.66 / 0.85 by volume) and the mean glandular
+    # doses MC-GPU reported for them in VICTRE's DM and DBT runs (its .out files).
+    ("hetero", 45.0, 0.66, 0.872, 1.284),
+    ("scattered", 55.0, 0.85, 0.904, 1.324),
+])
+def test_shipped_aec_tables_give_victres_doses(name, thickness_mm, fat_volume_fraction,
+                                               victre_dm_mgy, victre_dbt_mgy):
+    # The systems' own AEC tables (package data), not a table written for the test. Measured:
+    # DM -6 % (hetero) and +17 % (scattered), DBT -8 % and +14 %: within 20 %.
+    from victwin.systems import load
+
+    g = 1.0 - fat_volume_fraction
+    glandular_mass = g * 1.04 / (g * 1.04 + fat_volume_fraction * 0.93)  # Hammerstein densities
+    dm = auto_exposure(thickness_mm, glandular_mass, table=_thaw(load("mammomat-dm").aec))
+    assert dm.mean_glandular_dose_mgy == pytest.approx(victre_dm_mgy, rel=0.20)
+    dbt = auto_exposure(thickness_mm, glandular_mass, table=_thaw(load("mammomat-dbt").aec))
+    t = t_factor(dbt.breast_spectrum(), thickness_mm, glandular_mass, MAMMOMAT_ANGLES_DEG)
+    k = np.full(25, dbt.incident_air_kerma_mgy)
+    scan = mean_glandular_dose(k, thickness_mm, glandular_mass, dbt.breast_spectrum(),
+                               t_factor=t).sum()
+    assert scan == pytest.approx(victre_dbt_mgy, rel=0.20)
 
 
 def test_mas_clamped_to_the_tube_range():

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from victwin.physics import (
-    G_FACTOR_TABLE,
     Spectrum,
     c_factor,
     entrance_air_kerma_mgy,
@@ -46,12 +45,6 @@ def beams():
     }
 
 
-def test_g_at_the_standard_breast():
-    # Dance et al. 2000 PMB 45:3225 table 1: g = 0.183 at 4.5 cm, HVL 0.30 mm Al.
-    assert g_factor(45.0, 0.30) == pytest.approx(0.183, abs=1e-12)
-    assert G_FACTOR_TABLE.shape == (11, 7)
-
-
 @pytest.mark.parametrize("thickness, _g, g_row, _c", EUREF_PMMA)
 def test_g_interpolation_reproduces_the_euref_pmma_table(thickness, _g, g_row, _c):
     got = [g_factor(thickness, h) for h in HVLS]
@@ -60,13 +53,10 @@ def test_g_interpolation_reproduces_the_euref_pmma_table(thickness, _g, g_row, _
 
 def test_mgd_standard_breast_within_10_percent_of_dance(beams):
     # 4.5 cm, 50% glandular: MGD/K = g (c = 1, s = 1 for Mo/Mo); Dance 2000 table 1 gives
-    # g = 0.183 at HVL 0.30 mm Al, which a Mo/Mo 30 kVp beam has (spekpy 0.299, note B1).
+    # g = 0.183 at HVL 0.30 mm Al, which a Mo/Mo 30 kVp beam has (asserted first).
     beam = beams["Mo/Mo 30"]
     assert beam.hvl_mm_al() == pytest.approx(0.30, abs=0.01)
     assert mean_glandular_dose(1.0, 45.0, 0.5, beam) == pytest.approx(0.183, rel=0.10)
-    # W/Rh: s = 1.042 (Dance 2000 table 6).
-    w = beams["W/Rh 28"]
-    assert mean_glandular_dose(2.0, 45.0, 0.5, w) == pytest.approx(2.0 * g_factor(45, w.hvl_mm_al()) * 1.042)
 
 
 @pytest.mark.parametrize("name", ["Mo/Mo 30", "W/Rh 28", "W/Ag 34"])

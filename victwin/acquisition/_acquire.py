@@ -23,6 +23,8 @@ import time
 
 import numpy as np
 
+from victwin._checks import check_seed
+
 from ._beam import build_beam, phantom_glandularity, phantom_thickness_mm
 from ._dose import dose_record
 from ._records import Acquisition, Technique
@@ -150,7 +152,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
 
     system = load(system)
     materials, n_labels = _check_phantom(phantom)
-    seed = _check_int("seed", seed, 0)
+    seed = check_seed(seed)
     case = _check_int("case", case, 0)
     k_bin = system.geometry.binning if binning is None else _check_int("binning", binning, 1)
     rpp = system.rays_per_pixel if rays_per_pixel is None else _check_int(

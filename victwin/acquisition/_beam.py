@@ -8,12 +8,12 @@ full-field run it stands for).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from victwin._checks import check_positive
 from victwin.physics import linear_attenuation, quantum_efficiency, spectrum
 
 __all__ = ["Beam", "build_beam", "phantom_thickness_mm", "phantom_glandularity",
@@ -98,13 +98,6 @@ def phantom_glandularity(phantom) -> float:
     return 0.5 if g is None else float(g)
 
 
-def _positive(name: str, value) -> float:
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return value
-
-
 def build_beam(system, phantom, *, mas: float | None = None, kvp: float | None = None,
                dose_scale: float = 1.0) -> Beam:
     """The beam of ``system`` for ``phantom``.
@@ -123,7 +116,7 @@ def build_beam(system, phantom, *, mas: float | None = None, kvp: float | None =
     dose_scale : float
         > 0; 1 keeps the chosen technique's dose.
     """
-    dose_scale = _positive("dose_scale", dose_scale)
+    dose_scale = check_positive("dose_scale", dose_scale)
     n = system.n_views
     t = system.tube
     aec = _thaw(system.aec)
@@ -136,8 +129,8 @@ def build_beam(system, phantom, *, mas: float | None = None, kvp: float | None =
                                           tuple(exp.filters))
         mas_view, control = exp.mas * dose_scale, "AUTOMATIC"
     else:
-        kvp_used = t.kvp if kvp is None else _positive("kvp", kvp)
-        total = t.mas if mas is None else _positive("mas", mas)
+        kvp_used = t.kvp if kvp is None else check_positive("kvp", kvp)
+        total = t.mas if mas is None else check_positive("mas", mas)
         spec = t.make_spectrum(kvp_used)        # spekpy, or VICTRE's files (tube.spectrum)
         if aec.get("paddle_material") is not None:
             spec = spec.filtered(aec["paddle_material"], float(aec.get("paddle_mm", 0.0)))

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from victwin._json import jsonable
 from victwin.physics import log_normalise
 
 __all__ = ["Technique", "Dose", "Acquisition", "jsonable"]
@@ -215,14 +216,3 @@ class Acquisition:
         from ._io import save
 
         return save(self, directory, preview=preview, provenance=provenance)
-
-
-def jsonable(x):
-    """Plain JSON types from dicts, tuples and NumPy scalars."""
-    if isinstance(x, dict):
-        return {k: jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    return x

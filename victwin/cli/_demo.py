@@ -9,13 +9,13 @@ from pathlib import Path
 
 
 def demo_spec_path() -> Path:
-    """``examples/demo.toml`` of the checkout victwin is installed from."""
-    import victwin
+    """``examples/demo.toml``, shipped as package data (``victwin/data/examples/demo.toml``)."""
+    from victwin._data import data_path
 
-    path = Path(victwin.__file__).resolve().parents[1] / "examples" / "demo.toml"
+    path = data_path("examples", "demo.toml")
     if not path.is_file():
-        raise FileNotFoundError(f"the demo spec {str(path)!r} is missing; install victwin from "
-                                f"a checkout (python -m pip install -e .) or pass --spec")
+        raise FileNotFoundError(f"the demo spec {str(path)!r} is missing from this "
+                                f"installation of victwin; reinstall it or pass --spec")
     return path
 
 

@@ -12,7 +12,7 @@ def _export_trial(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from victwin.trial import TrialStore
-    from victwin.trial._export import export_case_dicom
+    from victwin.trial import export_case_dicom
 
     with TrialStore(args.rundir) as store:
         done = [r["case_id"] for r in store.done_cases()]
@@ -33,7 +33,7 @@ def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from victwin.dicom import export_study
-    from victwin.dicom._rundir import load_run
+    from victwin.dicom import load_run
 
     dirs = [Path(d) for d in args.rundir]
     if any((d / "acquisition.json").is_file() for d in dirs):

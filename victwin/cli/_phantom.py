@@ -119,7 +119,7 @@ def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
 
     probe_mm = 2.0
     if voxel_mm is None:
-        from victwin.phantom._recipes import load_recipe
+        from victwin.phantom import load_recipe
 
         voxel_mm = load_recipe(recipe).get("voxel_mm")
     if not isinstance(voxel_mm, (int, float)) or not voxel_mm > 0 or voxel_mm >= probe_mm:
@@ -138,13 +138,13 @@ def _make(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
+    from victwin._checks import check_seed
     from victwin.phantom import insert_lesion, make
 
     out = _check_out(args.out, ".npz", "--out")
     png = _check_out(args.preview, ".png", "--preview")
     js = _check_out(args.json, ".json", "--json")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_seed(args.seed, "--seed")
     _check_memory(args.recipe, args.seed, args.voxel_mm)
     t0 = time.perf_counter()
     steps = 2 + len(args.lesion) + (png is not None) + (js is not None)

@@ -67,7 +67,7 @@ def _options(args) -> dict:
 
 def _run(args: argparse.Namespace) -> int:
     from victwin.recon import dbt_grid, load_scan, reconstruct
-    from victwin.recon._preview import save_preview
+    from victwin.recon import save_preview
 
     out = Path(args.out)
     suffix = out.suffix.lower()

@@ -44,7 +44,7 @@ def _read_clusters(path) -> dict:
 
 def _mrmc(args: argparse.Namespace) -> int:
     from victwin.stats import dbm, mrmc, read_imrmc
-    from victwin.stats._mrmc import _jsonable
+    from victwin._json import jsonable
 
     table = read_imrmc(args.file)
     res = mrmc(table, args.cov, alpha=args.alpha)
@@ -78,7 +78,7 @@ def _mrmc(args: argparse.Namespace) -> int:
               f"{table.n_cases} cases), clusters resampled:")
         print(c.summary())
     if args.json:
-        _write_json(args.json, _jsonable(out))
+        _write_json(args.json, jsonable(out, nonfinite_as_none=True))
         print(f"\nwrote {args.json}")
     return 0
 

@@ -28,6 +28,7 @@ from ._net import (StoreReport, StoreResult, TLSOptions, check_storable, echo, s
 from ._identity import UID_ROOT, SyntheticSubject, derived_uid
 from ._params import Exposure
 from ._read import DicomStudy, read_study
+from ._rundir import load_run
 from ._study import export_study
 from ._truth import Lesion, lesion_report, lesion_segmentation
 
@@ -39,5 +40,5 @@ __all__ = [
     "export_study", "read_study", "DicomStudy", "TLSOptions", "StoreReport", "StoreResult",
     "echo", "send_study", "stow_rs", "from_acquisition", "exposure_from_acquisition",
     "breast_to_patient", "BreastFrame", "orientation_letters", "check_storable",
-    "load_acquisition_dir", "load_volume_file",
+    "load_acquisition_dir", "load_volume_file", "load_run",
 ]

@@ -7,8 +7,9 @@ the engine's acquisition onto these.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from victwin._checks import check_positive
 
 __all__ = ["Exposure", "VIEW_CODES", "LATERALITIES", "CITED_COMPRESSION_FORCE_N",
            "NOMINAL_TUBE_CURRENT_MA"]
@@ -30,17 +31,6 @@ _ANODES = ("Mo", "Rh", "W", "Ag", "Cu")
 _DICOM_METAL = {"Mo": "MOLYBDENUM", "Rh": "RHODIUM", "W": "TUNGSTEN", "Ag": "SILVER",
                 "Cu": "COPPER", "Al": "ALUMINUM", "Be": "BERYLLIUM"}
 _DETECTORS = ("DIRECT", "SCINTILLATOR", "STORAGE", "FILM")
-
-
-def _positive(name, value, *, allow_zero=False):
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, "
-                         f"got {value!r}")
-    return v
 
 
 @dataclass(frozen=True)
@@ -125,16 +115,16 @@ class Exposure:
     def __post_init__(self):
         for name in ("kvp", "exposure_mas", "hvl_mm_al", "compressed_thickness_mm", "sid_mm",
                      "source_to_patient_mm", "imager_pixel_spacing_mm", "focal_spot_mm"):
-            object.__setattr__(self, name, _positive(name, getattr(self, name)))
+            object.__setattr__(self, name, check_positive(name, getattr(self, name)))
         for name in ("filter_thickness_mm", "entrance_dose_mgy"):
-            object.__setattr__(self, name, _positive(name, getattr(self, name), allow_zero=True))
+            object.__setattr__(self, name, check_positive(name, getattr(self, name), allow_zero=True))
         for name in ("organ_dose_mgy", "compression_force_n"):
             if getattr(self, name) is not None:
-                object.__setattr__(self, name, _positive(name, getattr(self, name),
+                object.__setattr__(self, name, check_positive(name, getattr(self, name),
                                                          allow_zero=True))
         if self.exposure_time_ms is not None:
             object.__setattr__(self, "exposure_time_ms",
-                               _positive("exposure_time_ms", self.exposure_time_ms))
+                               check_positive("exposure_time_ms", self.exposure_time_ms))
         if isinstance(self.detector_binning, bool) or int(self.detector_binning) \
                 != self.detector_binning or self.detector_binning < 1:
             raise ValueError(f"detector_binning must be an integer >= 1, "

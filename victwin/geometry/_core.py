@@ -59,15 +59,30 @@ def _close(a, b) -> bool:
 class Grid:
     """A regular voxel grid in world coordinates.
 
+    .. warning:: **Two orders in one object.** ``shape`` and ``spacing`` are in *array index
+       order* ``(z, y, x)``, like the ``[z, y, x]`` arrays they describe; ``origin`` is a
+       *point*, in ``(x, y, z)`` order, like every point and direction in victwin (DESIGN.md,
+       "The contract"). So ``spacing[0]`` is ``dz`` but ``origin[0]`` is ``x0``. Use
+       :attr:`spacing_xyz` and :attr:`shape_xyz` to do arithmetic with points, e.g. the centre
+       of voxel ``[iz, iy, ix]`` is ``origin + (ix, iy, iz) * spacing_xyz``.
+
     Parameters
     ----------
     shape : (nz, ny, nx) ints
         Number of voxels along z, y, x (array index order).
     spacing : (dz, dy, dx) floats, mm
-        Voxel size along z, y, x; each > 0.
+        Voxel size along z, y, x (array index order, **not** the order of ``origin``); each > 0.
     origin : (x0, y0, z0) floats, mm
         World position of the *centre* of voxel ``[0, 0, 0]`` (as DICOM's
-        ImagePositionPatient). Note the point order ``(x, y, z)``.
+        ImagePositionPatient), in point order ``(x, y, z)`` (**not** the order of ``spacing``).
+
+    Examples
+    --------
+    >>> g = Grid(shape=(10, 20, 30), spacing=(2.0, 0.5, 0.5), origin=(0.25, -4.75, 1.0))
+    >>> g.spacing[0], g.origin[0]      # dz, x0
+    (2.0, 0.25)
+    >>> g.spacing_xyz.tolist()         # (dx, dy, dz)
+    [0.5, 0.5, 2.0]
     """
 
     shape: tuple[int, int, int]

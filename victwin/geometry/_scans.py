@@ -25,6 +25,8 @@ import math
 
 import numpy as np
 
+from victwin._checks import check_positive
+
 from ._core import FlatPanel, View
 
 __all__ = ["mammography_view", "tomosynthesis_arc", "radiography_view"]
@@ -36,13 +38,6 @@ def _panel_for_breast(detector_shape, pitch_mm, detector_binning) -> FlatPanel:
                       center=(nu * pitch_mm / 2.0, 0.0, 0.0), u=(1.0, 0.0, 0.0), v=(0.0, 1.0, 0.0))
     # Binning keeps the chest-wall edge at x = 0 because the panel centre is unchanged.
     return panel.binned(detector_binning) if detector_binning != 1 else panel
-
-
-def _check_positive(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
 
 
 def mammography_view(*, sid_mm: float = 650.0, detector_shape=(3000, 1500),
@@ -68,8 +63,8 @@ def mammography_view(*, sid_mm: float = 650.0, detector_shape=(3000, 1500),
     -------
     View
     """
-    sid_mm = _check_positive("sid_mm", sid_mm)
-    pitch_mm = _check_positive("pitch_mm", pitch_mm)
+    sid_mm = check_positive("sid_mm", sid_mm)
+    pitch_mm = check_positive("pitch_mm", pitch_mm)
     panel = _panel_for_breast(detector_shape, pitch_mm, detector_binning)
     return View(source=(float(source_x_mm), 0.0, sid_mm), panel=panel)
 
@@ -117,13 +112,13 @@ def tomosynthesis_arc(n_views: int = 25, arc_deg: float = 50.0,
     arc_deg = float(arc_deg)
     if not math.isfinite(arc_deg) or arc_deg < 0 or arc_deg >= 180:
         raise ValueError(f"arc_deg must be in [0, 180), got {arc_deg!r}")
-    radius = _check_positive("source_to_rotation_center_mm", source_to_rotation_center_mm)
+    radius = check_positive("source_to_rotation_center_mm", source_to_rotation_center_mm)
     height = float(rotation_center_height_mm)
     if not math.isfinite(height):
         raise ValueError(f"rotation_center_height_mm must be finite, got {height!r}")
     if rotation_axis not in ("x", "y"):
         raise ValueError(f"rotation_axis must be 'x' or 'y', got {rotation_axis!r}")
-    pitch_mm = _check_positive("pitch_mm", pitch_mm)
+    pitch_mm = check_positive("pitch_mm", pitch_mm)
     start = -arc_deg / 2.0 if first_angle_deg is None else float(first_angle_deg)
     step = arc_deg / (n_views - 1) if n_views > 1 else 0.0
     angles = np.deg2rad(start + step * np.arange(n_views))
@@ -158,8 +153,8 @@ def radiography_view(*, sid_mm: float = 1800.0, detector_shape=(3072, 3072),
     -------
     View
     """
-    sid_mm = _check_positive("sid_mm", sid_mm)
-    pitch_mm = _check_positive("pitch_mm", pitch_mm)
+    sid_mm = check_positive("sid_mm", sid_mm)
+    pitch_mm = check_positive("pitch_mm", pitch_mm)
     panel = FlatPanel(shape=detector_shape, pitch=(pitch_mm, pitch_mm), center=(0.0, 0.0, 0.0),
                       u=(1.0, 0.0, 0.0), v=(0.0, 1.0, 0.0))
     if detector_binning != 1:

@@ -16,6 +16,7 @@ schema and its builder in named steps), :mod:`.chest`, :mod:`.analytic`, :mod:`.
 from . import analytic, lesions, plotting
 from ._breast_recipe import BREAST_LABELS
 from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
+from ._texture import power_law_field
 from ._recipes import RECIPE_KINDS, list_recipes, load_recipe, make
 from .chest import make_chest
 from .lesions import (VICTRE_CLUSTER, VICTRE_MASS, VictreClusterParameters, VictreMassParameters,
@@ -23,7 +24,7 @@ from .lesions import (VICTRE_CLUSTER, VICTRE_MASS, VictreClusterParameters, Vict
                       victre_cluster, victre_mass)
 
 __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
-           "analytic", "lesions", "plotting", "make", "load_recipe", "list_recipes",
+           "analytic", "lesions", "plotting", "power_law_field", "make", "load_recipe", "list_recipes",
            "BREAST_LABELS", "RECIPE_KINDS", "insert_lesion", "spiculated_mass",
            "calcification_cluster", "lung_nodule", "make_chest", "victre_mass", "victre_cluster",
            "VICTRE_MASS", "VICTRE_CLUSTER", "VictreMassParameters", "VictreClusterParameters"]

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._json import jsonable
+
 from ..geometry import Grid
 
 __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "labels_present"]
@@ -129,19 +131,9 @@ def _check_materials(materials) -> dict[int, str]:
 
 def _jsonable(meta: dict) -> dict:
     try:
-        return json.loads(json.dumps(meta, sort_keys=True, default=_json_default))
+        return json.loads(json.dumps(jsonable(meta), sort_keys=True))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"Phantom.meta must be JSON-serialisable: {exc}") from None
-
-
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"cannot store {type(obj).__name__} in meta")
 
 
 @dataclass(frozen=True, eq=False)

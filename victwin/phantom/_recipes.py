@@ -5,18 +5,20 @@ builder, listed once in :data:`RECIPE_KINDS`: ``"breast"`` (procedural compresse
 :mod:`._breast_recipe` and :mod:`._breast`), ``"analytic"`` (ellipsoids/boxes,
 :mod:`victwin.phantom.analytic`) and ``"chest"`` (:mod:`victwin.phantom.chest`). Names such as
 ``"breast/dense"`` resolve to ``<phantoms>/breast/dense.toml`` where ``<phantoms>`` is
-``$VICTWIN_PHANTOMS`` if set, else the ``phantoms/`` folder at the top of the repository.
+``$VICTWIN_PHANTOMS`` if set, else the recipes shipped as package data
+(``victwin/data/phantoms``, a link to the repository's ``phantoms/`` folder: the same files).
 """
 
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from victwin._checks import check_seed
 
 from ..schema import Choice, Table, check
 from ._breast import make_breast
@@ -53,13 +55,12 @@ RECIPE_KINDS = {
 
 
 def recipes_dir() -> Path:
-    """The folder recipe names resolve in (``$VICTWIN_PHANTOMS`` or ``<repo>/phantoms``)."""
-    env = os.environ.get("VICTWIN_PHANTOMS")
-    if env:
-        return Path(env)
-    import victwin
+    """The folder recipe names resolve in: ``$VICTWIN_PHANTOMS`` if set, else the recipes
+    shipped with victwin (package data ``victwin/data/phantoms``, the repository's
+    ``phantoms/``)."""
+    from victwin._data import recipes_dir as shipped_or_env
 
-    return Path(victwin.__file__).resolve().parents[1] / "phantoms"
+    return shipped_or_env()
 
 
 def list_recipes() -> list[str]:
@@ -114,12 +115,6 @@ def load_recipe(recipe) -> dict:
     return RECIPE_KINDS[kind].load(raw)
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool | None = None):
     """Build a phantom from a recipe.
 
@@ -139,7 +134,7 @@ def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool
     -------
     Phantom
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if voxel_mm is not None:
         if isinstance(voxel_mm, bool) or not isinstance(voxel_mm, (int, float, np.floating)) \
                 or not np.isfinite(voxel_mm) or voxel_mm <= 0:

@@ -30,7 +30,7 @@ from ._dose import (
     s_factor,
     t_factor,
 )
-from ._aec import (AEC_SCHEMA, Exposure, auto_exposure, check_aec_table,
+from ._aec import (AEC_SCHEMA, AecChoice, auto_exposure, check_aec_table,
                    detector_air_kerma_per_mas_ugy)
 
 from . import _antiscatter_grid, _detector, _scatter

@@ -49,7 +49,7 @@ from ._materials import breast_tissue
 from ._spectra import ANODES, Spectrum, spectrum  # noqa: F401
 from ._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 
-__all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy", "AEC_SCHEMA",
+__all__ = ["AecChoice", "auto_exposure", "detector_air_kerma_per_mas_ugy", "AEC_SCHEMA",
            "check_aec_table"]
 
 _MODES = ("detector_kerma", "mgd")
@@ -104,7 +104,7 @@ def check_aec_table(table, what: str = "AEC table", path: str = "") -> dict:
 
 
 @dataclass(frozen=True)
-class Exposure:
+class AecChoice:
     """What the AEC chose, and what it implies for the breast.
 
     Attributes
@@ -178,7 +178,7 @@ def detector_air_kerma_per_mas_ugy(breast_spectrum: Spectrum, thickness_mm: floa
     return float(np.sum(transmitted * e * mass_energy_absorption("air", e)) * 1.602176634e-5)
 
 
-def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> Exposure:
+def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> AecChoice:
     """Choose anode/filter, kVp and mAs as a mammography AEC does.
 
     Parameters
@@ -192,7 +192,7 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
 
     Returns
     -------
-    Exposure
+    AecChoice
         Beam, mAs per exposure, and the incident air kerma, detector air kerma and MGD it gives.
 
     Raises
@@ -243,7 +243,7 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
         mas = max(step, round(round(mas / step) * step, 9))
     mas = float(min(max(mas, mas_min), mas_max))
     k = kerma_per_mas_mgy * mas
-    return Exposure(
+    return AecChoice(
         anode=row["anode"], filter_material=str(row["filter"]), filter_mm=float(row["filter_mm"]),
         kvp=float(row["kvp"]), mas=mas, filters=tuple(filters), anode_angle_deg=angle, paddle=paddle,
         incident_air_kerma_mgy=k, detector_air_kerma_ugy=detector_per_mas * mas,

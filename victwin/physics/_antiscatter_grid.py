@@ -25,15 +25,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["AntiScatterGrid", "grid_transmission"]
+__all__ = ["AntiScatterGrid", "grid_transmission", "INTERSPACE_MATERIALS"]
 
 #: Lead, for the strips: density 11.35 g/cm3 (NIST). xraylib gives the cross sections.
 _LEAD_DENSITY_G_CM3 = 11.35
 
 #: Interspace materials the grid understands without victwin.physics, as (xraylib formula,
 #: density g/cm3): polystyrene (C8H8, 1.05; ICRU 44), carbon fibre (graphite 1.6), air, aluminum.
-_INTERSPACE = {"polystyrene": ("C8H8", 1.05), "carbon_fiber": ("C", 1.6),
-               "air": ("N0.755O0.232Ar0.013", 0.0012048), "aluminum": ("Al", 2.699)}
+INTERSPACE_MATERIALS = {"polystyrene": ("C8H8", 1.05), "carbon_fiber": ("C", 1.6),
+                        "air": ("N0.755O0.232Ar0.013", 0.0012048), "aluminum": ("Al", 2.699)}
 
 
 def _mu_per_mm(material: str, energy_kev: np.ndarray) -> np.ndarray:
@@ -48,7 +48,7 @@ def _mu_per_mm(material: str, energy_kev: np.ndarray) -> np.ndarray:
         # the shared material library is the one source of truth for materials it knows
         from victwin.physics._attenuation import linear_attenuation
         return np.asarray(linear_attenuation(material, energy_kev), dtype=float)
-    formula, rho = _INTERSPACE[material]
+    formula, rho = INTERSPACE_MATERIALS[material]
     return np.array([xraylib.CS_Total_CP(formula, float(e)) for e in energy_kev]) * rho / 10.0
 
 
@@ -83,8 +83,8 @@ class AntiScatterGrid:
                 raise ValueError(f"grid {name} must be a number > 0, got {value!r}")
         if not math.isfinite(self.cover_mm) or self.cover_mm < 0:
             raise ValueError(f"grid cover_mm must be >= 0, got {self.cover_mm!r}")
-        if self.interspace not in _INTERSPACE:
-            raise ValueError(f"grid interspace must be one of {sorted(_INTERSPACE)}, "
+        if self.interspace not in INTERSPACE_MATERIALS:
+            raise ValueError(f"grid interspace must be one of {sorted(INTERSPACE_MATERIALS)}, "
                              f"got {self.interspace!r}")
         if self.strip_width_mm >= self.period_mm:
             raise ValueError(f"grid strip_width_um ({self.strip_width_um}) must be smaller than "

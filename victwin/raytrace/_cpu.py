@@ -48,7 +48,9 @@ _drop_stale_cache()
 N_CHUNKS = 4
 
 _jit = numba.njit(cache=True, inline="always", fastmath=False)
-_trace_labels, _trace_volume, _trace_backproject = _traverse.build(_jit)
+# Helpers of the per-ray functions are left to LLVM's inliner (see _traverse.build).
+_trace_labels, _trace_volume, _trace_backproject = _traverse.build(
+    _jit, inner_jit=numba.njit(cache=True, fastmath=False))
 _ray_end = _jit(_traverse.ray_end_py)
 _sample, _sample_view, _voxel = _interp.build(_jit)
 

@@ -10,9 +10,10 @@ arrays ``[z, y, x]`` and projections ``[n_views, nv, nu]``.
 
 from ._analytic import fbp_response
 from ._io import load_scan, save_scan
+from ._preview import save_preview
 from ._reconstruct import Method, reconstruct
 from ._scan import dbt_grid
 from ._synthesize import synthesize_2d
 
 __all__ = ["reconstruct", "Method", "dbt_grid", "synthesize_2d", "fbp_response", "save_scan",
-           "load_scan"]
+           "load_scan", "save_preview"]

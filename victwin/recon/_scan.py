@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from victwin._checks import check_positive
 from victwin.geometry import Grid, View
 
 __all__ = ["ScanInfo", "scan_info", "dbt_grid", "as_views", "support_extent"]
@@ -106,8 +107,8 @@ def dbt_grid(views, thickness_mm: float, *, support_mm: float = 20.0,
     views = as_views(views)
     scan_info(views)  # one fixed detector
     panel = views[0].panel
-    thickness_mm = _positive("thickness_mm", thickness_mm)
-    slice_mm = _positive("slice_mm", slice_mm)
+    thickness_mm = check_positive("thickness_mm", thickness_mm)
+    slice_mm = check_positive("slice_mm", slice_mm)
     support_mm = float(support_mm)
     if not math.isfinite(support_mm) or support_mm < 0:
         raise ValueError(f"support_mm must be a finite number >= 0, got {support_mm!r}")
@@ -122,7 +123,7 @@ def dbt_grid(views, thickness_mm: float, *, support_mm: float = 20.0,
     if voxel_xy_mm is None:
         sid = heights.max()  # the widest ray spacing: the highest source, at the support
         voxel_xy_mm = min(panel.pitch) * (sid - support_mm) / sid
-    voxel_xy_mm = _positive("voxel_xy_mm", voxel_xy_mm)
+    voxel_xy_mm = check_positive("voxel_xy_mm", voxel_xy_mm)
     (x_lo, x_hi), (y_lo, y_hi) = support_extent(views)
     if extent_x_mm is not None:
         x_lo, x_hi = _extent("extent_x_mm", extent_x_mm)
@@ -145,16 +146,6 @@ def support_extent(views) -> tuple[tuple[float, float], tuple[float, float]]:
     half = 0.5 * np.array([panel.pitch[1], panel.pitch[0]])
     return ((float(corners[:, 0].min() - half[0]), float(corners[:, 0].max() + half[0])),
             (float(corners[:, 1].min() - half[1]), float(corners[:, 1].max() + half[1])))
-
-
-def _positive(name, value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number > 0, got {value!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return value
 
 
 def _extent(name, value) -> tuple[float, float]:

@@ -34,6 +34,8 @@ from itertools import combinations
 import numpy as np
 from scipy import stats as _st
 
+from victwin._json import jsonable
+
 from ._moments import Cells, cell_placements, jackknife_aucs, shared_counts, unbiased_pair_sums
 from ._table import ScoreTable
 
@@ -195,7 +197,7 @@ class MRMCResult:
         corr = {}
         if self.var > 0:
             corr = {"corr1": self.cov1 / self.var, "corr2": self.cov2 / self.var, "corr3": self.cov3 / self.var}
-        return _jsonable({
+        return _record({
             "modalities": list(self.modalities),
             "readers": list(self.readers),
             "n_cases": self.n_cases,
@@ -253,19 +255,9 @@ class MRMCResult:
         return "\n".join(out)
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return x if np.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
+def _record(x):
+    """A statistics record as JSON types; NaN and inf become null (JSON has no NaN)."""
+    return jsonable(x, nonfinite_as_none=True)
 
 
 def or_analysis(theta, covariance, *, modalities=None, readers=None, n_cases=0, alpha=0.05,
@@ -472,7 +464,7 @@ class DBMResult:
     pseudovalues: np.ndarray
 
     def to_dict(self) -> dict:
-        return _jsonable({"mean_squares": self.mean_squares, "df": self.df,
+        return _record({"mean_squares": self.mean_squares, "df": self.df,
                           "variance_components": self.variance_components,
                           "rrrc": {"statistic": self.statistic, "df1": self.df1, "ddf": self.ddf,
                                    "p": self.p, "den": self.den}})

@@ -25,7 +25,7 @@ import numpy as np
 
 from ._cluster import cluster_codes, clustered_covariance_partial, clustered_mrmc
 from ._moments import cell_placements
-from ._mrmc import _cov_from_cells, _cov_method, _jsonable, mrmc, or_analysis
+from ._mrmc import _cov_from_cells, _cov_method, _record, mrmc, or_analysis
 from ._table import ScoreTable
 
 __all__ = ["subgroup_analysis", "SubgroupResult", "adjust_pvalues"]
@@ -81,7 +81,7 @@ class SubgroupResult:
     cov_method: str
 
     def to_dict(self) -> dict:
-        return _jsonable({"modalities": list(self.modalities), "correction": self.correction,
+        return _record({"modalities": list(self.modalities), "correction": self.correction,
                           "alpha": self.alpha, "cov_method": self.cov_method, "subgroups": self.rows,
                           "overall": self.overall, "interaction": self.interaction})
 

@@ -16,12 +16,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from victwin.physics._antiscatter_grid import _INTERSPACE, AntiScatterGrid
-from victwin.physics._detector import Detector
-from victwin.physics._scatter import MAMMOGRAPHY_SCATTER, ScatterModel
-from victwin.physics._source_blur import SourceBlur
-from victwin.physics._victre_spectra import SPECTRUM_MODELS, tube_spectrum
-from victwin.physics import check_aec_table
+from victwin.physics import (INTERSPACE_MATERIALS, MAMMOGRAPHY_SCATTER,
+                             SPECTRUM_MODELS, AntiScatterGrid, Detector, ScatterModel,
+                             SourceBlur, check_aec_table, tube_spectrum)
 from victwin.schema import (Anything, Boolean, Choice, List, Number, String, Table, Tuple, check,
                             invalid)
 
@@ -77,7 +74,7 @@ SYSTEM_SCHEMA = Table({
     }),
     "grid": Table({
         "enabled": Boolean(default=True), "ratio": Number(), "line_density_per_cm": Number(),
-        "strip_width_um": Number(), "interspace": Choice(lambda: sorted(_INTERSPACE),
+        "strip_width_um": Number(), "interspace": Choice(lambda: sorted(INTERSPACE_MATERIALS),
                                                          default="polystyrene"),
         "cover_mm": Number(default=0.0),
         "primary_transmission": Number(0, 1, lo_open=True, default=None),

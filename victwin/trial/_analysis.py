@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._json import json_default
+
 from ._cohort import step_key
 from ._spec import TrialSpec
 from ._store import atomic_write
@@ -213,7 +215,7 @@ def analyse_run(store, spec: TrialSpec) -> dict:
         sub.forest_plot(out_dir / f"forest-{name}.png",
                         title=f"AUC difference ({names[0]} - {names[1]}) by {name}")
     atomic_write(out_dir / "results.json",
-                 json.dumps(results, indent=2, default=_jsonable) + "\n")
+                 json.dumps(results, indent=2, default=json_default) + "\n")
     return results
 
 
@@ -248,11 +250,3 @@ def _clustered(table, clusters: dict, alpha: float) -> dict:
             "headline": {"analysis": "mrmc_clustered", "unit": "twin",
                          "why": "the ROIs of one twin share its anatomy, so they are not "
                                 "independent cases"}}
-
-
-def _jsonable(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")

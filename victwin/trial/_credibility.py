@@ -189,7 +189,7 @@ _BOONE = (-2.35452817439093, 22.3960980055927, 8.85064260299289)
 def _check_spr():
     from victwin.geometry import Grid, mammography_view
     from victwin.physics import primary_signal, spectrum
-    from victwin.physics._scatter import MAMMOGRAPHY_SCATTER, scatter_image
+    from victwin.physics import MAMMOGRAPHY_SCATTER, scatter_image
     from victwin.raytrace import project_labels
 
     t_mm, d_mm, vox, support = 45.0, 150.0, 1.0, 20.0
@@ -223,7 +223,7 @@ def _check_mtf():
 
     from victwin.geometry import FlatPanel, Grid, View
     from victwin.physics import primary_signal, spectrum
-    from victwin.physics._detector import A_SE_VICTRE, detect, digitize, quantum_efficiency
+    from victwin.physics import A_SE_VICTRE, detect, digitize, quantum_efficiency
     from victwin.raytrace import project_labels
 
     beam = spectrum("W", 28, [("Be", 1.0), ("Rh", 0.05)])
@@ -299,7 +299,7 @@ def _check_glandular():
 
 
 def _check_texture():
-    from victwin.phantom._texture import power_law_field
+    from victwin.phantom import power_law_field
 
     beta = 3.0
     rng = np.random.default_rng(11)

@@ -18,6 +18,8 @@ import sys
 
 import numpy as np
 
+from victwin._checks import check_seed
+
 from ...geometry import Grid
 from .._phantom import Phantom
 from .anatomy import CORTEX_MM, RIB_STRUT_RADIUS_MM, thorax_for
@@ -131,8 +133,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
         :mod:`~victwin.phantom.chest.measure`.
     """
     rec = load_chest_recipe(recipe)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_seed(seed)
     voxel_mm = rec["voxel_mm"] if voxel_mm is None else voxel_mm
     if isinstance(voxel_mm, bool) or not isinstance(voxel_mm, (int, float, np.floating)) \
             or not 0.25 <= float(voxel_mm) <= 10.0:

@@ -27,7 +27,6 @@ A chest recipe (``phantoms/chest/*.toml`` or a dict)::
 
 from __future__ import annotations
 
-import os
 import tomllib
 from pathlib import Path
 
@@ -70,10 +69,9 @@ DEFAULTS = {k: v for k, v in check(CHEST_SCHEMA, {}, "chest recipe").items()
 
 
 def _phantoms_dir() -> Path:
-    env = os.environ.get("VICTWIN_PHANTOMS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "phantoms"
+    from victwin._data import recipes_dir  # the one place recipe names resolve
+
+    return recipes_dir()
 
 
 def load_chest_recipe(recipe) -> dict:
