@@ -22,9 +22,6 @@ MAX_LINES = 600
 #: Cycles through imports inside functions that are still there, with why. Each entry is the
 #: set of modules on the cycle. Import-time (module-level) cycles are never allowed.
 KNOWN_LAZY_CYCLES = {
-    # Issue 17 item 2 (the phantom package split, branch issue-17b) removes these two.
-    frozenset({"victwin.phantom._breast", "victwin.phantom._recipes"}),
-    frozenset({"victwin.phantom._phantom", "victwin.phantom._preview"}),
     # Acquisition.save / load delegate to _io, which builds Acquisition records.
     frozenset({"victwin.acquisition._io", "victwin.acquisition._records"}),
     # detector.for_presentation delegates to _presentation, which uses log_normalise.
@@ -32,10 +29,7 @@ KNOWN_LAZY_CYCLES = {
 }
 
 #: Modules longer than MAX_LINES that another branch is splitting now.
-KNOWN_LONG = {
-    # Issue 17 item 2 (branch issue-17b) splits it into the victwin.phantom.lesions package.
-    "victwin/phantom/lesions.py",
-}
+KNOWN_LONG: set[str] = set()
 
 
 def _modules(root: Path = ROOT) -> dict[str, tuple[Path, bool]]:
