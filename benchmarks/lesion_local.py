@@ -30,7 +30,8 @@ The machine load (``uptime``) is recorded before, during and after.
 
 Usage::
 
-    python benchmarks/lesion_local.py [--sites 3] [--dbt-binning 2] [--full-views 5]
+    python benchmarks/lesion_local.py [--sites 3] [--dbt-binning 2] [--full-views 5] \
+        [--phantom saved.npz]   # a saved make("breast/dense", seed=1, voxel_mm=0.1)
     python benchmarks/lesion_local.py --voxel-mm 0.5 --dm-binning 8 --dbt-binning 8 \
         --full-views 2 --sites 2 --out /tmp/smoke.json     # a smoke run (~1 min)
 """
@@ -122,14 +123,14 @@ def _coarse_reuse(absent, present, system, region, binning, views) -> dict:
     kw = dict(seed=7, case=0, mas=None, kvp=None, dose_scale=1.0, binning=binning,
               rays_per_pixel=None, views=views)
     run = dict(seed=7, case=0, backend="auto", scatter=True, progress=False, region=region)
-    own = acquire(present, system, noise=False, **{k: v for k, v in kw.items()
-                                                    if v is not None and k != "case"})
+    own = acquire(present, system, noise=False, region=region, progress=False,
+                  **{k: v for k, v in kw.items() if v is not None and k != "case"})
     shared_absent, _, _ = _prepare(absent, system, **kw)
     _run(absent, shared_absent, noise=False, **run)          # fills shared_absent.coarse
     shared_present, _, _ = _prepare(present, system, **kw)
     shared_present.coarse = shared_absent.coarse
     borrowed = _run(present, shared_present, noise=False, **run)
-    noisy = acquire(present, system, noise=True, region=region,
+    noisy = acquire(present, system, noise=True, region=region, progress=False,
                     **{k: v for k, v in kw.items() if v is not None and k != "case"})
     li_own, li_b = own.line_integrals(), borrowed.line_integrals()
     sigma = float(np.std(noisy.line_integrals() - li_own))
@@ -148,15 +149,20 @@ def main(argv=None) -> int:
     ap.add_argument("--recipe", default="breast/dense")
     ap.add_argument("--voxel-mm", type=float, default=0.1)
     ap.add_argument("--dm-binning", type=int, default=1)
+    ap.add_argument("--phantom", default=None,
+                    help="a saved phantom (.npz) to use instead of making --recipe")
     ap.add_argument("--no-coarse-reuse", dest="coarse_reuse", action="store_false")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
 
-    from victwin.phantom import make
+    from victwin.phantom import load, make
 
     loads = {"before": _load()}
     t0 = time.perf_counter()
-    absent = make(args.recipe, seed=1, voxel_mm=args.voxel_mm, progress=False)
+    if args.phantom:
+        absent = load(args.phantom)
+    else:
+        absent = make(args.recipe, seed=1, voxel_mm=args.voxel_mm, progress=False)
     t_phantom = time.perf_counter() - t0
     thickness = float(absent.meta["thickness_mm"])
     systems = [("mammomat-dm", args.dm_binning), ("mammomat-dbt", args.dbt_binning)]
@@ -173,8 +179,8 @@ def main(argv=None) -> int:
           f"lesion-present twins in {t_twins:.1f} s; load {loads['before']}", flush=True)
     # numba compiles on first use: warm both code paths on a tiny run (not timed)
     acquire(absent, "mammomat-dm", seed=1, binning=40, noise=False, progress=False)
-    acquire(absent, "mammomat-dm", seed=1, binning=40, noise=False, progress=False,
-            region=Region.around(sites[0], (20.0, 20.0, 9.0)))
+    acquire(absent, "mammomat-dm", seed=1, binning=8, noise=False, progress=False,
+            region=Region.around(sites[0], VOI_MM))
 
     n_full = max(1, min(25, args.full_views))
     full_views = sorted(set(np.linspace(0, 24, n_full).round().astype(int).tolist()))
@@ -270,6 +276,7 @@ def main(argv=None) -> int:
     for name, d in per_system.items():
         print(name, {k: round(v, 2) if isinstance(v, float) else v for k, v in d.items()})
     payload = {"environment": environment(), "load_avg": loads, "recipe": args.recipe,
+               "phantom_file": args.phantom,
                "voxel_mm": args.voxel_mm, "phantom_shape_zyx": list(absent.labels.shape),
                "phantom_s": t_phantom, "twins_s": t_twins, "voi_mm": list(VOI_MM),
                "dbt_binning": args.dbt_binning, "dm_binning": args.dm_binning,

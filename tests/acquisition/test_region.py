@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from victwin.acquisition import Region, acquire, load, save
+from victwin.acquisition import DBT_FILTER_MARGIN_MM, Region, acquire, load, save
 from victwin.geometry import Grid
 from victwin.recon import reconstruct
 
@@ -113,7 +113,7 @@ def test_filter_margin_budget(dbt_pair):
     kw = dict(thickness_mm=THICKNESS_MM, support_mm=SUPPORT_MM, progress=False)
     ref = reconstruct(pf, full.views, voi, "fbp", **kw)
     errs = {}
-    for margin in (0.0, 12.0):
+    for margin in (0.0, DBT_FILTER_MARGIN_MM):
         region = Region.around(SITE_MM, 9.0, filter_margin_mm=margin)
         sub, rec = plan_region(region, full.views, system, thickness_mm=THICKNESS_MM,
                                support_mm=SUPPORT_MM)
@@ -124,7 +124,8 @@ def test_filter_margin_budget(dbt_pair):
         errs[margin] = float(np.sqrt(np.mean((got - ref) ** 2)) / ref.std())
     # no margin: the filter misses what lies beside the VOI's shadow; the default margin
     # keeps the error under 1 % of the VOI's contrast
-    assert errs[12.0] < 0.01 and errs[0.0] > 3 * errs[12.0], errs
+    m = DBT_FILTER_MARGIN_MM
+    assert errs[m] < 0.01 and errs[0.0] > 3 * errs[m], errs
 
 
 def test_noise_statistics_equal_the_full_field():

@@ -164,16 +164,17 @@ def _prepare(phantom, system, *, seed, case, mas, kvp, dose_scale, binning, rays
     k_bin = system.geometry.binning if binning is None else _check_int("binning", binning, 1)
     rpp = system.rays_per_pixel if rays_per_pixel is None else _check_int(
         "rays_per_pixel", rays_per_pixel, 1)
-    indices = _check_views(system, k_bin, views)
+    all_views = tuple(system.views(k_bin))
+    indices = _check_views(len(all_views), views)
     t0 = time.perf_counter()
     beam = build_beam(system, phantom, mas=mas, kvp=kvp, dose_scale=dose_scale)
     shared = _Shared(system=system, materials=materials, n_labels=n_labels, k_bin=k_bin,
-                     rpp=rpp, indices=indices, beam=beam, beam_s=time.perf_counter() - t0)
+                     rpp=rpp, indices=indices, beam=beam, beam_s=time.perf_counter() - t0,
+                     all_views=all_views)
     return shared, seed, case
 
 
-def _check_views(system, k_bin: int, views) -> list[int]:
-    n_all = len(system.views(k_bin))
+def _check_views(n_all: int, views) -> list[int]:
     indices = list(range(n_all)) if views is None else [int(i) for i in views]
     for i in indices:
         if not 0 <= i < n_all:
@@ -194,13 +195,13 @@ class _Shared:
     indices: list
     beam: object
     beam_s: float
+    all_views: tuple = ()
     coarse: object = None
 
 
 def _plan(phantom, shared: _Shared, region):
     """The region's sub-views and record for the shared run's views (one-line errors)."""
-    system, indices = shared.system, shared.indices
-    all_views = system.views(shared.k_bin)
+    system, indices, all_views = shared.system, shared.indices, shared.all_views
     # radiography records no body placement along z: only the detector rule applies
     support = None if system.scan == "radiography" else system.geometry.breast_support_mm
     # the plan sees the whole scan, so a view's crop does not depend on which are run
@@ -217,7 +218,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
 
     system, n_labels, k_bin, rpp = shared.system, shared.n_labels, shared.k_bin, shared.rpp
     materials, indices, beam = shared.materials, shared.indices, shared.beam
-    all_views = system.views(k_bin)
+    all_views = shared.all_views
     sel_views = tuple(all_views[i] for i in indices)
     thickness = phantom_thickness_mm(phantom)
     record = None

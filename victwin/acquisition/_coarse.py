@@ -35,10 +35,10 @@ __all__ = ["coarse_factors", "coarse_panel", "coarse_pass", "sample_scatter", "c
 COARSE_RAYS_PER_PIXEL = 1
 
 #: Coarse-pass pixels per scatter cell, per axis (the coarse pixel is ``f / this`` panel
-#: pixels, rounded down to a divisor of ``f``): 2, one ray per ~1 mm, four per 2 mm cell, so
-#: each cell is the mean of 4 primaries. Measured (benchmarks/lesion_local.py, 0.1 mm dense
-#: breast): crop line integrals' relative RMS to the full field 1.1e-4 (DM), 3.4e-4 (DBT).
-COARSE_PIXELS_PER_CELL = 2
+#: pixels, rounded down to a divisor of ``f``): 1, one ray per 2 mm scatter cell (it was 2,
+#: four rays per cell: 4x the rays). Error measured against the full field in
+#: benchmarks/lesion_local.py (crop line integrals' relative RMS, NOTES.md).
+COARSE_PIXELS_PER_CELL = 1
 
 #: The scatter cell size simulate_view uses (scatter_image's default).
 _SCATTER_CELL_MM = inspect.signature(scatter_image).parameters["coarse_mm"].default

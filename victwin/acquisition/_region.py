@@ -39,9 +39,11 @@ __all__ = ["Region", "RegionRecord", "plan_region", "region_noise", "DBT_FILTER_
 #: Margin (mm, each side, along the DBT scan axis) kept for the FBP filter: the ramp's
 #: kernel decays as 1/n^2, so what lies farther from the VOI's shadow changes its FBP values
 #: by less than the budget (0.5 % of the VOI's standard deviation). Measured on the tests' 40 mm
-#: heterogeneous slab, 0.34 mm pixels, 1 cm^3 VOI, margins 0-32 mm (NOTES.md: 4.6 % at 0 mm,
-#: 0.26 % at 12 mm); tests/acquisition/test_region.py::test_filter_margin_budget re-checks it.
-DBT_FILTER_MARGIN_MM = 12.0
+#: heterogeneous slab, 0.34 mm pixels, 1 cm^3 VOI, margins 0-32 mm (NOTES.md: rms error / VOI
+#: std 4.6 % at 0 mm, 1.9 % at 4, 0.27 % at 6, 0.57 % at 8, 0.26 % at 12): 6 mm is the
+#: smallest margin under the budget (it was 12 mm; 6 mm crops are ~30 % smaller at 170 um);
+#: tests/acquisition/test_region.py::test_filter_margin_budget re-checks it.
+DBT_FILTER_MARGIN_MM = 6.0
 
 #: Extra pixels around the aperture's footprint (bilinear sampling at the box's edge).
 _SAMPLING_PX = 1
