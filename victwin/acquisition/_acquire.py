@@ -228,17 +228,24 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     label_materials = [materials.get(lab, "air") for lab in range(n_labels)]
     tissue_labels = [lab for lab in range(n_labels) if label_materials[lab] != "air"]
     timings = {"raytrace": 0.0, "physics": shared.beam_s, "scatter": 0.0, "detector": 0.0}
-    crop_scatter = None
-    if record is not None and scatter and system.scatter is not None:
-        from ._coarse import coarse_pass, sample_scatter
+    crop_scatter = fill = None
+    with_scatter = scatter and system.scatter is not None
+    multi = len(all_views) > 1
+    if record is not None and (with_scatter or multi):
+        from ._coarse import coarse_pass, fill_band, sample_scatter
 
         t_c = time.perf_counter()
         if shared.coarse is None:
             shared.coarse = coarse_pass(phantom, [all_views[i] for i in indices], indices,
                                         beam, system, label_materials=label_materials,
                                         tissue_labels=tissue_labels, n_labels=n_labels,
-                                        rays_per_pixel=rpp, backend=backend)
-        crop_scatter = sample_scatter(shared.coarse, record, indices)
+                                        rays_per_pixel=rpp, backend=backend,
+                                        with_scatter=with_scatter)
+        if with_scatter:
+            crop_scatter = sample_scatter(shared.coarse, record, indices)
+        if multi:  # DBT: the far field the reconstruction strip is filled with
+            fill, block = fill_band(shared.coarse, record, indices)
+            record = dataclasses.replace(record, fill_block=block)
         timings["coarse_scatter"] = time.perf_counter() - t_c
 
     nv, nu = sel_views[0].panel.shape
@@ -296,7 +303,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                                  "gain_adu_per_e": det.gain_adu_per_e,
                                  "pitch_mm": det.pitch_mm * k_bin},
                        timings_s=timings, flat_adu=flats, view_indices=tuple(indices),
-                       region=record)
+                       region=record, strip_fill=fill)
 
 
 def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,

@@ -9,6 +9,12 @@ squared rays each; the same model runs on that image with the full field's cell 
 cells coincide with the full field's, and the result is interpolated (bilinear) at the crop's
 pixel centres and divided by ``m**2`` (pixel area).
 
+The same pass gives each view's noise-free line integrals on the coarse pixels: DBT regions
+keep them over the band of the panel their reconstruction strip covers
+(:func:`fill_band`), and :meth:`Acquisition.reconstruction_input` fills the strip beyond each
+crop with them (bilinear), so the FBP filter sees the far field at 2 mm resolution instead of
+a repeated edge value, and the crops need a smaller filter margin.
+
 The pass depends on the phantom, the system, the beam and the views, never on the region:
 :func:`coarse_pass` computes it once (a :class:`CoarseScatter`) and :func:`sample_scatter`
 reads any region's crops from it, so ``acquire_regions`` runs it once for all its regions.
@@ -29,6 +35,7 @@ from victwin.physics import primary_signal, scatter_image
 from ._view import geometry_factor
 
 __all__ = ["coarse_factors", "coarse_panel", "coarse_pass", "sample_scatter", "coarse_scatter",
+           "fill_band",
            "CoarseScatter", "COARSE_RAYS_PER_PIXEL", "COARSE_PIXELS_PER_CELL"]
 
 #: Rays per axis per coarse pixel: one ray at the centre of each coarse pixel.
@@ -76,18 +83,24 @@ class CoarseScatter:
         The (binned) panel of the full field.
     m : int
         Panel pixels per coarse pixel (per axis).
-    fields : dict
-        View index (in the scan) -> float64 ``[h, w]``, keV per coarse pixel, before the grid.
+    fields : dict or None
+        View index (in the scan) -> float64 ``[h, w]``, keV per coarse pixel, before the grid
+        (None: run without scatter).
+    line_integrals : dict
+        View index -> float32 ``[h, w]``: noise-free ``-ln(signal / flat)`` of the coarse
+        pixels (primary and, if on, scatter, through the grid), as
+        :meth:`Acquisition.line_integrals` reads a pixel.
     """
 
     full_panel: FlatPanel
     m: int
-    fields: dict
+    fields: dict | None
+    line_integrals: dict
 
 
 def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissue_labels,
                 n_labels: int, rays_per_pixel: int, backend: str = "auto",
-                per_cell: int | None = None) -> CoarseScatter:
+                per_cell: int | None = None, with_scatter: bool = True) -> CoarseScatter:
     """Trace ``views`` (their full panels; ``indices`` their indices in the scan) once at
     coarse pixels and run the scatter model on each.
 
@@ -101,7 +114,7 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
     cviews = [View(source=v.source, panel=cpanel) for v in views]
     area = cpanel.pitch[0] * cpanel.pitch[1]
     rpp = int(rays_per_pixel) if m == 1 else COARSE_RAYS_PER_PIXEL
-    fields = {}
+    fields, li = ({} if with_scatter else None), {}
     for sl, paths in iter_project_labels(phantom.labels, phantom.grid, cviews, n_labels,
                                          backend=backend, rays_per_pixel=rpp,
                                          view_batch=1):
@@ -112,12 +125,19 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
                 cviews[k], area)
             sig = primary_signal(paths[b], label_materials, beam.spectrum, n_pix,
                                  detector_efficiency=beam.efficiency)
-            tissue = paths[b][tissue_labels].sum(axis=0, dtype=np.float64) if tissue_labels \
-                else np.zeros(cpanel.shape)
-            fields[int(indices[k])] = scatter_image(
-                np.asarray(sig.energy_kev, np.float64), tissue, cpanel.pitch[1],
-                model=system.scatter, coarse_mm=f * full.pitch[1])
-    return CoarseScatter(full_panel=full, m=m, fields=fields)
+            e1 = np.asarray(sig.energy_kev, np.float64)
+            s = np.zeros_like(e1)
+            if with_scatter:
+                tissue = paths[b][tissue_labels].sum(axis=0, dtype=np.float64) \
+                    if tissue_labels else np.zeros(cpanel.shape)
+                s = fields[int(indices[k])] = scatter_image(
+                    e1, tissue, cpanel.pitch[1], model=system.scatter,
+                    coarse_mm=f * full.pitch[1])
+            signal = beam.grid_primary * e1 + beam.grid_scatter * s
+            flat = beam.grid_primary * n_pix * beam.flat_kev_per_photon
+            li[int(indices[k])] = (-np.log(np.maximum(signal / flat, 1e-12))).astype(
+                np.float32)
+    return CoarseScatter(full_panel=full, m=m, fields=fields, line_integrals=li)
 
 
 def sample_scatter(coarse: CoarseScatter, record, indices) -> np.ndarray:
@@ -136,6 +156,26 @@ def sample_scatter(coarse: CoarseScatter, record, indices) -> np.ndarray:
                                          np.meshgrid(jj, ii, indexing="ij"), order=1,
                                          mode="nearest") / (m * m)
     return out
+
+
+def fill_band(coarse: CoarseScatter, record, indices) -> tuple[np.ndarray, tuple]:
+    """The coarse line integrals a DBT region's strip is filled with: float32
+    ``[len(indices), hc, wc]`` (all coarse rows or columns along the scan axis, those that
+    cover the strip across it, one more each side) and the block ``(m, row0, col0, hc, wc)``
+    in coarse pixels of the full panel (:func:`victwin.acquisition._region.strip_layout`)."""
+    from ._region import strip_panel
+
+    _, first, last = strip_panel(record)
+    m = coarse.m
+    h, w = next(iter(coarse.line_integrals.values())).shape
+    lo, hi = max(0, first // m - 1), min(h if record.scan_axis == -1 else w,
+                                         (last - 1) // m + 2)
+    if record.scan_axis == -2:  # scan along rows: every row, the columns across
+        r0, c0, hc, wc = 0, lo, h, hi - lo
+    else:
+        r0, c0, hc, wc = lo, 0, hi - lo, w
+    band = np.stack([coarse.line_integrals[int(i)][r0:r0 + hc, c0:c0 + wc] for i in indices])
+    return band, (m, r0, c0, hc, wc)
 
 
 def coarse_scatter(phantom, views, record, beam, system, *, label_materials, tissue_labels,
