@@ -147,7 +147,16 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     -------
     Acquisition
     """
-    from victwin.raytrace import iter_project_labels
+    shared, seed, case = _prepare(phantom, system, seed=seed, case=case, mas=mas, kvp=kvp,
+                                  dose_scale=dose_scale, binning=binning,
+                                  rays_per_pixel=rays_per_pixel, views=views)
+    return _run(phantom, shared, seed=seed, case=case, backend=backend, scatter=scatter,
+                noise=noise, region=region, progress=progress)
+
+
+def _prepare(phantom, system, *, seed, case, mas, kvp, dose_scale, binning, rays_per_pixel,
+             views):
+    """Checked inputs and the beam: everything an acquisition needs before its region."""
     from victwin.systems import load
 
     system = load(system)
@@ -157,40 +166,88 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     k_bin = system.geometry.binning if binning is None else _check_int("binning", binning, 1)
     rpp = system.rays_per_pixel if rays_per_pixel is None else _check_int(
         "rays_per_pixel", rays_per_pixel, 1)
+    all_views = tuple(system.views(k_bin))
+    indices = _check_views(len(all_views), views)
+    t0 = time.perf_counter()
+    beam = build_beam(system, phantom, mas=mas, kvp=kvp, dose_scale=dose_scale)
+    shared = _Shared(system=system, materials=materials, n_labels=n_labels, k_bin=k_bin,
+                     rpp=rpp, indices=indices, beam=beam, beam_s=time.perf_counter() - t0,
+                     all_views=all_views)
+    return shared, seed, case
 
-    all_views = system.views(k_bin)
-    n_all = len(all_views)
+
+def _check_views(n_all: int, views) -> list[int]:
     indices = list(range(n_all)) if views is None else [int(i) for i in views]
     for i in indices:
         if not 0 <= i < n_all:
             raise ValueError(f"views contains {i}, outside 0..{n_all - 1}")
+    return indices
+
+
+@dataclasses.dataclass(eq=False)
+class _Shared:
+    """What an acquisition computes before it looks at the region: checked inputs, the beam
+    (AEC), and (``acquire_regions``) the coarse scatter pass of those views."""
+
+    system: object
+    materials: dict
+    n_labels: int
+    k_bin: int
+    rpp: int
+    indices: list
+    beam: object
+    beam_s: float
+    all_views: tuple = ()
+    coarse: object = None
+
+
+def _plan(phantom, shared: _Shared, region):
+    """The region's sub-views and record for the shared run's views (one-line errors)."""
+    system, indices, all_views = shared.system, shared.indices, shared.all_views
+    # radiography records no body placement along z: only the detector rule applies
+    support = None if system.scan == "radiography" else system.geometry.breast_support_mm
+    # the plan sees the whole scan, so a view's crop does not depend on which are run
+    sub_views, record = plan_region(region, all_views, system,
+                                    thickness_mm=phantom_thickness_mm(phantom),
+                                    support_mm=support)
+    record = dataclasses.replace(record, offsets=tuple(record.offsets[i] for i in indices))
+    return tuple(sub_views[i] for i in indices), record
+
+
+def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatter: bool,
+         noise: bool, region, progress: bool) -> Acquisition:
+    from victwin.raytrace import iter_project_labels
+
+    system, n_labels, k_bin, rpp = shared.system, shared.n_labels, shared.k_bin, shared.rpp
+    materials, indices, beam = shared.materials, shared.indices, shared.beam
+    all_views = shared.all_views
     sel_views = tuple(all_views[i] for i in indices)
     thickness = phantom_thickness_mm(phantom)
     record = None
     if region is not None:
-        # radiography records no body placement along z: only the detector rule applies
-        support = None if system.scan == "radiography" else system.geometry.breast_support_mm
-        # the plan sees the whole scan, so a view's crop does not depend on which are run
-        sub_views, record = plan_region(region, all_views, system, thickness_mm=thickness,
-                                        support_mm=support)
-        record = dataclasses.replace(record, offsets=tuple(record.offsets[i] for i in indices))
-        sel_views = tuple(sub_views[i] for i in indices)
+        sel_views, record = _plan(phantom, shared, region)
 
-    t0 = time.perf_counter()
-    beam = build_beam(system, phantom, mas=mas, kvp=kvp, dose_scale=dose_scale)
     label_materials = [materials.get(lab, "air") for lab in range(n_labels)]
     tissue_labels = [lab for lab in range(n_labels) if label_materials[lab] != "air"]
-    timings = {"raytrace": 0.0, "physics": time.perf_counter() - t0, "scatter": 0.0,
-               "detector": 0.0}
-    crop_scatter = None
-    if record is not None and scatter and system.scatter is not None:
-        from ._coarse import coarse_scatter
+    timings = {"raytrace": 0.0, "physics": shared.beam_s, "scatter": 0.0, "detector": 0.0}
+    crop_scatter = fill = None
+    with_scatter = scatter and system.scatter is not None
+    multi = len(all_views) > 1
+    if record is not None and (with_scatter or multi):
+        from ._coarse import coarse_pass, fill_band, sample_scatter
 
         t_c = time.perf_counter()
-        crop_scatter = coarse_scatter(phantom, [all_views[i] for i in indices], record, beam,
-                                      system, label_materials=label_materials,
-                                      tissue_labels=tissue_labels, n_labels=n_labels,
-                                      rays_per_pixel=rpp, backend=backend)
+        if shared.coarse is None:
+            shared.coarse = coarse_pass(phantom, [all_views[i] for i in indices], indices,
+                                        beam, system, label_materials=label_materials,
+                                        tissue_labels=tissue_labels, n_labels=n_labels,
+                                        rays_per_pixel=rpp, backend=backend,
+                                        with_scatter=with_scatter)
+        if with_scatter:
+            crop_scatter = sample_scatter(shared.coarse, record, indices)
+        if multi:  # DBT: the far field the reconstruction strip is filled with
+            fill, block = fill_band(shared.coarse, record, indices)
+            record = dataclasses.replace(record, fill_block=block)
         timings["coarse_scatter"] = time.perf_counter() - t_c
 
     nv, nu = sel_views[0].panel.shape
@@ -248,16 +305,18 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
                                  "gain_adu_per_e": det.gain_adu_per_e,
                                  "pitch_mm": det.pitch_mm * k_bin},
                        timings_s=timings, flat_adu=flats, view_indices=tuple(indices),
-                       region=record)
+                       region=record, strip_fill=fill)
 
 
 def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
                     **kwargs) -> list[Acquisition]:
     """Simulate several lesion-local regions of one phantom on one system.
 
-    Equivalent to ``[acquire(phantom, system, seed=seed, case=case, region=r, **kwargs)
-    for r in regions]`` (same bytes); implementations may share the work that does not
-    depend on the region (beam, AEC, coarse scatter pass) between the regions.
+    Equal, byte for byte, to ``[acquire(phantom, system, seed=seed, case=case, region=r,
+    **kwargs) for r in regions]``, but what does not depend on the region is done once:
+    the input checks, the beam (AEC) and the coarse full-field scatter pass
+    (:mod:`._coarse`). The first acquisition's ``timings_s`` carry those shared costs
+    (``"physics"`` the beam, ``"coarse_scatter"`` the pass); the others only their own.
 
     Parameters
     ----------
@@ -276,5 +335,27 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
     regions = list(regions)
     if not regions:
         raise ValueError("regions is empty: give at least one Region")
-    return [acquire(phantom, system, seed=seed, case=case, region=r, **kwargs)
-            for r in regions]
+    from ._region import Region
+
+    for k, r in enumerate(regions):
+        if not isinstance(r, Region):
+            raise TypeError(f"regions[{k}] must be a victwin.acquisition.Region, got "
+                            f"{type(r).__name__}")
+    own = {k: kwargs.pop(k) for k in ("backend", "scatter", "noise", "progress")
+           if k in kwargs}
+    prep = {k: kwargs.pop(k) for k in ("mas", "kvp", "dose_scale", "binning",
+                                       "rays_per_pixel", "views") if k in kwargs}
+    if kwargs:
+        raise TypeError(f"acquire_regions got unexpected keyword argument(s) {sorted(kwargs)}")
+    defaults = {"mas": None, "kvp": None, "dose_scale": 1.0, "binning": None,
+                "rays_per_pixel": None, "views": None}
+    shared, seed, case = _prepare(phantom, system, seed=seed, case=case,
+                                  **{**defaults, **prep})
+    for r in regions:  # every region's rules checked before any work is done
+        _plan(phantom, shared, r)
+    run_kw = {"backend": "auto", "scatter": True, "noise": True, "progress": True, **own}
+    out = []
+    for r in regions:
+        out.append(_run(phantom, shared, seed=seed, case=case, region=r, **run_kw))
+        shared.beam_s = 0.0  # counted once, in the first region's timings
+    return out

@@ -4,16 +4,27 @@ The scatter model (:func:`victwin.physics.scatter_image`) is a convolution of th
 field's primary, computed on cells of ``f`` pixels (``f = round(coarse_mm / pitch)``,
 ``coarse_mm`` = 2 mm as :func:`victwin.acquisition.simulate_view` calls it) and interpolated
 back. A crop alone cannot give it, so every view's full panel is traced once at ``m``-times
-coarser pixels (``m`` the largest divisor of ``f`` up to ``f / 2``: half a scatter cell, about
-1 mm), with :data:`COARSE_RAYS_PER_PIXEL` squared rays each (one, at its centre); the same model runs on that image
-with the full field's cell size, so the cells coincide with the full field's, and the result
-is interpolated (bilinear) at the crop's pixel centres and divided by ``m**2`` (pixel area).
+coarser pixels (``m`` from :func:`coarse_factors`), with :data:`COARSE_RAYS_PER_PIXEL`
+squared rays each; the same model runs on that image with the full field's cell size, so the
+cells coincide with the full field's, and the result is interpolated (bilinear) at the crop's
+pixel centres and divided by ``m**2`` (pixel area).
+
+The same pass gives each view's noise-free line integrals on the coarse pixels: DBT regions
+keep them over the band of the panel their reconstruction strip covers
+(:func:`fill_band`), and :meth:`Acquisition.reconstruction_input` fills the strip beyond each
+crop with them (bilinear), so the FBP filter sees the far field at 2 mm resolution instead of
+a repeated edge value, and the crops need a smaller filter margin.
+
+The pass depends on the phantom, the system, the beam and the views, never on the region:
+:func:`coarse_pass` computes it once (a :class:`CoarseScatter`) and :func:`sample_scatter`
+reads any region's crops from it, so ``acquire_regions`` runs it once for all its regions.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -23,23 +34,29 @@ from victwin.physics import primary_signal, scatter_image
 
 from ._view import geometry_factor
 
-__all__ = ["coarse_factors", "coarse_panel", "coarse_scatter", "COARSE_RAYS_PER_PIXEL"]
+__all__ = ["coarse_factors", "coarse_panel", "coarse_pass", "sample_scatter", "coarse_scatter",
+           "fill_band",
+           "CoarseScatter", "COARSE_RAYS_PER_PIXEL", "COARSE_PIXELS_PER_CELL"]
 
-#: Rays per axis per coarse pixel: one ray at the centre of each ~1 mm pixel, so each scatter
-#: cell (2 mm) is the mean of 4 primaries (as the full field's is the mean of its pixels').
-#: Measured (benchmarks/lesion_local.py, 85 um DM): crop relative RMS 8e-5 with 2 x 2 rays
-#: per coarse pixel; see NOTES.md for 1 x 1.
+#: Rays per axis per coarse pixel: one ray at the centre of each coarse pixel.
 COARSE_RAYS_PER_PIXEL = 1
+
+#: Coarse-pass pixels per scatter cell, per axis (the coarse pixel is ``f / this`` panel
+#: pixels, rounded down to a divisor of ``f``): 1, one ray per 2 mm scatter cell (it was 2,
+#: four rays per cell: 4x the rays). Error measured against the full field in
+#: benchmarks/lesion_local.py (crop line integrals' relative RMS, NOTES.md).
+COARSE_PIXELS_PER_CELL = 1
 
 #: The scatter cell size simulate_view uses (scatter_image's default).
 _SCATTER_CELL_MM = inspect.signature(scatter_image).parameters["coarse_mm"].default
 
 
-def coarse_factors(pitch_mm: float) -> tuple[int, int]:
+def coarse_factors(pitch_mm: float, per_cell: int | None = None) -> tuple[int, int]:
     """``(f, m)``: pixels per scatter cell and per coarse-pass pixel, for a panel of
-    ``pitch_mm``."""
+    ``pitch_mm`` (``m`` the largest divisor of ``f`` up to ``f / per_cell``)."""
+    k = COARSE_PIXELS_PER_CELL if per_cell is None else int(per_cell)
     f = max(1, int(round(_SCATTER_CELL_MM / pitch_mm)))
-    m = max([d for d in range(1, f // 2 + 1) if f % d == 0] or [1])
+    m = max([d for d in range(1, f // k + 1) if f % d == 0] or [1])
     return f, m
 
 
@@ -56,23 +73,48 @@ def coarse_panel(panel: FlatPanel, m: int) -> FlatPanel:
                      v=panel.v)
 
 
-def coarse_scatter(phantom, views, record, beam, system, *, label_materials, tissue_labels,
-                   n_labels: int, rays_per_pixel: int, backend: str = "auto") -> np.ndarray:
-    """Scatter (keV per pixel, before the grid) of each view's crop, float64
-    ``[n_views, nv, nu]`` (the crop's shape), from one coarse full-field pass.
+@dataclass(frozen=True, eq=False)
+class CoarseScatter:
+    """Each view's full-field scatter on the coarse panel.
+
+    Attributes
+    ----------
+    full_panel : FlatPanel
+        The (binned) panel of the full field.
+    m : int
+        Panel pixels per coarse pixel (per axis).
+    fields : dict or None
+        View index (in the scan) -> float64 ``[h, w]``, keV per coarse pixel, before the grid
+        (None: run without scatter).
+    line_integrals : dict
+        View index -> float32 ``[h, w]``: noise-free ``-ln(signal / flat)`` of the coarse
+        pixels (primary and, if on, scatter, through the grid), as
+        :meth:`Acquisition.line_integrals` reads a pixel.
+    """
+
+    full_panel: FlatPanel
+    m: int
+    fields: dict | None
+    line_integrals: dict
+
+
+def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissue_labels,
+                n_labels: int, rays_per_pixel: int, backend: str = "auto",
+                per_cell: int | None = None, with_scatter: bool = True) -> CoarseScatter:
+    """Trace ``views`` (their full panels; ``indices`` their indices in the scan) once at
+    coarse pixels and run the scatter model on each.
 
     ``rays_per_pixel`` is the run's own: used when the coarse pixels are the panel's
     (``m = 1``), so the pass then equals the full field's primary exactly."""
     from victwin.raytrace import iter_project_labels
 
-    full = record.full_panel
-    f, m = coarse_factors(full.pitch[1])
+    full = views[0].panel
+    f, m = coarse_factors(full.pitch[1], per_cell)
     cpanel = coarse_panel(full, m)
     cviews = [View(source=v.source, panel=cpanel) for v in views]
-    h, w = record.shape
-    out = np.zeros((len(views), h, w), np.float64)
     area = cpanel.pitch[0] * cpanel.pitch[1]
     rpp = int(rays_per_pixel) if m == 1 else COARSE_RAYS_PER_PIXEL
+    fields, li = ({} if with_scatter else None), {}
     for sl, paths in iter_project_labels(phantom.labels, phantom.grid, cviews, n_labels,
                                          backend=backend, rays_per_pixel=rpp,
                                          view_batch=1):
@@ -83,13 +125,65 @@ def coarse_scatter(phantom, views, record, beam, system, *, label_materials, tis
                 cviews[k], area)
             sig = primary_signal(paths[b], label_materials, beam.spectrum, n_pix,
                                  detector_efficiency=beam.efficiency)
-            tissue = paths[b][tissue_labels].sum(axis=0, dtype=np.float64) if tissue_labels \
-                else np.zeros(cpanel.shape)
-            s = scatter_image(np.asarray(sig.energy_kev, np.float64), tissue, cpanel.pitch[1],
-                              model=system.scatter, coarse_mm=f * full.pitch[1])
-            r0, c0 = record.offsets[k]
-            jj = (r0 + np.arange(h) + 0.5) / m - 0.5
-            ii = (c0 + np.arange(w) + 0.5) / m - 0.5
-            out[k] = ndimage.map_coordinates(s, np.meshgrid(jj, ii, indexing="ij"), order=1,
-                                             mode="nearest") / (m * m)
+            e1 = np.asarray(sig.energy_kev, np.float64)
+            s = np.zeros_like(e1)
+            if with_scatter:
+                tissue = paths[b][tissue_labels].sum(axis=0, dtype=np.float64) \
+                    if tissue_labels else np.zeros(cpanel.shape)
+                s = fields[int(indices[k])] = scatter_image(
+                    e1, tissue, cpanel.pitch[1], model=system.scatter,
+                    coarse_mm=f * full.pitch[1])
+            signal = beam.grid_primary * e1 + beam.grid_scatter * s
+            flat = beam.grid_primary * n_pix * beam.flat_kev_per_photon
+            li[int(indices[k])] = (-np.log(np.maximum(signal / flat, 1e-12))).astype(
+                np.float32)
+    return CoarseScatter(full_panel=full, m=m, fields=fields, line_integrals=li)
+
+
+def sample_scatter(coarse: CoarseScatter, record, indices) -> np.ndarray:
+    """Scatter (keV per pixel, before the grid) of each view's crop, float64
+    ``[len(indices), nv, nu]``: ``record.offsets[k]`` is view ``indices[k]``'s offset."""
+    if record.full_panel != coarse.full_panel:
+        raise ValueError("the coarse scatter pass was run on another panel than the region's")
+    h, w = record.shape
+    m = coarse.m
+    out = np.zeros((len(indices), h, w), np.float64)
+    for k, i in enumerate(indices):
+        r0, c0 = record.offsets[k]
+        jj = (r0 + np.arange(h) + 0.5) / m - 0.5
+        ii = (c0 + np.arange(w) + 0.5) / m - 0.5
+        out[k] = ndimage.map_coordinates(coarse.fields[int(i)],
+                                         np.meshgrid(jj, ii, indexing="ij"), order=1,
+                                         mode="nearest") / (m * m)
     return out
+
+
+def fill_band(coarse: CoarseScatter, record, indices) -> tuple[np.ndarray, tuple]:
+    """The coarse line integrals a DBT region's strip is filled with: float32
+    ``[len(indices), hc, wc]`` (all coarse rows or columns along the scan axis, those that
+    cover the strip across it, one more each side) and the block ``(m, row0, col0, hc, wc)``
+    in coarse pixels of the full panel (:func:`victwin.acquisition._region.strip_layout`)."""
+    from ._region import strip_panel
+
+    _, first, last = strip_panel(record)
+    m = coarse.m
+    h, w = next(iter(coarse.line_integrals.values())).shape
+    lo, hi = max(0, first // m - 1), min(h if record.scan_axis == -1 else w,
+                                         (last - 1) // m + 2)
+    if record.scan_axis == -2:  # scan along rows: every row, the columns across
+        r0, c0, hc, wc = 0, lo, h, hi - lo
+    else:
+        r0, c0, hc, wc = lo, 0, hi - lo, w
+    band = np.stack([coarse.line_integrals[int(i)][r0:r0 + hc, c0:c0 + wc] for i in indices])
+    return band, (m, r0, c0, hc, wc)
+
+
+def coarse_scatter(phantom, views, record, beam, system, *, label_materials, tissue_labels,
+                   n_labels: int, rays_per_pixel: int, backend: str = "auto") -> np.ndarray:
+    """Scatter of each view's crop from one coarse pass over ``views`` (those of
+    ``record.offsets``, in order): :func:`coarse_pass` then :func:`sample_scatter`."""
+    idx = list(range(len(views)))
+    coarse = coarse_pass(phantom, views, idx, beam, system, label_materials=label_materials,
+                         tissue_labels=tissue_labels, n_labels=n_labels,
+                         rays_per_pixel=rays_per_pixel, backend=backend)
+    return sample_scatter(coarse, record, idx)

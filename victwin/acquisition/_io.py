@@ -66,6 +66,9 @@ def save(acquisition: Acquisition, directory, *, preview: bool = True,
               "files": {name: f"{name}.npy" for name in _ARRAYS},
               "provenance": dict(provenance or {})}
     parts = {f"{name}.npy": getattr(acquisition, name) for name in _ARRAYS}
+    if acquisition.strip_fill is not None:  # lesion-local DBT
+        record["files"]["strip_fill"] = "strip_fill.npy"
+        parts["strip_fill.npy"] = acquisition.strip_fill
     tmp = {}
     try:
         for name, array in parts.items():
@@ -153,5 +156,10 @@ def load(directory) -> Acquisition:
     raw = _array(d, "raw", shape, np.uint16)
     processed = _array(d, "processed", shape, np.uint16)
     flat = _array(d, "flat_adu", shape, np.float32)
+    fill = None
+    block = None if fields["region"] is None else fields["region"].fill_block
+    if block is not None:
+        fill = _array(d, "strip_fill", (len(views), block[3], block[4]), np.float32)
     return Acquisition(raw=raw, processed=processed, windows=windows, views=views,
-                       technique=technique, dose=dose, flat_adu=flat, **fields)
+                       technique=technique, dose=dose, flat_adu=flat, strip_fill=fill,
+                       **fields)

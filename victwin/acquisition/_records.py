@@ -150,6 +150,11 @@ class Acquisition:
         each view's offset ``(row, column)`` into it. ``views`` then hold the crops' own
         panels (same pitch and axes, shifted centres), so ``views[k].project(point)`` gives
         an index into the crop. None for a full-field run.
+    strip_fill : float32 array ``[n_views, hc, wc]`` or None
+        Lesion-local DBT: each view's noise-free line integrals from the coarse full-field
+        pass (~2 mm pixels, ``region.fill_block``) over the band of the panel the
+        reconstruction strip covers; :meth:`reconstruction_input` fills the strip beyond
+        each crop with them.
     """
 
     raw: np.ndarray
@@ -168,6 +173,7 @@ class Acquisition:
     flat_adu: np.ndarray | None = None
     view_indices: tuple = ()
     region: object = None
+    strip_fill: np.ndarray | None = None
 
     def line_integrals(self) -> np.ndarray:
         """Log-normalised projections ``-ln((raw - offset) / flat_adu)``, float32
@@ -182,9 +188,10 @@ class Acquisition:
         A full-field run gives its own. A lesion-local DBT run lays each view's crop out on
         one shared panel, the *strip*: the full panel's length along the scan axis (so FBP's
         filter and angles are the full field's) and the union of the crops across it; pixels
-        outside a view's crop repeat its edge values (the crop's margin along the scan axis,
-        :data:`victwin.acquisition.DBT_FILTER_MARGIN_MM`, keeps what they change in the
-        region's voxels under the measured budget). Reconstruct on a grid inside the region
+        outside a view's crop hold the coarse pass's line integrals (``strip_fill``; without
+        it, the crop's edge values), and the crop's margin along the scan axis
+        (:data:`victwin.acquisition.DBT_FILTER_MARGIN_MM`) keeps what the difference changes
+        in the region's voxels under the measured budget. Reconstruct on a grid inside the region
         with ``thickness_mm`` (FBP and SBP; iterative methods need the whole field).
         """
         p = self.line_integrals()
@@ -195,7 +202,7 @@ class Acquisition:
                              "single-view region is read from line_integrals() directly")
         from ._region import strip_layout
 
-        return strip_layout(p, self.views, self.region)
+        return strip_layout(p, self.views, self.region, fill=self.strip_fill)
 
     def to_dict(self) -> dict:
         """JSON-ready record of everything except the pixel data."""

@@ -15,9 +15,9 @@ Margins (pixels of the read-out panel, on each side):
   over which the exponential light spread is applied (``victwin.physics`` pads by as much);
   a-Se (direct) has none. Binning needs none: crops lie on the binned lattice;
 * DBT only, along the scan axis: the reconstruction filter's reach,
-  :data:`DBT_FILTER_MARGIN_MM` (measured error budget in ``benchmarks/lesion_local.py`` and
-  ``tests/acquisition/test_region.py``). Pixels beyond it are filled by edge replication
-  when the crops are laid out for reconstruction (:meth:`Acquisition.reconstruction_input`).
+  :data:`DBT_FILTER_MARGIN_MM` (measured error budget in ``tests/acquisition/test_region.py``).
+  Pixels beyond it are filled with the coarse full-field pass's line integrals when the
+  crops are laid out for reconstruction (:meth:`Acquisition.reconstruction_input`).
 
 Margins are clipped at the panel's edges; the full-field run meets the same edges (the
 light spread reflects there and the FBP filter zero-pads there), so clipping costs nothing.
@@ -38,10 +38,14 @@ __all__ = ["Region", "RegionRecord", "plan_region", "region_noise", "DBT_FILTER_
 
 #: Margin (mm, each side, along the DBT scan axis) kept for the FBP filter: the ramp's
 #: kernel decays as 1/n^2, so what lies farther from the VOI's shadow changes its FBP values
-#: by less than the budget (0.5 % of the VOI's standard deviation). Measured on the tests' 40 mm
-#: heterogeneous slab, 0.34 mm pixels, 1 cm^3 VOI, margins 0-32 mm (NOTES.md: 4.6 % at 0 mm,
-#: 0.26 % at 12 mm); tests/acquisition/test_region.py::test_filter_margin_budget re-checks it.
-DBT_FILTER_MARGIN_MM = 12.0
+#: by less than the budget (0.5 % of the VOI's standard deviation), given that the strip beyond
+#: the crop holds the coarse pass's line integrals (``Acquisition.strip_fill``). Measured on the
+#: tests' 40 mm heterogeneous slab, 0.51 mm pixels, 9 mm VOI, full-field pixels cropped with
+#: margin M (NOTES.md): rms error / VOI std with the coarse fill 1.21 % at 0 mm, 0.79 % at 1,
+#: 0.46 % at 2, 0.29 % at 3, 0.17 % at 6, 0.03 % at 12; with edge repetition instead 5.9 %,
+#: 2.3 %, 3.1 %, 3.1 %, 0.47 %, 0.32 % (the old default was 12 mm with edge repetition).
+#: tests/acquisition/test_region.py::test_filter_margin_budget re-checks it.
+DBT_FILTER_MARGIN_MM = 3.0
 
 #: Extra pixels around the aperture's footprint (bilinear sampling at the box's edge).
 _SAMPLING_PX = 1
@@ -125,6 +129,9 @@ class RegionRecord:
         -2 (rows) or -1 (columns): the axis along which the DBT sources move (-2 for DM).
     margins_px : dict
         Margins used ("aperture", "spread", "filter"), pixels on each side.
+    fill_block : (m, row0, col0, hc, wc) or None
+        DBT: where ``Acquisition.strip_fill`` lies, in coarse pixels (``m x m`` panel pixels)
+        of the full panel; None: the strip is filled by repeating each crop's edge.
     """
 
     region: Region
@@ -133,12 +140,14 @@ class RegionRecord:
     shape: tuple
     scan_axis: int
     margins_px: dict
+    fill_block: tuple | None = None
 
     def to_dict(self) -> dict:
         p = self.full_panel
         return {"region": self.region.to_dict(), "offsets": [list(o) for o in self.offsets],
                 "shape": list(self.shape), "scan_axis": self.scan_axis,
                 "margins_px": dict(self.margins_px),
+                "fill_block": None if self.fill_block is None else list(self.fill_block),
                 "full_panel": {"shape": list(p.shape), "pitch": list(p.pitch),
                                "center": list(p.center), "u": list(p.u), "v": list(p.v)}}
 
@@ -152,7 +161,9 @@ class RegionRecord:
                                         v=tuple(p["v"])),
                    offsets=tuple(tuple(int(x) for x in o) for o in d["offsets"]),
                    shape=tuple(int(x) for x in d["shape"]), scan_axis=int(d["scan_axis"]),
-                   margins_px={k: int(v) for k, v in d["margins_px"].items()})
+                   margins_px={k: int(v) for k, v in d["margins_px"].items()},
+                   fill_block=(None if d.get("fill_block") is None
+                               else tuple(int(x) for x in d["fill_block"])))
 
 
 def sub_panel(panel: FlatPanel, row0: int, col0: int, shape) -> FlatPanel:
@@ -272,17 +283,34 @@ def strip_panel(record: RegionRecord) -> tuple[FlatPanel, int, int]:
     return sub_panel(full, first, 0, (last - first, full.shape[1])), first, last
 
 
-def strip_layout(line_integrals, views, record: RegionRecord) -> tuple:
-    """Each view's crop laid out on the :func:`strip_panel`, edge values repeated outside it:
-    ``(float32 [n_views, *strip.shape], views on the strip)``."""
+def strip_layout(line_integrals, views, record: RegionRecord, fill=None) -> tuple:
+    """Each view's crop laid out on the :func:`strip_panel`: ``(float32 [n_views,
+    *strip.shape], views on the strip)``. Outside its crop a view's strip holds ``fill``
+    (``Acquisition.strip_fill``: coarse line integrals on ``record.fill_block``, read
+    bilinearly at the strip's pixel centres) or, without it, the crop's edge values."""
     panel, first, _ = strip_panel(record)
     nv, nu = record.full_panel.shape
     h, w = record.shape
     out = np.empty((len(views),) + panel.shape, np.float32)
+    if fill is not None:
+        from scipy import ndimage
+
+        m, fr0, fc0, _, _ = record.fill_block
+        rows = np.arange(panel.shape[0]) + (first if record.scan_axis == -1 else 0)
+        cols = np.arange(panel.shape[1]) + (first if record.scan_axis == -2 else 0)
+        jj = (rows + 0.5) / m - 0.5 - fr0
+        ii = (cols + 0.5) / m - 0.5 - fc0
+        at = np.meshgrid(jj, ii, indexing="ij")
     for k, (r0, c0) in enumerate(record.offsets):
         if record.scan_axis == -2:
-            pad = ((r0, nv - r0 - h), (c0 - first, panel.shape[1] - (c0 - first) - w))
+            top, left = r0, c0 - first
         else:
-            pad = ((r0 - first, panel.shape[0] - (r0 - first) - h), (c0, nu - c0 - w))
-        out[k] = np.pad(line_integrals[k], pad, mode="edge")
+            top, left = r0 - first, c0
+        if fill is None:
+            pad = ((top, panel.shape[0] - top - h), (left, panel.shape[1] - left - w))
+            out[k] = np.pad(line_integrals[k], pad, mode="edge")
+        else:
+            out[k] = ndimage.map_coordinates(np.asarray(fill[k], np.float64), at, order=1,
+                                             mode="nearest")
+            out[k, top:top + h, left:left + w] = line_integrals[k]
     return out, tuple(View(source=v.source, panel=panel) for v in views)
