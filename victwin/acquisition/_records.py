@@ -149,6 +149,9 @@ class Acquisition:
         each view's offset ``(row, column)`` into it. ``views`` then hold the crops' own
         panels (same pitch and axes, shifted centres), so ``views[k].project(point)`` gives
         an index into the crop. None for a full-field run.
+    devices : dict
+        Where each stage ran (stage -> "cpu", "cuda" or "cuda (NumPy stand-in)"; see
+        :func:`victwin.acquisition._acquire.stage_devices`).
     """
 
     raw: np.ndarray
@@ -167,6 +170,7 @@ class Acquisition:
     flat_adu: np.ndarray | None = None
     view_indices: tuple = ()
     region: object = None
+    devices: dict = field(default_factory=dict)
 
     def line_integrals(self) -> np.ndarray:
         """Log-normalised projections ``-ln((raw - offset) / flat_adu)``, float32
@@ -207,6 +211,7 @@ class Acquisition:
                 "detector": jsonable(self.detector),
                 "windows": [list(w) for w in self.windows],
                 "timings_s": jsonable(self.timings_s),
+                "devices": jsonable(self.devices),
                 "views": [v.to_dict() for v in self.views],
                 "region": None if self.region is None else self.region.to_dict()}
 
