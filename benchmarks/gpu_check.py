@@ -162,11 +162,12 @@ def breast_labels(grid: Grid, xp, seed: int = 0):
     for axis, n in enumerate(grid.shape):
         coarse = xp.repeat(coarse, -(-n // coarse.shape[axis]), axis=axis)
     gland = coarse[:nz, :ny, :nx]
-    labels = xp.zeros(grid.shape, np.uint8)
-    labels[:, inside] = 1
-    labels[gland & inside[None]] = 2
-    labels[:2] = xp.where(inside, 3, 0).astype(np.uint8)
-    labels[-2:] = xp.where(inside, 3, 0).astype(np.uint8)
+    # broadcasting only (no mixed slice / boolean-mask indexing), uint8 throughout
+    u8 = np.uint8
+    labels = xp.where(inside[None], xp.where(gland, u8(2), u8(1)), u8(0)).astype(u8)
+    skin = xp.where(inside, u8(3), u8(0)).astype(u8)
+    labels[:2] = skin[None]
+    labels[-2:] = skin[None]
     return labels
 
 
@@ -194,8 +195,8 @@ def count_steps(grid: Grid, views, xp, rays_per_pixel: int = 1) -> int:
         inside_par = xp.all((r != 0) | ((s >= lo) & (s < hi)), axis=1)
         t0, t1 = xp.maximum(t0, 0.0), xp.minimum(t1, 1.0)
         hit = inside_par & (t1 > t0)
-        p0 = s + t0[hit, None] * r[hit]
-        p1 = s + t1[hit, None] * r[hit]
+        p0 = s + t0[hit][:, None] * r[hit]
+        p1 = s + t1[hit][:, None] * r[hit]
         i0 = xp.clip(xp.floor((p0 - lo) / d), 0, n - 1)
         i1 = xp.clip(xp.floor((p1 - lo) / d), 0, n - 1)
         total += int(xp.abs(i1 - i0).sum()) + int(hit.sum())
