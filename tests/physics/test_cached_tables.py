@@ -113,3 +113,45 @@ def test_a_case_runs_without_the_heavy_dependencies(tmp_path):
         assert sorted(k.replace("~", "/") for k in got.files) == sorted(ref)
         for k, v in ref.items():
             np.testing.assert_array_equal(got[k.replace("/", "~")], v, err_msg=k)
+
+
+_CACHE_ONLY = textwrap.dedent("""
+    import importlib.abc, sys
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name.split(".")[0] in ("xraylib", "spekpy"):
+                raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)")
+    sys.meta_path.insert(0, Blocker())
+    import numpy as np
+    from victwin.physics import _xraylib, linear_attenuation, spectrum
+    assert not _xraylib.available()
+    s = spectrum("W", 28.0, [("Be", 1.0), ("Rh", 0.05)], anode_angle_deg=16.0)
+    np.save(sys.argv[1], linear_attenuation("glandular", s.energy_kev))
+    for call in (lambda: linear_attenuation("water", 17.123),
+                 lambda: spectrum("W", 27.3, [("Be", 1.0)])):
+        try:
+            call()
+        except ImportError as exc:
+            print(type(exc).__name__, "|", exc)
+        else:
+            print("no error")
+""")
+
+
+def test_without_xraylib_and_spekpy_known_calls_agree_and_others_fail_in_one_line(tmp_path):
+    from victwin.physics import linear_attenuation, spectrum
+
+    script = tmp_path / "cache_only.py"
+    script.write_text(_CACHE_ONLY)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("NUMBA_ENABLE_CUDASIM", None)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path / "mu.npy")],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    s = spectrum("W", 28.0, [("Be", 1.0), ("Rh", 0.05)], anode_angle_deg=16.0)
+    np.testing.assert_array_equal(np.load(tmp_path / "mu.npy"),
+                                  linear_attenuation("glandular", s.energy_kev))
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("XraylibMissing | xraylib is not installed") and "17.123" in lines[0]
+    assert lines[1].startswith("ImportError | spectrum W 27.3 kV") and "spekpy" in lines[1]
