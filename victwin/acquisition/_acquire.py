@@ -247,7 +247,10 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     batches = iter_project_labels(phantom.labels, phantom.grid, trace_views, n_labels,
                                   backend=target, rays_per_pixel=rpp, view_batch=n_sub)
     for sl, paths in batches:
-        # CuPy paths stay on the GPU: simulate_view computes the primary there
+        # CuPy paths stay on the GPU: simulate_view computes the primary there. Kernels run
+        # asynchronously: wait for them, so that "raytrace" holds their time, not "physics"
+        if type(paths).__module__.split(".")[0] == "cupy":
+            get_cupy().cuda.runtime.deviceSynchronize()
         timings["raytrace"] += time.perf_counter() - t_ray
         for b, vi in enumerate(range(sl.start // n_sub, sl.stop // n_sub)):
             if not noise:
