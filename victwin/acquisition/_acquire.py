@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from types import SimpleNamespace
 
 import numpy as np
 
 from victwin._checks import check_seed
+from victwin._backend import get_cupy, resolve_backend
 
 from ._beam import build_beam, phantom_glandularity, phantom_thickness_mm
 from ._dose import dose_record
@@ -44,12 +46,39 @@ def _check_phantom(phantom) -> tuple[dict, int]:
     materials = {int(k): str(v) for k, v in dict(phantom.materials).items()}
     n_labels = int(labels.max()) + 1 if labels.size else 1
     # only labels without a material need a presence check (a full-volume bincount costs
-    # ~10 s on a 0.1 mm phantom on a loaded 2-core machine)
+    # ~10 s on a 0.1 mm phantom on a loaded 2-core machine); labels may be a CuPy array
     missing = [lab for lab in range(n_labels)
-               if lab not in materials and bool(np.any(labels == lab))]
+               if lab not in materials and bool((labels == lab).any())]
     if missing:
         raise ValueError(f"phantom.materials has no material for label(s) {missing}")
     return materials, n_labels
+
+
+def stage_devices(target: str) -> dict:
+    """Where each stage of an acquisition runs for the resolved backend ``target``.
+
+    ``"cuda"``: on the GPU with CuPy arrays; ``"cuda (NumPy stand-in)"``: the CUDA code path
+    with NumPy arrays (numba's simulator, where CuPy is absent); ``"cpu"``. Detector noise and
+    the readout stay on the CPU on purpose: every view's noise comes from its NumPy stream
+    (seed, case, system, view), so a case gives the same noise on either backend.
+    """
+    if target != "cuda":
+        return {s: "cpu" for s in ("raytrace", "primary", "scatter", "detector",
+                                   "presentation")}
+    gpu = "cuda" if get_cupy() is not None else "cuda (NumPy stand-in)"
+    return {"raytrace": gpu, "primary": gpu, "scatter": "cpu", "detector": "cpu",
+            "presentation": "cpu",
+            "copied_to_host": "per view: mean energy, its second moment and the tissue path "
+                              "(3 images, not the per-label path lengths)"}
+
+
+def _on_device(phantom):
+    """A view of ``phantom`` whose labels are on the GPU (unchanged without CuPy)."""
+    cp = get_cupy()
+    if cp is None or type(phantom.labels).__module__.split(".")[0] == "cupy":
+        return phantom
+    return SimpleNamespace(labels=cp.asarray(phantom.labels), grid=phantom.grid,
+                           materials=phantom.materials, meta=getattr(phantom, "meta", {}))
 
 
 def _check_int(name: str, value, low: int) -> int:
@@ -115,7 +144,10 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     case : int
         Case index mixed into the noise streams (>= 0).
     backend : {"auto", "cpu", "cuda"}
-        Ray-tracing backend.
+        ``"cuda"``: the labels are uploaded once (or used where they are, if CuPy), every
+        view is traced and its primary computed on the GPU, and only three images per view
+        come back for scatter, noise and readout (:func:`stage_devices`; recorded in
+        ``Acquisition.devices``).
     mas : float, mAs, optional
         Total mAs of the scan (split evenly over its views); default from the system's AEC
         table (mammography) or its fixed technique.
@@ -227,6 +259,13 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     if region is not None:
         sel_views, record = _plan(phantom, shared, region)
 
+    target = resolve_backend(backend)
+    devices = stage_devices(target)
+    if target == "cuda":
+        # the labels go to the GPU once (a CuPy phantom stays where it is); every pass below
+        # (coarse scatter, all views) traces from them and the path lengths stay there
+        phantom = _on_device(phantom)
+
     label_materials = [materials.get(lab, "air") for lab in range(n_labels)]
     tissue_labels = [lab for lab in range(n_labels) if label_materials[lab] != "air"]
     timings = {"raytrace": 0.0, "physics": shared.beam_s, "scatter": 0.0, "detector": 0.0}
@@ -241,7 +280,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
             shared.coarse = coarse_pass(phantom, [all_views[i] for i in indices], indices,
                                         beam, system, label_materials=label_materials,
                                         tissue_labels=tissue_labels, n_labels=n_labels,
-                                        rays_per_pixel=rpp, backend=backend,
+                                        rays_per_pixel=rpp, backend=target,
                                         with_scatter=with_scatter)
         if with_scatter:
             crop_scatter = sample_scatter(shared.coarse, record, indices)
@@ -264,10 +303,12 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     trace_views = sel_views if subs is None else tuple(v for s in subs for v, _ in s)
     t_ray = time.perf_counter()
     batches = iter_project_labels(phantom.labels, phantom.grid, trace_views, n_labels,
-                                  backend=backend, rays_per_pixel=rpp, view_batch=n_sub)
+                                  backend=target, rays_per_pixel=rpp, view_batch=n_sub)
     for sl, paths in batches:
-        if hasattr(paths, "get"):
-            paths = paths.get()
+        # CuPy paths stay on the GPU: simulate_view computes the primary there. Kernels run
+        # asynchronously: wait for them, so that "raytrace" holds their time, not "physics"
+        if type(paths).__module__.split(".")[0] == "cupy":
+            get_cupy().cuda.runtime.deviceSynchronize()
         timings["raytrace"] += time.perf_counter() - t_ray
         for b, vi in enumerate(range(sl.start // n_sub, sl.stop // n_sub)):
             if not noise:
@@ -305,7 +346,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                                  "gain_adu_per_e": det.gain_adu_per_e,
                                  "pitch_mm": det.pitch_mm * k_bin},
                        timings_s=timings, flat_adu=flats, view_indices=tuple(indices),
-                       region=record, strip_fill=fill)
+                       region=record, strip_fill=fill, devices=devices)
 
 
 def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,

@@ -146,6 +146,7 @@ def load(directory) -> Acquisition:
                       scan=str(record["scan"]), seed=int(record["seed"]),
                       case=int(record["case"]), detector=dict(record["detector"]),
                       timings_s=dict(record.get("timings_s", {})),
+                      devices=dict(record.get("devices", {})),
                       view_indices=tuple(int(i) for i in record.get("view_indices", ())),
                       region=(None if record.get("region") is None
                               else RegionRecord.from_dict(record["region"])))

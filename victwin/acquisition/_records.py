@@ -155,6 +155,9 @@ class Acquisition:
         pass (~2 mm pixels, ``region.fill_block``) over the band of the panel the
         reconstruction strip covers; :meth:`reconstruction_input` fills the strip beyond
         each crop with them.
+    devices : dict
+        Where each stage ran (stage -> "cpu", "cuda" or "cuda (NumPy stand-in)"; see
+        :func:`victwin.acquisition._acquire.stage_devices`).
     """
 
     raw: np.ndarray
@@ -174,6 +177,7 @@ class Acquisition:
     view_indices: tuple = ()
     region: object = None
     strip_fill: np.ndarray | None = None
+    devices: dict = field(default_factory=dict)
 
     def line_integrals(self) -> np.ndarray:
         """Log-normalised projections ``-ln((raw - offset) / flat_adu)``, float32
@@ -215,6 +219,7 @@ class Acquisition:
                 "detector": jsonable(self.detector),
                 "windows": [list(w) for w in self.windows],
                 "timings_s": jsonable(self.timings_s),
+                "devices": jsonable(self.devices),
                 "views": [v.to_dict() for v in self.views],
                 "region": None if self.region is None else self.region.to_dict()}
 

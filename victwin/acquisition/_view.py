@@ -6,6 +6,7 @@ same bytes, whichever other views are simulated and in whichever order.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass
 
@@ -39,6 +40,10 @@ class ViewImage:
     window: tuple
     flat_adu: np.ndarray
     timings_s: dict
+
+
+def _array_module(a):
+    return sys.modules["cupy"] if type(a).__module__.split(".")[0] == "cupy" else np
 
 
 def geometry_factor(view, pixel_area_mm2: float) -> np.ndarray:
@@ -97,19 +102,23 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     if blur_paths is None:
         blur_paths = [(paths, view, 1.0)]
     area = panel.pitch[0] * panel.pitch[1]
-    e1 = np.zeros((nv, nu))
-    e2 = np.zeros((nv, nu))
-    tissue = np.zeros((nv, nu))
+    # path lengths on the GPU (CuPy) give the primary there; only e1, e2, tissue come back
+    xp = _array_module(blur_paths[0][0])
+    e1 = xp.zeros((nv, nu))
+    e2 = xp.zeros((nv, nu))
+    tissue = xp.zeros((nv, nu))
     n_pix = np.zeros((nv, nu))
     for p, v, w in blur_paths:
         n_sub = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(v, area)
         sig = primary_signal(p, label_materials, beam.spectrum, n_sub,
-                             detector_efficiency=beam.efficiency)
-        e1 += w * np.asarray(sig.energy_kev, dtype=np.float64)
-        e2 += w * np.asarray(sig.energy2_kev2, dtype=np.float64)
+                             detector_efficiency=beam.efficiency, xp=xp)
+        e1 += w * xp.asarray(sig.energy_kev, dtype=np.float64)
+        e2 += w * xp.asarray(sig.energy2_kev2, dtype=np.float64)
         n_pix += w * n_sub
         if tissue_labels:
             tissue += w * p[tissue_labels].sum(axis=0, dtype=np.float64)
+    if xp is not np:
+        e1, e2, tissue = e1.get(), e2.get(), tissue.get()
     t2 = time.perf_counter()
     if scatter and scatter_kev is not None:
         s = np.asarray(scatter_kev, dtype=np.float64)

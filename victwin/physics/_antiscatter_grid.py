@@ -38,7 +38,7 @@ INTERSPACE_MATERIALS = {"polystyrene": ("C8H8", 1.05), "carbon_fiber": ("C", 1.6
 
 def _mu_per_mm(material: str, energy_kev: np.ndarray) -> np.ndarray:
     """Linear attenuation (1/mm) of an interspace or strip material."""
-    import xraylib
+    from victwin.physics import _xraylib as xraylib
 
     energy_kev = np.atleast_1d(np.asarray(energy_kev, dtype=float))
     if material == "lead":

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import xraylib
+from . import _xraylib as xraylib
 
 from ._materials import Material, get_material
 

@@ -207,7 +207,7 @@ def quantum_efficiency(detector: Detector, energy_kev):
                                                 energy_kev), dtype=float)
     # Fallback until the shared material library is present: xraylib, nominal densities
     # (a-Se 4.28 g/cm3; CsI 4.51 g/cm3).
-    import xraylib
+    from victwin.physics import _xraylib as xraylib
 
     formula, rho = {"selenium": ("Se", 4.28), "csi": ("CsI", 4.51)}[detector.material]
     mu = np.vectorize(lambda e: xraylib.CS_Total_CP(formula, float(e)))(energy_kev) * rho / 10

@@ -32,7 +32,7 @@ import functools
 from dataclasses import dataclass
 from typing import Mapping
 
-import xraylib
+from . import _xraylib as xraylib
 
 __all__ = ["Material", "MATERIALS", "get_material", "breast_tissue", "material_names"]
 

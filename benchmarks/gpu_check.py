@@ -1,0 +1,433 @@
+"""The GPU check: every CUDA kernel against the CPU, then timings, in one run of < ~8 min.
+
+(a) Every CUDA path against the CPU one on fresh random inputs, relative errors printed:
+    label projection (2 x 2 sub-rays), volume projection, adjoint backprojection, voxel-driven
+    backprojection (``backproject_interpolated``), FBP (CuPy FFTs where CuPy exists), the
+    polyenergetic primary (``primary_signal`` on CuPy) and a whole small DM + DBT + FBP case
+    (``acquire(backend="cuda")``: labels uploaded once, primary on the GPU).
+(b) Timings, with CUDA events after a warm-up: DBT ``project_labels`` of a 0.05 mm
+    VICTRE-size phantom (940 x 1950 x 1280 labels, 25 views, 3000 x 1500 pixels; ray-voxel
+    steps per second, the steps counted independently of the kernels), a full-field DM +
+    25-view DBT exam at 85 um with the phantom already on the GPU (VICTRE's systems), FBP on
+    the clinical grid (0.082 mm in-plane, 1 mm slices), and one VICTRE-fidelity lesion-local
+    DM + DBT + VOI-FBP case.
+(c) Writes ``benchmarks/results/gpu.json`` (GPU model, driver, versions, times, steps/s,
+    errors, where each stage ran) and prints a short table last.
+
+Usage::
+
+    bash benchmarks/gpu_check.sh                       # on the GPU node (installs wheels first)
+    python benchmarks/gpu_check.py                     # same, wheels already there
+    NUMBA_ENABLE_CUDASIM=1 python benchmarks/gpu_check.py --tiny --out /tmp/gpu_tiny.json
+
+``--tiny`` runs every step on tiny sizes (numba's CUDA simulator with NumPy arrays standing in
+for CuPy; what CI runs). Timings of a tiny or simulated run are not GPU figures and are
+labelled so. The exit status is 1 when a check exceeds its tolerance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import RESULTS, environment, print_table, write_json  # noqa: E402
+from _gpu_common import (SIM, count_steps, device_info, rel_errors,  # noqa: E402
+                         slab_phantom, small_scan, timed, tiny_system, to_device, to_host)
+
+from victwin._backend import cuda_status, get_cupy  # noqa: E402
+from victwin.geometry import Grid, tomosynthesis_arc  # noqa: E402
+
+#: Relative-error tolerances (max |gpu - cpu| / max |cpu|) of the checks.
+TOLERANCE = {"project_labels": 1e-5, "project_volume": 1e-5, "backproject": 1e-4,
+             "backproject_interpolated": 1e-5, "fbp": 1e-4, "primary_signal": 1e-5,
+             "case line integrals": 1e-3, "case fbp": 1e-3}
+
+#: Targets of issue 18 (seconds, or steps/s).
+TARGETS = {"label projection steps/s": 3e11, "DM + 25-view DBT exam s": 10.0,
+           "lesion-local case s": 1.0}
+
+
+# ------------------------------------------------------------------------------ (a) checks
+
+def check_kernels(tiny: bool, seed: int) -> list[dict]:
+    from victwin.physics import primary_signal, spectrum
+    from victwin.raytrace import (backproject, backproject_interpolated, project_labels,
+                                  project_volume)
+    from victwin.recon import reconstruct
+
+    rng = np.random.default_rng(seed)
+    if tiny:
+        shape, spacing, n_views, binning = (3, 5, 4), (4.0, 6.0, 6.0), 3, 250
+    else:
+        shape, spacing, n_views, binning = (40, 160, 96), (1.0, 0.5, 0.5), 9, 8
+    # random placement inside the beam above the support
+    nz, ny, nx = shape
+    origin = (rng.uniform(5, 15), rng.uniform(-10, 10) - ny * spacing[1] / 2,
+              20.0 + rng.uniform(1, 5))
+    grid = Grid(shape=shape, spacing=spacing, origin=origin)
+    views = small_scan(n_views, binning)
+    nv, nu = views[0].panel.shape
+    rows = []
+
+    def add(name, gpu, cpu, **extra):
+        row = {"check": name, **rel_errors(gpu, cpu), **extra}
+        row["ok"] = bool(row["rel_max"] <= TOLERANCE[name])
+        rows.append(row)
+        print(f"  {name}: rel max {row['rel_max']:.3g}, rel rms {row['rel_rms']:.3g}", flush=True)
+
+    n_labels = 6
+    labels = rng.integers(0, n_labels, size=shape, dtype=np.uint8)
+    cpu = project_labels(labels, grid, views, n_labels, backend="cpu", rays_per_pixel=2)
+    gpu = project_labels(to_device(labels), grid, views, n_labels, backend="cuda",
+                         rays_per_pixel=2)
+    add("project_labels", gpu, cpu, shape=list(cpu.shape))
+
+    volume = rng.random(shape, dtype=np.float32)
+    cpu = project_volume(volume, grid, views, backend="cpu")
+    gpu = project_volume(to_device(volume), grid, views, backend="cuda")
+    add("project_volume", gpu, cpu, shape=list(cpu.shape))
+
+    proj = rng.random((n_views, nv, nu), dtype=np.float32)
+    cpu = backproject(proj, grid, views, backend="cpu")
+    gpu = backproject(to_device(proj), grid, views, backend="cuda")
+    add("backproject", gpu, cpu, shape=list(cpu.shape))
+
+    cpu = backproject_interpolated(proj, grid, views, backend="cpu")
+    gpu = backproject_interpolated(to_device(proj), grid, views, backend="cuda")
+    add("backproject_interpolated", gpu, cpu, shape=list(cpu.shape))
+
+    thickness = float(grid.upper_mm[2] - 20.0)
+    cpu = reconstruct(proj, views, grid, "fbp", thickness_mm=thickness, backend="cpu",
+                      progress=False)
+    gpu = reconstruct(to_device(proj), views, grid, "fbp", thickness_mm=thickness,
+                      backend="cuda", progress=False)
+    add("fbp", gpu, cpu, shape=list(cpu.shape),
+        fft="cupy" if get_cupy() is not None else "scipy (NumPy stand-in)")
+
+    paths = (rng.random((n_labels, nv, nu)) * 10).astype(np.float32)
+    spec = spectrum("W", 28.0, [("Be", 1.0), ("Rh", 0.05)])
+    names = ["air", "adipose", "glandular", "skin", "mass", "hydroxyapatite"]
+    cpu = primary_signal(paths, names, spec, 1000.0).energy_kev
+    gpu = primary_signal(to_device(paths), names, spec, 1000.0).energy_kev
+    add("primary_signal", gpu, cpu,
+        device="cupy" if get_cupy() is not None else "NumPy stand-in")
+    return rows
+
+
+def case_pair(tiny: bool, seed: int) -> tuple[list[dict], dict]:
+    """A small DM + 3-view DBT + FBP case on both backends (noise, scatter on)."""
+    from victwin.recon import reconstruct
+
+    if tiny:
+        shape, spacing, det, pitch = (3, 6, 5), (8.0, 8.0, 8.0), (12, 6), 6.0
+    else:
+        shape, spacing, det, pitch = (45, 200, 120), (1.0, 0.5, 0.5), (600, 300), 0.425
+    nz, ny, nx = shape
+    grid = Grid(shape=shape, spacing=spacing,
+                origin=(spacing[2] / 2, -(ny - 1) * spacing[1] / 2, 20.0 + spacing[0] / 2))
+    thickness = nz * spacing[0]
+    out = {}
+    for backend in ("cpu", "cuda"):
+        xp = get_cupy() if backend == "cuda" and get_cupy() is not None else np
+        ph = slab_phantom(grid, xp, thickness, seed)
+        dm = acquire_small("mammomat-dm", det, pitch, ph, backend, views=None)
+        dbt = acquire_small("mammomat-dbt", det, pitch, ph, backend, views=[0, 12, 24])
+        p = dbt.line_integrals()
+        p = to_device(p) if backend == "cuda" else p
+        vol = reconstruct(p, dbt.views, grid, "fbp", thickness_mm=thickness, backend=backend,
+                          progress=False)
+        out[backend] = (dm, dbt, vol)
+    rows = []
+    for name, g, c in (("case line integrals",
+                        np.concatenate([out["cuda"][0].line_integrals().ravel(),
+                                        out["cuda"][1].line_integrals().ravel()]),
+                        np.concatenate([out["cpu"][0].line_integrals().ravel(),
+                                        out["cpu"][1].line_integrals().ravel()])),
+                       ("case fbp", out["cuda"][2], out["cpu"][2])):
+        row = {"check": name, **rel_errors(g, c)}
+        row["ok"] = bool(row["rel_max"] <= TOLERANCE[name])
+        rows.append(row)
+        print(f"  {name}: rel max {row['rel_max']:.3g}, rel rms {row['rel_rms']:.3g}", flush=True)
+    return rows, dict(out["cuda"][1].devices)
+
+
+def acquire_small(name, det, pitch, phantom, backend, views):
+    from victwin.acquisition import acquire
+
+    system = tiny_system(name, det, pitch)
+    return acquire(phantom, system, seed=11, case=3, backend=backend, rays_per_pixel=1,
+                   views=views, progress=False)
+
+
+# ----------------------------------------------------------------------------- (b) timings
+
+def victre_grid(tiny: bool) -> Grid:
+    if tiny:
+        return Grid(shape=(4, 8, 6), spacing=(6.0, 6.0, 6.0), origin=(3.0, -21.0, 23.0))
+    # a 50 um VICTRE-size breast (as benchmarks/raytrace.py's victre case)
+    return Grid(shape=(940, 1950, 1280), spacing=(0.05, 0.05, 0.05),
+                origin=(0.025, -48.725, 20.025))
+
+
+def time_label_projection(grid, labels, tiny: bool) -> dict:
+    from victwin.raytrace import project_labels
+
+    views = small_scan(25, 250) if tiny else tomosynthesis_arc(25, 50.0, 50.0)
+    warm = labels[:2, :2, :2].copy()
+    wgrid = Grid(shape=warm.shape, spacing=grid.spacing, origin=grid.origin)
+    project_labels(warm, wgrid, views[:1], 4, backend="cuda", check_labels=False)  # compile
+    t, _ = timed(lambda: project_labels(labels, grid, views, 4, backend="cuda",
+                                        check_labels=False), warmup=0, repeat=2 if not tiny
+                 else 1)
+    xp = get_cupy() or np
+    steps = count_steps(grid, views, xp)
+    nv, nu = views[0].panel.shape
+    return {"timing": "DBT project_labels, 0.05 mm VICTRE-size", "seconds": t,
+            "voxels": "x".join(map(str, grid.shape)), "views": len(views),
+            "detector": f"{nv}x{nu}", "rays": len(views) * nv * nu, "steps": steps,
+            "steps_per_s": steps / t}
+
+
+def time_exam(phantom, tiny: bool) -> tuple[list[dict], object, dict]:
+    """Full-field DM + 25-view DBT at 85 um (VICTRE's systems), the phantom on the GPU."""
+    from victwin.acquisition import acquire
+
+    if tiny:
+        dm_sys = tiny_system("victre-dm", (12, 6), 21.25, one_sub_source=True)
+        dbt_sys = tiny_system("victre-dbt", (12, 6), 21.25, one_sub_source=True)
+    else:
+        from victwin import systems
+        dm_sys, dbt_sys = systems.load("victre-dm"), systems.load("victre-dbt")
+    # warm-up: compile every kernel on a small piece of the same phantom, one view each
+    g = phantom.grid
+    ny, nx = min(8, g.shape[1]), min(8, g.shape[2])
+    piece = SimpleNamespace(labels=phantom.labels[:, :ny, :nx].copy(),
+                            grid=Grid(shape=(g.shape[0], ny, nx), spacing=g.spacing,
+                                      origin=g.origin),
+                            materials=phantom.materials, meta=phantom.meta, lesions=())
+    for system in (dm_sys, dbt_sys):
+        acquire(piece, system, seed=1, backend="cuda", views=[0], progress=False)
+    acqs = {}
+
+    def exam():
+        acqs["dm"] = acquire(phantom, dm_sys, seed=1, case=0, backend="cuda", progress=False)
+        acqs["dbt"] = acquire(phantom, dbt_sys, seed=1, case=0, backend="cuda",
+                              progress=False)
+        return acqs
+
+    t, _ = timed(exam, warmup=0, repeat=1)
+    rows = [{"timing": "full-field DM + 25-view DBT exam, 85 um, phantom on the GPU",
+             "seconds": t,
+             "detector": "x".join(map(str, acqs["dbt"].raw.shape[1:])),
+             "views": 1 + len(acqs["dbt"].views),
+             "stages_s": {k: {s: round(v, 4) for s, v in a.timings_s.items()}
+                          for k, a in acqs.items()}}]
+    return rows, acqs["dbt"], dict(acqs["dbt"].devices)
+
+
+def time_fbp(thickness_mm: float, tiny: bool, seed: int) -> dict:
+    """FBP of a 25-view 85 um scan on the clinical grid (the detector pitch demagnified to
+    the support in-plane, 1 mm slices), projections already on the GPU (random: the work does
+    not depend on them)."""
+    from victwin.recon import dbt_grid, reconstruct
+
+    views = small_scan(25, 250) if tiny else tomosynthesis_arc(25, 50.0, 50.0)
+    nv, nu = views[0].panel.shape
+    rng = np.random.default_rng(seed)
+    p = to_device(rng.random((len(views), nv, nu), dtype=np.float32))
+    grid = dbt_grid(views, thickness_mm)
+    reconstruct(p, views, grid.slab(0, 1), "fbp", thickness_mm=thickness_mm, backend="cuda",
+                progress=False)  # warm-up: compile
+    t, vol = timed(lambda: reconstruct(p, views, grid, "fbp", thickness_mm=thickness_mm,
+                                       backend="cuda", progress=False), warmup=0, repeat=1)
+    return {"timing": "FBP on the clinical grid (1 mm slices)", "seconds": t,
+            "voxels": "x".join(map(str, grid.shape)), "views": len(views),
+            "detector": f"{nv}x{nu}", "voxel_mm": list(grid.spacing),
+            "output": type(vol).__module__.split(".")[0]}
+
+
+def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
+    """VICTRE fidelity, lesion-local: DM and 25-view DBT crops around a 9.3 x 9.3 x 9 mm VOI
+    (VICTRE's mass VOI), VOI FBP on the GPU; only the ROI/VOI come back to the host."""
+    from victwin.acquisition import Region, acquire
+    from victwin.recon import reconstruct
+
+    if tiny:
+        dm_sys = tiny_system("victre-dm", (24, 12), 10.625, one_sub_source=True)
+        dbt_sys = tiny_system("victre-dbt", (24, 12), 10.625, one_sub_source=True)
+        size = (9.3, 9.3, 9.0)
+    else:
+        from victwin import systems
+        dm_sys, dbt_sys = systems.load("victre-dm"), systems.load("victre-dbt")
+        size = (9.3, 9.3, 9.0)
+    g = phantom.grid
+    centre = (float(g.origin[0] + 0.3 * g.shape[2] * g.spacing[2]),
+              float(g.origin[1] + 0.5 * (g.shape[1] - 1) * g.spacing[1]),
+              20.0 + thickness_mm / 2.0)
+    region = Region.around(centre, size)
+    voi_mm = float(dbt_sys.geometry.pitch_mm) * (650.0 - 20.0) / 650.0
+    n_xy = max(2, int(round(size[0] / voi_mm))) if not tiny else 2
+    voi = Grid(shape=(9, n_xy, n_xy) if not tiny else (2, 2, 2),
+               spacing=(1.0, voi_mm, voi_mm) if not tiny else (4.0, 4.0, 4.0),
+               origin=(region.lower_mm[0], region.lower_mm[1], region.lower_mm[2] + 0.5))
+    out = {}
+
+    def case():
+        kw = dict(seed=5, case=1, backend="cuda", region=region, progress=False,
+                  rays_per_pixel=1 if tiny else None)
+        dm = acquire(phantom, dm_sys, **kw)
+        dbt = acquire(phantom, dbt_sys, **kw)
+        p, views = dbt.reconstruction_input()
+        vol = reconstruct(to_device(p), views, voi, "fbp", thickness_mm=thickness_mm,
+                          backend="cuda", progress=False)
+        out.update(dm_roi=dm.line_integrals(), voi=to_host(vol))
+        return out
+
+    t, _ = timed(case, warmup=0 if tiny else 1, repeat=1)
+    return {"timing": "VICTRE-fidelity lesion-local case (DM + DBT + VOI FBP)", "seconds": t,
+            "roi": "x".join(map(str, out["dm_roi"].shape)),
+            "voi": "x".join(map(str, out["voi"].shape))}
+
+
+# ---------------------------------------------------------------------------------- main
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tiny", action="store_true",
+                    help="tiny sizes (CI, under NUMBA_ENABLE_CUDASIM=1)")
+    ap.add_argument("--budget-s", type=float, default=450.0,
+                    help="stop starting new timings after this many seconds (default 450)")
+    ap.add_argument("--out", default=None, help="JSON path (default benchmarks/results/gpu.json;"
+                    " with --tiny a file in the temp folder)")
+    ap.add_argument("--seed", type=int, default=None, help="seed of the random inputs "
+                    "(default: fresh)")
+    args = ap.parse_args(argv)
+    t_start = time.perf_counter()
+    seed = int(args.seed if args.seed is not None else np.random.SeedSequence().entropy % 2**31)
+    if args.out is None:
+        import tempfile
+        out_path = (Path(tempfile.gettempdir()) / "victwin_gpu_check_tiny.json" if args.tiny
+                    else RESULTS / "gpu.json")
+    else:
+        out_path = Path(args.out)
+    usable, reason = cuda_status()
+    if not usable:
+        print(f"gpu_check: CUDA is not usable here: {reason}", file=sys.stderr)
+        return 2
+    device = device_info()
+    print(f"device: {device.get('gpu', 'numba CUDA simulator' if SIM else '?')}; "
+          f"seed {seed}", flush=True)
+    result = {"mode": "tiny" if args.tiny else "full", "seed": seed,
+              "environment": environment(), "device": device,
+              "note": ("tiny/simulated run: timings are not GPU figures" if (args.tiny or SIM)
+                       else "measured on the GPU named in device"),
+              "checks": [], "timings": [], "skipped": [], "errors": []}
+
+    def left():
+        return args.budget_s - (time.perf_counter() - t_start)
+
+    def step(name, fn, need_s):
+        if left() < need_s:
+            result["skipped"].append(f"{name}: {left():.0f} s of the budget left, needs "
+                                     f"~{need_s:.0f} s")
+            print(f"skipped {name} (budget)", flush=True)
+            return None
+        print(f"{name} ...", flush=True)
+        t0 = time.perf_counter()
+        try:
+            return fn()
+        except Exception as exc:
+            result["errors"].append(f"{name}: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+            return None
+        finally:
+            print(f"  ({time.perf_counter() - t0:.1f} s wall)", flush=True)
+            save_partial()
+
+    def save_partial():
+        # after every step, so a run stopped by the hard timeout still leaves its figures
+        result["total_s"] = time.perf_counter() - t_start
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(result, indent=2, default=float) + "\n")
+
+    rows = step("(a) kernels vs CPU", lambda: check_kernels(args.tiny, seed), 0)
+    result["checks"] += rows or []
+    pair = step("(a) whole case vs CPU", lambda: case_pair(args.tiny, seed), 0)
+    if pair:
+        result["checks"] += pair[0]
+        result["stages_small_case"] = pair[1]
+
+    xp = get_cupy() or np
+    grid = victre_grid(args.tiny)
+    thickness = grid.shape[0] * grid.spacing[0]
+    phantom = step("phantom on the device", lambda: slab_phantom(grid, xp, thickness, seed),
+                   20)
+    if phantom is not None:
+        row = step("(b) label projection", lambda: time_label_projection(
+            grid, phantom.labels, args.tiny), 60)
+        if row:
+            result["timings"].append(row)
+        # cheapest first: a slow exam (CPU detector stages) must not starve the others
+        row = step("(b) lesion-local case", lambda: time_lesion_local(phantom, thickness,
+                                                                       args.tiny), 45)
+        if row:
+            result["timings"].append(row)
+    row = step("(b) FBP clinical grid", lambda: time_fbp(thickness, args.tiny, seed), 45)
+    if row:
+        result["timings"].append(row)
+    if phantom is not None:
+        exam = step("(b) DM + DBT exam", lambda: time_exam(phantom, args.tiny), 120)
+        if exam:
+            result["timings"] += exam[0]
+            result["stages_exam"] = exam[2]
+
+    result["total_s"] = time.perf_counter() - t_start
+    by_name = {r["timing"]: r for r in result["timings"]}
+    checks = []
+    for key, target in TARGETS.items():
+        if key.startswith("label"):
+            r = by_name.get("DBT project_labels, 0.05 mm VICTRE-size")
+            val = r and r["steps_per_s"]
+            ok = val is not None and val >= target
+        elif key.startswith("DM"):
+            r = next((v for k, v in by_name.items() if k.startswith("full-field")), None)
+            val = r and r["seconds"]
+            ok = val is not None and val < target
+        else:
+            r = next((v for k, v in by_name.items() if k.startswith("VICTRE-fidelity")), None)
+            val = r and r["seconds"]
+            ok = val is not None and val < target
+        checks.append({"target": key, "goal": target, "value": val,
+                       "met": bool(ok) if not (args.tiny or SIM) else "n/a (not a GPU run)"})
+    result["targets"] = checks
+    write_json("gpu", result, str(out_path))
+
+    print()
+    print_table([{k: r.get(k) for k in ("check", "rel_max", "rel_rms", "ok")}
+                 for r in result["checks"]], ["check", "rel_max", "rel_rms", "ok"])
+    print()
+    print_table([{"timing": r["timing"], "seconds": r["seconds"],
+                  "steps_per_s": r.get("steps_per_s", "")} for r in result["timings"]],
+                ["timing", "seconds", "steps_per_s"])
+    print()
+    print_table(checks, ["target", "goal", "value", "met"])
+    for line in result["skipped"] + result["errors"]:
+        print("!", line)
+    print(f"device: {device.get('gpu', 'simulator')}  driver: "
+          f"{device.get('nvidia_smi', device.get('cuda_driver_api', '-'))}  "
+          f"total {result['total_s']:.0f} s")
+    bad = [r["check"] for r in result["checks"] if not r["ok"]]
+    return 1 if bad or result["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Prepare, on a connected machine, the wheels a GPU node without a package registry lacks, in
+# .whl/ at the repository root (ignored by git; the device tool carries it with `carry: [".whl"]`).
+#
+#   bash benchmarks/gpu_wheels.sh                 # the default list below
+#   bash benchmarks/gpu_wheels.sh NAME==VER ...   # other wheels
+#
+# Target: the GPU image of this workplace (Python 3.12, manylinux x86_64; see its KINDS.md).
+# It already has numpy, scipy, numba, numba-cuda, cupy-cuda13x, scikit-image, matplotlib and
+# tqdm, which is all that benchmarks/gpu_check.py imports: victwin's spectra and xraylib answers
+# for the shipped systems are package data, and pydicom, highdicom, pynetdicom, zarr and dask
+# are imported only by the code that needs them. So the default list is empty; name a wheel
+# here only when a node lacks something (benchmarks/gpu_check.sh says which).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEFAULT=()
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${DEFAULT[@]+"${DEFAULT[@]}"}")
+mkdir -p .whl
+if [ ${#names[@]} -gt 0 ]; then
+  python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+    --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
+    --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+    --platform manylinux1_x86_64 --platform any -d .whl "${names[@]}"
+fi
+# what travels: the tracked and untracked-not-ignored files, plus .whl (limit 64 MiB)
+code=$(git ls-files -co --exclude-standard -z | du -cb --files0-from=- 2>/dev/null | tail -1 | cut -f1)
+wheels=$(du -sb .whl | cut -f1)
+echo "code $((code / 1024)) KiB + wheels $((wheels / 1024)) KiB = $(((code + wheels) / 1048576)) MiB (limit 64 MiB)"
