@@ -16,6 +16,10 @@ system's TOML file can hold::
     window = ["Be", 1.0]               # tube window (material, mm), optional
     spectrum = "spekpy"                # or "victre": VICTRE's MC-GPU .spc files (W/Rh 28, 30 kV)
     anode_angle_deg = 16.0             # optional, default 12
+    # mode = "mcgpu_histories": VICTRE's exposure, MC-GPU histories per view (see
+    # :func:`mcgpu_photons_per_mm2`); needs histories_per_view = [[thickness_mm, histories],
+    # ...] (linear in thickness between the knots, constant beyond) and, per row,
+    # beam_aperture_deg = [azimuthal, polar] (MC-GPU's half-cone mammography beam)
     mas_min = 4.0                      # optional clamps of the tube (mAs per exposure)
     mas_max = 600.0
     mas_step = 0.1                     # optional rounding of the mAs (mAs)
@@ -48,13 +52,56 @@ from ._materials import breast_tissue
 from ._spectra import ANODES, Spectrum, spectrum  # noqa: F401
 from ._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 
-__all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy"]
+__all__ = ["Exposure", "auto_exposure", "detector_air_kerma_per_mas_ugy",
+           "mcgpu_beam_solid_angle_sr", "mcgpu_photons_per_mm2"]
 
-_MODES = ("detector_kerma", "mgd")
+_MODES = ("detector_kerma", "mgd", "mcgpu_histories")
 _KEYS = {"spectrum", "mode", "target_detector_kerma_ugy", "target_mgd_mgy", "sid_mm",
          "support_height_mm", "paddle_material", "paddle_mm", "window", "anode_angle_deg", "mas_min", "mas_max",
-         "mas_step", "rows"}
-_ROW_KEYS = {"max_thickness_mm", "max_glandularity", "anode", "filter", "filter_mm", "kvp"}
+         "mas_step", "rows", "histories_per_view"}
+_ROW_KEYS = {"max_thickness_mm", "max_glandularity", "anode", "filter", "filter_mm", "kvp",
+             "beam_aperture_deg"}
+
+
+def mcgpu_beam_solid_angle_sr(azimuthal_deg: float, polar_deg: float) -> float:
+    """Solid angle (sr) of MC-GPU's half-cone mammography beam.
+
+    MC-GPU v1.5b with "COLLIMATE BEAM TOWARDS POSITIVE AZIMUTHAL ANGLES ONLY = YES" doubles
+    the polar aperture and samples only its positive half (MC-GPU_v1.5b.cu lines 1721-1753),
+    then keeps directions inside the rectangle ``|w/v| <= tan(azimuthal/2)``,
+    ``0 <= h/v <= tan(polar)`` (kernel ``source``, lines 505-512), uniform in solid angle. The
+    solid angle of that rectangle seen from the source, ``[0, a] x [-b, b]`` at unit distance,
+    is ``2 atan(a b / sqrt(1 + a^2 + b^2))``.
+    """
+    a = math.tan(math.radians(float(polar_deg)))
+    b = math.tan(math.radians(0.5 * float(azimuthal_deg)))
+    if not (a > 0 and b > 0):
+        raise ValueError(f"beam_aperture_deg must be two angles in (0, 180) deg, got "
+                         f"[{azimuthal_deg!r}, {polar_deg!r}]")
+    return 2.0 * math.atan(a * b / math.sqrt(1.0 + a * a + b * b))
+
+
+def mcgpu_photons_per_mm2(histories: float, azimuthal_deg: float, polar_deg: float,
+                          sid_mm: float) -> float:
+    """Photons per mm^2 (normal incidence, below the source) that ``histories`` MC-GPU x rays
+    spread over its half-cone beam give at ``sid_mm`` from the source:
+    ``N / (Omega sid^2)``. Checked against MC-GPU's own logs in
+    ``tests/physics/test_aec.py``."""
+    return float(histories) / (mcgpu_beam_solid_angle_sr(azimuthal_deg, polar_deg)
+                               * float(sid_mm) ** 2)
+
+
+def _histories(table: dict, thickness_mm: float) -> float:
+    knots = table.get("histories_per_view")
+    try:
+        t, n = (np.asarray(v, dtype=float) for v in zip(*knots))
+    except (TypeError, ValueError):
+        raise ValueError("AEC table 'histories_per_view' must be a list of [thickness_mm, "
+                         f"histories] pairs, got {knots!r}") from None
+    if t.size == 0 or np.any(np.diff(t) <= 0) or np.any(~np.isfinite(n)) or np.any(n <= 0):
+        raise ValueError("AEC table 'histories_per_view' needs increasing thicknesses and "
+                         f"histories > 0, got {knots!r}")
+    return float(np.interp(thickness_mm, t, n))
 
 
 @dataclass(frozen=True)
@@ -225,6 +272,13 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> E
     detector_per_mas = detector_air_kerma_per_mas_ugy(breast_beam, t, w, sid)
     if mode == "detector_kerma":
         mas = _number(table, "target_detector_kerma_ugy") / detector_per_mas
+    elif mode == "mcgpu_histories":
+        ap = row.get("beam_aperture_deg")
+        if not isinstance(ap, (list, tuple)) or len(ap) != 2:
+            raise ValueError(f"AEC table rows need 'beam_aperture_deg' = [azimuthal, polar] in "
+                             f"mode 'mcgpu_histories', got {ap!r}")
+        photons = mcgpu_photons_per_mm2(_histories(table, t), float(ap[0]), float(ap[1]), sid)
+        mas = photons / breast_beam.total_photons_per_mas_mm2(sid)
     else:
         mgd_per_mas = mean_glandular_dose(kerma_per_mas_mgy, t, w, breast_beam)
         mas = _number(table, "target_mgd_mgy") / mgd_per_mas
