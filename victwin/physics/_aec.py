@@ -69,7 +69,7 @@ def mcgpu_beam_solid_angle_sr(azimuthal_deg: float, polar_deg: float) -> float:
     MC-GPU v1.5b with "COLLIMATE BEAM TOWARDS POSITIVE AZIMUTHAL ANGLES ONLY = YES" doubles
     the polar aperture and samples only its positive half (MC-GPU_v1.5b.cu lines 1721-1753),
     then keeps directions inside the rectangle ``|w/v| <= tan(azimuthal/2)``,
-    ``0 <= h/v <= tan(polar)`` (kernel ``source``, lines 505-512), uniform in solid angle. The
+    ``0 <= h/v <= tan(polar)`` (kernel ``source``, lines 494-507), uniform in solid angle. The
     solid angle of that rectangle seen from the source, ``[0, a] x [-b, b]`` at unit distance,
     is ``2 atan(a b / sqrt(1 + a^2 + b^2))``.
     """
