@@ -115,6 +115,39 @@ def test_skin_is_victres_0p75_mm_within_a_voxel():
     assert all(abs(r - 0.75) <= VOXEL + 1e-9 for r in runs), runs
 
 
+def test_pectoralis_is_breastphantoms_parabolic_layer():
+    # breastPhantom.cxx lines 2295-2318: the muscle depth along the nipple axis is
+    # ringWidth * (1 - (j / dim_y)**2) across the breast, full at one side and nothing at the
+    # other, the same at every height. victwin draws the span per seed (recipe [pectoralis]).
+    from victwin.phantom._recipes import draw_breast_parameters
+
+    vox = 0.25
+    p = make("breast/dense", seed=0, voxel_mm=vox, progress=False)
+    d = draw_breast_parameters(load_recipe("breast/dense"), np.random.default_rng(0))
+    depth, y0, hw = (d[f"pectoralis.{k}"] for k in ("depth_mm", "offset_y_mm", "half_width_mm"))
+    assert p.meta["pectoralis_depth_mm"] == pytest.approx(depth, abs=1e-3)
+    muscle = p.labels == 5
+    x = p.grid.axis_mm("x")
+    y = p.grid.axis_mm("y")
+    # Depth per column: the far edge of the muscle; columns well inside the breast outline.
+    inside = (p.labels[:, :, 0] > 0).sum(axis=0) > 0.8 * p.labels.shape[0]
+    mid = p.labels.shape[0] // 2
+    ext = np.where(muscle.any(axis=2), x[np.argmax(np.cumsum(muscle, axis=2), axis=2)], 0.0)
+    s = np.clip((y - (y0 - hw)) / (2 * hw), 0.0, 1.0)
+    expected = depth * (1.0 - s ** 2)
+    cols = inside & (expected > 2 * vox)
+    assert cols.sum() > 100
+    assert np.abs(ext[mid, cols] + 0.5 * vox - expected[cols]).max() <= vox + 1e-9
+    # The same at every height inside the skin (rows whose chest-wall voxels are all tissue
+    # below the skin in these columns).
+    lab0 = p.labels[:, :, 0][:, cols]
+    rows = np.flatnonzero(np.all((lab0 != 0) & (lab0 != 2), axis=1))
+    assert rows.size > 0.5 * p.meta["thickness_mm"] / vox
+    # (the skin of the curved side trims a few cells at the outline)
+    dev = np.abs(ext[rows][:, cols] - ext[mid, cols])
+    assert np.mean(dev <= vox + 1e-9) > 0.99, float(np.mean(dev <= vox + 1e-9))
+
+
 def test_ligament_lobules_follow_breastphantoms_cfg():
     cfg = load_recipe("breast/heterogeneous")["ligaments"]
     flat = {k: (v["min"] if isinstance(v, dict) and k not in ("axis_mm", "axial_ratio") else v)

@@ -13,6 +13,8 @@ import math
 import numba as nb
 import numpy as np
 
+from ._pectoralis import in_pectoralis
+
 # Indices into the parameter vector P.
 I_A, I_B, I_CP, I_H, I_K, I_a, I_b, I_c, I_ZC = 0, 1, 2, 3, 4, 5, 6, 7, 8
 I_SKIN, I_NLEN, I_NRAD = 9, 10, 11
@@ -60,10 +62,8 @@ def _outer(x, y, zr, P):
     d = min((1.0 - f) / max(g, 1e-12), h - abs(zr))
     if d < P[I_SKIN]:
         return SKIN
-    if P[I_MDEPTH] > 0.0:
-        u = (y - P[I_MY0]) / P[I_MHW]
-        if u * u < 1.0 and x < P[I_MDEPTH] * (1.0 - u * u) * (1.0 - 0.5 * (zr / h) ** 2):
-            return MUSCLE
+    if in_pectoralis(x, y, P[I_MDEPTH], P[I_MY0], P[I_MHW]):  # breastPhantom's shape
+        return MUSCLE
     return INTERIOR
 
 

@@ -16,6 +16,10 @@ system's TOML file can hold::
     window = ["Be", 1.0]               # tube window (material, mm), optional
     spectrum = "spekpy"                # or "victre": VICTRE's MC-GPU .spc files (W/Rh 28, 30 kV)
     anode_angle_deg = 16.0             # optional, default 12
+    # mode = "mcgpu_histories": VICTRE's exposure, MC-GPU histories per view (see
+    # :func:`mcgpu_photons_per_mm2`); needs histories_per_view = [[thickness_mm, histories],
+    # ...] (linear in thickness between the knots, constant beyond) and, per row,
+    # beam_aperture_deg = [azimuthal, polar] (MC-GPU's half-cone mammography beam)
     mas_min = 4.0                      # optional clamps of the tube (mAs per exposure)
     mas_max = 600.0
     mas_step = 0.1                     # optional rounding of the mAs (mAs)
@@ -42,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..schema import Choice, List, Number, String, Table, Tuple, check
+from ..schema import Anything, Choice, List, Number, String, Table, Tuple, check
 from ._attenuation import linear_attenuation, mass_energy_absorption
 from ._dose import _SURFACE_LAYER_MM, entrance_air_kerma_mgy, mean_glandular_dose
 from ._materials import breast_tissue
@@ -50,9 +54,9 @@ from ._spectra import ANODES, Spectrum, spectrum  # noqa: F401
 from ._victre_spectra import SPECTRUM_MODELS, tube_spectrum
 
 __all__ = ["AecChoice", "auto_exposure", "detector_air_kerma_per_mas_ugy", "AEC_SCHEMA",
-           "check_aec_table"]
+           "check_aec_table", "mcgpu_beam_solid_angle_sr", "mcgpu_photons_per_mm2"]
 
-_MODES = ("detector_kerma", "mgd")
+_MODES = ("detector_kerma", "mgd", "mcgpu_histories")
 _POS = {"lo": 0, "lo_open": True}
 
 #: One row of an AEC table (``[[aec.rows]]``); the first row that covers the breast wins.
@@ -63,6 +67,9 @@ AEC_ROW_SCHEMA = Table({
     "filter": String(),
     "filter_mm": Number(0),
     "kvp": Number(**_POS),
+    # mode "mcgpu_histories": MC-GPU's beam aperture [azimuthal, polar] in degrees
+    "beam_aperture_deg": Tuple(Number(**_POS), Number(**_POS), default=None,
+                               rule_text="[azimuthal_deg > 0, polar_deg > 0]"),
 })
 
 #: Every key of an AEC table with its rule and its default (format in the module docstring).
@@ -80,9 +87,12 @@ AEC_SCHEMA = Table({
     "mas_min": Number(0, default=0.0),
     "mas_max": Number(**_POS, default=1e4),
     "mas_step": Number(0, default=0.0),
+    # mode "mcgpu_histories": [[thickness_mm, histories], ...] (checked by _histories)
+    "histories_per_view": Anything(default=None),
     "rows": List(AEC_ROW_SCHEMA, min_len=1, rule_text="a non-empty list of row tables"),
 })
-_TARGET = {"detector_kerma": "target_detector_kerma_ugy", "mgd": "target_mgd_mgy"}
+_TARGET = {"detector_kerma": "target_detector_kerma_ugy", "mgd": "target_mgd_mgy",
+           "mcgpu_histories": "histories_per_view"}
 
 
 def check_aec_table(table, what: str = "AEC table", path: str = "") -> dict:
@@ -98,9 +108,50 @@ def check_aec_table(table, what: str = "AEC table", path: str = "") -> dict:
     target = _TARGET[t["mode"]]
     if t[target] is None:
         key = f"{path}.{target}" if path else target
-        raise ValueError(f"{what}: missing key {key} (a number > 0, needed in mode "
+        raise ValueError(f"{what}: missing key {key} (needed in mode "
                          f"{t['mode']!r})")
     return t
+
+
+def mcgpu_beam_solid_angle_sr(azimuthal_deg: float, polar_deg: float) -> float:
+    """Solid angle (sr) of MC-GPU's half-cone mammography beam.
+
+    MC-GPU v1.5b with "COLLIMATE BEAM TOWARDS POSITIVE AZIMUTHAL ANGLES ONLY = YES" doubles
+    the polar aperture and samples only its positive half (MC-GPU_v1.5b.cu lines 1721-1753),
+    then keeps directions inside the rectangle ``|w/v| <= tan(azimuthal/2)``,
+    ``0 <= h/v <= tan(polar)`` (kernel ``source``, lines 494-507), uniform in solid angle. The
+    solid angle of that rectangle seen from the source, ``[0, a] x [-b, b]`` at unit distance,
+    is ``2 atan(a b / sqrt(1 + a^2 + b^2))``.
+    """
+    a = math.tan(math.radians(float(polar_deg)))
+    b = math.tan(math.radians(0.5 * float(azimuthal_deg)))
+    if not (a > 0 and b > 0):
+        raise ValueError(f"beam_aperture_deg must be two angles in (0, 180) deg, got "
+                         f"[{azimuthal_deg!r}, {polar_deg!r}]")
+    return 2.0 * math.atan(a * b / math.sqrt(1.0 + a * a + b * b))
+
+
+def mcgpu_photons_per_mm2(histories: float, azimuthal_deg: float, polar_deg: float,
+                          sid_mm: float) -> float:
+    """Photons per mm^2 (normal incidence, below the source) that ``histories`` MC-GPU x rays
+    spread over its half-cone beam give at ``sid_mm`` from the source:
+    ``N / (Omega sid^2)``. Checked against MC-GPU's own logs in
+    ``tests/physics/test_aec.py``."""
+    return float(histories) / (mcgpu_beam_solid_angle_sr(azimuthal_deg, polar_deg)
+                               * float(sid_mm) ** 2)
+
+
+def _histories(table: dict, thickness_mm: float) -> float:
+    knots = table.get("histories_per_view")
+    try:
+        t, n = (np.asarray(v, dtype=float) for v in zip(*knots))
+    except (TypeError, ValueError):
+        raise ValueError("AEC table 'histories_per_view' must be a list of [thickness_mm, "
+                         f"histories] pairs, got {knots!r}") from None
+    if t.size == 0 or np.any(np.diff(t) <= 0) or np.any(~np.isfinite(n)) or np.any(n <= 0):
+        raise ValueError("AEC table 'histories_per_view' needs increasing thicknesses and "
+                         f"histories > 0, got {knots!r}")
+    return float(np.interp(thickness_mm, t, n))
 
 
 @dataclass(frozen=True)
@@ -236,6 +287,13 @@ def auto_exposure(thickness_mm: float, glandularity: float, *, table: dict) -> A
     detector_per_mas = detector_air_kerma_per_mas_ugy(breast_beam, t, w, sid)
     if mode == "detector_kerma":
         mas = table["target_detector_kerma_ugy"] / detector_per_mas
+    elif mode == "mcgpu_histories":
+        ap = row.get("beam_aperture_deg")
+        if ap is None:
+            raise ValueError("AEC table rows need 'beam_aperture_deg' = [azimuthal, polar] in "
+                             "mode 'mcgpu_histories'")
+        photons = mcgpu_photons_per_mm2(_histories(table, t), float(ap[0]), float(ap[1]), sid)
+        mas = photons / breast_beam.total_photons_per_mas_mm2(sid)
     else:
         mgd_per_mas = mean_glandular_dose(kerma_per_mas_mgy, t, w, breast_beam)
         mas = table["target_mgd_mgy"] / mgd_per_mas

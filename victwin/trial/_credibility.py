@@ -447,6 +447,31 @@ def _check_focal_spot():
         abs(rms / ref - 1) < 0.003
 
 
+# MC-GPU's log of VICTRE's hetero run (DIDSR/VICTRE_MCGPU 84612ee, example_simulations/results/
+# MC-GPU_v1.5b_hetero_phantom_mammo+DBT.out): "Simulated x rays: 170002560000" (l. 277) and
+# "Maximum pixel value = 88.411251 eV/cm^2 per hist" (l. 282), an open-field pixel of the DM.
+MCGPU_HETERO_DM_HISTORIES = 1.7000256e11
+MCGPU_HETERO_DM_MAX_EV_CM2 = 88.411251
+
+
+def _check_victre_exposure():
+    from types import SimpleNamespace
+
+    from victwin import systems
+    from victwin.acquisition import build_beam
+
+    dm = systems.load("victre-dm")
+    ph = SimpleNamespace(meta={"thickness_mm": 45.0, "glandular_fraction_mass": 0.36},
+                         labels=None, grid=None, materials={})
+    beam = build_beam(dm, ph)
+    sid = dm.geometry.sid_mm
+    kev = (beam.photons_per_mas_mm2_1m * beam.mas_per_view * (1000.0 / sid) ** 2
+           * 0.085 ** 2 * beam.flat_kev_per_photon * beam.grid_primary)
+    ref = MCGPU_HETERO_DM_MAX_EV_CM2 * MCGPU_HETERO_DM_HISTORIES * 0.0085 ** 2 / 1000.0
+    return (f"{kev:.4g} keV per open 85 um pixel (MC-GPU {ref:.4g}, ratio {kev / ref:.3f})",
+            abs(kev / ref - 1) <= 0.05)
+
+
 def _check_victre_cluster():
     from scipy import ndimage
     from scipy.spatial.distance import pdist
@@ -504,6 +529,11 @@ CHECKS = (
     ("X-ray physics", "MC-GPU focal spot (300 um FWHM, cut at 2 sigma)", "verification",
      "MC-GPU kernel lines 459-481: isotropic offset, radius |g| sigma, |g| < 2", "within 0.3 %",
      _check_focal_spot),
+    ("X-ray physics", "VICTRE exposure: detected energy, open DM pixel, 45 mm breast",
+     "validation",
+     "MC-GPU's log of VICTRE's hetero DM (88.41 eV/cm2 per history x 1.70e11 histories); "
+     "victwin sets VICTRE's histories per view (VICTRE_PIPELINE Constants.py), the detector "
+     "and grid are its own", "within 5 %", _check_victre_exposure),
     ("phantoms", "VICTRE calcification cluster (3 seeds)", "calibration",
      "VICTRE's cluster file heteroCalc2_121_100.raw (DIDSR/VICTRE), measured: 5 "
      "calcifications, 1.66-3.68 mm apart (the generator's parameters come from it)", "count 5; spacing within 0.05 mm of the range",
