@@ -24,9 +24,9 @@ from victwin.geometry import Grid
 from victwin.phantom import Phantom
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.anatomy import TLC_RSD_L, tlc_ers1993_l
-from victwin.phantom.chest.measure import (cardiothoracic_ratio, lung_nps_exponent,
+from victwin.phantom.chest.measure import (beta_bootstrap_ci, cardiothoracic_ratio,
                                            lung_volume_ml, posterior_rib_crossings,
-                                           ribs_above_right_dome)
+                                           ribs_above_right_dome, roi_periodograms)
 
 TWINS = [
     ("woman, 158 cm, BMI 21", {"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}),
@@ -52,11 +52,40 @@ def line_integrals(acq) -> np.ndarray:
     return -np.log(np.clip(raw, 1.0, None) / np.asarray(acq.flat_adu)[0])
 
 
+def nps_band(voxel_mm: float) -> tuple:
+    """Fit band (cycles/mm at the detector): 0.1 up to 0.7 or the phantom's own Nyquist
+    frequency 1 / (2 voxel x 1.1 magnification), whichever is lower (above it the spectrum is
+    the voxel grid's staircase, not anatomy)."""
+    return (0.1, round(min(0.7, 1.0 / (2.0 * voxel_mm * 1.1)), 2))
+
+
+def lung_periodograms(ph: Phantom, seed: int, binning: int):
+    """Periodograms of four 48 mm lung-field ROIs (upper and middle zones of both lungs) of
+    the noise-free PA line integrals of ``ph``."""
+    clean = acquire(ph, "chest-pa", seed=seed, binning=binning, progress=False, noise=False)
+    li = line_integrals(clean)
+    pix = float(clean.views[0].panel.pitch[0])
+    mag = 1800.0 / (1800.0 - ph.grid.center_mm[2])
+    cav = ph.meta["cavity"]
+    nv, nu = li.shape
+    centres = []
+    for side in (-1, 1):
+        for f_y in (0.35, 0.55):
+            x = side * 0.5 * cav["a0"] * mag
+            y = (cav["y_apex"] + f_y * cav["height"]) * mag
+            centres.append((int(round(y / pix + (nv - 1) / 2)),
+                            int(round(x / pix + (nu - 1) / 2))))
+    roi = int(round(48.0 / pix)) // 2 * 2
+    return roi_periodograms(li, pix, centres, roi_px=roi)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--voxel-mm", type=float, default=1.0)
     ap.add_argument("--binning", type=int, default=4)
     ap.add_argument("--out", default="docs/phantoms")
+    ap.add_argument("--nps-voxel-mm", type=float, default=0.5,
+                    help="also measure the lung NPS on twins built at this voxel size (0: no)")
     args = ap.parse_args(argv)
     import matplotlib
 
@@ -65,12 +94,13 @@ def main(argv=None):
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    rows, pa_imgs, lat_imgs, nps = [], [], [], []
+    rows, pa_imgs, lat_imgs, nps, pooled = [], [], [], [], {}
     for k, (name, body) in enumerate(TWINS):
         load0 = os.getloadavg()[0]
         t0 = time.perf_counter()
         ph = make_chest({"body": body}, seed=k, voxel_mm=args.voxel_mm, progress=False)
         t_make = time.perf_counter() - t0
+        shape = list(ph.labels.shape)
         ctr, heart_mm, thorax_mm = cardiothoracic_ratio(ph)
         ribs = posterior_rib_crossings(ph, -1)
         n_above, _ = ribs_above_right_dome(ph)
@@ -83,24 +113,28 @@ def main(argv=None):
         pa_imgs.append((name, pa.processed[0], pa))
         lat_imgs.append((name, la.processed[0]))
         # anatomical NPS of the lung fields, noise-free line integrals
-        clean = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False,
-                        noise=False)
-        li = line_integrals(clean)
-        pix = float(clean.views[0].panel.pitch[0])
-        mag = 1800.0 / (1800.0 - ph.grid.center_mm[2])
-        cav = ph.meta["cavity"]
-        nv, nu = li.shape
-        centres = []
-        for side in (-1, 1):
-            for f_y in (0.35, 0.55):
-                x = side * 0.5 * cav["a0"] * mag
-                y = (cav["y_apex"] + f_y * cav["height"]) * mag
-                centres.append((int(round(y / pix + (nv - 1) / 2)),
-                                int(round(x / pix + (nu - 1) / 2))))
-        roi = int(round(48.0 / pix)) // 2 * 2
-        beta, f, p = lung_nps_exponent(li, pix, centres, roi_px=roi, f_range=(0.1, 0.7))
-        nps.append((name, beta, f, p))
-        rows.append({"twin": name, **body, "seed": k, "shape": list(ph.labels.shape),
+        f, p_rois = lung_periodograms(ph, k, args.binning)
+        band = nps_band(args.voxel_mm)
+        beta, ci = beta_bootstrap_ci(f, p_rois, band)
+        nps_row = {"voxel_mm": args.voxel_mm, "band": band, "beta": round(beta, 2),
+                   "ci": [round(v, 2) for v in ci]}
+        pooled.setdefault(args.voxel_mm, (f, []))[1].append(p_rois)
+        nps.append((name, args.voxel_mm, beta, f, p_rois.mean(axis=0)))
+        if args.nps_voxel_mm:
+            del ph
+            ph2 = make_chest({"body": body}, seed=k, voxel_mm=args.nps_voxel_mm,
+                             progress=False)
+            f2, p2 = lung_periodograms(ph2, k, args.binning)
+            del ph2
+            band2 = nps_band(args.nps_voxel_mm)
+            b2, ci2 = beta_bootstrap_ci(f2, p2, band2)
+            pooled.setdefault(args.nps_voxel_mm, (f2, []))[1].append(p2)
+            nps.append((name, args.nps_voxel_mm, b2, f2, p2.mean(axis=0)))
+            nps_fine = {"voxel_mm": args.nps_voxel_mm, "band": band2, "beta": round(b2, 2),
+                        "ci": [round(v, 2) for v in ci2]}
+        else:
+            nps_fine = None
+        rows.append({"twin": name, **body, "seed": k, "shape": shape,
                      "make_s": round(t_make, 1), "acquire_pa_lat_s": round(t_acq, 1),
                      "load_1min": round(load0, 1),
                      "lung_volume_l": round(v_l, 2), "tlc_ers1993_l": round(pred, 2),
@@ -111,7 +145,7 @@ def main(argv=None):
                      "rib_spacing_mm": [round(float(np.diff(ribs).min()), 1),
                                         round(float(np.diff(ribs).max()), 1)],
                      "posterior_ribs_above_right_dome": n_above,
-                     "lung_nps_beta": round(beta, 2),
+                     "lung_nps": nps_row, "lung_nps_fine": nps_fine,
                      "entrance_kerma_mgy": round(float(pa.dose.entrance_air_kerma_mgy), 3)})
         print(json.dumps(rows[-1]))
     fig, ax = plt.subplots(1, len(pa_imgs), figsize=(4.2 * len(pa_imgs), 4.8))
@@ -132,23 +166,33 @@ def main(argv=None):
     fig.tight_layout()
     fig.savefig(out / "chest_twins_lateral.png", dpi=90)
     plt.close(fig)
-    fig, a = plt.subplots(figsize=(5.5, 4.2))
-    for name, beta, f, p in nps:
+    fig, a = plt.subplots(figsize=(6.0, 4.4))
+    for name, vox, beta, f, p in nps:
         m = f > 0
-        a.loglog(f[m], p[m], label=f"{name}: beta = {beta:.2f}")
+        a.loglog(f[m], p[m], ls="-" if vox == args.voxel_mm else "--",
+                 label=f"{name}, {vox:g} mm voxels: beta = {beta:.2f}")
     ff = np.array([0.1, 0.7])
-    a.loglog(ff, p[m][np.argmin(np.abs(f[m] - 0.1))] * (ff / 0.1) ** -3.0, "k--",
-             label="slope -3 (published chest value)")
-    a.axvspan(0.1, 0.7, color="0.9")
+    a.loglog(ff, p[m][np.argmin(np.abs(f[m] - 0.1))] * (ff / 0.1) ** -3.0, "k:",
+             label="slope -3")
     a.set_xlabel("spatial frequency (cycles/mm at the detector)")
     a.set_ylabel("NPS of lung-field line integrals (mm^2)")
-    a.legend(fontsize=7)
+    a.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(out / "chest_lung_nps.png", dpi=90)
     plt.close(fig)
+    summary = {}
+    for vox, (f, rows_p) in pooled.items():
+        P = np.vstack(rows_p)
+        b, ci = beta_bootstrap_ci(f, P, nps_band(vox))
+        per_twin = [t[2] for t in nps if t[1] == vox]
+        summary[f"{vox:g} mm"] = {"band_cycles_per_mm": nps_band(vox), "n_rois": int(len(P)),
+                                  "beta_pooled": round(b, 2),
+                                  "ci_bootstrap_rois": [round(v, 2) for v in ci],
+                                  "beta_per_twin": [round(v, 2) for v in per_twin]}
+    print(json.dumps(summary))
     res = Path(__file__).resolve().parent / "results" / "chest_twins.json"
     res.write_text(json.dumps({"voxel_mm": args.voxel_mm, "binning": args.binning,
-                               "twins": rows}, indent=1))
+                               "lung_nps": summary, "twins": rows}, indent=1))
     print("wrote", res)
 
 

@@ -8,8 +8,8 @@ import pytest
 from scipy import ndimage, stats
 
 from victwin.phantom.chest import make_chest
-from victwin.phantom.chest.nodules import (P_AT_MOST_7MM, TYPE_FRACTIONS, draw_nodule_parameters,
-                                           lung_nodule, place_nodule)
+from victwin.phantom.chest.nodules import (MARGIN_FRACTIONS, P_AT_MOST_7MM, TYPE_FRACTIONS,
+                                           draw_nodule_parameters, lung_nodule, place_nodule)
 
 N = 600
 
@@ -36,8 +36,20 @@ def test_types_match_elcap(draws):
     counts = np.array([sum(p["nodule_type"] == t for p in draws) for t in names])
     expected = np.array([0.81, 0.07, 0.12]) * N
     assert stats.chisquare(counts, expected).pvalue > 0.001
-    margins = {p["margin"] for p in draws}
-    assert margins == {"smooth", "lobulated", "spiculated"}
+
+
+def test_margins_match_nlst():
+    # NLST (BMC Med Imaging 2021, Table 2): smooth 73, poorly defined 10 (drawn as lobulated),
+    # spiculated 4 of 87 nodules; one draw per seed over 2000 seeds
+    n = 2000
+    got = [draw_nodule_parameters(np.random.default_rng(s))["margin"] for s in range(n)]
+    names = ["smooth", "lobulated", "spiculated"]
+    counts = np.array([got.count(m) for m in names])
+    published = np.array([73, 10, 4]) / 87
+    assert stats.chisquare(counts, published * n).pvalue > 0.001
+    assert dict(zip(names, published)) == pytest.approx(MARGIN_FRACTIONS)
+    # every margin occurs; spiculated is rare (4.6 %), not a third
+    assert counts.min() > 0 and counts[2] / n < 0.08
 
 
 @pytest.mark.parametrize("kind", ["solid", "part-solid", "ground-glass"])

@@ -52,11 +52,13 @@ __all__ = ["Thorax", "thorax_for", "tlc_ers1993_l", "TLC_RSD_L"]
 _TLC = {"male": (7.99, -7.08), "female": (6.60, -5.79)}
 TLC_RSD_L = {"male": 0.70, "female": 0.60}
 
-# CTR of healthy adults: Danzer 1919 puts the upper limit of normal at 0.50. The mean 0.44 and
-# SD 0.04 are a choice inside that range (means of 0.42-0.46 are usual for healthy adults on PA
-# films; no population table was at hand in this session: CHECK against a published series);
-# twins are drawn in [0.36, 0.50], inside the normal range by construction.
-CTR_MEAN, CTR_SD, CTR_RANGE = 0.44, 0.04, (0.36, 0.50)
+# CTR of healthy adults: Danzer 1919 puts the upper limit of normal at 0.50. Mean and SD from a
+# published series of 80 PA radiographs of healthy young adults (40 men, 40 women, 16-24 y):
+# CTR 0.460 +- 0.026 ("Determination of cardiothoracic ratio (CTR) of normal fresh undergraduate
+# students of University of Jos using plain chest radiographs", eajournals.org, abstract;
+# replaces 0.44 +- 0.04, which had no source). Twins are drawn in [0.36, 0.50], inside the
+# normal range by construction.
+CTR_MEAN, CTR_SD, CTR_RANGE = 0.46, 0.026, (0.36, 0.50)
 
 # Shape proportions of the thoracic cavity (fixed; the scale comes from TLC):
 # transverse / AP inner diameter at mid-thorax = Haller index, normal mean 2.56 (Haller 1987);
@@ -72,8 +74,10 @@ TRACHEA_MM = {"male": 19.0, "female": 15.5}
 # Right descending pulmonary artery, root of each lung's arterial tree: 14 mm, below Chang
 # 1967's 16 mm upper limit (widths of 9-16 mm in his series).
 LOBAR_ARTERY_MM = 14.0
-# Pulmonary veins near the left atrium: 12 mm, inside the 10-20 mm ostial diameters reported on
-# CT (e.g. Wittkampf FH et al. Circulation 2003;107:2004-2010; recalled range, CHECK).
+# Pulmonary veins near the left atrium: 12 mm. The paper cited here before was Kato R et al.
+# (not Wittkampf), "Pulmonary vein anatomy in patients undergoing catheter ablation of atrial
+# fibrillation: lessons learned by use of MRI", Circulation 2003;107:2004-2010; its abstract
+# gives no diameters and its tables were not at hand: CHECK (value unchanged).
 VEIN_ROOT_MM = 12.0
 
 # Chest wall: intercostal/pectoral muscle layer 12 mm and lean-body fat layer 3 mm: model
@@ -83,11 +87,14 @@ LEAN_FAT_MM = 3.0
 LEAN_BMI = 18.5          # WHO lower limit of normal BMI
 
 # Ribs (Mohr M et al. J Biomech 2007;40:1310-1317: mid-shaft cross-section about 12-14 mm
-# high and 6-8 mm thick; recalled values, CHECK); drawn as two overlapping round struts of
-# radius 3.5 mm, 3 mm apart.
+# high and 6-8 mm thick; the paper was not at hand in the 2026-12-02 session either: CHECK);
+# drawn as two overlapping round struts of radius 3.5 mm, 3 mm apart.
 RIB_STRUT_RADIUS_MM = 3.5
 RIB_STRUT_OFFSET_MM = 3.0
-CORTEX_MM = 1.2          # rib and vertebral cortical shell 1-1.5 mm (Mohr 2007)
+# Cortical shell: sixth-rib cortical thickness maps of 33 adults (Holcombe SA et al. J Anat
+# 2019;235:883-891, abstract): mid-rib maxima on the pleural side 0.9-2.6 mm, average map
+# maximum 1.4 mm; 1.2 mm is inside that range (the thickness away from the maxima is lower).
+CORTEX_MM = 1.2
 
 # Breast (women): each breast a half-ellipsoid of 300 mL at BMI 22, proportional to BMI
 # (Coltman CE et al. Ergonomics 2017;60:1576-1585 report breast volume rising with BMI, not

@@ -20,7 +20,8 @@ import numpy as np
 from scipy import ndimage
 
 __all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
-           "ribs_above_right_dome", "lung_nps_exponent", "labels_of"]
+           "ribs_above_right_dome", "lung_nps_exponent", "roi_periodograms", "fit_beta",
+           "beta_bootstrap_ci", "labels_of"]
 
 
 def labels_of(phantom, *materials) -> list:
@@ -111,38 +112,72 @@ def ribs_above_right_dome(phantom) -> tuple[int, float]:
     return int(np.count_nonzero(crossings < dome_y)), dome_y
 
 
-def lung_nps_exponent(image, pixel_mm: float, centres_px, roi_px: int = 128,
-                      f_range=(0.05, 0.5)) -> tuple[float, np.ndarray, np.ndarray]:
-    """Power-law exponent beta of the radial NPS, ``P(f) ~ f^-beta``, of square ROIs.
+def roi_periodograms(image, pixel_mm: float, centres_px, roi_px: int = 128):
+    """Radially binned periodograms of square ROIs of ``image`` (one row per ROI).
 
-    Each ROI is detrended (least-squares plane), Hann-windowed and Fourier transformed; the
-    periodograms are averaged, radially binned, and ``log P`` is fitted against ``log f`` over
-    ``f_range`` (cycles/mm). Returns (beta, f, P).
+    Each ROI is detrended (least-squares plane), Hann-windowed and Fourier transformed;
+    ``|F|^2 pixel^2 / N^2`` is binned over rings of radial frequency (cycles/mm). ROIs that do
+    not fit inside the image are skipped. Returns ``(f, P)``: ``f`` (n_bins,) and ``P``
+    (n_rois, n_bins), mm^2.
     """
     img = np.asarray(image, np.float64)
     h = roi_px // 2
     yy, xx = np.mgrid[0:roi_px, 0:roi_px]
     A = np.column_stack([np.ones(roi_px * roi_px), yy.ravel(), xx.ravel()])
     win = np.outer(np.hanning(roi_px), np.hanning(roi_px))
-    acc = np.zeros((roi_px, roi_px))
-    n = 0
+    f1 = np.fft.fftshift(np.fft.fftfreq(roi_px, d=pixel_mm))
+    fr = np.hypot(*np.meshgrid(f1, f1, indexing="ij")).ravel()
+    edges = np.linspace(0, fr.max(), roi_px // 2)
+    idx = np.digitize(fr, edges)
+    keep = [k for k in range(1, len(edges)) if np.any(idx == k)]
+    fb = np.array([fr[idx == k].mean() for k in keep])
+    rows = []
     for cy, cx in centres_px:
         roi = img[cy - h:cy + h, cx - h:cx + h]
-        if roi.shape != (roi_px, roi_px):
+        if cy - h < 0 or cx - h < 0 or roi.shape != (roi_px, roi_px):
             continue
         coef, *_ = np.linalg.lstsq(A, roi.ravel(), rcond=None)
         r = (roi.ravel() - A @ coef).reshape(roi.shape) * win
-        acc += np.abs(np.fft.fft2(r)) ** 2
-        n += 1
-    if n == 0:
+        ps = (np.fft.fftshift(np.abs(np.fft.fft2(r)) ** 2) * pixel_mm ** 2
+              / (roi_px * roi_px)).ravel()
+        rows.append([ps[idx == k].mean() for k in keep])
+    if not rows:
         raise ValueError("no ROI fits inside the image")
-    ps = np.fft.fftshift(acc / n) * pixel_mm ** 2 / (roi_px * roi_px)
-    f = np.fft.fftshift(np.fft.fftfreq(roi_px, d=pixel_mm))
-    fr = np.hypot(*np.meshgrid(f, f, indexing="ij"))
-    edges = np.linspace(0, fr.max(), roi_px // 2)
-    idx = np.digitize(fr.ravel(), edges)
-    fb = np.array([fr.ravel()[idx == k].mean() for k in range(1, len(edges))])
-    pb = np.array([ps.ravel()[idx == k].mean() for k in range(1, len(edges))])
-    m = (fb >= f_range[0]) & (fb <= f_range[1]) & (pb > 0)
-    slope, _ = np.polyfit(np.log(fb[m]), np.log(pb[m]), 1)
-    return float(-slope), fb, pb
+    return fb, np.asarray(rows)
+
+
+def fit_beta(f, p, f_range) -> float:
+    """Power-law exponent ``beta`` of ``p ~ f^-beta``: least squares of log p on log f over
+    ``f_range`` (cycles/mm)."""
+    f, p = np.asarray(f), np.asarray(p)
+    m = (f >= f_range[0]) & (f <= f_range[1]) & (p > 0)
+    if m.sum() < 3:
+        raise ValueError(f"fewer than 3 frequency bins with power in {tuple(f_range)} cycles/mm")
+    slope, _ = np.polyfit(np.log(f[m]), np.log(p[m]), 1)
+    return float(-slope)
+
+
+def beta_bootstrap_ci(f, p_rois, f_range, *, n_boot: int = 2000, seed: int = 0,
+                      alpha: float = 0.05) -> tuple[float, tuple[float, float]]:
+    """``beta`` of the mean periodogram of ROIs and its percentile bootstrap interval over
+    ROIs (the ROIs resampled with replacement, ``n_boot`` times)."""
+    p_rois = np.asarray(p_rois)
+    beta = fit_beta(f, p_rois.mean(axis=0), f_range)
+    rng = np.random.default_rng(seed)
+    n = len(p_rois)
+    bs = [fit_beta(f, p_rois[rng.integers(0, n, n)].mean(axis=0), f_range)
+          for _ in range(n_boot)]
+    lo, hi = np.percentile(bs, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+    return beta, (float(lo), float(hi))
+
+
+def lung_nps_exponent(image, pixel_mm: float, centres_px, roi_px: int = 128,
+                      f_range=(0.05, 0.5)) -> tuple[float, np.ndarray, np.ndarray]:
+    """Power-law exponent beta of the radial NPS, ``P(f) ~ f^-beta``, of square ROIs.
+
+    The ROIs' periodograms (:func:`roi_periodograms`) are averaged and ``log P`` is fitted
+    against ``log f`` over ``f_range`` (cycles/mm). Returns (beta, f, P).
+    """
+    fb, rows = roi_periodograms(image, pixel_mm, centres_px, roi_px)
+    pb = rows.mean(axis=0)
+    return fit_beta(fb, pb, f_range), fb, pb

@@ -24,9 +24,11 @@ __all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trac
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
 MYOCARDIUM_MM = 9.0
-# Ascending aorta 25-35 mm and descending 20-28 mm in adults (Hager A et al. J Thorac
-# Cardiovasc Surg 2002;123:1060-1066, CT; recalled ranges, CHECK); radii used: 15 and 12 mm.
-AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.0, 12.0
+# Aorta, helical CT of 70 adults without cardiovascular disease (Hager A et al. J Thorac
+# Cardiovasc Surg 2002;123:1060-1066, abstract, mean +- SD): ascending 3.09 +- 0.41 cm,
+# isthmus 2.47 +- 0.40 cm, at the diaphragm 2.43 +- 0.35 cm. Radii: half the ascending mean and
+# half the mean of isthmus and diaphragm (was 15 / 12 mm from recalled ranges).
+AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
 # Main pulmonary artery < 29 mm (Truong QA et al. Circ Cardiovasc Imaging 2012;5:147-154,
 # Framingham 90th percentile 28.9 mm men); radius 13 mm.
 PULMONARY_TRUNK_R_MM = 13.0

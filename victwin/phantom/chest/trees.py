@@ -14,7 +14,8 @@ tree must supply (here: one lung):
    Murray's optimum): ``cos t1 = (1 + r^(4/n) - (1-r)^(4/n)) / (2 r^(2/n))`` and the same with
    ``r -> 1 - r`` for the other daughter; each turns towards its own sub-region;
 6. a branch whose region holds fewer than ``min_points`` points, or whose diameter falls under
-   ``min_diameter_mm``, becomes a terminal branch reaching its region's centroid.
+   ``min_diameter_mm``, becomes a terminal branch: ``LENGTH_OVER_DIAMETER`` diameters long
+   (the same length rule), pointing at its region's centroid.
 
 References
 ----------
@@ -104,8 +105,16 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
         terminal = (len(idx) < max(2, min_points) or diam < min_diameter_mm
                     or gen >= max_generations)
         if terminal:
-            end = p0 + to_c if dist > 0 else p0 + d * diam
-            rows.append((*p0, *end, 0.5 * diam, 0.35 * diam, gen, parent))
+            # a terminal branch obeys the same length rule as every other branch (Kitaoka
+            # 1999 rule 6: length = 3 diameters) and points at its region's centroid; it does
+            # not run all the way to the centroid (with one point left, that is a random
+            # point up to centimetres away: long sub-millimetre lines that carried most of
+            # the trees' volume and flattened the lung-field power spectrum)
+            if dist > 0:
+                end = p0 + to_c * (min(LENGTH_OVER_DIAMETER * diam, dist) / dist)
+            else:
+                end = p0 + d * LENGTH_OVER_DIAMETER * diam
+            rows.append((*p0, *end, 0.5 * diam, 0.5 * diam, gen, parent))
             continue
         length = min(LENGTH_OVER_DIAMETER * diam, 0.8 * dist) if dist > 0 else diam
         end = p0 + d * length
