@@ -103,7 +103,7 @@ def test_mas_clamped_to_the_tube_range():
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"mode": "manual"}, "AEC table: mode must be one of 'detector_kerma', 'mgd', got 'manual'"),
+    ({"mode": "manual"}, "AEC table: mode must be one of 'detector_kerma', 'mgd', 'mcgpu_histories', got 'manual'"),
     ({"colour": 1}, "AEC table: unknown key colour; valid keys here: "),
     ({"mas_stpe": 1}, "AEC table: unknown key mas_stpe; did you mean mas_step[?]"),
     ({"sid_mm": -1}, "AEC table: sid_mm must be > 0, got -1"),

@@ -66,8 +66,7 @@ def record_tables(systems=None):
     if not _xraylib.available():
         raise RuntimeError("generating the tables needs xraylib (VICTWIN_XRAYLIB unset)")
     from victwin import systems as vsystems
-    from victwin.acquisition import acquire
-    from victwin.acquisition._beam import build_beam
+    from victwin.acquisition import acquire, build_beam
     from victwin.physics import (_attenuation, _materials, _spectra, _victre_spectra,
                                  material_names)
 
