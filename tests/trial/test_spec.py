@@ -43,6 +43,14 @@ def mutate(path, value=None, delete=False):
     return data
 
 
+def _no_sites(**cohort):
+    data = copy.deepcopy(VALID)
+    data["cohort"].pop("sites", None)
+    data["cohort"].pop("lesions", None)
+    data["cohort"].update(cohort)
+    return data
+
+
 BAD = [
     (mutate(["cohort", "sizee"], 3), r"unknown key cohort.sizee"),
     (mutate(["cohort", "size"], -6), r"cohort.size must be >= 2, got -6"),
@@ -55,7 +63,7 @@ BAD = [
      r"cohort.density_mix fractions must add up to 1"),
     (mutate(["cohort", "density_mix"], {"fatty": 0.5, "medium": 0.5}),
      r"unknown key cohort.density_mix.medium"),
-    (mutate(["cohort", "lesions"], {"tumour": 1.0}), r"unknown key cohort.lesions.tumour"),
+    (_no_sites(lesions={"tumour": 1.0}), r"unknown key cohort.lesions.tumour"),
     (mutate(["modality", 1, "system"], "mammomat-xyz"),
      r"modality\[1\].system names an unknown system 'mammomat-xyz'"),
     (mutate(["modality", 1, "reconstruction"], {"method": "magic"}),
@@ -133,10 +141,54 @@ def test_random_mutations_give_one_line_errors(path, junk, how):
 
 def test_cli_plan_bad_spec_no_traceback(tmp_path):
     bad = tmp_path / "bad.toml"
-    text = (EXAMPLES / "demo.toml").read_text().replace("voxel_mm = 0.5", "voxel_mm = -1")
+    text = (EXAMPLES / "demo.toml").read_text().replace("voxel_mm = 0.1", "voxel_mm = -1")
     bad.write_text(text)
     res = subprocess.run([sys.executable, "-m", "victwin", "plan", str(bad)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
     assert res.stderr.strip() == "victwin: error: resolution.voxel_mm must be >= 0.02, got -1"
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("data, message", [
+    (_no_sites(sites={"mass": 4, "tumour": 1}), r"^unknown key cohort.sites.tumour \(valid: "),
+    (_no_sites(sites={"mass": -1}), r"^cohort.sites.mass must be an integer from 0 to 64, got -1$"),
+    (_no_sites(sites={"mass": 1.5}), r"^cohort.sites.mass must be an integer from 0 to 64"),
+    (_no_sites(sites={"absent": 12}), r"^cohort.sites must ask for at least one lesion site"),
+    (_no_sites(sites={"mass": 1}, lesions={"mass": 1.0}),
+     r"^cohort.sites and cohort.lesions: give one of them"),
+    (_no_sites(sites="victre"), r"^cohort.sites must be a table, got 'victre'$"),
+])
+def test_bad_sites_name_the_key(data, message):
+    with pytest.raises(ValueError, match=message) as info:
+        spec_from_dict(data)
+    assert "\n" not in str(info.value)
+
+
+def test_resolution_mode_default_and_its_rules():
+    data = _no_sites(lesions={"mass": 1.0})
+    data["resolution"].pop("mode", None)
+    data["storage"] = {}
+    spec = spec_from_dict(data)
+    # lesion-local is the default for trials; it keeps no previews unless asked
+    assert spec.resolution.mode == "lesion-local" and not spec.storage.previews
+    data["resolution"]["mode"] = "full"
+    assert spec_from_dict(data).storage.previews
+    data["resolution"]["mode"] = "everything"
+    with pytest.raises(ValueError, match=r"^resolution.mode must be one of 'lesion-local', "
+                                         r"'full', got 'everything'$"):
+        spec_from_dict(data)
+    data["resolution"]["mode"] = "lesion-local"
+    data["modality"][1]["reconstruction"] = {"method": "sart"}
+    with pytest.raises(ValueError, match=r"^modality\[1\].reconstruction.method = 'sart' "
+                                         r"reconstructs the whole field: set resolution.mode"):
+        spec_from_dict(data)
+
+
+def test_sites_give_every_twin_every_kind():
+    from victwin.trial import sample_cohort
+
+    spec = spec_from_dict(_no_sites(sites={"mass": 4, "calcification": 4, "absent": 12}))
+    assert spec.cohort.sites == {"mass": 4, "calcification": 4, "absent": 12}
+    assert {a["lesion"] for _, a in sample_cohort(spec, range(10))} == {"calcification+mass"}
+    assert spec_from_dict(spec.to_toml_dict()) == spec

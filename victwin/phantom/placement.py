@@ -131,7 +131,7 @@ def _requests(counts: dict, box_mm: dict) -> list[tuple[str, str]]:
 
 def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
                 host: str = "glandular", chest_wall_mm: float = CHEST_WALL_MARGIN_MM,
-                max_tries: int = MAX_TRIES) -> list[Site]:
+                max_tries: int = MAX_TRIES, accept=None) -> list[Site]:
     """Draw the sites of a twin: lesion sites and lesion-absent ROI sites, without overlap.
 
     Parameters
@@ -154,6 +154,9 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
         Least x of a centre (the chest wall is x = 0).
     max_tries : int
         Candidate centres tried per site.
+    accept : callable, optional
+        A further rule, ``accept(lower_mm, upper_mm) -> bool`` on a candidate box (e.g. that
+        it projects inside the detector in every view of the trial's systems).
 
     Returns
     -------
@@ -230,6 +233,8 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
                 continue
             fp = _footprint(c - size / 2, c + size / 2, source_mm)
             if any(_overlaps(fp, other) for other in footprints):
+                continue
+            if accept is not None and not accept(tuple(lower), tuple(upper)):
                 continue
             i0 = np.floor((lower - lo_world) / spacing).astype(int)
             i1 = np.ceil((upper - lo_world) / spacing).astype(int)

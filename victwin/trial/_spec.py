@@ -17,10 +17,14 @@ A complete spec (``examples/demo.toml``)::
     lesions = {mass = 1.0}          # lesion kinds and the fraction of cases with each
     age_years = [40, 75]            # uniform range
     laterality = "random"           # "L", "R" or "random" (each case's breast, 50/50)
+    # sites = {mass = 4, calcification = 4, absent = 12}  # several sites per twin (VICTRE's);
+    #                                 # instead of `lesions`: every twin gets all of them
 
     [resolution]
     voxel_mm = 0.5
     detector_binning = 4
+    mode = "lesion-local"           # simulate only the ROI/VOI pixels of each site ("full":
+                                    # whole images, as keep_images and previews need)
 
     [[modality]]
     name = "DM"
@@ -72,6 +76,11 @@ OBSERVERS = ("cho", "hotelling", "npw", "npwe", "msCHO", "vCHO")
 CHANNELS = ("laguerre-gauss", "gabor", "dog", "sparse-dog")
 COVARIANCES = ("jackknife", "delong", "unbiased")
 RECON_METHODS = ("fbp", "sart", "sirt", "sbp")
+RESOLUTION_MODES = ("lesion-local", "full")
+#: Keys of ``cohort.sites``: breast lesion kinds and the lesion-absent sites.
+SITE_KINDS = ("mass", "calcification", "absent")
+#: Most sites of one kind per twin (VICTRE had 4 + 4 + 12).
+MAX_SITES = 64
 SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi")
 
 
@@ -167,6 +176,22 @@ def _fractions(table, path: str, allowed) -> dict[str, float]:
     return out
 
 
+def _sites(table) -> dict[str, int]:
+    """``cohort.sites``: integer counts per kind, at least one lesion site."""
+    out = {}
+    for name, n in table.items():
+        if name not in SITE_KINDS:
+            valid = ", ".join(repr(a) for a in SITE_KINDS)
+            raise ValueError(f"unknown key cohort.sites.{name} (valid: {valid})")
+        if not _is_kind(n, int) or not 0 <= n <= MAX_SITES:
+            raise ValueError(f"cohort.sites.{name} must be an integer from 0 to {MAX_SITES}, "
+                             f"got {_show(n)}")
+        out[name] = int(n)
+    if not any(n > 0 for k, n in out.items() if k != "absent"):
+        raise ValueError(f"cohort.sites must ask for at least one lesion site, got {_show(table)}")
+    return out
+
+
 def _range(value, path: str, lo: float, hi: float) -> tuple[float, float]:
     if (not isinstance(value, list) or len(value) != 2
             or not all(_is_kind(v, (int, float)) for v in value)):
@@ -189,15 +214,24 @@ class CohortSpec:
     #: Which breast is imaged: "L", "R", or "random" (drawn per case). The phantom stays in
     #: victwin's breast frame; laterality changes only how the images are placed in DICOM.
     laterality: str = "random"
+    #: Several sites per twin (VICTRE: ``{"mass": 4, "calcification": 4, "absent": 12}``),
+    #: placed by :func:`victwin.phantom.placement.place_sites`; ``None``: one lesion of the
+    #: kind ``lesions`` draws, read lesion-absent at the same place in the lesion-free twin.
+    sites: dict | None = None
 
 
 @dataclass(frozen=True)
 class ResolutionSpec:
-    """Phantom voxel size, detector binning and sub-pixel rays (``None``: the system's)."""
+    """Phantom voxel size, detector binning, sub-pixel rays (``None``: the system's) and mode.
+
+    ``mode = "lesion-local"`` simulates only the detector pixels each site's ROI/VOI needs
+    (:func:`victwin.acquisition.acquire_regions`); ``"full"`` simulates whole images.
+    """
 
     voxel_mm: float = 0.5
     detector_binning: int = 4
     rays_per_pixel: int | None = None
+    mode: str = "lesion-local"
 
 
 @dataclass(frozen=True)
@@ -269,7 +303,9 @@ class TrialSpec:
         d = self.to_dict()
         readers = {k: v for k, v in d["readers"].items() if v is not None}
         analysis = {k: v for k, v in d["analysis"].items() if v is not None}
-        cohort = {k: v for k, v in d["cohort"].items() if k != "family"}
+        cohort = {k: v for k, v in d["cohort"].items() if k != "family" and v is not None}
+        if self.cohort.sites is not None:
+            cohort.pop("lesions", None)
         resolution = {k: v for k, v in d["resolution"].items() if v is not None}
         modalities = [{k: v for k, v in m.items()
                        if not (k == "reconstruction" and not v)
@@ -340,7 +376,17 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     total = sum(density_mix.values())
     if abs(total - 1.0) > 1e-6:
         raise ValueError(f"cohort.density_mix fractions must add up to 1, got {total:.6g}")
-    lesions = _fractions(c.get("lesions", {"mass": 1.0}), "cohort.lesions", tuple(LESION_KINDS))
+    sites = c.get("sites", None, kind=dict)
+    if sites is not None:
+        if "lesions" in c.table:
+            raise ValueError("cohort.sites and cohort.lesions: give one of them (with sites "
+                             "every twin gets every lesion kind listed)")
+        sites = _sites(sites)
+    lesions = _fractions(c.get("lesions", {"mass": 1.0}) if sites is None else
+                         {k: 1.0 / len([n for k2, n in sites.items()
+                                        if k2 != "absent" and n > 0])
+                          for k, n in sites.items() if k != "absent" and n > 0},
+                         "cohort.lesions", tuple(LESION_KINDS))
     if abs(sum(lesions.values()) - 1.0) > 1e-6:
         raise ValueError(f"cohort.lesions fractions must add up to 1 (each case gets one "
                          f"lesion kind), got {sum(lesions.values()):.6g}")
@@ -351,12 +397,15 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     age = _range(c.get("age_years", [40, 75]), "cohort.age_years", 18, 100)
     laterality = c.choice("laterality", ("L", "R", "random"), "random")
     c.finish()
+    if sites is not None and family != "breast":  # pragma: no cover - sites are breast kinds
+        raise ValueError("cohort.sites is for breast twins")
 
     r = top.sub("resolution")
     resolution = ResolutionSpec(
         voxel_mm=float(r.number("voxel_mm", 0.5, lo=0.02, hi=5.0)),
         detector_binning=r.number("detector_binning", 4, integer=True, lo=1, hi=32),
-        rays_per_pixel=r.number("rays_per_pixel", None, integer=True, lo=1, hi=8))
+        rays_per_pixel=r.number("rays_per_pixel", None, integer=True, lo=1, hi=8),
+        mode=r.choice("mode", RESOLUTION_MODES, "lesion-local"))
     r.finish()
 
     raw_modalities = top.get("modality", kind=list)
@@ -380,6 +429,10 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
             slice_mm = rr.number("slice_mm", 1.0, lo=0.1, hi=10.0)
             rr.finish()
             recon = {"method": method, "iterations": iterations, "slice_mm": float(slice_mm)}
+            if method in ("sart", "sirt") and resolution.mode == "lesion-local":
+                raise ValueError(f"{rr.key('method')} = {method!r} reconstructs the whole "
+                                 f"field: set resolution.mode = \"full\" (lesion-local runs "
+                                 f"use fbp or sbp)")
         m.finish()
         modalities.append(ModalitySpec(name=mname, system=system, reconstruction=recon,
                                        dose_scale=dose_scale))
@@ -419,13 +472,14 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
 
     s = top.sub("storage")
     storage = StorageSpec(keep_images=s.get("keep_images", False, kind=bool),
-                          previews=s.get("previews", True, kind=bool),
+                          # lesion-local runs have no full image to preview unless asked
+                          previews=s.get("previews", resolution.mode == "full", kind=bool),
                           max_attempts=s.number("max_attempts", 3, integer=True, lo=1, hi=100))
     s.finish()
     top.finish()
 
     cohort = CohortSpec(size=size, density_mix=density_mix, lesions=lesions, age_years=age,
-                        family=family, laterality=laterality)
+                        family=family, laterality=laterality, sites=sites)
     return TrialSpec(name=name, seed=seed, cohort=cohort, modalities=tuple(modalities),
                      readers=readers, analysis=analysis, resolution=resolution, storage=storage,
                      description=description, backend=backend, preset=preset)
