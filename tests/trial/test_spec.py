@@ -43,6 +43,14 @@ def mutate(path, value=None, delete=False):
     return data
 
 
+def _no_sites(**cohort):
+    data = copy.deepcopy(VALID)
+    data["cohort"].pop("sites", None)
+    data["cohort"].pop("lesions", None)
+    data["cohort"].update(cohort)
+    return data
+
+
 BAD = [
     (mutate(["cohort", "sizee"], 3), r"unknown key cohort.sizee; did you mean size\?"),
     (mutate(["cohort", "szie"], 3), r"^trial spec: unknown key cohort.szie; did you mean size\?$"),
@@ -58,7 +66,7 @@ BAD = [
      r"cohort.density_mix must be fractions that add up to 1 \(their sum\), got 1.1"),
     (mutate(["cohort", "density_mix"], {"fatty": 0.5, "medium": 0.5}),
      r"unknown key cohort.density_mix.medium"),
-    (mutate(["cohort", "lesions"], {"tumour": 1.0}), r"unknown key cohort.lesions.tumour"),
+    (_no_sites(lesions={"tumour": 1.0}), r"unknown key cohort.lesions.tumour"),
     (mutate(["modality", 1, "system"], "mammomat-xyz"),
      r"modality\[1\].system names an unknown system 'mammomat-xyz'"),
     (mutate(["modality", 1, "reconstruction"], {"method": "magic"}),
@@ -136,7 +144,7 @@ def test_random_mutations_give_one_line_errors(path, junk, how):
 
 def test_cli_plan_bad_spec_no_traceback(tmp_path):
     bad = tmp_path / "bad.toml"
-    text = (EXAMPLES / "demo.toml").read_text().replace("voxel_mm = 0.5", "voxel_mm = -1")
+    text = (EXAMPLES / "demo.toml").read_text().replace("voxel_mm = 0.1", "voxel_mm = -1")
     bad.write_text(text)
     res = subprocess.run([sys.executable, "-m", "victwin", "plan", str(bad)],
                          capture_output=True, text=True, timeout=120)
@@ -144,3 +152,49 @@ def test_cli_plan_bad_spec_no_traceback(tmp_path):
     assert res.stderr.strip() == ("victwin: error: trial spec: resolution.voxel_mm must be >= "
                                   "0.02, got -1")
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("data, message", [
+    (_no_sites(sites={"mass": 4, "tumour": 1}),
+     r"^trial spec: unknown key cohort.sites.tumour; valid keys here: absent, calcification, mass$"),
+    (_no_sites(sites={"mass": -1}), r"^trial spec: cohort.sites.mass must be >= 0, got -1$"),
+    (_no_sites(sites={"mass": 1.5}), r"^trial spec: cohort.sites.mass must be an integer, got 1.5$"),
+    (_no_sites(sites={"absent": 12}), r"^trial spec: cohort.sites must be a table with at least one "
+                                      r"lesion site"),
+    (_no_sites(sites={"mass": 1}, lesions={"mass": 1.0}),
+     r"^trial spec: cohort.lesions must be absent when cohort.sites is given"),
+    (_no_sites(sites="victre"), r"^trial spec: cohort.sites must be a table, got 'victre'$"),
+])
+def test_bad_sites_name_the_key(data, message):
+    with pytest.raises(ValueError, match=message) as info:
+        spec_from_dict(data)
+    assert "\n" not in str(info.value)
+
+
+def test_resolution_mode_default_and_its_rules():
+    data = _no_sites(lesions={"mass": 1.0})
+    data["resolution"].pop("mode", None)
+    data["storage"] = {}
+    spec = spec_from_dict(data)
+    # lesion-local is the default for trials; it keeps no previews unless asked
+    assert spec.resolution.mode == "lesion-local" and not spec.storage.previews
+    data["resolution"]["mode"] = "full"
+    assert spec_from_dict(data).storage.previews
+    data["resolution"]["mode"] = "everything"
+    with pytest.raises(ValueError, match=r"^trial spec: resolution.mode must be one of 'lesion-local', "
+                                         r"'full', got 'everything'$"):
+        spec_from_dict(data)
+    data["resolution"]["mode"] = "lesion-local"
+    data["modality"][1]["reconstruction"] = {"method": "sart"}
+    with pytest.raises(ValueError, match=r"^trial spec: modality\[1\].reconstruction.method must "
+                                         r"be fbp or sbp in resolution.mode \"lesion-local\""):
+        spec_from_dict(data)
+
+
+def test_sites_give_every_twin_every_kind():
+    from victwin.trial import sample_cohort
+
+    spec = spec_from_dict(_no_sites(sites={"mass": 4, "calcification": 4, "absent": 12}))
+    assert spec.cohort.sites == {"mass": 4, "calcification": 4, "absent": 12}
+    assert {a["lesion"] for _, a in sample_cohort(spec, range(10))} == {"calcification+mass"}
+    assert spec_from_dict(spec.to_toml_dict()) == spec

@@ -40,8 +40,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run the demo trial (DM vs DBT, masses) and write its "
-                                    "report")
+    p = sub.add_parser("demo", help="run the demo trial (DM vs DBT, masses and clusters) and "
+                                    "write its report")
     p.add_argument("--out", default="victwin-demo", help="run directory (default: %(default)s)")
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes (default: 2, or 1 on a single core)")

@@ -81,8 +81,17 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError("the compressed thickness is unknown: views.json has no thickness_mm; "
                          "pass --thickness-mm")
     support = args.support_mm if args.support_mm is not None else scan["support_mm"]
+    region = scan.get("region")
+    if region is not None and args.method not in ("fbp", "sbp"):
+        raise ValueError(f"{args.directory} holds a lesion-local (region) acquisition: "
+                         f"--method {args.method} needs the whole field; use fbp or sbp, or "
+                         f"acquire without a region")
+    extent = {} if region is None else {"extent_x_mm": (region.lower_mm[0], region.upper_mm[0]),
+                                        "extent_y_mm": (region.lower_mm[1], region.upper_mm[1])}
     grid = dbt_grid(scan["views"], thickness, support_mm=support, voxel_xy_mm=args.voxel_mm,
-                    slice_mm=args.slice_mm)
+                    slice_mm=args.slice_mm, **extent)
+    if region is not None:      # the slices whose centres lie in the region's box
+        grid = _slices_within(grid, region.lower_mm[2], region.upper_mm[2])
     opts = _options(args)
     t0 = time.perf_counter()
     volume = reconstruct(scan["projections"], scan["views"], grid, args.method,
@@ -106,6 +115,21 @@ def _run(args: argparse.Namespace) -> int:
     print(f"reconstructed {len(scan['views'])} views -> {out} {tuple(grid.shape)} "
           f"[z, y, x] in {seconds:.1f} s; preview {preview}", file=sys.stdout)
     return 0
+
+
+def _slices_within(grid, z_lo: float, z_hi: float):
+    """The sub-grid of ``grid``'s slices whose centres lie in ``[z_lo, z_hi]`` (mm)."""
+    import numpy as np
+
+    from victwin.geometry import Grid
+
+    z = grid.origin[2] + grid.spacing[0] * np.arange(grid.shape[0])
+    keep = np.flatnonzero((z >= z_lo - 1e-9) & (z <= z_hi + 1e-9))
+    if keep.size == 0:
+        raise ValueError(f"no slice of --slice-mm {grid.spacing[0]:g} has its centre in the "
+                         f"region's z {z_lo:g}..{z_hi:g} mm; use a smaller --slice-mm")
+    return Grid(shape=(int(keep.size),) + tuple(grid.shape[1:]), spacing=grid.spacing,
+                origin=(grid.origin[0], grid.origin[1], float(z[keep[0]])))
 
 
 def _write_volume(out: Path, volume, grid_record: dict, method: str) -> None:

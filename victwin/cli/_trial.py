@@ -15,9 +15,11 @@ def _write_json(path, payload) -> None:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from victwin.trial import load_spec, plan_trial
+    from victwin.trial import calibrate_case, load_spec, plan_trial
 
-    plan = plan_trial(load_spec(args.spec))
+    spec = load_spec(args.spec)
+    measured = calibrate_case(spec, backend=args.backend) if args.calibrate else None
+    plan = plan_trial(spec, calibrate=measured)
     for line in plan.get("lines", []):
         print(line)
     _write_json(args.json, plan)
@@ -116,6 +118,10 @@ def register(sub) -> None:
                                     "trial spec")
     p.add_argument("spec", help="trial spec (TOML)")
     p.add_argument("--json", help="also write the plan as JSON")
+    p.add_argument("--calibrate", action="store_true",
+                   help="run case 0 here (not stored) and estimate from its measured time")
+    p.add_argument("--backend", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="backend of the --calibrate run (default auto)")
     p.set_defaults(func=_plan)
 
     p = sub.add_parser("run", help="run (or resume) a trial spec into an output directory")

@@ -153,7 +153,11 @@ def _load_acquisition(d: Path) -> dict:
     acq = load(d)
     if acq.scan != "dbt":
         raise ValueError(f"{str(d)!r} holds a {acq.scan!r} acquisition; recon needs 'dbt'")
-    return {"projections": acq.line_integrals(), "views": acq.views,
+    # a lesion-local acquisition: its crops laid out on one panel for FBP / SBP, and the box
+    # (mm) whose voxels they determine
+    projections, views = acq.reconstruction_input()
+    return {"projections": projections, "views": views,
             "input": "line_integrals", "flat": None,
             "thickness_mm": acq.technique.compressed_thickness_mm,
-            "support_mm": acq.technique.sid_mm - acq.technique.source_to_breast_mm}
+            "support_mm": acq.technique.sid_mm - acq.technique.source_to_breast_mm,
+            "region": None if acq.region is None else acq.region.region}

@@ -11,7 +11,7 @@ from ._analysis import analyse_run
 from ._cohort import case_rng, sample_cohort
 from ._engine import provenance_record, run_trial, trial_status
 from ._export import export_case_dicom
-from ._plan import plan_trial
+from ._plan import calibrate_case, plan_trial
 from ._report import write_report
 from ._runner import CaseOutput, run_case
 from ._spec import (DENSITY_CLASSES, VICTRE_DENSITY_MIX, TrialSpec, load_spec, spec_from_dict)
@@ -19,5 +19,6 @@ from ._store import CaseDamaged, RunLocked, TrialStore, atomic_write, lock_run
 
 __all__ = ["TrialSpec", "load_spec", "spec_from_dict", "DENSITY_CLASSES", "VICTRE_DENSITY_MIX",
            "sample_cohort", "case_rng", "run_case", "CaseOutput", "run_trial", "trial_status",
-           "plan_trial", "analyse_run", "write_report", "TrialStore", "provenance_record",
-           "CaseDamaged", "RunLocked", "atomic_write", "lock_run", "export_case_dicom"]
+           "plan_trial", "calibrate_case", "analyse_run", "write_report", "TrialStore",
+           "provenance_record", "CaseDamaged", "RunLocked", "atomic_write", "lock_run",
+           "export_case_dicom"]

@@ -5,7 +5,9 @@ into a training and a test set (seeded from the trial seed); each modality's obs
 retrained on ``n_readers`` bootstrap resamples of the training ROIs (reader variance is
 training variance, see :func:`victwin.readers.resampled_readers`) and scores the same test
 ROIs. The test ROIs of a case are its lesion-present ROI (``"<case>-p"``, truth 1) and its
-lesion-absent ROI (``"<case>-a"``, truth 0); the twin (case) is the cluster of its ROIs.
+lesion-absent ROI (``"<case>-a"``, truth 0); with ``cohort.sites`` they are its sites'
+ROIs (``"<case>-s<k>"``: lesion sites read in the lesion-present twin, lesion-absent sites in
+the twin without lesions). The twin (case) is the cluster of its ROIs.
 
 ``results.json`` holds the ROI-level MRMC (``mrmc``, the spec's covariance estimator), the
 clustered MRMC with twins as the resampling unit (``mrmc_clustered``, Obuchowski 1997), and
@@ -105,49 +107,52 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     if len(rows) < 4:
         raise ValueError(f"the analysis needs at least 4 finished cases, got {len(rows)}")
     names = spec.modality_names
-    wanted = [f"{m}/{v}" for m in names for v in ("present", "absent")]
-    rois = {m: {"present": [], "absent": []} for m in names}
-    for row in rows:
+    case_ids = np.array([r["case_id"] for r in rows])
+    # each row's ROIs: (id suffix, truth, ROI kind, array name)
+    roi_lists = [_case_rois(r) for r in rows]
+    rois: dict = {m: [] for m in names}      # per modality, per row: {array name: ROI}
+    for row, listed in zip(rows, roi_lists):
+        wanted = [f"{m}/{name}" for m in names for _, _, _, name in listed]
         arrays = store.read_arrays(row["case_id"], wanted)
         for m in names:
-            for v in ("present", "absent"):
-                rois[m][v].append(arrays[f"{m}/{v}"])
-    case_ids = np.array([r["case_id"] for r in rows])
+            rois[m].append({name: arrays[f"{m}/{name}"] for _, _, _, name in listed})
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, step_key("split")]))
     perm = rng.permutation(len(rows))
     n_train = int(round(spec.readers.training_fraction * len(rows)))
     n_train = min(max(n_train, 2), len(rows) - 2)
     train, test = np.sort(perm[:n_train]), np.sort(perm[n_train:])
-    kinds = np.array([r["attributes"]["lesion"] for r in rows])
+    kinds = sorted({kind for listed in roi_lists for _, _, kind, _ in listed})
+
+    def gather(m, twins, kind):
+        X, y, ids = [], [], []
+        for k in twins:
+            for suffix, truth, roi_kind, name in roi_lists[k]:
+                if roi_kind == kind:
+                    X.append(rois[m][k][name])
+                    y.append(truth)
+                    ids.append(f"{case_ids[k]}-{suffix}")
+        return X, np.asarray(y, dtype=int), ids
 
     # ROI sizes follow the lesion kind (VICTRE), so each kind has its own observer, trained
-    # on that kind's training cases; reader r's scores of every kind form reader r's ratings.
+    # on that kind's ROIs of the training twins; reader r's scores of every kind form reader
+    # r's ratings. The twins are split once: all ROIs of a twin are on the same side.
     per_modality = {}
     for m in names:
         parts = []
-        for kind in sorted(set(kinds)):
-            tr, te = train[kinds[train] == kind], test[kinds[test] == kind]
-            if len(tr) < 2 or len(te) < 1:
+        for kind in kinds:
+            X_tr, y_tr, _ = gather(m, train, kind)
+            X_te, y_te, ids = gather(m, test, kind)
+            if min(np.bincount(y_tr, minlength=2)) < 2 or min(np.bincount(y_te, minlength=2)) < 1:
                 continue
-            present = np.stack([rois[m]["present"][k] for k in range(len(rows))
-                                if kinds[k] == kind]).astype(np.float64)
-            absent = np.stack([rois[m]["absent"][k] for k in range(len(rows))
-                               if kinds[k] == kind]).astype(np.float64)
-            local = {k: i for i, k in enumerate(np.flatnonzero(kinds == kind))}
-            ltr = np.array([local[k] for k in tr])
-            lte = np.array([local[k] for k in te])
-            X_train = np.concatenate([absent[ltr], present[ltr]])
-            y_train = np.repeat([0, 1], len(ltr))
-            X_test = np.concatenate([absent[lte], present[lte]])
-            y_test = np.repeat([0, 1], len(lte))
-            ids = [f"{case_ids[k]}-a" for k in te] + [f"{case_ids[k]}-p" for k in te]
-            first = rows[int(te[0])]["result"]["modalities"][m]["roi"]
+            X_train = np.stack(X_tr).astype(np.float64)
+            X_test = np.stack(X_te).astype(np.float64)
+            first = rows[int(test[0])]["result"]["modalities"][m]["roi"]
             pixel_mm = float(first.get("pixel_mm") or first["voxel_mm"][-1])
-            observer = make_observer(spec, present.shape[1:], pixel_mm,
+            observer = make_observer(spec, X_train.shape[1:], pixel_mm,
                                      seed=int(step_key(f"observer-{m}-{kind}")))
             reader_rng = np.random.default_rng(np.random.SeedSequence(
                 [spec.seed, step_key(f"readers-{m}-{kind}")]))
-            parts.append(resampled_readers(observer, X_train, y_train, X_test, y_test,
+            parts.append(resampled_readers(observer, X_train, y_tr, X_test, y_te,
                                            n_readers=spec.readers.n_readers, rng=reader_rng,
                                            case_ids=ids))
         if not parts:
@@ -158,7 +163,8 @@ def analyse_run(store, spec: TrialSpec) -> dict:
             truth=np.concatenate([p.truth for p in parts]), reader_ids=parts[0].reader_ids,
             case_ids=tuple(c for p in parts for c in p.case_ids), method=parts[0].method)
     scored = set(per_modality[names[0]].case_ids)  # a kind too rare to train is left out
-    test = np.array([k for k in test if f"{case_ids[k]}-p" in scored], dtype=int)
+    test = np.array([k for k in test
+                     if any(f"{case_ids[k]}-{r[0]}" in scored for r in roi_lists[k])], dtype=int)
     table = to_score_table(per_modality)
     stats.write_imrmc(out_dir / "scores.imrmc", table,
                       description=f"victwin trial {spec.name} (spec {spec.hash}); readers are "
@@ -170,7 +176,8 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     clusters = {roi: str(roi).rsplit("-", 1)[0] for roi in table.cases}
     results = {"trial": spec.name, "spec_hash": spec.hash, "modalities": list(names),
                "n_cases": len(rows), "n_train_cases": int(len(train)),
-               "n_test_cases": int(len(test)), "n_readers": spec.readers.n_readers,
+               "n_test_cases": int(len(test)), "n_test_rois": len(scored),
+               "n_readers": spec.readers.n_readers,
                "observer": spec.readers.observer, "mrmc": result.to_dict(),
                "failed_cases": [f["case_id"] for f in store.failed_cases()]}
     results.update(_clustered(table, clusters, spec.analysis.alpha))
@@ -185,18 +192,21 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     results["subgroups"] = {}
     for name in spec.analysis.subgroups:
         groups = {}
-        for cid in case_ids[test]:
-            value = _subgroup_value(name, by_id[int(cid)])
-            groups[f"{cid}-a"] = value
-            groups[f"{cid}-p"] = value
+        twins: dict = {}          # value -> truth -> test twins holding such an ROI
+        for k in test:
+            cid = case_ids[k]
+            for suffix, truth, roi_kind, _ in roi_lists[k]:
+                if f"{cid}-{suffix}" not in scored:
+                    continue
+                value = roi_kind if name == "lesion" else _subgroup_value(name, by_id[int(cid)])
+                groups[f"{cid}-{suffix}"] = value
+                twins.setdefault(value, ({}, {}))[truth][int(cid)] = True
         # every subgroup gets a row; one with fewer than _MIN_SUBGROUP_CASES test twins of
         # each truth is marked too small instead of being analysed; the "all" row is the
         # headline analysis of every test ROI
-        sizes = {}
-        for value in groups.values():
-            sizes[value] = sizes.get(value, 0) + 1
-        entry = {"too_small": {v: sizes[v] // 2 for v in sorted(sizes)
-                               if sizes[v] // 2 < _MIN_SUBGROUP_CASES},
+        sizes = {v: min(len(t[0]), len(t[1])) for v, t in twins.items()}
+        entry = {"too_small": {v: sizes[v] for v in sorted(sizes)
+                               if sizes[v] < _MIN_SUBGROUP_CASES},
                  "analysis": headline}
         try:
             sub = stats.subgroup_analysis(
@@ -217,6 +227,20 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     atomic_write(out_dir / "results.json",
                  json.dumps(results, indent=2, default=json_default) + "\n")
     return results
+
+
+def _case_rois(row: dict) -> list[tuple]:
+    """A finished case's ROIs: ``(id suffix, truth, ROI kind, array name)`` each.
+
+    Cases with several sites list them in ``result["sites"]``; a one-lesion case (and runs
+    written before sites existed) has a lesion-present ROI ``present`` (suffix ``p``) and a
+    lesion-absent one ``absent`` (suffix ``a``) of its lesion kind.
+    """
+    sites = row["result"].get("sites")
+    if sites and sites[0].get("name") not in ("present", None):
+        return [(s["name"], int(s["truth"]), s["roi_kind"], s["name"]) for s in sites]
+    kind = row["attributes"]["lesion"]
+    return [("a", 0, kind, "absent"), ("p", 1, kind, "present")]
 
 
 def _clustered(table, clusters: dict, alpha: float) -> dict:

@@ -65,7 +65,9 @@ def sample_cohort(spec: TrialSpec, case_ids=None) -> list[tuple[int, dict]]:
         recipe = f"breast/{density}" if cohort.family == "breast" else "chest/adult"
         attrs = {
             "density": density if cohort.family == "breast" else "n/a",
-            "lesion": kind,
+            # with cohort.sites every twin carries every kind listed (the draw above is kept so
+            # that the other streams do not depend on the layout)
+            "lesion": kind if cohort.sites is None else "+".join(kinds),
             "age_years": age,
             "recipe": recipe,
             "phantom_seed": case_seed(spec.seed, case_id, "phantom"),

@@ -11,15 +11,30 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plan_trial", "THROUGHPUT", "case_memory_bytes", "check_case_memory"]
+__all__ = ["plan_trial", "THROUGHPUT", "LESION_LOCAL", "calibrate_case", "case_memory_bytes",
+           "check_case_memory"]
 
-#: Throughput used for estimates. CPU figures: 2-core AMD EPYC, benchmarks/results/*.json
-#: (project_labels 2.1e8 ray-voxel steps/s on the DBT case, primary signal about 3e6 pixel
-#: views/s with 54 energy bins, scatter about 2e6 pixels/s). GPU: the issue's H100 target of
-#: 1e11 steps/s (not measured here: no GPU was available), other stages stay on the host.
+#: Measured throughput of the full-field pipeline on the 2-core CPU machine (AMD EPYC),
+#: benchmarks/results/raytrace.json and acquire.json: ``project_labels`` 2.1e8 ray-voxel
+#: steps/s on the DBT case; primary signal, scatter and detector about 1e6 pixel-views/s.
+#: No GPU figure: none has been measured (the CUDA kernels have not run on a GPU yet), so the
+#: plan gives none; ``victwin plan --calibrate --backend cuda`` on a GPU machine measures one.
 THROUGHPUT = {
     "cpu": {"steps_per_s": 2.1e8, "pixels_per_s": 1.0e6},
-    "cuda": {"steps_per_s": 1.0e11, "pixels_per_s": 1.0e7},
+}
+
+#: Measured lesion-local costs (seconds on the shared 2-core CPU machine), from
+#: ``victwin plan examples/demo.toml --calibrate`` / ``python benchmarks/trial_lesion_local.py``
+#: (benchmarks/results/trial_lesion_local.json, which records the machine load): a 0.1 mm
+#: phantom (``phantom_s_per_mvoxel``), lesion insertion per lesion site, and per site and
+#: modality the lesion-local acquisition + ROI / VOI FBP at 85 um with 2x2 sub-pixel rays
+#: (``dm_site_s``, ``dbt_site_s``; victre-dm / victre-dbt systems). Other pitches and ray
+#: counts scale by pixels per site (``(0.085 / pitch)^2 * (rays / 2)^2``): an extrapolation.
+LESION_LOCAL = {
+    "source": "benchmarks/results/trial_lesion_local.json",
+    "pitch_mm": 0.085, "rays_per_pixel": 2,
+    "phantom_s_per_mvoxel": 0.0, "lesion_s_per_site": 0.0,
+    "dm_site_s": 0.0, "dbt_site_s": 0.0, "load": None,
 }
 
 
@@ -78,15 +93,58 @@ def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
                  "use a coarser resolution.voxel_mm or fewer --workers")
 
 
-def plan_trial(spec) -> dict:
+def _lesion_local_case_s(spec, voxels: float, per_mod: dict) -> tuple[float, str]:
+    """Seconds per case of a lesion-local run, from the measured costs in LESION_LOCAL."""
+    m = LESION_LOCAL
+    sites = spec.cohort.sites
+    n_sites = 2 if sites is None else sum(sites.values())
+    n_lesions = 1 if sites is None else sum(v for k, v in sites.items() if k != "absent")
+    seconds = voxels / 1e6 * m["phantom_s_per_mvoxel"] + n_lesions * m["lesion_s_per_site"]
+    for pm in per_mod.values():
+        rays = pm["rays_per_pixel"]
+        scale = (m["pitch_mm"] / pm["pixel_mm"]) ** 2 * (rays / m["rays_per_pixel"]) ** 2
+        if pm["views"] == 1:
+            seconds += n_sites * m["dm_site_s"] * scale
+        else:
+            seconds += n_sites * m["dbt_site_s"] * scale * pm["views"] / 25
+    return seconds, (f"lesion-local, {n_sites} sites per twin, from costs measured at 85 um "
+                     f"({m['source']}, load {m['load']})")
+
+
+def calibrate_case(spec, backend: str = "auto") -> dict:
+    """Run case 0 of ``spec`` here and time it: ``case_s``, ``stages``, ``load``."""
+    import os
+    import time
+
+    from ._cohort import sample_cohort
+    from ._runner import run_case
+
+    (case_id, attributes), = sample_cohort(spec, [0])
+    load0 = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    out = run_case(spec, case_id, attributes, backend=backend)
+    seconds = time.perf_counter() - t0
+    top = {k: v for k, v in out.timings.items() if "." not in k}
+    stages = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(top.items(), key=lambda kv: -kv[1]))
+    return {"case_s": seconds, "stages": stages, "timings_s": out.timings,
+            "load": (load0 + os.getloadavg()[0]) / 2, "backend": out.backend}
+
+
+def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
     """Estimate cases, voxels, pixels, storage and time per backend for a spec.
 
     Returns
     -------
     dict
         ``cases``, ``phantom_voxels`` (per case), ``per_modality`` (views, pixels per view,
-        ray-voxel steps), ``storage_bytes``, ``estimated_s`` (backend -> seconds),
-        and ``lines`` (the printed summary).
+        ray-voxel steps), ``storage_bytes``, ``estimated_s`` (``cpu``: from measured
+        throughput; ``measured``: from ``calibrate``), and ``lines`` (the printed summary).
+
+    Parameters
+    ----------
+    spec : TrialSpec
+    calibrate : dict, optional
+        :func:`calibrate_case`'s measurement of case 0 on this machine.
     """
     from victwin.phantom import make
     from victwin.systems import load
@@ -129,20 +187,44 @@ def plan_trial(spec) -> dict:
         roi_px = (109 * 0.085 / pitch) ** 2 * (9 if m.reconstruction else 1)
         roi_bytes += 2 * 4 * roi_px
         image_bytes += 2 * (4 * nv * nu * (thickness_mm if m.reconstruction else n_views))
-        work_bytes = max(work_bytes, _ACQ_BYTES_PER_PIXEL_VIEW * nv * nu * n_views
-                         + (_RECON_BYTES_PER_VOXEL * nv * nu * thickness_mm
-                            / m.reconstruction.get("slice_mm", 1.0) if m.reconstruction else 0))
+        full_work = (_ACQ_BYTES_PER_PIXEL_VIEW * nv * nu * n_views
+                     + (_RECON_BYTES_PER_VOXEL * nv * nu * thickness_mm
+                        / m.reconstruction.get("slice_mm", 1.0) if m.reconstruction else 0))
+        if spec.resolution.mode == "lesion-local" and not spec.storage.keep_images \
+                and not spec.storage.previews:
+            # one site's crop: a ~10 mm box plus the DBT filter margin along the scan (12 mm
+            # each side) and its strip laid out for FBP (the panel's length), and the coarse
+            # scatter pass (a full field at ~1 mm pixels)
+            box_px = 12.0 / pitch
+            along = (box_px + 2 * 12.0 / pitch) if n_views > 1 else box_px
+            crop = box_px * along + (box_px * max(nv, nu) if n_views > 1 else 0)
+            coarse = nv * nu * pitch ** 2
+            full_work = _ACQ_BYTES_PER_PIXEL_VIEW * (crop + coarse) * n_views
+        work_bytes = max(work_bytes, full_work)
         per_mod[m.name] = {"system": system.name, "views": n_views,
                            "detector": [int(nv), int(nu)], "pixel_mm": pitch,
-                           "ray_voxel_steps": float(steps)}
+                           "ray_voxel_steps": float(steps),
+                           "rays_per_pixel": int(system.rays_per_pixel
+                                                 if spec.resolution.rays_per_pixel is None
+                                                 else spec.resolution.rays_per_pixel)}
     n = spec.cohort.size
     storage = n * (roi_bytes + 2 * 4 * 160 * 80 * len(spec.modalities))
     if spec.storage.keep_images:
         storage += n * image_bytes
     estimated = {}
-    for backend, rate in THROUGHPUT.items():
-        per_case = steps_total / rate["steps_per_s"] + pixels_total / rate["pixels_per_s"]
-        estimated[backend] = n * per_case
+    rate = THROUGHPUT["cpu"]
+    full_case = steps_total / rate["steps_per_s"] + pixels_total / rate["pixels_per_s"]
+    if spec.resolution.mode == "full":
+        estimated["cpu"] = n * full_case
+        basis = "full field, from measured CPU ray-tracing and pixel throughput"
+    else:
+        per_case, basis = _lesion_local_case_s(spec, voxels, per_mod)
+        if spec.storage.keep_images or spec.storage.previews:
+            per_case += full_case / (1 if spec.storage.keep_images else 2)
+            basis += " + full images for keep_images / previews"
+        estimated["cpu"] = n * per_case
+    if calibrate is not None:
+        estimated["measured"] = n * calibrate["case_s"]
     memory = case_memory_bytes(voxels, work_bytes)
     lines = [
         f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without a "
@@ -157,10 +239,17 @@ def plan_trial(spec) -> dict:
     lines.append(f"memory: about {_fmt_bytes(memory)} per case (times the number of workers)")
     lines.append(f"storage: about {_fmt_bytes(storage)}"
                  + (" (full images kept)" if spec.storage.keep_images else " (ROIs and previews)"))
-    for backend, seconds in estimated.items():
-        lines.append(f"estimated time on {backend}: {_fmt_time(seconds)} of compute "
-                     f"(divide by the number of workers)")
+    lines.append(f"estimated time on cpu (2-core machine): {_fmt_time(estimated['cpu'])} "
+                 f"({basis}; one worker uses both cores)")
+    if calibrate is not None:
+        lines.append(f"measured here: case 0 took {calibrate['case_s']:.0f} s "
+                     f"({calibrate['stages']}); {n} cases: {_fmt_time(estimated['measured'])} "
+                     f"(load {calibrate['load']:.1f}; includes numba's first-use compilation "
+                     f"when its cache is cold)")
+    else:
+        lines.append("no GPU throughput has been measured; --calibrate runs case 0 here (on "
+                     "--backend) and extrapolates from its time")
     return {"trial": spec.name, "spec_hash": spec.hash, "cases": n, "phantom_voxels": voxels,
             "per_modality": per_mod, "storage_bytes": float(storage),
             "case_memory_bytes": float(memory),
-            "estimated_s": estimated, "lines": lines}
+            "estimated_s": estimated, "calibration": calibrate, "lines": lines}

@@ -130,7 +130,9 @@ def _answer(res: dict, spec, checks=None) -> str:
             f"{auc_table}{diff_table}{ni}"
             f'<p class="note">Obuchowski-Rockette analysis, random readers and random {unit} '
             f"(Hillis 2007 df), {_e(mr.get('cov_method'))} covariances; "
-            f"{res['n_test_cases']} test cases (each read lesion-present and lesion-absent) of "
+            f"{res['n_test_cases']} test twins ({res.get('n_test_rois', 2 * res['n_test_cases'])}"
+            f" ROIs: lesion sites read in the lesion-present twin, lesion-absent sites in the "
+            f"twin without lesions) of "
             f"{res['n_cases']} finished, {res['n_train_cases']} used to train the readers; "
             f"{res['n_readers']} {_e(res['observer'])} model observers per modality.</p>"
             f"{_clustering_note(res, head_key)}{_analyses_table(res, level, pair, head_key)}"
@@ -283,7 +285,8 @@ def _examples_section(store, rows: list, names) -> str:
         if all(w in arrays for w in wanted):
             panels.append((cls, row, [arrays[w] for w in wanted]))
     if not panels:
-        return "<p>No previews were stored (storage.previews = false).</p>"
+        return ("<p>No previews were stored (storage.previews = false; lesion-local runs "
+                "simulate only the readers' ROIs and keep previews only when asked).</p>")
     # one column per density class, one row per modality (mammograms are tall)
     fig = _figure(max(2.3 * len(panels), 4.0) + 0.3, 3.0 * len(names) + 0.3)
     unmarked = 0

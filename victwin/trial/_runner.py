@@ -68,15 +68,6 @@ def _lesion_model(kind: str, rng, voxel_mm: float, preset: str = "victwin"):
     raise ValueError(f"unknown lesion kind {kind!r}")
 
 
-def _roi_size_px(kind: str, pixel_mm: float, spec: TrialSpec, *, modality: str):
-    from victwin.readers import roi_shape
-
-    size_mm = spec.readers.roi_mm
-    shape = roi_shape("calcification" if kind == "calcification" else "mass",
-                      modality=modality, pixel_mm=pixel_mm, size_mm=size_mm)
-    return tuple(int(s) for s in shape)
-
-
 def _fit_center(center, size, shape) -> tuple:
     """Shift an ROI centre the least so that the whole ROI lies inside the image.
 
@@ -99,24 +90,6 @@ def _preview(image: np.ndarray) -> np.ndarray:
     return img.reshape(h // step, step, w // step, step).mean(axis=(1, 3))
 
 
-def _image_rois(acq, center_mm, kind, spec, arrays, name, version, result):
-    """DM / chest: ROI around the lesion's projection in the single view's image."""
-    view = acq.views[0]
-    image = acq.line_integrals()[0]
-    j, i = view.project(center_mm)
-    size = _roi_size_px(kind, view.panel.pitch[0], spec, modality="dm")
-    lesion_at = (int(round(j)), int(round(i)))
-    center = _fit_center(lesion_at, size, image.shape)
-    from victwin.readers import extract_rois
-
-    arrays[f"{name}/{version}"] = extract_rois(image, [center], size_px=size)[0]
-    if version == "present":
-        result["roi"] = {"center_index": list(center), "size_px": list(size),
-                         "pixel_mm": view.panel.pitch[0],
-                         "shift_px": [a - b for a, b in zip(center, lesion_at)]}
-    return image
-
-
 def reconstruct_scan(acq, modality, *, backend="auto"):
     """Reconstruct a DBT acquisition as the modality's spec asks: ``(volume, grid)``."""
     from victwin.recon import dbt_grid, reconstruct
@@ -133,25 +106,9 @@ def reconstruct_scan(acq, modality, *, backend="auto"):
     return volume, grid
 
 
-def _volume_rois(volume, grid, center_mm, kind, spec, name, arrays, version, result):
-    from victwin.readers import extract_rois
-
-    idx = np.rint(grid.world_to_index(center_mm)).astype(int)
-    pixel_mm = grid.spacing[2]
-    size_xy = _roi_size_px(kind, pixel_mm, spec, modality="dm")
-    n_slices = 9 if kind != "calcification" else 5  # VICTRE's DBT VOIs: 109x109x9, 65x65x5
-    size = (min(n_slices, grid.shape[0]),) + size_xy
-    center = _fit_center(idx, size, grid.shape)
-    arrays[f"{name}/{version}"] = extract_rois(volume, [center], size_px=size)[0]
-    if version == "present":
-        result["roi"] = {"center_index": list(center), "size_px": list(size),
-                         "voxel_mm": list(grid.spacing),
-                         "shift_px": [int(a - b) for a, b in zip(center, idx)]}
-
-
-def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
-    """The case's lesion-free phantom, its lesion-present version, and the lesion record."""
-    from victwin.phantom import insert_lesion, make
+def _make_phantom(spec: TrialSpec, attributes: dict, clock=None):
+    """The case's lesion-free twin (without the preset's materials)."""
+    from victwin.phantom import make
 
     clock = clock or _Clock()
     t0 = time.perf_counter()
@@ -165,6 +122,24 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     phantom = make(recipe, seed=attributes["phantom_seed"],
                    voxel_mm=spec.resolution.voxel_mm, progress=False)
     clock.add("phantom", time.perf_counter() - t0)
+    return phantom
+
+
+def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
+    """The case's lesion-free phantom, its lesion-present version, and the lesion record.
+
+    With ``cohort.sites`` the lesion-present version holds every lesion site's lesion and the
+    record is the first one's (:func:`victwin.trial._sites.case_sites` gives them all).
+    """
+    from victwin.phantom import insert_lesion
+
+    if spec.cohort.sites is not None:
+        from ._sites import case_sites
+
+        phantom, present, _, _, lesions = case_sites(spec, case_id, attributes, clock)
+        return phantom, present, lesions[0]
+    clock = clock or _Clock()
+    phantom = _make_phantom(spec, attributes, clock)
     t0 = time.perf_counter()
     model = _lesion_model(attributes["lesion"], case_rng(spec.seed, case_id, "lesion"),
                           spec.resolution.voxel_mm, spec.preset)
@@ -184,21 +159,25 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
 
 
 def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes: dict, *,
-                    present: bool, backend: str = "auto"):
+                    present: bool, backend: str = "auto", regions=None):
     """One acquisition of one version (lesion present or absent) of a case's phantom.
 
     Its noise streams derive from (case, version, arm, view) -- the arm's index in the spec,
     so two arms on the same system get independent noise -- and it can be re-run alone.
+    With ``regions`` (lesion-local) it returns one acquisition per region
+    (:func:`victwin.acquisition.acquire_regions`; each region's noise adds the region's key).
     """
-    from victwin import acquire
+    from victwin.acquisition import acquire, acquire_regions
 
     arm = spec.modalities.index(modality)
     stream = (2 * case_id + bool(present)) * len(spec.modalities) + arm
-    return acquire(phantom, modality.system, seed=attributes["noise_seed"],
-                   case=stream, backend=backend,
-                   binning=spec.resolution.detector_binning,
-                   rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
-                   dose_scale=modality.dose_scale)
+    kw = dict(seed=attributes["noise_seed"], case=stream, backend=backend,
+              binning=spec.resolution.detector_binning,
+              rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
+              dose_scale=modality.dose_scale)
+    if regions is not None:
+        return acquire_regions(phantom, modality.system, list(regions), **kw)
+    return acquire(phantom, modality.system, **kw)
 
 
 def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = "auto",
@@ -218,59 +197,110 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     """
     from victwin._backend import resolve_backend
 
+    from ._sites import case_sites, cut_roi, plan_rois
+
     keep = spec.storage.keep_images if keep_images is None else keep_images
+    local = spec.resolution.mode == "lesion-local"
     target = resolve_backend(backend)
     clock = _Clock()
     arrays: dict[str, np.ndarray] = {}
     result: dict = {"modalities": {}}
 
-    phantom, present, lesion = case_phantoms(spec, case_id, attributes, clock)
-    kind = attributes["lesion"]
-    center_mm = np.asarray(lesion.center_mm, dtype=float)
+    phantom, present, sites, names, lesions = case_sites(spec, case_id, attributes, clock)
     meta = phantom.meta
     result["phantom"] = {k: meta[k] for k in ("thickness_mm", "glandular_fraction_volume",
                                               "glandular_fraction_mass") if k in meta}
     result["phantom"]["voxels"] = list(phantom.labels.shape)
-    result["lesion"] = {"kind": kind, "center_mm": center_mm.tolist(),
-                        "size_mm": float(np.max(np.atleast_1d(lesion.size_mm)))}
+    first = lesions[0]
+    result["lesion"] = {"kind": first.kind, "center_mm": [float(v) for v in first.center_mm],
+                        "size_mm": float(np.max(np.atleast_1d(first.size_mm)))}
+    result["sites"] = [dict(site.to_dict(), name=name) for site, name in zip(sites, names)]
+    result["mode"] = spec.resolution.mode
+    twins = {"present": present, "absent": phantom}
 
-    for m_index, modality in enumerate(spec.modalities):
-        mres: dict = {}
-        for version, ph in (("present", present), ("absent", phantom)):
-            t0 = time.perf_counter()
-            acq = acquire_version(spec, modality, ph, case_id, attributes,
-                                  present=version == "present", backend=target)
-            clock.add("acquisition", time.perf_counter() - t0)
+    def timed_acquire(modality, version, regions=None):
+        t0 = time.perf_counter()
+        out = acquire_version(spec, modality, twins[version], case_id, attributes,
+                              present=version == "present", backend=target, regions=regions)
+        clock.add("acquisition", time.perf_counter() - t0)
+        for acq in (out if isinstance(out, list) else [out]):
             for stage, seconds in acq.timings_s.items():
                 clock.add(f"acquisition.{stage}", seconds)
-            if version == "present":
+        return out
+
+    for m_index, modality in enumerate(spec.modalities):
+        t_mod = time.perf_counter()
+        mres: dict = {"rois": {}}
+        plans = plan_rois(spec, modality, phantom, sites, names)
+        stage = "reconstruction+roi" if modality.reconstruction else "roi"
+        full: dict = {}            # version -> (acquisition, volume, grid) of a full field
+        need_full = set() if local else {"present", "absent"}
+        if keep:
+            need_full |= {"present", "absent"}
+        if spec.storage.previews:
+            need_full.add("present")
+        for version in ("present", "absent"):
+            mine = [p for p in plans if (p.site.truth == 1) == (version == "present")]
+            if not mine and version not in need_full:
+                continue
+            if version in need_full:
+                acq = timed_acquire(modality, version)
+                volume = grid = None
+                t0 = time.perf_counter()
+                if modality.reconstruction:
+                    volume, grid = reconstruct_scan(acq, modality, backend=target)
+                clock.add(stage, time.perf_counter() - t0)
+                full[version] = (acq, volume, grid)
+                if keep:
+                    arrays[f"images/{modality.name}/{version}"] = (
+                        volume if volume is not None else acq.raw)
+            acqs = None
+            if local and mine:
+                try:
+                    acqs = timed_acquire(modality, version, [p.region for p in mine])
+                except ValueError as exc:
+                    # a lesion drawn near the field's edge (one-lesion layout): its ROI needs
+                    # pixels off the detector, which a full field shifts inside instead
+                    if "outside the detector" not in str(exc):
+                        raise
+                    mres.setdefault("full_field", []).append(version)
+            if acqs is None and mine:
+                if version not in full:
+                    acq = timed_acquire(modality, version)
+                    t0 = time.perf_counter()
+                    volume, grid = (reconstruct_scan(acq, modality, backend=target)
+                                    if modality.reconstruction else (None, None))
+                    clock.add(stage, time.perf_counter() - t0)
+                    full[version] = (acq, volume, grid)
+                acqs = [full[version][0]] * len(mine)
+            t0 = time.perf_counter()
+            for plan, acq in zip(mine, acqs):
+                vol, grid = (None, None) if acq.region is not None else full[version][1:]
+                roi, record = cut_roi(acq, plan, modality, backend=target, volume=vol,
+                                      grid=grid)
+                arrays[f"{modality.name}/{plan.name}"] = roi
+                mres["rois"][plan.name] = record
+            clock.add(stage, time.perf_counter() - t0)
+            if version == "present" and mine:
+                acq = acqs[0]
                 mres["dose"] = {"mgd_mgy": acq.dose.mgd_mgy,
                                 "entrance_air_kerma_mgy": acq.dose.entrance_air_kerma_mgy}
                 tech = acq.technique
                 mres["exposure"] = {"kvp": tech.kvp, "anode": tech.anode,
                                     "mas_total": tech.mas_total, "hvl_mm_al": tech.hvl_mm_al,
                                     "n_views": len(acq.views)}
-            t0 = time.perf_counter()
-            if modality.reconstruction:
-                volume, grid = reconstruct_scan(acq, modality, backend=target)
-                _volume_rois(volume, grid, center_mm, kind, spec, modality.name, arrays,
-                             version, mres)
-                shown = volume[int(np.clip(np.rint(grid.world_to_index(center_mm))[0], 0,
-                                           grid.shape[0] - 1))]
-                if keep:
-                    arrays[f"images/{modality.name}/{version}"] = volume
-                clock.add("reconstruction+roi", time.perf_counter() - t0)
+        lead = next(p for p in plans if p.site.truth == 1)
+        mres["roi"] = dict(mres["rois"][lead.name])      # the first lesion's, for the report
+        if "present" in full and spec.storage.previews:
+            acq, volume, grid = full["present"]
+            if volume is not None:
+                shown = volume[int(np.clip(lead.center_index[0], 0, grid.shape[0] - 1))]
             else:
-                shown = _image_rois(acq, center_mm, kind, spec, arrays, modality.name, version,
-                                    mres)
-                if keep:
-                    arrays[f"images/{modality.name}/{version}"] = acq.raw
-                clock.add("roi", time.perf_counter() - t0)
-            if version == "present":
-                mres["roi"]["image_shape"] = list(shown.shape)  # previews are downsampled
-                if spec.storage.previews:
-                    arrays[f"previews/{modality.name}"] = _preview(shown)
+                shown = acq.line_integrals()[0]
+            mres["roi"]["image_shape"] = list(shown.shape)  # previews are downsampled
+            arrays[f"previews/{modality.name}"] = _preview(shown)
         mres["order"] = m_index
         result["modalities"][modality.name] = mres
+        clock.add(f"modality.{modality.name}", time.perf_counter() - t_mod)
     return CaseOutput(case_id=case_id, arrays=arrays, result=result, timings=clock.t,
                       worker=f"{platform.node()}:{os.getpid()}", backend=target)

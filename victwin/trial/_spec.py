@@ -18,10 +18,14 @@ A complete spec (``examples/demo.toml``)::
     lesions = {mass = 1.0}          # lesion kinds and the fraction of cases with each
     age_years = [40, 75]            # uniform range
     laterality = "random"           # "L", "R" or "random" (each case's breast, 50/50)
+    # sites = {mass = 4, calcification = 4, absent = 12}  # several sites per twin (VICTRE's);
+    #                                 # instead of `lesions`: every twin gets all of them
 
     [resolution]
     voxel_mm = 0.5
     detector_binning = 4
+    mode = "lesion-local"           # simulate only the ROI/VOI pixels of each site ("full":
+                                    # whole images, as keep_images and previews need)
 
     [[modality]]
     name = "DM"
@@ -76,6 +80,11 @@ CHANNELS = ("laguerre-gauss", "gabor", "dog", "sparse-dog")
 COVARIANCES = ("jackknife", "delong", "unbiased")
 RECON_METHODS = ("fbp", "sart", "sirt", "sbp")
 SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi")
+RESOLUTION_MODES = ("lesion-local", "full")
+#: Keys of ``cohort.sites``: breast lesion kinds and the lesion-absent sites.
+SITE_KINDS = ("mass", "calcification", "absent")
+#: Most sites of one kind per twin (VICTRE had 4 + 4 + 12).
+MAX_SITES = 64
 
 
 @dataclass(frozen=True)
@@ -90,15 +99,24 @@ class CohortSpec:
     #: Which breast is imaged: "L", "R", or "random" (drawn per case). The phantom stays in
     #: victwin's breast frame; laterality changes only how the images are placed in DICOM.
     laterality: str = "random"
+    #: Several sites per twin (VICTRE: ``{"mass": 4, "calcification": 4, "absent": 12}``),
+    #: placed by :func:`victwin.phantom.placement.place_sites`; ``None``: one lesion of the
+    #: kind ``lesions`` draws, read lesion-absent at the same place in the lesion-free twin.
+    sites: dict | None = None
 
 
 @dataclass(frozen=True)
 class ResolutionSpec:
-    """Phantom voxel size, detector binning and sub-pixel rays (``None``: the system's)."""
+    """Phantom voxel size, detector binning, sub-pixel rays (``None``: the system's) and mode.
+
+    ``mode = "lesion-local"`` simulates only the detector pixels each site's ROI/VOI needs
+    (:func:`victwin.acquisition.acquire_regions`); ``"full"`` simulates whole images.
+    """
 
     voxel_mm: float = 0.5
     detector_binning: int = 4
     rays_per_pixel: int | None = None
+    mode: str = "lesion-local"
 
 
 @dataclass(frozen=True)
@@ -170,7 +188,9 @@ class TrialSpec:
         d = self.to_dict()
         readers = {k: v for k, v in d["readers"].items() if v is not None}
         analysis = {k: v for k, v in d["analysis"].items() if v is not None}
-        cohort = {k: v for k, v in d["cohort"].items() if k != "family"}
+        cohort = {k: v for k, v in d["cohort"].items() if k != "family" and v is not None}
+        if self.cohort.sites is not None:
+            cohort.pop("lesions", None)
         resolution = {k: v for k, v in d["resolution"].items() if v is not None}
         modalities = [{k: v for k, v in m.items()
                        if not (k == "reconstruction" and not v)
@@ -226,11 +246,15 @@ TRIAL_SCHEMA = Table({
         "lesions": Fractions(LESION_KINDS, default={"mass": 1.0}),
         "age_years": Pair(18, 100, default=[40, 75]),
         "laterality": Choice(("L", "R", "random"), default="random"),
+        # several sites per twin, instead of `lesions` (each twin gets every kind listed)
+        "sites": Table({k: Number(0, MAX_SITES, integer=True, default=None)
+                        for k in SITE_KINDS}, default=None),
     }),
     "resolution": Table({
         "voxel_mm": Number(0.02, 5.0, default=0.5),
         "detector_binning": Number(1, 32, integer=True, default=4),
         "rays_per_pixel": Number(1, 8, integer=True, default=None),
+        "mode": Choice(RESOLUTION_MODES, default="lesion-local"),
     }, default={}),
     "modality": List(_MODALITY, min_len=2,
                      rule_text="a list of at least two imaging arms to compare"),
@@ -254,7 +278,7 @@ TRIAL_SCHEMA = Table({
     }, default={}),
     "storage": Table({
         "keep_images": Boolean(default=False),
-        "previews": Boolean(default=True),
+        "previews": Boolean(default=None),     # default: true in resolution.mode "full"
         "max_attempts": Number(1, 100, integer=True, default=3),
     }, default={}),
 })
@@ -276,8 +300,26 @@ def _check_system(name: str, path: str) -> None:
                          f"or a .toml path)")
 
 
-def _cohort(c: dict) -> CohortSpec:
+def _sites(c: dict, raw: dict) -> dict | None:
+    """``cohort.sites``: the counts given (integers), at least one lesion site."""
+    if c["sites"] is None:
+        return None
+    sites = {k: n for k, n in c["sites"].items() if n is not None}
+    if "lesions" in raw:
+        raise invalid(_WHAT, "cohort.lesions", "absent when cohort.sites is given (every twin "
+                      "then gets every lesion kind listed)", raw["lesions"])
+    if not any(n > 0 for k, n in sites.items() if k != "absent"):
+        raise invalid(_WHAT, "cohort.sites", "a table with at least one lesion site "
+                      "(mass or calcification > 0)", sites)
+    return sites
+
+
+def _cohort(c: dict, raw: dict) -> CohortSpec:
     """The cohort, with the rules that tie its keys together."""
+    sites = _sites(c, raw)
+    if sites is not None:   # every twin gets every lesion kind listed
+        kinds = [k for k, n in sites.items() if k != "absent" and n > 0]
+        c = dict(c, lesions={k: 1.0 / len(kinds) for k in kinds})
     density_mix = (dict(VICTRE_DENSITY_MIX) if c["density_mix"] == "victre"
                    else c["density_mix"])
     total = sum(density_mix.values())
@@ -295,7 +337,14 @@ def _cohort(c: dict) -> CohortSpec:
                       sorted(lesions))
     return CohortSpec(size=c["size"], density_mix=density_mix, lesions=lesions,
                       age_years=tuple(c["age_years"]), family=families.pop(),
-                      laterality=c["laterality"])
+                      laterality=c["laterality"], sites=sites)
+
+
+def _storage(s: dict, resolution: ResolutionSpec) -> StorageSpec:
+    # lesion-local runs have no full image to preview unless asked
+    previews = resolution.mode == "full" if s["previews"] is None else s["previews"]
+    return StorageSpec(keep_images=s["keep_images"], previews=previews,
+                       max_attempts=s["max_attempts"])
 
 
 def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
@@ -308,7 +357,8 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     """
     v = check(TRIAL_SCHEMA, data, _WHAT)
     t = v["trial"]
-    cohort = _cohort(v["cohort"])
+    cohort = _cohort(v["cohort"], data.get("cohort", {}))
+    resolution = ResolutionSpec(**v["resolution"])
     modalities = []
     for k, (raw, m) in enumerate(zip(data["modality"], v["modality"])):
         system = m["system"]
@@ -317,6 +367,10 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
         _check_system(system, f"modality[{k}].system")
         # an absent or empty [reconstruction] stays empty (the spec hash depends on it)
         recon = m["reconstruction"] if raw.get("reconstruction") else {}
+        if recon.get("method") in ("sart", "sirt") and resolution.mode == "lesion-local":
+            raise invalid(_WHAT, f"modality[{k}].reconstruction.method", "fbp or sbp in "
+                          "resolution.mode \"lesion-local\" (sart and sirt reconstruct the whole "
+                          "field: set resolution.mode = \"full\")", recon["method"])
         modalities.append(ModalitySpec(name=m["name"], system=system, reconstruction=recon,
                                        dose_scale=m["dose_scale"]))
     names = [m.name for m in modalities]
@@ -330,8 +384,8 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
                             non_inferiority_margin=a["non_inferiority_margin"], alpha=a["alpha"])
     return TrialSpec(name=t["name"].strip(), seed=t["seed"], cohort=cohort,
                      modalities=tuple(modalities), readers=readers, analysis=analysis,
-                     resolution=ResolutionSpec(**v["resolution"]),
-                     storage=StorageSpec(**v["storage"]), description=t["description"],
+                     resolution=resolution,
+                     storage=_storage(v["storage"], resolution), description=t["description"],
                      backend=t["backend"], preset=t["preset"])
 
 

@@ -1,0 +1,140 @@
+"""Per-case time of a lesion-local trial at VICTRE fidelity, by stage, and the costs
+``victwin plan`` extrapolates from (``victwin.trial._plan.LESION_LOCAL``).
+
+    python benchmarks/trial_lesion_local.py [--spec examples/demo.toml] [--cases 0 1]
+    python benchmarks/trial_lesion_local.py --one-site    # one site of the spec's case 0
+
+``--one-site`` times the parts of one case separately (phantom; one mass-sized site: the DM
+region, the DBT region and its VOI FBP) and is what the recorded costs come from when whole
+cases do not fit the time at hand.
+
+Runs the given cases of the spec with :func:`victwin.trial.run_case` (nothing stored), prints
+a table and writes ``benchmarks/results/trial_lesion_local.json`` with the machine, the load
+average before and after every case, and per case: wall time, stage times, phantom voxels,
+sites; then the per-site costs (seconds per site and modality, phantom seconds per M voxels).
+The first case pays numba's compilation when its cache is cold: its time is recorded apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import environment, write_json  # noqa: E402
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--spec", default=str(Path(__file__).resolve().parents[1] / "examples"
+                                          / "demo.toml"))
+    ap.add_argument("--cases", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--backend", default="cpu")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--one-site", action="store_true")
+    args = ap.parse_args(argv)
+    if args.one_site:
+        return _one_site(args)
+
+    from victwin.trial import load_spec, run_case, sample_cohort
+
+    spec = load_spec(args.spec)
+    rows = []
+    for case_id, attributes in sample_cohort(spec, args.cases):
+        load0 = os.getloadavg()
+        t0 = time.perf_counter()
+        out = run_case(spec, case_id, attributes, backend=args.backend)
+        wall = time.perf_counter() - t0
+        sites = out.result["sites"]
+        rows.append({"case_id": case_id, "density": attributes["density"], "wall_s": wall,
+                     "timings_s": out.timings, "load_before": load0,
+                     "load_after": os.getloadavg(),
+                     "voxels": out.result["phantom"]["voxels"], "n_sites": len(sites),
+                     "n_lesion_sites": sum(s["truth"] for s in sites)})
+        t = out.timings
+        print(f"case {case_id} ({attributes['density']}): {wall:.0f} s wall, load "
+              f"{load0[0]:.1f} -> {os.getloadavg()[0]:.1f}; " + ", ".join(
+                  f"{k} {v:.1f}" for k, v in t.items()), flush=True)
+    warm = rows[1:] or rows
+    n = len(warm)
+
+    def mean(f):
+        return sum(f(r) for r in warm) / n
+
+    mod = {m.name: m for m in spec.modalities}
+    costs = {"phantom_s_per_mvoxel": mean(lambda r: r["timings_s"].get("phantom", 0.0) / (
+                 r["voxels"][0] * r["voxels"][1] * r["voxels"][2] / 1e6)),
+             "lesion_s_per_site": mean(lambda r: r["timings_s"].get("lesion", 0.0)
+                                       / max(r["n_lesion_sites"], 1))}
+    for name, m in mod.items():
+        key = "dbt_site_s" if m.reconstruction else "dm_site_s"
+        costs[key] = mean(lambda r: r["timings_s"].get(f"modality.{name}", 0.0) / r["n_sites"])
+    costs["load"] = round(mean(lambda r: (r["load_before"][0] + r["load_after"][0]) / 2), 1)
+    print("per-site costs (cases after the first):",
+          ", ".join(f"{k} {v:.3g}" for k, v in costs.items()))
+    record = {"environment": environment(), "spec": args.spec, "spec_hash": spec.hash,
+              "cases": rows, "costs": costs}
+    write_json("trial_lesion_local", record, args.out)
+    return 0
+
+
+def _one_site(args) -> int:
+    import numpy as np
+
+    from victwin.trial import load_spec, sample_cohort
+    from victwin.trial._runner import case_phantoms
+    from victwin.trial._sites import cut_roi, plan_rois
+
+    spec = load_spec(args.spec)
+    (case_id, attributes), = sample_cohort(spec, [0])
+    env_load = [os.getloadavg()]
+    timings = {}
+    t0 = time.perf_counter()
+    from victwin.trial._sites import case_sites
+
+    class Clock:
+        def add(self, k, v):
+            timings[k] = timings.get(k, 0.0) + v
+
+    phantom, present, sites, names, _ = case_sites(spec, case_id, attributes, Clock())
+    timings["phantom+lesions_wall"] = time.perf_counter() - t0
+    voxels = int(np.prod(phantom.labels.shape))
+    lesion_sites = sum(s.truth for s in sites)
+    k = next(i for i, s in enumerate(sites) if s.roi_kind == "mass" and s.truth)
+    costs = {"phantom_s_per_mvoxel": timings.get("phantom", 0.0) / (voxels / 1e6),
+             "lesion_s_per_site": timings.get("lesion", 0.0) / max(lesion_sites, 1)}
+    from victwin.acquisition import acquire
+
+    for m in spec.modalities:
+        plan = plan_rois(spec, m, phantom, [sites[k]], [names[k]])[0]
+        t0 = time.perf_counter()
+        acq = acquire(present, m.system, seed=1, region=plan.region,
+                      binning=spec.resolution.detector_binning,
+                      rays_per_pixel=spec.resolution.rays_per_pixel, progress=False)
+        t_acq = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        roi, _ = cut_roi(acq, plan, m, backend=args.backend)
+        t_roi = time.perf_counter() - t0
+        key = "dbt_site_s" if m.reconstruction else "dm_site_s"
+        costs[key] = t_acq + t_roi
+        timings[m.name] = {"acquire_s": t_acq, "roi_s": t_roi, "crop": list(acq.raw.shape),
+                           **{f"acquire.{a}": b for a, b in acq.timings_s.items()}}
+        env_load.append(os.getloadavg())
+        print(f"{m.name}: acquire {t_acq:.1f} s ({', '.join(f'{a} {b:.1f}' for a, b in acq.timings_s.items())}), "
+              f"ROI/VOI {t_roi:.1f} s, crop {acq.raw.shape}, load {os.getloadavg()[0]:.1f}",
+              flush=True)
+    costs["load"] = round(float(np.mean([x[0] for x in env_load])), 1)
+    print("costs:", ", ".join(f"{a} {b:.3g}" for a, b in costs.items()))
+    write_json("trial_lesion_local", {"environment": environment(), "spec": args.spec,
+                                      "spec_hash": spec.hash, "mode": "one-site",
+                                      "phantom_voxels": voxels, "timings_s": timings,
+                                      "load_avg": env_load, "costs": costs}, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
