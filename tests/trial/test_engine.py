@@ -204,7 +204,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     target = tmp_path / "never"
     assert main(["run", str(bad), "--out", str(target)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["victwin: error: cohort.size must be >= 2, got -6"]
+    assert err == ["victwin: error: trial spec: cohort.size must be >= 2, got -6"]
     assert not target.exists()  # nothing half-made
 
 
