@@ -22,9 +22,10 @@ strip. Reported: each site's case time, the median, the speed-up. Several sites 
 (as a trial runs them; VICTRE: 20): ``acquire_regions`` over all sites of the
 lesion-absent twin and of one lesion-present twin holding every site's mass (beam and
 coarse pass shared within a twin), plus the VOIs' FBP, divided by the number of sites: the
-amortised case time; its absent-twin bytes are checked equal to the single runs; the crops' relative RMS difference to the full field (noise-free line
-integrals); and what using the lesion-absent twin's coarse scatter pass for the
-lesion-present twin would change, against the noise (``--coarse-reuse``).
+amortised case time; its absent-twin bytes are checked equal to the single runs; the
+crops' relative RMS difference to the full field (noise-free line integrals); and what
+using the lesion-absent twin's coarse scatter pass for the lesion-present twin would
+change, against the noise (off with ``--no-coarse-reuse``).
 
 All runs are noise-free (the noise draw is part of the "detector" stage and the same code
 in both) except the one noisy run per system that measures the noise for that comparison.

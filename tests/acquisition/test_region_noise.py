@@ -8,9 +8,11 @@ the other. The noise of a region is its own stream (not the full field's bytes),
 sets are independent draws of the same distribution; the test checks that distribution.
 
 Setting (sized for CI): a 30 mm adipose half-disc at 1 mm voxels; the lesion-present twin
-has 40 spheres (radius 1 mm, 7 voxels) of a 6 % glandular mixture (a faint lesion: d' ~ 3) on an 8 mm lattice at mid-height, the lesion-absent
-twin none; DM at 0.34 mm (binning 4); 20 x 20 pixel ROIs; 5 cases of each twin, each a
-full-field run and one ``acquire_regions`` over the 40 sites: 200 ROI pairs per twin.
+has 40 spheres (radius 1 mm, 7 voxels) of a 6 % glandular mixture (a faint lesion: d' ~ 3)
+on an 8 mm lattice at mid-height, the lesion-absent twin none; DM at 0.34 mm (binning 4);
+20 x 20 pixel ROIs; 5 cases of each twin, each a full-field run and one ``acquire_regions``
+over the 40 sites: 200 ROI pairs per twin. Measured (NOTES.md): CHO d' 2.98 (95 % CI
+2.70-3.27) full field, 2.76 (2.50-3.05) lesion-local.
 """
 
 from __future__ import annotations
