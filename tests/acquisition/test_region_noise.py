@@ -26,6 +26,8 @@ from victwin.acquisition import Region, acquire, acquire_regions
 from victwin.geometry import Grid
 from victwin.readers import ChannelizedHotelling, exact_ci_same_set, laguerre_gauss
 
+pytestmark = pytest.mark.slow  # ~16 CPU-s (20 full fields, 20 acquire_regions); runs in CI
+
 SUPPORT_MM = 20.0
 THICKNESS_MM = 30.0
 ROI_PX = 20
@@ -108,7 +110,7 @@ def test_roi_pairs_have_equal_mean_and_variance(roi_sets):
             sf, sl = stat(rf), stat(rl)
             se = np.sqrt(sf.var(ddof=1) / n + sl.var(ddof=1) / n)
             assert abs(sf.mean() - sl.mean()) < 3 * se, (sf.mean(), sl.mean(), se)
-        assert rf.var() > 1e-5    # it is noise (line-integral SD ~ 0.013 here)
+        assert rf.var() > 1e-5    # it is noise (line-integral SD ~ 0.005 here)
 
 
 def test_cho_dprime_agrees_within_the_exact_ci(roi_sets):
