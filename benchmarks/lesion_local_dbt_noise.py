@@ -6,7 +6,7 @@ The small slab of ``tests/acquisition/test_region_noise.py`` without lesions, DB
 mean and variance of the residuals about the expected (noise-free) VOIs, with their SEs
 (over VOIs). ~40 CPU-s; ~200 s wall at load 16.
 
-Usage: ``python benchmarks/lesion_local_dbt_noise.py``
+Usage: ``python benchmarks/lesion_local_dbt_noise.py [N_CASES]`` (default 5)
 """
 import sys
 import time
@@ -24,6 +24,7 @@ B = 8
 SITES = t.SITES_MM[::2]  # 20 of the 40 sites, >= 8 mm apart
 ph = t._slab(False)
 vxy, n = 0.5, 12
+N_CASES = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 
 
 def vois(case, noise):
@@ -49,7 +50,7 @@ ef, el = vois(0, False)
 print("expected", time.perf_counter() - t0, "relrms",
       np.sqrt(np.mean((el - ef) ** 2) / np.mean(ef ** 2)), flush=True)
 F, L = [], []
-for c in range(5):
+for c in range(N_CASES):
     a, b = vois(c, True); F.append(a - ef); L.append(b - el)
     print("case", c, time.perf_counter() - t0, flush=True)
 F, L = np.concatenate(F), np.concatenate(L); N = len(F)
