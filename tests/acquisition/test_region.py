@@ -212,6 +212,10 @@ def test_an_empty_region_is_refused():
         Region((0.0, 0.0, 30.0), (0.0, 5.0, 35.0))
     with pytest.raises(ValueError, match="region lower_mm must be 3"):
         Region((0.0, 0.0), (1.0, 5.0, 35.0))
+    with pytest.raises(ValueError, match="region upper_mm must be 3 finite numbers"):
+        Region((0.0, 0.0, 30.0), (1.0, float("nan"), 35.0))
+    with pytest.raises(ValueError, match="region filter_margin_mm must be a number >= 0"):
+        Region((0.0, 0.0, 30.0), (1.0, 5.0, 35.0), filter_margin_mm=-1.0)
 
 
 @pytest.mark.parametrize("system, binning, rpp", [("mammomat-dm", DM_BIN, None),

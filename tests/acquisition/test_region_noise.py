@@ -8,9 +8,11 @@ the other. The noise of a region is its own stream (not the full field's bytes),
 sets are independent draws of the same distribution; the test checks that distribution.
 
 Setting (sized for CI): a 30 mm adipose half-disc at 1 mm voxels; the lesion-present twin
-has 40 spheres (radius 1 mm, 7 voxels) of a 6 % glandular mixture (a faint lesion: d' ~ 3) on an 8 mm lattice at mid-height, the lesion-absent
-twin none; DM at 0.34 mm (binning 4); 20 x 20 pixel ROIs; 5 cases of each twin, each a
-full-field run and one ``acquire_regions`` over the 40 sites: 200 ROI pairs per twin.
+has 40 spheres (radius 1 mm, 7 voxels) of a 6 % glandular mixture (a faint lesion: d' ~ 3)
+on an 8 mm lattice at mid-height, the lesion-absent twin none; DM at 0.34 mm (binning 4);
+20 x 20 pixel ROIs; 5 cases of each twin, each a full-field run and one ``acquire_regions``
+over the 40 sites: 200 ROI pairs per twin. Measured (NOTES.md): CHO d' 2.98 (95 % CI
+2.70-3.27) full field, 2.76 (2.50-3.05) lesion-local.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import pytest
 from victwin.acquisition import Region, acquire, acquire_regions
 from victwin.geometry import Grid
 from victwin.readers import ChannelizedHotelling, exact_ci_same_set, laguerre_gauss
+
+pytestmark = pytest.mark.slow  # ~16 CPU-s (20 full fields, 20 acquire_regions); runs in CI
 
 SUPPORT_MM = 20.0
 THICKNESS_MM = 30.0
@@ -106,7 +110,7 @@ def test_roi_pairs_have_equal_mean_and_variance(roi_sets):
             sf, sl = stat(rf), stat(rl)
             se = np.sqrt(sf.var(ddof=1) / n + sl.var(ddof=1) / n)
             assert abs(sf.mean() - sl.mean()) < 3 * se, (sf.mean(), sl.mean(), se)
-        assert rf.var() > 1e-5    # it is noise (line-integral SD ~ 0.013 here)
+        assert rf.var() > 1e-5    # it is noise (line-integral SD ~ 0.005 here)
 
 
 def test_cho_dprime_agrees_within_the_exact_ci(roi_sets):

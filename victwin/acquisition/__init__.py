@@ -6,7 +6,8 @@ images, the simulated views, :class:`Technique` and :class:`Dose` records);
 use; :func:`save` / :func:`load` keep it on disk with its views (``victwin acquire`` writes,
 ``victwin recon`` reads); ``acquire(..., region=Region(...))`` simulates only the pixels a
 lesion site's ROI/VOI needs (``Acquisition.reconstruction_input()`` lays DBT crops out for
-FBP). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
+FBP), and ``acquire_regions(phantom, system, regions, seed=...)`` several sites of one twin,
+sharing the beam and the coarse scatter pass (same bytes as one ``acquire`` per region). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
 """
 
 from ._acquire import acquire, acquire_regions
