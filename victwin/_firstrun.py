@@ -20,14 +20,19 @@ MESSAGE = ("victwin: compiling kernels (first run only; about 1-3 min on 2 cores
            "later runs)")
 
 _lock = threading.Lock()
-_state = {"installed": False, "said": False}
+#: ``stream``: where the line goes; None means stderr, and then only when it is a terminal
+#: (a person is waiting; logs and captured output of scripts and tests stay as they were).
+_state = {"installed": False, "said": False, "stream": None}
 
 
 def announce_compiles(stream=None) -> None:
     """Print :data:`MESSAGE` once, when numba first compiles a victwin function here.
 
-    Idempotent; nothing is printed when every kernel loads from numba's cache.
+    Idempotent; nothing is printed when every kernel loads from numba's cache. Without
+    ``stream`` the line goes to stderr, and only when stderr is a terminal.
     """
+    if stream is not None:
+        _state["stream"] = stream
     from numba.core import event
 
     with _lock:
@@ -41,11 +46,16 @@ def announce_compiles(stream=None) -> None:
             module = getattr(getattr(disp, "py_func", None), "__module__", "") or ""
             if not module.startswith("victwin"):
                 return
+            out = _state["stream"]
+            if out is None:
+                out = sys.stderr
+                if not (hasattr(out, "isatty") and out.isatty()):
+                    return
             with _lock:
                 if _state["said"]:
                     return
                 _state["said"] = True
-            print(MESSAGE, file=stream or sys.stderr, flush=True)
+            print(MESSAGE, file=out, flush=True)
 
         def on_end(self, ev):
             pass
