@@ -23,3 +23,8 @@ def __getattr__(name):
 
         return acquire
     raise AttributeError(f"module 'victwin' has no attribute {name!r}")
+
+
+def __dir__():
+    # the lazy name too, so that dir(victwin) and tab completion show it
+    return sorted(set(globals()) | {"acquire"})

@@ -119,7 +119,7 @@ def test_pectoralis_is_breastphantoms_parabolic_layer():
     # breastPhantom.cxx lines 2295-2318: the muscle depth along the nipple axis is
     # ringWidth * (1 - (j / dim_y)**2) across the breast, full at one side and nothing at the
     # other, the same at every height. victwin draws the span per seed (recipe [pectoralis]).
-    from victwin.phantom._recipes import draw_breast_parameters
+    from victwin.phantom._breast_recipe import draw_breast_parameters
 
     vox = 0.25
     p = make("breast/dense", seed=0, voxel_mm=vox, progress=False)

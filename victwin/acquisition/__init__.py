@@ -12,11 +12,12 @@ sharing the beam and the coarse scatter pass (same bytes as one ``acquire`` per 
 
 from ._acquire import acquire, acquire_regions
 from ._beam import Beam, build_beam
+from ._estimate import estimate_acquisition
 from ._io import load, save
 from ._records import Acquisition, Dose, Technique
 from ._region import DBT_FILTER_MARGIN_MM, Region, RegionRecord
 from ._view import ViewImage, simulate_view
 
-__all__ = ["acquire", "acquire_regions", "Acquisition", "Technique", "Dose", "Beam", "build_beam",
+__all__ = ["acquire", "acquire_regions", "estimate_acquisition", "Acquisition", "Technique", "Dose", "Beam", "build_beam",
            "simulate_view", "ViewImage", "save", "load", "Region", "RegionRecord",
            "DBT_FILTER_MARGIN_MM"]

@@ -99,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from victwin._firstrun import announce_compiles
+
+    announce_compiles()  # one line when the first run compiles the kernels
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread: leave SIGTERM alone

@@ -46,6 +46,10 @@ def register(sub) -> None:
     p.set_defaults(func=_run)
 
 
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
 def _load_phantom(path: str):
     from victwin.phantom import load
 
@@ -61,6 +65,14 @@ def _run(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {str(out)!r} exists and is not a directory")
+    from victwin._memory import fmt_bytes
+    from victwin.acquisition import estimate_acquisition
+
+    est = estimate_acquisition(phantom, system, binning=args.binning)
+    where = "" if args.backend == "cpu" else " (CPU figure; a GPU is far faster)"
+    print(f"victwin acquire: {system.name}, {est['views']} view(s) of {est['detector'][0]}x"
+          f"{est['detector'][1]} px, ~{est['ray_voxel_steps']:.1g} ray-voxel steps: about "
+          f"{_fmt_s(est['seconds'])}{where} and {fmt_bytes(est['memory_bytes'])}", flush=True)
     acq = acquire(phantom, system, seed=args.seed, case=args.case, backend=args.backend,
                   mas=args.mas, kvp=args.kvp, binning=args.binning,
                   scatter=not args.no_scatter, progress=True)

@@ -30,6 +30,13 @@ def _run(args: argparse.Namespace) -> int:
     workers = args.workers or max(1, min(2, os.cpu_count() or 1))
     print(f"victwin demo: trial {spec.name!r} ({spec.cohort.size} patient twins, "
           f"{' vs '.join(spec.modality_names)}) from {spec_path}, {workers} worker(s)")
+    if args.backend != "cuda":
+        from victwin.raytrace import cpu_kernels_cached
+
+        if not cpu_kernels_cached():
+            print("victwin demo: first run: the workers compile the kernels (about 1-3 min, "
+                  "once; later runs load them from numba's cache), so the first cases take "
+                  "longer")
     t0 = time.perf_counter()
     out = run_trial(spec, args.out, workers=workers, backend=args.backend,
                     progress=not args.quiet)

@@ -107,6 +107,13 @@ def _summary(phantom, out: Path, elapsed_s: float) -> dict:
     }
 
 
+#: Build time per voxel: dense breast at 0.1 mm (313 M voxels) in 10.9 s on 2 quiet cores
+#: (benchmarks/phantom.py, NOTES.md "Measured"); the estimate printed before a long build.
+PHANTOM_SECONDS_PER_VOXEL = 10.9 / 313e6
+#: Builds from this size on (a few seconds and more) print the estimate first.
+LONG_PHANTOM_VOXELS = 5e7
+
+
 def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
     """Refuse, in one line and before building it, a phantom that cannot fit in memory.
 
@@ -132,6 +139,13 @@ def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
     check_memory(voxels * PHANTOM_BYTES_PER_VOXEL,
                  f"phantom {recipe} at {voxel_mm} mm ({voxels:.3g} voxels)",
                  "use a coarser --voxel-mm")
+    if voxels >= LONG_PHANTOM_VOXELS:  # say what is coming before a long build
+        from victwin._memory import fmt_bytes
+
+        print(f"victwin phantom make: {recipe} at {voxel_mm:g} mm, about {voxels:.2g} voxels: "
+              f"about {voxels * PHANTOM_SECONDS_PER_VOXEL:.0f} s on 2 cores and up to "
+              f"{fmt_bytes(voxels * PHANTOM_BYTES_PER_VOXEL)} of memory", file=sys.stderr,
+              flush=True)
 
 
 def _make(args: argparse.Namespace) -> int:

@@ -31,8 +31,13 @@ _P_LIG = 2.7
 AIR, FAT, SKIN, GLAND, NIPPLE, MUSCLE, LIGAMENT, DUCT, VESSEL = 0, 1, 2, 3, 4, 5, 6, 7, 8
 INTERIOR = 255  # internal marker: inside the breast, below the skin, not muscle
 
+# The helpers below are plain cached functions that LLVM inlines into the kernels. numba's own
+# IR-level inlining (inline="always") deep-copies a helper's IR at every call site, which
+# made the first-run compile of these kernels 30.2 CPU-s instead of 12.9 with identical
+# phantoms (same bytes) and speed (NOTES.md, "First run").
 
-@nb.njit(cache=True, inline="always")
+
+@nb.njit(cache=True)
 def _outer(x, y, zr, P):
     """Outer anatomy at a compressed point: AIR, SKIN, NIPPLE, MUSCLE or INTERIOR."""
     A = P[I_A]
@@ -67,7 +72,7 @@ def _outer(x, y, zr, P):
     return INTERIOR
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _to_uncompressed(x, y, zr, P):
     xu = x / P[I_K]
     yu = y / P[I_K]
@@ -77,7 +82,7 @@ def _to_uncompressed(x, y, zr, P):
     return xu, yu, zr * (P[I_c] * s) / hc
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _trilinear(field, fx, fy, fz):
     nz, ny, nx = field.shape
     fx = min(max(fx, 0.0), nx - 1.000001)
@@ -96,7 +101,7 @@ def _trilinear(field, fx, fy, fz):
     return (c00 * (1 - ty) + c01 * ty) * (1 - tz) + (c10 * (1 - ty) + c11 * ty) * tz
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _trilinear_wrap(tile, fx, fy, fz):
     n = tile.shape[0]
     fx = fx % n
@@ -118,7 +123,7 @@ def _trilinear_wrap(tile, fx, fy, fz):
     return (c00 * (1 - ty) + c01 * ty) * (1 - tz) + (c10 * (1 - ty) + c11 * ty) * tz
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _compartment(xu, yu, zu, seeds, dirs, eps2):
     """Nearest compartment and the distance (mm) to its border.
 
@@ -164,7 +169,7 @@ def _compartment(xu, yu, zu, seeds, dirs, eps2):
     return ib, (second - best) / max(gn, 1e-9)
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _fibre_coords(xu, yu, zu, P):
     """Texture coordinates in which structures run towards the nipple (see ``_texture``).
 
@@ -179,7 +184,7 @@ def _fibre_coords(xu, yu, zu, P):
     return P[I_ELONG] * r, a * yu / rr, a * zu / rr
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine):
     """Glandular propensity: radial prior + compartment offset + power-law texture."""
     a = P[I_a]
@@ -204,13 +209,13 @@ def _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine):
     return g + P[I_WTEX] * tex
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _spow(v):
     v = abs(v)
     return math.exp(_P_LIG * math.log(v)) if v > 0.0 else 0.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True)
 def _is_ligament(xu, yu, zu, P, shells, lig_off, lig_lower, lig_shape, lig_start, lig_items,
                  lig_tile):
     """True when the point lies in the shell of the first ligament lobule that holds it.

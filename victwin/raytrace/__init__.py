@@ -10,5 +10,13 @@ from ._api import (backproject, backproject_interpolated, iter_project_labels, p
                    project_volume)
 from ._operator import RayTransform
 
+
+def cpu_kernels_cached() -> bool:
+    """Whether the CPU kernels are already compiled and cached (False on a first run)."""
+    from ._cpu import kernels_cached
+
+    return kernels_cached()
+
+
 __all__ = ["project_labels", "iter_project_labels", "project_volume", "backproject",
-           "backproject_interpolated", "RayTransform"]
+           "backproject_interpolated", "RayTransform", "cpu_kernels_cached"]

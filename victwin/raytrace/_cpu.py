@@ -189,3 +189,10 @@ def interpolate_kernel(q, P, origin, spacing, average, out):
                 out[iz, iy, ix] = acc[ix] / cnt[ix] if cnt[ix] > 0.0 else 0.0
             else:
                 out[iz, iy, ix] = acc[ix]
+
+
+def kernels_cached() -> bool:
+    """Whether numba's disk cache holds the CPU ray-tracing kernel (False on a first run)."""
+    from victwin._firstrun import kernels_cached as cached
+
+    return cached(labels_kernel)
