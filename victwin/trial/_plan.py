@@ -36,7 +36,7 @@ THROUGHPUT = {
 LESION_LOCAL = {
     "source": "benchmarks/results/trial_lesion_local.json",
     "pitch_mm": 0.085, "rays_per_pixel": 2,
-    "phantom_cpu_s_per_mvoxel": 0.0, "dm_site_cpu_s": 0.0, "dbt_site_cpu_s": 0.0,
+    "phantom_cpu_s_per_mvoxel": None, "dm_site_cpu_s": None, "dbt_site_cpu_s": None,
     "load": None,
 }
 QUIET_SPEEDUP = 19.76 / 10.90
@@ -51,6 +51,8 @@ def _fmt_bytes(n: float) -> str:
 
 
 def _fmt_time(s: float) -> str:
+    if s != s:     # NaN: not measured
+        return "not measured"
     if s < 120:
         return f"{s:.0f} s"
     if s < 7200:
@@ -121,6 +123,10 @@ def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
 def _lesion_local_case_s(spec, voxels: float, per_mod: dict) -> tuple[float, str]:
     """Seconds per case of a lesion-local run on a quiet 2-core machine, from LESION_LOCAL."""
     m = LESION_LOCAL
+    if any(m[k] is None for k in ("phantom_cpu_s_per_mvoxel", "dm_site_cpu_s",
+                                  "dbt_site_cpu_s")):
+        return float("nan"), ("no lesion-local cost has been measured yet: run "
+                              "benchmarks/trial_lesion_local.py --one-site, or --calibrate")
     sites = spec.cohort.sites
     n_sites = 2 if sites is None else sum(sites.values())
     cpu = voxels / 1e6 * m["phantom_cpu_s_per_mvoxel"]
