@@ -36,8 +36,11 @@ THROUGHPUT = {
 LESION_LOCAL = {
     "source": "benchmarks/results/trial_lesion_local.json",
     "pitch_mm": 0.085, "rays_per_pixel": 2,
-    "phantom_cpu_s_per_mvoxel": None, "dm_site_cpu_s": None, "dbt_site_cpu_s": None,
-    "load": None,
+    # 2026-12-02, load 16.9: case 0 of the demo (scattered, 1.07 G voxels at 0.1 mm) 283.4
+    # CPU-s with its 2 lesions (1138 s + 141 s wall); DM site 2.86 CPU-s (9.0 s wall); DBT
+    # site 104.2 CPU-s (314 s wall: ray tracing 274 s, coarse scatter 24 s, VOI FBP 2.1 s)
+    "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4, "dm_site_cpu_s": 2.86, "dbt_site_cpu_s": 104.2,
+    "load": 16.9,
 }
 QUIET_SPEEDUP = 19.76 / 10.90
 
@@ -275,7 +278,8 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                      f"~{pm['ray_voxel_steps']:.2g} ray-voxel steps per acquisition")
     lines.append(f"memory: about {_fmt_bytes(memory)} per case (times the number of workers)")
     lines.append(f"storage: about {_fmt_bytes(storage)}"
-                 + (" (full images kept)" if spec.storage.keep_images else " (ROIs and previews)"))
+                 + (" (full images kept)" if spec.storage.keep_images else
+                    " (ROIs and previews)" if spec.storage.previews else " (ROIs)"))
     lines.append(f"estimated time on a quiet 2-core CPU machine: {_fmt_time(estimated['cpu'])} "
                  f"({basis}; one worker uses both cores)")
     if calibrate is not None:
