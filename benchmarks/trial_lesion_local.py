@@ -86,7 +86,6 @@ def _one_site(args) -> int:
     import numpy as np
 
     from victwin.trial import load_spec, sample_cohort
-    from victwin.trial._runner import case_phantoms
     from victwin.trial._sites import cut_roi, plan_rois
 
     spec = load_spec(args.spec)
@@ -132,7 +131,8 @@ def _one_site(args) -> int:
                            "crop": list(acq.raw.shape),
                            **{f"acquire.{a}": b for a, b in acq.timings_s.items()}}
         env_load.append(os.getloadavg())
-        print(f"{m.name}: acquire {t_acq:.1f} s ({', '.join(f'{a} {b:.1f}' for a, b in acq.timings_s.items())}), "
+        stages = ", ".join(f"{a} {b:.1f}" for a, b in acq.timings_s.items())
+        print(f"{m.name}: acquire {t_acq:.1f} s ({stages}), "
               f"ROI/VOI {t_roi:.1f} s, CPU {cpu:.1f} s, crop {acq.raw.shape}, "
               f"load {os.getloadavg()[0]:.1f}",
               flush=True)

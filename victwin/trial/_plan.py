@@ -267,7 +267,7 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without "
         f"{'a lesion' if sites is None else 'its lesions'} by {len(spec.modalities)} modalities"
         f" ({spec.resolution.mode}"
-        + ("" if sites is None else f", sites per twin: "
+        + ("" if sites is None else ", sites per twin: "
            + ", ".join(f"{k} {v}" for k, v in sites.items())) + ")",
         f"phantom: about {voxels / 1e6:.0f} M voxels per case at {spec.resolution.voxel_mm} mm "
         f"({_fmt_bytes(voxels)} of labels)",
