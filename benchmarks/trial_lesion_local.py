@@ -86,7 +86,6 @@ def _one_site(args) -> int:
     import numpy as np
 
     from victwin.trial import load_spec, sample_cohort
-    from victwin.trial._runner import case_phantoms
     from victwin.trial._sites import cut_roi, plan_rois
 
     spec = load_spec(args.spec)
@@ -100,18 +99,23 @@ def _one_site(args) -> int:
         def add(self, k, v):
             timings[k] = timings.get(k, 0.0) + v
 
+    c0 = time.process_time()
     phantom, present, sites, names, _ = case_sites(spec, case_id, attributes, Clock())
     timings["phantom+lesions_wall"] = time.perf_counter() - t0
+    timings["phantom+lesions_cpu"] = time.process_time() - c0
+    print(f"phantom + lesions: {timings['phantom+lesions_wall']:.1f} s wall, "
+          f"{timings['phantom+lesions_cpu']:.1f} s CPU, load {os.getloadavg()[0]:.1f}", flush=True)
     voxels = int(np.prod(phantom.labels.shape))
     lesion_sites = sum(s.truth for s in sites)
     k = next(i for i, s in enumerate(sites) if s.roi_kind == "mass" and s.truth)
     costs = {"phantom_s_per_mvoxel": timings.get("phantom", 0.0) / (voxels / 1e6),
+             "phantom_lesions_cpu_s": timings["phantom+lesions_cpu"], "voxels": voxels,
              "lesion_s_per_site": timings.get("lesion", 0.0) / max(lesion_sites, 1)}
     from victwin.acquisition import acquire
 
     for m in spec.modalities:
         plan = plan_rois(spec, m, phantom, [sites[k]], [names[k]])[0]
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         acq = acquire(present, m.system, seed=1, region=plan.region,
                       binning=spec.resolution.detector_binning,
                       rays_per_pixel=spec.resolution.rays_per_pixel, progress=False)
@@ -119,13 +123,18 @@ def _one_site(args) -> int:
         t0 = time.perf_counter()
         roi, _ = cut_roi(acq, plan, m, backend=args.backend)
         t_roi = time.perf_counter() - t0
+        cpu = time.process_time() - c0
         key = "dbt_site_s" if m.reconstruction else "dm_site_s"
         costs[key] = t_acq + t_roi
-        timings[m.name] = {"acquire_s": t_acq, "roi_s": t_roi, "crop": list(acq.raw.shape),
+        costs[key[:-2] + "_cpu_s"] = cpu
+        timings[m.name] = {"acquire_s": t_acq, "roi_s": t_roi, "cpu_s": cpu,
+                           "crop": list(acq.raw.shape),
                            **{f"acquire.{a}": b for a, b in acq.timings_s.items()}}
         env_load.append(os.getloadavg())
-        print(f"{m.name}: acquire {t_acq:.1f} s ({', '.join(f'{a} {b:.1f}' for a, b in acq.timings_s.items())}), "
-              f"ROI/VOI {t_roi:.1f} s, crop {acq.raw.shape}, load {os.getloadavg()[0]:.1f}",
+        stages = ", ".join(f"{a} {b:.1f}" for a, b in acq.timings_s.items())
+        print(f"{m.name}: acquire {t_acq:.1f} s ({stages}), "
+              f"ROI/VOI {t_roi:.1f} s, CPU {cpu:.1f} s, crop {acq.raw.shape}, "
+              f"load {os.getloadavg()[0]:.1f}",
               flush=True)
     costs["load"] = round(float(np.mean([x[0] for x in env_load])), 1)
     print("costs:", ", ".join(f"{a} {b:.3g}" for a, b in costs.items()))

@@ -23,19 +23,26 @@ THROUGHPUT = {
     "cpu": {"steps_per_s": 2.1e8, "pixels_per_s": 1.0e6},
 }
 
-#: Measured lesion-local costs (seconds on the shared 2-core CPU machine), from
-#: ``victwin plan examples/demo.toml --calibrate`` / ``python benchmarks/trial_lesion_local.py``
-#: (benchmarks/results/trial_lesion_local.json, which records the machine load): a 0.1 mm
-#: phantom (``phantom_s_per_mvoxel``), lesion insertion per lesion site, and per site and
-#: modality the lesion-local acquisition + ROI / VOI FBP at 85 um with 2x2 sub-pixel rays
-#: (``dm_site_s``, ``dbt_site_s``; victre-dm / victre-dbt systems). Other pitches and ray
-#: counts scale by pixels per site (``(0.085 / pitch)^2 * (rays / 2)^2``): an extrapolation.
+#: Measured lesion-local costs on the shared 2-core CPU machine, from
+#: ``python benchmarks/trial_lesion_local.py --one-site`` (benchmarks/results/
+#: trial_lesion_local.json, which records the load): case 0 of examples/demo.toml (a 0.1 mm
+#: twin with its sites; ``phantom_cpu_s_per_mvoxel`` includes lesion insertion) and one
+#: mass-sized site per modality at 85 um with 2x2 sub-pixel rays (victre-dm / victre-dbt:
+#: lesion-local acquisition + ROI, or + VOI FBP). CPU seconds, because the shared machine's
+#: wall time says more about the other users than about victwin; a quiet 2-core machine turns
+#: them into wall time at ``QUIET_SPEEDUP`` (the phantom benchmark's CPU / wall on the quiet
+#: machine, benchmarks/results/phantom.json: 19.76 / 10.90 s). Other pitches, ray counts and
+#: views scale by pixels per site: an extrapolation.
 LESION_LOCAL = {
     "source": "benchmarks/results/trial_lesion_local.json",
     "pitch_mm": 0.085, "rays_per_pixel": 2,
-    "phantom_s_per_mvoxel": 0.0, "lesion_s_per_site": 0.0,
-    "dm_site_s": 0.0, "dbt_site_s": 0.0, "load": None,
+    # 2026-12-02, load 16.9: case 0 of the demo (scattered, 1.07 G voxels at 0.1 mm) 283.4
+    # CPU-s with its 2 lesions (1138 s + 141 s wall); DM site 2.86 CPU-s (9.0 s wall); DBT
+    # site 104.2 CPU-s (314 s wall: ray tracing 274 s, coarse scatter 24 s, VOI FBP 2.1 s)
+    "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4, "dm_site_cpu_s": 2.86, "dbt_site_cpu_s": 104.2,
+    "load": 16.9,
 }
+QUIET_SPEEDUP = 19.76 / 10.90
 
 
 def _fmt_bytes(n: float) -> str:
@@ -47,6 +54,8 @@ def _fmt_bytes(n: float) -> str:
 
 
 def _fmt_time(s: float) -> str:
+    if s != s:     # NaN: not measured
+        return "not measured"
     if s < 120:
         return f"{s:.0f} s"
     if s < 7200:
@@ -66,7 +75,27 @@ _ACQ_BYTES_PER_PIXEL_VIEW = 128
 _RECON_BYTES_PER_VOXEL = 24
 
 
-def case_memory_bytes(voxels: float, work_bytes: float) -> float:
+def phantom_bytes_per_voxel(voxel_mm: float) -> float:
+    """Peak bytes per voxel while a breast phantom is generated, at ``voxel_mm``.
+
+    Measured: 14.6 B/voxel at 0.5 mm (tracemalloc, ``victwin._memory``, where fixed overheads
+    weigh) and 1.15 B/voxel at 0.1 mm, 1.02 at 0.05 mm (tracemalloc peak over the 0.1 mm and
+    0.05 mm dense phantoms, benchmarks/results/phantom.json); log-linear between 0.1 and
+    0.5 mm, the measured ends outside, each rounded up by 25 %.
+    """
+    from victwin._memory import PHANTOM_BYTES_PER_VOXEL
+
+    v = float(voxel_mm)
+    lo, hi = 1.25 * 1.15, float(PHANTOM_BYTES_PER_VOXEL)
+    if v <= 0.1:
+        return lo
+    if v >= 0.5:
+        return hi
+    t = np.log(v / 0.1) / np.log(5.0)
+    return float(np.exp((1 - t) * np.log(lo) + t * np.log(hi)))
+
+
+def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5) -> float:
     """Peak memory of one case: the phantom's generation, its lesion-present copy, imaging.
 
     Parameters
@@ -75,10 +104,11 @@ def case_memory_bytes(voxels: float, work_bytes: float) -> float:
         Phantom voxels per case.
     work_bytes : float, bytes
         The largest acquisition + reconstruction working set over the modalities.
+    voxel_mm : float, mm
+        The phantom's voxel (generation overheads per voxel fall with it).
     """
-    from victwin._memory import PHANTOM_BYTES_PER_VOXEL
-
-    return float(voxels) * (PHANTOM_BYTES_PER_VOXEL + 2) + float(work_bytes)
+    # + 2 B/voxel: the lesion-present labels and the preset's copies beside the lesion-free
+    return float(voxels) * (phantom_bytes_per_voxel(voxel_mm) + 2) + float(work_bytes)
 
 
 def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
@@ -94,21 +124,25 @@ def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
 
 
 def _lesion_local_case_s(spec, voxels: float, per_mod: dict) -> tuple[float, str]:
-    """Seconds per case of a lesion-local run, from the measured costs in LESION_LOCAL."""
+    """Seconds per case of a lesion-local run on a quiet 2-core machine, from LESION_LOCAL."""
     m = LESION_LOCAL
+    if any(m[k] is None for k in ("phantom_cpu_s_per_mvoxel", "dm_site_cpu_s",
+                                  "dbt_site_cpu_s")):
+        return float("nan"), ("no lesion-local cost has been measured yet: run "
+                              "benchmarks/trial_lesion_local.py --one-site, or --calibrate")
     sites = spec.cohort.sites
     n_sites = 2 if sites is None else sum(sites.values())
-    n_lesions = 1 if sites is None else sum(v for k, v in sites.items() if k != "absent")
-    seconds = voxels / 1e6 * m["phantom_s_per_mvoxel"] + n_lesions * m["lesion_s_per_site"]
+    cpu = voxels / 1e6 * m["phantom_cpu_s_per_mvoxel"]
     for pm in per_mod.values():
         rays = pm["rays_per_pixel"]
         scale = (m["pitch_mm"] / pm["pixel_mm"]) ** 2 * (rays / m["rays_per_pixel"]) ** 2
         if pm["views"] == 1:
-            seconds += n_sites * m["dm_site_s"] * scale
+            cpu += n_sites * m["dm_site_cpu_s"] * scale
         else:
-            seconds += n_sites * m["dbt_site_s"] * scale * pm["views"] / 25
-    return seconds, (f"lesion-local, {n_sites} sites per twin, from costs measured at 85 um "
-                     f"({m['source']}, load {m['load']})")
+            cpu += n_sites * m["dbt_site_cpu_s"] * scale * pm["views"] / 25
+    return cpu / QUIET_SPEEDUP, (f"lesion-local, {n_sites} sites per twin, from CPU seconds "
+                                 f"measured at 85 um ({m['source']}, load {m['load']}) / "
+                                 f"{QUIET_SPEEDUP:.2f}")
 
 
 def calibrate_case(spec, backend: str = "auto") -> dict:
@@ -208,7 +242,10 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                                                  if spec.resolution.rays_per_pixel is None
                                                  else spec.resolution.rays_per_pixel)}
     n = spec.cohort.size
-    storage = n * (roi_bytes + 2 * 4 * 160 * 80 * len(spec.modalities))
+    sites = spec.cohort.sites
+    roi_bytes *= (2 if sites is None else sum(sites.values())) / 2   # ROIs per twin
+    storage = n * (roi_bytes + (2 * 4 * 160 * 80 * len(spec.modalities)
+                                if spec.storage.previews else 0))
     if spec.storage.keep_images:
         storage += n * image_bytes
     estimated = {}
@@ -225,10 +262,13 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         estimated["cpu"] = n * per_case
     if calibrate is not None:
         estimated["measured"] = n * calibrate["case_s"]
-    memory = case_memory_bytes(voxels, work_bytes)
+    memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm)
     lines = [
-        f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without a "
-        f"lesion by {len(spec.modalities)} modalities",
+        f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without "
+        f"{'a lesion' if sites is None else 'its lesions'} by {len(spec.modalities)} modalities"
+        f" ({spec.resolution.mode}"
+        + ("" if sites is None else ", sites per twin: "
+           + ", ".join(f"{k} {v}" for k, v in sites.items())) + ")",
         f"phantom: about {voxels / 1e6:.0f} M voxels per case at {spec.resolution.voxel_mm} mm "
         f"({_fmt_bytes(voxels)} of labels)",
     ]
@@ -238,8 +278,9 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                      f"~{pm['ray_voxel_steps']:.2g} ray-voxel steps per acquisition")
     lines.append(f"memory: about {_fmt_bytes(memory)} per case (times the number of workers)")
     lines.append(f"storage: about {_fmt_bytes(storage)}"
-                 + (" (full images kept)" if spec.storage.keep_images else " (ROIs and previews)"))
-    lines.append(f"estimated time on cpu (2-core machine): {_fmt_time(estimated['cpu'])} "
+                 + (" (full images kept)" if spec.storage.keep_images else
+                    " (ROIs and previews)" if spec.storage.previews else " (ROIs)"))
+    lines.append(f"estimated time on a quiet 2-core CPU machine: {_fmt_time(estimated['cpu'])} "
                  f"({basis}; one worker uses both cores)")
     if calibrate is not None:
         lines.append(f"measured here: case 0 took {calibrate['case_s']:.0f} s "
