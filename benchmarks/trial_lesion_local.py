@@ -1,7 +1,7 @@
 """Per-case time of a lesion-local trial at VICTRE fidelity, by stage, and the costs
 ``victwin plan`` extrapolates from (``victwin.trial._plan.LESION_LOCAL``).
 
-    python benchmarks/trial_lesion_local.py [--spec examples/demo.toml] [--cases 0 1]
+    python benchmarks/trial_lesion_local.py [--spec examples/demo-victre.toml] [--cases 0 1]
     python benchmarks/trial_lesion_local.py --one-site    # one site of the spec's case 0
 
 ``--one-site`` times the parts of one case separately (phantom; one mass-sized site: the DM
@@ -31,7 +31,7 @@ from _common import environment, write_json  # noqa: E402
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spec", default=str(Path(__file__).resolve().parents[1] / "examples"
-                                          / "demo.toml"))
+                                          / "demo-victre.toml"))
     ap.add_argument("--cases", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--backend", default="cpu")
     ap.add_argument("--out", default=None)

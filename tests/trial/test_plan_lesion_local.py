@@ -10,7 +10,7 @@ import pytest
 from victwin.trial import plan_trial, spec_from_dict
 from victwin.trial import _plan
 
-DEMO = tomllib.loads((Path(__file__).resolve().parents[2] / "examples" / "demo.toml").read_text())
+DEMO = tomllib.loads((Path(__file__).resolve().parents[2] / "examples" / "demo-victre.toml").read_text())
 
 
 def _spec(sites, previews=False):

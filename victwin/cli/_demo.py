@@ -47,8 +47,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("demo", help="run the demo trial (DM vs DBT, masses and clusters) and "
-                                    "write its report")
+    p = sub.add_parser("demo", help="run the demo trial (DM vs DBT, masses, 0.5 mm voxels) and "
+                                    "write its report; --spec examples/demo-victre.toml for "
+                                    "VICTRE fidelity")
     p.add_argument("--out", default="victwin-demo", help="run directory (default: %(default)s)")
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes (default: 2, or 1 on a single core)")

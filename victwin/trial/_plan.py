@@ -25,7 +25,7 @@ THROUGHPUT = {
 
 #: Measured lesion-local costs on the shared 2-core CPU machine, from
 #: ``python benchmarks/trial_lesion_local.py --one-site`` (benchmarks/results/
-#: trial_lesion_local.json, which records the load): case 0 of examples/demo.toml (a 0.1 mm
+#: trial_lesion_local.json, which records the load): case 0 of examples/demo-victre.toml (a 0.1 mm
 #: twin with its sites; ``phantom_cpu_s_per_mvoxel`` includes lesion insertion) and one
 #: mass-sized site per modality at 85 um with 2x2 sub-pixel rays (victre-dm / victre-dbt:
 #: lesion-local acquisition + ROI, or + VOI FBP). CPU seconds, because the shared machine's
