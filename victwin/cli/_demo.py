@@ -54,7 +54,8 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="local worker processes (default: 2, or 1 on a single core)")
     p.add_argument("--backend", default=None, choices=["auto", "cpu", "cuda"])
-    p.add_argument("--spec", default=None, help=argparse.SUPPRESS)  # tests run a tiny spec
+    p.add_argument("--spec", default=None,
+                   help="a trial spec to run instead of the demo's (e.g. examples/demo-victre.toml)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--json", help="also write the outcome (counts, analysis, report path) as JSON")
     p.set_defaults(func=_run)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._cohort import case_rng
 from ._spec import TrialSpec
+from ._twins import _fit_center, _lesion_model, _make_phantom, one_lesion_phantoms
 
 __all__ = ["site_box_mm", "case_sites", "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
 
@@ -102,17 +103,13 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     from victwin.phantom.placement import Site, place_sites
     from victwin.systems import get_preset
 
-    from ._runner import _lesion_model, case_phantoms
-
     if spec.cohort.sites is None:
-        phantom, present, lesion = case_phantoms(spec, case_id, attributes, clock)
+        phantom, present, lesion = one_lesion_phantoms(spec, case_id, attributes, clock)
         kind = attributes["lesion"]
         box = site_box_mm(kind, spec)
         c = tuple(float(v) for v in lesion.center_mm)
         sites = [Site(kind, kind, c, box), Site("absent", kind, c, box)]
         return phantom, present, sites, ["present", "absent"], [lesion]
-
-    from ._runner import _make_phantom
 
     phantom = _make_phantom(spec, attributes, clock)
     t0 = time.perf_counter()
@@ -179,8 +176,6 @@ def plan_rois(spec: TrialSpec, modality, phantom, sites, names) -> list[RoiPlan]
             idx = np.rint(grid.world_to_index(site.center_mm)).astype(int)
             size_xy = _roi_px(site.roi_kind, grid.spacing[2], spec)
             size = (min(voi_slices(site.roi_kind), grid.shape[0]), size_xy, size_xy)
-            from ._runner import _fit_center
-
             center = np.asarray(_fit_center(idx, size, grid.shape))
             first = center - (np.asarray(size) - 1) // 2
             origin = grid.index_to_world(first)
@@ -215,8 +210,6 @@ def cut_roi(acq, plan: RoiPlan, modality, *, backend="auto", volume=None, grid=N
     full reconstruction grid, size, pitch, shift).
     """
     from victwin.readers import extract_rois
-
-    from ._runner import _fit_center
 
     if plan.grid is None:                       # a projection image (DM, chest)
         view = acq.views[0]

@@ -1,0 +1,103 @@
+"""The case's patient twins: the lesion-free phantom, lesion models and the one-lesion layout.
+
+Shared by the case runner (:mod:`._runner`) and the lesion sites (:mod:`._sites`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ._cohort import case_rng
+from ._spec import TrialSpec
+
+__all__ = ["one_lesion_phantoms"]
+
+
+class _Clock:
+    def __init__(self):
+        self.t = {}
+
+    def add(self, key, seconds):
+        self.t[key] = self.t.get(key, 0.0) + seconds
+
+
+def _lesion_model(kind: str, rng, voxel_mm: float, preset: str = "victwin"):
+    from victwin.phantom import (calcification_cluster, spiculated_mass, victre_cluster,
+                                 victre_mass)
+    from victwin.phantom.chest.nodules import lung_nodule
+    from victwin.systems import get_preset
+
+    p = get_preset(preset)
+    if kind == "mass" and p.mass == "victre":
+        # breastMass's voxel size (VICTREMass.cfg imgRes 0.05 mm) or the phantom's if finer
+        return victre_mass(rng, voxel_mm=min(voxel_mm, 0.05))
+    if kind == "calcification" and p.calcification == "victre":
+        return victre_cluster(rng, voxel_mm=min(voxel_mm, 0.05))
+    if kind == "mass":
+        # VICTRE's masses are 5-10 mm across; at coarse voxels keep them resolvable.
+        return spiculated_mass(rng, voxel_mm=min(voxel_mm, 0.2))
+    if kind == "calcification":
+        return calcification_cluster(rng, voxel_mm=min(voxel_mm, 0.05))
+    if kind == "nodule":
+        return lung_nodule(rng, voxel_mm=min(voxel_mm, 0.5))
+    raise ValueError(f"unknown lesion kind {kind!r}")
+
+
+def _fit_center(center, size, shape) -> tuple:
+    """Shift an ROI centre the least so that the whole ROI lies inside the image.
+
+    Lesions near the chest wall or the field edge would otherwise fail their case on every
+    attempt and be left out of the trial; the shift is recorded with the ROI.
+    """
+    out = []
+    for c, s, n in zip(center, size, shape):
+        if s > n:
+            raise ValueError(f"ROI of {s} pixels does not fit an image axis of {n} pixels")
+        out.append(int(np.clip(c, s // 2, n - 1 - (s - 1) // 2)))
+    return tuple(out)
+
+
+def _make_phantom(spec: TrialSpec, attributes: dict, clock=None):
+    """The case's lesion-free twin (without the preset's materials)."""
+    from victwin.phantom import make
+
+    clock = clock or _Clock()
+    t0 = time.perf_counter()
+    recipe = attributes["recipe"]
+    if "bmi" in attributes:       # a chest twin whose body the cohort drew
+        from victwin.phantom.chest import load_chest_recipe
+
+        recipe = load_chest_recipe(recipe)
+        recipe["body"].update({k: attributes[k] for k in ("sex", "age_years", "height_cm",
+                                                          "bmi")})
+    phantom = make(recipe, seed=attributes["phantom_seed"],
+                   voxel_mm=spec.resolution.voxel_mm, progress=False)
+    clock.add("phantom", time.perf_counter() - t0)
+    return phantom
+
+
+def one_lesion_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
+    """The lesion-free twin, its version with the case's one lesion, and the lesion record
+    (the layout without ``cohort.sites``)."""
+    from victwin.phantom import insert_lesion
+
+    clock = clock or _Clock()
+    phantom = _make_phantom(spec, attributes, clock)
+    t0 = time.perf_counter()
+    model = _lesion_model(attributes["lesion"], case_rng(spec.seed, case_id, "lesion"),
+                          spec.resolution.voxel_mm, spec.preset)
+    if attributes["lesion"] == "nodule":      # in lung, away from the pleura
+        from victwin.phantom.chest.nodules import place_nodule
+
+        present, lesion = place_nodule(phantom, model, case_rng(spec.seed, case_id, "placement"))
+    else:
+        present, lesion = insert_lesion(phantom, model,
+                                        rng=case_rng(spec.seed, case_id, "placement"))
+    from victwin.systems import get_preset
+
+    preset = get_preset(spec.preset)          # the preset's materials (none for "victwin")
+    phantom, present = preset.apply(phantom), preset.apply(present)
+    clock.add("lesion", time.perf_counter() - t0)
+    return phantom, present, lesion
