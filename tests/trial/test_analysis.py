@@ -90,25 +90,8 @@ def test_mixed_lesion_kinds_are_read_by_their_own_observers(tmp_path):
                                                  "width_mm": 1.0}},
         "analysis": {"subgroups": ["lesion"]},
     })
-    store = TrialStore(tmp_path / "run", create=True)
-    store.set_provenance(provenance_record(spec, backend="cpu", executor="test"))
-    rng = np.random.default_rng(3)
-    cases = [(cid, {"density": "scattered", "lesion": "mass" if cid % 2 else "calcification",
-                    "age_years": 50.0, "recipe": "breast/scattered", "phantom_seed": cid,
-                    "noise_seed": cid}) for cid in range(40)]
-    store.add_cases(cases)
-    for cid, attrs in cases:
-        n = SIZES[attrs["lesion"]]
-        yy, xx = np.mgrid[:n, :n] - n // 2
-        blob = np.exp(-(yy ** 2 + xx ** 2) / 8.0)
-        arrays, mods = {}, {}
-        for m, amp in (("A", 0.5), ("B", 1.5)):
-            arrays[f"{m}/absent"] = rng.normal(size=(n, n)).astype(np.float32)
-            arrays[f"{m}/present"] = (rng.normal(size=(n, n)) + amp * blob).astype(np.float32)
-            mods[m] = {"roi": {"center_index": [50, 50], "size_px": [n, n], "pixel_mm": 0.5},
-                       "dose": {"mgd_mgy": 1.0}, "order": 0}
-        store.commit_case(cid, arrays, {"modalities": mods, "phantom": {"thickness_mm": 50.0},
-                                        "lesion": {"kind": attrs["lesion"]}}, {"roi": 0.0})
+    store = _store(tmp_path, spec, lambda cid: "scattered",
+                   lambda cid: "mass" if cid % 2 else "calcification")
     results = analyse_run(store, spec)
     store.close()
     auc = results["mrmc"]["mean_auc"]
