@@ -40,6 +40,17 @@ CHEST_PREVIEW_MU_PER_MM = {"air": 0.0, "adipose": 0.0185, "muscle": 0.0215,
                            "calcium_oxalate": 0.07}
 
 
+def _save(fig, path: Path, *, dpi: int) -> Path:
+    """Lay out ``fig``, write it to ``path`` (folders made) and close it."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
+
+
 def save_preview(phantom, path, *, title: str | None = None) -> Path:
     """Write the PNG preview that suits the phantom's kind (``meta["kind"]``): the chest view
     for chest twins, else the breast view (slices and a projection)."""
@@ -123,11 +134,7 @@ def save_breast_preview(phantom, path, *, title: str | None = None,
     meta = phantom.meta
     fig.suptitle(title or f"{meta.get('recipe', 'phantom')}  seed {meta.get('seed', '-')}  "
                  f"voxel {grid.spacing[0]:g} mm  shape {labels.shape}")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=90)
 
 
 def save_lesion_preview(phantom, path, *, title: str | None = None, margin: float = 1.5):
@@ -196,11 +203,7 @@ def save_lesion_preview(phantom, path, *, title: str | None = None, margin: floa
     m = phantom.meta
     fig.suptitle(title or f"lesions in {m.get('recipe', 'phantom')} seed {m.get('seed', '-')} "
                  f"(voxel {g.spacing[0]:g} mm)")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=90)
 
 
 def line_integral(phantom, axis: str = "z") -> np.ndarray:
@@ -270,8 +273,4 @@ def save_chest_preview(phantom, path, *, title: str | None = None) -> Path:
            f"BMI {b.get('bmi', 0):.1f}" if b else "")
     fig.suptitle(title or f"{m.get('recipe', 'chest')}  seed {m.get('seed', '-')}  {who}  "
                  f"voxel {g.spacing[0]:g} mm  shape {lab.shape}")
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=80)
