@@ -395,6 +395,8 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
     for r in regions:  # every region's rules checked before any work is done
         _plan(phantom, shared, r)
     run_kw = {"backend": "auto", "scatter": True, "noise": True, "progress": True, **own}
+    if resolve_backend(run_kw["backend"]) == "cuda":
+        phantom = _on_device(phantom)   # uploaded once for all regions, not once per region
     out = []
     for r in regions:
         out.append(_run(phantom, shared, seed=seed, case=case, region=r, **run_kw))
