@@ -135,7 +135,10 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     raw = digitize(electrons, det, binning=binning)
     flat = beam.grid_primary * (n_pix * beam.flat_kev_per_photon) \
         * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2
-    processed, window = for_presentation(raw, det, flat, pixel_mm=panel.pitch[1])
+    # Peripheral equalisation models the fall-off at a compressed breast's edge (Byng 1997,
+    # Snoeren & Karssemeijer 2004); radiography (DX) gets the plain log + sigmoid LUT.
+    processed, window = for_presentation(raw, det, flat, pixel_mm=panel.pitch[1],
+                                         equalise=system.modality == "MG")
     t4 = time.perf_counter()
     return ViewImage(raw=raw, processed=processed, window=window,
                      flat_adu=flat.astype(np.float32),

@@ -398,7 +398,7 @@ def log_normalise(raw, offset_adu: float, flat_adu, *, dtype=np.float32) -> np.n
 
 
 def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
-                     bits: int = 12, pixel_mm: float | None = None
+                     bits: int = 12, pixel_mm: float | None = None, equalise: bool = True
                      ) -> tuple[np.ndarray, tuple[float, float]]:
     """Process a raw image for display ("for presentation"): see :mod:`._presentation`.
 
@@ -420,6 +420,10 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
     pixel_mm : float, mm, optional
         Pitch of ``raw`` (default the detector's native pitch; pass the binned pitch for a
         binned image).
+    equalise : bool
+        Apply the peripheral (thickness) equalisation of a compressed breast (mammography
+        only: on an uncompressed body such as a chest it draws a dark line along the
+        body's medial axis, where the distance from the skin has its ridge).
 
     Returns
     -------
@@ -428,4 +432,5 @@ def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
     from ._presentation import present
 
     return present(raw, detector.offset_adu, flat_adu,
-                   detector.pitch_mm if pixel_mm is None else pixel_mm, window=window, bits=bits)
+                   detector.pitch_mm if pixel_mm is None else pixel_mm, window=window, bits=bits,
+                   equalise=equalise)
