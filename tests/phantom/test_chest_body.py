@@ -26,6 +26,15 @@ def test_drawn_bodies_follow_the_nhanes_table(sex):
     assert np.median(bmi) < bmi.mean()                 # right-skewed, as BMI is
 
 
+@pytest.mark.parametrize("sex, sd_in", [("male", 2.85), ("female", 2.58)])
+def test_height_sds_agree_with_an_independent_nchs_survey(sex, sd_in):
+    # Estimated SD of adult height, NCHS Vital Health Stat 11(8), 1965 (US 1960-62, ages
+    # 18-79): an independent survey; the NHANES 2015-2018 SDs (derived from P5-P95) should
+    # be close, since the spread of adult height has changed little.
+    for group, (_, h_sd, _, _) in NHANES_2015_2018[sex].items():
+        assert abs(h_sd - 2.54 * sd_in) < 0.5, (group, h_sd)
+
+
 def test_sex_is_drawn_with_the_given_fraction():
     rng = np.random.default_rng(1)
     sexes = [draw_body(rng, female_fraction=0.3).sex for _ in range(500)]

@@ -74,11 +74,17 @@ TRACHEA_MM = {"male": 19.0, "female": 15.5}
 # Right descending pulmonary artery, root of each lung's arterial tree: 14 mm, below Chang
 # 1967's 16 mm upper limit (widths of 9-16 mm in his series).
 LOBAR_ARTERY_MM = 14.0
-# Pulmonary veins near the left atrium: 12 mm. The paper cited here before was Kato R et al.
-# (not Wittkampf), "Pulmonary vein anatomy in patients undergoing catheter ablation of atrial
-# fibrillation: lessons learned by use of MRI", Circulation 2003;107:2004-2010; its abstract
-# gives no diameters and its tables were not at hand: CHECK (value unchanged).
-VEIN_ROOT_MM = 12.0
+# Pulmonary veins: each lung's venous tree has one root standing for its two veins (superior
+# and inferior). CT of 135 adults (Medical University of Warsaw, "Morphology and morphometry
+# of pulmonary veins and the left atrium in multi-slice computed tomography", abstract at
+# siftdesk.org): the smallest ostium, the left inferior vein's, has a mean area of 136 mm^2,
+# i.e. a circle of 13.2 mm, the other three being larger. Two such veins merged by Murray's
+# cube law (the trees' own branching rule, :mod:`.trees`): (2 x 13.2^3)^(1/3) = 16.6 mm, a
+# lower bound (larger ostia give a larger root). Replaces 12 mm (unsourced; the paper cited for
+# it, Kato et al. Circulation 2003;107:2004-2010, gives no diameters in its abstract). Until
+# 2026-12-02 neither constant was used: the builder had 14 and 12 mm written into it.
+VEIN_OSTIUM_MM = 2.0 * math.sqrt(136.0 / math.pi)
+VEIN_ROOT_MM = round((2.0 * VEIN_OSTIUM_MM ** 3) ** (1.0 / 3.0), 1)
 
 # Chest wall: intercostal/pectoral muscle layer 12 mm and lean-body fat layer 3 mm: model
 # choices (typical CT appearance of a lean adult chest wall), not taken from a table.
@@ -86,9 +92,13 @@ MUSCLE_MM = 12.0
 LEAN_FAT_MM = 3.0
 LEAN_BMI = 18.5          # WHO lower limit of normal BMI
 
-# Ribs (Mohr M et al. J Biomech 2007;40:1310-1317: mid-shaft cross-section about 12-14 mm
-# high and 6-8 mm thick; the paper was not at hand in the 2026-12-02 session either: CHECK);
-# drawn as two overlapping round struts of radius 3.5 mm, 3 mm apart.
+# Ribs: ASSUMPTION (no source read). The section is drawn as two overlapping round struts of
+# radius 3.5 mm, 3 mm apart: 10 mm high, 7 mm thick, 59 mm^2. A mid-shaft section "about
+# 12-14 mm high and 6-8 mm thick" was attributed to Mohr M et al. (J Biomech 2007;40:1310-1317)
+# from memory; that paper could not be read (2026-12-01/02 sessions, search tool), and the
+# sixth-rib cross-section corridors of Holcombe et al. 2019 (below) give areas along the rib
+# but no numbers in their abstract. The drawn height (10 mm) is below the recalled 12-14 mm:
+# if the recalled figure is right the ribs are drawn ~20 % too narrow.
 RIB_STRUT_RADIUS_MM = 3.5
 RIB_STRUT_OFFSET_MM = 3.0
 # Cortical shell: sixth-rib cortical thickness maps of 33 adults (Holcombe SA et al. J Anat
@@ -96,10 +106,13 @@ RIB_STRUT_OFFSET_MM = 3.0
 # maximum 1.4 mm; 1.2 mm is inside that range (the thickness away from the maxima is lower).
 CORTEX_MM = 1.2
 
-# Breast (women): each breast a half-ellipsoid of 300 mL at BMI 22, proportional to BMI
-# (Coltman CE et al. Ergonomics 2017;60:1576-1585 report breast volume rising with BMI, not
-# with age, and a few hundred mL per breast; the 300 mL and the proportionality are this
-# model's choice, CHECK against their regression).
+# Breast (women): ASSUMPTION. Each breast a half-ellipsoid of 300 mL at BMI 22, proportional
+# to BMI. Coltman CE et al. (Ergonomics 2017;60:1576-1585) report breast volume rising with
+# BMI, not with age; their regression was not read, so neither the 300 mL nor the
+# proportionality is theirs. 300 mL lies inside the reported spread of adult breast volumes
+# (a few hundred mL per breast; secondary summaries quote means of 270-650 mL depending on the
+# method). Breast tissue lies over the chest wall, outside the lung fields' centre, and does
+# not enter the lung NPS or the nodule studies' ROIs much.
 BREAST_ML_AT_BMI22 = 300.0
 
 

@@ -22,7 +22,8 @@ from victwin._checks import check_seed
 
 from ...geometry import Grid
 from .._phantom import Phantom
-from .anatomy import CORTEX_MM, RIB_STRUT_RADIUS_MM, thorax_for
+from .anatomy import (CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM,
+                      thorax_for)
 from .lungs import solve_cavity
 from .mediastinum import hila_for, paint_great_vessels, paint_heart, paint_trachea
 from .outline import outline_for
@@ -248,7 +249,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     # earlier (the terminal branch of each region still reaches it)
     v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
     for k, side in enumerate((-1, 1)):
-        for root, d0 in ((hila.artery[k], 14.0), (hila.vein[k], 12.0)):
+        for root, d0 in ((hila.artery[k], LOBAR_ARTERY_MM), (hila.vein[k], VEIN_ROOT_MM)):
             direction = np.array([side * 1.0, 0.3, 0.0])
             rows = grow_tree(pts[side], root, direction, d0 * scale, exponent=3.0,
                              min_diameter_mm=v_min)
@@ -259,7 +260,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     step("skeleton")
     paint_spine(labels, f, sp, r_bone, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
     paths = rib_paths(cav, sp)
-    paint_ribs(labels, f, paths, BONE=BONE, SOFT=SOFT, CART=CART)
+    paint_ribs(labels, f, paths, r_bone, BONE=BONE, SOFT=SOFT, CART=CART)
     paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
     x_acr = cav.a0 + rib_depth + 12.0
     paint_clavicles(labels, f, sp, x_acromion=x_acr, front_zd=-cav.b0 - 4.0,

@@ -10,7 +10,11 @@ Fryar CD, Carroll MD, Gu Q, Afful J, Ogden CL. Anthropometric reference data for
 adults: United States, 2015-2018. National Center for Health Statistics. Vital Health Stat
 3(46), 2021 (tables of height and BMI of adults by sex and age group; the means below are the
 report's weighted means, the SDs are derived from its 5th-95th percentile spread as
-(P95 - P5) / 3.29, which is exact for a normal distribution).
+(P95 - P5) / 3.29, which is exact for a normal distribution). The table below was not re-read
+against the report in the 2026-12-02 sessions (the report could not be opened with the search
+tool); as an independent check, its height SDs (men 7.1-7.6 cm, women 6.6-7.0 cm) agree within
+0.4 cm with the estimated SDs of the NCHS 1960-62 adult survey (Vital Health Stat 11(8), 1965,
+18-79 years: men 2.85 in = 7.2 cm, women 2.58 in = 6.6 cm; tests/phantom/test_chest_body.py).
 """
 
 from __future__ import annotations

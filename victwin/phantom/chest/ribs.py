@@ -18,7 +18,7 @@ import numpy as np
 from .anatomy import CORTEX_MM, RIB_STRUT_OFFSET_MM, RIB_STRUT_RADIUS_MM
 from .lungs import P_SECTION, Cavity
 from .raster import Frame, polyline
-from .skeleton import Spine, sternum_levels
+from .skeleton import TRABECULAR_BV_TV, Spine, sternum_levels
 
 __all__ = ["rib_paths", "paint_ribs", "RIB_END_DEG", "RIB_DROP_LEVELS", "cage_surface"]
 
@@ -31,6 +31,7 @@ RIB_END_DEG = (150, 152, 152, 150, 148, 146, 144, 140, 134, 126, 110, 95)
 RIB_DROP_LEVELS = (0.9, 1.7, 2.4, 2.9, 3.3, 3.6, 3.7, 3.6, 3.4, 3.0, 1.8, 1.0)
 
 _OFFSET = RIB_STRUT_RADIUS_MM + 1.0            # rib centre outside the cavity surface (mm)
+_INTERIOR = 255                                # transient label of the ribs' interior
 
 
 def cage_surface(cav: Cavity, y, theta, offset: float = _OFFSET):
@@ -90,8 +91,13 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
     return out
 
 
-def paint_ribs(labels, f: Frame, paths, *, BONE: int, SOFT: int, CART: int) -> None:
-    """Ribs (cortex + marrow) and costal cartilage."""
+def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int) -> None:
+    """Ribs (cortical shell around cancellous bone) and costal cartilage.
+
+    The interior of a rib is cancellous bone, not soft tissue: it is painted, like the
+    vertebral bodies (:mod:`.skeleton`), as a dithered mixture holding a fraction
+    ``TRABECULAR_BV_TV`` of bone voxels and marrow (soft tissue) in the rest.
+    """
     r, off = RIB_STRUT_RADIUS_MM, 0.5 * RIB_STRUT_OFFSET_MM
     bone, cart = [], []
     for p in paths:
@@ -106,4 +112,11 @@ def paint_ribs(labels, f: Frame, paths, *, BONE: int, SOFT: int, CART: int) -> N
     f.paint(labels, bone, BONE)
     marrow = bone.copy()
     marrow[:, 6:] -= CORTEX_MM
-    f.paint(labels, marrow, SOFT, only=BONE)
+    f.paint(labels, marrow, _INTERIOR, only=BONE)
+    for z0 in range(0, labels.shape[0], 16):          # slabs: temporaries stay small
+        slab = labels[z0:z0 + 16]
+        inside = slab == _INTERIOR
+        n = int(inside.sum())
+        if n:
+            slab[inside] = np.where(rng.random(n, dtype=np.float32) < TRABECULAR_BV_TV,
+                                    np.uint8(BONE), np.uint8(SOFT))

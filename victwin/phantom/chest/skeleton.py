@@ -26,9 +26,11 @@ from .raster import Frame, bezier, polyline
 __all__ = ["Spine", "spine_for", "paint_spine", "paint_sternum", "paint_clavicles",
            "paint_scapulae", "TRABECULAR_BV_TV"]
 
-# Trabecular bone volume fraction of thoracic/lumbar vertebral bodies: 0.10-0.20 in adults
-# (micro-CT, e.g. Hildebrand T et al. J Bone Miner Res 1999;14:1167-1174; recalled range,
-# CHECK); the body's interior is painted with this fraction of bone voxels.
+# Trabecular bone volume fraction of vertebral bodies and of the ribs' cancellous interior:
+# ASSUMPTION 0.15. Adult thoracic/lumbar vertebrae are recalled as 0.10-0.20 by micro-CT
+# (Hildebrand T et al. J Bone Miner Res 1999;14:1167-1174; the paper was not re-read and its
+# table is not at hand, and no rib value was found with the search tool). Interiors are painted
+# with this fraction of (cortical) bone voxels, the rest marrow (soft tissue).
 TRABECULAR_BV_TV = 0.15
 
 
