@@ -73,10 +73,12 @@ def cluster(tmp_path):
         log.close()
 
 
-def test_dask_run_with_a_killed_worker_equals_local(cluster, tmp_path):
+def test_dask_run_with_a_killed_worker_equals_local(cluster, tmp_path, tiny_reference):
+    """The local reference is the session's undisturbed run of the same spec
+    (``conftest.tiny_reference``: ``run_trial(TINY, workers=1, backend="cpu")``, the call this
+    test made itself before), shared with the engine and fault tests instead of run again."""
     address, workers = cluster
-    local = tmp_path / "local"
-    run_trial(TINY, local, workers=1, backend="cpu", progress=False)
+    local = tiny_reference[0]
 
     out = tmp_path / "dask"
     killed = {}

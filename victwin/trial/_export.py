@@ -3,7 +3,8 @@
 A run keeps ROIs, not full images (unless asked), but every case is reproducible from (spec,
 case id): exporting a case re-runs its phantom, lesion and lesion-present acquisitions (and
 the DBT reconstruction) and writes them with :func:`victwin.dicom.from_acquisition`, with
-the lesion truth as SEG and SR.
+the lesion truth as SEG and SR: every lesion of the lesion-present twin (all the lesion sites
+of a ``cohort.sites`` case), one SEG segment and one SR point per lesion, in site order.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._runner import acquire_version, case_phantoms, reconstruct_scan
+from ._runner import acquire_version, reconstruct_scan
+from ._sites import case_sites
 from ._spec import spec_from_dict
 from ._store import TrialStore
 
@@ -21,6 +23,10 @@ __all__ = ["export_case_dicom"]
 
 def _lesion_mask_on(grid, phantom, lesion) -> np.ndarray:
     """The lesion's voxels resampled (nearest voxel centre) onto ``grid``, as uint8 0/1.
+
+    Lesions never share a phantom voxel (:func:`victwin.phantom.insert_lesion` refuses to
+    cover another lesion's labels) and each grid voxel takes one phantom voxel's label, so the
+    masks of a twin's lesions are disjoint on any grid.
 
     Only a box of 1.5 lesion diameters around the centre is resampled (spicules included),
     so the work does not grow with the reconstruction grid.
@@ -72,7 +78,7 @@ def export_case_dicom(run_dir, case_id: int, out_dir, *, backend: str = "cpu",
         if int(case_id) not in ids:
             raise ValueError(f"case {case_id} is not a finished case of {str(run_dir)!r}")
         attributes = store.attributes(int(case_id))
-    _, present, lesion = case_phantoms(spec, int(case_id), attributes)
+    _, present, _, _, lesions = case_sites(spec, int(case_id), attributes)
     acquisitions, volume, grid, scans = [], None, None, set()
     for modality in spec.modalities:
         scan = load_system(modality.system).scan
@@ -84,12 +90,18 @@ def export_case_dicom(run_dir, case_id: int, out_dir, *, backend: str = "cpu",
         acquisitions.append(acq)
         if modality.reconstruction and volume is None:
             volume, grid = reconstruct_scan(acq, modality, backend=backend)
+    # Segment / SR point k + 1 is lesion k (site order); label k + 1 marks its voxels.
     truth = [dicom.Lesion(center_mm=tuple(float(c) for c in lesion.center_mm),
                           kind=lesion.kind if lesion.kind in ("mass", "calcification") else "mass",
-                          diameter_mm=float(np.max(np.atleast_1d(lesion.size_mm))), label=1)]
-    labels = _lesion_mask_on(grid, present, lesion) if grid is not None else None
-    if labels is not None and not labels.any():
-        labels = None
+                          diameter_mm=float(np.max(np.atleast_1d(lesion.size_mm))), label=k + 1)
+             for k, lesion in enumerate(lesions)]
+    labels = None
+    if grid is not None:
+        labels = np.zeros(grid.shape, np.uint8)
+        for k, lesion in enumerate(lesions):
+            labels[_lesion_mask_on(grid, present, lesion) > 0] = k + 1
+        if not labels.any():
+            labels = None
     subject = dicom.SyntheticSubject(trial_id=spec.name, case_id=f"{int(case_id):06d}",
                                      age_years=int(round(attributes["age_years"])))
     method = next((m.reconstruction["method"] for m in spec.modalities if m.reconstruction),
