@@ -54,22 +54,20 @@ def _check_phantom(phantom) -> tuple[dict, int]:
     return materials, n_labels
 
 
-def stage_devices(target: str) -> dict:
+def stage_devices(target: str, *, lesion_local: bool = False) -> dict:
     """Where each stage of an acquisition runs for the resolved backend ``target``.
 
     ``"cuda"``: on the GPU with CuPy arrays; ``"cuda (NumPy stand-in)"``: the CUDA code path
-    with NumPy arrays (numba's simulator, where CuPy is absent); ``"cpu"``. Detector noise and
-    the readout stay on the CPU on purpose: every view's noise comes from its NumPy stream
-    (seed, case, system, view), so a case gives the same noise on either backend.
+    with NumPy arrays (numba's simulator, where CuPy is absent); ``"cpu"``. On ``"cuda"``
+    every stage up to the raw image runs on the GPU (:mod:`._gpu_view`), with counter-based
+    noise; only the display processing runs on the CPU, and says so.
     """
     if target != "cuda":
-        return {s: "cpu" for s in ("raytrace", "primary", "scatter", "detector",
-                                   "presentation")}
-    gpu = "cuda" if get_cupy() is not None else "cuda (NumPy stand-in)"
-    return {"raytrace": gpu, "primary": gpu, "scatter": "cpu", "detector": "cpu",
-            "presentation": "cpu",
-            "copied_to_host": "per view: mean energy, its second moment and the tissue path "
-                              "(3 images, not the per-label path lengths)"}
+        return {s: "cpu" for s in ("raytrace", "primary", "physics", "scatter", "detector",
+                                   "noise", "readout", "presentation")}
+    from ._gpu_view import stage_devices_cuda
+
+    return stage_devices_cuda(get_cupy() is not None, lesion_local=lesion_local)
 
 
 def _on_device(phantom):
@@ -144,10 +142,12 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     case : int
         Case index mixed into the noise streams (>= 0).
     backend : {"auto", "cpu", "cuda"}
-        ``"cuda"``: the labels are uploaded once (or used where they are, if CuPy), every
-        view is traced and its primary computed on the GPU, and only three images per view
-        come back for scatter, noise and readout (:func:`stage_devices`; recorded in
-        ``Acquisition.devices``).
+        ``"cuda"``: the labels are uploaded once (or used where they are, if CuPy), and every
+        view is traced, turned into its primary, scatter, noisy detector signal and raw image
+        on the GPU; only the raw image and flat field come back, for the record and the
+        display processing (:func:`stage_devices`; recorded in ``Acquisition.devices``). The
+        noise then comes from a counter-based generator keyed by the view's stream: other
+        values than the CPU's, the same statistics.
     mas : float, mAs, optional
         Total mAs of the scan (split evenly over its views); default from the system's AEC
         table (mammography) or its fixed technique.
@@ -260,7 +260,11 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
         sel_views, record = _plan(phantom, shared, region)
 
     target = resolve_backend(backend)
-    devices = stage_devices(target)
+    devices = stage_devices(target, lesion_local=record is not None)
+    if target == "cuda":  # every stage up to the raw image on the GPU (._gpu_view)
+        from ._gpu_view import simulate_view_gpu as simulate
+    else:
+        simulate = simulate_view
     if target == "cuda":
         # the labels go to the GPU once (a CuPy phantom stays where it is); every pass below
         # (coarse scatter, all views) traces from them and the path lengths stay there
@@ -319,7 +323,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                 rng = region_noise(seed, case, system.name, indices[vi], record.region)
             blur_paths = None if subs is None else [
                 (paths[b * n_sub + k], v, w) for k, (v, w) in enumerate(subs[vi])]
-            image = simulate_view(paths[b * n_sub], sel_views[vi], beam, system,
+            image = simulate(paths[b * n_sub], sel_views[vi], beam, system,
                                   label_materials=label_materials,
                                   tissue_labels=tissue_labels, binning=k_bin, rng=rng,
                                   scatter=scatter, blur_paths=blur_paths,
@@ -327,7 +331,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
             raw[vi], processed[vi], flats[vi] = image.raw, image.processed, image.flat_adu
             windows.append(image.window)
             for stage, seconds in image.timings_s.items():
-                timings[stage] += seconds
+                timings[stage] = timings.get(stage, 0.0) + seconds
             if bar is not None:
                 bar.update(1)
         t_ray = time.perf_counter()
