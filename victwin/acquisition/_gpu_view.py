@@ -4,10 +4,11 @@ The CUDA counterpart of :func:`._view.simulate_view` (same arguments, same
 :class:`~._view.ViewImage`): the per-label path lengths stay on the GPU (CuPy; NumPy arrays
 stand in under numba's simulator), and so do the geometry factor, the polyenergetic primary,
 the scatter convolution (cuFFT), the detector (counter-based Poisson and Gaussian noise,
-:mod:`victwin.physics._noise_kernels`) and the 14-bit readout. Two images per view come back
-to the host: the raw uint16 values and the float32 flat field, which the acquisition record
-holds; the "for presentation" processing (masking, distance transform, display LUT) then runs
-on the CPU and is reported so (:func:`stage_devices_cuda`).
+:mod:`victwin.physics._noise_kernels`), the 14-bit readout and the full-resolution steps of
+the "for presentation" processing (its 0.5 mm breast mask and edge profile run on the CPU,
+:mod:`victwin.physics._presentation_xp`). Three images per view come back to the host, the
+ones the acquisition record holds: raw and processed uint16 and the float32 flat field
+(:func:`stage_devices_cuda` says where each stage ran).
 
 Noise differs from the CPU path's values (a counter-based generator, keyed from the same
 per-view NumPy stream, instead of that stream) but not in its statistics; a case is
@@ -21,14 +22,15 @@ import time
 
 import numpy as np
 
-from victwin.physics import for_presentation, primary_signal
+from victwin.physics import primary_signal
 from victwin.physics._device_stages import detect_xp, digitize_xp, scatter_image_xp
 from victwin.physics._noise_kernels import noise_key
+from victwin.physics._presentation_xp import present_xp
 
 from ._beam import REF_DISTANCE_MM, Beam
 from ._view import ViewImage
 
-__all__ = ["simulate_view_gpu", "geometry_factor_xp", "stage_devices_cuda"]
+__all__ = ["simulate_view_gpu", "geometry_factor_xp", "stage_devices_cuda", "on_device"]
 
 
 def _array_module(a):
@@ -40,21 +42,43 @@ def _sync(xp):
         xp.cuda.runtime.deviceSynchronize()
 
 
+def on_device(phantom):
+    """``phantom`` with its labels on the GPU, uploaded once: pass the result to every
+    ``acquire`` / ``acquire_regions`` of that twin (all views and regions then trace from the
+    same device copy). Unchanged where there is no CuPy (CPU, or numba's simulator) or the
+    labels already are a CuPy array. The result has ``labels``, ``grid``, ``materials``,
+    ``meta`` and ``lesions``.
+    """
+    from types import SimpleNamespace
+
+    from victwin._backend import get_cupy
+
+    cp = get_cupy()
+    if cp is None or type(phantom.labels).__module__.split(".")[0] == "cupy":
+        return phantom
+    return SimpleNamespace(labels=cp.asarray(phantom.labels), grid=phantom.grid,
+                           materials=phantom.materials, meta=getattr(phantom, "meta", {}),
+                           lesions=getattr(phantom, "lesions", ()))
+
+
 def stage_devices_cuda(cupy_present: bool, *, lesion_local: bool = False) -> dict:
     """Where each stage of a ``backend="cuda"`` acquisition runs.
 
     ``"cuda"`` with CuPy, ``"cuda (NumPy stand-in)"`` under numba's simulator (the CUDA code
-    path and kernels, NumPy arrays). ``presentation`` is ``"cpu"`` by design (it is display
-    processing, not part of what readers or reconstruction read); a lesion-local run's coarse
+    path and kernels, NumPy arrays). ``presentation`` runs its full-resolution steps there and
+    its 0.5 mm mask and edge profile on the CPU (:mod:`victwin.physics._presentation_xp`);
+    a lesion-local run's coarse
     full-field scatter pass (``victwin.acquisition._coarse``) runs its primary and scatter on
     the CPU after tracing on the GPU, and is reported as ``"coarse_scatter"``.
     """
     gpu = "cuda" if cupy_present else "cuda (NumPy stand-in)"
     out = {"raytrace": gpu, "primary": gpu, "physics": gpu, "scatter": gpu, "detector": gpu,
            "noise": f"{gpu}: Philox4x32-10 counter-based (keyed per view)",
-           "readout": gpu, "presentation": "cpu",
-           "copied_to_host": "per view: raw uint16 and flat field float32 (the record's "
-                             "images); path lengths and intermediate images stay on the GPU"}
+           "readout": gpu,
+           "presentation": f"{gpu}; its 0.5 mm breast mask and edge profile on the cpu",
+           "copied_to_host": "per view: raw and processed uint16, flat field float32 (the "
+                             "record's images); path lengths and intermediate images stay "
+                             "on the GPU"}
     if lesion_local:
         out["coarse_scatter"] = "raytrace on the GPU, primary and scatter on the CPU"
     return out
@@ -83,8 +107,7 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
     Parameters are those of :func:`._view.simulate_view`; ``paths`` (and ``blur_paths``'
     arrays) are CuPy arrays (NumPy under the simulator). ``rng`` is the view's NumPy stream:
     two 32-bit words drawn from it key the counter-based noise. ``timings_s`` holds
-    "physics", "scatter", "detector" (noise and readout on the GPU) and "presentation"
-    (CPU).
+    "physics", "scatter", "detector" (noise and readout) and "presentation".
     """
     det = system.detector
     panel = view.panel
@@ -127,12 +150,13 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
     raw = digitize_xp(electrons, det, xp=xp, binning=binning)
     flat = (beam.grid_primary * (n_pix * beam.flat_kev_per_photon)
             * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2)
-    if xp is not np:  # the record's two images come back; nothing else does
-        raw, flat = raw.get(), flat.astype(xp.float32).get()
+    _sync(xp)
     t4 = time.perf_counter()
-    processed, window = for_presentation(raw, det, flat, pixel_mm=panel.pitch[1])
+    processed, window = present_xp(raw, det.offset_adu, flat, panel.pitch[1], xp=xp)
+    flat = flat.astype(xp.float32)
+    if xp is not np:  # the record's three images come back; nothing else does
+        raw, processed, flat = raw.get(), processed.get(), flat.get()
     t5 = time.perf_counter()
-    return ViewImage(raw=raw, processed=processed, window=window,
-                     flat_adu=np.asarray(flat, dtype=np.float32),
+    return ViewImage(raw=raw, processed=processed, window=window, flat_adu=flat,
                      timings_s={"physics": t2 - t1, "scatter": t3 - t2, "detector": t4 - t3,
                                 "presentation": t5 - t4})

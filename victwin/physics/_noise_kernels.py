@@ -83,7 +83,9 @@ def normal(mean, std, key, *, stream: int = _philox.NORMAL_STREAM, backend: str 
     ``std`` is an array of ``mean``'s shape or a scalar. See :func:`poisson` for the rest.
     """
     m = _flat(mean, xp)
-    s = _flat(xp.broadcast_to(xp.asarray(std, dtype=xp.float64), mean.shape), xp)
+    s = xp.empty(mean.shape, dtype=xp.float64)  # writable (the simulator copies args back)
+    s[...] = std
+    s = s.ravel()
     out = xp.empty_like(m)
     k0, k1, st = np.uint64(key[0]), np.uint64(key[1]), np.uint64(stream)
     if backend == "cuda":
