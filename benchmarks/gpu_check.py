@@ -5,8 +5,9 @@
     backprojection (``backproject_interpolated``), FBP (CuPy FFTs where CuPy exists), the
     polyenergetic primary (``primary_signal`` on CuPy), the scatter convolution on the device,
     the counter-based noise (CUDA build against CPU build, and its moments on the GPU) and a
-    whole small DM + DBT + FBP case without noise (``acquire(backend="cuda")``: labels uploaded
-    once, primary, scatter, detector and readout on the GPU; FBP with CuPy FFTs).
+    whole small DM + DBT + FBP case and a lesion-local DM + DBT + VOI-FBP case without noise
+    (``acquire(backend="cuda")``: labels uploaded once, primary, scatter, detector and readout
+    on the GPU; FBP with CuPy FFTs).
 (b) Timings, with CUDA events after a warm-up: DBT ``project_labels`` of a 0.05 mm
     VICTRE-size phantom (940 x 1950 x 1280 labels, 25 views, 3000 x 1500 pixels; ray-voxel
     steps per second, the steps counted independently of the kernels), a full-field DM +
@@ -52,6 +53,7 @@ from victwin.geometry import Grid, tomosynthesis_arc  # noqa: E402
 TOLERANCE = {"project_labels": 1e-5, "project_volume": 1e-5, "backproject": 1e-4,
              "backproject_interpolated": 1e-5, "fbp": 1e-4, "primary_signal": 1e-5,
              "scatter_image": 1e-6, "case line integrals": 1e-3, "case fbp": 1e-3,
+             "local case line integrals": 1e-3, "local case voi fbp": 1e-3,
              # fraction of Poisson draws that differ between the CUDA and CPU builds of the
              # same counter-based kernels (libdevice exp/log may flip a rare rejection)
              "noise draws (cuda vs cpu build)": 1e-3,
@@ -214,6 +216,57 @@ def case_pair(tiny: bool, seed: int) -> tuple[list[dict], dict]:
         rows.append(row)
         print(f"  {name}: rel max {row['rel_max']:.3g}, rel rms {row['rel_rms']:.3g}", flush=True)
     return rows, dict(out["cuda"][1].devices)
+
+
+def local_pair(tiny: bool, seed: int) -> list[dict]:
+    """A lesion-local case (DM + 3-view DBT crops around a 9.3 x 9.3 x 9 mm VOI, VOI FBP) on
+    both backends, noise off: the region path (crops, coarse scatter pass, strip fill, VOI
+    reconstruction) of the CUDA path against the CPU path."""
+    from victwin.acquisition import Region, acquire
+    from victwin.recon import reconstruct
+
+    if tiny:
+        grid, det, pitch = victre_grid(True), (24, 12), 10.625
+    else:
+        grid = Grid(shape=(45, 200, 120), spacing=(1.0, 0.5, 0.5),
+                    origin=(0.25, -49.75, 20.5))
+        det, pitch = (600, 300), 0.425
+    thickness = grid.shape[0] * grid.spacing[0]
+    dm_sys = tiny_system("victre-dm", det, pitch, one_sub_source=True)
+    dbt_sys = tiny_system("victre-dbt", det, pitch, one_sub_source=True)
+    g = grid
+    centre = (float(g.origin[0] + 0.3 * g.shape[2] * g.spacing[2]),
+              float(g.origin[1] + 0.5 * (g.shape[1] - 1) * g.spacing[1]),
+              20.0 + thickness / 2.0)
+    region = Region.around(centre, (9.3, 9.3, 9.0))
+    if tiny:
+        voi = Grid(shape=(2, 2, 2), spacing=(4.0, 4.0, 4.0),
+                   origin=(region.lower_mm[0], region.lower_mm[1], region.lower_mm[2] + 0.5))
+    else:
+        voi_mm = pitch * (650.0 - 20.0) / 650.0
+        n_xy = max(2, int(round(9.3 / voi_mm)))
+        voi = Grid(shape=(9, n_xy, n_xy), spacing=(1.0, voi_mm, voi_mm),
+                   origin=(region.lower_mm[0], region.lower_mm[1], region.lower_mm[2] + 0.5))
+    out = {}
+    for backend in ("cpu", "cuda"):
+        xp = get_cupy() if backend == "cuda" and get_cupy() is not None else np
+        ph = slab_phantom(grid, xp, thickness, seed)
+        kw = dict(seed=5, case=1, backend=backend, region=region, progress=False,
+                  rays_per_pixel=1, noise=False)
+        dm = acquire(ph, dm_sys, **kw)
+        dbt = acquire(ph, dbt_sys, views=[0, 12, 24], **kw)
+        p, views = dbt.reconstruction_input()
+        vol = reconstruct(p, views, voi, "fbp", thickness_mm=thickness, backend=backend,
+                          progress=False)
+        out[backend] = (np.concatenate([dm.line_integrals().ravel(),
+                                        dbt.line_integrals().ravel()]), to_host(vol))
+    rows = []
+    for k, name in enumerate(("local case line integrals", "local case voi fbp")):
+        row = {"check": name, **rel_errors(out["cuda"][k], out["cpu"][k])}
+        row["ok"] = bool(row["rel_max"] <= TOLERANCE[name])
+        rows.append(row)
+        print(f"  {name}: rel max {row['rel_max']:.3g}, rel rms {row['rel_rms']:.3g}", flush=True)
+    return rows
 
 
 def acquire_small(name, det, pitch, phantom, backend, views):
@@ -424,6 +477,8 @@ def main(argv=None) -> int:
     if pair:
         result["checks"] += pair[0]
         result["stages_small_case"] = pair[1]
+    result["checks"] += step("(a) lesion-local case vs CPU", lambda: local_pair(args.tiny, seed),
+                             0) or []
 
     xp = get_cupy() or np
     grid = victre_grid(args.tiny)

@@ -48,7 +48,8 @@ def test_gpu_check_tiny_runs_under_the_simulator(tmp_path):
     assert set(checks) == {"project_labels", "project_volume", "backproject",
                            "backproject_interpolated", "fbp", "primary_signal",
                            "scatter_image", "noise draws (cuda vs cpu build)",
-                           "noise statistics (GPU)", "case line integrals", "case fbp"}
+                           "noise statistics (GPU)", "case line integrals", "case fbp",
+                           "local case line integrals", "local case voi fbp"}
     assert all(c["ok"] for c in checks.values()), checks
     assert len(result["timings"]) == 4 and not result["skipped"] and not result["errors"]
     assert result["note"].startswith("tiny/simulated run")
