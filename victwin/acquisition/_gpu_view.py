@@ -22,10 +22,8 @@ import time
 
 import numpy as np
 
-from victwin.physics import primary_signal
-from victwin.physics._device_stages import detect_xp, digitize_xp, scatter_image_xp
-from victwin.physics._noise_kernels import noise_key
-from victwin.physics._presentation_xp import present_xp
+from victwin.physics import (detect_xp, digitize_xp, noise_key, present_xp, primary_signal,
+                             scatter_image_xp)
 
 from ._beam import REF_DISTANCE_MM, Beam
 from ._view import ViewImage
@@ -91,12 +89,13 @@ def geometry_factor_xp(view, pixel_area_mm2: float, xp):
     pv, pu = p.pitch
     i = (xp.arange(nu, dtype=xp.float64) - (nu - 1) / 2.0) * pu
     j = (xp.arange(nv, dtype=xp.float64) - (nv - 1) / 2.0) * pv
-    c = np.asarray(p.center, np.float64) - np.asarray(view.source, np.float64)
-    u, v, n = (np.asarray(a, np.float64) for a in (p.u, p.v, p.normal))
+    # Python floats, not NumPy scalars, meet the device arrays
+    c = (np.asarray(p.center, np.float64) - np.asarray(view.source, np.float64)).tolist()
+    u, v, n = (np.asarray(a, np.float64).tolist() for a in (p.u, p.v, p.normal))
     d = [c[k] + i[None, :] * u[k] + j[:, None] * v[k] for k in range(3)]
     r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
     cos = xp.abs(d[0] * n[0] + d[1] * n[1] + d[2] * n[2]) / xp.sqrt(r2)
-    return pixel_area_mm2 * (REF_DISTANCE_MM ** 2 / r2) * cos
+    return float(pixel_area_mm2) * (float(REF_DISTANCE_MM) ** 2 / r2) * cos
 
 
 def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
@@ -117,13 +116,16 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
         blur_paths = [(paths, view, 1.0)]
     xp = _array_module(blur_paths[0][0])
     backend = "cuda"
-    area = panel.pitch[0] * panel.pitch[1]
+    area = float(panel.pitch[0] * panel.pitch[1])
     e1 = xp.zeros((nv, nu))
     e2 = xp.zeros((nv, nu))
     tissue = xp.zeros((nv, nu))
     n_pix = xp.zeros((nv, nu))
+    g_p, g_s = float(beam.grid_primary), float(beam.grid_scatter)
     for p, v, w in blur_paths:
-        n_sub = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor_xp(v, area, xp)
+        w = float(w)
+        n_sub = (float(beam.photons_per_mas_mm2_1m) * float(beam.mas_per_view)
+                 * geometry_factor_xp(v, area, xp))
         sig = primary_signal(p, label_materials, beam.spectrum, n_sub,
                              detector_efficiency=beam.efficiency, xp=xp)
         e1 += w * sig.energy_kev.astype(xp.float64)
@@ -142,13 +144,13 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
     _sync(xp)
     t3 = time.perf_counter()
     mean_e = xp.where(e1 > 0, e2 / xp.where(e1 > 0, e1, 1.0), 0.0)
-    tot1 = beam.grid_primary * e1 + beam.grid_scatter * s
-    tot2 = beam.grid_primary * e2 + beam.grid_scatter * s * mean_e
+    tot1 = g_p * e1 + g_s * s
+    tot2 = g_p * e2 + g_s * s * mean_e
     key = None if rng is None else noise_key(rng)
     electrons = detect_xp(tot1, tot2, det, key, xp=xp, backend=backend, binning=binning,
-                          primary_kev=beam.grid_primary * e1)
+                          primary_kev=g_p * e1)
     raw = digitize_xp(electrons, det, xp=xp, binning=binning)
-    flat = (beam.grid_primary * (n_pix * beam.flat_kev_per_photon)
+    flat = (g_p * (n_pix * float(beam.flat_kev_per_photon))
             * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2)
     _sync(xp)
     t4 = time.perf_counter()
