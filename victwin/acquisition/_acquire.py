@@ -59,8 +59,9 @@ def stage_devices(target: str, *, lesion_local: bool = False) -> dict:
 
     ``"cuda"``: on the GPU with CuPy arrays; ``"cuda (NumPy stand-in)"``: the CUDA code path
     with NumPy arrays (numba's simulator, where CuPy is absent); ``"cpu"``. On ``"cuda"``
-    every stage up to the raw image runs on the GPU (:mod:`._gpu_view`), with counter-based
-    noise; only the display processing runs on the CPU, and says so.
+    every stage runs on the GPU (:mod:`._gpu_view`), with counter-based noise, except the
+    0.5 mm steps of the display processing (and a lesion-local run's coarse scatter pass),
+    which run on the CPU and say so.
     """
     if target != "cuda":
         return {s: "cpu" for s in ("raytrace", "primary", "physics", "scatter", "detector",
@@ -68,6 +69,16 @@ def stage_devices(target: str, *, lesion_local: bool = False) -> dict:
     from ._gpu_view import stage_devices_cuda
 
     return stage_devices_cuda(get_cupy() is not None, lesion_local=lesion_local)
+
+
+def _view_step(target: str):
+    """The per-view step: ``._view.simulate_view`` on the CPU, ``._gpu_view``'s (same
+    signature and result) on ``"cuda"``."""
+    if target == "cuda":
+        from ._gpu_view import simulate_view_gpu
+
+        return simulate_view_gpu
+    return simulate_view
 
 
 def _on_device(phantom):
@@ -143,11 +154,11 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
         Case index mixed into the noise streams (>= 0).
     backend : {"auto", "cpu", "cuda"}
         ``"cuda"``: the labels are uploaded once (or used where they are, if CuPy), and every
-        view is traced, turned into its primary, scatter, noisy detector signal and raw image
-        on the GPU; only the raw image and flat field come back, for the record and the
-        display processing (:func:`stage_devices`; recorded in ``Acquisition.devices``). The
-        noise then comes from a counter-based generator keyed by the view's stream: other
-        values than the CPU's, the same statistics.
+        view is traced, turned into its primary, scatter, noisy detector signal, raw and
+        processed images on the GPU; only the record's images come back
+        (:func:`stage_devices`; recorded in ``Acquisition.devices``). The noise then comes
+        from a counter-based generator keyed by the view's stream: other values than the
+        CPU's, the same statistics.
     mas : float, mAs, optional
         Total mAs of the scan (split evenly over its views); default from the system's AEC
         table (mammography) or its fixed technique.
@@ -261,10 +272,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
 
     target = resolve_backend(backend)
     devices = stage_devices(target, lesion_local=record is not None)
-    if target == "cuda":  # every stage up to the raw image on the GPU (._gpu_view)
-        from ._gpu_view import simulate_view_gpu as simulate
-    else:
-        simulate = simulate_view
+    simulate_view = _view_step(target)
     if target == "cuda":
         # the labels go to the GPU once (a CuPy phantom stays where it is); every pass below
         # (coarse scatter, all views) traces from them and the path lengths stay there
@@ -323,7 +331,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                 rng = region_noise(seed, case, system.name, indices[vi], record.region)
             blur_paths = None if subs is None else [
                 (paths[b * n_sub + k], v, w) for k, (v, w) in enumerate(subs[vi])]
-            image = simulate(paths[b * n_sub], sel_views[vi], beam, system,
+            image = simulate_view(paths[b * n_sub], sel_views[vi], beam, system,
                                   label_materials=label_materials,
                                   tissue_labels=tissue_labels, binning=k_bin, rng=rng,
                                   scatter=scatter, blur_paths=blur_paths,
