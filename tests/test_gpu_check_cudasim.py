@@ -47,10 +47,16 @@ def test_gpu_check_tiny_runs_under_the_simulator(tmp_path):
     checks = {c["check"]: c for c in result["checks"]}
     assert set(checks) == {"project_labels", "project_volume", "backproject",
                            "backproject_interpolated", "fbp", "primary_signal",
-                           "case line integrals", "case fbp"}
+                           "scatter_image", "noise draws (cuda vs cpu build)",
+                           "noise statistics (GPU)", "case line integrals", "case fbp",
+                           "local case line integrals", "local case voi fbp"}
     assert all(c["ok"] for c in checks.values()), checks
     assert len(result["timings"]) == 4 and not result["skipped"] and not result["errors"]
     assert result["note"].startswith("tiny/simulated run")
     assert all(t["met"] == "n/a (not a GPU run)" for t in result["targets"])
-    assert result["stages_exam"]["raytrace"] == "cuda (NumPy stand-in)"
+    for stage in ("raytrace", "primary", "scatter", "detector", "readout"):
+        assert result["stages_exam"][stage] == "cuda (NumPy stand-in)", stage
+    assert result["stages_exam"]["presentation"].startswith("cuda (NumPy stand-in)")
+    local = next(t for t in result["timings"] if t["timing"].startswith("VICTRE-fidelity"))
+    assert local["devices"]["detector"] == "cuda (NumPy stand-in)"
     assert proc.stdout.rstrip().splitlines()[-1].startswith("device: simulator")

@@ -1,5 +1,6 @@
-"""A case on the CUDA path (numba simulator, NumPy standing in for CuPy) equals the CPU path,
-and the acquisition says where each stage ran.
+"""A case on the CUDA path (numba simulator, NumPy standing in for CuPy): noise-free it equals
+the CPU path, with noise it is reproducible and has the CPU path's noise level, and the
+acquisition says where each stage ran.
 
 Collected only in the simulator process (tests/conftest.py, .ci/run); tiny inputs.
 """
@@ -39,21 +40,27 @@ def _phantom():
 
 
 # 20 mm pixels collect ~5e4 times the photons of 85 um ones: mAs scaled down to stay unsaturated
-@pytest.mark.parametrize("name,views,mas", [("mammomat-dm", None, 0.002),
-                                            ("mammomat-dbt", [0, 12, 24], 0.005)])
-def test_cuda_path_equals_cpu_with_noise_and_scatter(name, views, mas, tmp_path):
+CASES = [("mammomat-dm", None, 0.002), ("mammomat-dbt", [0, 12, 24], 0.005)]
+
+
+@pytest.mark.parametrize("name,views,mas", CASES)
+def test_cuda_path_equals_cpu_without_noise(name, views, mas, tmp_path):
     system = _small(name)
-    kw = dict(seed=9, case=2, views=views, rays_per_pixel=2, progress=False, mas=mas)
+    kw = dict(seed=9, case=2, views=views, rays_per_pixel=2, progress=False, mas=mas,
+              noise=False)
     cpu = acquire(_phantom(), system, backend="cpu", **kw)
     gpu = acquire(_phantom(), system, backend="cuda", **kw)
     assert cpu.raw.min() < cpu.raw.max()  # the phantom casts a shadow
-    # same noise streams: the simulator's float64 traversal equals the CPU's here
+    # primary, scatter (cuFFT stand-in), detector and readout on the CUDA path: the CPU's
+    # values up to the rounding of the 14-bit readout
     assert np.max(np.abs(cpu.raw.astype(int) - gpu.raw.astype(int))) <= 1
+    np.testing.assert_allclose(gpu.flat_adu, cpu.flat_adu, rtol=1e-6)
     np.testing.assert_allclose(gpu.line_integrals(), cpu.line_integrals(), atol=2e-4)
-    assert cpu.devices["raytrace"] == "cpu" and cpu.devices["detector"] == "cpu"
+    assert set(cpu.devices.values()) == {"cpu"}
     want = "cuda (NumPy stand-in)"
-    assert gpu.devices["raytrace"] == want and gpu.devices["primary"] == want
-    assert gpu.devices["detector"] == "cpu"  # on purpose: NumPy noise streams
+    for stage in ("raytrace", "primary", "scatter", "detector", "readout"):
+        assert gpu.devices[stage] == want, stage
+    assert gpu.devices["presentation"].startswith(want)  # with its 0.5 mm steps on the cpu
     gpu.save(tmp_path / "a", preview=False)
     assert load(tmp_path / "a").devices == gpu.devices
     if views:
@@ -63,3 +70,22 @@ def test_cuda_path_equals_cpu_with_noise_and_scatter(name, views, mas, tmp_path)
         b = reconstruct(gpu.line_integrals(), gpu.views, grid, thickness_mm=24.0,
                         backend="cuda", progress=False)
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6 * float(np.abs(a).max()))
+
+
+@pytest.mark.parametrize("name,views,mas", CASES)
+def test_cuda_path_noise_is_seeded_and_has_the_cpu_noise_level(name, views, mas):
+    system = _small(name)
+    kw = dict(seed=9, case=2, views=views, rays_per_pixel=2, progress=False, mas=mas)
+    mean = acquire(_phantom(), system, backend="cuda", noise=False, **kw).raw.astype(float)
+    a = acquire(_phantom(), system, backend="cuda", **kw)
+    b = acquire(_phantom(), system, backend="cuda", **kw)
+    assert np.array_equal(a.raw, b.raw)          # seeded: the same case gives the same bytes
+    other = acquire(_phantom(), system, backend="cuda", **dict(kw, seed=10))
+    assert not np.array_equal(a.raw, other.raw)  # another seed, other noise
+    cpu = acquire(_phantom(), system, backend="cpu", **kw).raw.astype(float)
+    d_gpu, d_cpu = a.raw - mean, cpu - mean
+    n = d_gpu.size
+    # same model, other streams: noise level within the sampling error of n pixels
+    # (variance ratio of two samples of n: log-ratio SE ~ 2 / sqrt(n))
+    assert abs(np.log(d_gpu.var() / d_cpu.var())) < 4.0 * 2.0 / np.sqrt(n)
+    assert abs(d_gpu.mean()) < 4.0 * d_gpu.std() / np.sqrt(n)

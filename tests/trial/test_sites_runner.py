@@ -53,3 +53,16 @@ def test_sites_are_read_where_the_full_field_reads_them(runs):
 def test_lesion_local_keeps_no_full_image(runs):
     assert not any(k.startswith(("images/", "previews/")) for k in runs["lesion-local"].arrays)
     assert runs["lesion-local"].result["mode"] == "lesion-local"
+
+
+def test_case_record_says_where_each_stage_ran(runs):
+    # backend "cpu": every stage on the CPU, reconstruction included (issue 18 item 3: the
+    # record names the device of each stage; tests/acquisition/test_gpu_case_cudasim.py
+    # checks the CUDA path's names)
+    for out in runs.values():
+        for m in ("DM", "DBT"):
+            devices = out.result["modalities"][m]["devices"]
+            assert {"raytrace", "primary", "scatter", "detector", "presentation"} <= set(devices)
+            assert set(devices.values()) == {"cpu"}
+        assert "reconstruction" in out.result["modalities"]["DBT"]["devices"]
+        assert "reconstruction" not in out.result["modalities"]["DM"]["devices"]

@@ -54,22 +54,31 @@ def _check_phantom(phantom) -> tuple[dict, int]:
     return materials, n_labels
 
 
-def stage_devices(target: str) -> dict:
+def stage_devices(target: str, *, lesion_local: bool = False) -> dict:
     """Where each stage of an acquisition runs for the resolved backend ``target``.
 
     ``"cuda"``: on the GPU with CuPy arrays; ``"cuda (NumPy stand-in)"``: the CUDA code path
-    with NumPy arrays (numba's simulator, where CuPy is absent); ``"cpu"``. Detector noise and
-    the readout stay on the CPU on purpose: every view's noise comes from its NumPy stream
-    (seed, case, system, view), so a case gives the same noise on either backend.
+    with NumPy arrays (numba's simulator, where CuPy is absent); ``"cpu"``. On ``"cuda"``
+    every stage runs on the GPU (:mod:`._gpu_view`), with counter-based noise, except the
+    0.5 mm steps of the display processing (and a lesion-local run's coarse scatter pass),
+    which run on the CPU and say so.
     """
     if target != "cuda":
-        return {s: "cpu" for s in ("raytrace", "primary", "scatter", "detector",
-                                   "presentation")}
-    gpu = "cuda" if get_cupy() is not None else "cuda (NumPy stand-in)"
-    return {"raytrace": gpu, "primary": gpu, "scatter": "cpu", "detector": "cpu",
-            "presentation": "cpu",
-            "copied_to_host": "per view: mean energy, its second moment and the tissue path "
-                              "(3 images, not the per-label path lengths)"}
+        return {s: "cpu" for s in ("raytrace", "primary", "physics", "scatter", "detector",
+                                   "noise", "readout", "presentation")}
+    from ._gpu_view import stage_devices_cuda
+
+    return stage_devices_cuda(get_cupy() is not None, lesion_local=lesion_local)
+
+
+def _view_step(target: str):
+    """The per-view step: ``._view.simulate_view`` on the CPU, ``._gpu_view``'s (same
+    signature and result) on ``"cuda"``."""
+    if target == "cuda":
+        from ._gpu_view import simulate_view_gpu
+
+        return simulate_view_gpu
+    return simulate_view
 
 
 def _on_device(phantom):
@@ -144,10 +153,12 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     case : int
         Case index mixed into the noise streams (>= 0).
     backend : {"auto", "cpu", "cuda"}
-        ``"cuda"``: the labels are uploaded once (or used where they are, if CuPy), every
-        view is traced and its primary computed on the GPU, and only three images per view
-        come back for scatter, noise and readout (:func:`stage_devices`; recorded in
-        ``Acquisition.devices``).
+        ``"cuda"``: the labels are uploaded once (or used where they are, if CuPy), and every
+        view is traced, turned into its primary, scatter, noisy detector signal, raw and
+        processed images on the GPU; only the record's images come back
+        (:func:`stage_devices`; recorded in ``Acquisition.devices``). The noise then comes
+        from a counter-based generator keyed by the view's stream: other values than the
+        CPU's, the same statistics.
     mas : float, mAs, optional
         Total mAs of the scan (split evenly over its views); default from the system's AEC
         table (mammography) or its fixed technique.
@@ -260,7 +271,8 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
         sel_views, record = _plan(phantom, shared, region)
 
     target = resolve_backend(backend)
-    devices = stage_devices(target)
+    devices = stage_devices(target, lesion_local=record is not None)
+    simulate_view = _view_step(target)
     if target == "cuda":
         # the labels go to the GPU once (a CuPy phantom stays where it is); every pass below
         # (coarse scatter, all views) traces from them and the path lengths stay there
@@ -327,7 +339,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
             raw[vi], processed[vi], flats[vi] = image.raw, image.processed, image.flat_adu
             windows.append(image.window)
             for stage, seconds in image.timings_s.items():
-                timings[stage] += seconds
+                timings[stage] = timings.get(stage, 0.0) + seconds
             if bar is not None:
                 bar.update(1)
         t_ray = time.perf_counter()

@@ -39,3 +39,8 @@ from ._detector import *  # noqa: F401,F403
 from ._scatter import *  # noqa: F401,F403
 from ._source_blur import (FOCAL_SPOT_MODELS, SourceBlur, focal_spot_mtf, focal_spot_rule,
                            motion_mtf, motion_rule)
+# The device (NumPy or CuPy) versions of scatter, detector, readout and presentation and the
+# key of the counter-based noise they draw (the GPU path, victwin.acquisition._gpu_view).
+from ._device_stages import detect_xp, digitize_xp, scatter_image_xp
+from ._noise_kernels import noise_key
+from ._presentation_xp import present_xp

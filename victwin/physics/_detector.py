@@ -226,7 +226,7 @@ def _light_spread(image: np.ndarray, spread_mm: float, pitch_mm: float) -> np.nd
     return out[pad:pad + image.shape[0], pad:pad + image.shape[1]]
 
 
-def mcgpu_charge_std_e(mean_e, detector: Detector, *, electronic: bool = True):
+def mcgpu_charge_std_e(mean_e, detector: Detector, *, electronic: bool = True, xp=np):
     """Standard deviation (electrons) MC-GPU gives the charge of one pixel.
 
     ``sqrt(mean_e * sqrt(1/swank - 1)) + sqrt(electronic_noise_e)`` for the primary image,
@@ -239,9 +239,11 @@ def mcgpu_charge_std_e(mean_e, detector: Detector, *, electronic: bool = True):
     detector : Detector
     electronic : bool
         Add the electronic term (MC-GPU adds it to the primary image only).
+    xp : module
+        Array module of ``mean_e`` (NumPy or CuPy).
     """
     rel = 0.0 if detector.swank > 0.9999995 else math.sqrt(1.0 / detector.swank - 1.0)
-    std = np.sqrt(np.maximum(np.asarray(mean_e, dtype=np.float64), 0.0) * rel)
+    std = xp.sqrt(xp.maximum(xp.asarray(mean_e, dtype=xp.float64), 0.0) * rel)
     if electronic:
         std = std + math.sqrt(detector.electronic_noise_e)
     return std

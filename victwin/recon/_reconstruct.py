@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from victwin._backend import resolve_backend
+from victwin._backend import get_cupy, resolve_backend
 from victwin.geometry import Grid
 
 from ._analytic import fbp, object_slab, sbp
@@ -77,7 +77,11 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
     support_mm : float, mm
         Breast-support height above the detector (VICTRE: 20 mm).
     backend : {"auto", "cpu", "cuda"}
-        Ray-tracing backend; CuPy arrays in give CuPy arrays out.
+        Where the reconstruction runs. ``"cuda"`` (with CuPy) runs FBP and SBP wholly on the
+        GPU, the filtering by CuPy FFTs included, uploading NumPy projections once and
+        returning only the volume on ``grid`` (a VOI when ``grid`` is one); SART and SIRT
+        trace on the GPU. CuPy arrays in give CuPy arrays out, NumPy in gives NumPy out. Under numba's CUDA simulator (no CuPy)
+        the same path runs with NumPy arrays and SciPy FFTs.
     progress : bool
         Show tqdm progress bars.
     slab_voxels : int, optional
@@ -141,11 +145,28 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
         grid = dbt_grid(views, thickness_mm, support_mm=support_mm)
     elif not isinstance(grid, Grid):
         raise TypeError(f"grid must be a victwin.geometry.Grid, got {type(grid).__name__}")
-    resolve_backend(backend)  # fail early with the backend's own message
+    target = resolve_backend(backend)  # fail early with the backend's own message
     slab = object_slab(views, grid, thickness_mm=thickness_mm, support_mm=support_mm)
     if m in (Method.SART, Method.SIRT) and thickness_mm is not None:
         z0 = float(views[0].panel.center[2])
         _check_whole_support(grid, (z0 + slab[0], z0 + slab[1]), m.value)
+    cp = get_cupy()
+    # backend "cuda" with host arrays: the projections go up once, every step (filtering by
+    # CuPy FFTs, backprojection) runs on the GPU and only the volume on `grid` comes back
+    # (FBP and SBP; the iterative methods keep their callers' arrays, as their callbacks do)
+    upload = (target == "cuda" and cp is not None and array_module(projections) is np
+              and m in (Method.FBP, Method.SBP))
+    if upload:
+        projections = cp.asarray(projections)
+        if flat is not None and not isinstance(flat, (int, float)):
+            flat = cp.asarray(flat)
+    out = _run(m, projections, views, grid, slab, opts, input=input, flat=flat,
+               backend=backend, progress=progress, slab_voxels=slab_voxels)
+    return out.get() if upload else out
+
+
+def _run(m, projections, views, grid, slab, opts, *, input, flat, backend, progress,
+         slab_voxels):
     xp = array_module(projections)
     p = to_line_integrals(projections, input=input, flat=flat, xp=xp)
     if m is Method.SBP:

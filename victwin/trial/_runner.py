@@ -63,6 +63,16 @@ def reconstruct_scan(acq, modality, *, backend="auto"):
     return volume, grid
 
 
+def recon_device(target: str) -> str:
+    """Where ``reconstruct(..., backend=target)`` runs FBP (see ``victwin.recon.reconstruct``)."""
+    if target != "cuda":
+        return "cpu"
+    from victwin._backend import get_cupy
+
+    return ("cuda (CuPy FFT filtering, CUDA backprojection)" if get_cupy() is not None
+            else "cuda (NumPy stand-in: SciPy FFT filtering, simulated CUDA backprojection)")
+
+
 def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     """The case's lesion-free phantom, its lesion-present version, and the lesion record.
 
@@ -133,6 +143,10 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     result["sites"] = [dict(site.to_dict(), name=name) for site, name in zip(sites, names)]
     result["mode"] = spec.resolution.mode
     twins = {"present": present, "absent": phantom}
+    if target == "cuda":  # each twin's labels go to the GPU once, for every view and region
+        from victwin.acquisition import on_device
+
+        twins = {k: on_device(v) for k, v in twins.items()}
 
     def timed_acquire(modality, version, regions=None):
         t0 = time.perf_counter()
@@ -199,6 +213,9 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
             clock.add(stage, time.perf_counter() - t0)
             if version == "present" and mine:
                 acq = acqs[0]
+                mres["devices"] = dict(acq.devices)  # where each stage ran
+                if modality.reconstruction:
+                    mres["devices"]["reconstruction"] = recon_device(target)
                 mres["dose"] = {"mgd_mgy": acq.dose.mgd_mgy,
                                 "entrance_air_kerma_mgy": acq.dose.entrance_air_kerma_mgy}
                 tech = acq.technique
