@@ -21,13 +21,14 @@ from tqdm.auto import tqdm
 from ._cohort import sample_cohort
 from ._executors import CaseFailure, connect_dask, run_cases_dask, run_cases_local
 from ._spec import TrialSpec, load_spec
-from ._store import RUN_MARKER, TrialStore, lock_run, store_error
+from ._store import RUN_FORMAT, RUN_MARKER, TrialStore, lock_run, store_error
 
 __all__ = ["run_trial", "trial_status", "provenance_record"]
 
 
 def provenance_record(spec: TrialSpec, *, backend: str, executor: str) -> dict:
-    """Package versions, spec and its hash, seeds, backend and executor of a run."""
+    """Package versions, spec and its hash, seeds, backend and executor of a run, and the
+    run directory's format version."""
     import importlib.metadata as md
 
     versions = {}
@@ -37,7 +38,7 @@ def provenance_record(spec: TrialSpec, *, backend: str, executor: str) -> dict:
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             pass
-    return {"spec": spec.to_dict(), "spec_toml": spec.to_toml_dict(), "spec_hash": spec.hash, "seed": spec.seed,
+    return {"format_version": RUN_FORMAT, "spec": spec.to_dict(), "spec_toml": spec.to_toml_dict(), "spec_hash": spec.hash, "seed": spec.seed,
             "versions": versions, "python": platform.python_version(),
             "platform": platform.platform(), "backend_requested": backend,
             "executor": executor, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._records import CaseResult
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
 from ._twins import _Clock, one_lesion_phantoms
@@ -33,7 +34,7 @@ class CaseOutput:
 
     case_id: int
     arrays: dict          # name -> ndarray (ROIs "<modality>/present|absent", previews, images)
-    result: dict          # JSON-ready: lesion, dose, exposure, geometry of the ROIs
+    result: CaseResult    # lesion, sites, dose, exposure, geometry of the ROIs
     timings: dict         # seconds per stage
     worker: str
     backend: str
@@ -218,5 +219,6 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         mres["order"] = m_index
         result["modalities"][modality.name] = mres
         clock.add(f"modality.{modality.name}", time.perf_counter() - t_mod)
-    return CaseOutput(case_id=case_id, arrays=arrays, result=result, timings=clock.t,
+    return CaseOutput(case_id=case_id, arrays=arrays, timings=clock.t,
+                      result=CaseResult.from_dict(result, f"case {case_id} result"),
                       worker=f"{platform.node()}:{os.getpid()}", backend=target)
