@@ -19,6 +19,7 @@ import numpy as np
 from ._records import CaseResult
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
+from ._stages import stage as enter_stage
 from ._twins import _Clock, one_lesion_phantoms
 
 __all__ = ["run_case", "CaseOutput", "PREVIEW_PX", "case_phantoms", "acquire_version",
@@ -48,11 +49,22 @@ def _preview(image: np.ndarray) -> np.ndarray:
     return img.reshape(h // step, step, w // step, step).mean(axis=(1, 3))
 
 
+def _cut_name(modality, acqs) -> str:
+    """The progress bar's name of the ROI stage: "ROIs", "VOIs" (cut from a reconstructed
+    volume) or "VOIs (FBP)" (each VOI reconstructed from its region's acquisition)."""
+    recon = modality.reconstruction
+    if not recon:
+        return "ROIs"
+    regions = bool(acqs) and acqs[0].region is not None
+    return f"VOIs ({recon['method'].upper()})" if regions else "VOIs"
+
+
 def reconstruct_scan(acq, modality, *, backend="auto"):
     """Reconstruct a DBT acquisition as the modality's spec asks: ``(volume, grid)``."""
     from victwin.recon import dbt_grid, reconstruct
 
     recon = modality.reconstruction
+    enter_stage(f"{modality.name} {recon['method'].upper()}")
     tech = acq.technique
     thickness = float(tech.compressed_thickness_mm)
     support = float(tech.sid_mm - tech.source_to_breast_mm)
@@ -123,6 +135,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     arrays: dict[str, np.ndarray] = {}
     result: dict = {"modalities": {}}
 
+    enter_stage("phantom")
     phantom, present, sites, names, lesions = case_sites(spec, case_id, attributes, clock)
     meta = phantom.meta
     result["phantom"] = {k: meta[k] for k in ("thickness_mm", "glandular_fraction_volume",
@@ -136,6 +149,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     twins = {"present": present, "absent": phantom}
 
     def timed_acquire(modality, version, regions=None):
+        enter_stage(f"{modality.name} acquisition, lesion-{version} twin")
         t0 = time.perf_counter()
         out = acquire_version(spec, modality, twins[version], case_id, attributes,
                               present=version == "present", backend=target, regions=regions)
@@ -190,6 +204,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                     clock.add(stage, time.perf_counter() - t0)
                     full[version] = (acq, volume, grid)
                 acqs = [full[version][0]] * len(mine)
+            enter_stage(f"{modality.name} {_cut_name(modality, acqs)}, lesion-{version} twin")
             t0 = time.perf_counter()
             for plan, acq in zip(mine, acqs):
                 vol, grid = (None, None) if acq.region is not None else full[version][1:]
