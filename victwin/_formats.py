@@ -48,6 +48,9 @@ def check_format(what: str, data: dict, *, name: str | None, version: int,
         found = data.get("format")
         if found is None and key not in data and legacy is not None:
             return legacy
+        if found is None:
+            raise FormatError(f"{what}: not a {name} file (no format field: written by an "
+                              f"older victwin or another program)")
         if found != name:
             raise FormatError(f"{what}: not a {name} file (format {found!r}, expected "
                               f"{name!r})")
