@@ -1,4 +1,4 @@
-"""Time of the report's live verification and validation checks (victwin.trial._credibility).
+"""Time of the report's live verification and validation checks (victwin.validation).
 
 The report runs every check when it is written, so their sum is part of every report's cost
 (about 15 s on 2 idle cores when they were written). Prints one row per check and writes JSON.
@@ -18,7 +18,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    from victwin.trial._credibility import run_checks
+    from victwin.validation import run_checks
 
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()

@@ -49,12 +49,12 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         out = run_case(spec, case_id, attributes, backend=args.backend)
         wall = time.perf_counter() - t0
-        sites = out.result["sites"]
+        sites = out.result.sites
         rows.append({"case_id": case_id, "density": attributes["density"], "wall_s": wall,
                      "timings_s": out.timings, "load_before": load0,
                      "load_after": os.getloadavg(),
-                     "voxels": out.result["phantom"]["voxels"], "n_sites": len(sites),
-                     "n_lesion_sites": sum(s["truth"] for s in sites)})
+                     "voxels": list(out.result.phantom.voxels), "n_sites": len(sites),
+                     "n_lesion_sites": sum(s.truth for s in sites)})
         t = out.timings
         print(f"case {case_id} ({attributes['density']}): {wall:.0f} s wall, load "
               f"{load0[0]:.1f} -> {os.getloadavg()[0]:.1f}; " + ", ".join(

@@ -8,9 +8,18 @@ with ``NUMBA_ENABLE_CUDASIM=1`` (``.ci/run`` runs that process after the main su
 import os
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 
 _SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 
 collect_ignore_glob = [] if _SIM else ["*_cudasim.py", "*/*_cudasim.py"]
+
+
+@pytest.fixture(scope="session")
+def credibility_results():
+    """The live credibility checks, run once per test session (~15 s)."""
+    from victwin.validation import run_checks
+
+    return run_checks()

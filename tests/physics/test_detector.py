@@ -16,12 +16,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from victwin.geometry import FlatPanel, Grid, View
 from victwin.physics._detector import (A_SE_VICTRE, Detector, detect, digitize, for_presentation,
                                        noise_generator, quantum_efficiency)
 from victwin.physics._signal import primary_signal
 from victwin.physics._spectra import spectrum
-from victwin.raytrace import project_labels
+from victwin.validation import presampled_mtf, slanted_edge
 
 W_RH = spectrum("W", 28, [("Be", 1.0), ("Rh", 0.05)])
 
@@ -36,51 +35,10 @@ def test_se_quantum_efficiency_at_20_kev():
     assert float(quantum_efficiency(A_SE_VICTRE, 20.0)) == pytest.approx(expected, rel=1e-4)
 
 
-def slanted_edge_raw(angle_deg=4.0, n=96, k=10, noise_seed=None, mas=200.0):
-    """Ray-trace a 0.1 mm Al half-plane just above a rotated 85 um panel, then run the chain."""
-    a = math.radians(angle_deg)
-    panel = FlatPanel(shape=(n, n), pitch=(0.085, 0.085), center=(0.0, 0.0, 0.0),
-                      u=(math.cos(a), math.sin(a), 0.0), v=(-math.sin(a), math.cos(a), 0.0))
-    view = View(source=(0.0, 0.0, 650.0), panel=panel)
-    nx = 32  # 0.5 mm voxels from x = -8 to 8: the edge x = 0 is a voxel boundary
-    grid = Grid(shape=(1, 1, nx), spacing=(0.1, 20.0, 0.5), origin=(-7.75, 0.0, 1.05))
-    labels = np.zeros((1, 1, nx), np.uint8)
-    labels[..., nx // 2:] = 1
-    paths = project_labels(labels, grid, view, 2, backend="cpu", rays_per_pixel=k)[0]
-    n_pix = W_RH.total_photons_per_mas_mm2(650.0) * mas * 0.085 ** 2
-    sig = primary_signal(paths, ["air", "aluminum"], W_RH, n_pix,
-                         detector_efficiency=lambda e: quantum_efficiency(A_SE_VICTRE, e))
-    det = replace(A_SE_VICTRE, gain_adu_per_e=1e-4)  # flat field ~11000 ADU
-    rng = None if noise_seed is None else noise_generator(noise_seed)
-    e = detect(sig.energy_kev, sig.energy2_kev2, det, rng)
-    flat = float(np.max(sig.energy_kev)) * 1000 / det.energy_per_electron_ev * det.gain_adu_per_e
-    raw = digitize(e, det)
-    return raw, det, flat, panel
-
-
-def presampled_mtf(raw, det, flat, panel, bin_frac=0.1):
-    # linearise (log), project every pixel onto the edge normal, bin at pitch/10
-    p = np.log(flat / (raw.astype(float) - det.offset_adu))
-    d = panel.pixel_centers()[..., 0].ravel()  # signed distance from the edge x = 0, mm
-    pitch = panel.pitch[1]
-    delta = pitch * bin_frac
-    keep = np.abs(d) < 2.0
-    idx = np.floor(d[keep] / delta).astype(int)
-    idx -= idx.min()
-    counts = np.bincount(idx)
-    esf = np.bincount(idx, weights=p.ravel()[keep]) / np.maximum(counts, 1)
-    assert np.all(counts > 0), "every ESF bin must be populated"
-    lsf = np.diff(esf)
-    spec = np.abs(np.fft.rfft(lsf, n=8 * lsf.size))
-    f = np.fft.rfftfreq(8 * lsf.size, d=delta)
-    mtf = spec / spec[0]
-    # remove the finite-difference and binning sinc factors (IEC 62220-1 practice)
-    mtf = mtf / np.sinc(f * delta) ** 2
-    return f, mtf
-
-
 def test_ideal_aperture_mtf_at_nyquist_from_slanted_edge():
-    raw, det, flat, panel = slanted_edge_raw()
+    # the slanted-edge procedure is victwin.validation's (the report's live check uses it too);
+    # the reference is the analytic sinc of an ideal 85 um aperture
+    raw, det, flat, panel = slanted_edge(n=96, rays_per_pixel=10)
     f, mtf = presampled_mtf(raw, det, flat, panel)
     nyquist = 1 / (2 * 0.085)
     assert np.interp(nyquist, f, mtf) == pytest.approx(2 / math.pi, abs=0.01)
@@ -89,7 +47,7 @@ def test_ideal_aperture_mtf_at_nyquist_from_slanted_edge():
 
 
 def test_slanted_edge_with_noise_agrees():
-    raw, det, flat, panel = slanted_edge_raw(noise_seed=3, n=128)
+    raw, det, flat, panel = slanted_edge(noise_seed=3, n=128, rays_per_pixel=10)
     f, mtf = presampled_mtf(raw, det, flat, panel, bin_frac=0.25)
     assert np.interp(1 / 0.17, f, mtf) == pytest.approx(2 / math.pi, abs=0.05)
 

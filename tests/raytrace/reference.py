@@ -1,7 +1,8 @@
 """Independent references for the ray tracer: analytic chords and random ray sets.
 
 Nothing here shares code with ``victwin.raytrace``: chords through axis-aligned boxes use the
-slab method in plain NumPy, and ray sets are built as one 1 x 1-pixel view per ray so that any
+slab method in plain NumPy (:func:`victwin.validation.slab_chord`, which the report's live
+check uses too), and ray sets are built as one 1 x 1-pixel view per ray so that any
 source and end point can be tested.
 """
 
@@ -10,32 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from victwin.geometry import FlatPanel, Grid, View
-
-
-def box_chord(src, end, lo, hi):
-    """Length (mm) of the segment ``src -> end`` inside the box ``[lo, hi]`` (slab method).
-
-    ``src``, ``end``: ``(n, 3)``; ``lo``, ``hi``: ``(3,)`` or ``(n, 3)``.
-    """
-    src = np.asarray(src, float)
-    end = np.asarray(end, float)
-    r = end - src
-    t0 = np.zeros(len(src))
-    t1 = np.ones(len(src))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for a in range(3):
-            ra = r[:, a]
-            lo_a = np.broadcast_to(lo, src.shape)[:, a]
-            hi_a = np.broadcast_to(hi, src.shape)[:, a]
-            ta = (lo_a - src[:, a]) / ra
-            tb = (hi_a - src[:, a]) / ra
-            par = ra == 0
-            inside = (src[:, a] >= lo_a) & (src[:, a] < hi_a)
-            tmin = np.where(par, np.where(inside, -np.inf, np.inf), np.minimum(ta, tb))
-            tmax = np.where(par, np.where(inside, np.inf, -np.inf), np.maximum(ta, tb))
-            t0 = np.maximum(t0, tmin)
-            t1 = np.minimum(t1, tmax)
-    return np.clip(t1 - t0, 0, None) * np.linalg.norm(r, axis=1)
+from victwin.validation import slab_chord as box_chord
 
 
 def random_boxes_phantom(rng, grid: Grid, n_boxes: int, n_labels: int):

@@ -92,12 +92,6 @@ def build_run(run_dir, *, with_image_shape=True):
     return store, spec, results
 
 
-@pytest.fixture(scope="session")
-def credibility_results():
-    """The live credibility checks, run once per test session (~15 s)."""
-    from victwin.trial._credibility import run_checks
-
-    return run_checks()
 
 
 @pytest.fixture(scope="session")

@@ -134,7 +134,8 @@ def test_several_sites_per_twin_are_rois_of_one_cluster(tmp_path):
             n = SIZES[roi_kind]
             yy, xx = np.mgrid[:n, :n] - n // 2
             blob = np.exp(-(yy ** 2 + xx ** 2) / 8.0)
-            sites.append({"name": f"s{k}", "kind": kind, "roi_kind": roi_kind, "truth": truth})
+            sites.append({"name": f"s{k}", "kind": kind, "roi_kind": roi_kind, "truth": truth,
+                          "center_mm": [10.0 * k, 0.0, 20.0], "size_mm": [9.0, 9.0, 9.0]})
             for m, amp in (("A", 0.5), ("B", 1.5)):
                 arrays[f"{m}/s{k}"] = (rng.normal(size=(n, n)) + anatomy * blob
                                        + truth * amp * blob).astype(np.float32)

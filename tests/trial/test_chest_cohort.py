@@ -3,7 +3,7 @@
 import tomllib
 from pathlib import Path
 
-from victwin.trial import sample_cohort
+from victwin.trial import CaseRecord, CaseResult, sample_cohort
 from victwin.trial._analysis import _subgroup_value
 from victwin.trial._spec import spec_from_dict
 
@@ -24,10 +24,15 @@ def test_chest_cases_carry_a_body_and_breast_cases_do_not():
     assert spec.analysis.subgroups == ("age", "sex", "bmi")
 
 
+def _row(**attributes):
+    return CaseRecord(case_id=0, attributes=attributes,
+                      result=CaseResult(modalities={}))
+
+
 def test_subgroup_values():
-    row = {"attributes": {"sex": "male", "bmi": 31.2, "age_years": 52.0}}
+    row = _row(sex="male", bmi=31.2, age_years=52.0)
     assert _subgroup_value("sex", row) == "male"
     assert _subgroup_value("bmi", row) == ">=30"
-    assert _subgroup_value("bmi", {"attributes": {"bmi": 24.9}}) == "<25"
-    assert _subgroup_value("bmi", {"attributes": {"bmi": 27.0}}) == "25-30"
-    assert _subgroup_value("sex", {"attributes": {"density": "dense"}}) == "female"
+    assert _subgroup_value("bmi", _row(bmi=24.9)) == "<25"
+    assert _subgroup_value("bmi", _row(bmi=27.0)) == "25-30"
+    assert _subgroup_value("sex", _row(density="dense")) == "female"

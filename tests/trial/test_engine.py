@@ -136,8 +136,47 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(reference_run, tmp_path):
 
 def test_two_local_workers_give_the_same_bytes(reference_run, tmp_path):
     out = tmp_path / "run2"
-    run_trial(TINY, out, workers=2, backend="cpu", progress=False)
+    stages = []
+    run_trial(TINY, out, workers=2, backend="cpu", progress=False,
+              on_stage=lambda case, name: stages.append((case, name)))
     assert_same(snapshot(out), snapshot(reference_run[0]))
+    # the workers said what each case was doing (their pipes carry the stage names)
+    by_case: dict = {}
+    for case, name in stages:
+        by_case.setdefault(case, []).append(name)
+    assert sorted(c for c in by_case if c is not None) == list(range(6))
+    for case, names in by_case.items():
+        if case is not None:
+            assert names[0] == "phantom", names
+            assert {"DM acquisition, lesion-present twin", "DM ROIs, lesion-present twin",
+                    "DBT acquisition, lesion-absent twin",
+                    "DBT VOIs (FBP), lesion-absent twin"} <= set(names), names
+    assert by_case[None] == ["analysis: reading ROIs", "analysis: readers DM",
+                             "analysis: readers DBT", "analysis: MRMC",
+                             "analysis: subgroups by density", "report: live V&V checks",
+                             "report: writing report.html"]
+
+
+def test_stage_names_in_process_and_without_a_listener(monkeypatch):
+    from victwin.trial import _executors
+    from victwin.trial._stages import stage
+
+    def fake_case(spec, case_id, attributes, backend):
+        stage("phantom")
+        stage("DM acquisition")
+        if case_id == 4:
+            raise RuntimeError("boom")
+        return case_id
+
+    monkeypatch.setattr(_executors, "run_case", fake_case)
+    heard = []
+    out = list(_executors.run_cases_local(None, [(3, {}), (4, {})], workers=1,
+                                          on_stage=lambda c, n: heard.append((c, n))))
+    assert out[0] == 3 and out[1].error == "RuntimeError: boom"
+    assert heard == [(3, "phantom"), (3, "DM acquisition"), (4, "phantom"),
+                     (4, "DM acquisition")]
+    stage("nobody listens")                 # no reporter installed: nothing happens
+    assert len(heard) == 4
 
 
 def test_rerun_of_a_finished_run_does_nothing_new(reference_run):

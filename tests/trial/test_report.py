@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from victwin.trial import write_report
-from victwin.trial._credibility import CheckResult
+from victwin.trial import RoiRecord, write_report
+from victwin.validation import CheckResult
 from victwin.trial._report import _answer, _lesion_mark, empirical_roc, render_report
 
 SECTIONS = ("answer", "roc", "subgroups", "examples", "dose", "timing", "failed", "provenance",
@@ -206,10 +206,11 @@ def test_roc_curve_area_is_the_mann_whitney_auc():
 
 
 def test_lesion_mark_rescales_roi_centre_to_the_preview():
-    roi = {"center_index": [4, 80, 120], "size_px": [9, 16, 16], "image_shape": [160, 200]}
+    roi = RoiRecord(center_index=(4, 80, 120), size_px=(9, 16, 16), image_shape=(160, 200))
     r, c, rad = _lesion_mark(roi, (40, 50))
     assert (r, c, rad) == pytest.approx((20.0, 30.0, 2.0))
-    assert _lesion_mark({"center_index": [80, 120], "size_px": [16, 16]}, (40, 50)) is None
+    assert _lesion_mark(RoiRecord(center_index=(80, 120), size_px=(16, 16)), (40, 50)) is None
+    assert _lesion_mark(None, (40, 50)) is None
 
 
 def test_written_atomically_and_pyplot_untouched(report, synthetic_run, credibility_results):

@@ -35,24 +35,24 @@ def runs():
 
 def test_sites_are_read_where_the_full_field_reads_them(runs):
     local, full = runs["lesion-local"], runs["full"]
-    sites = local.result["sites"]
-    assert sites == full.result["sites"]
-    assert [s["kind"] for s in sites].count("absent") == 3
-    assert sum(s["truth"] for s in sites) == 3
+    sites = local.result.sites
+    assert sites == full.result.sites
+    assert [s.kind for s in sites].count("absent") == 3
+    assert sum(s.truth for s in sites) == 3
     for m in ("DM", "DBT"):
-        assert local.result["modalities"][m]["rois"] == full.result["modalities"][m]["rois"]
+        assert local.result.modalities[m].rois == full.result.modalities[m].rois
         for s in sites:
-            a = local.arrays[f"{m}/{s['name']}"].astype(float)
-            b = full.arrays[f"{m}/{s['name']}"].astype(float)
+            a = local.arrays[f"{m}/{s.name}"].astype(float)
+            b = full.arrays[f"{m}/{s.name}"].astype(float)
             assert a.shape == b.shape
-            assert a.shape[-1] == (7 if s["roi_kind"] == "mass" else 5)  # 9.3 / 5.5 mm ROIs
+            assert a.shape[-1] == (7 if s.roi_kind == "mass" else 5)  # 9.3 / 5.5 mm ROIs
             assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.9       # same anatomy
             assert abs(a.mean() - b.mean()) < 0.05 * abs(b.mean())
 
 
 def test_lesion_local_keeps_no_full_image(runs):
     assert not any(k.startswith(("images/", "previews/")) for k in runs["lesion-local"].arrays)
-    assert runs["lesion-local"].result["mode"] == "lesion-local"
+    assert runs["lesion-local"].result.mode == "lesion-local"
 
 
 def test_case_record_says_where_each_stage_ran(runs):
@@ -61,8 +61,8 @@ def test_case_record_says_where_each_stage_ran(runs):
     # checks the CUDA path's names)
     for out in runs.values():
         for m in ("DM", "DBT"):
-            devices = out.result["modalities"][m]["devices"]
+            devices = out.result.modalities[m].devices
             assert {"raytrace", "primary", "scatter", "detector", "presentation"} <= set(devices)
             assert set(devices.values()) == {"cpu"}
-        assert "reconstruction" in out.result["modalities"]["DBT"]["devices"]
-        assert "reconstruction" not in out.result["modalities"]["DM"]["devices"]
+        assert "reconstruction" in out.result.modalities["DBT"].devices
+        assert "reconstruction" not in out.result.modalities["DM"].devices

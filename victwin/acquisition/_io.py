@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._formats import check_format
 from victwin.geometry import View
 
 from ._records import Acquisition, Dose, Technique
@@ -126,12 +127,7 @@ def load(directory) -> Acquisition:
         raise ValueError(f"{str(meta)!r} is not valid JSON ({exc})") from None
     if not isinstance(record, dict):
         raise ValueError(f"{str(meta)!r} is not an acquisition record")
-    if record.get("format") != FORMAT:
-        raise ValueError(f"{str(meta)!r} has no format {FORMAT!r}: written by an older victwin "
-                         f"or another program; re-run 'victwin acquire'")
-    if record.get("version") != VERSION:
-        raise ValueError(f"{str(meta)!r} is version {record.get('version')!r}; this victwin "
-                         f"reads version {VERSION}")
+    check_format(repr(str(meta)), record, name=FORMAT, version=VERSION, key="version")
     try:
         views = tuple(View.from_dict(v, name=f"views[{k}] in {meta}")
                       for k, v in enumerate(record["views"]))
@@ -150,8 +146,10 @@ def load(directory) -> Acquisition:
                       view_indices=tuple(int(i) for i in record.get("view_indices", ())),
                       region=(None if record.get("region") is None
                               else RegionRecord.from_dict(record["region"])))
-    except (KeyError, TypeError, IndexError) as exc:
-        raise ValueError(f"{str(meta)!r} is malformed (missing or bad {exc})") from None
+    except KeyError as exc:
+        raise ValueError(f"{str(meta)!r}: missing key {exc.args[0]}") from None
+    except (TypeError, IndexError) as exc:
+        raise ValueError(f"{str(meta)!r} is malformed ({' '.join(str(exc).split())})") from None
     if len(windows) != len(views):
         raise ValueError(f"{str(meta)!r} has {len(windows)} windows for {len(views)} views")
     raw = _array(d, "raw", shape, np.uint16)

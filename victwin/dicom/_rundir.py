@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._formats import check_format
+
 from ._identity import SyntheticSubject
 from ._params import Exposure
 from ._truth import Lesion
@@ -83,10 +85,18 @@ def load_run(run_dir) -> dict:
         meta = json.loads(meta_path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"study.json is not valid JSON: {exc}") from None
-    if meta.get("format") != RUN_FORMAT:
-        raise ValueError(f"study.json format must be {RUN_FORMAT!r}, got {meta.get('format')!r}")
+    if not isinstance(meta, dict):
+        raise ValueError(f"{str(meta_path)!r} is not a victwin run (a JSON object is expected)")
+    # the version is the format's suffix: "victwin-dicom-run/1"
+    fmt = meta.get("format")
+    name, _, version = fmt.partition("/") if isinstance(fmt, str) else (fmt, "", "")
+    found = {"format": name}
+    if version:
+        found["version"] = int(version) if version.isdigit() else version
+    check_format(repr(str(meta_path)), found, name=RUN_FORMAT.split("/")[0],
+                 version=int(RUN_FORMAT.split("/")[1]), key="version")
     if "subject" not in meta:
-        raise KeyError("study.json lacks 'subject'")
+        raise ValueError(f"{str(meta_path)!r}: missing key subject")
     out = {"subject": SyntheticSubject(**meta["subject"])}
     for key in _EXPOSURES:
         if key in meta:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._formats import check_format
 from victwin._json import jsonable
 
 from ..geometry import Grid
@@ -352,10 +353,7 @@ def load(path) -> Phantom:
             with zf.open("header.npy") as fh:
                 header = json.loads(np.lib.format.read_array(
                     io.BytesIO(fh.read()), allow_pickle=False).tobytes().decode())
-            if header.get("format") != _FORMAT:
-                raise ValueError(f"format is {header.get('format')!r}")
-            if header.get("version") != _FORMAT_VERSION:
-                raise ValueError(f"unsupported version {header.get('version')!r}")
+            check_format("header", header, name=_FORMAT, version=_FORMAT_VERSION, key="version")
             labels = _read_labels(zf, tuple(header["grid"]["shape"]))
         g = header["grid"]
         grid = Grid(shape=tuple(g["shape"]), spacing=tuple(g["spacing"]),
@@ -364,7 +362,10 @@ def load(path) -> Phantom:
                        materials={int(k): v for k, v in header["materials"].items()},
                        lesions=tuple(Lesion.from_dict(d) for d in header["lesions"]),
                        meta=header["meta"])
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, TypeError, ValueError,
+    except KeyError as exc:
+        raise ValueError(f"{str(path)!r} is not a readable victwin phantom file: header: "
+                         f"missing key {exc.args[0]}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, TypeError, ValueError,
             UnicodeDecodeError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ValueError(f"{str(path)!r} is not a readable victwin phantom file: {msg}") from None

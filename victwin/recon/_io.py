@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._formats import check_format
 from victwin.geometry import View
 
 from ._ops import INPUTS
@@ -30,6 +31,7 @@ from ._scan import as_views
 __all__ = ["save_scan", "load_scan", "view_to_dict", "view_from_dict"]
 
 _FORMAT = "victwin-scan"
+_VERSION = 1  # views.json layout; load_scan reads versions 1.._VERSION
 
 
 def view_to_dict(view: View) -> dict:
@@ -81,7 +83,7 @@ def save_scan(directory, projections, views, *, input: str = "line_integrals", f
         np.save(d / "flat.npy", np.asarray(flat, dtype=np.float32))
     else:
         (d / "flat.npy").unlink(missing_ok=True)
-    record = {"format": _FORMAT, "version": 1, "input": input,
+    record = {"format": _FORMAT, "version": _VERSION, "input": input,
               "thickness_mm": None if thickness_mm is None else float(thickness_mm),
               "support_mm": float(support_mm), "views": [view_to_dict(v) for v in views]}
     tmp = d / "views.json.tmp"
@@ -118,8 +120,9 @@ def load_scan(directory) -> dict:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{str(meta)!r} is not valid JSON ({exc.msg} at line {exc.lineno})") \
             from None
-    if not isinstance(record, dict) or record.get("format") != _FORMAT:
-        raise ValueError(f"{str(meta)!r} is not a victwin scan (format must be {_FORMAT!r})")
+    if not isinstance(record, dict):
+        raise ValueError(f"{str(meta)!r} is not a victwin scan (a JSON object is expected)")
+    check_format(repr(str(meta)), record, name=_FORMAT, version=_VERSION, key="version")
     views = record.get("views")
     if not isinstance(views, list) or not views:
         raise ValueError(f"{str(meta)!r}: views must be a non-empty list")

@@ -13,11 +13,15 @@ the twin without lesions). The twin (case) is the cluster of its ROIs.
 clustered MRMC with twins as the resampling unit (``mrmc_clustered``, Obuchowski 1997), and
 ``headline``, which names the one the answer uses (the clustered one whenever it exists).
 Subgroup tables use the headline analysis; every subgroup has a row.
+
+:func:`analyse` computes all of it and writes nothing (it returns a :class:`TrialAnalysis`);
+:func:`write_analysis` writes ``analysis/``; :func:`analyse_run` does both.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +29,12 @@ import numpy as np
 from victwin._json import json_default
 
 from ._cohort import step_key
+from ._records import CaseRecord
 from ._spec import TrialSpec
 from ._store import atomic_write
 
-__all__ = ["analyse_run", "make_observer", "breast_size_class"]
+__all__ = ["analyse", "write_analysis", "analyse_run", "TrialAnalysis", "make_observer",
+           "breast_size_class"]
 
 #: Test cases a subgroup needs (each gives a lesion-present and a lesion-absent ROI).
 _MIN_SUBGROUP_CASES = 3
@@ -74,8 +80,8 @@ def breast_size_class(thickness_mm: float) -> str:
     return "large (>=60 mm)"
 
 
-def _subgroup_value(name: str, row: dict) -> str:
-    a = row["attributes"]
+def _subgroup_value(name: str, record: CaseRecord) -> str:
+    a = record.attributes
     if name == "density":
         return a["density"]
     if name == "lesion":
@@ -89,37 +95,79 @@ def _subgroup_value(name: str, row: dict) -> str:
             return "n/a"
         return "<25" if a["bmi"] < 25 else ("25-30" if a["bmi"] < 30 else ">=30")
     if name == "breast_size":
-        return breast_size_class(float(row["result"]["phantom"].get("thickness_mm", 0.0)))
+        return breast_size_class(float(record.result.phantom.thickness_mm or 0.0))
     raise ValueError(f"unknown subgroup {name!r}")
 
 
-def analyse_run(store, spec: TrialSpec) -> dict:
-    """Train and score readers, run MRMC and subgroup analyses; write ``analysis/``.
+@dataclass(frozen=True)
+class TrialAnalysis:
+    """What :func:`analyse` finds; :func:`write_analysis` writes it.
 
-    Returns the results dict that is also written to ``analysis/results.json``.
+    Attributes
+    ----------
+    results : dict
+        The JSON form written to ``analysis/results.json``: the ROI-level MRMC (``mrmc``),
+        the clustered MRMC (``mrmc_clustered``), ``headline`` (which of the two the answer
+        uses), counts, ``non_inferiority`` and ``subgroups``.
+    table : victwin.readers.ScoreTable
+        Every reader's score of every test ROI (``analysis/scores.imrmc``).
+    subgroups : dict
+        Subgroup name -> :class:`victwin.stats.SubgroupResult` (the forest plots).
+    description : str
+        The iMRMC file's description line.
+    """
+
+    results: dict
+    table: object
+    subgroups: dict = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def headline(self) -> str:
+        """The key of the analysis the answer uses (``"mrmc_clustered"`` or ``"mrmc"``)."""
+        return self.results["headline"]["analysis"]
+
+
+def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
+    """Train and score readers, run MRMC and subgroup analyses; write nothing.
+
+    Parameters
+    ----------
+    store : TrialStore
+        Read only: the finished cases' records and ROIs, the failed cases.
+    spec : TrialSpec
+    progress : callable, optional
+        Called with the name of each stage as it starts ("readers DM", "MRMC", ...).
+
+    Returns
+    -------
+    TrialAnalysis
     """
     from victwin import stats
     from victwin.readers import ReaderScores, resampled_readers, to_score_table
 
-    out_dir = Path(store.dir) / "analysis"
-    out_dir.mkdir(exist_ok=True)
-    rows = store.done_cases()
-    if len(rows) < 4:
-        raise ValueError(f"the analysis needs at least 4 finished cases, got {len(rows)}")
+    def stage(name):
+        if progress is not None:
+            progress(name)
+
+    records = store.case_records()
+    if len(records) < 4:
+        raise ValueError(f"the analysis needs at least 4 finished cases, got {len(records)}")
     names = spec.modality_names
-    case_ids = np.array([r["case_id"] for r in rows])
-    # each row's ROIs: (id suffix, truth, ROI kind, array name)
-    roi_lists = [_case_rois(r) for r in rows]
-    rois: dict = {m: [] for m in names}      # per modality, per row: {array name: ROI}
-    for row, listed in zip(rows, roi_lists):
+    case_ids = np.array([r.case_id for r in records])
+    # each record's ROIs: (id suffix, truth, ROI kind, array name)
+    roi_lists = [_case_rois(r) for r in records]
+    rois: dict = {m: [] for m in names}      # per modality, per record: {array name: ROI}
+    stage("reading ROIs")
+    for rec, listed in zip(records, roi_lists):
         wanted = [f"{m}/{name}" for m in names for _, _, _, name in listed]
-        arrays = store.read_arrays(row["case_id"], wanted)
+        arrays = store.read_arrays(rec.case_id, wanted)
         for m in names:
             rois[m].append({name: arrays[f"{m}/{name}"] for _, _, _, name in listed})
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, step_key("split")]))
-    perm = rng.permutation(len(rows))
-    n_train = int(round(spec.readers.training_fraction * len(rows)))
-    n_train = min(max(n_train, 2), len(rows) - 2)
+    perm = rng.permutation(len(records))
+    n_train = int(round(spec.readers.training_fraction * len(records)))
+    n_train = min(max(n_train, 2), len(records) - 2)
     train, test = np.sort(perm[:n_train]), np.sort(perm[n_train:])
     kinds = sorted({kind for listed in roi_lists for _, _, kind, _ in listed})
 
@@ -138,6 +186,7 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     # r's ratings. The twins are split once: all ROIs of a twin are on the same side.
     per_modality = {}
     for m in names:
+        stage(f"readers {m}")
         parts = []
         for kind in kinds:
             X_tr, y_tr, _ = gather(m, train, kind)
@@ -146,8 +195,7 @@ def analyse_run(store, spec: TrialSpec) -> dict:
                 continue
             X_train = np.stack(X_tr).astype(np.float64)
             X_test = np.stack(X_te).astype(np.float64)
-            first = rows[int(test[0])]["result"]["modalities"][m]["roi"]
-            pixel_mm = float(first.get("pixel_mm") or first["voxel_mm"][-1])
+            pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
             observer = make_observer(spec, X_train.shape[1:], pixel_mm,
                                      seed=int(step_key(f"observer-{m}-{kind}")))
             reader_rng = np.random.default_rng(np.random.SeedSequence(
@@ -166,16 +214,15 @@ def analyse_run(store, spec: TrialSpec) -> dict:
     test = np.array([k for k in test
                      if any(f"{case_ids[k]}-{r[0]}" in scored for r in roi_lists[k])], dtype=int)
     table = to_score_table(per_modality)
-    stats.write_imrmc(out_dir / "scores.imrmc", table,
-                      description=f"victwin trial {spec.name} (spec {spec.hash}); readers are "
-                                  f"{spec.readers.observer} observers retrained on resampled "
-                                  f"training sets")
+    description = (f"victwin trial {spec.name} (spec {spec.hash}); readers are "
+                   f"{spec.readers.observer} observers retrained on resampled training sets")
+    stage("MRMC")
     result = stats.mrmc(table, cov=spec.analysis.covariance, alpha=spec.analysis.alpha)
     # the cluster of a test ROI is the twin (case) it comes from: the ROIs of one twin share
     # its anatomy, so the twins, not the ROIs, are the independent units
     clusters = {roi: str(roi).rsplit("-", 1)[0] for roi in table.cases}
     results = {"trial": spec.name, "spec_hash": spec.hash, "modalities": list(names),
-               "n_cases": len(rows), "n_train_cases": int(len(train)),
+               "n_cases": len(records), "n_train_cases": int(len(train)),
                "n_test_cases": int(len(test)), "n_test_rois": len(scored),
                "n_readers": spec.readers.n_readers,
                "observer": spec.readers.observer, "mrmc": result.to_dict(),
@@ -188,9 +235,11 @@ def analyse_run(store, spec: TrialSpec) -> dict:
         ni = stats.non_inferiority(head, spec.analysis.non_inferiority_margin,
                                    new=names[1], reference=names[0])
         results["non_inferiority"] = ni.to_dict() if hasattr(ni, "to_dict") else ni
-    by_id = {r["case_id"]: r for r in rows}
+    by_id = {r.case_id: r for r in records}
     results["subgroups"] = {}
+    analysed = {}
     for name in spec.analysis.subgroups:
+        stage(f"subgroups by {name}")
         groups = {}
         twins: dict = {}          # value -> truth -> test twins holding such an ROI
         for k in test:
@@ -222,24 +271,49 @@ def analyse_run(store, spec: TrialSpec) -> dict:
             entry["note"] = (f"fewer than two subgroups with at least {_MIN_SUBGROUP_CASES} test "
                              f"cases each: no between-subgroup test")
         results["subgroups"][name] = entry
+        analysed[name] = sub
+    return TrialAnalysis(results=results, table=table, subgroups=analysed,
+                         description=description)
+
+
+def write_analysis(run_dir, analysis: TrialAnalysis) -> Path:
+    """Write ``analysis/``: ``scores.imrmc``, ``forest-<subgroup>.png``, ``results.json``.
+
+    ``results.json`` is written last (atomically): its presence says the analysis is complete.
+    Returns the path of ``results.json``.
+    """
+    from victwin import stats
+
+    out_dir = Path(run_dir) / "analysis"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stats.write_imrmc(out_dir / "scores.imrmc", analysis.table,
+                      description=analysis.description)
+    a, b = analysis.results["modalities"][:2]
+    for name, sub in analysis.subgroups.items():
         sub.forest_plot(out_dir / f"forest-{name}.png",
-                        title=f"AUC difference ({names[0]} - {names[1]}) by {name}")
-    atomic_write(out_dir / "results.json",
-                 json.dumps(results, indent=2, default=json_default) + "\n")
-    return results
+                        title=f"AUC difference ({a} - {b}) by {name}")
+    return atomic_write(out_dir / "results.json",
+                        json.dumps(analysis.results, indent=2, default=json_default) + "\n")
 
 
-def _case_rois(row: dict) -> list[tuple]:
+def analyse_run(store, spec: TrialSpec, *, progress=None) -> dict:
+    """:func:`analyse` the run, then :func:`write_analysis` it; returns ``results``."""
+    analysis = analyse(store, spec, progress=progress)
+    write_analysis(store.dir, analysis)
+    return analysis.results
+
+
+def _case_rois(record: CaseRecord) -> list[tuple]:
     """A finished case's ROIs: ``(id suffix, truth, ROI kind, array name)`` each.
 
-    Cases with several sites list them in ``result["sites"]``; a one-lesion case (and runs
+    Cases with several sites list them in ``result.sites``; a one-lesion case (and runs
     written before sites existed) has a lesion-present ROI ``present`` (suffix ``p``) and a
     lesion-absent one ``absent`` (suffix ``a``) of its lesion kind.
     """
-    sites = row["result"].get("sites")
-    if sites and sites[0].get("name") not in ("present", None):
-        return [(s["name"], int(s["truth"]), s["roi_kind"], s["name"]) for s in sites]
-    kind = row["attributes"]["lesion"]
+    sites = record.result.sites
+    if sites and sites[0].name != "present":
+        return [(s.name, s.truth, s.roi_kind, s.name) for s in sites]
+    kind = record.attributes["lesion"]
     return [("a", 0, kind, "absent"), ("p", 1, kind, "present")]
 
 

@@ -21,13 +21,14 @@ from tqdm.auto import tqdm
 from ._cohort import sample_cohort
 from ._executors import CaseFailure, connect_dask, run_cases_dask, run_cases_local
 from ._spec import TrialSpec, load_spec
-from ._store import RUN_MARKER, TrialStore, lock_run, store_error
+from ._store import RUN_FORMAT, RUN_MARKER, TrialStore, lock_run, store_error
 
 __all__ = ["run_trial", "trial_status", "provenance_record"]
 
 
 def provenance_record(spec: TrialSpec, *, backend: str, executor: str) -> dict:
-    """Package versions, spec and its hash, seeds, backend and executor of a run."""
+    """Package versions, spec and its hash, seeds, backend and executor of a run, and the
+    run directory's format version."""
     import importlib.metadata as md
 
     versions = {}
@@ -37,7 +38,7 @@ def provenance_record(spec: TrialSpec, *, backend: str, executor: str) -> dict:
             versions[pkg] = md.version(pkg)
         except md.PackageNotFoundError:
             pass
-    return {"spec": spec.to_dict(), "spec_toml": spec.to_toml_dict(), "spec_hash": spec.hash, "seed": spec.seed,
+    return {"format_version": RUN_FORMAT, "spec": spec.to_dict(), "spec_toml": spec.to_toml_dict(), "spec_hash": spec.hash, "seed": spec.seed,
             "versions": versions, "python": platform.python_version(),
             "platform": platform.platform(), "backend_requested": backend,
             "executor": executor, "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",
@@ -83,7 +84,7 @@ def _open_run(spec: TrialSpec, out_dir: Path):
 def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
               backend: str | None = None, analyse: bool = True, report: bool = True,
               progress: bool = True, max_cases: int | None = None,
-              retry_failed: bool = True) -> dict:
+              retry_failed: bool = True, on_stage=None) -> dict:
     """Run (or resume) a trial into ``out_dir``.
 
     Parameters
@@ -106,6 +107,11 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
     retry_failed : bool
         Give cases that failed in an earlier invocation a fresh retry budget (default); with
         ``False`` they stay failed.
+    on_stage : callable, optional
+        ``on_stage(case_id, name)`` as a case enters a stage ("phantom", "DBT acquisition",
+        "DBT FBP", "DBT ROIs"; local workers only), and ``on_stage(None, name)`` for the
+        stages after the cases ("analysis: readers DM", "report: live V&V checks", ...). With
+        ``progress`` the progress bar shows them too.
 
     Returns
     -------
@@ -174,7 +180,8 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
                                      "recomputed": [d["case_id"] for d in damaged]}))
         if todo:
             _run_cases(store, spec, todo, workers=workers, scheduler=scheduler, backend=backend,
-                       progress=progress, max_cases=max_cases, client=client)
+                       progress=progress, max_cases=max_cases, client=client,
+                       on_stage=on_stage)
         counts = store.counts()
         out["counts"] = counts
         finished = counts["pending"] == 0  # failures were retried in _run_cases
@@ -184,11 +191,17 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
         elif finished and analyse:
             from ._analysis import analyse_run
 
-            out["analysis"] = analyse_run(store, spec)
+            say = _after_cases_stage(spec, progress, on_stage)
+            out["analysis"] = analyse_run(store, spec, progress=lambda s: say(f"analysis: {s}"))
             if report:
+                from victwin.validation import run_checks
+
                 from ._report import write_report
 
-                out["report"] = str(write_report(store, spec))
+                say("report: live V&V checks")
+                checks = run_checks()
+                say("report: writing report.html")
+                out["report"] = str(write_report(store, spec, checks=checks))
         return out
     finally:
         if client is not None:
@@ -197,17 +210,37 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
         lock.close()
 
 
+def _after_cases_stage(spec, progress: bool, on_stage):
+    """``say(name)``: report a stage after the cases (a line on stderr with ``progress``)."""
+    def say(name):
+        if on_stage is not None:
+            on_stage(None, name)
+        if progress:
+            print(f"{spec.name}: {name}", file=sys.stderr, flush=True)
+    return say
+
+
 def _run_cases(store, spec, todo, *, workers, scheduler, backend, progress, max_cases,
-               client=None):
+               client=None, on_stage=None):
+    bar = tqdm(total=len(todo), desc=f"{spec.name}: cases", unit="case", disable=not progress,
+               file=sys.stderr)
+    running: dict = {}        # case id -> the stage it is in (local workers report them)
+
+    def staged(case_id, name):
+        running[case_id] = name
+        bar.set_postfix_str("; ".join(f"case {c}: {n}" for c, n in sorted(running.items())))
+        if on_stage is not None:
+            on_stage(case_id, name)
+
     if scheduler:
         results = run_cases_dask(spec, todo, scheduler=scheduler, backend=backend, client=client)
     else:
-        results = run_cases_local(spec, todo, workers=workers, backend=backend)
-    bar = tqdm(total=len(todo), desc=f"{spec.name}: cases", unit="case", disable=not progress,
-               file=sys.stderr)
+        results = run_cases_local(spec, todo, workers=workers, backend=backend,
+                                  on_stage=staged)
     finished = 0
     try:
         for res in results:
+            running.pop(res.case_id, None)
             if isinstance(res, CaseFailure):
                 state = store.fail_case(res.case_id, res.error, spec.storage.max_attempts)
                 store.log("case-error", f"{res.case_id}: {res.error}\n{res.detail}")

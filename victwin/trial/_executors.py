@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from ._runner import CaseOutput, run_case
 from ._spec import TrialSpec
+from ._stages import CaseStage, reporting
 
 __all__ = ["run_cases_local", "run_cases_dask", "connect_dask", "CaseFailure"]
 
@@ -31,9 +32,14 @@ class CaseFailure:
         self.detail = detail
 
 
-def _guarded(spec: TrialSpec, case_id: int, attributes: dict, backend: str):
+def _guarded(spec: TrialSpec, case_id: int, attributes: dict, backend: str, on_stage=None):
+    """Run one case; a raise becomes a :class:`CaseFailure`. ``on_stage(case_id, name)`` hears
+    the stages the case enters."""
     try:
-        return run_case(spec, case_id, attributes, backend=backend)
+        if on_stage is None:
+            return run_case(spec, case_id, attributes, backend=backend)
+        with reporting(lambda name: on_stage(case_id, name)):
+            return run_case(spec, case_id, attributes, backend=backend)
     except Exception as exc:  # a failing case is recorded, the trial goes on
         return CaseFailure(case_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -93,7 +99,8 @@ def _worker_main(conn, parent_pid: int, threads: int, spec: TrialSpec, backend: 
         if msg is None:
             return
         case_id, attrs = msg
-        res = _guarded(spec, case_id, attrs, backend)
+        res = _guarded(spec, case_id, attrs, backend,
+                       on_stage=lambda cid, name: conn.send(CaseStage(cid, name)))
         try:
             conn.send(res)
         except Exception as exc:  # e.g. a result that cannot be pickled
@@ -146,9 +153,10 @@ class _Pool:
     its place; the cases of the other workers and those still queued are not touched.
     """
 
-    def __init__(self, spec, workers, backend, threads):
+    def __init__(self, spec, workers, backend, threads, on_stage=None):
         self.ctx = mp.get_context("spawn")  # numba's thread pools are not fork-safe
         self.args = (spec, backend, threads)
+        self.on_stage = on_stage
         self.slots = [self._start() for _ in range(workers)]
         self.idle_deaths = 0
 
@@ -182,6 +190,10 @@ class _Pool:
                     res = slot.conn.recv()
                 except (EOFError, OSError, Exception):  # died while sending: see below
                     dead.append(slot)
+                    continue
+                if isinstance(res, CaseStage):  # the case goes on
+                    if self.on_stage is not None:
+                        self.on_stage(res.case_id, res.name)
                     continue
                 slot.case = None
                 self.idle_deaths = 0
@@ -220,8 +232,12 @@ class _Pool:
 
 
 def run_cases_local(spec: TrialSpec, cases: list[tuple[int, dict]], *, workers: int = 1,
-                    backend: str = "auto") -> Iterator[CaseOutput | CaseFailure]:
+                    backend: str = "auto", on_stage=None
+                    ) -> Iterator[CaseOutput | CaseFailure]:
     """Run cases in ``workers`` local processes (``1``: in this process, no pool).
+
+    ``on_stage(case_id, name)`` is called in this process as a case enters a stage
+    ("phantom", "DBT acquisition", "DBT FBP", "DBT ROIs", ...).
 
     A worker that dies charges only the case it was running (see :class:`_Pool`). Workers
     exit when the driver is gone, and are stopped when the driver stops (Ctrl-C, SIGTERM, an
@@ -232,10 +248,10 @@ def run_cases_local(spec: TrialSpec, cases: list[tuple[int, dict]], *, workers: 
         while k < len(cases):  # the driver may append retries while we run
             case_id, attrs = cases[k]
             k += 1
-            yield _guarded(spec, case_id, attrs, backend)
+            yield _guarded(spec, case_id, attrs, backend, on_stage)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = _Pool(spec, workers, backend, threads)
+    pool = _Pool(spec, workers, backend, threads, on_stage)
     finished = False
     try:
         k = 0  # next index into ``cases``, a list the driver may append retries to

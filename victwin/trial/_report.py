@@ -7,7 +7,7 @@ per modality with CIs, the difference with its CI and p-value, in words), then t
 (ROC curves, subgroups, example images, dose, time), the provenance needed to reproduce it,
 and a credibility section structured after the FDA guidance on the credibility of
 computational modeling (2023) / ASME V&V 40-2018, with live verification and validation
-checks (:func:`victwin.trial._credibility.run_checks`).
+checks (:func:`victwin.validation.run_checks`).
 
 It reads only the run directory: ``analysis/results.json``, ``analysis/scores.imrmc``,
 ``analysis/forest-*.png``, the case rows and previews of the store.
@@ -26,10 +26,15 @@ import numpy as np
 
 from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _table,
                     empirical_roc)
+from ._records import CaseRecord, ExposureRecord
 
 __all__ = ["write_report", "render_report", "empirical_roc"]
 
 # --------------------------------------------------------------------------------- sections
+
+def _or(value, missing="?"):
+    return missing if value is None else value
+
 
 def headline_mrmc(res: dict) -> tuple[str, dict]:
     """The key and the MRMC dict of the analysis the answer uses (``results["headline"]``).
@@ -252,26 +257,25 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
     return "".join(out)
 
 
-def _lesion_mark(roi: dict, preview_shape) -> tuple | None:
-    """Preview (row, col, radius) of the lesion, or None when the full image shape is unknown."""
-    shape = roi.get("image_shape")
-    centre = roi.get("center_index")
-    if not shape or not centre:
+def _lesion_mark(roi, preview_shape) -> tuple | None:
+    """Preview (row, col, radius) of the lesion (``roi``: a :class:`RoiRecord` or None), or
+    None when the full image shape is unknown."""
+    if roi is None or not roi.image_shape or not roi.center_index:
         return None
-    scale = np.asarray(preview_shape[-2:], float) / np.asarray(shape[-2:], float)
-    row, col = np.asarray(centre[-2:], float) * scale
-    size = np.asarray(roi.get("size_px", [8, 8])[-2:], float) * scale
+    scale = np.asarray(preview_shape[-2:], float) / np.asarray(roi.image_shape[-2:], float)
+    row, col = np.asarray(roi.center_index[-2:], float) * scale
+    size = np.asarray(roi.size_px[-2:], float) * scale
     return float(row), float(col), float(max(size.max() / 2.0, 2.0))
 
 
-def _examples_section(store, rows: list, names) -> str:
+def _examples_section(store, rows: list[CaseRecord], names) -> str:
     from matplotlib.patches import Circle
 
     from ._spec import DENSITY_CLASSES
 
     by_class: dict[str, dict] = {}
     for row in rows:
-        by_class.setdefault(row["attributes"].get("density", "n/a"), row)
+        by_class.setdefault(row.attributes.get("density", "n/a"), row)
     order = [c for c in DENSITY_CLASSES if c in by_class] + \
         [c for c in by_class if c not in DENSITY_CLASSES]
     panels = []
@@ -279,7 +283,7 @@ def _examples_section(store, rows: list, names) -> str:
         row = by_class[cls]
         wanted = [f"previews/{m}" for m in names]
         try:
-            arrays = store.read_arrays(row["case_id"], wanted)
+            arrays = store.read_arrays(row.case_id, wanted)
         except (OSError, KeyError):
             continue
         if all(w in arrays for w in wanted):
@@ -297,8 +301,8 @@ def _examples_section(store, rows: list, names) -> str:
             lo, hi = np.percentile(img, [1, 99]) if img.size else (0, 1)
             ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
                       interpolation="nearest")
-            mark = _lesion_mark(row["result"]["modalities"].get(m, {}).get("roi", {}),
-                                img.shape)
+            mod = row.result.modalities.get(m)
+            mark = _lesion_mark(mod.roi if mod is not None else None, img.shape)
             if mark is None:
                 unmarked += 1
             else:
@@ -307,7 +311,7 @@ def _examples_section(store, rows: list, names) -> str:
             ax.set_xticks([])
             ax.set_yticks([])
             label = "all cases" if cls == "n/a" else cls
-            ax.set_title(f"{label}: case {row['case_id']}, {m}", fontsize=8.5)
+            ax.set_title(f"{label}: case {row.case_id}, {m}", fontsize=8.5)
     fig.tight_layout()
     note = ("Each column is the first finished case of a density class, lesion-present version "
             "(DBT: the reconstructed slice through the lesion); the red circle marks the "
@@ -318,10 +322,11 @@ def _examples_section(store, rows: list, names) -> str:
     return _png(fig) + f"<p class='note'>{_e(note)}</p>"
 
 
-def _dose_section(rows: list, names) -> str:
-    mgd = {m: np.array([r["result"]["modalities"][m]["dose"]["mgd_mgy"] for r in rows
-                        if m in r["result"].get("modalities", {})
-                        and r["result"]["modalities"][m].get("dose")], float) for m in names}
+def _dose_section(rows: list[CaseRecord], names) -> str:
+    mods = {m: [r.result.modalities[m] for r in rows if m in r.result.modalities]
+            for m in names}
+    mgd = {m: np.array([x.dose.mgd_mgy for x in mods[m] if x.dose is not None], float)
+           for m in names}
     mgd = {m: v for m, v in mgd.items() if v.size}
     if not mgd:
         return "<p>No dose records.</p>"
@@ -341,25 +346,24 @@ def _dose_section(rows: list, names) -> str:
     fig.tight_layout()
     table = []
     for m, v in mgd.items():
-        exp = [r["result"]["modalities"][m].get("exposure", {}) for r in rows
-               if m in r["result"].get("modalities", {})]
-        kvps = sorted({f"{e.get('anode', '?')} {e.get('kvp', '?')} kV" for e in exp})
-        views = sorted({str(e.get("n_views", "?")) for e in exp})
+        exp = [x.exposure or ExposureRecord() for x in mods[m]]
+        kvps = sorted({f"{_or(e.anode)} {_or(e.kvp)} kV" for e in exp})
+        views = sorted({str(_or(e.n_views)) for e in exp})
         table.append([m, v.size, _f(v.mean()), _f(np.median(v)), _f(v.min()), _f(v.max()),
                       ", ".join(kvps[:4]) + (" ..." if len(kvps) > 4 else ""), ", ".join(views)])
     return _png(fig) + _table(["modality", "cases", "mean MGD (mGy)", "median", "min", "max",
                                "beams (AEC)", "views"], table, num_cols=(1, 2, 3, 4, 5))
 
 
-def _timing_section(rows: list) -> str:
+def _timing_section(rows: list[CaseRecord]) -> str:
     stages: dict[str, list] = {}
     for r in rows:
-        for k, v in (r.get("timings") or {}).items():
+        for k, v in r.timings.items():
             stages.setdefault(k, []).append(float(v))
     if not stages:
         return "<p>No timings recorded.</p>"
     top = {k: v for k, v in stages.items() if "." not in k}
-    totals = [sum(v for k, v in (r.get("timings") or {}).items() if "." not in k) for r in rows]
+    totals = [sum(v for k, v in r.timings.items() if "." not in k) for r in rows]
     fig = _figure(7.5, 0.42 * len(top) + 1.3)
     ax = fig.add_subplot(1, 1, 1)
     keys = sorted(top, key=lambda k: np.mean(top[k]))
@@ -370,8 +374,8 @@ def _timing_section(rows: list) -> str:
     table = [[k if "." not in k else _Raw("&nbsp;&nbsp;&nbsp;" + _e(k)), len(v),
               _f(np.mean(v), 3), _f(np.median(v), 3), _f(np.sum(v), 1)]
              for k, v in sorted(stages.items())]
-    workers = Counter(r.get("worker") or "?" for r in rows)
-    backends = Counter(r.get("backend") or "?" for r in rows)
+    workers = Counter(r.worker or "?" for r in rows)
+    backends = Counter(r.backend or "?" for r in rows)
     per_hour = 3600.0 / np.mean(totals) if np.mean(totals) > 0 else float("nan")
     return (_png(fig) + _table(["stage", "cases", "mean s", "median s", "total s"], table,
                                num_cols=(1, 2, 3, 4))
@@ -411,7 +415,7 @@ def _spec_summary(spec) -> str:
     return _table(["key", "value"], rows)
 
 
-def _provenance_section(store, spec, res: dict, rows: list) -> str:
+def _provenance_section(store, spec, res: dict, rows: list[CaseRecord]) -> str:
     prov = store.provenance()
     from victwin.systems import get_preset
 
@@ -423,16 +427,16 @@ def _provenance_section(store, spec, res: dict, rows: list) -> str:
              ("executor", prov.get("executor", "?")),
              ("backend requested", prov.get("backend_requested", "?")),
              ("backends used", ", ".join(f"{k} ({v} cases)" for k, v in
-                                         Counter(r.get("backend") or "?" for r in rows).items())),
+                                         Counter(r.backend or "?" for r in rows).items())),
              ("python", prov.get("python", "?")), ("platform", prov.get("platform", "?")),
              ("report written (UTC)", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))]
     if prov.get("spec_hash") and prov.get("spec_hash") != spec.hash:
         items.append(("WARNING", f"the run was made with spec {prov.get('spec_hash')}"))
     versions = prov.get("versions") or {}
     seeds = _table(["case", "density", "lesion", "age (y)", "phantom seed", "noise seed"],
-                   [[r["case_id"], r["attributes"].get("density"), r["attributes"].get("lesion"),
-                     r["attributes"].get("age_years"), r["attributes"].get("phantom_seed"),
-                     r["attributes"].get("noise_seed")] for r in rows], num_cols=(0, 3, 4, 5))
+                   [[r.case_id, r.attributes.get("density"), r.attributes.get("lesion"),
+                     r.attributes.get("age_years"), r.attributes.get("phantom_seed"),
+                     r.attributes.get("noise_seed")] for r in rows], num_cols=(0, 3, 4, 5))
     return (_table(["item", "value"], [[k, v] for k, v in items])
             + "<h3>Package versions</h3>"
             + _table(["package", "version"], sorted(versions.items()))
@@ -446,7 +450,7 @@ def _provenance_section(store, spec, res: dict, rows: list) -> str:
 
 
 def _credibility_section(spec, res: dict, checks) -> str:
-    from ._credibility import MODELS
+    from victwin.validation import MODELS
 
     a, b = res["modalities"][:2]
     n_pass = sum(c.passed for c in checks)
@@ -512,10 +516,10 @@ def render_report(store, spec, *, checks=None) -> str:
         raise ValueError(f"{str(results_path)!r} is not readable JSON ({exc}); re-run the "
                          f"analysis (victwin report RUN)") from None
     if checks is None:
-        from ._credibility import run_checks
+        from victwin.validation import run_checks
 
         checks = run_checks()
-    rows = store.done_cases()
+    rows = store.case_records()
     failed = store.failed_cases()
     names = list(res["modalities"])
     sections = [

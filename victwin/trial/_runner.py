@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._records import CaseResult
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
+from ._stages import stage as enter_stage
 from ._twins import _Clock, one_lesion_phantoms
 
 __all__ = ["run_case", "CaseOutput", "PREVIEW_PX", "case_phantoms", "acquire_version",
@@ -33,7 +35,7 @@ class CaseOutput:
 
     case_id: int
     arrays: dict          # name -> ndarray (ROIs "<modality>/present|absent", previews, images)
-    result: dict          # JSON-ready: lesion, dose, exposure, geometry of the ROIs
+    result: CaseResult    # lesion, sites, dose, exposure, geometry of the ROIs
     timings: dict         # seconds per stage
     worker: str
     backend: str
@@ -47,11 +49,22 @@ def _preview(image: np.ndarray) -> np.ndarray:
     return img.reshape(h // step, step, w // step, step).mean(axis=(1, 3))
 
 
+def _cut_name(modality, acqs) -> str:
+    """The progress bar's name of the ROI stage: "ROIs", "VOIs" (cut from a reconstructed
+    volume) or "VOIs (FBP)" (each VOI reconstructed from its region's acquisition)."""
+    recon = modality.reconstruction
+    if not recon:
+        return "ROIs"
+    regions = bool(acqs) and acqs[0].region is not None
+    return f"VOIs ({recon['method'].upper()})" if regions else "VOIs"
+
+
 def reconstruct_scan(acq, modality, *, backend="auto"):
     """Reconstruct a DBT acquisition as the modality's spec asks: ``(volume, grid)``."""
     from victwin.recon import dbt_grid, reconstruct
 
     recon = modality.reconstruction
+    enter_stage(f"{modality.name} {recon['method'].upper()}")
     tech = acq.technique
     thickness = float(tech.compressed_thickness_mm)
     support = float(tech.sid_mm - tech.source_to_breast_mm)
@@ -132,6 +145,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     arrays: dict[str, np.ndarray] = {}
     result: dict = {"modalities": {}}
 
+    enter_stage("phantom")
     phantom, present, sites, names, lesions = case_sites(spec, case_id, attributes, clock)
     meta = phantom.meta
     result["phantom"] = {k: meta[k] for k in ("thickness_mm", "glandular_fraction_volume",
@@ -149,6 +163,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         twins = {k: on_device(v) for k, v in twins.items()}
 
     def timed_acquire(modality, version, regions=None):
+        enter_stage(f"{modality.name} acquisition, lesion-{version} twin")
         t0 = time.perf_counter()
         out = acquire_version(spec, modality, twins[version], case_id, attributes,
                               present=version == "present", backend=target, regions=regions)
@@ -203,6 +218,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                     clock.add(stage, time.perf_counter() - t0)
                     full[version] = (acq, volume, grid)
                 acqs = [full[version][0]] * len(mine)
+            enter_stage(f"{modality.name} {_cut_name(modality, acqs)}, lesion-{version} twin")
             t0 = time.perf_counter()
             for plan, acq in zip(mine, acqs):
                 vol, grid = (None, None) if acq.region is not None else full[version][1:]
@@ -235,5 +251,6 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         mres["order"] = m_index
         result["modalities"][modality.name] = mres
         clock.add(f"modality.{modality.name}", time.perf_counter() - t_mod)
-    return CaseOutput(case_id=case_id, arrays=arrays, result=result, timings=clock.t,
+    return CaseOutput(case_id=case_id, arrays=arrays, timings=clock.t,
+                      result=CaseResult.from_dict(result, f"case {case_id} result"),
                       worker=f"{platform.node()}:{os.getpid()}", backend=target)

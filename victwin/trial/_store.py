@@ -36,11 +36,20 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._formats import check_format
+
+from ._records import CaseRecord, CaseResult
+
 __all__ = ["TrialStore", "RUN_MARKER", "CaseDamaged", "RunLocked", "lock_run",
-           "array_checksums", "atomic_write"]
+           "array_checksums", "atomic_write", "RUN_FORMAT"]
 
 #: File that marks a directory as a victwin run (its absence means "not a run directory").
 RUN_MARKER = "trial.sqlite"
+
+#: Version of the run directory's layout (provenance key ``format_version``; runs made before
+#: it was recorded have the layout of version 1). The case rows' ``result`` JSON carries its
+#: own version (:data:`victwin.trial._records.RESULT_FORMAT`).
+RUN_FORMAT = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS provenance (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -183,8 +192,15 @@ class TrialStore:
             columns = {r[1] for r in self.db.execute("PRAGMA table_info(cases)")}
             if "checksums" not in columns:  # a run made before checksums were stored
                 self.db.execute("ALTER TABLE cases ADD COLUMN checksums TEXT")
+            prov = self.provenance()
         except sqlite3.DatabaseError as exc:
             raise store_error(path, exc) from None
+        try:
+            check_format(f"run {str(self.dir)!r}", prov, name=None, version=RUN_FORMAT,
+                         legacy=1)
+        except ValueError:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -238,9 +254,16 @@ class TrialStore:
     def case_path(self, case_id: int) -> Path:
         return self.dir / "cases" / f"case-{case_id:06d}.zarr"
 
-    def commit_case(self, case_id: int, arrays: dict[str, np.ndarray], result: dict,
-                    timings: dict, *, worker: str = "", backend: str = "") -> None:
-        """Write a finished case's arrays, then mark it done, each step atomic."""
+    def commit_case(self, case_id: int, arrays: dict[str, np.ndarray],
+                    result: CaseResult | dict, timings: dict, *, worker: str = "",
+                    backend: str = "") -> None:
+        """Write a finished case's arrays, then mark it done, each step atomic.
+
+        ``result``: a :class:`CaseResult` (or its JSON form, checked before anything is
+        written).
+        """
+        if not isinstance(result, CaseResult):
+            result = CaseResult.from_dict(result, f"case {case_id} result")
         final = self.case_path(case_id)
         tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}.tmp")
         sums = array_checksums(arrays)
@@ -259,7 +282,7 @@ class TrialStore:
             self.db.execute(
                 "UPDATE cases SET state='done', attempts=attempts+1, error=NULL, result=?, "
                 "timings=?, worker=?, backend=?, finished_at=?, checksums=? WHERE case_id=?",
-                (json.dumps(result, sort_keys=True), json.dumps(timings, sort_keys=True),
+                (json.dumps(result.to_dict(), sort_keys=True), json.dumps(timings, sort_keys=True),
                  worker, backend, time.time(), json.dumps(sums, sort_keys=True), case_id))
 
     def fail_case(self, case_id: int, error: str, max_attempts: int) -> str:
@@ -273,8 +296,25 @@ class TrialStore:
                             (state, attempts, error[:2000], case_id))
         return state
 
+    def case_records(self) -> list[CaseRecord]:
+        """Finished cases (id order) as typed :class:`CaseRecord` values.
+
+        Raises
+        ------
+        ValueError
+            A row's result is not a case result this victwin reads (one line naming the
+            run, the case, the key and the rule, or the version).
+        """
+        return [CaseRecord(case_id=r["case_id"], attributes=r["attributes"],
+                           result=CaseResult.from_dict(
+                               r["result"], f"run {str(self.dir)!r}: case {r['case_id']} result"),
+                           timings=r["timings"] or {}, worker=r["worker"] or "",
+                           backend=r["backend"] or "")
+                for r in self.done_cases()]
+
     def done_cases(self) -> list[dict]:
-        """Rows of finished cases (id order) with parsed JSON columns."""
+        """Rows of finished cases (id order) with parsed JSON columns (the raw JSON form;
+        :meth:`case_records` gives them typed)."""
         rows = self.db.execute(
             "SELECT case_id, attributes, result, timings, worker, backend FROM cases "
             "WHERE state='done' ORDER BY case_id")

@@ -21,6 +21,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ._measurements import field_centre_spr, presampled_mtf, slanted_edge
+from ._references import boone_spr_fit, ideal_aperture_mtf, slab_chord
+
 __all__ = ["CheckResult", "run_checks", "CHECKS", "MODELS"]
 
 
@@ -77,25 +80,6 @@ MODELS = {
 }
 
 
-# --- small independent references -----------------------------------------------------------
-
-def _slab_chord(src, end, lo, hi) -> np.ndarray:
-    """Length (mm) of each segment ``src -> end`` inside the box ``[lo, hi]`` (slab method)."""
-    src = np.asarray(src, float)
-    d = np.asarray(end, float) - src
-    t0 = np.zeros(len(src))
-    t1 = np.ones(len(src))
-    for a in range(3):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ta = (lo[a] - src[:, a]) / d[:, a]
-            tb = (hi[a] - src[:, a]) / d[:, a]
-        par = d[:, a] == 0
-        inside = (src[:, a] >= lo[a]) & (src[:, a] <= hi[a])
-        t0 = np.maximum(t0, np.where(par, np.where(inside, -np.inf, np.inf), np.minimum(ta, tb)))
-        t1 = np.minimum(t1, np.where(par, np.where(inside, np.inf, -np.inf), np.maximum(ta, tb)))
-    return np.clip(t1 - t0, 0.0, None) * np.linalg.norm(d, axis=1)
-
-
 # --- ray tracer -----------------------------------------------------------------------------
 
 def _check_chords():
@@ -127,8 +111,8 @@ def _check_chords():
     for lab, lo, hi in boxes:  # [z, y, x] index boxes -> (x, y, z) world boxes
         lo_w = corner + lo[::-1] * sp
         hi_w = corner + hi[::-1] * sp
-        ref[lab] += _slab_chord(src, centers, lo_w, hi_w)
-    total = _slab_chord(src, centers, grid.lower_mm, grid.upper_mm)
+        ref[lab] += slab_chord(src, centers, lo_w, hi_w)
+    total = slab_chord(src, centers, grid.lower_mm, grid.upper_mm)
     ref[0] = total - ref[1:].sum(axis=0)
     err = np.abs(got.reshape(5, -1) - ref).max()
     hit = int((ref[1:].sum(axis=0) > 0).sum())
@@ -181,83 +165,25 @@ def _check_hvl():
             abs(ours - ref) <= 0.01 and abs(ours - 0.463) <= 0.01)
 
 
-# Boone JM et al., Med Phys 27:2408 (2000): field-centre SPR (no grid) of a semicircular 50/50
-# breast, SPR = 1 / (a + b D^-1.5 + c T^-0.5), T thickness and D diameter in cm.
-_BOONE = (-2.35452817439093, 22.3960980055927, 8.85064260299289)
-
-
 def _check_spr():
-    from victwin.geometry import Grid, mammography_view
-    from victwin.physics import primary_signal, spectrum
-    from victwin.physics import MAMMOGRAPHY_SCATTER, scatter_image
-    from victwin.raytrace import project_labels
+    from victwin.geometry import mammography_view
 
-    t_mm, d_mm, vox, support = 45.0, 150.0, 1.0, 20.0
-    r = d_mm / 2
-    nx, ny, nz = int(math.ceil(r / vox)) + 1, int(math.ceil(d_mm / vox)) + 2, int(t_mm / vox)
-    x = (np.arange(nx) + 0.5) * vox
-    y = (np.arange(ny) - (ny - 1) / 2.0) * vox
-    yy, xx = np.meshgrid(y, x, indexing="ij")
-    labels = np.zeros((nz, ny, nx), np.uint8)
-    labels[:, xx ** 2 + yy ** 2 <= r ** 2] = 1
-    grid = Grid(shape=(nz, ny, nx), spacing=(vox,) * 3, origin=(x[0], y[0], support + vox / 2))
+    # Boone et al.'s beams were normally incident: a source 100 m away
+    t_mm, d_mm = 45.0, 150.0
     view = mammography_view(sid_mm=100_000.0, detector_shape=(3000, 1500), detector_binning=12)
-    paths = project_labels(labels, grid, view, 2, backend="cpu")[0]
-    spec = spectrum("Mo", 28, [("Mo", 0.03)])
-    primary = np.asarray(primary_signal(paths, ["air", "breast_tissue_50"], spec,
-                                        1000.0).energy_kev, dtype=float)
-    s = scatter_image(primary, paths[1], view.panel.pitch[1], model=MAMMOGRAPHY_SCATTER)
-    centers = view.panel.pixel_centers()
-    target = np.array([4 * r / (3 * math.pi), 0.0])  # centroid of the semicircle
-    j, i = np.unravel_index(np.argmin(np.sum((centers[..., :2] - target) ** 2, axis=-1)),
-                            centers.shape[:2])
-    spr = float(s[j, i] / primary[j, i])
-    a, b, c = _BOONE
-    ref = 1.0 / (a + b * (d_mm / 10) ** -1.5 + c * (t_mm / 10) ** -0.5)
+    spr = field_centre_spr(t_mm, d_mm, view)
+    ref = boone_spr_fit(t_mm / 10, d_mm / 10)
     return f"SPR {spr:.3f} (Boone fit {ref:.3f}, {spr / ref - 1:+.1%})", \
         abs(spr / ref - 1) <= 0.10
 
 
 def _check_mtf():
-    from dataclasses import replace
-
-    from victwin.geometry import FlatPanel, Grid, View
-    from victwin.physics import primary_signal, spectrum
-    from victwin.physics import A_SE_VICTRE, detect, digitize, quantum_efficiency
-    from victwin.raytrace import project_labels
-
-    beam = spectrum("W", 28, [("Be", 1.0), ("Rh", 0.05)])
-    ang = math.radians(4.0)
-    n, k, pitch = 80, 8, 0.085
-    panel = FlatPanel(shape=(n, n), pitch=(pitch, pitch), center=(0.0, 0.0, 0.0),
-                      u=(math.cos(ang), math.sin(ang), 0.0), v=(-math.sin(ang), math.cos(ang), 0.0))
-    view = View(source=(0.0, 0.0, 650.0), panel=panel)
-    nx = 32  # an aluminium half-plane x >= 0 just above the panel
-    grid = Grid(shape=(1, 1, nx), spacing=(0.1, 20.0, 0.5), origin=(-7.75, 0.0, 1.05))
-    labels = np.zeros((1, 1, nx), np.uint8)
-    labels[..., nx // 2:] = 1
-    paths = project_labels(labels, grid, view, 2, backend="cpu", rays_per_pixel=k)[0]
-    n_pix = beam.total_photons_per_mas_mm2(650.0) * 200.0 * pitch ** 2
-    sig = primary_signal(paths, ["air", "aluminum"], beam, n_pix,
-                         detector_efficiency=lambda e: quantum_efficiency(A_SE_VICTRE, e))
-    det = replace(A_SE_VICTRE, gain_adu_per_e=1e-4)
-    raw = digitize(detect(sig.energy_kev, sig.energy2_kev2, det, None), det)
-    flat = float(np.max(sig.energy_kev)) * 1000 / det.energy_per_electron_ev * det.gain_adu_per_e
-    p = np.log(flat / (raw.astype(float) - det.offset_adu))
-    dist = panel.pixel_centers()[..., 0].ravel()  # signed distance from the edge, mm
-    delta = pitch / 10
-    keep = np.abs(dist) < 2.0
-    idx = np.floor(dist[keep] / delta).astype(int)
-    idx -= idx.min()
-    counts = np.bincount(idx)
-    esf = np.bincount(idx, weights=p.ravel()[keep]) / np.maximum(counts, 1)
-    lsf = np.diff(esf)
-    spec = np.abs(np.fft.rfft(lsf, n=8 * lsf.size))
-    f = np.fft.rfftfreq(8 * lsf.size, d=delta)
-    mtf = spec / spec[0] / np.sinc(f * delta) ** 2
-    got = float(np.interp(1 / (2 * pitch), f, mtf))
-    return f"presampled MTF at Nyquist {got:.3f} (sinc: {2 / math.pi:.3f})", \
-        abs(got - 2 / math.pi) <= 0.03 and bool(np.all(counts > 0))
+    raw, det, flat, panel = slanted_edge(angle_deg=4.0, n=80, rays_per_pixel=8)
+    f, mtf = presampled_mtf(raw, det, flat, panel)
+    nyquist = 1 / (2 * panel.pitch[1])
+    got = float(np.interp(nyquist, f, mtf))
+    ref = float(ideal_aperture_mtf(nyquist, panel.pitch[1]))
+    return f"presampled MTF at Nyquist {got:.3f} (sinc: {ref:.3f})", abs(got - ref) <= 0.03
 
 
 # Dance DR et al., Phys Med Biol 45:3225 (2000), table 1: g = 0.183 mGy/mGy for a 4.5 cm breast
@@ -550,8 +476,14 @@ CHECKS = (
 )
 
 
-def run_checks() -> list[CheckResult]:
+def run_checks(checks=None) -> list[CheckResult]:
     """Run every check in :data:`CHECKS` and return their results (failures included).
+
+    Parameters
+    ----------
+    checks : sequence, optional
+        ``(model, name, kind, reference, tolerance, function)`` tuples to run instead of
+        :data:`CHECKS`; ``function()`` returns ``(measured text, passed)``.
 
     Returns
     -------
@@ -560,7 +492,7 @@ def run_checks() -> list[CheckResult]:
         ``measured`` holds the error.
     """
     out = []
-    for model, name, kind, reference, tolerance, func in CHECKS:
+    for model, name, kind, reference, tolerance, func in (CHECKS if checks is None else checks):
         t0 = time.perf_counter()
         try:
             measured, passed = func()
