@@ -29,7 +29,6 @@ World frame (``victwin.geometry._scans``): chest wall at ``x = 0``, nipple towar
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,12 +38,11 @@ from ..geometry import Grid
 from . import _breast_kernels as K
 from ._compression import compress
 from ._ligaments import place_ligaments
-from ._phantom import Phantom
 from ._breast_recipe import BREAST_LABELS, BREAST_MATERIALS, draw_breast_parameters
 from ._texture import TextureFields
 from ._trees import grow_tree
 
-__all__ = ["make_breast", "glandular_fractions"]
+__all__ = ["glandular_fractions"]
 
 #: Mass densities (g/cm^3) used for the glandular fraction by mass: adipose 0.93 and
 #: fibroglandular 1.04 (Hammerstein et al., Radiology 130:485, 1979).
@@ -159,36 +157,6 @@ class _Structures:
 #: (cached per lattice), the labels, the trees and the metadata.
 STEPS = ("_draw_body", "_draw_structures", "_kernel_parameters", "_solve_gland_threshold",
          "_fill_labels", "_paint_trees", "_breast_meta")
-
-
-def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
-                progress: bool | None = None, window_mm=None) -> Phantom:
-    """Build a compressed breast phantom from a checked recipe (see ``load_breast_recipe``).
-
-    Parameters
-    ----------
-    spec : dict
-        Breast recipe as returned by ``load_recipe``.
-    seed : int
-        Seed of every random draw.
-    voxel_mm : float, mm, optional
-        Isotropic voxel size (default: the recipe's ``voxel_mm``).
-    progress : bool, optional
-        tqdm progress bar over z-slabs (default: when stderr is a terminal).
-    window_mm : ((x0, y0, z0), (x1, y1, z1)), mm, optional
-        Build only the voxels that meet this box (see :meth:`PreparedBreast.make`).
-
-    Notes
-    -----
-    The steps (:data:`STEPS`) draw from one generator in a fixed order: parameters and
-    compression, then compartments, texture, ligaments, ducts and vessels; the voxel size
-    enters only after every draw. Several windows or voxel sizes of one breast: use
-    :class:`PreparedBreast` (``victwin.phantom.prepare``), which draws once.
-    """
-    from ._prepared import PreparedBreast
-
-    return PreparedBreast(spec, seed=seed).make(voxel_mm, window_mm=window_mm,
-                                                progress=progress)
 
 
 def _draw_body(spec: dict, rng) -> _Body:

@@ -20,7 +20,7 @@ from ._breast_recipe import BREAST_MATERIALS
 from ._phantom import Phantom, label_counts
 from ._window import window_grid, window_index, window_meta
 
-__all__ = ["PreparedBreast", "WHOLE_VOLUME_KEYS", "WHOLE_VOLUME_MIN_VOXEL_MM"]
+__all__ = ["PreparedBreast", "make_breast", "WHOLE_VOLUME_KEYS", "WHOLE_VOLUME_MIN_VOXEL_MM"]
 
 #: Metadata measured from the label counts of the whole breast (not drawn).
 WHOLE_VOLUME_KEYS = ("glandular_fraction_volume", "glandular_fraction_mass", "breast_volume_ml")
@@ -200,3 +200,31 @@ class PreparedBreast:
         meta["window"]["whole_volume_voxel_mm"] = max(vox, WHOLE_VOLUME_MIN_VOXEL_MM)
         return Phantom(labels=labels, grid=window_grid(grid, lo, hi), materials=self.materials,
                        meta=meta)
+
+
+def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
+                progress: bool | None = None, window_mm=None) -> Phantom:
+    """Build a compressed breast phantom from a checked recipe (see ``load_breast_recipe``).
+
+    Parameters
+    ----------
+    spec : dict
+        Breast recipe as returned by ``load_recipe``.
+    seed : int
+        Seed of every random draw.
+    voxel_mm : float, mm, optional
+        Isotropic voxel size (default: the recipe's ``voxel_mm``).
+    progress : bool, optional
+        tqdm progress bar over z-slabs (default: when stderr is a terminal).
+    window_mm : ((x0, y0, z0), (x1, y1, z1)), mm, optional
+        Build only the voxels that meet this box (see :meth:`PreparedBreast.make`).
+
+    Notes
+    -----
+    The steps (:data:`._breast.STEPS`) draw from one generator in a fixed order: parameters and
+    compression, then compartments, texture, ligaments, ducts and vessels; the voxel size
+    enters only after every draw. Several windows or voxel sizes of one breast: use
+    :class:`PreparedBreast` (``victwin.phantom.prepare``), which draws once.
+    """
+    return PreparedBreast(spec, seed=seed).make(voxel_mm, window_mm=window_mm,
+                                                progress=progress)

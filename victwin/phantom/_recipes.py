@@ -21,7 +21,7 @@ import numpy as np
 from victwin._checks import check_seed
 
 from ..schema import Choice, Table, check
-from ._breast import make_breast
+from ._prepared import make_breast
 from ._breast_recipe import BREAST_SCHEMA, load_breast_recipe
 from ._window import check_window, crop_to_window
 from .analytic import ANALYTIC_SCHEMA, make_analytic, validate_recipe
