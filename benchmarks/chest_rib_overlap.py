@@ -368,6 +368,18 @@ def main(argv=None):
         out["site_position_by_group_mm"] = {
             name: {"abs_x": round(float(np.abs(c[m, 0]).mean()), 1),
                    "y": round(float(c[m, 1].mean()), 1)} for name, m in groups.items()}
+    # exploratory (chosen after the 40 mm result, not pre-specified): smaller ROIs cut from
+    # the centre of the same ROIs, so that an ROI between ribs need not hold a rib
+    if "within_zone_split" in out:
+        out["exploratory_roi_sizes"] = {}
+        for n_px in (24, 18):
+            k = (P.shape[-1] - n_px) // 2
+            p_c, a_c = P[:, k:k + n_px, k:k + n_px], A[:, k:k + n_px, k:k + n_px]
+            c_p, c_a = cv_scores(p_c, a_c, tw)
+            w_p, w_a = npw_scores(p_c, a_c, tw)
+            out["exploratory_roi_sizes"][f"{n_px * ROI_MM / P.shape[-1]:.0f} mm"] = {
+                "cho_within_zones": diff_ci(c_p, c_a, less_z, tw),
+                "npw_within_zones": diff_ci(w_p, w_a, less_z, tw)}
     out["signal_and_background"] = signal_and_background(P, A, ov <= med, pixel_mm=ROI_MM / P.shape[-1])
     out["elapsed_s"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(out, indent=1))
