@@ -236,6 +236,9 @@ def main(argv=None):
                                           / "chest_rib_overlap.json"))
     ap.add_argument("--cache", default="/tmp/victwin_chest_rib_overlap_v2",
                     help="per-twin ROI files; a rerun reuses them (resume after a stop)")
+    ap.add_argument("--seed-base", type=int, default=200,
+                    help="twin k is chest/adult seed seed_base + k (200: the first study; "
+                         "a confirmatory run uses fresh twins, e.g. 400)")
     ap.add_argument("--analyse-only", action="store_true",
                     help="analyse the twins already in --cache, compute no new ones")
     args = ap.parse_args(argv)
@@ -256,8 +259,9 @@ def main(argv=None):
         if args.analyse_only:
             continue
         n0 = len(rows)
-        ph = make_chest("chest/adult", seed=200 + tw, voxel_mm=args.voxel_mm, progress=False)
-        rng = np.random.default_rng(1000 + tw)
+        ph = make_chest("chest/adult", seed=args.seed_base + tw, voxel_mm=args.voxel_mm,
+                        progress=False)
+        rng = np.random.default_rng(args.seed_base + 800 + tw)
         cand = lung_candidates(ph, 0.5 * args.size_mm + PLEURA_MM)
         for rep in range(args.reps):
             sites = pick_sites(cand, rng, SEPARATION_MM)
