@@ -27,6 +27,11 @@ detect a difference of 0.08 (the point estimate at 10 mm of the earlier 36-pair 
 two-sided alpha 0.05. About 300 pairs per group give 80 % at A = 0.75; the script also reports
 the power at the AUC it observes (a higher AUC has a smaller variance).
 
+Secondary analyses (added 2026-12-02 before the rerun): a non-prewhitening matched filter on
+plane-detrended ROIs (a human-like reader), and the overlap split done inside 18 lung zones
+(side x tertile of |x| x tertile of height) so that both groups hold sites of the same
+regions; the cache stores each site's centre for it.
+
 Writes ``benchmarks/results/chest_rib_overlap.json``.
 """
 
@@ -130,6 +135,96 @@ def _auc(sp, sa):
     return float((np.mean(sp[:, None] > sa[None, :]) + 0.5 * np.mean(sp[:, None] == sa[None, :])))
 
 
+def detrend(rois):
+    """ROIs minus their least-squares plane (what a reader ignores: the slow lung-field
+    gradient)."""
+    n = rois.shape[-1]
+    yy, xx = np.mgrid[:n, :n].astype(float)
+    G = np.column_stack([np.ones(n * n), yy.ravel(), xx.ravel()])
+    flat = rois.reshape(len(rois), -1).T
+    coef, *_ = np.linalg.lstsq(G, flat, rcond=None)
+    return (flat - G @ coef).T.reshape(rois.shape)
+
+
+def npw_scores(present, absent, twin):
+    """Non-prewhitening matched filter on plane-detrended ROIs (template: the mean
+    present - absent difference of the other fold). Human readers in power-law backgrounds
+    perform like a non-prewhitening observer (Burgess AE et al. J Opt Soc Am A
+    2001;18:1451-1463; Burgess & Judy 2007), unlike the CHO, which learns the background's
+    covariance."""
+    P, A = detrend(present), detrend(absent)
+    sp, sa = np.empty(len(P)), np.empty(len(A))
+    for fold in (0, 1):
+        tr, te = twin % 2 != fold, twin % 2 == fold
+        t = (P[tr] - A[tr]).mean(axis=0)
+        sp[te] = (P[te] * t).sum(axis=(1, 2))
+        sa[te] = (A[te] * t).sum(axis=(1, 2))
+    return sp, sa
+
+
+def location_strata(centres, n_bins=3):
+    """Zone of each site: side x tertile of |x| x tertile of y (projected position in the
+    lung field), so that an overlap split inside each zone compares sites of the same
+    region (the literature compares on-rib with between-rib positions in the same region;
+    a split over the whole lung mixes regions of different vessel density)."""
+    c = np.asarray(centres, float)
+    ax = np.abs(c[:, 0])
+    qx = np.quantile(ax, np.linspace(0, 1, n_bins + 1)[1:-1])
+    qy = np.quantile(c[:, 1], np.linspace(0, 1, n_bins + 1)[1:-1])
+    return (np.sign(c[:, 0]) > 0).astype(int) * 100 + np.searchsorted(qx, ax) * 10 \
+        + np.searchsorted(qy, c[:, 1])
+
+
+def split_within(ov, strata):
+    """``less`` mask: overlap at or below its zone's median."""
+    less = np.zeros(len(ov), bool)
+    for z in np.unique(strata):
+        m = strata == z
+        less[m] = ov[m] <= np.median(ov[m])
+    return less
+
+
+def diff_ci(sp, sa, less, tw, n_boot=2000):
+    """AUC(less) - AUC(more) and its 95 % cluster-bootstrap CI over twins."""
+    d0 = _auc(sp[less], sa[less]) - _auc(sp[~less], sa[~less])
+    brng = np.random.default_rng(0)
+    ids = np.unique(tw)
+    d = []
+    for _ in range(n_boot):
+        idx = np.concatenate([np.flatnonzero(tw == i)
+                              for i in brng.choice(ids, size=len(ids), replace=True)])
+        m = less[idx]
+        if m.sum() < 2 or (~m).sum() < 2:
+            continue
+        d.append(_auc(sp[idx][m], sa[idx][m]) - _auc(sp[idx][~m], sa[idx][~m]))
+    lo, hi = np.percentile(d, [2.5, 97.5])
+    return {"auc_less": round(_auc(sp[less], sa[less]), 3),
+            "auc_more": round(_auc(sp[~less], sa[~less]), 3),
+            "n_less": int(less.sum()), "n_more": int((~less).sum()),
+            "estimate": round(d0, 3), "ci_cluster_bootstrap": [round(float(lo), 3),
+                                                               round(float(hi), 3)]}
+
+
+def signal_and_background(present, absent, less, pixel_mm, signal_r_mm=3.0):
+    """Why a linear reader does or does not lose the nodule over ribs: per overlap group, the
+    nodule's signal (present - absent, mean over a disc of ``signal_r_mm``), the ROI's
+    background SD (plane-detrended absent ROI) and the background's fluctuation at the
+    nodule's scale (disc mean minus the mean of a 6-10 mm annulus, SD over sites)."""
+    n = present.shape[-1]
+    yy, xx = np.mgrid[:n, :n]
+    r = np.hypot(yy - (n - 1) / 2, xx - (n - 1) / 2) * pixel_mm
+    disc, ann = r <= signal_r_mm, (r > 6.0) & (r < 10.0)
+    sig = (present - absent)[:, disc].mean(axis=1)
+    a = detrend(absent)
+    loc = a[:, disc].mean(axis=1) - a[:, ann].mean(axis=1)
+    out = {}
+    for name, m in (("less", less), ("more", ~less)):
+        out[name] = {"signal_p": round(float(sig[m].mean()), 4),
+                     "roi_background_sd_p": round(float(a[m].std(axis=(1, 2)).mean()), 4),
+                     "nodule_scale_background_sd_p": round(float(loc[m].std()), 4)}
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--twins", type=int, default=9)
@@ -139,8 +234,11 @@ def main(argv=None):
     ap.add_argument("--binning", type=int, default=8)
     ap.add_argument("--out", default=str(Path(__file__).resolve().parent / "results"
                                           / "chest_rib_overlap.json"))
-    ap.add_argument("--cache", default="/tmp/victwin_chest_rib_overlap",
+    ap.add_argument("--cache", default="/tmp/victwin_chest_rib_overlap_v2",
                     help="per-twin ROI files; a rerun reuses them (resume after a stop)")
+    ap.add_argument("--seed-base", type=int, default=200,
+                    help="twin k is chest/adult seed seed_base + k (200: the first study; "
+                         "a confirmatory run uses fresh twins, e.g. 400)")
     ap.add_argument("--analyse-only", action="store_true",
                     help="analyse the twins already in --cache, compute no new ones")
     args = ap.parse_args(argv)
@@ -153,14 +251,17 @@ def main(argv=None):
         f_tw = cache / f"twin{tw:03d}_{args.size_mm:g}mm_{args.voxel_mm:g}_{args.binning}.npz"
         if f_tw.exists():                      # computed by an earlier (interrupted) run
             z = np.load(f_tw)
-            rows += [{"twin": tw, "overlap_mm": float(o), "present": p, "absent": a}
-                     for o, p, a in zip(z["overlap_mm"], z["present"], z["absent"])]
+            cen = z["centre_mm"] if "centre_mm" in z.files else [None] * len(z["overlap_mm"])
+            rows += [{"twin": tw, "overlap_mm": float(o), "present": p, "absent": a,
+                      "centre_mm": c}
+                     for o, p, a, c in zip(z["overlap_mm"], z["present"], z["absent"], cen)]
             continue
         if args.analyse_only:
             continue
         n0 = len(rows)
-        ph = make_chest("chest/adult", seed=200 + tw, voxel_mm=args.voxel_mm, progress=False)
-        rng = np.random.default_rng(1000 + tw)
+        ph = make_chest("chest/adult", seed=args.seed_base + tw, voxel_mm=args.voxel_mm,
+                        progress=False)
+        rng = np.random.default_rng(args.seed_base + 800 + tw)
         cand = lung_candidates(ph, 0.5 * args.size_mm + PLEURA_MM)
         for rep in range(args.reps):
             sites = pick_sites(cand, rng, SEPARATION_MM)
@@ -195,6 +296,7 @@ def main(argv=None):
                                  "present": p, "absent": a})
         new = rows[n0:]
         np.savez_compressed(f_tw, overlap_mm=np.array([r["overlap_mm"] for r in new]),
+                            centre_mm=np.array([r["centre_mm"] for r in new]),
                             present=np.stack([r["present"] for r in new]),
                             absent=np.stack([r["absent"] for r in new]))
         print(f"twin {tw} done: {len(rows)} pairs, {time.perf_counter() - t0:.0f} s, "
@@ -252,6 +354,37 @@ def main(argv=None):
     rho, pval = spearmanr(ov, sp - sa)
     out["spearman_overlap_vs_score_gap"] = {"rho": round(float(rho), 3),
                                             "p": float(f"{pval:.3g}")}
+    # secondary analyses (added 2026-12-02, after the first run; stated before the rerun):
+    # a human-like non-prewhitening reader, and overlap split inside lung zones
+    n_p, n_a = npw_scores(P, A, tw)
+    out["npw_reader"] = {"auc_all": round(_auc(n_p, n_a), 3),
+                         "median_split": diff_ci(n_p, n_a, ov <= med, tw)}
+    if all(r.get("centre_mm") is not None for r in rows):
+        strata = location_strata([r["centre_mm"] for r in rows])
+        less_z = split_within(ov, strata)
+        out["within_zone_split"] = {
+            "zones": int(len(np.unique(strata))),
+            "mean_bone_mm_less_more": [round(float(ov[less_z].mean()), 2),
+                                       round(float(ov[~less_z].mean()), 2)],
+            "cho": diff_ci(sp, sa, less_z, tw), "npw": diff_ci(n_p, n_a, less_z, tw)}
+        # does the overlap split carry location? mean |x| and y of the two median groups
+        c = np.asarray([r["centre_mm"] for r in rows], float)
+        out["site_position_by_group_mm"] = {
+            name: {"abs_x": round(float(np.abs(c[m, 0]).mean()), 1),
+                   "y": round(float(c[m, 1].mean()), 1)} for name, m in groups.items()}
+    # exploratory (chosen after the 40 mm result, not pre-specified): smaller ROIs cut from
+    # the centre of the same ROIs, so that an ROI between ribs need not hold a rib
+    if "within_zone_split" in out:
+        out["exploratory_roi_sizes"] = {}
+        for n_px in (24, 18):
+            k = (P.shape[-1] - n_px) // 2
+            p_c, a_c = P[:, k:k + n_px, k:k + n_px], A[:, k:k + n_px, k:k + n_px]
+            c_p, c_a = cv_scores(p_c, a_c, tw)
+            w_p, w_a = npw_scores(p_c, a_c, tw)
+            out["exploratory_roi_sizes"][f"{n_px * ROI_MM / P.shape[-1]:.0f} mm"] = {
+                "cho_within_zones": diff_ci(c_p, c_a, less_z, tw),
+                "npw_within_zones": diff_ci(w_p, w_a, less_z, tw)}
+    out["signal_and_background"] = signal_and_background(P, A, ov <= med, pixel_mm=ROI_MM / P.shape[-1])
     out["elapsed_s"] = round(time.perf_counter() - t0, 1)
     print(json.dumps(out, indent=1))
     Path(args.out).write_text(json.dumps(out, indent=1))

@@ -132,6 +132,15 @@ def main(argv=None):
             nps.append((name, args.nps_voxel_mm, b2, f2, p2.mean(axis=0)))
             nps_fine = {"voxel_mm": args.nps_voxel_mm, "band": band2, "beta": round(b2, 2),
                         "ci": [round(v, 2) for v in ci2]}
+            # the same twin at both voxel sizes over the band both resolve (the coarse
+            # twin's): does the exponent converge with the voxel size?
+            b2c, ci2c = beta_bootstrap_ci(f2, p2, band)
+            nps_fine["common_band"] = {"band": band, "beta": round(b2c, 2),
+                                       "ci": [round(v, 2) for v in ci2c]}
+            if band2[1] > band[1]:
+                b2h, ci2h = beta_bootstrap_ci(f2, p2, (band[1], band2[1]))
+                nps_fine["upper_band"] = {"band": (band[1], band2[1]), "beta": round(b2h, 2),
+                                          "ci": [round(v, 2) for v in ci2h]}
         else:
             nps_fine = None
         rows.append({"twin": name, **body, "seed": k, "shape": shape,
@@ -189,7 +198,21 @@ def main(argv=None):
                                   "beta_pooled": round(b, 2),
                                   "ci_bootstrap_rois": [round(v, 2) for v in ci],
                                   "beta_per_twin": [round(v, 2) for v in per_twin]}
+    if len(pooled) == 2:                      # both voxel sizes over the coarse twin's band
+        band_c = nps_band(args.voxel_mm)
+        summary["common band"] = {"band_cycles_per_mm": band_c}
+        for vox, (f, rows_p) in pooled.items():
+            b, ci = beta_bootstrap_ci(f, np.vstack(rows_p), band_c)
+            summary["common band"][f"{vox:g} mm"] = {"beta_pooled": round(b, 2),
+                                                     "ci_bootstrap_rois": [round(v, 2)
+                                                                           for v in ci]}
     print(json.dumps(summary))
+    # the ROI periodograms themselves (radial, 1 / mm^2 at the detector), for re-fits over
+    # other bands or with the detector MTF divided out (benchmarks/chest_nps_bands.py)
+    np.savez_compressed(Path(__file__).resolve().parent / "results" / "chest_twins_nps.npz",
+                        **{f"{vox:g}mm_f": f for vox, (f, _) in pooled.items()},
+                        **{f"{vox:g}mm_p": np.vstack(rows_p) for vox, (_, rows_p)
+                           in pooled.items()})
     res = Path(__file__).resolve().parent / "results" / "chest_twins.json"
     res.write_text(json.dumps({"voxel_mm": args.voxel_mm, "binning": args.binning,
                                "lung_nps": summary, "twins": rows}, indent=1))
