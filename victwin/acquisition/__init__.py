@@ -7,7 +7,9 @@ use; :func:`save` / :func:`load` keep it on disk with its views (``victwin acqui
 ``victwin recon`` reads); ``acquire(..., region=Region(...))`` simulates only the pixels a
 lesion site's ROI/VOI needs (``Acquisition.reconstruction_input()`` lays DBT crops out for
 FBP), and ``acquire_regions(phantom, system, regions, seed=...)`` several sites of one twin,
-sharing the beam and the coarse scatter pass (same bytes as one ``acquire`` per region). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
+sharing the beam and the coarse scatter pass (same bytes as one ``acquire`` per region);
+``region_support(region, system, ...)`` the box of phantom voxels a region's rays cross
+(a window phantom holding it gives the same line integrals as the full phantom). Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
 """
 
 from ._acquire import acquire, acquire_regions
@@ -16,8 +18,9 @@ from ._estimate import estimate_acquisition
 from ._io import load, save
 from ._records import Acquisition, Dose, Technique
 from ._region import DBT_FILTER_MARGIN_MM, Region, RegionRecord
+from ._support import RegionSupport, region_support
 from ._view import ViewImage, simulate_view
 
 __all__ = ["acquire", "acquire_regions", "estimate_acquisition", "Acquisition", "Technique", "Dose", "Beam", "build_beam",
            "simulate_view", "ViewImage", "save", "load", "Region", "RegionRecord",
-           "DBT_FILTER_MARGIN_MM"]
+           "DBT_FILTER_MARGIN_MM", "RegionSupport", "region_support"]
