@@ -129,7 +129,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
             mas: float | None = None, kvp: float | None = None, dose_scale: float = 1.0,
             binning: int | None = None, rays_per_pixel: int | None = None,
             scatter: bool = True, noise: bool = True, views=None, region=None,
-            progress: bool = True) -> Acquisition:
+            progress: bool = True, presentation: bool = True) -> Acquisition:
     """Simulate one acquisition of ``phantom`` on ``system``.
 
     Parameters
@@ -174,6 +174,9 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
         project inside the detector in every view and lie inside the compressed breast.
     progress : bool
         Show a progress bar over views.
+    presentation : bool
+        Compute the for-presentation images (False: ``processed`` is zeros and ``windows``
+        NaN; ``raw``, ``line_integrals()`` and reconstruction are unchanged).
 
     Returns
     -------
@@ -183,7 +186,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
                                   dose_scale=dose_scale, binning=binning,
                                   rays_per_pixel=rays_per_pixel, views=views)
     return _run(phantom, shared, seed=seed, case=case, backend=backend, scatter=scatter,
-                noise=noise, region=region, progress=progress)
+                noise=noise, region=region, progress=progress, presentation=presentation)
 
 
 def _prepare(phantom, system, *, seed, case, mas, kvp, dose_scale, binning, rays_per_pixel,
@@ -247,7 +250,8 @@ def _plan(phantom, shared: _Shared, region):
 
 
 def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatter: bool,
-         noise: bool, region, progress: bool, window=None, coarse_phantom=None) -> Acquisition:
+         noise: bool, region, progress: bool, window=None, coarse_phantom=None,
+         presentation: bool = True) -> Acquisition:
     """One acquisition; ``phantom`` gives the meta (thickness, glandularity) the records
     read, ``window`` (default ``phantom``) the labels the region's rays are traced through,
     ``coarse_phantom`` (default ``phantom``) those of the coarse full-field pass."""
@@ -329,7 +333,8 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                                   label_materials=label_materials,
                                   tissue_labels=tissue_labels, binning=k_bin, rng=rng,
                                   scatter=scatter, blur_paths=blur_paths,
-                                  scatter_kev=None if crop_scatter is None else crop_scatter[vi])
+                                  scatter_kev=None if crop_scatter is None else crop_scatter[vi],
+                                  presentation=presentation)
             raw[vi], processed[vi], flats[vi] = image.raw, image.processed, image.flat_adu
             windows.append(image.window)
             for stage, seconds in image.timings_s.items():
@@ -405,7 +410,7 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
         if not isinstance(r, Region):
             raise TypeError(f"regions[{k}] must be a victwin.acquisition.Region, got "
                             f"{type(r).__name__}")
-    own = {k: kwargs.pop(k) for k in ("backend", "scatter", "noise", "progress")
+    own = {k: kwargs.pop(k) for k in ("backend", "scatter", "noise", "progress", "presentation")
            if k in kwargs}
     prep = {k: kwargs.pop(k) for k in ("mas", "kvp", "dose_scale", "binning",
                                        "rays_per_pixel", "views") if k in kwargs}

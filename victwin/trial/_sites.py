@@ -89,7 +89,7 @@ def _on_every_detector(spec: TrialSpec, margin_mm: float = 1.0):
     return accept
 
 
-def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
+def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None, models=None):
     """The case's lesion-free twin, its lesion-present twin, its sites and their names.
 
     Returns
@@ -97,7 +97,8 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     (phantom, present, sites, names, lesions)
         ``names[k]`` is the array name of site ``k`` ("present"/"absent" for the one-lesion
         layout, "s0", "s1", ... with ``cohort.sites``); ``lesions`` the inserted lesions'
-        records, in the order of the lesion sites.
+        records, in the order of the lesion sites. ``models`` (a list), when given, receives
+        ``(centre_mm, lesion model)`` of each inserted lesion.
     """
     from victwin.phantom import insert_lesion
     from victwin.phantom.placement import Site, place_sites
@@ -124,6 +125,8 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
                                   spec.resolution.voxel_mm, spec.preset)
             present, lesion = insert_lesion(present, model, center_mm=site.center_mm)
             lesions.append(lesion)
+            if models is not None:
+                models.append((site.center_mm, model))
     preset = get_preset(spec.preset)
     phantom, present = preset.apply(phantom), preset.apply(present)
     if clock is not None:
