@@ -39,7 +39,7 @@ from ..geometry import Grid
 from . import _breast_kernels as K
 from ._compression import compress
 from ._ligaments import place_ligaments
-from ._phantom import Phantom, label_counts
+from ._phantom import Phantom
 from ._breast_recipe import BREAST_LABELS, BREAST_MATERIALS, draw_breast_parameters
 from ._texture import TextureFields
 from ._trees import grow_tree
@@ -125,12 +125,11 @@ def _segment_boxes(segs, comp, grid, zc):
 
 @dataclass(frozen=True)
 class _Body:
-    """The drawn breast: the drawn parameters ``d`` (flat ``section.key``), its compression
-    and the grid its voxels sit on."""
+    """The drawn breast: the drawn parameters ``d`` (flat ``section.key``) and its
+    compression (the grid follows from these and the voxel size: :func:`_breast_grid`)."""
 
     d: dict
     comp: object
-    grid: Grid
     support: float
     thickness: float
     zc: float
@@ -151,13 +150,15 @@ class _Structures:
     vessel_segs: list
 
 
-#: The steps of :func:`make_breast`, in order (each a function of this module).
+#: The steps of a breast phantom, in order (each a function of this module): the draws
+#: (:class:`PreparedBreast`, once per breast), then per voxel size and window the threshold
+#: (cached per lattice), the labels, the trees and the metadata.
 STEPS = ("_draw_body", "_draw_structures", "_kernel_parameters", "_solve_gland_threshold",
          "_fill_labels", "_paint_trees", "_breast_meta")
 
 
 def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
-                progress: bool | None = None) -> Phantom:
+                progress: bool | None = None, window_mm=None) -> Phantom:
     """Build a compressed breast phantom from a checked recipe (see ``load_breast_recipe``).
 
     Parameters
@@ -170,42 +171,42 @@ def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,
         Isotropic voxel size (default: the recipe's ``voxel_mm``).
     progress : bool, optional
         tqdm progress bar over z-slabs (default: when stderr is a terminal).
+    window_mm : ((x0, y0, z0), (x1, y1, z1)), mm, optional
+        Build only the voxels that meet this box (see :meth:`PreparedBreast.make`).
 
     Notes
     -----
     The steps (:data:`STEPS`) draw from one generator in a fixed order: parameters and
     compression, then compartments, texture, ligaments, ducts and vessels; the voxel size
-    enters only after every draw.
+    enters only after every draw. Several windows or voxel sizes of one breast: use
+    :class:`PreparedBreast` (``victwin.phantom.prepare``), which draws once.
     """
-    vox = float(voxel_mm if voxel_mm is not None else spec["voxel_mm"])
-    if progress is None:
-        progress = sys.stderr.isatty()
-    rng = np.random.default_rng(seed)
-    body = _draw_body(spec, rng, vox)
-    st = _draw_structures(spec, body, rng)
-    P, fields = _kernel_parameters(body, st)
-    P[K.I_THR] = _solve_gland_threshold(body, P, fields, vox)
-    labels = _fill_labels(body.grid, P, fields, progress)
-    n_vessel_segments = _paint_trees(labels, body, st, P)
-    meta = _breast_meta(spec, seed, vox, body, st, labels, n_vessel_segments)
-    return Phantom(labels=labels, grid=body.grid, materials=dict(BREAST_MATERIALS), meta=meta)
+    from ._prepared import PreparedBreast
+
+    return PreparedBreast(spec, seed=seed).make(voxel_mm, window_mm=window_mm,
+                                                progress=progress)
 
 
-def _draw_body(spec: dict, rng, vox: float) -> _Body:
-    """Draw the recipe's ranges, compress the breast, and lay the grid: x from the chest wall,
-    y centred, z from the support up."""
+def _draw_body(spec: dict, rng) -> _Body:
+    """Draw the recipe's ranges and compress the breast."""
     d = draw_breast_parameters(spec, rng)
     a, b, c = d["shape.depth_mm"], d["shape.half_width_mm"], d["shape.half_height_mm"]
     thickness = d["compression.thickness_mm"]
     comp = compress(a, b, c, thickness, d["compression.bulge"])
     support = d["compression.support_mm"]
-    nlen = d["nipple.length_mm"]
+    return _Body(d, comp, support, thickness, support + 0.5 * thickness)
+
+
+def _breast_grid(body: _Body, vox: float) -> Grid:
+    """The whole breast's grid at voxel size ``vox``: x from the chest wall, y centred, z from
+    the support up."""
+    comp, thickness = body.comp, body.thickness
+    nlen = body.d["nipple.length_mm"]
     nx = int(math.ceil((comp.A + nlen + 1.0) / vox))
     ny = 2 * int(math.ceil((comp.B + 1.0) / vox))
     nz = max(1, int(math.ceil(thickness / vox - 1e-9)))
-    grid = Grid(shape=(nz, ny, nx), spacing=(vox, vox, vox),
-                origin=(0.5 * vox, -0.5 * (ny - 1) * vox, support + 0.5 * vox))
-    return _Body(d, comp, grid, support, thickness, support + 0.5 * thickness)
+    return Grid(shape=(nz, ny, nx), spacing=(vox, vox, vox),
+                origin=(0.5 * vox, -0.5 * (ny - 1) * vox, body.support + 0.5 * vox))
 
 
 def _draw_structures(spec: dict, body: _Body, rng) -> _Structures:
@@ -323,50 +324,71 @@ def _solve_gland_threshold(body: _Body, P, fields, vox: float) -> float:
     return _solve_threshold(gval[inside], lig[inside], body.d["glandular.fraction_volume"])
 
 
-def _fill_labels(grid: Grid, P, fields, progress: bool) -> np.ndarray:
-    """Label every voxel (air, skin, nipple, muscle, fat, gland, ligament), slab by slab."""
-    labels = np.zeros(grid.shape, dtype=np.uint8)
-    nz = grid.shape[0]
+def _fill_labels(grid: Grid, P, fields, progress: bool, lo_zyx=(0, 0, 0), hi_zyx=None,
+                 step: int = 1) -> np.ndarray:
+    """Label the voxels ``lo:hi:step`` of the whole grid ``grid`` (default: all of them; air,
+    skin, nipple, muscle, fat, gland, ligament), slab by slab."""
+    hi_zyx = grid.shape if hi_zyx is None else hi_zyx
+    shape = tuple(-(-(int(b) - int(a)) // step) for a, b in zip(lo_zyx, hi_zyx))
+    labels = np.zeros(shape, dtype=np.uint8)
+    nz = shape[0]
     vox = grid.spacing[0]
     x0, y0, z0 = grid.origin
+    oz, oy, ox = (int(v) for v in lo_zyx)
     slab = max(1, min(16, nz))
     with tqdm(total=nz, desc="breast phantom", unit="slice", disable=not progress,
               leave=False) as bar:
         for zs0 in range(0, nz, slab):
             zs1 = min(nz, zs0 + slab)
-            K.fill_kernel(labels, zs0, zs1, x0, y0, z0, vox, vox, vox, P, *fields)
+            K.fill_kernel(labels, zs0, zs1, oz, oy, ox, step, x0, y0, z0, vox, vox, vox, P,
+                          *fields)
             bar.update(zs1 - zs0)
     return labels
 
 
-def _paint_trees(labels: np.ndarray, body: _Body, st: _Structures, P) -> int:
-    """Paint ducts and TDLUs (over fat, gland, ligament), then vessels; returns the number of
-    vessel segments."""
-    grid, comp, zc = body.grid, body.comp, body.zc
+def _tree_segments(body: _Body, st: _Structures, grid: Grid):
+    """Duct (with TDLU) and vessel segments ``[n, 7]`` and their voxel boxes on the whole
+    grid (see :func:`_segment_boxes`)."""
+    comp, zc = body.comp, body.zc
+    ducts = np.concatenate(st.duct_segs + [np.asarray(st.tdlu_segs, float).reshape(-1, 7)])
+    vessels = np.concatenate(st.vessel_segs) if st.vessel_segs else np.zeros((0, 7))
+    return (ducts, _segment_boxes(ducts, comp, grid, zc),
+            vessels, _segment_boxes(vessels, comp, grid, zc))
+
+
+def _paint_trees(labels: np.ndarray, grid: Grid, P, trees, lo_zyx=(0, 0, 0),
+                 step: int = 1) -> int:
+    """Paint ducts and TDLUs (over fat, gland, ligament), then vessels, into the voxels
+    ``lo::step`` of the whole grid ``grid`` that ``labels`` holds; returns the number of vessel
+    segments of the breast."""
     vox = grid.spacing[0]
     x0, y0, z0 = grid.origin
+    oz, oy, ox = (int(v) for v in lo_zyx)
+    hi = np.asarray(lo_zyx) + (np.asarray(labels.shape) - 1) * step + 1
+    ducts, duct_boxes, vessels, vessel_boxes = trees
     allowed = np.zeros(256, dtype=np.bool_)
     allowed[[K.FAT, K.GLAND, K.LIGAMENT, K.DUCT]] = True
-    ducts = np.concatenate(st.duct_segs + [np.asarray(st.tdlu_segs, float).reshape(-1, 7)])
-    if len(ducts):
-        K.segments_kernel(labels, x0, y0, z0, vox, vox, vox, P, ducts,
-                          _segment_boxes(ducts, comp, grid, zc), K.DUCT, allowed)
-    allowed[K.VESSEL] = True
-    vessels = np.concatenate(st.vessel_segs) if st.vessel_segs else np.zeros((0, 7))
-    if len(vessels):
-        K.segments_kernel(labels, x0, y0, z0, vox, vox, vox, P, vessels,
-                          _segment_boxes(vessels, comp, grid, zc), K.VESSEL, allowed)
+    for segs, boxes, code in ((ducts, duct_boxes, K.DUCT), (vessels, vessel_boxes, K.VESSEL)):
+        # only the tubes whose boxes meet the voxels held
+        meet = np.all((boxes[:, 0::2] < hi) & (boxes[:, 1::2] > np.asarray(lo_zyx)), axis=1)
+        if meet.any():
+            K.segments_kernel(labels, oz, oy, ox, step, x0, y0, z0, vox, vox, vox, P,
+                              np.ascontiguousarray(segs[meet]),
+                              np.ascontiguousarray(boxes[meet]), code, allowed)
+        allowed[K.VESSEL] = True
     return int(len(vessels))
 
 
 def _breast_meta(spec: dict, seed: int, vox: float, body: _Body, st: _Structures,
-                 labels: np.ndarray, n_vessel_segments: int) -> dict:
-    """The phantom's metadata: drawn sizes, measured glandular fractions, lesion sites."""
+                 counts: np.ndarray, n_vessel_segments: int,
+                 counts_voxel_mm: float | None = None) -> dict:
+    """The phantom's metadata: drawn sizes, the glandular fractions and volume measured from
+    the label ``counts`` of the whole breast (voxelised at ``counts_voxel_mm``, default
+    ``vox``), lesion sites."""
     d, comp, zc, thickness = body.d, body.comp, body.zc, body.thickness
     a, b, c = d["shape.depth_mm"], d["shape.half_width_mm"], d["shape.half_height_mm"]
     nlen = d["nipple.length_mm"]
     target = d["glandular.fraction_volume"]
-    counts = label_counts(labels)
     fv, fm = glandular_fractions(counts, BREAST_MATERIALS)
     breast_voxels = int(counts[1:].sum())
     if st.tdlu_centres:
@@ -387,7 +409,7 @@ def _breast_meta(spec: dict, seed: int, vox: float, body: _Body, st: _Structures
         "glandular_fraction_target": round(target, 6),
         "thickness_mm": round(thickness, 4),
         "support_mm": body.support,
-        "breast_volume_ml": round(breast_voxels * vox ** 3 / 1000.0, 3),
+        "breast_volume_ml": round(breast_voxels * (counts_voxel_mm or vox) ** 3 / 1000.0, 3),
         "uncompressed_mm": {"depth": round(a, 3), "half_width": round(b, 3),
                             "half_height": round(c, 3)},
         "compressed_mm": {"depth": round(comp.A, 3), "half_width": round(comp.B, 3),

@@ -299,10 +299,17 @@ def sample_kernel(points, P, seeds, dirs, offsets, coarse, tex_lower, fine, shel
 
 
 @nb.njit(cache=True, parallel=True)
-def fill_kernel(labels, z_start, z_stop, x0, y0, z0, dx, dy, dz, P, seeds, dirs, offsets,
-                coarse, tex_lower, fine, shells, lig_off, lig_lower, lig_shape, lig_start,
-                lig_items, lig_tile):
-    """Label slices ``z_start:z_stop`` of ``labels[z, y, x]`` (uint8) in place."""
+def fill_kernel(labels, z_start, z_stop, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, seeds,
+                dirs, offsets, coarse, tex_lower, fine, shells, lig_off, lig_lower, lig_shape,
+                lig_start, lig_items, lig_tile):
+    """Label slices ``z_start:z_stop`` of ``labels[z, y, x]`` (uint8, zero = air) in place.
+
+    ``labels[i, j, k]`` is voxel ``(oz + i step, oy + j step, ox + k step)`` of the full grid
+    (origin ``(x0, y0, z0)``, spacing ``(dx, dy, dz)``): the whole grid with offsets 0 and step
+    1, a window of it with step 1, a sub-lattice with step > 1. A voxel's world position is
+    computed from its full-grid index in every case, so a window holds the same bytes as the
+    crop of the whole grid.
+    """
     ny = labels.shape[1]
     nx = labels.shape[2]
     nrows = (z_stop - z_start) * ny
@@ -312,16 +319,19 @@ def fill_kernel(labels, z_start, z_stop, x0, y0, z0, dx, dy, dz, P, seeds, dirs,
     for row in nb.prange(nrows):
         iz = z_start + row // ny
         iy = row % ny
-        y = y0 + iy * dy
-        zr = z0 + iz * dz - P[I_ZC]
+        y = y0 + (oy + iy * step) * dy
+        zr = z0 + (oz + iz * step) * dz - P[I_ZC]
         # Only x up to the breast front (plus the nipple) can be non-air on this row.
         fy = 1.0 - (y / B) ** 2
         xmax = A * math.sqrt(fy) if fy > 0.0 else 0.0
         if abs(y) <= P[I_NRAD] and abs(zr) <= P[I_NRAD]:
             xmax = max(xmax, A + P[I_NLEN])
-        nxr = min(nx, int((xmax - x0) / dx) + 2)
-        for ix in range(nxr):
-            x = x0 + ix * dx
+        jx_stop = int((xmax - x0) / dx) + 2  # full-grid x index past the last non-air voxel
+        for ix in range(nx):
+            jx = ox + ix * step
+            if jx >= jx_stop:
+                break
+            x = x0 + jx * dx
             code = _outer(x, y, zr, P)
             if code != INTERIOR:
                 labels[iz, iy, ix] = code
@@ -339,19 +349,30 @@ def fill_kernel(labels, z_start, z_stop, x0, y0, z0, dx, dy, dz, P, seeds, dirs,
                 labels[iz, iy, ix] = FAT
 
 
+@nb.njit(cache=True)
+def _first_at_or_after(b, o, step):
+    """Least ``i >= 0`` with ``o + i step >= b``."""
+    return (b - o + step - 1) // step if b > o else 0
+
+
 @nb.njit(cache=True, parallel=True)
-def segments_kernel(labels, x0, y0, z0, dx, dy, dz, P, segs, boxes, code, allowed):
+def segments_kernel(labels, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, segs, boxes, code,
+                    allowed):
     """Paint tubes (uncompressed segments ``[n, (x0,y0,z0,x1,y1,z1,r)]``) with ``code``.
 
-    ``boxes[n, 6]`` are voxel index bounds ``(iz0, iz1, iy0, iy1, ix0, ix1)`` (half-open) of
-    each tube in the compressed grid; a voxel is painted when its centre, mapped back to the
-    uncompressed breast, lies within ``r`` of the segment and its label is ``allowed``.
+    ``labels[i, j, k]`` is full-grid voxel ``(oz + i step, oy + j step, ox + k step)`` (see
+    :func:`fill_kernel`). ``boxes[n, 6]`` are full-grid voxel index bounds ``(iz0, iz1, iy0,
+    iy1, ix0, ix1)`` (half-open) of each tube; a voxel is painted when its centre, mapped back
+    to the uncompressed breast, lies within ``r`` of the segment and its label is ``allowed``.
     """
     nz = labels.shape[0]
+    ny = labels.shape[1]
+    nx = labels.shape[2]
     for z in nb.prange(nz):
-        zr = z0 + z * dz - P[I_ZC]
+        jz = oz + z * step
+        zr = z0 + jz * dz - P[I_ZC]
         for s in range(segs.shape[0]):
-            if z < boxes[s, 0] or z >= boxes[s, 1]:
+            if jz < boxes[s, 0] or jz >= boxes[s, 1]:
                 continue
             ax = segs[s, 0]
             ay = segs[s, 1]
@@ -361,12 +382,16 @@ def segments_kernel(labels, x0, y0, z0, dx, dy, dz, P, segs, boxes, code, allowe
             uz = segs[s, 5] - az
             r2 = segs[s, 6] * segs[s, 6]
             L2 = ux * ux + uy * uy + uz * uz
-            for iy in range(boxes[s, 2], boxes[s, 3]):
-                y = y0 + iy * dy
-                for ix in range(boxes[s, 4], boxes[s, 5]):
+            iy0 = _first_at_or_after(boxes[s, 2], oy, step)
+            iy1 = min(ny, _first_at_or_after(boxes[s, 3], oy, step))
+            ix0 = _first_at_or_after(boxes[s, 4], ox, step)
+            ix1 = min(nx, _first_at_or_after(boxes[s, 5], ox, step))
+            for iy in range(iy0, iy1):
+                y = y0 + (oy + iy * step) * dy
+                for ix in range(ix0, ix1):
                     if not allowed[labels[z, iy, ix]]:
                         continue
-                    x = x0 + ix * dx
+                    x = x0 + (ox + ix * step) * dx
                     xu, yu, zu = _to_uncompressed(x, y, zr, P)
                     px = xu - ax
                     py = yu - ay

@@ -23,11 +23,13 @@ from victwin._checks import check_seed
 from ..schema import Choice, Table, check
 from ._breast import make_breast
 from ._breast_recipe import BREAST_SCHEMA, load_breast_recipe
+from ._window import check_window, crop_to_window
 from .analytic import ANALYTIC_SCHEMA, make_analytic, validate_recipe
 from .chest import load_chest_recipe, make_chest
 from .chest.recipe import CHEST_SCHEMA
 
-__all__ = ["make", "load_recipe", "list_recipes", "recipes_dir", "RecipeKind", "RECIPE_KINDS"]
+__all__ = ["make", "prepare", "load_recipe", "list_recipes", "recipes_dir", "RecipeKind",
+           "RECIPE_KINDS"]
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,9 @@ def load_recipe(recipe) -> dict:
     return RECIPE_KINDS[kind].load(raw)
 
 
-def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool | None = None):
-    """Build a phantom from a recipe.
+def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool | None = None,
+         window_mm=None):
+    """Build a phantom from a recipe, whole or a window of it.
 
     Parameters
     ----------
@@ -129,10 +132,24 @@ def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool
         Isotropic voxel size; defaults to the recipe's ``voxel_mm``.
     progress : bool, optional
         Show a tqdm progress bar (default: only when stderr is a terminal).
+    window_mm : ((x0, y0, z0), (x1, y1, z1)), mm, optional
+        Build only the voxels of the whole phantom's grid that meet this world box (clipped
+        to the grid): same spacing, origin on the same lattice, labels equal to the crop of the
+        whole phantom byte for byte; ``meta["window"]`` gives the window's full-grid ``index``
+        ``[z0, y0, x0]`` and the ``full_shape``. Breast phantoms build only the window's voxels
+        (what a window reports for whole-volume metadata such as the glandular fractions:
+        :meth:`victwin.phantom.PreparedBreast.make`); analytic phantoms are cropped from the
+        whole one; chest twins refuse. Several windows of one breast: :func:`prepare`.
 
     Returns
     -------
     Phantom
+
+    Raises
+    ------
+    ValueError
+        One line: a bad recipe, voxel size or window, a window that misses the grid, a window
+        of a chest twin.
     """
     seed = check_seed(seed)
     if voxel_mm is not None:
@@ -141,4 +158,46 @@ def make(recipe, *, seed: int = 0, voxel_mm: float | None = None, progress: bool
             raise ValueError(f"voxel_mm must be a number > 0, got {voxel_mm!r}")
         voxel_mm = float(voxel_mm)
     spec = load_recipe(recipe)
-    return RECIPE_KINDS[spec["kind"]].build(spec, seed=seed, voxel_mm=voxel_mm, progress=progress)
+    if window_mm is None:
+        return RECIPE_KINDS[spec["kind"]].build(spec, seed=seed, voxel_mm=voxel_mm,
+                                                progress=progress)
+    if spec["kind"] == "breast":
+        return make_breast(spec, seed=seed, voxel_mm=voxel_mm, progress=progress,
+                           window_mm=window_mm)
+    if spec["kind"] == "analytic":
+        check_window(window_mm)
+        whole = RECIPE_KINDS["analytic"].build(spec, seed=seed, voxel_mm=voxel_mm,
+                                               progress=progress)
+        return crop_to_window(whole, window_mm)
+    raise ValueError(f"window_mm: windows are for breast (and analytic) phantoms, not "
+                     f"{spec['kind']} recipe {spec['name']!r}")
+
+
+def prepare(recipe, *, seed: int = 0):
+    """Make a breast's random draws once, to voxelise it later whole or in windows.
+
+    Parameters
+    ----------
+    recipe : str, pathlib.Path or dict
+        A breast recipe (``"breast/dense"``, a TOML file or a dict).
+    seed : int
+
+    Returns
+    -------
+    PreparedBreast
+        ``.make(voxel_mm=None, window_mm=None)`` equals ``make(recipe, seed=seed, ...)``
+        byte for byte; ``.grid(voxel_mm)``, ``.lattice(lo, hi, step=...)``.
+
+    Raises
+    ------
+    ValueError
+        One line: a bad recipe, or a recipe that is not a breast.
+    """
+    from ._prepared import PreparedBreast
+
+    seed = check_seed(seed)
+    spec = load_recipe(recipe)
+    if spec["kind"] != "breast":
+        raise ValueError(f"prepare: recipe {spec['name']!r} is a {spec['kind']} recipe; only "
+                         f"breast recipes are prepared (use make)")
+    return PreparedBreast(spec, seed=seed)
