@@ -85,7 +85,7 @@ def test_lesion_local_rois_equal_the_full_field_crops(noise_free):
     site's support, the coarse twin for the coarse pass): relative RMS < 0.1 % (DM ROIs) and
     < 1 % (DBT VOIs) against the full-field run's ROIs / VOIs."""
     local, full = noise_free["lesion-local"], noise_free["full"]
-    assert "phantom.coarse" in local.timings and "phantom.coarse" not in full.timings
+    assert "phantom.windows" in local.timings and "phantom.windows" not in full.timings
     for m, bound in (("DM", 1e-3), ("DBT", 1e-2)):
         for s in local.result["sites"]:
             a = local.arrays[f"{m}/{s['name']}"].astype(float)

@@ -24,7 +24,7 @@ from ._cohort import case_rng
 from ._spec import TrialSpec
 from ._twins import _fit_center, _lesion_model, _make_phantom, one_lesion_phantoms
 
-__all__ = ["site_box_mm", "case_sites", "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
+__all__ = ["site_box_mm", "case_sites", "draw_sites", "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
 
 
 def voi_slices(kind: str) -> int:
@@ -89,7 +89,17 @@ def _on_every_detector(spec: TrialSpec, margin_mm: float = 1.0):
     return accept
 
 
-def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None, models=None):
+def draw_sites(spec: TrialSpec, case_id: int, phantom) -> list:
+    """The case's sites (``cohort.sites``) drawn on its lesion-free twin ``phantom``."""
+    from victwin.phantom.placement import place_sites
+
+    counts = dict(spec.cohort.sites)
+    boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
+    return place_sites(phantom, counts, boxes, rng=case_rng(spec.seed, case_id, "placement"),
+                       source_mm=_dm_source(spec), accept=_on_every_detector(spec))
+
+
+def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     """The case's lesion-free twin, its lesion-present twin, its sites and their names.
 
     Returns
@@ -97,11 +107,10 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None, mode
     (phantom, present, sites, names, lesions)
         ``names[k]`` is the array name of site ``k`` ("present"/"absent" for the one-lesion
         layout, "s0", "s1", ... with ``cohort.sites``); ``lesions`` the inserted lesions'
-        records, in the order of the lesion sites. ``models`` (a list), when given, receives
-        ``(centre_mm, lesion model)`` of each inserted lesion.
+        records, in the order of the lesion sites.
     """
     from victwin.phantom import insert_lesion
-    from victwin.phantom.placement import Site, place_sites
+    from victwin.phantom.placement import Site
     from victwin.systems import get_preset
 
     if spec.cohort.sites is None:
@@ -114,10 +123,7 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None, mode
 
     phantom = _make_phantom(spec, attributes, clock)
     t0 = time.perf_counter()
-    counts = dict(spec.cohort.sites)
-    boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
-    sites = place_sites(phantom, counts, boxes, rng=case_rng(spec.seed, case_id, "placement"),
-                        source_mm=_dm_source(spec), accept=_on_every_detector(spec))
+    sites = draw_sites(spec, case_id, phantom)
     present, lesions = phantom, []
     for k, site in enumerate(sites):
         if site.truth:
@@ -125,8 +131,6 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None, mode
                                   spec.resolution.voxel_mm, spec.preset)
             present, lesion = insert_lesion(present, model, center_mm=site.center_mm)
             lesions.append(lesion)
-            if models is not None:
-                models.append((site.center_mm, model))
     preset = get_preset(spec.preset)
     phantom, present = preset.apply(phantom), preset.apply(present)
     if clock is not None:
