@@ -105,3 +105,33 @@ def test_a_box_taller_than_the_breast_and_bad_counts_are_refused(breast):
         place_sites(breast, {"mass": -1}, VICTRE_BOXES, rng=1)
     with pytest.raises(ValueError, match=r"^sites\.nodule: no ROI box size"):
         place_sites(breast, {"nodule": 1}, VICTRE_BOXES, rng=1)
+
+
+def test_sites_on_a_prepared_breast_equal_those_on_the_built_phantom():
+    from victwin.phantom import make, prepare
+
+    def accept(lower, upper):           # a further rule (as the trial's "on every detector")
+        return upper[1] < 35.0
+
+    prep = prepare("breast/dense", seed=2)
+    for vox, counts in ((1.0, {"mass": 4, "calcification": 4, "absent": 12}),
+                        (0.5, {"mass": 2, "calcification": 2, "absent": 3})):
+        built = make("breast/dense", seed=2, voxel_mm=vox)
+        for seed in (1, 2):
+            kw = dict(rng=seed, source_mm=SOURCE, accept=accept)
+            want = place_sites(built, counts, VICTRE_BOXES, **kw)
+            got = place_sites(prep, counts, VICTRE_BOXES, voxel_mm=vox, **kw)
+            assert got == want, (vox, seed)
+            assert len(got) == sum(counts.values())
+    # impossible counts: the same one-line errors
+    built = make("breast/dense", seed=2, voxel_mm=1.0)
+    for counts, tries in (({"mass": 20, "absent": 180}, 2000), ({"mass": 30}, 200)):
+        msgs = []
+        for src, kw in ((built, {}), (prep, {"voxel_mm": 1.0})):
+            with pytest.raises(ValueError, match=r"^sites\.\w+: .*ask for fewer sites$") as e:
+                place_sites(src, counts, VICTRE_BOXES, rng=1, source_mm=SOURCE,
+                            max_tries=tries, **kw)
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1]
+    with pytest.raises(ValueError, match="voxel_mm is for a PreparedBreast"):
+        place_sites(built, {"mass": 1}, VICTRE_BOXES, rng=1, voxel_mm=1.0)

@@ -150,3 +150,45 @@ def test_analytic_windows_are_crops():
     window = (tuple(lo + (10.3, 20.1, 5.0)), tuple(lo + (50.0, 44.4, 17.9)))
     win = make("analytic/shepp_logan", voxel_mm=2.0, window_mm=window)
     _check(full, win, window)
+
+
+def test_lesions_inserted_into_windows_equal_crops_of_the_whole_insertion(scattered):
+    from victwin.phantom import calcification_cluster, insert_lesion, spiculated_mass
+    from victwin.phantom.placement import place_sites
+
+    prep, full = scattered
+    boxes = {"mass": (9.265, 9.265, 9.0), "calcification": (5.525, 5.525, 5.0)}
+    sites = place_sites(prep, {"mass": 1, "calcification": 1}, boxes, rng=4, voxel_mm=0.5)
+    models = [spiculated_mass(5, diameter_mm=7.0, voxel_mm=0.25),
+              calcification_cluster(6, voxel_mm=0.1)]
+    whole, records = full, []
+    for site, model in zip(sites, models):
+        whole, rec = insert_lesion(whole, model, center_mm=site.center_mm)
+        records.append(rec)
+    c = np.asarray(sites[0].center_mm)
+    windows = {"holds the mass": (tuple(c - 6.3), tuple(c + 6.3)),
+               "cuts the mass": (tuple(c - 2.1), tuple(c + (9.0, 8.0, 7.0))),
+               "misses the mass": (tuple(c + 6.0), tuple(c + 12.0)),
+               "holds both": (tuple(np.min([s.lower_mm for s in sites], axis=0) - 1.0),
+                              tuple(np.max([s.upper_mm for s in sites], axis=0) + 1.0))}
+    for name, window in windows.items():
+        win = prep.make(0.5, window_mm=window)
+        for site, model, want in zip(sites, models, records):
+            win, rec = insert_lesion(win, model, center_mm=site.center_mm)
+            assert rec.extra["bbox_index_zyx"] == want.extra["bbox_index_zyx"], name
+            assert np.allclose(rec.center_mm, want.center_mm, atol=1e-9)
+            assert rec.label == want.label and rec.extra["labels"] == want.extra["labels"]
+        crop, _ = _crop(whole, window)
+        assert win.labels.tobytes() == crop.tobytes(), name
+        assert win.materials == whole.materials
+    # a lesion over the breast's edge: the window that holds the edge refuses it as the whole
+    # phantom does
+    nipple = np.asarray(full.meta["nipple_mm"])
+    win = prep.make(0.5, window_mm=(tuple(nipple - 16.0), tuple(nipple + 2.0)))
+    msgs = []
+    for ph in (full, win):
+        with pytest.raises(ValueError, match=r"cannot hold the mass: the lesion would cover "
+                                             r"label \d \((air|skin)\)$") as e:
+            insert_lesion(ph, models[0], center_mm=tuple(float(v) for v in nipple - (10, 0, 0)))
+        msgs.append(str(e.value))
+    assert msgs[0] == msgs[1]

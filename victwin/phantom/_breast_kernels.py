@@ -298,6 +298,45 @@ def sample_kernel(points, P, seeds, dirs, offsets, coarse, tex_lower, fine, shel
     return inside, gval, lig
 
 
+@nb.njit(cache=True)
+def _fill_row(labels, iz, iy, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, seeds, dirs,
+              offsets, coarse, tex_lower, fine, shells, lig_off, lig_lower, lig_shape, lig_start,
+              lig_items, lig_tile):
+    """Label row ``labels[iz, iy, :]`` (see :func:`fill_kernel`)."""
+    nx = labels.shape[2]
+    thr = P[I_THR]
+    A = P[I_A]
+    B = P[I_B]
+    y = y0 + (oy + iy * step) * dy
+    zr = z0 + (oz + iz * step) * dz - P[I_ZC]
+    # Only x up to the breast front (plus the nipple) can be non-air on this row.
+    fy = 1.0 - (y / B) ** 2
+    xmax = A * math.sqrt(fy) if fy > 0.0 else 0.0
+    if abs(y) <= P[I_NRAD] and abs(zr) <= P[I_NRAD]:
+        xmax = max(xmax, A + P[I_NLEN])
+    jx_stop = int((xmax - x0) / dx) + 2  # full-grid x index past the last non-air voxel
+    for ix in range(nx):
+        jx = ox + ix * step
+        if jx >= jx_stop:
+            break
+        x = x0 + jx * dx
+        code = _outer(x, y, zr, P)
+        if code != INTERIOR:
+            labels[iz, iy, ix] = code
+            continue
+        xu, yu, zu = _to_uncompressed(x, y, zr, P)
+        # breastPhantom runs ligament shells through fat and gland alike; ligaments and gland
+        # share the glandular material (_recipes.BREAST_LABELS), so gland is decided first
+        # and the shell test (the costly one) runs in fat only.
+        if _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine) > thr:
+            labels[iz, iy, ix] = GLAND
+        elif _is_ligament(xu, yu, zu, P, shells, lig_off, lig_lower, lig_shape, lig_start,
+                          lig_items, lig_tile):
+            labels[iz, iy, ix] = LIGAMENT
+        else:
+            labels[iz, iy, ix] = FAT
+
+
 @nb.njit(cache=True, parallel=True)
 def fill_kernel(labels, z_start, z_stop, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, seeds,
                 dirs, offsets, coarse, tex_lower, fine, shells, lig_off, lig_lower, lig_shape,
@@ -308,51 +347,74 @@ def fill_kernel(labels, z_start, z_stop, oz, oy, ox, step, x0, y0, z0, dx, dy, d
     (origin ``(x0, y0, z0)``, spacing ``(dx, dy, dz)``): the whole grid with offsets 0 and step
     1, a window of it with step 1, a sub-lattice with step > 1. A voxel's world position is
     computed from its full-grid index in every case, so a window holds the same bytes as the
-    crop of the whole grid.
+    crop of the whole grid. Rows run in parallel (:func:`fill_kernel_serial`: one thread, for
+    a few voxels, where waking threads costs more than the work).
     """
     ny = labels.shape[1]
-    nx = labels.shape[2]
-    nrows = (z_stop - z_start) * ny
-    thr = P[I_THR]
-    A = P[I_A]
-    B = P[I_B]
-    for row in nb.prange(nrows):
-        iz = z_start + row // ny
-        iy = row % ny
-        y = y0 + (oy + iy * step) * dy
-        zr = z0 + (oz + iz * step) * dz - P[I_ZC]
-        # Only x up to the breast front (plus the nipple) can be non-air on this row.
-        fy = 1.0 - (y / B) ** 2
-        xmax = A * math.sqrt(fy) if fy > 0.0 else 0.0
-        if abs(y) <= P[I_NRAD] and abs(zr) <= P[I_NRAD]:
-            xmax = max(xmax, A + P[I_NLEN])
-        jx_stop = int((xmax - x0) / dx) + 2  # full-grid x index past the last non-air voxel
-        for ix in range(nx):
-            jx = ox + ix * step
-            if jx >= jx_stop:
-                break
-            x = x0 + jx * dx
-            code = _outer(x, y, zr, P)
-            if code != INTERIOR:
-                labels[iz, iy, ix] = code
-                continue
-            xu, yu, zu = _to_uncompressed(x, y, zr, P)
-            # breastPhantom runs ligament shells through fat and gland alike; ligaments and gland
-            # share the glandular material (_recipes.BREAST_LABELS), so gland is decided first
-            # and the shell test (the costly one) runs in fat only.
-            if _gland_value(xu, yu, zu, P, seeds, dirs, offsets, coarse, tex_lower, fine) > thr:
-                labels[iz, iy, ix] = GLAND
-            elif _is_ligament(xu, yu, zu, P, shells, lig_off, lig_lower, lig_shape, lig_start,
-                              lig_items, lig_tile):
-                labels[iz, iy, ix] = LIGAMENT
-            else:
-                labels[iz, iy, ix] = FAT
+    for row in nb.prange((z_stop - z_start) * ny):
+        _fill_row(labels, z_start + row // ny, row % ny, oz, oy, ox, step, x0, y0, z0, dx, dy,
+                  dz, P, seeds, dirs, offsets, coarse, tex_lower, fine, shells, lig_off,
+                  lig_lower, lig_shape, lig_start, lig_items, lig_tile)
+
+
+@nb.njit(cache=True)
+def fill_kernel_serial(labels, z_start, z_stop, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P,
+                       seeds, dirs, offsets, coarse, tex_lower, fine, shells, lig_off, lig_lower,
+                       lig_shape, lig_start, lig_items, lig_tile):
+    """:func:`fill_kernel` on one thread."""
+    ny = labels.shape[1]
+    for row in range((z_stop - z_start) * ny):
+        _fill_row(labels, z_start + row // ny, row % ny, oz, oy, ox, step, x0, y0, z0, dx, dy,
+                  dz, P, seeds, dirs, offsets, coarse, tex_lower, fine, shells, lig_off,
+                  lig_lower, lig_shape, lig_start, lig_items, lig_tile)
 
 
 @nb.njit(cache=True)
 def _first_at_or_after(b, o, step):
     """Least ``i >= 0`` with ``o + i step >= b``."""
     return (b - o + step - 1) // step if b > o else 0
+
+
+@nb.njit(cache=True)
+def _paint_slice(labels, z, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, segs, boxes, code,
+                 allowed):
+    """Paint the tubes into slice ``labels[z]`` (see :func:`segments_kernel`)."""
+    ny = labels.shape[1]
+    nx = labels.shape[2]
+    jz = oz + z * step
+    zr = z0 + jz * dz - P[I_ZC]
+    for s in range(segs.shape[0]):
+        if jz < boxes[s, 0] or jz >= boxes[s, 1]:
+            continue
+        ax = segs[s, 0]
+        ay = segs[s, 1]
+        az = segs[s, 2]
+        ux = segs[s, 3] - ax
+        uy = segs[s, 4] - ay
+        uz = segs[s, 5] - az
+        r2 = segs[s, 6] * segs[s, 6]
+        L2 = ux * ux + uy * uy + uz * uz
+        iy0 = _first_at_or_after(boxes[s, 2], oy, step)
+        iy1 = min(ny, _first_at_or_after(boxes[s, 3], oy, step))
+        ix0 = _first_at_or_after(boxes[s, 4], ox, step)
+        ix1 = min(nx, _first_at_or_after(boxes[s, 5], ox, step))
+        for iy in range(iy0, iy1):
+            y = y0 + (oy + iy * step) * dy
+            for ix in range(ix0, ix1):
+                if not allowed[labels[z, iy, ix]]:
+                    continue
+                x = x0 + (ox + ix * step) * dx
+                xu, yu, zu = _to_uncompressed(x, y, zr, P)
+                px = xu - ax
+                py = yu - ay
+                pz = zu - az
+                t = (px * ux + py * uy + pz * uz) / L2 if L2 > 0.0 else 0.0
+                t = min(max(t, 0.0), 1.0)
+                ddx = px - t * ux
+                ddy = py - t * uy
+                ddz = pz - t * uz
+                if ddx * ddx + ddy * ddy + ddz * ddz <= r2:
+                    labels[z, iy, ix] = code
 
 
 @nb.njit(cache=True, parallel=True)
@@ -364,42 +426,17 @@ def segments_kernel(labels, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, segs, b
     :func:`fill_kernel`). ``boxes[n, 6]`` are full-grid voxel index bounds ``(iz0, iz1, iy0,
     iy1, ix0, ix1)`` (half-open) of each tube; a voxel is painted when its centre, mapped back
     to the uncompressed breast, lies within ``r`` of the segment and its label is ``allowed``.
+    Slices run in parallel (:func:`segments_kernel_serial`: one thread).
     """
-    nz = labels.shape[0]
-    ny = labels.shape[1]
-    nx = labels.shape[2]
-    for z in nb.prange(nz):
-        jz = oz + z * step
-        zr = z0 + jz * dz - P[I_ZC]
-        for s in range(segs.shape[0]):
-            if jz < boxes[s, 0] or jz >= boxes[s, 1]:
-                continue
-            ax = segs[s, 0]
-            ay = segs[s, 1]
-            az = segs[s, 2]
-            ux = segs[s, 3] - ax
-            uy = segs[s, 4] - ay
-            uz = segs[s, 5] - az
-            r2 = segs[s, 6] * segs[s, 6]
-            L2 = ux * ux + uy * uy + uz * uz
-            iy0 = _first_at_or_after(boxes[s, 2], oy, step)
-            iy1 = min(ny, _first_at_or_after(boxes[s, 3], oy, step))
-            ix0 = _first_at_or_after(boxes[s, 4], ox, step)
-            ix1 = min(nx, _first_at_or_after(boxes[s, 5], ox, step))
-            for iy in range(iy0, iy1):
-                y = y0 + (oy + iy * step) * dy
-                for ix in range(ix0, ix1):
-                    if not allowed[labels[z, iy, ix]]:
-                        continue
-                    x = x0 + (ox + ix * step) * dx
-                    xu, yu, zu = _to_uncompressed(x, y, zr, P)
-                    px = xu - ax
-                    py = yu - ay
-                    pz = zu - az
-                    t = (px * ux + py * uy + pz * uz) / L2 if L2 > 0.0 else 0.0
-                    t = min(max(t, 0.0), 1.0)
-                    ddx = px - t * ux
-                    ddy = py - t * uy
-                    ddz = pz - t * uz
-                    if ddx * ddx + ddy * ddy + ddz * ddz <= r2:
-                        labels[z, iy, ix] = code
+    for z in nb.prange(labels.shape[0]):
+        _paint_slice(labels, z, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, segs, boxes, code,
+                     allowed)
+
+
+@nb.njit(cache=True)
+def segments_kernel_serial(labels, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, segs, boxes,
+                           code, allowed):
+    """:func:`segments_kernel` on one thread."""
+    for z in range(labels.shape[0]):
+        _paint_slice(labels, z, oz, oy, ox, step, x0, y0, z0, dx, dy, dz, P, segs, boxes, code,
+                     allowed)

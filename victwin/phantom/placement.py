@@ -23,6 +23,10 @@ lines ~187-201 of that file). Its rules, followed here:
 * the box lies inside the compressed thickness (a DBT VOI is read from slices of the breast).
 
 Sites are drawn with a seeded generator: the same phantom, counts and seed give the same sites.
+The breast may be given as a built phantom or as a :class:`~victwin.phantom.PreparedBreast`
+(``victwin.phantom.prepare``) and a voxel size: then only the voxels the rules read are
+labelled (a 1 mm sub-lattice for the area, each candidate's centre voxel and box), and the sites
+are the same as on the built phantom.
 Units: mm; points ``(x, y, z)`` in the phantom's world frame.
 """
 
@@ -96,6 +100,63 @@ def _footprint(lower, upper, source_mm):
     return p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()
 
 
+class _BuiltLabels:
+    """The labels of a built phantom, read as sub-lattices."""
+
+    def __init__(self, phantom):
+        self.grid = phantom.grid
+        self.materials = phantom.materials
+        meta = getattr(phantom, "meta", {}) or {}
+        self.support_mm = meta.get("support_mm")
+        self.thickness_mm = meta.get("thickness_mm")
+        self._labels = phantom.labels
+
+    def lattice(self, lo, hi, step=1):
+        return self._labels[lo[0]:hi[0]:step, lo[1]:hi[1]:step, lo[2]:hi[2]:step]
+
+    def any_of(self, table) -> bool:
+        return bool(table[self._labels].any())
+
+
+class _PreparedLabels:
+    """The labels of a prepared breast at one voxel size, generated where they are read."""
+
+    def __init__(self, prepared, voxel_mm):
+        self._prepared = prepared
+        self._vox = prepared.voxel_mm(voxel_mm)
+        self.grid = prepared.grid(self._vox)
+        self.materials = prepared.materials
+        self.support_mm = prepared.support_mm
+        self.thickness_mm = prepared.thickness_mm
+
+    def lattice(self, lo, hi, step=1):
+        # numpy's slicing rules: bounds clipped to the grid, an empty box is empty
+        shape = np.asarray(self.grid.shape)
+        lo = np.clip(np.asarray(lo, np.int64), 0, shape)
+        hi = np.clip(np.asarray(hi, np.int64), 0, shape)
+        if np.any(hi <= lo):
+            return np.zeros(np.maximum(hi - lo, 0), np.uint8)
+        return self._prepared.lattice(lo, hi, step=step, voxel_mm=self._vox)
+
+    def any_of(self, table) -> bool:
+        nz = self.grid.shape[0]
+        for z0 in range(0, nz, 16):
+            if table[self.lattice((z0, 0, 0), (min(nz, z0 + 16), *self.grid.shape[1:]))].any():
+                return True
+        return False
+
+
+def _label_source(phantom, voxel_mm):
+    from ._prepared import PreparedBreast
+
+    if isinstance(phantom, PreparedBreast):
+        return _PreparedLabels(phantom, voxel_mm)
+    if voxel_mm is not None:
+        raise ValueError("place_sites: voxel_mm is for a PreparedBreast; a built phantom has "
+                         "its own voxels")
+    return _BuiltLabels(phantom)
+
+
 def _overlaps(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
@@ -131,14 +192,16 @@ def _requests(counts: dict, box_mm: dict) -> list[tuple[str, str]]:
 
 def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
                 host: str = "glandular", chest_wall_mm: float = CHEST_WALL_MARGIN_MM,
-                max_tries: int = MAX_TRIES, accept=None) -> list[Site]:
+                max_tries: int = MAX_TRIES, accept=None, voxel_mm=None) -> list[Site]:
     """Draw the sites of a twin: lesion sites and lesion-absent ROI sites, without overlap.
 
     Parameters
     ----------
-    phantom : victwin.phantom.Phantom
+    phantom : victwin.phantom.Phantom or victwin.phantom.PreparedBreast
         The lesion-free breast (labels, grid, materials; ``meta['thickness_mm']`` and
-        ``meta['support_mm']`` give the compressed slab).
+        ``meta['support_mm']`` give the compressed slab), or a prepared breast whose voxels at
+        ``voxel_mm`` are labelled only where the rules read them: the sites equal those placed
+        on ``prepared.make(voxel_mm)`` with the same arguments.
     counts : dict
         Sites per kind, e.g. ``{"mass": 4, "calcification": 4, "absent": 12}`` (VICTRE).
     box_mm : dict
@@ -157,6 +220,9 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
     accept : callable, optional
         A further rule, ``accept(lower_mm, upper_mm) -> bool`` on a candidate box (e.g. that
         it projects inside the detector in every view of the trial's systems).
+    voxel_mm : float, mm, optional
+        The voxel size of a prepared breast's grid (default: its recipe's); only with a
+        ``PreparedBreast``.
 
     Returns
     -------
@@ -171,32 +237,33 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
     """
     rng = np.random.default_rng(rng)
     requests = _requests(dict(counts), {k: tuple(float(v) for v in s) for k, s in box_mm.items()})
-    labels, grid = phantom.labels, phantom.grid
-    meta = getattr(phantom, "meta", {}) or {}
+    src = _label_source(phantom, voxel_mm)
+    grid = src.grid
     spacing = np.asarray(grid.spacing_xyz, float)
     origin = np.asarray(grid.origin, float)
-    shape_xyz = np.asarray(labels.shape[::-1])
+    shape_xyz = np.asarray(grid.shape[::-1])
     lo_world = origin - spacing / 2
     hi_world = lo_world + shape_xyz * spacing
-    support = float(meta.get("support_mm", lo_world[2]))
-    thickness = float(meta.get("thickness_mm", hi_world[2] - support))
+    support = float(lo_world[2] if src.support_mm is None else src.support_mm)
+    thickness = float(hi_world[2] - support if src.thickness_mm is None else src.thickness_mm)
     z_lo, z_hi = support, support + thickness
 
     step = max(1, int(round(1.0 / float(spacing.min()))))      # ~1 mm is enough for an area
     ok = np.ones(256, dtype=bool)
     is_host = np.zeros(256, dtype=bool)
-    for lab, name in phantom.materials.items():
+    for lab, name in src.materials.items():
         ok[int(lab)] = name not in FORBIDDEN_SITE_MATERIALS
         is_host[int(lab)] = name == host
     for lab in range(256):
-        if lab not in phantom.materials:
+        if lab not in src.materials:
             ok[lab] = False
-    if not is_host[labels[::step, ::step, ::step]].any() and not is_host[labels].any():
+    sub = src.lattice((0, 0, 0), grid.shape, step)                 # a ~1 mm sub-lattice
+    if not is_host[sub].any() and not src.any_of(is_host):
         raise ValueError(f"place_sites: the phantom has no {host!r} tissue to put sites in")
 
     # up-front: the boxes' projected area against the breast's (the densest packing of
     # squares cannot beat the area the breast covers)
-    coarse = ok[labels[::step, ::step, ::step]].any(axis=0)
+    coarse = ok[sub].any(axis=0)
     breast_area = float(np.count_nonzero(coarse)) * (step * spacing[0]) * (step * spacing[1])
     need = 0.0
     for kind, roi_kind in requests:
@@ -221,7 +288,8 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
         found = None
         for _ in range(int(max_tries)):
             c_idx = rng.integers(0, shape_xyz)                      # (i, j, k) along x, y, z
-            if not is_host[labels[c_idx[2], c_idx[1], c_idx[0]]]:
+            at = c_idx[::-1]
+            if not is_host[src.lattice(at, at + 1)[0, 0, 0]]:
                 continue
             c = origin + c_idx * spacing
             if c[0] < chest_wall_mm:
@@ -236,10 +304,10 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
                 continue
             if accept is not None and not accept(tuple(lower), tuple(upper)):
                 continue
-            i0 = np.floor((lower - lo_world) / spacing).astype(int)
-            i1 = np.ceil((upper - lo_world) / spacing).astype(int)
-            box = labels[i0[2]:i1[2], i0[1]:i1[1], i0[0]:i1[0]]
-            if not ok[box].all():
+            i0 = np.floor((lower - lo_world) / spacing).astype(int)[::-1]
+            i1 = np.ceil((upper - lo_world) / spacing).astype(int)[::-1]
+            # every 4th voxel first: a forbidden voxel there rejects the box cheaply
+            if not ok[src.lattice(i0, i1, 4)].all() or not ok[src.lattice(i0, i1)].all():
                 continue
             found = c
             break

@@ -4,6 +4,10 @@ It pastes a :class:`LesionModel` into a :class:`~victwin.phantom.Phantom` at a g
 at a random one inside a host tissue, and returns the new phantom and the lesion record. Only
 voxels under the lesion's own mask change, so the phantoms with and without the lesion differ
 only inside the lesion's bounding box.
+
+A window phantom (``make(..., window_mm=)``, ``meta["window"]``) takes the part of the lesion
+it holds: inserting at a given centre into a window gives the crop of inserting it into the
+whole phantom, at a cost in proportion to the window.
 """
 
 from __future__ import annotations
@@ -102,6 +106,15 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
 
     Notes
     -----
+    Window phantoms (``meta["window"]``, see :func:`victwin.phantom.make`): the lesion is
+    placed on the whole grid (a centre is snapped as on the whole phantom, the lesion must fit
+    the whole grid, ``extra["bbox_index_zyx"]`` is in whole-grid indices), but only the voxels
+    the window holds are checked and painted; a lesion that misses the window leaves its labels
+    as they are. The labels then equal the crop of the whole phantom's with the lesion, when
+    the lesion fits the whole phantom (check that on the whole breast, e.g. with
+    :func:`victwin.phantom.placement.place_sites` on a prepared breast). A random centre is
+    drawn inside the window.
+
     As in the VICTRE pipeline (``Constants.FORBIDDEN_OVERLAP``) a lesion may not overlap air,
     skin (the nipple is skin), muscle or other lesions; bone is added for chest phantoms.
     """
@@ -125,6 +138,10 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
     half = (np.asarray(patch.shape) - 1) // 2
     shape = np.asarray(phantom.labels.shape)
     labels = phantom.labels
+    # a window phantom: its voxel [0, 0, 0] is voxel `w_off` of the whole grid
+    window = (phantom.meta or {}).get("window")
+    w_off = np.asarray(window["index"] if window else (0, 0, 0), int)
+    full_shape = np.asarray(window["full_shape"] if window else shape, int)
 
     lesion_labels = {les.label for les in phantom.lesions}
     for les in phantom.lesions:
@@ -141,14 +158,25 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
     offsets = np.argwhere(mask) - half
     probe = offsets[rng.permutation(len(offsets))[:64]]
 
+    def held(c):
+        """The slices of the window and of the mask where the lesion at ``c`` meets it."""
+        lo, hi = c - half, c + half + 1
+        wlo, whi = np.maximum(lo, 0), np.minimum(hi, shape)
+        if np.any(whi <= wlo):
+            return None, None
+        return (tuple(slice(a, b) for a, b in zip(wlo, whi)),
+                tuple(slice(a, b) for a, b in zip(wlo - lo, whi - lo)))
+
     def fits(c) -> str | None:
         lo, hi = c - half, c + half + 1
-        if np.any(lo < 0) or np.any(hi > shape):
+        if np.any(lo + w_off < 0) or np.any(hi + w_off > full_shape):
             return "the lesion would leave the phantom grid"
         p = probe + c
+        p = p[np.all((p >= 0) & (p < shape), axis=1)]
         under = labels[p[:, 0], p[:, 1], p[:, 2]]
         if ok[under].all():
-            under = labels[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]][mask]
+            win, part = held(c)
+            under = labels[win][mask[part]] if win else under[:0]
         bad = ~ok[under]
         if bad.any():
             lab = int(under[bad][0])
@@ -198,17 +226,20 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
     new_labels = _lesion_labels(phantom, lesion_model)
     lo, hi = c_idx - half, c_idx + half + 1
     out = np.array(labels, copy=True)
-    region = out[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
-    lut = np.zeros(len(lesion_model.materials) + 1, np.uint8)
-    lut[1:] = new_labels
-    region[mask] = lut[patch[mask]]
+    win, part = held(c_idx)
+    if win is not None:
+        region = out[win]
+        sub, submask = patch[part], mask[part]
+        lut = np.zeros(len(lesion_model.materials) + 1, np.uint8)
+        lut[1:] = new_labels
+        region[submask] = lut[sub[submask]]
 
     center = tuple(float(v) for v in phantom.grid.index_to_world(c_idx))
     bbox_lo = phantom.grid.index_to_world(lo) - 0.5 * phantom.grid.spacing_xyz
     bbox_hi = phantom.grid.index_to_world(hi - 1) + 0.5 * phantom.grid.spacing_xyz
     extra = {"material": lesion_model.materials[0], "labels": new_labels,
              "materials": list(lesion_model.materials),
-             "bbox_index_zyx": [lo.tolist(), hi.tolist()],
+             "bbox_index_zyx": [(lo + w_off).tolist(), (hi + w_off).tolist()],
              "bbox_mm": [bbox_lo.tolist(), bbox_hi.tolist()],
              "host_tissue": tissue if center_mm is None else None,
              **_jsonable_info(lesion_model.info)}
