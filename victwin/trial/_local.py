@@ -20,9 +20,9 @@ The beam (AEC) and dose read the windows' meta: the whole fine twin's thickness 
 whole breast's glandular fractions as ``make(..., window_mm=)`` reports them (measured at
 1 mm; the ``victre`` systems' AEC reads the thickness alone).
 
-Sites are still drawn on the whole fine twin (:func:`_draw_sites`, ``place_sites`` reads its
-labels), so a case makes it once for that, until placement works on windows; everything
-after the draw uses windows.
+Sites are drawn on the prepared breast (``place_sites`` labels only the fine voxels its rules
+read): a case never builds its whole fine twin unless it keeps images or previews, or a
+one-lesion site falls back to a full field.
 """
 
 from __future__ import annotations
@@ -122,11 +122,11 @@ class LocalTwins:
 
 
 def _draw_sites(spec, case_id: int, prepared):
-    """Sites drawn on the whole fine lesion-free twin (``place_sites`` reads its labels)."""
+    """Sites drawn on the prepared breast: ``place_sites`` labels only the fine voxels its
+    rules read, and gives the sites it gives on the whole fine twin."""
     from ._sites import draw_sites
 
-    whole = prepared.make(spec.resolution.voxel_mm)
-    return draw_sites(spec, case_id, whole)
+    return draw_sites(spec, case_id, prepared, voxel_mm=spec.resolution.voxel_mm)
 
 
 def _lesion_box(model, center_mm, voxel_mm: float) -> tuple:

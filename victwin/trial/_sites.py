@@ -89,14 +89,15 @@ def _on_every_detector(spec: TrialSpec, margin_mm: float = 1.0):
     return accept
 
 
-def draw_sites(spec: TrialSpec, case_id: int, phantom) -> list:
-    """The case's sites (``cohort.sites``) drawn on its lesion-free twin ``phantom``."""
+def draw_sites(spec: TrialSpec, case_id: int, phantom, **kw) -> list:
+    """The case's sites (``cohort.sites``) drawn on its lesion-free twin ``phantom`` (a
+    Phantom, or a PreparedBreast with ``voxel_mm=``: the same sites)."""
     from victwin.phantom.placement import place_sites
 
     counts = dict(spec.cohort.sites)
     boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
     return place_sites(phantom, counts, boxes, rng=case_rng(spec.seed, case_id, "placement"),
-                       source_mm=_dm_source(spec), accept=_on_every_detector(spec))
+                       source_mm=_dm_source(spec), accept=_on_every_detector(spec), **kw)
 
 
 def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
