@@ -23,24 +23,32 @@ THROUGHPUT = {
     "cpu": {"steps_per_s": 2.1e8, "pixels_per_s": 1.0e6},
 }
 
-#: Measured lesion-local costs on the shared 2-core CPU machine, from
-#: ``python benchmarks/trial_lesion_local.py --one-site`` (benchmarks/results/
-#: trial_lesion_local.json, which records the load): case 0 of examples/demo-victre.toml (a 0.1 mm
-#: twin with its sites; ``phantom_cpu_s_per_mvoxel`` includes lesion insertion) and one
-#: mass-sized site per modality at 85 um with 2x2 sub-pixel rays (victre-dm / victre-dbt:
-#: lesion-local acquisition + ROI, or + VOI FBP). CPU seconds, because the shared machine's
-#: wall time says more about the other users than about victwin; a quiet 2-core machine turns
-#: them into wall time at ``QUIET_SPEEDUP`` (the phantom benchmark's CPU / wall on the quiet
-#: machine, benchmarks/results/phantom.json: 19.76 / 10.90 s). Other pitches, ray counts and
-#: views scale by pixels per site: an extrapolation.
+#: Measured lesion-local costs on the shared 2-core CPU machine: case 0 of
+#: examples/demo-victre.toml (victre preset, 0.1 mm twin, 85 um with 2x2 sub-pixel rays,
+#: 25-view DBT, 4 sites: 1 mass, 1 calcification cluster, 2 absent) run by ``run_case`` as a
+#: trial runs it (fine windows at each site's support and the 0.5 mm coarse twin, never the
+#: whole fine twin): ``python benchmarks/trial_lesion_local.py --compare --cases 0``
+#: (benchmarks/results/trial_lesion_local_compare.json, which records the load). CPU seconds,
+#: because the shared machine's wall time says more about the other users than about victwin;
+#: the run's CPU (282 s over 942 s wall at load ~16) is split over its stages by their wall
+#: time. ``twin_cpu_s``: draws, site placement, coarse twin, lesion tiles; ``dm_site_cpu_s``
+#: and ``dbt_site_cpu_s``: per site, its fine windows, acquisitions (with their share of the
+#: twin's coarse passes) and ROI / VOI FBP. A quiet 2-core machine turns them into wall time
+#: at ``QUIET_SPEEDUP`` (the phantom benchmark's CPU / wall on the quiet machine,
+#: benchmarks/results/phantom.json: 19.76 / 10.90 s). Other pitches, ray counts and views
+#: scale by pixels per site: an extrapolation. ``phantom_cpu_s_per_mvoxel`` (the whole fine
+#: twin, for lesion-local runs without sites or with full images) is the earlier
+#: ``--one-site`` figure (2026-12-02, load 16.9: 283.4 CPU-s for 1.07 G voxels with 2 lesions).
 LESION_LOCAL = {
-    "source": "benchmarks/results/trial_lesion_local.json",
+    "source": "benchmarks/results/trial_lesion_local_compare.json",
     "pitch_mm": 0.085, "rays_per_pixel": 2,
-    # 2026-12-02, load 16.9: case 0 of the demo (scattered, 1.07 G voxels at 0.1 mm) 283.4
-    # CPU-s with its 2 lesions (1138 s + 141 s wall); DM site 2.86 CPU-s (9.0 s wall); DBT
-    # site 104.2 CPU-s (314 s wall: ray tracing 274 s, coarse scatter 24 s, VOI FBP 2.1 s)
-    "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4, "dm_site_cpu_s": 2.86, "dbt_site_cpu_s": 104.2,
-    "load": 16.9,
+    # 2026-12-02 (second session), load 16.1: 942 s wall, 282 CPU-s; wall by stage: twin 23.9 s
+    # (draws + placement 9.4, coarse twin + lesions 14.5), DM 48.8 s, DBT 868.4 s (windows
+    # 292 s of the case, ray tracing 555 s, coarse passes 14 s, VOI FBP ~20 s)
+    "twin_cpu_s": 282.0 * 23.9 / 942.0, "dm_site_cpu_s": 282.0 * 48.8 / 942.0 / 4,
+    "dbt_site_cpu_s": 282.0 * 868.4 / 942.0 / 4,
+    "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4,
+    "load": 16.1,
 }
 QUIET_SPEEDUP = 19.76 / 10.90
 
@@ -295,7 +303,10 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         + ("" if sites is None else ", sites per twin: "
            + ", ".join(f"{k} {v}" for k, v in sites.items())) + ")",
         f"phantom: about {voxels / 1e6:.0f} M voxels per case at {spec.resolution.voxel_mm} mm "
-        f"({_fmt_bytes(voxels)} of labels)",
+        f"({_fmt_bytes(voxels)} of labels)"
+        + (f"; lesion-local: built only in windows at each site's support, plus the twin at "
+           f"{max(_local.COARSE_VOXEL_MM, spec.resolution.voxel_mm)} mm for the coarse pass"
+           if windowed else ""),
     ]
     for name, pm in per_mod.items():
         lines.append(f"  {name}: {pm['system']}, {pm['views']} view(s), detector "
