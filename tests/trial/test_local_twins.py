@@ -46,3 +46,17 @@ def test_windows_are_crops_of_the_whole_twins():
                     n_lesion_voxels += int(np.sum(w.labels != absent.labels[
                         z:z + nz, y:y + ny, x:x + nx]))
     assert n_lesion_voxels > 0          # the lesions are in the present windows
+
+
+def test_the_whole_twin_on_demand_equals_the_full_modes():
+    spec = load_spec(TINY)
+    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
+        spec.cohort, sites={"mass": 1, "calcification": 1, "absent": 1}))
+    (cid, attrs), = sample_cohort(spec, [0])
+    absent, present, *_ = case_sites(spec, cid, attrs)
+    lt = case_twins(spec, cid, attrs, _Clock())
+    for version, ref in (("absent", absent), ("present", present)):
+        whole = lt.full(version)
+        assert whole.labels.tobytes() == ref.labels.tobytes()
+        assert whole.materials == ref.materials
+        assert lt.full(version) is whole          # made once

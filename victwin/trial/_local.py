@@ -83,10 +83,14 @@ class LocalTwins:
     lesion_records: tuple = ()
     coarse_skipped: list = field(default_factory=list)   # lesion sites not in the coarse twin
     clock: object = field(default=None, repr=False)      # timings ("phantom.windows")
+    _whole: dict = field(default_factory=dict, repr=False)
 
     def full(self, version: str):
-        """The whole fine twin (full-field fallbacks, previews, kept images): made on demand."""
-        return self._window(version, None)
+        """The whole fine twin (full-field fallbacks, previews, kept images): made on demand,
+        once."""
+        if version not in self._whole:
+            self._whole[version] = self._window(version, None)
+        return self._whole[version]
 
     def windows(self, version: str, boxes) -> list:
         """One fine window of the ``version`` twin per box (mm)."""
