@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from victwin.acquisition import Region, acquire, region_support
-from victwin.geometry import Grid
 
 from ._phantom import crop, hetero_slab, window
 
