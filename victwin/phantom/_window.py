@@ -8,8 +8,6 @@ on the same lattice, labels equal to the crop of the full phantom's. ``meta["win
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..geometry import Grid
@@ -80,8 +78,3 @@ def crop_to_window(phantom, window_mm):
     grid = window_grid(phantom.grid, lo, hi)
     return phantom.replace(labels=labels, grid=grid,
                            meta=window_meta(phantom.meta, lo, phantom.grid.shape))
-
-
-def n_voxels(lo_zyx, hi_zyx, step: int = 1) -> int:
-    """Voxels of the lattice ``lo:hi:step``."""
-    return int(np.prod([math.ceil((b - a) / step) for a, b in zip(lo_zyx, hi_zyx)]))
