@@ -3,6 +3,7 @@
 
     python benchmarks/trial_lesion_local.py [--spec examples/demo-victre.toml] [--cases 0 1]
     python benchmarks/trial_lesion_local.py --one-site    # one site of the spec's case 0
+    python benchmarks/trial_lesion_local.py --compare --cases 0   # full field vs lesion-local
 
 ``--one-site`` times the parts of one case separately (phantom; one mass-sized site: the DM
 region, the DBT region and its VOI FBP) and is what the recorded costs come from when whole
@@ -36,9 +37,15 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", default="cpu")
     ap.add_argument("--out", default=None)
     ap.add_argument("--one-site", action="store_true")
+    ap.add_argument("--compare", action="store_true",
+                    help="per case: the lesion-local run, then the full-field case's costs")
+    ap.add_argument("--full-views", type=int, default=3,
+                    help="--compare: DBT views the full field runs (x 25 / n)")
     args = ap.parse_args(argv)
     if args.one_site:
         return _one_site(args)
+    if args.compare:
+        return _compare(args)
 
     from victwin.trial import load_spec, run_case, sample_cohort
 
@@ -142,6 +149,78 @@ def _one_site(args) -> int:
                                       "spec_hash": spec.hash, "mode": "one-site",
                                       "phantom_voxels": voxels, "timings_s": timings,
                                       "load_avg": env_load, "costs": costs}, args.out)
+    return 0
+
+
+def _timed(fn):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def _compare(args) -> int:
+    """Lesion-local vs full field, side by side in one run, per case.
+
+    Lesion-local: ``run_case`` of the case (the spec's mode). Full field, the same case:
+    ``case_sites`` (the whole fine twin and its lesion-present version), the full DM of the
+    lesion-present twin, and ``--full-views`` of the 25 DBT views of it (x 25 / n: every
+    view traces the same panel); both twins cost the same, so the acquisitions count twice.
+    The full-grid FBP (~100 s quiet) is not counted: the speed-up is conservative.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from victwin.acquisition import acquire
+    from victwin.trial import load_spec, run_case, sample_cohort
+    from victwin.trial._sites import case_sites
+
+    spec = load_spec(args.spec)
+    spec = dataclasses.replace(spec, resolution=dataclasses.replace(spec.resolution,
+                                                                     mode="lesion-local"))
+    rows = []
+    for case_id, attributes in sample_cohort(spec, args.cases):
+        row = {"case_id": case_id, "density": attributes["density"],
+               "load": [os.getloadavg()]}
+        out, wall, cpu = _timed(lambda: run_case(spec, case_id, attributes,
+                                                 backend=args.backend))
+        row["local"] = {"wall_s": wall, "cpu_s": cpu, "timings_s": out.timings,
+                        "n_sites": len(out.result["sites"])}
+        row["load"].append(os.getloadavg())
+        print(f"case {case_id} lesion-local: {wall:.0f} s wall, {cpu:.0f} s CPU, load "
+              f"{os.getloadavg()[0]:.1f}; " + ", ".join(f"{k} {v:.1f}"
+                                                     for k, v in out.timings.items()),
+              flush=True)
+        (phantom, present, _, _, _), wall, cpu = _timed(
+            lambda: case_sites(spec, case_id, attributes))
+        full = {"phantom+lesions": (wall, cpu), "voxels": int(np.prod(phantom.labels.shape))}
+        del phantom
+        row["load"].append(os.getloadavg())
+        print(f"  full: phantom + lesions {wall:.0f} s wall, {cpu:.0f} s CPU", flush=True)
+        kw = dict(seed=1, binning=spec.resolution.detector_binning,
+                  rays_per_pixel=spec.resolution.rays_per_pixel, progress=False)
+        for m in spec.modalities:
+            n = args.full_views if m.reconstruction else None
+            views = None if n is None else [int(round(v)) for v in np.linspace(0, 24, n)]
+            _, wall, cpu = _timed(lambda: acquire(present, m.system, views=views, **kw))
+            scale = 1.0 if n is None else 25.0 / n
+            full[m.name] = (wall * scale, cpu * scale)
+            row["load"].append(os.getloadavg())
+            print(f"  full: {m.name} {wall:.0f} s wall ({'all' if n is None else n} views; "
+                  f"x{scale:.3g}), load {os.getloadavg()[0]:.1f}", flush=True)
+        del present
+        fw = full["phantom+lesions"][0] + 2 * sum(full[m.name][0] for m in spec.modalities)
+        fc = full["phantom+lesions"][1] + 2 * sum(full[m.name][1] for m in spec.modalities)
+        row["full"] = {"wall_s": fw, "cpu_s": fc, "parts": full}
+        row["speedup_wall"] = fw / row["local"]["wall_s"]
+        row["speedup_cpu"] = fc / row["local"]["cpu_s"]
+        print(f"case {case_id}: full field {fw:.0f} s wall ({fc:.0f} CPU) vs lesion-local "
+              f"{row['local']['wall_s']:.0f} s ({row['local']['cpu_s']:.0f} CPU): "
+              f"x{row['speedup_wall']:.1f} wall, x{row['speedup_cpu']:.1f} CPU", flush=True)
+        rows.append(row)
+    write_json("trial_lesion_local_compare", {"environment": environment(), "spec": args.spec,
+                                              "spec_hash": spec.hash, "cases": rows,
+                                              "full_views": args.full_views}, args.out)
     return 0
 
 

@@ -33,3 +33,34 @@ def hetero_slab(thickness_mm=40.0, radius_mm=50.0, seed=1, flat=False):
     return SimpleNamespace(labels=labels, grid=grid,
                            materials={0: "air", 1: "adipose", 2: "glandular"},
                            meta={"thickness_mm": thickness_mm, "glandular_fraction_mass": 0.3})
+
+
+def crop(phantom, sl):
+    """The phantom's voxels ``sl`` (z, y, x slices) on their own sub-grid."""
+    g = phantom.grid
+    first = np.array([s.start for s in sl][::-1], float)
+    labels = np.ascontiguousarray(phantom.labels[sl])
+    grid = Grid(shape=labels.shape, spacing=g.spacing,
+                origin=tuple(np.asarray(g.origin) + first * g.spacing_xyz))
+    return SimpleNamespace(labels=labels, grid=grid, materials=phantom.materials,
+                           meta=phantom.meta)
+
+
+def window(phantom, sup):
+    """The crop at ``sup`` with the ``meta["window"]`` record ``victwin.phantom.make`` gives."""
+    w = crop(phantom, sup.slices)
+    w.meta = dict(phantom.meta, window={"index": list(sup.index_lower),
+                                        "full_shape": list(phantom.labels.shape)})
+    return w
+
+
+def coarsened(phantom, k=2):
+    """The phantom at ``k`` times its voxel size, each coarse voxel the label at its centre's
+    nearest fine voxel (a stand-in for making the twin at coarse voxels: the same anatomy,
+    sampled coarser, without the bias a majority vote gives the minority tissue)."""
+    g = phantom.grid
+    labels = np.ascontiguousarray(phantom.labels[k // 2::k, k // 2::k, k // 2::k])
+    grid = Grid(shape=labels.shape, spacing=tuple(s * k for s in g.spacing),
+                origin=tuple(np.asarray(g.origin) + (k // 2) * g.spacing_xyz))
+    return SimpleNamespace(labels=labels, grid=grid, materials=phantom.materials,
+                           meta=dict(phantom.meta, glandular_fraction_mass=0.31))

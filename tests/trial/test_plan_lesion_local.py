@@ -22,22 +22,24 @@ def _spec(sites, previews=False):
 
 def test_estimate_is_the_measured_cost_per_site_times_the_sites(monkeypatch):
     costs = {"source": "test", "pitch_mm": 0.085, "rays_per_pixel": 2, "load": 1.0,
-             "phantom_cpu_s_per_mvoxel": 0.2, "dm_site_cpu_s": 3.0, "dbt_site_cpu_s": 40.0}
+             "phantom_cpu_s_per_mvoxel": 0.2, "twin_cpu_s": 30.0, "dm_site_cpu_s": 3.0,
+             "dbt_site_cpu_s": 40.0}
     monkeypatch.setattr(_plan, "LESION_LOCAL", costs)
     small = plan_trial(_spec({"mass": 1, "calcification": 1, "absent": 2}))
     big = plan_trial(_spec({"mass": 4, "calcification": 4, "absent": 12}))
-    n, vox = small["cases"], small["phantom_voxels"]
-    # by hand: (phantom + sites x (DM + DBT)) CPU seconds / the quiet machine's speed-up
+    n = small["cases"]
+    # by hand: (twin (windows: no whole fine phantom) + sites x (DM + DBT)) CPU seconds / the
+    # quiet machine's speed-up
     for plan, sites in ((small, 4), (big, 20)):
-        per_case = (vox / 1e6 * 0.2 + sites * (3.0 + 40.0)) / _plan.QUIET_SPEEDUP
+        per_case = (30.0 + sites * (3.0 + 40.0)) / _plan.QUIET_SPEEDUP
         assert plan["estimated_s"]["cpu"] == pytest.approx(n * per_case, rel=1e-9)
     assert "cuda" not in big["estimated_s"]
     assert not any("cuda" in line or "GPU target" in line for line in big["lines"][:-1])
 
 
 def test_previews_add_a_full_field_and_unmeasured_costs_say_so(monkeypatch):
-    costs = dict(_plan.LESION_LOCAL, phantom_cpu_s_per_mvoxel=0.2, dm_site_cpu_s=3.0,
-                 dbt_site_cpu_s=40.0)
+    costs = dict(_plan.LESION_LOCAL, phantom_cpu_s_per_mvoxel=0.2, twin_cpu_s=30.0,
+                 dm_site_cpu_s=3.0, dbt_site_cpu_s=40.0)
     monkeypatch.setattr(_plan, "LESION_LOCAL", costs)
     sites = {"mass": 1, "absent": 1}
     assert plan_trial(_spec(sites, previews=True))["estimated_s"]["cpu"] > \

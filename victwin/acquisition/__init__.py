@@ -9,6 +9,8 @@ lesion site's ROI/VOI needs (``Acquisition.reconstruction_input()`` lays DBT cro
 FBP), and ``acquire_regions(phantom, system, regions, seed=...)`` several sites of one twin,
 sharing the beam and the coarse scatter pass (same bytes as one ``acquire`` per region);
 ``on_device(phantom)`` uploads a twin's labels to the GPU once for all its acquisitions.
+``region_support(region, system, ...)`` the box of phantom voxels a region's rays cross
+(a window phantom holding it gives the same line integrals as the full phantom).
 Units: mm, keV, mAs, mGy; images ``[n_views, nv, nu]``.
 """
 
@@ -19,8 +21,9 @@ from ._gpu_view import on_device
 from ._io import load, save
 from ._records import Acquisition, Dose, Technique
 from ._region import DBT_FILTER_MARGIN_MM, Region, RegionRecord
+from ._support import RegionSupport, region_support
 from ._view import ViewImage, simulate_view
 
 __all__ = ["acquire", "acquire_regions", "estimate_acquisition", "Acquisition", "Technique", "Dose", "Beam", "build_beam",
            "simulate_view", "ViewImage", "save", "load", "Region", "RegionRecord",
-           "DBT_FILTER_MARGIN_MM", "on_device"]
+           "DBT_FILTER_MARGIN_MM", "on_device", "RegionSupport", "region_support"]

@@ -138,7 +138,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
             mas: float | None = None, kvp: float | None = None, dose_scale: float = 1.0,
             binning: int | None = None, rays_per_pixel: int | None = None,
             scatter: bool = True, noise: bool = True, views=None, region=None,
-            progress: bool = True) -> Acquisition:
+            progress: bool = True, presentation: bool = True) -> Acquisition:
     """Simulate one acquisition of ``phantom`` on ``system``.
 
     Parameters
@@ -185,6 +185,9 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
         project inside the detector in every view and lie inside the compressed breast.
     progress : bool
         Show a progress bar over views.
+    presentation : bool
+        Compute the for-presentation images (False: ``processed`` is zeros and ``windows``
+        NaN; ``raw``, ``line_integrals()`` and reconstruction are unchanged).
 
     Returns
     -------
@@ -194,7 +197,7 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
                                   dose_scale=dose_scale, binning=binning,
                                   rays_per_pixel=rays_per_pixel, views=views)
     return _run(phantom, shared, seed=seed, case=case, backend=backend, scatter=scatter,
-                noise=noise, region=region, progress=progress)
+                noise=noise, region=region, progress=progress, presentation=presentation)
 
 
 def _prepare(phantom, system, *, seed, case, mas, kvp, dose_scale, binning, rays_per_pixel,
@@ -258,7 +261,11 @@ def _plan(phantom, shared: _Shared, region):
 
 
 def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatter: bool,
-         noise: bool, region, progress: bool) -> Acquisition:
+         noise: bool, region, progress: bool, window=None, coarse_phantom=None,
+         presentation: bool = True) -> Acquisition:
+    """One acquisition; ``phantom`` gives the meta (thickness, glandularity) the records
+    read, ``window`` (default ``phantom``) the labels the region's rays are traced through,
+    ``coarse_phantom`` (default ``phantom``) those of the coarse full-field pass."""
     from victwin.raytrace import iter_project_labels
 
     system, n_labels, k_bin, rpp = shared.system, shared.n_labels, shared.k_bin, shared.rpp
@@ -273,10 +280,12 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     target = resolve_backend(backend)
     devices = stage_devices(target, lesion_local=record is not None)
     simulate_view = _view_step(target)
+    window = phantom if window is None else window
+    coarse_phantom = phantom if coarse_phantom is None else coarse_phantom
     if target == "cuda":
         # the labels go to the GPU once (a CuPy phantom stays where it is); every pass below
         # (coarse scatter, all views) traces from them and the path lengths stay there
-        phantom = _on_device(phantom)
+        window, coarse_phantom = _on_device(window), _on_device(coarse_phantom)
 
     label_materials = [materials.get(lab, "air") for lab in range(n_labels)]
     tissue_labels = [lab for lab in range(n_labels) if label_materials[lab] != "air"]
@@ -289,7 +298,8 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
 
         t_c = time.perf_counter()
         if shared.coarse is None:
-            shared.coarse = coarse_pass(phantom, [all_views[i] for i in indices], indices,
+            shared.coarse = coarse_pass(coarse_phantom, [all_views[i] for i in indices],
+                                        indices,
                                         beam, system, label_materials=label_materials,
                                         tissue_labels=tissue_labels, n_labels=n_labels,
                                         rays_per_pixel=rpp, backend=target,
@@ -314,7 +324,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     n_sub = 1 if subs is None else len(subs[0])
     trace_views = sel_views if subs is None else tuple(v for s in subs for v, _ in s)
     t_ray = time.perf_counter()
-    batches = iter_project_labels(phantom.labels, phantom.grid, trace_views, n_labels,
+    batches = iter_project_labels(window.labels, window.grid, trace_views, n_labels,
                                   backend=target, rays_per_pixel=rpp, view_batch=n_sub)
     for sl, paths in batches:
         # CuPy paths stay on the GPU: simulate_view computes the primary there. Kernels run
@@ -335,7 +345,8 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                                   label_materials=label_materials,
                                   tissue_labels=tissue_labels, binning=k_bin, rng=rng,
                                   scatter=scatter, blur_paths=blur_paths,
-                                  scatter_kev=None if crop_scatter is None else crop_scatter[vi])
+                                  scatter_kev=None if crop_scatter is None else crop_scatter[vi],
+                                  presentation=presentation)
             raw[vi], processed[vi], flats[vi] = image.raw, image.processed, image.flat_adu
             windows.append(image.window)
             for stage, seconds in image.timings_s.items():
@@ -361,8 +372,8 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                        region=record, strip_fill=fill, devices=devices)
 
 
-def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
-                    **kwargs) -> list[Acquisition]:
+def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windows=None,
+                    coarse_phantom=None, **kwargs) -> list[Acquisition]:
     """Simulate several lesion-local regions of one phantom on one system.
 
     Equal, byte for byte, to ``[acquire(phantom, system, seed=seed, case=case, region=r,
@@ -371,12 +382,29 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
     (:mod:`._coarse`). The first acquisition's ``timings_s`` carry those shared costs
     (``"physics"`` the beam, ``"coarse_scatter"`` the pass); the others only their own.
 
+    With ``windows`` and ``coarse_phantom`` the full fine phantom is never needed: region
+    ``k``'s rays are traced through ``windows[k]`` (a window of the fine phantom holding the
+    region's :func:`~victwin.acquisition.region_support`, e.g. ``victwin.phantom.make(...,
+    window_mm=)``: same voxels there, so the same line integrals) and the coarse full-field
+    pass (scatter, DBT strip fill) through ``coarse_phantom`` (e.g. the twin made at coarse
+    voxels). The beam (AEC) and dose read only ``phantom.meta`` (thickness and glandular
+    fraction by mass; the ``victre`` systems' AEC reads the thickness alone,
+    ``mode = "mcgpu_histories"``, the ``mammomat`` ones both, ``detector_kerma``), never the
+    labels, so they are the full field's when ``phantom`` carries the full phantom's meta
+    (a window does).
+
     Parameters
     ----------
     phantom, system, seed, case, kwargs
         As :func:`acquire` (``region`` is not accepted here).
     regions : sequence of Region
         The boxes (mm) to simulate; at least one.
+    windows : sequence of Phantom-like, optional
+        One per region: the phantom its rays are traced through (default ``phantom``). Each
+        must carry ``phantom``'s thickness and glandular fraction in its meta; one with
+        ``meta["window"]`` (``index``, ``full_shape``) is checked to hold the region's support.
+    coarse_phantom : Phantom-like, optional
+        The phantom of the coarse full-field pass (default ``phantom``); same thickness.
 
     Returns
     -------
@@ -394,7 +422,7 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
         if not isinstance(r, Region):
             raise TypeError(f"regions[{k}] must be a victwin.acquisition.Region, got "
                             f"{type(r).__name__}")
-    own = {k: kwargs.pop(k) for k in ("backend", "scatter", "noise", "progress")
+    own = {k: kwargs.pop(k) for k in ("backend", "scatter", "noise", "progress", "presentation")
            if k in kwargs}
     prep = {k: kwargs.pop(k) for k in ("mas", "kvp", "dose_scale", "binning",
                                        "rays_per_pixel", "views") if k in kwargs}
@@ -404,13 +432,74 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0,
                 "rays_per_pixel": None, "views": None}
     shared, seed, case = _prepare(phantom, system, seed=seed, case=case,
                                   **{**defaults, **prep})
-    for r in regions:  # every region's rules checked before any work is done
+    windows = _check_windows(phantom, windows, len(regions), shared)
+    if coarse_phantom is not None:
+        # measured glandular fractions differ at coarse voxels; the beam reads phantom's
+        shared.n_labels = max(shared.n_labels, _check_other(
+            phantom, coarse_phantom, "coarse_phantom", keys=("thickness_mm",)))
+    for k, r in enumerate(regions):  # every region's rules checked before any work is done
         _plan(phantom, shared, r)
+        if windows is not None:
+            _check_support(phantom, windows[k], r, shared, k)
     run_kw = {"backend": "auto", "scatter": True, "noise": True, "progress": True, **own}
     if resolve_backend(run_kw["backend"]) == "cuda":
         phantom = _on_device(phantom)   # uploaded once for all regions, not once per region
+        if coarse_phantom is not None:
+            coarse_phantom = _on_device(coarse_phantom)
     out = []
-    for r in regions:
-        out.append(_run(phantom, shared, seed=seed, case=case, region=r, **run_kw))
+    for k, r in enumerate(regions):
+        out.append(_run(phantom, shared, seed=seed, case=case, region=r,
+                        window=None if windows is None else windows[k],
+                        coarse_phantom=coarse_phantom, **run_kw))
         shared.beam_s = 0.0  # counted once, in the first region's timings
     return out
+
+
+def _check_other(phantom, other, name: str,
+                 keys=("thickness_mm", "glandular_fraction_mass")) -> int:
+    """``other`` is a phantom of the same twin as ``phantom`` (same ``keys`` in its meta, a
+    material for each label): its label count."""
+    try:
+        _, n = _check_phantom(other)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: {exc}") from None
+    mine, theirs = getattr(phantom, "meta", {}) or {}, getattr(other, "meta", {}) or {}
+    for key in keys:
+        if key in mine and mine.get(key) != theirs.get(key):
+            raise ValueError(f"{name} is not of the same twin: meta[{key!r}] is "
+                             f"{theirs.get(key)!r}, the phantom's {mine[key]!r}")
+    return n
+
+
+def _check_windows(phantom, windows, n_regions: int, shared: _Shared):
+    if windows is None:
+        return None
+    windows = list(windows)
+    if len(windows) != n_regions:
+        raise ValueError(f"windows must give one phantom per region: {len(windows)} windows "
+                         f"for {n_regions} regions")
+    for k, w in enumerate(windows):
+        shared.n_labels = max(shared.n_labels, _check_other(phantom, w, f"windows[{k}]"))
+    return windows
+
+
+def _check_support(phantom, window, region, shared: _Shared, k: int) -> None:
+    """A window that says where it lies in its full phantom must hold the region's support."""
+    info = (getattr(window, "meta", {}) or {}).get("window")
+    if not info:
+        return
+    from victwin.geometry import Grid
+
+    from ._support import region_support
+
+    g = window.grid
+    index = np.asarray(info["index"], int)
+    full = Grid(shape=tuple(int(v) for v in info["full_shape"]), spacing=g.spacing,
+                origin=tuple(np.asarray(g.origin) - index[::-1] * g.spacing_xyz))
+    sup = region_support(region, shared.system, thickness_mm=phantom_thickness_mm(phantom),
+                         grid=full, binning=shared.k_bin, views=shared.indices)
+    lo, hi = index, index + np.asarray(window.labels.shape)
+    if np.any(np.asarray(sup.index_lower) < lo) or np.any(np.asarray(sup.index_upper) > hi):
+        raise ValueError(f"windows[{k}] does not hold region {k}'s support: voxels "
+                         f"{list(sup.index_lower)}..{list(sup.index_upper)} (z, y, x) of the "
+                         f"full grid, the window has {lo.tolist()}..{hi.tolist()}")

@@ -100,7 +100,7 @@ def geometry_factor_xp(view, pixel_area_mm2: float, xp):
 
 def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
                       binning: int, rng=None, scatter: bool = True, scatter_kev=None,
-                      blur_paths=None) -> ViewImage:
+                      blur_paths=None, presentation: bool = True) -> ViewImage:
     """:func:`._view.simulate_view` with every stage up to the readout on the GPU.
 
     Parameters are those of :func:`._view.simulate_view`; ``paths`` (and ``blur_paths``'
@@ -154,7 +154,12 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
             * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2)
     _sync(xp)
     t4 = time.perf_counter()
-    processed, window = present_xp(raw, det.offset_adu, flat, panel.pitch[1], xp=xp)
+    if presentation:
+        # peripheral equalisation for mammography only, as ._view.simulate_view
+        processed, window = present_xp(raw, det.offset_adu, flat, panel.pitch[1], xp=xp,
+                                       equalise=system.modality == "MG")
+    else:
+        processed, window = xp.zeros_like(raw), (float("nan"), float("nan"))
     flat = flat.astype(xp.float32)
     if xp is not np:  # the record's three images come back; nothing else does
         raw, processed, flat = raw.get(), processed.get(), flat.get()

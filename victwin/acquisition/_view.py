@@ -63,7 +63,7 @@ def view_noise(seed: int, case: int, system_name: str, view_index: int):
 
 def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
                   binning: int, rng=None, scatter: bool = True,
-                  scatter_kev=None, blur_paths=None) -> ViewImage:
+                  scatter_kev=None, blur_paths=None, presentation: bool = True) -> ViewImage:
     """Images of one view from its path lengths.
 
     Parameters
@@ -94,6 +94,10 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
         is their weighted mean, i.e. intensities are averaged as the photons of MC-GPU's
         blurred source are; the tissue thickness read by the scatter model and the flat field
         are averaged the same way. ``paths`` and ``view`` are then not used.
+    presentation : bool
+        Compute the for-presentation image (False: ``processed`` is all zeros and its window
+        ``(nan, nan)``; e.g. DBT projections in a trial, which FBP and the readers never
+        read: they use ``raw`` and ``flat_adu``).
     """
     det = system.detector
     panel = view.panel
@@ -135,10 +139,13 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     raw = digitize(electrons, det, binning=binning)
     flat = beam.grid_primary * (n_pix * beam.flat_kev_per_photon) \
         * (1000.0 / det.energy_per_electron_ev) * det.gain_adu_per_e / binning ** 2
-    # Peripheral equalisation models the fall-off at a compressed breast's edge (Byng 1997,
-    # Snoeren & Karssemeijer 2004); radiography (DX) gets the plain log + sigmoid LUT.
-    processed, window = for_presentation(raw, det, flat, pixel_mm=panel.pitch[1],
-                                         equalise=system.modality == "MG")
+    if presentation:
+        # Peripheral equalisation models the fall-off at a compressed breast's edge (Byng 1997,
+        # Snoeren & Karssemeijer 2004); radiography (DX) gets the plain log + sigmoid LUT.
+        processed, window = for_presentation(raw, det, flat, pixel_mm=panel.pitch[1],
+                                             equalise=system.modality == "MG")
+    else:
+        processed, window = np.zeros_like(raw), (float("nan"), float("nan"))
     t4 = time.perf_counter()
     return ViewImage(raw=raw, processed=processed, window=window,
                      flat_adu=flat.astype(np.float32),

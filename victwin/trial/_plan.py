@@ -23,24 +23,32 @@ THROUGHPUT = {
     "cpu": {"steps_per_s": 2.1e8, "pixels_per_s": 1.0e6},
 }
 
-#: Measured lesion-local costs on the shared 2-core CPU machine, from
-#: ``python benchmarks/trial_lesion_local.py --one-site`` (benchmarks/results/
-#: trial_lesion_local.json, which records the load): case 0 of examples/demo-victre.toml (a 0.1 mm
-#: twin with its sites; ``phantom_cpu_s_per_mvoxel`` includes lesion insertion) and one
-#: mass-sized site per modality at 85 um with 2x2 sub-pixel rays (victre-dm / victre-dbt:
-#: lesion-local acquisition + ROI, or + VOI FBP). CPU seconds, because the shared machine's
-#: wall time says more about the other users than about victwin; a quiet 2-core machine turns
-#: them into wall time at ``QUIET_SPEEDUP`` (the phantom benchmark's CPU / wall on the quiet
-#: machine, benchmarks/results/phantom.json: 19.76 / 10.90 s). Other pitches, ray counts and
-#: views scale by pixels per site: an extrapolation.
+#: Measured lesion-local costs on the shared 2-core CPU machine: case 0 of
+#: examples/demo-victre.toml (victre preset, 0.1 mm twin, 85 um with 2x2 sub-pixel rays,
+#: 25-view DBT, 4 sites: 1 mass, 1 calcification cluster, 2 absent) run by ``run_case`` as a
+#: trial runs it (fine windows at each site's support and the 0.5 mm coarse twin, never the
+#: whole fine twin): ``python benchmarks/trial_lesion_local.py --compare --cases 0``
+#: (benchmarks/results/trial_lesion_local_compare.json, which records the load). CPU seconds,
+#: because the shared machine's wall time says more about the other users than about victwin;
+#: the run's CPU (282 s over 942 s wall at load ~16) is split over its stages by their wall
+#: time. ``twin_cpu_s``: draws, site placement, coarse twin, lesion tiles; ``dm_site_cpu_s``
+#: and ``dbt_site_cpu_s``: per site, its fine windows, acquisitions (with their share of the
+#: twin's coarse passes) and ROI / VOI FBP. A quiet 2-core machine turns them into wall time
+#: at ``QUIET_SPEEDUP`` (the phantom benchmark's CPU / wall on the quiet machine,
+#: benchmarks/results/phantom.json: 19.76 / 10.90 s). Other pitches, ray counts and views
+#: scale by pixels per site: an extrapolation. ``phantom_cpu_s_per_mvoxel`` (the whole fine
+#: twin, for lesion-local runs without sites or with full images) is the earlier
+#: ``--one-site`` figure (2026-12-02, load 16.9: 283.4 CPU-s for 1.07 G voxels with 2 lesions).
 LESION_LOCAL = {
-    "source": "benchmarks/results/trial_lesion_local.json",
+    "source": "benchmarks/results/trial_lesion_local_compare.json",
     "pitch_mm": 0.085, "rays_per_pixel": 2,
-    # 2026-12-02, load 16.9: case 0 of the demo (scattered, 1.07 G voxels at 0.1 mm) 283.4
-    # CPU-s with its 2 lesions (1138 s + 141 s wall); DM site 2.86 CPU-s (9.0 s wall); DBT
-    # site 104.2 CPU-s (314 s wall: ray tracing 274 s, coarse scatter 24 s, VOI FBP 2.1 s)
-    "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4, "dm_site_cpu_s": 2.86, "dbt_site_cpu_s": 104.2,
-    "load": 16.9,
+    # 2026-12-02 (second session), load 16.1: 942 s wall, 282 CPU-s; wall by stage: twin 23.9 s
+    # (draws + placement 9.4, coarse twin + lesions 14.5), DM 48.8 s, DBT 868.4 s (windows
+    # 292 s of the case, ray tracing 555 s, coarse passes 14 s, VOI FBP ~20 s)
+    "twin_cpu_s": 282.0 * 23.9 / 942.0, "dm_site_cpu_s": 282.0 * 48.8 / 942.0 / 4,
+    "dbt_site_cpu_s": 282.0 * 868.4 / 942.0 / 4,
+    "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4,
+    "load": 16.1,
 }
 QUIET_SPEEDUP = 19.76 / 10.90
 
@@ -123,16 +131,28 @@ def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
                  "use a coarser resolution.voxel_mm or fewer --workers")
 
 
-def _lesion_local_case_s(spec, voxels: float, per_mod: dict) -> tuple[float, str]:
-    """Seconds per case of a lesion-local run on a quiet 2-core machine, from LESION_LOCAL."""
+def _windowed(spec, recipe_kind: str) -> bool:
+    """Whether a lesion-local case of ``spec`` builds windows and a coarse twin instead of
+    its whole fine twin (``trial/_local.py``): sites, a breast, no full images asked for."""
+    return (spec.resolution.mode == "lesion-local" and spec.cohort.sites is not None
+            and recipe_kind == "breast" and not spec.storage.keep_images
+            and not spec.storage.previews)
+
+
+def _lesion_local_case_s(spec, voxels: float, per_mod: dict,
+                         windowed: bool = False) -> tuple[float, str]:
+    """Seconds per case of a lesion-local run on a quiet 2-core machine, from LESION_LOCAL:
+    the twin (windowed: draws, placement, coarse twin and lesions, ``twin_cpu_s``; else the
+    whole fine twin, ``phantom_cpu_s_per_mvoxel``) plus each site's DM and DBT costs (its
+    windows, acquisitions with its share of the coarse passes, ROI / VOI)."""
     m = LESION_LOCAL
-    if any(m[k] is None for k in ("phantom_cpu_s_per_mvoxel", "dm_site_cpu_s",
-                                  "dbt_site_cpu_s")):
+    twin_key = "twin_cpu_s" if windowed else "phantom_cpu_s_per_mvoxel"
+    if any(m.get(k) is None for k in (twin_key, "dm_site_cpu_s", "dbt_site_cpu_s")):
         return float("nan"), ("no lesion-local cost has been measured yet: run "
-                              "benchmarks/trial_lesion_local.py --one-site, or --calibrate")
+                              "benchmarks/trial_lesion_local.py --compare, or --calibrate")
     sites = spec.cohort.sites
     n_sites = 2 if sites is None else sum(sites.values())
-    cpu = voxels / 1e6 * m["phantom_cpu_s_per_mvoxel"]
+    cpu = m["twin_cpu_s"] if windowed else voxels / 1e6 * m["phantom_cpu_s_per_mvoxel"]
     for pm in per_mod.values():
         rays = pm["rays_per_pixel"]
         scale = (m["pitch_mm"] / pm["pixel_mm"]) ** 2 * (rays / m["rays_per_pixel"]) ** 2
@@ -183,6 +203,7 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
     from victwin.phantom import make
     from victwin.systems import load
 
+    from . import _local
     from ._cohort import sample_cohort
 
     cohort = sample_cohort(spec, [0])  # only case 0's phantom is probed (fast for 10^6 cases)
@@ -193,6 +214,7 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
     scale = (coarse / spec.resolution.voxel_mm) ** 3
     voxels = int(probe.labels.size * scale)
     thickness_mm = float(probe.meta.get("thickness_mm", probe.grid.size_mm[2]))
+    windowed = _windowed(spec, probe.meta.get("kind", ""))
     per_mod = {}
     steps_total = 0.0
     pixels_total = 0.0
@@ -226,11 +248,12 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                         / m.reconstruction.get("slice_mm", 1.0) if m.reconstruction else 0))
         if spec.resolution.mode == "lesion-local" and not spec.storage.keep_images \
                 and not spec.storage.previews:
-            # one site's crop: a ~10 mm box plus the DBT filter margin along the scan (12 mm
-            # each side) and its strip laid out for FBP (the panel's length), and the coarse
-            # scatter pass (a full field at ~1 mm pixels)
+            # one site's crop: a ~10 mm box plus the DBT filter margin along the scan (3 mm
+            # each side, DBT_FILTER_MARGIN_MM) and the arc's parallax, its strip laid out for
+            # FBP (the panel's length), and the coarse scatter pass (a full field at ~2 mm)
             box_px = 12.0 / pitch
-            along = (box_px + 2 * 12.0 / pitch) if n_views > 1 else box_px
+            along = (box_px + (6.0 + 2 * thickness_mm * np.tan(np.radians(25.0))) / pitch) \
+                if n_views > 1 else box_px
             crop = box_px * along + (box_px * max(nv, nu) if n_views > 1 else 0)
             coarse = nv * nu * pitch ** 2
             full_work = _ACQ_BYTES_PER_PIXEL_VIEW * (crop + coarse) * n_views
@@ -255,14 +278,24 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         estimated["cpu"] = n * full_case
         basis = "full field, from measured CPU ray-tracing and pixel throughput"
     else:
-        per_case, basis = _lesion_local_case_s(spec, voxels, per_mod)
+        per_case, basis = _lesion_local_case_s(spec, voxels, per_mod, windowed)
         if spec.storage.keep_images or spec.storage.previews:
             per_case += full_case / (1 if spec.storage.keep_images else 2)
             basis += " + full images for keep_images / previews"
         estimated["cpu"] = n * per_case
     if calibrate is not None:
         estimated["measured"] = n * calibrate["case_s"]
-    memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm)
+    if windowed:
+        # no whole fine twin: the coarse twin and one site's largest (DBT) window at a time,
+        # ~ (box + 2 x 3 mm filter margin + the 50-degree arc's parallax) x box x thickness
+        side = 12.0
+        window_mm3 = (side + 6.0 + 2 * thickness_mm * np.tan(np.radians(25.0))) * side \
+            * thickness_mm
+        mem_voxels = voxels * (spec.resolution.voxel_mm / _local.COARSE_VOXEL_MM) ** 3 \
+            + window_mm3 / spec.resolution.voxel_mm ** 3
+        memory = case_memory_bytes(mem_voxels, work_bytes, spec.resolution.voxel_mm)
+    else:
+        memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm)
     lines = [
         f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without "
         f"{'a lesion' if sites is None else 'its lesions'} by {len(spec.modalities)} modalities"
@@ -270,7 +303,10 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         + ("" if sites is None else ", sites per twin: "
            + ", ".join(f"{k} {v}" for k, v in sites.items())) + ")",
         f"phantom: about {voxels / 1e6:.0f} M voxels per case at {spec.resolution.voxel_mm} mm "
-        f"({_fmt_bytes(voxels)} of labels)",
+        f"({_fmt_bytes(voxels)} of labels)"
+        + (f"; lesion-local: built only in windows at each site's support, plus the twin at "
+           f"{max(_local.COARSE_VOXEL_MM, spec.resolution.voxel_mm)} mm for the coarse pass"
+           if windowed else ""),
     ]
     for name, pm in per_mod.items():
         lines.append(f"  {name}: {pm['system']}, {pm['views']} view(s), detector "

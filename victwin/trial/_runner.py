@@ -13,10 +13,12 @@ import os
 import platform
 import time
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
 from ._records import CaseResult
+from ._local import case_twins, window_box
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
 from ._stages import stage as enter_stage
@@ -99,13 +101,16 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
 
 
 def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes: dict, *,
-                    present: bool, backend: str = "auto", regions=None):
+                    present: bool, backend: str = "auto", regions=None, windows=None,
+                    coarse_phantom=None, presentation: bool = True):
     """One acquisition of one version (lesion present or absent) of a case's phantom.
 
     Its noise streams derive from (case, version, arm, view) -- the arm's index in the spec,
     so two arms on the same system get independent noise -- and it can be re-run alone.
     With ``regions`` (lesion-local) it returns one acquisition per region
-    (:func:`victwin.acquisition.acquire_regions`; each region's noise adds the region's key).
+    (:func:`victwin.acquisition.acquire_regions`; each region's noise adds the region's key),
+    traced through ``windows`` (one per region) and a ``coarse_phantom`` when given.
+    ``presentation=False`` skips the for-presentation images (DBT projections in a trial).
     """
     from victwin.acquisition import acquire, acquire_regions
 
@@ -114,9 +119,10 @@ def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes
     kw = dict(seed=attributes["noise_seed"], case=stream, backend=backend,
               binning=spec.resolution.detector_binning,
               rays_per_pixel=spec.resolution.rays_per_pixel, progress=False,
-              dose_scale=modality.dose_scale)
+              dose_scale=modality.dose_scale, presentation=presentation)
     if regions is not None:
-        return acquire_regions(phantom, modality.system, list(regions), **kw)
+        return acquire_regions(phantom, modality.system, list(regions), windows=windows,
+                               coarse_phantom=coarse_phantom, **kw)
     return acquire(phantom, modality.system, **kw)
 
 
@@ -146,11 +152,19 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     result: dict = {"modalities": {}}
 
     enter_stage("phantom")
-    phantom, present, sites, names, lesions = case_sites(spec, case_id, attributes, clock)
-    meta = phantom.meta
+    # lesion-local with sites: fine windows per site + a coarse twin (trial/_local.py)
+    windowed = local and spec.cohort.sites is not None and "bmi" not in attributes
+    if windowed:
+        lt = case_twins(spec, case_id, attributes, clock)
+        sites, names, lesions, meta = lt.sites, lt.names, lt.lesions, lt.meta
+        phantom, present = SimpleNamespace(meta=meta), None
+        shape = lt.shape
+    else:
+        phantom, present, sites, names, lesions = case_sites(spec, case_id, attributes, clock)
+        meta, shape = phantom.meta, phantom.labels.shape
     result["phantom"] = {k: meta[k] for k in ("thickness_mm", "glandular_fraction_volume",
                                               "glandular_fraction_mass") if k in meta}
-    result["phantom"]["voxels"] = list(phantom.labels.shape)
+    result["phantom"]["voxels"] = list(shape)
     first = lesions[0]
     result["lesion"] = {"kind": first.kind, "center_mm": [float(v) for v in first.center_mm],
                         "size_mm": float(np.max(np.atleast_1d(first.size_mm)))}
@@ -165,8 +179,15 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     def timed_acquire(modality, version, regions=None):
         enter_stage(f"{modality.name} acquisition, lesion-{version} twin")
         t0 = time.perf_counter()
-        out = acquire_version(spec, modality, twins[version], case_id, attributes,
-                              present=version == "present", backend=target, regions=regions)
+        kw = {"presentation": not modality.reconstruction}  # FBP reads raw, not processed
+        twin = lt.full(version) if windowed and regions is None else twins[version]
+        if windowed and regions is not None:
+            wins = lt.windows(version, [window_box(spec, modality, r, meta["thickness_mm"])
+                                        for r in regions])
+            twin, kw = wins[0], dict(kw, windows=wins, coarse_phantom=lt.coarse[version])
+        out = acquire_version(spec, modality, twin, case_id, attributes,
+                              present=version == "present", backend=target, regions=regions,
+                              **kw)
         clock.add("acquisition", time.perf_counter() - t0)
         for acq in (out if isinstance(out, list) else [out]):
             for stage, seconds in acq.timings_s.items():

@@ -24,7 +24,7 @@ from ._cohort import case_rng
 from ._spec import TrialSpec
 from ._twins import _fit_center, _lesion_model, _make_phantom, one_lesion_phantoms
 
-__all__ = ["site_box_mm", "case_sites", "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
+__all__ = ["site_box_mm", "case_sites", "draw_sites", "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
 
 
 def voi_slices(kind: str) -> int:
@@ -89,6 +89,17 @@ def _on_every_detector(spec: TrialSpec, margin_mm: float = 1.0):
     return accept
 
 
+def draw_sites(spec: TrialSpec, case_id: int, phantom, **kw) -> list:
+    """The case's sites (``cohort.sites``) drawn on its lesion-free twin ``phantom`` (a
+    Phantom, or a PreparedBreast with ``voxel_mm=``: the same sites)."""
+    from victwin.phantom.placement import place_sites
+
+    counts = dict(spec.cohort.sites)
+    boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
+    return place_sites(phantom, counts, boxes, rng=case_rng(spec.seed, case_id, "placement"),
+                       source_mm=_dm_source(spec), accept=_on_every_detector(spec), **kw)
+
+
 def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     """The case's lesion-free twin, its lesion-present twin, its sites and their names.
 
@@ -100,7 +111,7 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
         records, in the order of the lesion sites.
     """
     from victwin.phantom import insert_lesion
-    from victwin.phantom.placement import Site, place_sites
+    from victwin.phantom.placement import Site
     from victwin.systems import get_preset
 
     if spec.cohort.sites is None:
@@ -113,10 +124,7 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
 
     phantom = _make_phantom(spec, attributes, clock)
     t0 = time.perf_counter()
-    counts = dict(spec.cohort.sites)
-    boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
-    sites = place_sites(phantom, counts, boxes, rng=case_rng(spec.seed, case_id, "placement"),
-                        source_mm=_dm_source(spec), accept=_on_every_detector(spec))
+    sites = draw_sites(spec, case_id, phantom)
     present, lesions = phantom, []
     for k, site in enumerate(sites):
         if site.truth:

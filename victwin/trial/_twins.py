@@ -59,8 +59,9 @@ def _fit_center(center, size, shape) -> tuple:
     return tuple(out)
 
 
-def _make_phantom(spec: TrialSpec, attributes: dict, clock=None):
-    """The case's lesion-free twin (without the preset's materials)."""
+def _make_phantom(spec: TrialSpec, attributes: dict, clock=None, voxel_mm=None):
+    """The case's lesion-free twin (without the preset's materials), at the spec's voxel
+    size or ``voxel_mm``."""
     from victwin.phantom import make
 
     clock = clock or _Clock()
@@ -73,7 +74,8 @@ def _make_phantom(spec: TrialSpec, attributes: dict, clock=None):
         recipe["body"].update({k: attributes[k] for k in ("sex", "age_years", "height_cm",
                                                           "bmi")})
     phantom = make(recipe, seed=attributes["phantom_seed"],
-                   voxel_mm=spec.resolution.voxel_mm, progress=False)
+                   voxel_mm=spec.resolution.voxel_mm if voxel_mm is None else voxel_mm,
+                   progress=False)
     clock.add("phantom", time.perf_counter() - t0)
     return phantom
 

@@ -1,0 +1,62 @@
+"""The lesion-local twins of a case against the whole twins the full mode builds.
+
+Reference: ``case_sites`` (the whole lesion-free twin, every lesion inserted in it). Each
+window ``case_twins`` gives -- of the lesion-free twin, and of the lesion-present twin with
+lesions pasted from their tiles -- must equal the crop of the whole twin byte for byte, with
+the same materials (preset applied), at each site's DM and DBT supports.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from victwin.trial import load_spec, sample_cohort
+from victwin.trial._local import case_twins, window_box
+from victwin.trial._sites import case_sites, plan_rois
+from victwin.trial._twins import _Clock
+
+TINY = Path(__file__).resolve().parent / "tiny.toml"
+
+
+def test_windows_are_crops_of_the_whole_twins():
+    spec = load_spec(TINY)
+    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
+        spec.cohort, sites={"mass": 2, "calcification": 2, "absent": 2}))
+    (cid, attrs), = sample_cohort(spec, [0])
+    absent, present, sites, names, lesions = case_sites(spec, cid, attrs)
+    lt = case_twins(spec, cid, attrs, _Clock())
+    assert lt.sites == sites and lt.names == names
+    assert [les.center_mm for les in lt.lesions] == [les.center_mm for les in lesions]
+    assert lt.shape == absent.labels.shape
+    whole = {"absent": absent, "present": present}
+    n_lesion_voxels = 0
+    for modality in spec.modalities:
+        plans = plan_rois(spec, modality, absent, sites, names)
+        boxes = [window_box(spec, modality, p.region, absent.meta["thickness_mm"])
+                 for p in plans]
+        for version in ("absent", "present"):
+            for w in lt.windows(version, boxes):
+                z, y, x = w.meta["window"]["index"]
+                nz, ny, nx = w.labels.shape
+                crop = whole[version].labels[z:z + nz, y:y + ny, x:x + nx]
+                assert w.labels.tobytes() == crop.tobytes()
+                assert w.materials == whole[version].materials
+                if version == "present":
+                    n_lesion_voxels += int(np.sum(w.labels != absent.labels[
+                        z:z + nz, y:y + ny, x:x + nx]))
+    assert n_lesion_voxels > 0          # the lesions are in the present windows
+
+
+def test_the_whole_twin_on_demand_equals_the_full_modes():
+    spec = load_spec(TINY)
+    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
+        spec.cohort, sites={"mass": 1, "calcification": 1, "absent": 1}))
+    (cid, attrs), = sample_cohort(spec, [0])
+    absent, present, *_ = case_sites(spec, cid, attrs)
+    lt = case_twins(spec, cid, attrs, _Clock())
+    for version, ref in (("absent", absent), ("present", present)):
+        whole = lt.full(version)
+        assert whole.labels.tobytes() == ref.labels.tobytes()
+        assert whole.materials == ref.materials
+        assert lt.full(version) is whole          # made once
