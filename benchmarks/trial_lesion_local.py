@@ -185,7 +185,7 @@ def _compare(args) -> int:
         out, wall, cpu = _timed(lambda: run_case(spec, case_id, attributes,
                                                  backend=args.backend))
         row["local"] = {"wall_s": wall, "cpu_s": cpu, "timings_s": out.timings,
-                        "n_sites": len(out.result["sites"])}
+                        "n_sites": len(out.result.sites)}
         row["load"].append(os.getloadavg())
         print(f"case {case_id} lesion-local: {wall:.0f} s wall, {cpu:.0f} s CPU, load "
               f"{os.getloadavg()[0]:.1f}; " + ", ".join(f"{k} {v:.1f}"
