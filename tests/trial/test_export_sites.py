@@ -44,7 +44,8 @@ def exported(tmp_path_factory):
     with TrialStore(run, create=True) as store:
         store.set_provenance(provenance_record(spec, backend="cpu", executor="test"))
         store.add_cases([(cid, attrs)])
-        result = {"sites": [dict(s.to_dict(), name=n) for s, n in zip(sites, names)]}
+        result = {"modalities": {},      # the export reads only the sites
+                  "sites": [dict(s.to_dict(), name=n) for s, n in zip(sites, names)]}
         store.commit_case(cid, {}, result, {}, worker="test", backend="cpu")
     out = tmp_path_factory.mktemp("sites-dicom")
     files = export_case_dicom(run, cid, out, backend="cpu")
