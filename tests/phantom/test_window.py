@@ -182,7 +182,7 @@ def test_lesions_inserted_into_windows_equal_crops_of_the_whole_insertion(scatte
         assert win.labels.tobytes() == crop.tobytes(), name
         assert win.materials == whole.materials
     # a lesion over the breast's edge: the window that holds the edge refuses it as the whole
-    # phantom does
+    # phantom does (the label named is the first offending voxel each scan meets: air or skin)
     nipple = np.asarray(full.meta["nipple_mm"])
     win = prep.make(0.5, window_mm=(tuple(nipple - 16.0), tuple(nipple + 2.0)))
     msgs = []
@@ -190,5 +190,5 @@ def test_lesions_inserted_into_windows_equal_crops_of_the_whole_insertion(scatte
         with pytest.raises(ValueError, match=r"cannot hold the mass: the lesion would cover "
                                              r"label \d \((air|skin)\)$") as e:
             insert_lesion(ph, models[0], center_mm=tuple(float(v) for v in nipple - (10, 0, 0)))
-        msgs.append(str(e.value))
+        msgs.append(str(e.value).rsplit(": the lesion", 1)[0])
     assert msgs[0] == msgs[1]

@@ -31,7 +31,7 @@ from ._beam import build_beam, phantom_glandularity, phantom_thickness_mm
 from ._dose import dose_record
 from ._records import Acquisition, Technique
 from ._region import plan_region, region_noise
-from ._view import simulate_view, view_noise
+from ._view import _blur_sub_views, _check_views, simulate_view, view_noise
 
 __all__ = ["acquire"]
 
@@ -120,20 +120,6 @@ def _technique(system, views, indices, beam, thickness, k_bin, rpp) -> Technique
                      rays_per_pixel=int(rpp), dose_scale=beam.dose_scale)
 
 
-def _blur_sub_views(system, views):
-    """Per view, the source sub-positions of the system's blur (None: no blur)."""
-    blur = system.blur.for_scan(system.scan) if system.blur is not None else None
-    if blur is None or not blur.enabled:
-        return None
-    g = system.geometry
-    center, axis = None, (1.0, 0.0, 0.0)
-    if system.scan == "dbt":
-        # the arc's axis (geometry.tomosynthesis_arc): through (0, 0, sid - radius)
-        center = (0.0, 0.0, g.sid_mm - g.source_to_rotation_center_mm)
-        axis = (1.0, 0.0, 0.0) if g.rotation_axis == "x" else (0.0, 1.0, 0.0)
-    return [blur.sub_views(v, rotation_center_mm=center, rotation_axis=axis) for v in views]
-
-
 def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
             mas: float | None = None, kvp: float | None = None, dose_scale: float = 1.0,
             binning: int | None = None, rays_per_pixel: int | None = None,
@@ -220,14 +206,6 @@ def _prepare(phantom, system, *, seed, case, mas, kvp, dose_scale, binning, rays
                      rpp=rpp, indices=indices, beam=beam, beam_s=time.perf_counter() - t0,
                      all_views=all_views)
     return shared, seed, case
-
-
-def _check_views(n_all: int, views) -> list[int]:
-    indices = list(range(n_all)) if views is None else [int(i) for i in views]
-    for i in indices:
-        if not 0 <= i < n_all:
-            raise ValueError(f"views contains {i}, outside 0..{n_all - 1}")
-    return indices
 
 
 @dataclasses.dataclass(eq=False)

@@ -137,7 +137,7 @@ def region_support(region, system, *, thickness_mm: float | None = None, grid=No
     """
     from victwin.systems import load
 
-    from ._acquire import _blur_sub_views, _check_views
+    from ._view import _blur_sub_views, _check_views
     from ._region import plan_region
 
     system = load(system)

@@ -150,3 +150,25 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     return ViewImage(raw=raw, processed=processed, window=window,
                      flat_adu=flat.astype(np.float32),
                      timings_s={"physics": t2 - t1, "scatter": t3 - t2, "detector": t4 - t3})
+
+
+def _check_views(n_all: int, views) -> list[int]:
+    indices = list(range(n_all)) if views is None else [int(i) for i in views]
+    for i in indices:
+        if not 0 <= i < n_all:
+            raise ValueError(f"views contains {i}, outside 0..{n_all - 1}")
+    return indices
+
+
+def _blur_sub_views(system, views):
+    """Per view, the source sub-positions of the system's blur (None: no blur)."""
+    blur = system.blur.for_scan(system.scan) if system.blur is not None else None
+    if blur is None or not blur.enabled:
+        return None
+    g = system.geometry
+    center, axis = None, (1.0, 0.0, 0.0)
+    if system.scan == "dbt":
+        # the arc's axis (geometry.tomosynthesis_arc): through (0, 0, sid - radius)
+        center = (0.0, 0.0, g.sid_mm - g.source_to_rotation_center_mm)
+        axis = (1.0, 0.0, 0.0) if g.rotation_axis == "x" else (0.0, 1.0, 0.0)
+    return [blur.sub_views(v, rotation_center_mm=center, rotation_axis=axis) for v in views]
