@@ -24,10 +24,24 @@ def dense_1mm():
     return make("breast/dense", seed=11, voxel_mm=1.0)
 
 
-def test_same_seed_same_bytes_different_seed_different_anatomy(tmp_path):
-    a = make("breast/heterogeneous", seed=7, voxel_mm=2.0)
-    b = make("breast/heterogeneous", seed=7, voxel_mm=2.0)
-    c = make("breast/heterogeneous", seed=8, voxel_mm=2.0)
+@pytest.fixture(scope="module")
+def breast_2mm():
+    """``breast_2mm(recipe, seed)``: the 2 mm phantom, made once per module on first use, so
+    the glandular-fraction test's 80 draws include the phantoms the other 2 mm tests made."""
+    made = {}
+
+    def get(name, seed):
+        if (name, seed) not in made:
+            made[(name, seed)] = make(f"breast/{name}", seed=seed, voxel_mm=2.0)
+        return made[(name, seed)]
+
+    return get
+
+
+def test_same_seed_same_bytes_different_seed_different_anatomy(tmp_path, breast_2mm):
+    a = breast_2mm("heterogeneous", 7)
+    b = make("breast/heterogeneous", seed=7, voxel_mm=2.0)   # made again, independently
+    c = breast_2mm("heterogeneous", 8)
     assert a.save(tmp_path / "a.npz").read_bytes() == b.save(tmp_path / "b.npz").read_bytes()
     assert a.meta != c.meta
     # Different anatomy: compare the overlapping region voxel by voxel.
@@ -37,21 +51,22 @@ def test_same_seed_same_bytes_different_seed_different_anatomy(tmp_path):
     assert np.mean(la[tissue] != lc[tissue]) > 0.15
 
 
-def test_every_label_is_in_the_material_table_and_named():
+def test_every_label_is_in_the_material_table_and_named(breast_2mm):
     for name in RECIPES:
-        p = make(f"breast/{name}", seed=3, voxel_mm=2.0)
+        p = breast_2mm(name, 3)
         present = set(np.unique(p.labels).tolist())
         assert present <= set(p.materials), name
         assert set(p.materials) == set(BREAST_LABELS)
         assert p.materials[3] == "glandular" and p.materials[1] == "adipose"
 
 
-def test_glandular_fraction_lands_in_each_recipe_range_over_20_seeds():
+@pytest.mark.slow   # 80 phantoms: 75 s in CI (7 of them shared with the other 2 mm tests)
+def test_glandular_fraction_lands_in_each_recipe_range_over_20_seeds(breast_2mm):
     for name in RECIPES:
         rng = load_recipe(f"breast/{name}")["glandular"]["fraction_volume"]
         fv = []
         for seed in range(20):
-            p = make(f"breast/{name}", seed=seed, voxel_mm=2.0)
+            p = breast_2mm(name, seed)
             fv.append(p.meta["glandular_fraction_volume"])
             # The threshold is solved on a lattice; the voxels match the drawn target closely.
             assert abs(fv[-1] - p.meta["glandular_fraction_target"]) < 0.02, (name, seed)
@@ -176,8 +191,8 @@ def test_compression_maps_invert_and_keep_the_breast_inside():
                                atol=1e-9)
 
 
-def test_same_seed_same_anatomy_at_two_voxel_sizes():
-    a = make("breast/dense", seed=5, voxel_mm=2.0)
+def test_same_seed_same_anatomy_at_two_voxel_sizes(breast_2mm):
+    a = breast_2mm("dense", 5)
     b = make("breast/dense", seed=5, voxel_mm=1.0)
     for key in ("thickness_mm", "uncompressed_mm", "compressed_mm", "nipple_mm"):
         assert a.meta[key] == b.meta[key]
