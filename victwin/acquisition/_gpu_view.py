@@ -22,11 +22,11 @@ import time
 
 import numpy as np
 
-from victwin.physics import (detect_xp, digitize_xp, noise_key, present_xp, primary_signal,
+from victwin.physics import (detect_xp, digitize_xp, noise_key, present_xp,
                              scatter_image_xp)
 
 from ._beam import REF_DISTANCE_MM, Beam
-from ._view import ViewImage
+from ._view import ViewImage, primary_sums
 
 __all__ = ["simulate_view_gpu", "geometry_factor_xp", "stage_devices_cuda", "on_device"]
 
@@ -117,22 +117,9 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
     xp = _array_module(blur_paths[0][0])
     backend = "cuda"
     area = float(panel.pitch[0] * panel.pitch[1])
-    e1 = xp.zeros((nv, nu))
-    e2 = xp.zeros((nv, nu))
-    tissue = xp.zeros((nv, nu))
-    n_pix = xp.zeros((nv, nu))
     g_p, g_s = float(beam.grid_primary), float(beam.grid_scatter)
-    for p, v, w in blur_paths:
-        w = float(w)
-        n_sub = (float(beam.photons_per_mas_mm2_1m) * float(beam.mas_per_view)
-                 * geometry_factor_xp(v, area, xp))
-        sig = primary_signal(p, label_materials, beam.spectrum, n_sub,
-                             detector_efficiency=beam.efficiency, xp=xp)
-        e1 += w * sig.energy_kev.astype(xp.float64)
-        e2 += w * sig.energy2_kev2.astype(xp.float64)
-        n_pix += w * n_sub
-        if tissue_labels:
-            tissue += w * p[tissue_labels].sum(axis=0, dtype=xp.float64)
+    e1, e2, tissue, n_pix = primary_sums(blur_paths, beam, label_materials, tissue_labels,
+                                         lambda v: geometry_factor_xp(v, area, xp), xp=xp)
     _sync(xp)
     t2 = time.perf_counter()
     if scatter and scatter_kev is not None:

@@ -17,7 +17,7 @@ from victwin.physics import (detect, digitize, for_presentation, noise_generator
 
 from ._beam import REF_DISTANCE_MM, Beam
 
-__all__ = ["ViewImage", "simulate_view", "geometry_factor", "view_noise"]
+__all__ = ["ViewImage", "simulate_view", "geometry_factor", "primary_sums", "view_noise"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +59,47 @@ def view_noise(seed: int, case: int, system_name: str, view_index: int):
     """The noise stream of one view: seeded by (seed, case, system, index in the scan)."""
     return noise_generator(int(seed), case=int(case), modality=system_name,
                            view=int(view_index))
+
+
+def primary_sums(blur_paths, beam: Beam, label_materials, tissue_labels, geometry, *, xp):
+    """The primary's energy moments summed over a view's blur sub-sources.
+
+    Parameters
+    ----------
+    blur_paths : list of (paths, view, weight)
+        Path lengths ``[n_labels, nv, nu]`` (mm) per sub-source, its view and its weight.
+    beam : Beam
+    label_materials, tissue_labels : as :func:`simulate_view`
+    geometry : callable ``view -> [nv, nu]``
+        The photons-per-pixel geometry factor of a view (:func:`geometry_factor` or its
+        device counterpart); its array module is that of the returned ``n_pix``.
+    xp : module
+        NumPy or CuPy: where the path lengths and the sums live.
+
+    Returns
+    -------
+    e1_kev, e2_kev2, tissue_mm, n_pix : float64 ``[nv, nu]``
+        Weighted sums of the primary's energy and squared energy per pixel, of the tissue path
+        length, and of the photons per pixel without attenuation.
+    """
+    nv, nu = blur_paths[0][0].shape[-2:]
+    e1 = xp.zeros((nv, nu))
+    e2 = xp.zeros((nv, nu))
+    tissue = xp.zeros((nv, nu))
+    n_pix = 0.0
+    # Python floats: a CuPy array does not multiply with NumPy scalars / 0-d arrays
+    photons = float(beam.photons_per_mas_mm2_1m) * float(beam.mas_per_view)
+    for p, v, w in blur_paths:
+        w = float(w)
+        n_sub = photons * geometry(v)
+        sig = primary_signal(p, label_materials, beam.spectrum, n_sub,
+                             detector_efficiency=beam.efficiency, xp=xp)
+        e1 += w * xp.asarray(sig.energy_kev, dtype=np.float64)
+        e2 += w * xp.asarray(sig.energy2_kev2, dtype=np.float64)
+        n_pix = n_pix + w * n_sub
+        if tissue_labels:
+            tissue += w * p[tissue_labels].sum(axis=0, dtype=np.float64)
+    return e1, e2, tissue, n_pix
 
 
 def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
@@ -108,19 +149,8 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     area = panel.pitch[0] * panel.pitch[1]
     # path lengths on the GPU (CuPy) give the primary there; only e1, e2, tissue come back
     xp = _array_module(blur_paths[0][0])
-    e1 = xp.zeros((nv, nu))
-    e2 = xp.zeros((nv, nu))
-    tissue = xp.zeros((nv, nu))
-    n_pix = np.zeros((nv, nu))
-    for p, v, w in blur_paths:
-        n_sub = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(v, area)
-        sig = primary_signal(p, label_materials, beam.spectrum, n_sub,
-                             detector_efficiency=beam.efficiency, xp=xp)
-        e1 += w * xp.asarray(sig.energy_kev, dtype=np.float64)
-        e2 += w * xp.asarray(sig.energy2_kev2, dtype=np.float64)
-        n_pix += w * n_sub
-        if tissue_labels:
-            tissue += w * p[tissue_labels].sum(axis=0, dtype=np.float64)
+    e1, e2, tissue, n_pix = primary_sums(blur_paths, beam, label_materials, tissue_labels,
+                                         lambda v: geometry_factor(v, area), xp=xp)
     if xp is not np:
         e1, e2, tissue = e1.get(), e2.get(), tissue.get()
     t2 = time.perf_counter()
