@@ -59,15 +59,14 @@ def nps_band(voxel_mm: float) -> tuple:
     return (0.1, round(min(0.7, 1.0 / (2.0 * voxel_mm * 1.1)), 2))
 
 
-def lung_periodograms(ph: Phantom, seed: int, binning: int):
-    """Periodograms of four 48 mm lung-field ROIs (upper and middle zones of both lungs) of
-    the noise-free PA line integrals of ``ph``."""
-    clean = acquire(ph, "chest-pa", seed=seed, binning=binning, progress=False, noise=False)
-    li = line_integrals(clean)
-    pix = float(clean.views[0].panel.pitch[0])
+def lung_roi_centres(ph: Phantom, acq) -> tuple[list, float]:
+    """Centres (row, col, pixels) of four lung-field ROIs of a PA image of ``ph`` (upper and
+    middle zones of both lungs: half the cavity's half-width out from the midline, 35 % and
+    55 % of the cavity's height below the apex) and the image's pixel (mm)."""
+    nv, nu = acq.raw[0].shape
+    pix = float(acq.views[0].panel.pitch[0])
     mag = 1800.0 / (1800.0 - ph.grid.center_mm[2])
     cav = ph.meta["cavity"]
-    nv, nu = li.shape
     centres = []
     for side in (-1, 1):
         for f_y in (0.35, 0.55):
@@ -75,6 +74,15 @@ def lung_periodograms(ph: Phantom, seed: int, binning: int):
             y = (cav["y_apex"] + f_y * cav["height"]) * mag
             centres.append((int(round(y / pix + (nv - 1) / 2)),
                             int(round(x / pix + (nu - 1) / 2))))
+    return centres, pix
+
+
+def lung_periodograms(ph: Phantom, seed: int, binning: int):
+    """Periodograms of four 48 mm lung-field ROIs (upper and middle zones of both lungs) of
+    the noise-free PA line integrals of ``ph``."""
+    clean = acquire(ph, "chest-pa", seed=seed, binning=binning, progress=False, noise=False)
+    li = line_integrals(clean)
+    centres, pix = lung_roi_centres(ph, clean)
     roi = int(round(48.0 / pix)) // 2 * 2
     return roi_periodograms(li, pix, centres, roi_px=roi)
 
