@@ -197,3 +197,39 @@ def test_dbm_of_equal_scores_is_reported_not_raised(tmp_path, capsys):
         assert "DBM: not computed: dbm: the F test is undefined" in captured.out
     else:  # OR MRMC refuses the table itself: then in one line
         assert status == 2 and len(captured.err.strip().splitlines()) == 1
+
+
+def test_more_sites_than_a_twin_holds_is_refused_before_any_case(tmp_path, capsys):
+    """Issue 14: impossible site counts are one line naming the key, from `plan` and from
+    `run` before the run directory is made (the check lays out case 0's sites on its
+    prepared breast at 1 mm; the same counts at the trial's voxels fail the same way)."""
+    text = TINY.read_text().replace(
+        "lesions = {mass = 1.0}", "sites = {mass = 64, calcification = 64, absent = 64}")
+    spec = _spec(tmp_path, text)
+    assert main(["plan", str(spec)]) == 2
+    line = _one_line(capsys)
+    assert "case 0: sites." in line and "ask for fewer sites" in line, line
+    out = tmp_path / "never"
+    assert main(["run", str(spec), "--out", str(out), "--quiet"]) == 2
+    assert "ask for fewer sites" in _one_line(capsys)
+    assert not out.exists()
+
+
+def test_a_layout_error_is_not_retried(monkeypatch):
+    """A case whose sites do not fit fails once (its layout is a function of its seeds); any
+    other error keeps its retry budget."""
+    from victwin.trial import SiteLayoutError, _executors, load_spec
+
+    spec = load_spec(TINY)
+
+    def layout(*a, **k):
+        raise SiteLayoutError("case 3: sites.mass: could not place site 2 of 2")
+
+    def crash(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(_executors, "run_case", layout)
+    res = _executors._guarded(spec, 3, {}, "cpu")
+    assert res.retry is False and "sites.mass" in res.error
+    monkeypatch.setattr(_executors, "run_case", crash)
+    assert _executors._guarded(spec, 3, {}, "cpu").retry is True

@@ -17,7 +17,10 @@ def _write_json(path, payload) -> None:
 def _plan(args: argparse.Namespace) -> int:
     from victwin.trial import calibrate_case, load_spec, plan_trial
 
+    from victwin.trial._sites import check_site_layout
+
     spec = load_spec(args.spec)
+    check_site_layout(spec)      # counts no twin can hold: one line, exit 2
     measured = calibrate_case(spec, backend=args.backend) if args.calibrate else None
     plan = plan_trial(spec, calibrate=measured)
     for line in plan.get("lines", []):

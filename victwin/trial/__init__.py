@@ -16,6 +16,7 @@ from ._records import (CaseRecord, CaseResult, Dose, ExposureRecord, LesionSumma
                        ModalityResult, PhantomSummary, RoiRecord, SiteRecord)
 from ._report import write_report
 from ._runner import CaseOutput, run_case
+from ._sites import SiteLayoutError, check_site_layout
 from ._spec import (DENSITY_CLASSES, VICTRE_DENSITY_MIX, TrialSpec, load_spec, spec_from_dict)
 from ._store import CaseDamaged, RunLocked, TrialStore, atomic_write, lock_run
 
@@ -25,4 +26,4 @@ __all__ = ["TrialSpec", "load_spec", "spec_from_dict", "DENSITY_CLASSES", "VICTR
            "provenance_record", "CaseDamaged", "RunLocked", "atomic_write", "lock_run",
            "export_case_dicom", "analyse", "write_analysis", "TrialAnalysis", "CaseResult",
            "CaseRecord", "RoiRecord", "SiteRecord", "ModalityResult", "PhantomSummary",
-           "LesionSummary", "Dose", "ExposureRecord"]
+           "LesionSummary", "Dose", "ExposureRecord", "SiteLayoutError", "check_site_layout"]

@@ -137,12 +137,14 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
                          f"tcp://HOST:8786, got {scheduler!r}")
     executor = f"dask {scheduler}" if scheduler else f"local x{workers}"
     from ._plan import check_case_memory, plan_trial
+    from ._sites import check_site_layout
 
     at_once = 1 if scheduler else workers
     plan = None
     if not (out_dir / RUN_MARKER).exists():  # refuse before the directory is made
         plan = plan_trial(spec)
         check_case_memory(plan, spec.resolution.voxel_mm, at_once)
+        check_site_layout(spec)      # sites no twin can hold: one line, nothing made
     client = connect_dask(scheduler) if scheduler else None  # likewise
     try:
         store, lock = _open_run(spec, out_dir)
@@ -242,7 +244,9 @@ def _run_cases(store, spec, todo, *, workers, scheduler, backend, progress, max_
         for res in results:
             running.pop(res.case_id, None)
             if isinstance(res, CaseFailure):
-                state = store.fail_case(res.case_id, res.error, spec.storage.max_attempts)
+                state = store.fail_case(res.case_id, res.error,
+                                        spec.storage.max_attempts
+                                        if getattr(res, "retry", True) else 1)
                 store.log("case-error", f"{res.case_id}: {res.error}\n{res.detail}")
                 bar.write(f"case {res.case_id} failed ({state}): {res.error}")
                 if state == "pending":  # retry later in this run

@@ -24,12 +24,14 @@ __all__ = ["run_cases_local", "run_cases_dask", "connect_dask", "CaseFailure"]
 
 
 class CaseFailure:
-    """A case that raised: its id and a one-line error (the traceback is kept in the log)."""
+    """A case that raised: its id and a one-line error (the traceback is kept in the log).
+    ``retry`` is False for errors a retry would repeat (the spec's sites do not fit the twin)."""
 
-    def __init__(self, case_id: int, error: str, detail: str = ""):
+    def __init__(self, case_id: int, error: str, detail: str = "", retry: bool = True):
         self.case_id = case_id
         self.error = error
         self.detail = detail
+        self.retry = retry
 
 
 def _guarded(spec: TrialSpec, case_id: int, attributes: dict, backend: str, on_stage=None):
@@ -41,7 +43,10 @@ def _guarded(spec: TrialSpec, case_id: int, attributes: dict, backend: str, on_s
         with reporting(lambda name: on_stage(case_id, name)):
             return run_case(spec, case_id, attributes, backend=backend)
     except Exception as exc:  # a failing case is recorded, the trial goes on
-        return CaseFailure(case_id, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        from ._sites import SiteLayoutError
+
+        return CaseFailure(case_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
+                           retry=not isinstance(exc, SiteLayoutError))
 
 
 def _worker_init(threads: int) -> None:

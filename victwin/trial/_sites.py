@@ -24,7 +24,15 @@ from ._cohort import case_rng
 from ._spec import TrialSpec
 from ._twins import _fit_center, _lesion_model, _make_phantom, one_lesion_phantoms
 
-__all__ = ["site_box_mm", "case_sites", "draw_sites", "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
+__all__ = ["site_box_mm", "case_sites", "draw_sites", "check_site_layout", "SiteLayoutError",
+           "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
+
+
+class SiteLayoutError(ValueError):
+    """``cohort.sites`` cannot be laid out in a twin (a box taller than the breast, more
+    sites than its area holds, or a site not placed): one line naming the ``sites.<kind>``
+    key. A case's layout is a deterministic function of the spec and its seeds, so a case
+    that raises it is not retried."""
 
 
 def voi_slices(kind: str) -> int:
@@ -96,8 +104,39 @@ def draw_sites(spec: TrialSpec, case_id: int, phantom, **kw) -> list:
 
     counts = dict(spec.cohort.sites)
     boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
-    return place_sites(phantom, counts, boxes, rng=case_rng(spec.seed, case_id, "placement"),
-                       source_mm=_dm_source(spec), accept=_on_every_detector(spec), **kw)
+    try:
+        return place_sites(phantom, counts, boxes,
+                           rng=case_rng(spec.seed, case_id, "placement"),
+                           source_mm=_dm_source(spec), accept=_on_every_detector(spec), **kw)
+    except ValueError as exc:
+        raise SiteLayoutError(f"case {case_id}: {exc}") from None
+
+
+#: Voxel size (mm) of the pre-flight layout check: place_sites reads a ~1 mm sub-lattice for
+#: its area test anyway, and at 1 mm a prepared breast labels the voxels it reads in ~1 CPU-s.
+LAYOUT_CHECK_VOXEL_MM = 1.0
+
+
+def check_site_layout(spec: TrialSpec, case_id: int = 0) -> None:
+    """Pre-flight for ``victwin plan`` / ``run``: lay out case ``case_id``'s sites on its
+    prepared breast at :data:`LAYOUT_CHECK_VOXEL_MM` (or the spec's voxels if coarser), so
+    that counts no twin can hold fail in one line before any case runs.
+
+    Raises
+    ------
+    SiteLayoutError
+        One line naming the ``sites.<kind>`` key and the case.
+    """
+    if spec.cohort.sites is None or spec.cohort.family != "breast":
+        return
+    from victwin.phantom import prepare
+
+    from ._cohort import sample_cohort
+
+    attributes = sample_cohort(spec, [case_id])[0][1]
+    prepared = prepare(attributes["recipe"], seed=attributes["phantom_seed"])
+    draw_sites(spec, case_id, prepared,
+               voxel_mm=max(LAYOUT_CHECK_VOXEL_MM, spec.resolution.voxel_mm))
 
 
 def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
