@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 __all__ = ["memory_limit_bytes", "check_memory", "fmt_bytes", "LIMIT_ENV",
-           "PHANTOM_BYTES_PER_VOXEL"]
+           "PHANTOM_BYTES_PER_VOXEL", "phantom_bytes_per_voxel", "phantom_peak_bytes"]
 
 #: Environment variable that overrides the memory limit (GiB, a number > 0).
 LIMIT_ENV = "VICTWIN_MEMORY_LIMIT_GB"
@@ -19,6 +19,40 @@ LIMIT_ENV = "VICTWIN_MEMORY_LIMIT_GB"
 #: tracemalloc for make("breast/dense", voxel_mm=0.5) (2.5 M voxels) on 2026-12-01
 #: (fixed overheads make it 69 B/voxel at 1 mm); rounded up to 16.
 PHANTOM_BYTES_PER_VOXEL = 16
+
+#: Peak resident memory of a Python process that has built a breast phantom, apart from the
+#: phantom: 0.21-0.23 GB measured (``resource.getrusage`` ru_maxrss) for breast/dense seed 1
+#: at 1 and 0.5 mm on 2026-12-02 (0.32 M and 2.5 M voxels), rounded up.
+PHANTOM_BASE_BYTES = 0.25 * 2**30
+
+
+def phantom_bytes_per_voxel(voxel_mm: float) -> float:
+    """Peak bytes per voxel while a breast phantom is generated, at ``voxel_mm`` (mm).
+
+    Measured: 14.6 B/voxel at 0.5 mm (tracemalloc, :data:`PHANTOM_BYTES_PER_VOXEL`, where
+    fixed overheads weigh) and 1.15 B/voxel at 0.1 mm, 1.02 at 0.05 mm (tracemalloc peak over
+    the 0.1 mm and 0.05 mm dense phantoms, benchmarks/results/phantom.json); log-linear
+    between 0.1 and 0.5 mm, the measured ends outside, each rounded up by 25 %. The whole
+    process's peak (ru_maxrss, breast/dense seed 1, 2026-12-02) is 0.28 GB at 0.2 mm (38.6 M
+    voxels) and 0.55 GB at 0.1 mm (309 M voxels): :func:`phantom_peak_bytes` with this
+    figure holds both.
+    """
+    import math
+
+    v = float(voxel_mm)
+    lo, hi = 1.25 * 1.15, float(PHANTOM_BYTES_PER_VOXEL)
+    if v <= 0.1:
+        return lo
+    if v >= 0.5:
+        return hi
+    t = math.log(v / 0.1) / math.log(5.0)
+    return math.exp((1 - t) * math.log(lo) + t * math.log(hi))
+
+
+def phantom_peak_bytes(voxels: float, voxel_mm: float) -> float:
+    """Peak memory (bytes) of building a breast phantom of ``voxels`` voxels at ``voxel_mm``:
+    the process's base plus :func:`phantom_bytes_per_voxel` per voxel."""
+    return PHANTOM_BASE_BYTES + float(voxels) * phantom_bytes_per_voxel(voxel_mm)
 
 
 def fmt_bytes(n: float) -> str:

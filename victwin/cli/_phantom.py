@@ -107,9 +107,12 @@ def _summary(phantom, out: Path, elapsed_s: float) -> dict:
     }
 
 
-#: Build time per voxel: dense breast at 0.1 mm (313 M voxels) in 10.9 s on 2 quiet cores
-#: (benchmarks/phantom.py, NOTES.md "Measured"); the estimate printed before a long build.
-PHANTOM_SECONDS_PER_VOXEL = 10.9 / 313e6
+#: Build time per voxel on 2 cores, the estimate printed before a long build: the whole
+#: breast/scattered seed-1 twin at 0.1 mm (1058 M voxels) took 291 CPU-s
+#: (benchmarks/results/phantom_window_scattered.json, 2026-12-02) and breast/dense (309 M
+#: voxels) 58-62 CPU-s (phantom_window.json; ru_maxrss run of 2026-12-02): the slower
+#: figure, as wall seconds on two busy cores.
+PHANTOM_SECONDS_PER_VOXEL = 291.0 / 1058e6 / 2
 #: Builds from this size on (a few seconds and more) print the estimate first.
 LONG_PHANTOM_VOXELS = 5e7
 
@@ -118,10 +121,10 @@ def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
     """Refuse, in one line and before building it, a phantom that cannot fit in memory.
 
     The recipe is built at a coarse voxel (2 mm, about a second) and its voxel count scaled to
-    the requested voxel size; generation peaks at about ``PHANTOM_BYTES_PER_VOXEL`` bytes per
-    voxel (measured, see ``victwin._memory``).
+    the requested voxel size; generation peaks at ``victwin._memory.phantom_peak_bytes``
+    (measured, see there).
     """
-    from victwin._memory import PHANTOM_BYTES_PER_VOXEL, check_memory
+    from victwin._memory import check_memory, phantom_peak_bytes
     from victwin.phantom import make
 
     probe_mm = 2.0
@@ -136,7 +139,8 @@ def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
     except ValueError:
         return  # the recipe cannot be built this coarse; make() will say what is wrong
     voxels = probe.labels.size * (probe_mm / voxel_mm) ** 3
-    check_memory(voxels * PHANTOM_BYTES_PER_VOXEL,
+    peak = phantom_peak_bytes(voxels, voxel_mm)
+    check_memory(peak,
                  f"phantom {recipe} at {voxel_mm} mm ({voxels:.3g} voxels)",
                  "use a coarser --voxel-mm")
     if voxels >= LONG_PHANTOM_VOXELS:  # say what is coming before a long build
@@ -144,7 +148,7 @@ def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
 
         print(f"victwin phantom make: {recipe} at {voxel_mm:g} mm, about {voxels:.2g} voxels: "
               f"about {voxels * PHANTOM_SECONDS_PER_VOXEL:.0f} s on 2 cores and up to "
-              f"{fmt_bytes(voxels * PHANTOM_BYTES_PER_VOXEL)} of memory", file=sys.stderr,
+              f"{fmt_bytes(peak)} of memory", file=sys.stderr,
               flush=True)
 
 

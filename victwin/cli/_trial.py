@@ -15,9 +15,7 @@ def _write_json(path, payload) -> None:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from victwin.trial import calibrate_case, load_spec, plan_trial
-
-    from victwin.trial._sites import check_site_layout
+    from victwin.trial import calibrate_case, check_site_layout, load_spec, plan_trial
 
     spec = load_spec(args.spec)
     check_site_layout(spec)      # counts no twin can hold: one line, exit 2

@@ -86,26 +86,6 @@ _ACQ_BYTES_PER_PIXEL_VIEW = 128
 _RECON_BYTES_PER_VOXEL = 24
 
 
-def phantom_bytes_per_voxel(voxel_mm: float) -> float:
-    """Peak bytes per voxel while a breast phantom is generated, at ``voxel_mm``.
-
-    Measured: 14.6 B/voxel at 0.5 mm (tracemalloc, ``victwin._memory``, where fixed overheads
-    weigh) and 1.15 B/voxel at 0.1 mm, 1.02 at 0.05 mm (tracemalloc peak over the 0.1 mm and
-    0.05 mm dense phantoms, benchmarks/results/phantom.json); log-linear between 0.1 and
-    0.5 mm, the measured ends outside, each rounded up by 25 %.
-    """
-    from victwin._memory import PHANTOM_BYTES_PER_VOXEL
-
-    v = float(voxel_mm)
-    lo, hi = 1.25 * 1.15, float(PHANTOM_BYTES_PER_VOXEL)
-    if v <= 0.1:
-        return lo
-    if v >= 0.5:
-        return hi
-    t = np.log(v / 0.1) / np.log(5.0)
-    return float(np.exp((1 - t) * np.log(lo) + t * np.log(hi)))
-
-
 def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5) -> float:
     """Peak memory of one case: the phantom's generation, its lesion-present copy, imaging.
 
@@ -119,6 +99,8 @@ def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5) -
         The phantom's voxel (generation overheads per voxel fall with it).
     """
     # + 2 B/voxel: the lesion-present labels and the preset's copies beside the lesion-free
+    from victwin._memory import phantom_bytes_per_voxel
+
     return float(voxels) * (phantom_bytes_per_voxel(voxel_mm) + 2) + float(work_bytes)
 
 
