@@ -1,9 +1,14 @@
 """Automatic exposure control: table lookup, mAs for the target, clinical dose range."""
 
 import copy
+import json
+import math
+import os
 
 import numpy as np
 import pytest
+import spekpy
+import xraylib
 
 from victwin.physics import auto_exposure, mean_glandular_dose, t_factor
 
@@ -38,10 +43,50 @@ def test_rows_follow_thickness():
     assert auto_exposure(85.0, 0.1, table=DM_TABLE).kvp == 34.0
 
 
-def test_mas_reaches_the_detector_target():
+# Hammerstein et al. 1979 (Radiology 130:485) table 1: mass fractions and densities (g/cm3) of
+# the adipose and glandular tissue of the Dance breast model.
+_ADIPOSE = ({"H": 0.112, "C": 0.619, "N": 0.017, "O": 0.251, "P": 0.001}, 0.93)
+_GLANDULAR = ({"H": 0.102, "C": 0.184, "N": 0.032, "O": 0.677, "P": 0.005}, 1.04)
+
+
+def _independent_detector_kerma_ugy(kvp, mas, thickness_mm, glandularity):
+    """Primary air kerma (uGy) behind the Dance slab at DM_TABLE's SID, computed without victwin:
+    spekpy's spectrum, filters (its own attenuation data) and free-in-air kerma; xraylib's
+    CS_Total for the breast (5 mm adipose layers, glandular/adipose core); the transmitted kerma
+    weighted by NIST's air mu_en/rho (Hubbell & Seltzer, the table spekpy ships)."""
+    spek = spekpy.Spek(kvp=kvp, th=DM_TABLE["anode_angle_deg"], targ="W", dk=0.5,
+                       z=DM_TABLE["sid_mm"] / 10.0, mas=mas)
+    spek.multi_filter([("Be", 1.0), ("Rh", 0.05),
+                       ("Polymethyl Methacrylate (Lucite Perspex or Plexiglas)", DM_TABLE["paddle_mm"])])
+    e_kev, phi = spek.get_spectrum()
+    with open(os.path.join(os.path.dirname(spekpy.__file__), "data", "tables", "nist_muen_air.dat")) as fh:
+        nist = json.load(fh)
+    muen_air = np.exp(np.interp(np.log(e_kev), np.log(1000.0 * np.array(nist["photon energy"])),
+                                np.log(nist["muen_over_rho_air"])))
+
+    def mu_per_mm(w, e):
+        rho = 1.0 / (w / _GLANDULAR[1] + (1.0 - w) / _ADIPOSE[1])
+        return rho / 10.0 * sum((w * _GLANDULAR[0][el] + (1.0 - w) * _ADIPOSE[0][el])
+                                * xraylib.CS_Total(xraylib.SymbolToAtomicNumber(el), e) for el in _GLANDULAR[0])
+
+    transmitted = np.array([math.exp(-mu_per_mm(0.0, e) * 10.0 - mu_per_mm(glandularity, e) * (thickness_mm - 10.0))
+                            for e in e_kev])
+    weight = phi * e_kev * muen_air
+    return spek.get_kerma() * float(np.sum(weight * transmitted) / np.sum(weight))
+
+
+@pytest.mark.parametrize("thickness_mm, glandularity", [(30.0, 0.9), (45.0, 0.5), (70.0, 0.1)])
+def test_mas_reaches_the_detector_target(thickness_mm, glandularity):
+    # The chosen mAs, recomputed with spekpy and xraylib (not victwin's spectra or
+    # attenuation), gives the 100 uGy target behind the breast. Measured: +0.7 to +0.9 %.
+    # Like the AEC, the reference leaves the breast support and scatter out.
+    exp = auto_exposure(thickness_mm, glandularity, table=DM_TABLE)
+    got = _independent_detector_kerma_ugy(exp.kvp, exp.mas, thickness_mm, glandularity)
+    assert got == pytest.approx(DM_TABLE["target_detector_kerma_ugy"], rel=0.03)
+
+
+def test_denser_breast_needs_more_mas():
     exp = auto_exposure(45.0, 0.5, table=DM_TABLE)
-    assert exp.detector_air_kerma_ugy == pytest.approx(100.0, abs=100.0 * 0.05 / exp.mas + 1e-9)
-    # Denser breast of the same thickness needs more mAs.
     assert auto_exposure(45.0, 0.9, table=DM_TABLE).mas > exp.mas > auto_exposure(45.0, 0.1, table=DM_TABLE).mas
 
 
@@ -50,8 +95,6 @@ def test_dm_dose_below_the_euref_acceptable_level():
     # 5.3 cm, 29% glandular breast that 4.5 cm PMMA simulates.
     exp = auto_exposure(53.0, 0.29, table=DM_TABLE)
     assert 0.5 < exp.mean_glandular_dose_mgy < 2.5
-    assert exp.mean_glandular_dose_mgy == pytest.approx(
-        mean_glandular_dose(exp.incident_air_kerma_mgy, 53.0, 0.29, exp.breast_spectrum()))
 
 
 def test_dbt_scan_dose_in_clinical_range():

@@ -1,7 +1,10 @@
 """Mean glandular dose (Dance K g c s t) against Dance's published tables."""
 
+import math
+
 import numpy as np
 import pytest
+import xraylib
 
 from victwin.physics import (
     Spectrum,
@@ -51,12 +54,45 @@ def test_g_interpolation_reproduces_the_euref_pmma_table(thickness, _g, g_row, _
     np.testing.assert_allclose(got, g_row, rtol=0.01)
 
 
-def test_mgd_standard_breast_within_10_percent_of_dance(beams):
-    # 4.5 cm, 50% glandular: MGD/K = g (c = 1, s = 1 for Mo/Mo); Dance 2000 table 1 gives
-    # g = 0.183 at HVL 0.30 mm Al, which a Mo/Mo 30 kVp beam has (asserted first).
-    beam = beams["Mo/Mo 30"]
-    assert beam.hvl_mm_al() == pytest.approx(0.30, abs=0.01)
-    assert mean_glandular_dose(1.0, 45.0, 0.5, beam) == pytest.approx(0.183, rel=0.10)
+# Hammerstein et al. 1979 (Radiology 130:485) table 1: mass fractions of adipose and glandular
+# tissue (ash as P) and their densities (g/cm3), the tissues of the Dance breast model.
+_ADIPOSE = ({"H": 0.112, "C": 0.619, "N": 0.017, "O": 0.251, "P": 0.001}, 0.93)
+_GLANDULAR = ({"H": 0.102, "C": 0.184, "N": 0.032, "O": 0.677, "P": 0.005}, 1.04)
+
+
+def _xraylib_mu_per_mm(glandularity, energy_kev):
+    """Linear attenuation (1/mm) of a glandular/adipose mixture from xraylib's CS_Total."""
+    w = glandularity
+    rho = 1.0 / (w / _GLANDULAR[1] + (1.0 - w) / _ADIPOSE[1])
+    mass = sum((w * _GLANDULAR[0].get(el, 0.0) + (1.0 - w) * _ADIPOSE[0].get(el, 0.0))
+               * xraylib.CS_Total(xraylib.SymbolToAtomicNumber(el), energy_kev)
+               for el in _GLANDULAR[0])
+    return mass * rho / 10.0
+
+
+def _beer_lambert_glandular_depth_dose(thickness_mm, glandularity, energy_kev):
+    """Primary glandular dose of a monoenergetic beam in the Dance slab, up to mu_en/rho:
+    5 mm adipose layer, then the mean of exp(-mu x) over the core (analytic)."""
+    x = _xraylib_mu_per_mm(glandularity, energy_kev) * (thickness_mm - 10.0)
+    return math.exp(-_xraylib_mu_per_mm(0.0, energy_kev) * 5.0) * -math.expm1(-x) / x
+
+
+@pytest.mark.parametrize("energy_kev", [15.0, 20.0, 25.0, 30.0])
+def test_primary_depth_dose_of_a_monoenergetic_beam_is_beer_lambert(energy_kev):
+    # Replaces a check of MGD at 4.5 cm, 50 %, HVL 0.30 against Dance's 0.183, which only read
+    # the g table back. For one energy the primary glandular dose per unit kerma is
+    # (mu_en/rho)_g / (mu_en/rho)_air x exp(-mu_a 5 mm) x (1 - exp(-mu_c T)) / (mu_c T): the
+    # mu_en ratio cancels between two thicknesses, and c(w) is the ratio of two glandularities,
+    # so both follow from Beer-Lambert with attenuation computed here from xraylib.
+    beam = Spectrum("W", 28.0, (), 16.0, np.array([energy_kev]), 0.5, np.array([1.0]))
+    got = glandular_dose_per_kerma_primary(beam, 60.0, 0.5) / glandular_dose_per_kerma_primary(beam, 30.0, 0.5)
+    want = (_beer_lambert_glandular_depth_dose(60.0, 0.5, energy_kev)
+            / _beer_lambert_glandular_depth_dose(30.0, 0.5, energy_kev))
+    assert got == pytest.approx(want, rel=1e-6)
+    for w in (0.0, 0.2, 1.0):
+        want_c = (_beer_lambert_glandular_depth_dose(45.0, w, energy_kev)
+                  / _beer_lambert_glandular_depth_dose(45.0, 0.5, energy_kev))
+        assert c_factor(beam, 45.0, w) == pytest.approx(want_c, rel=1e-6)
 
 
 @pytest.mark.parametrize("name", ["Mo/Mo 30", "W/Rh 28", "W/Ag 34"])
