@@ -162,3 +162,16 @@ def test_a_damaged_case_row_names_the_run_the_case_and_the_key(run_copy):
             analyse(store, spec)
     assert str(err.value) == (f"run {str(run)!r}: case {row['case_id']} result: "
                               f"modalities.DM.roi.pixel_mm must be > 0, got -1.0")
+
+
+def test_a_chest_dose_has_no_mgd():
+    """A radiograph has no mean glandular dose (``acq.dose.mgd_mgy`` is None): its record
+    keeps the entrance air kerma and says nothing of MGD; a negative MGD is still refused."""
+    from victwin.trial._records import Dose
+
+    d = Dose.from_dict({"mgd_mgy": None, "entrance_air_kerma_mgy": 0.14})
+    assert d.mgd_mgy is None and d.entrance_air_kerma_mgy == 0.14
+    assert d.to_dict() == {"entrance_air_kerma_mgy": 0.14}
+    assert Dose.from_dict(d.to_dict()) == d
+    with pytest.raises(ValueError, match="mgd_mgy"):
+        Dose.from_dict({"mgd_mgy": -1.0})

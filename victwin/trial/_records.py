@@ -215,14 +215,16 @@ class PhantomSummary:
 
 # ------------------------------------------------------------------------- dose, exposure
 
-_DOSE = Table({"mgd_mgy": _NONNEG, "entrance_air_kerma_mgy": _opt(Number(lo=0))})
+# mgd_mgy may be absent: a chest radiograph has no mean glandular dose (acq.dose.mgd_mgy None)
+_DOSE = Table({"mgd_mgy": _opt(_NONNEG), "entrance_air_kerma_mgy": _opt(Number(lo=0))})
 
 
 @dataclass(frozen=True)
 class Dose:
-    """Mean glandular dose and entrance air kerma of the lesion-present acquisition, mGy."""
+    """Mean glandular dose and entrance air kerma of the lesion-present acquisition, mGy
+    (``mgd_mgy`` None for chest radiographs)."""
 
-    mgd_mgy: float
+    mgd_mgy: float | None
     entrance_air_kerma_mgy: float | None = None
 
     def to_dict(self) -> dict:
@@ -231,6 +233,8 @@ class Dose:
 
     @classmethod
     def from_dict(cls, d, what: str = "dose record", path: str = "") -> Dose:
+        if isinstance(d, dict):      # None written out = absent (a chest case's MGD)
+            d = _drop_none(d)
         v = check(_DOSE, d, what, path)
         return cls(mgd_mgy=v["mgd_mgy"], entrance_air_kerma_mgy=v["entrance_air_kerma_mgy"])
 

@@ -325,7 +325,8 @@ def _examples_section(store, rows: list[CaseRecord], names) -> str:
 def _dose_section(rows: list[CaseRecord], names) -> str:
     mods = {m: [r.result.modalities[m] for r in rows if m in r.result.modalities]
             for m in names}
-    mgd = {m: np.array([x.dose.mgd_mgy for x in mods[m] if x.dose is not None], float)
+    mgd = {m: np.array([x.dose.mgd_mgy for x in mods[m]
+                        if x.dose is not None and x.dose.mgd_mgy is not None], float)
            for m in names}
     mgd = {m: v for m, v in mgd.items() if v.size}
     if not mgd:
