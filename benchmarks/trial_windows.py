@@ -10,8 +10,12 @@ the voxels handed out (sum of the windows' sizes) and the voxels labelled, how m
 DM box lies inside the same site's DBT box, and the SHA-256 of every window's labels (with
 its index, shape and materials): equal fingerprints at two commits mean equal windows.
 
+``--separate`` builds each window on its own (no announcement: what the runner did before
+``LocalTwins.plan_windows``); ``--count-only`` labels nothing and reports the voxels of the
+windows and of their union (``victwin.phantom._window_set.union_pieces``).
+
 Usage: python benchmarks/trial_windows.py [--spec examples/demo-victre.toml] [--case 0]
-       [--json OUT.json]
+       [--separate] [--count-only] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ def main(argv=None) -> int:
                                           / "demo-victre.toml"))
     ap.add_argument("--case", type=int, default=0)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--separate", action="store_true")
+    ap.add_argument("--count-only", action="store_true")
     args = ap.parse_args(argv)
 
     from types import SimpleNamespace
@@ -75,8 +81,24 @@ def main(argv=None) -> int:
                 asks.append((modality.name, version, [p.name for p in mine],
                              [window_box(spec, modality, p.region, meta["thickness_mm"])
                               for p in mine]))
+    if args.count_only:
+        from victwin.phantom._window_set import union_pieces
+
+        idx = [_box_index(lt.prepared, vox, b) for *_, boxes in asks for b in boxes]
+        dbt = [_box_index(lt.prepared, vox, b) for name, _, _, boxes in asks for b in boxes
+               if name == spec.modalities[-1].name]
+        rec = {"spec": str(args.spec), "case": cid, "n_sites": len(lt.sites),
+               "voxels_windows": int(sum(np.prod(hi - lo) for lo, hi in idx)),
+               "voxels_union": int(sum(np.prod(np.subtract(hi, lo))
+                                       for lo, hi in union_pieces(idx))),
+               "voxels_last_modality_windows": int(sum(np.prod(hi - lo) for lo, hi in dbt)),
+               "n_pieces": len(union_pieces(idx)), "shape": list(lt.shape)}
+        print(json.dumps(rec))
+        if args.json:
+            Path(args.json).write_text(json.dumps(rec, indent=1))
+        return 0
     c0, t0 = _cpu_s(), time.perf_counter()
-    if hasattr(lt, "plan_windows"):  # the runner announces every box first (this branch)
+    if hasattr(lt, "plan_windows") and not args.separate:  # the runner announces every box first (this branch)
         lt.plan_windows([b for *_, boxes in asks for b in boxes])
     fingerprints, handed = {}, 0
     per_ask = []
