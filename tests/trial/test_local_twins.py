@@ -85,7 +85,8 @@ def test_announced_windows_are_crops_hold_their_support_and_label_the_union_once
     for modality in spec.modalities:
         system = load(modality.system)
         for version in ("present", "absent"):
-            mine = [p for p in plans[modality.name] if (p.site.truth == 1) == (version == "present")]
+            mine = [p for p in plans[modality.name]
+                    if (p.site.truth == 1) == (version == "present")]
             wins = lt.windows(version, [window_box(spec, modality, p.region, thickness)
                                         for p in mine])
             for p, w in zip(mine, wins):
