@@ -133,6 +133,7 @@ def main(argv=None) -> int:
            "windows_cpu_s": cpu, "windows_wall_s": wall, "voxels_handed": int(handed),
            "voxels_labelled": labelled, "per_ask": per_ask,
            "dm_box_inside_dbt_box": inside, "uptime_before": up0, "uptime_after": _uptime(),
+           "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "fingerprints": fingerprints,
            "victwin": str(Path(__import__("victwin").__file__).parent)}
     print(f"case {cid} ({len(lt.sites)} sites, grid {lt.shape}): twin {twin_cpu:.1f} CPU-s; "

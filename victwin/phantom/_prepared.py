@@ -37,7 +37,8 @@ class PreparedBreast:
 
     ``victwin.phantom.prepare("breast/dense", seed=1)`` returns one. A twin read at 20 lesion
     sites prepares once and makes 20 windows: the draws, the glandular threshold solve and the
-    trees' voxel boxes are done once (per voxel size), each window costs its own voxels.
+    trees' voxel boxes are done once (per voxel size), each window costs its own voxels;
+    :meth:`window_set` labels overlapping windows' shared voxels once.
 
     Parameters
     ----------
