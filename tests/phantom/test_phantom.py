@@ -99,3 +99,18 @@ def test_corrupt_or_foreign_files_give_one_line_errors(tmp_path):
 def test_preview_writes_png(tmp_path):
     out = _small().preview(tmp_path / "p.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_replace_checks_the_labels_it_is_given():
+    """``replace`` without new labels reuses the label values present (not counted again):
+    the materials are still checked against them; new labels are counted afresh."""
+    p = _small()
+    q = p.replace(meta={"recipe": "other"})
+    with pytest.raises(ValueError, match="no entry for labels \\[21\\]"):
+        q.replace(materials={0: "air", 1: "adipose", 2: "skin", 3: "glandular"})
+    new = np.array(p.labels)
+    new[0, 0, 0] = 30
+    with pytest.raises(ValueError, match="no entry for labels \\[30\\]"):
+        q.replace(labels=new)
+    r = q.replace(labels=np.ones((5, 6, 7), np.uint8), materials={1: "adipose"}, lesions=[])
+    assert r.replace(meta={}).materials == {1: "adipose"}

@@ -60,3 +60,46 @@ def test_the_whole_twin_on_demand_equals_the_full_modes():
         assert whole.labels.tobytes() == ref.labels.tobytes()
         assert whole.materials == ref.materials
         assert lt.full(version) is whole          # made once
+
+
+def test_announced_windows_are_crops_hold_their_support_and_label_the_union_once():
+    """The runner announces every box first (``plan_windows``): each window is still the crop
+    of the whole twin, holds its region's support, and the fine voxels labelled are those of
+    the union of the windows (counted here on a mask), fewer than their sum."""
+    from victwin.acquisition import region_support
+    from victwin.systems import load
+
+    spec = load_spec(TINY)
+    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
+        spec.cohort, sites={"mass": 2, "calcification": 2, "absent": 2}))
+    (cid, attrs), = sample_cohort(spec, [0])
+    absent, present, sites, names, _ = case_sites(spec, cid, attrs)
+    lt = case_twins(spec, cid, attrs, _Clock())
+    whole = {"absent": absent, "present": present}
+    thickness = absent.meta["thickness_mm"]
+    plans = {m.name: plan_rois(spec, m, absent, sites, names) for m in spec.modalities}
+    lt.plan_windows([window_box(spec, m, p.region, thickness)
+                     for m in spec.modalities for p in plans[m.name]])
+    union = np.zeros(absent.labels.shape, bool)
+    handed = 0
+    for modality in spec.modalities:
+        system = load(modality.system)
+        for version in ("present", "absent"):
+            mine = [p for p in plans[modality.name]
+                    if (p.site.truth == 1) == (version == "present")]
+            wins = lt.windows(version, [window_box(spec, modality, p.region, thickness)
+                                        for p in mine])
+            for p, w in zip(mine, wins):
+                z, y, x = w.meta["window"]["index"]
+                nz, ny, nx = w.labels.shape
+                crop = whole[version].labels[z:z + nz, y:y + ny, x:x + nx]
+                assert w.labels.tobytes() == crop.tobytes()
+                assert w.materials == whole[version].materials
+                sup = region_support(p.region, system, thickness_mm=thickness, grid=absent.grid,
+                                     binning=spec.resolution.detector_binning)
+                assert np.all(np.asarray(sup.index_lower) >= (z, y, x))
+                assert np.all(np.asarray(sup.index_upper) <= (z + nz, y + ny, x + nx))
+                union[z:z + nz, y:y + ny, x:x + nx] = True
+                handed += w.labels.size
+    assert lt.labelled_voxels == int(union.sum())
+    assert lt.labelled_voxels < handed

@@ -19,6 +19,7 @@ from . import _breast_kernels as K
 from ._breast_recipe import BREAST_MATERIALS
 from ._phantom import Phantom, label_counts
 from ._window import window_grid, window_index, window_meta
+from ._window_set import WindowSet
 
 __all__ = ["PreparedBreast", "make_breast", "WHOLE_VOLUME_KEYS", "WHOLE_VOLUME_MIN_VOXEL_MM"]
 
@@ -36,7 +37,8 @@ class PreparedBreast:
 
     ``victwin.phantom.prepare("breast/dense", seed=1)`` returns one. A twin read at 20 lesion
     sites prepares once and makes 20 windows: the draws, the glandular threshold solve and the
-    trees' voxel boxes are done once (per voxel size), each window costs its own voxels.
+    trees' voxel boxes are done once (per voxel size), each window costs its own voxels;
+    :meth:`window_set` labels overlapping windows' shared voxels once.
 
     Parameters
     ----------
@@ -195,11 +197,36 @@ class PreparedBreast:
             meta = self.meta(vox, counts=label_counts(labels))
             return Phantom(labels=labels, grid=grid, materials=self.materials, meta=meta)
         lo, hi = window_index(grid, window_mm)
-        labels = self.lattice(lo, hi, voxel_mm=vox, progress=progress)
+        return self._window_phantom(vox, lo, hi,
+                                    self.lattice(lo, hi, voxel_mm=vox, progress=progress))
+
+    def _window_phantom(self, vox: float, lo, hi, labels: np.ndarray) -> Phantom:
+        """The window phantom of the voxels ``lo:hi`` of the whole grid at ``vox``, given its
+        ``labels`` (what :meth:`make` returns for a window)."""
+        grid = self.grid(vox)
         meta = window_meta(self.meta(vox), lo, grid.shape)
         meta["window"]["whole_volume_voxel_mm"] = max(vox, WHOLE_VOLUME_MIN_VOXEL_MM)
         return Phantom(labels=labels, grid=window_grid(grid, lo, hi), materials=self.materials,
                        meta=meta)
+
+    def window_set(self, boxes, voxel_mm=None) -> WindowSet:
+        """Many windows of this breast, each voxel labelled once.
+
+        Parameters
+        ----------
+        boxes : sequence of ((x0, y0, z0), (x1, y1, z1)), mm
+            Every window that will be asked for (a box may repeat).
+        voxel_mm : float, mm, optional
+            Isotropic voxel size (default: the recipe's).
+
+        Returns
+        -------
+        WindowSet
+            ``.window(box)`` equals ``make(voxel_mm, window_mm=box)`` byte for byte; the union
+            of the boxes is labelled once, in disjoint pieces, each when first needed
+            (:mod:`._window_set`).
+        """
+        return WindowSet(self, boxes, voxel_mm)
 
 
 def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,

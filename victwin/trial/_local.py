@@ -10,7 +10,10 @@ is drawn once (``victwin.phantom.prepare``) and :func:`case_twins` gives
   same lesion models at the same centres; the coarse full-field pass (scatter, DBT strip
   fill) traces it;
 * per site and modality, a window of the fine twin holding the site's support
-  (``PreparedBreast.make(window_mm=)``: the crop of the whole fine twin, byte for byte), for
+  (``PreparedBreast.make(window_mm=)``: the crop of the whole fine twin, byte for byte); the
+  runner announces every box of the case first (:meth:`LocalTwins.plan_windows`), so the
+  union of the boxes is labelled once (a site's DM box lies inside its DBT box, neighbouring
+  sites' boxes overlap) and each window is copied out of it (``PreparedBreast.window_set``); for
   lesion sites with every lesion that reaches into it: each lesion is inserted once, in a
   fine tile around it (``insert_lesion`` with the labels numbered as in the whole twin), and
   the tile is pasted into the windows it overlaps, so a window equals the crop of the whole
@@ -84,6 +87,26 @@ class LocalTwins:
     coarse_skipped: list = field(default_factory=list)   # lesion sites not in the coarse twin
     clock: object = field(default=None, repr=False)      # timings ("phantom.windows")
     _whole: dict = field(default_factory=dict, repr=False)
+    _set: object = field(default=None, repr=False)      # victwin.phantom.WindowSet
+
+    def plan_windows(self, boxes) -> None:
+        """Announce every window box (mm) the case will ask for, of either version.
+
+        The windows are then cut from one :class:`victwin.phantom.WindowSet` of the lesion-free
+        fine twin: the union of the boxes is labelled once (a site's DM box lies inside its
+        DBT box; the boxes of neighbouring sites overlap), each window copied out of it, and
+        each version's window is what :meth:`windows` gave without the announcement, byte for
+        byte. Without it every window is made on its own.
+        """
+        t0 = time.perf_counter()
+        self._set = self.prepared.window_set(list(boxes), self.spec.resolution.voxel_mm)
+        if self.clock is not None:
+            self.clock.add("phantom.windows", time.perf_counter() - t0)
+
+    @property
+    def labelled_voxels(self):
+        """Fine voxels labelled for the announced windows so far (None: none announced)."""
+        return None if self._set is None else self._set.labelled_voxels
 
     def full(self, version: str):
         """The whole fine twin (full-field fallbacks, previews, kept images): made on demand,
@@ -108,7 +131,10 @@ class LocalTwins:
         from victwin.systems import get_preset
 
         vox = self.spec.resolution.voxel_mm
-        w = self.prepared.make(vox, window_mm=window_mm)
+        if window_mm is not None and self._set is not None:
+            w = self._set.window(window_mm)
+        else:
+            w = self.prepared.make(vox, window_mm=window_mm)
         if version == "present" and self.tiles:
             index = np.asarray((w.meta.get("window") or {}).get("index", (0, 0, 0)))
             labels = None

@@ -171,6 +171,11 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     result["sites"] = [dict(site.to_dict(), name=name) for site, name in zip(sites, names)]
     result["mode"] = spec.resolution.mode
     twins = {"present": present, "absent": phantom}
+    if windowed:
+        # every window box of the case, announced once: their union is labelled once
+        lt.plan_windows([window_box(spec, m, p.region, meta["thickness_mm"])
+                         for m in spec.modalities
+                         for p in plan_rois(spec, m, phantom, sites, names)])
     if target == "cuda":  # each twin's labels go to the GPU once, for every view and region
         from victwin.acquisition import on_device
 
