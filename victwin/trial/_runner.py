@@ -182,14 +182,19 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         twins = {k: on_device(v) for k, v in twins.items()}
 
     def timed_acquire(modality, version, regions=None):
+        kw = {"presentation": not modality.reconstruction}  # FBP reads raw, not processed
+        twin = twins[version]
+        if windowed:  # the fine phantom first: its own stage and timing ("phantom.windows")
+            if regions is None:
+                enter_stage(f"whole fine lesion-{version} twin")
+                twin = lt.full(version)
+            else:
+                enter_stage(f"{modality.name} fine windows, lesion-{version} twin")
+                wins = lt.windows(version, [window_box(spec, modality, r, meta["thickness_mm"])
+                                            for r in regions])
+                twin, kw = wins[0], dict(kw, windows=wins, coarse_phantom=lt.coarse[version])
         enter_stage(f"{modality.name} acquisition, lesion-{version} twin")
         t0 = time.perf_counter()
-        kw = {"presentation": not modality.reconstruction}  # FBP reads raw, not processed
-        twin = lt.full(version) if windowed and regions is None else twins[version]
-        if windowed and regions is not None:
-            wins = lt.windows(version, [window_box(spec, modality, r, meta["thickness_mm"])
-                                        for r in regions])
-            twin, kw = wins[0], dict(kw, windows=wins, coarse_phantom=lt.coarse[version])
         out = acquire_version(spec, modality, twin, case_id, attributes,
                               present=version == "present", backend=target, regions=regions,
                               **kw)
