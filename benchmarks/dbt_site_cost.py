@@ -5,9 +5,11 @@
     python benchmarks/dbt_site_cost.py steps  [--data ...]              # rays, Siddon steps, runs
 
 ``dump`` builds case 0 of ``examples/demo-victre.toml`` lesion-locally as the runner does
-(``trial._local.case_twins``; per modality and twin version the sites' fine windows and the
+(``trial._local.case_twins``
+per modality and twin version the sites' fine windows and the
 coarse twin) and pickles it, so the other two measure the acquisition alone. ``stages`` runs the
-lesion-present sites one region at a time (s1 first, to warm numba's caches; s0 measured),
+lesion-present sites one region at a time (s1 first, to warm numba's caches
+s0 measured),
 with the acquisition's stage timers reading process CPU time (both threads), and prints the
 VOI's sha256. ``steps`` counts, per site, the traced rays, the voxel steps of the traversal
 (the same clipping and stepping as ``victwin.raytrace``), label runs per ray and the share of
@@ -117,55 +119,90 @@ def _counter():
     def advance(tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, ox, oy, oz):
         out = False
         if tnx <= tn:
-            ix += stx; off += stx * ox; tnx += dtx
+            ix += stx
+            off += stx * ox
+            tnx += dtx
             out = ix < 0 or ix >= nx
         if tny <= tn:
-            iy += sty; off += sty * oy; tny += dty
+            iy += sty
+            off += sty * oy
+            tny += dty
             out = out or iy < 0 or iy >= ny
         if tnz <= tn:
-            iz += stz; off += stz * oz; tnz += dtz
+            iz += stz
+            off += stz * oz
+            tnz += dtz
             out = out or iz < 0 or iz >= nz
         return ix, iy, iz, off, tnx, tny, tnz, out
 
     @inner
     def setup(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz, ox, oy, oz):
-        rx = ex - sx; ry = ey - sy; rz = ez - sz
+        rx = ex - sx
+        ry = ey - sy
+        rz = ez - sz
         length = math.sqrt(rx * rx + ry * ry + rz * rz)
-        t0 = 0.0; t1 = 1.0
-        hix = lox + nx * dx; hiy = loy + ny * dy; hiz = loz + nz * dz
+        t0 = 0.0
+        t1 = 1.0
+        hix = lox + nx * dx
+        hiy = loy + ny * dy
+        hiz = loz + nz * dz
         if rx != 0.0:
-            ta = (lox - sx) / rx; tb = (hix - sx) / rx
-            t0 = max2(t0, min2(ta, tb)); t1 = min2(t1, max2(ta, tb))
+            ta = (lox - sx) / rx
+            tb = (hix - sx) / rx
+            t0 = max2(t0, min2(ta, tb))
+            t1 = min2(t1, max2(ta, tb))
         elif sx < lox or sx >= hix:
             t1 = -1.0
         if ry != 0.0:
-            ta = (loy - sy) / ry; tb = (hiy - sy) / ry
-            t0 = max2(t0, min2(ta, tb)); t1 = min2(t1, max2(ta, tb))
+            ta = (loy - sy) / ry
+            tb = (hiy - sy) / ry
+            t0 = max2(t0, min2(ta, tb))
+            t1 = min2(t1, max2(ta, tb))
         elif sy < loy or sy >= hiy:
             t1 = -1.0
         if rz != 0.0:
-            ta = (loz - sz) / rz; tb = (hiz - sz) / rz
-            t0 = max2(t0, min2(ta, tb)); t1 = min2(t1, max2(ta, tb))
+            ta = (loz - sz) / rz
+            tb = (hiz - sz) / rz
+            t0 = max2(t0, min2(ta, tb))
+            t1 = min2(t1, max2(ta, tb))
         elif sz < loz or sz >= hiz:
             t1 = -1.0
         ix = min2(max2(int(math.floor((sx + t0 * rx - lox) / dx)), 0), nx - 1)
         iy = min2(max2(int(math.floor((sy + t0 * ry - loy) / dy)), 0), ny - 1)
         iz = min2(max2(int(math.floor((sz + t0 * rz - loz) / dz)), 0), nz - 1)
-        stx = 0; tnx = np.inf; dtx = np.inf
+        stx = 0
+        tnx = np.inf
+        dtx = np.inf
         if rx > 0.0:
-            stx = 1; tnx = (lox + (ix + 1) * dx - sx) / rx * length; dtx = dx / rx * length
+            stx = 1
+            tnx = (lox + (ix + 1) * dx - sx) / rx * length
+            dtx = dx / rx * length
         elif rx < 0.0:
-            stx = -1; tnx = (lox + ix * dx - sx) / rx * length; dtx = -dx / rx * length
-        sty = 0; tny = np.inf; dty = np.inf
+            stx = -1
+            tnx = (lox + ix * dx - sx) / rx * length
+            dtx = -dx / rx * length
+        sty = 0
+        tny = np.inf
+        dty = np.inf
         if ry > 0.0:
-            sty = 1; tny = (loy + (iy + 1) * dy - sy) / ry * length; dty = dy / ry * length
+            sty = 1
+            tny = (loy + (iy + 1) * dy - sy) / ry * length
+            dty = dy / ry * length
         elif ry < 0.0:
-            sty = -1; tny = (loy + iy * dy - sy) / ry * length; dty = -dy / ry * length
-        stz = 0; tnz = np.inf; dtz = np.inf
+            sty = -1
+            tny = (loy + iy * dy - sy) / ry * length
+            dty = -dy / ry * length
+        stz = 0
+        tnz = np.inf
+        dtz = np.inf
         if rz > 0.0:
-            stz = 1; tnz = (loz + (iz + 1) * dz - sz) / rz * length; dtz = dz / rz * length
+            stz = 1
+            tnz = (loz + (iz + 1) * dz - sz) / rz * length
+            dtz = dz / rz * length
         elif rz < 0.0:
-            stz = -1; tnz = (loz + iz * dz - sz) / rz * length; dtz = -dz / rz * length
+            stz = -1
+            tnz = (loz + iz * dz - sz) / rz * length
+            dtz = -dz / rz * length
         off = iz * oz + iy * oy + ix * ox
         return (t0 * length, t1 * length, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz)
 
