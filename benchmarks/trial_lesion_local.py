@@ -53,17 +53,18 @@ def main(argv=None) -> int:
     rows = []
     for case_id, attributes in sample_cohort(spec, args.cases):
         load0 = os.getloadavg()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = run_case(spec, case_id, attributes, backend=args.backend)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         sites = out.result.sites
         rows.append({"case_id": case_id, "density": attributes["density"], "wall_s": wall,
+                     "cpu_s": cpu,
                      "timings_s": out.timings, "load_before": load0,
                      "load_after": os.getloadavg(),
                      "voxels": list(out.result.phantom.voxels), "n_sites": len(sites),
                      "n_lesion_sites": sum(s.truth for s in sites)})
         t = out.timings
-        print(f"case {case_id} ({attributes['density']}): {wall:.0f} s wall, load "
+        print(f"case {case_id} ({attributes['density']}): {wall:.0f} s wall, {cpu:.0f} CPU-s, load "
               f"{load0[0]:.1f} -> {os.getloadavg()[0]:.1f}; " + ", ".join(
                   f"{k} {v:.1f}" for k, v in t.items()), flush=True)
     warm = rows[1:] or rows

@@ -36,29 +36,40 @@ def _max2(a, b):
 
 
 def _advance_py(tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz,
-                nx, ny, nz):
+                nx, ny, nz, mxy):
     """Step every axis whose plane crossing is at ``tn`` (several at an edge or corner).
 
-    Returns the new indices, linear offset and crossings, and ``True`` when the ray has
-    left the grid. Only a stepped axis can leave, so only it is checked.
+    ``mxy`` is ``min(tnx, tny)``: when it lies beyond ``tn`` neither x nor y steps, so a step
+    that crosses only a z plane (most steps of a mammography ray) tests and updates z alone.
+    Returns the new indices, linear offset, crossings and ``mxy``, and ``True`` when the ray
+    has left the grid. Only a stepped axis can leave, so only it is checked.
     """
     out = False
-    if tnx <= tn:
-        ix += stx
-        off += stx
-        tnx += dtx
-        out = ix < 0 or ix >= nx
-    if tny <= tn:
-        iy += sty
-        off += sty * nx
-        tny += dty
-        out = out or iy < 0 or iy >= ny
+    if mxy <= tn:
+        if tnx <= tn:
+            ix += stx
+            off += stx
+            tnx += dtx
+            out = ix < 0 or ix >= nx
+        if tny <= tn:
+            iy += sty
+            off += sty * nx
+            tny += dty
+            out = out or iy < 0 or iy >= ny
+        mxy = tnx if tnx < tny else tny   # _min2, spelled out: plain Python functions are
+                                          # not callable from a compiled one
     if tnz <= tn:
         iz += stz
         off += stz * nx * ny
         tnz += dtz
         out = out or iz < 0 or iz >= nz
-    return ix, iy, iz, off, tnx, tny, tnz, out
+    return ix, iy, iz, off, tnx, tny, tnz, mxy, out
+
+
+def _next_crossing_py(mxy, tnz, t1):
+    """``min(tnx, tny, tnz, t1)`` given ``mxy = min(tnx, tny)``: the end of the segment."""
+    tn = mxy if mxy < tnz else tnz
+    return t1 if tn > t1 else tn
 
 
 def _deposit_add_py(acc, c, off, w):
@@ -77,6 +88,13 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
     The volume, label and accumulator arrays are passed flattened (C order), so a voxel is
     reached through one linear offset that the traversal updates incrementally.
 
+    The segment ends at ``min(tnx, tny, tnz, t1)``; ``min(tnx, tny)`` is carried from step to
+    step and recomputed only when x or y steps (``_advance_py``), so a step that crosses only a
+    z plane -- most steps of a mammography ray through 0.1 mm voxels -- has one add and one min
+    on its dependency chain instead of one add and two mins. The minimum and the crossings are
+    the same numbers either way, so the path lengths are bit for bit those of the plain form
+    (10-15 % faster on the CPU, NOTES.md "DBT site cost").
+
     Returns
     -------
     (trace_labels, trace_volume, trace_backproject)
@@ -90,6 +108,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
     min2 = inner(_min2)
     max2 = inner(_max2)
     advance = inner(_advance_py)
+    next_crossing = inner(_next_crossing_py)
     deposit = inner(deposit_py)
 
     def setup(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
@@ -180,12 +199,13 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
                      lox, loy, loz, dx, dy, dz, nx, ny, nz):
         (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
+        mxy = min2(tnx, tny)
         current = -1
         run = 0.0
         # Run-length accumulation: labels are spatially coherent, so the output is written
         # only when the label changes.
         while t < t1:
-            tn = min2(min2(tnx, tny), min2(tnz, t1))
+            tn = next_crossing(mxy, tnz, t1)
             seg = max2(tn - t, 0.0)
             label = labels[off]
             if label != current:
@@ -196,8 +216,8 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
             else:
                 run += seg
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
+            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
             if gone:
                 break
         if current >= 0:
@@ -206,13 +226,14 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
     def trace_volume(volume, sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
         (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
+        mxy = min2(tnx, tny)
         total = 0.0
         while t < t1:
-            tn = min2(min2(tnx, tny), min2(tnz, t1))
+            tn = next_crossing(mxy, tnz, t1)
             total += volume[off] * max2(tn - t, 0.0)
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
+            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
             if gone:
                 break
         return total
@@ -221,12 +242,13 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
                           lox, loy, loz, dx, dy, dz, nx, ny, nz):
         (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
+        mxy = min2(tnx, tny)
         while t < t1:
-            tn = min2(min2(tnx, tny), min2(tnz, t1))
+            tn = next_crossing(mxy, tnz, t1)
             deposit(acc, c, off, value * max2(tn - t, 0.0))
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz)
+            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
             if gone:
                 break
 
