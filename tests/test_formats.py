@@ -2,8 +2,9 @@
 malformed or too-new version, a missing key (issue 17 item 4).
 
 The formats: the phantom ``.npz`` (``victwin.phantom``), the acquisition folder
-(``acquisition.json``), the scan folder ``victwin recon`` reads (``views.json``), the DICOM
-export's run folder (``study.json``) and the trial run folder (tested in
+(``acquisition.json``), the scan folder ``victwin recon`` reads (``views.json``), the volume
+file ``victwin recon`` writes (``FILE.npy`` + ``FILE.npy.json``, or ``.zarr``), the DICOM
+export's study folder (``study.json``) and the trial run folder (tested in
 ``tests/trial/test_records.py``).
 """
 
@@ -127,18 +128,94 @@ def test_recon_scan_folder(tmp_path, record, tail):
     assert _one_line(err) == f"{where}: {tail}"
 
 
+_SUBJECT = {"trial_id": "T", "case_id": "1"}
+
+
 @pytest.mark.parametrize("record, tail", [
+    # the form written before the version key: the version after the slash
     ({"format": "victwin-dicom-run/2"},
      "version 2 is newer than this victwin reads (1); update victwin to read it"),
     ({"format": "victwin-dicom-run"}, "missing key version (an integer from 1 to 1)"),
     ({"format": "something-else/1"},
      "not a victwin-dicom-run file (format 'something-else', expected 'victwin-dicom-run')"),
     ({"format": "victwin-dicom-run/1"}, "missing key subject"),
+    # the form written now: format and version keys, as the other folders
+    ({"format": "victwin-dicom-run", "version": 2, "subject": _SUBJECT},
+     "version 2 is newer than this victwin reads (1); update victwin to read it"),
+    ({"format": "victwin-dicom-run", "version": "1"},
+     "version must be an integer from 1 to 1, got '1'"),
+    ({"format": "victwin-dicom-run", "version": 1}, "missing key subject"),
+    ({"format": "victwin-dicom-run", "version": 1, "subject": _SUBJECT, "lesion": []},
+     "unknown key lesion; did you mean lesions?"),
+    ({"format": "victwin-dicom-run", "version": 1, "subject": dict(_SUBJECT, agee=50)},
+     "subject: got an unexpected keyword argument 'agee'"),
+    ({"format": "victwin-dicom-run", "version": 1, "subject": dict(_SUBJECT, sex="X")},
+     "subject: sex must be 'F', 'M' or 'O', got 'X'"),
+    ({"format": "victwin-dicom-run", "version": 1, "subject": _SUBJECT, "lesions": {}},
+     "lesions must be a JSON list, got dict"),
+    ({"format": "victwin-dicom-run", "version": 1, "subject": _SUBJECT, "lesions": [3]},
+     "lesions[0] must be a JSON object (mapping), got int"),
 ])
-def test_dicom_run_folder(tmp_path, record, tail):
+def test_dicom_study_folder(tmp_path, record, tail):
     from victwin.dicom import load_run
 
     d, where = _json_folder(tmp_path, "study.json", record)
     with pytest.raises(ValueError) as err:
         load_run(d)
     assert _one_line(err) == f"{where}: {tail}"
+
+
+def test_dicom_study_folder_written_with_version(tmp_path):
+    """``save_run`` writes the format and version keys; both forms read back."""
+    from victwin.dicom import Lesion, SyntheticSubject, load_run, save_run
+
+    subject = SyntheticSubject(trial_id="T", case_id="7", age_years=61)
+    lesion = Lesion((1.0, 2.0, 3.0), "mass", 4.0, 1)
+    d = save_run(tmp_path / "s", subject=subject, lesions=[lesion], view="CC")
+    record = json.loads((d / "study.json").read_text())
+    assert (record["format"], record["version"]) == ("victwin-dicom-run", 1)
+    assert load_run(d) == {"subject": subject, "lesions": [lesion], "view": "CC"}
+    # a folder written before the version key (format "victwin-dicom-run/1") reads the same
+    del record["version"]
+    record["format"] = "victwin-dicom-run/1"
+    (d / "study.json").write_text(json.dumps(record))
+    assert load_run(d) == {"subject": subject, "lesions": [lesion], "view": "CC"}
+
+
+def _volume_file(tmp_path, record):
+    p = tmp_path / "vol.npy"
+    np.save(p, np.zeros((2, 3, 4), np.float32))
+    (tmp_path / "vol.npy.json").write_text(json.dumps(record))
+    return p
+
+
+_GRID = {"shape": [2, 3, 4], "spacing_mm": [1.0, 0.5, 0.5], "origin_mm": [0.0, 0.0, 0.0]}
+
+
+@pytest.mark.parametrize("record, tail", [
+    ({"format": "victwin-volume", "version": 2, "grid": _GRID},
+     "version 2 is newer than this victwin reads (1); update victwin to read it"),
+    ({"format": "victwin-scan", "version": 1, "grid": _GRID},
+     "not a victwin-volume file (format 'victwin-scan', expected 'victwin-volume')"),
+    ({"format": "victwin-volume", "version": 0, "grid": _GRID},
+     "version must be an integer from 1 to 1, got 0"),
+    ({"format": "victwin-volume", "version": 1}, "grid record lacks shape/spacing_mm/origin_mm "
+                                                 "('grid')"),
+])
+def test_recon_volume_file(tmp_path, record, tail):
+    from victwin.dicom import load_volume_file
+
+    p = _volume_file(tmp_path, record)
+    with pytest.raises(ValueError) as err:
+        load_volume_file(p)
+    assert _one_line(err) == f"{str(p)!r}: {tail}"
+
+
+def test_recon_volume_file_versions_read(tmp_path):
+    """Written by ``victwin recon`` now (format and version) or before (neither): both read."""
+    from victwin.dicom import load_volume_file
+
+    for record in ({"format": "victwin-volume", "version": 1, "grid": _GRID}, {"grid": _GRID}):
+        volume, grid = load_volume_file(_volume_file(tmp_path, record))
+        assert volume.shape == grid.shape == (2, 3, 4)
+        assert grid.spacing == (1.0, 0.5, 0.5)

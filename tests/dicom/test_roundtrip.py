@@ -71,7 +71,7 @@ def test_seg_references_the_bto(study_dir):
 
 def test_cli_export_and_send_errors(tmp_path, study_inputs, capsys):
     from victwin.cli import main
-    from victwin.dicom._rundir import save_run
+    from victwin.dicom import save_run
 
     from .conftest import free_port
     run = save_run(tmp_path / "run", **study_inputs)

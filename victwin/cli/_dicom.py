@@ -155,7 +155,7 @@ def register(sub) -> None:
                                     "OUT/case-NNNNNN/; or one or more 'victwin acquire' "
                                     "output directories (DM and/or DBT; add the DBT "
                                     "reconstruction with --volume); or a directory holding "
-                                    "study.json and arrays.npz (see victwin.dicom._rundir).")
+                                    "study.json and arrays.npz (a study folder: victwin.dicom.save_run).")
     e.add_argument("rundir", nargs="+", metavar="DIR",
                    help="trial run directory, 'victwin acquire' directories, or a directory "
                         "with study.json and arrays.npz")

@@ -132,6 +132,10 @@ def _slices_within(grid, z_lo: float, z_hi: float):
                 origin=(grid.origin[0], grid.origin[1], float(z[keep[0]])))
 
 
+#: The volume file's format name and version (read by ``victwin.dicom.load_volume_file``).
+VOLUME_FORMAT, VOLUME_VERSION = "victwin-volume", 1
+
+
 def _write_volume(out: Path, volume, grid_record: dict, method: str) -> None:
     if out.suffix.lower() == ".npy":
         tmp = out.with_name(out.name + ".tmp.npy")
@@ -140,7 +144,8 @@ def _write_volume(out: Path, volume, grid_record: dict, method: str) -> None:
         np.save(tmp, volume.astype("float32"))
         os.replace(tmp, out)
         out.with_name(out.name + ".json").write_text(
-            json.dumps({"grid": grid_record, "method": method, "units": "1/mm"}, indent=1))
+            json.dumps({"format": VOLUME_FORMAT, "version": VOLUME_VERSION, "grid": grid_record,
+                        "method": method, "units": "1/mm"}, indent=1))
         return
     import zarr
 
@@ -150,7 +155,8 @@ def _write_volume(out: Path, volume, grid_record: dict, method: str) -> None:
     arr = zarr.open_array(str(tmp), mode="w", shape=volume.shape, dtype="float32",
                           chunks=(1,) + tuple(volume.shape[1:]))
     arr[...] = volume
-    arr.attrs.update({"grid": grid_record, "method": method, "units": "1/mm"})
+    arr.attrs.update({"format": VOLUME_FORMAT, "version": VOLUME_VERSION, "grid": grid_record,
+                      "method": method, "units": "1/mm"})
     if out.exists():
         shutil.rmtree(out)
     os.replace(tmp, out)

@@ -15,6 +15,8 @@ mandatory modules when built and returns a pydicom Dataset):
 coordinates (LPS) for each laterality and view; every geometric attribute goes through it.
 
 :func:`export_study` writes a whole case, :func:`read_study` reads it back,
+:func:`save_run` / :func:`load_run` keep :func:`export_study`'s arguments as a study folder
+(``study.json`` + ``arrays.npz``, what ``victwin dicom export DIR`` reads),
 :func:`echo` / :func:`send_study` / :func:`stow_rs` send it to a PACS.
 """
 
@@ -28,7 +30,7 @@ from ._net import (StoreReport, StoreResult, TLSOptions, check_storable, echo, s
 from ._identity import UID_ROOT, SyntheticSubject, derived_uid
 from ._params import Exposure
 from ._read import DicomStudy, read_study
-from ._rundir import load_run
+from ._rundir import load_run, save_run
 from ._study import export_study
 from ._truth import Lesion, lesion_report, lesion_segmentation
 
@@ -40,5 +42,5 @@ __all__ = [
     "export_study", "read_study", "DicomStudy", "TLSOptions", "StoreReport", "StoreResult",
     "echo", "send_study", "stow_rs", "from_acquisition", "exposure_from_acquisition",
     "breast_to_patient", "BreastFrame", "orientation_letters", "check_storable",
-    "load_acquisition_dir", "load_volume_file", "load_run",
+    "load_acquisition_dir", "load_volume_file", "load_run", "save_run",
 ]

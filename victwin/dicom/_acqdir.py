@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from victwin._formats import check_format
+
 __all__ = ["load_acquisition_dir", "load_volume_file"]
 
 
@@ -34,7 +36,8 @@ def load_acquisition_dir(directory):
 
 def load_volume_file(path):
     """A ``victwin recon --out FILE`` volume and its Grid: ``FILE.npy`` with ``FILE.npy.json``,
-    or a ``.zarr`` array with the grid in its attributes. Returns ``(volume, grid)``."""
+    or a ``.zarr`` array with the grid in its attributes (format ``victwin-volume``, key
+    ``version``; files without them are read as version 1). Returns ``(volume, grid)``."""
     from victwin.geometry import Grid
 
     p = Path(path)
@@ -51,6 +54,12 @@ def load_volume_file(path):
         volume, attrs = np.asarray(arr[...]), dict(arr.attrs)
     else:
         raise ValueError(f"volume must be a victwin recon .npy or .zarr, got {str(p)!r}")
+    if not isinstance(attrs, dict):
+        raise ValueError(f"{str(p)!r}: the volume's record must be a JSON object, got "
+                         f"{type(attrs).__name__}")
+    # files written before the format key (2026-12-02) have none: read as version 1
+    check_format(repr(str(p)), attrs, name="victwin-volume", version=1, legacy=1,
+                 key="version")
     try:
         g = attrs["grid"]
         grid = Grid(shape=tuple(g["shape"]), spacing=tuple(g["spacing_mm"]),

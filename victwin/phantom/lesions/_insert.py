@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from victwin._json import jsonable
+
 from ._model import FORBIDDEN_MATERIALS, LESION_MATERIALS, LesionModel, check_rng
 
 __all__ = ["insert_lesion"]
@@ -242,21 +244,9 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
              "bbox_index_zyx": [(lo + w_off).tolist(), (hi + w_off).tolist()],
              "bbox_mm": [bbox_lo.tolist(), bbox_hi.tolist()],
              "host_tissue": tissue if center_mm is None else None,
-             **_jsonable_info(lesion_model.info)}
+             **jsonable(lesion_model.info)}
     record = Lesion(kind=lesion_model.kind, center_mm=center,
                     size_mm=float(lesion_model.size_mm), label=new_labels[0], extra=extra)
     materials = {lab: name for lab, name in zip(new_labels, lesion_model.materials)}
     new = phantom.with_labels(out, materials=materials, lesions=(*phantom.lesions, record))
     return new, record
-
-
-def _jsonable_info(info: dict) -> dict:
-    out = {}
-    for k, v in info.items():
-        if isinstance(v, np.ndarray):
-            v = v.tolist()
-        elif isinstance(v, np.generic):
-            v = v.item()
-        out[k] = v
-    return out
-
