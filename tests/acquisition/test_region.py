@@ -292,3 +292,23 @@ def test_acquire_regions_refuses_bad_input(phantom):
         acquire_regions(phantom, "mammomat-dm", [Region.around(SITE_MM, 9.0), bad], seed=0,
                         binning=40, progress=False)
     assert "\n" not in str(err.value)
+
+
+def test_windows_numbered_differently_are_refused(phantom):
+    """One attenuation table serves every window of an ``acquire_regions`` call: a window
+    whose label names another material (its lesions numbered otherwise) is refused in one
+    line instead of being imaged as the wrong tissue."""
+    from victwin.acquisition import acquire_regions
+
+    from types import SimpleNamespace
+
+    mats = dict(phantom.materials)
+    lab = max(mats)                        # glandular in the slab: read as skin instead
+    other = SimpleNamespace(labels=phantom.labels, grid=phantom.grid, meta=phantom.meta,
+                            materials={**mats, lab: "skin"})
+    box = Region.around(SITE_MM, 9.0)
+    with pytest.raises(ValueError, match=rf"windows\[1\] labels its materials differently.*"
+                                         rf"label {lab}") as err:
+        acquire_regions(phantom, "mammomat-dm", [box, box], seed=0, binning=40,
+                        windows=[phantom, other], progress=False)
+    assert "\n" not in str(err.value)

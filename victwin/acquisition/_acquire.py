@@ -456,8 +456,17 @@ def _check_windows(phantom, windows, n_regions: int, shared: _Shared):
     if len(windows) != n_regions:
         raise ValueError(f"windows must give one phantom per region: {len(windows)} windows "
                          f"for {n_regions} regions")
+    table = dict(getattr(phantom, "materials", {}) or {})
     for k, w in enumerate(windows):
         shared.n_labels = max(shared.n_labels, _check_other(phantom, w, f"windows[{k}]"))
+        # one attenuation table serves every window: a label must name one material in all
+        differ = {int(lab): (name, table.get(lab)) for lab, name in w.materials.items()
+                  if table.get(lab) != name}
+        if differ:
+            lab, (name, first) = next(iter(sorted(differ.items())))
+            raise ValueError(f"windows[{k}] labels its materials differently from the phantom: "
+                             f"label {lab} is {name!r} there, {first!r} in the phantom (number "
+                             f"the labels of every window as in the whole twin)")
     return windows
 
 
