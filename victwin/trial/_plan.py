@@ -29,29 +29,34 @@ THROUGHPUT = {
 #: Measured lesion-local costs on the shared 2-core CPU machine: case 0 of
 #: examples/demo-victre.toml (victre preset, 0.1 mm twin, 85 um with 2x2 sub-pixel rays,
 #: 25-view DBT, 4 sites: 1 mass, 1 calcification cluster, 2 absent) run by ``run_case`` as a
-#: trial runs it (fine windows at each site's support and the 0.5 mm coarse twin, never the
-#: whole fine twin): ``python benchmarks/trial_lesion_local.py --compare --cases 0``
-#: (benchmarks/results/trial_lesion_local_compare.json, which records the load). CPU seconds,
-#: because the shared machine's wall time says more about the other users than about victwin;
-#: the run's CPU (282 s over 942 s wall at load ~16) is split over its stages by their wall
-#: time. ``twin_cpu_s``: draws, site placement, coarse twin, lesion tiles; ``dm_site_cpu_s``
-#: and ``dbt_site_cpu_s``: per site, its fine windows, acquisitions (with their share of the
-#: twin's coarse passes) and ROI / VOI FBP. A quiet 2-core machine turns them into wall time
-#: at ``QUIET_SPEEDUP`` (the phantom benchmark's CPU / wall on the quiet machine,
-#: benchmarks/results/phantom.json: 19.76 / 10.90 s). Other pitches, ray counts and views
-#: scale by pixels per site: an extrapolation. ``phantom_cpu_s_per_mvoxel`` (the whole fine
-#: twin, for lesion-local runs without sites or with full images) is the earlier
-#: ``--one-site`` figure (2026-12-02, load 16.9: 283.4 CPU-s for 1.07 G voxels with 2 lesions).
+#: trial runs it (one WindowSet of fine windows at the sites' supports, shared by DM and DBT,
+#: and the 0.5 mm coarse twin, never the whole fine twin):
+#: ``python benchmarks/trial_lesion_local.py --cases 0 --out
+#: benchmarks/results/trial_lesion_local_merged.json`` (third session of 2026-12-02, which
+#: records the load). CPU seconds, because the shared machine's wall time says more about the
+#: other users than about victwin; the run's CPU (216.9 s over 218.5 s wall at load 3.7-6.0)
+#: is split over its stages by their wall time. ``twin_cpu_s``: draws, site placement, coarse
+#: twin, lesion tiles; ``dm_site_cpu_s`` and ``dbt_site_cpu_s``: per site, its modality's
+#: share of the fine windows (the union is labelled when DM first asks, so DM carries most of
+#: it), acquisitions (with their share of the twin's coarse passes) and ROI / VOI FBP; with
+#: many sites per twin the union of their windows grows slower than their number (20 sites:
+#: 433 M voxels instead of 964 M, NOTES.md "window cost"), so the plan over-estimates such
+#: twins. A quiet 2-core machine turns CPU seconds into wall time at ``QUIET_SPEEDUP`` (the
+#: phantom benchmark's CPU / wall on the quiet machine, benchmarks/results/phantom.json:
+#: 19.76 / 10.90 s). Other pitches, ray counts and views scale by pixels per site: an
+#: extrapolation. ``phantom_cpu_s_per_mvoxel`` (the whole fine twin, for lesion-local runs
+#: without sites or with full images) is the earlier ``--one-site`` figure (2026-12-02, load
+#: 16.9: 283.4 CPU-s for 1.07 G voxels with 2 lesions). Before the WindowSet and the tracer's
+#: z-step change: 282 CPU-s for the same case (trial_lesion_local_compare.json, load 16.1).
 LESION_LOCAL = {
-    "source": "benchmarks/results/trial_lesion_local_compare.json",
+    "source": "benchmarks/results/trial_lesion_local_merged.json",
     "pitch_mm": 0.085, "rays_per_pixel": 2,
-    # 2026-12-02 (second session), load 16.1: 942 s wall, 282 CPU-s; wall by stage: twin 23.9 s
-    # (draws + placement 9.4, coarse twin + lesions 14.5), DM 48.8 s, DBT 868.4 s (windows
-    # 292 s of the case, ray tracing 555 s, coarse passes 14 s, VOI FBP ~20 s)
-    "twin_cpu_s": 282.0 * 23.9 / 942.0, "dm_site_cpu_s": 282.0 * 48.8 / 942.0 / 4,
-    "dbt_site_cpu_s": 282.0 * 868.4 / 942.0 / 4,
+    # wall by stage (s): twin 11.0 (draws + placement 5.0, coarse twin + lesions 5.9),
+    # DM 45.2 (with 50.6 s of fine windows in all), DBT 161.8 (ray tracing 131.3 of the case)
+    "twin_cpu_s": 216.9 * 11.0 / 218.5, "dm_site_cpu_s": 216.9 * 45.2 / 218.5 / 4,
+    "dbt_site_cpu_s": 216.9 * 161.8 / 218.5 / 4,
     "phantom_cpu_s_per_mvoxel": 283.4 / 1070.4,
-    "load": 16.1,
+    "load": 4.9,
 }
 QUIET_SPEEDUP = 19.76 / 10.90
 
