@@ -22,7 +22,6 @@ reads any region's crops from it, so ``acquire_regions`` runs it once for all it
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 
@@ -30,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 from victwin.geometry import FlatPanel, View
-from victwin.physics import primary_signal, scatter_image
+from victwin.physics import SCATTER_CELL_MM, primary_signal, scatter_image
 
 from ._view import geometry_factor
 
@@ -49,7 +48,7 @@ COARSE_RAYS_PER_PIXEL = 1
 COARSE_PIXELS_PER_CELL = 1
 
 #: The scatter cell size simulate_view uses (scatter_image's default).
-_SCATTER_CELL_MM = inspect.signature(scatter_image).parameters["coarse_mm"].default
+_SCATTER_CELL_MM = SCATTER_CELL_MM
 
 
 def coarse_factors(pitch_mm: float, per_cell: int | None = None) -> tuple[int, int]:

@@ -24,7 +24,8 @@ import numpy as np
 
 from . import _noise_kernels
 from ._detector import Detector, mcgpu_charge_std_e
-from ._scatter import _BOONE_A, _BOONE_C, MAMMOGRAPHY_SCATTER, ScatterModel, scatter_kernel
+from ._scatter import (_BOONE_A, _BOONE_C, MAMMOGRAPHY_SCATTER, SCATTER_CELL_MM, ScatterModel,
+                       scatter_kernel)
 
 __all__ = ["scatter_image_xp", "detect_xp", "digitize_xp"]
 
@@ -76,7 +77,7 @@ def _bilinear_up(small, f: int, shape, xp):
 
 
 def scatter_image_xp(primary, tissue_mm, pitch_mm: float, *, xp,
-                     model: ScatterModel = MAMMOGRAPHY_SCATTER, coarse_mm: float = 2.0,
+                     model: ScatterModel = MAMMOGRAPHY_SCATTER, coarse_mm: float = SCATTER_CELL_MM,
                      n_kernels: int = 6):
     """:func:`victwin.physics.scatter_image` on the device of ``xp`` (float64 ``[nv, nu]``).
 

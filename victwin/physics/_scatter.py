@@ -41,7 +41,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ScatterModel", "boone_spr", "scatter_kernel", "scatter_image", "MAMMOGRAPHY_SCATTER"]
+__all__ = ["ScatterModel", "boone_spr", "scatter_kernel", "scatter_image", "MAMMOGRAPHY_SCATTER",
+           "SCATTER_CELL_MM"]
+
+#: Cell size (mm) on which :func:`scatter_image` computes scatter by default: scatter is smooth
+#: (``lambda`` >= 3.5 mm); 2 mm changes the field-centre SPR of a 5 cm breast by under 0.1 %
+#: against 1 mm and is 8-14x faster at 0.68 mm pixels.
+SCATTER_CELL_MM = 2.0
 
 # Boone et al. 2000 (Med Phys 27:2408) fit coefficients.
 _BOONE_A = -2.35452817439093
@@ -186,7 +192,7 @@ def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
 
 
 def scatter_image(primary, tissue_mm, pitch_mm: float, *, model: ScatterModel = MAMMOGRAPHY_SCATTER,
-                  thickness_mm: float | None = None, coarse_mm: float = 2.0,
+                  thickness_mm: float | None = None, coarse_mm: float = SCATTER_CELL_MM,
                   n_kernels: int = 6) -> np.ndarray:
     """Scatter reaching the detector, in the units of ``primary``.
 
