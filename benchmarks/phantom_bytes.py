@@ -1,7 +1,7 @@
 """Fingerprints of phantoms and lesion patches, to show a refactoring changed no byte.
 
-Makes every breast recipe, ``chest/adult`` and ``analytic/shepp_logan`` at coarse voxels for
-two seeds, five lesion patches (``spiculated_mass``, ``calcification_cluster``, a part-solid
+Makes every breast recipe, ``chest/adult`` (both seeds draw a man), ``chest/female`` (breasts)
+and ``analytic/shepp_logan`` at coarse voxels for two seeds, five lesion patches (``spiculated_mass``, ``calcification_cluster``, a part-solid
 ``lung_nodule``, ``victre_mass``, ``victre_cluster``) and a dense breast with a mass and a
 cluster inserted, and prints the SHA-256 (first 16 hex digits) of each saved ``.npz`` or patch.
 Run it at two commits and compare the JSON files: equal fingerprints mean equal bytes.
@@ -26,7 +26,8 @@ from victwin.phantom import lesions as L
 
 #: (recipe, voxel_mm): coarse enough to run in seconds.
 PHANTOMS = [("breast/dense", 2.0), ("breast/fatty", 2.0), ("breast/scattered", 1.5),
-            ("breast/heterogeneous", 2.5), ("chest/adult", 6.0), ("analytic/shepp_logan", 4.0)]
+            ("breast/heterogeneous", 2.5), ("chest/adult", 6.0), ("chest/female", 6.0),
+            ("analytic/shepp_logan", 4.0)]
 SEEDS = (0, 7)
 
 

@@ -154,6 +154,16 @@ def test_same_seed_same_bytes_and_make_dispatches(tmp_path):
     assert a.meta["body"] != c.meta["body"]
 
 
+def test_progress_names_every_step_in_order():
+    # make_chest runs its named steps (victwin.phantom.chest.STEPS) one after the other; the
+    # progress callback is told each name once, in that order, ending with "done"
+    from victwin.phantom.chest import STEPS
+
+    seen = []
+    make_chest({"body": WOMAN}, seed=1, voxel_mm=8.0, progress=seen.append)
+    assert tuple(seen) == STEPS and seen[-1] == "done" and len(set(seen)) == len(seen)
+
+
 @pytest.mark.parametrize("body, match", [
     ({"bmi": -3}, "body.bmi"),
     ({"bmi": 90}, "body.bmi"),

@@ -1,9 +1,13 @@
 """``make_chest``: a chest twin in named steps, each a function of the previous ones' records.
 
-Steps: body -> thorax -> cavity -> grid -> trunk -> cavity contents (lungs, diaphragm,
-mediastinum, abdomen) -> heart and great vessels -> airways -> vessel trees -> skeleton
-(spine, ribs, sternum, clavicles, scapulae). Volumes are filled in z-slabs so that a 0.5 mm
-chest needs only its uint8 labels plus a few slab-sized temporaries.
+Steps (:data:`STEPS`, the names the progress callback receives), each one function here:
+body (:func:`resolve_body`) -> thorax (:func:`~.anatomy.thorax_for`) -> cavity
+(:func:`_place_torso`: cavity, spine, outline) -> grid (:func:`_chest_grid`) -> trunk
+(:func:`_fill_trunk`) -> lungs (:func:`_fill_lungs`: lungs, diaphragm, gastric air) -> heart
+(:func:`_paint_heart`: heart, great vessels, hila) -> airways (:func:`_paint_airways`) ->
+vessels (:func:`_paint_vessels`) -> skeleton (:func:`_paint_skeleton`: spine, ribs, sternum,
+clavicles, scapulae); :func:`_chest_meta` writes the metadata. Volumes are filled in z-slabs
+so that a 0.5 mm chest needs only its uint8 labels plus a few slab-sized temporaries.
 
 World frame (:mod:`victwin.geometry._scans`, chest PA): the detector is at ``z = 0`` and the
 anterior surface (breasts included) ``detector_gap_mm`` above it; ``x`` from the patient's
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,14 +29,14 @@ from ...geometry import Grid
 from .._phantom import Phantom
 from .anatomy import (CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM,
                       thorax_for)
-from .lungs import solve_cavity
+from .lungs import Cavity, solve_cavity
 from .mediastinum import hila_for, paint_great_vessels, paint_heart, paint_trachea
-from .outline import outline_for
+from .outline import Outline, outline_for
 from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
-from .skeleton import (paint_clavicles, paint_scapulae, paint_spine, paint_sternum,
+from .skeleton import (Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum,
                        spine_for)
 from .trees import WEIBEL_DIAMETER_MM, grow_tree
 
@@ -55,13 +60,29 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 GLAND: "breast glandular tissue", CART: "costal cartilage",
                 MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers"}
 
+#: The steps of a chest phantom, in order (the module docstring names each one's function);
+#: ``"done"`` is reported when the labels are complete.
 STEPS = ("body", "thorax", "cavity", "grid", "trunk", "lungs", "heart", "airways", "vessels",
          "skeleton", "done")
 _SLAB = 8
 
 
 def resolve_body(rec: dict, rng):
-    """The recipe's body: fixed values as given, ``"population"`` ones drawn."""
+    """Step ``body``: the recipe's body, fixed values as given, ``"population"`` ones drawn.
+
+    Parameters
+    ----------
+    rec : dict
+        The checked recipe; its ``body`` table (sex, age in years, height in cm, BMI in
+        kg/m^2, each a value or ``"population"``; ``female_fraction``, ``age_range_years``).
+    rng : numpy.random.Generator
+        The body's generator (NHANES 2015-2018 draw, :func:`~.population.draw_body`).
+
+    Returns
+    -------
+    Body
+        The checked body (:func:`~.population.check_body`): sex, age (years), height (cm), BMI.
+    """
     b = rec["body"]
     sex = None if b["sex"] == "population" else b["sex"]
     age = None if b["age_years"] == "population" else b["age_years"]
@@ -73,6 +94,9 @@ def resolve_body(rec: dict, rng):
 
 
 def _progress(progress):
+    """``(step, bar)``: ``step(name)`` reports a step of :data:`STEPS` to the callable, the
+    tqdm bar (``bar``, closed by the caller) or nowhere (``progress`` False, or None off a
+    terminal)."""
     if callable(progress):
         return progress, None
     if progress is None:
@@ -94,7 +118,23 @@ def _progress(progress):
 
 
 def _lung_points(cav, rng, n_per_lung: int):
-    """Uniform random points inside each lung (analytic mask; independent of the voxels)."""
+    """Uniform random points inside each lung (analytic mask; independent of the voxels).
+
+    Parameters
+    ----------
+    cav : Cavity
+        The thoracic cavity (anatomy coordinates, mm).
+    rng : numpy.random.Generator
+        The trees' generator (draws 20000-point batches until each lung has enough).
+    n_per_lung : int
+        Points wanted in each lung.
+
+    Returns
+    -------
+    dict
+        ``{-1: (n, 3), 1: (n, 3)}`` float arrays of ``(x, y, zd)`` points (mm) in the right
+        (``x < 0``) and left lung.
+    """
     lo, hi = cav.bounds()
     out = {-1: [], 1: []}
     need = {-1: n_per_lung, 1: n_per_lung}
@@ -108,6 +148,357 @@ def _lung_points(cav, rng, n_per_lung: int):
         if need[-1] <= 0 and need[1] <= 0:
             break
     return {s: np.vstack(v).astype(float) for s, v in out.items()}
+
+
+@dataclass(frozen=True)
+class _Torso:
+    """The cavity step's record: everything placed in anatomy coordinates (mm), before voxels.
+
+    ``cav`` the thoracic cavity, ``sp`` the spine, ``ol`` the body outline (skin, fat, muscle,
+    breasts), ``scale`` the body height over 175 cm (sizes the spine, vessels, clavicles) and
+    ``rib_depth`` (mm) the rib cage's thickness outside the cavity.
+    """
+
+    cav: Cavity
+    sp: Spine
+    ol: Outline
+    scale: float
+    rib_depth: float
+
+
+def _check_voxel(voxel_mm) -> float:
+    """The voxel size (mm) as a float in [0.25, 10]; a one-line ValueError otherwise."""
+    if isinstance(voxel_mm, bool) or not isinstance(voxel_mm, (int, float, np.floating)) \
+            or not 0.25 <= float(voxel_mm) <= 10.0:
+        raise ValueError(f"voxel_mm must be a number in [0.25, 10] mm for a chest phantom, "
+                         f"got {voxel_mm!r}")
+    return float(voxel_mm)
+
+
+def _place_torso(th, height_cm: float) -> _Torso:
+    """Step ``cavity``: solve the cavity for the thorax, then the spine and the body outline.
+
+    Parameters
+    ----------
+    th : Thorax
+        The body's thorax record (:func:`~.anatomy.thorax_for`), sizes in mm.
+    height_cm : float, cm
+        Body height; ``height_cm / 175`` scales the spine, vessels and clavicles.
+
+    Returns
+    -------
+    _Torso
+        Cavity, spine, outline, scale and rib depth (mm), all in anatomy coordinates.
+    """
+    cav = solve_cavity(th)
+    scale = height_cm / 175.0
+    sp = spine_for(cav.y_apex, cav.y_low, cav.spine_front, scale)
+    rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
+    ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
+    return _Torso(cav, sp, ol, scale, rib_depth)
+
+
+def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
+    """Step ``grid``: the voxel grid around the torso and its anatomy-to-world frame.
+
+    Parameters
+    ----------
+    rec : dict
+        The checked recipe (``detector_gap_mm`` and ``margins.top_mm``/``bottom_mm``, mm).
+    t : _Torso
+        The torso (:func:`_place_torso`).
+    voxel_mm : float, mm
+        Isotropic voxel size.
+
+    Returns
+    -------
+    Frame
+        The grid (x across the body plus 10 mm each side, y from above the apices to below the
+        costophrenic recesses by the margins, z from ``min(5, gap)`` mm below the anterior
+        surface to 5 mm behind the back) and ``zc`` (mm), the world ``z`` of the anatomy origin.
+    """
+    cav, sp, ol = t.cav, t.sp, t.ol
+    gap = rec["detector_gap_mm"]
+    front = -ol.b_ant
+    if ol.breast_r > 0:
+        front = min(front, -ol.b_ant + 0.25 * ol.breast_h - ol.breast_h)
+    back = ol.b_post
+    half_x = ol.a + 10.0
+    y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
+    y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
+    y_bot = cav.y_low + rec["margins"]["bottom_mm"]
+    nx = int(math.ceil(2 * half_x / voxel_mm))
+    ny = int(math.ceil((y_bot - y_top) / voxel_mm))
+    below = min(5.0, gap)
+    nz = int(math.ceil((back - front + 5.0 + below) / voxel_mm))
+    zc = gap - front                                   # world z of the anatomy origin
+    origin = (-0.5 * (nx - 1) * voxel_mm, y_top + 0.5 * voxel_mm,
+              gap - below + 0.5 * voxel_mm)
+    grid = Grid(shape=(nz, ny, nx), spacing=(voxel_mm,) * 3, origin=origin)
+    return Frame(grid, zc)
+
+
+def _slabs(f: Frame, labels: np.ndarray):
+    """``(Z, sub)`` per slab of :data:`_SLAB` z-planes: ``Z`` the planes' ``zd`` (mm) shaped
+    ``(n, 1, 1)``, ``sub`` the view of ``labels`` to paint."""
+    nz = labels.shape[0]
+    for z0 in range(0, nz, _SLAB):
+        sl = slice(z0, min(nz, z0 + _SLAB))
+        yield f.zd[sl][:, None, None], labels[sl]
+
+
+def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
+    """Step ``trunk``: subcutaneous fat, chest-wall muscle, soft-tissue core and the breasts
+    (fat with a glandular core), slab by slab, in ``labels`` (modified in place).
+
+    Parameters
+    ----------
+    labels : ndarray of uint8, shape (nz, ny, nx)
+        All :data:`AIR` on entry.
+    f : Frame
+        The grid and anatomy frame (:func:`_chest_grid`).
+    t : _Torso
+        Outline (fat and muscle thicknesses, mm) and cavity (the cage's width, mm).
+    """
+    cav, ol = t.cav, t.ol
+    X = f.x[None, None, :]
+    Y = f.y[None, :, None]
+    grow_fat = -ol.fat
+
+    def cage_w(y):            # the cage below its widest level keeps the base width
+        u = np.clip((np.asarray(y, np.float32) - cav.y_apex) / cav.height, 0.0, 0.65)
+        return cav.half_width(cav.y_apex + u * cav.height)
+    grow_mus = -(ol.fat + ol.muscle)
+    for Z, sub in _slabs(f, labels):
+        sub[ol.trunk(X, Y, Z, 0.0, cage_w)] = ADIPOSE
+        sub[ol.trunk(X, Y, Z, grow_fat, cage_w)] = MUSCLE
+        sub[ol.trunk(X, Y, Z, grow_mus, cage_w)] = SOFT
+        if ol.breast_r > 0:
+            br = ol.breasts(X, Y, Z)
+            sub[br & (sub == AIR)] = ADIPOSE
+            sub[ol.breasts(X, Y, Z, core=True) & (sub == ADIPOSE)] = GLAND
+
+
+def _fill_lungs(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
+    """Step ``lungs`` (cavity contents): lung parenchyma where the cavity is neither
+    mediastinum nor heart, a 5 mm diaphragm under it, and the gastric air bubble.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8
+        The trunk's labels (:func:`_fill_trunk`), modified in place.
+    f : Frame
+        The grid and anatomy frame.
+    cav : Cavity
+        The cavity (mm).
+    """
+    X = f.x[None, None, :]
+    Y = f.y[None, :, None]
+    for Z, sub in _slabs(f, labels):
+        inside = cav.inside(X, Y, Z)
+        ydia = cav.diaphragm_y(X, Z)
+        lung = inside & (Y < ydia) & ~cav.mediastinum(X, Y, Z) & ~cav.heart(X, Y, Z)
+        sub[inside & (Y >= ydia) & (Y < ydia + 5.0)] = MUSCLE          # diaphragm, 5 mm
+        sub[lung] = LUNG
+    _paint_gastric_bubble(labels, f, cav)
+
+
+def _paint_gastric_bubble(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
+    """The gastric air bubble under the left dome (fundus): a flattened ellipsoid (semi-axes
+    35, 16, 30 mm) painted as :data:`AIRWAY` over soft tissue and muscle only."""
+    gy = cav.y_low - cav.dome_left + 22.0
+    gx = 0.45 * cav.a0
+
+    def bubble(x, y, z):
+        return (((x - gx) / 35.0) ** 2 + ((y - gy) / 16.0) ** 2 + ((z + 0.1 * cav.b0) / 30.0) ** 2
+                <= 1.0) & (y >= gy - 16.0 * 0.2)
+    f.paint_mask(labels, (gx - 36, gy - 17, -0.1 * cav.b0 - 31),
+                 (gx + 36, gy + 17, -0.1 * cav.b0 + 31), bubble, AIRWAY, only=(SOFT, MUSCLE))
+
+
+def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso):
+    """Step ``heart``: myocardium and chambers, then the great vessels from the hila.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8
+        Modified in place.
+    f : Frame
+        The grid and anatomy frame.
+    t : _Torso
+        Cavity (heart centre and size, mm) and spine (mm).
+
+    Returns
+    -------
+    Hila
+        The carina and the hilar roots of the pulmonary arteries and veins (mm, anatomy
+        coordinates), for the airway and vessel steps.
+    """
+    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE))
+    hila = hila_for(t.cav, t.sp)
+    paint_great_vessels(labels, f, t.cav, t.sp, hila, BLOOD=BLOOD)
+    return hila
+
+
+def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila, pts: dict,
+                   voxel_mm: float) -> np.ndarray:
+    """Step ``airways``: the trachea and main bronchi, then a bronchial tree per lung grown
+    from generation 2 towards the lung's points, with soft-tissue walls.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8
+        Modified in place (walls over lung, lumens over soft tissue).
+    f : Frame
+        The grid and anatomy frame.
+    rec : dict
+        The recipe (``lungs.airway_min_diameter_mm``, mm).
+    th : Thorax
+        ``trachea_mm``, the tracheal diameter (mm).
+    sp : Spine
+        The spine (places the trachea, mm).
+    hila : Hila
+        Carina and hila (:func:`_paint_heart`).
+    pts : dict
+        Points in each lung (:func:`_lung_points`), mm.
+    voxel_mm : float, mm
+        Airways thinner than a voxel are not grown.
+
+    Returns
+    -------
+    ndarray, shape (n, >= 8)
+        The lobar and smaller airways' capsule rows (ends and radii, mm, anatomy coordinates).
+    """
+    mains = paint_trachea(labels, f, sp, hila, th.trachea_mm, AIRWAY=AIRWAY, SOFT=SOFT)
+    airway_rows = []
+    for k, side in enumerate((-1, 1)):
+        p0, p1, rb = mains[k]
+        # lobar airways start at generation 2 (Weibel: 8.3 mm for an 18 mm trachea)
+        d2 = WEIBEL_DIAMETER_MM[2] * th.trachea_mm / WEIBEL_DIAMETER_MM[0]
+        rows = grow_tree(pts[side], p1, p1 - p0, d2, exponent=2.8, first_generation=2,
+                         min_diameter_mm=max(rec["lungs"]["airway_min_diameter_mm"],
+                                             voxel_mm),
+                         min_points=4)
+        airway_rows.append(rows)
+    airways = np.vstack(airway_rows)
+    wall = airways[:, :8].copy()
+    wall[:, 6:] *= 1.3                                  # wall ~15 % of the diameter each side
+    f.paint(labels, wall, SOFT, only=LUNG)
+    f.paint(labels, airways[:, :8], AIRWAY, only=SOFT)
+    return airways
+
+
+def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,
+                   voxel_mm: float) -> np.ndarray:
+    """Step ``vessels``: a pulmonary artery tree and a vein tree per lung, grown from the
+    hila towards the lung's points, painted as :data:`BLOOD` over lung.
+
+    Parameters
+    ----------
+    labels : ndarray of uint8
+        Modified in place.
+    f : Frame
+        The grid and anatomy frame.
+    rec : dict
+        The recipe (``lungs.vessel_min_diameter_mm``, mm).
+    t : _Torso
+        ``scale`` sizes the roots (:data:`LOBAR_ARTERY_MM`, :data:`VEIN_ROOT_MM`).
+    hila : Hila
+        The roots (mm).
+    pts : dict
+        Points in each lung (:func:`_lung_points`), mm.
+    voxel_mm : float, mm
+        Vessels thinner than half a voxel are not grown.
+
+    Returns
+    -------
+    ndarray, shape (n, >= 8)
+        The vessels' capsule rows (mm, anatomy coordinates).
+    """
+    vessel_rows = []
+    # vessels thinner than half a voxel cannot be drawn: coarse phantoms stop their trees
+    # earlier (the terminal branch of each region still reaches it)
+    v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
+    for k, side in enumerate((-1, 1)):
+        for root, d0 in ((hila.artery[k], LOBAR_ARTERY_MM), (hila.vein[k], VEIN_ROOT_MM)):
+            direction = np.array([side * 1.0, 0.3, 0.0])
+            rows = grow_tree(pts[side], root, direction, d0 * t.scale, exponent=3.0,
+                             min_diameter_mm=v_min)
+            vessel_rows.append(rows)
+    vessels = np.vstack(vessel_rows)
+    f.paint(labels, vessels[:, :8], BLOOD, only=LUNG)
+    return vessels
+
+
+def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng) -> list:
+    """Step ``skeleton``: spine, ribs with costal cartilage, sternum, clavicles and scapulae
+    (cortical shells of :data:`CORTEX_MM` around trabecular bone dithered with ``rng``).
+
+    Parameters
+    ----------
+    labels : ndarray of uint8
+        Modified in place.
+    f : Frame
+        The grid and anatomy frame.
+    t : _Torso
+        Cavity, spine, scale and rib depth (mm).
+    rng : numpy.random.Generator
+        The bones' generator (spine first, then ribs).
+
+    Returns
+    -------
+    list of dict
+        The rib paths (:func:`~.ribs.rib_paths`), for the metadata.
+    """
+    cav, sp, rib_depth = t.cav, t.sp, t.rib_depth
+    paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    paths = rib_paths(cav, sp)
+    paint_ribs(labels, f, paths, rng, BONE=BONE, SOFT=SOFT, CART=CART)
+    paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    x_acr = cav.a0 + rib_depth + 12.0
+    paint_clavicles(labels, f, sp, x_acromion=x_acr, front_zd=-cav.b0 - 4.0,
+                    back_zd=cav.b0, radius=6.0 * t.scale, BONE=BONE, SOFT=SOFT,
+                    cortex_mm=CORTEX_MM)
+
+    def cage_back(side, y, x):
+        a = float(cav.half_width(y)) + rib_depth
+        b = float(cav.half_depth(y)) + rib_depth
+        u = min(abs(x) / a, 1.0)
+        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+
+    paint_scapulae(labels, f, sp, cage_back, x_glenoid=x_acr - 5.0, BONE=BONE)
+    return paths
+
+
+def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: Frame, hila,
+                paths: list, n_airways: int, n_vessels: int) -> dict:
+    """The phantom's ``meta``: recipe, seed, voxel (mm), body, thorax, cavity, spine, ribs and
+    outline records, ``zc_mm`` and landmarks in world mm (:mod:`~.measure` reads them)."""
+    cav, sp = t.cav, t.sp
+    return {
+        "recipe": rec["name"], "kind": "chest", "seed": int(seed), "voxel_mm": voxel_mm,
+        "view": "chest PA", "label_names": {str(k): v for k, v in CHEST_LABELS.items()},
+        "body": body.to_dict(), "thorax": th.to_dict(),
+        "detector_gap_mm": rec["detector_gap_mm"],
+        "cavity": {k: (list(v) if isinstance(v, tuple) else v)
+                   for k, v in cav.__dict__.items()},
+        "spine": {"tops": list(sp.tops), "pitches": list(sp.pitches), "widths": list(sp.widths),
+                  "depths": list(sp.depths), "front_zd": sp.front_zd},
+        "ribs": [{"rib": p["rib"], "side": p["side"], "head_y": p["head_y"],
+                  "end_y": p["end_y"]} for p in paths],
+        "outline": {k: (list(v) if isinstance(v, tuple) else v)
+                    for k, v in t.ol.__dict__.items()},
+        "zc_mm": f.zc,
+        "n_branches": {"airways": int(n_airways), "vessels": int(n_vessels)},
+        "anatomy_mm": {
+            "lung_apex_y": cav.y_apex, "costophrenic_y": cav.y_low,
+            "heart_center": f.world(*cav.heart_c).tolist(),
+            "spine_center_x": 0.0,
+            "vertebral_body_center_z": sp.centre_zd(sp.level("T6")) + f.zc,
+            "carina": f.world(*hila.carina).tolist(),
+            "hila": [f.world(*hila.artery[0]).tolist(), f.world(*hila.artery[1]).tolist()],
+        },
+    }
 
 
 def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = None,
@@ -135,12 +526,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     """
     rec = load_chest_recipe(recipe)
     seed = check_seed(seed)
-    voxel_mm = rec["voxel_mm"] if voxel_mm is None else voxel_mm
-    if isinstance(voxel_mm, bool) or not isinstance(voxel_mm, (int, float, np.floating)) \
-            or not 0.25 <= float(voxel_mm) <= 10.0:
-        raise ValueError(f"voxel_mm must be a number in [0.25, 10] mm for a chest phantom, "
-                         f"got {voxel_mm!r}")
-    voxel_mm = float(voxel_mm)
+    voxel_mm = _check_voxel(rec["voxel_mm"] if voxel_mm is None else voxel_mm)
     step, bar = _progress(progress)
     ss = np.random.SeedSequence(int(seed))
     r_body, r_thorax, r_trees, r_bone = (np.random.default_rng(s) for s in ss.spawn(4))
@@ -150,155 +536,26 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     step("thorax")
     th = thorax_for(body, r_thorax)
     step("cavity")
-    cav = solve_cavity(th)
-    scale = body.height_cm / 175.0
-    sp = spine_for(cav.y_apex, cav.y_low, cav.spine_front, scale)
-    rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
-    ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
-
+    t = _place_torso(th, body.height_cm)
     step("grid")
-    gap = rec["detector_gap_mm"]
-    front = -ol.b_ant
-    if ol.breast_r > 0:
-        front = min(front, -ol.b_ant + 0.25 * ol.breast_h - ol.breast_h)
-    back = ol.b_post
-    half_x = ol.a + 10.0
-    y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
-    y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
-    y_bot = cav.y_low + rec["margins"]["bottom_mm"]
-    nx = int(math.ceil(2 * half_x / voxel_mm))
-    ny = int(math.ceil((y_bot - y_top) / voxel_mm))
-    below = min(5.0, gap)
-    nz = int(math.ceil((back - front + 5.0 + below) / voxel_mm))
-    zc = gap - front                                   # world z of the anatomy origin
-    origin = (-0.5 * (nx - 1) * voxel_mm, y_top + 0.5 * voxel_mm,
-              gap - below + 0.5 * voxel_mm)
-    grid = Grid(shape=(nz, ny, nx), spacing=(voxel_mm,) * 3, origin=origin)
-    f = Frame(grid, zc)
-    labels = np.zeros(grid.shape, np.uint8)
-    X = f.x[None, None, :]
-    Y = f.y[None, :, None]
-
+    f = _chest_grid(rec, t, voxel_mm)
+    labels = np.zeros(f.grid.shape, np.uint8)
     step("trunk")
-    grow_fat = -ol.fat
-
-    def cage_w(y):            # the cage below its widest level keeps the base width
-        t = np.clip((np.asarray(y, np.float32) - cav.y_apex) / cav.height, 0.0, 0.65)
-        return cav.half_width(cav.y_apex + t * cav.height)
-    grow_mus = -(ol.fat + ol.muscle)
-    for z0 in range(0, nz, _SLAB):
-        sl = slice(z0, min(nz, z0 + _SLAB))
-        Z = f.zd[sl][:, None, None]
-        sub = labels[sl]
-        sub[ol.trunk(X, Y, Z, 0.0, cage_w)] = ADIPOSE
-        sub[ol.trunk(X, Y, Z, grow_fat, cage_w)] = MUSCLE
-        sub[ol.trunk(X, Y, Z, grow_mus, cage_w)] = SOFT
-        if ol.breast_r > 0:
-            br = ol.breasts(X, Y, Z)
-            sub[br & (sub == AIR)] = ADIPOSE
-            sub[ol.breasts(X, Y, Z, core=True) & (sub == ADIPOSE)] = GLAND
-
+    _fill_trunk(labels, f, t)
     step("lungs")
-    for z0 in range(0, nz, _SLAB):
-        sl = slice(z0, min(nz, z0 + _SLAB))
-        Z = f.zd[sl][:, None, None]
-        sub = labels[sl]
-        inside = cav.inside(X, Y, Z)
-        ydia = cav.diaphragm_y(X, Z)
-        lung = inside & (Y < ydia) & ~cav.mediastinum(X, Y, Z) & ~cav.heart(X, Y, Z)
-        sub[inside & (Y >= ydia) & (Y < ydia + 5.0)] = MUSCLE          # diaphragm, 5 mm
-        sub[lung] = LUNG
-    # gastric air bubble under the left dome (fundus): a flattened ellipsoid
-    gy = cav.y_low - cav.dome_left + 22.0
-    gx = 0.45 * cav.a0
-
-    def bubble(x, y, z):
-        return (((x - gx) / 35.0) ** 2 + ((y - gy) / 16.0) ** 2 + ((z + 0.1 * cav.b0) / 30.0) ** 2
-                <= 1.0) & (y >= gy - 16.0 * 0.2)
-    f.paint_mask(labels, (gx - 36, gy - 17, -0.1 * cav.b0 - 31),
-                 (gx + 36, gy + 17, -0.1 * cav.b0 + 31), bubble, AIRWAY, only=(SOFT, MUSCLE))
-
+    _fill_lungs(labels, f, t.cav)
     step("heart")
-    paint_heart(labels, f, cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE))
-    hila = hila_for(cav, sp)
-    paint_great_vessels(labels, f, cav, sp, hila, BLOOD=BLOOD)
-
+    hila = _paint_heart(labels, f, t)
     step("airways")
-    mains = paint_trachea(labels, f, sp, hila, th.trachea_mm, AIRWAY=AIRWAY, SOFT=SOFT)
-    n_pts = rec["lungs"]["vessel_points"]
-    pts = _lung_points(cav, r_trees, n_pts)
-    airway_rows = []
-    for k, side in enumerate((-1, 1)):
-        p0, p1, rb = mains[k]
-        # lobar airways start at generation 2 (Weibel: 8.3 mm for an 18 mm trachea)
-        d2 = WEIBEL_DIAMETER_MM[2] * th.trachea_mm / WEIBEL_DIAMETER_MM[0]
-        rows = grow_tree(pts[side], p1, p1 - p0, d2, exponent=2.8, first_generation=2,
-                         min_diameter_mm=max(rec["lungs"]["airway_min_diameter_mm"],
-                                             voxel_mm),
-                         min_points=4)
-        airway_rows.append(rows)
-    airways = np.vstack(airway_rows)
-    wall = airways[:, :8].copy()
-    wall[:, 6:] *= 1.3                                  # wall ~15 % of the diameter each side
-    f.paint(labels, wall, SOFT, only=LUNG)
-    f.paint(labels, airways[:, :8], AIRWAY, only=SOFT)
-
+    pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
+    airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm)
     step("vessels")
-    vessel_rows = []
-    # vessels thinner than half a voxel cannot be drawn: coarse phantoms stop their trees
-    # earlier (the terminal branch of each region still reaches it)
-    v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
-    for k, side in enumerate((-1, 1)):
-        for root, d0 in ((hila.artery[k], LOBAR_ARTERY_MM), (hila.vein[k], VEIN_ROOT_MM)):
-            direction = np.array([side * 1.0, 0.3, 0.0])
-            rows = grow_tree(pts[side], root, direction, d0 * scale, exponent=3.0,
-                             min_diameter_mm=v_min)
-            vessel_rows.append(rows)
-    vessels = np.vstack(vessel_rows)
-    f.paint(labels, vessels[:, :8], BLOOD, only=LUNG)
-
+    vessels = _paint_vessels(labels, f, rec, t, hila, pts, voxel_mm)
     step("skeleton")
-    paint_spine(labels, f, sp, r_bone, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    paths = rib_paths(cav, sp)
-    paint_ribs(labels, f, paths, r_bone, BONE=BONE, SOFT=SOFT, CART=CART)
-    paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    x_acr = cav.a0 + rib_depth + 12.0
-    paint_clavicles(labels, f, sp, x_acromion=x_acr, front_zd=-cav.b0 - 4.0,
-                    back_zd=cav.b0, radius=6.0 * scale, BONE=BONE, SOFT=SOFT,
-                    cortex_mm=CORTEX_MM)
-
-    def cage_back(side, y, x):
-        a = float(cav.half_width(y)) + rib_depth
-        b = float(cav.half_depth(y)) + rib_depth
-        u = min(abs(x) / a, 1.0)
-        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
-
-    paint_scapulae(labels, f, sp, cage_back, x_glenoid=x_acr - 5.0, BONE=BONE)
-
+    paths = _paint_skeleton(labels, f, t, r_bone)
     step("done")
     if bar is not None:
         bar.close()
-    meta = {
-        "recipe": rec["name"], "kind": "chest", "seed": int(seed), "voxel_mm": voxel_mm,
-        "view": "chest PA", "label_names": {str(k): v for k, v in CHEST_LABELS.items()},
-        "body": body.to_dict(), "thorax": th.to_dict(),
-        "detector_gap_mm": gap,
-        "cavity": {k: (list(v) if isinstance(v, tuple) else v)
-                   for k, v in cav.__dict__.items()},
-        "spine": {"tops": list(sp.tops), "pitches": list(sp.pitches), "widths": list(sp.widths),
-                  "depths": list(sp.depths), "front_zd": sp.front_zd},
-        "ribs": [{"rib": p["rib"], "side": p["side"], "head_y": p["head_y"],
-                  "end_y": p["end_y"]} for p in paths],
-        "outline": {k: (list(v) if isinstance(v, tuple) else v) for k, v in ol.__dict__.items()},
-        "zc_mm": zc,
-        "n_branches": {"airways": int(len(airways)), "vessels": int(len(vessels))},
-        "anatomy_mm": {
-            "lung_apex_y": cav.y_apex, "costophrenic_y": cav.y_low,
-            "heart_center": f.world(*cav.heart_c).tolist(),
-            "spine_center_x": 0.0,
-            "vertebral_body_center_z": sp.centre_zd(sp.level("T6")) + zc,
-            "carina": f.world(*hila.carina).tolist(),
-            "hila": [f.world(*hila.artery[0]).tolist(), f.world(*hila.artery[1]).tolist()],
-        },
-    }
-    return Phantom(labels=labels, grid=grid, materials=dict(CHEST_MATERIALS), meta=meta)
+    meta = _chest_meta(rec, seed, voxel_mm, body, th, t, f, hila, paths, len(airways),
+                       len(vessels))
+    return Phantom(labels=labels, grid=f.grid, materials=dict(CHEST_MATERIALS), meta=meta)
