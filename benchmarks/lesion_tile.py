@@ -57,10 +57,12 @@ def snap(grid, center_mm):
 def lesion_tile(window, present, prepared, model, center_mm, fine_mm=FINE_MM, pad=1):
     """The 50 um lesion tile of a 0.1 mm window.
 
-    The box: the voxels the nearest-neighbour lesion changed (``present`` vs ``window``,
-    which holds every fine lesion voxel), padded by ``pad`` coarse voxels, clipped to the
-    window. Its labels: ``window``'s split 2x2x2 (the same tissue, on the fine grid), then the
-    lesion inserted at ``center_mm`` as on the whole fine grid (``meta["window"]``).
+    The box: the voxels the nearest-neighbour lesion changed (``present`` vs ``window``),
+    padded by ``pad`` coarse voxels, grown until the fine lesion's whole box
+    (``extra["bbox_mm"]``) lies inside it (a mass resampled to 0.1 mm can be smaller than at
+    50 um), clipped to the window. Its labels: ``window``'s split 2x2x2 (the same tissue, on
+    the fine grid), then the lesion inserted as on the whole fine grid (``meta["window"]``)
+    at the fine grid's voxel nearest ``center_mm`` (:func:`snap`).
     """
     from victwin.geometry import Grid
     from victwin.phantom import Phantom, insert_lesion
@@ -69,25 +71,38 @@ def lesion_tile(window, present, prepared, model, center_mm, fine_mm=FINE_MM, pa
     assert r == 2 and np.allclose(window.grid.spacing, VOX_MM)
     full_f = prepared.grid(fine_mm)
     changed = np.argwhere(present.labels != window.labels)
-    lo = np.maximum(changed.min(0) - pad, 0)
-    hi = np.minimum(changed.max(0) + 1 + pad, window.labels.shape)
-    box = tuple(slice(a, b) for a, b in zip(lo, hi))
-    labels = window.labels[box].repeat(r, 0).repeat(r, 1).repeat(r, 2)
     g = window.grid
-    lower = g.lower_mm + lo[::-1] * g.spacing_xyz
-    tgrid = Grid(shape=labels.shape, spacing=(fine_mm,) * 3,
-                 origin=tuple(lower + fine_mm / 2))
-    # where the tile lies in the whole fine grid (its y axis is centred: the whole grids'
-    # corners differ by a fine voxel there, so the index is found from the corner, and every
-    # coarse voxel boundary must be a fine one)
-    at = (lower - full_f.lower_mm) / fine_mm
-    index = np.rint(at).astype(int)
-    assert np.allclose(at, index, atol=1e-6), at
-    meta = dict(window.meta, window=dict(window.meta["window"], index=index[::-1].tolist(),
-                                         full_shape=list(full_f.shape)))
-    tile = Phantom(labels=labels, grid=tgrid, materials=dict(window.materials), meta=meta)
-    out, _ = insert_lesion(tile, model, center_mm=snap(full_f, center_mm))
-    return out
+    while True:
+        lo = np.maximum(changed.min(0) - pad, 0)
+        hi = np.minimum(changed.max(0) + 1 + pad, window.labels.shape)
+        box = tuple(slice(a, b) for a, b in zip(lo, hi))
+        labels = window.labels[box].repeat(r, 0).repeat(r, 1).repeat(r, 2)
+        lower = g.lower_mm + lo[::-1] * g.spacing_xyz
+        tgrid = Grid(shape=labels.shape, spacing=(fine_mm,) * 3,
+                     origin=tuple(lower + fine_mm / 2))
+        # where the tile lies in the whole fine grid (its y axis is centred: the whole grids'
+        # corners differ by a fine voxel there, so the index is found from the corner, and
+        # every coarse voxel boundary must be a fine one)
+        at = (lower - full_f.lower_mm) / fine_mm
+        index = np.rint(at).astype(int)
+        assert np.allclose(at, index, atol=1e-6), at
+        meta = dict(window.meta, window=dict(window.meta["window"],
+                                             index=index[::-1].tolist(),
+                                             full_shape=list(full_f.shape)))
+        tile = Phantom(labels=labels, grid=tgrid, materials=dict(window.materials), meta=meta)
+        out, rec = insert_lesion(tile, model, center_mm=snap(full_f, center_mm))
+        b_lo, b_hi = (np.asarray(v) for v in rec.extra["bbox_mm"])
+        inside = np.all(b_lo >= tgrid.lower_mm - 1e-9) and np.all(b_hi <= tgrid.upper_mm + 1e-9)
+        clipped = np.all(lo == 0) and np.all(hi == window.labels.shape)
+        if inside or clipped:
+            return out
+        pad += 1
+
+
+def _lesion_voxels(phantom) -> int:
+    """Voxels holding the phantom's last lesion's labels."""
+    les = phantom.lesions[-1]
+    return int(np.isin(phantom.labels, list(les.extra.get("labels", [les.label]))).sum())
 
 
 def run_twin(spec, modality, case_id, attrs, kind, rows, loads):
@@ -133,16 +148,13 @@ def run_twin(spec, modality, case_id, attrs, kind, rows, loads):
         cpu[v] = time.process_time() - c0
         if v == VOX_MM:
             c0 = time.process_time()
-            tile = preset.apply(lesion_tile(w, wp, prepared, model, sites[k].center_mm))
+            raw_tile = lesion_tile(w, wp, prepared, model, sites[k].center_mm)
+            tile = preset.apply(raw_tile)
             sig["tile"] = roi(present, tiles=[[tile]]) - a
             cpu["tile"] = time.process_time() - c0
-            n_tile = int(np.isin(tile.labels, [lab for lab, m in tile.materials.items()
-                                               if m in model.materials]).sum())
-            n_nn = int(np.isin(present.labels, [lab for lab, m in present.materials.items()
-                                                if m in model.materials]).sum())
+            n_tile, n_nn = _lesion_voxels(raw_tile), _lesion_voxels(wp)
         else:
-            n_fine = int(np.isin(present.labels, [lab for lab, m in present.materials.items()
-                                                  if m in model.materials]).sum())
+            n_fine = _lesion_voxels(wp)
         loads.append(os.getloadavg()[0])
     ref = sig[FINE_MM]
     for name in (VOX_MM, "tile"):
