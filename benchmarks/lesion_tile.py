@@ -105,7 +105,7 @@ def _lesion_voxels(phantom) -> int:
     return int(np.isin(phantom.labels, list(les.extra.get("labels", [les.label]))).sum())
 
 
-def run_twin(spec, modality, case_id, attrs, kind, rows, loads):
+def run_twin(spec, modality, case_id, attrs, kind, rows, loads, png=None):
     from victwin.acquisition import acquire_regions
     from victwin.phantom import insert_lesion, prepare
     from victwin.systems import get_preset
@@ -165,10 +165,38 @@ def run_twin(spec, modality, case_id, attrs, kind, rows, loads):
                      "peak_ratio": float(s.max() / ref.max()),
                      "integral_ratio": float(s.sum() / ref.sum()),
                      "cpu_s": cpu[name]})
-    return {"case": case_id, "site": plan.name, "lesion_mm3": {
+    if png:
+        _figure(sig, png, f"case {case_id} {plan.name} {kind}: DM signal (line integral)")
+    return {"case": case_id, "site": plan.name, "tile_voxels": int(raw_tile.labels.size),
+            "lesion_mm3": {
         "0.05_window": n_fine * FINE_MM ** 3, "tile": n_tile * FINE_MM ** 3,
         "0.1_nearest": n_nn * VOX_MM ** 3},
         "cpu_s": {str(a): b for a, b in cpu.items()}}
+
+
+def _figure(sig, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [(FINE_MM, "0.05 mm window (reference)"), (VOX_MM, "0.1 mm, nearest neighbour"),
+              ("tile", "0.1 mm + 50 um tile")]
+    vmax = max(float(sig[k].max()) for k, _ in panels)
+    fig, ax = plt.subplots(1, 4, figsize=(14, 3.6))
+    for a, (k, name) in zip(ax, panels):
+        im = a.imshow(sig[k], vmin=0, vmax=vmax, cmap="gray")
+        a.set_title(name, fontsize=9)
+        a.axis("off")
+    d = sig["tile"] - sig[FINE_MM]
+    m = float(np.abs(d).max())
+    ax[3].imshow(d, vmin=-vmax, vmax=vmax, cmap="RdBu_r")
+    ax[3].set_title(f"tile - reference (same scale; max |d| {m:.4f})", fontsize=9)
+    ax[3].axis("off")
+    fig.colorbar(im, ax=ax[:3], shrink=0.8)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    print(f"wrote {path}")
 
 
 def main(argv=None) -> int:
@@ -178,6 +206,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", default="2")
     ap.add_argument("--kind", default="calcification", choices=("calcification", "mass"))
     ap.add_argument("--out", default=None)
+    ap.add_argument("--png", default=None, help="figure of the first site's signals")
     args = ap.parse_args(argv)
 
     from victwin.trial import load_spec, sample_cohort
@@ -186,7 +215,8 @@ def main(argv=None) -> int:
     modality = next(m for m in spec.modalities if m.name == "DM")
     rows, twins, loads = [], [], [os.getloadavg()[0]]
     for case_id, attrs in sample_cohort(spec, [int(c) for c in args.cases.split(",")]):
-        twins.append(run_twin(spec, modality, case_id, attrs, args.kind, rows, loads))
+        twins.append(run_twin(spec, modality, case_id, attrs, args.kind, rows, loads,
+                              args.png if not twins else None))
         print(twins[-1], flush=True)
     print("\nDM lesion signal (present - absent) against the 0.05 mm window")
     print_table(rows, ["case", "site", "kind", "method", "rel_rms_diff", "peak_ref", "peak",
