@@ -1,4 +1,4 @@
-"""A 50 um lesion tile inside a 0.1 mm window (issue 14 item 5, prototype): DM signal.
+"""A 50 um lesion tile inside a 0.1 mm window (issue 14 item 5, prototype): DM/DBT signal.
 
 VICTRE rasterises its lesions at 50 um. The replica's 0.1 mm windows put a 50 um
 calcification cluster on the 0.1 mm grid by nearest neighbour (every coarse voxel a
@@ -9,7 +9,7 @@ same 50 um lesion model inserted into it at the site as on the whole 0.05 mm gri
 in place of its box (``acquire_regions(..., tiles=)``, ``victwin.raytrace._tiles``: the
 per-label path lengths of the window with the box dropped plus those of the tile, exact).
 
-Per calcification (or mass) site, noise-free DM ROI signal ``ROI(present) - ROI(absent)``
+Per calcification (or mass) site, noise-free DM ROI (or DBT VOI FBP) signal ``ROI(present) - ROI(absent)``
 (line integrals), set-up as ``phantom_voxel.py`` (same twin, sites, lesion model, windows at
 the region's support, coarse 0.5 mm pass, victre preset and system):
 
@@ -18,6 +18,7 @@ the region's support, coarse 0.5 mm pass, victre preset and system):
 * ``tile``: the window at 0.1 mm with the 50 um lesion tile.
 
     python benchmarks/lesion_tile.py --cases 2 --kind calcification
+    python benchmarks/lesion_tile.py --cases 2 --modality DBT     (VOI FBP, as the runner)
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ def main(argv=None) -> int:
                                           / "victre-replica.toml"))
     ap.add_argument("--cases", default="2")
     ap.add_argument("--kind", default="calcification", choices=("calcification", "mass"))
+    ap.add_argument("--modality", default="DM", choices=("DM", "DBT"))
     ap.add_argument("--out", default=None)
     ap.add_argument("--png", default=None, help="figure of the first site's signals")
     args = ap.parse_args(argv)
@@ -212,18 +214,19 @@ def main(argv=None) -> int:
     from victwin.trial import load_spec, sample_cohort
 
     spec = load_spec(args.spec)
-    modality = next(m for m in spec.modalities if m.name == "DM")
+    modality = next(m for m in spec.modalities if m.name == args.modality)
     rows, twins, loads = [], [], [os.getloadavg()[0]]
     for case_id, attrs in sample_cohort(spec, [int(c) for c in args.cases.split(",")]):
         twins.append(run_twin(spec, modality, case_id, attrs, args.kind, rows, loads,
                               args.png if not twins else None))
         print(twins[-1], flush=True)
-    print("\nDM lesion signal (present - absent) against the 0.05 mm window")
+    print(f"\n{args.modality} lesion signal (present - absent) against the 0.05 mm window")
     print_table(rows, ["case", "site", "kind", "method", "rel_rms_diff", "peak_ref", "peak",
                        "peak_ratio", "integral_ratio", "cpu_s"])
-    write_json(f"lesion_tile_{args.kind}", {"environment": environment(), "spec": args.spec,
-                                            "rows": rows, "twins": twins, "load": loads},
-               args.out)
+    name = f"lesion_tile_{args.kind}" + ("" if args.modality == "DM" else "_dbt")
+    write_json(name, {"environment": environment(), "spec": args.spec,
+                      "modality": args.modality, "rows": rows, "twins": twins,
+                      "load": loads}, args.out)
     return 0
 
 
