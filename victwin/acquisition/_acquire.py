@@ -240,7 +240,7 @@ def _plan(phantom, shared: _Shared, region):
 
 def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatter: bool,
          noise: bool, region, progress: bool, window=None, coarse_phantom=None,
-         presentation: bool = True) -> Acquisition:
+         presentation: bool = True, tiles=None) -> Acquisition:
     """One acquisition; ``phantom`` gives the meta (thickness, glandularity) the records
     read, ``window`` (default ``phantom``) the labels the region's rays are traced through,
     ``coarse_phantom`` (default ``phantom``) those of the coarse full-field pass."""
@@ -302,8 +302,16 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     n_sub = 1 if subs is None else len(subs[0])
     trace_views = sel_views if subs is None else tuple(v for s in subs for v, _ in s)
     t_ray = time.perf_counter()
-    batches = iter_project_labels(window.labels, window.grid, trace_views, n_labels,
-                                  backend=target, rays_per_pixel=rpp, view_batch=n_sub)
+    if tiles:   # finer lesion tiles set into the window (CPU only; victwin.raytrace._tiles)
+        from victwin.raytrace._tiles import iter_project_labels_tiled
+
+        batches = iter_project_labels_tiled(window.labels, window.grid,
+                                            [(t.labels, t.grid) for t in tiles], trace_views,
+                                            n_labels, backend=target, rays_per_pixel=rpp,
+                                            view_batch=n_sub)
+    else:
+        batches = iter_project_labels(window.labels, window.grid, trace_views, n_labels,
+                                      backend=target, rays_per_pixel=rpp, view_batch=n_sub)
     for sl, paths in batches:
         # CuPy paths stay on the GPU: simulate_view computes the primary there. Kernels run
         # asynchronously: wait for them, so that "raytrace" holds their time, not "physics"
@@ -351,7 +359,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
 
 
 def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windows=None,
-                    coarse_phantom=None, **kwargs) -> list[Acquisition]:
+                    coarse_phantom=None, tiles=None, **kwargs) -> list[Acquisition]:
     """Simulate several lesion-local regions of one phantom on one system.
 
     Equal, byte for byte, to ``[acquire(phantom, system, seed=seed, case=case, region=r,
@@ -383,6 +391,12 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
         ``meta["window"]`` (``index``, ``full_shape``) is checked to hold the region's support.
     coarse_phantom : Phantom-like, optional
         The phantom of the coarse full-field pass (default ``phantom``); same thickness.
+    tiles : sequence of (sequence of Phantom-like or None), optional
+        One entry per region: finer label tiles (e.g. a lesion box rasterised at 0.05 mm in a
+        0.1 mm window) that replace their boxes of the region's window (or ``phantom``) in
+        the region's trace; each box must lie on that grid's voxel boundaries, and each
+        tile number its materials as ``phantom`` does. CPU backend only (prototype, issue 14
+        item 5; :mod:`victwin.raytrace._tiles`); the coarse full-field pass does not see them.
 
     Returns
     -------
@@ -411,6 +425,7 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
     shared, seed, case = _prepare(phantom, system, seed=seed, case=case,
                                   **{**defaults, **prep})
     windows = _check_windows(phantom, windows, len(regions), shared)
+    tiles = _check_tiles(phantom, tiles, len(regions), shared)
     if coarse_phantom is not None:
         # measured glandular fractions differ at coarse voxels; the beam reads phantom's
         shared.n_labels = max(shared.n_labels, _check_other(
@@ -420,6 +435,10 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
         if windows is not None:
             _check_support(phantom, windows[k], r, shared, k)
     run_kw = {"backend": "auto", "scatter": True, "noise": True, "progress": True, **own}
+    if any(tiles) and run_kw["backend"] not in ("cpu", "auto") \
+            or any(tiles) and resolve_backend(run_kw["backend"]) != "cpu":
+        raise ValueError(f"tiles are traced on the CPU only: backend must be 'cpu', got "
+                         f"{run_kw['backend']!r}")
     if resolve_backend(run_kw["backend"]) == "cuda":
         phantom = _on_device(phantom)   # uploaded once for all regions, not once per region
         if coarse_phantom is not None:
@@ -428,7 +447,7 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
     for k, r in enumerate(regions):
         out.append(_run(phantom, shared, seed=seed, case=case, region=r,
                         window=None if windows is None else windows[k],
-                        coarse_phantom=coarse_phantom, **run_kw))
+                        coarse_phantom=coarse_phantom, tiles=tiles[k], **run_kw))
         shared.beam_s = 0.0  # counted once, in the first region's timings
     return out
 
@@ -468,6 +487,28 @@ def _check_windows(phantom, windows, n_regions: int, shared: _Shared):
                              f"label {lab} is {name!r} there, {first!r} in the phantom (number "
                              f"the labels of every window as in the whole twin)")
     return windows
+
+
+def _check_tiles(phantom, tiles, n_regions: int, shared: _Shared) -> list:
+    """One list of tiles (or None) per region, each numbering its materials as ``phantom``."""
+    if tiles is None:
+        return [None] * n_regions
+    tiles = list(tiles)
+    if len(tiles) != n_regions:
+        raise ValueError(f"tiles must give one list (or None) per region: {len(tiles)} for "
+                         f"{n_regions} regions")
+    table = dict(getattr(phantom, "materials", {}) or {})
+    for k, ts in enumerate(tiles):
+        for j, t in enumerate(ts or ()):
+            name = f"tiles[{k}][{j}]"
+            shared.n_labels = max(shared.n_labels, _check_other(phantom, t, name, keys=()))
+            differ = {int(lab): (m, table.get(lab)) for lab, m in t.materials.items()
+                      if table.get(lab) != m}
+            if differ:
+                lab, (m, first) = next(iter(sorted(differ.items())))
+                raise ValueError(f"{name} labels its materials differently from the phantom: "
+                                 f"label {lab} is {m!r} there, {first!r} in the phantom")
+    return [list(ts) if ts else None for ts in tiles]
 
 
 def _check_support(phantom, window, region, shared: _Shared, k: int) -> None:
