@@ -303,7 +303,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     trace_views = sel_views if subs is None else tuple(v for s in subs for v, _ in s)
     t_ray = time.perf_counter()
     if tiles:   # finer lesion tiles set into the window (CPU only; victwin.raytrace._tiles)
-        from victwin.raytrace._tiles import iter_project_labels_tiled
+        from victwin.raytrace import iter_project_labels_tiled
 
         batches = iter_project_labels_tiled(window.labels, window.grid,
                                             [(t.labels, t.grid) for t in tiles], trace_views,

@@ -9,6 +9,7 @@ backprojector of analytic reconstruction. See the contract in DESIGN.md: lengths
 from ._api import (backproject, backproject_interpolated, iter_project_labels, project_labels,
                    project_volume)
 from ._operator import RayTransform
+from ._tiles import iter_project_labels_tiled
 
 
 def cpu_kernels_cached() -> bool:
@@ -19,4 +20,5 @@ def cpu_kernels_cached() -> bool:
 
 
 __all__ = ["project_labels", "iter_project_labels", "project_volume", "backproject",
-           "backproject_interpolated", "RayTransform", "cpu_kernels_cached"]
+           "backproject_interpolated", "RayTransform", "cpu_kernels_cached",
+           "iter_project_labels_tiled"]
