@@ -72,16 +72,11 @@ def _periodogram(img2d: np.ndarray, pixel_mm: float):
 
 def _beta(img2d: np.ndarray, pixel_mm: float, band=(0.15, 1.0)) -> float:
     """NPS power-law exponent of one image: log-log fit of the periodogram over ``band``
-    cycles/mm in 15 log-spaced bins (as victwin.phantom._image_metrics.nps_beta)."""
+    cycles/mm in 15 log-spaced bins (the fit of victwin.phantom._image_metrics.nps_beta)."""
+    from victwin.phantom._image_metrics import power_law_fit
+
     fr, p = _periodogram(img2d, pixel_mm)
-    edges = np.geomspace(band[0], band[1], 16)
-    fc, pc = [], []
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (fr >= lo) & (fr < hi)
-        if m.any():
-            fc.append(fr[m].mean())
-            pc.append(p[m].mean())
-    return float(-np.polyfit(np.log(fc), np.log(pc), 1)[0])
+    return power_law_fit(fr, p, band)[0]
 
 
 def _hf_power(img2d: np.ndarray, pixel_mm: float, band=(1.5, 5.0)) -> float:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["roi_corners", "breast_interior", "nps_beta", "line_energy_ratio"]
+__all__ = ["roi_corners", "breast_interior", "nps_beta", "power_law_fit", "line_energy_ratio"]
 
 
 def roi_corners(mask: np.ndarray, roi_px: int, stride_px: int | None = None) -> list:
@@ -106,16 +106,24 @@ def nps_beta(image: np.ndarray, mask: np.ndarray, pixel_mm: float, *, roi_px: in
     nps = acc / len(corners) * pixel_mm ** 2 / np.sum(w2 ** 2)
     f = np.fft.fftfreq(roi_px, pixel_mm)
     fr = np.hypot(f[:, None], f[None, :])
+    beta, fc, pc = power_law_fit(fr, nps, band)
+    return {"beta": beta, "n_rois": len(corners), "f": fc, "nps": pc}
+
+
+def power_law_fit(freq, power, band) -> tuple:
+    """``(beta, f, p)``: the power-law exponent of a 2-D spectrum ``power`` at radial
+    frequencies ``freq`` (cycles/mm), from a log-log line through its means in 15
+    log-spaced bins over ``band`` (cycles/mm); ``f``, ``p`` are the bins' means."""
     edges = np.geomspace(band[0], band[1], 16)
     fc, pc = [], []
     for lo, hi in zip(edges[:-1], edges[1:]):
-        m = (fr >= lo) & (fr < hi)
+        m = (freq >= lo) & (freq < hi)
         if m.any():
-            fc.append(fr[m].mean())
-            pc.append(nps[m].mean())
+            fc.append(freq[m].mean())
+            pc.append(power[m].mean())
     fc, pc = np.array(fc), np.array(pc)
     slope = np.polyfit(np.log(fc), np.log(pc), 1)[0]
-    return {"beta": float(-slope), "n_rois": len(corners), "f": fc, "nps": pc}
+    return float(-slope), fc, pc
 
 
 def _radon_peak(img, theta):
