@@ -49,6 +49,13 @@ def test_check_format_versions_read():
     # files written before the field existed are read as the legacy version when allowed
     assert check_format("f", {}, name=None, version=3, legacy=1) == 1
     assert check_format("f", {"format_version": 2}, name=None, version=3) == 2
+    # a named format: only a file with neither the name nor the version is a legacy file
+    # (the two were always written together); one naming the format without a version is not
+    assert check_format("f", {}, name="victwin-x", version=2, legacy=1, key="version") == 1
+    with pytest.raises(FormatError) as err:
+        check_format("f", {"format": "victwin-x"}, name="victwin-x", version=2, legacy=1,
+                     key="version")
+    assert _one_line(err) == "f: missing key version (an integer from 1 to 2)"
 
 
 def _phantom_file(tmp_path, edit):
@@ -201,6 +208,11 @@ _GRID = {"shape": [2, 3, 4], "spacing_mm": [1.0, 0.5, 0.5], "origin_mm": [0.0, 0
      "version must be an integer from 1 to 1, got 0"),
     ({"format": "victwin-volume", "version": 1}, "grid record lacks shape/spacing_mm/origin_mm "
                                                  "('grid')"),
+    # the format and version keys were written together since they exist: one without the
+    # other is not a file written before them, and is refused
+    ({"format": "victwin-volume", "grid": _GRID}, "missing key version (an integer from 1 to 1)"),
+    ({"version": 1, "grid": _GRID}, "not a victwin-volume file (no format field: written by an "
+                                    "older victwin or another program)"),
 ])
 def test_recon_volume_file(tmp_path, record, tail):
     from victwin.dicom import load_volume_file
@@ -219,3 +231,17 @@ def test_recon_volume_file_versions_read(tmp_path):
         volume, grid = load_volume_file(_volume_file(tmp_path, record))
         assert volume.shape == grid.shape == (2, 3, 4)
         assert grid.spacing == (1.0, 0.5, 0.5)
+
+
+def test_recon_volume_file_that_is_not_json_or_npy_is_named(tmp_path):
+    from victwin.dicom import load_volume_file
+
+    p = _volume_file(tmp_path, {})
+    (tmp_path / "vol.npy.json").write_text('{"grid": [1, 2')
+    with pytest.raises(ValueError) as err:
+        load_volume_file(p)
+    assert _one_line(err).startswith(f"{str(tmp_path / 'vol.npy.json')!r} is not valid JSON (")
+    p.write_bytes(b"not an npy file")
+    with pytest.raises(ValueError) as err:
+        load_volume_file(p)
+    assert _one_line(err).startswith(f"{str(p)!r} is not a readable .npy array (")

@@ -6,7 +6,9 @@ key where the file's kind is known from its place). A reader calls :func:`check_
 which raises one ``ValueError`` line naming the file and what is wrong: a foreign format, a
 version that is not an integer, or one newer than this victwin reads. Files written before
 versions were recorded have none; their readers pass ``legacy=1`` (the version whose layout
-those files have) and read them as such.
+those files have) and read them as such. Where the format has a name, only a file with
+neither the name nor the version is such a file: the name and the version were always
+written together, so a file that names the format but has no version is damaged and refused.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def check_format(what: str, data: dict, *, name: str | None, version: int,
         The newest version this code reads (files of versions 1..``version`` are read).
     legacy : int, optional
         The version of files written before the version field existed; ``None``: such files
-        are refused.
+        are refused. With a ``name``, a file is such a file only when it has neither the
+        name nor the version (a named file without a version is refused).
     key : str
         The version's key.
 
@@ -55,7 +58,7 @@ def check_format(what: str, data: dict, *, name: str | None, version: int,
             raise FormatError(f"{what}: not a {name} file (format {found!r}, expected "
                               f"{name!r})")
     if key not in data:
-        if legacy is not None:
+        if legacy is not None and name is None:
             return legacy
         raise FormatError(f"{what}: missing key {key} (an integer from 1 to {version})")
     found = data[key]

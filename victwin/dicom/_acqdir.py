@@ -37,7 +37,9 @@ def load_acquisition_dir(directory):
 def load_volume_file(path):
     """A ``victwin recon --out FILE`` volume and its Grid: ``FILE.npy`` with ``FILE.npy.json``,
     or a ``.zarr`` array with the grid in its attributes (format ``victwin-volume``, key
-    ``version``; files without them are read as version 1). Returns ``(volume, grid)``."""
+    ``version``; files written before either key existed are read as version 1, a file with
+    the format but no version is refused). Returns ``(volume, grid)``; a file that cannot be
+    read is a one-line error naming it."""
     from victwin.geometry import Grid
 
     p = Path(path)
@@ -46,8 +48,15 @@ def load_volume_file(path):
         if not p.is_file() or not side.is_file():
             raise FileNotFoundError(f"{str(p)!r} and its grid {side.name!r} must both exist "
                                     f"(written by victwin recon)")
-        volume = np.load(p, allow_pickle=False)
-        attrs = json.loads(side.read_text())
+        try:
+            volume = np.load(p, allow_pickle=False)
+        except (ValueError, EOFError) as exc:
+            raise ValueError(f"{str(p)!r} is not a readable .npy array ({exc})") from None
+        try:
+            attrs = json.loads(side.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{str(side)!r} is not valid JSON ({exc.msg} at line "
+                             f"{exc.lineno})") from None
     elif p.suffix.lower() == ".zarr":
         import zarr
         arr = zarr.open_array(str(p), mode="r")
@@ -57,7 +66,7 @@ def load_volume_file(path):
     if not isinstance(attrs, dict):
         raise ValueError(f"{str(p)!r}: the volume's record must be a JSON object, got "
                          f"{type(attrs).__name__}")
-    # files written before the format key (2026-12-02) have none: read as version 1
+    # files written before the format and version keys (2026-12-02) have neither: version 1
     check_format(repr(str(p)), attrs, name="victwin-volume", version=1, legacy=1,
                  key="version")
     try:
