@@ -134,9 +134,11 @@ def test_same_seed_same_bytes_different_seed_differs():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"diameter_mm": -1.0}, "diameter_mm"),
-    ({"diameter_mm": 50.0}, "diameter_mm"),
-    ({"voxel_mm": 0.0}, "voxel_mm"),
+    # one positive-number check for every package (victwin._checks.check_positive)
+    ({"diameter_mm": -1.0}, r"^diameter_mm must be a finite number > 0, got -1\.0$"),
+    ({"diameter_mm": True}, r"^diameter_mm must be a finite number > 0, got True$"),
+    ({"diameter_mm": 50.0}, r"^diameter_mm must be within \[2\.0, 30\.0\], got 50\.0$"),
+    ({"voxel_mm": 0.0}, r"^voxel_mm must be a finite number > 0, got 0\.0$"),
     ({"n_spicules": 2.5}, "n_spicules"),
 ])
 def test_mass_bad_input(kwargs, match):

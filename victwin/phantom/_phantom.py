@@ -131,7 +131,8 @@ def _check_materials(materials) -> dict[int, str]:
     return dict(sorted(out.items()))
 
 
-def _jsonable(meta: dict) -> dict:
+def _checked_meta(meta: dict) -> dict:
+    """``meta`` made JSON-ready by the one :func:`victwin._json.jsonable`, as it will read back."""
     try:
         return json.loads(json.dumps(jsonable(meta), sort_keys=True))
     except (TypeError, ValueError) as exc:
@@ -206,7 +207,7 @@ class Phantom:
             if les.label not in materials:
                 raise ValueError(f"Phantom.materials has no entry for lesion label {les.label}")
         object.__setattr__(self, "lesions", lesions)
-        object.__setattr__(self, "meta", _jsonable(dict(self.meta)))
+        object.__setattr__(self, "meta", _checked_meta(dict(self.meta)))
 
     # -- convenience ------------------------------------------------------------------------
     @property

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from victwin._checks import check_positive
+
 __all__ = ["LesionModel", "KINDS", "CALCIFICATION_MATERIALS", "FORBIDDEN_MATERIALS",
-           "LESION_MATERIALS", "check_rng", "positive", "in_range", "range_pair"]
+           "LESION_MATERIALS", "check_rng", "in_range", "range_pair"]
 
 #: Lesion kinds and the record ``kind`` they produce.
 KINDS = ("mass", "calcification", "nodule")
@@ -100,18 +102,10 @@ def check_rng(rng) -> np.random.Generator:
                     f"{type(rng).__name__}")
 
 
-def positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number, got {value!r}") from None
-    if not (v > 0 and math.isfinite(v)):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return v
-
-
 def in_range(name: str, value, lo: float, hi: float) -> float:
-    v = positive(name, value)
+    """``value`` as a float, checked finite, > 0 (:func:`victwin._checks.check_positive`) and
+    within ``[lo, hi]``."""
+    v = check_positive(name, value)
     if not (lo <= v <= hi):
         raise ValueError(f"{name} must be within [{lo}, {hi}], got {value!r}")
     return v
