@@ -24,8 +24,6 @@ MAX_LINES = 600
 KNOWN_LAZY_CYCLES = {
     # Acquisition.save / load delegate to _io, which builds Acquisition records.
     frozenset({"victwin.acquisition._io", "victwin.acquisition._records"}),
-    # detector.for_presentation delegates to _presentation, which uses log_normalise.
-    frozenset({"victwin.physics._detector", "victwin.physics._presentation"}),
 }
 
 #: Modules longer than MAX_LINES that another branch is splitting now.

@@ -16,10 +16,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from victwin.physics._detector import (A_SE_VICTRE, Detector, detect, digitize, for_presentation,
-                                       noise_generator, quantum_efficiency)
-from victwin.physics._signal import primary_signal
-from victwin.physics._spectra import spectrum
+from victwin.physics import (A_SE_VICTRE, Detector, detect, digitize, for_presentation,
+                             noise_generator, primary_signal, quantum_efficiency, spectrum)
 from victwin.validation import presampled_mtf, slanted_edge
 
 W_RH = spectrum("W", 28, [("Be", 1.0), ("Rh", 0.05)])

@@ -36,6 +36,7 @@ from ._aec import (AEC_SCHEMA, AecChoice, auto_exposure, check_aec_table,
 from . import _antiscatter_grid, _detector, _scatter
 from ._antiscatter_grid import *  # noqa: F401,F403
 from ._detector import *  # noqa: F401,F403
+from ._presentation import for_presentation
 from ._scatter import *  # noqa: F401,F403
 from ._source_blur import (FOCAL_SPOT_MODELS, SourceBlur, focal_spot_mtf, focal_spot_rule,
                            motion_mtf, motion_rule)

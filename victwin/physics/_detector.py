@@ -38,7 +38,7 @@ Noise models (``Detector.noise_model``):
   ``8*(50 + (pixel - 5200)*0.000239)``). With VICTRE's 5200 the additive noise is therefore
   ``sqrt(5200) = 72`` electrons, plus its cross term with the gain noise, not 5200 rms.
 
-"For presentation" images are made by :func:`for_presentation` (:mod:`._presentation`): the
+"For presentation" images are made by :func:`._presentation.for_presentation`: the
 log of the flat-field normalised signal, peripheral equalisation and a sigmoid display LUT.
 
 References
@@ -58,8 +58,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._attenuation import absorption_efficiency
+
 __all__ = ["Detector", "noise_generator", "quantum_efficiency", "detect", "digitize",
-           "for_presentation", "log_normalise", "SIGNAL_FLOOR_ADU", "A_SE_VICTRE",
+           "log_normalise", "SIGNAL_FLOOR_ADU", "A_SE_VICTRE",
            "NOISE_MODELS", "mcgpu_charge_std_e"]
 
 _KINDS = ("direct", "indirect")
@@ -198,20 +200,8 @@ def quantum_efficiency(detector: Detector, energy_kev):
     float array like ``energy_kev``
     """
     energy_kev = np.asarray(energy_kev, dtype=float)
-    try:
-        from victwin.physics._attenuation import absorption_efficiency
-    except ImportError:
-        absorption_efficiency = None
-    if absorption_efficiency is not None:
-        return np.asarray(absorption_efficiency(detector.material, detector.thickness_mm,
-                                                energy_kev), dtype=float)
-    # Fallback until the shared material library is present: xraylib, nominal densities
-    # (a-Se 4.28 g/cm3; CsI 4.51 g/cm3).
-    from victwin.physics import _xraylib as xraylib
-
-    formula, rho = {"selenium": ("Se", 4.28), "csi": ("CsI", 4.51)}[detector.material]
-    mu = np.vectorize(lambda e: xraylib.CS_Total_CP(formula, float(e)))(energy_kev) * rho / 10
-    return 1.0 - np.exp(-mu * detector.thickness_mm)
+    return np.asarray(absorption_efficiency(detector.material, detector.thickness_mm,
+                                            energy_kev), dtype=float)
 
 
 def _light_spread(image: np.ndarray, spread_mm: float, pitch_mm: float) -> np.ndarray:
@@ -398,41 +388,3 @@ def log_normalise(raw, offset_adu: float, flat_adu, *, dtype=np.float32) -> np.n
     signal = np.maximum(np.asarray(raw, dtype=np.float64) - float(offset_adu), SIGNAL_FLOOR_ADU)
     return (-np.log(signal / flat)).astype(dtype, copy=False)
 
-
-def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
-                     bits: int = 12, pixel_mm: float | None = None, equalise: bool = True
-                     ) -> tuple[np.ndarray, tuple[float, float]]:
-    """Process a raw image for display ("for presentation"): see :mod:`._presentation`.
-
-    ``p = ln(flat / (raw - offset))``, peripheral (thickness) equalisation, then the DICOM
-    sigmoid display LUT onto ``[0, 2**bits - 1]``; dense tissue is bright (MONOCHROME2).
-
-    Parameters
-    ----------
-    raw : uint16 array ``[nv, nu]``
-    detector : Detector
-    flat_adu : float or float array ``[nv, nu]``, ADU above offset
-        Expected raw signal above offset for an unattenuated pixel (the flat field, which
-        varies over the panel with the inverse square law and obliquity).
-    window : (float, float), optional
-        ``(p_low, p_high)`` of the sigmoid (centre and width); default the 1st and 99th
-        percentiles of the equalised breast.
-    bits : int
-        Output bits (12).
-    pixel_mm : float, mm, optional
-        Pitch of ``raw`` (default the detector's native pitch; pass the binned pitch for a
-        binned image).
-    equalise : bool
-        Apply the peripheral (thickness) equalisation of a compressed breast (mammography
-        only: on an uncompressed body such as a chest it draws a dark line along the
-        body's medial axis, where the distance from the skin has its ridge).
-
-    Returns
-    -------
-    (uint16 array ``[nv, nu]``, (p_low, p_high))
-    """
-    from ._presentation import present
-
-    return present(raw, detector.offset_adu, flat_adu,
-                   detector.pitch_mm if pixel_mm is None else pixel_mm, window=window, bits=bits,
-                   equalise=equalise)

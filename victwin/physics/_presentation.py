@@ -32,10 +32,10 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from ._detector import log_normalise
+from ._detector import Detector, log_normalise
 
 __all__ = ["air_level", "breast_mask", "skin_distance_mm", "equalise_periphery",
-           "sigmoid_lut", "present"]
+           "sigmoid_lut", "present", "for_presentation"]
 
 #: Threshold on ``p`` above the air level for tissue (an attenuation of 5%; the quantum noise
 #: of air at clinical exposure is under 1% per pixel).
@@ -224,3 +224,40 @@ def present(raw, offset_adu: float, flat_adu, pixel_mm: float, *, window=None, b
     out = sigmoid_lut(p_eq, 0.5 * (lo + hi), hi - lo, bits)
     out[~mask] = 0
     return out, (float(lo), float(hi))
+
+
+def for_presentation(raw, detector: Detector, flat_adu: float, *, window=None,
+                     bits: int = 12, pixel_mm: float | None = None, equalise: bool = True
+                     ) -> tuple[np.ndarray, tuple[float, float]]:
+    """Process a raw image for display ("for presentation"): the steps above.
+
+    ``p = ln(flat / (raw - offset))``, peripheral (thickness) equalisation, then the DICOM
+    sigmoid display LUT onto ``[0, 2**bits - 1]``; dense tissue is bright (MONOCHROME2).
+
+    Parameters
+    ----------
+    raw : uint16 array ``[nv, nu]``
+    detector : Detector
+    flat_adu : float or float array ``[nv, nu]``, ADU above offset
+        Expected raw signal above offset for an unattenuated pixel (the flat field, which
+        varies over the panel with the inverse square law and obliquity).
+    window : (float, float), optional
+        ``(p_low, p_high)`` of the sigmoid (centre and width); default the 1st and 99th
+        percentiles of the equalised breast.
+    bits : int
+        Output bits (12).
+    pixel_mm : float, mm, optional
+        Pitch of ``raw`` (default the detector's native pitch; pass the binned pitch for a
+        binned image).
+    equalise : bool
+        Apply the peripheral (thickness) equalisation of a compressed breast (mammography
+        only: on an uncompressed body such as a chest it draws a dark line along the
+        body's medial axis, where the distance from the skin has its ridge).
+
+    Returns
+    -------
+    (uint16 array ``[nv, nu]``, (p_low, p_high))
+    """
+    return present(raw, detector.offset_adu, flat_adu,
+                   detector.pitch_mm if pixel_mm is None else pixel_mm, window=window, bits=bits,
+                   equalise=equalise)

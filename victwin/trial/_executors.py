@@ -88,13 +88,11 @@ def _worker_main(conn, parent_pid: int, threads: int, spec: TrialSpec, backend: 
     """A worker process: run the cases the driver sends, one at a time, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver stops us; Ctrl-C reaches it
     _watch_parent(parent_pid)
-    try:  # tqdm's default lock is a multiprocessing semaphore, reported "leaked" by the
-        # resource tracker when a worker is stopped with a signal; a thread lock will do here
-        from tqdm.std import tqdm
+    # tqdm's default lock is a multiprocessing semaphore, reported "leaked" by the resource
+    # tracker when a worker is stopped with a signal; a thread lock will do here
+    from tqdm.std import tqdm
 
-        tqdm.set_lock(threading.RLock())
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        pass
+    tqdm.set_lock(threading.RLock())
     _worker_init(threads)
     while True:
         try:
