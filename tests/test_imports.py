@@ -204,6 +204,59 @@ def test_every_module_is_short():
     assert not gone, f"no longer long (or moved): remove from KNOWN_LONG: {gone}"
 
 
+#: ``except ImportError`` handlers that do not raise, with why: an optional dependency with a
+#: documented stand-in (issue 17: no swallowed imports).
+KNOWN_IMPORT_FALLBACKS = {
+    # xraylib absent: the bundled cache of every value victwin asks for (victwin/data/physics)
+    "victwin.physics._xraylib",
+}
+
+#: Modules that may import ``inspect``, with why (issue 17: no signature probing).
+KNOWN_INSPECT = {
+    # get_params / set_params read __init__'s parameters, as scikit-learn's estimators do
+    "victwin.readers._observers",
+}
+
+
+def swallowed_imports() -> list[str]:
+    """Every ``except ImportError`` / ``ModuleNotFoundError`` handler whose body does not
+    raise, as ``module:line``."""
+    bad = []
+    for m, (path, _) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ExceptHandler) or node.type is None:
+                continue
+            names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+            if names & {"ImportError", "ModuleNotFoundError"} and not any(
+                    isinstance(n, ast.Raise) for b in node.body for n in ast.walk(b)):
+                bad.append(f"{m}:{node.lineno}")
+    return bad
+
+
+def inspect_users() -> list[str]:
+    """Every module that imports ``inspect``."""
+    out = []
+    for m, (path, _) in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Import) and any(a.name == "inspect" for a in node.names)) \
+                    or (isinstance(node, ast.ImportFrom) and node.module == "inspect"):
+                out.append(m)
+    return sorted(set(out))
+
+
+def test_no_swallowed_imports():
+    bad = [b for b in swallowed_imports() if b.split(":")[0] not in KNOWN_IMPORT_FALLBACKS]
+    assert not bad, f"ImportError caught and not raised again (a swallowed import): {bad}"
+    gone = KNOWN_IMPORT_FALLBACKS - {b.split(":")[0] for b in swallowed_imports()}
+    assert not gone, f"no longer a fallback: remove from KNOWN_IMPORT_FALLBACKS: {gone}"
+
+
+def test_no_signature_probing():
+    users = set(inspect_users())
+    assert users <= KNOWN_INSPECT, f"modules importing inspect: {sorted(users - KNOWN_INSPECT)}"
+    assert users == KNOWN_INSPECT, f"remove from KNOWN_INSPECT: {sorted(KNOWN_INSPECT - users)}"
+
+
 # The checks above must be able to fail: run them on small sources that break each rule.
 
 @pytest.fixture
@@ -234,3 +287,16 @@ def test_checks_catch_a_cycle_and_private_imports(fake_tree):
         ["victwin.a", "victwin.a._x", "victwin.b", "victwin.b._y"]]
     assert private_imports_across_packages() == [
         "victwin.b._y:5 victwin.a._x._SECRET", "victwin.b._y:7 victwin.a._x"]
+
+
+def test_checks_catch_swallowed_imports_and_inspect(fake_tree):
+    fake_tree({
+        "__init__.py": "",
+        "a.py": ("try:\n    import x\nexcept ImportError:\n    pass\n"
+                 "try:\n    import y\nexcept (ModuleNotFoundError, OSError):\n    y = None\n"
+                 "try:\n    import z\nexcept ImportError:\n    raise RuntimeError('z')\n"),
+        "b.py": "import inspect\n",
+        "c.py": "from inspect import signature\n",
+    })
+    assert swallowed_imports() == ["victwin.a:3", "victwin.a:7"]
+    assert inspect_users() == ["victwin.b", "victwin.c"]
