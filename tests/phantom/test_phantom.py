@@ -41,7 +41,7 @@ def test_same_phantom_same_bytes(tmp_path):
     assert a == b and a != c
 
 
-def test_labels_are_read_only_and_with_labels_copies():
+def test_labels_are_read_only_and_with_labels_keeps_a_read_only_view():
     p = _small()
     before = p.labels.copy()
     with pytest.raises(ValueError):
