@@ -290,3 +290,32 @@ def test_dicom_export_of_a_case_is_valid_and_reproducible(reference_run, tmp_pat
                              timeout=120)
         errors = [ln for ln in (res.stdout + res.stderr).splitlines() if ln.startswith("Error")]
         assert not errors, (p.name, errors[:3])
+
+
+def test_estimate_line_scales_the_plan_to_the_cases_left():
+    from victwin.trial._plan import estimate_line
+
+    plan = {"estimated_s": {"cpu": 600.0}, "cases": 40, "case_memory_bytes": 2.0 ** 30}
+    # 600 s for 40 cases: 20 cases left are 300 s = 5 min; 1 GiB per case, 2 at once
+    assert estimate_line(plan, 20, 2) == (
+        "20 case(s) to run: about 5 min on a quiet 2-core CPU machine (the first run compiles "
+        "kernels too), 1.0 GB per case x 2 at once; 'victwin plan' says how")
+
+
+def test_run_prints_its_estimate_before_the_cases(tmp_path, capsys):
+    """A long command says what it will cost before it starts (issue 17 item 7): a new run and
+    a resumed one each print the estimate for the cases they have left."""
+    from victwin.trial import plan_trial
+
+    out = tmp_path / "run"
+    run_trial(TINY, out, workers=1, backend="cpu", progress=True, max_cases=1, analyse=False)
+    first = [ln for ln in capsys.readouterr().err.splitlines() if "case(s) to run" in ln]
+    assert first and first[0].startswith("tiny: 6 case(s) to run: about ")
+    per_case_s = plan_trial(load_spec(TINY))["estimated_s"]["cpu"] / 6
+    assert f"about {per_case_s * 6:.0f} s on a quiet 2-core CPU machine" in first[0]
+    run_trial(TINY, out, workers=1, backend="cpu", progress=True, max_cases=1, analyse=False)
+    again = [ln for ln in capsys.readouterr().err.splitlines() if "case(s) to run" in ln]
+    assert again and again[0].startswith("tiny: 5 case(s) to run: about ")
+    # quiet runs (progress=False, as --quiet) print nothing
+    run_trial(TINY, out, workers=1, backend="cpu", progress=False, max_cases=1, analyse=False)
+    assert "case(s) to run" not in capsys.readouterr().err

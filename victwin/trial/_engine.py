@@ -136,7 +136,7 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
         raise ValueError(f"--scheduler must be a Dask scheduler address such as "
                          f"tcp://HOST:8786, got {scheduler!r}")
     executor = f"dask {scheduler}" if scheduler else f"local x{workers}"
-    from ._plan import check_case_memory, plan_trial
+    from ._plan import check_case_memory, estimate_line, plan_trial
     from ._sites import check_site_layout
 
     at_once = 1 if scheduler else workers
@@ -180,6 +180,10 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
         todo = [(cid, attrs[cid]) for cid in store.todo(spec.storage.max_attempts)]
         store.log("run", json.dumps({"executor": executor, "todo": len(todo),
                                      "recomputed": [d["case_id"] for d in damaged]}))
+        if todo and progress:        # a long command says what it will cost before it starts
+            plan = plan or plan_trial(spec)
+            print(f"{spec.name}: {estimate_line(plan, len(todo), at_once)}", file=sys.stderr,
+                  flush=True)
         if todo:
             _run_cases(store, spec, todo, workers=workers, scheduler=scheduler, backend=backend,
                        progress=progress, max_cases=max_cases, client=client,

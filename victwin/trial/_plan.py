@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["plan_trial", "THROUGHPUT", "LESION_LOCAL", "calibrate_case", "case_memory_bytes",
-           "check_case_memory"]
+           "check_case_memory", "estimate_line"]
 
 #: Measured throughput of the full-field pipeline on the 2-core CPU machine (AMD EPYC):
 #: ``project_labels`` at 2.1e8 ray-voxel steps/s -- a conservative figure for a whole
@@ -119,6 +119,25 @@ def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
                  f"({plan['phantom_voxels']:.3g} phantom voxels, "
                  f"{_fmt_bytes(per_case)} per case)",
                  "use a coarser resolution.voxel_mm or fewer --workers")
+
+
+def estimate_line(plan: dict, n_cases: int, workers: int) -> str:
+    """The estimate ``victwin run`` and ``victwin demo`` print before the cases start.
+
+    Parameters
+    ----------
+    plan : dict
+        :func:`plan_trial`'s result (``estimated_s``, ``cases``, ``case_memory_bytes``).
+    n_cases : int
+        Cases still to run (a resumed run has fewer than ``plan["cases"]``).
+    workers : int
+        Cases at once (memory is per case).
+    """
+    per_case_s = plan["estimated_s"]["cpu"] / max(plan["cases"], 1)
+    return (f"{n_cases} case(s) to run: about {_fmt_time(per_case_s * n_cases)} on a quiet "
+            f"2-core CPU machine (the first run compiles kernels too), "
+            f"{_fmt_bytes(plan['case_memory_bytes'])} per case x {workers} at once; "
+            f"'victwin plan' says how")
 
 
 def _windowed(spec, recipe_kind: str) -> bool:
