@@ -11,7 +11,7 @@ clavicles, scapulae), :mod:`.ribs` (12 pairs with costal cartilage), :mod:`.medi
 phantom), :mod:`.preview` (PNG).
 """
 
-from .builder import CHEST_LABELS, CHEST_MATERIALS, STEPS, make_chest
+from .builder import CHEST_LABELS, CHEST_MATERIALS, STEPS, make_chest, vessel_trees
 from .recipe import load_chest_recipe
 
-__all__ = ["make_chest", "load_chest_recipe", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
+__all__ = ["make_chest", "vessel_trees", "load_chest_recipe", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
