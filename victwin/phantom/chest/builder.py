@@ -40,7 +40,7 @@ from .skeleton import (Spine, paint_clavicles, paint_scapulae, paint_spine, pain
                        spine_for)
 from .trees import WEIBEL_DIAMETER_MM, grow_tree
 
-__all__ = ["make_chest", "vessel_trees", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
+__all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
 AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS = \
     range(12)
@@ -434,6 +434,17 @@ def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts
     return vessels
 
 
+def _streams(seed) -> tuple:
+    """The twin's generators: body, thorax, trees, bone (one SeedSequence, spawned 4 ways)."""
+    return tuple(np.random.default_rng(s)
+                 for s in np.random.SeedSequence(int(check_seed(seed))).spawn(4))
+
+
+def twin_body(recipe="chest/adult", *, seed: int = 0):
+    """The body (sex, age, height, BMI) :func:`make_chest` gives this recipe and seed."""
+    return resolve_body(load_chest_recipe(recipe), _streams(seed)[0])
+
+
 def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = None) -> list:
     """The pulmonary vessel trees :func:`make_chest` grows for this recipe, seed and voxel
     size (the same draws; no voxels are built), for measuring them.
@@ -446,8 +457,7 @@ def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None 
     """
     rec = load_chest_recipe(recipe)
     voxel_mm = _check_voxel(rec["voxel_mm"] if voxel_mm is None else voxel_mm)
-    r_body, r_thorax, r_trees, _ = (np.random.default_rng(s) for s in
-                                    np.random.SeedSequence(int(check_seed(seed))).spawn(4))
+    r_body, r_thorax, r_trees, _ = _streams(seed)
     body = resolve_body(rec, r_body)
     t = _place_torso(thorax_for(body, r_thorax), body.height_cm)
     pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
@@ -552,8 +562,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     seed = check_seed(seed)
     voxel_mm = _check_voxel(rec["voxel_mm"] if voxel_mm is None else voxel_mm)
     step, bar = _progress(progress)
-    ss = np.random.SeedSequence(int(seed))
-    r_body, r_thorax, r_trees, r_bone = (np.random.default_rng(s) for s in ss.spawn(4))
+    r_body, r_thorax, r_trees, r_bone = _streams(seed)
 
     step("body")
     body = resolve_body(rec, r_body)
