@@ -213,6 +213,16 @@ def main(argv=None):
                       f"({cho_med['ci_cluster_bootstrap'][0]:+.3f}..{cho_med['ci_cluster_bootstrap'][1]:+.3f})",
                       "NPW less-more": f"{npw['estimate']:+.3f} "
                       f"({npw['ci_cluster_bootstrap'][0]:+.3f}..{npw['ci_cluster_bootstrap'][1]:+.3f})"})
+    # exploratory, added after the first result (not pre-specified): one observer per size,
+    # to see whether the mixed-size training of the trial is what flattens the size effect
+    out["exploratory_per_size_observer"] = {}
+    for s in sizes:
+        m = size == s
+        ps, pa = trial_scores(spec, P[m], A[m], tw[m], pixel_mm)
+        a, _, ci = auc_ci(np.r_[ps, pa], np.r_[np.ones(m.sum()), np.zeros(m.sum())])
+        out["exploratory_per_size_observer"][f"{s:g} mm"] = {
+            "auc_cho": round(a, 3), "auc_cho_ci": [round(float(v), 3) for v in ci],
+            "cho_within_zones": diff_ci(ps, pa, less_z[m], tw[m])}
     out["elapsed_s"] = round(time.perf_counter() - t0, 1)
     out["load_1min_at_end"] = round(os.getloadavg()[0], 1)
     print_table(table, list(table[0]))
