@@ -91,3 +91,34 @@ def test_airway_calibres_by_generation_near_weibel():
             assert (d_k ** 2.8).sum() == pytest.approx(d_p ** 2.8, rel=1e-6)
     # the tree reaches the periphery: terminal branches end near their region points
     assert len(rows) > 200
+
+
+@pytest.fixture(scope="module")
+def cohort_bodies():
+    # 4000 twins' bodies drawn exactly as make_chest draws them (one seed each), ages 20-90 so
+    # that every age band of the table is drawn
+    from victwin.phantom.chest import load_chest_recipe, twin_body
+
+    rec = load_chest_recipe({"body": {"age_range_years": [20, 90]}})
+    return [twin_body(rec, seed=s) for s in range(4000)]
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+@pytest.mark.parametrize("band", ["20-39", "40-59", "60-79", "80+"])
+def test_cohort_draws_reproduce_the_table_by_sex_and_age_band(cohort_bodies, sex, band):
+    # A check of the cohort's draws against the table they are given, band by band, over many
+    # seeds (the numbers themselves are checked where a source could be read:
+    # docs/phantoms/chest.md, "Population table: what could be verified")
+    from victwin.phantom.chest.population import age_group
+
+    mine = [b for b in cohort_bodies if b.sex == sex and age_group(b.age_years) == band]
+    assert len(mine) > 150
+    h_mean, h_sd, b_mean, b_sd = NHANES_2015_2018[sex][band]
+    h = np.array([b.height_cm for b in mine])
+    bmi = np.array([b.bmi for b in mine])
+    n = len(mine)
+    assert abs(h.mean() - h_mean) < 4 * h_sd / math.sqrt(n) + 0.05
+    assert abs(bmi.mean() - b_mean) < 4 * b_sd / math.sqrt(n) + 0.05
+    # SDs within their sampling error (4 SE of an SD: sd * 4 / sqrt(2 n)); BMI's is skewed
+    assert abs(h.std() - h_sd) < 4 * h_sd / math.sqrt(2 * n)
+    assert abs(bmi.std() - b_sd) < 6 * b_sd / math.sqrt(2 * n)

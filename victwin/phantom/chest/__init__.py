@@ -11,7 +11,8 @@ clavicles, scapulae), :mod:`.ribs` (12 pairs with costal cartilage), :mod:`.medi
 phantom), :mod:`.preview` (PNG).
 """
 
-from .builder import CHEST_LABELS, CHEST_MATERIALS, STEPS, make_chest
+from .builder import CHEST_LABELS, CHEST_MATERIALS, STEPS, make_chest, twin_body, vessel_trees
 from .recipe import load_chest_recipe
 
-__all__ = ["make_chest", "load_chest_recipe", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
+__all__ = ["make_chest", "vessel_trees", "twin_body", "load_chest_recipe", "CHEST_LABELS",
+           "CHEST_MATERIALS", "STEPS"]

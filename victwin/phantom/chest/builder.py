@@ -40,7 +40,7 @@ from .skeleton import (Spine, paint_clavicles, paint_scapulae, paint_spine, pain
                        spine_for)
 from .trees import WEIBEL_DIAMETER_MM, grow_tree
 
-__all__ = ["make_chest", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
+__all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
 AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS = \
     range(12)
@@ -388,17 +388,11 @@ def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila,
     return airways
 
 
-def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,
-                   voxel_mm: float) -> np.ndarray:
-    """Step ``vessels``: a pulmonary artery tree and a vein tree per lung, grown from the
-    hila towards the lung's points, painted as :data:`BLOOD` over lung.
+def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> list:
+    """The pulmonary artery and vein trees of each lung, grown from the hila (not painted).
 
     Parameters
     ----------
-    labels : ndarray of uint8
-        Modified in place.
-    f : Frame
-        The grid and anatomy frame.
     rec : dict
         The recipe (``lungs.vessel_min_diameter_mm``, mm).
     t : _Torso
@@ -412,22 +406,62 @@ def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts
 
     Returns
     -------
-    ndarray, shape (n, >= 8)
-        The vessels' capsule rows (mm, anatomy coordinates).
+    list of (str, int, ndarray)
+        ``(kind, side, rows)``: kind ``"artery"`` or ``"vein"``, side -1 (right lung) or 1,
+        rows as :func:`~.trees.grow_tree` returns them (mm, anatomy coordinates); right lung
+        first, artery before vein.
     """
-    vessel_rows = []
+    trees = []
     # vessels thinner than half a voxel cannot be drawn: coarse phantoms stop their trees
     # earlier (the terminal branch of each region still reaches it)
     v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
     for k, side in enumerate((-1, 1)):
-        for root, d0 in ((hila.artery[k], LOBAR_ARTERY_MM), (hila.vein[k], VEIN_ROOT_MM)):
+        for kind, root, d0 in (("artery", hila.artery[k], LOBAR_ARTERY_MM),
+                               ("vein", hila.vein[k], VEIN_ROOT_MM)):
             direction = np.array([side * 1.0, 0.3, 0.0])
-            rows = grow_tree(pts[side], root, direction, d0 * t.scale, exponent=3.0,
-                             min_diameter_mm=v_min)
-            vessel_rows.append(rows)
-    vessels = np.vstack(vessel_rows)
+            trees.append((kind, side, grow_tree(pts[side], root, direction, d0 * t.scale,
+                                                exponent=3.0, min_diameter_mm=v_min)))
+    return trees
+
+
+def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,
+                   voxel_mm: float) -> np.ndarray:
+    """Step ``vessels``: the trees of :func:`_vessel_trees` painted as :data:`BLOOD` over
+    lung (``labels`` modified in place); returns their capsule rows (mm, anatomy
+    coordinates)."""
+    vessels = np.vstack([rows for _, _, rows in _vessel_trees(rec, t, hila, pts, voxel_mm)])
     f.paint(labels, vessels[:, :8], BLOOD, only=LUNG)
     return vessels
+
+
+def _streams(seed) -> tuple:
+    """The twin's generators: body, thorax, trees, bone (one SeedSequence, spawned 4 ways)."""
+    return tuple(np.random.default_rng(s)
+                 for s in np.random.SeedSequence(int(check_seed(seed))).spawn(4))
+
+
+def twin_body(recipe="chest/adult", *, seed: int = 0):
+    """The body (sex, age, height, BMI) :func:`make_chest` gives this recipe and seed."""
+    return resolve_body(load_chest_recipe(recipe), _streams(seed)[0])
+
+
+def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = None) -> list:
+    """The pulmonary vessel trees :func:`make_chest` grows for this recipe, seed and voxel
+    size (the same draws; no voxels are built), for measuring them.
+
+    Returns
+    -------
+    list of (str, int, ndarray)
+        As :func:`_vessel_trees`: ``(kind, side, rows)`` with rows of start (3), end (3),
+        radius at start and end (mm), generation and parent row.
+    """
+    rec = load_chest_recipe(recipe)
+    voxel_mm = _check_voxel(rec["voxel_mm"] if voxel_mm is None else voxel_mm)
+    r_body, r_thorax, r_trees, _ = _streams(seed)
+    body = resolve_body(rec, r_body)
+    t = _place_torso(thorax_for(body, r_thorax), body.height_cm)
+    pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
+    return _vessel_trees(rec, t, hila_for(t.cav, t.sp), pts, voxel_mm)
 
 
 def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng) -> list:
@@ -528,8 +562,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     seed = check_seed(seed)
     voxel_mm = _check_voxel(rec["voxel_mm"] if voxel_mm is None else voxel_mm)
     step, bar = _progress(progress)
-    ss = np.random.SeedSequence(int(seed))
-    r_body, r_thorax, r_trees, r_bone = (np.random.default_rng(s) for s in ss.spawn(4))
+    r_body, r_thorax, r_trees, r_bone = _streams(seed)
 
     step("body")
     body = resolve_body(rec, r_body)

@@ -8,11 +8,12 @@ References
 ----------
 Fryar CD, Carroll MD, Gu Q, Afful J, Ogden CL. Anthropometric reference data for children and
 adults: United States, 2015-2018. National Center for Health Statistics. Vital Health Stat
-3(46), 2021 (tables of height and BMI of adults by sex and age group; the means below are the
-report's weighted means, the SDs are derived from its 5th-95th percentile spread as
+3(46), 2021 (tables of height and BMI of adults by sex and age group; the means below are
+meant as the report's weighted means, the SDs as derived from its 5th-95th percentile spread as
 (P95 - P5) / 3.29, which is exact for a normal distribution). The table below was not re-read
 against the report in the 2026-12-02 sessions (the report could not be opened with the search
-tool); as an independent check, its height SDs (men 7.1-7.6 cm, women 6.6-7.0 cm) agree within
+tool) and its age bands are not the report's (see :data:`NHANES_2015_2018`); as an
+independent check, its height SDs (men 7.1-7.6 cm, women 6.6-7.0 cm) agree within
 0.4 cm with the estimated SDs of the NCHS 1960-62 adult survey (Vital Health Stat 11(8), 1965,
 18-79 years: men 2.85 in = 7.2 cm, women 2.58 in = 6.6 cm; tests/phantom/test_chest_body.py).
 """
@@ -38,8 +39,12 @@ HEIGHT_RANGE_CM = (120.0, 220.0)
 BMI_RANGE = (12.0, 70.0)
 
 #: NHANES 2015-2018 (Fryar et al. 2021, Vital Health Stat 3(46)): sex -> age group ->
-#: (height mean cm, height SD cm, BMI mean kg/m^2, BMI SD kg/m^2). Age groups 20-39, 40-59,
-#: 60-79 and 80+ years as in the report.
+#: (height mean cm, height SD cm, BMI mean kg/m^2, BMI SD kg/m^2). UNVERIFIED (2026-12-02):
+#: the report could not be read; transcriptions of it show its all-groups adult tables by
+#: decade (20-29 ... 80 and over) and only its race tables by 20-39/40-59/60+, so these bands
+#: (20-39, 40-59, 60-79, 80+) are not the report's and the numbers were probably recalled.
+#: Its 20-and-over means (men 175.3 cm, women 161.3 cm, as transcribed) lie inside the bands'
+#: range. docs/phantoms/chest.md, "Population table: what could be verified".
 NHANES_2015_2018 = {
     "male": {
         "20-39": (176.4, 7.6, 28.6, 6.6),
