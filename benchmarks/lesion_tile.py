@@ -18,7 +18,9 @@ the region's support, coarse 0.5 mm pass, victre preset and system):
 
 * ``0.05``: the whole window at 0.05 mm with the lesion (the reference);
 * ``0.1``: the window at 0.1 mm, lesion by nearest neighbour (the replica today);
-* ``tile``: the window at 0.1 mm with the 50 um lesion tile.
+* ``tile``: the window at 0.1 mm with the 50 um lesion tile;
+* ``trial``: the trial's own path with ``resolution.lesion_voxel_mm = 0.05`` (the case's twins,
+  ``victwin.trial._lesion_tiles.tiled_windows``: every lesion reaching the window in a tile).
 
     python benchmarks/lesion_tile.py --cases 2 --kind calcification
     python benchmarks/lesion_tile.py --cases 2 --modality DBT     (VOI FBP, as the runner)
@@ -59,9 +61,10 @@ def run_twin(spec, modality, case_id, attrs, kind, rows, loads, png=None):
     from victwin.phantom import insert_lesion, lesion_tiles, prepare, snap_center
     from victwin.systems import get_preset
     from victwin.trial._cohort import case_rng
-    from victwin.trial._local import window_box
+    from victwin.trial._lesion_tiles import tiled_windows
+    from victwin.trial._local import case_twins, window_box
     from victwin.trial._sites import cut_roi, draw_sites, plan_rois
-    from victwin.trial._twins import _lesion_model
+    from victwin.trial._twins import _Clock, _lesion_model
 
     preset = get_preset(spec.preset)
     prepared = prepare(attrs["recipe"], seed=attrs["phantom_seed"])
@@ -105,19 +108,27 @@ def run_twin(spec, modality, case_id, attrs, kind, rows, loads, png=None):
                                           lesions=raw_tile.lesions))
             sig["tile"] = roi(host, tiles=[[tile]]) - a
             cpu["tile"] = time.process_time() - c0
+            # the trial's own path (resolution.lesion_voxel_mm): the case's twins, the
+            # lesion-present window with every lesion that reaches it in tiles
+            st = dataclasses.replace(sv, resolution=dataclasses.replace(
+                sv.resolution, lesion_voxel_mm=FINE_MM))
+            lt = case_twins(st, case_id, attrs, _Clock())
+            wins, tiles, _ = tiled_windows(lt, [window_box(st, modality, plan.region, thick)],
+                                           FINE_MM)
+            sig["trial"] = roi(wins[0], tiles=tiles) - a
             n_tile, n_nn = _lesion_voxels(raw_tile), _lesion_voxels(wp)
         else:
             n_fine = _lesion_voxels(wp)
         loads.append(os.getloadavg()[0])
     ref = sig[FINE_MM]
-    for name in (VOX_MM, "tile"):
+    for name in (VOX_MM, "tile", "trial"):
         s = sig[name]
         rows.append({"case": case_id, "site": plan.name, "kind": kind, "method": str(name),
                      "rel_rms_diff": _rms(s - ref) / _rms(ref),
                      "peak_ref": float(ref.max()), "peak": float(s.max()),
                      "peak_ratio": float(s.max() / ref.max()),
                      "integral_ratio": float(s.sum() / ref.sum()),
-                     "cpu_s": cpu[name]})
+                     "cpu_s": cpu.get(name, float("nan"))})
     if png:
         _figure(sig, png, f"case {case_id} {plan.name} {kind}: DM signal (line integral)")
     return {"case": case_id, "site": plan.name, "tile_voxels": int(raw_tile.labels.size),

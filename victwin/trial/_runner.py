@@ -208,10 +208,9 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                 twin, kw = wins[0], dict(kw, windows=wins, coarse_phantom=lt.coarse[version])
         enter_stage(f"{modality.name} acquisition, lesion-{version} twin")
         t0 = time.perf_counter()
-        # tiles are traced on the CPU only (victwin.raytrace.iter_project_labels_tiled)
         out = acquire_version(spec, modality, twin, case_id, attributes,
-                              present=version == "present", regions=regions, **kw,
-                              backend="cpu" if kw.get("tiles") else target)
+                              present=version == "present", backend=target, regions=regions,
+                              **kw)
         clock.add("acquisition", time.perf_counter() - t0)
         for acq in (out if isinstance(out, list) else [out]):
             for stage, seconds in acq.timings_s.items():
