@@ -3,11 +3,14 @@
 VICTRE rasterises its lesions at 50 um. The replica's 0.1 mm windows put a 50 um
 calcification cluster on the 0.1 mm grid by nearest neighbour (every coarse voxel a
 calcification touches becomes calcium: 1.7-3.8x VICTRE's calcium, ``phantom_voxel.py``).
-Here the lesion keeps its 50 um voxels: a tile (a box on the window's 0.1 mm voxel
-boundaries around the lesion, the window's 0.1 mm labels split 2x2x2 into 0.05 mm voxels, the
-same 50 um lesion model inserted into it at the site as on the whole 0.05 mm grid) is traced
-in place of its box (``acquire_regions(..., tiles=)``, ``victwin.raytrace._tiles``: the
-per-label path lengths of the window with the box dropped plus those of the tile, exact).
+Here the lesion keeps its 50 um voxels: a tile (``victwin.phantom.lesion_tiles``: a box on
+the window's 0.1 mm voxel boundaries around the lesion's 50 um mask, the window's 0.1 mm labels
+split 2x2x2 into 0.05 mm voxels, the same 50 um lesion model inserted into it as on the whole
+0.05 mm grid, its centre snapped there by ``snap_center``) is traced in place of its box in the
+lesion-free window (``acquire_regions(..., tiles=)``,
+``victwin.raytrace.iter_project_labels_tiled``: the per-label path lengths of the window with
+the box dropped plus those of the tile, exact) -- what a trial with
+``resolution.lesion_voxel_mm = 0.05`` does.
 
 Per calcification (or mass) site, noise-free DM ROI (or DBT VOI FBP) signal ``ROI(present) - ROI(absent)``
 (line integrals), set-up as ``phantom_voxel.py`` (same twin, sites, lesion model, windows at
@@ -15,7 +18,9 @@ the region's support, coarse 0.5 mm pass, victre preset and system):
 
 * ``0.05``: the whole window at 0.05 mm with the lesion (the reference);
 * ``0.1``: the window at 0.1 mm, lesion by nearest neighbour (the replica today);
-* ``tile``: the window at 0.1 mm with the 50 um lesion tile.
+* ``tile``: the window at 0.1 mm with the 50 um lesion tile;
+* ``trial``: the trial's own path with ``resolution.lesion_voxel_mm = 0.05`` (the case's twins,
+  ``victwin.trial._lesion_tiles.tiled_windows``: every lesion reaching the window in a tile).
 
     python benchmarks/lesion_tile.py --cases 2 --kind calcification
     python benchmarks/lesion_tile.py --cases 2 --modality DBT     (VOI FBP, as the runner)
@@ -45,61 +50,6 @@ def _rms(a) -> float:
     return float(np.sqrt(np.mean(np.square(a, dtype=np.float64))))
 
 
-def snap(grid, center_mm):
-    """The centre of ``grid``'s voxel nearest ``center_mm``, ties broken the same way on
-    every window (a site drawn at 0.1 mm is a tie on the 0.05 mm grid along every axis: its
-    voxel centres fall on fine voxel boundaries; ``insert_lesion`` snaps on the window's own
-    grid, where float rounding breaks the tie either way -- seen: the 0.05 mm window and the
-    tile put the same cluster 0.05 mm apart in y)."""
-    at = grid.world_to_index(np.asarray(center_mm, float))
-    return tuple(float(v) for v in grid.index_to_world(np.floor(at + 0.5 + 1e-6).astype(int)))
-
-
-def lesion_tile(window, present, prepared, model, center_mm, fine_mm=FINE_MM, pad=1):
-    """The 50 um lesion tile of a 0.1 mm window.
-
-    The box: the voxels the nearest-neighbour lesion changed (``present`` vs ``window``),
-    padded by ``pad`` coarse voxels, grown until the fine lesion's whole box
-    (``extra["bbox_mm"]``) lies inside it (a mass resampled to 0.1 mm can be smaller than at
-    50 um), clipped to the window. Its labels: ``window``'s split 2x2x2 (the same tissue, on
-    the fine grid), then the lesion inserted as on the whole fine grid (``meta["window"]``)
-    at the fine grid's voxel nearest ``center_mm`` (:func:`snap`).
-    """
-    from victwin.geometry import Grid
-    from victwin.phantom import Phantom, insert_lesion
-
-    r = int(round(window.grid.spacing[0] / fine_mm))
-    assert r == 2 and np.allclose(window.grid.spacing, VOX_MM)
-    full_f = prepared.grid(fine_mm)
-    changed = np.argwhere(present.labels != window.labels)
-    g = window.grid
-    while True:
-        lo = np.maximum(changed.min(0) - pad, 0)
-        hi = np.minimum(changed.max(0) + 1 + pad, window.labels.shape)
-        box = tuple(slice(a, b) for a, b in zip(lo, hi))
-        labels = window.labels[box].repeat(r, 0).repeat(r, 1).repeat(r, 2)
-        lower = g.lower_mm + lo[::-1] * g.spacing_xyz
-        tgrid = Grid(shape=labels.shape, spacing=(fine_mm,) * 3,
-                     origin=tuple(lower + fine_mm / 2))
-        # where the tile lies in the whole fine grid (its y axis is centred: the whole grids'
-        # corners differ by a fine voxel there, so the index is found from the corner, and
-        # every coarse voxel boundary must be a fine one)
-        at = (lower - full_f.lower_mm) / fine_mm
-        index = np.rint(at).astype(int)
-        assert np.allclose(at, index, atol=1e-6), at
-        meta = dict(window.meta, window=dict(window.meta["window"],
-                                             index=index[::-1].tolist(),
-                                             full_shape=list(full_f.shape)))
-        tile = Phantom(labels=labels, grid=tgrid, materials=dict(window.materials), meta=meta)
-        out, rec = insert_lesion(tile, model, center_mm=snap(full_f, center_mm))
-        b_lo, b_hi = (np.asarray(v) for v in rec.extra["bbox_mm"])
-        inside = np.all(b_lo >= tgrid.lower_mm - 1e-9) and np.all(b_hi <= tgrid.upper_mm + 1e-9)
-        clipped = np.all(lo == 0) and np.all(hi == window.labels.shape)
-        if inside or clipped:
-            return out
-        pad += 1
-
-
 def _lesion_voxels(phantom) -> int:
     """Voxels holding the phantom's last lesion's labels."""
     les = phantom.lesions[-1]
@@ -108,12 +58,13 @@ def _lesion_voxels(phantom) -> int:
 
 def run_twin(spec, modality, case_id, attrs, kind, rows, loads, png=None):
     from victwin.acquisition import acquire_regions
-    from victwin.phantom import insert_lesion, prepare
+    from victwin.phantom import insert_lesion, lesion_tiles, prepare, snap_center
     from victwin.systems import get_preset
     from victwin.trial._cohort import case_rng
-    from victwin.trial._local import window_box
+    from victwin.trial._lesion_tiles import tiled_windows
+    from victwin.trial._local import case_twins, window_box
     from victwin.trial._sites import cut_roi, draw_sites, plan_rois
-    from victwin.trial._twins import _lesion_model
+    from victwin.trial._twins import _Clock, _lesion_model
 
     preset = get_preset(spec.preset)
     prepared = prepare(attrs["recipe"], seed=attrs["phantom_seed"])
@@ -141,7 +92,8 @@ def run_twin(spec, modality, case_id, attrs, kind, rows, loads, png=None):
         c0 = time.process_time()
         w = prepared.make(v, window_mm=window_box(sv, modality, plan.region, thick))
         # the 0.05 mm reference places the lesion where the tile does (whole-grid snap)
-        c = sites[k].center_mm if v == VOX_MM else snap(prepared.grid(v), sites[k].center_mm)
+        c = (sites[k].center_mm if v == VOX_MM
+             else snap_center(prepared.grid(v), sites[k].center_mm))
         wp, _ = insert_lesion(w, model, center_mm=c)
         absent, present = preset.apply(w), preset.apply(wp)
         a = roi(absent)
@@ -149,23 +101,34 @@ def run_twin(spec, modality, case_id, attrs, kind, rows, loads, png=None):
         cpu[v] = time.process_time() - c0
         if v == VOX_MM:
             c0 = time.process_time()
-            raw_tile = lesion_tile(w, wp, prepared, model, sites[k].center_mm)
+            raw_tile, = lesion_tiles(w, [(model, sites[k].center_mm)], tile_mm=FINE_MM)
             tile = preset.apply(raw_tile)
-            sig["tile"] = roi(present, tiles=[[tile]]) - a
+            # the lesion-free window numbering its materials as the tile (the trial's way)
+            host = preset.apply(w.replace(materials=raw_tile.materials,
+                                          lesions=raw_tile.lesions))
+            sig["tile"] = roi(host, tiles=[[tile]]) - a
             cpu["tile"] = time.process_time() - c0
+            # the trial's own path (resolution.lesion_voxel_mm): the case's twins, the
+            # lesion-present window with every lesion that reaches it in tiles
+            st = dataclasses.replace(sv, resolution=dataclasses.replace(
+                sv.resolution, lesion_voxel_mm=FINE_MM))
+            lt = case_twins(st, case_id, attrs, _Clock())
+            wins, tiles, _ = tiled_windows(lt, [window_box(st, modality, plan.region, thick)],
+                                           FINE_MM)
+            sig["trial"] = roi(wins[0], tiles=tiles) - a
             n_tile, n_nn = _lesion_voxels(raw_tile), _lesion_voxels(wp)
         else:
             n_fine = _lesion_voxels(wp)
         loads.append(os.getloadavg()[0])
     ref = sig[FINE_MM]
-    for name in (VOX_MM, "tile"):
+    for name in (VOX_MM, "tile", "trial"):
         s = sig[name]
         rows.append({"case": case_id, "site": plan.name, "kind": kind, "method": str(name),
                      "rel_rms_diff": _rms(s - ref) / _rms(ref),
                      "peak_ref": float(ref.max()), "peak": float(s.max()),
                      "peak_ratio": float(s.max() / ref.max()),
                      "integral_ratio": float(s.sum() / ref.sum()),
-                     "cpu_s": cpu[name]})
+                     "cpu_s": cpu.get(name, float("nan"))})
     if png:
         _figure(sig, png, f"case {case_id} {plan.name} {kind}: DM signal (line integral)")
     return {"case": case_id, "site": plan.name, "tile_voxels": int(raw_tile.labels.size),

@@ -45,7 +45,8 @@ def test_gpu_check_tiny_runs_under_the_simulator(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(out.read_text())
     checks = {c["check"]: c for c in result["checks"]}
-    assert set(checks) == {"project_labels", "project_volume", "backproject",
+    assert set(checks) == {"project_labels", "project_labels tiled", "project_volume",
+                           "backproject",
                            "backproject_interpolated", "fbp", "primary_signal",
                            "scatter_image", "noise draws (cuda vs cpu build)",
                            "noise statistics (GPU)", "case line integrals", "case fbp",

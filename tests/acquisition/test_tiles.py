@@ -80,6 +80,3 @@ def test_tiles_are_checked():
         SimpleNamespace(**{**vars(tile), "materials": {**tile.materials, BEAD: "mass"}})
     with pytest.raises(ValueError, match=r"tiles\[0\]\[0\] labels its materials differently"):
         acquire_regions(win, "mammomat-dm", [region], windows=[win], tiles=[[other]], **kw)
-    with pytest.raises(ValueError, match="CPU only"):
-        acquire_regions(win, "mammomat-dm", [region], windows=[win], tiles=[[tile]],
-                        backend="cuda", **kw)

@@ -81,11 +81,8 @@ def test_tile_off_the_coarse_boundaries_is_refused():
     assert tile_index_box(grid, tgrid) == BOX
 
 
-def test_tiles_refuse_cuda_and_overlap():
+def test_overlapping_tiles_are_refused():
     coarse, grid, tile, tgrid, *_ = _phantom()
-    with pytest.raises(ValueError, match="CPU only"):
-        next(iter_project_labels_tiled(coarse, grid, [(tile, tgrid)], _views(), 4,
-                                       backend="cuda"))
     with pytest.raises(ValueError, match="overlaps"):
         next(iter_project_labels_tiled(coarse, grid, [(tile, tgrid), (tile, tgrid)],
                                        _views(), 4, backend="cpu"))

@@ -200,3 +200,39 @@ def test_sites_give_every_twin_every_kind():
     assert spec.cohort.sites == {"mass": 4, "calcification": 4, "absent": 12}
     assert {a["lesion"] for _, a in sample_cohort(spec, range(10))} == {"calcification+mass"}
     assert spec_from_dict(spec.to_toml_dict()) == spec
+
+
+def test_lesion_voxel_mm_rules():
+    data = _no_sites(sites={"mass": 1, "calcification": 1, "absent": 1})
+    data["resolution"].update(voxel_mm=0.1, mode="lesion-local")
+    plain = spec_from_dict(data)
+    assert plain.resolution.lesion_voxel_mm is None
+    # left out of the canonical form: specs without the key keep their hash
+    assert "lesion_voxel_mm" not in plain.to_dict()["resolution"]
+    data["resolution"]["lesion_voxel_mm"] = 0.05
+    spec = spec_from_dict(data)
+    assert spec.resolution.lesion_voxel_mm == 0.05 and spec.hash != plain.hash
+    assert spec_from_dict(spec.to_toml_dict()) == spec
+    data["resolution"]["lesion_voxel_mm"] = 0.025          # 4 per voxel: also whole
+    assert spec_from_dict(data).resolution.lesion_voxel_mm == 0.025
+    bad = [(0.03, r"resolution.lesion_voxel_mm must be a whole divisor of resolution.voxel_mm "
+                  r"\(0.1\), got 0.03$"),
+           (0.2, r"resolution.lesion_voxel_mm must be a whole divisor of resolution.voxel_mm "
+                 r"\(0.1\), got 0.2$"),
+           (0.0, r"resolution.lesion_voxel_mm must be > 0, got 0.0$"),
+           (-0.05, r"resolution.lesion_voxel_mm must be > 0, got -0.05$"),
+           ("0.05", r"resolution.lesion_voxel_mm must be a number, got '0.05'$")]
+    for value, message in bad:
+        data["resolution"]["lesion_voxel_mm"] = value
+        with pytest.raises(ValueError, match="^trial spec: " + message) as info:
+            spec_from_dict(data)
+        assert "\n" not in str(info.value)
+    data["resolution"].update(lesion_voxel_mm=0.05, mode="full")
+    with pytest.raises(ValueError, match=r"^trial spec: resolution.lesion_voxel_mm must be used "
+                                         r"only with resolution.mode = \"lesion-local\""):
+        spec_from_dict(data)
+    data = _no_sites(lesions={"mass": 1.0})
+    data["resolution"].update(voxel_mm=0.1, mode="lesion-local", lesion_voxel_mm=0.05)
+    with pytest.raises(ValueError, match=r"^trial spec: resolution.lesion_voxel_mm must be used "
+                                         r"only with cohort.sites"):
+        spec_from_dict(data)

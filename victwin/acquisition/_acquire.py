@@ -302,7 +302,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     n_sub = 1 if subs is None else len(subs[0])
     trace_views = sel_views if subs is None else tuple(v for s in subs for v, _ in s)
     t_ray = time.perf_counter()
-    if tiles:   # finer lesion tiles set into the window (CPU only; victwin.raytrace._tiles)
+    if tiles:   # finer lesion tiles set into the window (victwin.raytrace._tiles)
         from victwin.raytrace import iter_project_labels_tiled
 
         batches = iter_project_labels_tiled(window.labels, window.grid,
@@ -395,8 +395,9 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
         One entry per region: finer label tiles (e.g. a lesion box rasterised at 0.05 mm in a
         0.1 mm window) that replace their boxes of the region's window (or ``phantom``) in
         the region's trace; each box must lie on that grid's voxel boundaries, and each
-        tile number its materials as ``phantom`` does. CPU backend only (prototype, issue 14
-        item 5; :mod:`victwin.raytrace._tiles`); the coarse full-field pass does not see them.
+        tile number its materials as ``phantom`` does (issue 14 item 5;
+        :func:`victwin.raytrace.iter_project_labels_tiled`, CPU or CUDA); the coarse
+        full-field pass does not see them.
 
     Returns
     -------
@@ -435,10 +436,6 @@ def acquire_regions(phantom, system, regions, *, seed: int, case: int = 0, windo
         if windows is not None:
             _check_support(phantom, windows[k], r, shared, k)
     run_kw = {"backend": "auto", "scatter": True, "noise": True, "progress": True, **own}
-    if any(tiles) and run_kw["backend"] not in ("cpu", "auto") \
-            or any(tiles) and resolve_backend(run_kw["backend"]) != "cpu":
-        raise ValueError(f"tiles are traced on the CPU only: backend must be 'cpu', got "
-                         f"{run_kw['backend']!r}")
     if resolve_backend(run_kw["backend"]) == "cuda":
         phantom = _on_device(phantom)   # uploaded once for all regions, not once per region
         if coarse_phantom is not None:

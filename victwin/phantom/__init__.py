@@ -28,13 +28,14 @@ from ._window_set import WindowSet
 from ._recipes import RECIPE_KINDS, list_recipes, load_recipe, make, prepare
 from .chest import make_chest
 from .lesions import (VICTRE_CLUSTER, VICTRE_MASS, VictreClusterParameters, VictreMassParameters,
-                      calcification_cluster, insert_lesion, lung_nodule, spiculated_mass,
-                      victre_cluster, victre_mass)
+                      calcification_cluster, insert_lesion, lesion_tiles, lung_nodule,
+                      snap_center, spiculated_mass, victre_cluster, victre_mass)
 
 __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
            "analytic", "lesions", "plotting", "power_law_field", "make", "prepare", "PreparedBreast", "WindowSet",
            "load_recipe",
            "list_recipes",
-           "BREAST_LABELS", "RECIPE_KINDS", "insert_lesion", "spiculated_mass",
+           "BREAST_LABELS", "RECIPE_KINDS", "insert_lesion", "lesion_tiles", "snap_center",
+           "spiculated_mass",
            "calcification_cluster", "lung_nodule", "make_chest", "victre_mass", "victre_cluster",
            "VICTRE_MASS", "VICTRE_CLUSTER", "VictreMassParameters", "VictreClusterParameters"]

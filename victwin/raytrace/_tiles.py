@@ -12,7 +12,8 @@ coarse grid (e.g. a 0.1 mm window) in which some boxes are replaced by finer lab
 summed per label before any physics. With each tile's box on the coarse grid's voxel
 boundaries the result equals a trace of the composite rasterised on the fine grid everywhere
 (same voxel boundaries inside the tile, coarse voxels split into whole fine ones outside),
-up to float32 rounding. CPU only: the CUDA path is unchanged.
+up to float32 rounding. On CUDA the same traces run with the CUDA label kernel and the sum is
+made on the device when ``labels`` are there (CuPy in, CuPy out).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 from victwin._backend import resolve_backend
 from victwin.geometry import Grid, View
 
-from ._api import _check_grid, _check_labels, iter_project_labels
+from ._api import _check_grid, _check_labels, _device_put, _is_cupy, _to_host, iter_project_labels
 
 #: Tile bounds must lie on the coarse grid's voxel boundaries to this fraction of a voxel.
 _ALIGN_TOL = 1e-6
@@ -71,18 +72,16 @@ def iter_project_labels_tiled(labels, grid: Grid, tiles, views, n_labels: int, *
     views, n_labels, rays_per_pixel, view_batch, check_labels
         As :func:`~victwin.raytrace.iter_project_labels`; ``n_labels`` must be < 256 (one
         more bin holds the tiles' boxes in the coarse trace).
-    backend : str
-        ``"cpu"`` or ``"auto"`` resolving to it; the CUDA path is not implemented.
+    backend : {"auto", "cpu", "cuda"}
+        Both traces run there (:func:`~victwin.raytrace.iter_project_labels`).
 
     Yields
     ------
     (views_slice, path_mm)
         float32 ``[len(batch), n_labels, nv, nu]``: the coarse grid's path lengths outside
-        the tiles plus each tile's.
+        the tiles plus each tile's; on the same device as ``labels``.
     """
-    if backend not in ("cpu", "auto") or resolve_backend(backend) != "cpu":
-        raise ValueError("tiles are traced on the CPU only: backend must be 'cpu' (or 'auto' "
-                         f"without a GPU), got {backend!r}")
+    target = resolve_backend(backend)
     n_labels = _check_labels(labels, grid, n_labels, check_labels)
     if n_labels >= 256:
         raise ValueError(f"n_labels must be < 256 with tiles (one bin holds their boxes), "
@@ -99,16 +98,22 @@ def iter_project_labels_tiled(labels, grid: Grid, tiles, views, n_labels: int, *
         if mask[box].any():
             raise ValueError(f"tiles[{t}] overlaps an earlier tile's box")
         mask[box] = True
-    hole = np.array(labels, dtype=np.uint8, copy=True)
+    # the hole volume and the tiles live where the labels do, so the sum is made there
+    if _is_cupy(labels):
+        hole = labels.astype(labels.dtype, copy=True)
+        tiles = [(tl if _is_cupy(tl) else _device_put(tl, np.uint8), tg) for tl, tg in tiles]
+    else:
+        hole = np.array(labels, dtype=np.uint8, copy=True)
+        tiles = [(np.asarray(_to_host(tl), np.uint8), tg) for tl, tg in tiles]
     for box in boxes:
         hole[box] = n_labels
-    coarse = iter_project_labels(hole, grid, views, n_labels + 1, backend="cpu",
+    coarse = iter_project_labels(hole, grid, views, n_labels + 1, backend=target,
                                  rays_per_pixel=rays_per_pixel, view_batch=view_batch,
                                  check_labels=False)
     for sl, paths in coarse:
-        out = np.ascontiguousarray(paths[:, :n_labels])
+        out = paths[:, :n_labels].copy()          # contiguous, NumPy or CuPy as the paths
         for tl, tg in tiles:
-            for _, p in iter_project_labels(tl, tg, views[sl], n_labels, backend="cpu",
+            for _, p in iter_project_labels(tl, tg, views[sl], n_labels, backend=target,
                                             rays_per_pixel=rays_per_pixel,
                                             view_batch=sl.stop - sl.start, check_labels=False):
                 out += p

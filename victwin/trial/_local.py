@@ -85,6 +85,7 @@ class LocalTwins:
     materials: dict = field(default_factory=dict, repr=False)
     lesion_records: tuple = ()
     coarse_skipped: list = field(default_factory=list)   # lesion sites not in the coarse twin
+    lesion_models: list = field(default_factory=list, repr=False)  # (model, centre mm) each
     clock: object = field(default=None, repr=False)      # timings ("phantom.windows")
     _whole: dict = field(default_factory=dict, repr=False)
     _set: object = field(default=None, repr=False)      # victwin.phantom.WindowSet
@@ -180,7 +181,7 @@ def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
     t0 = time.perf_counter()
     coarse = prepared.make(max(COARSE_VOXEL_MM, vox))
     coarse_present = coarse
-    tiles, lesions, skipped = [], [], []
+    tiles, lesions, skipped, models = [], [], [], []
     materials, records = dict(prepared.materials), ()
     for k, site in enumerate(sites):
         if not site.truth:
@@ -194,6 +195,7 @@ def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
         materials, records = dict(tile.materials), tile.lesions
         tiles.append(tile)
         lesions.append(lesion)
+        models.append((model, site.center_mm))
         try:
             coarse_present, _ = insert_lesion(coarse_present, model, center_mm=site.center_mm)
         except ValueError:
@@ -207,6 +209,6 @@ def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
                        coarse={"absent": preset.apply(coarse),
                                "present": preset.apply(coarse_present)},
                        tiles=tiles, materials=materials, lesion_records=records,
-                       coarse_skipped=skipped, clock=clock)
+                       coarse_skipped=skipped, lesion_models=models, clock=clock)
     clock.add("phantom.coarse+lesion", time.perf_counter() - t0)
     return twins

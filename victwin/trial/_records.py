@@ -342,6 +342,9 @@ _CASE = Table({
     "format_version": _opt(Anything()), "modalities": Anything(),
     "phantom": _opt(Anything()), "lesion": _opt(Anything()), "sites": _opt(List()),
     "mode": _opt(Choice(("full", "lesion-local"))),
+    "lesion_tiles": _opt(Table({"voxel_mm": Number(0.0, 5.0, lo_open=True),
+                                "tiles": Number(0, None, integer=True),
+                                "tile_voxels": Number(0, None, integer=True)})),
 })
 
 
@@ -360,6 +363,10 @@ class CaseResult:
         Every site read (empty for runs made before sites existed).
     mode : str or None
         ``"full"`` or ``"lesion-local"`` (None: a run made before the mode existed).
+    lesion_tiles : dict or None
+        With ``resolution.lesion_voxel_mm``: the lesion-present windows' lesions were traced
+        in tiles of ``voxel_mm`` (mm): ``tiles`` set into windows and their ``tile_voxels``
+        over every modality (None: lesions on the phantom's voxels).
     """
 
     modalities: dict
@@ -367,6 +374,7 @@ class CaseResult:
     lesion: LesionSummary | None = None
     sites: tuple = ()
     mode: str | None = None
+    lesion_tiles: dict | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "sites", tuple(self.sites))
@@ -381,6 +389,8 @@ class CaseResult:
             out["sites"] = [s.to_dict() for s in self.sites]
         if self.mode is not None:
             out["mode"] = self.mode
+        if self.lesion_tiles is not None:
+            out["lesion_tiles"] = dict(self.lesion_tiles)
         return out
 
     @classmethod
@@ -407,7 +417,7 @@ class CaseResult:
                                                                             "lesion"),
             sites=tuple(SiteRecord.from_dict(s, what, f"sites[{i}]")
                         for i, s in enumerate(v["sites"] or ())),
-            mode=v["mode"])
+            mode=v["mode"], lesion_tiles=v["lesion_tiles"])
 
 
 @dataclass(frozen=True)

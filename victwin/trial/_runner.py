@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._records import CaseResult
+from ._lesion_tiles import tiled_windows
 from ._local import case_twins, window_box
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
@@ -102,7 +103,7 @@ def case_phantoms(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
 
 def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes: dict, *,
                     present: bool, backend: str = "auto", regions=None, windows=None,
-                    coarse_phantom=None, presentation: bool = True):
+                    coarse_phantom=None, presentation: bool = True, tiles=None):
     """One acquisition of one version (lesion present or absent) of a case's phantom.
 
     Its noise streams derive from (case, version, arm, view) -- the arm's index in the spec,
@@ -110,7 +111,8 @@ def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes
     With ``regions`` (lesion-local) it returns one acquisition per region
     (:func:`victwin.acquisition.acquire_regions`; each region's noise adds the region's key),
     traced through ``windows`` (one per region) and a ``coarse_phantom`` when given.
-    ``presentation=False`` skips the for-presentation images (DBT projections in a trial).
+    ``presentation=False`` skips the for-presentation images (DBT projections in a trial);
+    ``tiles`` (one list or None per region) sets finer lesion tiles into the windows.
     """
     from victwin.acquisition import acquire, acquire_regions
 
@@ -122,7 +124,7 @@ def acquire_version(spec: TrialSpec, modality, phantom, case_id: int, attributes
               dose_scale=modality.dose_scale, presentation=presentation)
     if regions is not None:
         return acquire_regions(phantom, modality.system, list(regions), windows=windows,
-                               coarse_phantom=coarse_phantom, **kw)
+                               coarse_phantom=coarse_phantom, tiles=tiles, **kw)
     return acquire(phantom, modality.system, **kw)
 
 
@@ -154,6 +156,10 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     enter_stage("phantom")
     # lesion-local with sites: fine windows per site + a coarse twin (trial/_local.py)
     windowed = local and spec.cohort.sites is not None and "bmi" not in attributes
+    fine = spec.resolution.lesion_voxel_mm   # lesions in finer tiles (trial/_lesion_tiles.py)
+    if fine and not windowed:
+        raise ValueError("resolution.lesion_voxel_mm needs breast twins in lesion-local windows "
+                         "(a chest cohort has none)")
     if windowed:
         lt = case_twins(spec, case_id, attributes, clock)
         sites, names, lesions, meta = lt.sites, lt.names, lt.lesions, lt.meta
@@ -181,6 +187,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
 
         twins = {k: on_device(v) for k, v in twins.items()}
 
+    tiled: dict = {}     # lesion tiles traced (resolution.lesion_voxel_mm)
+
     def timed_acquire(modality, version, regions=None):
         kw = {"presentation": not modality.reconstruction}  # FBP reads raw, not processed
         twin = twins[version]
@@ -190,8 +198,13 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                 twin = lt.full(version)
             else:
                 enter_stage(f"{modality.name} fine windows, lesion-{version} twin")
-                wins = lt.windows(version, [window_box(spec, modality, r, meta["thickness_mm"])
-                                            for r in regions])
+                boxes = [window_box(spec, modality, r, meta["thickness_mm"]) for r in regions]
+                if fine and version == "present":
+                    wins, kw["tiles"], n = tiled_windows(lt, boxes, fine)
+                    for key, value in n.items():
+                        tiled[key] = tiled.get(key, 0) + value
+                else:
+                    wins = lt.windows(version, boxes)
                 twin, kw = wins[0], dict(kw, windows=wins, coarse_phantom=lt.coarse[version])
         enter_stage(f"{modality.name} acquisition, lesion-{version} twin")
         t0 = time.perf_counter()
@@ -282,6 +295,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         mres["order"] = m_index
         result["modalities"][modality.name] = mres
         clock.add(f"modality.{modality.name}", time.perf_counter() - t_mod)
+    if fine:
+        result["lesion_tiles"] = dict(tiled, voxel_mm=float(fine))
     return CaseOutput(case_id=case_id, arrays=arrays, timings=clock.t,
                       result=CaseResult.from_dict(result, f"case {case_id} result"),
                       worker=f"{platform.node()}:{os.getpid()}", backend=target)

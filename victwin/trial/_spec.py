@@ -26,6 +26,8 @@ A complete spec (``examples/demo.toml``)::
     detector_binning = 4
     mode = "lesion-local"           # simulate only the ROI/VOI pixels of each site ("full":
                                     # whole images, as keep_images and previews need)
+    # lesion_voxel_mm = 0.05        # lesions in finer tiles of the windows (VICTRE's 50 um);
+                                    # lesion-local with cohort.sites, divides voxel_mm
 
     [[modality]]
     name = "DM"
@@ -111,12 +113,16 @@ class ResolutionSpec:
 
     ``mode = "lesion-local"`` simulates only the detector pixels each site's ROI/VOI needs
     (:func:`victwin.acquisition.acquire_regions`); ``"full"`` simulates whole images.
+    ``lesion_voxel_mm`` (lesion-local with ``cohort.sites``; ``None``: the lesions on the
+    phantom's voxels) rasterises the lesion-present twin's lesions in tiles of that voxel size
+    set into the windows (:func:`victwin.phantom.lesion_tiles`; VICTRE's lesions are 50 um).
     """
 
     voxel_mm: float = 0.5
     detector_binning: int = 4
     rays_per_pixel: int | None = None
     mode: str = "lesion-local"
+    lesion_voxel_mm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ class TrialSpec:
         d = json.loads(json.dumps(asdict(self)))
         if d["preset"] == "victwin":    # the default: left out so older specs keep their hash
             del d["preset"]
+        if d["resolution"]["lesion_voxel_mm"] is None:   # likewise
+            del d["resolution"]["lesion_voxel_mm"]
         return d
 
     @property
@@ -255,6 +263,8 @@ TRIAL_SCHEMA = Table({
         "detector_binning": Number(1, 32, integer=True, default=4),
         "rays_per_pixel": Number(1, 8, integer=True, default=None),
         "mode": Choice(RESOLUTION_MODES, default="lesion-local"),
+        # lesions in tiles this fine (mm); checked against voxel_mm, mode and sites below
+        "lesion_voxel_mm": Number(0.0, 5.0, lo_open=True, default=None),
     }, default={}),
     "modality": List(_MODALITY, min_len=2,
                      rule_text="a list of at least two imaging arms to compare"),
@@ -347,6 +357,24 @@ def _storage(s: dict, resolution: ResolutionSpec) -> StorageSpec:
                        max_attempts=s["max_attempts"])
 
 
+def _check_lesion_voxel(resolution: ResolutionSpec, cohort) -> None:
+    """``resolution.lesion_voxel_mm``: a whole divisor of ``voxel_mm``, in a lesion-local
+    spec with ``cohort.sites`` (the windows the tiles are set into)."""
+    fine = resolution.lesion_voxel_mm
+    if fine is None:
+        return
+    key = "resolution.lesion_voxel_mm"
+    ratio = resolution.voxel_mm / fine
+    if abs(ratio - round(ratio)) > 1e-6 * ratio or round(ratio) < 1:
+        raise invalid(_WHAT, key, f"a whole divisor of resolution.voxel_mm "
+                      f"({resolution.voxel_mm:g})", fine)
+    if resolution.mode != "lesion-local":
+        raise invalid(_WHAT, key, 'used only with resolution.mode = "lesion-local" (remove it '
+                      'or set the mode)', fine)
+    if cohort.sites is None:
+        raise invalid(_WHAT, key, "used only with cohort.sites (lesion-local windows)", fine)
+
+
 def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     """Validate a parsed spec (a dict as TOML gives it) into a :class:`TrialSpec`.
 
@@ -359,6 +387,7 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     t = v["trial"]
     cohort = _cohort(v["cohort"], data.get("cohort", {}))
     resolution = ResolutionSpec(**v["resolution"])
+    _check_lesion_voxel(resolution, cohort)
     modalities = []
     for k, (raw, m) in enumerate(zip(data["modality"], v["modality"])):
         system = m["system"]
