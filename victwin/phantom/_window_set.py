@@ -15,7 +15,8 @@ With ``reach`` (per box, the sub-boxes its rays can touch: a lesion-local region
 per slab of z, ``victwin.trial._local.window_reach``) only the union of the reaches is
 labelled; a window's voxels outside every labelled piece hold :data:`UNREACHED_LABEL`. Such a
 window equals ``make(...)`` wherever a ray of its region can go, and a ray trace through it
-gives the same bytes (checked: ``benchmarks/case_hashes.py``, NOTES.md "crop margins").
+gives the same bytes (checked: ROI sha256 of ``benchmarks/trial_lesion_local.py``, NOTES.md
+"crop margins and lesion-local cost").
 """
 
 from __future__ import annotations
