@@ -26,8 +26,9 @@ building it, and the rays it would save.
 
 Rule for the default margin (``DBT_FILTER_MARGIN_MM``): the smallest margin whose worst
 relative RMS over the sites stays at least 10x under issue 14's 1 % limit (<= 1e-3).
-Measured (case 0, one ray per pixel, 12 mm reference; NOTES.md): worst 1.02e-3 at 3 mm,
-1.38e-3 at 2 mm -- no smaller margin qualifies; 3 mm is kept (at the line).
+Measured (case 0, one ray per pixel; NOTES.md): worst 1.02e-3 at 3 mm, 1.38e-3 at 2 mm
+against 12 mm; 1.15e-3 at 3 mm, 8.8e-4 at 4 mm against the full strip -- no smaller margin
+qualifies; 3 mm is kept (the lead's call whether to raise it to 4 mm).
 """
 
 from __future__ import annotations

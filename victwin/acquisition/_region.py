@@ -49,10 +49,11 @@ __all__ = ["Region", "RegionRecord", "plan_region", "region_noise", "DBT_FILTER_
 #: 4 sites, noise-free, one ray per pixel; ``benchmarks/dbt_filter_margin.py``) against a
 #: 12 mm margin, the worst VOI's relative RMS difference (issue 14's measure, limit 1 %) is
 #: 3.7e-4 at 6 mm, 1.02e-3 at 3 mm, 1.38e-3 at 2 mm, 2.8e-3 at 0.5 mm (a calcification-sized
-#: VOI; 2.5-3.4 % of its standard deviation at 3 mm). Rule: the smallest margin whose worst
-#: relative RMS stays at least 10x under the 1 % limit (<= 1e-3). No smaller margin
-#: qualifies; 3 mm sits at the line (9.8x under the limit) and is kept; 3.5 mm clears it
-#: (8.9e-4, +7 % rays of small VOIs; NOTES.md, "crop margins and lesion-local cost").
+#: VOI; 2.5-3.4 % of its standard deviation at 3 mm); against the full strip (every row traced
+#: fine) 8.8e-4 at 4 mm, 1.15e-3 at 3 mm, 1.51e-3 at 2 mm. Rule: the smallest margin whose
+#: worst relative RMS stays at least 10x under the 1 % limit (<= 1e-3). No smaller margin
+#: qualifies; 3 mm is 8.7x under the limit and is kept; 4 mm would clear the rule (+9-14 %
+#: DBT rays; the lead's call: NOTES.md, "crop margins and lesion-local cost").
 DBT_FILTER_MARGIN_MM = 3.0
 
 #: Extra pixels around the aperture's footprint (bilinear sampling at the box's edge).
