@@ -19,6 +19,7 @@ The first case pays numba's compilation when its cache is cold: its time is reco
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -47,6 +48,8 @@ def main(argv=None) -> int:
     if args.compare:
         return _compare(args)
 
+    import numpy as np
+
     from victwin.trial import load_spec, run_case, sample_cohort
 
     spec = load_spec(args.spec)
@@ -62,7 +65,10 @@ def main(argv=None) -> int:
                      "timings_s": out.timings, "load_before": load0,
                      "load_after": os.getloadavg(),
                      "voxels": list(out.result.phantom.voxels), "n_sites": len(sites),
-                     "n_lesion_sites": sum(s.truth for s in sites)})
+                     "n_lesion_sites": sum(s.truth for s in sites),
+                     # sha256 of every ROI / VOI: exact changes must keep them
+                     "sha256": {k: hashlib.sha256(np.ascontiguousarray(v).tobytes()).hexdigest()
+                                for k, v in sorted(out.arrays.items())}})
         t = out.timings
         print(f"case {case_id} ({attributes['density']}): {wall:.0f} s wall, {cpu:.0f} CPU-s, load "
               f"{load0[0]:.1f} -> {os.getloadavg()[0]:.1f}; " + ", ".join(
@@ -173,6 +179,8 @@ def _compare(args) -> int:
     import numpy as np
 
     from victwin.acquisition import acquire
+    import numpy as np
+
     from victwin.trial import load_spec, run_case, sample_cohort
     from victwin.trial._sites import case_sites
 

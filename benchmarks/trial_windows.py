@@ -54,12 +54,14 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None)
     ap.add_argument("--separate", action="store_true")
     ap.add_argument("--count-only", action="store_true")
+    ap.add_argument("--reach", action="store_true",
+                    help="label only each window's reach (per-slab supports), as the runner")
     args = ap.parse_args(argv)
 
     from types import SimpleNamespace
 
     from victwin.trial import load_spec, sample_cohort
-    from victwin.trial._local import case_twins, window_box
+    from victwin.trial._local import case_twins, window_box, window_reach
     from victwin.trial._sites import plan_rois
     from victwin.trial._twins import _Clock
 
@@ -73,6 +75,7 @@ def main(argv=None) -> int:
     meta = lt.meta
     phantom = SimpleNamespace(meta=meta)
     asks = []                     # (modality, version, site names, boxes) in the runner's order
+    reach = []                    # per box: its reach (with --reach)
     for modality in spec.modalities:
         plans = plan_rois(spec, modality, phantom, lt.sites, lt.names)
         for version in ("present", "absent"):
@@ -81,6 +84,9 @@ def main(argv=None) -> int:
                 asks.append((modality.name, version, [p.name for p in mine],
                              [window_box(spec, modality, p.region, meta["thickness_mm"])
                               for p in mine]))
+                if args.reach:
+                    reach += [window_reach(spec, modality, p.region, meta["thickness_mm"],
+                                           lt.grid) for p in mine]
     if args.count_only:
         from victwin.phantom._window_set import union_pieces
 
@@ -93,13 +99,20 @@ def main(argv=None) -> int:
                                        for lo, hi in union_pieces(idx))),
                "voxels_last_modality_windows": int(sum(np.prod(hi - lo) for lo, hi in dbt)),
                "n_pieces": len(union_pieces(idx)), "shape": list(lt.shape)}
+        if args.reach:
+            ws = lt.prepared.window_set([b for *_, boxes in asks for b in boxes], vox,
+                                        reach=reach)
+            rec["voxels_reach_union"] = int(sum(np.prod(np.subtract(hi, lo))
+                                                for lo, hi in ws.pieces))
+            rec["n_reach_pieces"] = len(ws.pieces)
         print(json.dumps(rec))
         if args.json:
             Path(args.json).write_text(json.dumps(rec, indent=1))
         return 0
     c0, t0 = _cpu_s(), time.perf_counter()
     if hasattr(lt, "plan_windows") and not args.separate:  # the runner announces every box first (this branch)
-        lt.plan_windows([b for *_, boxes in asks for b in boxes])
+        lt.plan_windows([b for *_, boxes in asks for b in boxes],
+                        reach=reach if args.reach else None)
     fingerprints, handed = {}, 0
     per_ask = []
     for name, version, names, boxes in asks:

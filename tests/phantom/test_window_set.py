@@ -80,3 +80,38 @@ def test_windows_equal_crops_and_the_union_is_labelled_once(dense):
     assert ws.labelled_voxels == union + extra
     assert union < separate
     assert ws._labels == {}              # every piece dropped after its last window
+
+
+def test_reach_labels_only_its_boxes(dense):
+    """``window_set(reach=)``: inside each window's reach the labels are the whole phantom's,
+    outside it (and outside every other labelled piece) ``UNREACHED_LABEL``; the voxels
+    labelled are the union of the reaches, counted on a mask."""
+    from victwin.phantom._window_set import UNREACHED_LABEL
+
+    prep, full = dense
+    g = full.grid
+    c = np.asarray(g.index_to_world(np.asarray(g.shape) // 2))
+    lo_z, hi_z = g.lower_mm[2], g.upper_mm[2]
+    mid = (lo_z + hi_z) / 2
+    a = ((c[0] - 6, c[1] - 8, lo_z), (c[0] + 6, c[1] + 8, hi_z))
+    b = ((c[0] - 2, c[1] - 3, lo_z), (c[0] + 9, c[1] + 3, hi_z))
+    # a wedge: wide at the bottom slab, narrow above
+    reach_a = [((c[0] - 6, c[1] - 8, lo_z), (c[0] + 6, c[1] + 8, mid)),
+               ((c[0] - 2, c[1] - 2, mid - 1), (c[0] + 2, c[1] + 2, hi_z))]
+    reach_b = [((c[0] + 3, c[1] - 3, lo_z), (c[0] + 9, c[1] + 3, hi_z))]
+    ws = prep.window_set([a, b], voxel_mm=0.5, reach=[reach_a, reach_b])
+    idx = [prep.window_index(bx, 0.5) for bx in reach_a + reach_b]
+    mask = _mask(idx, g.shape)
+    assert ws.labelled_voxels == 0
+    for bx in (a, b):
+        w = ws.window(bx)
+        z, y, x = w.meta["window"]["index"]
+        nz, ny, nx = w.labels.shape
+        crop = full.labels[z:z + nz, y:y + ny, x:x + nx]
+        inside = mask[z:z + nz, y:y + ny, x:x + nx]
+        assert np.array_equal(w.labels[inside], crop[inside])
+        assert np.all(w.labels[~inside] == UNREACHED_LABEL)
+        assert (~inside).any() and np.any(crop[~inside] != UNREACHED_LABEL)
+    assert ws.labelled_voxels == int(mask.sum())
+    with pytest.raises(ValueError, match="one list of boxes per window box"):
+        prep.window_set([a, b], voxel_mm=0.5, reach=[reach_a])

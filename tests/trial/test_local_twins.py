@@ -8,6 +8,7 @@ the same materials (preset applied), at each site's DM and DBT supports.
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -103,3 +104,51 @@ def test_announced_windows_are_crops_hold_their_support_and_label_the_union_once
                 handed += w.labels.size
     assert lt.labelled_voxels == int(union.sum())
     assert lt.labelled_voxels < handed
+
+
+def test_windows_labelled_only_where_the_rays_reach_give_the_same_bytes():
+    """``plan_windows(reach=)`` labels only each window's per-slab supports
+    (``window_reach``); the voxels left out hold air. Reference: the same case's windows
+    labelled whole. Inside the reach the labels are the whole window's, and every region's
+    acquisition (noise included) through the partly labelled windows gives the same bytes,
+    so the tracer never reads a voxel outside the reach and the label count is unchanged."""
+    from victwin.trial._local import window_reach
+    from victwin.trial._runner import acquire_version
+
+    spec = load_spec(TINY)
+    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
+        spec.cohort, sites={"mass": 1, "calcification": 1, "absent": 1}))
+    (cid, attrs), = sample_cohort(spec, [0])
+    whole, part = (case_twins(spec, cid, attrs, _Clock()) for _ in range(2))
+    thickness = whole.meta["thickness_mm"]
+    wanted = [(m, p.region) for m in spec.modalities
+              for p in plan_rois(spec, m, SimpleNamespace(meta=whole.meta), whole.sites,
+                                 whole.names)]
+    boxes = [window_box(spec, m, r, thickness) for m, r in wanted]
+    whole.plan_windows(boxes)
+    part.plan_windows(boxes, reach=[window_reach(spec, m, r, thickness, part.grid)
+                                    for m, r in wanted])
+    assert part.labelled_voxels is not None
+    for modality in spec.modalities:
+        plans = plan_rois(spec, modality, SimpleNamespace(meta=whole.meta), whole.sites,
+                          whole.names)
+        for version in ("present", "absent"):
+            mine = [p for p in plans if (p.site.truth == 1) == (version == "present")]
+            if not mine:
+                continue
+            mb = [window_box(spec, modality, p.region, thickness) for p in mine]
+            out = []
+            for lt in (whole, part):
+                wins = lt.windows(version, mb)
+                out.append((wins, acquire_version(
+                    spec, modality, wins[0], cid, attrs, present=version == "present",
+                    backend="cpu", regions=[p.region for p in mine], windows=wins,
+                    coarse_phantom=lt.coarse[version], presentation=False)))
+            (w_full, a_full), (w_part, a_part) = out
+            for wf, wp in zip(w_full, w_part):
+                kept = wp.labels != 0
+                assert np.array_equal(wp.labels[kept], wf.labels[kept])
+                assert wp.materials == wf.materials and wp.meta == wf.meta
+            for af, ap in zip(a_full, a_part):
+                assert af.raw.tobytes() == ap.raw.tobytes()
+    assert part.labelled_voxels < whole.labelled_voxels

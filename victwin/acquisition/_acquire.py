@@ -44,7 +44,12 @@ def _check_phantom(phantom) -> tuple[dict, int]:
     if not hasattr(labels, "dtype") or labels.dtype != np.uint8 or labels.ndim != 3:
         raise ValueError("phantom.labels must be a uint8 array [z, y, x]")
     materials = {int(k): str(v) for k, v in dict(phantom.materials).items()}
-    n_labels = int(labels.max()) + 1 if labels.size else 1
+    # the label count is the table's (every label it names, present or not) unless a voxel
+    # holds a larger label: a window whose unreached voxels are left unlabelled
+    # (``PreparedBreast.window_set(reach=)``) traces with as many label planes as the whole
+    # window would, hence the same path-length arrays and sums
+    top = int(labels.max()) if labels.size else 0
+    n_labels = max([top] + [k for k in materials if k >= 0]) + 1
     # only labels without a material need a presence check (a full-volume bincount costs
     # ~10 s on a 0.1 mm phantom on a loaded 2-core machine); labels may be a CuPy array
     missing = [lab for lab in range(n_labels)

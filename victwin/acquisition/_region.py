@@ -45,6 +45,15 @@ __all__ = ["Region", "RegionRecord", "plan_region", "region_noise", "DBT_FILTER_
 #: 0.46 % at 2, 0.29 % at 3, 0.17 % at 6, 0.03 % at 12; with edge repetition instead 5.9 %,
 #: 2.3 %, 3.1 %, 3.1 %, 0.47 %, 0.32 % (the old default was 12 mm with edge repetition).
 #: tests/acquisition/test_region.py::test_filter_margin_budget re-checks it.
+#: At VICTRE fidelity (case 0 of examples/demo-victre.toml: 0.1 mm windows, 85 um, victre-dbt,
+#: 4 sites, noise-free, one ray per pixel; ``benchmarks/dbt_filter_margin.py``) against a
+#: 12 mm margin, the worst VOI's relative RMS difference (issue 14's measure, limit 1 %) is
+#: 3.7e-4 at 6 mm, 1.02e-3 at 3 mm, 1.38e-3 at 2 mm, 2.8e-3 at 0.5 mm (a calcification-sized
+#: VOI; 2.5-3.4 % of its standard deviation at 3 mm); against the full strip (every row traced
+#: fine) 8.8e-4 at 4 mm, 1.15e-3 at 3 mm, 1.51e-3 at 2 mm. Rule: the smallest margin whose
+#: worst relative RMS stays at least 10x under the 1 % limit (<= 1e-3). No smaller margin
+#: qualifies; 3 mm is 8.7x under the limit and is kept; 4 mm would clear the rule (+9-14 %
+#: DBT rays; the lead's call: NOTES.md, "crop margins and lesion-local cost").
 DBT_FILTER_MARGIN_MM = 3.0
 
 #: Extra pixels around the aperture's footprint (bilinear sampling at the box's edge).

@@ -209,7 +209,7 @@ class PreparedBreast:
         return Phantom(labels=labels, grid=window_grid(grid, lo, hi), materials=self.materials,
                        meta=meta)
 
-    def window_set(self, boxes, voxel_mm=None) -> WindowSet:
+    def window_set(self, boxes, voxel_mm=None, *, reach=None) -> WindowSet:
         """Many windows of this breast, each voxel labelled once.
 
         Parameters
@@ -218,15 +218,19 @@ class PreparedBreast:
             Every window that will be asked for (a box may repeat).
         voxel_mm : float, mm, optional
             Isotropic voxel size (default: the recipe's).
+        reach : sequence of (sequence of boxes (mm) or None), optional
+            One entry per box: the sub-boxes its rays can touch (None: the whole box). Only
+            the union of the reaches is labelled; a window's other voxels hold
+            ``UNREACHED_LABEL`` (:mod:`._window_set`).
 
         Returns
         -------
         WindowSet
-            ``.window(box)`` equals ``make(voxel_mm, window_mm=box)`` byte for byte; the union
-            of the boxes is labelled once, in disjoint pieces, each when first needed
-            (:mod:`._window_set`).
+            ``.window(box)`` equals ``make(voxel_mm, window_mm=box)`` byte for byte (with
+            ``reach``: inside the box's reach); the union of the boxes (or reaches) is
+            labelled once, in disjoint pieces, each when first needed (:mod:`._window_set`).
         """
-        return WindowSet(self, boxes, voxel_mm)
+        return WindowSet(self, boxes, voxel_mm, reach=reach)
 
 
 def make_breast(spec: dict, *, seed: int, voxel_mm: float | None = None,

@@ -10,6 +10,13 @@ Every voxel's label is a pure function of its whole-grid index and of the draws
 for byte -- labels, grid, materials and meta -- while the voxels labelled are those of the
 union, not the sum of the windows. A piece is dropped once every window that reads it has been
 handed out, so memory stays near the union of the windows still to come.
+
+With ``reach`` (per box, the sub-boxes its rays can touch: a lesion-local region's support
+per slab of z, ``victwin.trial._local.window_reach``) only the union of the reaches is
+labelled; a window's voxels outside every labelled piece hold :data:`UNREACHED_LABEL`. Such a
+window equals ``make(...)`` wherever a ray of its region can go, and a ray trace through it
+gives the same bytes (checked: ROI sha256 of ``benchmarks/trial_lesion_local.py``, NOTES.md
+"crop margins and lesion-local cost").
 """
 
 from __future__ import annotations
@@ -18,7 +25,11 @@ import numpy as np
 
 from ._window import window_index
 
-__all__ = ["WindowSet", "union_pieces"]
+__all__ = ["WindowSet", "union_pieces", "UNREACHED_LABEL"]
+
+#: Label of the voxels of a window that no ray of its region touches when the set is given
+#: ``reach`` (air: any label would do, since no traversal reads them).
+UNREACHED_LABEL = 0
 
 
 def _contains(a, b) -> bool:
@@ -101,15 +112,28 @@ class WindowSet:
         Voxels of the windows handed out so far.
     """
 
-    def __init__(self, prepared, boxes, voxel_mm=None):
+    def __init__(self, prepared, boxes, voxel_mm=None, reach=None):
         self.prepared = prepared
         self.voxel_mm = prepared.voxel_mm(voxel_mm)
         self._grid = prepared.grid(self.voxel_mm)
+        boxes = list(boxes)
+        if reach is not None and len(reach) != len(boxes):
+            raise ValueError(f"reach must give one list of boxes per window box: {len(reach)} "
+                             f"for {len(boxes)} boxes")
         self._todo = {}                   # (lo, hi) -> windows of that box still to hand out
-        for box in boxes:
+        self._reach = {}                  # (lo, hi) -> its reach's index boxes (None: all)
+        for k, box in enumerate(boxes):
             key = self._key(box)
             self._todo[key] = self._todo.get(key, 0) + 1
-        pieces = union_pieces([(np.array(k[0]), np.array(k[1])) for k in self._todo])
+            if reach is None or reach[k] is None:
+                self._reach[key] = None
+            elif self._reach.get(key, ()) is not None:
+                lo, hi = np.array(key[0]), np.array(key[1])
+                mine = [_overlap(lo, hi, *self._index(b)) for b in reach[k]]
+                self._reach[key] = list(self._reach.get(key, [])) + [b for b in mine if b]
+        wanted = [b for key, r in self._reach.items()
+                  for b in ([(np.array(key[0]), np.array(key[1]))] if r is None else r)]
+        pieces = union_pieces(wanted)
         self._pieces = [(np.array(lo, np.int64), np.array(hi, np.int64)) for lo, hi in pieces]
         self._labels = {}                 # piece -> its labels, once made
         # the announced boxes each piece serves, to drop it after the last one
@@ -122,6 +146,9 @@ class WindowSet:
     def _key(self, window_mm) -> tuple:
         lo, hi = window_index(self._grid, window_mm)
         return tuple(int(v) for v in lo), tuple(int(v) for v in hi)
+
+    def _index(self, window_mm) -> tuple:
+        return window_index(self._grid, window_mm)
 
     @property
     def pieces(self) -> list:
@@ -146,7 +173,10 @@ class WindowSet:
             self.handed_voxels += w.labels.size
             return w
         lo, hi = np.array(key[0], np.int64), np.array(key[1], np.int64)
-        labels = np.empty(tuple(hi - lo), np.uint8)
+        reach = self._reach.get(key)
+        labels = (np.empty if reach is None else np.zeros)(tuple(hi - lo), np.uint8)
+        if reach is not None and UNREACHED_LABEL:
+            labels[...] = UNREACHED_LABEL
         filled = 0
         for i, (p_lo, p_hi) in enumerate(self._pieces):
             ov = _overlap(lo, hi, p_lo, p_hi)
@@ -157,7 +187,7 @@ class WindowSet:
             labels[tuple(slice(a, b) for a, b in zip(o_lo - lo, o_hi - lo))] = \
                 src[tuple(slice(a, b) for a, b in zip(o_lo - p_lo, o_hi - p_lo))]
             filled += int(np.prod(o_hi - o_lo))
-        if filled != labels.size:  # the pieces are disjoint: this means a bug, not bad input
+        if reach is None and filled != labels.size:  # disjoint pieces: a bug, not bad input
             raise RuntimeError(f"window {key} is not covered by the pieces "
                                f"({filled} of {labels.size} voxels)")
         self._todo[key] -= 1

@@ -38,7 +38,12 @@ import numpy as np
 from ._cohort import case_rng
 from ._twins import _lesion_model
 
-__all__ = ["COARSE_VOXEL_MM", "LocalTwins", "case_twins", "window_box"]
+__all__ = ["COARSE_VOXEL_MM", "LocalTwins", "case_twins", "window_box", "window_reach"]
+
+#: Slab thickness (mm) of a window's reach (:func:`window_reach`): a DBT site's rays fill a
+#: wedge of its box, narrow near the detector; per-slab supports of 8 mm hold ~half the box's
+#: voxels (NOTES.md, "window cost").
+REACH_SLAB_MM = 8.0
 
 #: Voxel size (mm) of the coarse twin: the coarse pass traces one ray per 2 mm scatter cell
 #: (``acquisition._coarse.COARSE_PIXELS_PER_CELL``), so 0.5 mm voxels sample each ray's path
@@ -56,6 +61,30 @@ def window_box(spec, modality, region, thickness_mm: float) -> tuple:
                          binning=spec.resolution.detector_binning,
                          pad_mm=spec.resolution.voxel_mm)
     return sup.window_mm
+
+
+def window_reach(spec, modality, region, thickness_mm: float, grid) -> list:
+    """The world boxes (mm) of a window for ``region`` that its rays can touch: the region's
+    support (:func:`victwin.acquisition.region_support`, one voxel of padding) with the
+    phantom's ``grid`` cut into z slabs of :data:`REACH_SLAB_MM` (one voxel of overlap each
+    side), one box per slab the rays cross. Voxels of the window box outside these boxes
+    need no label (``PreparedBreast.window_set(reach=)``)."""
+    from victwin.acquisition import region_support
+    from victwin.geometry import Grid
+
+    nz = grid.shape[0]
+    step = max(1, int(round(REACH_SLAB_MM / grid.spacing[0])))
+    boxes = []
+    for z0 in range(0, nz, step):
+        a, b = max(0, z0 - 1), min(nz, z0 + step + 1)
+        g = Grid(shape=(b - a,) + tuple(grid.shape[1:]), spacing=grid.spacing,
+                 origin=tuple(float(v) for v in np.asarray(grid.origin)
+                              + np.array([0, 0, a]) * grid.spacing_xyz))
+        s = region_support(region, modality.system, thickness_mm=thickness_mm, grid=g,
+                           binning=spec.resolution.detector_binning)
+        if s.index_lower is not None and np.all(np.subtract(s.index_upper, s.index_lower) > 0):
+            boxes.append(s.window_mm)
+    return boxes
 
 
 def _overlap(a_index, a_shape, b_index, b_shape):
@@ -90,19 +119,27 @@ class LocalTwins:
     _whole: dict = field(default_factory=dict, repr=False)
     _set: object = field(default=None, repr=False)      # victwin.phantom.WindowSet
 
-    def plan_windows(self, boxes) -> None:
+    def plan_windows(self, boxes, reach=None) -> None:
         """Announce every window box (mm) the case will ask for, of either version.
 
         The windows are then cut from one :class:`victwin.phantom.WindowSet` of the lesion-free
         fine twin: the union of the boxes is labelled once (a site's DM box lies inside its
         DBT box; the boxes of neighbouring sites overlap), each window copied out of it, and
         each version's window is what :meth:`windows` gave without the announcement, byte for
-        byte. Without it every window is made on its own.
+        byte. Without it every window is made on its own. With ``reach`` (one list of boxes per
+        box, :func:`window_reach`) only the voxels the rays can touch are labelled (the
+        lesion tiles are still pasted over the whole box, so a window keeps its labels).
         """
         t0 = time.perf_counter()
-        self._set = self.prepared.window_set(list(boxes), self.spec.resolution.voxel_mm)
+        self._set = self.prepared.window_set(list(boxes), self.spec.resolution.voxel_mm,
+                                             reach=reach)
         if self.clock is not None:
             self.clock.add("phantom.windows", time.perf_counter() - t0)
+
+    @property
+    def grid(self):
+        """The whole fine twin's grid (no voxel labelled)."""
+        return self.prepared.grid(self.spec.resolution.voxel_mm)
 
     @property
     def labelled_voxels(self):

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._records import CaseResult
 from ._lesion_tiles import tiled_windows
-from ._local import case_twins, window_box
+from ._local import case_twins, window_box, window_reach
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
 from ._stages import stage as enter_stage
@@ -179,9 +179,11 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     twins = {"present": present, "absent": phantom}
     if windowed:
         # every window box of the case, announced once: their union is labelled once
-        lt.plan_windows([window_box(spec, m, p.region, meta["thickness_mm"])
-                         for m in spec.modalities
-                         for p in plan_rois(spec, m, phantom, sites, names)])
+        wanted = [(m, p.region) for m in spec.modalities
+                  for p in plan_rois(spec, m, phantom, sites, names)]
+        lt.plan_windows([window_box(spec, m, r, meta["thickness_mm"]) for m, r in wanted],
+                        reach=[window_reach(spec, m, r, meta["thickness_mm"], lt.grid)
+                               for m, r in wanted])
     if target == "cuda":  # each twin's labels go to the GPU once, for every view and region
         from victwin.acquisition import on_device
 
