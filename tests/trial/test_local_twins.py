@@ -152,3 +152,55 @@ def test_windows_labelled_only_where_the_rays_reach_give_the_same_bytes():
             for af, ap in zip(a_full, a_part):
                 assert af.raw.tobytes() == ap.raw.tobytes()
     assert part.labelled_voxels < whole.labelled_voxels
+
+
+def test_tissue_under_every_lesion_is_labelled_in_reach_windows():
+    """With ``resolution.lesion_voxel_mm`` a tile splits the window's labels under a lesion
+    and inserts it with insert_lesion's forbidden-overlap check, so those voxels must hold the
+    twin's tissue even where no ray of the window's region reaches (the runner adds
+    ``lesion_boxes_mm`` to every window's reach). Checked against the windows labelled whole:
+    (1) every voxel insert_lesion paints lies inside the lesion's box; (2) windows whose reach
+    is only the lesion boxes hold the whole window's labels, tissue, there (with an empty
+    reach they would hold air: the check can fail)."""
+    from victwin.phantom import insert_lesion
+    from victwin.trial._lesion_tiles import lesion_boxes_mm
+
+    spec = load_spec(TINY)
+    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
+        spec.cohort, sites={"mass": 1, "calcification": 1, "absent": 1}))
+    (cid, attrs), = sample_cohort(spec, [0])
+    whole, part = (case_twins(spec, cid, attrs, _Clock()) for _ in range(2))
+    thickness = whole.meta["thickness_mm"]
+    wanted = [(m, p.region) for m in spec.modalities
+              for p in plan_rois(spec, m, SimpleNamespace(meta=whole.meta), whole.sites,
+                                 whole.names)]
+    boxes = [window_box(spec, m, r, thickness) for m, r in wanted]
+    under = lesion_boxes_mm(part.lesion_models, spec.resolution.voxel_mm)
+    assert len(under) == 2
+    whole.plan_windows(boxes)
+    part.plan_windows(boxes, reach=[list(under) for _ in wanted])
+
+    def index_box(grid, box):
+        lo, hi = (np.asarray(v, float) for v in box)
+        sp, n = grid.spacing_xyz, grid.shape_xyz
+        i0 = np.clip(np.floor((lo - grid.lower_mm) / sp).astype(int), 0, n)
+        i1 = np.clip(np.ceil((hi - grid.lower_mm) / sp).astype(int), 0, n)
+        return tuple(slice(a, b) for a, b in zip(i0[::-1], i1[::-1]))
+
+    checked = 0
+    for wf, wp in zip(whole.windows("absent", boxes), part.windows("absent", boxes)):
+        for (model, centre), box in zip(part.lesion_models, under):
+            sl = index_box(wf.grid, box)
+            if any(s.stop <= s.start for s in sl):
+                continue
+            assert np.array_equal(wp.labels[sl], wf.labels[sl])
+            assert np.all(wf.labels[sl] != 0)      # tissue, not air, under the lesion
+            try:
+                with_lesion, _ = insert_lesion(wf, model, center_mm=centre)
+            except ValueError:                     # cut by the window's edge: not this check
+                continue
+            painted = np.zeros(wf.labels.shape, bool)
+            painted[sl] = True
+            assert not np.any((with_lesion.labels != wf.labels) & ~painted)
+            checked += 1
+    assert checked >= 2

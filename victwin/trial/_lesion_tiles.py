@@ -13,7 +13,9 @@ unchanged.
 
 from __future__ import annotations
 
-__all__ = ["tiled_windows"]
+import numpy as np
+
+__all__ = ["tiled_windows", "lesion_boxes_mm"]
 
 
 def tiled_windows(twins, boxes, tile_mm: float):
@@ -53,3 +55,22 @@ def tiled_windows(twins, boxes, tile_mm: float):
         summary["tiles"] += len(ts)
         summary["tile_voxels"] += sum(int(t.labels.size) for t in ts)
     return windows, tiles, summary
+
+
+def lesion_boxes_mm(lesion_models, pad_mm: float) -> list:
+    """World boxes ``((x0, y0, z0), (x1, y1, z1))`` (mm) holding each lesion's whole patch,
+    padded by ``pad_mm`` (one window voxel covers the tile's rounding out to window voxels).
+
+    A tile splits the window's labels in its box and inserts the lesion there with the
+    forbidden-overlap check of :func:`victwin.phantom.insert_lesion`; a window labelled only
+    where its region's rays reach (``plan_windows(reach=)``) holds air elsewhere, which that
+    check would refuse (a spiculated mass whose spicules leave the ROI's ray cone, or a
+    neighbouring site's lesion reaching into the window). Adding these boxes to every
+    window's reach labels the tissue under every lesion; voxels no ray reads change no byte.
+    """
+    boxes = []
+    for model, center in lesion_models:
+        half = (np.asarray(model.patch.shape[::-1], float) + 1) / 2 * model.voxel_mm + pad_mm
+        c = np.asarray(center, float)
+        boxes.append((tuple(float(v) for v in c - half), tuple(float(v) for v in c + half)))
+    return boxes

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._records import CaseResult
-from ._lesion_tiles import tiled_windows
+from ._lesion_tiles import lesion_boxes_mm, tiled_windows
 from ._local import case_twins, window_box, window_reach
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
@@ -181,8 +181,10 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         # every window box of the case, announced once: their union is labelled once
         wanted = [(m, p.region) for m in spec.modalities
                   for p in plan_rois(spec, m, phantom, sites, names)]
+        # labelled: where the rays reach, and under every lesion a tile will split
+        under = lesion_boxes_mm(lt.lesion_models, spec.resolution.voxel_mm) if fine else []
         lt.plan_windows([window_box(spec, m, r, meta["thickness_mm"]) for m, r in wanted],
-                        reach=[window_reach(spec, m, r, meta["thickness_mm"], lt.grid)
+                        reach=[window_reach(spec, m, r, meta["thickness_mm"], lt.grid) + under
                                for m, r in wanted])
     if target == "cuda":  # each twin's labels go to the GPU once, for every view and region
         from victwin.acquisition import on_device
