@@ -106,15 +106,10 @@ def test_announced_windows_are_crops_hold_their_support_and_label_the_union_once
     assert lt.labelled_voxels < handed
 
 
-def test_windows_labelled_only_where_the_rays_reach_give_the_same_bytes():
-    """``plan_windows(reach=)`` labels only each window's per-slab supports
-    (``window_reach``); the voxels left out hold air. Reference: the same case's windows
-    labelled whole. Inside the reach the labels are the whole window's, and every region's
-    acquisition (noise included) through the partly labelled windows gives the same bytes,
-    so the tracer never reads a voxel outside the reach and the label count is unchanged."""
-    from victwin.trial._local import window_reach
-    from victwin.trial._runner import acquire_version
-
+def _two_twins_and_boxes():
+    """Case 0 of the tiny spec with a mass, a cluster and an absent site: two independent
+    ``case_twins`` of it (``whole`` and ``part``), its thickness (mm), every (modality,
+    region) the runner announces and their window boxes (mm)."""
     spec = load_spec(TINY)
     spec = dataclasses.replace(spec, cohort=dataclasses.replace(
         spec.cohort, sites={"mass": 1, "calcification": 1, "absent": 1}))
@@ -125,6 +120,19 @@ def test_windows_labelled_only_where_the_rays_reach_give_the_same_bytes():
               for p in plan_rois(spec, m, SimpleNamespace(meta=whole.meta), whole.sites,
                                  whole.names)]
     boxes = [window_box(spec, m, r, thickness) for m, r in wanted]
+    return spec, cid, attrs, whole, part, thickness, wanted, boxes
+
+
+def test_windows_labelled_only_where_the_rays_reach_give_the_same_bytes():
+    """``plan_windows(reach=)`` labels only each window's per-slab supports
+    (``window_reach``); the voxels left out hold air. Reference: the same case's windows
+    labelled whole. Inside the reach the labels are the whole window's, and every region's
+    acquisition (noise included) through the partly labelled windows gives the same bytes,
+    so the tracer never reads a voxel outside the reach and the label count is unchanged."""
+    from victwin.trial._local import window_reach
+    from victwin.trial._runner import acquire_version
+
+    spec, cid, attrs, whole, part, thickness, wanted, boxes = _two_twins_and_boxes()
     whole.plan_windows(boxes)
     part.plan_windows(boxes, reach=[window_reach(spec, m, r, thickness, part.grid)
                                     for m, r in wanted])
@@ -165,16 +173,7 @@ def test_tissue_under_every_lesion_is_labelled_in_reach_windows():
     from victwin.phantom import insert_lesion
     from victwin.trial._lesion_tiles import lesion_boxes_mm
 
-    spec = load_spec(TINY)
-    spec = dataclasses.replace(spec, cohort=dataclasses.replace(
-        spec.cohort, sites={"mass": 1, "calcification": 1, "absent": 1}))
-    (cid, attrs), = sample_cohort(spec, [0])
-    whole, part = (case_twins(spec, cid, attrs, _Clock()) for _ in range(2))
-    thickness = whole.meta["thickness_mm"]
-    wanted = [(m, p.region) for m in spec.modalities
-              for p in plan_rois(spec, m, SimpleNamespace(meta=whole.meta), whole.sites,
-                                 whole.names)]
-    boxes = [window_box(spec, m, r, thickness) for m, r in wanted]
+    spec, cid, attrs, whole, part, thickness, wanted, boxes = _two_twins_and_boxes()
     under = lesion_boxes_mm(part.lesion_models, spec.resolution.voxel_mm)
     assert len(under) == 2
     whole.plan_windows(boxes)
