@@ -47,15 +47,12 @@ COARSE_RAYS_PER_PIXEL = 1
 #: 1.6 % of the VOI's std on the tests' slab (0.96 % with four rays).
 COARSE_PIXELS_PER_CELL = 1
 
-#: The scatter cell size simulate_view uses (scatter_image's default).
-_SCATTER_CELL_MM = SCATTER_CELL_MM
-
 
 def coarse_factors(pitch_mm: float, per_cell: int | None = None) -> tuple[int, int]:
     """``(f, m)``: pixels per scatter cell and per coarse-pass pixel, for a panel of
     ``pitch_mm`` (``m`` the largest divisor of ``f`` up to ``f / per_cell``)."""
     k = COARSE_PIXELS_PER_CELL if per_cell is None else int(per_cell)
-    f = max(1, int(round(_SCATTER_CELL_MM / pitch_mm)))
+    f = max(1, int(round(SCATTER_CELL_MM / pitch_mm)))
     m = max([d for d in range(1, f // k + 1) if f % d == 0] or [1])
     return f, m
 

@@ -174,9 +174,9 @@ class WindowSet:
             return w
         lo, hi = np.array(key[0], np.int64), np.array(key[1], np.int64)
         reach = self._reach.get(key)
-        labels = (np.empty if reach is None else np.zeros)(tuple(hi - lo), np.uint8)
-        if reach is not None and UNREACHED_LABEL:
-            labels[...] = UNREACHED_LABEL
+        shape = tuple(hi - lo)
+        labels = np.empty(shape, np.uint8) if reach is None else \
+            np.full(shape, UNREACHED_LABEL, np.uint8)
         filled = 0
         for i, (p_lo, p_hi) in enumerate(self._pieces):
             ov = _overlap(lo, hi, p_lo, p_hi)
