@@ -135,3 +135,29 @@ def test_sites_on_a_prepared_breast_equal_those_on_the_built_phantom():
         assert msgs[0] == msgs[1]
     with pytest.raises(ValueError, match="voxel_mm is for a PreparedBreast"):
         place_sites(built, {"mass": 1}, VICTRE_BOXES, rng=1, voxel_mm=1.0)
+
+
+def test_fits_is_the_last_rule_and_sees_each_sites_index_and_kind(breast):
+    counts = {"mass": 3, "calcification": 2, "absent": 4}
+    calls = []
+
+    def low(index, kind, center):           # e.g. "the lesion fits": here, lesions low down
+        calls.append((index, kind, center))
+        return kind == "absent" or center[2] < SUPPORT + THICK / 2
+
+    sites = place_sites(breast, counts, VICTRE_BOXES, rng=3, source_mm=SOURCE, fits=low)
+    assert all(s.center_mm[2] < SUPPORT + THICK / 2 for s in sites if s.truth)
+    # every placed site was the last candidate asked about at its index, with its kind
+    last = {}
+    for index, kind, center in calls:
+        last[index] = (kind, center)
+    assert [last[k] for k in range(len(sites))] == [(s.kind, s.center_mm) for s in sites]
+    # the box rules come first: every candidate fits() saw passed them
+    for index, kind, center in calls:
+        assert breast.labels[tuple(np.rint(breast.grid.world_to_index(center)).astype(int))] \
+            == GLAND
+    # a rule nothing passes: one line, saying the lesion was checked too
+    with pytest.raises(ValueError, match=r"^sites\.mass: could not place site 1 of 1 .*its "
+                                         r"lesion too\) in 50 tries; placed none"):
+        place_sites(breast, {"mass": 1}, VICTRE_BOXES, rng=1, max_tries=50,
+                    fits=lambda *a: False)

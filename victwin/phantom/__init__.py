@@ -24,6 +24,7 @@ from ._breast_recipe import BREAST_LABELS
 from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
 from ._texture import power_law_field
 from ._prepared import PreparedBreast
+from ._window import crop_to_window
 from ._window_set import WindowSet
 from ._recipes import RECIPE_KINDS, list_recipes, load_recipe, make, prepare
 from .chest import make_chest
@@ -33,6 +34,7 @@ from .lesions import (VICTRE_CLUSTER, VICTRE_MASS, VictreClusterParameters, Vict
 
 __all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
            "analytic", "lesions", "plotting", "power_law_field", "make", "prepare", "PreparedBreast", "WindowSet",
+           "crop_to_window",
            "load_recipe",
            "list_recipes",
            "BREAST_LABELS", "RECIPE_KINDS", "insert_lesion", "lesion_tiles", "snap_center",

@@ -72,7 +72,27 @@ def window_meta(meta: dict, lo_zyx, full_shape) -> dict:
 
 
 def crop_to_window(phantom, window_mm):
-    """The window of an already built phantom (labels, lesions and meta kept)."""
+    """The window of an already built phantom: the voxels meeting ``window_mm``.
+
+    Parameters
+    ----------
+    phantom : Phantom
+        A whole phantom (not itself a window).
+    window_mm : ((x0, y0, z0), (x1, y1, z1)), mm
+        World box; every voxel whose cell meets it is kept, clipped to the grid.
+
+    Returns
+    -------
+    Phantom
+        Labels cropped (a copy), grid on the same lattice, lesions and materials kept,
+        ``meta["window"]`` placing it in the whole grid (as ``make(..., window_mm=)``), so
+        ``insert_lesion`` checks a lesion against the whole grid's edges there.
+
+    Raises
+    ------
+    ValueError
+        One line: a malformed box, or a box that misses the grid.
+    """
     lo, hi = window_index(phantom.grid, window_mm)
     labels = np.ascontiguousarray(phantom.labels[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]])
     grid = window_grid(phantom.grid, lo, hi)

@@ -20,7 +20,10 @@ lines ~187-201 of that file). Its rules, followed here:
   new centre from the ray through the focal spot and each earlier lesion must exceed the
   lesions' size). victwin asks more: the projected boxes of the readers' ROIs/VOIs (not just
   the lesions) of any two sites, present or absent, are disjoint, so no ROI sees another site;
-* the box lies inside the compressed thickness (a DBT VOI is read from slices of the breast).
+* the box lies inside the compressed thickness (a DBT VOI is read from slices of the breast);
+* the lesion itself clears forbidden tissue, the grid and earlier lesions (``fits``: the
+  trial checks the lesion it will insert; ``lesionInsertion.py`` checks the lesion's cube the
+  same way before it accepts a location): a spiculated mass reaches beyond its ROI box.
 
 Sites are drawn with a seeded generator: the same phantom, counts and seed give the same sites.
 The breast may be given as a built phantom or as a :class:`~victwin.phantom.PreparedBreast`
@@ -192,7 +195,7 @@ def _requests(counts: dict, box_mm: dict) -> list[tuple[str, str]]:
 
 def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
                 host: str = "glandular", chest_wall_mm: float = CHEST_WALL_MARGIN_MM,
-                max_tries: int = MAX_TRIES, accept=None, voxel_mm=None) -> list[Site]:
+                max_tries: int = MAX_TRIES, accept=None, fits=None, voxel_mm=None) -> list[Site]:
     """Draw the sites of a twin: lesion sites and lesion-absent ROI sites, without overlap.
 
     Parameters
@@ -220,6 +223,14 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
     accept : callable, optional
         A further rule, ``accept(lower_mm, upper_mm) -> bool`` on a candidate box (e.g. that
         it projects inside the detector in every view of the trial's systems).
+    fits : callable, optional
+        The last rule, ``fits(index, kind, center_mm) -> bool`` on a candidate that passed all
+        others: ``index`` is the site's position in the returned list. The ROI/VOI box is
+        checked here, but a spiculated mass reaches beyond it (VICTRE's masses span 10-15 mm
+        against a 9.3 x 9.3 x 9 mm box), so the trial checks that the lesion it will insert
+        at the centre clears forbidden tissue and the grid, as VICTRE's
+        ``lesionInsertion.py`` does before it accepts a location. Called once per candidate,
+        in order; a ``True`` is final (the site is placed).
     voxel_mm : float, mm, optional
         The voxel size of a prepared breast's grid (default: its recipe's); only with a
         ``PreparedBreast``.
@@ -309,6 +320,8 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
             # every 4th voxel first: a forbidden voxel there rejects the box cheaply
             if not ok[src.lattice(i0, i1, 4)].all() or not ok[src.lattice(i0, i1)].all():
                 continue
+            if fits is not None and not fits(n_done, kind, tuple(float(v) for v in c)):
+                continue
             found = c
             break
         if found is None:
@@ -318,7 +331,8 @@ def place_sites(phantom, counts: dict, box_mm: dict, *, rng, source_mm=None,
             done = ", ".join(f"{k} {v}" for k, v in made.items()) or "none"
             raise ValueError(f"sites.{kind}: could not place site {n_done + 1} of "
                              f"{len(requests)} (a {roi_kind}-sized box in {host} tissue, clear "
-                             f"of skin, muscle, the chest wall and the other sites) in "
+                             f"of skin, muscle, the chest wall and the other sites"
+                             f"{', its lesion too' if fits is not None else ''}) in "
                              f"{int(max_tries)} tries; placed {done}: ask for fewer sites")
         footprints.append(_footprint(found - size / 2, found + size / 2, source_mm))
         placed.append(Site(kind=kind, roi_kind=roi_kind,

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._cohort import case_rng
-from ._twins import _lesion_model
+from ._twins import _lesion_box, site_lesion_model
 
 __all__ = ["COARSE_VOXEL_MM", "LocalTwins", "case_twins", "window_box", "window_reach"]
 
@@ -189,19 +188,15 @@ class LocalTwins:
         return get_preset(self.spec.preset).apply(w)
 
 
-def _draw_sites(spec, case_id: int, prepared):
+def _draw_sites(spec, case_id: int, prepared, lesion_windows=None):
     """Sites drawn on the prepared breast: ``place_sites`` labels only the fine voxels its
-    rules read, and gives the sites it gives on the whole fine twin."""
+    rules read, and gives the sites it gives on the whole fine twin. ``lesion_windows`` (a
+    dict) receives the lesion-free window around each lesion site that the placement's lesion
+    check made (``_sites._lesion_fits``)."""
     from ._sites import draw_sites
 
-    return draw_sites(spec, case_id, prepared, voxel_mm=spec.resolution.voxel_mm)
-
-
-def _lesion_box(model, center_mm, voxel_mm: float) -> tuple:
-    """A box (mm) holding the lesion's patch resampled anywhere on a grid of ``voxel_mm``."""
-    half = np.asarray(model.patch.shape[::-1], float) * model.voxel_mm / 2 + 2 * voxel_mm
-    c = np.asarray(center_mm, float)
-    return (tuple(c - half), tuple(c + half))
+    return draw_sites(spec, case_id, prepared, voxel_mm=spec.resolution.voxel_mm,
+                      lesion_windows=lesion_windows)
 
 
 def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
@@ -212,7 +207,8 @@ def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
     t0 = time.perf_counter()
     prepared = prepare(attributes["recipe"], seed=attributes["phantom_seed"])
     vox = spec.resolution.voxel_mm
-    sites = _draw_sites(spec, case_id, prepared)
+    lesion_windows = {}
+    sites = _draw_sites(spec, case_id, prepared, lesion_windows)
     clock.add("phantom", time.perf_counter() - t0)
 
     t0 = time.perf_counter()
@@ -223,10 +219,12 @@ def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
     for k, site in enumerate(sites):
         if not site.truth:
             continue
-        model = _lesion_model(site.kind, case_rng(spec.seed, case_id, f"lesion-{k}"), vox,
-                              spec.preset)
-        # the fine tile: labels numbered after the lesions before it, as in the whole twin
-        tile = prepared.make(vox, window_mm=_lesion_box(model, site.center_mm, vox))
+        model = site_lesion_model(spec, case_id, k, site.kind)
+        # the fine tile: labels numbered after the lesions before it, as in the whole twin (the
+        # placement's lesion check made the same window: prepared.make of the same box)
+        tile = lesion_windows.get(k)
+        if tile is None:
+            tile = prepared.make(vox, window_mm=_lesion_box(model, site.center_mm, vox))
         tile = tile.replace(materials=dict(materials), lesions=records)
         tile, lesion = insert_lesion(tile, model, center_mm=site.center_mm)
         materials, records = dict(tile.materials), tile.lesions

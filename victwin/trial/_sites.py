@@ -22,7 +22,8 @@ import numpy as np
 
 from ._cohort import case_rng
 from ._spec import TrialSpec
-from ._twins import _fit_center, _lesion_model, _make_phantom, one_lesion_phantoms
+from ._twins import (_fit_center, _lesion_box, _make_phantom, one_lesion_phantoms,
+                     site_lesion_model)
 
 __all__ = ["site_box_mm", "case_sites", "draw_sites", "check_site_layout", "SiteLayoutError",
            "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
@@ -97,17 +98,81 @@ def _on_every_detector(spec: TrialSpec, margin_mm: float = 1.0):
     return accept
 
 
-def draw_sites(spec: TrialSpec, case_id: int, phantom, **kw) -> list:
+def _boxes_meet(a, b) -> bool:
+    return all(a[0][i] < b[1][i] and b[0][i] < a[1][i] for i in range(3))
+
+
+def _lesion_fits(spec: TrialSpec, case_id: int, phantom, windows=None):
+    """``fits(index, kind, center_mm)`` for :func:`~victwin.phantom.placement.place_sites`:
+    the lesion the case will insert at site ``index`` (:func:`site_lesion_model`) fits there.
+
+    The check is the insertion itself, on a window of the lesion-free twin at the spec's
+    voxels around the lesion's patch (:func:`victwin.phantom.insert_lesion`: clear of air,
+    skin, muscle, the grid's edge and the lesions placed before it whose boxes meet it) and,
+    with ``resolution.lesion_voxel_mm``, at the tiles' voxels too
+    (:func:`victwin.phantom.lesion_tiles`). A site whose ROI box passed but whose lesion
+    fails is redrawn, as VICTRE's ``lesionInsertion.py`` redraws a location whose lesion
+    cube meets forbidden tissue; before this check such a case failed at insertion (2 of the
+    first 20 twins of victre-replica-150: masses of 10-15 mm near the compressed breast's
+    surface). Cases whose lesions all fit keep their sites (the candidates are drawn in the
+    same order). ``windows``, a dict, receives each placed lesion's lesion-free window
+    (site index -> Phantom), which the lesion-local case inserts the lesion into.
+    """
+    from victwin.phantom import PreparedBreast, crop_to_window, insert_lesion, lesion_tiles
+
+    vox = float(spec.resolution.voxel_mm)
+    tile_mm = spec.resolution.lesion_voxel_mm
+    placed = []                                        # (model, centre, box) of lesions so far
+
+    def window(box):
+        if isinstance(phantom, PreparedBreast):
+            return phantom.make(vox, window_mm=box)
+        return crop_to_window(phantom, box)
+
+    def fits(k: int, kind: str, center) -> bool:
+        if kind == "absent":
+            return True
+        model = site_lesion_model(spec, case_id, k, kind)
+        box = _lesion_box(model, center, vox)
+        near = [(m, c) for m, c, b in placed if _boxes_meet(b, box)]
+        try:
+            w = window(box)
+            held = w
+            for m, c in near:
+                held, _ = insert_lesion(held, m, center_mm=c)
+            insert_lesion(held, model, center_mm=center)
+            if tile_mm:
+                lesion_tiles(w, near + [(model, center)], tile_mm=tile_mm)
+        except ValueError:
+            return False
+        placed.append((model, center, box))
+        if windows is not None:
+            windows[k] = w
+        return True
+
+    return fits
+
+
+def draw_sites(spec: TrialSpec, case_id: int, phantom, *, lesions: bool = True,
+               lesion_windows=None, **kw) -> list:
     """The case's sites (``cohort.sites``) drawn on its lesion-free twin ``phantom`` (a
-    Phantom, or a PreparedBreast with ``voxel_mm=``: the same sites)."""
+    Phantom, or a PreparedBreast with ``voxel_mm=``: the same sites).
+
+    With ``lesions`` (default) every lesion site is also checked with the lesion the case
+    inserts there (:func:`_lesion_fits`); ``phantom`` is then at the spec's voxels. The
+    pre-flight layout check (:func:`check_site_layout`, coarser voxels) leaves it out.
+    ``lesion_windows`` (a dict) receives the windows the check made (:func:`_lesion_fits`).
+    """
     from victwin.phantom.placement import place_sites
 
     counts = dict(spec.cohort.sites)
     boxes = {k: site_box_mm(k, spec) for k in counts if k != "absent"}
+    fits = _lesion_fits(spec, case_id, phantom, lesion_windows) if lesions else None
     try:
         return place_sites(phantom, counts, boxes,
                            rng=case_rng(spec.seed, case_id, "placement"),
-                           source_mm=_dm_source(spec), accept=_on_every_detector(spec), **kw)
+                           source_mm=_dm_source(spec), accept=_on_every_detector(spec),
+                           fits=fits, **kw)
     except ValueError as exc:
         raise SiteLayoutError(f"case {case_id}: {exc}") from None
 
@@ -135,7 +200,7 @@ def check_site_layout(spec: TrialSpec, case_id: int = 0) -> None:
 
     attributes = sample_cohort(spec, [case_id])[0][1]
     prepared = prepare(attributes["recipe"], seed=attributes["phantom_seed"])
-    draw_sites(spec, case_id, prepared,
+    draw_sites(spec, case_id, prepared, lesions=False,
                voxel_mm=max(LAYOUT_CHECK_VOXEL_MM, spec.resolution.voxel_mm))
 
 
@@ -167,8 +232,7 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     present, lesions = phantom, []
     for k, site in enumerate(sites):
         if site.truth:
-            model = _lesion_model(site.kind, case_rng(spec.seed, case_id, f"lesion-{k}"),
-                                  spec.resolution.voxel_mm, spec.preset)
+            model = site_lesion_model(spec, case_id, k, site.kind)
             present, lesion = insert_lesion(present, model, center_mm=site.center_mm)
             lesions.append(lesion)
     preset = get_preset(spec.preset)

@@ -5,6 +5,7 @@ Shared by the case runner (:mod:`._runner`) and the lesion sites (:mod:`._sites`
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -43,6 +44,28 @@ def _lesion_model(kind: str, rng, voxel_mm: float, preset: str = "victwin"):
     if kind == "nodule":
         return lung_nodule(rng, voxel_mm=min(voxel_mm, 0.5))
     raise ValueError(f"unknown lesion kind {kind!r}")
+
+
+@functools.lru_cache(maxsize=24)
+def _site_model_cached(seed: int, case_id: int, k: int, kind: str, voxel_mm: float,
+                       preset: str):
+    return _lesion_model(kind, case_rng(seed, case_id, f"lesion-{k}"), voxel_mm, preset)
+
+
+def site_lesion_model(spec: TrialSpec, case_id: int, k: int, kind: str):
+    """The lesion model of site ``k`` of a case with ``cohort.sites`` (its own stream
+    ``lesion-k``, the spec's voxels and preset). Memoised: the site placement checks the
+    lesion before the case inserts it, and a VICTRE mass takes ~1 CPU-s to draw. The model
+    is immutable (its patch is read-only)."""
+    return _site_model_cached(int(spec.seed), int(case_id), int(k), str(kind),
+                              float(spec.resolution.voxel_mm), str(spec.preset))
+
+
+def _lesion_box(model, center_mm, voxel_mm: float) -> tuple:
+    """A box (mm) holding the lesion's patch resampled anywhere on a grid of ``voxel_mm``."""
+    half = np.asarray(model.patch.shape[::-1], float) * model.voxel_mm / 2 + 2 * voxel_mm
+    c = np.asarray(center_mm, float)
+    return (tuple(c - half), tuple(c + half))
 
 
 def _fit_center(center, size, shape) -> tuple:
