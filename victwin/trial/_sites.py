@@ -113,7 +113,7 @@ def _lesion_fits(spec: TrialSpec, case_id: int, phantom, windows=None):
     (:func:`victwin.phantom.lesion_tiles`). A site whose ROI box passed but whose lesion
     fails is redrawn, as VICTRE's ``lesionInsertion.py`` redraws a location whose lesion
     cube meets forbidden tissue; before this check such a case failed at insertion (2 of the
-    first 20 twins of victre-replica-150: masses of 10-15 mm near the compressed breast's
+    first 41 twins of victre-replica-150: masses of 10-15 mm near the compressed breast's
     surface). Cases whose lesions all fit keep their sites (the candidates are drawn in the
     same order). ``windows``, a dict, receives each placed lesion's lesion-free window
     (site index -> Phantom), which the lesion-local case inserts the lesion into.
