@@ -63,7 +63,8 @@ LENGTH_OVER_DIAMETER = 3.0
 #: Human pulmonary arteries, mean diameter ratio per diameter-defined Strahler order: Huang et
 #: al. 1996 (left-lung cast; abstract: 15 orders from the capillaries to the main pulmonary
 #: artery) with radii of 0.01 mm (order 1) to 7.4 mm (order 15), the range Dawson et al. 1999
-#: (Table 1) give for Huang's data, read in Nakamura & Awa 2014, Table 2 (PMC3966250):
+#: (Table 1) give for Huang's data, read in Nakamura & Awa 2014, Table 2 (PMC3966250; that
+#: table gives the range only, read here as the mean radii of orders 1 and 15):
 #: (7.4 / 0.01) ** (1 / 14) = 1.603 (log diameter linear in order, end orders used). A second,
 #: unnamed transcription of Huang's table (a model configuration found by the code search:
 #: per-order artery diameter ratios, 0.637 for order 15 and 0.000861 for order 1, relative to
