@@ -38,7 +38,7 @@ from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .skeleton import (Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum,
                        spine_for)
-from .trees import WEIBEL_DIAMETER_MM, grow_tree
+from .trees import PULMONARY_FLOW_SPLIT, VESSEL_MAX_GENERATIONS, WEIBEL_DIAMETER_MM, grow_tree
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
@@ -419,8 +419,9 @@ def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> lis
         for kind, root, d0 in (("artery", hila.artery[k], LOBAR_ARTERY_MM),
                                ("vein", hila.vein[k], VEIN_ROOT_MM)):
             direction = np.array([side * 1.0, 0.3, 0.0])
-            trees.append((kind, side, grow_tree(pts[side], root, direction, d0 * t.scale,
-                                                exponent=3.0, min_diameter_mm=v_min)))
+            trees.append((kind, side, grow_tree(
+                pts[side], root, direction, d0 * t.scale, exponent=3.0, min_diameter_mm=v_min,
+                flow_split=PULMONARY_FLOW_SPLIT, max_generations=VESSEL_MAX_GENERATIONS)))
     return trees
 
 

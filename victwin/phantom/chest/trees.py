@@ -17,6 +17,18 @@ tree must supply (here: one lung):
    ``min_diameter_mm``, becomes a terminal branch: ``LENGTH_OVER_DIAMETER`` diameters long
    (the same length rule), pointing at its region's centroid.
 
+Pulmonary arteries and veins (``flow_split=``) branch asymmetrically: an axial vessel gives off
+side branches. At every bifurcation the minor daughter supplies the fixed share ``r`` of its
+parent's region (the cut of step 2 is moved parallel to itself until it leaves that share on
+one side) and the major daughter the rest, so that with Murray's law the parent-to-daughter
+diameter ratios are the same at every calibre, as measured in pulmonary arterial trees
+(Dawson et al. 1999, abstract: "the parent-to-daughter diameter ratios at a bifurcation ...
+are independent of vessel diameter"). In such a tree a branch's Strahler order rises by one
+each time its flow grows by ``1 / r`` (the smallest subtree of order k + 1 is the one whose
+minor daughter first reaches order k), so the Strahler diameter ratio is ``r ** (-1 / n)``
+and ``r = R_D ** -n`` follows from a measured diameter ratio ``R_D`` per Strahler order
+(:data:`PULMONARY_DIAMETER_RATIO`, Huang et al. 1996; :data:`PULMONARY_FLOW_SPLIT`).
+
 References
 ----------
 Kitaoka H, Takaki R, Suki B. A three-dimensional model of the human airway tree. J Appl Physiol
@@ -24,6 +36,14 @@ Kitaoka H, Takaki R, Suki B. A three-dimensional model of the human airway tree.
 Weibel ER. Morphometry of the Human Lung. Springer, 1963 (model A: airway diameter by
 generation, Table used in :data:`WEIBEL_DIAMETER_MM`).
 Murray CD. The physiological principle of minimum work. PNAS 1926;12:207-214.
+Huang W, Yen RT, McLaurine M, Bledsoe G. Morphometry of the human pulmonary vasculature. J Appl
+Physiol 1996;81:2123-2133 (abstract, doi:10.1152/jappl.1996.81.5.2123: silicone casts, 15
+diameter-defined Strahler orders of arteries between the main pulmonary artery and the
+capillaries in the left lung, 15 orders of veins in the right lung).
+Dawson CA, Krenz GS, Karau KL, et al. Structure-function relationships in the pulmonary
+arterial tree. J Appl Physiol 1999;86:569-583 (abstract; its Table 1 summarises Huang's
+arterial data as radii of 0.01-7.4 mm, as reproduced in Nakamura Y, Awa S, Physiol Rep
+2014;2:e00236, Table 2, https://pmc.ncbi.nlm.nih.gov/articles/PMC3966250/table/tbl02).
 """
 
 from __future__ import annotations
@@ -32,13 +52,36 @@ import math
 
 import numpy as np
 
-__all__ = ["grow_tree", "strahler_orders", "WEIBEL_DIAMETER_MM", "LENGTH_OVER_DIAMETER",
-           "branch_angles_deg"]
+__all__ = ["grow_tree", "strahler_orders", "strahler_diameter_ratio", "WEIBEL_DIAMETER_MM",
+           "LENGTH_OVER_DIAMETER", "PULMONARY_DIAMETER_RATIO", "PULMONARY_FLOW_SPLIT",
+           "VESSEL_MAX_GENERATIONS", "branch_angles_deg"]
 
 #: Weibel 1963 model A, airway diameter (mm) by generation 0 (trachea) .. 10.
 WEIBEL_DIAMETER_MM = (18.0, 12.2, 8.3, 5.6, 4.5, 3.5, 2.8, 2.3, 1.86, 1.54, 1.30)
 #: Branch length / diameter (Weibel 1963; Kitaoka 1999 rule 6).
 LENGTH_OVER_DIAMETER = 3.0
+#: Human pulmonary arteries, mean diameter ratio per diameter-defined Strahler order: Huang et
+#: al. 1996 (left-lung cast; abstract: 15 orders from the capillaries to the main pulmonary
+#: artery) with radii of 0.01 mm (order 1) to 7.4 mm (order 15), the range Dawson et al. 1999
+#: (Table 1) give for Huang's data, read in Nakamura & Awa 2014, Table 2 (PMC3966250; that
+#: table gives the range only, read here as the mean radii of orders 1 and 15):
+#: (7.4 / 0.01) ** (1 / 14) = 1.603 (log diameter linear in order, end orders used). A second,
+#: unnamed transcription of Huang's table (a model configuration found by the code search:
+#: per-order artery diameter ratios, 0.637 for order 15 and 0.000861 for order 1, relative to
+#: the main artery) spans the same factor 740. Only the arterial range could be read; the veins
+#: use the same value (ASSUMPTION: Huang counts the same 15 venous orders between capillaries
+#: and left atrium, but their diameters were not readable).
+PULMONARY_DIAMETER_RATIO = (7.4 / 0.01) ** (1.0 / 14.0)
+#: Share of the parent's flow (region) supplied by the minor daughter at every pulmonary
+#: bifurcation: r = R_D ** -3 (Murray's cube law; derivation in the module docstring) = 0.243,
+#: i.e. daughters of 0.62 and 0.91 times the parent's diameter. Derived from
+#: :data:`PULMONARY_DIAMETER_RATIO`, not fitted to any twin.
+PULMONARY_FLOW_SPLIT = PULMONARY_DIAMETER_RATIO ** -3.0
+#: Generation cap of the vessel trees: a safety limit only (the trees stop at the voxel-size
+#: diameter or at one point per region first). An axial vessel keeping 1 - r = 0.76 of the flow
+#: at each side branch needs ~33 generations to reach one point of 6000 (24, the airways' cap,
+#: would stop it at ~1.7 mm).
+VESSEL_MAX_GENERATIONS = 64
 
 
 def branch_angles_deg(r: float, n: float) -> tuple[float, float]:
@@ -70,7 +113,7 @@ def _rotate_towards(d, target, angle_rad):
 
 def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
               min_points: int = 2, min_diameter_mm: float = 0.8, max_generations: int = 24,
-              first_generation: int = 1, inside=None):
+              first_generation: int = 1, inside=None, flow_split: float | None = None):
     """Grow a tree from ``start`` along ``direction`` filling ``points`` (N x 3, mm).
 
     Parameters
@@ -86,6 +129,11 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
     inside : callable, optional
         ``inside(p) -> bool`` for a branch end; a branch that would leave the region stops
         short (ends at its midpoint).
+    flow_split : float in (0, 0.5], optional
+        Asymmetric branching: the minor daughter supplies this share of its parent's points
+        (rounded to whole points, at least one on each side) and the major daughter the rest
+        (:data:`PULMONARY_FLOW_SPLIT` for pulmonary vessels). ``None`` (airways): the cut
+        passes through the branch and the shares follow from the region's shape.
 
     Returns
     -------
@@ -93,6 +141,8 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
         One row per branch: start (3), end (3), radius at start and end (mm), generation,
         parent row index (-1 for the root).
     """
+    if flow_split is not None and not 0.0 < flow_split <= 0.5:
+        raise ValueError(f"flow_split must be in (0, 0.5], got {flow_split}")
     pts = np.asarray(points, float)
     rows = []
     stack = [(np.asarray(start, float), _unit(np.asarray(direction, float)), float(diameter_mm),
@@ -135,10 +185,20 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
             normal = _unit(np.cross(d, [0.0, 0.0, 1.0]))
         side = rel @ normal
         order = np.argsort(side, kind="stable")
-        # the cut keeps the plane through the branch: points on either side of it
-        n1 = int(np.count_nonzero(side < 0))
-        if n1 == 0 or n1 == len(idx):
-            n1 = len(idx) // 2
+        if flow_split is None:
+            # the cut keeps the plane through the branch: points on either side of it
+            n1 = int(np.count_nonzero(side < 0))
+            if n1 == 0 or n1 == len(idx):
+                n1 = len(idx) // 2
+        else:
+            # the same plane moved parallel to itself until the minor daughter's share is
+            # flow_split, on the side of the plane that held fewer points (so the major
+            # daughter keeps the bulk of the region and continues as the axial vessel)
+            k = min(max(1, int(round(flow_split * len(idx)))), len(idx) - 1)
+            if 2 * np.count_nonzero(side < 0) <= len(idx):
+                n1 = k
+            else:
+                n1 = len(idx) - k
         a, b = idx[order[:n1]], idx[order[n1:]]
         r = n1 / len(idx)
         t1, t2 = branch_angles_deg(r, exponent)
@@ -192,3 +252,30 @@ def strahler_orders(rows, *, min_diameter_mm: float = 0.0) -> np.ndarray:
             elif order[i] == top[p]:
                 count[p] += 1
     return order
+
+
+def strahler_diameter_ratio(rows, *, min_diameter_mm: float = 0.0) -> float:
+    """Mean diameter ratio per Strahler order: ``exp`` of the slope of log mean diameter
+    against order (least squares over the orders :func:`strahler_orders` gives), as the
+    morphometric studies summarise their trees (Horsfield & Thomas 1981; Huang et al. 1996).
+
+    Parameters
+    ----------
+    rows : ndarray (M, >= 10)
+        Branches as :func:`grow_tree` returns them.
+    min_diameter_mm : float, mm
+        Narrower branches are left out before ordering.
+
+    Returns
+    -------
+    float
+        The ratio (1 for a tree of a single order).
+    """
+    rows = np.asarray(rows, float)
+    order = strahler_orders(rows, min_diameter_mm=min_diameter_mm)
+    top = int(order.max())
+    if top < 2:
+        return 1.0
+    d = 2.0 * rows[:, 6]
+    means = np.array([d[order == k].mean() for k in range(1, top + 1)])
+    return float(math.exp(np.polyfit(np.arange(1, top + 1), np.log(means), 1)[0]))
