@@ -43,6 +43,8 @@ A complete spec (``examples/demo.toml``)::
     channels = {kind = "laguerre-gauss", count = 5, width_mm = 2.5}
     training_fraction = 0.5
     n_readers = 5
+    # per_size_class = true         # lung nodules: one CHO per Lung-RADS size class, its
+    #                                 # channels and ROI scaled to the class (docs/trial)
 
     [analysis]
     covariance = "jackknife"
