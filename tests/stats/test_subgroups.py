@@ -173,3 +173,21 @@ def test_one_analysable_subgroup_has_no_between_subgroup_test(tmp_path):
     assert "not tested" in res.table()
     res.forest_plot(tmp_path / "f.png")
     assert (tmp_path / "f.png").stat().st_size > 1000
+
+
+def test_auc_cis_of_a_row_are_the_published_single_treatment_intervals():
+    """``auc_cis``: a row holding every Van Dyke case gives each modality's RRRC AUC with the
+    single-treatment SE and CI of the Iowa OR-DBM output (jackknife; observers.md §3.2:
+    T1 SE 0.03317360, CI (0.8252236, 0.9688505); T2 0.02156637, (0.8941378, 0.9875369));
+    without it the rows carry no such keys."""
+    t = read_imrmc(DATA / "vandyke.imrmc")
+    groups = {c: "all cases" for c in t.cases}
+    res = subgroup_analysis(t, groups, cov="jackknife", min_cases=2, auc_cis=True)
+    row = res.rows[0]
+    assert row["auc_se"]["1"] == pytest.approx(0.03317360, abs=1e-8)
+    assert row["auc_se"]["2"] == pytest.approx(0.02156637, abs=1e-8)
+    assert row["auc_ci"]["1"] == pytest.approx((0.8252236, 0.9688505), abs=1e-7)
+    assert row["auc_ci"]["2"] == pytest.approx((0.8941378, 0.9875369), abs=1e-7)
+    assert res.overall["auc_ci"] == row["auc_ci"]
+    plain = subgroup_analysis(t, groups, cov="jackknife", min_cases=2)
+    assert "auc_ci" not in plain.rows[0] and "auc_se" not in plain.overall

@@ -149,16 +149,21 @@ class SubgroupResult:
         fig.savefig(path, dpi=120, format="png")
 
 
-def _row(res, data, label, alpha, n_groups):
+def _row(res, data, label, alpha, n_groups, auc_cis=False):
     d = next(iter(res.rrrc["differences"].values()))
     from scipy import stats as _st
 
     q = _st.t.ppf(1 - alpha / (2 * n_groups), d["df"]) if np.isfinite(d["df"]) else _st.norm.ppf(
         1 - alpha / (2 * n_groups))
-    return {"subgroup": label, "n_normal": data.n_normal, "n_abnormal": data.n_abnormal,
-            "auc": {m: float(v) for m, v in zip(res.modalities, res.mean_auc)},
-            "difference": d["estimate"], "se": d["se"], "df": d["df"], "p": d["p"], "ci": d["ci"],
-            "ci_simultaneous": (d["estimate"] - q * d["se"], d["estimate"] + q * d["se"])}
+    row = {"subgroup": label, "n_normal": data.n_normal, "n_abnormal": data.n_abnormal,
+           "auc": {m: float(v) for m, v in zip(res.modalities, res.mean_auc)},
+           "difference": d["estimate"], "se": d["se"], "df": d["df"], "p": d["p"], "ci": d["ci"],
+           "ci_simultaneous": (d["estimate"] - q * d["se"], d["estimate"] + q * d["se"])}
+    if auc_cis:
+        single = res.rrrc["single_modality"]
+        row["auc_se"] = {m: float(single[m]["se"]) for m in res.modalities}
+        row["auc_ci"] = {m: tuple(float(v) for v in single[m]["ci"]) for m in res.modalities}
+    return row
 
 
 def _too_small_row(label, sub, mods, n_clusters, min_cases, unit):
@@ -172,7 +177,8 @@ def _too_small_row(label, sub, mods, n_clusters, min_cases, unit):
 
 
 def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackknife", alpha=0.05,
-                      correction="holm", clusters=None, min_cases=None) -> SubgroupResult:
+                      correction="holm", clusters=None, min_cases=None,
+                      auc_cis=False) -> SubgroupResult:
     """MRMC analysis within subgroups of cases and a test of equal differences between them.
 
     Parameters
@@ -198,6 +204,11 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
         between-subgroup test, which needs two analysed subgroups (``interaction`` is None
         otherwise). The overall row always uses every case. Without ``min_cases`` such a
         subgroup is an error.
+    auc_cis : bool
+        Also give each analysed row (and the overall row) every modality's AUC with its
+        RRRC standard error and CI (``auc_se``, ``auc_ci``: the single-modality analysis of
+        the same covariances), for subgroups read for how detectability varies (nodule
+        size, rib overlap) rather than for the difference between modalities.
 
     Returns
     -------
@@ -256,7 +267,7 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
         if sub.n_normal < 2 or sub.n_abnormal < 2:
             raise ValueError(f"subgroup {g!r} has {sub.n_normal} normal and {sub.n_abnormal} abnormal cases; "
                              f"each subgroup needs at least 2 of each")
-        row = _row(analyse(sub, idx), sub, g, alpha, n_analysed)
+        row = _row(analyse(sub, idx), sub, g, alpha, n_analysed, auc_cis)
         if n_cl is not None:
             row["n_clusters"] = n_cl
         rows.append(row)
@@ -265,7 +276,7 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
     padj = adjust_pvalues([r["p"] for r in done], correction)
     for r, pa in zip(done, padj):
         r["p_adjusted"] = float(pa)
-    overall = _row(analyse(data, np.arange(data.n_cases)), data, "all", alpha, 1)
+    overall = _row(analyse(data, np.arange(data.n_cases)), data, "all", alpha, 1, auc_cis)
     if codes is not None:
         overall["n_clusters"] = int(np.unique(codes).size)
     if len(analysed) < 2:

@@ -29,6 +29,8 @@ import numpy as np
 from victwin._json import json_default
 
 from ._cohort import step_key
+from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, crop_rois,
+                              nodule_size_class, rib_overlap_class, size_class_reader)
 from ._records import CaseRecord
 from ._spec import TrialSpec
 from ._store import atomic_write
@@ -38,10 +40,15 @@ __all__ = ["analyse", "write_analysis", "analyse_run", "TrialAnalysis", "make_ob
 
 #: Test cases a subgroup needs (each gives a lesion-present and a lesion-absent ROI).
 _MIN_SUBGROUP_CASES = 3
+#: Subgroups with declared classes: every class gets a row, and every row the AUC of each
+#: modality with its CI (how detectability varies with the nodule, trial/_nodule_classes.py).
+_CLASSES = {"nodule_size": NODULE_SIZE_CLASSES, "rib_overlap": RIB_OVERLAP_CLASSES}
 
 
-def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int):
-    """The observer the spec asks for, for ROIs of ``roi_shape`` (2-D or 3-D)."""
+def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int, *,
+                  width_mm: float | None = None):
+    """The observer the spec asks for, for ROIs of ``roi_shape`` (2-D or 3-D); ``width_mm``
+    replaces the spec's Laguerre-Gauss width (a nodule size class's, ``per_size_class``)."""
     from victwin import readers
 
     r = spec.readers
@@ -56,8 +63,9 @@ def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int)
         return readers.NPWEObserver(pixel_mm=pixel_mm, **kwargs)
     ch = r.channels
     if ch["kind"] == "laguerre-gauss":
-        channels = readers.laguerre_gauss(two_d, n_channels=ch["count"], width_mm=ch["width_mm"],
-                                          spacing_mm=pixel_mm)
+        channels = readers.laguerre_gauss(two_d, n_channels=ch["count"],
+                                          width_mm=ch["width_mm"] if width_mm is None
+                                          else width_mm, spacing_mm=pixel_mm)
     elif ch["kind"] == "gabor":
         channels = readers.gabor(two_d)
     else:
@@ -96,6 +104,15 @@ def _subgroup_value(name: str, record: CaseRecord) -> str:
         return "<25" if a["bmi"] < 25 else ("25-30" if a["bmi"] < 30 else ">=30")
     if name == "breast_size":
         return breast_size_class(float(record.result.phantom.thickness_mm or 0.0))
+    lesion = record.result.lesion
+    if name == "nodule_size":     # Lung-RADS v1.1 bands of the volume-equivalent diameter
+        if lesion is None or lesion.kind != "nodule" or lesion.size_mm is None:
+            return "n/a"
+        return nodule_size_class(lesion.size_mm)
+    if name == "rib_overlap":     # half the projected disc over bone, or less
+        if lesion is None or lesion.rib_overlap_fraction is None:
+            return "n/a"
+        return rib_overlap_class(lesion.rib_overlap_fraction)
     raise ValueError(f"unknown subgroup {name!r}")
 
 
@@ -184,25 +201,47 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     # ROI sizes follow the lesion kind (VICTRE), so each kind has its own observer, trained
     # on that kind's ROIs of the training twins; reader r's scores of every kind form reader
     # r's ratings. The twins are split once: all ROIs of a twin are on the same side.
+    def shifts(m, twins, kind):
+        """Each gathered ROI's recorded shift (the lesion sits at centre - shift)."""
+        return [records[k].result.modalities[m].rois[name].shift_px
+                if name in records[k].result.modalities[m].rois else None
+                for k in twins for _, _, roi_kind, name in roi_lists[k] if roi_kind == kind]
+
+    def read(m, kind, tr, te, *, width_mm=None, crop_px=None):
+        """Readers of ``kind`` trained on twins ``tr``, scoring twins ``te`` (None: too few
+        cases); with ``crop_px`` the ROIs are cropped around the lesion first."""
+        X_tr, y_tr, _ = gather(m, tr, kind)
+        X_te, y_te, ids = gather(m, te, kind)
+        if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
+                or min(np.bincount(y_te, minlength=2)) < 1):
+            return None
+        X_train = np.stack(X_tr).astype(np.float64)
+        X_test = np.stack(X_te).astype(np.float64)
+        if crop_px is not None:
+            X_train = crop_rois(X_train, crop_px, shifts(m, tr, kind))
+            X_test = crop_rois(X_test, crop_px, shifts(m, te, kind))
+        pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
+        observer = make_observer(spec, X_train.shape[1:], pixel_mm,
+                                 seed=int(step_key(f"observer-{m}-{kind}")), width_mm=width_mm)
+        reader_rng = np.random.default_rng(np.random.SeedSequence(
+            [spec.seed, step_key(f"readers-{m}-{kind}")]))
+        return resampled_readers(observer, X_train, y_tr, X_test, y_te,
+                                 n_readers=spec.readers.n_readers, rng=reader_rng,
+                                 case_ids=ids)
+
+    size_readers: dict = {}         # readers.per_size_class: what each class's readers were
     per_modality = {}
     for m in names:
         stage(f"readers {m}")
         parts = []
         for kind in kinds:
-            X_tr, y_tr, _ = gather(m, train, kind)
-            X_te, y_te, ids = gather(m, test, kind)
-            if min(np.bincount(y_tr, minlength=2)) < 2 or min(np.bincount(y_te, minlength=2)) < 1:
+            if spec.readers.per_size_class and kind == "nodule":
+                parts += _size_class_parts(m, kind, train, test, records, read, gather,
+                                           spec, size_readers)
                 continue
-            X_train = np.stack(X_tr).astype(np.float64)
-            X_test = np.stack(X_te).astype(np.float64)
-            pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
-            observer = make_observer(spec, X_train.shape[1:], pixel_mm,
-                                     seed=int(step_key(f"observer-{m}-{kind}")))
-            reader_rng = np.random.default_rng(np.random.SeedSequence(
-                [spec.seed, step_key(f"readers-{m}-{kind}")]))
-            parts.append(resampled_readers(observer, X_train, y_tr, X_test, y_te,
-                                           n_readers=spec.readers.n_readers, rng=reader_rng,
-                                           case_ids=ids))
+            part = read(m, kind, train, test)
+            if part is not None:
+                parts.append(part)
         if not parts:
             raise ValueError(f"no lesion kind has enough finished cases to train and test "
                              f"the {m} readers")
@@ -225,7 +264,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                "n_cases": len(records), "n_train_cases": int(len(train)),
                "n_test_cases": int(len(test)), "n_test_rois": len(scored),
                "n_readers": spec.readers.n_readers,
-               "observer": spec.readers.observer, "mrmc": result.to_dict(),
+               "observer": spec.readers.observer, **size_readers, "mrmc": result.to_dict(),
                "failed_cases": [f["case_id"] for f in store.failed_cases()]}
     results.update(_clustered(table, clusters, spec.analysis.alpha))
     headline = results["headline"]["analysis"]
@@ -261,12 +300,20 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
             sub = stats.subgroup_analysis(
                 table, groups, cov=spec.analysis.covariance, alpha=spec.analysis.alpha,
                 clusters=clusters if headline == "mrmc_clustered" else None,
-                min_cases=_MIN_SUBGROUP_CASES)
+                min_cases=_MIN_SUBGROUP_CASES, auc_cis=name in _CLASSES)
         except ValueError as exc:  # e.g. a degenerate subgroup; say so, go on
             entry.update(error=str(exc), groups=sorted(sizes))
             results["subgroups"][name] = entry
             continue
         entry.update(sub.to_dict())
+        for value in _CLASSES.get(name, ()):     # a declared class no test twin holds
+            if value not in sizes:
+                entry["too_small"][value] = 0
+                entry["subgroups"].append(_empty_row(value, sub.modalities))
+        if name in _CLASSES:                     # smallest class first ("n/a" last)
+            order = list(_CLASSES[name])
+            entry["subgroups"].sort(key=lambda r: order.index(r["subgroup"])
+                                    if r["subgroup"] in order else len(order))
         if sub.interaction is None:
             entry["note"] = (f"fewer than two subgroups with at least {_MIN_SUBGROUP_CASES} test "
                              f"cases each: no between-subgroup test")
@@ -301,6 +348,50 @@ def analyse_run(store, spec: TrialSpec, *, progress=None) -> dict:
     analysis = analyse(store, spec, progress=progress)
     write_analysis(store.dir, analysis)
     return analysis.results
+
+
+def _empty_row(label: str, modalities) -> dict:
+    """The row of a declared subgroup class that no test twin holds."""
+    return {"subgroup": label, "n_normal": 0, "n_abnormal": 0,
+            "auc": {m: None for m in modalities}, "difference": None, "se": None, "df": None,
+            "p": None, "p_adjusted": None, "ci": None, "ci_simultaneous": None,
+            "too_small": True, "note": "no test cases in this class"}
+
+
+def _size_class_parts(m, kind, train, test, records, read, gather, spec, out) -> list:
+    """``readers.per_size_class``: one set of readers per Lung-RADS size class of the
+    nodules (trial/_nodule_classes.py), its channel width and ROI the class's; the ROIs are
+    cropped from the stored ones around the lesion. A class whose training twins hold fewer
+    than ``channels.count + 1`` ROIs of either truth (a sample covariance of N channels needs
+    N + 1 samples to be full rank) is trained on every size class's training ROIs instead,
+    with its own channels and ROI; ``out["size_class_readers"]`` says which."""
+    from victwin.readers import roi_shape
+
+    def size_class(k):
+        return nodule_size_class(records[k].result.lesion.size_mm)
+
+    pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
+    need = int(spec.readers.channels["count"]) + 1
+    table = out.setdefault("size_class_readers", {})
+    parts = []
+    for label in NODULE_SIZE_CLASSES:
+        te = np.array([k for k in test if size_class(k) == label], dtype=int)
+        if te.size == 0:
+            continue
+        tr = np.array([k for k in train if size_class(k) == label], dtype=int)
+        _, y_tr, _ = gather(m, tr, kind)
+        own = len(y_tr) > 0 and min(np.bincount(y_tr, minlength=2)) >= need
+        width_mm, roi_mm = size_class_reader(label)
+        n_px = int(roi_shape("mass", modality="dm", pixel_mm=pixel_mm, size_mm=roi_mm)[0])
+        part = read(m, kind, tr if own else train, te, width_mm=width_mm, crop_px=n_px)
+        table.setdefault(label, {"channel_width_mm": round(width_mm, 4),
+                                 "roi_mm": round(roi_mm, 4), "roi_px": n_px,
+                                 "trained_on": "this class" if own else "all size classes",
+                                 "n_train_twins": int(tr.size if own else len(train)),
+                                 "n_test_twins": int(te.size)})
+        if part is not None:
+            parts.append(part)
+    return parts
 
 
 def _case_rois(record: CaseRecord) -> list[tuple]:

@@ -160,25 +160,32 @@ _LESION = Table({
     "kind": String(),
     "center_mm": _opt(List(Number(), length=3)),
     "size_mm": _opt(_NONNEG),
+    "rib_overlap_fraction": _opt(Number(lo=0, hi=1)),
 })
 
 
 @dataclass(frozen=True)
 class LesionSummary:
-    """The case's lead lesion: kind, centre ``(x, y, z)`` mm, largest size mm."""
+    """The case's lead lesion: kind, centre ``(x, y, z)`` mm, largest size mm, and for a lung
+    nodule the fraction of its projected disc over bone in the first modality's view
+    (:func:`victwin.phantom.chest.overlap.bone_overlap_fraction`; None: not a nodule, or a
+    run made before it was recorded)."""
 
     kind: str
     center_mm: tuple | None = None
     size_mm: float | None = None
+    rib_overlap_fraction: float | None = None
 
     def to_dict(self) -> dict:
         return _drop_none({"kind": self.kind, "center_mm": _list(self.center_mm),
-                           "size_mm": self.size_mm})
+                           "size_mm": self.size_mm,
+                           "rib_overlap_fraction": self.rib_overlap_fraction})
 
     @classmethod
     def from_dict(cls, d, what: str = "lesion record", path: str = "") -> LesionSummary:
         v = check(_LESION, d, what, path)
-        return cls(kind=v["kind"], center_mm=_tuple(v["center_mm"]), size_mm=v["size_mm"])
+        return cls(kind=v["kind"], center_mm=_tuple(v["center_mm"]), size_mm=v["size_mm"],
+                   rib_overlap_fraction=v["rib_overlap_fraction"])
 
 
 _PHANTOM = Table({

@@ -236,8 +236,10 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
                 rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"],
                              _e(r.get("note", "too few cases to analyse")), "", "", "", "", ""])
                 continue
-            rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], _f(r["auc"][a]),
-                         _f(r["auc"][b]), _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
+            aucs = [_f(r["auc"][m]) if "auc_ci" not in r        # nodule subgroups: with CI
+                    else f"{_f(r['auc'][m])} {_ci(r['auc_ci'][m])}" for m in (a, b)]
+            rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], *aucs,
+                         _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
                          _p(r.get("p_adjusted"))])
         out.append(_table(["subgroup", "N0", "N1", f"AUC {a}", f"AUC {b}", f"{a} - {b}",
                            "CI", "p", f"p ({sub.get('correction')})"], rows,

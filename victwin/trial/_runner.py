@@ -20,6 +20,7 @@ import numpy as np
 from ._records import CaseResult
 from ._lesion_tiles import lesion_boxes_mm, tiled_windows
 from ._local import case_twins, window_box, window_reach
+from ._nodule_classes import nodule_rib_overlap
 from ._sites import case_sites, cut_roi, plan_rois
 from ._spec import TrialSpec
 from ._stages import stage as enter_stage
@@ -174,6 +175,10 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
     first = lesions[0]
     result["lesion"] = {"kind": first.kind, "center_mm": [float(v) for v in first.center_mm],
                         "size_mm": float(np.max(np.atleast_1d(first.size_mm)))}
+    if first.kind == "nodule":      # the rib_overlap subgroup (trial/_nodule_classes.py)
+        t0 = time.perf_counter()
+        result["lesion"]["rib_overlap_fraction"] = nodule_rib_overlap(spec, phantom, first)
+        clock.add("rib_overlap", time.perf_counter() - t0)
     result["sites"] = [dict(site.to_dict(), name=name) for site, name in zip(sites, names)]
     result["mode"] = spec.resolution.mode
     twins = {"present": present, "absent": phantom}

@@ -43,6 +43,8 @@ A complete spec (``examples/demo.toml``)::
     channels = {kind = "laguerre-gauss", count = 5, width_mm = 2.5}
     training_fraction = 0.5
     n_readers = 5
+    # per_size_class = true         # lung nodules: one CHO per Lung-RADS size class, its
+    #                                 # channels and ROI scaled to the class (docs/trial)
 
     [analysis]
     covariance = "jackknife"
@@ -81,7 +83,10 @@ OBSERVERS = ("cho", "hotelling", "npw", "npwe", "msCHO", "vCHO")
 CHANNELS = ("laguerre-gauss", "gabor", "dog", "sparse-dog")
 COVARIANCES = ("jackknife", "delong", "unbiased")
 RECON_METHODS = ("fbp", "sart", "sirt", "sbp")
-SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi")
+SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi", "nodule_size",
+             "rib_overlap")
+#: Subgroups of lung nodules (chest cohorts only; trial/_nodule_classes.py).
+NODULE_SUBGROUPS = ("nodule_size", "rib_overlap")
 RESOLUTION_MODES = ("lesion-local", "full")
 #: Keys of ``cohort.sites``: breast lesion kinds and the lesion-absent sites.
 SITE_KINDS = ("mass", "calcification", "absent")
@@ -144,6 +149,9 @@ class ReadersSpec:
     n_readers: int = 5
     roi_mm: float | None = None
     internal_noise: float = 0.0
+    #: One observer per Lung-RADS nodule size class, its channel width and ROI scaled to the
+    #: class (trial/_nodule_classes.py); False: one observer per lesion kind.
+    per_size_class: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +191,8 @@ class TrialSpec:
             del d["preset"]
         if d["resolution"]["lesion_voxel_mm"] is None:   # likewise
             del d["resolution"]["lesion_voxel_mm"]
+        if not d["readers"]["per_size_class"]:           # likewise
+            del d["readers"]["per_size_class"]
         return d
 
     @property
@@ -279,6 +289,8 @@ TRIAL_SCHEMA = Table({
         "n_readers": Number(1, 100, integer=True, default=5),
         "roi_mm": Number(1.0, 100.0, default=None),
         "internal_noise": Number(0.0, 10.0, default=0.0),
+        # one CHO per nodule size class (chest); checked with the rest in _check_readers
+        "per_size_class": Boolean(default=False),
     }, default={}),
     "analysis": Table({
         "covariance": Choice(COVARIANCES, default="jackknife"),
@@ -375,6 +387,41 @@ def _check_lesion_voxel(resolution: ResolutionSpec, cohort) -> None:
         raise invalid(_WHAT, key, "used only with cohort.sites (lesion-local windows)", fine)
 
 
+def _check_readers(readers: ReadersSpec, raw: dict, cohort: CohortSpec) -> None:
+    """``readers.per_size_class``: lung nodules only, a Laguerre-Gauss CHO whose width is
+    the class's (no ``channels.width_mm``), ROIs (``roi_mm``) that hold the largest class's."""
+    if not readers.per_size_class:
+        return
+    from ._nodule_classes import largest_class_roi_mm
+
+    key = "readers.per_size_class"
+    if cohort.family != "chest":
+        raise invalid(_WHAT, key, "used only with lung nodules (cohort.lesions = {nodule = "
+                      "1.0}): the size classes are Lung-RADS nodule sizes", True)
+    if readers.observer != "cho":
+        raise invalid(_WHAT, "readers.observer", 'cho with readers.per_size_class (the class '
+                      'sets the channels of a channelized Hotelling observer)', readers.observer)
+    if readers.channels["kind"] != "laguerre-gauss":
+        raise invalid(_WHAT, "readers.channels.kind", "laguerre-gauss with "
+                      "readers.per_size_class (its width follows the nodule size)",
+                      readers.channels["kind"])
+    if "width_mm" in (raw.get("channels") or {}):
+        raise invalid(_WHAT, "readers.channels.width_mm", "absent with readers.per_size_class "
+                      "(each size class sets its own width)", raw["channels"]["width_mm"])
+    need = largest_class_roi_mm()
+    if readers.roi_mm is None or readers.roi_mm < need:
+        raise invalid(_WHAT, "readers.roi_mm", f"at least {need:.1f} mm with "
+                      f"readers.per_size_class (the >=15 mm class's ROI)", readers.roi_mm)
+
+
+def _check_subgroups(subgroups, cohort: CohortSpec) -> None:
+    """Nodule subgroups need a chest cohort (its nodules carry size and rib overlap)."""
+    for name in subgroups:
+        if name in NODULE_SUBGROUPS and cohort.family != "chest":
+            raise invalid(_WHAT, "analysis.subgroups", f"{name} used only with lung nodules "
+                          f"(cohort.lesions = {{nodule = 1.0}})", name)
+
+
 def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     """Validate a parsed spec (a dict as TOML gives it) into a :class:`TrialSpec`.
 
@@ -406,9 +453,17 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     if len(set(names)) != len(names):
         raise invalid(_WHAT, "modality[*].name", "unique", names)
     rd, a = v["readers"], v["analysis"]
-    readers = ReadersSpec(observer=rd["observer"], channels=rd["channels"],
+    channels = rd["channels"]
+    if rd["per_size_class"] and "width_mm" not in (data.get("readers", {}).get("channels")
+                                                    or {}):
+        # each size class sets its width: the default is not part of this spec
+        channels = {k: x for k, x in channels.items() if k != "width_mm"}
+    readers = ReadersSpec(observer=rd["observer"], channels=channels,
                           training_fraction=rd["training_fraction"], n_readers=rd["n_readers"],
-                          roi_mm=rd["roi_mm"], internal_noise=rd["internal_noise"])
+                          roi_mm=rd["roi_mm"], internal_noise=rd["internal_noise"],
+                          per_size_class=rd["per_size_class"])
+    _check_readers(readers, data.get("readers", {}), cohort)
+    _check_subgroups(a["subgroups"], cohort)
     analysis = AnalysisSpec(covariance=a["covariance"], subgroups=tuple(a["subgroups"]),
                             non_inferiority_margin=a["non_inferiority_margin"], alpha=a["alpha"])
     return TrialSpec(name=t["name"].strip(), seed=t["seed"], cohort=cohort,
