@@ -38,6 +38,9 @@ def main(argv=None) -> int:
     ap.add_argument("--backend", default="cpu")
     ap.add_argument("--out", default=None)
     ap.add_argument("--one-site", action="store_true")
+    ap.add_argument("--save-arrays", default=None, metavar="DIR",
+                    help="write every ROI / VOI of each case to DIR/case<id>.npz (to measure "
+                         "how much a change moves them: benchmarks/compare_arrays.py)")
     ap.add_argument("--compare", action="store_true",
                     help="per case: the lesion-local run, then the full-field case's costs")
     ap.add_argument("--full-views", type=int, default=3,
@@ -60,6 +63,10 @@ def main(argv=None) -> int:
         out = run_case(spec, case_id, attributes, backend=args.backend)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         sites = out.result.sites
+        if args.save_arrays:
+            Path(args.save_arrays).mkdir(parents=True, exist_ok=True)
+            np.savez(Path(args.save_arrays) / f"case{case_id}.npz",
+                     **{k: np.asarray(v) for k, v in out.arrays.items()})
         rows.append({"case_id": case_id, "density": attributes["density"], "wall_s": wall,
                      "cpu_s": cpu,
                      "timings_s": out.timings, "load_before": load0,
