@@ -181,7 +181,8 @@ def _nodule_store(path, spec, sizes, overlaps, n_px, crop=None):
 def test_one_size_class_reads_as_the_single_reader(tmp_path):
     """Every nodule in the 8-15 mm class: the size-fitted readers (ROIs cut large, cropped
     to the class's ROI, the class's channel width) score exactly as the trial's single
-    reader given that width on ROIs cropped to that size beforehand."""
+    reader given that width on ROIs cropped to that size beforehand, up to each reader's
+    calibration to likelihood ratios (an increasing affine map: the same AUCs)."""
     from victwin.readers import roi_shape
     from victwin.stats import read_imrmc
 
@@ -203,8 +204,14 @@ def test_one_size_class_reads_as_the_single_reader(tmp_path):
     t_f = read_imrmc(tmp_path / "fitted" / "analysis" / "scores.imrmc")
     t_s = read_imrmc(tmp_path / "single" / "analysis" / "scores.imrmc")
     assert t_f.cases == t_s.cases and t_f.n_cases == 40
-    np.testing.assert_array_equal(t_f.scores, t_s.scores)
-    assert res_f["mrmc"]["mean_auc"] == res_s["mrmc"]["mean_auc"]
+    for m in range(t_f.scores.shape[0]):
+        for r in range(t_f.scores.shape[1]):
+            x, y = t_s.scores[m, r], t_f.scores[m, r]
+            slope, icpt = np.polyfit(x, y, 1)
+            assert slope > 0
+            np.testing.assert_allclose(y, slope * x + icpt, rtol=0, atol=1e-9 * np.ptp(y))
+    for m, auc in res_s["mrmc"]["mean_auc"].items():
+        assert res_f["mrmc"]["mean_auc"][m] == pytest.approx(auc, abs=1e-12)
     info = res_f["size_class_readers"]["8-15 mm"]
     assert info["roi_px"] == n_class and info["trained_on"] == "this class"
     assert "size_class_readers" not in res_s

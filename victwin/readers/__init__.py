@@ -48,7 +48,7 @@ from ._observers import (
     VolumetricCHO,
     eye_filter,
 )
-from ._resampled import ReaderScores, resampled_readers, to_score_table
+from ._resampled import ReaderScores, calibrated_llr, resampled_readers, to_score_table
 from ._roi import VICTRE_PIXEL_MM, extract_rois, roi_shape, sample_absent_centers
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "gabor",
     "laguerre_gauss",
     "resampled_readers",
+    "calibrated_llr",
     "roi_shape",
     "sample_absent_centers",
     "to_score_table",

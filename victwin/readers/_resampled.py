@@ -47,8 +47,34 @@ class ReaderScores:
     variance_source: str = "training"
 
 
+def calibrated_llr(train_scores, y_train, scores):
+    """``scores`` as the log-likelihood ratio of an equal-variance Gaussian model fitted to
+    the observer's ``train_scores`` (truth ``y_train``): ``(m1 - m0) / s^2 (t - (m0 + m1) / 2)``
+    with ``m_c`` the class means and ``s^2`` the pooled within-class variance.
+
+    A linear observer's score ``t = w^T g`` carries an offset (``w^T`` of the mean background)
+    and a scale that differ from one observer to the next, so scores of observers trained
+    for different ROIs (e.g. one per nodule size class) cannot be pooled into one rating
+    scale as they are; their likelihood ratios can (the ideal observer of the mixed
+    population rates by likelihood ratio: Barrett & Myers, Foundations of Image Science,
+    2004, ch. 13). For a Hotelling template fitted on the same training ROIs ``m1 - m0``
+    equals ``s^2`` (both are ``dg^T K^-1 dg``), so the map is the shift by the midpoint.
+    """
+    t = np.asarray(train_scores, float)
+    y = np.asarray(y_train)
+    t0, t1 = t[y == 0], t[y == 1]
+    if t0.size < 2 or t1.size < 2:
+        raise ValueError("calibration needs at least 2 training scores of each truth")
+    m0, m1 = t0.mean(), t1.mean()
+    var = (((t0 - m0) ** 2).sum() + ((t1 - m1) ** 2).sum()) / (t0.size + t1.size - 2)
+    if not var > 0:
+        raise ValueError("calibration needs training scores that vary within a class")
+    return (m1 - m0) / var * (np.asarray(scores, float) - 0.5 * (m0 + m1))
+
+
 def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=10,
-                      method="bootstrap", fraction=0.7, rng, case_ids=None, progress=False):
+                      method="bootstrap", fraction=0.7, rng, case_ids=None, progress=False,
+                      calibrate=False):
     """Build ``n_readers`` readers by retraining a copy of ``observer`` on resampled
     training sets, and score one fixed test set with each.
 
@@ -77,6 +103,9 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
         Identifiers of the test cases.
     progress : bool
         Show a tqdm progress bar.
+    calibrate : bool
+        Give each reader's test scores as :func:`calibrated_llr` of its own training scores
+        (the ROIs it was fitted on), so readers of different observers share one scale.
 
     Returns
     -------
@@ -120,6 +149,8 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
         reader = type(observer)(**params)
         reader.fit(Xtr[sel], ytr[sel])
         scores[r] = reader.decision_function(Xte)
+        if calibrate:
+            scores[r] = calibrated_llr(reader.decision_function(Xtr[sel]), ytr[sel], scores[r])
     ids = tuple(f"reader-{r + 1:02d}" for r in range(int(n_readers)))
     return ReaderScores(scores, yte.astype(np.int64), ids, case_ids, method)
 
