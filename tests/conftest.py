@@ -7,8 +7,25 @@ with ``NUMBA_ENABLE_CUDASIM=1`` (``.ci/run`` runs that process after the main su
 
 import os
 
-import matplotlib
-import pytest
+# Idle threads on a 2-core machine shared with other work (fifth session, CI time; NOTES "CI
+# wall time: idle threads"): OpenBLAS's and libgomp's worker threads spin while they wait, and
+# under pytest-xdist (two workers) or any other load the spinning takes the cores the work
+# needs: 20 draws of tests/readers/test_known_answer.py took 0.43 CPU-s per draw with
+# OpenBLAS's default spin and 0.026 with OPENBLAS_THREAD_TIMEOUT=4 (its shortest; load ~4);
+# 3000 small numba prange calls 5.9 CPU-s spinning, 0.6 with OMP_WAIT_POLICY=PASSIVE (load
+# ~10). Both keep the thread counts and the work's partition, so no result changes (ROIs of
+# tests/acquisition/test_region_noise.py byte-identical). The thread *count* is left alone on
+# purpose: one OpenBLAS thread changes the rounding of some reductions, and that test's
+# seed-fixed noisy ROIs with it (its CHO check then fails). libgomp reads its variable when
+# numba starts its threads (after this file); OpenBLAS reads its own when it is loaded, which
+# for numpy's copy was before this file (pytest's plugins import numpy): .ci/run exports both
+# before pytest starts; here they reach scipy's copy and the subprocesses that tests start.
+# A value set by the user wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+import matplotlib  # noqa: E402
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
 

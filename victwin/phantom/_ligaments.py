@@ -213,7 +213,7 @@ def place_ligaments(rng: np.random.Generator, a: float, b: float, c: float, cfg:
     h = 0.5 * math.sqrt(3.0) * cm
     centres = [lower[k] + (np.arange(cshape[k]) + 0.5) * cm for k in range(3)]
     closed = np.zeros(cshape[::-1], dtype=bool)  # [z, y, x]
-    buckets = [[] for _ in range(int(np.prod(cshape)))]
+    cells, owners = [], []      # (cell, lobule) pairs, lobules in placement order
     for i, sh in enumerate(shells):
         R = sh[3:12].reshape(3, 3)
         A = sh[12]
@@ -233,15 +233,19 @@ def place_ligaments(rng: np.random.Generator, a: float, b: float, c: float, cfg:
         near &= ~closed[sl]
         kz, ky, kx = np.nonzero(near)
         flat = ((kz + c0[2]) * cshape[1] + (ky + c0[1])) * cshape[0] + (kx + c0[0])
-        for f in flat.tolist():
-            buckets[f].append(i)
+        cells.append(flat)
+        owners.append(np.full(flat.size, i, dtype=np.int32))
         n2 = np.sqrt(loc[..., 0] ** 2 + (loc[..., 1] * sh[13]) ** 2 + (loc[..., 2] * sh[14]) ** 2)
         inv_smin = max(sh[13], sh[14])
         closed[sl] |= n2 + h * inv_smin < A - (A * pert + thick) * inv_smin
-    counts = np.array([len(bk) for bk in buckets], dtype=np.int64)
-    start = np.zeros(len(buckets) + 1, dtype=np.int64)
+    # CSR lists: a stable sort by cell keeps each cell's lobules in placement order.
+    n_cells = int(np.prod(cshape))
+    cells = np.concatenate(cells).astype(np.int64) if cells else np.zeros(0, np.int64)
+    owners = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+    counts = np.bincount(cells, minlength=n_cells).astype(np.int64)
+    start = np.zeros(n_cells + 1, dtype=np.int64)
     np.cumsum(counts, out=start[1:])
-    items = np.fromiter((i for bk in buckets for i in bk), dtype=np.int32, count=int(start[-1]))
+    items = np.ascontiguousarray(owners[np.argsort(cells, kind="stable")], dtype=np.int32)
     base_mm = 1.0 / (0.5 * (lo_ax + hi_ax) * float(cfg["noise_scale"]))
     tile = perturbation_tile(rng, base_mm=base_mm, lacunarity=float(cfg["noise_lacunarity"]),
                              persistence=float(cfg["noise_persistence"]),
