@@ -4,7 +4,10 @@ It reads only the store (ROIs and case rows), never phantoms or images. Cases ar
 into a training and a test set (seeded from the trial seed); each modality's observer is
 retrained on ``n_readers`` bootstrap resamples of the training ROIs (reader variance is
 training variance, see :func:`victwin.readers.resampled_readers`) and scores the same test
-ROIs. The test ROIs of a case are its lesion-present ROI (``"<case>-p"``, truth 1) and its
+ROIs. Each ROI kind (mass- and calcification-sized; nodule size classes) has its own
+observer; when several are pooled, each reader's scores are likelihood ratios fitted on its
+own training scores (:func:`victwin.readers.calibrated_llr`), so they share one rating scale.
+The test ROIs of a case are its lesion-present ROI (``"<case>-p"``, truth 1) and its
 lesion-absent ROI (``"<case>-a"``, truth 0); with ``cohort.sites`` they are its sites'
 ROIs (``"<case>-s<k>"``: lesion sites read in the lesion-present twin, lesion-absent sites in
 the twin without lesions). The twin (case) is the cluster of its ROIs.
@@ -200,7 +203,9 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
 
     # ROI sizes follow the lesion kind (VICTRE), so each kind has its own observer, trained
     # on that kind's ROIs of the training twins; reader r's scores of every kind form reader
-    # r's ratings. The twins are split once: all ROIs of a twin are on the same side.
+    # r's ratings, as likelihood ratios when there are several kinds (each observer's raw
+    # scores carry its own offset and scale). The twins are split once: all ROIs of a twin
+    # are on the same side.
     def shifts(m, twins, kind):
         """Each gathered ROI's recorded shift (the lesion sits at centre - shift)."""
         return [records[k].result.modalities[m].rois[name].shift_px
@@ -240,7 +245,9 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                 parts += _size_class_parts(m, kind, train, test, records, read, gather,
                                            spec, size_readers)
                 continue
-            part = read(m, kind, train, test)
+            # several ROI kinds: each kind's readers rate by likelihood ratio, so one reader's
+            # ratings of masses and calcifications share one scale (readers.calibrated_llr)
+            part = read(m, kind, train, test, calibrate=len(kinds) > 1)
             if part is not None:
                 parts.append(part)
         if not parts:
