@@ -212,10 +212,13 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                 if name in records[k].result.modalities[m].rois else None
                 for k in twins for _, _, roi_kind, name in roi_lists[k] if roi_kind == kind]
 
-    def read(m, kind, tr, te, *, width_mm=None, crop_px=None, calibrate=False):
+    # several observers pooled (ROI kinds, or nodule size classes): each reader's scores are
+    # likelihood ratios (readers.calibrated_llr), so its ratings share one scale
+    pooled = len(kinds) > 1 or spec.readers.per_size_class
+
+    def read(m, kind, tr, te, *, width_mm=None, crop_px=None):
         """Readers of ``kind`` trained on twins ``tr``, scoring twins ``te`` (None: too few
-        cases); with ``crop_px`` the ROIs are cropped around the lesion first; with
-        ``calibrate`` the scores are likelihood ratios (``readers.calibrated_llr``)."""
+        cases); with ``crop_px`` the ROIs are cropped around the lesion first."""
         X_tr, y_tr, _ = gather(m, tr, kind)
         X_te, y_te, ids = gather(m, te, kind)
         if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
@@ -233,7 +236,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
             [spec.seed, step_key(f"readers-{m}-{kind}")]))
         return resampled_readers(observer, X_train, y_tr, X_test, y_te,
                                  n_readers=spec.readers.n_readers, rng=reader_rng,
-                                 case_ids=ids, calibrate=calibrate)
+                                 case_ids=ids, calibrate=pooled)
 
     size_readers: dict = {}         # readers.per_size_class: what each class's readers were
     per_modality = {}
@@ -245,9 +248,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                 parts += _size_class_parts(m, kind, train, test, records, read, gather,
                                            spec, size_readers)
                 continue
-            # several ROI kinds: each kind's readers rate by likelihood ratio, so one reader's
-            # ratings of masses and calcifications share one scale (readers.calibrated_llr)
-            part = read(m, kind, train, test, calibrate=len(kinds) > 1)
+            part = read(m, kind, train, test)
             if part is not None:
                 parts.append(part)
         if not parts:
@@ -395,8 +396,7 @@ def _size_class_parts(m, kind, train, test, records, read, gather, spec, out) ->
         own = len(y_tr) > 0 and min(np.bincount(y_tr, minlength=2)) >= need
         width_mm, roi_mm = size_class_reader(label)
         n_px = int(roi_shape("mass", modality="dm", pixel_mm=pixel_mm, size_mm=roi_mm)[0])
-        part = read(m, kind, tr if own else train, te, width_mm=width_mm, crop_px=n_px,
-                    calibrate=True)
+        part = read(m, kind, tr if own else train, te, width_mm=width_mm, crop_px=n_px)
         table.setdefault(label, {"channel_width_mm": round(width_mm, 4),
                                  "roi_mm": round(roi_mm, 4), "roi_px": n_px,
                                  "trained_on": "this class" if own else "all size classes",

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._twins import _lesion_box, site_lesion_model
+from ._twins import site_lesion_model
 
 __all__ = ["COARSE_VOXEL_MM", "LocalTwins", "case_twins", "window_box", "window_reach"]
 
@@ -221,11 +221,8 @@ def case_twins(spec, case_id: int, attributes: dict, clock) -> LocalTwins:
             continue
         model = site_lesion_model(spec, case_id, k, site.kind)
         # the fine tile: labels numbered after the lesions before it, as in the whole twin (the
-        # placement's lesion check made the same window: prepared.make of the same box)
-        tile = lesion_windows.get(k)
-        if tile is None:
-            tile = prepared.make(vox, window_mm=_lesion_box(model, site.center_mm, vox))
-        tile = tile.replace(materials=dict(materials), lesions=records)
+        # placement's lesion check made it: the lesion-free window around the lesion's patch)
+        tile = lesion_windows[k].replace(materials=dict(materials), lesions=records)
         tile, lesion = insert_lesion(tile, model, center_mm=site.center_mm)
         materials, records = dict(tile.materials), tile.lesions
         tiles.append(tile)

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from victwin.schema import (Boolean, Choice, Either, Fractions, List, Number, Pair, String, Table,
@@ -453,16 +453,14 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     if len(set(names)) != len(names):
         raise invalid(_WHAT, "modality[*].name", "unique", names)
     rd, a = v["readers"], v["analysis"]
-    channels = rd["channels"]
-    if rd["per_size_class"] and "width_mm" not in (data.get("readers", {}).get("channels")
-                                                    or {}):
-        # each size class sets its width: the default is not part of this spec
-        channels = {k: x for k, x in channels.items() if k != "width_mm"}
-    readers = ReadersSpec(observer=rd["observer"], channels=channels,
+    readers = ReadersSpec(observer=rd["observer"], channels=rd["channels"],
                           training_fraction=rd["training_fraction"], n_readers=rd["n_readers"],
                           roi_mm=rd["roi_mm"], internal_noise=rd["internal_noise"],
                           per_size_class=rd["per_size_class"])
     _check_readers(readers, data.get("readers", {}), cohort)
+    if readers.per_size_class:      # each size class sets its width (no width_mm given: checked)
+        readers = replace(readers, channels={
+            k: x for k, x in readers.channels.items() if k != "width_mm"})
     _check_subgroups(a["subgroups"], cohort)
     analysis = AnalysisSpec(covariance=a["covariance"], subgroups=tuple(a["subgroups"]),
                             non_inferiority_margin=a["non_inferiority_margin"], alpha=a["alpha"])
