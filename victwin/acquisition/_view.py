@@ -47,11 +47,16 @@ def _array_module(a):
 
 
 def geometry_factor(view, pixel_area_mm2: float) -> np.ndarray:
-    """Pixel area x inverse square to 1 m x obliquity: photons per pixel = f x fluence(1 m)."""
+    """Pixel area x inverse square to 1 m x obliquity: photons per pixel = f x fluence(1 m).
+
+    The obliquity's dot product is written out (no BLAS ``gemv``), so the result does not
+    depend on the number of BLAS threads.
+    """
     c = view.panel.pixel_centers()
     d = c - np.asarray(view.source)[None, None, :]
     r2 = np.sum(d * d, axis=-1)
-    cos = np.abs(d @ view.panel.normal) / np.sqrt(r2)
+    n = np.asarray(view.panel.normal, dtype=np.float64)
+    cos = np.abs(d[..., 0] * n[0] + d[..., 1] * n[1] + d[..., 2] * n[2]) / np.sqrt(r2)
     return pixel_area_mm2 * (REF_DISTANCE_MM ** 2 / r2) * cos
 
 

@@ -14,6 +14,13 @@ energy-integrating detector needs for its noise. Everything is two matrix produc
 one pass over (energy bins x materials): ``A = M @ L`` with ``M[E, m] = mu_m(E)``, then
 ``W @ exp(-A)`` with the rows of ``W`` the three spectral weightings. Pixels are processed in
 chunks so memory stays bounded; NumPy or CuPy (``xp``), output on the input's device.
+
+On the CPU both products are summed per pixel in a fixed order (labels, then energy bins,
+ascending, in float32; :mod:`._ordered_sum`), not by BLAS: a multi-threaded GEMM partitions
+the work by the thread count and its last bits follow ``OPENBLAS_NUM_THREADS`` (measured, NOTES.md
+"thread-count determinism"), so the acquisition's bytes would depend on the machine's cores.
+On CUDA the products stay ``cupy.matmul`` (cuBLAS gives the same bits run to run on one GPU
+model).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._attenuation import linear_attenuation
+from ._ordered_sum import mix
 from ._spectra import Spectrum
 
 __all__ = ["PrimarySignal", "primary_signal", "attenuation_matrix"]
@@ -139,7 +147,9 @@ def primary_signal(path_mm, materials, spectrum_or_energies, photons_per_pixel, 
     -------
     PrimarySignal
         ``quanta``, ``energy_kev``, ``energy2_kev2``, ``incident_quanta``, float32 arrays shaped
-        ``[..., nv, nu]`` on the device of ``path_mm``.
+        ``[..., nv, nu]`` on the device of ``path_mm``. On the CPU the bytes do not depend on
+        the number of BLAS, OpenMP or numba threads (fixed-order sums, no BLAS;
+        ``tests/acquisition/test_thread_determinism.py``).
     """
     xp = _array_module(path_mm, xp)
     path = xp.asarray(path_mm)
@@ -171,10 +181,25 @@ def primary_signal(path_mm, materials, spectrum_or_energies, photons_per_pixel, 
     npix = int(np.prod(pix))
     flat = path.reshape(lead + (n_labels, npix)).astype(xp.float32, copy=False)
     out = xp.empty(lead + (4, npix), dtype=xp.float32)
-    for start in range(0, npix, _CHUNK):
-        stop = min(start + _CHUNK, npix)
-        line_integral = xp.matmul(mu_x, flat[..., start:stop])  # [..., n_E, chunk]
-        out[..., start:stop] = xp.matmul(w_x, xp.exp(-line_integral))
+    if xp is np:
+        # Both sums in a fixed order per pixel (labels, then energy bins, ascending), not
+        # through BLAS: a threaded GEMM's last bits follow the thread count.
+        flat3 = np.ascontiguousarray(flat.reshape((-1, n_labels, npix)))
+        out3 = out.reshape((-1, 4, npix))
+        buf = None
+        for start in range(0, npix, _CHUNK):
+            count = min(_CHUNK, npix - start)
+            if buf is None or buf.shape[2] != count:
+                buf = np.empty((flat3.shape[0], mu.shape[0], count), np.float32)
+            mix(mu, flat3, buf, x_start=start, count=count)  # line integrals [lead, n_E, chunk]
+            np.negative(buf, out=buf)
+            np.exp(buf, out=buf)
+            mix(w_x, buf, out3, out_start=start, count=count)
+    else:
+        for start in range(0, npix, _CHUNK):
+            stop = min(start + _CHUNK, npix)
+            line_integral = xp.matmul(mu_x, flat[..., start:stop])  # [..., n_E, chunk]
+            out[..., start:stop] = xp.matmul(w_x, xp.exp(-line_integral))
     out = out.reshape(lead + (4,) + pix)
     n = xp.asarray(photons_per_pixel, dtype=xp.float32)
     if xp.any(n < 0):
