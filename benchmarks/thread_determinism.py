@@ -11,7 +11,8 @@ the largest difference between the trees' arrays (1-thread runs) is printed too.
 Cases (coarse, so that one subprocess takes ~30-60 s on 2 cores):
 
 ``dm``        mammomat-dm, a 40 mm heterogeneous half-disc at 1 mm voxels, binning 4, with noise;
-              the same noise-free (``dm-nf``)
+              the same noise-free (``dm-nf``); ``dm-170um`` the same at binning 2 (1500 x 750
+              pixels: the polyenergetic sums are a larger share than in a finely voxelised twin)
 ``dbt``       mammomat-dbt, the same phantom, binning 8, with noise; FBP of its line integrals
 ``chest``     chest-pa, a coarse two-lung block at 10 mm voxels, binning 16
 ``region``    lesion-local: ``acquire_regions`` of the DM and DBT systems at two sites
@@ -23,7 +24,7 @@ Cases (coarse, so that one subprocess takes ~30-60 s on 2 cores):
 Usage::
 
     python benchmarks/thread_determinism.py [--tree PATH ...] [--threads 1 2 4]
-        [--cases dm dm-nf dbt chest region trial signal] [--json OUT] [--save-arrays DIR]
+        [--cases dm dm-nf dm-170um dbt chest region trial signal] [--json OUT] [--save-arrays DIR]
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
-ALL_CASES = ("dm", "dm-nf", "dbt", "chest", "region", "trial", "signal")
+ALL_CASES = ("dm", "dm-nf", "dm-170um", "dbt", "chest", "region", "trial", "signal")
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -102,7 +103,7 @@ def _child(cases, tree: str, save: str | None) -> dict:
     import victwin
 
     arrays, timings = {}, {}
-    slab = _slab() if {"dm", "dm-nf", "dbt", "region"} & set(cases) else None
+    slab = _slab() if {"dm", "dm-nf", "dm-170um", "dbt", "region"} & set(cases) else None
     from victwin.acquisition import Region, acquire, acquire_regions
 
     def timed(name, f):
@@ -119,6 +120,12 @@ def _child(cases, tree: str, save: str | None) -> dict:
         a = timed("dm-nf", lambda: acquire(slab, "mammomat-dm", seed=3, binning=4, noise=False,
                                            progress=False))
         arrays.update({"dm-nf/raw": a.raw, "dm-nf/line_integrals": a.line_integrals()})
+    if "dm-170um" in cases:
+        a = timed("dm-170um", lambda: acquire(slab, "mammomat-dm", seed=3, binning=2,
+                                              progress=False))
+        arrays.update({"dm-170um/raw": a.raw})
+        for stage in ("raytrace", "physics", "scatter", "detector"):
+            timings[f"dm-170um.{stage}"] = a.timings_s.get(stage, float("nan"))
     if "dbt" in cases:
         from victwin.recon import reconstruct
 
