@@ -183,6 +183,12 @@ def acquire(phantom, system, *, seed: int, case: int = 0, backend: str = "auto",
     Returns
     -------
     Acquisition
+        On the CPU its bytes depend only on the inputs, not on the number of BLAS, OpenMP or
+        numba threads (``OPENBLAS_NUM_THREADS``, ``NUMBA_NUM_THREADS``, the machine's cores):
+        no per-pixel sum runs through BLAS (the few left are 1-D dot products and 3-vector
+        products OpenBLAS runs on one thread), and every threaded kernel sums each output in
+        a fixed order (``tests/acquisition/test_thread_determinism.py``; NOTES.md,
+        thread-count determinism). The same holds for :func:`acquire_regions`.
     """
     shared, seed, case = _prepare(phantom, system, seed=seed, case=case, mas=mas, kvp=kvp,
                                   dose_scale=dose_scale, binning=binning,

@@ -70,7 +70,10 @@ def klein_nishina_energy_transfer_fraction(energy_kev) -> np.ndarray:
     alpha = (e / _ME_C2_KEV)[..., None]
     ratio = 1.0 / (1.0 + alpha * (1.0 - x))  # E'/E
     dsigma = ratio**2 * (ratio + 1.0 / ratio - (1.0 - x**2))  # dsigma/dOmega up to constants
-    return (dsigma * (1.0 - ratio)) @ w / (dsigma @ w)
+    # NumPy's own sums over the nodes (one thread, a fixed order), not a BLAS gemv: for more
+    # than 96 energies OpenBLAS splits that over threads (m * n >= 9216), so its last bits
+    # could follow the thread count.
+    return np.sum(dsigma * (1.0 - ratio) * w, axis=-1) / np.sum(dsigma * w, axis=-1)
 
 
 def _element_attenuation(z: int, e: np.ndarray) -> np.ndarray:
