@@ -180,7 +180,8 @@ def _child(cases, tree: str, save: str | None) -> dict:
         def by_matmul():  # main's BLAS formula (before the fixed-order sums), same chunks
             out = np.empty((4, flat.shape[1]), np.float32)
             for a in range(0, flat.shape[1], 1 << 18):
-                out[:, a:a + (1 << 18)] = np.matmul(wts, np.exp(-np.matmul(mu, flat[:, a:a + (1 << 18)])))
+                part = flat[:, a:a + (1 << 18)]
+                out[:, a:a + (1 << 18)] = np.matmul(wts, np.exp(-np.matmul(mu, part)))
             return out
         ts, tm = [], []
         for _ in range(7):  # interleaved: both see the same load
@@ -208,8 +209,8 @@ def _run(tree: Path, n: int, cases, save: str | None) -> dict:
     env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")  # idle threads sleep: no effect on results
     env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     with tempfile.NamedTemporaryFile(suffix=".json") as fh:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", fh.name, "--tree", str(tree),
-               "--cases", *cases] + (["--save-arrays", save] if save else [])
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--child", fh.name,
+               "--tree", str(tree), "--cases", *cases] + (["--save-arrays", save] if save else [])
         up, t0 = _uptime(), time.perf_counter()
         p = subprocess.run(cmd, env=env, cwd=str(tree), capture_output=True, text=True)
         if p.returncode != 0:
@@ -217,7 +218,8 @@ def _run(tree: Path, n: int, cases, save: str | None) -> dict:
         rec = json.loads(Path(fh.name).read_text())
     if not rec["victwin"].startswith(str(tree)):
         sys.exit(f"child imported victwin from {rec['victwin']}, not from {tree}")
-    rec.update(threads=n, wall_s=time.perf_counter() - t0, uptime_before=up, uptime_after=_uptime())
+    rec.update(threads=n, wall_s=time.perf_counter() - t0, uptime_before=up,
+               uptime_after=_uptime())
     return rec
 
 
@@ -315,7 +317,8 @@ def main(argv=None) -> int:
                         "changed_fraction": float(np.mean(d > 0)), "dtype": str(a[k].dtype)}
             drows.append({"array": k, **diffs[k]})
         print(f"\n{labels[-1]} vs {labels[0]} ({n0} thread(s)):")
-        print_table(drows, ["array", "dtype", "identical", "max_abs", "max_rel", "changed_fraction"])
+        print_table(drows, ["array", "dtype", "identical", "max_abs", "max_rel",
+                            "changed_fraction"])
 
     payload = {"environment": environment(), "uptime_end": _uptime(),
                "trees": {lab: {"path": str(t), "commit": _git(t)} for lab, t in zip(labels, trees)},

@@ -10,7 +10,7 @@ give the same images everywhere. Two checks:
   each acquired in a fresh process with 1 and with 3 threads
   (``OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = NUMBA_NUM_THREADS = 3``): equal SHA-256.
   Before the fix (BLAS GEMM in ``primary_signal``) the full-field arrays differed
-  (NOTES.md, thread-count determinism: 14 of 20 arrays of ``benchmarks/thread_determinism.py``).
+  (NOTES.md, thread-count determinism: 15 of 21 arrays of ``benchmarks/thread_determinism.py``).
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ print(json.dumps(out))
 
 
 def _start(threads: int) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, PYTHONPATH=path)
     env.update({v: str(threads) for v in THREAD_VARS})
     return subprocess.Popen([sys.executable, "-c", _CHILD, str(ROOT)], env=env, cwd=str(ROOT),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
