@@ -19,7 +19,8 @@ import pytest
 from victwin.trial import (TrialStore, analyse, provenance_record, spec_from_dict,
                            write_analysis)
 from victwin.trial._levels import (NOT_APPLICABLE, SEX_LEVELS, age_band, bmi_class,
-                                   breast_size_class, ordered_levels, ordered_rows)
+                                   breast_size_class, ordered_levels, ordered_rows,
+                                   subgroup_title)
 from victwin.trial._report import render_report
 
 # natural orders, typed from their definitions
@@ -107,7 +108,8 @@ def chest_run(tmp_path_factory):
 
 def _table_levels(text, name):
     """The first-column labels of the report's table "By <name>", without the all row."""
-    m = re.search(rf"<h3>By {name}</h3>.*?<table>(.*?)</table>", text, re.S)
+    title = re.escape(html.escape(subgroup_title(name)))
+    m = re.search(rf"<h3>By {title}</h3>.*?<table>(.*?)</table>", text, re.S)
     assert m, name
     cells = re.findall(r"<tr><td>(.*?)</td>", m.group(1))
     return [html.unescape(c) for c in cells if c != "all"]

@@ -36,8 +36,8 @@ from ._nodule_classes import NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES
 from ._spec import DENSITY_CLASSES, LESION_KINDS
 
 __all__ = ["NOT_APPLICABLE", "AGE_BANDS", "BMI_CLASSES", "SEX_LEVELS", "BREAST_SIZE_CLASSES",
-           "SUBGROUP_LEVELS", "age_band", "bmi_class", "breast_size_class", "level_rank",
-           "ordered_levels", "ordered_rows"]
+           "SUBGROUP_LEVELS", "SUBGROUP_TITLES", "age_band", "bmi_class", "breast_size_class",
+           "level_rank", "ordered_levels", "ordered_rows", "subgroup_title"]
 
 #: The label of a twin the variable does not apply to; listed last.
 NOT_APPLICABLE = "n/a"
@@ -61,6 +61,23 @@ SUBGROUP_LEVELS: dict[str, tuple[str, ...]] = {
     "nodule_size": tuple(NODULE_SIZE_CLASSES),
     "rib_overlap": tuple(RIB_OVERLAP_CLASSES),
 }
+
+#: Subgroup variable -> what the report's headings and forest plots call it.
+SUBGROUP_TITLES: dict[str, str] = {
+    "density": "density (BI-RADS)",
+    "lesion": "lesion kind",
+    "breast_size": "breast size (compressed thickness)",
+    "age": "age (years)",
+    "sex": "sex",
+    "bmi": "BMI (kg/m^2)",
+    "nodule_size": "nodule size (Lung-RADS v1.1)",
+    "rib_overlap": "rib overlap",
+}
+
+
+def subgroup_title(name: str) -> str:
+    """The words for subgroup variable ``name`` (the name itself when none are declared)."""
+    return SUBGROUP_TITLES.get(name, name)
 
 
 def age_band(age_years: float) -> str:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _table,
-                    empirical_roc)
-from ._levels import ordered_rows
+from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _Span,
+                    _table, empirical_roc)
+from ._levels import ordered_rows, subgroup_title
 from ._records import CaseRecord
 from ._report_cases import (_dose_section, _example_classes, _examples_section,
                             _failed_section, _timing_section)
@@ -211,7 +211,7 @@ def _forest(sub: dict, name: str):
     ax.set_yticklabels([str(r["subgroup"]) for r in rows])
     a, b = sub["modalities"][:2]
     ax.set_xlabel(f"AUC difference, {a} - {b}")
-    ax.set_title(f"by {name}", fontsize=10)
+    ax.set_title(f"by {subgroup_title(name)}", fontsize=10)
     fig.tight_layout()
     return _png(fig)
 
@@ -223,13 +223,13 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
     out = []
     a, b = res["modalities"][:2]
     for name, sub in subs.items():
-        out.append(f"<h3>By {_e(name)}</h3>")
+        out.append(f"<h3>By {_e(subgroup_title(name))}</h3>")
         if "subgroups" not in sub:
             out.append(f"<p>No analysis for this subgroup: {_e(sub.get('error', '?'))} (groups: "
                        f"{_e(', '.join(map(str, sub.get('groups', []))))}).</p>")
             continue
         png = run_dir / "analysis" / f"forest-{name}.png"
-        out.append(_png_file(png, f"forest plot by {name}") if png.is_file()
+        out.append(_png_file(png, f"forest plot by {subgroup_title(name)}") if png.is_file()
                    else _forest(sub, name))
         rows = []
         # natural order (trial/_levels.py); the analysis writes them so, this orders the
@@ -238,10 +238,10 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
                                                               p_adjusted=None)]:
             if r.get("too_small"):
                 rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"],
-                             _e(r.get("note", "too few cases to analyse")), "", "", "", "", ""])
+                             _Span(r.get("note", "too few cases to analyse"), 6)])
                 continue
             aucs = [_f(r["auc"][m]) if "auc_ci" not in r        # nodule subgroups: with CI
-                    else f"{_f(r['auc'][m])} {_ci(r['auc_ci'][m])}" for m in (a, b)]
+                    else f"{_f(r['auc'][m])} ({_ci(r['auc_ci'][m])})" for m in (a, b)]
             rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], *aucs,
                          _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
                          _p(r.get("p_adjusted"))])

@@ -87,8 +87,9 @@ def _examples_section(store, rows: list[CaseRecord], spec, names, what: str,
     # are tall, chest radiographs about square)
     shape = np.shape(panels[0][2][0])
     aspect = shape[-2] / shape[-1] if len(shape) >= 2 and shape[-1] else 1.3
-    row_in = float(np.clip(2.3 * aspect, 1.8, 3.4)) + 0.45
-    fig = _figure(max(2.3 * len(panels), 4.0) + 0.3, row_in * len(names) + 0.3)
+    col_in = 2.3 if len(panels) <= 4 else max(1.7, 10.0 / len(panels))  # chest: 6 columns
+    row_in = float(np.clip(col_in * aspect, 1.6, 3.4)) + 0.45
+    fig = _figure(max(col_in * len(panels), 4.0) + 0.3, row_in * len(names) + 0.3)
     unmarked = 0
     for i, (cls, row, images) in enumerate(panels):
         for j, (m, img) in enumerate(zip(names, images)):
