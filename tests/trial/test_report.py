@@ -23,7 +23,8 @@ import pytest
 
 from victwin.trial import RoiRecord, write_report
 from victwin.validation import CheckResult
-from victwin.trial._report import _answer, _lesion_mark, empirical_roc, render_report
+from victwin.trial._report import _answer, empirical_roc, render_report
+from victwin.trial._report_cases import _lesion_mark
 
 SECTIONS = ("answer", "roc", "subgroups", "examples", "dose", "timing", "failed", "provenance",
             "credibility")

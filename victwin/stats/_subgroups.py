@@ -137,6 +137,7 @@ class SubgroupResult:
             ax.plot([r["difference"]], [yi], marker="D" if overall else "s", color="k",
                     ms=7 if overall else 6)
         ax.axvline(0.0, color="0.5", ls="--", lw=1)
+        ax.set_ylim(-0.6, len(rows) - 0.4)    # every row inside the axes, text-only ones too
         ax.set_yticks(y)
         ax.set_yticklabels([f"{r['subgroup']} (n={r['n_normal'] + r['n_abnormal']})" for r in rows])
         a, b = self.modalities[:2]

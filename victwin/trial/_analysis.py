@@ -24,7 +24,7 @@ Subgroup tables use the headline analysis; every subgroup has a row.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,8 @@ import numpy as np
 from victwin._json import json_default
 
 from ._cohort import step_key
+from ._levels import (NOT_APPLICABLE, age_band, bmi_class, breast_size_class, ordered_levels,
+                      ordered_rows, subgroup_title)
 from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, crop_rois,
                               nodule_size_class, rib_overlap_class, size_class_reader)
 from ._records import CaseRecord
@@ -82,15 +84,6 @@ def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int,
                                  random_state=seed)
 
 
-def breast_size_class(thickness_mm: float) -> str:
-    """Compressed-thickness class used for the ``breast_size`` subgroup."""
-    if thickness_mm < 45.0:
-        return "small (<45 mm)"
-    if thickness_mm < 60.0:
-        return "medium (45-60 mm)"
-    return "large (>=60 mm)"
-
-
 def _subgroup_value(name: str, record: CaseRecord) -> str:
     a = record.attributes
     if name == "density":
@@ -98,23 +91,21 @@ def _subgroup_value(name: str, record: CaseRecord) -> str:
     if name == "lesion":
         return a["lesion"]
     if name == "age":
-        return "<50" if a["age_years"] < 50 else ("50-64" if a["age_years"] < 65 else ">=65")
+        return age_band(a["age_years"])
     if name == "sex":             # chest twins carry one; breast twins are women
         return a.get("sex", "female")
     if name == "bmi":             # WHO classes: normal/under < 25, overweight, obese >= 30
-        if "bmi" not in a:
-            return "n/a"
-        return "<25" if a["bmi"] < 25 else ("25-30" if a["bmi"] < 30 else ">=30")
+        return bmi_class(a["bmi"]) if "bmi" in a else NOT_APPLICABLE
     if name == "breast_size":
         return breast_size_class(float(record.result.phantom.thickness_mm or 0.0))
     lesion = record.result.lesion
     if name == "nodule_size":     # Lung-RADS v1.1 bands of the volume-equivalent diameter
         if lesion is None or lesion.kind != "nodule" or lesion.size_mm is None:
-            return "n/a"
+            return NOT_APPLICABLE
         return nodule_size_class(lesion.size_mm)
     if name == "rib_overlap":     # half the projected disc over bone, or less
         if lesion is None or lesion.rib_overlap_fraction is None:
-            return "n/a"
+            return NOT_APPLICABLE
         return rib_overlap_class(lesion.rib_overlap_fraction)
     raise ValueError(f"unknown subgroup {name!r}")
 
@@ -132,7 +123,9 @@ class TrialAnalysis:
     table : victwin.readers.ScoreTable
         Every reader's score of every test ROI (``analysis/scores.imrmc``).
     subgroups : dict
-        Subgroup name -> :class:`victwin.stats.SubgroupResult` (the forest plots).
+        Subgroup name -> :class:`victwin.stats.SubgroupResult` (the forest plots): its rows
+        in the subgroup's natural order (trial/_levels.py), with a row for each declared
+        class no test twin holds, as in ``results``.
     description : str
         The iMRMC file's description line.
     """
@@ -300,9 +293,10 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                 twins.setdefault(value, ({}, {}))[truth][int(cid)] = True
         # every subgroup gets a row; one with fewer than _MIN_SUBGROUP_CASES test twins of
         # each truth is marked too small instead of being analysed; the "all" row is the
-        # headline analysis of every test ROI
+        # headline analysis of every test ROI. Rows list the levels in their natural order
+        # (trial/_levels.py), set after the statistics, which do not depend on it.
         sizes = {v: min(len(t[0]), len(t[1])) for v, t in twins.items()}
-        entry = {"too_small": {v: sizes[v] for v in sorted(sizes)
+        entry = {"too_small": {v: sizes[v] for v in ordered_levels(name, sizes)
                                if sizes[v] < _MIN_SUBGROUP_CASES},
                  "analysis": headline}
         try:
@@ -311,23 +305,23 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                 clusters=clusters if headline == "mrmc_clustered" else None,
                 min_cases=_MIN_SUBGROUP_CASES, auc_cis=name in _CLASSES)
         except ValueError as exc:  # e.g. a degenerate subgroup; say so, go on
-            entry.update(error=str(exc), groups=sorted(sizes))
+            entry.update(error=str(exc), groups=ordered_levels(name, sizes))
             results["subgroups"][name] = entry
             continue
         entry.update(sub.to_dict())
-        for value in _CLASSES.get(name, ()):     # a declared class no test twin holds
-            if value not in sizes:
-                entry["too_small"][value] = 0
-                entry["subgroups"].append(_empty_row(value, sub.modalities))
-        if name in _CLASSES:                     # smallest class first ("n/a" last)
-            order = list(_CLASSES[name])
-            entry["subgroups"].sort(key=lambda r: order.index(r["subgroup"])
-                                    if r["subgroup"] in order else len(order))
+        empty = [_empty_row(value, sub.modalities)       # a declared class no test twin holds
+                 for value in _CLASSES.get(name, ()) if value not in sizes]
+        for row in empty:
+            entry["too_small"][row["subgroup"]] = 0
+        entry["too_small"] = {v: entry["too_small"][v]
+                              for v in ordered_levels(name, entry["too_small"])}
+        entry["subgroups"] = ordered_rows(name, entry["subgroups"] + empty)
         if sub.interaction is None:
             entry["note"] = (f"fewer than two subgroups with at least {_MIN_SUBGROUP_CASES} test "
                              f"cases each: no between-subgroup test")
         results["subgroups"][name] = entry
-        analysed[name] = sub
+        # the forest plot lists the table's rows, in the same order
+        analysed[name] = replace(sub, rows=ordered_rows(name, sub.rows + empty))
     return TrialAnalysis(results=results, table=table, subgroups=analysed,
                          description=description)
 
@@ -347,7 +341,7 @@ def write_analysis(run_dir, analysis: TrialAnalysis) -> Path:
     a, b = analysis.results["modalities"][:2]
     for name, sub in analysis.subgroups.items():
         sub.forest_plot(out_dir / f"forest-{name}.png",
-                        title=f"AUC difference ({a} - {b}) by {name}")
+                        title=f"AUC difference ({a} - {b}) by {subgroup_title(name)}")
     return atomic_write(out_dir / "results.json",
                         json.dumps(analysis.results, indent=2, default=json_default) + "\n")
 

@@ -89,6 +89,9 @@ def _table(head, rows, num_cols=()) -> str:
     for row in rows:
         cells = []
         for k, c in enumerate(row):
+            if isinstance(c, _Span):      # the rest of the row: one note, not a number
+                cells.append(f'<td colspan="{c.columns}">{_e(c)}</td>')
+                continue
             cls = ' class="num"' if k in num_cols else ""
             cells.append(f"<td{cls}>{c if isinstance(c, _Raw) else _e(c)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -98,6 +101,15 @@ def _table(head, rows, num_cols=()) -> str:
 
 class _Raw(str):
     """Trusted HTML for a table cell."""
+
+
+class _Span(str):
+    """A table cell of text spanning ``columns`` columns (a note in place of numbers)."""
+
+    def __new__(cls, text, columns: int):
+        obj = super().__new__(cls, text)
+        obj.columns = int(columns)
+        return obj
 
 
 def empirical_roc(scores, truth):

@@ -10,7 +10,9 @@ computational modeling (2023) / ASME V&V 40-2018, with live verification and val
 checks (:func:`victwin.validation.run_checks`).
 
 It reads only the run directory: ``analysis/results.json``, ``analysis/scores.imrmc``,
-``analysis/forest-*.png``, the case rows and previews of the store.
+``analysis/forest-*.png``, the case rows and previews of the store. The sections about the
+cases (example images, dose, time, failures) are in :mod:`._report_cases`; subgroup levels are
+listed in their natural order (:mod:`._levels`).
 """
 
 from __future__ import annotations
@@ -24,17 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _table,
-                    empirical_roc)
-from ._records import CaseRecord, ExposureRecord
+from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _Span,
+                    _table, empirical_roc)
+from ._levels import ordered_rows, subgroup_title
+from ._records import CaseRecord
+from ._report_cases import (_dose_section, _example_classes, _examples_section,
+                            _failed_section, _timing_section)
 
 __all__ = ["write_report", "render_report", "empirical_roc"]
 
 # --------------------------------------------------------------------------------- sections
-
-def _or(value, missing="?"):
-    return missing if value is None else value
-
 
 def headline_mrmc(res: dict) -> tuple[str, dict]:
     """The key and the MRMC dict of the analysis the answer uses (``results["headline"]``).
@@ -193,7 +194,7 @@ def _roc_section(run_dir: Path, res: dict) -> str:
 
 
 def _forest(sub: dict, name: str):
-    rows = sub["subgroups"] + [dict(sub["overall"], subgroup="all cases")]
+    rows = ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all cases")]
     fig = _figure(6.5, 0.45 * len(rows) + 1.4)
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(rows))[::-1]
@@ -205,11 +206,12 @@ def _forest(sub: dict, name: str):
         ax.plot(r["ci"], [yi, yi], color="k", lw=1.5)
         ax.plot([r["difference"]], [yi], marker="D" if r is rows[-1] else "s", color="k")
     ax.axvline(0.0, color="0.5", ls="--", lw=1)
+    ax.set_ylim(-0.6, len(rows) - 0.4)        # every row inside the axes, text-only ones too
     ax.set_yticks(y)
     ax.set_yticklabels([str(r["subgroup"]) for r in rows])
     a, b = sub["modalities"][:2]
     ax.set_xlabel(f"AUC difference, {a} - {b}")
-    ax.set_title(f"by {name}", fontsize=10)
+    ax.set_title(f"by {subgroup_title(name)}", fontsize=10)
     fig.tight_layout()
     return _png(fig)
 
@@ -221,23 +223,25 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
     out = []
     a, b = res["modalities"][:2]
     for name, sub in subs.items():
-        out.append(f"<h3>By {_e(name)}</h3>")
+        out.append(f"<h3>By {_e(subgroup_title(name))}</h3>")
         if "subgroups" not in sub:
             out.append(f"<p>No analysis for this subgroup: {_e(sub.get('error', '?'))} (groups: "
                        f"{_e(', '.join(map(str, sub.get('groups', []))))}).</p>")
             continue
         png = run_dir / "analysis" / f"forest-{name}.png"
-        out.append(_png_file(png, f"forest plot by {name}") if png.is_file()
+        out.append(_png_file(png, f"forest plot by {subgroup_title(name)}") if png.is_file()
                    else _forest(sub, name))
         rows = []
-        for r in sub["subgroups"] + [dict(sub["overall"], subgroup="all",
-                                          p_adjusted=None)]:
+        # natural order (trial/_levels.py); the analysis writes them so, this orders the
+        # results.json of runs analysed before it did
+        for r in ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all",
+                                                              p_adjusted=None)]:
             if r.get("too_small"):
                 rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"],
-                             _e(r.get("note", "too few cases to analyse")), "", "", "", "", ""])
+                             _Span(r.get("note", "too few cases to analyse"), 6)])
                 continue
             aucs = [_f(r["auc"][m]) if "auc_ci" not in r        # nodule subgroups: with CI
-                    else f"{_f(r['auc'][m])} {_ci(r['auc_ci'][m])}" for m in (a, b)]
+                    else f"{_f(r['auc'][m])} ({_ci(r['auc_ci'][m])})" for m in (a, b)]
             rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], *aucs,
                          _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
                          _p(r.get("p_adjusted"))])
@@ -259,151 +263,15 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
     return "".join(out)
 
 
-def _lesion_mark(roi, preview_shape) -> tuple | None:
-    """Preview (row, col, radius) of the lesion (``roi``: a :class:`RoiRecord` or None), or
-    None when the full image shape is unknown."""
-    if roi is None or not roi.image_shape or not roi.center_index:
-        return None
-    scale = np.asarray(preview_shape[-2:], float) / np.asarray(roi.image_shape[-2:], float)
-    row, col = np.asarray(roi.center_index[-2:], float) * scale
-    size = np.asarray(roi.size_px[-2:], float) * scale
-    return float(row), float(col), float(max(size.max() / 2.0, 2.0))
-
-
-def _examples_section(store, rows: list[CaseRecord], names) -> str:
-    from matplotlib.patches import Circle
-
-    from ._spec import DENSITY_CLASSES
-
-    by_class: dict[str, dict] = {}
-    for row in rows:
-        by_class.setdefault(row.attributes.get("density", "n/a"), row)
-    order = [c for c in DENSITY_CLASSES if c in by_class] + \
-        [c for c in by_class if c not in DENSITY_CLASSES]
-    panels = []
-    for cls in order:
-        row = by_class[cls]
-        wanted = [f"previews/{m}" for m in names]
-        try:
-            arrays = store.read_arrays(row.case_id, wanted)
-        except (OSError, KeyError):
-            continue
-        if all(w in arrays for w in wanted):
-            panels.append((cls, row, [arrays[w] for w in wanted]))
-    if not panels:
-        return ("<p>No previews were stored (storage.previews = false; lesion-local runs "
-                "simulate only the readers' ROIs and keep previews only when asked).</p>")
-    # one column per density class, one row per modality (mammograms are tall)
-    fig = _figure(max(2.3 * len(panels), 4.0) + 0.3, 3.0 * len(names) + 0.3)
-    unmarked = 0
-    for i, (cls, row, images) in enumerate(panels):
-        for j, (m, img) in enumerate(zip(names, images)):
-            ax = fig.add_subplot(len(names), len(panels), j * len(panels) + i + 1)
-            img = np.asarray(img, float)
-            lo, hi = np.percentile(img, [1, 99]) if img.size else (0, 1)
-            ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
-                      interpolation="nearest")
-            mod = row.result.modalities.get(m)
-            mark = _lesion_mark(mod.roi if mod is not None else None, img.shape)
-            if mark is None:
-                unmarked += 1
-            else:
-                r, c, rad = mark
-                ax.add_patch(Circle((c, r), rad, fill=False, ec="#ff3b30", lw=1.6))
-            ax.set_xticks([])
-            ax.set_yticks([])
-            label = "all cases" if cls == "n/a" else cls
-            ax.set_title(f"{label}: case {row.case_id}, {m}", fontsize=8.5)
-    fig.tight_layout()
-    note = ("Each column is the first finished case of a density class, lesion-present version "
-            "(DBT: the reconstructed slice through the lesion); the red circle marks the "
-            "lesion's ROI.")
-    if unmarked:
-        note += (f" {unmarked} panel(s) carry no mark: the run did not record the full image "
-                 f"shape needed to place the ROI on the downsampled preview.")
-    return _png(fig) + f"<p class='note'>{_e(note)}</p>"
-
-
-def _dose_section(rows: list[CaseRecord], names) -> str:
-    mods = {m: [r.result.modalities[m] for r in rows if m in r.result.modalities]
-            for m in names}
-    mgd = {m: np.array([x.dose.mgd_mgy for x in mods[m]
-                        if x.dose is not None and x.dose.mgd_mgy is not None], float)
-           for m in names}
-    mgd = {m: v for m, v in mgd.items() if v.size}
-    if not mgd:
-        return "<p>No dose records.</p>"
-    fig = _figure(9.0, 3.6)
-    ax1 = fig.add_subplot(1, 2, 1)
-    ax1.boxplot(list(mgd.values()), tick_labels=list(mgd.keys()))
-    ax1.set_ylabel("mean glandular dose (mGy)")
-    ax1.set_title("MGD per case", fontsize=10)
-    ax2 = fig.add_subplot(1, 2, 2)
-    hi = max(v.max() for v in mgd.values())
-    bins = np.linspace(0, hi * 1.05 if hi > 0 else 1, 16)
-    for k, (m, v) in enumerate(mgd.items()):
-        ax2.hist(v, bins=bins, alpha=0.55, color=_COLORS[k % len(_COLORS)], label=m)
-    ax2.set_xlabel("mean glandular dose (mGy)")
-    ax2.set_ylabel("cases")
-    ax2.legend(fontsize=9)
-    fig.tight_layout()
-    table = []
-    for m, v in mgd.items():
-        exp = [x.exposure or ExposureRecord() for x in mods[m]]
-        kvps = sorted({f"{_or(e.anode)} {_or(e.kvp)} kV" for e in exp})
-        views = sorted({str(_or(e.n_views)) for e in exp})
-        table.append([m, v.size, _f(v.mean()), _f(np.median(v)), _f(v.min()), _f(v.max()),
-                      ", ".join(kvps[:4]) + (" ..." if len(kvps) > 4 else ""), ", ".join(views)])
-    return _png(fig) + _table(["modality", "cases", "mean MGD (mGy)", "median", "min", "max",
-                               "beams (AEC)", "views"], table, num_cols=(1, 2, 3, 4, 5))
-
-
-def _timing_section(rows: list[CaseRecord]) -> str:
-    stages: dict[str, list] = {}
-    for r in rows:
-        for k, v in r.timings.items():
-            stages.setdefault(k, []).append(float(v))
-    if not stages:
-        return "<p>No timings recorded.</p>"
-    top = {k: v for k, v in stages.items() if "." not in k}
-    totals = [sum(v for k, v in r.timings.items() if "." not in k) for r in rows]
-    fig = _figure(7.5, 0.42 * len(top) + 1.3)
-    ax = fig.add_subplot(1, 1, 1)
-    keys = sorted(top, key=lambda k: np.mean(top[k]))
-    ax.barh(keys, [np.mean(top[k]) for k in keys], color=_COLORS[0])
-    ax.set_xlabel("mean seconds per case")
-    ax.set_title(f"Time per stage (mean case total {np.mean(totals):.2f} s)", fontsize=10)
-    fig.tight_layout()
-    table = [[k if "." not in k else _Raw("&nbsp;&nbsp;&nbsp;" + _e(k)), len(v),
-              _f(np.mean(v), 3), _f(np.median(v), 3), _f(np.sum(v), 1)]
-             for k, v in sorted(stages.items())]
-    workers = Counter(r.worker or "?" for r in rows)
-    backends = Counter(r.backend or "?" for r in rows)
-    per_hour = 3600.0 / np.mean(totals) if np.mean(totals) > 0 else float("nan")
-    return (_png(fig) + _table(["stage", "cases", "mean s", "median s", "total s"], table,
-                               num_cols=(1, 2, 3, 4))
-            + f"<p class='note'>{len(rows)} cases on {len(workers)} worker process(es); "
-              f"backends: {_e(', '.join(f'{k} ({v})' for k, v in backends.items()))}; "
-              f"about {per_hour:.0f} cases per hour per worker at these settings.</p>")
-
-
-def _failed_section(res: dict, failed: list) -> str:
-    if not failed:
-        return "<p>No case failed.</p>"
-    return (f"<p>{len(failed)} case(s) failed after their retries and are left out of the "
-            f"analysis.</p>"
-            + _table(["case", "attempts", "error"],
-                     [[f["case_id"], f["attempts"], (f.get("error") or "")[:400]]
-                      for f in failed], num_cols=(0, 1)))
-
-
 def _spec_summary(spec) -> str:
     c, r, a = spec.cohort, spec.readers, spec.analysis
     mods = "; ".join(f"{m.name}: {m.system}" + (f" ({m.reconstruction.get('method')})"
                                                   if m.reconstruction else "")
                      for m in spec.modalities)
-    rows = [("cohort", f"{c.size} patient twins ({c.family}); density mix "
-                       + ", ".join(f"{k} {v:.2f}" for k, v in c.density_mix.items())
+    who = ("density mix " + ", ".join(f"{k} {v:.2f}" for k, v in c.density_mix.items())
+           if c.family == "breast" else
+           "sex, height and BMI drawn from NHANES 2015-2018 for each twin's age")
+    rows = [("cohort", f"{c.size} patient twins ({c.family}); {who}"
                        + "; lesions " + ", ".join(f"{k} {v:.2f}" for k, v in c.lesions.items())
                        + f"; age {c.age_years[0]:g}-{c.age_years[1]:g} y"),
             ("modalities", mods),
@@ -436,10 +304,19 @@ def _provenance_section(store, spec, res: dict, rows: list[CaseRecord]) -> str:
     if prov.get("spec_hash") and prov.get("spec_hash") != spec.hash:
         items.append(("WARNING", f"the run was made with spec {prov.get('spec_hash')}"))
     versions = prov.get("versions") or {}
-    seeds = _table(["case", "density", "lesion", "age (y)", "phantom seed", "noise seed"],
-                   [[r.case_id, r.attributes.get("density"), r.attributes.get("lesion"),
+    # the attributes that say who the twin is: a breast's density class; a chest twin's
+    # sex, height and BMI
+    who = (("density",) if spec.cohort.family == "breast" else
+           ("sex", "height_cm", "bmi"))
+    heads = {"density": "density", "sex": "sex", "height_cm": "height (cm)",
+             "bmi": "BMI (kg/m^2)"}
+    seeds = _table(["case", *(heads[k] for k in who), "lesion", "age (y)", "phantom seed",
+                    "noise seed"],
+                   [[r.case_id, *(r.attributes.get(k) for k in who), r.attributes.get("lesion"),
                      r.attributes.get("age_years"), r.attributes.get("phantom_seed"),
-                     r.attributes.get("noise_seed")] for r in rows], num_cols=(0, 3, 4, 5))
+                     r.attributes.get("noise_seed")] for r in rows],
+                   num_cols=(0, *(1 + i for i, k in enumerate(who) if k != "sex"
+                                  and k != "density"), *range(len(who) + 2, len(who) + 5)))
     return (_table(["item", "value"], [[k, v] for k, v in items])
             + "<h3>Package versions</h3>"
             + _table(["package", "version"], sorted(versions.items()))
@@ -525,10 +402,12 @@ def render_report(store, spec, *, checks=None) -> str:
     rows = store.case_records()
     failed = store.failed_cases()
     names = list(res["modalities"])
+    what, classes = _example_classes(rows, spec.cohort.family)
     sections = [
         ("roc", "ROC curves", _roc_section(run_dir, res)),
         ("subgroups", "Subgroups", _subgroups_section(run_dir, res)),
-        ("examples", "Example images by density class", _examples_section(store, rows, names)),
+        ("examples", f"Example images by {what}",
+         _examples_section(store, rows, spec, names, what, classes)),
         ("dose", "Dose", _dose_section(rows, names)),
         ("timing", "Time per stage", _timing_section(rows)),
         ("failed", "Failed cases", _failed_section(res, failed)),
