@@ -6,6 +6,30 @@ the descending aorta beside the spine, the superior vena cava on the right borde
 pulmonary trunk with the right and left pulmonary arteries running to the hila. The trachea
 (coronal diameter from Breatnach et al. 1984, :mod:`.anatomy`) divides at the carina, at the
 level of T4/T5 (Gray's Anatomy, 41st ed., ch. 54), into the main bronchi.
+
+The PA silhouette (:func:`mediastinum_for`): the right border is the superior vena cava's
+(the band's straight right edge) down to the right atrium; the left border is the band above
+the arch, the aortic knob at T4 bulging out of it (its lateral edge the published aortic-knob
+diameter from the tracheal wall, by sex), the aortopulmonary window below it (lung reaching
+in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
+heart. The cavity's volume is still solved on the plain band (:class:`.lungs.Cavity`) so
+that the lung points and trees drawn from it stay as they were; the painted lungs differ
+from it only here (measured in NOTES, 2026-12-02 sixth session).
+
+References
+----------
+Magera S, et al. Aortic knob diameter in chest radiographs of healthy adults in Uganda
+(Research Square rs-944105, 2021), Table 4 and text: aortic knob diameter (from the left
+lateral wall of the trachea to the knob's lateral edge) men 3.14 +- 0.34 cm, women
+2.77 +- 0.37 cm; Felson 1973 3.0 cm; Lee et al. 2018 (Korea) men 3.42, women 3.00 cm.
+Gleeson CE, Spedding RL, Harding LA, Caplan M. The mediastinum - is it wide? Emerg Med J
+2001;18:183-185 (abstract: mediastinal width at the aortic arch on CT, mean 6.31 cm; the
+upper limit of normal on PA films, 8 cm, set in the 1970s).
+Tracheal bifurcation angle (Radiopaedia, "Tracheal bifurcation angle", after Haskin PH,
+Goodman LR. AJR 1982;139:879-882): mean 60 +- 10 deg on PA radiographs, 95 % within 40-80 deg.
+Gray's Anatomy, 41st ed. (2016), ch. 54: right main bronchus ~2.5 cm long, about 25 deg from
+the vertical; left ~5 cm, about 45 deg; the aortic arch behind the manubrium, beginning and
+ending at the level of the sternal angle (T4/T5).
 """
 
 from __future__ import annotations
@@ -19,7 +43,8 @@ from .lungs import Cavity
 from .raster import Frame, bezier, polyline
 from .skeleton import Spine
 
-__all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trachea"]
+__all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trachea",
+           "mediastinum_for", "AORTIC_KNOB_MM", "MAIN_BRONCHUS", "aortic_knob"]
 
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
@@ -34,6 +59,28 @@ AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
 PULMONARY_TRUNK_R_MM = 13.0
 # Superior vena cava about 20 mm across; radius 10 mm (model choice).
 SVC_R_MM = 10.0
+# Aortic knob diameter on PA films (tracheal left wall to the knob's lateral edge), mean by
+# sex, Magera et al. 2021 (Uganda; healthy adults): men 31.4 +- 3.4 mm, women 27.7 +- 3.7 mm
+# (Felson 1973: 30 mm; Lee et al. 2018, Korea: 34.2 / 30.0 mm).
+AORTIC_KNOB_MM = {"male": 31.4, "female": 27.7}
+AORTIC_KNOB_SD_MM = {"male": 3.4, "female": 3.7}
+# Main bronchi (Gray's Anatomy, 41st ed., ch. 54): (length mm, angle from the vertical deg);
+# right 2.5 cm at 25 deg, left 5 cm at 45 deg: interbronchial angle 70 deg, inside the 40-80
+# deg normal range of the tracheal bifurcation angle (Haskin & Goodman 1982).
+MAIN_BRONCHUS = {-1: (25.0, 25.0), 1: (50.0, 45.0)}
+# Left mediastinal border: the left lung reaches in,
+# in front of the spine, to this distance (mm) left of the trachea's left wall; the arch
+# (knob), the left subclavian artery and the pulmonary trunk bulge out of that line. Model
+# choice (a typical film's aortopulmonary window and left paratracheal soft tissue; no
+# measured width was found).
+AP_WINDOW_FROM_TRACHEA_MM = 8.0
+# Superior mediastinal width at the aortic arch, mean on CT of adults (Gleeson et al. 2001):
+# 63.1 mm. The right border (the superior vena cava's lateral edge) is placed this far right
+# of the knob's lateral edge, so that the twin's width is the published mean.
+MEDIASTINAL_WIDTH_MM = 63.1
+# Left subclavian artery, from the arch up past the apex: radius 5 mm (model choice, a 1 cm
+# artery; not from a table).
+LEFT_SUBCLAVIAN_R_MM = 5.0
 
 
 @dataclass(frozen=True)
@@ -50,8 +97,11 @@ def hila_for(cav: Cavity, sp: Spine) -> Hila:
     y_carina = sp.tops[sp.level("T5")]
     zc = sp.front_zd - 14.0
     hx = cav.med_half * 1.25 + 6.0
-    # the right main bronchus is shorter and steeper, the left longer (Gray's, ch. 54)
-    br = ((-hx, y_carina + 22.0, zc + 2.0), (hx, y_carina + 40.0, zc + 4.0))
+    # main bronchi: the right shorter and steeper, the left longer (Gray's, ch. 54; lengths
+    # and angles :data:`MAIN_BRONCHUS`), in the frontal plane, slightly posterior
+    br = tuple((s * MAIN_BRONCHUS[s][0] * math.sin(math.radians(MAIN_BRONCHUS[s][1])),
+                y_carina + MAIN_BRONCHUS[s][0] * math.cos(math.radians(MAIN_BRONCHUS[s][1])),
+                zc + 2.0 + (s + 1.0)) for s in (-1, 1))
     # the left hilum is higher than the right in 97 % of normal films (Felson 1973)
     ar = ((-hx + 2.0, y_carina + 30.0, zc - 14.0), (hx - 2.0, y_carina + 18.0, zc - 12.0))
     ve = ((-hx + 6.0, y_carina + 70.0, zc - 6.0), (hx - 6.0, y_carina + 72.0, zc - 4.0))
@@ -69,27 +119,81 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only)
     f.paint_mask(labels, lo, hi, inner.heart, BLOOD, only=(MUSCLE,))
 
 
-def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, *,
+def aortic_knob(cav: Cavity, sp: Spine, sex: str, trachea_mm: float) -> tuple:
+    """``(x, y, zd, r)`` (mm) of the aortic knob: the distal arch seen end-on, centred at the
+    T4 level (the arch lies at T4, between the sternal angle's T4/T5 and the manubrium: Gray's
+    ch. 54), radius the isthmus's (Hager 2002, :data:`AORTA_DESC_R_MM`), its lateral edge the
+    published aortic-knob diameter (:data:`AORTIC_KNOB_MM`) left of the trachea's left wall."""
+    r = AORTA_DESC_R_MM
+    x = 0.5 * trachea_mm + AORTIC_KNOB_MM[sex] - r
+    return (x, sp.mid_y(sp.level("T4")), sp.front_zd - 8.0, r)
+
+
+def svc_edge_x(knob: tuple) -> float:
+    """``x`` (mm) of the right mediastinal border above the heart (the superior vena cava's
+    lateral edge): :data:`MEDIASTINAL_WIDTH_MM` right of the aortic knob's lateral edge."""
+    return knob[0] + knob[3] - MEDIASTINAL_WIDTH_MM
+
+
+def _heart_top_y(cav: Cavity) -> float:
+    cx, cy, cz = cav.heart_c
+    ra, rb, _ = cav.heart_r
+    t = math.radians(cav.heart_tilt_deg)
+    return cy - math.hypot(ra * math.cos(t), rb * math.sin(t))
+
+
+def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila):
+    """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's band
+    (:meth:`.lungs.Cavity.mediastinum`) less its left part (lateral to
+    :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of the spine:
+    below the heart's top that is the retrocardiac lung); the knob, the left subclavian
+    artery, the other vessels and the heart are painted over the lung afterwards and make the
+    bulges of the border. On the right, above the heart, the lung reaches in to the superior
+    vena cava's edge (:func:`svc_edge_x`)."""
+    x_win = 0.5 * trachea_mm + AP_WINDOW_FROM_TRACHEA_MM
+    x_svc = svc_edge_x(knob)
+    y_heart = _heart_top_y(cav)
+    z1 = sp.front_zd - 4.0
+
+    def fn(x, y, zd):
+        m = cav.mediastinum(x, y, zd)
+        x = np.asarray(x, np.float32)
+        front = np.asarray(zd, np.float32) < z1
+        win = (x > x_win) & front
+        right = (x < x_svc) & front & (np.asarray(y, np.float32) < y_heart)
+        return m & ~win & ~right
+
+    return fn
+
+
+def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, knob: tuple, *,
                         BLOOD: int) -> None:
+    """Ascending aorta, arch (through the knob, :func:`aortic_knob`), descending aorta, SVC,
+    pulmonary trunk and arteries to the hila, pulmonary veins into the left atrium."""
     cx, cy, cz = cav.heart_c
     ra, rb, _ = cav.heart_r
     y_top_heart = cy - math.hypot(ra * math.cos(math.radians(cav.heart_tilt_deg)),
                                   rb * math.sin(math.radians(cav.heart_tilt_deg)))
-    y_knob = sp.mid_y(sp.level("T4")) - 5.0
-    x_knob = cav.med_half * 1.05
+    xk, yk, zk, rk = knob
     z_desc = sp.centre_zd(sp.level("T6")) - 4.0
     x_desc = sp.widths[sp.level("T6")] * 0.5 + AORTA_DESC_R_MM - 4.0
+    # ascending aorta up and to the right of the midline, arching over the left main
+    # bronchus (its top behind the manubrium, ~1 vertebral level above the knob's centre)
+    asc_top = (-0.15 * cav.med_half, yk - 0.6 * sp.pitches[sp.level("T4")], cz - 0.3 * ra)
     asc = bezier((cx - 0.25 * ra, y_top_heart + 25.0, cz - 5.0),
-                 (-0.6 * cav.med_half, y_knob + 30.0, cz - 10.0),
-                 (-0.2 * cav.med_half, y_knob - 5.0, cz + 5.0), 10)
-    arch = bezier(asc[-1], (x_knob, y_knob - 18.0, 0.5 * (cz + z_desc)),
-                  (x_desc, y_knob + 15.0, z_desc), 10)
-    desc = np.array([arch[-1], (x_desc, cav.y_low + 20.0, z_desc - 6.0)])
-    segs = [polyline(asc, AORTA_ASC_R_MM), polyline(arch, AORTA_ASC_R_MM, AORTA_DESC_R_MM),
-            polyline(desc, AORTA_DESC_R_MM)]
+                 (-0.6 * cav.med_half, yk + 30.0, cz - 10.0), asc_top, 10)
+    arch = bezier(asc_top, (xk, yk - 1.5 * rk, 0.5 * (asc_top[2] + zk)), (xk, yk, zk), 8)
+    bend = bezier((xk, yk, zk), (xk, yk + 1.5 * rk, z_desc), (x_desc, yk + 3.0 * rk, z_desc), 6)
+    desc = np.array([bend[-1], (x_desc, cav.y_low + 20.0, z_desc - 6.0)])
+    segs = [polyline(asc, AORTA_ASC_R_MM), polyline(arch, AORTA_ASC_R_MM, rk),
+            polyline(bend, rk, AORTA_DESC_R_MM), polyline(desc, AORTA_DESC_R_MM)]
+    # left subclavian artery from the top of the arch up beside the trachea, past the apex
+    segs.append(polyline([(xk - 0.3 * rk, yk - 0.8 * rk, zk),
+                          (xk - 0.5 * rk, sp.tops[0], zk + 4.0)], LEFT_SUBCLAVIAN_R_MM))
     # superior vena cava on the right mediastinal border, into the right atrium
-    segs.append(polyline([(-cav.med_half + 4.0, sp.tops[0], cz + 10.0),
-                          (-cav.med_half + 2.0, y_top_heart + 35.0, cz + 5.0)], SVC_R_MM))
+    x_svc = svc_edge_x(knob) + SVC_R_MM
+    segs.append(polyline([(x_svc, sp.tops[0], cz + 10.0),
+                          (x_svc - 2.0, y_top_heart + 35.0, cz + 5.0)], SVC_R_MM))
     # pulmonary trunk from the right ventricle up and left, then to each hilum
     trunk_top = (0.55 * cav.med_half, hila.carina[1] + 20.0, cz - 0.2 * rb)
     segs.append(polyline([(cx - 0.1 * ra, y_top_heart + 30.0, cz - 15.0), trunk_top],
@@ -110,14 +214,26 @@ def paint_trachea(labels, f: Frame, sp: Spine, hila: Hila, diameter_mm: float, *
     (start, end, radius) for the airway trees."""
     r = 0.5 * diameter_mm
     top = (0.0, sp.tops[0] - 30.0, hila.carina[2] - 4.0)
-    segs = [polyline([top, hila.carina], r)]
+    # the carina (the ridge between the bronchi) is at the T4/T5 level (Gray's, ch. 54): the
+    # centre lines branch above it, where the two lumens of radius ~0.9 r, diverging at the
+    # bronchial angles, are still one (their axes 1.8 r apart at the ridge)
+    tan_sum = sum(math.tan(math.radians(MAIN_BRONCHUS[k][1])) for k in (-1, 1))
+    branch = np.array(hila.carina) - np.array([0.0, 1.8 * r / tan_sum, 0.0])
+    segs = [polyline([top, branch], r)]
     mains = []
     for k in (0, 1):
         # main bronchi: right 0.78 and left 0.66 of the trachea (Weibel 1963 generation 1 =
         # 12.2 mm for an 18 mm trachea: 0.68; right wider, Gray's ch. 54)
         rb = r * (0.74 if k == 0 else 0.64)
-        segs.append(polyline([hila.carina, hila.bronchus[k]], 0.9 * r, rb))
-        mains.append((np.array(hila.carina), np.array(hila.bronchus[k]), rb))
+        # from the branch point at Gray's length and angle (:data:`MAIN_BRONCHUS`), in the
+        # direction of the hilum's bronchus end (:func:`hila_for`)
+        side = -1 if k == 0 else 1
+        length, ang = MAIN_BRONCHUS[side]
+        end = branch + np.array([side * length * math.sin(math.radians(ang)),
+                                 length * math.cos(math.radians(ang)),
+                                 hila.bronchus[k][2] - branch[2]])
+        segs.append(polyline([branch, end], 0.9 * r, rb))
+        mains.append((branch, end, rb))
     for s in segs:
         wall = s.copy()
         wall[:, 6:] += 2.0
