@@ -479,10 +479,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
         The grid and anatomy frame.
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
-    rng : numpy.random.Generator
-        The bones' generator (spine first, then ribs, then clavicles).
-    sex : str
-        Sizes the clavicles.
+    rng, sex : numpy.random.Generator, str
+        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles.
 
     Returns
     -------
@@ -490,7 +488,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
         The rib paths (:func:`~.ribs.rib_paths`), for the metadata.
     """
     cav, sp, rib_depth = t.cav, t.sp, t.rib_depth
-    paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM,
+                shell_rng=rng.spawn(1)[0])
     paths = rib_paths(cav, sp)
     paint_ribs(labels, f, paths, rng, BONE=BONE, SOFT=SOFT, CART=CART)
     paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)

@@ -158,9 +158,10 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
     def fn(x, y, zd):
         m = cav.mediastinum(x, y, zd)
         x = np.asarray(x, np.float32)
+        y = np.asarray(y, np.float32)
         front = np.asarray(zd, np.float32) < z1
         win = (x > x_win) & front
-        right = (x < x_svc) & front & (np.asarray(y, np.float32) < y_heart)
+        right = (x < x_svc) & front & (y < y_heart)
         return m & ~win & ~right
 
     return fn
