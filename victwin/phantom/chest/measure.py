@@ -195,8 +195,8 @@ def _label_named(phantom, prefix: str) -> list:
 
 def carina_y_mm(phantom) -> float:
     """Level (world ``y``, mm) of the carina read from the airway labels as on a PA film: the
-    first row, going down the tracheal air column, at which the air within 40 mm of the
-    midline splits into two runs (the main bronchi) with soft tissue at the midline."""
+    first row, going down the tracheal air column (the air crossing the midline), at which the
+    air within 40 mm of the midline splits into two runs (the main bronchi)."""
     g = phantom.grid
     x, y = g.axis_mm("x"), g.axis_mm("y")
     air = np.isin(phantom.labels, _label_named(phantom, "trachea")).any(axis=0)
@@ -208,12 +208,13 @@ def carina_y_mm(phantom) -> float:
         if not started:
             started = bool(row[mid].any())
             continue
-        if not row[mid].any() and row[x < 0].any() and row[x > 0].any():
+        runs = int(np.count_nonzero(np.diff(row.astype(np.int8)) == 1)) + int(row[0])
+        if runs >= 2:
             return float(y[j])
     raise ValueError("no carina found in the airway labels")
 
 
-def main_bronchus_angles_deg(phantom, below_mm: float = 20.0) -> tuple[float, float]:
+def main_bronchus_angles_deg(phantom, below_mm: float = 10.0) -> tuple[float, float]:
     """(right, left) angles (deg) of the main bronchi from the vertical in the PA projection
     of the airway labels: the slope of the airway's mean ``x`` per row over the ``below_mm``
     under the carina (:func:`carina_y_mm`), each side of the midline, within 40 mm of it."""

@@ -97,11 +97,9 @@ def hila_for(cav: Cavity, sp: Spine) -> Hila:
     y_carina = sp.tops[sp.level("T5")]
     zc = sp.front_zd - 14.0
     hx = cav.med_half * 1.25 + 6.0
-    # main bronchi: the right shorter and steeper, the left longer (Gray's, ch. 54; lengths
-    # and angles :data:`MAIN_BRONCHUS`), in the frontal plane, slightly posterior
-    br = tuple((s * MAIN_BRONCHUS[s][0] * math.sin(math.radians(MAIN_BRONCHUS[s][1])),
-                y_carina + MAIN_BRONCHUS[s][0] * math.cos(math.radians(MAIN_BRONCHUS[s][1])),
-                zc + 2.0 + (s + 1.0)) for s in (-1, 1))
+    # roots of the lobar airway trees (the lobar stems' ends, reached from the main bronchi
+    # of :func:`paint_trachea`); unchanged since the trees were grown from them
+    br = ((-hx, y_carina + 22.0, zc + 2.0), (hx, y_carina + 40.0, zc + 4.0))
     # the left hilum is higher than the right in 97 % of normal films (Felson 1973)
     ar = ((-hx + 2.0, y_carina + 30.0, zc - 14.0), (hx - 2.0, y_carina + 18.0, zc - 12.0))
     ve = ((-hx + 6.0, y_carina + 70.0, zc - 6.0), (hx - 6.0, y_carina + 72.0, zc - 4.0))
@@ -211,30 +209,38 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, kn
 
 def paint_trachea(labels, f: Frame, sp: Spine, hila: Hila, diameter_mm: float, *,
                   AIRWAY: int, SOFT: int) -> list:
-    """Trachea and main bronchi (a 2 mm wall, air lumen); returns the main bronchi's
-    (start, end, radius) for the airway trees."""
+    """Trachea, main bronchi (:data:`MAIN_BRONCHUS`) and the stems to the lobar trees' roots
+    (:func:`hila_for`), a 2 mm wall around an air lumen; returns each tree's (carina, root,
+    radius): its root and initial direction (root - carina) for the airway trees."""
     r = 0.5 * diameter_mm
     top = (0.0, sp.tops[0] - 30.0, hila.carina[2] - 4.0)
     # the carina (the ridge between the bronchi) is at the T4/T5 level (Gray's, ch. 54): the
     # centre lines branch above it, where the two lumens of radius ~0.9 r, diverging at the
     # bronchial angles, are still one (their axes 1.8 r apart at the ridge)
     tan_sum = sum(math.tan(math.radians(MAIN_BRONCHUS[k][1])) for k in (-1, 1))
-    branch = np.array(hila.carina) - np.array([0.0, 1.8 * r / tan_sum, 0.0])
+    drop = 1.8 * r / tan_sum
+    branch = np.array(hila.carina) - np.array([0.0, drop, 0.0])
     segs = [polyline([top, branch], r)]
     mains = []
     for k in (0, 1):
         # main bronchi: right 0.78 and left 0.66 of the trachea (Weibel 1963 generation 1 =
         # 12.2 mm for an 18 mm trachea: 0.68; right wider, Gray's ch. 54)
         rb = r * (0.74 if k == 0 else 0.64)
-        # from the branch point at Gray's length and angle (:data:`MAIN_BRONCHUS`), in the
-        # direction of the hilum's bronchus end (:func:`hila_for`)
+        # Gray's length (measured from the carina) and angle (:data:`MAIN_BRONCHUS`): the
+        # centre line starts at the branch point, ``drop`` above the carina
         side = -1 if k == 0 else 1
         length, ang = MAIN_BRONCHUS[side]
+        length += drop / math.cos(math.radians(ang))
         end = branch + np.array([side * length * math.sin(math.radians(ang)),
                                  length * math.cos(math.radians(ang)),
                                  hila.bronchus[k][2] - branch[2]])
         segs.append(polyline([branch, end], 0.9 * r, rb))
-        mains.append((branch, end, rb))
+        # the lobar stem on to the tree's root (right: towards the upper-lobe bronchus,
+        # lateral; left: on along the main bronchus); the trees grow from that root in the
+        # direction they had before the main bronchi were given Gray's angles (2026-12-02),
+        # so that they, and the lung around them, are unchanged
+        segs.append(polyline([end, hila.bronchus[k]], rb))
+        mains.append((np.array(hila.carina), np.array(hila.bronchus[k]), rb))
     for s in segs:
         wall = s.copy()
         wall[:, 6:] += 2.0
