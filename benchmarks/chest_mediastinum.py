@@ -8,8 +8,9 @@ much a change of the builder moves the lung labels.
 The first form builds the four twins of ``benchmarks/chest_twins.py`` at ``--voxel-mm`` (1 mm)
 and prints, beside each published value, the carina level, the main bronchi's angles from the
 vertical, the aortic-knob diameter, the superior mediastinal width and the clavicle lengths
-(``victwin.phantom.chest.measure``), with the lung volume against the ERS 1993 TLC and the build
-time and load; it writes ``benchmarks/results/chest_mediastinum.json``. ``--save-lung`` writes
+(``victwin.phantom.chest.measure``), with the lung volume against the ERS 1993 TLC, the path
+through each label along PA rays 0, 8 and 24 mm from the midline at T3, T6 and T8, and the
+build time and load; it writes ``benchmarks/results/chest_mediastinum.json``. ``--save-lung`` writes
 the lung mask (``chest/adult``, seeds 0-2, 1 mm) of whatever victwin is imported, so that two
 checkouts can be compared with ``--compare`` (sha256 of each mask, changed voxels).
 """
@@ -68,9 +69,29 @@ def measure(voxel_mm: float) -> list:
                      "clavicle_mm_right_left": [round(v, 1) for v in clavicle_lengths_mm(ph)],
                      "lung_volume_l": round(lung_volume_ml(ph) / 1000.0, 2),
                      "tlc_target_l": round(ph.meta["thorax"]["tlc_ml"] / 1000.0, 2),
-                     "tlc_ers1993_l": round(tlc_ers1993_l(body["sex"], body["height_cm"]), 2)})
+                     "tlc_ers1993_l": round(tlc_ers1993_l(body["sex"], body["height_cm"]), 2),
+                     "midline_label_paths_mm": midline_paths(ph)})
         print(json.dumps(rows[-1]), flush=True)
     return rows
+
+
+def midline_paths(ph, levels=("T3", "T6", "T8"), xs_mm=(0.0, 8.0, 24.0)) -> dict:
+    """Path length (mm) through each label along the PA ray at ``x`` (mm from the midline) at
+    the middle of each vertebral level: what makes the midline column bright."""
+    g = ph.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    sp = ph.meta["spine"]
+    out = {}
+    for lev in levels:
+        k = LEVELS.index(lev)
+        j = int(np.argmin(np.abs(y - sp["tops"][k] - 0.4 * sp["pitches"][k])))
+        for xx in xs_mm:
+            col = ph.labels[:, j, int(np.argmin(np.abs(x - xx)))]
+            names = ph.meta["label_names"]
+            out[f"{lev} x={xx:g}"] = {names[str(int(v))]: round(float((col == v).sum())
+                                                                 * g.spacing[0], 1)
+                                      for v in np.unique(col) if int(v) != 0}
+    return out
 
 
 def save_lung(out: Path, voxel_mm: float) -> None:
