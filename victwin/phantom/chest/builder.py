@@ -30,8 +30,8 @@ from .._phantom import Phantom
 from .anatomy import (CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM,
                       thorax_for)
 from .lungs import Cavity, solve_cavity
-from .mediastinum import (aortic_knob, hila_for, mediastinum_for, paint_great_vessels,
-                          paint_heart, paint_trachea)
+from .mediastinum import (RA_ML_PER_M, aortic_knob, hila_for, mediastinum_for,
+                          paint_great_vessels, paint_heart, paint_trachea)
 from .outline import Outline, outline_for
 from .population import check_body, draw_body
 from .raster import Frame
@@ -335,7 +335,8 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
         The carina and the hilar roots of the pulmonary arteries and veins (mm, anatomy
         coordinates), for the airway and vessel steps.
     """
-    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE))
+    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE),
+                ra_ml=RA_ML_PER_M[th.body.sex] * th.body.height_cm / 100.0)
     hila = hila_for(t.cav, t.sp)
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)

@@ -46,6 +46,10 @@ from .skeleton import Spine
 __all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trachea",
            "mediastinum_for", "AORTIC_KNOB_MM", "MAIN_BRONCHUS", "aortic_knob"]
 
+# Right atrial volume by height, healthy adults of the Gutenberg Health Study (echocardiography,
+# 1942 reference subjects; "Right atrium size in the general population", abstract): men
+# 26.1, women 20.2 mL per m of body height (mL/m).
+RA_ML_PER_M = {"male": 26.1, "female": 20.2}
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
 MYOCARDIUM_MM = 9.0
@@ -106,7 +110,29 @@ def hila_for(cav: Cavity, sp: Spine) -> Hila:
     return Hila(carina=(0.0, y_carina, zc), bronchus=br, artery=ar, vein=ve)
 
 
-def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only) -> None:
+def right_atrium(cav: Cavity, ra_ml: float) -> tuple:
+    """``(x, y, zd, r)`` (mm) of the right atrium, a sphere of ``ra_ml``: its lateral edge on
+    the heart's right extent (so the cardiothoracic ratio is the ellipsoid's), one radius
+    below the ellipsoid's rightmost point, so that the right heart border runs down to the
+    diaphragm as the atrium's convexity (the right border of the heart on a PA film is the
+    right atrium's: Gray's Anatomy, 41st ed., ch. 57)."""
+    cx, cy, cz = cav.heart_c
+    ra, rb, _ = cav.heart_r
+    t = math.radians(cav.heart_tilt_deg)
+    # the patient's-right-most point of the frontal ellipse (u = ra cos p, v = rb sin p;
+    # dx = sin t u + cos t v, dy = cos t u - sin t v, :meth:`.lungs.Cavity.heart`)
+    p = np.linspace(0.0, 2.0 * math.pi, 721)
+    dx = math.sin(t) * ra * np.cos(p) + math.cos(t) * rb * np.sin(p)
+    dy = math.cos(t) * ra * np.cos(p) - math.sin(t) * rb * np.sin(p)
+    k = int(np.argmin(dx))
+    r = (3.0 * ra_ml * 1000.0 / (4.0 * math.pi)) ** (1.0 / 3.0)
+    return (cx + float(dx[k]) + r, cy + float(dy[k]) + r, cz, r)
+
+
+def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only,
+                ra_ml: float | None = None) -> None:
+    """Myocardium and chambers of the heart's ellipsoid and, given ``ra_ml``, the right
+    atrium (:func:`right_atrium`, a 2 mm wall: model choice) over ``only``."""
     ra, rb, rc = cav.heart_r
     half = max(ra, rb, rc) + 2.0
     cx, cy, cz = cav.heart_c
@@ -115,6 +141,16 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only)
     w = MYOCARDIUM_MM
     inner = Cavity(**{**cav.__dict__, "heart_r": (ra - w, rb - w, rc - w)})
     f.paint_mask(labels, lo, hi, inner.heart, BLOOD, only=(MUSCLE,))
+    if ra_ml:
+        x, y, z, r = right_atrium(cav, ra_ml)
+        lo, hi = (x - r - 1, y - r - 1, z - r - 1), (x + r + 1, y + r + 1, z + r + 1)
+
+        def ball(xx, yy, zz, rr=r):        # inside the cavity, above the diaphragm
+            return (((xx - x) ** 2 + (yy - y) ** 2 + (zz - z) ** 2 <= rr * rr)
+                    & cav.inside(xx, yy, zz) & (yy < cav.diaphragm_y(xx, zz)))
+        f.paint_mask(labels, lo, hi, ball, MUSCLE, only=only)
+        f.paint_mask(labels, lo, hi, lambda a, b, c: ball(a, b, c, r - 2.0), BLOOD,
+                     only=(MUSCLE,))
 
 
 def aortic_knob(cav: Cavity, sp: Spine, sex: str, trachea_mm: float) -> tuple:
