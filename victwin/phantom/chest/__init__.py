@@ -5,7 +5,8 @@ One idea per module: :mod:`.population` (who: NHANES 2015-2018 table, checks),
 :mod:`.lungs` (cavity, apices, diaphragm domes, mediastinum, heart shape, TLC solve),
 :mod:`.outline` (trunk, fat, neck, shoulders, breasts), :mod:`.skeleton` (spine, sternum,
 clavicles, scapulae), :mod:`.ribs` (12 pairs with costal cartilage), :mod:`.mediastinum`
-(heart, great vessels, trachea), :mod:`.trees` (Kitaoka-type airway and vessel trees),
+(heart, great vessels, the PA silhouette of the mediastinum, trachea and main bronchi),
+:mod:`.trees` (Kitaoka-type airway and vessel trees),
 :mod:`.nodules` (screening nodules and their placement), :mod:`.recipe` (schema),
 :mod:`.builder` (``make_chest`` in named steps), :mod:`.measure` (anatomy measured on a
 phantom), :mod:`.preview` (PNG).

@@ -30,7 +30,8 @@ from .._phantom import Phantom
 from .anatomy import (CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM,
                       thorax_for)
 from .lungs import Cavity, solve_cavity
-from .mediastinum import hila_for, paint_great_vessels, paint_heart, paint_trachea
+from .mediastinum import (RA_ML_PER_M, aortic_knob, hila_for, mediastinum_for,
+                          paint_great_vessels, paint_heart, paint_trachea)
 from .outline import Outline, outline_for
 from .population import check_body, draw_body
 from .raster import Frame
@@ -42,23 +43,24 @@ from .trees import PULMONARY_FLOW_SPLIT, VESSEL_MAX_GENERATIONS, WEIBEL_DIAMETER
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
-AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS = \
-    range(12)
+AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS, \
+    CLAVICLE = range(13)
 
 #: Label -> canonical material.
 CHEST_MATERIALS = {AIR: "air", ADIPOSE: "adipose", MUSCLE: "muscle", SOFT: "soft_tissue",
                    LUNG: "lung", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
                    GLAND: "glandular", CART: "soft_tissue", MYOCARDIUM: "muscle",
-                   CHAMBERS: "blood"}
+                   CHAMBERS: "blood", CLAVICLE: "bone"}
 #: Label -> what it holds.
 CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 MUSCLE: "chest-wall muscle, diaphragm, myocardium",
                 SOFT: "mediastinum, abdomen, neck, bone marrow, discs",
                 LUNG: "lung parenchyma", AIRWAY: "trachea, bronchi, gastric air",
                 BLOOD: "heart chambers, great vessels, pulmonary arteries and veins",
-                BONE: "bone: spine, ribs, sternum, clavicles, scapulae",
+                BONE: "bone: spine, ribs, sternum, scapulae",
                 GLAND: "breast glandular tissue", CART: "costal cartilage",
-                MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers"}
+                MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers",
+                CLAVICLE: "clavicles (bone)"}
 
 #: The steps of a chest phantom, in order (the module docstring names each one's function);
 #: ``"done"`` is reported when the labels are complete.
@@ -155,7 +157,7 @@ class _Torso:
     """The cavity step's record: everything placed in anatomy coordinates (mm), before voxels.
 
     ``cav`` the thoracic cavity, ``sp`` the spine, ``ol`` the body outline (skin, fat, muscle,
-    breasts), ``scale`` the body height over 175 cm (sizes the spine, vessels, clavicles) and
+    breasts), ``scale`` the body height over 175 cm (sizes the spine and vessels) and
     ``rib_depth`` (mm) the rib cage's thickness outside the cavity.
     """
 
@@ -183,7 +185,7 @@ def _place_torso(th, height_cm: float) -> _Torso:
     th : Thorax
         The body's thorax record (:func:`~.anatomy.thorax_for`), sizes in mm.
     height_cm : float, cm
-        Body height; ``height_cm / 175`` scales the spine, vessels and clavicles.
+        Body height; ``height_cm / 175`` scales the spine and vessels.
 
     Returns
     -------
@@ -279,25 +281,24 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, core=True) & (sub == ADIPOSE)] = GLAND
 
 
-def _fill_lungs(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
+def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
     """Step ``lungs`` (cavity contents): lung parenchyma where the cavity is neither
-    mediastinum nor heart, a 5 mm diaphragm under it, and the gastric air bubble.
+    mediastinum (:func:`~.mediastinum.mediastinum_for`: the cavity's band less the
+    aortopulmonary window) nor heart, a 5 mm diaphragm under it, and the gastric air bubble.
 
-    Parameters
-    ----------
-    labels : ndarray of uint8
-        The trunk's labels (:func:`_fill_trunk`), modified in place.
-    f : Frame
-        The grid and anatomy frame.
-    cav : Cavity
-        The cavity (mm).
+    ``labels`` (the trunk's, :func:`_fill_trunk`) is modified in place; ``f`` the grid and
+    anatomy frame, ``t`` the cavity and spine (mm), ``th`` the sex and tracheal diameter
+    (they place the aortic knob).
     """
+    cav = t.cav
+    knob = aortic_knob(cav, t.sp, th.body.sex, th.trachea_mm)
+    med = mediastinum_for(cav, t.sp, knob, th.trachea_mm, hila_for(cav, t.sp))
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
     for Z, sub in _slabs(f, labels):
         inside = cav.inside(X, Y, Z)
         ydia = cav.diaphragm_y(X, Z)
-        lung = inside & (Y < ydia) & ~cav.mediastinum(X, Y, Z) & ~cav.heart(X, Y, Z)
+        lung = inside & (Y < ydia) & ~med(X, Y, Z) & ~cav.heart(X, Y, Z)
         sub[inside & (Y >= ydia) & (Y < ydia + 5.0)] = MUSCLE          # diaphragm, 5 mm
         sub[lung] = LUNG
     _paint_gastric_bubble(labels, f, cav)
@@ -316,7 +317,7 @@ def _paint_gastric_bubble(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
                  (gx + 36, gy + 17, -0.1 * cav.b0 + 31), bubble, AIRWAY, only=(SOFT, MUSCLE))
 
 
-def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso):
+def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
     """Step ``heart``: myocardium and chambers, then the great vessels from the hila.
 
     Parameters
@@ -325,8 +326,8 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso):
         Modified in place.
     f : Frame
         The grid and anatomy frame.
-    t : _Torso
-        Cavity (heart centre and size, mm) and spine (mm).
+    t, th : _Torso, Thorax
+        Cavity (heart centre and size, mm) and spine (mm); sex and tracheal diameter.
 
     Returns
     -------
@@ -334,9 +335,11 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso):
         The carina and the hilar roots of the pulmonary arteries and veins (mm, anatomy
         coordinates), for the airway and vessel steps.
     """
-    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE))
+    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE),
+                ra_ml=RA_ML_PER_M[th.body.sex] * th.body.height_cm / 100.0)
     hila = hila_for(t.cav, t.sp)
-    paint_great_vessels(labels, f, t.cav, t.sp, hila, BLOOD=BLOOD)
+    paint_great_vessels(labels, f, t.cav, t.sp, hila,
+                        aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
     return hila
 
 
@@ -465,7 +468,7 @@ def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None 
     return _vessel_trees(rec, t, hila_for(t.cav, t.sp), pts, voxel_mm)
 
 
-def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng) -> list:
+def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> list:
     """Step ``skeleton``: spine, ribs with costal cartilage, sternum, clavicles and scapulae
     (cortical shells of :data:`CORTEX_MM` around trabecular bone dithered with ``rng``).
 
@@ -477,8 +480,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng) -> list:
         The grid and anatomy frame.
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
-    rng : numpy.random.Generator
-        The bones' generator (spine first, then ribs).
+    rng, sex : numpy.random.Generator, str
+        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles.
 
     Returns
     -------
@@ -486,14 +489,14 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng) -> list:
         The rib paths (:func:`~.ribs.rib_paths`), for the metadata.
     """
     cav, sp, rib_depth = t.cav, t.sp, t.rib_depth
-    paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM,
+                shell_rng=rng.spawn(1)[0])
     paths = rib_paths(cav, sp)
     paint_ribs(labels, f, paths, rng, BONE=BONE, SOFT=SOFT, CART=CART)
     paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    x_acr = cav.a0 + rib_depth + 12.0
-    paint_clavicles(labels, f, sp, x_acromion=x_acr, front_zd=-cav.b0 - 4.0,
-                    back_zd=cav.b0, radius=6.0 * t.scale, BONE=BONE, SOFT=SOFT,
-                    cortex_mm=CORTEX_MM)
+    x_acr = paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0,
+                            back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT,
+                            cortex_mm=CORTEX_MM)
 
     def cage_back(side, y, x):
         a = float(cav.half_width(y)) + rib_depth
@@ -532,6 +535,8 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
             "vertebral_body_center_z": sp.centre_zd(sp.level("T6")) + f.zc,
             "carina": f.world(*hila.carina).tolist(),
             "hila": [f.world(*hila.artery[0]).tolist(), f.world(*hila.artery[1]).tolist()],
+            "aortic_knob": f.world(*aortic_knob(cav, sp, th.body.sex,
+                                                th.trachea_mm)[:3]).tolist(),
         },
     }
 
@@ -577,16 +582,16 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     step("trunk")
     _fill_trunk(labels, f, t)
     step("lungs")
-    _fill_lungs(labels, f, t.cav)
+    _fill_lungs(labels, f, t, th)
     step("heart")
-    hila = _paint_heart(labels, f, t)
+    hila = _paint_heart(labels, f, t, th)
     step("airways")
     pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
     airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm)
     step("vessels")
     vessels = _paint_vessels(labels, f, rec, t, hila, pts, voxel_mm)
     step("skeleton")
-    paths = _paint_skeleton(labels, f, t, r_bone)
+    paths = _paint_skeleton(labels, f, t, r_bone, body.sex)
     step("done")
     if bar is not None:
         bar.close()

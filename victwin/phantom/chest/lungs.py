@@ -19,7 +19,10 @@ Shape (each a model choice unless cited):
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
   Chest Roentgenology 1973) from the sternum to the spine, and the heart as a tilted
-  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left.
+  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left. The TLC is
+  solved on this band; the painted lungs reach in further, to the mediastinal silhouette of
+  :func:`.mediastinum.mediastinum_for` (the band was kept here so that the lung points and
+  trees drawn from this cavity stay as they were).
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ drew, so it checks the builder:
 * :func:`posterior_rib_crossings`: rib crossings along a vertical line through the posterior
   rib cage (count and spacing), and how many lie above the right dome
   (:func:`ribs_above_right_dome`; 9-11 on a full-inspiration film, Felson 1973);
+* :func:`carina_y_mm`, :func:`main_bronchus_angles_deg`, :func:`aortic_knob_mm`
+  (knob diameter and superior mediastinal width), :func:`clavicle_lengths_mm`: the airway,
+  mediastinal border and clavicle labels read as on a PA film - compare with Gray's carina
+  level, the tracheal bifurcation angle, published knob diameters, the 8 cm mediastinal
+  limit and radiographic clavicle lengths (sources in :mod:`.mediastinum`, :mod:`.skeleton`);
 * :func:`lung_nps_exponent`: the power-law exponent of the radial noise power spectrum of
   lung-field ROIs of a PA image.
 """
@@ -21,7 +26,8 @@ from scipy import ndimage
 
 __all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
            "ribs_above_right_dome", "lung_nps_exponent", "roi_periodograms", "fit_beta",
-           "beta_bootstrap_ci", "labels_of"]
+           "beta_bootstrap_ci", "labels_of", "carina_y_mm", "main_bronchus_angles_deg",
+           "mediastinal_borders_mm", "aortic_knob_mm", "clavicle_lengths_mm"]
 
 
 def labels_of(phantom, *materials) -> list:
@@ -181,3 +187,103 @@ def lung_nps_exponent(image, pixel_mm: float, centres_px, roi_px: int = 128,
     fb, rows = roi_periodograms(image, pixel_mm, centres_px, roi_px)
     pb = rows.mean(axis=0)
     return fit_beta(fb, pb, f_range), fb, pb
+
+
+def _label_named(phantom, prefix: str) -> list:
+    return [int(k) for k, v in phantom.meta["label_names"].items() if v.startswith(prefix)]
+
+
+def carina_y_mm(phantom) -> float:
+    """Level (world ``y``, mm) of the carina read from the airway labels as on a PA film: the
+    first row, going down the tracheal air column (the air crossing the midline), at which the
+    air within 40 mm of the midline splits into two runs (the main bronchi)."""
+    g = phantom.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    air = np.isin(phantom.labels, _label_named(phantom, "trachea")).any(axis=0)
+    near = np.abs(x) < 40.0
+    mid = np.abs(x) <= g.spacing[2]
+    started = False
+    for j in range(len(y)):
+        row = air[j] & near
+        if not started:
+            started = bool(row[mid].any())
+            continue
+        runs = int(np.count_nonzero(np.diff(row.astype(np.int8)) == 1)) + int(row[0])
+        if runs >= 2:
+            return float(y[j])
+    raise ValueError("no carina found in the airway labels")
+
+
+def main_bronchus_angles_deg(phantom, below_mm: float = 10.0) -> tuple[float, float]:
+    """(right, left) angles (deg) of the main bronchi from the vertical in the PA projection
+    of the airway labels: the slope of the airway's mean ``x`` per row over the ``below_mm``
+    under the carina (:func:`carina_y_mm`), each side of the midline, within 40 mm of it."""
+    g = phantom.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    air = np.isin(phantom.labels, _label_named(phantom, "trachea")).any(axis=0)
+    yc = carina_y_mm(phantom)
+    rows = np.flatnonzero((y > yc) & (y <= yc + below_mm))
+    out = []
+    for side in (-1, 1):
+        cols = (side * x > 0) & (np.abs(x) < 40.0)
+        ys, xs = [], []
+        for j in rows:
+            m = air[j] & cols
+            if m.any():
+                ys.append(y[j])
+                xs.append(x[m].mean())
+        slope = np.polyfit(ys, xs, 1)[0]
+        out.append(float(np.degrees(np.arctan(abs(slope)))))
+    return out[0], out[1]
+
+
+def mediastinal_borders_mm(phantom, y_mm: float) -> tuple[float, float]:
+    """(right, left) ``x`` (mm) of the mediastinal borders at level ``y_mm`` as a PA film
+    shows them: in each coronal plane in front of the vertebral bodies that has lung on both
+    sides, the run of non-lung tissue around the midline; the borders are the outermost ends
+    of those runs over all the planes (the silhouette of the mediastinum)."""
+    g = phantom.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    zd = g.axis_mm("z") - phantom.meta["zc_mm"]
+    j = int(np.argmin(np.abs(y - y_mm)))
+    lung = _lung_mask(phantom)[:, j, :][zd < phantom.meta["spine"]["front_zd"] - 4.0]
+    right, left = 0.0, 0.0
+    for row in lung:
+        r, l = x[(x < 0) & row], x[(x > 0) & row]
+        if r.size and l.size:
+            right, left = min(right, r.max()), max(left, l.min())
+    return right, left
+
+
+def aortic_knob_mm(phantom) -> tuple[float, float, float]:
+    """(aortic-knob diameter, superior mediastinal width, level y) in mm, as measured on a PA
+    film: over the rows from the top of T3 to the top of T5, the row where the left
+    mediastinal border (:func:`mediastinal_borders_mm`) lies furthest out; the knob diameter
+    is that border's distance from the trachea's left wall (airway labels), the width the
+    distance between the two borders there."""
+    g = phantom.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    tops = phantom.meta["spine"]["tops"]
+    names = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
+    rows = np.flatnonzero((y >= tops[names.index("T3")]) & (y <= tops[names.index("T5")]))
+    air = np.isin(phantom.labels, _label_named(phantom, "trachea")).any(axis=0)
+    best = None
+    for j in rows:
+        r, l = mediastinal_borders_mm(phantom, y[j])
+        trach = x[air[j] & (np.abs(x) < 20.0)]
+        if trach.size and (best is None or l > best[1]):
+            # from the trachea's outer wall: its last air voxel's far face
+            best = (l - (trach.max() + 0.5 * g.spacing[2]), l, r, y[j])
+    return best[0], best[1] - best[2], best[3]
+
+
+def clavicle_lengths_mm(phantom) -> tuple[float, float]:
+    """(right, left) clavicle lengths (mm) as measured on a PA film: the ``x`` extent of each
+    side's clavicle voxels (medial end to lateral end)."""
+    x = phantom.grid.axis_mm("x")
+    cols = np.isin(phantom.labels, _label_named(phantom, "clavicles")).any(axis=(0, 1))
+    out = []
+    for side in (-1, 1):
+        xs = x[cols & (side * x > 0)]
+        out.append(float(xs.max() - xs.min() + phantom.grid.spacing[2]))
+    return out[0], out[1]

@@ -6,6 +6,30 @@ the descending aorta beside the spine, the superior vena cava on the right borde
 pulmonary trunk with the right and left pulmonary arteries running to the hila. The trachea
 (coronal diameter from Breatnach et al. 1984, :mod:`.anatomy`) divides at the carina, at the
 level of T4/T5 (Gray's Anatomy, 41st ed., ch. 54), into the main bronchi.
+
+The PA silhouette (:func:`mediastinum_for`): the right border is the superior vena cava's
+(the band's straight right edge) down to the right atrium; the left border is the band above
+the arch, the aortic knob at T4 bulging out of it (its lateral edge the published aortic-knob
+diameter from the tracheal wall, by sex), the aortopulmonary window below it (lung reaching
+in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
+heart. The cavity's volume is still solved on the plain band (:class:`.lungs.Cavity`) so
+that the lung points and trees drawn from it stay as they were; the painted lungs differ
+from it only here (measured in NOTES, 2026-12-02 sixth session).
+
+References
+----------
+Magera S, et al. Aortic knob diameter in chest radiographs of healthy adults in Uganda
+(Research Square rs-944105, 2021), Table 4 and text: aortic knob diameter (from the left
+lateral wall of the trachea to the knob's lateral edge) men 3.14 +- 0.34 cm, women
+2.77 +- 0.37 cm; Felson 1973 3.0 cm; Lee et al. 2018 (Korea) men 3.42, women 3.00 cm.
+Gleeson CE, Spedding RL, Harding LA, Caplan M. The mediastinum - is it wide? Emerg Med J
+2001;18:183-185 (abstract: mediastinal width at the aortic arch on CT, mean 6.31 cm; the
+upper limit of normal on PA films, 8 cm, set in the 1970s).
+Tracheal bifurcation angle (Radiopaedia, "Tracheal bifurcation angle", after Haskin PH,
+Goodman LR. AJR 1982;139:879-882): mean 60 +- 10 deg on PA radiographs, 95 % within 40-80 deg.
+Gray's Anatomy, 41st ed. (2016), ch. 54: right main bronchus ~2.5 cm long, about 25 deg from
+the vertical; left ~5 cm, about 45 deg; the aortic arch behind the manubrium, beginning and
+ending at the level of the sternal angle (T4/T5).
 """
 
 from __future__ import annotations
@@ -19,8 +43,13 @@ from .lungs import Cavity
 from .raster import Frame, bezier, polyline
 from .skeleton import Spine
 
-__all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trachea"]
+__all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trachea",
+           "mediastinum_for", "AORTIC_KNOB_MM", "MAIN_BRONCHUS", "aortic_knob"]
 
+# Right atrial volume by height, healthy adults of the Gutenberg Health Study (echocardiography,
+# 1942 reference subjects; "Right atrium size in the general population", abstract): men
+# 26.1, women 20.2 mL per m of body height (mL/m).
+RA_ML_PER_M = {"male": 26.1, "female": 20.2}
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
 MYOCARDIUM_MM = 9.0
@@ -34,6 +63,28 @@ AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
 PULMONARY_TRUNK_R_MM = 13.0
 # Superior vena cava about 20 mm across; radius 10 mm (model choice).
 SVC_R_MM = 10.0
+# Aortic knob diameter on PA films (tracheal left wall to the knob's lateral edge), mean by
+# sex, Magera et al. 2021 (Uganda; healthy adults): men 31.4 +- 3.4 mm, women 27.7 +- 3.7 mm
+# (Felson 1973: 30 mm; Lee et al. 2018, Korea: 34.2 / 30.0 mm).
+AORTIC_KNOB_MM = {"male": 31.4, "female": 27.7}
+AORTIC_KNOB_SD_MM = {"male": 3.4, "female": 3.7}
+# Main bronchi (Gray's Anatomy, 41st ed., ch. 54): (length mm, angle from the vertical deg);
+# right 2.5 cm at 25 deg, left 5 cm at 45 deg: interbronchial angle 70 deg, inside the 40-80
+# deg normal range of the tracheal bifurcation angle (Haskin & Goodman 1982).
+MAIN_BRONCHUS = {-1: (25.0, 25.0), 1: (50.0, 45.0)}
+# Left mediastinal border: the left lung reaches in,
+# in front of the spine, to this distance (mm) left of the trachea's left wall; the arch
+# (knob), the left subclavian artery and the pulmonary trunk bulge out of that line. Model
+# choice (a typical film's aortopulmonary window and left paratracheal soft tissue; no
+# measured width was found).
+AP_WINDOW_FROM_TRACHEA_MM = 8.0
+# Superior mediastinal width at the aortic arch, mean on CT of adults (Gleeson et al. 2001):
+# 63.1 mm. The right border (the superior vena cava's lateral edge) is placed this far right
+# of the knob's lateral edge, so that the twin's width is the published mean.
+MEDIASTINAL_WIDTH_MM = 63.1
+# Left subclavian artery, from the arch up past the apex: radius 5 mm (model choice, a 1 cm
+# artery; not from a table).
+LEFT_SUBCLAVIAN_R_MM = 5.0
 
 
 @dataclass(frozen=True)
@@ -50,7 +101,8 @@ def hila_for(cav: Cavity, sp: Spine) -> Hila:
     y_carina = sp.tops[sp.level("T5")]
     zc = sp.front_zd - 14.0
     hx = cav.med_half * 1.25 + 6.0
-    # the right main bronchus is shorter and steeper, the left longer (Gray's, ch. 54)
+    # roots of the lobar airway trees (the lobar stems' ends, reached from the main bronchi
+    # of :func:`paint_trachea`); unchanged since the trees were grown from them
     br = ((-hx, y_carina + 22.0, zc + 2.0), (hx, y_carina + 40.0, zc + 4.0))
     # the left hilum is higher than the right in 97 % of normal films (Felson 1973)
     ar = ((-hx + 2.0, y_carina + 30.0, zc - 14.0), (hx - 2.0, y_carina + 18.0, zc - 12.0))
@@ -58,7 +110,29 @@ def hila_for(cav: Cavity, sp: Spine) -> Hila:
     return Hila(carina=(0.0, y_carina, zc), bronchus=br, artery=ar, vein=ve)
 
 
-def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only) -> None:
+def right_atrium(cav: Cavity, ra_ml: float) -> tuple:
+    """``(x, y, zd, r)`` (mm) of the right atrium, a sphere of ``ra_ml``: its lateral edge on
+    the heart's right extent (so the cardiothoracic ratio is the ellipsoid's), one radius
+    below the ellipsoid's rightmost point, so that the right heart border runs down to the
+    diaphragm as the atrium's convexity (the right border of the heart on a PA film is the
+    right atrium's: Gray's Anatomy, 41st ed., ch. 57)."""
+    cx, cy, cz = cav.heart_c
+    ra, rb, _ = cav.heart_r
+    t = math.radians(cav.heart_tilt_deg)
+    # the patient's-right-most point of the frontal ellipse (u = ra cos p, v = rb sin p;
+    # dx = sin t u + cos t v, dy = cos t u - sin t v, :meth:`.lungs.Cavity.heart`)
+    p = np.linspace(0.0, 2.0 * math.pi, 721)
+    dx = math.sin(t) * ra * np.cos(p) + math.cos(t) * rb * np.sin(p)
+    dy = math.cos(t) * ra * np.cos(p) - math.sin(t) * rb * np.sin(p)
+    k = int(np.argmin(dx))
+    r = (3.0 * ra_ml * 1000.0 / (4.0 * math.pi)) ** (1.0 / 3.0)
+    return (cx + float(dx[k]) + r, cy + float(dy[k]) + r, cz, r)
+
+
+def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only,
+                ra_ml: float | None = None) -> None:
+    """Myocardium and chambers of the heart's ellipsoid and, given ``ra_ml``, the right
+    atrium (:func:`right_atrium`, a 2 mm wall: model choice) over ``only``."""
     ra, rb, rc = cav.heart_r
     half = max(ra, rb, rc) + 2.0
     cx, cy, cz = cav.heart_c
@@ -67,29 +141,94 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only)
     w = MYOCARDIUM_MM
     inner = Cavity(**{**cav.__dict__, "heart_r": (ra - w, rb - w, rc - w)})
     f.paint_mask(labels, lo, hi, inner.heart, BLOOD, only=(MUSCLE,))
+    if ra_ml:
+        x, y, z, r = right_atrium(cav, ra_ml)
+        lo, hi = (x - r - 1, y - r - 1, z - r - 1), (x + r + 1, y + r + 1, z + r + 1)
+
+        def ball(xx, yy, zz, rr=r):        # inside the cavity, above the diaphragm
+            return (((xx - x) ** 2 + (yy - y) ** 2 + (zz - z) ** 2 <= rr * rr)
+                    & cav.inside(xx, yy, zz) & (yy < cav.diaphragm_y(xx, zz)))
+        f.paint_mask(labels, lo, hi, ball, MUSCLE, only=only)
+        f.paint_mask(labels, lo, hi, lambda a, b, c: ball(a, b, c, r - 2.0), BLOOD,
+                     only=(MUSCLE,))
 
 
-def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, *,
+def aortic_knob(cav: Cavity, sp: Spine, sex: str, trachea_mm: float) -> tuple:
+    """``(x, y, zd, r)`` (mm) of the aortic knob: the distal arch seen end-on, centred at the
+    T4 level (the arch lies at T4, between the sternal angle's T4/T5 and the manubrium: Gray's
+    ch. 54), radius the isthmus's (Hager 2002, :data:`AORTA_DESC_R_MM`), its lateral edge the
+    published aortic-knob diameter (:data:`AORTIC_KNOB_MM`) left of the trachea's left wall."""
+    r = AORTA_DESC_R_MM
+    x = 0.5 * trachea_mm + AORTIC_KNOB_MM[sex] - r
+    return (x, sp.mid_y(sp.level("T4")), sp.front_zd - 8.0, r)
+
+
+def svc_edge_x(knob: tuple) -> float:
+    """``x`` (mm) of the right mediastinal border above the heart (the superior vena cava's
+    lateral edge): :data:`MEDIASTINAL_WIDTH_MM` right of the aortic knob's lateral edge."""
+    return knob[0] + knob[3] - MEDIASTINAL_WIDTH_MM
+
+
+def _heart_top_y(cav: Cavity) -> float:
+    cx, cy, cz = cav.heart_c
+    ra, rb, _ = cav.heart_r
+    t = math.radians(cav.heart_tilt_deg)
+    return cy - math.hypot(ra * math.cos(t), rb * math.sin(t))
+
+
+def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila):
+    """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's band
+    (:meth:`.lungs.Cavity.mediastinum`) less its left part (lateral to
+    :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of the spine:
+    below the heart's top that is the retrocardiac lung); the knob, the left subclavian
+    artery, the other vessels and the heart are painted over the lung afterwards and make the
+    bulges of the border. On the right, above the heart, the lung reaches in to the superior
+    vena cava's edge (:func:`svc_edge_x`)."""
+    x_win = 0.5 * trachea_mm + AP_WINDOW_FROM_TRACHEA_MM
+    x_svc = svc_edge_x(knob)
+    y_heart = _heart_top_y(cav)
+    z1 = sp.front_zd - 4.0
+
+    def fn(x, y, zd):
+        m = cav.mediastinum(x, y, zd)
+        x = np.asarray(x, np.float32)
+        y = np.asarray(y, np.float32)
+        front = np.asarray(zd, np.float32) < z1
+        win = (x > x_win) & front
+        right = (x < x_svc) & front & (y < y_heart)
+        return m & ~win & ~right
+
+    return fn
+
+
+def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, knob: tuple, *,
                         BLOOD: int) -> None:
+    """Ascending aorta, arch (through the knob, :func:`aortic_knob`), descending aorta, SVC,
+    pulmonary trunk and arteries to the hila, pulmonary veins into the left atrium."""
     cx, cy, cz = cav.heart_c
     ra, rb, _ = cav.heart_r
     y_top_heart = cy - math.hypot(ra * math.cos(math.radians(cav.heart_tilt_deg)),
                                   rb * math.sin(math.radians(cav.heart_tilt_deg)))
-    y_knob = sp.mid_y(sp.level("T4")) - 5.0
-    x_knob = cav.med_half * 1.05
+    xk, yk, zk, rk = knob
     z_desc = sp.centre_zd(sp.level("T6")) - 4.0
     x_desc = sp.widths[sp.level("T6")] * 0.5 + AORTA_DESC_R_MM - 4.0
+    # ascending aorta up and to the right of the midline, arching over the left main
+    # bronchus (its top behind the manubrium, ~1 vertebral level above the knob's centre)
+    asc_top = (-0.15 * cav.med_half, yk - 0.6 * sp.pitches[sp.level("T4")], cz - 0.3 * ra)
     asc = bezier((cx - 0.25 * ra, y_top_heart + 25.0, cz - 5.0),
-                 (-0.6 * cav.med_half, y_knob + 30.0, cz - 10.0),
-                 (-0.2 * cav.med_half, y_knob - 5.0, cz + 5.0), 10)
-    arch = bezier(asc[-1], (x_knob, y_knob - 18.0, 0.5 * (cz + z_desc)),
-                  (x_desc, y_knob + 15.0, z_desc), 10)
-    desc = np.array([arch[-1], (x_desc, cav.y_low + 20.0, z_desc - 6.0)])
-    segs = [polyline(asc, AORTA_ASC_R_MM), polyline(arch, AORTA_ASC_R_MM, AORTA_DESC_R_MM),
-            polyline(desc, AORTA_DESC_R_MM)]
+                 (-0.6 * cav.med_half, yk + 30.0, cz - 10.0), asc_top, 10)
+    arch = bezier(asc_top, (xk, yk - 1.5 * rk, 0.5 * (asc_top[2] + zk)), (xk, yk, zk), 8)
+    bend = bezier((xk, yk, zk), (xk, yk + 1.5 * rk, z_desc), (x_desc, yk + 3.0 * rk, z_desc), 6)
+    desc = np.array([bend[-1], (x_desc, cav.y_low + 20.0, z_desc - 6.0)])
+    segs = [polyline(asc, AORTA_ASC_R_MM), polyline(arch, AORTA_ASC_R_MM, rk),
+            polyline(bend, rk, AORTA_DESC_R_MM), polyline(desc, AORTA_DESC_R_MM)]
+    # left subclavian artery from the top of the arch up beside the trachea, past the apex
+    segs.append(polyline([(xk - 0.3 * rk, yk - 0.8 * rk, zk),
+                          (xk - 0.5 * rk, sp.tops[0], zk + 4.0)], LEFT_SUBCLAVIAN_R_MM))
     # superior vena cava on the right mediastinal border, into the right atrium
-    segs.append(polyline([(-cav.med_half + 4.0, sp.tops[0], cz + 10.0),
-                          (-cav.med_half + 2.0, y_top_heart + 35.0, cz + 5.0)], SVC_R_MM))
+    x_svc = svc_edge_x(knob) + SVC_R_MM
+    segs.append(polyline([(x_svc, sp.tops[0], cz + 10.0),
+                          (x_svc - 2.0, y_top_heart + 35.0, cz + 5.0)], SVC_R_MM))
     # pulmonary trunk from the right ventricle up and left, then to each hilum
     trunk_top = (0.55 * cav.med_half, hila.carina[1] + 20.0, cz - 0.2 * rb)
     segs.append(polyline([(cx - 0.1 * ra, y_top_heart + 30.0, cz - 15.0), trunk_top],
@@ -106,17 +245,37 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, *,
 
 def paint_trachea(labels, f: Frame, sp: Spine, hila: Hila, diameter_mm: float, *,
                   AIRWAY: int, SOFT: int) -> list:
-    """Trachea and main bronchi (a 2 mm wall, air lumen); returns the main bronchi's
-    (start, end, radius) for the airway trees."""
+    """Trachea, main bronchi (:data:`MAIN_BRONCHUS`) and the stems to the lobar trees' roots
+    (:func:`hila_for`), a 2 mm wall around an air lumen; returns each tree's (carina, root,
+    radius): its root and initial direction (root - carina) for the airway trees."""
     r = 0.5 * diameter_mm
     top = (0.0, sp.tops[0] - 30.0, hila.carina[2] - 4.0)
-    segs = [polyline([top, hila.carina], r)]
+    # the carina (the ridge between the bronchi) is at the T4/T5 level (Gray's, ch. 54): the
+    # centre lines branch above it, where the two lumens of radius ~0.9 r, diverging at the
+    # bronchial angles, are still one (their axes 1.8 r apart at the ridge)
+    tan_sum = sum(math.tan(math.radians(MAIN_BRONCHUS[k][1])) for k in (-1, 1))
+    drop = 1.8 * r / tan_sum
+    branch = np.array(hila.carina) - np.array([0.0, drop, 0.0])
+    segs = [polyline([top, branch], r)]
     mains = []
     for k in (0, 1):
         # main bronchi: right 0.78 and left 0.66 of the trachea (Weibel 1963 generation 1 =
         # 12.2 mm for an 18 mm trachea: 0.68; right wider, Gray's ch. 54)
         rb = r * (0.74 if k == 0 else 0.64)
-        segs.append(polyline([hila.carina, hila.bronchus[k]], 0.9 * r, rb))
+        # Gray's length (measured from the carina) and angle (:data:`MAIN_BRONCHUS`): the
+        # centre line starts at the branch point, ``drop`` above the carina
+        side = -1 if k == 0 else 1
+        length, ang = MAIN_BRONCHUS[side]
+        length += drop / math.cos(math.radians(ang))
+        end = branch + np.array([side * length * math.sin(math.radians(ang)),
+                                 length * math.cos(math.radians(ang)),
+                                 hila.bronchus[k][2] - branch[2]])
+        segs.append(polyline([branch, end], 0.9 * r, rb))
+        # the lobar stem on to the tree's root (right: towards the upper-lobe bronchus,
+        # lateral; left: on along the main bronchus); the trees grow from that root in the
+        # direction they had before the main bronchi were given Gray's angles (2026-12-02),
+        # so that they, and the lung around them, are unchanged
+        segs.append(polyline([end, hila.bronchus[k]], rb))
         mains.append((np.array(hila.carina), np.array(hila.bronchus[k]), rb))
     for s in segs:
         wall = s.copy()

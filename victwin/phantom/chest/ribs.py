@@ -27,8 +27,12 @@ __all__ = ["rib_paths", "paint_ribs", "RIB_END_DEG", "RIB_DROP_LEVELS", "cage_su
 RIB_END_DEG = (150, 152, 152, 150, 148, 146, 144, 140, 134, 126, 110, 95)
 #: Descent from the head to the costochondral junction in vertebral levels (Gray's, ch. 53:
 #: the ribs slope down and forward; the anterior end of the 6th rib lies about level with the
-#: 10th rib posteriorly).
-RIB_DROP_LEVELS = (0.9, 1.7, 2.4, 2.9, 3.3, 3.6, 3.7, 3.6, 3.4, 3.0, 1.8, 1.0)
+#: 10th rib posteriorly). The first rib's 2.0: its cartilage joins the manubrium just below
+#: the sternoclavicular joint (Gray's, ch. 53), and the jugular notch is at T2/T3, so its
+#: anterior end (head at mid-T1) lies ~2 levels lower, under the clavicle's sternal end; it
+#: was 0.9, which put the anterior end above the manubrium and drew the first ribs on a PA
+#: film as a flat closed ring above the apices (2026-12-02, sixth session).
+RIB_DROP_LEVELS = (2.0, 1.7, 2.4, 2.9, 3.3, 3.6, 3.7, 3.6, 3.4, 3.0, 1.8, 1.0)
 
 _OFFSET = RIB_STRUT_RADIUS_MM + 1.0            # rib centre outside the cavity surface (mm)
 _INTERIOR = 255                                # transient label of the ribs' interior

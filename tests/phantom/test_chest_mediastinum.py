@@ -1,0 +1,66 @@
+"""Mediastinum, airways and shoulder girdle of the chest twins, measured on the labels as on a
+PA film (``victwin.phantom.chest.measure``) against their published sources:
+
+* carina at the T4/T5 level (Gray's Anatomy, 41st ed., ch. 54);
+* tracheal bifurcation (interbronchial) angle 60 +- 10 deg, 95 % within 40-80 deg (Haskin &
+  Goodman, AJR 1982), the right main bronchus steeper than the left (Gray's);
+* aortic knob diameter (tracheal left wall to the knob's edge) within 2 SD of the mean by sex
+  (Magera et al. 2021: men 31.4 +- 3.4, women 27.7 +- 3.7 mm), the knob the widest point of
+  the upper left border, the superior mediastinal width under the 8 cm normal limit;
+* clavicle length on PA films within 2 SD of the mean by sex (Okoseimiema et al.: men 156,
+  women 146 mm, SD ~10.5 mm).
+"""
+
+import numpy as np
+import pytest
+
+from victwin.phantom.chest import make_chest
+from victwin.phantom.chest.measure import (aortic_knob_mm, carina_y_mm, clavicle_lengths_mm,
+                                           main_bronchus_angles_deg, mediastinal_borders_mm)
+
+VOX = 2.0
+BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26}, 3),
+          "woman": ({"sex": "female", "age_years": 45, "height_cm": 160, "bmi": 31}, 4)}
+LEVELS = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
+
+
+@pytest.fixture(scope="module", params=sorted(BODIES))
+def twin(request):
+    body, seed = BODIES[request.param]
+    return make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+
+
+def _top(ph, level):
+    return ph.meta["spine"]["tops"][LEVELS.index(level)]
+
+
+def test_carina_at_t4_t5(twin):
+    y = carina_y_mm(twin)
+    # Gray's: the trachea divides at the level of the T4/T5 disc (the sternal angle); the
+    # ridge read on the labels must lie within T4 or T5
+    assert _top(twin, "T4") <= y <= _top(twin, "T6")
+
+
+def test_bronchial_angles(twin):
+    right, left = main_bronchus_angles_deg(twin)
+    assert 40.0 <= right + left <= 80.0               # Haskin & Goodman 1982, 95 % range
+    assert right < left                               # the right main bronchus is steeper
+
+
+def test_aortic_knob_and_superior_mediastinal_width(twin):
+    sex = twin.meta["body"]["sex"]
+    mean, sd = {"male": (31.4, 3.4), "female": (27.7, 3.7)}[sex]     # Magera et al. 2021
+    knob, width, y = aortic_knob_mm(twin)
+    assert abs(knob - mean) <= 2.0 * sd + VOX
+    assert width < 80.0                                # the usual upper limit on PA films
+    # the knob bulges: the left border 30 mm above it lies further in
+    assert mediastinal_borders_mm(twin, y - 30.0)[1] < mediastinal_borders_mm(twin, y)[1] - 3.0
+    # and it sits at the T3-T4 levels
+    assert _top(twin, "T3") <= y <= _top(twin, "T5")
+
+
+def test_clavicle_length(twin):
+    sex = twin.meta["body"]["sex"]
+    mean, sd = {"male": (156.0, 10.4), "female": (146.2, 10.7)}[sex]  # Okoseimiema et al.
+    for length in clavicle_lengths_mm(twin):
+        assert abs(length - mean) <= 2.0 * sd + VOX
