@@ -18,6 +18,23 @@ run (fifth session, branch issue-19read):
 Also listed from the store: every finished case's nodule size and overlap fraction (counts
 per class), and the per-class readers (``size_class_readers``). Writes
 ``benchmarks/results/chest_nodules_trial.json`` and prints the tables.
+
+**A run with several nodules per twin** (``cohort.sites = {nodule = N}``, sixth session,
+branch issue-19sites) is read against the endpoint fixed in NOTES.md before that run: the
+trial's own analysis (its spec's readers: CHO per size class) and the same stored ROIs
+re-analysed here with ``observer = "npwe"`` (``per_size_class`` kept: the class sets the ROI
+crop), pure (:func:`victwin.trial.analyse`, nothing written to the run). From each analysis's
+test scores (reader-averaged Mann-Whitney AUC, each nodule ROI against the lesion-absent ROIs
+of the same cell), per arm:
+
+* size: D = AUC(>= 8 mm: the 8-15 and >= 15 mm classes pooled) - AUC(< 6 mm);
+* ribs: D = AUC(between ribs) - AUC(over ribs);
+
+each with a 95 % percentile CI from a cluster bootstrap over test twins (2000 resamples, the
+readers fixed: the twins' variance only), "shown" when the CI lies above 0; per-class AUCs,
+counts per cell, and the trial's PA-full - PA-half (its headline, twins resampled). The
+endpoint is judged on NPWE (the human-like reader), CHO beside it. Writes
+``benchmarks/results/chest_nodules_trial_sites.json``.
 """
 
 from __future__ import annotations
@@ -58,6 +75,169 @@ def rib_difference(rows, arm):
     return {"difference": d, "se": se, "ci": ci}, verdict
 
 
+#: Cluster-bootstrap resamples of the sites endpoints (fixed before the run).
+N_BOOT = 2000
+#: The pooled large class of the size endpoint.
+LARGE = ("8-15 mm", ">=15 mm")
+
+
+def _cluster_sums(scores, truth, twin_of, n_twins, keep):
+    """Per reader, the twin-by-twin sums of the Mann-Whitney kernel between kept abnormal
+    ROIs (rows: their twins) and kept normal ROIs (columns), and the kept counts per twin."""
+    import numpy as np
+
+    ab = np.flatnonzero(keep & (truth == 1))
+    no = np.flatnonzero(keep & (truth == 0))
+    n1 = np.bincount(twin_of[ab], minlength=n_twins).astype(float)
+    n0 = np.bincount(twin_of[no], minlength=n_twins).astype(float)
+    sums = []
+    for r in range(scores.shape[0]):
+        x, y = scores[r, ab], scores[r, no]
+        psi = (x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])
+        rows = np.zeros((n_twins, len(no)))
+        np.add.at(rows, twin_of[ab], psi)
+        cols = np.zeros((n_twins, n_twins))
+        np.add.at(cols.T, twin_of[no], rows.T)
+        sums.append(cols)
+    return np.array(sums), n1, n0
+
+
+def _auc(sums, n1, n0, c):
+    """Reader-averaged AUC with twin ``k`` counted ``c[k]`` times."""
+    import numpy as np
+
+    den = float(c @ n1) * float(c @ n0)
+    if den == 0:
+        return float("nan")
+    return float(np.mean([c @ s @ c for s in sums]) / den)
+
+
+def sites_endpoints(table, cells, seed: int = 19):
+    """The sites endpoints of one analysis's test scores (module docstring).
+
+    ``cells[roi id] = (size class, rib class)`` for every test ROI (a lesion-absent ROI its
+    pair's). Returns per arm: per-class / per-rib-class AUCs and counts, the size and rib
+    differences with their cluster-bootstrap CIs and verdicts.
+    """
+    import numpy as np
+
+    from victwin.trial._analysis import twin_clusters
+    from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES
+
+    ids = list(table.cases)
+    truth = np.asarray(table.truth)
+    clusters = twin_clusters(ids)
+    twins = sorted(set(clusters.values()), key=int)
+    index = {t: k for k, t in enumerate(twins)}
+    twin_of = np.array([index[clusters[c]] for c in ids])
+    size = np.array([cells[c][0] for c in ids])
+    rib = np.array([cells[c][1] for c in ids])
+    groups = {label: size == label for label in NODULE_SIZE_CLASSES}
+    groups[">=8 mm"] = np.isin(size, LARGE)
+    groups.update({label: rib == label for label in RIB_OVERLAP_CLASSES})
+    rng = np.random.default_rng(seed)
+    boots = rng.multinomial(len(twins), np.full(len(twins), 1.0 / len(twins)), size=N_BOOT)
+    ones = np.ones(len(twins))
+    out = {}
+    for m, arm in enumerate(table.modalities):
+        sums = {g: _cluster_sums(table.scores[m], truth, twin_of, len(twins), keep)
+                for g, keep in groups.items()}
+        arm_out = {"auc": {g: _auc(*sums[g], ones) for g in groups},
+                   "n_nodules": {g: int(np.sum(keep & (truth == 1))) for g, keep in groups.items()},
+                   "n_twins": {g: int(len(set(twin_of[keep]))) for g, keep in groups.items()}}
+        for name, a, b in (("size", ">=8 mm", "<6 mm"),
+                           ("ribs", RIB_OVERLAP_CLASSES[0], RIB_OVERLAP_CLASSES[1])):
+            d = arm_out["auc"][a] - arm_out["auc"][b]
+            bd = np.array([_auc(*sums[a], c) - _auc(*sums[b], c) for c in boots])
+            bd = bd[np.isfinite(bd)]
+            lo, hi = (float(v) for v in np.percentile(bd, [2.5, 97.5]))
+            arm_out[name] = {"difference": d, "ci": [lo, hi], "n_boot": int(len(bd)),
+                             "of": [a, b],
+                             "verdict": "shown (CI above 0)" if lo > 0 else
+                             ("in the expected direction, not shown" if d > 0 else
+                              "not in the expected direction")}
+        aucs = [arm_out["auc"][g] for g in ("<6 mm", "6-8 mm", ">=8 mm")]
+        arm_out["size"]["ordered <6 <= 6-8 <= >=8"] = bool(aucs[0] <= aucs[1] <= aucs[2])
+        cell = {}
+        for s_label in NODULE_SIZE_CLASSES:
+            for r_label in RIB_OVERLAP_CLASSES:
+                cell[f"{s_label} / {r_label}"] = int(np.sum((size == s_label) & (rib == r_label)
+                                                            & (truth == 1)))
+        arm_out["nodules_per_cell"] = cell
+        out[arm] = arm_out
+    return out
+
+
+def _site_cells(store):
+    """Every ROI id's (size class, rib class) from the store's site records (None: a run
+    without nodule sites)."""
+    from victwin.trial._nodule_classes import nodule_size_class, rib_overlap_class
+
+    cells = {}
+    for rec in store.case_records():
+        for s in rec.result.sites:
+            if s.lesion_size_mm is None:
+                return None
+            cells[f"{rec.case_id}-{s.name}"] = (nodule_size_class(s.lesion_size_mm),
+                                                rib_overlap_class(s.rib_overlap_fraction))
+    return cells or None
+
+
+def main_sites(run: Path, store, cells, args) -> None:
+    """The sites endpoints of the trial's own analysis and of NPWE on the same ROIs."""
+    import dataclasses
+
+    from victwin.stats import read_imrmc
+    from victwin.trial import analyse, spec_from_dict
+
+    spec = spec_from_dict(store.provenance()["spec_toml"])
+    own = json.loads((run / "analysis" / "results.json").read_text())
+    tables = {spec.readers.observer: (own, read_imrmc(run / "analysis" / "scores.imrmc"))}
+    npwe = spec_from_dict(dict(spec.to_toml_dict(), readers=dict(
+        spec.to_toml_dict()["readers"], observer="npwe")))
+    assert dataclasses.replace(npwe, readers=spec.readers) == spec
+    if spec.readers.observer != "npwe":
+        a = analyse(store, npwe)
+        tables["npwe"] = (json.loads(json.dumps(a.results, default=float)), a.table)
+    out = {"run_dir": str(run), "spec_hash": own["spec_hash"], "n_cases": own["n_cases"],
+           "n_test_cases": own["n_test_cases"], "failed_cases": own["failed_cases"],
+           "n_boot": N_BOOT, "wall_s": args.wall_s, "load_during_run": args.load,
+           "load_1min_now": round(os.getloadavg()[0], 1), "environment": environment(),
+           "endpoint_reader": "npwe", "readers": {}}
+    if args.outcome:
+        out["outcome"] = json.loads(Path(args.outcome).read_text())
+    for observer, (res, table) in tables.items():
+        ends = sites_endpoints(table, cells)
+        head = res[res["headline"]["analysis"]]
+        a, b = res["modalities"][:2]
+        out["readers"][observer] = {
+            "mean_auc": res["mrmc"]["mean_auc"], "headline": res["headline"]["analysis"],
+            "difference": {"between": f"{a} - {b}", **head["rrrc"]},
+            "size_class_readers": res.get("size_class_readers"), "endpoints": ends,
+            "subgroups": {k: res["subgroups"][k]["subgroups"] for k in
+                          ("nodule_size", "rib_overlap") if k in res["subgroups"]}}
+        print(f"\n=== {observer} ({res['headline']['analysis']}): mean AUC "
+              + ", ".join(f"{m} {v:.3f}" for m, v in res["mrmc"]["mean_auc"].items())
+              + f"; {a} - {b} {head['rrrc']['estimate']:+.3f} (95% CI "
+              f"{head['rrrc']['ci'][0]:+.3f} to {head['rrrc']['ci'][1]:+.3f}, p = "
+              f"{head['rrrc']['p']:.3g})")
+        rows = []
+        for g in ("<6 mm", "6-8 mm", "8-15 mm", ">=15 mm", ">=8 mm", "between ribs (<50 %)",
+                  "over ribs (>=50 %)"):
+            row = {"cell": g, "nodules": ends[a]["n_nodules"][g], "twins": ends[a]["n_twins"][g]}
+            for arm in res["modalities"]:
+                row[f"AUC {arm}"] = f"{ends[arm]['auc'][g]:.3f}"
+            rows.append(row)
+        print_table(rows, list(rows[0]))
+        for arm in res["modalities"]:
+            for name in ("size", "ribs"):
+                e = ends[arm][name]
+                print(f"{observer} {arm} {name}: D = AUC({e['of'][0]}) - AUC({e['of'][1]}) = "
+                      f"{e['difference']:+.3f} (95% CI {e['ci'][0]:+.3f} to {e['ci'][1]:+.3f}, "
+                      f"twins resampled): {e['verdict']}")
+    write_json("chest_nodules_trial_sites", out, args.out)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("run_dir")
@@ -67,6 +247,12 @@ def main(argv=None):
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     run = Path(args.run_dir)
+    from victwin.trial import TrialStore
+
+    with TrialStore(run) as store:
+        cells = _site_cells(store)
+        if cells is not None:
+            return main_sites(run, store, cells, args)
     res = json.loads((run / "analysis" / "results.json").read_text())
     arms = res["modalities"]
     out = {"run_dir": str(run), "spec_hash": res["spec_hash"], "n_cases": res["n_cases"],

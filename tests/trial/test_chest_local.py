@@ -32,6 +32,9 @@ CHEST = Path(__file__).resolve().parents[2] / "examples" / "chest-nodules.toml"
 def runs():
     d = tomllib.loads(CHEST.read_text())
     d["cohort"]["size"] = 4
+    # the one-nodule layout (the shipped spec's 4 nodule sites: tests/trial/test_chest_sites.py)
+    d["cohort"].pop("sites")
+    d["cohort"]["lesions"] = {"nodule": 1.0}
     d["resolution"] = {"voxel_mm": 4.0, "detector_binning": 16}
     spec = spec_from_dict(d)
     (cid, attrs), = sample_cohort(spec, [0])

@@ -273,7 +273,8 @@ _FIT = {"per_size_class": True, "roi_mm": 56.0, "channels": {"kind": "laguerre-g
     ({"per_size_class": True}, r"readers.roi_mm must be at least 55.6 mm.*got None"),
     (dict(_FIT, channels={"kind": "laguerre-gauss", "width_mm": 6.0}),
      r"readers.channels.width_mm must be absent with readers.per_size_class"),
-    (dict(_FIT, observer="npw"), r"readers.observer must be cho with readers.per_size_class"),
+    (dict(_FIT, observer="hotelling"), r"readers.observer must be cho, npw or npwe with "
+                                       r"readers.per_size_class"),
     (dict(_FIT, channels={"kind": "gabor"}), r"readers.channels.kind must be laguerre-gauss"),
     (dict(_FIT, per_size_class="yes"), r"readers.per_size_class"),
 ])

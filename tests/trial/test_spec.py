@@ -158,7 +158,7 @@ def test_cli_plan_bad_spec_no_traceback(tmp_path):
 
 @pytest.mark.parametrize("data, message", [
     (_no_sites(sites={"mass": 4, "tumour": 1}),
-     r"^trial spec: unknown key cohort.sites.tumour; valid keys here: absent, calcification, mass$"),
+     r"^trial spec: unknown key cohort.sites.tumour; valid keys here: absent, calcification, mass, nodule$"),
     (_no_sites(sites={"mass": -1}), r"^trial spec: cohort.sites.mass must be >= 0, got -1$"),
     (_no_sites(sites={"mass": 1.5}), r"^trial spec: cohort.sites.mass must be an integer, got 1.5$"),
     (_no_sites(sites={"absent": 12}), r"^trial spec: cohort.sites must be a table with at least one "

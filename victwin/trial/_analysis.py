@@ -10,7 +10,9 @@ own training scores (:func:`victwin.readers.calibrated_llr`), so they share one 
 The test ROIs of a case are its lesion-present ROI (``"<case>-p"``, truth 1) and its
 lesion-absent ROI (``"<case>-a"``, truth 0); with ``cohort.sites`` they are its sites'
 ROIs (``"<case>-s<k>"``: lesion sites read in the lesion-present twin, lesion-absent sites in
-the twin without lesions). The twin (case) is the cluster of its ROIs.
+the twin without lesions; a chest twin's nodules and, at the same places in the twin without
+them, their lesion-absent pairs, each classed by its own nodule's size and rib overlap). The
+twin (case) is the cluster of its ROIs.
 
 ``results.json`` holds the ROI-level MRMC (``mrmc``, the spec's covariance estimator), the
 clustered MRMC with twins as the resampling unit (``mrmc_clustered``, Obuchowski 1997), and
@@ -34,8 +36,9 @@ from victwin._json import json_default
 from ._cohort import step_key
 from ._levels import (NOT_APPLICABLE, age_band, bmi_class, breast_size_class, ordered_levels,
                       ordered_rows, subgroup_title)
-from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, crop_rois,
-                              nodule_size_class, rib_overlap_class, size_class_reader)
+from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, class_roi_px,
+                              crop_rois, nodule_size_class, rib_overlap_class,
+                              size_class_reader)
 from ._records import CaseRecord
 from ._spec import TrialSpec
 from ._store import atomic_write
@@ -84,7 +87,14 @@ def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int,
                                  random_state=seed)
 
 
-def _subgroup_value(name: str, record: CaseRecord) -> str:
+#: Subgroups read per site when a chest twin holds several nodules (``cohort.sites``): each
+#: nodule site and its lesion-absent pair carry the nodule's size and rib overlap.
+NODULE_SUBGROUPS_PER_SITE = ("nodule_size", "rib_overlap")
+
+
+def _subgroup_value(name: str, record: CaseRecord, site_name: str | None = None) -> str:
+    """The subgroup ``name`` of a case's ROI (array ``site_name``; the nodule subgroups of a
+    chest twin with sites are per site, the others per twin)."""
     a = record.attributes
     if name == "density":
         return a["density"]
@@ -99,6 +109,14 @@ def _subgroup_value(name: str, record: CaseRecord) -> str:
     if name == "breast_size":
         return breast_size_class(float(record.result.phantom.thickness_mm or 0.0))
     lesion = record.result.lesion
+    if name in NODULE_SUBGROUPS_PER_SITE and site_name is not None:
+        site = next((x for x in record.result.sites if x.name == site_name), None)
+        if site is not None and site.lesion_size_mm is not None:  # chest sites: its nodule's
+            if name == "nodule_size":
+                return nodule_size_class(site.lesion_size_mm)
+            if site.rib_overlap_fraction is None:
+                return NOT_APPLICABLE
+            return rib_overlap_class(site.rib_overlap_fraction)
     if name == "nodule_size":     # Lung-RADS v1.1 bands of the volume-equivalent diameter
         if lesion is None or lesion.kind != "nodule" or lesion.size_mm is None:
             return NOT_APPLICABLE
@@ -184,11 +202,12 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     train, test = np.sort(perm[:n_train]), np.sort(perm[n_train:])
     kinds = sorted({kind for listed in roi_lists for _, _, kind, _ in listed})
 
-    def gather(m, twins, kind):
+    def gather(m, twins, kind, only=None):
+        """The ROIs of ``kind`` of ``twins`` (``only(k, name)``: those it accepts)."""
         X, y, ids = [], [], []
         for k in twins:
             for suffix, truth, roi_kind, name in roi_lists[k]:
-                if roi_kind == kind:
+                if roi_kind == kind and (only is None or only(k, name)):
                     X.append(rois[m][k][name])
                     y.append(truth)
                     ids.append(f"{case_ids[k]}-{suffix}")
@@ -199,29 +218,31 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     # r's ratings, as likelihood ratios when there are several kinds (each observer's raw
     # scores carry its own offset and scale). The twins are split once: all ROIs of a twin
     # are on the same side.
-    def shifts(m, twins, kind):
+    def shifts(m, twins, kind, only=None):
         """Each gathered ROI's recorded shift (the lesion sits at centre - shift)."""
         return [records[k].result.modalities[m].rois[name].shift_px
                 if name in records[k].result.modalities[m].rois else None
-                for k in twins for _, _, roi_kind, name in roi_lists[k] if roi_kind == kind]
+                for k in twins for _, _, roi_kind, name in roi_lists[k]
+                if roi_kind == kind and (only is None or only(k, name))]
 
     # several observers pooled (ROI kinds, or nodule size classes): each reader's scores are
     # likelihood ratios (readers.calibrated_llr), so its ratings share one scale
     pooled = len(kinds) > 1 or spec.readers.per_size_class
 
-    def read(m, kind, tr, te, *, width_mm=None, crop_px=None):
+    def read(m, kind, tr, te, *, width_mm=None, crop_px=None, only_tr=None, only_te=None):
         """Readers of ``kind`` trained on twins ``tr``, scoring twins ``te`` (None: too few
-        cases); with ``crop_px`` the ROIs are cropped around the lesion first."""
-        X_tr, y_tr, _ = gather(m, tr, kind)
-        X_te, y_te, ids = gather(m, te, kind)
+        cases); with ``crop_px`` the ROIs are cropped around the lesion first; ``only_tr`` /
+        ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs."""
+        X_tr, y_tr, _ = gather(m, tr, kind, only_tr)
+        X_te, y_te, ids = gather(m, te, kind, only_te)
         if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
                 or min(np.bincount(y_te, minlength=2)) < 1):
             return None
         X_train = np.stack(X_tr).astype(np.float64)
         X_test = np.stack(X_te).astype(np.float64)
         if crop_px is not None:
-            X_train = crop_rois(X_train, crop_px, shifts(m, tr, kind))
-            X_test = crop_rois(X_test, crop_px, shifts(m, te, kind))
+            X_train = crop_rois(X_train, crop_px, shifts(m, tr, kind, only_tr))
+            X_test = crop_rois(X_test, crop_px, shifts(m, te, kind, only_te))
         pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
         observer = make_observer(spec, X_train.shape[1:], pixel_mm,
                                  seed=int(step_key(f"observer-{m}-{kind}")), width_mm=width_mm)
@@ -238,8 +259,8 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         parts = []
         for kind in kinds:
             if spec.readers.per_size_class and kind == "nodule":
-                parts += _size_class_parts(m, kind, train, test, records, read, gather,
-                                           spec, size_readers)
+                parts += _size_class_parts(m, kind, train, test, records, roi_lists, read,
+                                           gather, spec, size_readers)
                 continue
             part = read(m, kind, train, test)
             if part is not None:
@@ -261,7 +282,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     result = stats.mrmc(table, cov=spec.analysis.covariance, alpha=spec.analysis.alpha)
     # the cluster of a test ROI is the twin (case) it comes from: the ROIs of one twin share
     # its anatomy, so the twins, not the ROIs, are the independent units
-    clusters = {roi: str(roi).rsplit("-", 1)[0] for roi in table.cases}
+    clusters = twin_clusters(table.cases)
     results = {"trial": spec.name, "spec_hash": spec.hash, "modalities": list(names),
                "n_cases": len(records), "n_train_cases": int(len(train)),
                "n_test_cases": int(len(test)), "n_test_rois": len(scored),
@@ -285,10 +306,11 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         twins: dict = {}          # value -> truth -> test twins holding such an ROI
         for k in test:
             cid = case_ids[k]
-            for suffix, truth, roi_kind, _ in roi_lists[k]:
+            for suffix, truth, roi_kind, array in roi_lists[k]:
                 if f"{cid}-{suffix}" not in scored:
                     continue
-                value = roi_kind if name == "lesion" else _subgroup_value(name, by_id[int(cid)])
+                value = roi_kind if name == "lesion" else _subgroup_value(name, by_id[int(cid)],
+                                                                          array)
                 groups[f"{cid}-{suffix}"] = value
                 twins.setdefault(value, ({}, {}))[truth][int(cid)] = True
         # every subgroup gets a row; one with fewer than _MIN_SUBGROUP_CASES test twins of
@@ -353,6 +375,13 @@ def analyse_run(store, spec: TrialSpec, *, progress=None) -> dict:
     return analysis.results
 
 
+def twin_clusters(roi_ids) -> dict:
+    """The cluster of each test ROI id (``"<case>-<suffix>"``): its twin, ``"<case>"``. Every
+    site of a twin (VICTRE's 20 breast sites, a chest twin's nodules and their lesion-absent
+    pairs) falls in its twin's cluster, so the clustered analysis resamples twins."""
+    return {roi: str(roi).rsplit("-", 1)[0] for roi in roi_ids}
+
+
 def _empty_row(label: str, modalities) -> dict:
     """The row of a declared subgroup class that no test twin holds."""
     return {"subgroup": label, "n_normal": 0, "n_abnormal": 0,
@@ -361,7 +390,8 @@ def _empty_row(label: str, modalities) -> dict:
             "too_small": True, "note": "no test cases in this class"}
 
 
-def _size_class_parts(m, kind, train, test, records, read, gather, spec, out) -> list:
+def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, spec,
+                      out) -> list:
     """``readers.per_size_class``: one set of readers per Lung-RADS size class of the
     nodules (trial/_nodule_classes.py), its channel width and ROI the class's; the ROIs are
     cropped from the stored ones around the lesion. A class whose training twins hold fewer
@@ -371,31 +401,45 @@ def _size_class_parts(m, kind, train, test, records, read, gather, spec, out) ->
     readers give likelihood ratios (``readers.calibrated_llr`` of their training scores), so
     the classes' scores pool into one rating scale per reader: raw CHO scores carry each
     observer's own offset (measured on an 80-twin run: every class's AUC 0.73-0.82, the
-    pooled raw scores' 0.65)."""
-    from victwin.readers import roi_shape
+    pooled raw scores' 0.65).
 
-    def size_class(k):
+    The class is per ROI: a chest twin with several nodule sites (``cohort.sites``) has ROIs
+    in several classes (each nodule's and its lesion-absent pair's the nodule's size); a
+    one-nodule twin's two ROIs are in its nodule's class. ``n_train_twins`` /
+    ``n_test_twins`` count the twins holding an ROI of the class. An NPW(E) observer
+    (no channels) needs 2 ROIs of each truth to train (a mean of each), a CHO
+    ``channels.count + 1``."""
+    def size_class(k, name):
+        site = next((x for x in records[k].result.sites if x.name == name), None)
+        if site is not None and site.lesion_size_mm is not None:
+            return nodule_size_class(site.lesion_size_mm)
         return nodule_size_class(records[k].result.lesion.size_mm)
 
     pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
-    need = int(spec.readers.channels["count"]) + 1
+    need = (int(spec.readers.channels["count"]) + 1 if spec.readers.observer == "cho" else 2)
     table = out.setdefault("size_class_readers", {})
     parts = []
     for label in NODULE_SIZE_CLASSES:
-        te = np.array([k for k in test if size_class(k) == label], dtype=int)
+        def only(k, name, label=label):
+            return size_class(k, name) == label
+
+        te = np.array([k for k in test if any(only(k, r[3]) for r in roi_lists[k])], dtype=int)
         if te.size == 0:
             continue
-        tr = np.array([k for k in train if size_class(k) == label], dtype=int)
-        _, y_tr, _ = gather(m, tr, kind)
+        tr = np.array([k for k in train if any(only(k, r[3]) for r in roi_lists[k])], dtype=int)
+        _, y_tr, _ = gather(m, tr, kind, only)
         own = len(y_tr) > 0 and min(np.bincount(y_tr, minlength=2)) >= need
         width_mm, roi_mm = size_class_reader(label)
-        n_px = int(roi_shape("mass", modality="dm", pixel_mm=pixel_mm, size_mm=roi_mm)[0])
-        part = read(m, kind, tr if own else train, te, width_mm=width_mm, crop_px=n_px)
-        table.setdefault(label, {"channel_width_mm": round(width_mm, 4),
-                                 "roi_mm": round(roi_mm, 4), "roi_px": n_px,
-                                 "trained_on": "this class" if own else "all size classes",
-                                 "n_train_twins": int(tr.size if own else len(train)),
-                                 "n_test_twins": int(te.size)})
+        n_px = class_roi_px(label, pixel_mm)
+        part = read(m, kind, tr if own else train, te, width_mm=width_mm, crop_px=n_px,
+                    only_tr=only if own else None, only_te=only)
+        entry = {"channel_width_mm": round(width_mm, 4), "roi_mm": round(roi_mm, 4),
+                 "roi_px": n_px, "trained_on": "this class" if own else "all size classes",
+                 "n_train_twins": int(tr.size if own else len(train)),
+                 "n_test_twins": int(te.size)}
+        if spec.readers.observer != "cho":      # NPW(E): the class sets only the ROI
+            del entry["channel_width_mm"]
+        table.setdefault(label, entry)
         if part is not None:
             parts.append(part)
     return parts

@@ -43,7 +43,7 @@ import numpy as np
 __all__ = ["SIZE_BAND_EDGES_MM", "NODULE_SIZE_CLASSES", "nodule_size_class", "size_class_range_mm",
            "RIB_OVERLAP_THRESHOLD", "RIB_OVERLAP_CLASSES", "rib_overlap_class",
            "LG_WIDTH_PER_RADIUS", "ROI_PER_DIAMETER", "size_class_reader",
-           "largest_class_roi_mm", "nodule_rib_overlap", "crop_rois"]
+           "largest_class_roi_mm", "class_roi_px", "nodule_rib_overlap", "crop_rois"]
 
 #: Lung-RADS v1.1 size-band edges (mm): 6, 8, 15.
 SIZE_BAND_EDGES_MM = (6.0, 8.0, 15.0)
@@ -98,13 +98,29 @@ def largest_class_roi_mm() -> float:
     return max(size_class_reader(c)[1] for c in NODULE_SIZE_CLASSES)
 
 
+def class_roi_px(label: str, pixel_mm: float) -> int:
+    """The side (pixels, odd) of a size class's ROI crop at ``pixel_mm`` (the analysis's crop;
+    the chest sites keep every other nodule out of it)."""
+    from victwin.readers import roi_shape
+
+    return int(roi_shape("mass", modality="dm", pixel_mm=pixel_mm,
+                         size_mm=size_class_reader(label)[1])[0])
+
+
+def first_view(spec):
+    """The first modality's (only) view at the spec's binning: rib overlap and the chest
+    sites' projected separation are measured in it."""
+    from victwin.systems import load
+
+    return load(spec.modalities[0].system).views(spec.resolution.detector_binning)[0]
+
+
 def nodule_rib_overlap(spec, phantom, lesion) -> float:
     """The case's nodule's fraction of projected disc over bone, in the first modality's
     (only) view at the spec's binning (the case stage records it)."""
     from victwin.phantom.chest.overlap import bone_overlap_fraction
-    from victwin.systems import load
 
-    view = load(spec.modalities[0].system).views(spec.resolution.detector_binning)[0]
+    view = first_view(spec)
     return round(bone_overlap_fraction(phantom, view, lesion.center_mm,
                                        float(np.max(np.atleast_1d(lesion.size_mm)))), 6)
 

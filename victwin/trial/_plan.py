@@ -140,6 +140,15 @@ def estimate_line(plan: dict, n_cases: int, workers: int) -> str:
             f"'victwin plan' says how")
 
 
+def _rois_per_twin(spec) -> int:
+    """ROIs a twin gives: 2 (one lesion), every site, or 2 per chest nodule site (each nodule
+    and its lesion-absent pair)."""
+    sites = spec.cohort.sites
+    if sites is None:
+        return 2
+    return sum(sites.values()) * (2 if spec.cohort.family == "chest" else 1)
+
+
 def _windowed(spec, recipe_kind: str) -> bool:
     """Whether a lesion-local case of ``spec`` builds windows and a coarse twin instead of
     its whole fine twin (``trial/_local.py``): sites, a breast, no full images asked for."""
@@ -159,8 +168,7 @@ def _lesion_local_case_s(spec, voxels: float, per_mod: dict,
     if any(m.get(k) is None for k in (twin_key, "dm_site_cpu_s", "dbt_site_cpu_s")):
         return float("nan"), ("no lesion-local cost has been measured yet: run "
                               "benchmarks/trial_lesion_local.py --compare, or --calibrate")
-    sites = spec.cohort.sites
-    n_sites = 2 if sites is None else sum(sites.values())
+    n_sites = _rois_per_twin(spec)
     cpu = m["twin_cpu_s"] if windowed else voxels / 1e6 * m["phantom_cpu_s_per_mvoxel"]
     for pm in per_mod.values():
         rays = pm["rays_per_pixel"]
@@ -275,7 +283,7 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                                                  else spec.resolution.rays_per_pixel)}
     n = spec.cohort.size
     sites = spec.cohort.sites
-    roi_bytes *= (2 if sites is None else sum(sites.values())) / 2   # ROIs per twin
+    roi_bytes *= _rois_per_twin(spec) / 2   # ROIs per twin
     storage = n * (roi_bytes + (2 * 4 * 160 * 80 * len(spec.modalities)
                                 if spec.storage.previews else 0))
     if spec.storage.keep_images:

@@ -130,12 +130,23 @@ _SITE = Table({
     "truth": Number(lo=0, hi=1, integer=True),
     "center_mm": List(Number(), length=3),
     "size_mm": List(_NONNEG, length=3),
+    "lesion_size_mm": _opt(_NONNEG),
+    "nodule_type": _opt(String()),
+    "rib_overlap_fraction": _opt(Number(lo=0, hi=1)),
+    "pair": _opt(String()),
 })
 
 
 @dataclass(frozen=True)
 class SiteRecord:
-    """One site of a case (:class:`victwin.phantom.placement.Site` and its ROI name)."""
+    """One site of a case (:class:`victwin.phantom.placement.Site` and its ROI name).
+
+    A chest twin's nodule sites (``cohort.sites = {nodule = N}``) also carry the nodule's
+    volume-equivalent diameter ``lesion_size_mm``, its ``nodule_type`` and the fraction of its
+    projected disc over bone ``rib_overlap_fraction``; each lesion-absent site carries the same
+    values of the nodule it is paired with (read at the same place in the twin without
+    nodules), and ``pair``, that nodule's site name. None elsewhere (left out of the JSON).
+    """
 
     name: str
     kind: str
@@ -143,17 +154,27 @@ class SiteRecord:
     truth: int
     center_mm: tuple
     size_mm: tuple
+    lesion_size_mm: float | None = None
+    nodule_type: str | None = None
+    rib_overlap_fraction: float | None = None
+    pair: str | None = None
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "roi_kind": self.roi_kind, "truth": self.truth,
                 "center_mm": [float(v) for v in self.center_mm],
-                "size_mm": [float(v) for v in self.size_mm], "name": self.name}
+                "size_mm": [float(v) for v in self.size_mm], "name": self.name,
+                **_drop_none({"lesion_size_mm": self.lesion_size_mm,
+                              "nodule_type": self.nodule_type,
+                              "rib_overlap_fraction": self.rib_overlap_fraction,
+                              "pair": self.pair})}
 
     @classmethod
     def from_dict(cls, d, what: str = "site record", path: str = "") -> SiteRecord:
         v = check(_SITE, d, what, path)
         return cls(name=v["name"], kind=v["kind"], roi_kind=v["roi_kind"], truth=v["truth"],
-                   center_mm=tuple(v["center_mm"]), size_mm=tuple(v["size_mm"]))
+                   center_mm=tuple(v["center_mm"]), size_mm=tuple(v["size_mm"]),
+                   lesion_size_mm=v["lesion_size_mm"], nodule_type=v["nodule_type"],
+                   rib_overlap_fraction=v["rib_overlap_fraction"], pair=v["pair"])
 
 
 _LESION = Table({

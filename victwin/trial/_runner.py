@@ -180,6 +180,19 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         result["lesion"]["rib_overlap_fraction"] = nodule_rib_overlap(spec, phantom, first)
         clock.add("rib_overlap", time.perf_counter() - t0)
     result["sites"] = [dict(site.to_dict(), name=name) for site, name in zip(sites, names)]
+    if first.kind == "nodule" and spec.cohort.sites is not None:
+        # each nodule site and its lesion-absent pair carry the nodule's size, type and rib
+        # overlap (per-site nodule_size / rib_overlap subgroups; trial/_nodule_classes.py)
+        t0 = time.perf_counter()
+        n = len(lesions)
+        for k, lesion in enumerate(lesions):
+            f = (result["lesion"]["rib_overlap_fraction"] if k == 0
+                 else nodule_rib_overlap(spec, phantom, lesion))
+            info = {"lesion_size_mm": float(lesion.size_mm), "rib_overlap_fraction": f,
+                    "nodule_type": lesion.extra.get("nodule_type")}
+            result["sites"][k].update(info)
+            result["sites"][n + k].update(info, pair=names[k])
+        clock.add("rib_overlap", time.perf_counter() - t0)
     result["mode"] = spec.resolution.mode
     twins = {"present": present, "absent": phantom}
     if windowed:

@@ -25,7 +25,7 @@ from ._spec import TrialSpec
 from ._twins import (_fit_center, _lesion_box, _make_phantom, one_lesion_phantoms,
                      site_lesion_model)
 
-__all__ = ["site_box_mm", "case_sites", "draw_sites", "check_site_layout", "SiteLayoutError",
+__all__ = ["site_box_mm", "case_sites", "chest_sites", "draw_sites", "check_site_layout", "SiteLayoutError",
            "RoiPlan", "plan_rois", "cut_roi", "voi_slices"]
 
 
@@ -228,6 +228,11 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
 
     phantom = _make_phantom(spec, attributes, clock)
     t0 = time.perf_counter()
+    if spec.cohort.family == "chest":
+        phantom, present, sites, names, lesions = chest_sites(spec, case_id, phantom)
+        if clock is not None:
+            clock.add("lesion", time.perf_counter() - t0)
+        return phantom, present, sites, names, lesions
     sites = draw_sites(spec, case_id, phantom)
     present, lesions = phantom, []
     for k, site in enumerate(sites):
@@ -240,6 +245,43 @@ def case_sites(spec: TrialSpec, case_id: int, attributes: dict, clock=None):
     if clock is not None:
         clock.add("lesion", time.perf_counter() - t0)
     return phantom, present, sites, [f"s{k}" for k in range(len(sites))], lesions
+
+
+def chest_sites(spec: TrialSpec, case_id: int, phantom):
+    """``cohort.sites = {nodule = N}`` in a chest twin: N nodules, each drawn from the
+    screening distributions on its own stream (``lesion-k``, :func:`site_lesion_model`),
+    placed by :func:`victwin.phantom.chest.nodules.place_nodule_sites` (in lung 10 mm inside
+    the pleura, where it fits, none in another's size-class ROI in the first modality's
+    view), then N lesion-absent sites at the same places, read in the twin without nodules
+    (matched pairs, as the one-nodule chest trial reads its nodule).
+
+    Returns ``(phantom, present, sites, names, lesions)`` as :func:`case_sites`: sites
+    ``s0 .. s{N-1}`` the nodules, ``s{N} .. s{2N-1}`` their lesion-absent pairs.
+    """
+    from victwin.phantom.chest.nodules import place_nodule_sites
+    from victwin.phantom.placement import Site
+    from victwin.systems import get_preset
+
+    from ._nodule_classes import class_roi_px, first_view, nodule_size_class
+
+    n = int(spec.cohort.sites["nodule"])
+    models = [site_lesion_model(spec, case_id, k, "nodule") for k in range(n)]
+    view = first_view(spec)
+    pixel = float(view.panel.pitch[0])
+    sides = [class_roi_px(nodule_size_class(m.size_mm), pixel) * pixel for m in models]
+    try:
+        present, lesions = place_nodule_sites(phantom, models,
+                                              case_rng(spec.seed, case_id, "placement"),
+                                              view=view, roi_side_mm=sides)
+    except ValueError as exc:
+        raise SiteLayoutError(f"case {case_id}: {exc}") from None
+    box = site_box_mm("nodule", spec)
+    centres = [tuple(float(v) for v in lesion.center_mm) for lesion in lesions]
+    sites = ([Site("nodule", "nodule", c, box) for c in centres]
+             + [Site("absent", "nodule", c, box) for c in centres])
+    preset = get_preset(spec.preset)
+    return (preset.apply(phantom), preset.apply(present), sites,
+            [f"s{k}" for k in range(2 * n)], list(lesions))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ A complete spec (``examples/demo.toml``)::
     laterality = "random"           # "L", "R" or "random" (each case's breast, 50/50)
     # sites = {mass = 4, calcification = 4, absent = 12}  # several sites per twin (VICTRE's);
     #                                 # instead of `lesions`: every twin gets all of them
+    #                                 # (chest: sites = {nodule = 4}, each read in matched pairs)
 
     [resolution]
     voxel_mm = 0.5
@@ -44,7 +45,8 @@ A complete spec (``examples/demo.toml``)::
     training_fraction = 0.5
     n_readers = 5
     # per_size_class = true         # lung nodules: one CHO per Lung-RADS size class, its
-    #                                 # channels and ROI scaled to the class (docs/trial)
+    #                                 # channels and ROI scaled to the class (docs/trial);
+    #                                 # with npw / npwe the class sets the ROI only
 
     [analysis]
     covariance = "jackknife"
@@ -88,8 +90,9 @@ SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi", "nodule_si
 #: Subgroups of lung nodules (chest cohorts only; trial/_nodule_classes.py).
 NODULE_SUBGROUPS = ("nodule_size", "rib_overlap")
 RESOLUTION_MODES = ("lesion-local", "full")
-#: Keys of ``cohort.sites``: breast lesion kinds and the lesion-absent sites.
-SITE_KINDS = ("mass", "calcification", "absent")
+#: Keys of ``cohort.sites``: breast lesion kinds and the lesion-absent sites; lung nodules
+#: (a chest twin reads each nodule's lesion-absent ROI at its place in the twin without them).
+SITE_KINDS = ("mass", "calcification", "absent", "nodule")
 #: Most sites of one kind per twin (VICTRE had 4 + 4 + 12).
 MAX_SITES = 64
 
@@ -332,7 +335,16 @@ def _sites(c: dict, raw: dict) -> dict | None:
                       "then gets every lesion kind listed)", raw["lesions"])
     if not any(n > 0 for k, n in sites.items() if k != "absent"):
         raise invalid(_WHAT, "cohort.sites", "a table with at least one lesion site "
-                      "(mass or calcification > 0)", sites)
+                      "(mass, calcification or nodule > 0)", sites)
+    if "nodule" in sites:
+        others = sorted(k for k in sites if k != "nodule")
+        if others:
+            raise invalid(_WHAT, "cohort.sites", "nodule alone in a chest trial (each "
+                          "nodule's lesion-absent ROI is read at its place in the twin without "
+                          f"nodules; breast kinds and absent sites are for breast twins), not "
+                          f"with {', '.join(others)}", sites)
+        if sites["nodule"] < 1:
+            raise invalid(_WHAT, "cohort.sites.nodule", "an integer >= 1", sites["nodule"])
     return sites
 
 
@@ -398,9 +410,16 @@ def _check_readers(readers: ReadersSpec, raw: dict, cohort: CohortSpec) -> None:
     if cohort.family != "chest":
         raise invalid(_WHAT, key, "used only with lung nodules (cohort.lesions = {nodule = "
                       "1.0}): the size classes are Lung-RADS nodule sizes", True)
-    if readers.observer != "cho":
-        raise invalid(_WHAT, "readers.observer", 'cho with readers.per_size_class (the class '
-                      'sets the channels of a channelized Hotelling observer)', readers.observer)
+    if readers.observer not in ("cho", "npw", "npwe"):
+        raise invalid(_WHAT, "readers.observer", 'cho, npw or npwe with readers.per_size_class '
+                      '(the class sets a CHO\'s channels and ROI, an NPW(E)\'s ROI)',
+                      readers.observer)
+    need = largest_class_roi_mm()
+    if readers.roi_mm is None or readers.roi_mm < need:
+        raise invalid(_WHAT, "readers.roi_mm", f"at least {need:.1f} mm with "
+                      f"readers.per_size_class (the >=15 mm class's ROI)", readers.roi_mm)
+    if readers.observer != "cho":       # no channels: the class sets only the ROI crop
+        return
     if readers.channels["kind"] != "laguerre-gauss":
         raise invalid(_WHAT, "readers.channels.kind", "laguerre-gauss with "
                       "readers.per_size_class (its width follows the nodule size)",
@@ -408,10 +427,6 @@ def _check_readers(readers: ReadersSpec, raw: dict, cohort: CohortSpec) -> None:
     if "width_mm" in (raw.get("channels") or {}):
         raise invalid(_WHAT, "readers.channels.width_mm", "absent with readers.per_size_class "
                       "(each size class sets its own width)", raw["channels"]["width_mm"])
-    need = largest_class_roi_mm()
-    if readers.roi_mm is None or readers.roi_mm < need:
-        raise invalid(_WHAT, "readers.roi_mm", f"at least {need:.1f} mm with "
-                      f"readers.per_size_class (the >=15 mm class's ROI)", readers.roi_mm)
 
 
 def _check_subgroups(subgroups, cohort: CohortSpec) -> None:

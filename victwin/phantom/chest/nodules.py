@@ -42,7 +42,7 @@ from .raster import paint_capsules
 __all__ = ["NODULE_TYPES", "NODULE_MARGINS", "TYPE_FRACTIONS", "MARGIN_FRACTIONS",
            "P_AT_MOST_7MM",
            "SIZE_RANGE_MM", "size_scale_mm", "draw_nodule_parameters", "lung_nodule",
-           "place_nodule"]
+           "place_nodule", "place_nodule_sites", "projected_radius_mm", "SITE_TRIES"]
 
 NODULE_TYPES = ("solid", "part-solid", "ground-glass")
 NODULE_MARGINS = ("smooth", "lobulated", "spiculated")
@@ -189,12 +189,10 @@ def lung_nodule(rng=None, *, diameter_mm=None, nodule_type=None, margin=None,
     return LesionModel("nodule", patch, materials, float(voxel_mm), env_d, info)
 
 
-def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
-    """Insert ``model`` at a random lung point at least its radius + ``pleura_margin_mm``
-    from any non-lung tissue; returns ``(phantom, lesion)`` as ``insert_lesion`` does."""
+def _lung_distance(phantom):
+    """Distance (mm) of each point of a ~2 mm sub-lattice of the twin from non-lung tissue
+    (blood in the lung counts as lung, the heart does not), and the sub-lattice step."""
     from scipy import ndimage
-
-    from ..lesions import insert_lesion
 
     lung_labels = [k for k, m in phantom.materials.items() if m in ("lung", "blood")]
     g = phantom.grid
@@ -205,7 +203,16 @@ def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
     # not: keep the components touching parenchyma only
     lung &= ndimage.binary_dilation(np.isin(lab, [k for k, m in phantom.materials.items()
                                                    if m == "lung"]), iterations=2)
-    dist = ndimage.distance_transform_edt(lung, sampling=[s * step for s in g.spacing])
+    return ndimage.distance_transform_edt(lung, sampling=[s * step for s in g.spacing]), step
+
+
+def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
+    """Insert ``model`` at a random lung point at least its radius + ``pleura_margin_mm``
+    from any non-lung tissue; returns ``(phantom, lesion)`` as ``insert_lesion`` does."""
+    from ..lesions import insert_lesion
+
+    g = phantom.grid
+    dist, step = _lung_distance(phantom)
     need = 0.5 * model.size_mm + pleura_margin_mm
     cand = np.flatnonzero(dist.ravel() >= need)
     if cand.size == 0:
@@ -213,7 +220,7 @@ def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
                          f"{model.size_mm:.1f} mm nodule")
     for _ in range(50):
         k = int(cand[int(rng.integers(cand.size))])
-        idx = np.array(np.unravel_index(k, lab.shape)) * step
+        idx = np.array(np.unravel_index(k, dist.shape)) * step
         centre = g.index_to_world(idx[None, :].astype(float))[0]
         try:
             return insert_lesion(phantom, model, center_mm=tuple(float(v) for v in centre))
@@ -221,3 +228,122 @@ def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
             continue
     raise ValueError("could not place the nodule in 50 tries (every candidate overlapped "
                      "an airway or bone)")
+
+
+#: Candidate centres tried per nodule of :func:`place_nodule_sites` (as the breast sites:
+#: VICTRE's 2000 tries per lesion, ``victwin.phantom.placement.MAX_TRIES``).
+SITE_TRIES = 2000
+
+
+def projected_radius_mm(model, center_mm, view, voxel_mm: float) -> float:
+    """Radius (detector mm) of the smallest disc about the projection of ``center_mm`` that
+    holds the projection of every voxel of ``model``'s patch placed there (each voxel grown
+    by half the diagonal of the larger of its and the phantom's ``voxel_mm`` voxels: the
+    patch is resampled onto the phantom's grid). Magnified: the points are projected from
+    ``view``'s focal spot onto its panel."""
+    patch = np.asarray(model.patch)
+    n = np.asarray(patch.shape, float)
+    zyx = (np.argwhere(patch > 0) - (n - 1) / 2.0) * model.voxel_mm
+    pts = np.asarray(center_mm, float) + zyx[:, ::-1]
+    pitch = np.asarray(view.panel.pitch, float)
+    c = view.project(np.asarray(center_mm, float)) * pitch
+    p = view.project(pts) * pitch
+    grow = 0.5 * math.sqrt(3.0) * max(float(model.voxel_mm), float(voxel_mm))
+    # the magnification at the nodule: a point grow mm off the centre across the ray
+    s = np.asarray(view.source, float)
+    ray = np.asarray(center_mm, float) - s
+    e = np.cross(ray, [0.0, 0.0, 1.0] if abs(ray[2]) < 0.9 * np.linalg.norm(ray)
+                 else [1.0, 0.0, 0.0])
+    e /= np.linalg.norm(e)
+    mag = float(np.linalg.norm(view.project(np.asarray(center_mm, float) + e) * pitch - c))
+    return float(np.sqrt(((p - c) ** 2).sum(axis=1)).max()) + grow * mag
+
+
+def place_nodule_sites(phantom, models, rng, *, view, roi_side_mm, pleura_margin_mm: float = 10.0,
+                       max_tries: int = SITE_TRIES):
+    """Insert several nodules into a chest twin, none in another's ROI (``cohort.sites``).
+
+    Each nodule goes to a lung point at least its radius + ``pleura_margin_mm`` from any
+    non-lung tissue (as :func:`place_nodule`), where it fits (``insert_lesion`` refuses an
+    airway, bone or an earlier nodule under it: the candidate is redrawn, as the breast
+    sites' lesion-fit rule), and so that in ``view`` (the first modality's PA view) no ROI
+    holds another nodule: for every ordered pair (i, j) the projected centres lie at least
+    ``roi_side_mm[i] / sqrt(2) + r_j`` apart (detector mm; the ROI's half diagonal, and
+    nodule j's :func:`projected_radius_mm`). Nodules with the largest ROI are placed first
+    (the hardest to fit); each is redrawn up to ``max_tries`` times.
+
+    Parameters
+    ----------
+    phantom : Phantom
+        The lesion-free chest twin.
+    models : sequence of LesionModel
+    rng : numpy.random.Generator
+        Draws the candidate centres.
+    view : victwin.geometry.View
+    roi_side_mm : sequence of float, detector mm
+        The ROI side each nodule is read with.
+
+    Returns
+    -------
+    (phantom, lesions)
+        The twin with every nodule, and their records in the order of ``models``.
+
+    Raises
+    ------
+    ValueError
+        One line naming ``sites.nodule``: a nodule that no lung point can hold, or one not
+        placed in ``max_tries`` tries.
+    """
+    from ..lesions import insert_lesion
+
+    models = list(models)
+    sides = [float(s) for s in roi_side_mm]
+    if len(sides) != len(models):
+        raise ValueError(f"roi_side_mm has {len(sides)} values for {len(models)} nodules")
+    g = phantom.grid
+    vox = float(min(g.spacing))
+    dist, step = _lung_distance(phantom)
+    pitch = np.asarray(view.panel.pitch, float)
+    order = sorted(range(len(models)), key=lambda k: -sides[k])
+    present, records = phantom, [None] * len(models)
+    placed = []                                           # (index, projected centre, radius)
+    for n_done, k in enumerate(order):
+        model = models[k]
+        need = 0.5 * model.size_mm + pleura_margin_mm
+        cand = np.flatnonzero(dist.ravel() >= need)
+        if cand.size == 0:
+            raise ValueError(f"sites.nodule: no lung point lies {need:.1f} mm from the pleura "
+                             f"for nodule {k + 1} ({model.size_mm:.1f} mm)")
+        for _ in range(int(max_tries)):
+            at = int(cand[int(rng.integers(cand.size))])
+            idx = np.array(np.unravel_index(at, dist.shape)) * step
+            centre = tuple(float(v) for v in g.index_to_world(idx[None, :].astype(float))[0])
+            p = view.project(np.asarray(centre)) * pitch
+            r = None
+            clear = True
+            for j, q, r_j in placed:
+                d = float(np.hypot(*(p - q)))
+                if d < sides[k] / math.sqrt(2.0) + r_j:
+                    clear = False
+                    break
+                if r is None:
+                    r = projected_radius_mm(model, centre, view, vox)
+                if d < sides[j] / math.sqrt(2.0) + r:
+                    clear = False
+                    break
+            if not clear:
+                continue
+            try:
+                new, record = insert_lesion(present, model, center_mm=centre)
+            except ValueError:
+                continue
+            present, records[k] = new, record
+            placed.append((k, p, projected_radius_mm(model, centre, view, vox) if r is None
+                           else r))
+            break
+        else:
+            raise ValueError(f"sites.nodule: could not place nodule {n_done + 1} of "
+                             f"{len(models)} ({model.size_mm:.1f} mm; in lung {pleura_margin_mm:g}"
+                             f" mm inside the pleura, clear of airways, bone and the other "
+                             f"nodules' ROIs) in {int(max_tries)} tries: ask for fewer sites")
+    return present, records
