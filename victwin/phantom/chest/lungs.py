@@ -20,14 +20,16 @@ Shape (each a model choice unless cited):
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
   Chest Roentgenology 1973) from the sternum to the spine, and the heart as a tilted
-  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left;
+  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left; the band
+  stops at the vertebral bodies' front;
 * paravertebral edge (:meth:`Cavity.paravertebral`): beside and in front of the vertebral
   bodies the lung reaches to :data:`PARASPINAL_STRIPE_MM` from the body's surface (the body of
   the level, the painted spine's: Panjabi 1991 end-plate widths 28 -> 40 mm from T1 to T12
   times height / 175 cm, :func:`.skeleton.spine_for`), so that behind the heart the lungs'
   medial edges overlap the spine on a PA film and widen with the bodies down the column.
   Until 2026-12-02 (sixth) this was a box 0.17 x the cavity's base width each side, from 4 mm
-  in front of the bodies back (21-28 mm from the midline, parallel-edged).
+  in front of the bodies back, and the band ran back to the cavity's wall: behind the bodies
+  the lung stopped 21-28 mm (below the hila) to ~30 mm (above) from the midline.
 
 The TLC is solved on this band and edge; the painted lungs reach in further, to the
 mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window and
@@ -42,7 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .anatomy import GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIGHT_OVER_WIDTH, Thorax
+from .anatomy import (AORTA_DESC_R_MM, GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIGHT_OVER_WIDTH,
+                      Thorax)
 from .skeleton import Spine, spine_for
 
 __all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM"]
@@ -188,8 +191,28 @@ class Cavity:
         half = self.med_half * (1.0 + 0.10 * np.minimum(t / 0.4, 1.0)) \
             * (1.0 - 0.45 * u * u * (3.0 - 2.0 * u))          # smooth step to 55 %
         xm = 0.08 * self.med_half                       # aortic side slightly left
-        band = np.abs(np.asarray(x, np.float32) - xm) <= half
-        return band | self.paravertebral(x, y, zd)
+        # the band lies in front of the vertebral bodies; beside and behind them the
+        # paravertebral edge bounds the lung (before 2026-12-02 (sixth) the band ran back to
+        # the cavity's wall, so above the heart the lung stopped ~0.2 a0 from the midline
+        # behind the spine too)
+        band = (np.abs(np.asarray(x, np.float32) - xm) <= half) \
+            & (np.asarray(zd, np.float32) < self.spine_front)
+        return band | self.paravertebral(x, y, zd) | self.descending_aorta(x, y, zd)
+
+    def descending_aorta(self, x, y, zd):
+        """The descending aorta left of the spine, from T5 down (the course
+        :func:`.mediastinum.paint_great_vessels` paints over the lung; here so that the TLC is
+        solved without the lung it displaces)."""
+        r = AORTA_DESC_R_MM
+        sp = self.spine()
+        k6 = sp.level("T6")
+        xd = 0.5 * sp.widths[k6] + r - 4.0
+        y0, y1 = sp.tops[sp.level("T5")], self.y_low + 20.0
+        y = np.asarray(y, np.float32)
+        zc = sp.centre_zd(k6) - 4.0 - 6.0 * np.clip((y - y0) / (y1 - y0), 0.0, 1.0)
+        dx = np.asarray(x, np.float32) - xd
+        dz = np.asarray(zd, np.float32) - zc
+        return (dx * dx + dz * dz <= r * r) & (y >= y0)
 
     def lung(self, x, y, zd):
         """Lung (pleural space) mask."""
