@@ -116,8 +116,9 @@ def _aligned(za, zb):
     la, lb = _unpack(za), _unpack(zb)
     if la.shape == lb.shape and np.allclose(za["origin"], zb["origin"]):
         return la, lb, [0.0, 0.0, 0.0]
-    sp = np.asarray(za["spacing"], float)
-    off = (np.asarray(zb["origin"], float) - np.asarray(za["origin"], float)) / sp
+    # Grid.origin and .spacing are (x, y, z); the arrays are (z, y, x)
+    sp = np.asarray(za["spacing"], float)[::-1]
+    off = (np.asarray(zb["origin"], float)[::-1] - np.asarray(za["origin"], float)[::-1]) / sp
     k = np.rint(off).astype(int)
     lo = np.minimum(0, k)
     hi = np.maximum(la.shape, np.array(lb.shape) + k)
