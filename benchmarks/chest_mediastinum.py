@@ -99,7 +99,8 @@ def save_lung(out: Path, voxel_mm: float) -> None:
     for seed in (0, 1, 2):
         ph = make_chest("chest/adult", seed=seed, voxel_mm=voxel_mm, progress=False)
         lung = np.isin(ph.labels, labels_of(ph, "lung"))
-        np.savez(out / f"lung{seed}.npz", bits=np.packbits(lung), shape=lung.shape)
+        np.savez(out / f"lung{seed}.npz", bits=np.packbits(lung), shape=lung.shape,
+                 origin=np.array(ph.grid.origin), spacing=np.array(ph.grid.spacing))
         print(seed, ph.labels.shape, hashlib.sha256(lung.tobytes()).hexdigest())
 
 
@@ -108,15 +109,40 @@ def _unpack(z) -> np.ndarray:
     return np.unpackbits(z["bits"], count=int(np.prod(shape))).astype(bool).reshape(shape)
 
 
+def _aligned(za, zb):
+    """Both lung masks on one index box, ``b`` moved to ``a``'s grid by the nearest voxel
+    (grids of different shape are centred differently: up to half a voxel of shift, which
+    alone changes boundary voxels); also the shift (voxels, z y x) left after rounding."""
+    la, lb = _unpack(za), _unpack(zb)
+    if la.shape == lb.shape and np.allclose(za["origin"], zb["origin"]):
+        return la, lb, [0.0, 0.0, 0.0]
+    # Grid.origin and .spacing are (x, y, z); the arrays are (z, y, x)
+    sp = np.asarray(za["spacing"], float)[::-1]
+    off = (np.asarray(zb["origin"], float)[::-1] - np.asarray(za["origin"], float)[::-1]) / sp
+    k = np.rint(off).astype(int)
+    lo = np.minimum(0, k)
+    hi = np.maximum(la.shape, np.array(lb.shape) + k)
+    A = np.zeros(tuple(hi - lo), bool)
+    B = np.zeros_like(A)
+    A[tuple(slice(-lo[i], -lo[i] + la.shape[i]) for i in range(3))] = la
+    B[tuple(slice(k[i] - lo[i], k[i] - lo[i] + lb.shape[i]) for i in range(3))] = lb
+    return A, B, [round(float(v), 2) for v in off - k]
+
+
 def compare(a: Path, b: Path) -> list:
     rows = []
     for seed in (0, 1, 2):
-        la, lb = (_unpack(np.load(d / f"lung{seed}.npz")) for d in (a, b))
+        za, zb = (np.load(d / f"lung{seed}.npz") for d in (a, b))
+        la, lb, resid = _aligned(za, zb)
         d = la ^ lb
-        rows.append({"seed": seed, "sha256_a": hashlib.sha256(la.tobytes()).hexdigest()[:16],
-                     "sha256_b": hashlib.sha256(lb.tobytes()).hexdigest()[:16],
+        rows.append({"seed": seed, "sha256_a": hashlib.sha256(_unpack(za).tobytes()).hexdigest()[:16],
+                     "sha256_b": hashlib.sha256(_unpack(zb).tobytes()).hexdigest()[:16],
+                     "shape_a": [int(v) for v in za["shape"]],
+                     "shape_b": [int(v) for v in zb["shape"]],
+                     "residual_shift_voxels_zyx": resid,
                      "changed_of_volume": round(float(d.mean()), 5),
                      "changed_of_lung_a": round(float(d.sum() / la.sum()), 4),
+                     "lung_voxels_a": int(la.sum()), "lung_voxels_b": int(lb.sum()),
                      "lung_to_other": int((la & ~lb).sum()),
                      "other_to_lung": int((lb & ~la).sum())})
         print(json.dumps(rows[-1]))

@@ -64,3 +64,34 @@ def test_clavicle_length(twin):
     mean, sd = {"male": (156.0, 10.4), "female": (146.2, 10.7)}[sex]  # Okoseimiema et al.
     for length in clavicle_lengths_mm(twin):
         assert abs(length - mean) <= 2.0 * sd + VOX
+
+
+def _medial_lung_edge_mm(ph, level, side=-1):
+    """Smallest |x| (mm) of lung on the patient's right (``side`` -1) at the level's middle,
+    between the vertebral body's centre and its back (the paraspinal gutter)."""
+    sp = ph.meta["spine"]
+    k = LEVELS.index(level)
+    g = ph.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    zd = g.axis_mm("z") - ph.meta["zc_mm"]
+    j = int(np.argmin(np.abs(y - sp["tops"][k] - 0.4 * sp["pitches"][k])))
+    zk = (zd >= sp["front_zd"] + 0.5 * sp["depths"][k]) & (zd <= sp["front_zd"] + sp["depths"][k])
+    lung_label = [int(n) for n, v in ph.meta["label_names"].items() if v.startswith("lung")]
+    lung = np.isin(ph.labels[zk, j, :], lung_label).any(axis=0) & (side * x > 0)
+    return float(np.min(np.abs(x[lung])))
+
+
+def test_paravertebral_lung_edge_at_the_vertebral_body():
+    # Panjabi et al. (Spine 1991): thoracic end-plate width 28 -> 40 mm from T1 to T12 (for a
+    # 175 cm body here scaled by height); the right paraspinal line ~5 mm lateral to the spine
+    # (Radiopaedia): behind the heart the lung's medial edge lies at the body's half-width plus
+    # that stripe, within a voxel, and moves out down the column as the bodies widen
+    body, seed = BODIES["man"]
+    ph = make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+    edges = {}
+    for lev in ("T4", "T8", "T10"):
+        n = int(lev[1:])
+        half = 0.5 * (28.0 + 12.0 * (n - 1) / 11.0) * body["height_cm"] / 175.0
+        edges[lev] = _medial_lung_edge_mm(ph, lev)
+        assert half + 5.0 - VOX <= edges[lev] <= half + 5.0 + VOX, lev
+    assert edges["T10"] > edges["T4"] + 3.0

@@ -46,6 +46,12 @@ import numpy as np
 
 from .population import Body
 
+# Aorta, helical CT of 70 adults without cardiovascular disease (Hager A et al. J Thorac
+# Cardiovasc Surg 2002;123:1060-1066, abstract, mean +- SD): ascending 3.09 +- 0.41 cm,
+# isthmus 2.47 +- 0.40 cm, at the diaphragm 2.43 +- 0.35 cm. Radii: half the ascending mean and
+# half the mean of isthmus and diaphragm (was 15 / 12 mm from recalled ranges).
+AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
+
 __all__ = ["Thorax", "thorax_for", "tlc_ers1993_l", "TLC_RSD_L"]
 
 # ERS 1993 (Quanjer et al. 1993, Table 7): TLC (L) = a * height (m) + b; residual SD (L).

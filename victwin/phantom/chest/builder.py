@@ -37,8 +37,7 @@ from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
-from .skeleton import (Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum,
-                       spine_for)
+from .skeleton import Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum
 from .trees import PULMONARY_FLOW_SPLIT, VESSEL_MAX_GENERATIONS, WEIBEL_DIAMETER_MM, grow_tree
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -194,7 +193,7 @@ def _place_torso(th, height_cm: float) -> _Torso:
     """
     cav = solve_cavity(th)
     scale = height_cm / 175.0
-    sp = spine_for(cav.y_apex, cav.y_low, cav.spine_front, scale)
+    sp = cav.spine()       # skeleton.spine_for(y_apex, y_low, spine_front, height / 175 cm)
     rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
     ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
     return _Torso(cav, sp, ol, scale, rib_depth)

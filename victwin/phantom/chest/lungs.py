@@ -2,9 +2,10 @@
 costophrenic recesses, mediastinum and heart carved out, sized to the twin's TLC.
 
 :class:`Cavity` holds every length of the cavity (mm, anatomy coordinates, see
-:mod:`.raster`). All of them scale together, so the lung volume is a homogeneous function of
-degree 3 of the scale: :func:`solve_cavity` measures the lung volume of a nominal cavity on a
-coarse grid and scales it once to the target TLC (the builder then measures it again on the
+:mod:`.raster`). All of them but the vertebral bodies' (sized by the body height) scale
+together, so the lung volume is nearly a homogeneous function of degree 3 of the scale:
+:func:`solve_cavity` measures the lung volume of a nominal cavity on a coarse grid and scales
+it, repeating the cube-root step, to the target TLC (the builder then measures it again on the
 phantom's own grid; tests compare that measurement with the ERS 1993 equation).
 
 Shape (each a model choice unless cited):
@@ -19,10 +20,20 @@ Shape (each a model choice unless cited):
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
   Chest Roentgenology 1973) from the sternum to the spine, and the heart as a tilted
-  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left. The TLC is
-  solved on this band; the painted lungs reach in further, to the mediastinal silhouette of
-  :func:`.mediastinum.mediastinum_for` (the band was kept here so that the lung points and
-  trees drawn from this cavity stay as they were).
+  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left; the band
+  stops at the vertebral bodies' front;
+* paravertebral edge (:meth:`Cavity.paravertebral`): beside and in front of the vertebral
+  bodies the lung reaches to :data:`PARASPINAL_STRIPE_MM` from the body's surface (the body of
+  the level, the painted spine's: Panjabi 1991 end-plate widths 28 -> 40 mm from T1 to T12
+  times height / 175 cm, :func:`.skeleton.spine_for`), so that behind the heart the lungs'
+  medial edges overlap the spine on a PA film and widen with the bodies down the column.
+  Until 2026-12-02 (sixth) this was a box 0.17 x the cavity's base width each side, from 4 mm
+  in front of the bodies back, and the band ran back to the cavity's wall: behind the bodies
+  the lung stopped 21-28 mm (below the hila) to ~30 mm (above) from the midline.
+
+The TLC is solved on this band and edge; the painted lungs reach in further, to the
+mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window and
+the lung right of the superior vena cava).
 """
 
 from __future__ import annotations
@@ -33,12 +44,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .anatomy import GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIGHT_OVER_WIDTH, Thorax
+from .anatomy import (AORTA_DESC_R_MM, GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIGHT_OVER_WIDTH,
+                      Thorax)
+from .skeleton import Spine, spine_for
 
-__all__ = ["Cavity", "solve_cavity", "P_SECTION"]
+__all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM"]
 
 #: Superellipse exponent of the cavity cross-section.
 P_SECTION = 2.4
+
+#: Paravertebral soft tissue between the vertebral body's surface and the lung (mm): the right
+#: paraspinal line lies ~5 mm lateral to the spine on frontal films (Radiopaedia, "Right
+#: paraspinal line", C. Hacking, rev. 18 Mar 2020, citing Gupta & Mohan 1979 and Lien &
+#: Kolbenstvedt 1982); the left paraspinal line, seen on ~35 % of frontal films, lies from
+#: the arch to the diaphragm usually medial to the descending aorta's lateral wall
+#: (Radiopaedia, "Left paraspinal line"): the aorta is painted over the lung separately
+#: (:func:`.mediastinum.paint_great_vessels`), so one stripe width serves both sides.
+PARASPINAL_STRIPE_MM = 5.0
 
 
 @dataclass(frozen=True)
@@ -54,10 +76,10 @@ class Cavity:
     ant_rise: float      # anterior diaphragm above the posterior recess
     med_half: float      # mediastinal half-width (superior)
     spine_front: float   # zd of the vertebral bodies' anterior surface
-    spine_half: float    # half-width of the spine + paravertebral tissue
     heart_c: tuple       # (x, y, zd) centre
     heart_r: tuple       # semi-axes (long, short, AP)
     heart_tilt_deg: float
+    spine_scale: float   # height / 175 cm: sizes the vertebral bodies (not the solved scale)
 
     @property
     def y_low(self) -> float:
@@ -69,7 +91,7 @@ class Cavity:
         kw = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            if f.name == "heart_tilt_deg":
+            if f.name in ("heart_tilt_deg", "spine_scale"):
                 kw[f.name] = v
             elif f.name == "y_apex":
                 kw[f.name] = ym + (v - ym) * s
@@ -136,8 +158,32 @@ class Cavity:
         t = math.radians(self.heart_tilt_deg)
         return math.hypot(ra * math.sin(t), rb * math.cos(t))
 
+    def spine(self) -> Spine:
+        """The vertebral column of this cavity (:func:`.skeleton.spine_for`, as painted)."""
+        return spine_for(self.y_apex, self.y_low, self.spine_front, self.spine_scale)
+
+    def paravertebral(self, x, y, zd):
+        """Vertebral bodies plus :data:`PARASPINAL_STRIPE_MM` around them, no lung there.
+
+        At each ``y`` the body of that level (width ``w`` and depth ``d`` interpolated between
+        the levels' mid-heights, as :func:`.skeleton.paint_spine` draws it: an ellipse) grown
+        by the stripe: in front of the body's centre the lung follows the grown ellipse; from
+        the centre back it stays at ``w / 2 + stripe`` from the midline (the paraspinal line,
+        the posterior gutter beside the spine down to the cavity's back wall)."""
+        sp = self.spine()
+        ym = np.array([sp.mid_y(k) for k in range(len(sp.tops))], np.float32)
+        y = np.asarray(y, np.float32)
+        s = PARASPINAL_STRIPE_MM
+        hw = 0.5 * np.interp(y, ym, np.array(sp.widths, np.float32)).astype(np.float32) + s
+        hd = 0.5 * np.interp(y, ym, np.array(sp.depths, np.float32)).astype(np.float32)
+        cz = self.spine_front + hd
+        u = (np.asarray(zd, np.float32) - cz) / (hd + s)
+        half = hw * np.sqrt(np.clip(1.0 - np.minimum(u, 0.0) ** 2, 0.0, 1.0))
+        return (np.abs(np.asarray(x, np.float32)) <= half) & (u >= -1.0)
+
     def mediastinum(self, x, y, zd):
-        """The midline band between the lungs and the spine behind it."""
+        """The midline band between the lungs, and the paravertebral tissue
+        (:meth:`paravertebral`)."""
         t = np.clip(self._t(y), 0.0, 1.0)
         # superior mediastinum widening to the hila; below them the heart forms the borders
         # and only the oesophagus, descending aorta and spine stay between the lungs
@@ -145,10 +191,28 @@ class Cavity:
         half = self.med_half * (1.0 + 0.10 * np.minimum(t / 0.4, 1.0)) \
             * (1.0 - 0.45 * u * u * (3.0 - 2.0 * u))          # smooth step to 55 %
         xm = 0.08 * self.med_half                       # aortic side slightly left
-        band = np.abs(np.asarray(x, np.float32) - xm) <= half
-        spine = (np.abs(np.asarray(x)) <= self.spine_half) & (np.asarray(zd) >= self.spine_front
-                                                              - 4.0)
-        return band | spine
+        # the band lies in front of the vertebral bodies; beside and behind them the
+        # paravertebral edge bounds the lung (before 2026-12-02 (sixth) the band ran back to
+        # the cavity's wall, so above the heart the lung stopped ~0.2 a0 from the midline
+        # behind the spine too)
+        band = (np.abs(np.asarray(x, np.float32) - xm) <= half) \
+            & (np.asarray(zd, np.float32) < self.spine_front)
+        return band | self.paravertebral(x, y, zd) | self.descending_aorta(x, y, zd)
+
+    def descending_aorta(self, x, y, zd):
+        """The descending aorta left of the spine, from T5 down (the course
+        :func:`.mediastinum.paint_great_vessels` paints over the lung; here so that the TLC is
+        solved without the lung it displaces)."""
+        r = AORTA_DESC_R_MM
+        sp = self.spine()
+        k6 = sp.level("T6")
+        xd = 0.5 * sp.widths[k6] + r - 4.0
+        y0, y1 = sp.tops[sp.level("T5")], self.y_low + 20.0
+        y = np.asarray(y, np.float32)
+        zc = sp.centre_zd(k6) - 4.0 - 6.0 * np.clip((y - y0) / (y1 - y0), 0.0, 1.0)
+        dx = np.asarray(x, np.float32) - xd
+        dz = np.asarray(zd, np.float32) - zc
+        return (dx * dx + dz * dz <= r * r) & (y >= y0)
 
     def lung(self, x, y, zd):
         """Lung (pleural space) mask."""
@@ -202,16 +266,21 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
     hz = -b0 + rc + 0.04 * a0
     return Cavity(a0=a0, b0=b0, height=height, y_apex=y_apex, dome_right=dome_right,
                   dome_left=dome_left, ant_rise=ant_rise, med_half=med_half,
-                  spine_front=spine_front, spine_half=0.17 * a0, heart_c=(hx, hy, hz),
-                  heart_r=(ra, rb, rc), heart_tilt_deg=th.heart_tilt_deg)
+                  spine_front=spine_front, heart_c=(hx, hy, hz),
+                  heart_r=(ra, rb, rc), heart_tilt_deg=th.heart_tilt_deg,
+                  spine_scale=th.body.height_cm / 175.0)
 
 
-def solve_cavity(th: Thorax, step_mm: float = 4.0) -> Cavity:
-    """The cavity whose lung volume equals ``th.tlc_ml`` (scaled nominal shape)."""
-    nominal = nominal_cavity(th)
-    v = nominal.lung_volume_ml(step_mm)
-    s = (th.tlc_ml / v) ** (1.0 / 3.0)
-    cav = nominal.scaled(s)
-    # one refinement: the coarse count's bias changes a little with scale
-    v2 = cav.lung_volume_ml(step_mm)
-    return cav.scaled((th.tlc_ml / v2) ** (1.0 / 3.0))
+def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003) -> Cavity:
+    """The cavity whose lung volume equals ``th.tlc_ml`` (scaled nominal shape).
+
+    The vertebral bodies keep their size (height / 175 cm) while the rest scales, so the volume
+    is not exactly cubic in the scale: the cube-root step is repeated until the coarse count is
+    within ``rtol`` of the target (two or three counts)."""
+    cav = nominal_cavity(th)
+    for _ in range(4):
+        v = cav.lung_volume_ml(step_mm)
+        if abs(v / th.tlc_ml - 1.0) <= rtol:
+            break
+        cav = cav.scaled((th.tlc_ml / v) ** (1.0 / 3.0))
+    return cav

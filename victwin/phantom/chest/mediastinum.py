@@ -12,9 +12,10 @@ The PA silhouette (:func:`mediastinum_for`): the right border is the superior ve
 the arch, the aortic knob at T4 bulging out of it (its lateral edge the published aortic-knob
 diameter from the tracheal wall, by sex), the aortopulmonary window below it (lung reaching
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
-heart. The cavity's volume is still solved on the plain band (:class:`.lungs.Cavity`) so
-that the lung points and trees drawn from it stay as they were; the painted lungs differ
-from it only here (measured in NOTES, 2026-12-02 sixth session).
+heart. The cavity's volume is solved on its band, paravertebral edge and descending aorta
+(:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by this silhouette
+(its aortopulmonary window and the lung right of the SVC: measured in NOTES, 2026-12-02
+sixth session).
 
 References
 ----------
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .anatomy import AORTA_ASC_R_MM, AORTA_DESC_R_MM
 from .lungs import Cavity
 from .raster import Frame, bezier, polyline
 from .skeleton import Spine
@@ -53,11 +55,6 @@ RA_ML_PER_M = {"male": 26.1, "female": 20.2}
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
 MYOCARDIUM_MM = 9.0
-# Aorta, helical CT of 70 adults without cardiovascular disease (Hager A et al. J Thorac
-# Cardiovasc Surg 2002;123:1060-1066, abstract, mean +- SD): ascending 3.09 +- 0.41 cm,
-# isthmus 2.47 +- 0.40 cm, at the diaphragm 2.43 +- 0.35 cm. Radii: half the ascending mean and
-# half the mean of isthmus and diaphragm (was 15 / 12 mm from recalled ranges).
-AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
 # Main pulmonary artery < 29 mm (Truong QA et al. Circ Cardiovasc Imaging 2012;5:147-154,
 # Framingham 90th percentile 28.9 mm men); radius 13 mm.
 PULMONARY_TRUNK_R_MM = 13.0
