@@ -18,7 +18,7 @@ import numpy as np
 from .anatomy import CORTEX_MM, RIB_STRUT_OFFSET_MM, RIB_STRUT_RADIUS_MM
 from .lungs import P_SECTION, Cavity
 from .raster import Frame, polyline
-from .skeleton import TRABECULAR_BV_TV, Spine, sternum_levels
+from .skeleton import Spine, fill_cancellous, sternum_levels
 
 __all__ = ["rib_paths", "paint_ribs", "RIB_END_DEG", "RIB_DROP_LEVELS", "cage_surface"]
 
@@ -117,10 +117,4 @@ def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int)
     marrow = bone.copy()
     marrow[:, 6:] -= CORTEX_MM
     f.paint(labels, marrow, _INTERIOR, only=BONE)
-    for z0 in range(0, labels.shape[0], 16):          # slabs: temporaries stay small
-        slab = labels[z0:z0 + 16]
-        inside = slab == _INTERIOR
-        n = int(inside.sum())
-        if n:
-            slab[inside] = np.where(rng.random(n, dtype=np.float32) < TRABECULAR_BV_TV,
-                                    np.uint8(BONE), np.uint8(SOFT))
+    fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)

@@ -263,14 +263,21 @@ def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, front_zd: flo
     inner = segs.copy()
     inner[:, 6:] -= cortex_mm
     f.paint(labels, inner, _INTERIOR, only=BONE)
-    for z0 in range(0, labels.shape[0], 16):          # slabs: temporaries stay small
+    fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
+    return float(-c[-1, 0])
+
+
+def fill_cancellous(labels, interior: int, rng, *, bone: int, soft: int) -> None:
+    """Turn every voxel labelled ``interior`` into ``bone`` with probability
+    :data:`TRABECULAR_BV_TV`, else ``soft`` (cancellous bone as a BV/TV mixture), slab by slab
+    of 16 z-slices so temporaries stay small; draws ``rng`` in z-slab order."""
+    for z0 in range(0, labels.shape[0], 16):
         slab = labels[z0:z0 + 16]
-        inside = slab == _INTERIOR
+        inside = slab == interior
         n = int(inside.sum())
         if n:
             slab[inside] = np.where(rng.random(n, dtype=np.float32) < TRABECULAR_BV_TV,
-                                    np.uint8(BONE), np.uint8(SOFT))
-    return float(-c[-1, 0])
+                                    np.uint8(bone), np.uint8(soft))
 
 
 def paint_scapulae(labels, f: Frame, sp: Spine, cage_point, *, x_glenoid: float, BONE: int):
