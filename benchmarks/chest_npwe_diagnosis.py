@@ -15,6 +15,7 @@ call (``victwin.readers.resampled_readers``) with its cropped training and test 
   not recorded by the analysis; they are recovered as each lesion ROI's nearest lesion-absent
   ROI (L2; the pair shares its anatomy), checked on the test ROIs whose pairs are known from
   their ids (``s<k>`` <-> ``s<k+4>``) and reported with the worst nearest/second-nearest ratio.
+- NPW (no eye filter) the same way, and where the full fit's mean signal sits in the crop.
 - For the first trial reader and the full fit: the signal term (mean test score, nodules
   minus absent), the SD of the score over the absent test ROIs, and that variance split into
   the ROI's least-squares plane (mean + ramps) and the plane-removed rest by radial
@@ -168,14 +169,18 @@ def _one(call, label, pixel_mm, reader_seed, obs_name):
     grouped = resampled_readers(make(), Xtr, ytr, Xte, yte, n_readers=N_READERS,
                                 rng=np.random.default_rng(reader_seed), groups=groups)
     res["auc_pair_bootstrap_readers"] = [_auc(s[yte == 1], s[yte == 0]) for s in grouped.scores]
-    # decomposition: first trial reader (refit with the same draw) and the full fit
-    r1 = resampled_readers(make(), Xtr, ytr, Xte[:2], yte[:2], n_readers=1,
-                           rng=np.random.default_rng(reader_seed))
-    del r1
+    # decomposition: the first trial reader (the same first draw as resampled_readers) and
+    # the full fit
     rng = np.random.default_rng(reader_seed)
     sel = np.concatenate([rng.choice(np.flatnonzero(ytr == c), size=np.sum(ytr == c))
                           for c in (0, 1)])
     reader1 = make().fit(Xtr[sel], ytr[sel])
+    # where the full fit's mean difference sits in the crop (crop_rois centring)
+    delta = Xtr[ytr == 1].mean(axis=0) - Xtr[ytr == 0].mean(axis=0)
+    pos = np.clip(delta, 0, None)
+    yy, xx = np.mgrid[:delta.shape[0], :delta.shape[1]] - delta.shape[0] // 2
+    res["signal_centroid_px_from_crop_centre"] = [float((pos * yy).sum() / pos.sum()),
+                                                  float((pos * xx).sum() / pos.sum())]
     for name, o in (("full_fit", full), ("trial_reader_1", reader1)):
         w = o.template_
         t = Xte.reshape(len(Xte), -1) @ w.ravel()
@@ -206,7 +211,7 @@ def main(argv=None):
     with TrialStore(args.run_dir) as store:
         spec = spec_from_dict(store.provenance()["spec_toml"])
         rec = next(iter(store.case_records()))
-        for obs_name in ("npwe", spec.readers.observer):
+        for obs_name in ("npwe", "npw", spec.readers.observer):
             a, calls = _capture(store, spec, obs_name)
             arms = a.results["modalities"]
             per_arm = len(calls) // len(arms)
