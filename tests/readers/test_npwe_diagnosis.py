@@ -110,7 +110,9 @@ def test_pair_bootstrap_keeps_shared_anatomy_out_of_the_npw_template():
     t_full = full.decision_function(Xte)
     grouped = resampled_readers(NPWObserver(), X, y, Xte, yte, n_readers=4,
                                 rng=np.random.default_rng(0), groups=pair)
-    for t in grouped.scores:
+    sub = resampled_readers(NPWObserver(), X, y, Xte, yte, n_readers=2, method="subsample",
+                            rng=np.random.default_rng(0), groups=pair)
+    for t in np.concatenate([grouped.scores, sub.scores]):
         np.testing.assert_allclose(t, t_full, rtol=1e-9, atol=1e-9)
     by_roi = resampled_readers(NPWObserver(), X, y, Xte, yte, n_readers=4,
                                rng=np.random.default_rng(0))
