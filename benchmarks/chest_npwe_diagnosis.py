@@ -15,6 +15,8 @@ call (``victwin.readers.resampled_readers``) with its cropped training and test 
   not recorded by the analysis; they are recovered as each lesion ROI's nearest lesion-absent
   ROI (L2; the pair shares its anatomy), checked on the test ROIs whose pairs are known from
   their ids (``s<k>`` <-> ``s<k+4>``) and reported with the worst nearest/second-nearest ratio.
+- For NPWE, the first trial reader's mean difference filtered three ways (cyclic as the
+  observer does, linear with zero padding, cyclic after a Hann window): AUC of each.
 - NPW (no eye filter) the same way, and where the full fit's mean signal sits in the crop.
 - For the first trial reader and the full fit: the signal term (mean test score, nodules
   minus absent), the SD of the score over the absent test ROIs, and that variance split into
@@ -191,6 +193,30 @@ def _one(call, label, pixel_mm, reader_seed, obs_name):
         dec["template_distance_from_full_fit"] = float(np.linalg.norm(w - full.template_)
                                                        / np.linalg.norm(full.template_))
         res[name] = dec
+    if obs_name == "npwe":      # the first trial reader's mean difference, filtered 3 ways
+        from victwin.readers import eye_filter
+
+        Xs, ys = Xtr[sel], ytr[sel]
+        d = Xs[ys == 1].mean(axis=0) - Xs[ys == 0].mean(axis=0)
+        n = d.shape[0]
+        kw = {k: obs.get_params()[k] for k in ("pixel_mm", "viewing_distance_mm", "exponent",
+                                                "peak_cyc_per_deg")}
+        E = eye_filter((n, n), **kw)
+        E2n = eye_filter((2 * n, 2 * n), **kw)
+        pad = np.zeros((2 * n, 2 * n))
+        pad[:n, :n] = d
+        hann = np.outer(np.hanning(n), np.hanning(n))
+        variants = {
+            "cyclic (as implemented)": np.real(np.fft.ifft2(E ** 2 * np.fft.fft2(d))),
+            "linear (zero-padded to 2n)":
+                np.real(np.fft.ifft2(E2n ** 2 * np.fft.fft2(pad)))[:n, :n],
+            "cyclic, Hann-windowed mean difference":
+                np.real(np.fft.ifft2(E ** 2 * np.fft.fft2(d * hann))),
+        }
+        res["trial_reader_1_filtering_auc"] = {}
+        for k, w in variants.items():
+            t = Xte.reshape(len(Xte), -1) @ w.ravel()
+            res["trial_reader_1_filtering_auc"][k] = _auc(t[yte == 1], t[yte == 0])
     return res
 
 
@@ -248,6 +274,11 @@ def main(argv=None):
             f"{rf['var_rest_0.0-0.1_cyc_mm'] / rf['var_total']:.3f}",
             f"{r1['template_distance_from_full_fit']:.2f}",
             f"{r['pairing']['test_pairs_recovered']:.3f}")))
+    print("\nNPWE first trial reader, its mean difference filtered 3 ways (AUC):")
+    for r in out["rows"]:
+        if "trial_reader_1_filtering_auc" in r:
+            print(r["arm"], r["class"], {k: round(v, 3) for k, v in
+                                         r["trial_reader_1_filtering_auc"].items()})
     print("\nEXPLORATORY: sites endpoints with readers bootstrapped by matched pair")
     for o, v in out["pair_bootstrap_endpoints"].items():
         print(f"== {o}: mean AUC {v['mean_auc']}")
