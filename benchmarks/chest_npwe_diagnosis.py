@@ -8,11 +8,13 @@ Re-runs the trial's analysis in-process (writes nothing into RUN_DIR) once with
 call (``victwin.readers.resampled_readers``) with its cropped training and test ROIs. For each:
 
 - AUC of the size class's test nodules against their matched lesion-absent ROIs (all of the
-  class's absent test ROIs, Mann-Whitney), three ways: (a) the trial's readers (training ROIs
+  class's absent test ROIs, Mann-Whitney), four ways: (a) the trial's readers (training ROIs
   bootstrapped class by class, 5 readers, the trial's reader seed: reproduces the trial's
   per-class figures), (b) one observer fitted on the whole training set, (c) 5 readers
-  bootstrapped by matched pair (``resampled_readers(groups=...)``). The training pairs are
-  not recorded by the analysis; they are recovered as each lesion ROI's nearest lesion-absent
+  bootstrapped by matched pair (``resampled_readers(groups=...)``), (d) 5 readers
+  bootstrapped by twin (the training ids replicated from the analysis's split and gather
+  order, checked against the ROI counts and the recovered pairs: every pair must lie in one
+  twin). The training pairs are not recorded by the analysis; they are recovered as each lesion ROI's nearest lesion-absent
   ROI (L2; the pair shares its anatomy), checked on the test ROIs whose pairs are known from
   their ids (``s<k>`` <-> ``s<k+4>``) and reported with the worst nearest/second-nearest ratio.
 - For NPWE, the first trial reader's mean difference filtered three ways (cyclic as the
@@ -28,7 +30,7 @@ call (``victwin.readers.resampled_readers``) with its cropped training and test 
 Then the sites endpoints (``benchmarks/chest_nodules_trial.py::sites_endpoints``: per-class
 AUCs, size and rib differences with their twin-bootstrap CIs) of the whole analysis re-run
 with every reader bootstrapped by matched pair (the recovered pairs passed as ``groups``),
-for NPWE and the CHO: what the trial's tables would read with that one change.
+and again by twin, for NPWE and the CHO: what the trial's tables would read with that one change.
 
 Writes ``benchmarks/results/chest_npwe_diagnosis.json`` (default) and prints a table.
 """
@@ -74,8 +76,32 @@ def _capture(store, spec, observer):
     return a, calls
 
 
-def _pair_readers(store, spec, observer, cells):
-    """The sites endpoints with every reader bootstrapped by matched pair."""
+def _train_ids(store, spec, cells):
+    """Each size class's training ROI ids in the order the analysis gathers them (its split,
+    twins sorted, each twin's ROIs in record order, the class's only; every class trained on
+    its own twins). Checked in ``main`` against the ROI counts and the recovered pairs."""
+    from victwin.trial._analysis import _case_rois
+    from victwin.trial._cohort import step_key
+
+    records = store.case_records()
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, step_key("split")]))
+    perm = rng.permutation(len(records))
+    n_train = int(round(spec.readers.training_fraction * len(records)))
+    n_train = min(max(n_train, 2), len(records) - 2)
+    out = {}
+    for k in np.sort(perm[:n_train]):
+        rec = records[k]
+        for suffix, _, kind, _ in _case_rois(rec):
+            rid = f"{rec.case_id}-{suffix}"
+            if kind == "nodule":
+                out.setdefault(cells[rid][0], []).append(rid)
+    return out
+
+
+def _pair_readers(store, spec, observer, cells, by="pair", train_ids=None, pixel_mm=None):
+    """The sites endpoints with every reader bootstrapped by matched pair (``by="pair"``) or
+    by twin (``by="twin"``: ``train_ids`` per class, the crop side tells the class)."""
+    from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES, class_roi_px
     import chest_nodules_trial as bench
     import victwin.readers as R
     from victwin.trial import analyse, spec_from_dict
@@ -83,7 +109,12 @@ def _pair_readers(store, spec, observer, cells):
     orig = R.resampled_readers
 
     def wrap(obs, X_train, y_train, X_test, y_test, **kw):
-        groups = _pairs(np.asarray(X_train), np.asarray(y_train))[0]
+        if by == "pair":
+            groups = _pairs(np.asarray(X_train), np.asarray(y_train))[0]
+        else:
+            n = np.shape(X_train)[1]
+            label = next(c for c in NODULE_SIZE_CLASSES if class_roi_px(c, pixel_mm) == n)
+            groups = [i.rsplit("-", 1)[0] for i in train_ids[label]]
         return orig(obs, X_train, y_train, X_test, y_test, groups=groups, **kw)
 
     d = spec.to_toml_dict()
@@ -137,7 +168,7 @@ def _decompose(w, X0, pixel_mm):
     return out
 
 
-def _one(call, label, pixel_mm, reader_seed, obs_name):
+def _one(call, label, pixel_mm, reader_seed, obs_name, train_ids):
     from victwin.readers import resampled_readers
 
     obs = call["observer"]
@@ -171,6 +202,16 @@ def _one(call, label, pixel_mm, reader_seed, obs_name):
     grouped = resampled_readers(make(), Xtr, ytr, Xte, yte, n_readers=N_READERS,
                                 rng=np.random.default_rng(reader_seed), groups=groups)
     res["auc_pair_bootstrap_readers"] = [_auc(s[yte == 1], s[yte == 0]) for s in grouped.scores]
+    # readers resampling whole twins (ids replicated from the analysis's split and order)
+    twin = np.array([i.rsplit("-", 1)[0] for i in train_ids])
+    if len(twin) != len(ytr):
+        raise SystemExit(f"{label}: {len(twin)} replicated training ids, {len(ytr)} ROIs")
+    res["pairs_within_one_twin"] = bool(all(len(set(twin[groups == g])) == 1
+                                            for g in np.unique(groups)))
+    res["n_train_twins"] = int(len(set(twin.tolist())))
+    by_twin = resampled_readers(make(), Xtr, ytr, Xte, yte, n_readers=N_READERS,
+                                rng=np.random.default_rng(reader_seed), groups=twin)
+    res["auc_twin_bootstrap_readers"] = [_auc(s[yte == 1], s[yte == 0]) for s in by_twin.scores]
     # decomposition: the first trial reader (the same first draw as resampled_readers) and
     # the full fit
     rng = np.random.default_rng(reader_seed)
@@ -237,6 +278,9 @@ def main(argv=None):
     with TrialStore(args.run_dir) as store:
         spec = spec_from_dict(store.provenance()["spec_toml"])
         rec = next(iter(store.case_records()))
+        import chest_nodules_trial as bench
+        cells = bench._site_cells(store)
+        train_ids = _train_ids(store, spec, cells)
         for obs_name in ("npwe", "npw", spec.readers.observer):
             a, calls = _capture(store, spec, obs_name)
             arms = a.results["modalities"]
@@ -247,13 +291,15 @@ def main(argv=None):
                 n = call["Xtr"].shape[1]
                 label = next(c for c in NODULE_SIZE_CLASSES if class_roi_px(c, pixel_mm) == n)
                 seed = np.random.SeedSequence([spec.seed, step_key(f"readers-{m}-nodule")])
-                row = _one(call, label, pixel_mm, seed, obs_name)
+                row = _one(call, label, pixel_mm, seed, obs_name, train_ids[label])
                 row["arm"] = m
                 out["rows"].append(row)
-        import chest_nodules_trial as bench
-        cells = bench._site_cells(store)
         out["pair_bootstrap_endpoints"] = {
             o: _pair_readers(store, spec, o, cells) for o in ("npwe", spec.readers.observer)}
+        out["twin_bootstrap_endpoints"] = {
+            o: _pair_readers(store, spec, o, cells, by="twin", train_ids=train_ids,
+                             pixel_mm=rec.result.modalities[arms[0]].roi.pitch_mm)
+            for o in ("npwe", spec.readers.observer)}
     out["wall_s"] = round(time.time() - t0, 1)
     hdr = ("arm", "reader", "class", "px", "AUC trial rdrs", "AUC full fit", "AUC pair-boot",
            "signal/sd (rdr1)", "signal/sd (full)", "var plane (rdr1)", "var <0.1 (rdr1)",
@@ -279,14 +325,20 @@ def main(argv=None):
         if "trial_reader_1_filtering_auc" in r:
             print(r["arm"], r["class"], {k: round(v, 3) for k, v in
                                          r["trial_reader_1_filtering_auc"].items()})
-    print("\nEXPLORATORY: sites endpoints with readers bootstrapped by matched pair")
-    for o, v in out["pair_bootstrap_endpoints"].items():
-        print(f"== {o}: mean AUC {v['mean_auc']}")
-        for arm, e in v["endpoints"].items():
-            print(arm, {k: round(x, 3) for k, x in e["auc"].items()})
-            for n in ("size", "ribs"):
-                print(f"   {n} D = {e[n]['difference']:+.3f} (95% CI {e[n]['ci'][0]:+.3f} to "
-                      f"{e[n]['ci'][1]:+.3f}) {e[n]['verdict']}")
+    print("\nAUC with readers resampling whole twins (mean of 5):")
+    for r in out["rows"]:
+        print(r["arm"], r["observer"], r["class"],
+              f"{np.mean(r['auc_twin_bootstrap_readers']):.3f}", "training twins",
+              r["n_train_twins"], "pairs within one twin", r["pairs_within_one_twin"])
+    for by in ("pair", "twin"):
+        print(f"\nEXPLORATORY: sites endpoints with readers bootstrapped by {by}")
+        for o, v in out[f"{by}_bootstrap_endpoints"].items():
+            print(f"== {o}: mean AUC {v['mean_auc']}")
+            for arm, e in v["endpoints"].items():
+                print(arm, {k: round(x, 3) for k, x in e["auc"].items()})
+                for n in ("size", "ribs"):
+                    print(f"   {n} D = {e[n]['difference']:+.3f} (95% CI {e[n]['ci'][0]:+.3f} "
+                          f"to {e[n]['ci'][1]:+.3f}) {e[n]['verdict']}")
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1, default=float)
     print(f"wrote {args.out} ({out['wall_s']} s)")
