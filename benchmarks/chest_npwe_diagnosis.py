@@ -15,8 +15,9 @@ call (``victwin.readers.resampled_readers``) with its cropped training and test 
   bootstrapped by twin (the training ids replicated from the analysis's split and gather
   order, checked against the ROI counts and the recovered pairs: every pair must lie in one
   twin). The training pairs are not recorded by the analysis; they are recovered as each
-  lesion ROI's nearest lesion-absent ROI (L2; the pair shares its anatomy), checked on the test ROIs whose pairs are known from
-  their ids (``s<k>`` <-> ``s<k+4>``) and reported with the worst nearest/second-nearest ratio.
+  lesion ROI's nearest lesion-absent ROI (L2; the pair shares its anatomy), checked on the
+  test ROIs whose pairs are known from their ids (``s<k>`` <-> ``s<k+4>``) and reported with
+  the worst nearest/second-nearest ratio.
 - For NPWE, the first trial reader's mean difference filtered three ways (cyclic as the
   observer does, linear with zero padding, cyclic after a Hann window): AUC of each.
 - NPW (no eye filter) the same way, and where the full fit's mean signal sits in the crop.
