@@ -72,9 +72,21 @@ def calibrated_llr(train_scores, y_train, scores):
     return (m1 - m0) / var * (np.asarray(scores, float) - 0.5 * (m0 + m1))
 
 
+def _group_draw(members, y, method, fraction, rng):
+    """Training ROI indices of one resample of whole groups (see ``resampled_readers``)."""
+    n = len(members)
+    k = n if method == "bootstrap" else max(int(round(fraction * n)), 1)
+    for _ in range(100):
+        drawn = rng.choice(n, size=k, replace=(method == "bootstrap"))
+        sel = np.concatenate([members[g] for g in drawn])
+        if min(np.count_nonzero(y[sel] == 0), np.count_nonzero(y[sel] == 1)) >= 2:
+            return sel
+    raise ValueError("groups: 100 draws in a row held fewer than 2 training ROIs of a class")
+
+
 def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=10,
                       method="bootstrap", fraction=0.7, rng, case_ids=None, progress=False,
-                      calibrate=False):
+                      calibrate=False, groups=None):
     """Build ``n_readers`` readers by retraining a copy of ``observer`` on resampled
     training sets, and score one fixed test set with each.
 
@@ -106,6 +118,17 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
     calibrate : bool
         Give each reader's test scores as :func:`calibrated_llr` of its own training scores
         (the ROIs it was fitted on), so readers of different observers share one scale.
+    groups : sequence, optional
+        A label per training ROI (e.g. its twin, or its matched pair). When given, the
+        resampling unit is the group, not the ROI: ``"bootstrap"`` draws as many groups as
+        there are, with replacement, ``"subsample"`` ``round(fraction * n_groups)`` without,
+        and every ROI of a drawn group enters (not stratified by class; a draw with fewer
+        than 2 ROIs of a class is drawn again, up to 100 times). For matched pairs (a
+        lesion ROI and the lesion-absent ROI at the same place in the same anatomy) this
+        keeps each pair together, so the shared anatomy cancels in a class-mean difference
+        as it does in the full training set; resampling ROIs class by class draws a pair's
+        two ROIs independently and leaves ``(k_1 - k_0) / n`` of its anatomy in the
+        difference (k_c the times each was drawn). Default ``None``: ROIs, by class.
 
     Returns
     -------
@@ -135,17 +158,27 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
         if len(case_ids) != Xte.shape[0]:
             raise ValueError(f"case_ids must have {Xte.shape[0]} entries, got {len(case_ids)}")
     idx_by_class = [np.flatnonzero(ytr == c) for c in (0, 1)]
+    if groups is not None:
+        glab = np.asarray(groups)
+        if glab.shape != (Xtr.shape[0],):
+            raise ValueError(f"groups must have one label per training ROI ({Xtr.shape[0]}), "
+                             f"got shape {glab.shape}")
+        _, ginv = np.unique(glab, return_inverse=True)
+        members = [np.flatnonzero(ginv == g) for g in range(ginv.max() + 1)]
     params = observer.get_params()
     scores = np.empty((int(n_readers), Xte.shape[0]))
     for r in tqdm(range(int(n_readers)), desc="readers", disable=not progress):
         picks = []
-        for idx in idx_by_class:
+        if groups is not None:
+            sel = _group_draw(members, ytr, method, fraction, rng)
+        for idx in (idx_by_class if groups is None else ()):
             if method == "bootstrap":
                 picks.append(rng.choice(idx, size=idx.size, replace=True))
             else:
                 k = max(int(round(fraction * idx.size)), 2)
                 picks.append(rng.choice(idx, size=k, replace=False))
-        sel = np.concatenate(picks)
+        if groups is None:
+            sel = np.concatenate(picks)
         reader = type(observer)(**params)
         reader.fit(Xtr[sel], ytr[sel])
         scores[r] = reader.decision_function(Xte)
