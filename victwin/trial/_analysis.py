@@ -2,8 +2,9 @@
 
 It reads only the store (ROIs and case rows), never phantoms or images. Cases are split once
 into a training and a test set (seeded from the trial seed); each modality's observer is
-retrained on ``n_readers`` bootstrap resamples of the training ROIs (reader variance is
-training variance, see :func:`victwin.readers.resampled_readers`) and scores the same test
+retrained on ``n_readers`` bootstrap resamples of the training twins (all ROIs of a drawn
+twin enter, so matched pairs stay together; reader variance is training variance, see
+:func:`victwin.readers.resampled_readers`) and scores the same test
 ROIs. Each ROI kind (mass- and calcification-sized; nodule size classes) has its own
 observer; when several are pooled, each reader's scores are likelihood ratios fitted on its
 own training scores (:func:`victwin.readers.calibrated_llr`), so they share one rating scale.
@@ -233,7 +234,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         """Readers of ``kind`` trained on twins ``tr``, scoring twins ``te`` (None: too few
         cases); with ``crop_px`` the ROIs are cropped around the lesion first; ``only_tr`` /
         ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs."""
-        X_tr, y_tr, _ = gather(m, tr, kind, only_tr)
+        X_tr, y_tr, ids_tr = gather(m, tr, kind, only_tr)
         X_te, y_te, ids = gather(m, te, kind, only_te)
         if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
                 or min(np.bincount(y_te, minlength=2)) < 1):
@@ -248,9 +249,15 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                                  seed=int(step_key(f"observer-{m}-{kind}")), width_mm=width_mm)
         reader_rng = np.random.default_rng(np.random.SeedSequence(
             [spec.seed, step_key(f"readers-{m}-{kind}")]))
+        # the resampling unit is the training twin (all its ROIs together), as the twin is
+        # the test analysis's cluster: drawing ROIs class by class would split each matched
+        # pair (a lesion ROI and the lesion-absent ROI at its place in the same anatomy), and
+        # a template built from a class-mean difference would keep the unpaired anatomy
+        # (NOTES.md, sixth session, "the trial's NPWE on chest ROIs - diagnosis")
         return resampled_readers(observer, X_train, y_tr, X_test, y_te,
                                  n_readers=spec.readers.n_readers, rng=reader_rng,
-                                 case_ids=ids, calibrate=pooled)
+                                 case_ids=ids, calibrate=pooled,
+                                 groups=list(twin_clusters(ids_tr).values()))
 
     size_readers: dict = {}         # readers.per_size_class: what each class's readers were
     per_modality = {}
