@@ -62,6 +62,37 @@ P_SECTION = 2.4
 #: (:func:`.mediastinum.paint_great_vessels`), so one stripe width serves both sides.
 PARASPINAL_STRIPE_MM = 5.0
 
+#: Width (mm) of the tissue between the lungs at the anterior junction: four pleural layers
+#: and "a small amount of fat" (Radiopaedia, "Anterior junction line", H. Knipe, rev. 31 Mar
+#: 2022: a thin line, seen on ~40 % of frontal films; Gibbs JM et al., Radiographics
+#: 2007;27:33-48): 2 mm is a model choice for that thin line (two voxels at 1 mm).
+ANTERIOR_JUNCTION_MM = 2.0
+#: The junction's oblique course crosses the upper two-thirds of the sternum from upper right
+#: to lower left and does not extend above the manubriosternal joint (Radiopaedia, same page);
+#: it ends where the lungs diverge around the heart (Ryan, Anatomy for Diagnostic Imaging:
+#: "always ends at the right ventricular outflow tract"). Drawn from this far right of the
+#: midline at the joint to as far left at the heart's top (model choice, inside the sternal
+#: body's 30 mm width, :func:`.skeleton.paint_sternum`).
+ANTERIOR_JUNCTION_X_MM = 5.0
+#: Depth (mm) of the lungs' junction behind the sternum: the retrosternal clear space of the
+#: lateral film, sternum to ascending aorta, 2.2 +- 0.5 cm (100 normal films; women 2.0, men
+#: 2.4: Fujimoto K et al., Nihon Igaku Hoshasen Gakkai Zasshi 1996;56:315, abstract;
+#: Radiopaedia "Increased retrosternal airspace": normally no more than 2.5 cm).
+RETROSTERNAL_DEPTH_MM = 22.0
+#: The azygo-oesophageal recess: the right lower lobe's posteromedial part in front of the
+#: spine, from the azygos arch to the aortic hiatus, bounded medially by the oesophagus
+#: (Radiopaedia, "Azygo-esophageal recess", J. Yap, rev. 27 Apr 2023; Gibbs 2007). Its depth in
+#: front of the vertebral bodies (mm; model choice: the oesophagus's depth and the azygos
+#: vein's, the heart's ellipsoid bounds it in front anyway):
+AZYGO_OESOPHAGEAL_DEPTH_MM = 25.0
+#: The collapsed oesophagus about 2 cm across (model choice after Gray's Anatomy, 41st ed.:
+#: "about 2 cm" in diameter); its centre line at the midline at T5, inclining to the left below
+#: (Gray's: it returns to the midline at T5 and inclines left to pass the diaphragm left of it
+#: at T10); 10 mm left at T10 is a model choice (the hiatus is ~2.5 cm left, but the AER line
+#: projects over the spine on PA films).
+OESOPHAGUS_HALF_WIDTH_MM = 10.0
+OESOPHAGUS_LEFT_T10_MM = 10.0
+
 
 @dataclass(frozen=True)
 class Cavity:
@@ -181,9 +212,12 @@ class Cavity:
         half = hw * np.sqrt(np.clip(1.0 - np.minimum(u, 0.0) ** 2, 0.0, 1.0))
         return (np.abs(np.asarray(x, np.float32)) <= half) & (u >= -1.0)
 
-    def mediastinum(self, x, y, zd):
-        """The midline band between the lungs, and the paravertebral tissue
-        (:meth:`paravertebral`)."""
+    def mediastinum(self, x, y, zd, junction_mm: float = ANTERIOR_JUNCTION_MM):
+        """The midline band between the lungs less the anterior junction's and the
+        azygo-oesophageal recess's lung (:meth:`anterior_junction`, :meth:`azygo_oesophageal`),
+        and the paravertebral tissue (:meth:`paravertebral`). ``junction_mm``: the tissue's
+        width at the anterior junction (mm; the builder widens it to one voxel so that the
+        two lungs stay apart on coarse grids)."""
         t = np.clip(self._t(y), 0.0, 1.0)
         # superior mediastinum widening to the hila; below them the heart forms the borders
         # and only the oesophagus, descending aorta and spine stay between the lungs
@@ -195,9 +229,61 @@ class Cavity:
         # paravertebral edge bounds the lung (before 2026-12-02 (sixth) the band ran back to
         # the cavity's wall, so above the heart the lung stopped ~0.2 a0 from the midline
         # behind the spine too)
-        band = (np.abs(np.asarray(x, np.float32) - xm) <= half) \
-            & (np.asarray(zd, np.float32) < self.spine_front)
+        x = np.asarray(x, np.float32)
+        zd = np.asarray(zd, np.float32)
+        band = (np.abs(x - xm) <= half) & (zd < self.spine_front)
+        band = band & ~self.anterior_junction(x, y, zd, junction_mm) \
+            & ~self.azygo_oesophageal(x, y, zd)
         return band | self.paravertebral(x, y, zd) | self.descending_aorta(x, y, zd)
+
+    def heart_top_y(self) -> float:
+        """Level (y) of the top of the heart's ellipsoid."""
+        ra, rb, _ = self.heart_r
+        t = math.radians(self.heart_tilt_deg)
+        return self.heart_c[1] - math.hypot(ra * math.cos(t), rb * math.sin(t))
+
+    def anterior_junction(self, x, y, zd, junction_mm: float = ANTERIOR_JUNCTION_MM):
+        """Lung in the band behind the sternum: the anterior junction.
+
+        From the manubriosternal joint (the sternal angle, :func:`.skeleton.sternum_levels`)
+        down to the heart's top, within :data:`RETROSTERNAL_DEPTH_MM` of the cavity's front
+        wall at the midline, the band keeps only ``junction_mm`` (:data:`ANTERIOR_JUNCTION_MM`)
+        around a line
+        running from :data:`ANTERIOR_JUNCTION_X_MM` right to left of the midline; above the
+        joint the lungs diverge (the band's full width one vertebral pitch higher). Returns
+        the part of the band that is lung here."""
+        sp = self.spine()
+        y_angle = sp.tops[sp.level("T5")]
+        y_top = y_angle - sp.pitches[sp.level("T4")]
+        y_bot = self.heart_top_y()
+        y = np.asarray(y, np.float32)
+        front = self.centre_zd(y) - self.half_depth(y)
+        slab = (zd < front + RETROSTERNAL_DEPTH_MM) & (y >= y_top) & (y <= y_bot)
+        s = np.clip((y - y_angle) / max(y_bot - y_angle, 1.0), 0.0, 1.0)
+        xc = ANTERIOR_JUNCTION_X_MM * (2.0 * s - 1.0)
+        # half-gap: the junction's half-width below the joint, growing to the band's
+        # half-width (here taken as the cavity's med_half) at y_top
+        v = np.clip((y_angle - y) / max(y_angle - y_top, 1.0), 0.0, 1.0)
+        gap = 0.5 * junction_mm + v * max(self.med_half - 0.5 * junction_mm, 0.0)
+        return slab & (np.abs(x - xc) > gap)
+
+    def azygo_oesophageal(self, x, y, zd):
+        """Right lung in the band in front of the spine below the azygos arch: the
+        azygo-oesophageal recess.
+
+        From the carina's level (the top of T5; the azygos arch crosses above the right main
+        bronchus) down, within :data:`AZYGO_OESOPHAGEAL_DEPTH_MM` in front of the vertebral
+        bodies, the band's right part up to the oesophagus's right wall: the oesophagus
+        :data:`OESOPHAGUS_HALF_WIDTH_MM` about a centre line at the midline at T5 that
+        moves :data:`OESOPHAGUS_LEFT_T10_MM` to the left by T10 and stays there. Returns the
+        part of the band that is lung here (the heart's ellipsoid is carved out separately)."""
+        sp = self.spine()
+        y0 = sp.tops[sp.level("T5")]
+        y10 = sp.mid_y(sp.level("T10"))
+        y = np.asarray(y, np.float32)
+        xo = OESOPHAGUS_LEFT_T10_MM * np.clip((y - y0) / (y10 - y0), 0.0, 1.0)
+        return ((y >= y0) & (zd >= self.spine_front - AZYGO_OESOPHAGEAL_DEPTH_MM)
+                & (x < xo - OESOPHAGUS_HALF_WIDTH_MM))
 
     def descending_aorta(self, x, y, zd):
         """The descending aorta left of the spine, from T5 down (the course
