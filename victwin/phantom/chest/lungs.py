@@ -272,7 +272,7 @@ class Cavity:
         azygo-oesophageal recess.
 
         From the carina's level (the top of T5; the azygos arch crosses above the right main
-        bronchus) down, within :data:`AZYGO_OESOPHAGEAL_DEPTH_MM` in front of the vertebral
+        bronchus) down, its top an arc over one vertebral pitch, within :data:`AZYGO_OESOPHAGEAL_DEPTH_MM` in front of the vertebral
         bodies, the band's right part up to the oesophagus's right wall: the oesophagus
         :data:`OESOPHAGUS_HALF_WIDTH_MM` about a centre line at the midline at T5 that
         moves :data:`OESOPHAGUS_LEFT_T10_MM` to the left by T10 and stays there. Returns the
@@ -282,8 +282,14 @@ class Cavity:
         y10 = sp.mid_y(sp.level("T10"))
         y = np.asarray(y, np.float32)
         xo = OESOPHAGUS_LEFT_T10_MM * np.clip((y - y0) / (y10 - y0), 0.0, 1.0)
+        edge = xo - OESOPHAGUS_HALF_WIDTH_MM
+        # under the arch the recess's top is an arc convex to the left (Radiopaedia): over one
+        # vertebral pitch the edge comes in from beyond the band (1.2 med_half) as a quarter
+        # ellipse
+        u = np.clip((y - y0) / sp.pitches[sp.level("T5")], 0.0, 1.0)
+        edge = edge - (edge + 1.2 * self.med_half) * (1.0 - np.sqrt(1.0 - (1.0 - u) ** 2))
         return ((y >= y0) & (zd >= self.spine_front - AZYGO_OESOPHAGEAL_DEPTH_MM)
-                & (x < xo - OESOPHAGUS_HALF_WIDTH_MM))
+                & (x < edge))
 
     def descending_aorta(self, x, y, zd):
         """The descending aorta left of the spine, from T5 down (the course
