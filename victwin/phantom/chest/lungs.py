@@ -29,9 +29,17 @@ Shape (each a model choice unless cited):
   medial edges overlap the spine on a PA film and widen with the bodies down the column.
   Until 2026-12-02 (sixth) this was a box 0.17 x the cavity's base width each side, from 4 mm
   in front of the bodies back, and the band ran back to the cavity's wall: behind the bodies
-  the lung stopped 21-28 mm (below the hila) to ~30 mm (above) from the midline.
+  the lung stopped 21-28 mm (below the hila) to ~30 mm (above) from the midline;
+* junctions (:meth:`Cavity.anterior_junction`, :meth:`Cavity.azygo_oesophageal`, 2026-12-02
+  sixth session): behind the sternum, from the manubriosternal joint to the heart's top and
+  within the retrosternal clear space's depth, the lungs meet :data:`ANTERIOR_JUNCTION_MM`
+  apart (the anterior junction line); below the azygos arch the right lung reaches in front
+  of the vertebral bodies to the oesophagus's right wall (the azygo-oesophageal recess).
+  Before, the band was 30-45 mm wide at every depth from the sternum to the spine. The
+  posterior junction line (lungs meeting behind the oesophagus above the arch) is not drawn:
+  the trachea lies against the bodies' front here, leaving no room behind it.
 
-The TLC is solved on this band and edge; the painted lungs reach in further, to the
+The TLC is solved on this band, edge and junctions; the painted lungs reach in further, to the
 mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window and
 the lung right of the superior vena cava).
 """
@@ -48,7 +56,9 @@ from .anatomy import (AORTA_DESC_R_MM, GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIG
                       Thorax)
 from .skeleton import Spine, spine_for
 
-__all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM"]
+__all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM", "ANTERIOR_JUNCTION_MM",
+           "RETROSTERNAL_DEPTH_MM", "AZYGO_OESOPHAGEAL_DEPTH_MM", "OESOPHAGUS_HALF_WIDTH_MM",
+           "OESOPHAGUS_LEFT_T10_MM"]
 
 #: Superellipse exponent of the cavity cross-section.
 P_SECTION = 2.4

@@ -12,7 +12,10 @@ The PA silhouette (:func:`mediastinum_for`): the right border is the superior ve
 the arch, the aortic knob at T4 bulging out of it (its lateral edge the published aortic-knob
 diameter from the tracheal wall, by sex), the aortopulmonary window below it (lung reaching
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
-heart. The cavity's volume is solved on its band, paravertebral edge and descending aorta
+heart. The band in front of the spine is narrowed by the anterior junction (lungs a thin line
+apart behind the sternum) and, on the right, the azygo-oesophageal recess
+(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). The
+cavity's volume is solved on its band, junctions, paravertebral edge and descending aorta
 (:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by this silhouette
 (its aortopulmonary window and the lung right of the SVC: measured in NOTES, 2026-12-02
 sixth session).
