@@ -282,8 +282,9 @@ class Cavity:
         azygo-oesophageal recess.
 
         From the carina's level (the top of T5; the azygos arch crosses above the right main
-        bronchus) down, its top an arc over one vertebral pitch, within :data:`AZYGO_OESOPHAGEAL_DEPTH_MM` in front of the vertebral
-        bodies, the band's right part up to the oesophagus's right wall: the oesophagus
+        bronchus) down, its top an arc over one vertebral pitch, within
+        :data:`AZYGO_OESOPHAGEAL_DEPTH_MM` in front of the vertebral bodies, the band's right
+        part up to the oesophagus's right wall: the oesophagus
         :data:`OESOPHAGUS_HALF_WIDTH_MM` about a centre line at the midline at T5 that
         moves :data:`OESOPHAGUS_LEFT_T10_MM` to the left by T10 and stays there. Returns the
         part of the band that is lung here (the heart's ellipsoid is carved out separately)."""
