@@ -256,19 +256,26 @@ class Cavity:
         """Lung in the band behind the sternum: the anterior junction.
 
         From the manubriosternal joint (the sternal angle, :func:`.skeleton.sternum_levels`)
-        down to the heart's top, within :data:`RETROSTERNAL_DEPTH_MM` of the cavity's front
-        wall at the midline, the band keeps only ``junction_mm`` (:data:`ANTERIOR_JUNCTION_MM`)
-        around a line
-        running from :data:`ANTERIOR_JUNCTION_X_MM` right to left of the midline; above the
-        joint the lungs diverge (the band's full width one vertebral pitch higher). Returns
-        the part of the band that is lung here."""
+        down to the heart's top the band keeps only ``junction_mm``
+        (:data:`ANTERIOR_JUNCTION_MM`) around a line running from
+        :data:`ANTERIOR_JUNCTION_X_MM` right to left of the midline; above the joint the lungs
+        diverge (the band's full width one vertebral pitch higher). In depth the lung reaches
+        back from the cavity's front wall over half an ellipse in the sagittal plane, from one
+        pitch above the joint to the heart's top, :data:`RETROSTERNAL_DEPTH_MM` deep half-way.
+        Returns the part of the band that is lung here."""
         sp = self.spine()
         y_angle = sp.tops[sp.level("T5")]
         y_top = y_angle - sp.pitches[sp.level("T4")]
         y_bot = self.heart_top_y()
         y = np.asarray(y, np.float32)
         front = self.centre_zd(y) - self.half_depth(y)
-        slab = (zd < front + RETROSTERNAL_DEPTH_MM) & (y >= y_top) & (y <= y_bot)
+        # sagittal section: half an ellipse behind the sternum, RETROSTERNAL_DEPTH_MM deep
+        # half-way down, shallowing to nothing at y_top and y_bot (the ascending aorta's and
+        # the right ventricular outflow's convex fronts bound the clear space; shape a model
+        # choice; a constant depth drew a rectangle on the lateral)
+        w = (y - 0.5 * (y_top + y_bot)) / max(0.5 * (y_bot - y_top), 1.0)
+        depth = RETROSTERNAL_DEPTH_MM * np.sqrt(np.clip(1.0 - w * w, 0.0, 1.0))
+        slab = (zd < front + depth) & (y >= y_top) & (y <= y_bot)
         s = np.clip((y - y_angle) / max(y_bot - y_angle, 1.0), 0.0, 1.0)
         xc = ANTERIOR_JUNCTION_X_MM * (2.0 * s - 1.0)
         # half-gap: the junction's half-width below the joint, growing to the band's
