@@ -9,6 +9,9 @@ PA film (``victwin.phantom.chest.measure``) against their published sources:
   the upper left border, the superior mediastinal width under the 8 cm normal limit;
 * clavicle length on PA films within 2 SD of the mean by sex (Okoseimiema et al.: men 156,
   women 146 mm, SD ~10.5 mm).
+* the anterior junction (lungs a thin line apart behind the sternum below the manubriosternal
+  joint, not above it) and the azygo-oesophageal recess (right lung in front of the vertebral
+  bodies below the azygos arch): Radiopaedia, Gibbs et al. Radiographics 2007.
 """
 
 import numpy as np
