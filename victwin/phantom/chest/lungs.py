@@ -86,7 +86,7 @@ ANTERIOR_JUNCTION_MM = 2.0
 ANTERIOR_JUNCTION_X_MM = 5.0
 #: Depth (mm) of the lungs' junction behind the sternum: the retrosternal clear space of the
 #: lateral film, sternum to ascending aorta, 2.2 +- 0.5 cm (100 normal films; women 2.0, men
-#: 2.4: Fujimoto K et al., Nihon Igaku Hoshasen Gakkai Zasshi 1996;56:315, abstract;
+#: 2.4: Fujimoto K et al., Nihon Igaku Hoshasen Gakkai Zasshi 1996;56(5), abstract;
 #: Radiopaedia "Increased retrosternal airspace": normally no more than 2.5 cm).
 RETROSTERNAL_DEPTH_MM = 22.0
 #: The azygo-oesophageal recess: the right lower lobe's posteromedial part in front of the
@@ -95,11 +95,10 @@ RETROSTERNAL_DEPTH_MM = 22.0
 #: front of the vertebral bodies (mm; model choice: the oesophagus's depth and the azygos
 #: vein's, the heart's ellipsoid bounds it in front anyway):
 AZYGO_OESOPHAGEAL_DEPTH_MM = 25.0
-#: The collapsed oesophagus about 2 cm across (model choice after Gray's Anatomy, 41st ed.:
-#: "about 2 cm" in diameter); its centre line at the midline at T5, inclining to the left below
-#: (Gray's: it returns to the midline at T5 and inclines left to pass the diaphragm left of it
-#: at T10); 10 mm left at T10 is a model choice (the hiatus is ~2.5 cm left, but the AER line
-#: projects over the spine on PA films).
+#: The collapsed oesophagus about 2 cm across; its centre line at the midline at T5, inclining
+#: to the left below to pass the diaphragm left of the midline at T10 (textbook anatomy, from
+#: memory of Gray's Anatomy, not checked against the text: model choices); 10 mm left at T10
+#: is a model choice (the AER line projects over the spine on PA films).
 OESOPHAGUS_HALF_WIDTH_MM = 10.0
 OESOPHAGUS_LEFT_T10_MM = 10.0
 
