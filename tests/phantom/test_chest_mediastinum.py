@@ -9,6 +9,9 @@ PA film (``victwin.phantom.chest.measure``) against their published sources:
   the upper left border, the superior mediastinal width under the 8 cm normal limit;
 * clavicle length on PA films within 2 SD of the mean by sex (Okoseimiema et al.: men 156,
   women 146 mm, SD ~10.5 mm).
+* the anterior junction (lungs a thin line apart behind the sternum below the manubriosternal
+  joint, not above it) and the azygo-oesophageal recess (right lung in front of the vertebral
+  bodies below the azygos arch): Radiopaedia, Gibbs et al. Radiographics 2007.
 """
 
 import numpy as np
@@ -95,3 +98,48 @@ def test_paravertebral_lung_edge_at_the_vertebral_body():
         edges[lev] = _medial_lung_edge_mm(ph, lev)
         assert half + 5.0 - VOX <= edges[lev] <= half + 5.0 + VOX, lev
     assert edges["T10"] > edges["T4"] + 3.0
+
+
+def _lung_rows(twin, level, frac=0.5):
+    """Lung mask (zd, x) of the axial plane ``frac`` down vertebral ``level``, with its zd and
+    x axes (mm)."""
+    from victwin.phantom.chest.measure import labels_of
+    g = twin.grid
+    y = g.axis_mm("y")
+    k = LEVELS.index(level)
+    j = int(np.argmin(np.abs(y - _top(twin, level) - frac * twin.meta["spine"]["pitches"][k])))
+    lung = np.isin(twin.labels[:, j, :], labels_of(twin, "lung"))
+    return lung, g.axis_mm("z") - twin.meta["zc_mm"], g.axis_mm("x")
+
+
+def _gaps_mm(lung, x):
+    """Per row: the non-lung gap between the two lungs around the midline (mm; inf where a
+    row lacks lung within 60 mm on either side)."""
+    out = []
+    for row in lung:
+        r, l = x[(x < 0) & (x > -60) & row], x[(x > 0) & (x < 60) & row]
+        out.append(l.min() - r.max() - VOX if r.size and l.size else np.inf)
+    return np.array(out)
+
+
+def test_anterior_junction_and_azygo_oesophageal_recess(twin):
+    """Below the manubriosternal joint the lungs meet behind the sternum a thin line apart
+    (anterior junction line: Radiopaedia, after Gibbs et al. Radiographics 2007; it does not
+    extend above the joint); below the azygos arch the right lung reaches in front of the
+    vertebral bodies (azygo-oesophageal recess, a prevertebral space: Radiopaedia). Before
+    2026-12-02 (sixth, issue-19front) the gap was the 30-40 mm band at every depth and no lung
+    lay in front of the bodies' outer thirds."""
+    sp = twin.meta["spine"]
+    front = sp["front_zd"]
+    lung, zd, x = _lung_rows(twin, "T5", 0.6)           # below the sternal angle (T4/T5)
+    gaps = _gaps_mm(lung, x)
+    ahead = zd < front - 40.0                            # the retrosternal part
+    assert gaps[ahead].min() <= 2.0 + 2.0 * VOX         # a few mm: four pleural layers, fat
+    lung3, zd3, x3 = _lung_rows(twin, "T3", 0.5)         # above the joint the lungs diverge
+    assert _gaps_mm(lung3, x3)[zd3 < front - 40.0].min() > 15.0
+    # azygo-oesophageal recess at T8: right lung in front of the body, medial to its edge
+    lung8, zd8, x8 = _lung_rows(twin, "T8", 0.5)
+    pre = (zd8 > front - 20.0) & (zd8 < front - 2.0)
+    half = 0.5 * sp["widths"][LEVELS.index("T8")]
+    right = [x8[(x8 < 0) & row].max() for row in lung8[pre] if ((x8 < 0) & row).any()]
+    assert right and max(right) > -half

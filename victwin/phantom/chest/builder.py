@@ -291,7 +291,8 @@ def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
     """
     cav = t.cav
     knob = aortic_knob(cav, t.sp, th.body.sex, th.trachea_mm)
-    med = mediastinum_for(cav, t.sp, knob, th.trachea_mm, hila_for(cav, t.sp))
+    med = mediastinum_for(cav, t.sp, knob, th.trachea_mm, hila_for(cav, t.sp),
+                          voxel_mm=float(max(f.grid.spacing)))
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
     for Z, sub in _slabs(f, labels):

@@ -29,9 +29,17 @@ Shape (each a model choice unless cited):
   medial edges overlap the spine on a PA film and widen with the bodies down the column.
   Until 2026-12-02 (sixth) this was a box 0.17 x the cavity's base width each side, from 4 mm
   in front of the bodies back, and the band ran back to the cavity's wall: behind the bodies
-  the lung stopped 21-28 mm (below the hila) to ~30 mm (above) from the midline.
+  the lung stopped 21-28 mm (below the hila) to ~30 mm (above) from the midline;
+* junctions (:meth:`Cavity.anterior_junction`, :meth:`Cavity.azygo_oesophageal`, 2026-12-02
+  sixth session): behind the sternum, from the manubriosternal joint to the heart's top and
+  within the retrosternal clear space's depth, the lungs meet :data:`ANTERIOR_JUNCTION_MM`
+  apart (the anterior junction line); below the azygos arch the right lung reaches in front
+  of the vertebral bodies to the oesophagus's right wall (the azygo-oesophageal recess).
+  Before, the band was 30-45 mm wide at every depth from the sternum to the spine. The
+  posterior junction line (lungs meeting behind the oesophagus above the arch) is not drawn:
+  the trachea lies against the bodies' front here, leaving no room behind it.
 
-The TLC is solved on this band and edge; the painted lungs reach in further, to the
+The TLC is solved on this band, edge and junctions; the painted lungs reach in further, to the
 mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window and
 the lung right of the superior vena cava).
 """
@@ -48,7 +56,9 @@ from .anatomy import (AORTA_DESC_R_MM, GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIG
                       Thorax)
 from .skeleton import Spine, spine_for
 
-__all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM"]
+__all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM", "ANTERIOR_JUNCTION_MM",
+           "RETROSTERNAL_DEPTH_MM", "AZYGO_OESOPHAGEAL_DEPTH_MM", "OESOPHAGUS_HALF_WIDTH_MM",
+           "OESOPHAGUS_LEFT_T10_MM"]
 
 #: Superellipse exponent of the cavity cross-section.
 P_SECTION = 2.4
@@ -61,6 +71,36 @@ P_SECTION = 2.4
 #: (Radiopaedia, "Left paraspinal line"): the aorta is painted over the lung separately
 #: (:func:`.mediastinum.paint_great_vessels`), so one stripe width serves both sides.
 PARASPINAL_STRIPE_MM = 5.0
+
+#: Width (mm) of the tissue between the lungs at the anterior junction: four pleural layers
+#: and "a small amount of fat" (Radiopaedia, "Anterior junction line", H. Knipe, rev. 31 Mar
+#: 2022: a thin line, seen on ~40 % of frontal films; Gibbs JM et al., Radiographics
+#: 2007;27:33-48): 2 mm is a model choice for that thin line (two voxels at 1 mm).
+ANTERIOR_JUNCTION_MM = 2.0
+#: The junction's oblique course crosses the upper two-thirds of the sternum from upper right
+#: to lower left and does not extend above the manubriosternal joint (Radiopaedia, same page);
+#: it ends where the lungs diverge around the heart (Ryan, Anatomy for Diagnostic Imaging:
+#: "always ends at the right ventricular outflow tract"). Drawn from this far right of the
+#: midline at the joint to as far left at the heart's top (model choice, inside the sternal
+#: body's 30 mm width, :func:`.skeleton.paint_sternum`).
+ANTERIOR_JUNCTION_X_MM = 5.0
+#: Depth (mm) of the lungs' junction behind the sternum: the retrosternal clear space of the
+#: lateral film, sternum to ascending aorta, 2.2 +- 0.5 cm (100 normal films; women 2.0, men
+#: 2.4: Fujimoto K et al., Nihon Igaku Hoshasen Gakkai Zasshi 1996;56(5), abstract;
+#: Radiopaedia "Increased retrosternal airspace": normally no more than 2.5 cm).
+RETROSTERNAL_DEPTH_MM = 22.0
+#: The azygo-oesophageal recess: the right lower lobe's posteromedial part in front of the
+#: spine, from the azygos arch to the aortic hiatus, bounded medially by the oesophagus
+#: (Radiopaedia, "Azygo-esophageal recess", J. Yap, rev. 27 Apr 2023; Gibbs 2007). Its depth in
+#: front of the vertebral bodies (mm; model choice: the oesophagus's depth and the azygos
+#: vein's, the heart's ellipsoid bounds it in front anyway):
+AZYGO_OESOPHAGEAL_DEPTH_MM = 25.0
+#: The collapsed oesophagus about 2 cm across; its centre line at the midline at T5, inclining
+#: to the left below to pass the diaphragm left of the midline at T10 (textbook anatomy, from
+#: memory of Gray's Anatomy, not checked against the text: model choices); 10 mm left at T10
+#: is a model choice (the AER line projects over the spine on PA films).
+OESOPHAGUS_HALF_WIDTH_MM = 10.0
+OESOPHAGUS_LEFT_T10_MM = 10.0
 
 
 @dataclass(frozen=True)
@@ -181,9 +221,12 @@ class Cavity:
         half = hw * np.sqrt(np.clip(1.0 - np.minimum(u, 0.0) ** 2, 0.0, 1.0))
         return (np.abs(np.asarray(x, np.float32)) <= half) & (u >= -1.0)
 
-    def mediastinum(self, x, y, zd):
-        """The midline band between the lungs, and the paravertebral tissue
-        (:meth:`paravertebral`)."""
+    def mediastinum(self, x, y, zd, junction_mm: float = ANTERIOR_JUNCTION_MM):
+        """The midline band between the lungs less the anterior junction's and the
+        azygo-oesophageal recess's lung (:meth:`anterior_junction`, :meth:`azygo_oesophageal`),
+        and the paravertebral tissue (:meth:`paravertebral`). ``junction_mm``: the tissue's
+        width at the anterior junction (mm; the builder widens it to one voxel so that the
+        two lungs stay apart on coarse grids)."""
         t = np.clip(self._t(y), 0.0, 1.0)
         # superior mediastinum widening to the hila; below them the heart forms the borders
         # and only the oesophagus, descending aorta and spine stay between the lungs
@@ -195,9 +238,75 @@ class Cavity:
         # paravertebral edge bounds the lung (before 2026-12-02 (sixth) the band ran back to
         # the cavity's wall, so above the heart the lung stopped ~0.2 a0 from the midline
         # behind the spine too)
-        band = (np.abs(np.asarray(x, np.float32) - xm) <= half) \
-            & (np.asarray(zd, np.float32) < self.spine_front)
+        x = np.asarray(x, np.float32)
+        zd = np.asarray(zd, np.float32)
+        band = (np.abs(x - xm) <= half) & (zd < self.spine_front)
+        band = band & ~self.anterior_junction(x, y, zd, junction_mm) \
+            & ~self.azygo_oesophageal(x, y, zd)
         return band | self.paravertebral(x, y, zd) | self.descending_aorta(x, y, zd)
+
+    def heart_top_y(self) -> float:
+        """Level (y) of the top of the heart's ellipsoid."""
+        ra, rb, _ = self.heart_r
+        t = math.radians(self.heart_tilt_deg)
+        return self.heart_c[1] - math.hypot(ra * math.cos(t), rb * math.sin(t))
+
+    def anterior_junction(self, x, y, zd, junction_mm: float = ANTERIOR_JUNCTION_MM):
+        """Lung in the band behind the sternum: the anterior junction.
+
+        From the manubriosternal joint (the sternal angle, :func:`.skeleton.sternum_levels`)
+        down to the heart's top the band keeps only ``junction_mm``
+        (:data:`ANTERIOR_JUNCTION_MM`) around a line running from
+        :data:`ANTERIOR_JUNCTION_X_MM` right to left of the midline; above the joint the lungs
+        diverge (the band's full width one vertebral pitch higher). In depth the lung reaches
+        back from the cavity's front wall over half an ellipse in the sagittal plane, from one
+        pitch above the joint to the heart's top, :data:`RETROSTERNAL_DEPTH_MM` deep half-way.
+        Returns the part of the band that is lung here."""
+        sp = self.spine()
+        y_angle = sp.tops[sp.level("T5")]
+        y_top = y_angle - sp.pitches[sp.level("T4")]
+        y_bot = self.heart_top_y()
+        y = np.asarray(y, np.float32)
+        front = self.centre_zd(y) - self.half_depth(y)
+        # sagittal section: half an ellipse behind the sternum, RETROSTERNAL_DEPTH_MM deep
+        # half-way down, shallowing to nothing at y_top and y_bot (the ascending aorta's and
+        # the right ventricular outflow's convex fronts bound the clear space; shape a model
+        # choice; a constant depth drew a rectangle on the lateral)
+        w = (y - 0.5 * (y_top + y_bot)) / max(0.5 * (y_bot - y_top), 1.0)
+        depth = RETROSTERNAL_DEPTH_MM * np.sqrt(np.clip(1.0 - w * w, 0.0, 1.0))
+        slab = (zd < front + depth) & (y >= y_top) & (y <= y_bot)
+        s = np.clip((y - y_angle) / max(y_bot - y_angle, 1.0), 0.0, 1.0)
+        xc = ANTERIOR_JUNCTION_X_MM * (2.0 * s - 1.0)
+        # half-gap: the junction's half-width below the joint, growing to the band's
+        # half-width (here taken as the cavity's med_half) at y_top
+        v = np.clip((y_angle - y) / max(y_angle - y_top, 1.0), 0.0, 1.0)
+        gap = 0.5 * junction_mm + v * max(self.med_half - 0.5 * junction_mm, 0.0)
+        return slab & (np.abs(x - xc) > gap)
+
+    def azygo_oesophageal(self, x, y, zd):
+        """Right lung in the band in front of the spine below the azygos arch: the
+        azygo-oesophageal recess.
+
+        From the carina's level (the top of T5; the azygos arch crosses above the right main
+        bronchus) down, its top an arc over one vertebral pitch, within
+        :data:`AZYGO_OESOPHAGEAL_DEPTH_MM` in front of the vertebral bodies, the band's right
+        part up to the oesophagus's right wall: the oesophagus
+        :data:`OESOPHAGUS_HALF_WIDTH_MM` about a centre line at the midline at T5 that
+        moves :data:`OESOPHAGUS_LEFT_T10_MM` to the left by T10 and stays there. Returns the
+        part of the band that is lung here (the heart's ellipsoid is carved out separately)."""
+        sp = self.spine()
+        y0 = sp.tops[sp.level("T5")]
+        y10 = sp.mid_y(sp.level("T10"))
+        y = np.asarray(y, np.float32)
+        xo = OESOPHAGUS_LEFT_T10_MM * np.clip((y - y0) / (y10 - y0), 0.0, 1.0)
+        edge = xo - OESOPHAGUS_HALF_WIDTH_MM
+        # under the arch the recess's top is an arc convex to the left (Radiopaedia): over one
+        # vertebral pitch the edge comes in from beyond the band (1.2 med_half) as a quarter
+        # ellipse
+        u = np.clip((y - y0) / sp.pitches[sp.level("T5")], 0.0, 1.0)
+        edge = edge - (edge + 1.2 * self.med_half) * (1.0 - np.sqrt(1.0 - (1.0 - u) ** 2))
+        return ((y >= y0) & (zd >= self.spine_front - AZYGO_OESOPHAGEAL_DEPTH_MM)
+                & (x < edge))
 
     def descending_aorta(self, x, y, zd):
         """The descending aorta left of the spine, from T5 down (the course

@@ -12,7 +12,10 @@ The PA silhouette (:func:`mediastinum_for`): the right border is the superior ve
 the arch, the aortic knob at T4 bulging out of it (its lateral edge the published aortic-knob
 diameter from the tracheal wall, by sex), the aortopulmonary window below it (lung reaching
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
-heart. The cavity's volume is solved on its band, paravertebral edge and descending aorta
+heart. The band in front of the spine is narrowed by the anterior junction (lungs a thin line
+apart behind the sternum) and, on the right, the azygo-oesophageal recess
+(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). The
+cavity's volume is solved on its band, junctions, paravertebral edge and descending aorta
 (:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by this silhouette
 (its aortopulmonary window and the lung right of the SVC: measured in NOTES, 2026-12-02
 sixth session).
@@ -41,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .anatomy import AORTA_ASC_R_MM, AORTA_DESC_R_MM
-from .lungs import Cavity
+from .lungs import ANTERIOR_JUNCTION_MM, Cavity
 from .raster import Frame, bezier, polyline
 from .skeleton import Spine
 
@@ -173,21 +176,25 @@ def _heart_top_y(cav: Cavity) -> float:
     return cy - math.hypot(ra * math.cos(t), rb * math.sin(t))
 
 
-def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila):
+def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila,
+                    voxel_mm: float = 0.0):
     """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's band
     (:meth:`.lungs.Cavity.mediastinum`) less its left part (lateral to
     :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of the spine:
     below the heart's top that is the retrocardiac lung); the knob, the left subclavian
     artery, the other vessels and the heart are painted over the lung afterwards and make the
     bulges of the border. On the right, above the heart, the lung reaches in to the superior
-    vena cava's edge (:func:`svc_edge_x`)."""
+    vena cava's edge (:func:`svc_edge_x`). The anterior junction's tissue
+    (:data:`.lungs.ANTERIOR_JUNCTION_MM`) is kept at least ``voxel_mm`` wide, so that on a grid
+    of that spacing the lungs do not touch."""
     x_win = 0.5 * trachea_mm + AP_WINDOW_FROM_TRACHEA_MM
     x_svc = svc_edge_x(knob)
     y_heart = _heart_top_y(cav)
     z1 = sp.front_zd - 4.0
+    junction = max(ANTERIOR_JUNCTION_MM, float(voxel_mm))
 
     def fn(x, y, zd):
-        m = cav.mediastinum(x, y, zd)
+        m = cav.mediastinum(x, y, zd, junction)
         x = np.asarray(x, np.float32)
         y = np.asarray(y, np.float32)
         front = np.asarray(zd, np.float32) < z1
