@@ -380,13 +380,17 @@ def or_analysis(theta, covariance, *, modalities=None, readers=None, n_cases=0, 
                     "var": (S4[a, j, a, j] + S4[b, j, b, j]) / 2, "cov1": S4[a, j, b, j]}
 
         df_fc = (T - 1) * (J - 1)
-        F_fc = ms_t / ms_tr
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # no modality x reader variation (e.g. every reader perfect in a tiny test set):
+            # F is inf (or nan), and the p-value follows, as the formula gives
+            F_fc = np.float64(ms_t) / np.float64(ms_tr)
         rrfc.update(statistic=F_fc, df1=T - 1, df=df_fc, p=float(_st.f.sf(F_fc, T - 1, df_fc)), den=ms_tr,
                     differences={})
         se = np.sqrt(2 * ms_tr / J)
         for a, b in pairs:
             est = th_t[a] - th_t[b]
-            t = est / se
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.float64(est) / np.float64(se)
             rrfc["differences"][f"{modalities[a]}-{modalities[b]}"] = {
                 "estimate": est, "se": se, "df": df_fc, "t": t, "p": _two_sided(t, df_fc),
                 "ci": _tci(est, se, df_fc, alpha)}
