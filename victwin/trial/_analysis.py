@@ -257,7 +257,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         return resampled_readers(observer, X_train, y_tr, X_test, y_te,
                                  n_readers=spec.readers.n_readers, rng=reader_rng,
                                  case_ids=ids, calibrate=pooled,
-                                 groups=list(twin_clusters(ids_tr).values()))
+                                 groups=[twin_of(i) for i in ids_tr])
 
     size_readers: dict = {}         # readers.per_size_class: what each class's readers were
     per_modality = {}
@@ -386,7 +386,12 @@ def twin_clusters(roi_ids) -> dict:
     """The cluster of each test ROI id (``"<case>-<suffix>"``): its twin, ``"<case>"``. Every
     site of a twin (VICTRE's 20 breast sites, a chest twin's nodules and their lesion-absent
     pairs) falls in its twin's cluster, so the clustered analysis resamples twins."""
-    return {roi: str(roi).rsplit("-", 1)[0] for roi in roi_ids}
+    return {roi: twin_of(roi) for roi in roi_ids}
+
+
+def twin_of(roi_id) -> str:
+    """The twin (case id, a string) of ROI id ``"<case>-<suffix>"``."""
+    return str(roi_id).rsplit("-", 1)[0]
 
 
 def _empty_row(label: str, modalities) -> dict:
