@@ -337,3 +337,13 @@ def test_chest_sites_are_classed_and_read_per_site(tmp_path, observer):
     assert ("channel_width_mm" in info["<6 mm"]) == (observer == "cho")
     # the larger discs are the easier ones to find
     assert rows["8-15 mm"]["auc"]["A"] > rows["<6 mm"]["auc"]["A"]
+
+
+def test_nodule_sites_need_size_class_readers():
+    """Placement spaces the nodules for their size classes' ROIs only, so a spec that reads
+    the whole ``roi_mm`` ROI with several nodules per twin is refused in one line."""
+    d = _spec(sites={"nodule": 4})
+    d["readers"]["per_size_class"] = False
+    with pytest.raises(ValueError, match=r"readers.per_size_class must be true with "
+                                         r"cohort.sites = \{nodule = N\}"):
+        spec_from_dict(d)

@@ -77,7 +77,7 @@ def mix(c: np.ndarray, x: np.ndarray, out: np.ndarray, *, x_start: int = 0,
         raise ValueError(f"mix: need c [k, j], C-contiguous x [b, j, p] and out [b, k, p], got "
                          f"{c.shape}, {x.shape}, {out.shape}")
     n = x.shape[2] - x_start if count is None else int(count)
-    if (c.shape[1] != x.shape[1] or out.shape[:2] != (x.shape[0], c.shape[0]) or n < 0
+    if (x_start < 0 or out_start < 0 or c.shape[1] != x.shape[1] or out.shape[:2] != (x.shape[0], c.shape[0]) or n < 0
             or x_start + n > x.shape[2] or out_start + n > out.shape[2]):
         raise ValueError(f"mix: shapes c {c.shape}, x {x.shape}, out {out.shape} do not fit "
                          f"x_start={x_start}, out_start={out_start}, count={n}")

@@ -294,7 +294,10 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                "n_cases": len(records), "n_train_cases": int(len(train)),
                "n_test_cases": int(len(test)), "n_test_rois": len(scored),
                "n_readers": spec.readers.n_readers,
-               "observer": spec.readers.observer, **size_readers, "mrmc": result.to_dict(),
+               "observer": spec.readers.observer,
+               # each reader trains on a bootstrap of the training twins (all ROIs of a drawn
+               # twin), not of single ROIs (results of analyses before 2026-12-02 did)
+               "reader_resampling": "bootstrap of training twins", **size_readers, "mrmc": result.to_dict(),
                "failed_cases": [f["case_id"] for f in store.failed_cases()]}
     results.update(_clustered(table, clusters, spec.analysis.alpha))
     headline = results["headline"]["analysis"]

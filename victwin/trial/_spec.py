@@ -401,8 +401,13 @@ def _check_lesion_voxel(resolution: ResolutionSpec, cohort) -> None:
 
 def _check_readers(readers: ReadersSpec, raw: dict, cohort: CohortSpec) -> None:
     """``readers.per_size_class``: lung nodules only, a Laguerre-Gauss CHO whose width is
-    the class's (no ``channels.width_mm``), ROIs (``roi_mm``) that hold the largest class's."""
+    the class's (no ``channels.width_mm``), ROIs (``roi_mm``) that hold the largest class's.
+    Several nodules per twin need it: placement keeps the other nodules out of each
+    nodule's class ROI only, not out of a ``roi_mm`` ROI."""
     if not readers.per_size_class:
+        if cohort.sites is not None and "nodule" in cohort.sites:
+            raise invalid(_WHAT, "readers.per_size_class", "true with cohort.sites = {nodule "
+                          "= N} (the nodules are spaced for their size classes' ROIs)", False)
         return
     from ._nodule_classes import largest_class_roi_mm
 
