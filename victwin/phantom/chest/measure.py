@@ -247,11 +247,14 @@ def mediastinal_borders_mm(phantom, y_mm: float) -> tuple[float, float]:
     zd = g.axis_mm("z") - phantom.meta["zc_mm"]
     j = int(np.argmin(np.abs(y - y_mm)))
     lung = _lung_mask(phantom)[:, j, :][zd < phantom.meta["spine"]["front_zd"] - 4.0]
-    right, left = 0.0, 0.0
+    right, left, found = 0.0, 0.0, False
     for row in lung:
         r, l = x[(x < 0) & row], x[(x > 0) & row]
         if r.size and l.size:
-            right, left = min(right, r.max()), max(left, l.min())
+            right, left, found = min(right, r.max()), max(left, l.min()), True
+    if not found:
+        raise ValueError(f"no coronal plane in front of the spine has lung on both sides at "
+                         f"y = {y_mm:.1f} mm: no mediastinal borders to measure there")
     return right, left
 
 
@@ -269,11 +272,17 @@ def aortic_knob_mm(phantom) -> tuple[float, float, float]:
     air = np.isin(phantom.labels, _label_named(phantom, "trachea")).any(axis=0)
     best = None
     for j in rows:
-        r, l = mediastinal_borders_mm(phantom, y[j])
+        try:
+            r, l = mediastinal_borders_mm(phantom, y[j])
+        except ValueError:          # a row without lung on both sides: no border there
+            continue
         trach = x[air[j] & (np.abs(x) < 20.0)]
         if trach.size and (best is None or l > best[1]):
             # from the trachea's outer wall: its last air voxel's far face
             best = (l - (trach.max() + 0.5 * g.spacing[2]), l, r, y[j])
+    if best is None:
+        raise ValueError("no row from T3 to T5 has both mediastinal borders and tracheal air: "
+                         "no aortic knob to measure")
     return best[0], best[1] - best[2], best[3]
 
 

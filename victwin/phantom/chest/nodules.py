@@ -301,7 +301,7 @@ def place_nodule_sites(phantom, models, rng, *, view, roi_side_mm, pleura_margin
     if len(sides) != len(models):
         raise ValueError(f"roi_side_mm has {len(sides)} values for {len(models)} nodules")
     g = phantom.grid
-    vox = float(min(g.spacing))
+    vox = float(max(g.spacing))      # each voxel grown by the larger voxel side
     dist, step = _lung_distance(phantom)
     pitch = np.asarray(view.panel.pitch, float)
     order = sorted(range(len(models)), key=lambda k: -sides[k])
