@@ -41,7 +41,7 @@ from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, class_ro
                               crop_rois, nodule_size_class, rib_overlap_class,
                               size_class_reader)
 from ._records import CaseRecord
-from ._spec import TrialSpec
+from ._spec import NODULE_SUBGROUPS, TrialSpec
 from ._store import atomic_write
 
 __all__ = ["analyse", "write_analysis", "analyse_run", "TrialAnalysis", "make_observer",
@@ -88,9 +88,9 @@ def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int,
                                  random_state=seed)
 
 
-#: Subgroups read per site when a chest twin holds several nodules (``cohort.sites``): each
-#: nodule site and its lesion-absent pair carry the nodule's size and rib overlap.
-NODULE_SUBGROUPS_PER_SITE = ("nodule_size", "rib_overlap")
+def _site_named(record: CaseRecord, name):
+    """The case's site record called ``name`` (``None``: no such site)."""
+    return next((x for x in record.result.sites if x.name == name), None)
 
 
 def _subgroup_value(name: str, record: CaseRecord, site_name: str | None = None) -> str:
@@ -110,8 +110,10 @@ def _subgroup_value(name: str, record: CaseRecord, site_name: str | None = None)
     if name == "breast_size":
         return breast_size_class(float(record.result.phantom.thickness_mm or 0.0))
     lesion = record.result.lesion
-    if name in NODULE_SUBGROUPS_PER_SITE and site_name is not None:
-        site = next((x for x in record.result.sites if x.name == site_name), None)
+    # a chest twin with several nodules: each nodule site and its lesion-absent pair carry
+    # the nodule's size and rib overlap
+    if name in NODULE_SUBGROUPS and site_name is not None:
+        site = _site_named(record, site_name)
         if site is not None and site.lesion_size_mm is not None:  # chest sites: its nodule's
             if name == "nodule_size":
                 return nodule_size_class(site.lesion_size_mm)
@@ -425,7 +427,7 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
     (no channels) needs 2 ROIs of each truth to train (a mean of each), a CHO
     ``channels.count + 1``."""
     def size_class(k, name):
-        site = next((x for x in records[k].result.sites if x.name == name), None)
+        site = _site_named(records[k], name)
         if site is not None and site.lesion_size_mm is not None:
             return nodule_size_class(site.lesion_size_mm)
         return nodule_size_class(records[k].result.lesion.size_mm)

@@ -169,13 +169,6 @@ def svc_edge_x(knob: tuple) -> float:
     return knob[0] + knob[3] - MEDIASTINAL_WIDTH_MM
 
 
-def _heart_top_y(cav: Cavity) -> float:
-    cx, cy, cz = cav.heart_c
-    ra, rb, _ = cav.heart_r
-    t = math.radians(cav.heart_tilt_deg)
-    return cy - math.hypot(ra * math.cos(t), rb * math.sin(t))
-
-
 def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila,
                     voxel_mm: float = 0.0):
     """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's band
@@ -189,7 +182,7 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
     of that spacing the lungs do not touch."""
     x_win = 0.5 * trachea_mm + AP_WINDOW_FROM_TRACHEA_MM
     x_svc = svc_edge_x(knob)
-    y_heart = _heart_top_y(cav)
+    y_heart = cav.heart_top_y()
     z1 = sp.front_zd - 4.0
     junction = max(ANTERIOR_JUNCTION_MM, float(voxel_mm))
 
@@ -209,10 +202,9 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, kn
                         BLOOD: int) -> None:
     """Ascending aorta, arch (through the knob, :func:`aortic_knob`), descending aorta, SVC,
     pulmonary trunk and arteries to the hila, pulmonary veins into the left atrium."""
-    cx, cy, cz = cav.heart_c
+    cx, _, cz = cav.heart_c
     ra, rb, _ = cav.heart_r
-    y_top_heart = cy - math.hypot(ra * math.cos(math.radians(cav.heart_tilt_deg)),
-                                  rb * math.sin(math.radians(cav.heart_tilt_deg)))
+    y_top_heart = cav.heart_top_y()
     xk, yk, zk, rk = knob
     z_desc = sp.centre_zd(sp.level("T6")) - 4.0
     x_desc = sp.widths[sp.level("T6")] * 0.5 + AORTA_DESC_R_MM - 4.0
