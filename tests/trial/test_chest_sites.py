@@ -19,6 +19,8 @@ from victwin.phantom import Phantom
 from victwin.phantom.chest.nodules import lung_nodule, place_nodule_sites
 from victwin.trial._spec import spec_from_dict
 
+from ._chest_store import chest_store
+
 CHEST = Path(__file__).resolve().parents[2] / "examples" / "chest-nodules.toml"
 SID = 1800.0
 VIEW = View(source=(0.0, 0.0, SID), panel=FlatPanel(shape=(1200, 1200), pitch=(0.5, 0.5),
@@ -251,16 +253,8 @@ def _sites_store(path, spec, sizes, overlaps, n_px=61):
     """Finished chest cases with 2 nodule sites each (``sizes[k]``, ``overlaps[k]``: the
     twin's two nodules) and their lesion-absent pairs: noise ROIs, a disc of the nodule's
     size added to its ROI."""
-    from victwin.trial import TrialStore, provenance_record
-
-    store = TrialStore(path, create=True)
-    store.set_provenance(provenance_record(spec, backend="cpu", executor="test"))
+    store, cases = chest_store(path, spec, len(sizes))
     rng = np.random.default_rng(4)
-    cases = [(cid, {"density": "n/a", "lesion": "nodule", "age_years": 60.0,
-                    "recipe": "chest/adult", "phantom_seed": cid, "noise_seed": cid,
-                    "sex": "male", "height_cm": 175.0, "bmi": 26.0})
-             for cid in range(len(sizes))]
-    store.add_cases(cases)
     yy, xx = (np.mgrid[:n_px, :n_px] - n_px // 2) * PIXEL_MM
     for (cid, _), ds, fs in zip(cases, sizes, overlaps):
         sites = []

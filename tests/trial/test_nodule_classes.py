@@ -10,10 +10,12 @@ import math
 import numpy as np
 import pytest
 
-from victwin.trial import TrialStore, analyse_run, provenance_record, spec_from_dict
+from victwin.trial import analyse_run, spec_from_dict
 from victwin.trial._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES,
                                            crop_rois, nodule_size_class, rib_overlap_class,
                                            size_class_reader)
+
+from ._chest_store import chest_store
 
 # ----------------------------------------------------------------------------- size bands
 
@@ -146,14 +148,8 @@ def _chest_spec(readers, size=40, subgroups=("nodule_size", "rib_overlap")):
 def _nodule_store(path, spec, sizes, overlaps, n_px, crop=None):
     """Finished chest cases with noise ROIs (``n_px``; ``crop``: stored cropped to it); the
     present ROI adds a disc of the case's size (B at half the amplitude)."""
-    store = TrialStore(path, create=True)
-    store.set_provenance(provenance_record(spec, backend="cpu", executor="test"))
+    store, cases = chest_store(path, spec, len(sizes))
     rng = np.random.default_rng(4)
-    cases = [(cid, {"density": "n/a", "lesion": "nodule", "age_years": 60.0,
-                    "recipe": "chest/adult", "phantom_seed": cid, "noise_seed": cid,
-                    "sex": "male", "height_cm": 175.0, "bmi": 26.0})
-             for cid in range(len(sizes))]
-    store.add_cases(cases)
     yy, xx = (np.mgrid[:n_px, :n_px] - n_px // 2) * PIXEL_MM
     for (cid, _), d, f in zip(cases, sizes, overlaps):
         disc = (yy ** 2 + xx ** 2 <= (0.5 * d) ** 2).astype(float)
