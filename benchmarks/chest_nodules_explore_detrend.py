@@ -9,7 +9,9 @@ gradient included); the fourth session's rib benchmark (``benchmarks/chest_rib_o
 nodule sites (same split, readers, calibration and cluster bootstrap as
 ``benchmarks/chest_nodules_trial.py``) three ways: NPW as the trial reads, and NPW and NPWE on
 each class crop minus its plane. Writes
-``benchmarks/results/chest_nodules_trial_sites_exploratory.json`` (default).
+``benchmarks/results/chest_nodules_trial_sites_exploratory.json`` (default). That file was
+written while the analysis's readers resampled training ROIs class by class; the analysis
+now resamples training twins, so a rerun reads other readers (NOTES.md, sixth session).
 """
 
 from __future__ import annotations

@@ -55,26 +55,39 @@ def _auc(t1, t0):
     return float(np.mean((t1[:, None] > t0[None, :]) + 0.5 * (t1[:, None] == t0[None, :])))
 
 
-def _capture(store, spec, observer):
-    """Every resampled_readers call of the trial's analysis with ``observer``."""
+def _analyse_with(store, spec, observer, groups_of):
+    """The trial's analysis with ``observer``, every ``resampled_readers`` call given the
+    groups ``groups_of(obs, X_train, y_train, X_test, y_test, kw)`` returns (``None``: ROIs
+    class by class, as the analysis resampled until 2026-12-02; it now passes twins)."""
     import victwin.readers as R
     from victwin.trial import analyse, spec_from_dict
 
-    calls, orig = [], R.resampled_readers
+    orig = R.resampled_readers
 
     def wrap(obs, X_train, y_train, X_test, y_test, **kw):
-        calls.append({"observer": obs, "Xtr": X_train, "ytr": np.asarray(y_train),
-                      "Xte": X_test, "yte": np.asarray(y_test), "ids": list(kw["case_ids"])})
+        kw["groups"] = groups_of(obs, X_train, y_train, X_test, y_test, kw)
         return orig(obs, X_train, y_train, X_test, y_test, **kw)
 
     d = spec.to_toml_dict()
     d["readers"] = dict(d["readers"], observer=observer)
     R.resampled_readers = wrap
     try:
-        a = analyse(store, spec_from_dict(d))
+        return analyse(store, spec_from_dict(d))
     finally:
         R.resampled_readers = orig
-    return a, calls
+
+
+def _capture(store, spec, observer):
+    """Every resampled_readers call of the trial's analysis with ``observer``, its readers
+    resampling ROIs class by class (as the stored run was analysed)."""
+    calls = []
+
+    def record(obs, X_train, y_train, X_test, y_test, kw):
+        calls.append({"observer": obs, "Xtr": X_train, "ytr": np.asarray(y_train),
+                      "Xte": X_test, "yte": np.asarray(y_test), "ids": list(kw["case_ids"])})
+        return None
+
+    return _analyse_with(store, spec, observer, record), calls
 
 
 def _train_ids(store, spec, cells):
@@ -104,27 +117,15 @@ def _pair_readers(store, spec, observer, cells, by="pair", train_ids=None, pixel
     by twin (``by="twin"``: ``train_ids`` per class, the crop side tells the class)."""
     from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES, class_roi_px
     import chest_nodules_trial as bench
-    import victwin.readers as R
-    from victwin.trial import analyse, spec_from_dict
 
-    orig = R.resampled_readers
-
-    def wrap(obs, X_train, y_train, X_test, y_test, **kw):
+    def groups_of(obs, X_train, y_train, X_test, y_test, kw):
         if by == "pair":
-            groups = _pairs(np.asarray(X_train), np.asarray(y_train))[0]
-        else:
-            n = np.shape(X_train)[1]
-            label = next(c for c in NODULE_SIZE_CLASSES if class_roi_px(c, pixel_mm) == n)
-            groups = [i.rsplit("-", 1)[0] for i in train_ids[label]]
-        return orig(obs, X_train, y_train, X_test, y_test, groups=groups, **kw)
+            return _pairs(np.asarray(X_train), np.asarray(y_train))[0]
+        n = np.shape(X_train)[1]
+        label = next(c for c in NODULE_SIZE_CLASSES if class_roi_px(c, pixel_mm) == n)
+        return [i.rsplit("-", 1)[0] for i in train_ids[label]]
 
-    d = spec.to_toml_dict()
-    d["readers"] = dict(d["readers"], observer=observer)
-    R.resampled_readers = wrap
-    try:
-        a = analyse(store, spec_from_dict(d))
-    finally:
-        R.resampled_readers = orig
+    a = _analyse_with(store, spec, observer, groups_of)
     return {"mean_auc": a.results["mrmc"]["mean_auc"],
             "endpoints": bench.sites_endpoints(a.table, cells)}
 
