@@ -215,7 +215,7 @@ def _prepare(phantom, system, *, seed, case, mas, kvp, dose_scale, binning, rays
     beam = build_beam(system, phantom, mas=mas, kvp=kvp, dose_scale=dose_scale)
     shared = _Shared(system=system, materials=materials, n_labels=n_labels, k_bin=k_bin,
                      rpp=rpp, indices=indices, beam=beam, beam_s=time.perf_counter() - t0,
-                     all_views=all_views)
+                     all_views=all_views, thickness_mm=phantom_thickness_mm(phantom))
     return shared, seed, case
 
 
@@ -234,6 +234,7 @@ class _Shared:
     beam_s: float
     all_views: tuple = ()
     coarse: object = None
+    thickness_mm: float = 0.0   # phantom_thickness_mm(phantom), computed once per acquisition
 
 
 def _plan(phantom, shared: _Shared, region):
@@ -243,8 +244,7 @@ def _plan(phantom, shared: _Shared, region):
     support = None if system.scan == "radiography" else system.geometry.breast_support_mm
     # the plan sees the whole scan, so a view's crop does not depend on which are run
     sub_views, record = plan_region(region, all_views, system,
-                                    thickness_mm=phantom_thickness_mm(phantom),
-                                    support_mm=support)
+                                    thickness_mm=shared.thickness_mm, support_mm=support)
     record = dataclasses.replace(record, offsets=tuple(record.offsets[i] for i in indices))
     return tuple(sub_views[i] for i in indices), record
 
@@ -261,7 +261,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
     materials, indices, beam = shared.materials, shared.indices, shared.beam
     all_views = shared.all_views
     sel_views = tuple(all_views[i] for i in indices)
-    thickness = phantom_thickness_mm(phantom)
+    thickness = shared.thickness_mm
     record = None
     if region is not None:
         sel_views, record = _plan(phantom, shared, region)
@@ -532,7 +532,7 @@ def _check_support(phantom, window, region, shared: _Shared, k: int) -> None:
     index = np.asarray(info["index"], int)
     full = Grid(shape=tuple(int(v) for v in info["full_shape"]), spacing=g.spacing,
                 origin=tuple(np.asarray(g.origin) - index[::-1] * g.spacing_xyz))
-    sup = region_support(region, shared.system, thickness_mm=phantom_thickness_mm(phantom),
+    sup = region_support(region, shared.system, thickness_mm=shared.thickness_mm,
                          grid=full, binning=shared.k_bin, views=shared.indices)
     lo, hi = index, index + np.asarray(window.labels.shape)
     if np.any(np.asarray(sup.index_lower) < lo) or np.any(np.asarray(sup.index_upper) > hi):

@@ -85,7 +85,8 @@ def phantom_thickness_mm(phantom) -> float:
             return float(meta[key])
     labels, grid = phantom.labels, phantom.grid
     air = [lab for lab, m in phantom.materials.items() if m == "air"]
-    rows = np.nonzero([np.any(~np.isin(labels[k], air)) for k in range(labels.shape[0])])[0]
+    # one pass over the volume (a per-slice np.isin cost 0.3 s for a 1 mm chest)
+    rows = np.nonzero(np.any(np.isin(labels, air, invert=True), axis=(1, 2)))[0]
     if rows.size == 0:
         return 0.0
     return float((rows[-1] - rows[0] + 1) * grid.spacing[0])
