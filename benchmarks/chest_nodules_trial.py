@@ -132,12 +132,13 @@ def dprime(auc):
 
 
 def _percentile_ci(values):
-    """The 95 % percentile interval of the finite ``values`` and their number."""
+    """The 95 % percentile interval of the finite ``values`` and their number (``[None,
+    None]`` when none is finite)."""
     import numpy as np
 
     v = values[np.isfinite(values)]
     if v.size == 0:
-        return [float("nan"), float("nan")], 0
+        return [None, None], 0
     lo, hi = (float(x) for x in np.percentile(v, [2.5, 97.5]))
     return [lo, hi], int(v.size)
 
@@ -294,7 +295,10 @@ def _ribs_by_size(scores, truth, twin_of, n_twins, strata, boots) -> dict:
         res.update(difference=None, ci=None, n_boot=0, dprime=None)
         return res
     w = np.array([c["weight"] for c in classes.values()], dtype=float)
-    col = lambda xs: np.stack(xs, axis=-1)              # resamples x classes
+
+    def col(xs):                                        # resamples x classes
+        return np.stack(xs, axis=-1)
+
     d, a, b, _ = _stratified(w, np.array([c["difference"] for c in classes.values()]),
                              np.array([c["auc"][0] for c in classes.values()]),
                              np.array([c["auc"][1] for c in classes.values()]))
@@ -350,8 +354,8 @@ def print_ribs_by_size(title: str, e: dict) -> None:
         rows.append({"size class": label, "nodules btw/over": f"{c['n_nodules'][0]}/"
                      f"{c['n_nodules'][1]}", "weight": c["weight"],
                      "AUC btw": f"{c['auc'][0]:.3f}", "AUC over": f"{c['auc'][1]:.3f}",
-                     "D_AUC (95% CI)": f"{c['difference']:+.3f} ({c['ci'][0]:+.3f} to "
-                     f"{c['ci'][1]:+.3f})",
+                     "D_AUC (95% CI)": f"{c['difference']:+.3f} ({_fmt(c['ci'][0])} to "
+                     f"{_fmt(c['ci'][1])})",
                      "d' btw": _fmt(c["dprime"]["a"], ".3f"),
                      "d' over": _fmt(c["dprime"]["b"], ".3f"),
                      "D_d' (95% CI)": f"{_fmt(c['dprime']['difference'])} "
