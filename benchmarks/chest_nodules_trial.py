@@ -122,7 +122,9 @@ def dprime(auc):
     """The detectability index of an AUC, ``d' = sqrt(2) Phi^-1(AUC)`` (elementwise).
 
     The equal-variance binormal model's relation AUC = Phi(d' / sqrt(2)) inverted (Green &
-    Swets 1966, Signal Detection Theory and Psychophysics; ICRU Report 54, 1996, sec. 2).
+    Swets 1966, Signal Detection Theory and Psychophysics; ICRU Report 54, 1996, Medical
+    Imaging - the Assessment of Image Quality). Applied to an empirical (Mann-Whitney) AUC it
+    is a summary on the d' scale, not a fitted binormal d'.
     An AUC of 1 gives ``inf``, of 0 ``-inf``, NaN gives NaN. Returns a float array.
     """
     import numpy as np
