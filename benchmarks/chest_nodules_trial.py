@@ -35,6 +35,12 @@ readers fixed: the twins' variance only), "shown" when the CI lies above 0; per-
 counts per cell, and the trial's PA-full - PA-half (its headline, twins resampled). The
 endpoint is judged on NPWE (the human-like reader), CHO beside it. Writes
 ``benchmarks/results/chest_nodules_trial_sites.json``.
+
+**Secondary endpoints of the seventh (powered rib) run**, fixed in NOTES.md before it ran,
+reported and not judged (:func:`sites_endpoints`): the rib difference stratified by size
+class (each Lung-RADS class's D weighted by its number of test nodules, ``ribs_by_size``),
+and beside every AUC difference the d' = sqrt(2) Phi^-1(AUC) of each side, their difference
+and its CI from the same resamples (``dprime``).
 """
 
 from __future__ import annotations
@@ -112,12 +118,88 @@ def _auc(sums, n1, n0, c):
     return float(np.mean([c @ s @ c for s in sums]) / den)
 
 
-def sites_endpoints(table, cells, seed: int = 19):
+def dprime(auc):
+    """The detectability index of an AUC, ``d' = sqrt(2) Phi^-1(AUC)`` (elementwise).
+
+    The equal-variance binormal model's relation AUC = Phi(d' / sqrt(2)) inverted (Green &
+    Swets 1966, Signal Detection Theory and Psychophysics; ICRU Report 54, 1996, Medical
+    Imaging - the Assessment of Image Quality). Applied to an empirical (Mann-Whitney) AUC it
+    is a summary on the d' scale, not a fitted binormal d'.
+    An AUC of 1 gives ``inf``, of 0 ``-inf``, NaN gives NaN. Returns a float array.
+    """
+    import numpy as np
+    from scipy.stats import norm
+
+    return np.sqrt(2.0) * norm.ppf(np.asarray(auc, dtype=float))
+
+
+def _percentile_ci(values):
+    """The 95 % percentile interval of the finite ``values`` and their number (``[None,
+    None]`` when none is finite)."""
+    import numpy as np
+
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return [None, None], 0
+    lo, hi = (float(x) for x in np.percentile(v, [2.5, 97.5]))
+    return [lo, hi], int(v.size)
+
+
+def _finite(x):
+    """``x`` as a float, or None when it is not finite (JSON has no inf)."""
+    return float(x) if math.isfinite(x) else None
+
+
+def _dprime_difference(auc_a, auc_b, boot_a, boot_b) -> dict:
+    """d' of each side, their difference and its percentile CI over the resamples (those
+    with a finite d' difference; ``n_boot`` counts them)."""
+    import numpy as np
+
+    da, db = float(dprime(auc_a)), float(dprime(auc_b))
+    ci, n = _percentile_ci(dprime(boot_a) - dprime(boot_b))
+    return {"a": _finite(da), "b": _finite(db), "difference": _finite(da - db), "ci": ci,
+            "n_boot": n, "finite": bool(np.isfinite(da - db))}
+
+
+def _stratified(weights, d, d_a, d_b):
+    """Weighted means over the classes (columns) where ``d`` is finite, per row (resample):
+    ``(mean d, mean d_a, mean d_b, classes used)``; NaN where no class is."""
+    import numpy as np
+
+    ok = np.isfinite(d)
+    w = np.where(ok, weights, 0.0)
+    tot = w.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = [np.where(tot > 0, (w * np.where(ok, x, 0.0)).sum(axis=-1) / tot, np.nan)
+                 for x in (d, d_a, d_b)]
+    return means[0], means[1], means[2], ok.sum(axis=-1)
+
+
+def sites_endpoints(table, cells, seed: int = 19, n_boot: int = N_BOOT):
     """The sites endpoints of one analysis's test scores (module docstring).
 
     ``cells[roi id] = (size class, rib class)`` for every test ROI (a lesion-absent ROI its
     pair's). Returns per arm: per-class / per-rib-class AUCs and counts, the size and rib
-    differences with their cluster-bootstrap CIs and verdicts.
+    differences with their cluster-bootstrap CIs and verdicts, each with its d' difference
+    (``dprime``), and the rib difference stratified by size class (``ribs_by_size``).
+
+    **Stratified rib difference** (secondary, fixed in NOTES.md before the seventh run):
+    within each size class, D_s = AUC(between ribs) - AUC(over ribs), each AUC the matched
+    reader-averaged Mann-Whitney AUC of the class's cell; D = sum_s w_s D_s / sum_s w_s with
+    w_s the class's number of test nodules (both rib cells). A class where either cell has no
+    nodule or no lesion-absent ROI is left out (``left_out`` says which and why). The CI
+    uses the primary's resamples; in each, the estimator is applied again: its weights are
+    the resample's nodule counts, and a class whose cell is empty in that resample is left
+    out of that resample's mean (``n_boot_classes_dropped`` counts such resamples).
+
+    **d'** = sqrt(2) Phi^-1(AUC) (:func:`dprime`) of each side of every difference, the d'
+    difference and its percentile CI over the same resamples (those where it is finite).
+    The stratified d' difference is the weighted mean of the classes' d' differences over
+    the classes kept whose d' is finite (an AUC of 0 or 1 gives an infinite d'; such classes
+    are listed in ``dprime.left_out``), in each resample likewise. In every ``dprime``
+    entry ``a`` and ``b`` are the d' of the first and second of ``of``; in ``ribs_by_size``
+    every pair (``auc``, ``n_nodules``, ``n_normal``) is (between ribs, over ribs), the
+    weighted entry's AUCs and d's the weighted means of the classes'.
     """
     import numpy as np
 
@@ -135,27 +217,32 @@ def sites_endpoints(table, cells, seed: int = 19):
     groups = {label: size == label for label in NODULE_SIZE_CLASSES}
     groups[">=8 mm"] = np.isin(size, LARGE)
     groups.update({label: rib == label for label in RIB_OVERLAP_CLASSES})
+    strata = {(s_label, r_label): (size == s_label) & (rib == r_label)
+              for s_label in NODULE_SIZE_CLASSES for r_label in RIB_OVERLAP_CLASSES}
     rng = np.random.default_rng(seed)
-    boots = rng.multinomial(len(twins), np.full(len(twins), 1.0 / len(twins)), size=N_BOOT)
+    boots = rng.multinomial(len(twins), np.full(len(twins), 1.0 / len(twins)), size=n_boot)
     ones = np.ones(len(twins))
+    between, over = RIB_OVERLAP_CLASSES
     out = {}
     for m, arm in enumerate(table.modalities):
         sums = {g: _cluster_sums(table.scores[m], truth, twin_of, len(twins), keep)
                 for g, keep in groups.items()}
+        boot_auc = {g: np.array([_auc(*sums[g], c) for c in boots]) for g in groups}
         arm_out = {"auc": {g: _auc(*sums[g], ones) for g in groups},
                    "n_nodules": {g: int(np.sum(keep & (truth == 1))) for g, keep in groups.items()},
                    "n_twins": {g: int(len(set(twin_of[keep]))) for g, keep in groups.items()}}
-        for name, a, b in (("size", ">=8 mm", "<6 mm"),
-                           ("ribs", RIB_OVERLAP_CLASSES[0], RIB_OVERLAP_CLASSES[1])):
+        for name, a, b in (("size", ">=8 mm", "<6 mm"), ("ribs", between, over)):
             d = arm_out["auc"][a] - arm_out["auc"][b]
-            bd = np.array([_auc(*sums[a], c) - _auc(*sums[b], c) for c in boots])
+            bd = boot_auc[a] - boot_auc[b]
             bd = bd[np.isfinite(bd)]
             lo, hi = (float(v) for v in np.percentile(bd, [2.5, 97.5]))
             arm_out[name] = {"difference": d, "ci": [lo, hi], "n_boot": int(len(bd)),
                              "of": [a, b],
                              "verdict": "shown (CI above 0)" if lo > 0 else
                              ("in the expected direction, not shown" if d > 0 else
-                              "not in the expected direction")}
+                              "not in the expected direction"),
+                             "dprime": _dprime_difference(arm_out["auc"][a], arm_out["auc"][b],
+                                                          boot_auc[a], boot_auc[b])}
         aucs = [arm_out["auc"][g] for g in ("<6 mm", "6-8 mm", ">=8 mm")]
         arm_out["size"]["ordered <6 <= 6-8 <= >=8"] = bool(aucs[0] <= aucs[1] <= aucs[2])
         cell = {}
@@ -164,8 +251,74 @@ def sites_endpoints(table, cells, seed: int = 19):
                 cell[f"{s_label} / {r_label}"] = int(np.sum((size == s_label) & (rib == r_label)
                                                             & (truth == 1)))
         arm_out["nodules_per_cell"] = cell
+        arm_out["ribs_by_size"] = _ribs_by_size(table.scores[m], truth, twin_of, len(twins),
+                                                strata, boots)
         out[arm] = arm_out
     return out
+
+
+def _ribs_by_size(scores, truth, twin_of, n_twins, strata, boots) -> dict:
+    """The rib difference stratified by size class (:func:`sites_endpoints`)."""
+    import numpy as np
+
+    from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES
+
+    ones = np.ones(n_twins)
+    classes, left_out = {}, {}
+    w_boot, d_boot, a_boot, b_boot, dp_boot, dpa_boot, dpb_boot = ([] for _ in range(7))
+    for s_label in NODULE_SIZE_CLASSES:
+        cs = [_cluster_sums(scores, truth, twin_of, n_twins, strata[(s_label, r)])
+              for r in RIB_OVERLAP_CLASSES]
+        n1 = [int(c[1].sum()) for c in cs]
+        n0 = [int(c[2].sum()) for c in cs]
+        empty = [f"{r}: {a} nodules, {b} lesion-absent ROIs"
+                 for r, a, b in zip(RIB_OVERLAP_CLASSES, n1, n0) if a == 0 or b == 0]
+        if empty:
+            left_out[s_label] = "; ".join(empty)
+            continue
+        auc = [_auc(*c, ones) for c in cs]
+        boot = [np.array([_auc(*c, b) for b in boots]) for c in cs]
+        nb = boots @ (cs[0][1] + cs[1][1])                  # the class's nodules per resample
+        ci, n_ok = _percentile_ci(boot[0] - boot[1])
+        classes[s_label] = {"n_nodules": n1, "n_normal": n0, "weight": n1[0] + n1[1],
+                            "auc": auc, "difference": auc[0] - auc[1], "ci": ci,
+                            "n_boot": n_ok,
+                            "dprime": _dprime_difference(auc[0], auc[1], boot[0], boot[1])}
+        w_boot.append(nb)
+        a_boot.append(boot[0])
+        b_boot.append(boot[1])
+        d_boot.append(boot[0] - boot[1])
+        dpa_boot.append(dprime(boot[0]))
+        dpb_boot.append(dprime(boot[1]))
+        dp_boot.append(dpa_boot[-1] - dpb_boot[-1])
+    res = {"of": list(RIB_OVERLAP_CLASSES), "classes": classes, "left_out": left_out,
+           "weights": "the class's number of test nodules"}
+    if not classes:
+        res.update(difference=None, ci=None, n_boot=0, dprime=None)
+        return res
+    w = np.array([c["weight"] for c in classes.values()], dtype=float)
+
+    def col(xs):                                        # resamples x classes
+        return np.stack(xs, axis=-1)
+
+    d, a, b, _ = _stratified(w, np.array([c["difference"] for c in classes.values()]),
+                             np.array([c["auc"][0] for c in classes.values()]),
+                             np.array([c["auc"][1] for c in classes.values()]))
+    bd, _, _, used = _stratified(col(w_boot), col(d_boot), col(a_boot), col(b_boot))
+    ci, n_ok = _percentile_ci(bd)
+    res.update(auc=[float(a), float(b)], difference=float(d), ci=ci, n_boot=n_ok,
+               n_boot_classes_dropped=int(np.sum(used < len(classes))))
+    dp = np.array([c["dprime"]["difference"] if c["dprime"]["finite"] else np.nan
+                   for c in classes.values()], dtype=float)
+    dpa = np.array([dprime(c["auc"][0]) for c in classes.values()], dtype=float)
+    dpb = np.array([dprime(c["auc"][1]) for c in classes.values()], dtype=float)
+    d, a, b, used_dp = _stratified(w, dp, dpa, dpb)
+    bd, _, _, used = _stratified(col(w_boot), col(dp_boot), col(dpa_boot), col(dpb_boot))
+    ci, n_ok = _percentile_ci(bd)
+    res["dprime"] = {"a": _finite(a), "b": _finite(b), "difference": _finite(d), "ci": ci,
+                     "n_boot": n_ok, "n_boot_classes_dropped": int(np.sum(used < used_dp)),
+                     "left_out": [s for s, ok in zip(classes, np.isfinite(dp)) if not ok]}
+    return res
 
 
 def _site_cells(store):
@@ -181,6 +334,56 @@ def _site_cells(store):
             cells[f"{rec.case_id}-{s.name}"] = (nodule_size_class(s.lesion_size_mm),
                                                 rib_overlap_class(s.rib_overlap_fraction))
     return cells or None
+
+
+def _fmt(x, spec="+.3f"):
+    return "n/a" if x is None or not math.isfinite(x) else format(x, spec)
+
+
+def _dprime_text(e) -> str:
+    """One line of a d' difference (:func:`_dprime_difference`)."""
+    return (f"d' {_fmt(e['a'], '.3f')} - {_fmt(e['b'], '.3f')} = {_fmt(e['difference'])} "
+            f"(95% CI {_fmt(e['ci'][0])} to {_fmt(e['ci'][1])}, {e['n_boot']} resamples)")
+
+
+def print_ribs_by_size(title: str, e: dict) -> None:
+    """The rib difference stratified by size class: one row per class kept, the weighted
+    mean, and the classes left out."""
+    print(f"\n{title}: D_rib by size class (AUC(between ribs) - AUC(over ribs) within each "
+          f"class; weights {e['weights']}; secondary, reported, not judged)")
+    rows = []
+    for label, c in e["classes"].items():
+        rows.append({"size class": label, "nodules btw/over": f"{c['n_nodules'][0]}/"
+                     f"{c['n_nodules'][1]}", "weight": c["weight"],
+                     "AUC btw": f"{c['auc'][0]:.3f}", "AUC over": f"{c['auc'][1]:.3f}",
+                     "D_AUC (95% CI)": f"{c['difference']:+.3f} ({_fmt(c['ci'][0])} to "
+                     f"{_fmt(c['ci'][1])})",
+                     "d' btw": _fmt(c["dprime"]["a"], ".3f"),
+                     "d' over": _fmt(c["dprime"]["b"], ".3f"),
+                     "D_d' (95% CI)": f"{_fmt(c['dprime']['difference'])} "
+                     f"({_fmt(c['dprime']['ci'][0])} to {_fmt(c['dprime']['ci'][1])})"})
+    if e["difference"] is not None:
+        dp = e["dprime"]
+        rows.append({"size class": "weighted", "weight": sum(c["weight"] for c in
+                                                            e["classes"].values()),
+                     "AUC btw": f"{e['auc'][0]:.3f}", "AUC over": f"{e['auc'][1]:.3f}",
+                     "D_AUC (95% CI)": f"{e['difference']:+.3f} ({_fmt(e['ci'][0])} to "
+                     f"{_fmt(e['ci'][1])})",
+                     "d' btw": _fmt(dp["a"], ".3f"), "d' over": _fmt(dp["b"], ".3f"),
+                     "D_d' (95% CI)": f"{_fmt(dp['difference'])} ({_fmt(dp['ci'][0])} to "
+                     f"{_fmt(dp['ci'][1])})"})
+    if rows:
+        print_table(rows, ["size class", "nodules btw/over", "weight", "AUC btw", "AUC over",
+                           "D_AUC (95% CI)", "d' btw", "d' over", "D_d' (95% CI)"])
+    if e["difference"] is not None:
+        print(f"  {e['n_boot']} resamples; {e['n_boot_classes_dropped']} left a class out "
+              f"(a cell empty in the resample); d': {e['dprime']['n_boot']} resamples, "
+              f"{e['dprime']['n_boot_classes_dropped']} left a class out")
+        if e["dprime"]["left_out"]:
+            print("  left out of the weighted d' (AUC 0 or 1, d' infinite): "
+                  + ", ".join(e["dprime"]["left_out"]))
+    for label, why in e["left_out"].items():
+        print(f"  left out: {label} ({why})")
 
 
 def main_sites(run: Path, store, cells, args) -> None:
@@ -203,7 +406,9 @@ def main_sites(run: Path, store, cells, args) -> None:
            "n_test_cases": own["n_test_cases"], "failed_cases": own["failed_cases"],
            "n_boot": N_BOOT, "wall_s": args.wall_s, "load_during_run": args.load,
            "load_1min_now": round(os.getloadavg()[0], 1), "environment": environment(),
-           "endpoint_reader": "npwe", "readers": {}}
+           "endpoint_reader": "npwe",
+           "dprime_definition": "sqrt(2) * scipy.stats.norm.ppf(AUC) (equal-variance binormal)",
+           "readers": {}}
     if args.outcome:
         out["outcome"] = json.loads(Path(args.outcome).read_text())
     for observer, (res, table) in tables.items():
@@ -234,7 +439,9 @@ def main_sites(run: Path, store, cells, args) -> None:
                 e = ends[arm][name]
                 print(f"{observer} {arm} {name}: D = AUC({e['of'][0]}) - AUC({e['of'][1]}) = "
                       f"{e['difference']:+.3f} (95% CI {e['ci'][0]:+.3f} to {e['ci'][1]:+.3f}, "
-                      f"twins resampled): {e['verdict']}")
+                      f"twins resampled): {e['verdict']}; {_dprime_text(e['dprime'])}")
+        for arm in res["modalities"]:
+            print_ribs_by_size(f"{observer} {arm}", ends[arm]["ribs_by_size"])
     write_json("chest_nodules_trial_sites", out, args.out)
 
 
