@@ -432,10 +432,11 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
     other nodule of a twin out of a site's own-class ROI only (projected centres >=
     s_i / sqrt(2) + r_j, ``place_nodule_sites``); a crop no larger than that, about the
     same lesion position, lies inside it, so no crop a reader sees holds a neighbour. Before,
-    a borrowing class cropped every borrowed ROI at its own size: on the 14 twins of 8
-    nodules first done by the powered rib run, a >= 15 mm crop (199 px) about a < 6 mm
-    nodule held part of another nodule in 53 % of them (NOTES.md, seventh session, issue
-    19 fallback crops). Pooling the larger classes first keeps the class's crop whenever
+    a borrowing class cropped every borrowed ROI at its own size: on the first 139 twins of
+    8 nodules of the powered rib run, a >= 15 mm crop (199 px) about a < 6 mm nodule held
+    part of another nodule in 43 % of them, its centre in 36 %
+    (``benchmarks/chest_crop_neighbours.py``; NOTES.md, seventh session, issue 19 fallback
+    crops). Pooling the larger classes first keeps the class's crop whenever
     they suffice. The other way to keep placement's guarantee, spacing every nodule for the
     largest crop any fallback can use (55.6 mm), would change the placement of every chest
     twin and make 8 nodules per twin hard to fit, so it was not taken.
