@@ -66,6 +66,8 @@ def _analyse_with(store, spec, observer, groups_of):
 
     def wrap(obs, X_train, y_train, X_test, y_test, **kw):
         kw["groups"] = groups_of(obs, X_train, y_train, X_test, y_test, kw)
+        if kw["groups"] is None:    # ROIs class by class: the draws of before n_features
+            kw.pop("n_features", None)
         return orig(obs, X_train, y_train, X_test, y_test, **kw)
 
     d = spec.to_toml_dict()

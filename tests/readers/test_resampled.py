@@ -126,3 +126,102 @@ def test_hotelling_scores_calibrate_by_their_midpoint_and_pool_across_observers(
     a_groups = [_auc(raw[te & (group == g)], y[te & (group == g)]) for g in (0, 1)]
     assert abs(a_cal - a_true) < 0.005
     assert a_raw < a_cal - 0.05 and min(a_groups) < a_cal < max(a_groups)
+
+
+# ------------------------------------------------------- groups: draws that span a CHO
+
+class _Spy:
+    """A CHO that keeps every training set it is given (``fits``: the class attribute)."""
+
+    fits = []
+
+    def __init__(self, channels):
+        self.channels = channels
+        self.cho = R.ChannelizedHotelling(channels)
+
+    def get_params(self):
+        return {"channels": self.channels}
+
+    def fit(self, X, y):
+        _Spy.fits.append((np.array(X), np.array(y)))
+        self.cho.fit(X, y)
+        return self
+
+    def decision_function(self, X):
+        return self.cho.decision_function(X)
+
+
+def _pairs(rng, n_groups):
+    """One lesion-absent / lesion-present pair per group (its twin): the present ROI is the
+    absent one plus a spot, as a matched pair shares its anatomy."""
+    a = rng.normal(size=(n_groups, 9, 9))
+    p = a + 0.3 * rng.normal(size=a.shape)
+    p[:, 4, 4] += 2.0
+    X = np.concatenate([a, p])
+    y = np.repeat([0, 1], n_groups)
+    return X, y, np.tile(np.arange(n_groups), 2)
+
+
+def _pooled_rank(U, X, y):
+    """Rank of the pooled channel covariance, computed here (numpy's cov, matrix_rank)."""
+    V = X.reshape(len(X), -1) @ U.reshape(len(U), -1).T
+    K = 0.5 * sum(np.atleast_2d(np.cov(V[y == c], rowvar=False)) for c in (0, 1))
+    return np.linalg.matrix_rank(K)
+
+
+def test_group_draws_span_the_channels_when_asked():
+    """6 twins of one matched pair each, 5 channels: a bootstrap of 6 twins holds d distinct
+    twins (2d ROIs, pooled covariance rank <= 2d - 2), and d <= 3 in about 25 % of draws
+    (1 - P(d >= 4) = (6 + 930 + 10800) / 46656; counted here by brute force). With
+    ``n_features = 5`` every reader's training set spans the 5 channels (rank checked with
+    numpy); without it some reader of 20 trains on a singular covariance."""
+    import itertools
+
+    n = 6
+    low = sum(len(set(d)) <= 3 for d in itertools.product(range(n), repeat=n)) / n ** n
+    assert low == pytest.approx((6 + 930 + 10800) / 46656)
+    rng = np.random.default_rng(3)
+    X, y, g = _pairs(rng, n)
+    Xte, yte, _ = _pairs(rng, 10)
+    U = R.laguerre_gauss((9, 9), n_channels=5, width_px=3.0)
+    ranks = {}
+    for n_features in (None, 5):
+        _Spy.fits = []
+        out = R.resampled_readers(_Spy(U), X, y, Xte, yte, n_readers=20, groups=g,
+                                  rng=np.random.default_rng(8), n_features=n_features)
+        ranks[n_features] = [_pooled_rank(U, Xs, ys) for Xs, ys in _Spy.fits]
+        if n_features is not None:
+            assert out.rejected_draws > 0
+            for Xs, ys in _Spy.fits:
+                assert len(np.unique(Xs.reshape(len(Xs), -1), axis=0)) >= n_features + 2
+        else:
+            assert out.rejected_draws == 0
+    assert min(ranks[None]) < 5
+    assert min(ranks[5]) == 5
+
+
+def test_group_draws_without_rejections_are_the_draws_of_before():
+    """``n_features`` small enough that no draw is refused leaves every score as it was (the
+    same draws from the same generator), so results without the rule do not move."""
+    rng = np.random.default_rng(4)
+    X, y, g = _pairs(rng, 30)
+    Xte, yte, _ = _pairs(rng, 10)
+    obs = R.ChannelizedHotelling(R.laguerre_gauss((9, 9), n_channels=3, width_px=3.0))
+    a = R.resampled_readers(obs, X, y, Xte, yte, n_readers=5, groups=g,
+                            rng=np.random.default_rng(2))
+    b = R.resampled_readers(obs, X, y, Xte, yte, n_readers=5, groups=g,
+                            rng=np.random.default_rng(2), n_features=2)
+    assert b.rejected_draws == 0
+    np.testing.assert_array_equal(a.scores, b.scores)
+
+
+def test_group_draws_that_cannot_span_are_a_one_line_error():
+    rng = np.random.default_rng(5)
+    X, y, g = _pairs(rng, 3)                     # 6 ROIs: rank <= 4
+    obs = R.ChannelizedHotelling(R.laguerre_gauss((9, 9), n_channels=5, width_px=3.0))
+    with pytest.raises(ValueError, match=r"^groups: none of 100 draws in a row held 2 "
+                                         r"training ROIs of each truth and 7 distinct"):
+        R.resampled_readers(obs, X, y, X, y, groups=g, rng=np.random.default_rng(0),
+                            n_features=5)
+    with pytest.raises(ValueError, match=r"n_features applies only with groups"):
+        R.resampled_readers(obs, X, y, X, y, rng=np.random.default_rng(0), n_features=5)

@@ -12,8 +12,8 @@ import pytest
 
 from victwin.trial import analyse_run, spec_from_dict
 from victwin.trial._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES,
-                                           crop_rois, nodule_size_class, rib_overlap_class,
-                                           size_class_reader)
+                                           class_roi_px, crop_rois, nodule_size_class,
+                                           rib_overlap_class, size_class_reader)
 
 from ._chest_store import chest_store
 
@@ -251,7 +251,11 @@ def test_size_and_rib_subgroups_count_every_test_twin(tmp_path):
     readers = res["size_class_readers"]
     assert readers["<6 mm"]["trained_on"] == "this class"
     if ">=15 mm" in readers:                                 # a large one in the test set
-        assert readers[">=15 mm"]["trained_on"] == "all size classes"
+        # it borrows the nearest class with training ROIs (8-15 mm; no 6-8 mm nodules) and
+        # reads at that class's crop, the smaller of the two
+        assert readers[">=15 mm"]["trained_on"] == "nearest size classes"
+        assert readers[">=15 mm"]["training_classes"] == ["8-15 mm", ">=15 mm"]
+        assert readers[">=15 mm"]["roi_px"] == class_roi_px("8-15 mm", PIXEL_MM)
     ribs = {r["subgroup"]: r for r in res["subgroups"]["rib_overlap"]["subgroups"]}
     over = sum(overlaps[k] >= 0.5 for k in test_twins)
     assert ribs[RIB_OVERLAP_CLASSES[1]]["n_abnormal"] == over

@@ -17,6 +17,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 _METHODS = ("bootstrap", "subsample")
+#: Draws of groups tried for one reader before giving up (``resampled_readers``).
+_GROUP_DRAWS = 100
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +39,9 @@ class ReaderScores:
         Resampling method (``"bootstrap"`` or ``"subsample"``).
     variance_source : str
         Always ``"training"``: reader variance is the observer's training-set variance.
+    rejected_draws : int
+        Resamples of groups drawn and refused before the readers' own (all readers
+        together; ``resampled_readers``'s ``groups`` and ``n_features``).
     """
 
     scores: np.ndarray
@@ -45,6 +50,7 @@ class ReaderScores:
     case_ids: tuple
     method: str
     variance_source: str = "training"
+    rejected_draws: int = 0
 
 
 def calibrated_llr(train_scores, y_train, scores):
@@ -72,21 +78,32 @@ def calibrated_llr(train_scores, y_train, scores):
     return (m1 - m0) / var * (np.asarray(scores, float) - 0.5 * (m0 + m1))
 
 
-def _group_draw(members, y, method, fraction, rng):
-    """Training ROI indices of one resample of whole groups (see ``resampled_readers``)."""
+def _group_draw(members, y, method, fraction, rng, n_features=None):
+    """Training ROI indices of one resample of whole groups and the number of draws rejected
+    before it (see ``resampled_readers``)."""
     n = len(members)
     k = n if method == "bootstrap" else max(int(round(fraction * n)), 1)
-    for _ in range(100):
+    for tries in range(_GROUP_DRAWS):
         drawn = rng.choice(n, size=k, replace=(method == "bootstrap"))
         sel = np.concatenate([members[g] for g in drawn])
-        if min(np.count_nonzero(y[sel] == 0), np.count_nonzero(y[sel] == 1)) >= 2:
-            return sel
-    raise ValueError("groups: 100 draws in a row held fewer than 2 training ROIs of a class")
+        if min(np.count_nonzero(y[sel] == 0), np.count_nonzero(y[sel] == 1)) < 2:
+            continue
+        if n_features is not None:
+            # duplicates add no direction: the pooled covariance of the two classes' centred
+            # ROIs has rank at most d_0 + d_1 - 2 (d_c distinct ROIs of truth c)
+            distinct = np.unique(sel)
+            if distinct.size - 2 < n_features:
+                continue
+        return sel, tries
+    need = "2 training ROIs of each truth" + (
+        "" if n_features is None else f" and {n_features + 2} distinct ones in all "
+                                      f"(a {n_features}-feature covariance of full rank)")
+    raise ValueError(f"groups: none of {_GROUP_DRAWS} draws in a row held {need}")
 
 
 def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=10,
                       method="bootstrap", fraction=0.7, rng, case_ids=None, progress=False,
-                      calibrate=False, groups=None):
+                      calibrate=False, groups=None, n_features=None):
     """Build ``n_readers`` readers by retraining a copy of ``observer`` on resampled
     training sets, and score one fixed test set with each.
 
@@ -123,12 +140,21 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
         resampling unit is the group, not the ROI: ``"bootstrap"`` draws as many groups as
         there are, with replacement, ``"subsample"`` ``round(fraction * n_groups)`` without,
         and every ROI of a drawn group enters (not stratified by class; a draw with fewer
-        than 2 ROIs of a class is drawn again, up to 100 times). For matched pairs (a
+        than 2 ROIs of a class is drawn again, up to 100 draws in all per reader, else
+        ``ValueError``). For matched pairs (a
         lesion ROI and the lesion-absent ROI at the same place in the same anatomy) this
         keeps each pair together, so the shared anatomy cancels in a class-mean difference
         as it does in the full training set; resampling ROIs class by class draws a pair's
         two ROIs independently and leaves ``(k_1 - k_0) / n`` of its anatomy in the
         difference (k_c the times each was drawn). Default ``None``: ROIs, by class.
+    n_features : int, optional
+        With ``groups``: the dimension of the covariance the observer estimates (a CHO's
+        channel count). A draw is then also redrawn (same bound) unless its distinct
+        training ROIs can give a full-rank pooled covariance, ``d_0 + d_1 - 2 >=
+        n_features`` (``d_c`` the distinct ROIs of truth ``c``; each class's centred ROIs
+        span at most ``d_c - 1`` directions, and a bootstrap repeats ROIs). Without it a
+        CHO trained on such a draw inverts a singular covariance by pseudo-inverse,
+        silently. ``ReaderScores.rejected_draws`` counts the draws refused.
 
     Returns
     -------
@@ -165,12 +191,16 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
                              f"got shape {glab.shape}")
         _, ginv = np.unique(glab, return_inverse=True)
         members = [np.flatnonzero(ginv == g) for g in range(ginv.max() + 1)]
+    elif n_features is not None:
+        raise ValueError("n_features applies only with groups")
     params = observer.get_params()
+    rejected = 0
     scores = np.empty((int(n_readers), Xte.shape[0]))
     for r in tqdm(range(int(n_readers)), desc="readers", disable=not progress):
         picks = []
         if groups is not None:
-            sel = _group_draw(members, ytr, method, fraction, rng)
+            sel, tries = _group_draw(members, ytr, method, fraction, rng, n_features)
+            rejected += tries
         for idx in (idx_by_class if groups is None else ()):
             if method == "bootstrap":
                 picks.append(rng.choice(idx, size=idx.size, replace=True))
@@ -185,7 +215,8 @@ def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=1
         if calibrate:
             scores[r] = calibrated_llr(reader.decision_function(Xtr[sel]), ytr[sel], scores[r])
     ids = tuple(f"reader-{r + 1:02d}" for r in range(int(n_readers)))
-    return ReaderScores(scores, yte.astype(np.int64), ids, case_ids, method)
+    return ReaderScores(scores, yte.astype(np.int64), ids, case_ids, method,
+                        rejected_draws=rejected)
 
 
 def to_score_table(readers_by_modality):

@@ -232,10 +232,13 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     # likelihood ratios (readers.calibrated_llr), so its ratings share one scale
     pooled = len(kinds) > 1 or spec.readers.per_size_class
 
-    def read(m, kind, tr, te, *, width_mm=None, crop_px=None, only_tr=None, only_te=None):
+    def read(m, kind, tr, te, *, width_mm=None, crop_px=None, only_tr=None, only_te=None,
+             n_features=None):
         """Readers of ``kind`` trained on twins ``tr``, scoring twins ``te`` (None: too few
         cases); with ``crop_px`` the ROIs are cropped around the lesion first; ``only_tr`` /
-        ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs."""
+        ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs; ``n_features``:
+        each reader's draw of twins must span a covariance of that size
+        (``resampled_readers``; ``ValueError`` when 100 draws in a row do not)."""
         X_tr, y_tr, ids_tr = gather(m, tr, kind, only_tr)
         X_te, y_te, ids = gather(m, te, kind, only_te)
         if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
@@ -259,7 +262,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         return resampled_readers(observer, X_train, y_tr, X_test, y_te,
                                  n_readers=spec.readers.n_readers, rng=reader_rng,
                                  case_ids=ids, calibrate=pooled,
-                                 groups=[twin_of(i) for i in ids_tr])
+                                 groups=[twin_of(i) for i in ids_tr], n_features=n_features)
 
     size_readers: dict = {}         # readers.per_size_class: what each class's readers were
     per_modality = {}
@@ -411,21 +414,43 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
                       out) -> list:
     """``readers.per_size_class``: one set of readers per Lung-RADS size class of the
     nodules (trial/_nodule_classes.py), its channel width and ROI the class's; the ROIs are
-    cropped from the stored ones around the lesion. A class whose training twins hold fewer
-    than ``channels.count + 1`` ROIs of either truth (a sample covariance of N channels needs
-    N + 1 samples to be full rank) is trained on every size class's training ROIs instead,
-    with its own channels and ROI; ``out["size_class_readers"]`` says which. Each class's
-    readers give likelihood ratios (``readers.calibrated_llr`` of their training scores), so
-    the classes' scores pool into one rating scale per reader: raw CHO scores carry each
-    observer's own offset (measured on an 80-twin run: every class's AUC 0.73-0.82, the
-    pooled raw scores' 0.65).
+    cropped from the stored ones around the lesion. Each class's readers give likelihood
+    ratios (``readers.calibrated_llr`` of their training scores), so the classes' scores pool
+    into one rating scale per reader: raw CHO scores carry each observer's own offset
+    (measured on an 80-twin run: every class's AUC 0.73-0.82, the pooled raw scores' 0.65).
+
+    **Too few training ROIs**: a class whose training twins hold fewer than
+    ``channels.count + 1`` ROIs of either truth (a sample covariance of N channels needs
+    N + 1 samples to be full rank; NPW(E), no channels: 2, a mean of each) borrows the
+    training ROIs of the nearest classes: the larger ones first, smallest first, then the
+    smaller ones, largest first, until the pool holds enough. A CHO class is also pooled
+    further when its own ROIs hold enough but 100 bootstrap draws of its training twins in
+    a row cannot span its channels' covariance (``resampled_readers``' ``n_features``:
+    ``d_0 + d_1 - 2 >= count`` distinct ROIs; before, such a draw was inverted by
+    pseudo-inverse, silently). The class keeps its channels; its crop, at train and at
+    test, is **the smallest own-class ROI of the pooled classes**. Placement keeps every
+    other nodule of a twin out of a site's own-class ROI only (projected centres >=
+    s_i / sqrt(2) + r_j, ``place_nodule_sites``); a crop no larger than that, about the
+    same lesion position, lies inside it, so no crop a reader sees holds a neighbour. Before,
+    a borrowing class cropped every borrowed ROI at its own size: on the first 139 twins of
+    8 nodules of the powered rib run, a >= 15 mm crop (199 px) about a < 6 mm nodule held
+    part of another nodule in 43 % of them, its centre in 36 %
+    (``benchmarks/chest_crop_neighbours.py``; NOTES.md, seventh session, issue 19 fallback
+    crops). Pooling the larger classes first keeps the class's crop whenever
+    they suffice. The other way to keep placement's guarantee, spacing every nodule for the
+    largest crop any fallback can use (55.6 mm), would change the placement of every chest
+    twin and make 8 nodules per twin hard to fit, so it was not taken.
+
+    ``out["size_class_readers"]`` says per class what was read: ``trained_on`` ("this
+    class" or "nearest size classes"), ``training_classes``, the crop (``roi_px``, and
+    ``roi_mm``, the nominal ROI of the class whose crop it is), ``rejected_draws`` (draws of
+    twins refused for every reader together, CHO) and the twins counts.
 
     The class is per ROI: a chest twin with several nodule sites (``cohort.sites``) has ROIs
     in several classes (each nodule's and its lesion-absent pair's the nodule's size); a
     one-nodule twin's two ROIs are in its nodule's class. ``n_train_twins`` /
-    ``n_test_twins`` count the twins holding an ROI of the class. An NPW(E) observer
-    (no channels) needs 2 ROIs of each truth to train (a mean of each), a CHO
-    ``channels.count + 1``."""
+    ``n_test_twins`` count the twins holding an ROI of the (pooled) training classes / of
+    the class."""
     def size_class(k, name):
         site = _site_named(records[k], name)
         if site is not None and site.lesion_size_mm is not None:
@@ -433,30 +458,74 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
         return nodule_size_class(records[k].result.lesion.size_mm)
 
     pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
-    need = (int(spec.readers.channels["count"]) + 1 if spec.readers.observer == "cho" else 2)
+    cho = spec.readers.observer == "cho"
+    need = int(spec.readers.channels["count"]) + 1 if cho else 2
     table = out.setdefault("size_class_readers", {})
     parts = []
-    for label in NODULE_SIZE_CLASSES:
-        def only(k, name, label=label):
-            return size_class(k, name) == label
 
-        te = np.array([k for k in test if any(only(k, r[3]) for r in roi_lists[k])], dtype=int)
+    def twins_of(twins, labels):
+        return np.array([k for k in twins
+                         if any(size_class(k, r[3]) in labels for r in roi_lists[k])], dtype=int)
+
+    def enough(labels):
+        _, y, _ = gather(m, train, kind, lambda k, name: size_class(k, name) in labels)
+        return len(y) > 0 and min(np.bincount(y, minlength=2)) >= need
+
+    for c, label in enumerate(NODULE_SIZE_CLASSES):
+        te = twins_of(test, (label,))
         if te.size == 0:
             continue
-        tr = np.array([k for k in train if any(only(k, r[3]) for r in roi_lists[k])], dtype=int)
-        _, y_tr, _ = gather(m, tr, kind, only)
-        own = len(y_tr) > 0 and min(np.bincount(y_tr, minlength=2)) >= need
-        width_mm, roi_mm = size_class_reader(label)
-        n_px = class_roi_px(label, pixel_mm)
-        part = read(m, kind, tr if own else train, te, width_mm=width_mm, crop_px=n_px,
-                    only_tr=only if own else None, only_te=only)
-        entry = {"channel_width_mm": round(width_mm, 4), "roi_mm": round(roi_mm, 4),
-                 "roi_px": n_px, "trained_on": "this class" if own else "all size classes",
-                 "n_train_twins": int(tr.size if own else len(train)),
+        # the pool grows by the nearest classes: larger ones (their ROIs are at least this
+        # class's) first, then smaller ones (the crop shrinks to theirs)
+        order = (NODULE_SIZE_CLASSES[c:] + NODULE_SIZE_CLASSES[:c][::-1])
+        held = [lab for lab in order if lab == label or twins_of(train, (lab,)).size]
+        width_mm = size_class_reader(label)[0]
+        part, full_rank = None, True
+        for n_pool in range(1, len(held) + 1):
+            pool = tuple(held[:n_pool])
+            last = n_pool == len(held)
+            if not last and not enough(pool):
+                continue
+            crop_label = min(pool, key=lambda lab: class_roi_px(lab, pixel_mm))
+            n_px = class_roi_px(crop_label, pixel_mm)
+            args = dict(width_mm=width_mm, crop_px=n_px,
+                        only_tr=lambda k, name, pool=pool: size_class(k, name) in pool,
+                        only_te=lambda k, name, label=label: size_class(k, name) == label)
+            try:
+                part = read(m, kind, twins_of(train, pool), te, **args,
+                            n_features=int(spec.readers.channels["count"]) if cho else None)
+            except ValueError as exc:   # no draw of twins spans the channels: pool further
+                if "draws in a row" not in str(exc):
+                    raise
+                if not last:
+                    continue
+                # every class pooled and still no such draw: the draws of before (2 ROIs of
+                # each truth), a covariance of less than full rank inverted by
+                # pseudo-inverse, said in results.json
+                full_rank = False
+                part = read(m, kind, twins_of(train, pool), te, **args)
+            break
+        entry = {"channel_width_mm": round(width_mm, 4),
+                 "roi_mm": round(size_class_reader(crop_label)[1], 4), "roi_px": n_px,
+                 "trained_on": "this class" if pool == (label,) else "nearest size classes",
+                 "training_classes": [lab for lab in NODULE_SIZE_CLASSES if lab in pool],
+                 "n_train_twins": int(twins_of(train, pool).size),
                  "n_test_twins": int(te.size)}
-        if spec.readers.observer != "cho":      # NPW(E): the class sets only the ROI
+        if cho:     # the draws are the modality's own (its readers' seed)
+            entry["rejected_draws"] = {m: int(part.rejected_draws) if part is not None else 0}
+            entry["full_rank_draws"] = full_rank
+        else:                                   # NPW(E): the class sets only the ROI
             del entry["channel_width_mm"]
-        table.setdefault(label, entry)
+        if label not in table:
+            table[label] = entry
+        else:       # a later modality: its draws, and its pool where it differs (CHO)
+            first = table[label]
+            if cho:
+                first["rejected_draws"][m] = entry["rejected_draws"][m]
+            if {k: v for k, v in entry.items() if k != "rejected_draws"} != \
+                    {k: v for k, v in first.items() if k not in ("rejected_draws", "by_modality")}:
+                first.setdefault("by_modality", {})[m] = {k: v for k, v in entry.items()
+                                                         if k != "rejected_draws"}
         if part is not None:
             parts.append(part)
     return parts
