@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats as sst
+from scipy.special import expit, logit
 
 from victwin.trial import RoiRecord, write_report
 from victwin.validation import CheckResult
@@ -64,7 +66,11 @@ def test_answer_states_the_numbers_of_results_json(report):
     assert f"95% CI {d['ci'][0]:.3f} to {d['ci'][1]:.3f}" in answer
     assert f"p = {d['p']:.3f}" in answer
     for m in ("DM", "DBT"):
-        ci = mr["rrrc"]["single_modality"][m]["ci"]
+        # each AUC's CI: the logit interval of the RRRC SE, t at its df (Pepe 2003 sec. 5.2),
+        # written out here
+        s = mr["rrrc"]["single_modality"][m]
+        h = sst.t.ppf(0.975, s["df"]) * s["se"] / (s["auc"] * (1 - s["auc"]))
+        ci = expit(logit(s["auc"]) - h), expit(logit(s["auc"]) + h)
         assert f"{m} {mr['mean_auc'][m]:.3f} {ci[0]:.3f} to {ci[1]:.3f}" in answer
     # the answer comes first: before every other section
     assert text.index('id="answer"') < min(text.index(f'id="{s}"') for s in SECTIONS[1:])

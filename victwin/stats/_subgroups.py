@@ -15,6 +15,9 @@ References
 Obuchowski NA (1995). Multireader receiver operating characteristic studies: a comparison of
 study designs. Acad Radiol 2:709-716 (nested designs).
 Holm S (1979). A simple sequentially rejective multiple test procedure. Scand J Stat 6:65-70.
+Pepe MS (2003). The Statistical Evaluation of Medical Tests, sec. 5.2, p. 107 (logit CI of
+an AUC, used for the per-subgroup AUC CIs).
+Qin G, Hotilovac L (2008). Stat Methods Med Res 17:207-221 (the logit interval of an AUC).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._auc import logit_auc_ci
 from ._cluster import cluster_codes, clustered_covariance_partial, clustered_mrmc
 from ._moments import cell_placements
 from ._mrmc import _cov_from_cells, _cov_method, _record, mrmc, or_analysis
@@ -161,9 +165,14 @@ def _row(res, data, label, alpha, n_groups, auc_cis=False):
            "difference": d["estimate"], "se": d["se"], "df": d["df"], "p": d["p"], "ci": d["ci"],
            "ci_simultaneous": (d["estimate"] - q * d["se"], d["estimate"] + q * d["se"])}
     if auc_cis:
+        # each arm's AUC: the RRRC single-modality SE and df, the interval on the logit scale
+        # (logit_auc_ci) so that it stays inside (0, 1) for an AUC near 1 in a small subgroup
         single = res.rrrc["single_modality"]
         row["auc_se"] = {m: float(single[m]["se"]) for m in res.modalities}
-        row["auc_ci"] = {m: tuple(float(v) for v in single[m]["ci"]) for m in res.modalities}
+        row["auc_df"] = {m: float(single[m]["df"]) for m in res.modalities}
+        row["auc_ci"] = {m: logit_auc_ci(float(single[m]["auc"]), float(single[m]["se"]),
+                                         df=float(single[m]["df"]), alpha=alpha)
+                         for m in res.modalities}
     return row
 
 
@@ -207,9 +216,15 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
         subgroup is an error.
     auc_cis : bool
         Also give each analysed row (and the overall row) every modality's AUC with its
-        RRRC standard error and CI (``auc_se``, ``auc_ci``: the single-modality analysis of
-        the same covariances), for subgroups read for how detectability varies (nodule
-        size, rib overlap) rather than for the difference between modalities.
+        RRRC standard error, df and CI (``auc_se``, ``auc_df``, ``auc_ci``: the
+        single-modality analysis of the same covariances), for subgroups read for how
+        detectability varies (nodule size, rib overlap) rather than for the difference
+        between modalities. ``auc_ci`` is the logit-transformed interval of that SE
+        (:func:`victwin.stats.logit_auc_ci`: ``expit(logit(A) -+ t SE / (A (1 - A)))``,
+        the t quantile at the same df; Pepe 2003 sec. 5.2; Qin & Hotilovac 2008), which
+        stays inside (0, 1); the Wald interval ``A -+ t SE`` passes 1 for an AUC near 1 in
+        a small subgroup. The differences' CIs (``ci``) stay Wald: a difference may be
+        negative.
 
     Returns
     -------

@@ -93,6 +93,8 @@ def _clustering_note(res: dict, head_key: str) -> str:
 
 
 def _answer(res: dict, spec, checks=None) -> str:
+    from victwin.stats import logit_auc_ci
+
     head_key, mr = headline_mrmc(res)
     a, b = res["modalities"][:2]
     alpha = float(mr.get("alpha", spec.analysis.alpha))
@@ -114,8 +116,12 @@ def _answer(res: dict, spec, checks=None) -> str:
     rows = []
     for m in res["modalities"]:
         s = rr["single_modality"][m]
-        rows.append([m, _f(mr["mean_auc"][m]), _ci(s["ci"]), _f(s["se"], 4)])
-    auc_table = _table(["modality", "mean AUC", f"{level}% CI", "SE"], rows, num_cols=(1, 2, 3))
+        # logit interval of the RRRC SE (t at the same df): inside (0, 1) near AUC 1, where
+        # the Wald interval in results.json (the OR software's) can pass 1
+        ci_m = logit_auc_ci(s["auc"], s["se"], df=s["df"], alpha=alpha)
+        rows.append([m, _f(mr["mean_auc"][m]), _ci(ci_m), _f(s["se"], 4)])
+    auc_table = _table(["modality", "mean AUC", f"{level}% CI (logit)", "SE"], rows,
+                       num_cols=(1, 2, 3))
     diff_table = _table(
         ["difference", "estimate", f"{level}% CI", "SE", "df", "p (two-sided)"],
         [[f"{a} - {b}", _f(est), _ci(ci), _f(d["se"], 4), _f(d.get("df"), 2), _p(p)]],
@@ -250,9 +256,12 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
                           num_cols=(1, 2, 3, 4, 5, 6, 7, 8)))
         unit = ("twins resampled (clustered covariances)" if sub.get("cov_method") == "clustered"
                 else f"ROIs as independent cases ({sub.get('cov_method')} covariances)")
+        logit = (" AUC CIs are logit intervals of the RRRC SE (Pepe 2003), inside (0, 1);"
+                 " difference CIs are Wald." if any("auc_ci" in r for r in sub["subgroups"])
+                 else "")
         out.append(f"<p class='note'>RRRC analysis, {_e(unit)}; the all row is the answer's "
                    f"analysis of every test ROI; N0 and N1 count lesion-absent and "
-                   f"lesion-present ROIs.</p>")
+                   f"lesion-present ROIs.{logit}</p>")
         it = sub.get("interaction") or {}
         if it:
             out.append(f"<p class='note'>Equal differences across subgroups: F = "
