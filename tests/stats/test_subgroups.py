@@ -261,3 +261,26 @@ def test_mid_range_auc_with_many_cases_gives_nearly_the_wald_interval():
         assert 0.65 < a < 0.85 and half < 0.05
         lo, hi = row["auc_ci"][m]
         assert abs(lo - (a - half)) < 0.03 * half and abs(hi - (a + half)) < 0.03 * half
+
+
+def test_forest_rows_say_what_they_count(monkeypatch, tmp_path):
+    """Forest labels give abnormal / normal counts and, with clusters, the clusters: three
+    cases per cluster here, so cases (ROIs) and clusters (twins) differ. Counted from the
+    table built here."""
+    from matplotlib.figure import Figure
+
+    from victwin.stats import count_label
+
+    tab, groups = _two_groups(9, 12, 1.0, 1.0, seed=6)
+    clusters = {c: f"{groups[c]}-{int(c[len(groups[c]):]) // 3}" for c in tab.cases}
+    res = subgroup_analysis(tab, groups, clusters=clusters, auc_cis=True)
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: seen.append(fig))
+    res.forest_plot(tmp_path / "f.png", abnormal="lesion", normal="lesion-absent", unit="ROIs",
+                    cluster_unit="twins")
+    labels = [t.get_text() for t in seen[0].axes[0].get_yticklabels()]
+    assert labels == ["small\nn = 9 lesion / 9 lesion-absent ROIs, 6 twins",
+                      "big\nn = 12 lesion / 12 lesion-absent ROIs, 8 twins",
+                      "all cases\nn = 21 lesion / 21 lesion-absent ROIs, 14 twins"]
+    plain = subgroup_analysis(tab, groups)
+    assert count_label(plain.rows[0]) == "n = 9 abnormal / 9 normal cases"

@@ -99,7 +99,8 @@ def test_subgroup_table_lists_every_class_and_its_all_row_is_the_answer(report, 
     assert small and all(r["n_abnormal"] < 3 and r["difference"] is None for r in small)
     section = _plain(_section(text, "subgroups"))
     for r in small:
-        assert f"{r['subgroup']} {r['n_normal']} {r['n_abnormal']} too few cases" in section
+        assert (f"{r['subgroup']} {r['n_clusters']} {r['n_abnormal']} {r['n_normal']} "
+                f"too few cases") in section
     head = res["mrmc_clustered"]["rrrc"]["differences"]["DM-DBT"]
     assert sub["overall"]["difference"] == pytest.approx(head["estimate"], rel=1e-12)
     assert sub["overall"]["ci"] == pytest.approx(head["ci"], rel=1e-12)

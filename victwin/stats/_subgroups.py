@@ -32,7 +32,7 @@ from ._moments import cell_placements
 from ._mrmc import _cov_from_cells, _cov_method, _record, mrmc, or_analysis
 from ._table import ScoreTable
 
-__all__ = ["subgroup_analysis", "SubgroupResult", "adjust_pvalues"]
+__all__ = ["subgroup_analysis", "SubgroupResult", "adjust_pvalues", "count_label"]
 
 
 def adjust_pvalues(p, method="holm"):
@@ -112,8 +112,13 @@ class SubgroupResult:
                          f"on ({it['df1']}, {it['ddf']:.2f}) df, p = {it['p']:.4g}")
         return "\n".join(lines)
 
-    def forest_plot(self, path, *, title=None, simultaneous=False) -> None:
+    def forest_plot(self, path, *, title=None, simultaneous=False, abnormal="abnormal",
+                    normal="normal", unit="cases", cluster_unit="clusters") -> None:
         """Write a forest plot of the AUC differences with CIs to a PNG file.
+
+        Each row is labelled with what it counts: ``n = N1 <abnormal> / N0 <normal> <unit>``
+        and, with clusters, ``, K <cluster_unit>`` (e.g. "n = 120 lesion / 120 lesion-absent
+        ROIs, 30 twins": with several ROIs per twin, ROIs are not patients).
 
         Parameters
         ----------
@@ -122,12 +127,14 @@ class SubgroupResult:
         title : str, optional
         simultaneous : bool
             Draw the Bonferroni simultaneous intervals instead of the per-subgroup ones.
+        abnormal, normal, unit, cluster_unit : str
+            Words of the count labels (defaults: "abnormal", "normal", "cases", "clusters").
         """
         from matplotlib.figure import Figure  # no pyplot: no global backend state
 
         rows = self.rows + [dict(self.overall, subgroup="all cases")]
         key = "ci_simultaneous" if simultaneous else "ci"
-        fig = Figure(figsize=(6.5, 0.45 * len(rows) + 1.4))
+        fig = Figure(figsize=(7.5, 0.6 * len(rows) + 1.4))
         ax = fig.add_subplot(1, 1, 1)
         y = np.arange(len(rows))[::-1]
         for yi, r in zip(y, rows):
@@ -143,7 +150,9 @@ class SubgroupResult:
         ax.axvline(0.0, color="0.5", ls="--", lw=1)
         ax.set_ylim(-0.6, len(rows) - 0.4)    # every row inside the axes, text-only ones too
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{r['subgroup']} (n={r['n_normal'] + r['n_abnormal']})" for r in rows])
+        ax.set_yticklabels([f"{r['subgroup']}\n" + count_label(
+            r, abnormal=abnormal, normal=normal, unit=unit, cluster_unit=cluster_unit)
+            for r in rows], fontsize=8)
         a, b = self.modalities[:2]
         ax.set_xlabel(f"AUC difference, {a} - {b} ({int(round(100 * (1 - self.alpha)))}% CI"
                       f"{', simultaneous' if simultaneous else ''})")
@@ -152,6 +161,16 @@ class SubgroupResult:
         ax.set_title(title or default, fontsize=10)
         fig.tight_layout()
         fig.savefig(path, dpi=120, format="png")
+
+
+def count_label(row, *, abnormal="abnormal", normal="normal", unit="cases",
+                cluster_unit="clusters") -> str:
+    """What a subgroup row counts, in words: "n = 120 lesion / 120 lesion-absent ROIs, 30
+    twins" (``n_abnormal``, ``n_normal`` and, when the row has it, ``n_clusters``)."""
+    text = f"n = {row['n_abnormal']} {abnormal} / {row['n_normal']} {normal} {unit}"
+    if row.get("n_clusters") is not None:
+        text += f", {row['n_clusters']} {cluster_unit}"
+    return text
 
 
 def _row(res, data, label, alpha, n_groups, auc_cis=False):

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _Span,
                     _table, empirical_roc)
-from ._levels import ordered_rows, subgroup_title
+from ._levels import COUNT_WORDS, ordered_rows, subgroup_title
 from ._records import CaseRecord
 from ._report_cases import (_dose_section, _example_classes, _examples_section,
                             _failed_section, _timing_section)
@@ -200,8 +200,10 @@ def _roc_section(run_dir: Path, res: dict) -> str:
 
 
 def _forest(sub: dict, name: str):
+    from victwin.stats import count_label
+
     rows = ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all cases")]
-    fig = _figure(6.5, 0.45 * len(rows) + 1.4)
+    fig = _figure(7.5, 0.6 * len(rows) + 1.4)
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
@@ -214,7 +216,8 @@ def _forest(sub: dict, name: str):
     ax.axvline(0.0, color="0.5", ls="--", lw=1)
     ax.set_ylim(-0.6, len(rows) - 0.4)        # every row inside the axes, text-only ones too
     ax.set_yticks(y)
-    ax.set_yticklabels([str(r["subgroup"]) for r in rows])
+    ax.set_yticklabels([f"{r['subgroup']}\n{count_label(r, **COUNT_WORDS)}" for r in rows],
+                       fontsize=8)
     a, b = sub["modalities"][:2]
     ax.set_xlabel(f"AUC difference, {a} - {b}")
     ax.set_title(f"by {subgroup_title(name)}", fontsize=10)
@@ -242,26 +245,25 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
         # results.json of runs analysed before it did
         for r in ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all",
                                                               p_adjusted=None)]:
+            counts = [r["subgroup"], r.get("n_clusters", "-"), r["n_abnormal"], r["n_normal"]]
             if r.get("too_small"):
-                rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"],
-                             _Span(r.get("note", "too few cases to analyse"), 6)])
+                rows.append([*counts, _Span(r.get("note", "too few cases to analyse"), 6)])
                 continue
             aucs = [_f(r["auc"][m]) if "auc_ci" not in r        # nodule subgroups: with CI
                     else f"{_f(r['auc'][m])} ({_ci(r['auc_ci'][m])})" for m in (a, b)]
-            rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], *aucs,
-                         _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
+            rows.append([*counts, *aucs, _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
                          _p(r.get("p_adjusted"))])
-        out.append(_table(["subgroup", "N0", "N1", f"AUC {a}", f"AUC {b}", f"{a} - {b}",
-                           "CI", "p", f"p ({sub.get('correction')})"], rows,
-                          num_cols=(1, 2, 3, 4, 5, 6, 7, 8)))
+        out.append(_table(["subgroup", "twins", "lesion ROIs", "lesion-absent ROIs", f"AUC {a}",
+                           f"AUC {b}", f"{a} - {b}", "CI", "p", f"p ({sub.get('correction')})"],
+                          rows, num_cols=(1, 2, 3, 4, 5, 6, 7, 8, 9)))
         unit = ("twins resampled (clustered covariances)" if sub.get("cov_method") == "clustered"
                 else f"ROIs as independent cases ({sub.get('cov_method')} covariances)")
         logit = (" AUC CIs are logit intervals of the RRRC SE (Pepe 2003), inside (0, 1);"
                  " difference CIs are Wald." if any("auc_ci" in r for r in sub["subgroups"])
                  else "")
         out.append(f"<p class='note'>RRRC analysis, {_e(unit)}; the all row is the answer's "
-                   f"analysis of every test ROI; N0 and N1 count lesion-absent and "
-                   f"lesion-present ROIs.{logit}</p>")
+                   f"analysis of every test ROI; twins: test twins holding an ROI of the row (a twin "
+                   f"has several ROIs, so ROIs are not patients).{logit}</p>")
         it = sub.get("interaction") or {}
         if it:
             out.append(f"<p class='note'>Equal differences across subgroups: F = "
