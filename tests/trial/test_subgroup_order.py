@@ -238,3 +238,38 @@ def test_forest_and_table_say_what_they_count(chest_run, monkeypatch, tmp_path):
                 assert (f"<tr><td>{html.escape(v)}</td><td class=\"num\">{len(counts[v][2])}"
                         f"</td><td class=\"num\">{counts[v][0]}</td><td class=\"num\">"
                         f"{counts[v][1]}</td>") in block, (name, v)
+
+
+def test_a_chest_report_lists_the_chest_checks_not_the_breast_ones(chest_run):
+    """Given every check's result, a chest trial's credibility section lists the chest beam,
+    anatomy and nodule checks and those of every trial, and none whose reference is a breast
+    (MGD of a standard breast, a-Se MTF, VICTRE's spectrum and tissues, ...); the answer
+    counts the same checks. Names typed here."""
+    from victwin.validation import CHECKS, CheckResult
+
+    store, spec, _, _ = chest_run
+    every = [CheckResult(m, n, k, r, "measured", t, True, 0.0) for m, n, k, r, t, _ in CHECKS]
+    text = render_report(store, spec, checks=every)
+    cred = html.unescape(re.search(r'<section id="credibility">(.*?)</section>', text,
+                                   re.S).group(1))
+    for name in ("lung volume of a man and a woman", "cardiothoracic ratio",
+                 "twelve posterior rib pairs a thoracic level apart", "diaphragm level",
+                 "nodule sizes (2000 draws)", "nodule types (2000 draws)",
+                 "nodule margins (2000 draws)", "RQA5 photon fluence per air kerma",
+                 "water attenuation at 60 keV", "path lengths per label vs exact slab chords",
+                 "Van Dyke OR-jackknife RRRC test"):
+        assert name in cred, name
+    for name in ("mean glandular dose, standard breast", "a-Se detector presampled MTF",
+                 "VICTRE spectrum as loaded", "VICTRE tissue attenuation",
+                 "glandular fraction of fatty and dense breasts", "texture power-law exponent",
+                 "scatter-to-primary ratio, 4.5 cm x 15 cm breast",
+                 "water attenuation at 20 keV", "MC-GPU"):
+        assert name not in cred, name
+    outside_spec = re.sub(r"<pre>.*?</pre>", "", text, flags=re.S)
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", outside_spec)).lower()
+    for word in ("glandular", "mgd", "mammo", "compressed", "breast"):
+        assert word not in plain, word
+    shown = [c for c in every if c.name in cred]
+    assert f"{len(shown)} of {len(shown)} live verification and validation checks passed" in \
+        html.unescape(re.sub(r"<[^>]+>", "", text))
+    assert "chest twins" in cred

@@ -341,7 +341,9 @@ def _provenance_section(store, spec, res: dict, rows: list[CaseRecord]) -> str:
 
 
 def _credibility_section(spec, res: dict, checks) -> str:
-    from victwin.validation import MODELS
+    from victwin.validation import models_for
+
+    models = models_for(spec.cohort.family)
 
     a, b = res["modalities"][:2]
     n_pass = sum(c.passed for c in checks)
@@ -358,7 +360,7 @@ def _credibility_section(spec, res: dict, checks) -> str:
         rows_by_model.setdefault(c.model, []).append(c)
     parts = []
     for model, checks_m in rows_by_model.items():
-        parts.append(f"<h3>{_e(model)}</h3><p class='note'>{_e(MODELS.get(model, ''))}</p>")
+        parts.append(f"<h3>{_e(model)}</h3><p class='note'>{_e(models.get(model, ''))}</p>")
         parts.append(_table(
             ["check", "kind", "independent reference", "measured", "tolerance", "result", "s"],
             [[c.name, c.kind, c.reference, c.measured, c.tolerance,
@@ -406,10 +408,11 @@ def render_report(store, spec, *, checks=None) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{str(results_path)!r} is not readable JSON ({exc}); re-run the "
                          f"analysis (victwin report RUN)") from None
-    if checks is None:
-        from victwin.validation import run_checks
+    from victwin.validation import for_family, run_checks
 
-        checks = run_checks()
+    # the checks of this trial's body part (a chest trial shows no breast checks)
+    family = spec.cohort.family
+    checks = run_checks(family=family) if checks is None else for_family(checks, family)
     rows = store.case_records()
     failed = store.failed_cases()
     names = list(res["modalities"])
@@ -451,7 +454,9 @@ def write_report(store, spec, *, checks=None) -> Path:
         An analysed run (``analysis/results.json`` present).
     spec : TrialSpec
     checks : list of CheckResult, optional
-        Credibility checks already run (default: run :func:`run_checks` now, ~15 s).
+        Credibility checks already run (default: run those of the trial's phantom family
+        now, :func:`victwin.validation.run_checks`, ~15 s breast, ~30-50 s chest). The report
+        shows those that apply to the trial's family (``validation.for_family``).
 
     Returns
     -------
