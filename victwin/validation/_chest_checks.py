@@ -19,7 +19,8 @@ __all__ = ["CHEST_CHECKS"]
 # X-ray mass attenuation coefficients, water (liquid): mu/rho at 60 keV.
 NIST_WATER_MU_RHO_60KEV = 0.2059  # cm2/g
 
-# IEC 62220-1-1:2015, table 3: RQA5 (70 kV, 21 mm Al added) photon fluence per air kerma.
+# IEC 62220-1-1:2015 (its table of photon fluence per air kerma of the RQA qualities): RQA5
+# (70 kV, 21 mm Al added).
 IEC_RQA5_FLUENCE_PER_UGY = 29653.0  # photons / (mm2 uGy)
 
 # ERS 1993 (Quanjer PH et al., Eur Respir J 6 Suppl 16:5-40): TLC = 7.99 H - 7.08 L (men),
@@ -188,7 +189,8 @@ CHEST_CHECKS = (
      "SpekPy (Poludniowski et al., Med Phys 48:3630, 2021) live, its own attenuation and "
      "kerma tables", "each within 2 %", _check_chest_beam),
     ("X-ray physics", "RQA5 photon fluence per air kerma", "validation",
-     f"IEC 62220-1-1:2015 table 3: {IEC_RQA5_FLUENCE_PER_UGY:.0f} photons/(mm2 uGy)",
+     f"IEC 62220-1-1:2015, RQA5 (70 kV, 21 mm Al): {IEC_RQA5_FLUENCE_PER_UGY:.0f} "
+     f"photons/(mm2 uGy)",
      "within 1 %", _check_rqa5),
     ("phantoms", "lung volume of a man and a woman", "calibration",
      "ERS 1993 TLC equations (Quanjer et al., Eur Respir J 1993), 90 % range (+- 1.64 RSD); "
