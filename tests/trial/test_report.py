@@ -113,6 +113,21 @@ def _scored_ids(store):
     return read_imrmc(Path(store.dir) / "analysis" / "scores.imrmc").cases
 
 
+def test_an_auc_near_one_with_no_reader_variance_gets_a_normal_logit_ci(synthetic_run):
+    """results.json writes an infinite df (no reader variance) as null: the AUC's CI is then
+    the logit interval with the normal quantile (Pepe 2003 p. 107, written out here), inside
+    (0, 1) where the Wald one (0.98 +- 1.96 x 0.02) is not."""
+    _, spec, res = synthetic_run
+    mod = json.loads(json.dumps(res))
+    s = mod[res["headline"]["analysis"]]["rrrc"]["single_modality"]["DM"]
+    s.update(auc=0.98, se=0.02, df=None)
+    mod[res["headline"]["analysis"]]["mean_auc"]["DM"] = 0.98
+    h = sst.norm.ppf(0.975) * 0.02 / (0.98 * 0.02)
+    lo, hi = expit(logit(0.98) - h), expit(logit(0.98) + h)
+    assert hi < 1.0 < 0.98 + 1.96 * 0.02
+    assert f"DM 0.980 {lo:.3f} to {hi:.3f} 0.0200" in _plain(_answer(mod, spec))
+
+
 def test_answer_wording_for_the_other_outcomes(synthetic_run):
     _, spec, res = synthetic_run
     flipped = json.loads(json.dumps(res))

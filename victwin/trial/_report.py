@@ -118,7 +118,10 @@ def _answer(res: dict, spec, checks=None) -> str:
         s = rr["single_modality"][m]
         # logit interval of the RRRC SE (t at the same df): inside (0, 1) near AUC 1, where
         # the Wald interval in results.json (the OR software's) can pass 1
-        ci_m = logit_auc_ci(s["auc"], s["se"], df=s["df"], alpha=alpha)
+        # results.json writes an infinite df (no reader variance) as null
+        ci_m = (None if s.get("se") is None or s.get("auc") is None else
+                logit_auc_ci(s["auc"], s["se"], alpha=alpha,
+                             df=np.inf if s.get("df") is None else s["df"]))
         rows.append([m, _f(mr["mean_auc"][m]), _ci(ci_m), _f(s["se"], 4)])
     auc_table = _table(["modality", "mean AUC", f"{level}% CI (logit)", "SE"], rows,
                        num_cols=(1, 2, 3))
