@@ -148,6 +148,7 @@ class SubgroupResult:
             ax.plot([r["difference"]], [yi], marker="D" if overall else "s", color="k",
                     ms=7 if overall else 6)
         ax.axvline(0.0, color="0.5", ls="--", lw=1)
+        ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
         ax.set_ylim(-0.6, len(rows) - 0.4)    # every row inside the axes, text-only ones too
         ax.set_yticks(y)
         ax.set_yticklabels([f"{r['subgroup']}\n" + count_label(

@@ -217,6 +217,7 @@ def _forest(sub: dict, name: str):
         ax.plot(r["ci"], [yi, yi], color="k", lw=1.5)
         ax.plot([r["difference"]], [yi], marker="D" if r is rows[-1] else "s", color="k")
     ax.axvline(0.0, color="0.5", ls="--", lw=1)
+    ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
     ax.set_ylim(-0.6, len(rows) - 0.4)        # every row inside the axes, text-only ones too
     ax.set_yticks(y)
     ax.set_yticklabels([f"{r['subgroup']}\n{count_label(r, **COUNT_WORDS)}" for r in rows],
