@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats as sst
+from scipy.special import expit, logit
 
 from victwin.stats import ScoreTable, adjust_pvalues, mrmc, read_imrmc, subgroup_analysis
 
@@ -175,19 +177,110 @@ def test_one_analysable_subgroup_has_no_between_subgroup_test(tmp_path):
     assert (tmp_path / "f.png").stat().st_size > 1000
 
 
-def test_auc_cis_of_a_row_are_the_published_single_treatment_intervals():
+def _logit_interval(a, se, q):
+    """Pepe (2003) sec. 5.2: the Wald interval of logit(AUC), SE by the delta method
+    (SE / (A (1 - A))), transformed back; written out here with scipy's logit/expit."""
+    h = q * se / (a * (1 - a))
+    return expit(logit(a) - h), expit(logit(a) + h)
+
+
+def test_auc_cis_of_a_row_are_the_logit_intervals_of_the_published_single_treatment_se():
     """``auc_cis``: a row holding every Van Dyke case gives each modality's RRRC AUC with the
-    single-treatment SE and CI of the Iowa OR-DBM output (jackknife; observers.md §3.2:
-    T1 SE 0.03317360, CI (0.8252236, 0.9688505); T2 0.02156637, (0.8941378, 0.9875369));
-    without it the rows carry no such keys."""
+    single-treatment SE of the Iowa OR-DBM output (jackknife; observers.md §3.2: T1 SE
+    0.03317360, Wald CI (0.8252236, 0.9688505); T2 0.02156637, (0.8941378, 0.9875369)) and
+    the logit interval of that SE with the same t quantile: the published Wald CI's midpoint
+    is the AUC, its half-width / SE the quantile. Without it the rows carry no such keys."""
     t = read_imrmc(DATA / "vandyke.imrmc")
     groups = {c: "all cases" for c in t.cases}
     res = subgroup_analysis(t, groups, cov="jackknife", min_cases=2, auc_cis=True)
     row = res.rows[0]
-    assert row["auc_se"]["1"] == pytest.approx(0.03317360, abs=1e-8)
-    assert row["auc_se"]["2"] == pytest.approx(0.02156637, abs=1e-8)
-    assert row["auc_ci"]["1"] == pytest.approx((0.8252236, 0.9688505), abs=1e-7)
-    assert row["auc_ci"]["2"] == pytest.approx((0.8941378, 0.9875369), abs=1e-7)
+    for m, se, wald in (("1", 0.03317360, (0.8252236, 0.9688505)),
+                        ("2", 0.02156637, (0.8941378, 0.9875369))):
+        assert row["auc_se"][m] == pytest.approx(se, abs=1e-8)
+        a, q = (wald[0] + wald[1]) / 2, (wald[1] - wald[0]) / (2 * se)
+        assert row["auc"][m] == pytest.approx(a, abs=1e-7)
+        assert sst.t.ppf(0.975, row["auc_df"][m]) == pytest.approx(q, rel=1e-6)
+        assert row["auc_ci"][m] == pytest.approx(_logit_interval(a, se, q), abs=2e-7)
+        # near 0.9 the logit interval is shifted down from the Wald one, not wider than 1
+        assert row["auc_ci"][m][1] < wald[1] and row["auc_ci"][m][0] < wald[0]
     assert res.overall["auc_ci"] == row["auc_ci"]
     plain = subgroup_analysis(t, groups, cov="jackknife", min_cases=2)
     assert "auc_ci" not in plain.rows[0] and "auc_se" not in plain.overall
+
+
+def _two_groups(n_small, n_big, shift_small, shift_big, seed):
+    """Two modalities x 4 readers; subgroup 'small' (n_small of each truth) and 'big'
+    (n_big of each), binormal ratings with the given separations."""
+    rng = np.random.default_rng(seed)
+    ids, truth, group = [], [], []
+    for g, n in (("small", n_small), ("big", n_big)):
+        for k in range(2 * n):
+            ids.append(f"{g}{k}")
+            truth.append(int(k >= n))
+            group.append(g)
+    truth = np.array(truth)
+    shift = np.where(np.array(group) == "small", shift_small, shift_big)
+    scores = rng.normal(size=(2, 4, truth.size)) + truth * shift
+    scores[1] += 0.3 * truth * rng.normal(size=(4, truth.size))
+    tab = ScoreTable(tuple(ids), truth, ("A", "B"), ("r1", "r2", "r3", "r4"), scores)
+    return tab, dict(zip(ids, group))
+
+
+def test_auc_near_one_in_a_small_subgroup_stays_inside_the_unit_interval():
+    """An AUC near 1 from 10 + 10 cases: the Wald interval of the same SE passes 1, the row's
+    interval lies inside (0, 1), and on the logit scale its width is 2 t SE / (A (1 - A))
+    (the delta method, computed here); the SE is the one of the Wald interval of mrmc()."""
+    tab, groups = _two_groups(10, 60, 3.0, 1.0, seed=4)
+    res = subgroup_analysis(tab, groups, cov="jackknife", auc_cis=True)
+    row = next(r for r in res.rows if r["subgroup"] == "small")
+    small = tab.subset(cases=[c for c in tab.cases if groups[c] == "small"])
+    single = mrmc(small, "jackknife").rrrc["single_modality"]
+    passed = False
+    for m in ("A", "B"):
+        a, se, df = row["auc"][m], row["auc_se"][m], row["auc_df"][m]
+        lo, hi = row["auc_ci"][m]
+        wald = single[m]["ci"]
+        q = sst.t.ppf(0.975, df)
+        assert se == pytest.approx((wald[1] - wald[0]) / (2 * q), rel=1e-10)
+        assert a > 0.95 and 0.0 < lo < a < hi < 1.0
+        assert logit(hi) - logit(lo) == pytest.approx(2 * q * se / (a * (1 - a)), rel=1e-10)
+        assert (lo, hi) == pytest.approx(_logit_interval(a, se, q), abs=1e-12)
+        passed = passed or wald[1] > 1.0
+    assert passed      # the case this is for: a Wald interval above 1
+
+
+def test_mid_range_auc_with_many_cases_gives_nearly_the_wald_interval():
+    """AUC ~0.75 from 800 + 800 cases: the SE is small against A (1 - A), the logit interval
+    is within 3 % of the Wald half-width of it at each end."""
+    tab, groups = _two_groups(20, 800, 1.0, 0.95, seed=5)
+    res = subgroup_analysis(tab, groups, cov="jackknife", auc_cis=True)
+    row = next(r for r in res.rows if r["subgroup"] == "big")
+    for m in ("A", "B"):
+        a, se, df = row["auc"][m], row["auc_se"][m], row["auc_df"][m]
+        half = sst.t.ppf(0.975, df) * se
+        assert 0.65 < a < 0.85 and half < 0.05
+        lo, hi = row["auc_ci"][m]
+        assert abs(lo - (a - half)) < 0.03 * half and abs(hi - (a + half)) < 0.03 * half
+
+
+def test_forest_rows_say_what_they_count(monkeypatch, tmp_path):
+    """Forest labels give abnormal / normal counts and, with clusters, the clusters: three
+    cases per cluster here, so cases (ROIs) and clusters (twins) differ. Counted from the
+    table built here."""
+    from matplotlib.figure import Figure
+
+    from victwin.stats import count_label
+
+    tab, groups = _two_groups(9, 12, 1.0, 1.0, seed=6)
+    clusters = {c: f"{groups[c]}-{int(c[len(groups[c]):]) // 3}" for c in tab.cases}
+    res = subgroup_analysis(tab, groups, clusters=clusters, auc_cis=True)
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: seen.append(fig))
+    res.forest_plot(tmp_path / "f.png", abnormal="lesion", normal="lesion-absent", unit="ROIs",
+                    cluster_unit="twins")
+    labels = [t.get_text() for t in seen[0].axes[0].get_yticklabels()]
+    assert labels == ["small\nn = 9 lesion / 9 lesion-absent ROIs, 6 twins",
+                      "big\nn = 12 lesion / 12 lesion-absent ROIs, 8 twins",
+                      "all cases\nn = 21 lesion / 21 lesion-absent ROIs, 14 twins"]
+    plain = subgroup_analysis(tab, groups)
+    assert count_label(plain.rows[0]) == "n = 9 abnormal / 9 normal cases"

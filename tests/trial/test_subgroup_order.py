@@ -195,3 +195,81 @@ def test_declared_orders_and_unknown_levels_last():
     assert [bmi_class(b) for b in (24.99, 25.0, 29.99, 30.0)] == ["<25", "25-30", "25-30", ">=30"]
     assert [breast_size_class(t) for t in (44.9, 45.0, 59.9, 60.0)] == \
         ["small (<45 mm)", "medium (45-60 mm)", "medium (45-60 mm)", "large (>=60 mm)"]
+
+
+def _forest_labels(sub, monkeypatch, tmp_path, **words):
+    """The y tick labels of ``sub.forest_plot`` (the figure caught as it is saved)."""
+    from matplotlib.figure import Figure
+
+    seen = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: seen.append(fig))
+    sub.forest_plot(tmp_path / "f.png", **words)
+    return [t.get_text() for t in seen[0].axes[0].get_yticklabels()]
+
+
+def test_forest_and_table_say_what_they_count(chest_run, monkeypatch, tmp_path):
+    """Each forest row reads "n = L lesion / A lesion-absent ROIs, T twins" and the report's
+    table has twins, lesion ROIs and lesion-absent ROIs columns: counted here from the scored
+    ROIs (``<twin>-p`` / ``<twin>-a``) and the classes typed above, not read from the rows."""
+    from victwin.stats import read_imrmc
+    from victwin.trial._levels import COUNT_WORDS
+
+    store, _, result, text = chest_run
+    table = read_imrmc(Path(store.dir) / "analysis" / "scores.imrmc")
+    for name in ("nodule_size", "sex"):
+        labels = _forest_labels(result.subgroups[name], monkeypatch, tmp_path, **COUNT_WORDS)
+        counts = {}
+        for c, t in zip(table.cases, table.truth):
+            level = _by_hand(name, int(c[:-2]))
+            n = counts.setdefault(level, [0, 0, set()])
+            n[int(t == 0)] += 1
+            n[2].add(c[:-2])
+        expected = [f"{v}\nn = {counts[v][0]} lesion / {counts[v][1]} lesion-absent ROIs, "
+                    f"{len(counts[v][2])} twins" for v in NATURAL[name] if v in counts]
+        n_twins = len({c[:-2] for c in table.cases})
+        expected.append(f"all cases\nn = {int(table.truth.sum())} lesion / "
+                        f"{int((table.truth == 0).sum())} lesion-absent ROIs, {n_twins} twins")
+        assert labels == expected, name
+        title = re.escape(html.escape(subgroup_title(name)))
+        block = re.search(rf"<h3>By {title}</h3>.*?<table>(.*?)</table>", text, re.S).group(1)
+        assert "<th>twins</th><th>lesion ROIs</th><th>lesion-absent ROIs</th>" in block
+        for v in NATURAL[name]:
+            if v in counts:
+                assert (f"<tr><td>{html.escape(v)}</td><td class=\"num\">{len(counts[v][2])}"
+                        f"</td><td class=\"num\">{counts[v][0]}</td><td class=\"num\">"
+                        f"{counts[v][1]}</td>") in block, (name, v)
+
+
+def test_a_chest_report_lists_the_chest_checks_not_the_breast_ones(chest_run):
+    """Given every check's result, a chest trial's credibility section lists the chest beam,
+    anatomy and nodule checks and those of every trial, and none whose reference is a breast
+    (MGD of a standard breast, a-Se MTF, VICTRE's spectrum and tissues, ...); the answer
+    counts the same checks. Names typed here."""
+    from victwin.validation import CHECKS, CheckResult
+
+    store, spec, _, _ = chest_run
+    every = [CheckResult(m, n, k, r, "measured", t, True, 0.0) for m, n, k, r, t, _ in CHECKS]
+    text = render_report(store, spec, checks=every)
+    cred = html.unescape(re.search(r'<section id="credibility">(.*?)</section>', text,
+                                   re.S).group(1))
+    for name in ("lung volume of a man and a woman", "cardiothoracic ratio",
+                 "twelve posterior rib pairs a thoracic level apart", "diaphragm level",
+                 "nodule sizes (2000 draws)", "nodule types (2000 draws)",
+                 "nodule margins (2000 draws)", "RQA5 photon fluence per air kerma",
+                 "water attenuation at 60 keV", "path lengths per label vs exact slab chords",
+                 "Van Dyke OR-jackknife RRRC test"):
+        assert name in cred, name
+    for name in ("mean glandular dose, standard breast", "a-Se detector presampled MTF",
+                 "VICTRE spectrum as loaded", "VICTRE tissue attenuation",
+                 "glandular fraction of fatty and dense breasts", "texture power-law exponent",
+                 "scatter-to-primary ratio, 4.5 cm x 15 cm breast",
+                 "water attenuation at 20 keV", "MC-GPU"):
+        assert name not in cred, name
+    outside_spec = re.sub(r"<pre>.*?</pre>", "", text, flags=re.S)
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", outside_spec)).lower()
+    for word in ("glandular", "mgd", "mammo", "compressed", "breast"):
+        assert word not in plain, word
+    shown = [c for c in every if c.name in cred]
+    assert f"{len(shown)} of {len(shown)} live verification and validation checks passed" in \
+        html.unescape(re.sub(r"<[^>]+>", "", text))
+    assert "chest twins" in cred

@@ -11,6 +11,9 @@ correlated receiver operating characteristic curves. Biometrics 44:837-845.
 Sun X, Xu W (2014). Fast implementation of DeLong's algorithm for comparing the areas under
 correlated receiver operating characteristic curves. IEEE Signal Process Lett 21:1389-1393.
 Pepe MS (2003). The Statistical Evaluation of Medical Tests, p. 107 (logit CI).
+Qin G, Hotilovac L (2008). Comparison of non-parametric confidence intervals for the area
+under the ROC curve of a continuous-scale diagnostic test. Stat Methods Med Res 17:207-221
+(the logit-transformed interval among those compared).
 Robin X et al. (2011). pROC. BMC Bioinformatics 12:77 (unpaired test, stratified bootstrap).
 """
 
@@ -21,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as _st
 
-__all__ = ["auc", "placements", "delong_cov", "delong_test", "auc_ci", "bootstrap_auc_ci",
-           "DeLongTest"]
+__all__ = ["auc", "placements", "delong_cov", "delong_test", "auc_ci", "logit_auc_ci",
+           "bootstrap_auc_ci", "DeLongTest"]
 
 
 def _split(scores, truth):
@@ -237,12 +240,49 @@ def _ci_from(a, se, alpha, method):
     if method == "delong":
         return (a - z * se, a + z * se)
     if method == "logit":
-        if a <= 0 or a >= 1:
-            return (a, a)
-        lg = np.log(a / (1 - a))
-        h = z * se / (a * (1 - a))
-        return (float(1 / (1 + np.exp(-(lg - h)))), float(1 / (1 + np.exp(-(lg + h)))))
+        return logit_auc_ci(a, se, alpha=alpha)
     raise ValueError(f"method must be 'delong' or 'logit'; got {method!r}")
+
+
+def logit_auc_ci(auc_value, se, *, df=np.inf, alpha=0.05):
+    """Logit-transformed Wald interval of an AUC: inside (0, 1) whatever the SE.
+
+    ``expit(logit(A) -+ q SE / (A (1 - A)))``: the Wald interval of logit(A), whose SE is
+    the AUC's SE by the delta method (d logit(A) / dA = 1 / (A (1 - A))), transformed back
+    (Pepe 2003, sec. 5.2, p. 107; Qin & Hotilovac 2008). For an AUC near 1/2 or a small SE
+    it is close to ``A -+ q SE``; near 1 it is asymmetric and stays below 1 where the Wald
+    interval passes it.
+
+    Parameters
+    ----------
+    auc_value : float
+        The AUC, in [0, 1].
+    se : float
+        Its standard error (any estimate: DeLong, jackknife, the RRRC single-modality SE).
+    df : float
+        Degrees of freedom of the quantile ``q``: ``np.inf`` gives the normal quantile (as
+        Pepe's interval); a finite value the Student t quantile of the Wald interval it
+        replaces (e.g. Hillis's single-modality df of an OR analysis).
+    alpha : float
+        1 - confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``. An AUC of exactly 0 or 1 (logit infinite) gives the degenerate
+        interval ``(A, A)``.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1); got {alpha}")
+    a, se, df = float(auc_value), float(se), float(df)
+    if not 0 <= a <= 1:
+        raise ValueError(f"auc_value must be in [0, 1]; got {a}")
+    q = _st.t.ppf(1 - alpha / 2, df) if np.isfinite(df) else _st.norm.ppf(1 - alpha / 2)
+    if a <= 0 or a >= 1:
+        return (a, a)
+    lg = np.log(a / (1 - a))
+    h = q * se / (a * (1 - a))
+    return (float(1 / (1 + np.exp(-(lg - h)))), float(1 / (1 + np.exp(-(lg + h)))))
 
 
 def bootstrap_auc_ci(scores, truth, *, n_boot=2000, alpha=0.05, seed=None, scores2=None):

@@ -15,6 +15,9 @@ References
 Obuchowski NA (1995). Multireader receiver operating characteristic studies: a comparison of
 study designs. Acad Radiol 2:709-716 (nested designs).
 Holm S (1979). A simple sequentially rejective multiple test procedure. Scand J Stat 6:65-70.
+Pepe MS (2003). The Statistical Evaluation of Medical Tests, sec. 5.2, p. 107 (logit CI of
+an AUC, used for the per-subgroup AUC CIs).
+Qin G, Hotilovac L (2008). Stat Methods Med Res 17:207-221 (the logit interval of an AUC).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._auc import logit_auc_ci
 from ._cluster import cluster_codes, clustered_covariance_partial, clustered_mrmc
 from ._moments import cell_placements
 from ._mrmc import _cov_from_cells, _cov_method, _record, mrmc, or_analysis
 from ._table import ScoreTable
 
-__all__ = ["subgroup_analysis", "SubgroupResult", "adjust_pvalues"]
+__all__ = ["subgroup_analysis", "SubgroupResult", "adjust_pvalues", "count_label"]
 
 
 def adjust_pvalues(p, method="holm"):
@@ -108,8 +112,13 @@ class SubgroupResult:
                          f"on ({it['df1']}, {it['ddf']:.2f}) df, p = {it['p']:.4g}")
         return "\n".join(lines)
 
-    def forest_plot(self, path, *, title=None, simultaneous=False) -> None:
+    def forest_plot(self, path, *, title=None, simultaneous=False, abnormal="abnormal",
+                    normal="normal", unit="cases", cluster_unit="clusters") -> None:
         """Write a forest plot of the AUC differences with CIs to a PNG file.
+
+        Each row is labelled with what it counts: ``n = N1 <abnormal> / N0 <normal> <unit>``
+        and, with clusters, ``, K <cluster_unit>`` (e.g. "n = 120 lesion / 120 lesion-absent
+        ROIs, 30 twins": with several ROIs per twin, ROIs are not patients).
 
         Parameters
         ----------
@@ -118,12 +127,14 @@ class SubgroupResult:
         title : str, optional
         simultaneous : bool
             Draw the Bonferroni simultaneous intervals instead of the per-subgroup ones.
+        abnormal, normal, unit, cluster_unit : str
+            Words of the count labels (defaults: "abnormal", "normal", "cases", "clusters").
         """
         from matplotlib.figure import Figure  # no pyplot: no global backend state
 
         rows = self.rows + [dict(self.overall, subgroup="all cases")]
         key = "ci_simultaneous" if simultaneous else "ci"
-        fig = Figure(figsize=(6.5, 0.45 * len(rows) + 1.4))
+        fig = Figure(figsize=(7.5, 0.6 * len(rows) + 1.4))
         ax = fig.add_subplot(1, 1, 1)
         y = np.arange(len(rows))[::-1]
         for yi, r in zip(y, rows):
@@ -137,9 +148,12 @@ class SubgroupResult:
             ax.plot([r["difference"]], [yi], marker="D" if overall else "s", color="k",
                     ms=7 if overall else 6)
         ax.axvline(0.0, color="0.5", ls="--", lw=1)
+        ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
         ax.set_ylim(-0.6, len(rows) - 0.4)    # every row inside the axes, text-only ones too
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{r['subgroup']} (n={r['n_normal'] + r['n_abnormal']})" for r in rows])
+        ax.set_yticklabels([f"{r['subgroup']}\n" + count_label(
+            r, abnormal=abnormal, normal=normal, unit=unit, cluster_unit=cluster_unit)
+            for r in rows], fontsize=8)
         a, b = self.modalities[:2]
         ax.set_xlabel(f"AUC difference, {a} - {b} ({int(round(100 * (1 - self.alpha)))}% CI"
                       f"{', simultaneous' if simultaneous else ''})")
@@ -148,6 +162,16 @@ class SubgroupResult:
         ax.set_title(title or default, fontsize=10)
         fig.tight_layout()
         fig.savefig(path, dpi=120, format="png")
+
+
+def count_label(row, *, abnormal="abnormal", normal="normal", unit="cases",
+                cluster_unit="clusters") -> str:
+    """What a subgroup row counts, in words: "n = 120 lesion / 120 lesion-absent ROIs, 30
+    twins" (``n_abnormal``, ``n_normal`` and, when the row has it, ``n_clusters``)."""
+    text = f"n = {row['n_abnormal']} {abnormal} / {row['n_normal']} {normal} {unit}"
+    if row.get("n_clusters") is not None:
+        text += f", {row['n_clusters']} {cluster_unit}"
+    return text
 
 
 def _row(res, data, label, alpha, n_groups, auc_cis=False):
@@ -161,9 +185,14 @@ def _row(res, data, label, alpha, n_groups, auc_cis=False):
            "difference": d["estimate"], "se": d["se"], "df": d["df"], "p": d["p"], "ci": d["ci"],
            "ci_simultaneous": (d["estimate"] - q * d["se"], d["estimate"] + q * d["se"])}
     if auc_cis:
+        # each arm's AUC: the RRRC single-modality SE and df, the interval on the logit scale
+        # (logit_auc_ci) so that it stays inside (0, 1) for an AUC near 1 in a small subgroup
         single = res.rrrc["single_modality"]
         row["auc_se"] = {m: float(single[m]["se"]) for m in res.modalities}
-        row["auc_ci"] = {m: tuple(float(v) for v in single[m]["ci"]) for m in res.modalities}
+        row["auc_df"] = {m: float(single[m]["df"]) for m in res.modalities}
+        row["auc_ci"] = {m: logit_auc_ci(float(single[m]["auc"]), float(single[m]["se"]),
+                                         df=float(single[m]["df"]), alpha=alpha)
+                         for m in res.modalities}
     return row
 
 
@@ -207,9 +236,15 @@ def subgroup_analysis(data: ScoreTable, groups, *, modalities=None, cov="jackkni
         subgroup is an error.
     auc_cis : bool
         Also give each analysed row (and the overall row) every modality's AUC with its
-        RRRC standard error and CI (``auc_se``, ``auc_ci``: the single-modality analysis of
-        the same covariances), for subgroups read for how detectability varies (nodule
-        size, rib overlap) rather than for the difference between modalities.
+        RRRC standard error, df and CI (``auc_se``, ``auc_df``, ``auc_ci``: the
+        single-modality analysis of the same covariances), for subgroups read for how
+        detectability varies (nodule size, rib overlap) rather than for the difference
+        between modalities. ``auc_ci`` is the logit-transformed interval of that SE
+        (:func:`victwin.stats.logit_auc_ci`: ``expit(logit(A) -+ t SE / (A (1 - A)))``,
+        the t quantile at the same df; Pepe 2003 sec. 5.2; Qin & Hotilovac 2008), which
+        stays inside (0, 1); the Wald interval ``A -+ t SE`` passes 1 for an AUC near 1 in
+        a small subgroup. The differences' CIs (``ci``) stay Wald: a difference may be
+        negative.
 
     Returns
     -------

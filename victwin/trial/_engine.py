@@ -205,7 +205,7 @@ def run_trial(spec, out_dir, *, workers: int = 1, scheduler: str | None = None,
                 from ._report import write_report
 
                 say("report: live V&V checks")
-                checks = run_checks()
+                checks = run_checks(family=spec.cohort.family)
                 say("report: writing report.html")
                 out["report"] = str(write_report(store, spec, checks=checks))
         return out

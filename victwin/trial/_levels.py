@@ -37,7 +37,7 @@ from ._spec import DENSITY_CLASSES, LESION_KINDS
 
 __all__ = ["NOT_APPLICABLE", "AGE_BANDS", "BMI_CLASSES", "SEX_LEVELS", "BREAST_SIZE_CLASSES",
            "SUBGROUP_LEVELS", "SUBGROUP_TITLES", "age_band", "bmi_class", "breast_size_class",
-           "level_rank", "ordered_levels", "ordered_rows", "subgroup_title"]
+           "level_rank", "ordered_levels", "ordered_rows", "subgroup_title", "COUNT_WORDS"]
 
 #: The label of a twin the variable does not apply to; listed last.
 NOT_APPLICABLE = "n/a"
@@ -73,6 +73,14 @@ SUBGROUP_TITLES: dict[str, str] = {
     "nodule_size": "nodule size (Lung-RADS v1.1)",
     "rib_overlap": "rib overlap",
 }
+
+
+#: What a trial's subgroup row counts, in the words of the forest plots and the report's
+#: table (``victwin.stats`` count_label): a row's cases are ROIs (lesion-present and
+#: lesion-absent), several per twin, and its clusters are twins. With several sites per
+#: twin, ROIs are not patients.
+COUNT_WORDS = {"abnormal": "lesion", "normal": "lesion-absent", "unit": "ROIs",
+               "cluster_unit": "twins"}
 
 
 def subgroup_title(name: str) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _Span,
                     _table, empirical_roc)
-from ._levels import ordered_rows, subgroup_title
+from ._levels import COUNT_WORDS, ordered_rows, subgroup_title
 from ._records import CaseRecord
 from ._report_cases import (_dose_section, _example_classes, _examples_section,
                             _failed_section, _timing_section)
@@ -93,6 +93,8 @@ def _clustering_note(res: dict, head_key: str) -> str:
 
 
 def _answer(res: dict, spec, checks=None) -> str:
+    from victwin.stats import logit_auc_ci
+
     head_key, mr = headline_mrmc(res)
     a, b = res["modalities"][:2]
     alpha = float(mr.get("alpha", spec.analysis.alpha))
@@ -114,8 +116,15 @@ def _answer(res: dict, spec, checks=None) -> str:
     rows = []
     for m in res["modalities"]:
         s = rr["single_modality"][m]
-        rows.append([m, _f(mr["mean_auc"][m]), _ci(s["ci"]), _f(s["se"], 4)])
-    auc_table = _table(["modality", "mean AUC", f"{level}% CI", "SE"], rows, num_cols=(1, 2, 3))
+        # logit interval of the RRRC SE (t at the same df): inside (0, 1) near AUC 1, where
+        # the Wald interval in results.json (the OR software's) can pass 1
+        # results.json writes an infinite df (no reader variance) as null
+        ci_m = (None if s.get("se") is None or s.get("auc") is None else
+                logit_auc_ci(s["auc"], s["se"], alpha=alpha,
+                             df=np.inf if s.get("df") is None else s["df"]))
+        rows.append([m, _f(mr["mean_auc"][m]), _ci(ci_m), _f(s["se"], 4)])
+    auc_table = _table(["modality", "mean AUC", f"{level}% CI (logit)", "SE"], rows,
+                       num_cols=(1, 2, 3))
     diff_table = _table(
         ["difference", "estimate", f"{level}% CI", "SE", "df", "p (two-sided)"],
         [[f"{a} - {b}", _f(est), _ci(ci), _f(d["se"], 4), _f(d.get("df"), 2), _p(p)]],
@@ -194,8 +203,10 @@ def _roc_section(run_dir: Path, res: dict) -> str:
 
 
 def _forest(sub: dict, name: str):
+    from victwin.stats import count_label
+
     rows = ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all cases")]
-    fig = _figure(6.5, 0.45 * len(rows) + 1.4)
+    fig = _figure(7.5, 0.6 * len(rows) + 1.4)
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(len(rows))[::-1]
     for yi, r in zip(y, rows):
@@ -206,9 +217,11 @@ def _forest(sub: dict, name: str):
         ax.plot(r["ci"], [yi, yi], color="k", lw=1.5)
         ax.plot([r["difference"]], [yi], marker="D" if r is rows[-1] else "s", color="k")
     ax.axvline(0.0, color="0.5", ls="--", lw=1)
+    ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
     ax.set_ylim(-0.6, len(rows) - 0.4)        # every row inside the axes, text-only ones too
     ax.set_yticks(y)
-    ax.set_yticklabels([str(r["subgroup"]) for r in rows])
+    ax.set_yticklabels([f"{r['subgroup']}\n{count_label(r, **COUNT_WORDS)}" for r in rows],
+                       fontsize=8)
     a, b = sub["modalities"][:2]
     ax.set_xlabel(f"AUC difference, {a} - {b}")
     ax.set_title(f"by {subgroup_title(name)}", fontsize=10)
@@ -236,23 +249,25 @@ def _subgroups_section(run_dir: Path, res: dict) -> str:
         # results.json of runs analysed before it did
         for r in ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all",
                                                               p_adjusted=None)]:
+            counts = [r["subgroup"], r.get("n_clusters", "-"), r["n_abnormal"], r["n_normal"]]
             if r.get("too_small"):
-                rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"],
-                             _Span(r.get("note", "too few cases to analyse"), 6)])
+                rows.append([*counts, _Span(r.get("note", "too few cases to analyse"), 6)])
                 continue
             aucs = [_f(r["auc"][m]) if "auc_ci" not in r        # nodule subgroups: with CI
                     else f"{_f(r['auc'][m])} ({_ci(r['auc_ci'][m])})" for m in (a, b)]
-            rows.append([r["subgroup"], r["n_normal"], r["n_abnormal"], *aucs,
-                         _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
+            rows.append([*counts, *aucs, _f(r["difference"]), _ci(r["ci"]), _p(r["p"]),
                          _p(r.get("p_adjusted"))])
-        out.append(_table(["subgroup", "N0", "N1", f"AUC {a}", f"AUC {b}", f"{a} - {b}",
-                           "CI", "p", f"p ({sub.get('correction')})"], rows,
-                          num_cols=(1, 2, 3, 4, 5, 6, 7, 8)))
+        out.append(_table(["subgroup", "twins", "lesion ROIs", "lesion-absent ROIs", f"AUC {a}",
+                           f"AUC {b}", f"{a} - {b}", "CI", "p", f"p ({sub.get('correction')})"],
+                          rows, num_cols=(1, 2, 3, 4, 5, 6, 7, 8, 9)))
         unit = ("twins resampled (clustered covariances)" if sub.get("cov_method") == "clustered"
                 else f"ROIs as independent cases ({sub.get('cov_method')} covariances)")
+        logit = (" AUC CIs are logit intervals of the RRRC SE (Pepe 2003), inside (0, 1);"
+                 " difference CIs are Wald." if any("auc_ci" in r for r in sub["subgroups"])
+                 else "")
         out.append(f"<p class='note'>RRRC analysis, {_e(unit)}; the all row is the answer's "
-                   f"analysis of every test ROI; N0 and N1 count lesion-absent and "
-                   f"lesion-present ROIs.</p>")
+                   f"analysis of every test ROI; twins: test twins holding an ROI of the row (a twin "
+                   f"has several ROIs, so ROIs are not patients).{logit}</p>")
         it = sub.get("interaction") or {}
         if it:
             out.append(f"<p class='note'>Equal differences across subgroups: F = "
@@ -330,7 +345,9 @@ def _provenance_section(store, spec, res: dict, rows: list[CaseRecord]) -> str:
 
 
 def _credibility_section(spec, res: dict, checks) -> str:
-    from victwin.validation import MODELS
+    from victwin.validation import models_for
+
+    models = models_for(spec.cohort.family)
 
     a, b = res["modalities"][:2]
     n_pass = sum(c.passed for c in checks)
@@ -347,7 +364,7 @@ def _credibility_section(spec, res: dict, checks) -> str:
         rows_by_model.setdefault(c.model, []).append(c)
     parts = []
     for model, checks_m in rows_by_model.items():
-        parts.append(f"<h3>{_e(model)}</h3><p class='note'>{_e(MODELS.get(model, ''))}</p>")
+        parts.append(f"<h3>{_e(model)}</h3><p class='note'>{_e(models.get(model, ''))}</p>")
         parts.append(_table(
             ["check", "kind", "independent reference", "measured", "tolerance", "result", "s"],
             [[c.name, c.kind, c.reference, c.measured, c.tolerance,
@@ -395,10 +412,11 @@ def render_report(store, spec, *, checks=None) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{str(results_path)!r} is not readable JSON ({exc}); re-run the "
                          f"analysis (victwin report RUN)") from None
-    if checks is None:
-        from victwin.validation import run_checks
+    from victwin.validation import for_family, run_checks
 
-        checks = run_checks()
+    # the checks of this trial's body part (a chest trial shows no breast checks)
+    family = spec.cohort.family
+    checks = run_checks(family=family) if checks is None else for_family(checks, family)
     rows = store.case_records()
     failed = store.failed_cases()
     names = list(res["modalities"])
@@ -440,7 +458,9 @@ def write_report(store, spec, *, checks=None) -> Path:
         An analysed run (``analysis/results.json`` present).
     spec : TrialSpec
     checks : list of CheckResult, optional
-        Credibility checks already run (default: run :func:`run_checks` now, ~15 s).
+        Credibility checks already run (default: run those of the trial's phantom family
+        now, :func:`victwin.validation.run_checks`, ~15 s breast, ~30-50 s chest). The report
+        shows those that apply to the trial's family (``validation.for_family``).
 
     Returns
     -------

@@ -21,10 +21,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ._chest_checks import CHEST_CHECKS
 from ._measurements import field_centre_spr, presampled_mtf, slanted_edge
 from ._references import boone_spr_fit, ideal_aperture_mtf, slab_chord
 
-__all__ = ["CheckResult", "run_checks", "CHECKS", "MODELS"]
+__all__ = ["CheckResult", "run_checks", "CHECKS", "MODELS", "FAMILIES", "checks_for",
+           "models_for", "for_family"]
 
 
 @dataclass(frozen=True)
@@ -415,8 +417,9 @@ def _check_victre_cluster():
             set(counts) == {5} and min(dists) >= 1.61 and max(dists) <= 3.73)
 
 
-#: (model, name, kind, reference, tolerance, function) of every check, in report order.
-CHECKS = (
+#: (model, name, kind, reference, tolerance, function) of the breast trials' checks and of
+#: the checks every trial shows, in report order (the chest ones: ``_chest_checks``).
+_BREAST_CHECKS = (
     ("ray tracer", "path lengths per label vs exact slab chords", "verification",
      "analytic ray-box chords (slab method, Kay & Kajiya 1986) through random disjoint boxes, "
      "cone-beam view", "max error <= 1e-4 x longest chord", _check_chords),
@@ -476,14 +479,75 @@ CHECKS = (
 )
 
 
-def run_checks(checks=None) -> list[CheckResult]:
-    """Run every check in :data:`CHECKS` and return their results (failures included).
+#: Every check, breast and chest, in report order: by model (ray tracer, X-ray physics,
+#: phantoms, statistics), each model's checks in the order written.
+_MODEL_ORDER = ("ray tracer", "X-ray physics", "phantoms", "statistics")
+CHECKS = tuple(sorted(_BREAST_CHECKS + CHEST_CHECKS, key=lambda c: _MODEL_ORDER.index(c[0])))
+
+#: The checks every trial shows, whatever its body part: the ray tracer and the statistics.
+_EVERY_TRIAL = ("path lengths per label vs exact slab chords",
+                "backprojector is the exact adjoint of the projector",
+                "Van Dyke OR-jackknife RRRC test",
+                "empirical AUC and DeLong variance (aSAH, WFNS)")
+
+#: Check name -> the phantom families (``cohort.family``) whose trials it is evidence for.
+#: The breast checks (MGD of a standard breast, a-Se MTF, Boone's breast SPR, VICTRE's
+#: spectrum, tissues, detector, focal spot, exposure and calcifications, glandular fraction,
+#: mammographic texture) are the breast trials'; the chest checks (chest PA beam, RQA5,
+#: water at 60 keV, the twins' anatomy, nodule draws) the chest trials'.
+FAMILIES = {**{c[1]: ("breast",) for c in _BREAST_CHECKS},
+            **{c[1]: ("chest",) for c in CHEST_CHECKS},
+            **{name: ("breast", "chest") for name in _EVERY_TRIAL}}
+
+#: What a model is, for a chest trial, where it differs from :data:`MODELS`.
+_CHEST_MODELS = {
+    "phantoms": "procedural chest twins: NHANES bodies, lungs sized by the ERS equations, "
+                "ribs, mediastinum, vessel trees and screening nodules (victwin.phantom.chest)",
+}
+
+
+def checks_for(family: str) -> tuple:
+    """The checks of :data:`CHECKS` that apply to trials of phantom ``family``.
+
+    Parameters
+    ----------
+    family : {"breast", "chest"}
+        The trial's ``cohort.family``.
+
+    Returns
+    -------
+    tuple
+        ``(model, name, kind, reference, tolerance, function)`` entries, in report order.
+    """
+    families = sorted({f for fs in FAMILIES.values() for f in fs})
+    if family not in families:
+        raise ValueError(f"family must be one of {families}; got {family!r}")
+    return tuple(c for c in CHECKS if family in FAMILIES[c[1]])
+
+
+def for_family(results, family: str) -> list:
+    """The :class:`CheckResult` values of ``results`` that apply to ``family`` (a check not
+    in :data:`CHECKS`, e.g. one a caller wrote, is kept)."""
+    names = {c[1] for c in checks_for(family)}
+    return [r for r in results if r.name in names or r.name not in FAMILIES]
+
+
+def models_for(family: str) -> dict:
+    """Model name -> what it is, in the words of a ``family`` trial's report."""
+    return {**MODELS, **(_CHEST_MODELS if family == "chest" else {})}
+
+
+def run_checks(checks=None, *, family=None) -> list[CheckResult]:
+    """Run the checks and return their results (failures included).
 
     Parameters
     ----------
     checks : sequence, optional
         ``(model, name, kind, reference, tolerance, function)`` tuples to run instead of
         :data:`CHECKS`; ``function()`` returns ``(measured text, passed)``.
+    family : {"breast", "chest"}, optional
+        Run only the checks that apply to trials of this phantom family
+        (:func:`checks_for`); ignored with ``checks``. Default: every check.
 
     Returns
     -------
@@ -491,8 +555,10 @@ def run_checks(checks=None) -> list[CheckResult]:
         In the order of :data:`CHECKS`. A check whose code raises is a failed result whose
         ``measured`` holds the error.
     """
+    if checks is None:
+        checks = CHECKS if family is None else checks_for(family)
     out = []
-    for model, name, kind, reference, tolerance, func in (CHECKS if checks is None else checks):
+    for model, name, kind, reference, tolerance, func in checks:
         t0 = time.perf_counter()
         try:
             measured, passed = func()
