@@ -5,13 +5,14 @@ paratracheal stripe and the left paravertebral band.
     python benchmarks/chest_midline.py [--voxel-mm 2] [--seeds 0 1 2] [--out JSON] [--png DIR]
 
 For ``chest/adult`` at each seed and the four figure twins of ``benchmarks/chest_twins.py``,
-at the middle of the vertebral levels T2-T7 (``0.4`` of the level's pitch below its top, as
+at the middle of the vertebral levels T2-T8 (``0.4`` of the level's pitch below its top, as
 ``chest_mediastinum.py``): path length (mm) of lung and of non-air tissue along the PA ray at
 ``x`` = 0, +-4, +-8, +-12, +-16 mm from the midline; the posterior junction gap (mm of tissue
 between the two lungs behind the trachea's centre, the smallest over the depth); the right
 paratracheal stripe (mm of tissue between the tracheal air and the right lung, at the
 trachea's centre depth, Savoca et al. 1977: 1-4 mm in 1,259 normal subjects); the left band
-(the same on the left) and the lung volume against the target TLC. Writes JSON (default
+(the same on the left); the left paraspinal stripe (left lung's medial edge beside the
+vertebral body less the body's half-width) and the lung volume against the target TLC. Writes JSON (default
 ``benchmarks/results/chest_midline.json``) with the machine load; ``--png DIR`` writes axial
 crops of the midline at each level for looking at.
 """
@@ -71,6 +72,17 @@ def level_numbers(ph, level: str) -> dict:
         out["rays"][f"x={xx:g}"] = {"lung_mm": round(float((col == LUNG).sum()) * v, 1),
                                     "tissue_mm": round(float(((col != AIR) & (col != LUNG)
                                                               & (col != AIRWAY)).sum()) * v, 1)}
+    # left paraspinal stripe: the left lung's medial edge beside the vertebral body (between
+    # its centre and back) less the body's half-width (Radiopaedia "Left paraspinal line";
+    # Ryan: up to ~1 cm on the left in obese people)
+    sp = ph.meta["spine"]
+    k = LEVELS.index(level)
+    zd = z - ph.meta["zc_mm"]
+    zk = (zd >= sp["front_zd"] + 0.5 * sp["depths"][k]) & (zd <= sp["front_zd"] + sp["depths"][k])
+    left = ((sl[zk] == LUNG).any(axis=0)) & (x > 0)
+    if left.any():
+        out["left_paraspinal_mm"] = round(float(x[left].min()) - 0.5 * v
+                                          - 0.5 * sp["widths"][k], 1)
     tc = trachea_centre(sl, x, z)
     if tc is None:
         return out
@@ -138,7 +150,7 @@ def main(argv=None) -> None:
                    default=Path(__file__).resolve().parent / "results" / "chest_midline.json")
     p.add_argument("--png", type=Path, default=None)
     a = p.parse_args(argv)
-    levels = ["T2", "T3", "T4", "T5", "T7"]
+    levels = ["T2", "T3", "T4", "T5", "T7", "T8"]
     cases = [(f"chest/adult seed {s}", "chest/adult", s) for s in a.seeds]
     if not a.no_figure_twins:
         cases += [(name, {"body": body}, k) for k, (name, body) in enumerate(twins())]

@@ -14,11 +14,15 @@ diameter from the tracheal wall, by sex), the aortopulmonary window below it (lu
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
 heart. The band in front of the spine is narrowed by the anterior junction (lungs a thin line
 apart behind the sternum) and, on the right, the azygo-oesophageal recess
-(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). The
-cavity's volume is solved on its band, junctions, paravertebral edge and descending aorta
-(:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by this silhouette
-(its aortopulmonary window and the lung right of the SVC: measured in NOTES, 2026-12-02
-sixth session).
+(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). Above the
+aortic arch the trachea lies in front of the collapsed oesophagus, and the upper lobes meet
+behind the oesophagus (the posterior junction) and reach the trachea's right wall (the right
+paratracheal stripe) (:func:`trachea_zd`, :func:`mediastinum_for`; 2026-12-02, seventh
+session). The cavity's volume is solved on its band, junctions, paravertebral edge and
+descending aorta (:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by
+this silhouette (its aortopulmonary window, the lung right of the SVC, and the posterior
+junction and paratracheal lung above the arch: measured in NOTES, 2026-12-02 sixth and seventh
+sessions).
 
 References
 ----------
@@ -224,7 +228,13 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
     below the heart's top that is the retrocardiac lung); the knob, the left subclavian
     artery, the other vessels and the heart are painted over the lung afterwards and make the
     bulges of the border. On the right, above the heart, the lung reaches in to the superior
-    vena cava's edge (:func:`svc_edge_x`). The anterior junction's tissue
+    vena cava's edge (:func:`svc_edge_x`). Above the aortic arch's top (the knob's; the lungs
+    diverge over the half pitch below it) the lungs reach, behind the trachea
+    (:func:`trachea_zd`), the oesophagus's side walls (:data:`.lungs.OESOPHAGUS_HALF_WIDTH_MM`)
+    and, behind the oesophagus (two :data:`OESOPHAGUS_WALL_MM`), the posterior junction (the
+    anterior junction's tissue width apart, in front of the paravertebral stripe); down to the
+    middle of T4 (the azygos arch) the right lung lies :data:`PARATRACHEAL_STRIPE_MM` from the
+    tracheal air over the trachea's depth. The anterior junction's tissue
     (:data:`.lungs.ANTERIOR_JUNCTION_MM`) is kept at least ``voxel_mm`` wide, so that on a grid
     of that spacing the lungs do not touch."""
     x_win = 0.5 * trachea_mm + AP_WINDOW_FROM_TRACHEA_MM
