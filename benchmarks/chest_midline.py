@@ -12,8 +12,8 @@ between the two lungs behind the trachea's centre, the smallest over the depth);
 paratracheal stripe (mm of tissue between the tracheal air and the right lung, at the
 trachea's centre depth, Savoca et al. 1977: 1-4 mm in 1,259 normal subjects); the left band
 (the same on the left); the left paraspinal stripe (left lung's medial edge beside the
-vertebral body less the body's half-width) and the lung volume against the target TLC. Writes JSON (default
-``benchmarks/results/chest_midline.json``) with the machine load; ``--png DIR`` writes axial
+vertebral body less the body's half-width) and the lung volume against the target TLC. Writes
+JSON (default ``benchmarks/results/chest_midline.json``) with the machine load; ``--png DIR`` writes axial
 crops of the midline at each level for looking at.
 """
 
