@@ -143,3 +143,65 @@ def test_anterior_junction_and_azygo_oesophageal_recess(twin):
     half = 0.5 * sp["widths"][LEVELS.index("T8")]
     right = [x8[(x8 < 0) & row].max() for row in lung8[pre] if ((x8 < 0) & row).any()]
     assert right and max(right) > -half
+
+
+def _tracheal_air(twin, level, frac=0.5):
+    """(air mask (zd, x), zd, x) of the axial plane ``frac`` down ``level``: the airway
+    labels within 20 mm of the midline (the trachea above the carina)."""
+    g = twin.grid
+    y = g.axis_mm("y")
+    k = LEVELS.index(level)
+    j = int(np.argmin(np.abs(y - _top(twin, level) - frac * twin.meta["spine"]["pitches"][k])))
+    names = [int(n) for n, v in twin.meta["label_names"].items() if "trachea" in v]
+    x = g.axis_mm("x")
+    air = np.isin(twin.labels[:, j, :], names) & (np.abs(x) < 20.0)
+    return air, g.axis_mm("z") - twin.meta["zc_mm"], x
+
+
+@pytest.mark.parametrize("level", ["T2", "T3"])
+def test_posterior_junction_and_right_paratracheal_stripe(twin, level):
+    """Above the aortic arch the upper lobes meet behind the oesophagus, in front of the
+    vertebral bodies, four pleural layers apart (posterior junction line: Radiopaedia; IMAIOS
+    e-Anatomy; Gibbs et al. Radiographics 2007; a line, < 1 mm: Radiopaedia "Chest x-ray lines
+    and stripes"), so the thinnest gap between the lungs behind the trachea is at most one
+    voxel; the right lung lies against the trachea's right wall, the right paratracheal
+    stripe 1-4 mm wide in 1,259 normal subjects (>= 5 mm abnormal: Savoca et al. Radiology
+    1977;122:295-301). Before 2026-12-02 (seventh) the lungs stayed 30-34 mm apart behind the
+    trachea and the stripe was 12-20 mm."""
+    front = twin.meta["spine"]["front_zd"]
+    air, zd, x = _tracheal_air(twin, level)
+    rows = np.flatnonzero(air.any(axis=1))
+    assert rows.size, "no tracheal air at " + level
+    back = zd[rows].max()
+    lung, zd_l, x_l = _lung_rows(twin, level, 0.5)
+    gaps = _gaps_mm(lung, x_l)
+    behind = (zd_l > back) & (zd_l < front)
+    # drawn as the anterior junction's 2 mm of tissue; within a voxel on the grid
+    assert gaps[behind].min() <= 2.0 + VOX
+    # in front of the trachea's back the lungs stay apart (oesophagus, trachea, vessels)
+    assert gaps[zd_l < back - 10.0].min() > 15.0
+    # the stripe as a PA film shows it: the tracheal air column's right edge to the most
+    # medial right lung in the planes beside the trachea (the superior vena cava lies in front
+    # of the trachea's right side; the lung meets the wall behind it)
+    x_air = x[air.any(axis=0)].min()
+    near = (zd_l >= zd[rows].min() - 2.0) & (zd_l <= back + 2.0)
+    right = x_l[lung[near].any(axis=0) & (x_l < x_air)]
+    assert right.size, "no right lung beside the trachea"
+    stripe = x_air - right.max() - VOX
+    assert 1.0 <= stripe <= 4.0 + 0.5 * VOX
+
+
+def test_posterior_junction_ends_at_the_aortic_arch(twin):
+    """The posterior junction line runs from the apices to the top of the aortic arch, where
+    the lungs diverge around the arch (Radiopaedia, "Posterior junction line"; Ryan et al.,
+    Anatomy for Diagnostic Imaging): at the knob's level (T4, :func:`aortic_knob_mm`) the lungs
+    behind the trachea stay apart by more than the oesophagus's half-width."""
+    _, _, y_knob = aortic_knob_mm(twin)
+    g = twin.grid
+    j = int(np.argmin(np.abs(g.axis_mm("y") - y_knob)))
+    from victwin.phantom.chest.measure import labels_of
+    lung = np.isin(twin.labels[:, j, :], labels_of(twin, "lung"))
+    zd = g.axis_mm("z") - twin.meta["zc_mm"]
+    front = twin.meta["spine"]["front_zd"]
+    gaps = _gaps_mm(lung, g.axis_mm("x"))
+    assert gaps[(zd > front - 20.0) & (zd < front)].min() > 10.0

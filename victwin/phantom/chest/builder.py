@@ -337,7 +337,7 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
     """
     paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE),
                 ra_ml=RA_ML_PER_M[th.body.sex] * th.body.height_cm / 100.0)
-    hila = hila_for(t.cav, t.sp)
+    hila = hila_for(t.cav, t.sp, th.trachea_mm)
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
     return hila

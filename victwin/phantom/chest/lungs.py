@@ -36,12 +36,14 @@ Shape (each a model choice unless cited):
   apart (the anterior junction line); below the azygos arch the right lung reaches in front
   of the vertebral bodies to the oesophagus's right wall (the azygo-oesophageal recess).
   Before, the band was 30-45 mm wide at every depth from the sternum to the spine. The
-  posterior junction line (lungs meeting behind the oesophagus above the arch) is not drawn:
-  the trachea lies against the bodies' front here, leaving no room behind it.
+  posterior junction line (lungs meeting behind the oesophagus above the arch) and the lung
+  against the trachea's right wall are drawn in the painted silhouette only
+  (:func:`.mediastinum.mediastinum_for`, 2026-12-02 seventh session), not solved on here.
 
 The TLC is solved on this band, edge and junctions; the painted lungs reach in further, to the
-mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window and
-the lung right of the superior vena cava).
+mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window, the
+lung right of the superior vena cava and, above the aortic arch, beside the trachea and behind
+the oesophagus).
 """
 
 from __future__ import annotations

@@ -14,11 +14,15 @@ diameter from the tracheal wall, by sex), the aortopulmonary window below it (lu
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
 heart. The band in front of the spine is narrowed by the anterior junction (lungs a thin line
 apart behind the sternum) and, on the right, the azygo-oesophageal recess
-(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). The
-cavity's volume is solved on its band, junctions, paravertebral edge and descending aorta
-(:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by this silhouette
-(its aortopulmonary window and the lung right of the SVC: measured in NOTES, 2026-12-02
-sixth session).
+(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). Above the
+aortic arch the trachea lies in front of the collapsed oesophagus, and the upper lobes meet
+behind the oesophagus (the posterior junction) and reach the trachea's right wall (the right
+paratracheal stripe) (:func:`trachea_zd`, :func:`mediastinum_for`; 2026-12-02, seventh
+session). The cavity's volume is solved on its band, junctions, paravertebral edge and
+descending aorta (:meth:`.lungs.Cavity.mediastinum`); the painted lungs differ from it only by
+this silhouette (its aortopulmonary window, the lung right of the SVC, and the posterior
+junction and paratracheal lung above the arch: measured in NOTES, 2026-12-02 sixth and seventh
+sessions).
 
 References
 ----------
@@ -44,12 +48,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .anatomy import AORTA_ASC_R_MM, AORTA_DESC_R_MM
-from .lungs import ANTERIOR_JUNCTION_MM, Cavity
+from .lungs import (ANTERIOR_JUNCTION_MM, OESOPHAGUS_HALF_WIDTH_MM, PARASPINAL_STRIPE_MM,
+                    Cavity)
 from .raster import Frame, bezier, polyline
 from .skeleton import Spine
 
 __all__ = ["Hila", "hila_for", "paint_heart", "paint_great_vessels", "paint_trachea",
-           "mediastinum_for", "AORTIC_KNOB_MM", "MAIN_BRONCHUS", "aortic_knob"]
+           "mediastinum_for", "AORTIC_KNOB_MM", "MAIN_BRONCHUS", "aortic_knob", "trachea_zd",
+           "PARATRACHEAL_STRIPE_MM", "OESOPHAGUS_WALL_MM", "POSTERIOR_JUNCTION_DEPTH_MM"]
 
 # Right atrial volume by height, healthy adults of the Gutenberg Health Study (echocardiography,
 # 1942 reference subjects; "Right atrium size in the general population", abstract): men
@@ -85,6 +91,36 @@ MEDIASTINAL_WIDTH_MM = 63.1
 # Left subclavian artery, from the arch up past the apex: radius 5 mm (model choice, a 1 cm
 # artery; not from a table).
 LEFT_SUBCLAVIAN_R_MM = 5.0
+# Right paratracheal stripe (the right tracheal wall, pleura and any fat between the tracheal
+# air and the right lung, from the clavicles to the right tracheobronchial angle at the azygos
+# arch): 1-4 mm in 1,259 normal subjects, >= 5 mm reliable evidence of disease (Savoca CJ,
+# Austin JHM, Goldberg HI. The right paratracheal stripe. Radiology 1977;122:295-301,
+# abstract); < 4 mm (Radiopaedia, "Right paratracheal stripe"). Drawn 3 mm from the tracheal
+# air (the 2 mm wall of :func:`paint_trachea` plus 1 mm): inside that range.
+PARATRACHEAL_STRIPE_MM = 3.0
+# The trachea's wall as :func:`paint_trachea` draws it (mm).
+TRACHEAL_WALL_MM = 2.0
+# Oesophageal wall on CT: thicker than 3 mm counts as thickened (Reinig JW, Stanley JH, Schabel
+# SI. AJR 1983;140:931-934, 200 chest CTs, abstract). The collapsed oesophagus is drawn as two
+# such walls (6 mm deep) directly behind the trachea (the upper oesophagus has no fat plane to
+# the trachea: Samuelsson L, Tylen U, Acta Radiol Diagn 1985;26:665-669, abstract, 100 normal
+# CTs); with the trachea's 2 mm wall that is a 5 mm tracheo-oesophageal stripe, inside the
+# published normal (up to 5.5 mm: Radiopaedia, "Posterior tracheal stripe").
+OESOPHAGUS_WALL_MM = 3.0
+# Posterior junction: above the aortic arch the upper lobes' posteromedial surfaces meet behind
+# the oesophagus, in front of the 3rd-5th thoracic vertebrae, four pleural layers apart; on PA
+# films a thin vertical line through the tracheal air from the apices (above the clavicles) to
+# the top of the arch, seen on ~30 % of films (Radiopaedia, "Posterior junction line", D. J.
+# Bell, H. Knipe; IMAIOS e-Anatomy, "Posterior junction line"; Gibbs JM et al. Radiographics
+# 2007;27:33-48; Ryan S et al., Anatomy for Diagnostic Imaging: "it disappears where the lungs
+# envelop the aortic arch"). The lungs' tissue there is the anterior junction's
+# (:data:`.lungs.ANTERIOR_JUNCTION_MM`, the same four pleural layers); the depth over which
+# they meet, between the oesophagus and the paravertebral stripe, is a model choice:
+POSTERIOR_JUNCTION_DEPTH_MM = 5.0
+# Depth (mm in front of the vertebral bodies) of the hilar roots' reference point (the trees'
+# roots and their initial direction from it; unchanged since 2026-12-01). Until 2026-12-02
+# (seventh session) the trachea's carina was drawn there too.
+HILUM_FRONT_MM = 14.0
 
 
 @dataclass(frozen=True)
@@ -97,9 +133,23 @@ class Hila:
     vein: tuple
 
 
-def hila_for(cav: Cavity, sp: Spine) -> Hila:
+def trachea_zd(sp: Spine, trachea_mm: float) -> float:
+    """``zd`` (mm) of the trachea's centre line: in front of the vertebral bodies by the
+    paravertebral stripe (:data:`.lungs.PARASPINAL_STRIPE_MM`), the posterior junction's lung
+    (:data:`POSTERIOR_JUNCTION_DEPTH_MM`), the collapsed oesophagus (two
+    :data:`OESOPHAGUS_WALL_MM`), the tracheal wall and the tracheal radius (the oesophagus
+    between trachea and spine and the lungs meeting behind it: Gray's Anatomy, 41st ed.,
+    ch. 54; Radiopaedia "Posterior junction line"). Until 2026-12-02 (seventh session) the
+    trachea ran 14-18 mm in front of the bodies, against their paravertebral stripe."""
+    return sp.front_zd - (PARASPINAL_STRIPE_MM + POSTERIOR_JUNCTION_DEPTH_MM
+                          + 2.0 * OESOPHAGUS_WALL_MM + TRACHEAL_WALL_MM + 0.5 * trachea_mm)
+
+
+def hila_for(cav: Cavity, sp: Spine, trachea_mm: float | None = None) -> Hila:
+    """The carina (at the trachea's depth, :func:`trachea_zd`, given ``trachea_mm``; else at
+    the hilar reference depth, :data:`HILUM_FRONT_MM`) and the trees' roots."""
     y_carina = sp.tops[sp.level("T5")]
-    zc = sp.front_zd - 14.0
+    zc = sp.front_zd - HILUM_FRONT_MM
     hx = cav.med_half * 1.25 + 6.0
     # roots of the lobar airway trees (the lobar stems' ends, reached from the main bronchi
     # of :func:`paint_trachea`); unchanged since the trees were grown from them
@@ -107,7 +157,8 @@ def hila_for(cav: Cavity, sp: Spine) -> Hila:
     # the left hilum is higher than the right in 97 % of normal films (Felson 1973)
     ar = ((-hx + 2.0, y_carina + 30.0, zc - 14.0), (hx - 2.0, y_carina + 18.0, zc - 12.0))
     ve = ((-hx + 6.0, y_carina + 70.0, zc - 6.0), (hx - 6.0, y_carina + 72.0, zc - 4.0))
-    return Hila(carina=(0.0, y_carina, zc), bronchus=br, artery=ar, vein=ve)
+    zt = zc if trachea_mm is None else trachea_zd(sp, trachea_mm)
+    return Hila(carina=(0.0, y_carina, zt), bronchus=br, artery=ar, vein=ve)
 
 
 def right_atrium(cav: Cavity, ra_ml: float) -> tuple:
@@ -177,7 +228,13 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
     below the heart's top that is the retrocardiac lung); the knob, the left subclavian
     artery, the other vessels and the heart are painted over the lung afterwards and make the
     bulges of the border. On the right, above the heart, the lung reaches in to the superior
-    vena cava's edge (:func:`svc_edge_x`). The anterior junction's tissue
+    vena cava's edge (:func:`svc_edge_x`). Above the aortic arch's top (the knob's; the lungs
+    diverge over the half pitch below it) the lungs reach, behind the trachea
+    (:func:`trachea_zd`), the oesophagus's side walls (:data:`.lungs.OESOPHAGUS_HALF_WIDTH_MM`)
+    and, behind the oesophagus (two :data:`OESOPHAGUS_WALL_MM`), the posterior junction (the
+    anterior junction's tissue width apart, in front of the paravertebral stripe); down to the
+    middle of T4 (the azygos arch) the right lung lies :data:`PARATRACHEAL_STRIPE_MM` from the
+    tracheal air over the trachea's depth. The anterior junction's tissue
     (:data:`.lungs.ANTERIOR_JUNCTION_MM`) is kept at least ``voxel_mm`` wide, so that on a grid
     of that spacing the lungs do not touch."""
     x_win = 0.5 * trachea_mm + AP_WINDOW_FROM_TRACHEA_MM
@@ -185,15 +242,41 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
     y_heart = cav.heart_top_y()
     z1 = sp.front_zd - 4.0
     junction = max(ANTERIOR_JUNCTION_MM, float(voxel_mm))
+    # posterior mediastinum above the aortic arch (2026-12-02, seventh): the trachea's wall,
+    # the oesophagus behind it, the lungs meeting behind that (:func:`trachea_zd`)
+    r = 0.5 * trachea_mm
+    tz = trachea_zd(sp, trachea_mm)
+    t_front, t_back = tz - r - TRACHEAL_WALL_MM, tz + r + TRACHEAL_WALL_MM
+    o_back = t_back + 2.0 * OESOPHAGUS_WALL_MM
+    # the posterior junction runs down to the top of the arch (the knob's top), where the lungs
+    # diverge around the arch: over the half pitch below it (a V, model choice, as the
+    # anterior junction's top) the gap opens to the band's width
+    y_arch = knob[1] - knob[3]
+    y_end = y_arch + 0.5 * sp.pitches[sp.level("T4")]
+    # the right paratracheal stripe runs down to the right tracheobronchial angle, where the
+    # azygos arch crosses (Radiopaedia, "Right paratracheal stripe"); the azygos arches over
+    # the right lung's root at T4 (Gray's Anatomy, 41st ed., ch. 56; recalled, not checked):
+    # the stripe is drawn down to the middle of T4
+    y_azygos = sp.mid_y(sp.level("T4"))
+    x_para = -(r + PARATRACHEAL_STRIPE_MM)
 
     def fn(x, y, zd):
         m = cav.mediastinum(x, y, zd, junction)
         x = np.asarray(x, np.float32)
         y = np.asarray(y, np.float32)
-        front = np.asarray(zd, np.float32) < z1
+        zd = np.asarray(zd, np.float32)
+        front = zd < z1
         win = (x > x_win) & front
         right = (x < x_svc) & front & (y < y_heart)
-        return m & ~win & ~right
+        # right lung against the trachea's right wall
+        para = (x < x_para) & (zd >= t_front) & (zd < t_back) & (y < y_azygos)
+        # behind the trachea: lung beside the oesophagus, and behind it to the junction
+        v = np.clip((y - y_arch) / max(y_end - y_arch, 1.0), 0.0, 1.0)
+        half_gap = 0.5 * junction + v * max(1.1 * cav.med_half - 0.5 * junction, 0.0)
+        half = np.where(zd >= o_back, half_gap, OESOPHAGUS_HALF_WIDTH_MM)
+        post = ((np.abs(x) > half) & (zd >= t_back) & (zd < sp.front_zd) & (y < y_end)
+                & ~cav.paravertebral(x, y, zd))
+        return m & ~win & ~right & ~para & ~post
 
     return fn
 
@@ -242,8 +325,11 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, kn
 def paint_trachea(labels, f: Frame, sp: Spine, hila: Hila, diameter_mm: float, *,
                   AIRWAY: int, SOFT: int) -> list:
     """Trachea, main bronchi (:data:`MAIN_BRONCHUS`) and the stems to the lobar trees' roots
-    (:func:`hila_for`), a 2 mm wall around an air lumen; returns each tree's (carina, root,
-    radius): its root and initial direction (root - carina) for the airway trees."""
+    (:func:`hila_for`), a 2 mm wall around an air lumen; returns each tree's (origin, root,
+    radius): its root and initial direction (root - origin, the origin on the hilar
+    reference depth :data:`HILUM_FRONT_MM`) for the airway trees. The trachea runs at the
+    carina's depth (:func:`trachea_zd` when ``hila`` was given the tracheal diameter), its top
+    4 mm further forward."""
     r = 0.5 * diameter_mm
     top = (0.0, sp.tops[0] - 30.0, hila.carina[2] - 4.0)
     # the carina (the ridge between the bronchi) is at the T4/T5 level (Gray's, ch. 54): the
@@ -272,7 +358,11 @@ def paint_trachea(labels, f: Frame, sp: Spine, hila: Hila, diameter_mm: float, *
         # direction they had before the main bronchi were given Gray's angles (2026-12-02),
         # so that they, and the lung around them, are unchanged
         segs.append(polyline([end, hila.bronchus[k]], rb))
-        mains.append((np.array(hila.carina), np.array(hila.bronchus[k]), rb))
+        # the trees' initial direction from the hilar reference point (:data:`HILUM_FRONT_MM`)
+        # as before the trachea was moved forward (2026-12-02, seventh), so that they and the
+        # lung around them are unchanged
+        mains.append((np.array([0.0, hila.carina[1], sp.front_zd - HILUM_FRONT_MM]),
+                      np.array(hila.bronchus[k]), rb))
     for s in segs:
         wall = s.copy()
         wall[:, 6:] += 2.0
