@@ -74,6 +74,13 @@ def test_table_and_forest_plot(tmp_path):
     res = subgroup_analysis(t, groups)
     text = res.table()
     assert "odd" in text and "even" in text and "between subgroups" in text
+    # the columns say what they count; the odd row's counts are the truth counts of odd cases
+    header = text.splitlines()[1].split()
+    assert header[1:3] == ["normal", "abnormal"]
+    odd = next(line.split() for line in text.splitlines() if line.startswith("odd"))
+    is_odd = np.array([int(c) % 2 == 1 for c in t.cases])
+    assert [int(odd[1]), int(odd[2])] == [int(np.sum(is_odd & (t.truth == 0))),
+                                          int(np.sum(is_odd & (t.truth == 1)))]
     out = tmp_path / "forest.png"
     res.forest_plot(out)
     img = mpimg.imread(out)

@@ -90,18 +90,19 @@ class SubgroupResult:
                           "overall": self.overall, "interaction": self.interaction})
 
     def table(self) -> str:
-        """Plain-text table of the subgroup differences."""
+        """Plain-text table of the subgroup differences (columns ``normal`` and ``abnormal``:
+        the subgroup's counts of normal and abnormal cases, ROIs in a trial)."""
         a, b = self.modalities[:2]
-        head = (f"{'subgroup':<16}{'N0':>6}{'N1':>6}{'AUC ' + a:>12}{'AUC ' + b:>12}{'diff':>11}{'SE':>10}"
+        head = (f"{'subgroup':<16}{'normal':>8}{'abnormal':>9}{'AUC ' + a:>12}{'AUC ' + b:>12}{'diff':>11}{'SE':>10}"
                 f"{'CI':>24}{'p':>10}{'p adj':>10}")
         lines = [f"AUC difference {a} - {b} by subgroup (RRRC, {self.cov_method} covariances, "
                  f"{self.correction} correction)", head]
         for r in self.rows + [dict(self.overall, subgroup="all", p_adjusted=float("nan"))]:
             if r.get("too_small"):
-                lines.append(f"{str(r['subgroup']):<16}{r['n_normal']:>6}{r['n_abnormal']:>6}  {r['note']}")
+                lines.append(f"{str(r['subgroup']):<16}{r['n_normal']:>8}{r['n_abnormal']:>9}  {r['note']}")
                 continue
             ci = f"({r['ci'][0]:.4f}, {r['ci'][1]:.4f})"
-            lines.append(f"{str(r['subgroup']):<16}{r['n_normal']:>6}{r['n_abnormal']:>6}"
+            lines.append(f"{str(r['subgroup']):<16}{r['n_normal']:>8}{r['n_abnormal']:>9}"
                          f"{r['auc'][a]:>12.4f}{r['auc'][b]:>12.4f}{r['difference']:>11.4f}{r['se']:>10.4f}"
                          f"{ci:>24}{r['p']:>10.4g}{r['p_adjusted']:>10.4g}")
         it = self.interaction
