@@ -48,7 +48,8 @@ from ._observers import (
     VolumetricCHO,
     eye_filter,
 )
-from ._resampled import ReaderScores, calibrated_llr, resampled_readers, to_score_table
+from ._resampled import (GroupDrawError, ReaderScores, calibrated_llr, resampled_readers,
+                         to_score_table)
 from ._roi import VICTRE_PIXEL_MM, extract_rois, roi_shape, sample_absent_centers
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "gabor",
     "laguerre_gauss",
     "resampled_readers",
+    "GroupDrawError",
     "calibrated_llr",
     "roi_shape",
     "sample_absent_centers",

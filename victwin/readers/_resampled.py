@@ -21,6 +21,11 @@ _METHODS = ("bootstrap", "subsample")
 _GROUP_DRAWS = 100
 
 
+class GroupDrawError(ValueError):
+    """No draw of groups in :data:`_GROUP_DRAWS` held what a reader needs to train
+    (``resampled_readers``' ``groups`` / ``n_features``)."""
+
+
 @dataclass(frozen=True, eq=False)
 class ReaderScores:
     """Score table of resampled-training "readers" on a fixed test set.
@@ -98,7 +103,7 @@ def _group_draw(members, y, method, fraction, rng, n_features=None):
     need = "2 training ROIs of each truth" + (
         "" if n_features is None else f" and {n_features + 2} distinct ones in all "
                                       f"(a {n_features}-feature covariance of full rank)")
-    raise ValueError(f"groups: none of {_GROUP_DRAWS} draws in a row held {need}")
+    raise GroupDrawError(f"groups: none of {_GROUP_DRAWS} draws in a row held {need}")
 
 
 def resampled_readers(observer, X_train, y_train, X_test, y_test, *, n_readers=10,

@@ -238,7 +238,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         cases); with ``crop_px`` the ROIs are cropped around the lesion first; ``only_tr`` /
         ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs; ``n_features``:
         each reader's draw of twins must span a covariance of that size
-        (``resampled_readers``; ``ValueError`` when 100 draws in a row do not)."""
+        (``resampled_readers``; ``GroupDrawError`` when 100 draws in a row do not)."""
         X_tr, y_tr, ids_tr = gather(m, tr, kind, only_tr)
         X_te, y_te, ids = gather(m, te, kind, only_te)
         if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
@@ -452,6 +452,8 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
     one-nodule twin's two ROIs are in its nodule's class. ``n_train_twins`` /
     ``n_test_twins`` count the twins holding an ROI of the (pooled) training classes / of
     the class."""
+    from victwin.readers import GroupDrawError
+
     def size_class(k, name):
         site = _site_named(records[k], name)
         if site is not None and site.lesion_size_mm is not None:
@@ -492,25 +494,24 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
             args = dict(width_mm=width_mm, crop_px=n_px,
                         only_tr=lambda k, name, pool=pool: size_class(k, name) in pool,
                         only_te=lambda k, name, label=label: size_class(k, name) == label)
+            tr = twins_of(train, pool)
             try:
-                part = read(m, kind, twins_of(train, pool), te, **args,
+                part = read(m, kind, tr, te, **args,
                             n_features=int(spec.readers.channels["count"]) if cho else None)
-            except ValueError as exc:   # no draw of twins spans the channels: pool further
-                if "draws in a row" not in str(exc):
-                    raise
+            except GroupDrawError:   # no draw of twins spans the channels: pool further
                 if not last:
                     continue
                 # every class pooled and still no such draw: the draws of before (2 ROIs of
                 # each truth), a covariance of less than full rank inverted by
                 # pseudo-inverse, said in results.json
                 full_rank = False
-                part = read(m, kind, twins_of(train, pool), te, **args)
+                part = read(m, kind, tr, te, **args)
             break
         entry = {"channel_width_mm": round(width_mm, 4),
                  "roi_mm": round(size_class_reader(crop_label)[1], 4), "roi_px": n_px,
                  "trained_on": "this class" if pool == (label,) else "nearest size classes",
                  "training_classes": [lab for lab in NODULE_SIZE_CLASSES if lab in pool],
-                 "n_train_twins": int(twins_of(train, pool).size),
+                 "n_train_twins": int(tr.size),
                  "n_test_twins": int(te.size)}
         if cho:     # the draws are the modality's own (its readers' seed)
             entry["rejected_draws"] = {m: int(part.rejected_draws) if part is not None else 0}
