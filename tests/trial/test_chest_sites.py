@@ -19,7 +19,7 @@ from victwin.phantom import Phantom
 from victwin.phantom.chest.nodules import lung_nodule, place_nodule_sites
 from victwin.trial._spec import spec_from_dict
 
-from ._chest_store import chest_store
+from ._chest_store import two_site_store
 
 CHEST = Path(__file__).resolve().parents[2] / "examples" / "chest-nodules.toml"
 SID = 1800.0
@@ -253,37 +253,8 @@ def _sites_store(path, spec, sizes, overlaps, n_px=61):
     """Finished chest cases with 2 nodule sites each (``sizes[k]``, ``overlaps[k]``: the
     twin's two nodules) and their lesion-absent pairs: noise ROIs, a disc of the nodule's
     size added to its ROI."""
-    store, cases = chest_store(path, spec, len(sizes))
-    rng = np.random.default_rng(4)
-    yy, xx = (np.mgrid[:n_px, :n_px] - n_px // 2) * PIXEL_MM
-    for (cid, _), ds, fs in zip(cases, sizes, overlaps):
-        sites = []
-        for k in range(2):
-            info = {"lesion_size_mm": float(ds[k]), "rib_overlap_fraction": float(fs[k]),
-                    "nodule_type": "solid"}
-            sites.append(dict(info, name=f"s{k}", kind="nodule", roi_kind="nodule", truth=1,
-                              center_mm=[10.0 * k, 0.0, 150.0], size_mm=[56.0, 56.0, 9.0]))
-            sites.append(dict(info, name=f"s{k + 2}", kind="absent", roi_kind="nodule",
-                              truth=0, pair=f"s{k}", center_mm=[10.0 * k, 0.0, 150.0],
-                              size_mm=[56.0, 56.0, 9.0]))
-        arrays, mods = {}, {}
-        for m, amp in (("A", 0.08), ("B", 0.05)):
-            rois = {}
-            for s in sites:
-                img = rng.normal(size=(n_px, n_px))
-                if s["truth"]:
-                    img += amp * (yy ** 2 + xx ** 2 <= (0.5 * s["lesion_size_mm"]) ** 2)
-                arrays[f"{m}/{s['name']}"] = img.astype(np.float32)
-                rois[s["name"]] = {"center_index": [500, 500], "size_px": [n_px, n_px],
-                                   "pixel_mm": PIXEL_MM, "shift_px": [0, 0]}
-            mods[m] = {"roi": rois["s0"], "rois": rois,
-                       "dose": {"entrance_air_kerma_mgy": 0.1}, "order": 0}
-        store.commit_case(cid, arrays, {"modalities": mods, "phantom": {}, "sites": sites,
-                                        "lesion": {"kind": "nodule", "size_mm": float(ds[0]),
-                                                   "center_mm": [0.0, 0.0, 150.0],
-                                                   "rib_overlap_fraction": float(fs[0])}},
-                          {"roi": 0.0})
-    return store
+    return two_site_store(path, spec, sizes, overlaps, n_px=n_px, pixel_mm=PIXEL_MM,
+                          amps={"A": 0.08, "B": 0.05}, spacing_mm=10.0, roi_mm=56.0)
 
 
 @pytest.mark.parametrize("observer", ["cho", "npwe"])

@@ -15,7 +15,7 @@ import pytest
 from victwin.trial import analyse_run, spec_from_dict
 from victwin.trial._nodule_classes import class_roi_px
 
-from ._chest_store import chest_store
+from ._chest_store import two_site_store
 
 PIXEL_MM = 0.5
 N_PX = 121                  # stored ROI side: holds the >= 15 mm class's crop (111 px at 0.5)
@@ -40,41 +40,15 @@ def _store(path, spec, sizes, marks=True):
     """Chest cases with 2 nodule sites each (``sizes[k]``) and their lesion-absent pairs:
     noise ROIs with the nodule's disc; with ``marks`` each nodule ROI of a 5 or 10 mm nodule
     also holds a marker where a neighbour could lie (``MARK_OFFSET``)."""
-    store, cases = chest_store(path, spec, len(sizes))
-    rng = np.random.default_rng(4)
-    yy, xx = (np.mgrid[:N_PX, :N_PX] - N_PX // 2) * PIXEL_MM
-    for (cid, _), ds in zip(cases, sizes):
-        sites = []
-        for k in range(2):
-            info = {"lesion_size_mm": float(ds[k]), "rib_overlap_fraction": 0.2,
-                    "nodule_type": "solid"}
-            where = {"center_mm": [30.0 * k, 0.0, 150.0], "size_mm": [60.0, 60.0, 9.0]}
-            sites.append(dict(info, **where, name=f"s{k}", kind="nodule", roi_kind="nodule",
-                              truth=1))
-            sites.append(dict(info, **where, name=f"s{k + 2}", kind="absent",
-                              roi_kind="nodule", truth=0, pair=f"s{k}"))
-        arrays, mods = {}, {}
-        for m, amp in (("A", 0.3), ("B", 0.2)):
-            rois = {}
-            for s in sites:
-                img = rng.normal(size=(N_PX, N_PX))
-                if s["truth"]:
-                    img += amp * (yy ** 2 + xx ** 2 <= (0.5 * s["lesion_size_mm"]) ** 2)
-                    off = MARK_OFFSET.get(s["lesion_size_mm"])
-                    if marks and off is not None:
-                        c = N_PX // 2
-                        img[c - 1:c + 2, c + off - 1:c + off + 2] = MARK
-                arrays[f"{m}/{s['name']}"] = img.astype(np.float32)
-                rois[s["name"]] = {"center_index": [500, 500], "size_px": [N_PX, N_PX],
-                                   "pixel_mm": PIXEL_MM, "shift_px": [0, 0]}
-            mods[m] = {"roi": rois["s0"], "rois": rois,
-                       "dose": {"entrance_air_kerma_mgy": 0.1}, "order": 0}
-        store.commit_case(cid, arrays, {"modalities": mods, "phantom": {}, "sites": sites,
-                                        "lesion": {"kind": "nodule", "size_mm": float(ds[0]),
-                                                   "center_mm": [0.0, 0.0, 150.0],
-                                                   "rib_overlap_fraction": 0.2}},
-                          {"roi": 0.0})
-    return store
+    def mark(img, site):
+        off = MARK_OFFSET.get(site["lesion_size_mm"])
+        if off is not None:
+            c = N_PX // 2
+            img[c - 1:c + 2, c + off - 1:c + off + 2] = MARK
+
+    return two_site_store(path, spec, sizes, [(0.2, 0.2)] * len(sizes), n_px=N_PX,
+                          pixel_mm=PIXEL_MM, amps={"A": 0.3, "B": 0.2}, spacing_mm=30.0,
+                          roi_mm=60.0, mark=mark if marks else None)
 
 
 @pytest.fixture
