@@ -225,3 +225,26 @@ def test_group_draws_that_cannot_span_are_a_one_line_error():
                             n_features=5)
     with pytest.raises(ValueError, match=r"n_features applies only with groups"):
         R.resampled_readers(obs, X, y, X, y, rng=np.random.default_rng(0), n_features=5)
+
+
+def test_covariance_size_is_the_size_of_the_fitted_template():
+    """``covariance_size`` against what the fitted observer's Hotelling template holds: a
+    CHO's channel-space weights, a multi-slice CHO's per-slice weights ("ss"), the
+    concatenated slices' weights ("c"), or the larger of a slice's channel weights and the
+    slice combiner ("a"); ``None`` for the NPW(E) (no covariance) and the pixel Hotelling
+    (rank deficient by design)."""
+    rng = np.random.default_rng(6)
+    U = R.laguerre_gauss((9, 9), n_channels=4, width_px=3.0)
+    X2, y = rng.normal(size=(40, 9, 9)), np.repeat([0, 1], 20)
+    X3 = rng.normal(size=(40, 7, 9, 9))
+    cho = R.ChannelizedHotelling(U).fit(X2, y)
+    assert R.covariance_size(cho, X2.shape[1:]) == cho.weights_.size == 4
+    for variant, size in (("ss", lambda o: o.slice_weights_.shape[1]),
+                          ("c", lambda o: o.weights_.size),
+                          ("a", lambda o: max(o.slice_weights_.shape[1],
+                                              o.combine_weights_.size))):
+        ms = R.MultiSliceCHO(U, variant=variant).fit(X3, y)
+        assert R.covariance_size(ms, X3.shape[1:]) == size(ms)
+    assert R.covariance_size(R.MultiSliceCHO(U, variant="c"), X3.shape[1:]) == 28
+    for obs in (R.NPWObserver(), R.NPWEObserver(), R.HotellingObserver()):
+        assert R.covariance_size(obs, X2.shape[1:]) is None

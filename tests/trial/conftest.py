@@ -39,23 +39,30 @@ def _blob(shape, centre, sigma_px):
     return np.exp(-((yy - centre[0]) ** 2 + (xx - centre[1]) ** 2) / (2 * sigma_px ** 2))
 
 
-def build_run(run_dir, *, with_image_shape=True):
-    """Create, fill and analyse a synthetic run; returns (store, spec, results)."""
+def build_run(run_dir, *, with_image_shape=True, n_cases=N_CASES, readers=None,
+              analyse=True):
+    """Create, fill and analyse a synthetic run; returns (store, spec, results).
+
+    ``n_cases`` (the last ``N_FAILED`` fail) and ``readers`` (entries replacing the spec's
+    ``readers``) vary the run; the defaults build the run the report tests read. With
+    ``analyse=False`` the run is left unanalysed (``results`` is ``None``)."""
     from victwin.trial import TrialStore, analyse_run, provenance_record, spec_from_dict
 
-    spec = spec_from_dict(SPEC)
+    raw = {**SPEC, "cohort": {**SPEC["cohort"], "size": n_cases},
+           "readers": {**SPEC["readers"], **(readers or {})}}
+    spec = spec_from_dict(raw)
     store = TrialStore(run_dir, create=True)
     store.set_provenance(provenance_record(spec, backend="cpu", executor="local x1"))
     rng = np.random.default_rng(20240607)
     cases = []
-    for cid in range(N_CASES):
+    for cid in range(n_cases):
         cases.append((cid, {"density": DENSITIES[cid % 4], "lesion": "mass",
                             "age_years": float(40 + (7 * cid) % 35),
                             "recipe": f"breast/{DENSITIES[cid % 4]}",
                             "phantom_seed": 1000 + cid, "noise_seed": 5000 + cid}))
     store.add_cases(cases)
     blob = _blob((ROI, ROI), (ROI / 2, ROI / 2), 2.0)
-    for cid, attrs in cases[:N_CASES - N_FAILED]:
+    for cid, attrs in cases[:n_cases - N_FAILED]:
         arrays, modalities = {}, {}
         centre = [int(rng.integers(40, 120)), int(rng.integers(40, 150))]
         for order, (m, amp) in enumerate(AMPLITUDE.items()):
@@ -86,9 +93,9 @@ def build_run(run_dir, *, with_image_shape=True):
                    "acquisition.raytrace": 3.1, "acquisition.detector": 0.6,
                    "roi": 0.05, "reconstruction+roi": 1.7}
         store.commit_case(cid, arrays, result, timings, worker="host:1", backend="cpu")
-    for cid, _ in cases[N_CASES - N_FAILED:]:
+    for cid, _ in cases[n_cases - N_FAILED:]:
         store.fail_case(cid, f"RuntimeError: synthetic failure of case {cid}", max_attempts=1)
-    results = analyse_run(store, spec)
+    results = analyse_run(store, spec) if analyse else None
     return store, spec, results
 
 

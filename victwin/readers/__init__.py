@@ -48,8 +48,8 @@ from ._observers import (
     VolumetricCHO,
     eye_filter,
 )
-from ._resampled import (GroupDrawError, ReaderScores, calibrated_llr, resampled_readers,
-                         to_score_table)
+from ._resampled import (GroupDrawError, ReaderScores, calibrated_llr, covariance_size,
+                         resampled_readers, to_score_table)
 from ._roi import VICTRE_PIXEL_MM, extract_rois, roi_shape, sample_absent_centers
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "resampled_readers",
     "GroupDrawError",
     "calibrated_llr",
+    "covariance_size",
     "roi_shape",
     "sample_absent_centers",
     "to_score_table",

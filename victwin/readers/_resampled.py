@@ -83,6 +83,31 @@ def calibrated_llr(train_scores, y_train, scores):
     return (m1 - m0) / var * (np.asarray(scores, float) - 0.5 * (m0 + m1))
 
 
+def covariance_size(observer, roi_shape):
+    """The size of the covariance ``observer`` inverts when fitted on ROIs of ``roi_shape``
+    (the ``n_features`` of :func:`resampled_readers`), or ``None`` when none is to be full rank.
+
+    - :class:`ChannelizedHotelling` (and :class:`VolumetricCHO`): its channel count (a
+      convolutional CHO keeps the count).
+    - :class:`MultiSliceCHO`: ``"ss"`` its channel count; ``"c"`` slices x channels (one
+      covariance of the concatenated slices' outputs); ``"a"`` / ``"b"`` the larger of the
+      channel count and the slice count (per-slice templates, then a slice combiner).
+    - :class:`NPWObserver`, :class:`NPWEObserver`: ``None`` (class means only, no covariance).
+    - :class:`HotellingObserver`: ``None``: it works on pixels, many more than training ROIs,
+      so its covariance is rank deficient by design (the template lies in the span of the
+      training data, ``HotellingObserver``'s docstring).
+    - any other observer: ``None``.
+    """
+    from ._observers import ChannelizedHotelling, MultiSliceCHO
+
+    if isinstance(observer, ChannelizedHotelling):
+        return int(np.shape(observer.channels)[0])
+    if isinstance(observer, MultiSliceCHO):
+        n_ch, nz = int(np.shape(observer.channels)[0]), int(tuple(roi_shape)[0])
+        return {"ss": n_ch, "c": nz * n_ch}.get(observer.variant, max(n_ch, nz))
+    return None
+
+
 def _group_draw(members, y, method, fraction, rng, n_features=None):
     """Training ROI indices of one resample of whole groups and the number of draws rejected
     before it (see ``resampled_readers``)."""

@@ -178,7 +178,8 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     TrialAnalysis
     """
     from victwin import stats
-    from victwin.readers import ReaderScores, resampled_readers, to_score_table
+    from victwin.readers import (GroupDrawError, ReaderScores, covariance_size,
+                                 resampled_readers, to_score_table)
 
     def stage(name):
         if progress is not None:
@@ -233,12 +234,13 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     pooled = len(kinds) > 1 or spec.readers.per_size_class
 
     def read(m, kind, tr, te, *, width_mm=None, crop_px=None, only_tr=None, only_te=None,
-             n_features=None):
+             full_rank=True):
         """Readers of ``kind`` trained on twins ``tr``, scoring twins ``te`` (None: too few
         cases); with ``crop_px`` the ROIs are cropped around the lesion first; ``only_tr`` /
-        ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs; ``n_features``:
-        each reader's draw of twins must span a covariance of that size
-        (``resampled_readers``; ``GroupDrawError`` when 100 draws in a row do not)."""
+        ``only_te`` (``(k, name) -> bool``) keep some of the twins' ROIs; ``full_rank``:
+        each reader's draw of twins must span the covariance its observer inverts
+        (``readers.covariance_size``, ``resampled_readers``' ``n_features``; a one-line
+        ``GroupDrawError`` when 100 draws in a row do not)."""
         X_tr, y_tr, ids_tr = gather(m, tr, kind, only_tr)
         X_te, y_te, ids = gather(m, te, kind, only_te)
         if (len(y_tr) == 0 or len(y_te) == 0 or min(np.bincount(y_tr, minlength=2)) < 2
@@ -259,13 +261,23 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
         # pair (a lesion ROI and the lesion-absent ROI at its place in the same anatomy), and
         # a template built from a class-mean difference would keep the unpaired anatomy
         # (NOTES.md, sixth session, "the trial's NPWE on chest ROIs - diagnosis")
-        return resampled_readers(observer, X_train, y_tr, X_test, y_te,
-                                 n_readers=spec.readers.n_readers, rng=reader_rng,
-                                 case_ids=ids, calibrate=pooled,
-                                 groups=[twin_of(i) for i in ids_tr], n_features=n_features)
+        n_features = covariance_size(observer, X_train.shape[1:]) if full_rank else None
+        try:
+            return resampled_readers(observer, X_train, y_tr, X_test, y_te,
+                                     n_readers=spec.readers.n_readers, rng=reader_rng,
+                                     case_ids=ids, calibrate=pooled,
+                                     groups=[twin_of(i) for i in ids_tr],
+                                     n_features=n_features)
+        except GroupDrawError as exc:
+            size = "" if n_features is None else f", a {n_features}-feature covariance"
+            raise GroupDrawError(
+                f"the {m} readers of the {kind} ROIs cannot be trained ({len(tr)} training "
+                f"twins, {len(y_tr)} ROIs{size}): {exc}; run more cases"
+                f"{'' if n_features is None else ' or use fewer channels'}") from None
 
     size_readers: dict = {}         # readers.per_size_class: what each class's readers were
     per_modality = {}
+    draws: dict = {}                # kind -> modality -> draws of twins refused (not full rank)
     for m in names:
         stage(f"readers {m}")
         parts = []
@@ -277,6 +289,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
             part = read(m, kind, train, test)
             if part is not None:
                 parts.append(part)
+                draws.setdefault(kind, {})[m] = int(part.rejected_draws)
         if not parts:
             raise ValueError(f"no lesion kind has enough finished cases to train and test "
                              f"the {m} readers")
@@ -302,7 +315,10 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
                "observer": spec.readers.observer,
                # each reader trains on a bootstrap of the training twins (all ROIs of a drawn
                # twin), not of single ROIs (results of analyses before 2026-12-02 did)
-               "reader_resampling": "bootstrap of training twins", **size_readers, "mrmc": result.to_dict(),
+               "reader_resampling": "bootstrap of training twins", **size_readers,
+               # draws refused as unable to span the observer's covariance (readers of the
+               # kinds not read per size class; those are in size_class_readers)
+               **({"rejected_draws": draws} if draws else {}), "mrmc": result.to_dict(),
                "failed_cases": [f["case_id"] for f in store.failed_cases()]}
     results.update(_clustered(table, clusters, spec.analysis.alpha))
     headline = results["headline"]["analysis"]
@@ -496,8 +512,7 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
                         only_te=lambda k, name, label=label: size_class(k, name) == label)
             tr = twins_of(train, pool)
             try:
-                part = read(m, kind, tr, te, **args,
-                            n_features=int(spec.readers.channels["count"]) if cho else None)
+                part = read(m, kind, tr, te, **args)
             except GroupDrawError:   # no draw of twins spans the channels: pool further
                 if not last:
                     continue
@@ -505,7 +520,7 @@ def _size_class_parts(m, kind, train, test, records, roi_lists, read, gather, sp
                 # each truth), a covariance of less than full rank inverted by
                 # pseudo-inverse, said in results.json
                 full_rank = False
-                part = read(m, kind, tr, te, **args)
+                part = read(m, kind, tr, te, **args, full_rank=False)
             break
         entry = {"channel_width_mm": round(width_mm, 4),
                  "roi_mm": round(size_class_reader(crop_label)[1], 4), "roi_px": n_px,
