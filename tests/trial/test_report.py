@@ -350,3 +350,40 @@ def test_answer_block_summarises_the_credibility_checks(report, credibility_resu
     mine = _breast(credibility_results)
     n = sum(c.passed for c in mine)
     assert f"{n} of {len(mine)} live verification and validation checks passed" in answer
+
+
+def test_a_run_without_forest_pngs_gets_the_analysis_forest_plots(synthetic_run, monkeypatch):
+    """The report draws a subgroup's forest plot from ``results.json`` when the analysis PNG
+    is missing: with the analysis's one drawer (``stats.forest_figure``), so at the PNG's
+    120 dpi it is the written ``analysis/forest-<name>.png`` pixel for pixel; and its rows
+    are ``results.json``'s, in natural order, their intervals the rows' ``ci`` (read off the
+    drawn lines)."""
+    import io
+
+    import matplotlib.image as mpimg
+
+    from victwin.trial import _report
+    from victwin.trial._levels import ordered_rows
+
+    store, _, res = synthetic_run
+    seen = []
+    monkeypatch.setattr(_report, "_png", lambda fig: seen.append(fig) or "")
+    names = [n for n, s in res["subgroups"].items() if "subgroups" in s]
+    assert names == ["density", "lesion"]
+    for name in names:
+        sub = res["subgroups"][name]
+        _report._forest(sub, name)
+        fig = seen[-1]
+        buf = io.BytesIO()
+        fig.savefig(buf, dpi=120, format="png")
+        buf.seek(0)
+        written = mpimg.imread(Path(store.dir) / "analysis" / f"forest-{name}.png")
+        assert np.array_equal(mpimg.imread(buf), written), name
+        rows = ordered_rows(name, sub["subgroups"]) + [sub["overall"]]
+        drawn = [r for r in rows if not r.get("too_small")]
+        ax = fig.axes[0]
+        spans = [tuple(line.get_xdata()) for line in ax.lines if len(line.get_xdata()) == 2
+                 and line.get_xdata()[0] != line.get_xdata()[1]]
+        assert spans == [tuple(r["ci"]) for r in drawn], name
+        labels = [t.get_text().split("\n")[0] for t in ax.get_yticklabels()]
+        assert labels == [r["subgroup"] for r in rows[:-1]] + ["all cases"]

@@ -14,7 +14,8 @@ from ._io import read_imrmc, write_imrmc
 from ._mrmc import (CovMethod, DBMResult, MRMCResult, cell_covariance, dbm, mrmc, non_inferiority,
                     or_analysis)
 from ._power import power, sample_size
-from ._subgroups import SubgroupResult, adjust_pvalues, count_label, subgroup_analysis
+from ._subgroups import (SubgroupResult, adjust_pvalues, count_label, forest_figure,
+                         subgroup_analysis)
 from ._table import ScoreTable
 from ._ustat import oneshot_variance
 
@@ -27,5 +28,5 @@ __all__ = [
     "clustered_auc_cov", "clustered_auc_ci", "clustered_cell_covariance", "clustered_mrmc",
     "ClusterSummary",
     "power", "sample_size",
-    "subgroup_analysis", "SubgroupResult", "adjust_pvalues", "count_label",
+    "subgroup_analysis", "SubgroupResult", "adjust_pvalues", "count_label", "forest_figure",
 ]

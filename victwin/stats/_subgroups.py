@@ -131,38 +131,71 @@ class SubgroupResult:
         abnormal, normal, unit, cluster_unit : str
             Words of the count labels (defaults: "abnormal", "normal", "cases", "clusters").
         """
-        from matplotlib.figure import Figure  # no pyplot: no global backend state
-
-        rows = self.rows + [dict(self.overall, subgroup="all cases")]
-        key = "ci_simultaneous" if simultaneous else "ci"
-        fig = Figure(figsize=(7.5, 0.6 * len(rows) + 1.4))
-        ax = fig.add_subplot(1, 1, 1)
-        y = np.arange(len(rows))[::-1]
-        for yi, r in zip(y, rows):
-            if r.get("too_small"):   # a row without an interval: say why
-                ax.text(0.02, yi, "too few cases to analyse", va="center", ha="left",
-                        fontsize=8, color="0.35", style="italic", transform=ax.get_yaxis_transform())
-                continue
-            ci = r.get(key, r["ci"])
-            overall = r is rows[-1]
-            ax.plot(ci, [yi, yi], color="k", lw=1.5)
-            ax.plot([r["difference"]], [yi], marker="D" if overall else "s", color="k",
-                    ms=7 if overall else 6)
-        ax.axvline(0.0, color="0.5", ls="--", lw=1)
-        ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
-        ax.set_ylim(-0.6, len(rows) - 0.4)    # every row inside the axes, text-only ones too
-        ax.set_yticks(y)
-        ax.set_yticklabels([f"{r['subgroup']}\n" + count_label(
-            r, abnormal=abnormal, normal=normal, unit=unit, cluster_unit=cluster_unit)
-            for r in rows], fontsize=8)
-        a, b = self.modalities[:2]
-        ax.set_xlabel(f"AUC difference, {a} - {b} ({int(round(100 * (1 - self.alpha)))}% CI"
-                      f"{', simultaneous' if simultaneous else ''})")
         it = self.interaction
         default = "Subgroups" if it is None else f"Subgroups: between-subgroup p = {it['p']:.3g}"
-        ax.set_title(title or default, fontsize=10)
-        fig.tight_layout()
+        fig = forest_figure(self.rows, self.overall, self.modalities, alpha=self.alpha,
+                            simultaneous=simultaneous, title=title or default,
+                            abnormal=abnormal, normal=normal, unit=unit,
+                            cluster_unit=cluster_unit)
         fig.savefig(path, dpi=120, format="png")
+
+
+def forest_figure(rows, overall, modalities, *, alpha=0.05, simultaneous=False, title=None,
+                  abnormal="abnormal", normal="normal", unit="cases", cluster_unit="clusters"):
+    """The forest plot of subgroup AUC differences with CIs, as a matplotlib ``Figure``: one
+    row per subgroup (``rows``, in the order given), then ``overall`` as "all cases" (a
+    diamond). The one drawer of :meth:`SubgroupResult.forest_plot` and of a report drawing
+    from a ``results.json`` (rows as :meth:`SubgroupResult.to_dict` writes them).
+
+    Parameters
+    ----------
+    rows : list of dict
+        Subgroup rows (``subgroup``, ``n_abnormal``, ``n_normal``, optional ``n_clusters``,
+        ``difference``, ``ci``, ``ci_simultaneous``); a row with ``too_small`` is drawn as
+        the words "too few cases to analyse".
+    overall : dict
+        The all-cases row.
+    modalities : sequence of str
+        The difference is the first minus the second.
+    alpha : float
+        Level of the CIs drawn (for the axis label).
+    simultaneous : bool
+        Draw the Bonferroni simultaneous intervals (``ci_simultaneous``).
+    title : str, optional
+    abnormal, normal, unit, cluster_unit : str
+        Words of the count labels (:func:`count_label`).
+    """
+    from matplotlib.figure import Figure  # no pyplot: no global backend state
+
+    rows = list(rows) + [dict(overall, subgroup="all cases")]
+    key = "ci_simultaneous" if simultaneous else "ci"
+    fig = Figure(figsize=(7.5, 0.6 * len(rows) + 1.4))
+    ax = fig.add_subplot(1, 1, 1)
+    y = np.arange(len(rows))[::-1]
+    for yi, r in zip(y, rows):
+        if r.get("too_small"):   # a row without an interval: say why
+            ax.text(0.02, yi, "too few cases to analyse", va="center", ha="left",
+                    fontsize=8, color="0.35", style="italic", transform=ax.get_yaxis_transform())
+            continue
+        ci = r.get(key, r["ci"])
+        last = r is rows[-1]
+        ax.plot(ci, [yi, yi], color="k", lw=1.5)
+        ax.plot([r["difference"]], [yi], marker="D" if last else "s", color="k",
+                ms=7 if last else 6)
+    ax.axvline(0.0, color="0.5", ls="--", lw=1)
+    ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
+    ax.set_ylim(-0.6, len(rows) - 0.4)    # every row inside the axes, text-only ones too
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{r['subgroup']}\n" + count_label(
+        r, abnormal=abnormal, normal=normal, unit=unit, cluster_unit=cluster_unit)
+        for r in rows], fontsize=8)
+    a, b = list(modalities)[:2]
+    ax.set_xlabel(f"AUC difference, {a} - {b} ({int(round(100 * (1 - alpha)))}% CI"
+                  f"{', simultaneous' if simultaneous else ''})")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def count_label(row, *, abnormal="abnormal", normal="normal", unit="cases",

@@ -36,7 +36,7 @@ from victwin._json import json_default
 
 from ._cohort import step_key
 from ._levels import (COUNT_WORDS, NOT_APPLICABLE, age_band, bmi_class, breast_size_class,
-                      ordered_levels, ordered_rows, subgroup_title)
+                      forest_title, ordered_levels, ordered_rows)
 from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, class_roi_px,
                               crop_rois, nodule_size_class, rib_overlap_class,
                               size_class_reader)
@@ -391,11 +391,9 @@ def write_analysis(run_dir, analysis: TrialAnalysis) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     stats.write_imrmc(out_dir / "scores.imrmc", analysis.table,
                       description=analysis.description)
-    a, b = analysis.results["modalities"][:2]
     for name, sub in analysis.subgroups.items():
         sub.forest_plot(out_dir / f"forest-{name}.png",
-                        title=f"AUC difference ({a} - {b}) by {subgroup_title(name)}",
-                        **COUNT_WORDS)
+                        title=forest_title(name, analysis.results["modalities"]), **COUNT_WORDS)
     return atomic_write(out_dir / "results.json",
                         json.dumps(analysis.results, indent=2, default=json_default) + "\n")
 

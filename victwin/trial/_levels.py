@@ -37,7 +37,7 @@ from ._spec import DENSITY_CLASSES, LESION_KINDS
 
 __all__ = ["NOT_APPLICABLE", "AGE_BANDS", "BMI_CLASSES", "SEX_LEVELS", "BREAST_SIZE_CLASSES",
            "SUBGROUP_LEVELS", "SUBGROUP_TITLES", "age_band", "bmi_class", "breast_size_class",
-           "level_rank", "ordered_levels", "ordered_rows", "subgroup_title", "COUNT_WORDS"]
+           "level_rank", "ordered_levels", "ordered_rows", "subgroup_title", "forest_title", "COUNT_WORDS"]
 
 #: The label of a twin the variable does not apply to; listed last.
 NOT_APPLICABLE = "n/a"
@@ -86,6 +86,12 @@ COUNT_WORDS = {"abnormal": "lesion", "normal": "lesion-absent", "unit": "ROIs",
 def subgroup_title(name: str) -> str:
     """The words for subgroup variable ``name`` (the name itself when none are declared)."""
     return SUBGROUP_TITLES.get(name, name)
+
+
+def forest_title(name: str, modalities) -> str:
+    """The title of the forest plot by subgroup variable ``name`` (analysis PNG and report)."""
+    a, b = list(modalities)[:2]
+    return f"AUC difference ({a} - {b}) by {subgroup_title(name)}"
 
 
 def age_band(age_years: float) -> str:

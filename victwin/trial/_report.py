@@ -28,7 +28,7 @@ import numpy as np
 
 from ._html import (_COLORS, _CSS, _ci, _e, _f, _figure, _p, _png, _png_file, _Raw, _Span,
                     _table, empirical_roc)
-from ._levels import COUNT_WORDS, ordered_rows, subgroup_title
+from ._levels import COUNT_WORDS, forest_title, ordered_rows, subgroup_title
 from ._records import CaseRecord
 from ._report_cases import (_dose_section, _example_classes, _examples_section,
                             _failed_section, _timing_section)
@@ -203,29 +203,13 @@ def _roc_section(run_dir: Path, res: dict) -> str:
 
 
 def _forest(sub: dict, name: str):
-    from victwin.stats import count_label
+    """The forest plot of a ``results.json`` subgroup entry, for runs analysed without the
+    PNG: the analysis's drawer (``stats.forest_figure``), title and words."""
+    from victwin.stats import forest_figure
 
-    rows = ordered_rows(name, sub["subgroups"]) + [dict(sub["overall"], subgroup="all cases")]
-    fig = _figure(7.5, 0.6 * len(rows) + 1.4)
-    ax = fig.add_subplot(1, 1, 1)
-    y = np.arange(len(rows))[::-1]
-    for yi, r in zip(y, rows):
-        if r.get("too_small"):
-            ax.text(0.02, yi, "too few cases to analyse", va="center", fontsize=8, color="0.35",
-                    transform=ax.get_yaxis_transform())
-            continue
-        ax.plot(r["ci"], [yi, yi], color="k", lw=1.5)
-        ax.plot([r["difference"]], [yi], marker="D" if r is rows[-1] else "s", color="k")
-    ax.axvline(0.0, color="0.5", ls="--", lw=1)
-    ax.locator_params(axis="x", nbins=6)   # the count labels narrow the axes
-    ax.set_ylim(-0.6, len(rows) - 0.4)        # every row inside the axes, text-only ones too
-    ax.set_yticks(y)
-    ax.set_yticklabels([f"{r['subgroup']}\n{count_label(r, **COUNT_WORDS)}" for r in rows],
-                       fontsize=8)
-    a, b = sub["modalities"][:2]
-    ax.set_xlabel(f"AUC difference, {a} - {b}")
-    ax.set_title(f"by {subgroup_title(name)}", fontsize=10)
-    fig.tight_layout()
+    fig = forest_figure(ordered_rows(name, sub["subgroups"]), sub["overall"],
+                        sub["modalities"], alpha=sub.get("alpha", 0.05),
+                        title=forest_title(name, sub["modalities"]), **COUNT_WORDS)
     return _png(fig)
 
 
