@@ -46,3 +46,19 @@ def test_user_error_is_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.strip() == ("victwin: error: detector_shape must be 2 positive integers, "
                            "got (0, 3)")
+
+
+def test_outcome_line_of_an_analysis_without_a_test(capsys):
+    """A run whose readers and twins show no variance (SE 0: the F test is undefined, p
+    None in results.json, e.g. the 3 test twins of tests/trial/tiny.toml) still prints its
+    outcome line, with p = n/a."""
+    from victwin.cli._trial import _print_outcome
+
+    rrrc = {"ci": [0.0, 0.0], "p": None, "se": 0.0}
+    mrmc = {"mean_auc": {"DM": 5 / 9, "DBT": 5 / 9}, "difference": 0.0, "rrrc": rrrc}
+    _print_outcome({"counts": {"done": 6, "failed": 0, "pending": 0}, "run_dir": "r",
+                    "analysis": {"modalities": ["DM", "DBT"], "mrmc": mrmc,
+                                 "mrmc_clustered": mrmc,
+                                 "headline": {"analysis": "mrmc_clustered"}}})
+    assert ("mean AUC: DM 0.556, DBT 0.556; DM - DBT = +0.000 (95% CI +0.000 to +0.000, "
+            "p = n/a, random readers and twins)") in capsys.readouterr().out

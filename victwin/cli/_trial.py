@@ -56,8 +56,10 @@ def _print_outcome(out: dict) -> None:
         first, second = analysis["modalities"][:2]
         diff = mrmc["rrrc"]
         unit = "twins" if mrmc is analysis.get("mrmc_clustered") else "cases"
+        # no variance between readers or twins (a tiny run): no test, p is None
+        p = "n/a" if diff["p"] is None else f"{diff['p']:.3g}"
         print(f"mean AUC: {aucs}; {first} - {second} = {mrmc['difference']:+.3f} "
-              f"(95% CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}, p = {diff['p']:.3g}, "
+              f"(95% CI {diff['ci'][0]:+.3f} to {diff['ci'][1]:+.3f}, p = {p}, "
               f"random readers and {unit})")
     if out.get("analysis_skipped"):
         print(f"analysis skipped: {out['analysis_skipped']}")
