@@ -29,8 +29,8 @@ from ...geometry import Grid
 from .._phantom import Phantom
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
-from .mediastinum import (aortic_knob, hila_for, mediastinum_for,
-                          paint_great_vessels, paint_heart, paint_left_atrium, paint_trachea)
+from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
+                          paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for
 from .population import check_body, draw_body
 from .raster import Frame
@@ -289,9 +289,7 @@ def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
     (they place the aortic knob).
     """
     cav = t.cav
-    knob = aortic_knob(cav, t.sp, th.body.sex, th.trachea_mm)
-    med = mediastinum_for(cav, t.sp, knob, th.trachea_mm, hila_for(cav, t.sp),
-                          voxel_mm=float(max(f.grid.spacing)))
+    med = painted_mediastinum(cav, th.body.sex, th.trachea_mm, float(max(f.grid.spacing)))
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
     for Z, sub in _slabs(f, labels):
