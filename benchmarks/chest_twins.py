@@ -144,6 +144,13 @@ def main(argv=None):
         pred = tlc_ers1993_l(body["sex"], body["height_cm"])
         heart_top, heart_bottom = heart_levels_mm(ph)
         bsa = body_surface_area_m2(body["height_cm"], body["bmi"] * (body["height_cm"] / 100) ** 2)
+        drawn = ph.meta["thorax"]["tlc_ml"] / 1000.0
+        heart = {"tlc_drawn_l": round(drawn, 3), "lung_minus_drawn_tlc_l": round(v_l - drawn, 3),
+                 "heart_top_level": vertebral_level(ph, heart_top),
+                 "heart_left_cardiophrenic_level": vertebral_level(ph, heart_bottom),
+                 "left_atrium_ml": round(left_atrium_ml(ph), 1),
+                 "left_atrium_ml_per_m2": round(left_atrium_ml(ph) / bsa, 1),
+                 "left_atrium_ap_mm": round(left_atrium_ap_mm(ph), 1)}
         t0 = time.perf_counter()
         pa = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
         la = acquire(lateral(ph), "chest-pa", seed=k, binning=args.binning, progress=False)
@@ -185,13 +192,7 @@ def main(argv=None):
                      "make_s": round(t_make, 1), "acquire_pa_lat_s": round(t_acq, 1),
                      "load_1min": round(load0, 1),
                      "lung_volume_l": round(v_l, 2), "tlc_ers1993_l": round(pred, 2),
-                     "tlc_drawn_l": round(ph.meta["thorax"]["tlc_ml"] / 1000.0, 3),
-                     "lung_minus_drawn_tlc_l": round(v_l - ph.meta["thorax"]["tlc_ml"] / 1000, 3),
-                     "heart_top_level": vertebral_level(ph, heart_top),
-                     "heart_left_cardiophrenic_level": vertebral_level(ph, heart_bottom),
-                     "left_atrium_ml": round(left_atrium_ml(ph), 1),
-                     "left_atrium_ml_per_m2": round(left_atrium_ml(ph) / bsa, 1),
-                     "left_atrium_ap_mm": round(left_atrium_ap_mm(ph), 1),
+                     **heart,
                      "tlc_90pct_range_l": [round(pred - 1.64 * TLC_RSD_L[body["sex"]], 2),
                                            round(pred + 1.64 * TLC_RSD_L[body["sex"]], 2)],
                      "ctr": round(ctr, 3), "heart_mm": heart_mm, "thorax_mm": thorax_mm,
