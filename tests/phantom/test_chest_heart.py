@@ -15,6 +15,8 @@ against its published sources (2026-12-03, eighth session):
   200 normal adults at end systole (Francis et al. 1976: 18.3-38.7 mm); below the carina and
   directly in front of the oesophagus, which lies on the vertebral bodies (collapsed
   oesophagus ~2 cm across at most);
+* left atrial appendage: its blood within the range of 220 resin casts (Ernst et al., Anat Rec
+  1995: 0.77-19.3 mL), to the left of and in front of the atrium;
 * the left atrium does not widen the heart on the PA film: the cardiothoracic ratio is the
   drawn one (Danzer's transverse diameter, :mod:`.anatomy`), with or without the atrium,
   within a voxel.
@@ -65,6 +67,20 @@ def test_left_atrium_volume_and_diameter(twin):
     assert 13.1 <= lavi <= 34.0               # ACE 1950 normal range; ASE/EACVI upper limit
     ap = left_atrium_ap_mm(twin)
     assert 18.3 <= ap <= 38.7                 # Francis et al. 1976, 200 normal adults
+
+
+def test_left_atrial_appendage(twin):
+    # resin casts of 220 appendages: 0.77-19.3 mL, mean 5.22 mL (Ernst et al. 1995)
+    assert 0.77 <= left_atrium_ml(twin, "left atrial appendage") <= 19.3
+    # it leaves the atrium to the left and forward (between the left upper pulmonary vein and
+    # the left ventricle; on PA films the border between the pulmonary trunk and the ventricle)
+    g = twin.grid
+    m = np.isin(twin.labels, [int(k) for k, v in twin.meta["label_names"].items()
+                              if v.startswith("left atrial appendage")])
+    x = g.axis_mm("x")[m.any(axis=(0, 1))]
+    zd = g.axis_mm("z")[m.any(axis=(1, 2))] - twin.meta["zc_mm"]
+    box = left_atrium_box_mm(twin)
+    assert x.max() > box["x"][1] and zd.min() < box["zd"][0]
 
 
 def test_left_atrium_below_carina_in_front_of_oesophagus(twin):

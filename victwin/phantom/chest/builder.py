@@ -42,13 +42,14 @@ from .trees import PULMONARY_FLOW_SPLIT, VESSEL_MAX_GENERATIONS, WEIBEL_DIAMETER
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
 AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS, \
-    CLAVICLE, LEFT_ATRIUM = range(14)
+    CLAVICLE, LEFT_ATRIUM, LEFT_APPENDAGE = range(15)
 
 #: Label -> canonical material.
 CHEST_MATERIALS = {AIR: "air", ADIPOSE: "adipose", MUSCLE: "muscle", SOFT: "soft_tissue",
                    LUNG: "lung", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
                    GLAND: "glandular", CART: "soft_tissue", MYOCARDIUM: "muscle",
-                   CHAMBERS: "blood", CLAVICLE: "bone", LEFT_ATRIUM: "blood"}
+                   CHAMBERS: "blood", CLAVICLE: "bone", LEFT_ATRIUM: "blood",
+                   LEFT_APPENDAGE: "blood"}
 #: Label -> what it holds.
 CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 MUSCLE: "chest-wall muscle, diaphragm, myocardium",
@@ -58,7 +59,8 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 BONE: "bone: spine, ribs, sternum, scapulae",
                 GLAND: "breast glandular tissue", CART: "costal cartilage",
                 MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers",
-                CLAVICLE: "clavicles (bone)", LEFT_ATRIUM: "left atrium (blood pool)"}
+                CLAVICLE: "clavicles (bone)", LEFT_ATRIUM: "left atrium (blood pool)",
+                LEFT_APPENDAGE: "left atrial appendage (blood)"}
 
 #: The steps of a chest phantom, in order (the module docstring names each one's function);
 #: ``"done"`` is reported when the labels are complete.
@@ -336,7 +338,7 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
-    paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM,
+    paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
                       only=(SOFT, LUNG, MUSCLE, BLOOD))
     return hila
 

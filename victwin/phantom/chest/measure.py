@@ -73,7 +73,7 @@ def cardiothoracic_ratio(phantom) -> tuple[float, float, float]:
     x = phantom.grid.axis_mm("x")
     heart_labels = [k for k, v in phantom.meta["label_names"].items()
                     if v in ("myocardium", "heart chambers")
-                    or v.startswith("left atrium")]
+                    or v.startswith("left atri")]
     heart = np.isin(phantom.labels, [int(k) for k in heart_labels]).any(axis=(0, 1))
     cols = np.flatnonzero(heart)
     heart_mm = float(x[cols[-1]] - x[cols[0]] + phantom.grid.spacing[2])
@@ -312,15 +312,17 @@ def clavicle_lengths_mm(phantom) -> tuple[float, float]:
 
 
 def heart_labels(phantom, atria: bool = True) -> list:
-    """Labels of the heart: myocardium, chambers and (``atria``) the left atrium's blood pool."""
+    """Labels of the heart: myocardium, chambers and (``atria``) the left atrium's and its
+    appendage's blood."""
     names = ("myocardium", "heart chambers")
     return [int(k) for k, v in phantom.meta["label_names"].items()
-            if v in names or (atria and v.startswith("left atrium"))]
+            if v in names or (atria and v.startswith("left atri"))]
 
 
-def left_atrium_ml(phantom) -> float:
-    """Volume (mL) of the left atrium's blood pool (its label)."""
-    n = int(np.count_nonzero(np.isin(phantom.labels, _label_named(phantom, "left atrium"))))
+def left_atrium_ml(phantom, part: str = "left atrium (") -> float:
+    """Volume (mL) of the left atrium's blood pool (its label; ``part`` "left atrial
+    appendage": the appendage's)."""
+    n = int(np.count_nonzero(np.isin(phantom.labels, _label_named(phantom, part))))
     return n * float(np.prod(phantom.grid.spacing)) / 1000.0
 
 
@@ -328,7 +330,7 @@ def left_atrium_box_mm(phantom) -> dict:
     """Extent of the left atrium's blood pool in anatomy mm: ``x``, ``y`` (world) and ``zd``
     (``z`` less the anatomy origin, the depth the cavity's ``spine_front`` is given in) as
     ``(lo, hi)`` voxel-face bounds."""
-    m = np.isin(phantom.labels, _label_named(phantom, "left atrium"))
+    m = np.isin(phantom.labels, _label_named(phantom, "left atrium ("))
     if not m.any():
         raise ValueError("the phantom has no left-atrium label")
     g = phantom.grid
@@ -345,7 +347,7 @@ def left_atrium_ap_mm(phantom) -> float:
     """Anteroposterior (``z``) diameter (mm) of the left atrium's blood pool through its
     centroid: the run of the label along ``z`` in the column nearest the centroid's
     ``(x, y)`` (as the parasternal long-axis diameter crosses the chamber's middle)."""
-    m = np.isin(phantom.labels, _label_named(phantom, "left atrium"))
+    m = np.isin(phantom.labels, _label_named(phantom, "left atrium ("))
     if not m.any():
         raise ValueError("the phantom has no left-atrium label")
     _, j, i = (int(round(v)) for v in ndimage.center_of_mass(m))

@@ -55,10 +55,10 @@ from .lungs import (ANTERIOR_JUNCTION_MM, ATRIAL_WALL_MM, OESOPHAGUS_HALF_WIDTH_
 from .raster import Frame, bezier, polyline
 from .skeleton import Spine
 
-__all__ = ["Hila", "hila_for", "paint_heart", "paint_left_atrium",
-           "paint_great_vessels", "paint_trachea",
-           "mediastinum_for", "painted_mediastinum", "AORTIC_KNOB_MM", "MAIN_BRONCHUS", "aortic_knob", "trachea_zd",
-           "PARATRACHEAL_STRIPE_MM", "OESOPHAGUS_WALL_MM", "POSTERIOR_JUNCTION_DEPTH_MM"]
+__all__ = ["Hila", "hila_for", "paint_heart", "paint_left_atrium", "paint_great_vessels",
+           "paint_trachea", "mediastinum_for", "painted_mediastinum", "AORTIC_KNOB_MM",
+           "MAIN_BRONCHUS", "aortic_knob", "trachea_zd", "PARATRACHEAL_STRIPE_MM",
+           "OESOPHAGUS_WALL_MM", "POSTERIOR_JUNCTION_DEPTH_MM"]
 
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
@@ -191,9 +191,12 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only,
                      only=(MUSCLE,))
 
 
-def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, only) -> None:
+def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, only,
+                      APPENDAGE: int | None = None) -> None:
     """The left atrium (:meth:`.lungs.Cavity.left_atrium`): a :data:`.lungs.ATRIAL_WALL_MM`
-    wall (``MUSCLE``, model choice) over ``only``, its blood pool labelled ``LA`` inside.
+    wall (``MUSCLE``, model choice) over ``only``, its blood pool labelled ``LA`` inside; the
+    appendage (:meth:`.lungs.Cavity.left_appendage`) the same, its blood ``APPENDAGE`` (else
+    ``LA``), painted after the atrium so its own wall closes it.
     Painted after the great vessels (:func:`paint_great_vessels`) with "blood" in ``only``:
     the pulmonary veins end in it, and where the right pulmonary artery's straight course
     crosses its roof the atrium keeps its label (both are blood, so the image is the same)."""
@@ -204,6 +207,13 @@ def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, on
     f.paint_mask(labels, lo, hi, cav.left_atrium_mask, MUSCLE, only=only)
     f.paint_mask(labels, lo, hi, lambda a, b, c: cav.left_atrium_mask(a, b, c, ATRIAL_WALL_MM),
                  LA, only=(MUSCLE,))
+    c, _, a, _ = cav.left_appendage()
+    lo, hi = tuple(v - a - 1 for v in c), tuple(v + a + 1 for v in c)
+    f.paint_mask(labels, lo, hi, cav.left_appendage_mask, MUSCLE, only=only)
+    f.paint_mask(labels, lo, hi,
+                 lambda x, y, z: cav.left_appendage_mask(x, y, z, ATRIAL_WALL_MM)
+                 & ~cav.left_atrium_mask(x, y, z, ATRIAL_WALL_MM),
+                 LA if APPENDAGE is None else APPENDAGE, only=(MUSCLE,))
 
 
 def aortic_knob(cav: Cavity, sp: Spine, sex: str, trachea_mm: float) -> tuple:
