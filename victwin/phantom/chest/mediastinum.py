@@ -58,7 +58,7 @@ from .skeleton import Spine
 __all__ = ["Hila", "hila_for", "paint_heart", "paint_left_atrium", "paint_great_vessels",
            "paint_trachea", "mediastinum_for", "painted_mediastinum", "AORTIC_KNOB_MM",
            "MAIN_BRONCHUS", "aortic_knob", "trachea_zd", "PARATRACHEAL_STRIPE_MM",
-           "OESOPHAGUS_WALL_MM", "POSTERIOR_JUNCTION_DEPTH_MM"]
+           "OESOPHAGUS_WALL_MM", "POSTERIOR_JUNCTION_DEPTH_MM", "RA_ML_PER_M"]
 
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
