@@ -120,13 +120,14 @@ def crop_png(ph, levels, path: Path, title: str) -> None:
     from matplotlib.colors import ListedColormap
 
     # air, fat, muscle, soft, lung, airway, blood, bone, gland, cartilage, myocardium,
-    # chambers, clavicle (builder.CHEST_LABELS order)
+    # chambers, clavicle, left atrium, its appendage (builder.CHEST_LABELS order)
     cmap = ListedColormap(["black", "khaki", "sienna", "tan", "darkgreen", "cyan", "red",
-                           "white", "pink", "lightgrey", "brown", "darkred", "white"])
+                           "white", "pink", "lightgrey", "brown", "darkred", "white",
+                           "orangered", "orange"])
     fig, axs = plt.subplots(1, len(levels), figsize=(4.0 * len(levels), 5.0))
     for ax, lev in zip(axs, levels):
         sl = ph.labels[:, row_of(ph, lev), :][:, keep]
-        ax.imshow(sl, cmap=cmap, vmin=-0.5, vmax=12.5, interpolation="nearest",
+        ax.imshow(sl, cmap=cmap, vmin=-0.5, vmax=14.5, interpolation="nearest",
                   extent=(x[keep][0], x[keep][-1], z[-1], z[0]))
         ax.set_title(lev)
         ax.axvline(0.0, color="w", lw=0.3)

@@ -24,9 +24,22 @@ from victwin.geometry import Grid
 from victwin.phantom import Phantom
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.anatomy import TLC_RSD_L, tlc_ers1993_l
+from victwin.phantom.chest.lungs import body_surface_area_m2
 from victwin.phantom.chest.measure import (beta_bootstrap_ci, cardiothoracic_ratio,
+                                           heart_levels_mm, left_atrium_ap_mm, left_atrium_ml,
                                            lung_volume_ml, posterior_rib_crossings,
                                            ribs_above_right_dome, roi_periodograms)
+
+LEVELS = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
+
+
+def vertebral_level(ph, y: float) -> str:
+    """``y`` (mm) as a vertebral level and the fraction of its pitch, e.g. "T5+0.41"."""
+    sp = ph.meta["spine"]
+    for name, top, pitch in zip(LEVELS, sp["tops"], sp["pitches"]):
+        if top <= y < top + pitch:
+            return f"{name}+{(y - top) / pitch:.2f}"
+    return "outside"
 
 TWINS = [
     ("woman, 158 cm, BMI 21", {"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}),
@@ -129,6 +142,15 @@ def main(argv=None):
         n_above, _ = ribs_above_right_dome(ph)
         v_l = lung_volume_ml(ph) / 1000.0
         pred = tlc_ers1993_l(body["sex"], body["height_cm"])
+        heart_top, heart_bottom = heart_levels_mm(ph)
+        bsa = body_surface_area_m2(body["height_cm"], body["bmi"] * (body["height_cm"] / 100) ** 2)
+        drawn = ph.meta["thorax"]["tlc_ml"] / 1000.0
+        heart = {"tlc_drawn_l": round(drawn, 3), "lung_minus_drawn_tlc_l": round(v_l - drawn, 3),
+                 "heart_top_level": vertebral_level(ph, heart_top),
+                 "heart_left_cardiophrenic_level": vertebral_level(ph, heart_bottom),
+                 "left_atrium_ml": round(left_atrium_ml(ph), 1),
+                 "left_atrium_ml_per_m2": round(left_atrium_ml(ph) / bsa, 1),
+                 "left_atrium_ap_mm": round(left_atrium_ap_mm(ph), 1)}
         t0 = time.perf_counter()
         pa = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
         la = acquire(lateral(ph), "chest-pa", seed=k, binning=args.binning, progress=False)
@@ -170,6 +192,7 @@ def main(argv=None):
                      "make_s": round(t_make, 1), "acquire_pa_lat_s": round(t_acq, 1),
                      "load_1min": round(load0, 1),
                      "lung_volume_l": round(v_l, 2), "tlc_ers1993_l": round(pred, 2),
+                     **heart,
                      "tlc_90pct_range_l": [round(pred - 1.64 * TLC_RSD_L[body["sex"]], 2),
                                            round(pred + 1.64 * TLC_RSD_L[body["sex"]], 2)],
                      "ctr": round(ctr, 3), "heart_mm": heart_mm, "thorax_mm": thorax_mm,

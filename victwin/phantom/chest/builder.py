@@ -27,11 +27,10 @@ from victwin._checks import check_seed
 
 from ...geometry import Grid
 from .._phantom import Phantom
-from .anatomy import (CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM,
-                      thorax_for)
+from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
-from .mediastinum import (RA_ML_PER_M, aortic_knob, hila_for, mediastinum_for,
-                          paint_great_vessels, paint_heart, paint_trachea)
+from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
+                          paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for
 from .population import check_body, draw_body
 from .raster import Frame
@@ -43,13 +42,14 @@ from .trees import PULMONARY_FLOW_SPLIT, VESSEL_MAX_GENERATIONS, WEIBEL_DIAMETER
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
 AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS, \
-    CLAVICLE = range(13)
+    CLAVICLE, LEFT_ATRIUM, LEFT_APPENDAGE = range(15)
 
 #: Label -> canonical material.
 CHEST_MATERIALS = {AIR: "air", ADIPOSE: "adipose", MUSCLE: "muscle", SOFT: "soft_tissue",
                    LUNG: "lung", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
                    GLAND: "glandular", CART: "soft_tissue", MYOCARDIUM: "muscle",
-                   CHAMBERS: "blood", CLAVICLE: "bone"}
+                   CHAMBERS: "blood", CLAVICLE: "bone", LEFT_ATRIUM: "blood",
+                   LEFT_APPENDAGE: "blood"}
 #: Label -> what it holds.
 CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 MUSCLE: "chest-wall muscle, diaphragm, myocardium",
@@ -59,7 +59,8 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 BONE: "bone: spine, ribs, sternum, scapulae",
                 GLAND: "breast glandular tissue", CART: "costal cartilage",
                 MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers",
-                CLAVICLE: "clavicles (bone)"}
+                CLAVICLE: "clavicles (bone)", LEFT_ATRIUM: "left atrium (blood pool)",
+                LEFT_APPENDAGE: "left atrial appendage (blood)"}
 
 #: The steps of a chest phantom, in order (the module docstring names each one's function);
 #: ``"done"`` is reported when the labels are complete.
@@ -290,15 +291,13 @@ def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
     (they place the aortic knob).
     """
     cav = t.cav
-    knob = aortic_knob(cav, t.sp, th.body.sex, th.trachea_mm)
-    med = mediastinum_for(cav, t.sp, knob, th.trachea_mm, hila_for(cav, t.sp),
-                          voxel_mm=float(max(f.grid.spacing)))
+    med = painted_mediastinum(cav, th.body.sex, th.trachea_mm, float(max(f.grid.spacing)))
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
     for Z, sub in _slabs(f, labels):
         inside = cav.inside(X, Y, Z)
         ydia = cav.diaphragm_y(X, Z)
-        lung = inside & (Y < ydia) & ~med(X, Y, Z) & ~cav.heart(X, Y, Z)
+        lung = inside & (Y < ydia) & ~med(X, Y, Z) & ~cav.cardiac(X, Y, Z)
         sub[inside & (Y >= ydia) & (Y < ydia + 5.0)] = MUSCLE          # diaphragm, 5 mm
         sub[lung] = LUNG
     _paint_gastric_bubble(labels, f, cav)
@@ -318,7 +317,7 @@ def _paint_gastric_bubble(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
 
 
 def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
-    """Step ``heart``: myocardium and chambers, then the great vessels from the hila.
+    """Step ``heart``: myocardium, chambers, great vessels, then the left atrium over them.
 
     Parameters
     ----------
@@ -335,11 +334,12 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
         The carina and the hilar roots of the pulmonary arteries and veins (mm, anatomy
         coordinates), for the airway and vessel steps.
     """
-    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE),
-                ra_ml=RA_ML_PER_M[th.body.sex] * th.body.height_cm / 100.0)
+    paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE))
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
+    paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
+                      only=(SOFT, LUNG, MUSCLE, BLOOD))
     return hila
 
 

@@ -20,8 +20,14 @@ Shape (each a model choice unless cited):
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
   Chest Roentgenology 1973) from the sternum to the spine, and the heart as a tilted
-  ellipsoid on the left dome, 1/3 of its width right of the midline and 2/3 left; the band
-  stops at the vertebral bodies' front;
+  ellipsoid on the left dome (the ventricles), 1/3 of its width right of the midline and 2/3
+  left, with the right atrium on its right border and (2026-12-03, eighth session) the left
+  atrium below the carina in front of the oesophagus (:meth:`Cavity.cardiac`; sizes and
+  sources at :data:`LA_ML_PER_M2`, :data:`RA_ML_PER_M`); the band stops at the vertebral
+  bodies' front. The ellipsoid's centre lies 0.55 of its vertical half-extent above the left
+  dome's top (model choice, kept in the eighth session: it sinks the ellipsoid's lower part
+  into the dome so that its inferior surface meets the diaphragm; the heart's top is now the
+  left atrium's roof, at T5, the textbook level, where it was the ellipsoid's top at T7);
 * paravertebral edge (:meth:`Cavity.paravertebral`): beside and in front of the vertebral
   bodies the lung reaches to :data:`PARASPINAL_STRIPE_MM` from the body's surface (the body of
   the level, the painted spine's: Panjabi 1991 end-plate widths 28 -> 40 mm from T1 to T12
@@ -40,7 +46,9 @@ Shape (each a model choice unless cited):
   against the trachea's right wall are drawn in the painted silhouette only
   (:func:`.mediastinum.mediastinum_for`, 2026-12-02 seventh session), not solved on here.
 
-The TLC is solved on this band, edge and junctions; the painted lungs reach in further, to the
+The TLC is solved on this band, edge and junctions and the whole heart (the atria included
+since 2026-12-03; before, the right atrium was painted over solved lung); the painted lungs
+reach in further, to the
 mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window, the
 lung right of the superior vena cava and, above the aortic arch, beside the trachea and behind
 the oesophagus).
@@ -60,7 +68,10 @@ from .skeleton import Spine, spine_for
 
 __all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM", "ANTERIOR_JUNCTION_MM",
            "RETROSTERNAL_DEPTH_MM", "AZYGO_OESOPHAGEAL_DEPTH_MM", "OESOPHAGUS_HALF_WIDTH_MM",
-           "OESOPHAGUS_LEFT_T10_MM"]
+           "OESOPHAGUS_LEFT_T10_MM", "OESOPHAGUS_WALL_MM", "RA_ML_PER_M", "LA_ML_PER_M2",
+           "LA_ML_PER_M2_SD", "LA_AP_MM", "LA_BELOW_CARINA_MM", "ATRIAL_WALL_MM", "LAA_ML",
+           "LAA_LENGTH_MM",
+           "body_surface_area_m2"]
 
 #: Superellipse exponent of the cavity cross-section.
 P_SECTION = 2.4
@@ -103,6 +114,62 @@ AZYGO_OESOPHAGEAL_DEPTH_MM = 25.0
 #: is a model choice (the AER line projects over the spine on PA films).
 OESOPHAGUS_HALF_WIDTH_MM = 10.0
 OESOPHAGUS_LEFT_T10_MM = 10.0
+# Oesophageal wall on CT: thicker than 3 mm counts as thickened (Reinig JW, Stanley JH, Schabel
+# SI. AJR 1983;140:931-934, 200 chest CTs, abstract); the collapsed oesophagus is drawn as two
+# such walls (:mod:`.mediastinum` above the arch; here behind the left atrium).
+OESOPHAGUS_WALL_MM = 3.0
+
+# Right atrial volume by height, healthy adults of the Gutenberg Health Study (echocardiography,
+# 1942 reference subjects; "Right atrium size in the general population", abstract): men
+# 26.1, women 20.2 mL per m of body height (mL/m). (In :mod:`.mediastinum` until 2026-12-03.)
+RA_ML_PER_M = {"male": 26.1, "female": 20.2}
+
+# Left atrium (2026-12-03, eighth session). Maximal volume indexed to body surface area in the
+# healthy group of the ACE 1950 study (832 healthy 64-year-olds, echocardiography: Eur Heart J
+# Cardiovasc Imaging 2020;21:501-507, abstract): men 26.4 +- 6.5, women 24.9 +- 5.8 mL/m^2
+# (normal range mean +- 2 SD, men up to 39.4, women 36.5 mL/m^2). The ASE/EACVI chamber
+# quantification (Lang RM et al. J Am Soc Echocardiogr 2015;28:1-39) gives ~25 mL/m^2 as the
+# normal mean and 34 mL/m^2 as the upper normal limit for both sexes (read at second hand: the
+# guideline's text could not be opened; Henriksen et al. Int J Cardiovasc Imaging
+# 2015;31:57-64 and a summary page agree). The volume is the blood pool (echocardiographic
+# tracing of the endocardium): it is the atrium's interior here, the wall drawn around it.
+LA_ML_PER_M2 = {"male": 26.4, "female": 24.9}
+LA_ML_PER_M2_SD = {"male": 6.5, "female": 5.8}
+# Anteroposterior LA diameter (parasternal long axis, echocardiography, 225 healthy adults aged
+# 17-23: Adamu A et al., Ultraschall Med 2007;28:P_2_3, abstract): men 32.2, women 29.7 mm
+# (Francis GS et al. 1976, 200 normals: 28.5 +- 5.1 mm at end systole, range 18.3-38.7 mm).
+LA_AP_MM = {"male": 32.2, "female": 29.7}
+# The atrium's transverse and supero-inferior diameters are drawn equal (assumption: no
+# published pair was read), so that with the AP diameter the ellipsoid holds the volume.
+# The LA lies directly in front of the oesophagus at the tracheal bifurcation, below it
+# (Gray's Anatomy; Dornheim Anatomy "Speiseroehre": "below the tracheal bifurcation ... the
+# oesophagus lies close to the left atrium"; multislice CT: the oesophagus runs along the
+# posterior LA wall, jcvit.com fig. 2); its roof this far (mm) below the carina: the subcarinal
+# space (lymph nodes, fat) between the bronchi (model choice, not from a table):
+LA_BELOW_CARINA_MM = 10.0
+# Wall of the atria (mm; model choice, as the right atrium's in :func:`.mediastinum.paint_heart`).
+ATRIAL_WALL_MM = 2.0
+# Left atrial appendage (2026-12-03, eighth session): a prolate ellipsoid of the mean cast
+# volume, 5.22 +- 3.04 mL (range 0.77-19.3 mL; resin casts of 220 appendages at autopsy: Ernst G
+# et al., "Morphology of the left atrial appendage", Anat Rec 1995;242:553-561, abstract) and
+# 32 mm long, inside the published 20-45 mm length (orifice 15-35 mm; Taylor & Francis chapter
+# "Left atrial appendage", abstract; CT of 860 patients: orifice major axis men 24.8 +- 3.8,
+# women 22.7 +- 4.1 mm, PLoS ONE 2015, doi via doaj.org d1941aee, abstract); its diameter
+# follows (17.7 mm). It leaves the atrium at its left side and runs to the left and forward
+# at 45 deg, horizontally (direction a model choice: the appendage lies between the left upper
+# pulmonary vein and the left ventricle, its tip towards the pulmonary trunk, and on PA films
+# forms the left heart border between the pulmonary trunk and the left ventricle, flat or
+# slightly concave when normal: Radiology Assistant via grepmed.com; radiologysigns). It is
+# not part of the atrial volume (echocardiographic LA volumes exclude it: Lang et al. 2015,
+# at second hand) and is labelled as a heart chamber.
+LAA_ML = 5.22
+LAA_LENGTH_MM = 32.0
+
+
+def body_surface_area_m2(height_cm: float, weight_kg: float) -> float:
+    """Body surface area (m^2), Mosteller's formula sqrt(height cm x weight kg / 3600)
+    (Mosteller RD. N Engl J Med 1987;317:1098)."""
+    return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
 @dataclass(frozen=True)
@@ -122,6 +189,9 @@ class Cavity:
     heart_r: tuple       # semi-axes (long, short, AP)
     heart_tilt_deg: float
     spine_scale: float   # height / 175 cm: sizes the vertebral bodies (not the solved scale)
+    la_ml: float = 0.0   # left atrial (blood-pool) volume, mL (not scaled)
+    la_ap_mm: float = 0.0  # its AP diameter, mm (not scaled)
+    ra_ml: float = 0.0   # right atrial volume, mL (not scaled)
 
     @property
     def y_low(self) -> float:
@@ -133,7 +203,7 @@ class Cavity:
         kw = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            if f.name in ("heart_tilt_deg", "spine_scale"):
+            if f.name in ("heart_tilt_deg", "spine_scale", "la_ml", "la_ap_mm", "ra_ml"):
                 kw[f.name] = v
             elif f.name == "y_apex":
                 kw[f.name] = ym + (v - ym) * s
@@ -199,6 +269,108 @@ class Cavity:
         ra, rb, _ = self.heart_r
         t = math.radians(self.heart_tilt_deg)
         return math.hypot(ra * math.sin(t), rb * math.cos(t))
+
+    def right_atrium(self) -> tuple:
+        """``(x, y, zd, r)`` (mm) of the right atrium, a sphere of ``ra_ml``: its lateral edge on
+        the heart's right extent (so the cardiothoracic ratio is the ellipsoid's), one radius
+        below the ellipsoid's rightmost point, so that the right heart border runs down to the
+        diaphragm as the atrium's convexity (the right border of the heart on a PA film is the
+        right atrium's: Gray's Anatomy, 41st ed., ch. 57). (Sixth session; in
+        :mod:`.mediastinum` and outside the TLC solve until 2026-12-03.)"""
+        cx, cy, cz = self.heart_c
+        ra, rb, _ = self.heart_r
+        t = math.radians(self.heart_tilt_deg)
+        # the patient's-right-most point of the frontal ellipse (u = ra cos p, v = rb sin p;
+        # dx = sin t u + cos t v, dy = cos t u - sin t v, :meth:`heart`)
+        p = np.linspace(0.0, 2.0 * math.pi, 721)
+        dx = math.sin(t) * ra * np.cos(p) + math.cos(t) * rb * np.sin(p)
+        dy = math.cos(t) * ra * np.cos(p) - math.sin(t) * rb * np.sin(p)
+        k = int(np.argmin(dx))
+        r = (3.0 * self.ra_ml * 1000.0 / (4.0 * math.pi)) ** (1.0 / 3.0)
+        return (cx + float(dx[k]) + r, cy + float(dy[k]) + r, cz, r)
+
+    def right_atrium_mask(self, x, y, zd, shrink: float = 0.0, clip: bool = True):
+        """Inside the right atrium's sphere (less ``shrink`` mm) and, with ``clip``, inside the
+        cavity and above the diaphragm (as painted); empty when ``ra_ml`` is 0."""
+        if self.ra_ml <= 0.0:
+            return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd)), bool)
+        x0, y0, z0, r = self.right_atrium()
+        r = r - shrink
+        x, y, zd = (np.asarray(v, np.float32) for v in (x, y, zd))
+        ball = (x - x0) ** 2 + (y - y0) ** 2 + (zd - z0) ** 2 <= r * r
+        if not clip:
+            return ball
+        return ball & self.inside(x, y, zd) & (y < self.diaphragm_y(x, zd))
+
+    def left_atrium(self) -> tuple:
+        """``(x, y, zd, (rx, ry, rz))`` (mm) of the left atrium's outer ellipsoid (blood pool of
+        ``la_ml`` plus :data:`ATRIAL_WALL_MM`): AP inner diameter ``la_ap_mm``, transverse and
+        supero-inferior inner diameters equal (assumption) so that the interior holds
+        ``la_ml``; its roof :data:`LA_BELOW_CARINA_MM` below the carina (the top of T5, as
+        :func:`.mediastinum.hila_for`), its back wall directly in front of the collapsed
+        oesophagus (two :data:`OESOPHAGUS_WALL_MM`), which lies on the paravertebral stripe
+        (:data:`PARASPINAL_STRIPE_MM`) in front of the vertebral bodies; centred on the
+        oesophagus's centre line (:meth:`azygo_oesophageal`) at its level."""
+        sp = self.spine()
+        rz_in = 0.5 * self.la_ap_mm
+        r_in = math.sqrt(3.0 * self.la_ml * 1000.0 / (4.0 * math.pi * rz_in))
+        w = ATRIAL_WALL_MM
+        rx = ry = r_in + w
+        rz = rz_in + w
+        y0 = sp.tops[sp.level("T5")]
+        cy = y0 + LA_BELOW_CARINA_MM + ry
+        back = self.spine_front - PARASPINAL_STRIPE_MM - 2.0 * OESOPHAGUS_WALL_MM
+        y10 = sp.mid_y(sp.level("T10"))
+        cx = OESOPHAGUS_LEFT_T10_MM * min(max((cy - y0) / (y10 - y0), 0.0), 1.0)
+        return (cx, cy, back - rz, (rx, ry, rz))
+
+    def left_atrium_mask(self, x, y, zd, shrink: float = 0.0):
+        """Inside the left atrium's outer ellipsoid less ``shrink`` mm on every semi-axis (its
+        interior with ``shrink`` = :data:`ATRIAL_WALL_MM`); empty when ``la_ml`` is 0."""
+        if self.la_ml <= 0.0:
+            return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd)), bool)
+        x0, y0, z0, (rx, ry, rz) = self.left_atrium()
+        x, y, zd = (np.asarray(v, np.float32) for v in (x, y, zd))
+        return (((x - x0) / (rx - shrink)) ** 2 + ((y - y0) / (ry - shrink)) ** 2
+                + ((zd - z0) / (rz - shrink)) ** 2 <= 1.0)
+
+    def left_appendage(self) -> tuple:
+        """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid
+        (:data:`LAA_ML`, :data:`LAA_LENGTH_MM`, plus :data:`ATRIAL_WALL_MM`): ``axis`` the unit
+        vector (x, y, zd) to the left and forward at 45 deg, ``a`` and ``b`` its semi-axes
+        along and across; its base one radius ``b`` inside the atrium's outer surface along
+        ``axis`` from the atrium's centre, so the two are joined."""
+        x0, y0, z0, (rx, ry, rz) = self.left_atrium()
+        u = np.array([math.sqrt(0.5), 0.0, -math.sqrt(0.5)])
+        a_in = 0.5 * LAA_LENGTH_MM
+        b_in = math.sqrt(3.0 * LAA_ML * 1000.0 / (4.0 * math.pi * a_in))
+        a, b = a_in + ATRIAL_WALL_MM, b_in + ATRIAL_WALL_MM
+        s = 1.0 / math.sqrt((u[0] / rx) ** 2 + (u[2] / rz) ** 2)      # the ray meets the surface
+        c = np.array([x0, y0, z0]) + u * (s - b + a)
+        return (tuple(float(v) for v in c), tuple(float(v) for v in u), a, b)
+
+    def left_appendage_mask(self, x, y, zd, shrink: float = 0.0):
+        """Inside the appendage's outer ellipsoid less ``shrink`` mm on both semi-axes; empty
+        when ``la_ml`` is 0."""
+        if self.la_ml <= 0.0:
+            return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd)), bool)
+        (cx, cy, cz), (ux, uy, uz), a, b = self.left_appendage()
+        dx = np.asarray(x, np.float32) - cx
+        dy = np.asarray(y, np.float32) - cy
+        dz = np.asarray(zd, np.float32) - cz
+        t = ux * dx + uy * dy + uz * dz
+        r2 = dx * dx + dy * dy + dz * dz - t * t
+        return (t / (a - shrink)) ** 2 + r2 / (b - shrink) ** 2 <= 1.0
+
+    def cardiac(self, x, y, zd):
+        """The whole heart as the lungs see it: the ventricles' ellipsoid (:meth:`heart`) and
+        the atria (:meth:`left_atrium_mask` with :meth:`left_appendage_mask`,
+        :meth:`right_atrium_mask`). The TLC is solved
+        with it carved out (since 2026-12-03; before, only the ellipsoid)."""
+        # the lung is inside the cavity and above the diaphragm anyway: no clipping needed
+        return (self.heart(x, y, zd) | self.left_atrium_mask(x, y, zd)
+                | self.left_appendage_mask(x, y, zd)
+                | self.right_atrium_mask(x, y, zd, clip=False))
 
     def spine(self) -> Spine:
         """The vertebral column of this cavity (:func:`.skeleton.spine_for`, as painted)."""
@@ -330,7 +502,7 @@ class Cavity:
         m = self.inside(x, y, zd)
         m = m & (np.asarray(y) < self.diaphragm_y(x, zd))
         m = m & ~self.mediastinum(x, y, zd)
-        m = m & ~self.heart(x, y, zd)
+        m = m & ~self.cardiac(x, y, zd)
         return m
 
     def bounds(self):
@@ -375,11 +547,16 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
     hy = y_left_dome - 0.55 * ext_y
     hx = hw / 6.0
     hz = -b0 + rc + 0.04 * a0
+    # the atria (2026-12-03): the left atrium by body surface area, the right by height
+    body = th.body
+    bsa = body_surface_area_m2(body.height_cm, body.weight_kg)
     return Cavity(a0=a0, b0=b0, height=height, y_apex=y_apex, dome_right=dome_right,
                   dome_left=dome_left, ant_rise=ant_rise, med_half=med_half,
                   spine_front=spine_front, heart_c=(hx, hy, hz),
                   heart_r=(ra, rb, rc), heart_tilt_deg=th.heart_tilt_deg,
-                  spine_scale=th.body.height_cm / 175.0)
+                  spine_scale=body.height_cm / 175.0,
+                  la_ml=LA_ML_PER_M2[body.sex] * bsa, la_ap_mm=LA_AP_MM[body.sex],
+                  ra_ml=RA_ML_PER_M[body.sex] * body.height_cm / 100.0)
 
 
 def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003) -> Cavity:

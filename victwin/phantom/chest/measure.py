@@ -15,6 +15,10 @@ drew, so it checks the builder:
   mediastinal border and clavicle labels read as on a PA film - compare with Gray's carina
   level, the tracheal bifurcation angle, published knob diameters, the 8 cm mediastinal
   limit and radiographic clavicle lengths (sources in :mod:`.mediastinum`, :mod:`.skeleton`);
+* :func:`heart_levels_mm` (the heart's top and its left cardiophrenic angle on the PA
+  projection), :func:`left_atrium_ml`, :func:`left_atrium_ap_mm`, :func:`left_atrium_box_mm`:
+  the heart's vertical extent against the textbook vertebral levels, the left atrium's blood
+  pool and AP diameter against echocardiographic normals (sources in :mod:`.lungs`);
 * :func:`lung_nps_exponent`: the power-law exponent of the radial noise power spectrum of
   lung-field ROIs of a PA image.
 """
@@ -27,7 +31,9 @@ from scipy import ndimage
 __all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
            "ribs_above_right_dome", "lung_nps_exponent", "roi_periodograms", "fit_beta",
            "beta_bootstrap_ci", "labels_of", "carina_y_mm", "main_bronchus_angles_deg",
-           "mediastinal_borders_mm", "aortic_knob_mm", "clavicle_lengths_mm"]
+           "mediastinal_borders_mm", "aortic_knob_mm", "clavicle_lengths_mm", "left_atrium_ml",
+           "left_atrium_ap_mm", "left_atrium_box_mm", "heart_levels_mm", "heart_labels",
+           "dome_top_y_mm"]
 
 
 def labels_of(phantom, *materials) -> list:
@@ -66,7 +72,8 @@ def cardiothoracic_ratio(phantom) -> tuple[float, float, float]:
     fields = _lung_fields(phantom)
     x = phantom.grid.axis_mm("x")
     heart_labels = [k for k, v in phantom.meta["label_names"].items()
-                    if v in ("myocardium", "heart chambers")]
+                    if v in ("myocardium", "heart chambers")
+                    or v.startswith("left atri")]
     heart = np.isin(phantom.labels, [int(k) for k in heart_labels]).any(axis=(0, 1))
     cols = np.flatnonzero(heart)
     heart_mm = float(x[cols[-1]] - x[cols[0]] + phantom.grid.spacing[2])
@@ -103,19 +110,25 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
 
 def ribs_above_right_dome(phantom) -> tuple[int, float]:
     """(number of posterior rib crossings above the right dome's top, dome top y in mm)."""
+    dome_y = dome_top_y_mm(phantom, -1)
+    crossings = posterior_rib_crossings(phantom, side=-1)
+    return int(np.count_nonzero(crossings < dome_y)), dome_y
+
+
+def dome_top_y_mm(phantom, side: int = -1) -> float:
+    """World ``y`` (mm) of a diaphragmatic dome's top (``side`` -1 right, 1 left): the lowest
+    lung level under the dome's centre (``x = side 0.45 a0`` +- 10 mm) in the anterior half."""
     cav = phantom.meta["cavity"]
     g = phantom.grid
     lung = _lung_mask(phantom)
     x = g.axis_mm("x")
-    band = np.abs(x + 0.45 * cav["a0"]) <= 10.0
+    band = np.abs(x - side * 0.45 * cav["a0"]) <= 10.0
     col = lung[:, :, band].any(axis=(0, 2))
     ys = g.axis_mm("y")[col]
     # the dome top: the lowest lung level under the dome's centre in the anterior half
     zd = g.axis_mm("z") - phantom.meta["zc_mm"]
     ant = lung[(zd > -0.6 * cav["b0"]) & (zd < 0.0)][:, :, band].any(axis=(0, 2))
-    dome_y = float(g.axis_mm("y")[ant][-1]) if ant.any() else float(ys[-1])
-    crossings = posterior_rib_crossings(phantom, side=-1)
-    return int(np.count_nonzero(crossings < dome_y)), dome_y
+    return float(g.axis_mm("y")[ant][-1]) if ant.any() else float(ys[-1])
 
 
 def roi_periodograms(image, pixel_mm: float, centres_px, roi_px: int = 128):
@@ -296,3 +309,71 @@ def clavicle_lengths_mm(phantom) -> tuple[float, float]:
         xs = x[cols & (side * x > 0)]
         out.append(float(xs.max() - xs.min() + phantom.grid.spacing[2]))
     return out[0], out[1]
+
+
+def heart_labels(phantom, atria: bool = True) -> list:
+    """Labels of the heart: myocardium, chambers and (``atria``) the left atrium's and its
+    appendage's blood."""
+    names = ("myocardium", "heart chambers")
+    return [int(k) for k, v in phantom.meta["label_names"].items()
+            if v in names or (atria and v.startswith("left atri"))]
+
+
+def left_atrium_ml(phantom, part: str = "left atrium (") -> float:
+    """Volume (mL) of the left atrium's blood pool (its label; ``part`` "left atrial
+    appendage": the appendage's)."""
+    n = int(np.count_nonzero(np.isin(phantom.labels, _label_named(phantom, part))))
+    return n * float(np.prod(phantom.grid.spacing)) / 1000.0
+
+
+def left_atrium_box_mm(phantom) -> dict:
+    """Extent of the left atrium's blood pool in anatomy mm: ``x``, ``y`` (world) and ``zd``
+    (``z`` less the anatomy origin, the depth the cavity's ``spine_front`` is given in) as
+    ``(lo, hi)`` voxel-face bounds."""
+    m = np.isin(phantom.labels, _label_named(phantom, "left atrium ("))
+    if not m.any():
+        raise ValueError("the phantom has no left-atrium label")
+    g = phantom.grid
+    out = {}
+    for name, ax, axes, off in (("zd", "z", (1, 2), phantom.meta["zc_mm"]),
+                                ("y", "y", (0, 2), 0.0), ("x", "x", (0, 1), 0.0)):
+        c = g.axis_mm(ax)[m.any(axis=axes)] - off
+        h = 0.5 * g.spacing["zyx".index(ax)]
+        out[name] = (float(c.min() - h), float(c.max() + h))
+    return out
+
+
+def left_atrium_ap_mm(phantom) -> float:
+    """Anteroposterior (``z``) diameter (mm) of the left atrium's blood pool through its
+    centroid: the run of the label along ``z`` in the column nearest the centroid's
+    ``(x, y)`` (as the parasternal long-axis diameter crosses the chamber's middle)."""
+    m = np.isin(phantom.labels, _label_named(phantom, "left atrium ("))
+    if not m.any():
+        raise ValueError("the phantom has no left-atrium label")
+    _, j, i = (int(round(v)) for v in ndimage.center_of_mass(m))
+    return float(np.count_nonzero(m[:, j, i])) * phantom.grid.spacing[0]
+
+
+def heart_levels_mm(phantom) -> tuple[float, float]:
+    """(top, bottom) world ``y`` (mm) of the heart on the PA projection: the top is the highest
+    row with heart labels (:func:`heart_labels`; the great vessels are "blood", not heart);
+    the bottom the left cardiophrenic angle, the lowest row in which the heart's left border
+    meets, within 5 mm outside it, the lung in front of the vertebral bodies
+    (:func:`_lung_fields` ``anterior``: where the heart's borders meet the lung; the lung of
+    the posterior costophrenic sulcus, behind the domes, lies lower)."""
+    g = phantom.grid
+    y = g.axis_mm("y")
+    heart = np.isin(phantom.labels, heart_labels(phantom)).any(axis=0)
+    fields = _lung_fields(phantom, anterior=True)
+    rows = np.flatnonzero(heart.any(axis=1))
+    if not rows.size:
+        raise ValueError("the phantom has no heart labels")
+    reach = max(1, int(round(5.0 / g.spacing[2])))
+    bottom = None
+    for j in rows:
+        i = int(np.flatnonzero(heart[j])[-1])
+        if fields[j, i + 1:i + 1 + reach].any():
+            bottom = j
+    if bottom is None:
+        raise ValueError("the heart's left border meets no lung field")
+    return float(y[rows[0]] - 0.5 * g.spacing[1]), float(y[bottom] + 0.5 * g.spacing[1])
