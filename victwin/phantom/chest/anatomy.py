@@ -141,7 +141,6 @@ class Thorax:
     trachea_mm: float
     right_dome_raise_mm: float    # right hemidiaphragm above the left
     dome_height_mm: float         # dome above the costophrenic recesses
-    heart_tilt_deg: float         # long axis from the vertical, towards the left and down
     breast_ml: float              # per breast (0 for men)
 
     def to_dict(self) -> dict:
@@ -159,7 +158,7 @@ def _truncnorm(rng, mean, sd, lo, hi) -> float:
 
 
 def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
-    """The thorax of ``body``: fixed rules plus a few per-twin draws (CTR, dome, tilt)."""
+    """The thorax of ``body``: fixed rules plus a few per-twin draws (TLC, CTR, domes)."""
     tlc_l = tlc_ers1993_l(body.sex, body.height_cm)
     if tlc_l < 2.0:
         raise ValueError(f"chest body key 'height_cm' = {body.height_cm:g} gives a TLC of "
@@ -173,15 +172,16 @@ def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
     # dome 1-2.5 cm above the left in most adults (Felson B. Chest Roentgenology, 1973, ch. 12).
     dome = _truncnorm(rng, 22.0, 4.0, 15.0, 30.0)
     raise_r = _truncnorm(rng, 15.0, 4.0, 8.0, 25.0)
-    # cardiac long axis about 45 deg from the body's long axis (Gray's Anatomy, 41st ed., ch. 57)
-    tilt = _truncnorm(rng, 45.0, 5.0, 35.0, 55.0)
+    # (until 2026-12-03, ninth session, the heart's long axis was drawn here, 45 +- 5 deg from
+    # the vertical in the frontal plane; it now follows from the ventricles' base and apex,
+    # :meth:`.lungs.Cavity.with_ventricles`; this was the last draw of the thorax's stream)
     breast = 0.0
     if body.sex == "female":
         breast = BREAST_ML_AT_BMI22 * max(0.5, body.bmi / 22.0)
     return Thorax(body=body, tlc_ml=1000.0 * tlc_l, ctr=ctr, fat_mm=LEAN_FAT_MM,
                   muscle_mm=MUSCLE_MM, area_ratio=area_ratio,
                   trachea_mm=TRACHEA_MM[body.sex], right_dome_raise_mm=raise_r,
-                  dome_height_mm=dome, heart_tilt_deg=tilt, breast_ml=breast)
+                  dome_height_mm=dome, breast_ml=breast)
 
 
 def lean_to_fat_mm(a_mm: float, b_mm: float, area_ratio: float, p: float) -> float:

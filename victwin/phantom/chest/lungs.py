@@ -71,6 +71,8 @@ __all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM", "ANTER
            "OESOPHAGUS_LEFT_T10_MM", "OESOPHAGUS_WALL_MM", "RA_ML_PER_M", "LA_ML_PER_M2",
            "LA_ML_PER_M2_SD", "LA_AP_MM", "LA_BELOW_CARINA_MM", "ATRIAL_WALL_MM", "LAA_ML",
            "LAA_LENGTH_MM",
+           "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM", "HEART_PROPORTIONS",
+           "HEART_AXIS_FRONTAL_DEG", "HEART_AXIS_TRANSVERSE_DEG",
            "body_surface_area_m2"]
 
 #: Superellipse exponent of the cavity cross-section.
@@ -165,6 +167,44 @@ ATRIAL_WALL_MM = 2.0
 LAA_ML = 5.22
 LAA_LENGTH_MM = 32.0
 
+# The ventricles (2026-12-03, ninth session; before: one ellipsoid tilted in the frontal plane
+# only, sized by the CTR alone, 670-1330 mL, its centre 0.55 of its vertical half-extent above
+# the left dome: a ball on the left hemidiaphragm whose top stayed at mid-T7, below the left
+# atrium, with a waist on the left heart border between the appendage and the ventricles).
+# The ventricles are an ellipsoid from the base to the apex:
+# * base: the mitral valve lies between the left atrium and the left ventricle, so the
+#   ventricles' base end lies inside the left atrium's outer ellipsoid on the line from the
+#   atrium's centre to the apex, this fraction of the way from the centre to the surface
+#   (model choice: the atrioventricular junction; the two are joined, one heart):
+VENTRICLE_BASE_IN_LA = 0.5
+# * apex: against the anterior chest wall (Gray's Anatomy 20th ed. 1918, "Surface markings of
+#   the thorax", bartleby.com/107 p. 1311: the apex lies in the fifth interspace 9 cm left of
+#   the midsternal line) and on the diaphragm (it rests on the central tendon: "Human Body
+#   Construction", chestofbooks.com, "The Heart"): the tip this far (mm) inside the cavity's
+#   anterior wall and above the diaphragm's surface (pericardium and pleura, model choice):
+APEX_WALL_MM = 5.0
+#   Its left-right position is the CTR's: the ventricles' leftmost point 2/3 of the
+#   transverse diameter left of the midline (one third of the heart right of the midline, two
+#   thirds left, kept from before), found by bisection on the apex's x;
+# * shape: the heart's length : breadth : thickness 12 : 8.5 : 6 (Gray's Anatomy 1918, "The
+#   heart", 12 cm long, 8-9 cm broad, 6 cm thick; read at second hand on pages quoting it
+#   (mediconweb.com "Heart shape and size"); "Human Body Construction" (chestofbooks.com):
+#   12.5 x 7.75 x 6.25 cm) applied to the ventricles' ellipsoid (assumption: the whole heart's
+#   proportions for the ventricles), its thickness axis as near the vertical as the long axis
+#   allows (the heart flattened on the diaphragm, model choice), the breadth across both.
+HEART_PROPORTIONS = (12.0, 8.5, 6.0)
+# The long axis so built is checked, not imposed, against the anatomical axis of healthy
+# hearts (tests/phantom/test_chest_heart.py): cardiac MR of 94 healthy adults, projected on
+# the frontal plane +38 +- 10 deg below the horizontal and on the transverse plane +46 +- 7
+# deg in front of the left-right axis (Engblom H et al., Am Heart J 2005;150:507-512,
+# abstract); CT of 59 adults of normal BMI, frontal 38.1 +- 7.8 deg; 36 obese 25.1 +- 6.2,
+# 29 older 34.4 +- 9.1 deg (Sathananthan G et al., Br J Cardiol 2015;22:75 and the follow-up
+# abstract, discovery.researcher.life). Both supine; upright the axis turns caudally and
+# dorsally (upright CT, 41 men: Norimatsu T et al., Sci Rep 2023;13:18213, abstract; no angle
+# read).
+HEART_AXIS_FRONTAL_DEG = (38.0, 10.0)
+HEART_AXIS_TRANSVERSE_DEG = (46.0, 7.0)
+
 
 def body_surface_area_m2(height_cm: float, weight_kg: float) -> float:
     """Body surface area (m^2), Mosteller's formula sqrt(height cm x weight kg / 3600)
@@ -185,13 +225,14 @@ class Cavity:
     ant_rise: float      # anterior diaphragm above the posterior recess
     med_half: float      # mediastinal half-width (superior)
     spine_front: float   # zd of the vertebral bodies' anterior surface
-    heart_c: tuple       # (x, y, zd) centre
-    heart_r: tuple       # semi-axes (long, short, AP)
-    heart_tilt_deg: float
+    heart_c: tuple       # (x, y, zd) centre of the ventricles' ellipsoid
+    heart_r: tuple       # its semi-axes (long, breadth, thickness)
+    heart_axis: tuple    # unit (x, y, zd) of its long axis, base to apex (not scaled)
     spine_scale: float   # height / 175 cm: sizes the vertebral bodies (not the solved scale)
     la_ml: float = 0.0   # left atrial (blood-pool) volume, mL (not scaled)
     la_ap_mm: float = 0.0  # its AP diameter, mm (not scaled)
     ra_ml: float = 0.0   # right atrial volume, mL (not scaled)
+    ctr: float = 0.0     # cardiothoracic ratio; > 0: :meth:`scaled` places the ventricles
 
     @property
     def y_low(self) -> float:
@@ -203,7 +244,7 @@ class Cavity:
         kw = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            if f.name in ("heart_tilt_deg", "spine_scale", "la_ml", "la_ap_mm", "ra_ml"):
+            if f.name in ("heart_axis", "spine_scale", "la_ml", "la_ap_mm", "ra_ml", "ctr"):
                 kw[f.name] = v
             elif f.name == "y_apex":
                 kw[f.name] = ym + (v - ym) * s
@@ -213,7 +254,8 @@ class Cavity:
                 kw[f.name] = tuple(r * s for r in v)
             else:
                 kw[f.name] = v * s
-        return Cavity(**kw)
+        cav = Cavity(**kw)
+        return cav.with_ventricles() if cav.ctr > 0.0 else cav
 
     # -- shape functions (numpy broadcasting over x [..,..,nx], y [..,ny,..], zd [nz,..,..]) --
     def _t(self, y):
@@ -253,51 +295,128 @@ class Cavity:
             out = out - h * bump * ((np.asarray(x) * side) > -0.1 * self.a0)
         return out
 
+    def heart_frame(self) -> np.ndarray:
+        """Rows: unit vectors (x, y, zd) of the ventricles' long axis (base to apex), breadth
+        and thickness axes; the thickness axis is the vertical's part across the long axis
+        (:data:`HEART_PROPORTIONS`)."""
+        d = np.asarray(self.heart_axis, np.float64)
+        d = d / np.linalg.norm(d)
+        f = np.array([0.0, 1.0, 0.0]) - d[1] * d
+        f = f / np.linalg.norm(f)
+        return np.stack([d, np.cross(d, f), f])
+
+    def _heart_m(self) -> np.ndarray:
+        r = np.asarray(self.heart_r, np.float64)
+        R = self.heart_frame()
+        return R.T @ np.diag(r * r) @ R
+
     def heart(self, x, y, zd):
-        """The heart's ellipsoid (long axis tilted towards the left and the feet)."""
+        """The ventricles' ellipsoid (long axis :attr:`heart_axis`, :meth:`heart_frame`)."""
         cx, cy, cz = self.heart_c
         ra, rb, rc = self.heart_r
-        t = math.radians(self.heart_tilt_deg)
-        dx, dy = np.asarray(x, np.float32) - cx, np.asarray(y, np.float32) - cy
-        u = math.sin(t) * dx + math.cos(t) * dy          # along the long axis
-        v = math.cos(t) * dx - math.sin(t) * dy
+        (d, e, f) = self.heart_frame().astype(np.float32)
+        dx = np.asarray(x, np.float32) - cx
+        dy = np.asarray(y, np.float32) - cy
         dz = np.asarray(zd, np.float32) - cz
-        return (u / ra) ** 2 + (v / rb) ** 2 + (dz / rc) ** 2 <= 1.0
+        u = d[0] * dx + d[1] * dy + d[2] * dz
+        v = e[0] * dx + e[1] * dy + e[2] * dz
+        w = f[0] * dx + f[1] * dy + f[2] * dz
+        return (u / ra) ** 2 + (v / rb) ** 2 + (w / rc) ** 2 <= 1.0
 
     def heart_half_width(self) -> float:
-        """Half of the heart's transverse (x) extent (mm)."""
-        ra, rb, _ = self.heart_r
-        t = math.radians(self.heart_tilt_deg)
-        return math.hypot(ra * math.sin(t), rb * math.cos(t))
+        """Half of the ventricles' transverse (x) extent (mm)."""
+        return float(math.sqrt(self._heart_m()[0, 0]))
+
+    def heart_extreme(self, direction) -> np.ndarray:
+        """The ventricles' surface point (x, y, zd) farthest along ``direction``."""
+        n = np.asarray(direction, np.float64)
+        m = self._heart_m()
+        return np.asarray(self.heart_c, np.float64) + m @ n / math.sqrt(n @ m @ n)
+
+    def heart_apex(self) -> np.ndarray:
+        """The ventricles' apex: the long axis's end (x, y, zd)."""
+        return np.asarray(self.heart_c, np.float64) + self.heart_r[0] * self.heart_frame()[0]
+
+    def heart_axis_angles_deg(self) -> tuple:
+        """(frontal, transverse) angles (deg) of the long axis as cardiac imaging gives them
+        (:data:`HEART_AXIS_FRONTAL_DEG`): the frontal projection below the horizontal to the
+        patient's left, the transverse projection in front of the left-right axis."""
+        d = self.heart_frame()[0]
+        return (math.degrees(math.atan2(d[1], d[0])), math.degrees(math.atan2(-d[2], d[0])))
+
+    def _front_zd(self, x: float, y: float) -> float:
+        """zd of the cavity's anterior wall at (x, y)."""
+        a = max(float(self.half_width(y)), 1e-3)
+        b = float(self.half_depth(y))
+        u = min(abs(x) / a, 1.0)
+        return float(self.centre_zd(y)) - b * (1.0 - u ** P_SECTION) ** (1.0 / P_SECTION)
+
+    def with_ventricles(self) -> "Cavity":
+        """This cavity with the ventricles placed (2026-12-03, ninth session): base end in the
+        left atrium (:data:`VENTRICLE_BASE_IN_LA`), apex against the anterior wall and on the
+        diaphragm (:data:`APEX_WALL_MM`), semi-axes in :data:`HEART_PROPORTIONS` half the
+        base-apex distance long, and the apex's x found (bisection) so that the ventricles'
+        leftmost point lies 2/3 of the transverse diameter (``ctr`` x inner width ``2 a0``)
+        left of the midline; the right atrium (:meth:`right_atrium`) makes the right third."""
+        if self.ctr <= 0.0 or self.la_ml <= 0.0:
+            raise ValueError(f"Cavity.with_ventricles needs ctr > 0 and la_ml > 0, got "
+                             f"ctr = {self.ctr:g}, la_ml = {self.la_ml:g}")
+        x_left = 2.0 / 3.0 * self.ctr * 2.0 * self.a0
+        lx, ly, lz, (rx, ry, rz) = self.left_atrium()
+        la = np.array([lx, ly, lz])
+        ratio = np.asarray(HEART_PROPORTIONS, np.float64) / HEART_PROPORTIONS[0]
+
+        def place(xa):
+            za = self._front_zd(xa, float(self.y_low)) + APEX_WALL_MM
+            for _ in range(6):       # the apex on the diaphragm, against the front wall
+                ya = float(self.diaphragm_y(np.float32(xa), np.float32(za))) - APEX_WALL_MM
+                za = self._front_zd(xa, ya) + APEX_WALL_MM
+            apex = np.array([xa, ya, za])
+            u = apex - la
+            u = u / np.linalg.norm(u)
+            s = 1.0 / math.sqrt((u[0] / rx) ** 2 + (u[1] / ry) ** 2 + (u[2] / rz) ** 2)
+            base = la + VENTRICLE_BASE_IN_LA * s * u
+            half = 0.5 * float(np.linalg.norm(apex - base))
+            cav = dataclasses.replace(self, heart_c=tuple(float(v) for v in 0.5 * (apex + base)),
+                                      heart_r=tuple(float(v) for v in half * ratio),
+                                      heart_axis=tuple(float(v) for v in (apex - base) / (2 * half)))
+            return cav, cav.heart_c[0] + cav.heart_half_width()
+
+        lo, hi = 0.0, x_left
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            if place(mid)[1] < x_left:
+                lo = mid
+            else:
+                hi = mid
+        return place(0.5 * (lo + hi))[0]
 
     def right_atrium(self) -> tuple:
-        """``(x, y, zd, r)`` (mm) of the right atrium, a sphere of ``ra_ml``: its lateral edge on
-        the heart's right extent (so the cardiothoracic ratio is the ellipsoid's), one radius
-        below the ellipsoid's rightmost point, so that the right heart border runs down to the
-        diaphragm as the atrium's convexity (the right border of the heart on a PA film is the
-        right atrium's: Gray's Anatomy, 41st ed., ch. 57). (Sixth session; in
-        :mod:`.mediastinum` and outside the TLC solve until 2026-12-03.)"""
-        cx, cy, cz = self.heart_c
-        ra, rb, _ = self.heart_r
-        t = math.radians(self.heart_tilt_deg)
-        # the patient's-right-most point of the frontal ellipse (u = ra cos p, v = rb sin p;
-        # dx = sin t u + cos t v, dy = cos t u - sin t v, :meth:`heart`)
-        p = np.linspace(0.0, 2.0 * math.pi, 721)
-        dx = math.sin(t) * ra * np.cos(p) + math.cos(t) * rb * np.sin(p)
-        dy = math.cos(t) * ra * np.cos(p) - math.sin(t) * rb * np.sin(p)
-        k = int(np.argmin(dx))
+        """``(x, y, zd, (rx, ry, rz))`` (mm) of the right atrium, an ellipsoid of ``ra_ml``: its
+        lateral edge the heart's right border, 1/3 of the transverse diameter right of the
+        midline (the right border of the heart on a PA film is the right atrium's: Gray's
+        Anatomy, 41st ed., ch. 57), level with and in the depth of the ventricles' rightmost
+        point; a sphere where that point lies within 1.6 radii of the border, else stretched
+        medially (same volume) to reach 0.4 radii into the ventricles (model choice: one
+        heart). Before 2026-12-03 (ninth) a sphere on the ventricles' right extent, one radius
+        below it. Without ``ctr`` the border is the ventricles' right extent."""
+        p = self.heart_extreme((-1.0, 0.0, 0.0))
         r = (3.0 * self.ra_ml * 1000.0 / (4.0 * math.pi)) ** (1.0 / 3.0)
-        return (cx + float(dx[k]) + r, cy + float(dy[k]) + r, cz, r)
+        x_edge = -self.ctr * 2.0 * self.a0 / 3.0 if self.ctr > 0.0 else float(p[0])
+        gap = float(p[0]) - x_edge + 0.4 * r
+        rx = max(r, 0.5 * gap)
+        ryz = math.sqrt(r ** 3 / rx)
+        return (x_edge + rx, float(p[1]), float(p[2]), (rx, ryz, ryz))
 
     def right_atrium_mask(self, x, y, zd, shrink: float = 0.0, clip: bool = True):
-        """Inside the right atrium's sphere (less ``shrink`` mm) and, with ``clip``, inside the
-        cavity and above the diaphragm (as painted); empty when ``ra_ml`` is 0."""
+        """Inside the right atrium's ellipsoid (less ``shrink`` mm) and, with ``clip``, inside
+        the cavity and above the diaphragm (as painted); empty when ``ra_ml`` is 0."""
         if self.ra_ml <= 0.0:
             return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd)), bool)
-        x0, y0, z0, r = self.right_atrium()
-        r = r - shrink
+        x0, y0, z0, (rx, ry, rz) = self.right_atrium()
         x, y, zd = (np.asarray(v, np.float32) for v in (x, y, zd))
-        ball = (x - x0) ** 2 + (y - y0) ** 2 + (zd - z0) ** 2 <= r * r
+        ball = (((x - x0) / (rx - shrink)) ** 2 + ((y - y0) / (ry - shrink)) ** 2
+                + ((zd - z0) / (rz - shrink)) ** 2 <= 1.0)
         if not clip:
             return ball
         return ball & self.inside(x, y, zd) & (y < self.diaphragm_y(x, zd))
@@ -420,10 +539,8 @@ class Cavity:
         return band | self.paravertebral(x, y, zd) | self.descending_aorta(x, y, zd)
 
     def heart_top_y(self) -> float:
-        """Level (y) of the top of the heart's ellipsoid."""
-        ra, rb, _ = self.heart_r
-        t = math.radians(self.heart_tilt_deg)
-        return self.heart_c[1] - math.hypot(ra * math.cos(t), rb * math.sin(t))
+        """Level (y) of the top of the ventricles' ellipsoid."""
+        return float(self.heart_extreme((0.0, -1.0, 0.0))[1])
 
     def anterior_junction(self, x, y, zd, junction_mm: float = ANTERIOR_JUNCTION_MM):
         """Lung in the band behind the sternum: the anterior junction.
@@ -535,28 +652,18 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
     dome_right = dome_left + th.right_dome_raise_mm * a0 / 140.0
     ant_rise = 0.25 * a0
     med_half = 0.20 * a0
-    # heart: transverse diameter = CTR * inner thoracic width (2 a0); 1/3 right of the midline
-    hw = th.ctr * 2.0 * a0
-    t = math.radians(th.heart_tilt_deg)
-    ratio = 0.80                                       # short / long axis in the frontal plane
-    ra = 0.5 * hw / math.hypot(math.sin(t), ratio * math.cos(t))
-    rb = ratio * ra
-    rc = 0.42 * hw                                     # AP semi-axis (heart ~0.8 as deep as wide)
-    ext_y = math.hypot(ra * math.cos(t), rb * math.sin(t))
-    y_left_dome = y_apex + height - dome_left
-    hy = y_left_dome - 0.55 * ext_y
-    hx = hw / 6.0
-    hz = -b0 + rc + 0.04 * a0
-    # the atria (2026-12-03): the left atrium by body surface area, the right by height
+    # the atria (2026-12-03): the left atrium by body surface area, the right by height; the
+    # ventricles (ninth session) between the left atrium and the apex, their transverse
+    # extent with the right atrium's the CTR x the inner thoracic width (2 a0)
     body = th.body
     bsa = body_surface_area_m2(body.height_cm, body.weight_kg)
-    return Cavity(a0=a0, b0=b0, height=height, y_apex=y_apex, dome_right=dome_right,
-                  dome_left=dome_left, ant_rise=ant_rise, med_half=med_half,
-                  spine_front=spine_front, heart_c=(hx, hy, hz),
-                  heart_r=(ra, rb, rc), heart_tilt_deg=th.heart_tilt_deg,
-                  spine_scale=body.height_cm / 175.0,
-                  la_ml=LA_ML_PER_M2[body.sex] * bsa, la_ap_mm=LA_AP_MM[body.sex],
-                  ra_ml=RA_ML_PER_M[body.sex] * body.height_cm / 100.0)
+    cav = Cavity(a0=a0, b0=b0, height=height, y_apex=y_apex, dome_right=dome_right,
+                 dome_left=dome_left, ant_rise=ant_rise, med_half=med_half,
+                 spine_front=spine_front, heart_c=(0.0, 0.0, 0.0), heart_r=(1.0, 1.0, 1.0),
+                 heart_axis=(1.0, 1.0, -1.0), spine_scale=body.height_cm / 175.0,
+                 la_ml=LA_ML_PER_M2[body.sex] * bsa, la_ap_mm=LA_AP_MM[body.sex],
+                 ra_ml=RA_ML_PER_M[body.sex] * body.height_cm / 100.0, ctr=th.ctr)
+    return cav.with_ventricles()
 
 
 def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003) -> Cavity:

@@ -161,7 +161,7 @@ def hila_for(cav: Cavity, sp: Spine, trachea_mm: float | None = None) -> Hila:
 
 
 def right_atrium(cav: Cavity, ra_ml: float) -> tuple:
-    """``(x, y, zd, r)`` (mm) of a right atrium of ``ra_ml`` on ``cav``'s heart
+    """``(x, y, zd, (rx, ry, rz))`` (mm) of a right atrium of ``ra_ml`` on ``cav``'s heart
     (:meth:`.lungs.Cavity.right_atrium`)."""
     return Cavity(**{**cav.__dict__, "ra_ml": float(ra_ml)}).right_atrium()
 
@@ -183,8 +183,8 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only,
     if ra_ml:
         cav = Cavity(**{**cav.__dict__, "ra_ml": float(ra_ml)})
     if cav.ra_ml > 0.0:
-        x, y, z, r = cav.right_atrium()
-        lo, hi = (x - r - 1, y - r - 1, z - r - 1), (x + r + 1, y + r + 1, z + r + 1)
+        x, y, z, (rx, ry, rz) = cav.right_atrium()
+        lo, hi = (x - rx - 1, y - ry - 1, z - rz - 1), (x + rx + 1, y + ry + 1, z + rz + 1)
         f.paint_mask(labels, lo, hi, cav.right_atrium_mask, MUSCLE, only=only)
         f.paint_mask(labels, lo, hi,
                      lambda a, b, c: cav.right_atrium_mask(a, b, c, ATRIAL_WALL_MM), BLOOD,
