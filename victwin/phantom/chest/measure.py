@@ -33,7 +33,7 @@ __all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
            "beta_bootstrap_ci", "labels_of", "carina_y_mm", "main_bronchus_angles_deg",
            "mediastinal_borders_mm", "aortic_knob_mm", "clavicle_lengths_mm", "left_atrium_ml",
            "left_atrium_ap_mm", "left_atrium_box_mm", "heart_levels_mm", "heart_labels",
-           "dome_top_y_mm"]
+           "dome_top_y_mm", "left_heart_border_mm", "left_border_dent_mm", "heart_axis_deg"]
 
 
 def labels_of(phantom, *materials) -> list:
@@ -377,3 +377,64 @@ def heart_levels_mm(phantom) -> tuple[float, float]:
     if bottom is None:
         raise ValueError("the heart's left border meets no lung field")
     return float(y[rows[0]] - 0.5 * g.spacing[1]), float(y[bottom] + 0.5 * g.spacing[1])
+
+
+def left_heart_border_mm(phantom) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, x)`` (world mm) of the heart's left border on the PA projection: in each row with
+    heart labels (:func:`heart_labels`, the atria included) the outer face of the leftmost
+    (largest ``x``) heart column, from the heart's top down to its lowest row."""
+    g = phantom.grid
+    heart = np.isin(phantom.labels, heart_labels(phantom)).any(axis=0)
+    rows = np.flatnonzero(heart.any(axis=1))
+    if not rows.size:
+        raise ValueError("the phantom has no heart labels")
+    x = g.axis_mm("x")
+    xs = np.array([x[np.flatnonzero(heart[j])[-1]] for j in rows]) + 0.5 * g.spacing[2]
+    return g.axis_mm("y")[rows], xs
+
+
+def left_border_dent_mm(phantom) -> float:
+    """Depth (mm) of the deepest concavity of the heart's left border
+    (:func:`left_heart_border_mm`) from its top down to its leftmost point: the largest
+    distance, along ``x``, between the border and its convex hull (the hull on the lung's
+    side). A waist between the left atrial appendage and the ventricles reads as its depth;
+    a border convex to the left reads 0 (within a voxel)."""
+    y, x = left_heart_border_mm(phantom)
+    k = int(np.argmax(x))
+    y, x = y[:k + 1], x[:k + 1]
+    hull = []                               # upper hull (largest x) of the points (y, x)
+    for p in zip(y, x):
+        while len(hull) >= 2:
+            (y1, x1), (y2, x2) = hull[-2], hull[-1]
+            if (y2 - y1) * (p[1] - x1) - (x2 - x1) * (p[0] - y1) >= 0.0:
+                hull.pop()
+            else:
+                break
+        hull.append(p)
+    hy, hx = np.array(hull).T
+    return float(np.max(np.interp(y, hy, hx) - x))
+
+
+def heart_axis_deg(phantom) -> tuple[float, float, np.ndarray]:
+    """``(frontal, transverse, apex)`` of the heart's long axis measured on the labels: the
+    apex is the myocardium voxel farthest from the left atrium's blood-pool centroid (the
+    axis of cardiac imaging runs from the apex to the mitral valve, at the atrium's front);
+    the angles (deg) are those of the centroid-to-apex vector projected on the frontal plane
+    (below the horizontal, towards the patient's left) and on the transverse plane (in front of
+    the left-right axis), as in Engblom et al. 2005 (:data:`.lungs.HEART_AXIS_FRONTAL_DEG`).
+    ``apex`` is (x, y, zd) in mm (``zd`` = world ``z`` less ``meta["zc_mm"]``)."""
+    g = phantom.grid
+    la = np.isin(phantom.labels, _label_named(phantom, "left atrium ("))
+    if not la.any():
+        raise ValueError("the phantom has no left-atrium label")
+    zc, yc, xc = (float(np.mean(a)) for a in np.nonzero(la))
+    myo = np.isin(phantom.labels, _label_named(phantom, "myocardium"))
+    iz, iy, ix = np.nonzero(myo)
+    s = np.array(g.spacing, np.float64)
+    d2 = ((iz - zc) * s[0]) ** 2 + ((iy - yc) * s[1]) ** 2 + ((ix - xc) * s[2]) ** 2
+    k = int(np.argmax(d2))
+    v = np.array([(ix[k] - xc) * s[2], (iy[k] - yc) * s[1], (iz[k] - zc) * s[0]])
+    apex = np.array([g.axis_mm("x")[ix[k]], g.axis_mm("y")[iy[k]],
+                     g.axis_mm("z")[iz[k]] - phantom.meta["zc_mm"]])
+    return (float(np.degrees(np.arctan2(v[1], v[0]))),
+            float(np.degrees(np.arctan2(-v[2], v[0]))), apex)
