@@ -20,6 +20,24 @@ against its published sources (2026-12-03, eighth session):
 * the left atrium does not widen the heart on the PA film: the cardiothoracic ratio is the
   drawn one (Danzer's transverse diameter, :mod:`.anatomy`), with or without the atrium,
   within a voxel.
+
+The ventricles (2026-12-03, ninth session):
+
+* long axis (apex to the left atrium's centroid, measured on the labels) against cardiac MR of
+  94 healthy adults (Engblom et al., Am Heart J 2005, abstract): transverse-plane angle
+  46 +- 7 deg in front of the left-right axis, inside mean +- 2 SD; frontal-plane angle
+  38 +- 10 deg below the horizontal, inside mean +- 3 SD (supine studies; upright the axis
+  turns caudally, Norimatsu et al. 2023, so the erect twins' axis is allowed the wider band);
+* volume: the myocardium and chambers (ventricles and right atrium) hold at least the normal
+  ventricles' blood (LV + RV end-diastolic volume mean - 2 SD, SSFP MR of 108 adults:
+  Hudsmith et al., J Cardiovasc Magn Reson 2005, abstract) and at most their blood at
+  mean + 2 SD, the upper normal LV mass (ASE 2005 reference range, at 1.05 g/mL) and the
+  right atrium (Gutenberg Health Study, :data:`.lungs.RA_ML_PER_M`);
+* left heart border: no waist between the appendage and the ventricles: its deepest
+  concavity under the convex hull, from the heart's top to its leftmost point, at most
+  15 mm (model criterion: the normal border there is "flat or slightly concave",
+  Radiology Assistant, radiologysigns; no depth published that was read; the parent's
+  ventricles left a 32-46 mm waist).
 """
 
 import numpy as np
@@ -27,9 +45,12 @@ import pytest
 
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.lungs import body_surface_area_m2
-from victwin.phantom.chest.measure import (cardiothoracic_ratio, carina_y_mm, heart_labels,
-                                           heart_levels_mm, left_atrium_ap_mm,
-                                           left_atrium_box_mm, left_atrium_ml)
+from victwin.phantom.chest.lungs import (HEART_AXIS_FRONTAL_DEG, HEART_AXIS_TRANSVERSE_DEG,
+                                         RA_ML_PER_M)
+from victwin.phantom.chest.measure import (cardiothoracic_ratio, carina_y_mm, heart_axis_deg,
+                                           heart_labels, heart_levels_mm, left_atrium_ap_mm,
+                                           left_atrium_box_mm, left_atrium_ml,
+                                           left_border_dent_mm)
 
 VOX = 2.0
 BODIES = {"small woman": ({"sex": "female", "age_years": 35, "height_cm": 155, "bmi": 20}, 5),
@@ -103,3 +124,35 @@ def test_left_atrium_keeps_the_drawn_ctr(twin):
     # the drawn CTR is of the inner thoracic width at the domes; the lung fields' widest span
     # on the labels measures it within two voxels of the heart's and the thorax's extent
     assert abs(ctr - twin.meta["thorax"]["ctr"]) <= 2.0 * VOX * (1.0 / thorax_mm + ctr / thorax_mm)
+
+
+# Hudsmith et al. 2005 (SSFP MR, 63 men, 45 women): end-diastolic volumes, mean and SD (mL)
+LV_EDV = {"male": (160.0, 29.0), "female": (135.0, 26.0)}
+RV_EDV = {"male": (190.0, 33.0), "female": (148.0, 35.0)}
+# ASE 2005 chamber quantification, LV mass reference range upper limits (linear method, g),
+# as tabulated by ecgwaves.com ("Left ventricular dimension and systolic function")
+LV_MASS_UPPER_G = {"male": 224.0, "female": 162.0}
+MYOCARDIUM_G_PER_ML = 1.05      # assumption: the usual specific gravity of myocardium
+
+
+def test_ventricles_long_axis(twin):
+    frontal, transverse, _ = heart_axis_deg(twin)
+    m, sd = HEART_AXIS_TRANSVERSE_DEG
+    assert m - 2.0 * sd <= transverse <= m + 2.0 * sd
+    m, sd = HEART_AXIS_FRONTAL_DEG
+    assert m - 3.0 * sd <= frontal <= m + 3.0 * sd
+
+
+def test_ventricles_volume(twin):
+    sex = twin.meta["body"]["sex"]
+    n = np.count_nonzero(np.isin(twin.labels, heart_labels(twin, atria=False)))
+    ml = n * VOX ** 3 / 1000.0
+    (lv, lsd), (rv, rsd) = LV_EDV[sex], RV_EDV[sex]
+    assert ml >= lv - 2.0 * lsd + rv - 2.0 * rsd
+    ra = RA_ML_PER_M[sex] * twin.meta["body"]["height_cm"] / 100.0
+    assert ml <= (lv + 2.0 * lsd + rv + 2.0 * rsd + LV_MASS_UPPER_G[sex] / MYOCARDIUM_G_PER_ML
+                  + ra)
+
+
+def test_left_heart_border_has_no_waist(twin):
+    assert left_border_dent_mm(twin) <= 15.0
