@@ -26,7 +26,8 @@ from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.anatomy import TLC_RSD_L, tlc_ers1993_l
 from victwin.phantom.chest.lungs import body_surface_area_m2
 from victwin.phantom.chest.measure import (beta_bootstrap_ci, cardiothoracic_ratio,
-                                           heart_levels_mm, left_atrium_ap_mm, left_atrium_ml,
+                                           heart_axis_deg, heart_labels, heart_levels_mm,
+                                           left_atrium_ap_mm, left_atrium_ml, left_border_dent_mm,
                                            lung_volume_ml, posterior_rib_crossings,
                                            ribs_above_right_dome, roi_periodograms)
 
@@ -151,6 +152,17 @@ def main(argv=None):
                  "left_atrium_ml": round(left_atrium_ml(ph), 1),
                  "left_atrium_ml_per_m2": round(left_atrium_ml(ph) / bsa, 1),
                  "left_atrium_ap_mm": round(left_atrium_ap_mm(ph), 1)}
+        # the ventricles (2026-12-03, ninth session): long axis from the left atrium's centroid
+        # to the apex (Engblom 2005's angles), the left border's deepest concavity, and the
+        # volume of myocardium and chambers (ventricles and right atrium)
+        frontal, transverse, apex = heart_axis_deg(ph)
+        n_heart = np.count_nonzero(np.isin(ph.labels, heart_labels(ph, atria=False)))
+        heart.update({"heart_axis_frontal_deg": round(frontal, 1),
+                      "heart_axis_transverse_deg": round(transverse, 1),
+                      "apex_level": vertebral_level(ph, float(apex[1])),
+                      "apex_x_mm": round(float(apex[0]), 1),
+                      "left_border_dent_mm": round(left_border_dent_mm(ph), 1),
+                      "ventricles_ra_ml": round(n_heart * args.voxel_mm ** 3 / 1000.0)})
         t0 = time.perf_counter()
         pa = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
         la = acquire(lateral(ph), "chest-pa", seed=k, binning=args.binning, progress=False)

@@ -19,15 +19,15 @@ Shape (each a model choice unless cited):
   higher in front than behind (anterior attachment at the xiphoid ~T9, posterior recess at
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
-  Chest Roentgenology 1973) from the sternum to the spine, and the heart as a tilted
-  ellipsoid on the left dome (the ventricles), 1/3 of its width right of the midline and 2/3
-  left, with the right atrium on its right border and (2026-12-03, eighth session) the left
-  atrium below the carina in front of the oesophagus (:meth:`Cavity.cardiac`; sizes and
-  sources at :data:`LA_ML_PER_M2`, :data:`RA_ML_PER_M`); the band stops at the vertebral
-  bodies' front. The ellipsoid's centre lies 0.55 of its vertical half-extent above the left
-  dome's top (model choice, kept in the eighth session: it sinks the ellipsoid's lower part
-  into the dome so that its inferior surface meets the diaphragm; the heart's top is now the
-  left atrium's roof, at T5, the textbook level, where it was the ellipsoid's top at T7);
+  Chest Roentgenology 1973) from the sternum to the spine, and the heart
+  (:meth:`Cavity.cardiac`; sizes, placement and sources in :mod:`.cardiac`): the left atrium
+  below the carina in front of the oesophagus (2026-12-03, eighth session), the ventricles an
+  ellipsoid from inside the left atrium to the apex against the anterior chest wall on the
+  diaphragm (ninth session, :meth:`Cavity.with_ventricles`; before, an ellipsoid tilted in
+  the frontal plane whose centre lay 0.55 of its vertical half-extent above the left dome's
+  top, a ball on the dome with its top at T7), their leftmost point 2/3 of the transverse
+  diameter left of the midline, and the right atrium making the right third; the band stops
+  at the vertebral bodies' front;
 * paravertebral edge (:meth:`Cavity.paravertebral`): beside and in front of the vertebral
   bodies the lung reaches to :data:`PARASPINAL_STRIPE_MM` from the body's surface (the body of
   the level, the painted spine's: Panjabi 1991 end-plate widths 28 -> 40 mm from T1 to T12
@@ -64,6 +64,10 @@ import numpy as np
 
 from .anatomy import (AORTA_DESC_R_MM, GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIGHT_OVER_WIDTH,
                       Thorax)
+from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
+                      HEART_AXIS_TRANSVERSE_DEG, HEART_PROPORTIONS, LA_AP_MM, LA_BELOW_CARINA_MM,
+                      LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
+                      VENTRICLE_BASE_IN_LA, body_surface_area_m2, place_ventricles)
 from .skeleton import Spine, spine_for
 
 __all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM", "ANTERIOR_JUNCTION_MM",
@@ -121,100 +125,11 @@ OESOPHAGUS_LEFT_T10_MM = 10.0
 # such walls (:mod:`.mediastinum` above the arch; here behind the left atrium).
 OESOPHAGUS_WALL_MM = 3.0
 
-# Right atrial volume by height, healthy adults of the Gutenberg Health Study (echocardiography,
-# 1942 reference subjects; "Right atrium size in the general population", abstract): men
-# 26.1, women 20.2 mL per m of body height (mL/m). (In :mod:`.mediastinum` until 2026-12-03.)
-RA_ML_PER_M = {"male": 26.1, "female": 20.2}
-
-# Left atrium (2026-12-03, eighth session). Maximal volume indexed to body surface area in the
-# healthy group of the ACE 1950 study (832 healthy 64-year-olds, echocardiography: Eur Heart J
-# Cardiovasc Imaging 2020;21:501-507, abstract): men 26.4 +- 6.5, women 24.9 +- 5.8 mL/m^2
-# (normal range mean +- 2 SD, men up to 39.4, women 36.5 mL/m^2). The ASE/EACVI chamber
-# quantification (Lang RM et al. J Am Soc Echocardiogr 2015;28:1-39) gives ~25 mL/m^2 as the
-# normal mean and 34 mL/m^2 as the upper normal limit for both sexes (read at second hand: the
-# guideline's text could not be opened; Henriksen et al. Int J Cardiovasc Imaging
-# 2015;31:57-64 and a summary page agree). The volume is the blood pool (echocardiographic
-# tracing of the endocardium): it is the atrium's interior here, the wall drawn around it.
-LA_ML_PER_M2 = {"male": 26.4, "female": 24.9}
-LA_ML_PER_M2_SD = {"male": 6.5, "female": 5.8}
-# Anteroposterior LA diameter (parasternal long axis, echocardiography, 225 healthy adults aged
-# 17-23: Adamu A et al., Ultraschall Med 2007;28:P_2_3, abstract): men 32.2, women 29.7 mm
-# (Francis GS et al. 1976, 200 normals: 28.5 +- 5.1 mm at end systole, range 18.3-38.7 mm).
-LA_AP_MM = {"male": 32.2, "female": 29.7}
-# The atrium's transverse and supero-inferior diameters are drawn equal (assumption: no
-# published pair was read), so that with the AP diameter the ellipsoid holds the volume.
-# The LA lies directly in front of the oesophagus at the tracheal bifurcation, below it
-# (Gray's Anatomy; Dornheim Anatomy "Speiseroehre": "below the tracheal bifurcation ... the
-# oesophagus lies close to the left atrium"; multislice CT: the oesophagus runs along the
-# posterior LA wall, jcvit.com fig. 2); its roof this far (mm) below the carina: the subcarinal
-# space (lymph nodes, fat) between the bronchi (model choice, not from a table):
-LA_BELOW_CARINA_MM = 10.0
-# Wall of the atria (mm; model choice, as the right atrium's in :func:`.mediastinum.paint_heart`).
-ATRIAL_WALL_MM = 2.0
-# Left atrial appendage (2026-12-03, eighth session): a prolate ellipsoid of the mean cast
-# volume, 5.22 +- 3.04 mL (range 0.77-19.3 mL; resin casts of 220 appendages at autopsy: Ernst G
-# et al., "Morphology of the left atrial appendage", Anat Rec 1995;242:553-561, abstract) and
-# 32 mm long, inside the published 20-45 mm length (orifice 15-35 mm; Taylor & Francis chapter
-# "Left atrial appendage", abstract; CT of 860 patients: orifice major axis men 24.8 +- 3.8,
-# women 22.7 +- 4.1 mm, PLoS ONE 2015, doi via doaj.org d1941aee, abstract); its diameter
-# follows (17.7 mm). It leaves the atrium at its left side and runs to the left and forward
-# at 45 deg, horizontally (direction a model choice: the appendage lies between the left upper
-# pulmonary vein and the left ventricle, its tip towards the pulmonary trunk, and on PA films
-# forms the left heart border between the pulmonary trunk and the left ventricle, flat or
-# slightly concave when normal: Radiology Assistant via grepmed.com; radiologysigns). It is
-# not part of the atrial volume (echocardiographic LA volumes exclude it: Lang et al. 2015,
-# at second hand) and is labelled as a heart chamber.
-LAA_ML = 5.22
-LAA_LENGTH_MM = 32.0
-
-# The ventricles (2026-12-03, ninth session; before: one ellipsoid tilted in the frontal plane
-# only, sized by the CTR alone, 670-1330 mL, its centre 0.55 of its vertical half-extent above
-# the left dome: a ball on the left hemidiaphragm whose top stayed at mid-T7, below the left
-# atrium, with a waist on the left heart border between the appendage and the ventricles).
-# The ventricles are an ellipsoid from the base to the apex:
-# * base: the mitral valve lies between the left atrium and the left ventricle, so the
-#   ventricles' base end lies inside the left atrium's outer ellipsoid on the line from the
-#   atrium's centre to the apex, this fraction of the way from the centre to the surface
-#   (model choice: the atrioventricular junction; the two are joined, one heart):
-VENTRICLE_BASE_IN_LA = 0.5
-# * apex: against the anterior chest wall (Gray's Anatomy 20th ed. 1918, "Surface markings of
-#   the thorax", bartleby.com/107 p. 1311: the apex lies in the fifth interspace 9 cm left of
-#   the midsternal line) and on the diaphragm (it rests on the central tendon: "Human Body
-#   Construction", chestofbooks.com, "The Heart"): the tip this far (mm) inside the cavity's
-#   anterior wall and above the diaphragm's surface (pericardium and pleura, model choice):
-APEX_WALL_MM = 5.0
-#   Its left-right position is the CTR's: the ventricles' leftmost point 2/3 of the
-#   transverse diameter left of the midline (one third of the heart right of the midline, two
-#   thirds left, kept from before), found by bisection on the apex's x;
-# * shape: the heart's length : breadth : thickness 12 : 8.5 : 6 (Gray's Anatomy 1918, "The
-#   heart", 12 cm long, 8-9 cm broad, 6 cm thick; read at second hand on pages quoting it
-#   (mediconweb.com "Heart shape and size"); "Human Body Construction" (chestofbooks.com):
-#   12.5 x 7.75 x 6.25 cm) applied to the ventricles' ellipsoid (assumption: the whole heart's
-#   proportions for the ventricles), its thickness axis as near the vertical as the long axis
-#   allows (the heart flattened on the diaphragm, model choice), the breadth across both.
-HEART_PROPORTIONS = (12.0, 8.5, 6.0)
-# The long axis so built is checked, not imposed, against the anatomical axis of healthy
-# hearts (tests/phantom/test_chest_heart.py): cardiac MR of 94 healthy adults, projected on
-# the frontal plane +38 +- 10 deg below the horizontal and on the transverse plane +46 +- 7
-# deg in front of the left-right axis (Engblom H et al., Am Heart J 2005;150:507-512,
-# abstract); CT of 59 adults of normal BMI, frontal 38.1 +- 7.8 deg; 36 obese 25.1 +- 6.2,
-# 29 older 34.4 +- 9.1 deg (Sathananthan G et al., Br J Cardiol 2015;22:75 and the follow-up
-# abstract, discovery.researcher.life). Both supine; upright the axis turns caudally and
-# dorsally (upright CT, 41 men: Norimatsu T et al., Sci Rep 2023;13:18213, abstract; no angle
-# read).
-HEART_AXIS_FRONTAL_DEG = (38.0, 10.0)
-HEART_AXIS_TRANSVERSE_DEG = (46.0, 7.0)
-
-
-def body_surface_area_m2(height_cm: float, weight_kg: float) -> float:
-    """Body surface area (m^2), Mosteller's formula sqrt(height cm x weight kg / 3600)
-    (Mosteller RD. N Engl J Med 1987;317:1098)."""
-    return math.sqrt(height_cm * weight_kg / 3600.0)
-
-
 @dataclass(frozen=True)
 class Cavity:
-    """Lengths of the thoracic cavity (mm); ``y_apex`` is the lung apex level."""
+    """Lengths of the thoracic cavity (mm); ``y_apex`` is the lung apex level. With ``ctr``
+    set, :meth:`scaled` places the ventricles afresh (:meth:`with_ventricles`), as they hang
+    between the left atrium (sized by the body, not scaled) and the apex."""
 
     a0: float            # half inner width at the base
     b0: float            # half depth (posterior gutters to anterior wall)
@@ -344,7 +259,7 @@ class Cavity:
         d = self.heart_frame()[0]
         return (math.degrees(math.atan2(d[1], d[0])), math.degrees(math.atan2(-d[2], d[0])))
 
-    def _front_zd(self, x: float, y: float) -> float:
+    def front_zd(self, x: float, y: float) -> float:
         """zd of the cavity's anterior wall at (x, y)."""
         a = max(float(self.half_width(y)), 1e-3)
         b = float(self.half_depth(y))
@@ -358,38 +273,7 @@ class Cavity:
         base-apex distance long, and the apex's x found (bisection) so that the ventricles'
         leftmost point lies 2/3 of the transverse diameter (``ctr`` x inner width ``2 a0``)
         left of the midline; the right atrium (:meth:`right_atrium`) makes the right third."""
-        if self.ctr <= 0.0 or self.la_ml <= 0.0:
-            raise ValueError(f"Cavity.with_ventricles needs ctr > 0 and la_ml > 0, got "
-                             f"ctr = {self.ctr:g}, la_ml = {self.la_ml:g}")
-        x_left = 2.0 / 3.0 * self.ctr * 2.0 * self.a0
-        lx, ly, lz, (rx, ry, rz) = self.left_atrium()
-        la = np.array([lx, ly, lz])
-        ratio = np.asarray(HEART_PROPORTIONS, np.float64) / HEART_PROPORTIONS[0]
-
-        def place(xa):
-            za = self._front_zd(xa, float(self.y_low)) + APEX_WALL_MM
-            for _ in range(6):       # the apex on the diaphragm, against the front wall
-                ya = float(self.diaphragm_y(np.float32(xa), np.float32(za))) - APEX_WALL_MM
-                za = self._front_zd(xa, ya) + APEX_WALL_MM
-            apex = np.array([xa, ya, za])
-            u = apex - la
-            u = u / np.linalg.norm(u)
-            s = 1.0 / math.sqrt((u[0] / rx) ** 2 + (u[1] / ry) ** 2 + (u[2] / rz) ** 2)
-            base = la + VENTRICLE_BASE_IN_LA * s * u
-            half = 0.5 * float(np.linalg.norm(apex - base))
-            cav = dataclasses.replace(self, heart_c=tuple(float(v) for v in 0.5 * (apex + base)),
-                                      heart_r=tuple(float(v) for v in half * ratio),
-                                      heart_axis=tuple(float(v) for v in (apex - base) / (2 * half)))
-            return cav, cav.heart_c[0] + cav.heart_half_width()
-
-        lo, hi = 0.0, x_left
-        for _ in range(40):
-            mid = 0.5 * (lo + hi)
-            if place(mid)[1] < x_left:
-                lo = mid
-            else:
-                hi = mid
-        return place(0.5 * (lo + hi))[0]
+        return place_ventricles(self)
 
     def right_atrium(self) -> tuple:
         """``(x, y, zd, (rx, ry, rz))`` (mm) of the right atrium, an ellipsoid of ``ra_ml``: its

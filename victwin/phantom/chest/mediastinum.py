@@ -1,7 +1,8 @@
 """Heart, great vessels, trachea and main bronchi.
 
-The heart is :class:`.lungs.Cavity`'s tilted ellipsoid (myocardium around blood), the right
-atrium on its right border and the left atrium below the carina in front of the oesophagus
+The heart is :class:`.lungs.Cavity`'s ventricles (an ellipsoid from the left atrium to the apex,
+myocardium around blood; :mod:`.cardiac`), the right atrium making its right border and the
+left atrium below the carina in front of the oesophagus
 (:func:`paint_left_atrium`, 2026-12-03; before, the pulmonary veins ran into the ellipsoid); the
 mediastinal band above it holds the aortic arch (the aortic knob at the left upper border),
 the descending aorta beside the spine, the superior vena cava on the right border, and the
