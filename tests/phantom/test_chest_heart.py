@@ -24,7 +24,8 @@ against its published sources (2026-12-03, eighth session):
 The ventricles (2026-12-03, ninth session):
 
 * long axis (apex to the left atrium's centroid, measured on the labels) against cardiac MR of
-  94 healthy adults (Engblom et al., Am Heart J 2005, abstract): transverse-plane angle
+  94 healthy adults (Am Heart J 2005;150:507-512, abstract; first author Engblom as
+  recalled, :data:`.cardiac.HEART_AXIS_FRONTAL_DEG`): transverse-plane angle
   46 +- 7 deg in front of the left-right axis, inside mean +- 2 SD; frontal-plane angle
   38 +- 10 deg below the horizontal, inside mean +- 3 SD (supine studies; upright the axis
   turns caudally, Norimatsu et al. 2023, so the erect twins' axis is allowed the wider band);

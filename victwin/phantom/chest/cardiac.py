@@ -90,14 +90,17 @@ APEX_WALL_MM = 5.0
 #   allows (the heart flattened on the diaphragm, model choice), the breadth across both.
 HEART_PROPORTIONS = (12.0, 8.5, 6.0)
 # The long axis so built is checked, not imposed, against the anatomical axis of healthy
-# hearts (tests/phantom/test_chest_heart.py): cardiac MR of 94 healthy adults, projected on
-# the frontal plane +38 +- 10 deg below the horizontal and on the transverse plane +46 +- 7
-# deg in front of the left-right axis (Engblom H et al., Am Heart J 2005;150:507-512,
-# abstract); CT of 59 adults of normal BMI, frontal 38.1 +- 7.8 deg; 36 obese 25.1 +- 6.2,
-# 29 older 34.4 +- 9.1 deg (Sathananthan G et al., Br J Cardiol 2015;22:75 and the follow-up
-# abstract, discovery.researcher.life). Both supine; upright the axis turns caudally and
-# dorsally (upright CT, 41 men: Norimatsu T et al., Sci Rep 2023;13:18213, abstract; no angle
-# read).
+# hearts (tests/phantom/test_chest_heart.py): cardiac MR of 94 healthy adults aged 21-82, the
+# axis projected on the frontal plane +38 +- 10 deg below the horizontal and on the transverse
+# plane +46 +- 7 deg in front of the left-right axis ("The relationship between electrical
+# axis by 12-lead electrocardiogram and anatomical axis of the heart by cardiac magnetic
+# resonance in healthy subjects", Am Heart J 2005;150:507-512, abstract via em-consulte.com;
+# first author Engblom H as recalled, not shown on the page read); CT of 59 adults of normal
+# BMI, frontal 38.1 +- 7.8 deg (Sathananthan G et al., Br J Cardiol 2015;22(2),
+# doi:10.5837/bjc.2015.016); 36 obese 25.1 +- 6.2, 29 older 34.4 +- 9.1 deg (the same group's
+# follow-up, abstract, discovery.researcher.life). Both supine; upright the axis moves
+# caudally and dorsally (upright CT, 41 men: Norimatsu T et al., Sci Rep 2023,
+# doi:10.1038/s41598-023-45528-y, abstract; no angle read).
 HEART_AXIS_FRONTAL_DEG = (38.0, 10.0)
 HEART_AXIS_TRANSVERSE_DEG = (46.0, 7.0)
 

@@ -421,7 +421,8 @@ def heart_axis_deg(phantom) -> tuple[float, float, np.ndarray]:
     axis of cardiac imaging runs from the apex to the mitral valve, at the atrium's front);
     the angles (deg) are those of the centroid-to-apex vector projected on the frontal plane
     (below the horizontal, towards the patient's left) and on the transverse plane (in front of
-    the left-right axis), as in Engblom et al. 2005 (:data:`.lungs.HEART_AXIS_FRONTAL_DEG`).
+    the left-right axis), as in Am Heart J 2005;150:507-512
+    (:data:`.cardiac.HEART_AXIS_FRONTAL_DEG`).
     ``apex`` is (x, y, zd) in mm (``zd`` = world ``z`` less ``meta["zc_mm"]``)."""
     g = phantom.grid
     la = np.isin(phantom.labels, _label_named(phantom, "left atrium ("))
