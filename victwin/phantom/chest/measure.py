@@ -103,8 +103,11 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
     peaks, _ = find_peaks(prof, distance=max(1, int(12.0 / dy)), height=0.15 * prof.max())
     y = g.axis_mm("y")
     centres = y[peaks]
-    # rib crossings within the lung span (the clavicle and lumbar processes lie outside)
-    lo, hi = cav["y_apex"] - 40.0, cav["y_apex"] + cav["height"] + 40.0
+    # rib crossings within the lung span (the clavicle and lumbar processes lie outside): the
+    # 12th rib crosses the band above the posterior recess (T12); L1's transverse processes,
+    # a level lower, came within the old + 40 mm (a 13th "crossing" 21 mm below the recess in
+    # a 3 mm twin once its cavity grew 1 %, 2026-12-03 ninth session): + 15 mm below
+    lo, hi = cav["y_apex"] - 40.0, cav["y_apex"] + cav["height"] + 15.0
     return centres[(centres > lo) & (centres < hi)]
 
 
