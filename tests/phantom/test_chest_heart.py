@@ -31,9 +31,14 @@ The ventricles (2026-12-03, ninth session):
   turns caudally, Norimatsu et al. 2023, so the erect twins' axis is allowed the wider band);
 * volume: the myocardium and chambers (ventricles and right atrium) hold at least the normal
   ventricles' blood (LV + RV end-diastolic volume mean - 2 SD, SSFP MR of 108 adults:
-  Hudsmith et al., J Cardiovasc Magn Reson 2005, abstract) and at most their blood at
-  mean + 2 SD, the upper normal LV mass (ASE 2005 reference range, at 1.05 g/mL) and the
-  right atrium (Gutenberg Health Study, :data:`.lungs.RA_ML_PER_M`);
+  Hudsmith et al., J Cardiovasc Magn Reson 2005, abstract) and at most the upper normal
+  limits indexed to body surface area (Mosteller): LV end-diastolic volume 75 mL/m^2 and LV
+  mass 95 (women) / 115 (men) g/m^2 (ASE 2005 reference ranges, echocardiography, as
+  tabulated by echopedia.org and ecgwaves.com), RV end-diastolic volume 108 mL/m^2 and RV
+  mass 46 g/m^2 (CMR upper limits, Heart (BMJ) review, table 1 "Echocardiographic and
+  cardiovascular magnetic resonance reference values of RV and right atrial size", read as a
+  table only), myocardium at 1.05 g/mL (assumption), plus the right atrium (Gutenberg
+  Health Study mean, :data:`.lungs.RA_ML_PER_M`);
 * left heart border: no waist between the appendage and the ventricles: its deepest
   concavity under the convex hull, from the heart's top to its leftmost point, at most
   15 mm (model criterion: the normal border there is "flat or slightly concave",
@@ -130,9 +135,12 @@ def test_left_atrium_keeps_the_drawn_ctr(twin):
 # Hudsmith et al. 2005 (SSFP MR, 63 men, 45 women): end-diastolic volumes, mean and SD (mL)
 LV_EDV = {"male": (160.0, 29.0), "female": (135.0, 26.0)}
 RV_EDV = {"male": (190.0, 33.0), "female": (148.0, 35.0)}
-# ASE 2005 chamber quantification, LV mass reference range upper limits (linear method, g),
-# as tabulated by ecgwaves.com ("Left ventricular dimension and systolic function")
-LV_MASS_UPPER_G = {"male": 224.0, "female": 162.0}
+# upper normal limits per m^2 of body surface area: LV end-diastolic volume and LV mass (ASE
+# 2005, echocardiography), RV end-diastolic volume and RV mass (CMR; module docstring)
+LV_EDV_UPPER_ML_M2 = 75.0
+LV_MASS_UPPER_G_M2 = {"male": 115.0, "female": 95.0}
+RV_EDV_UPPER_ML_M2 = 108.0
+RV_MASS_UPPER_G_M2 = 46.0
 MYOCARDIUM_G_PER_ML = 1.05      # assumption: the usual specific gravity of myocardium
 
 
@@ -145,14 +153,17 @@ def test_ventricles_long_axis(twin):
 
 
 def test_ventricles_volume(twin):
-    sex = twin.meta["body"]["sex"]
+    b = twin.meta["body"]
+    sex = b["sex"]
     n = np.count_nonzero(np.isin(twin.labels, heart_labels(twin, atria=False)))
     ml = n * VOX ** 3 / 1000.0
     (lv, lsd), (rv, rsd) = LV_EDV[sex], RV_EDV[sex]
     assert ml >= lv - 2.0 * lsd + rv - 2.0 * rsd
-    ra = RA_ML_PER_M[sex] * twin.meta["body"]["height_cm"] / 100.0
-    assert ml <= (lv + 2.0 * lsd + rv + 2.0 * rsd + LV_MASS_UPPER_G[sex] / MYOCARDIUM_G_PER_ML
-                  + ra)
+    bsa = body_surface_area_m2(b["height_cm"], b["bmi"] * (b["height_cm"] / 100.0) ** 2)
+    ra = RA_ML_PER_M[sex] * b["height_cm"] / 100.0
+    upper = bsa * (LV_EDV_UPPER_ML_M2 + RV_EDV_UPPER_ML_M2
+                   + (LV_MASS_UPPER_G_M2[sex] + RV_MASS_UPPER_G_M2) / MYOCARDIUM_G_PER_ML)
+    assert ml <= upper + ra
 
 
 def test_left_heart_border_has_no_waist(twin):
