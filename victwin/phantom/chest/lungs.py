@@ -377,24 +377,36 @@ class Cavity:
                 | self.right_atrium_mask(x, y, zd, clip=False) | self.under_heart(x, y, zd))
 
     def under_heart(self, x, y, zd):
-        """Below the ventricles' ellipsoid or the right atrium's, over their footprints: no
-        lung between the heart and the diaphragm (2026-12-03, ninth session). The heart's
-        inferior (diaphragmatic) surface lies on the diaphragm's central tendon, the
-        pericardium fused to it ("Human Body Construction", chestofbooks.com, "The Heart":
-        "below it rests on the central tendon of the diaphragm"), and the inferior vena cava
-        enters the right atrium through it. The ventricles here hang from the left atrium, their
-        lowest point 10-20 mm above the left dome's top; the space under them is tissue
-        (pericardial fat, cardiophrenic fat pads, inferior vena cava: soft tissue where
-        painted; model choice), so that on the PA film the heart meets the domes."""
+        """Between the ventricles or the right atrium and the diaphragm: no lung (2026-12-03,
+        ninth session). The heart's inferior (diaphragmatic) surface lies on the central
+        tendon, the pericardium fused to it ("Human Body Construction", chestofbooks.com, "The
+        Heart": "below it rests on the central tendon of the diaphragm"), and the inferior vena
+        cava enters the right atrium through it. The ventricles here hang from the left atrium,
+        their lowest point 10-20 mm above the left dome's top; so each ellipsoid's lower half
+        is stretched down (``y`` only) until it reaches 5 mm into the diaphragm under its centre:
+        tissue (pericardial fat, cardiophrenic fat pads, the vena cava; soft tissue where
+        painted; model choice), so that on the PA film the heart's borders curve down to the
+        domes."""
         x, y, zd = (np.asarray(v, np.float32) for v in (x, y, zd))
         r = np.asarray(self.heart_r, np.float64)
         R = self.heart_frame()
-        out = _below(x, y, zd, self.heart_c, R.T @ np.diag(1.0 / (r * r)) @ R)
+        out = self._skirt(x, y, zd, self.heart_c, R.T @ np.diag(1.0 / (r * r)) @ R,
+                          math.sqrt(self._heart_m()[1, 1]))
         if self.ra_ml > 0.0:
             x0, y0, z0, (rx, ry, rz) = self.right_atrium()
-            out = out | _below(x, y, zd, (x0, y0, z0),
-                               np.diag([1.0 / rx ** 2, 1.0 / ry ** 2, 1.0 / rz ** 2]))
+            out = out | self._skirt(x, y, zd, (x0, y0, z0),
+                                    np.diag([1.0 / rx ** 2, 1.0 / ry ** 2, 1.0 / rz ** 2]), ry)
         return out
+
+    def _skirt(self, x, y, zd, c, A, ext_y):
+        """The lower half of the ellipsoid ``(p - c)^T A (p - c) <= 1`` (vertical half-extent
+        ``ext_y``) stretched along ``y`` to 5 mm below the diaphragm under ``c``."""
+        depth = float(self.diaphragm_y(np.float32(c[0]), np.float32(c[2]))) + 5.0 - c[1]
+        s = np.float32(ext_y / max(depth, ext_y))
+        A = np.asarray(A, np.float32)
+        d = (x - np.float32(c[0]), (y - np.float32(c[1])) * s, zd - np.float32(c[2]))
+        q = sum(A[i, j] * d[i] * d[j] for i in range(3) for j in range(3))
+        return (q <= 1.0) & (d[1] > 0.0)
 
     def spine(self) -> Spine:
         """The vertebral column of this cavity (:func:`.skeleton.spine_for`, as painted)."""
@@ -541,20 +553,6 @@ class Cavity:
         for zd in np.arange(lo[2], hi[2], step_mm, dtype=np.float32):
             n += int(np.count_nonzero(self.lung(xs, ys, np.full((1, 1, 1), zd, np.float32))))
         return n * step_mm ** 3 / 1000.0
-
-
-def _below(x, y, zd, c, A):
-    """Points under the ellipsoid ``(p - c)^T A (p - c) <= 1`` (``A`` 3 x 3 over (x, y, zd)):
-    within its footprint along ``y`` and at or below its lower surface (``y`` grows to the
-    feet)."""
-    A = np.asarray(A, np.float32)
-    dx = x - np.float32(c[0])
-    dz = zd - np.float32(c[2])
-    b = A[0, 1] * dx + A[1, 2] * dz
-    q = A[0, 0] * dx * dx + 2.0 * A[0, 2] * dx * dz + A[2, 2] * dz * dz - 1.0
-    disc = b * b - A[1, 1] * q
-    low = (-b + np.sqrt(np.maximum(disc, 0.0))) / A[1, 1]
-    return (disc >= 0.0) & (y - np.float32(c[1]) >= low)
 
 
 def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
