@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 
 __all__ = ["memory_limit_bytes", "check_memory", "fmt_bytes", "LIMIT_ENV",
-           "PHANTOM_BYTES_PER_VOXEL", "phantom_bytes_per_voxel", "phantom_peak_bytes"]
+           "PHANTOM_BYTES_PER_VOXEL", "CHEST_BYTES_PER_VOXEL", "phantom_bytes_per_voxel",
+           "phantom_peak_bytes"]
 
 #: Environment variable that overrides the memory limit (GiB, a number > 0).
 LIMIT_ENV = "VICTWIN_MEMORY_LIMIT_GB"
@@ -24,6 +25,16 @@ PHANTOM_BYTES_PER_VOXEL = 16
 #: phantom: 0.21-0.23 GB measured (``resource.getrusage`` ru_maxrss) for breast/dense seed 1
 #: at 1 and 0.5 mm on 2026-12-02 (0.32 M and 2.5 M voxels), rounded up.
 PHANTOM_BASE_BYTES = 0.25 * 2**30
+
+
+#: Peak bytes per voxel while a chest twin is generated (it is filled in slabs of planes, so
+#: its working arrays do not grow with the volume as a breast's do): 1.62 B/voxel, the slope of
+#: the whole process's peak (ru_maxrss, fresh process each) between chest/adult seed 1 at 1 mm
+#: (89.9 M voxels, 0.32 GiB) and 0.5 mm (717.8 M voxels, 1.27 GiB), measured 2026-12-03 with
+#: ``python benchmarks/phantom_memory.py`` (benchmarks/results/phantom_memory.json); rounded
+#: up by 25 % as the breast figure. With :data:`PHANTOM_BASE_BYTES` it holds chest/female at
+#: 0.5 mm (467.9 M voxels, 0.91 GiB measured) too.
+CHEST_BYTES_PER_VOXEL = 2.0
 
 
 def phantom_bytes_per_voxel(voxel_mm: float) -> float:
@@ -49,10 +60,14 @@ def phantom_bytes_per_voxel(voxel_mm: float) -> float:
     return math.exp((1 - t) * math.log(lo) + t * math.log(hi))
 
 
-def phantom_peak_bytes(voxels: float, voxel_mm: float) -> float:
-    """Peak memory (bytes) of building a breast phantom of ``voxels`` voxels at ``voxel_mm``:
-    the process's base plus :func:`phantom_bytes_per_voxel` per voxel."""
-    return PHANTOM_BASE_BYTES + float(voxels) * phantom_bytes_per_voxel(voxel_mm)
+def phantom_peak_bytes(voxels: float, voxel_mm: float, kind: str | None = None) -> float:
+    """Peak memory (bytes) of building a phantom of ``voxels`` voxels at ``voxel_mm`` (mm):
+    the process's base plus, per voxel, :data:`CHEST_BYTES_PER_VOXEL` for a chest twin
+    (``kind == "chest"``, the phantom's ``meta["kind"]``) or :func:`phantom_bytes_per_voxel`
+    (measured on breasts) for any other kind."""
+    per_voxel = (CHEST_BYTES_PER_VOXEL if kind == "chest"
+                 else phantom_bytes_per_voxel(voxel_mm))
+    return PHANTOM_BASE_BYTES + float(voxels) * per_voxel
 
 
 def fmt_bytes(n: float) -> str:

@@ -139,7 +139,7 @@ def _check_memory(recipe, seed: int, voxel_mm: float | None) -> None:
     except ValueError:
         return  # the recipe cannot be built this coarse; make() will say what is wrong
     voxels = probe.labels.size * (probe_mm / voxel_mm) ** 3
-    peak = phantom_peak_bytes(voxels, voxel_mm)
+    peak = phantom_peak_bytes(voxels, voxel_mm, kind=probe.meta.get("kind"))
     check_memory(peak,
                  f"phantom {recipe} at {voxel_mm} mm ({voxels:.3g} voxels)",
                  "use a coarser --voxel-mm")
