@@ -27,6 +27,7 @@ from victwin._checks import check_seed
 
 from ...geometry import Grid
 from .._phantom import Phantom
+from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
@@ -300,45 +301,7 @@ def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
         lung = inside & (Y < ydia) & ~med(X, Y, Z) & ~cav.cardiac(X, Y, Z)
         sub[inside & (Y >= ydia) & (Y < ydia + DIAPHRAGM_MM)] = MUSCLE   # diaphragm
         sub[lung] = LUNG
-    _paint_gastric_bubble(labels, f, cav)
-
-
-#: Diaphragm thickness painted under the lungs (mm; model choice, since the first session).
-DIAPHRAGM_MM = 5.0
-#: Gastric wall between the fundal gas and the diaphragm (mm): the wall of the distended
-#: gastric body on MDCT, 2.0 +- 0.4 mm (Pickhardt & Asher, AJR 2003;181:973, 153 patients).
-GASTRIC_WALL_MM = 2.0
-#: The fundal gas pocket (model choices, the sizes of the bubble before 2026-12-03): footprint
-#: semi-axes (x, zd) and its height from the top under the dome to the air-fluid level, mm;
-#: the pocket lies flat against the diaphragm over the central half of its footprint.
-GASTRIC_BUBBLE_MM = (35.0, 30.0, 19.2)
-_BUBBLE_CONTACT = 0.5
-
-
-def _paint_gastric_bubble(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
-    """The gastric air bubble of an erect patient: the gas of the fundus, under the left dome.
-
-    Its upper border is the dome's underside (the lung's lower surface ``cav.diaphragm_y``,
-    :data:`DIAPHRAGM_MM` of diaphragm and :data:`GASTRIC_WALL_MM` of gastric wall below it)
-    over the central half of the footprint (an ellipse of semi-axes
-    :data:`GASTRIC_BUBBLE_MM`\ [:2] centred under the left dome, zd = -0.1 b0), curving down
-    (a quarter circle of radius the height) to the rim; its lower border is a horizontal
-    air-fluid level :data:`GASTRIC_BUBBLE_MM`\ [2] below its top at the centre (gas rises
-    above the gastric fluid in an erect patient). Painted as :data:`AIRWAY` over soft tissue
-    and muscle only. Until 2026-12-03 it was the lower part of an ellipsoid (a flat top, a
-    curved bottom) about 2 cm under the dome."""
-    rx, rz, h = GASTRIC_BUBBLE_MM
-    gx, gz = 0.45 * cav.a0, -0.1 * cav.b0
-    below = DIAPHRAGM_MM + GASTRIC_WALL_MM
-    level = float(cav.diaphragm_y(np.float32(gx), np.float32(gz))) + below + h
-
-    def bubble(x, y, z):
-        r = np.sqrt(((x - gx) / rx) ** 2 + ((z - gz) / rz) ** 2)
-        s = np.clip((r - _BUBBLE_CONTACT) / (1.0 - _BUBBLE_CONTACT), 0.0, 1.0)
-        top = cav.diaphragm_y(x, z) + below + h * (1.0 - np.sqrt(1.0 - s * s))
-        return (r <= 1.0) & (y >= top) & (y <= level)
-    f.paint_mask(labels, (gx - rx - 1, level - h - 40.0, gz - rz - 1),
-                 (gx + rx + 1, level + 1, gz + rz + 1), bubble, AIRWAY, only=(SOFT, MUSCLE))
+    paint_gastric_bubble(labels, f, cav, AIRWAY=AIRWAY, only=(SOFT, MUSCLE))
 
 
 def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
