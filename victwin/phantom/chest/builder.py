@@ -27,6 +27,7 @@ from victwin._checks import check_seed
 
 from ...geometry import Grid
 from .._phantom import Phantom
+from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
@@ -298,22 +299,9 @@ def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
         inside = cav.inside(X, Y, Z)
         ydia = cav.diaphragm_y(X, Z)
         lung = inside & (Y < ydia) & ~med(X, Y, Z) & ~cav.cardiac(X, Y, Z)
-        sub[inside & (Y >= ydia) & (Y < ydia + 5.0)] = MUSCLE          # diaphragm, 5 mm
+        sub[inside & (Y >= ydia) & (Y < ydia + DIAPHRAGM_MM)] = MUSCLE   # diaphragm
         sub[lung] = LUNG
-    _paint_gastric_bubble(labels, f, cav)
-
-
-def _paint_gastric_bubble(labels: np.ndarray, f: Frame, cav: Cavity) -> None:
-    """The gastric air bubble under the left dome (fundus): a flattened ellipsoid (semi-axes
-    35, 16, 30 mm) painted as :data:`AIRWAY` over soft tissue and muscle only."""
-    gy = cav.y_low - cav.dome_left + 22.0
-    gx = 0.45 * cav.a0
-
-    def bubble(x, y, z):
-        return (((x - gx) / 35.0) ** 2 + ((y - gy) / 16.0) ** 2 + ((z + 0.1 * cav.b0) / 30.0) ** 2
-                <= 1.0) & (y >= gy - 16.0 * 0.2)
-    f.paint_mask(labels, (gx - 36, gy - 17, -0.1 * cav.b0 - 31),
-                 (gx + 36, gy + 17, -0.1 * cav.b0 + 31), bubble, AIRWAY, only=(SOFT, MUSCLE))
+    paint_gastric_bubble(labels, f, cav, AIRWAY=AIRWAY, only=(SOFT, MUSCLE))
 
 
 def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
