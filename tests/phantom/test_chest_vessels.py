@@ -177,11 +177,11 @@ def test_space_filling_tree_keeps_the_split_and_reaches_every_point():
 # Gray's Anatomy (20th ed., 1918, p. 545, "Right pulmonary artery"): the right pulmonary
 # artery runs horizontally to the root of the lung, where it divides into an upper branch
 # (superior lobe) and a lower, larger one (middle and inferior lobes: the descending artery
-# whose width Chang 1962 measures on PA films); each lung has a superior and an inferior
-# pulmonary vein opening separately into the left atrium. Until this session each tree's root
-# left the hilum along the left-right axis: on a lateral the roots and their axial daughters
-# were seen end-on, left and right superimposed (170 mm of blood on one lateral ray, brighter
-# than the vertebral bodies after the display's unsharp mask).
+# whose width Chang measured on PA films, anatomy.LOBAR_ARTERY_MM); each lung has a superior
+# and an inferior pulmonary vein opening separately into the left atrium. Until this session
+# each tree's root left the hilum along the left-right axis: on a lateral the roots and their
+# axial daughters were seen end-on, left and right superimposed (170 mm of blood on one
+# lateral ray, brighter than the vertebral bodies after the display's unsharp mask).
 
 
 def test_hilar_roots_divide_up_and_down_not_along_the_lateral_beam():

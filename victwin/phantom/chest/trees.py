@@ -215,10 +215,10 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
 
     At the root of each lung the pulmonary artery divides into an upper branch (superior
     lobe) and a lower, larger one, the descending (interlobar) artery (Gray's Anatomy, 20th
-    ed. (1918) p. 545, "Right pulmonary artery"; Chang's 1962 widths are the descending
-    artery's): the arterial tree's root (``artery_mm``) starts towards the centroid of the
-    lung's points below its root (Kitaoka's rule 1 applied to the lower lung; model choice)
-    and the tree fills the whole lung. Each lung has a superior and an inferior pulmonary
+    ed. (1918) p. 545, "Right pulmonary artery"; Chang's widths, ``anatomy.LOBAR_ARTERY_MM``,
+    are the descending artery's): the arterial tree's root (``artery_mm``) starts towards the
+    centroid of the lung's points below its root (Kitaoka's rule 1 applied to the lower lung;
+    model choice) and the tree fills the whole lung. Each lung has a superior and an inferior pulmonary
     vein opening separately into the left atrium (Gray's): one tree each from the vein root,
     for the lung's points above and below it, of diameter ``vein_mm`` x share^(1/3) (Murray's
     law undoing the merged root: 13.2 mm each for equal shares of 16.6 mm), each starting
