@@ -61,8 +61,9 @@ def test_strahler_orders_of_hand_made_trees():
 def test_vessel_trees_are_the_trees_make_chest_paints():
     ph = make_chest("chest/adult", seed=4, voxel_mm=3.0, progress=False)
     trees = vessel_trees("chest/adult", seed=4, voxel_mm=3.0)
-    assert [(k, s) for k, s, _ in trees] == [("artery", -1), ("vein", -1), ("artery", 1),
-                                           ("vein", 1)]
+    # per lung the artery, then the superior and inferior veins (2026-12-03, issue-19lat9)
+    assert [(k, s) for k, s, _ in trees] == [("artery", -1), ("vein", -1), ("vein", -1),
+                                           ("artery", 1), ("vein", 1), ("vein", 1)]
     assert sum(len(r) for _, _, r in trees) == ph.meta["n_branches"]["vessels"]
 
 
@@ -170,3 +171,53 @@ def test_space_filling_tree_keeps_the_split_and_reaches_every_point():
     assert abs(strahler_diameter_ratio(rows) - PULMONARY_DIAMETER_RATIO) < 0.1
     with pytest.raises(ValueError, match="flow_split"):
         grow_tree(pts, (0.0, -70.0, 0.0), (0.0, 1.0, 0.0), 10.0, exponent=3.0, flow_split=0.6)
+
+
+# --- the hilar vessels on a lateral (2026-12-03, branch issue-19lat9) ---------------------
+# Gray's Anatomy (20th ed., 1918, p. 545, "Right pulmonary artery"): the right pulmonary
+# artery runs horizontally to the root of the lung, where it divides into an upper branch
+# (superior lobe) and a lower, larger one (middle and inferior lobes: the descending artery
+# whose width Chang measured on PA films, anatomy.LOBAR_ARTERY_MM); each lung has a superior
+# and an inferior pulmonary vein opening separately into the left atrium. Until this session
+# each tree's root left the hilum along the left-right axis: on a lateral the roots and their
+# axial daughters were seen end-on, left and right superimposed (170 mm of blood on one
+# lateral ray, brighter than the vertebral bodies after the display's unsharp mask).
+
+
+def test_hilar_roots_divide_up_and_down_not_along_the_lateral_beam():
+    for seed in (0, 4):
+        trees = vessel_trees("chest/adult", seed=seed, voxel_mm=3.0)
+        for side in (-1, 1):
+            art = [r for k, s, r in trees if k == "artery" and s == side]
+            veins = [r for k, s, r in trees if k == "vein" and s == side]
+            assert len(art) == 1 and len(veins) == 2
+            # the descending artery: its root runs caudally (within 45 deg of the vertical)
+            d = art[0][0, 3:6] - art[0][0, 0:3]
+            assert d[1] > 0 and abs(d[1]) / np.linalg.norm(d) > math.cos(math.radians(45))
+            # superior vein from above the hilum, inferior from below (y: head to feet)
+            sup, inf = veins
+            assert sup[0, 4] < sup[0, 1] and inf[0, 4] > inf[0, 1]
+
+
+def test_lateral_blood_path_of_the_trees_is_below_the_hearts():
+    """On a lateral the heart is the widest blood pool the beam crosses (its transverse
+    diameter is the CTR's numerator, 12-14 cm in adults); the hilar and pulmonary vessels,
+    radiating from the hila (Gray's), cross the beam obliquely and must add less blood along
+    any lateral ray than the heart's chambers do. Before 2026-12-03 the trees alone gave
+    182 mm against the chambers' 100 mm (the 168 cm man of benchmarks/chest_twins.py, 2 mm)."""
+    from victwin.phantom.chest.builder import CHAMBERS
+    from victwin.phantom.chest.raster import paint_capsules
+
+    for seed in (0, 4):
+        ph = make_chest("chest/adult", seed=seed, voxel_mm=3.0, progress=False)
+        v = ph.grid.spacing[0]
+        chambers = (ph.labels == CHAMBERS).sum(axis=2).max() * v
+        lab = np.zeros(ph.labels.shape, np.uint8)
+        for _, _, rows in vessel_trees("chest/adult", seed=seed, voxel_mm=3.0):
+            segs = rows[:, :8].copy()
+            segs[:, 2] += ph.meta["zc_mm"]
+            segs[:, 5] += ph.meta["zc_mm"]
+            paint_capsules(lab, ph.grid, segs, 1)
+        trees = lab.sum(axis=2).max() * v                 # x is the last axis: the lateral
+        assert chambers > 80.0, chambers
+        assert trees < chambers, (seed, trees, chambers)

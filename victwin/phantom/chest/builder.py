@@ -38,7 +38,7 @@ from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .skeleton import Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum
-from .trees import PULMONARY_FLOW_SPLIT, VESSEL_MAX_GENERATIONS, WEIBEL_DIAMETER_MM, grow_tree
+from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
@@ -380,40 +380,16 @@ def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila,
 
 
 def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> list:
-    """The pulmonary artery and vein trees of each lung, grown from the hila (not painted).
-
-    Parameters
-    ----------
-    rec : dict
-        The recipe (``lungs.vessel_min_diameter_mm``, mm).
-    t : _Torso
-        ``scale`` sizes the roots (:data:`LOBAR_ARTERY_MM`, :data:`VEIN_ROOT_MM`).
-    hila : Hila
-        The roots (mm).
-    pts : dict
-        Points in each lung (:func:`_lung_points`), mm.
-    voxel_mm : float, mm
-        Vessels thinner than half a voxel are not grown.
-
-    Returns
-    -------
-    list of (str, int, ndarray)
-        ``(kind, side, rows)``: kind ``"artery"`` or ``"vein"``, side -1 (right lung) or 1,
-        rows as :func:`~.trees.grow_tree` returns them (mm, anatomy coordinates); right lung
-        first, artery before vein.
-    """
-    trees = []
-    # vessels thinner than half a voxel cannot be drawn: coarse phantoms stop their trees
-    # earlier (the terminal branch of each region still reaches it)
+    """The pulmonary artery and vein trees of each lung, grown from the hila (not painted):
+    :func:`~.trees.pulmonary_trees` with roots :data:`LOBAR_ARTERY_MM` and
+    :data:`VEIN_ROOT_MM` x ``t.scale`` (mm), down to ``lungs.vessel_min_diameter_mm`` of the
+    recipe or half a voxel (``voxel_mm``), whichever is larger (coarse phantoms stop their
+    trees earlier; the terminal branch of each region still reaches it). Returns
+    ``(kind, side, rows)`` per tree, right lung first; per lung the artery, then the superior
+    and the inferior vein (until 2026-12-03 one vein per lung)."""
     v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
-    for k, side in enumerate((-1, 1)):
-        for kind, root, d0 in (("artery", hila.artery[k], LOBAR_ARTERY_MM),
-                               ("vein", hila.vein[k], VEIN_ROOT_MM)):
-            direction = np.array([side * 1.0, 0.3, 0.0])
-            trees.append((kind, side, grow_tree(
-                pts[side], root, direction, d0 * t.scale, exponent=3.0, min_diameter_mm=v_min,
-                flow_split=PULMONARY_FLOW_SPLIT, max_generations=VESSEL_MAX_GENERATIONS)))
-    return trees
+    return pulmonary_trees(pts, hila.artery, hila.vein, LOBAR_ARTERY_MM * t.scale,
+                           VEIN_ROOT_MM * t.scale, v_min)
 
 
 def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,

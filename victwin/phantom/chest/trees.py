@@ -54,7 +54,7 @@ import numpy as np
 
 __all__ = ["grow_tree", "strahler_orders", "strahler_diameter_ratio", "WEIBEL_DIAMETER_MM",
            "LENGTH_OVER_DIAMETER", "PULMONARY_DIAMETER_RATIO", "PULMONARY_FLOW_SPLIT",
-           "VESSEL_MAX_GENERATIONS", "branch_angles_deg"]
+           "VESSEL_MAX_GENERATIONS", "branch_angles_deg", "pulmonary_trees"]
 
 #: Weibel 1963 model A, airway diameter (mm) by generation 0 (trachea) .. 10.
 WEIBEL_DIAMETER_MM = (18.0, 12.2, 8.3, 5.6, 4.5, 3.5, 2.8, 2.3, 1.86, 1.54, 1.30)
@@ -207,6 +207,61 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
             nd = _unit(_rotate_towards(d, c - end, math.radians(ang)))
             stack.append((end, nd, diam * share ** (1.0 / exponent), sub, gen + 1, row, c))
     return np.asarray(rows, float).reshape(-1, 10)
+
+
+def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_mm: float,
+                    min_diameter_mm: float) -> list:
+    """The pulmonary artery and vein trees of both lungs, grown from the hilar roots.
+
+    At the root of each lung the pulmonary artery divides into an upper branch (superior
+    lobe) and a lower, larger one, the descending (interlobar) artery (Gray's Anatomy, 20th
+    ed. (1918) p. 545, "Right pulmonary artery"; Chang's widths, ``anatomy.LOBAR_ARTERY_MM``,
+    are the descending artery's): the arterial tree's root (``artery_mm``) starts towards the
+    centroid of the lung's points below its root (Kitaoka's rule 1 applied to the lower lung;
+    model choice) and the tree fills the whole lung. Each lung has a superior and an inferior pulmonary
+    vein opening separately into the left atrium (Gray's): one tree each from the vein root,
+    for the lung's points above and below it, of diameter ``vein_mm`` x share^(1/3) (Murray's
+    law undoing the merged root: 13.2 mm each for equal shares of 16.6 mm), each starting
+    towards its region's centroid. Until 2026-12-03 (branch issue-19lat9) one arterial and one
+    venous tree per lung started along ``(side, 0.3, 0)``, straight out along the left-right
+    axis at the same height and depth on both sides: on a lateral their roots and axial
+    daughters were seen end-on and superimposed (170 mm of blood on one ray: a bright tube
+    and blob at the hila; NOTES, 2026-12-03).
+
+    Parameters
+    ----------
+    pts : dict
+        ``{-1: (n, 3), 1: (n, 3)}`` points in the right and left lung (mm).
+    artery_roots, vein_roots : pair of (x, y, zd)
+        Right and left roots (mm).
+    artery_mm, vein_mm : float, mm
+        Root diameters (the vein's: both veins of a lung merged by Murray's law).
+    min_diameter_mm : float, mm
+        Branches thinner than this end the trees.
+
+    Returns
+    -------
+    list of (str, int, ndarray)
+        ``(kind, side, rows)``, right lung (-1) first; per lung the artery, then the superior
+        and the inferior vein; rows as :func:`grow_tree` returns them.
+    """
+    def grow(points, root, towards, d0):
+        root = np.asarray(root, float)
+        return grow_tree(points, root, towards - root, d0, exponent=3.0,
+                         min_diameter_mm=min_diameter_mm, flow_split=PULMONARY_FLOW_SPLIT,
+                         max_generations=VESSEL_MAX_GENERATIONS)
+
+    trees = []
+    for k, side in enumerate((-1, 1)):
+        p = np.asarray(pts[side], float)
+        lower = p[p[:, 1] >= artery_roots[k][1]]
+        trees.append(("artery", side, grow(p, artery_roots[k], lower.mean(axis=0), artery_mm)))
+        yv = vein_roots[k][1]
+        for sel in (p[:, 1] < yv, p[:, 1] >= yv):
+            share = np.count_nonzero(sel) / len(p)
+            trees.append(("vein", side, grow(p[sel], vein_roots[k], p[sel].mean(axis=0),
+                                             vein_mm * share ** (1.0 / 3.0))))
+    return trees
 
 
 def strahler_orders(rows, *, min_diameter_mm: float = 0.0) -> np.ndarray:
