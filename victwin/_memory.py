@@ -33,7 +33,8 @@ PHANTOM_BASE_BYTES = 0.25 * 2**30
 #: (89.9 M voxels, 0.32 GiB) and 0.5 mm (717.8 M voxels, 1.27 GiB), measured 2026-12-03 with
 #: ``python benchmarks/phantom_memory.py`` (benchmarks/results/phantom_memory.json); rounded
 #: up by 25 % as the breast figure. With :data:`PHANTOM_BASE_BYTES` it holds chest/female at
-#: 0.5 mm (467.9 M voxels, 0.91 GiB measured) too.
+#: 0.5 mm (467.9 M voxels, 0.91 GiB measured) too. Neither figure counts the first run's numba
+#: compilation (a cold cache: 0.89 GiB peak for a 1 mm chest, measured in the test suite).
 CHEST_BYTES_PER_VOXEL = 2.0
 
 
