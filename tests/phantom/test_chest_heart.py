@@ -50,6 +50,7 @@ import numpy as np
 import pytest
 
 from victwin.phantom.chest import make_chest
+from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 from victwin.phantom.chest.lungs import body_surface_area_m2
 from victwin.phantom.chest.lungs import (HEART_AXIS_FRONTAL_DEG, HEART_AXIS_TRANSVERSE_DEG,
                                          RA_ML_PER_M)
@@ -62,7 +63,6 @@ VOX = 2.0
 BODIES = {"small woman": ({"sex": "female", "age_years": 35, "height_cm": 155, "bmi": 20}, 5),
           "obese woman": ({"sex": "female", "age_years": 60, "height_cm": 167, "bmi": 36}, 1),
           "tall man": ({"sex": "male", "age_years": 50, "height_cm": 190, "bmi": 27}, 6)}
-LEVELS = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
 
 
 @pytest.fixture(scope="module", params=sorted(BODIES))

@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from victwin.phantom.chest import make_chest
+from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 from victwin.phantom.chest.measure import (aortic_knob_mm, carina_y_mm, clavicle_lengths_mm,
                                            main_bronchus_angles_deg, mediastinal_borders_mm)
 
 VOX = 2.0
 BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26}, 3),
           "woman": ({"sex": "female", "age_years": 45, "height_cm": 160, "bmi": 31}, 4)}
-LEVELS = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
 
 
 @pytest.fixture(scope="module", params=sorted(BODIES))

@@ -283,7 +283,8 @@ def aortic_knob_mm(phantom) -> tuple[float, float, float]:
     g = phantom.grid
     x, y = g.axis_mm("x"), g.axis_mm("y")
     tops = phantom.meta["spine"]["tops"]
-    names = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
+    from .skeleton import LEVEL_NAMES as names
+
     rows = np.flatnonzero((y >= tops[names.index("T3")]) & (y <= tops[names.index("T5")]))
     air = np.isin(phantom.labels, _label_named(phantom, "trachea")).any(axis=0)
     best = None

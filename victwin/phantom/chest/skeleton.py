@@ -25,8 +25,8 @@ import numpy as np
 
 from .raster import Frame, bezier, polyline
 
-__all__ = ["Spine", "spine_for", "paint_spine", "paint_sternum", "paint_clavicles",
-           "clavicle_path", "paint_scapulae", "TRABECULAR_BV_TV", "CLAVICLE_MM",
+__all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
+           "paint_clavicles", "clavicle_path", "paint_scapulae", "TRABECULAR_BV_TV", "CLAVICLE_MM",
            "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
 
 # Trabecular bone volume fraction of vertebral bodies and of the ribs' cancellous interior:
@@ -69,6 +69,11 @@ CLAVICLE_SC_JOINT_X_MM = 22.0
 CLAVICLE_RISE_MM = 10.0
 
 
+#: The vertebrae the spine is built of, top to bottom (the order of ``Spine.tops`` and of
+#: ``meta["spine"]["tops"]``).
+LEVEL_NAMES = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
+
+
 @dataclass(frozen=True)
 class Spine:
     """Levels and sizes of the vertebral column (mm, anatomy coordinates)."""
@@ -80,8 +85,8 @@ class Spine:
     front_zd: float      # anterior surface of the bodies
 
     def level(self, name: str) -> int:
-        names = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
-        return names.index(name)
+        """Index of the vertebra ``name`` (one of :data:`LEVEL_NAMES`) in ``tops`` etc."""
+        return LEVEL_NAMES.index(name)
 
     def mid_y(self, k: int) -> float:
         return self.tops[k] + 0.4 * self.pitches[k]
