@@ -19,21 +19,19 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.measure import labels_of
 
-VOX = 2.0
+from . import _chest_bodies
+from ._chest_bodies import BODIES, VOX
+
 DIAPHRAGM_MM = 5.0
 GASTRIC_WALL_MM = 2.0 + 2 * 0.4      # Pickhardt & Asher 2003, mean + 2 SD
 SUBPULMONIC_MM = 20.0                # lung base to bubble: more than 2 cm is abnormal
-BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26}, 3),
-          "woman": ({"sex": "female", "age_years": 45, "height_cm": 160, "bmi": 31}, 4)}
 
 
 @pytest.fixture(scope="module", params=sorted(BODIES))
 def twin(request):
-    body, seed = BODIES[request.param]
-    return make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+    return _chest_bodies.twin(request.param)
 
 
 def _bubble(ph):

@@ -22,15 +22,13 @@ from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 from victwin.phantom.chest.measure import (aortic_knob_mm, carina_y_mm, clavicle_lengths_mm,
                                            main_bronchus_angles_deg, mediastinal_borders_mm)
 
-VOX = 2.0
-BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26}, 3),
-          "woman": ({"sex": "female", "age_years": 45, "height_cm": 160, "bmi": 31}, 4)}
+from . import _chest_bodies
+from ._chest_bodies import BODIES, VOX
 
 
 @pytest.fixture(scope="module", params=sorted(BODIES))
 def twin(request):
-    body, seed = BODIES[request.param]
-    return make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+    return _chest_bodies.twin(request.param)
 
 
 def _top(ph, level):
