@@ -11,6 +11,7 @@ import dataclasses
 import math
 
 import numpy as np
+import scipy.optimize
 
 __all__ = ["RA_ML_PER_M", "LA_ML_PER_M2", "LA_ML_PER_M2_SD", "LA_AP_MM", "LA_BELOW_CARINA_MM",
            "ATRIAL_WALL_MM", "LAA_ML", "LAA_LENGTH_MM", "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM",
@@ -138,11 +139,6 @@ def place_ventricles(cav):
                                   heart_axis=tuple(float(v) for v in (apex - base) / (2 * half)))
         return out, out.heart_c[0] + out.heart_half_width()
 
-    lo, hi = 0.0, x_left
-    for _ in range(40):
-        mid = 0.5 * (lo + hi)
-        if place(mid)[1] < x_left:
-            lo = mid
-        else:
-            hi = mid
-    return place(0.5 * (lo + hi))[0]
+    # The left border grows with the apex's x: the root of border(x) = x_left on [0, x_left].
+    xa = scipy.optimize.brentq(lambda x: place(x)[1] - x_left, 0.0, x_left, xtol=1e-6)
+    return place(xa)[0]
