@@ -45,9 +45,9 @@ __all__ = ["Body", "check_body", "draw_body", "NHANES_2015_2018", "NHANES_2015_2
 SEXES = ("female", "male")
 
 # Accepted ranges. Adults only: the reference equations for lung volume used by the anatomy
-# (ERS 1993, Quanjer et al.) hold for ages 18-70 and heights 1.55-1.95 m (men) / 1.45-1.80 m
-# (women); beyond them the twin is an extrapolation, so the limits here are a little wider than
-# the equations' but exclude bodies no adult has (WHO: BMI < 12 is incompatible with life for
+# (GLI 2021, lung_volume.py: ages 5-80; ERS 1993, Quanjer et al.: ages 18-70, heights
+# 1.55-1.95 m men / 1.45-1.80 m women) end there; beyond them the twin is an extrapolation, so
+# the limits here are a little wider than the equations' but exclude bodies no adult has (WHO: BMI < 12 is incompatible with life for
 # long; heights outside 120-220 cm are below/above the 0.001th percentile of NHANES adults).
 AGE_RANGE_YEARS = (18.0, 90.0)
 HEIGHT_RANGE_CM = (120.0, 220.0)
