@@ -26,8 +26,9 @@ The bands' weighted shares (:data:`NHANES_2015_2018_SHARE`) pool the table back 
 20-and-over figures. Known difference from the report: pregnant women are included (the
 packaged file has no pregnancy status; the NCHS reports leave them out of the weight tables),
 so women's BMI at 20-39 may be a little high. The table of the 2026-12-02 sessions (bands 20-39
-.. 80+, recalled, not verified) differed by up to 1.0 cm in mean height and 0.7 kg/m^2 in mean
-BMI. As an independent check, the height SDs (men 6.9-7.7 cm, women 6.4-7.0 cm) agree within
+.. 80+, recalled, not verified), set beside the same data pooled over its own bands, was off by
+up to 0.4 cm in mean height and 0.7 kg/m^2 in mean BMI (women 80+), its BMI SDs up to 0.4 low.
+As an independent check, the height SDs (men 6.9-7.7 cm, women 6.4-7.0 cm) agree within
 0.6 cm with the estimated SDs of the NCHS 1960-62 adult survey (Vital Health Stat 11(8), 1965,
 18-79 years: men 2.85 in = 7.2 cm, women 2.58 in = 6.6 cm).
 """
