@@ -64,6 +64,8 @@ def test_a_spec_fixes_or_restricts_the_bodies():
     bmi = [a["bmi"] for _, a in cases]
     assert min(bmi) >= 30 and max(bmi) <= 40 and len(set(bmi)) > 20
     # a height range and the sex drawn with the fraction given
+    # the body survives the stored spec's TOML layout (a run's provenance) unchanged
+    assert spec_from_dict(spec.to_toml_dict()) == spec
     spec = _chest_spec({"body": {"female_fraction": 0.0, "height_cm": [180, 190]}}, size=30)
     cases = sample_cohort(spec)
     assert {a["sex"] for _, a in cases} == {"male"}
