@@ -24,6 +24,7 @@ from victwin.geometry import Grid
 from victwin.phantom import Phantom
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.anatomy import TLC_RSD_L, tlc_ers1993_l
+from victwin.phantom.chest.lung_volume import tlc_gli2021_l
 from victwin.phantom.chest.lungs import body_surface_area_m2
 from victwin.phantom.chest.measure import (beta_bootstrap_ci, cardiothoracic_ratio,
                                            heart_axis_deg, heart_labels, heart_levels_mm,
@@ -204,6 +205,9 @@ def main(argv=None):
                      "make_s": round(t_make, 1), "acquire_pa_lat_s": round(t_acq, 1),
                      "load_1min": round(load0, 1),
                      "lung_volume_l": round(v_l, 2), "tlc_ers1993_l": round(pred, 2),
+                     # the twin's target since 2026-12-03 (age enters); the range is ERS's
+                     "tlc_gli2021_l": round(tlc_gli2021_l(body["sex"], body["age_years"],
+                                                          body["height_cm"]), 2),
                      **heart,
                      "tlc_90pct_range_l": [round(pred - 1.64 * TLC_RSD_L[body["sex"]], 2),
                                            round(pred + 1.64 * TLC_RSD_L[body["sex"]], 2)],

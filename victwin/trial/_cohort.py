@@ -12,6 +12,7 @@ import hashlib
 
 import numpy as np
 
+from ._bodies import draw_case_body
 from ._spec import DENSITY_CLASSES, TrialSpec
 
 __all__ = ["case_rng", "step_key", "sample_cohort"]
@@ -49,7 +50,7 @@ def sample_cohort(spec: TrialSpec, case_ids=None) -> list[tuple[int, dict]]:
         ``attributes`` is JSON-ready: ``density``, ``age_years``, ``lesion``, ``recipe``,
         ``phantom_seed``, ``noise_seed``; breast cohorts add ``laterality`` ("L" / "R", from
         the case's own "laterality" stream so the other draws do not change); chest cohorts add
-        ``sex``, ``height_cm``, ``bmi``.
+        ``sex``, ``height_cm``, ``bmi`` (``cohort.body``: :func:`._bodies.draw_case_body`).
     """
     cohort = spec.cohort
     densities = [d for d in DENSITY_CLASSES if cohort.density_mix.get(d, 0) > 0]
@@ -77,11 +78,10 @@ def sample_cohort(spec: TrialSpec, case_ids=None) -> list[tuple[int, dict]]:
             attrs["laterality"] = cohort.laterality if cohort.laterality in ("L", "R") else \
                 ("L", "R")[int(case_rng(spec.seed, case_id, "laterality").integers(0, 2))]
         if cohort.family == "chest":
-            # sex, height and BMI from the NHANES 2015-2018 table for the drawn age, from
-            # their own stream (the draws above stay as they were)
-            from victwin.phantom.chest.population import draw_body
-
-            body = draw_body(case_rng(spec.seed, case_id, "body"), age_years=age)
+            # sex, height and BMI from the NHANES 2015-2018 table for the drawn age, or as
+            # cohort.body fixes or restricts them, from their own stream (the draws above stay
+            # as they were)
+            body = draw_case_body(cohort.body, case_rng(spec.seed, case_id, "body"), age)
             attrs.update(sex=body.sex, height_cm=body.height_cm, bmi=body.bmi)
         out.append((case_id, attrs))
     return out

@@ -91,7 +91,8 @@ _ACQ_BYTES_PER_PIXEL_VIEW = 128
 _RECON_BYTES_PER_VOXEL = 24
 
 
-def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5) -> float:
+def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5,
+                      kind: str | None = None) -> float:
     """Peak memory of one case: the phantom's generation, its lesion-present copy, imaging.
 
     Parameters
@@ -101,12 +102,18 @@ def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5) -
     work_bytes : float, bytes
         The largest acquisition + reconstruction working set over the modalities.
     voxel_mm : float, mm
-        The phantom's voxel (generation overheads per voxel fall with it).
+        The phantom's voxel (a breast's generation overheads per voxel fall with it).
+    kind : str, optional
+        The phantom's ``meta["kind"]``: ``"chest"`` twins are built in slabs and use
+        :data:`victwin._memory.CHEST_BYTES_PER_VOXEL`; any other kind the breast figure
+        (:func:`victwin._memory.phantom_bytes_per_voxel`).
     """
     # + 2 B/voxel: the lesion-present labels and the preset's copies beside the lesion-free
-    from victwin._memory import phantom_bytes_per_voxel
+    from victwin._memory import CHEST_BYTES_PER_VOXEL, phantom_bytes_per_voxel
 
-    return float(voxels) * (phantom_bytes_per_voxel(voxel_mm) + 2) + float(work_bytes)
+    per_voxel = (CHEST_BYTES_PER_VOXEL if kind == "chest"
+                 else phantom_bytes_per_voxel(voxel_mm))
+    return float(voxels) * (per_voxel + 2) + float(work_bytes)
 
 
 def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
@@ -217,21 +224,22 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
     calibrate : dict, optional
         :func:`calibrate_case`'s measurement of case 0 on this machine.
     """
-    from victwin.phantom import make
     from victwin.systems import load
 
     from . import _local
     from ._cohort import sample_cohort
+    from ._twins import _make_phantom
 
     cohort = sample_cohort(spec, [0])  # only case 0's phantom is probed (fast for 10^6 cases)
     coarse = 2.0
-    probe = make(cohort[0][1]["recipe"], seed=cohort[0][1]["phantom_seed"], voxel_mm=coarse,
-                 progress=False)
+    # case 0's twin as the run builds it (a chest twin with the body its cohort drew)
+    probe = _make_phantom(spec, cohort[0][1], voxel_mm=coarse)
+    kind = probe.meta.get("kind", "")
     body = int(np.count_nonzero(probe.labels))
     scale = (coarse / spec.resolution.voxel_mm) ** 3
     voxels = int(probe.labels.size * scale)
     thickness_mm = float(probe.meta.get("thickness_mm", probe.grid.size_mm[2]))
-    windowed = _windowed(spec, probe.meta.get("kind", ""))
+    windowed = _windowed(spec, kind)
     per_mod = {}
     steps_total = 0.0
     pixels_total = 0.0
@@ -310,9 +318,9 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
             * thickness_mm
         mem_voxels = voxels * (spec.resolution.voxel_mm / _local.COARSE_VOXEL_MM) ** 3 \
             + window_mm3 / spec.resolution.voxel_mm ** 3
-        memory = case_memory_bytes(mem_voxels, work_bytes, spec.resolution.voxel_mm)
+        memory = case_memory_bytes(mem_voxels, work_bytes, spec.resolution.voxel_mm, kind)
     else:
-        memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm)
+        memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm, kind)
     lines = [
         f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without "
         f"{'a lesion' if sites is None else 'its lesions'} by {len(spec.modalities)} modalities"

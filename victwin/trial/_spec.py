@@ -16,11 +16,15 @@ A complete spec (``examples/demo.toml``)::
     size = 24                       # patient twins; each gives a lesion-present and -absent version
     density_mix = "victre"          # or a table {fatty = 0.1, scattered = 0.4, ...}
     lesions = {mass = 1.0}          # lesion kinds and the fraction of cases with each
-    age_years = [40, 75]            # uniform range
+    age_years = [40, 75]            # uniform range, or one age for every twin
     laterality = "random"           # "L", "R" or "random" (each case's breast, 50/50)
     # sites = {mass = 4, calcification = 4, absent = 12}  # several sites per twin (VICTRE's);
     #                                 # instead of `lesions`: every twin gets all of them
     #                                 # (chest: sites = {nodule = 4}, each read in matched pairs)
+    # [cohort.body]                   # chest twins: each a value, [low, high] (NHANES within
+    # sex = "female"                  # it) or "population" (drawn); trial/_bodies.py
+    # height_cm = [150, 170]
+    # bmi = 30.0
 
     [resolution]
     voxel_mm = 0.5
@@ -65,6 +69,8 @@ from pathlib import Path
 
 from victwin.schema import (Boolean, Choice, Either, Fractions, List, Number, Pair, String, Table,
                             check, invalid)
+
+from ._bodies import BODY_FIELD, check_cohort_body
 
 __all__ = ["TrialSpec", "CohortSpec", "ModalitySpec", "ReadersSpec", "AnalysisSpec",
            "ResolutionSpec", "StorageSpec", "load_spec", "spec_from_dict", "VICTRE_DENSITY_MIX",
@@ -113,6 +119,9 @@ class CohortSpec:
     #: placed by :func:`victwin.phantom.placement.place_sites`; ``None``: one lesion of the
     #: kind ``lesions`` draws, read lesion-absent at the same place in the lesion-free twin.
     sites: dict | None = None
+    #: Chest twins' sex, height and BMI fixed or restricted (``[cohort.body]``,
+    #: :mod:`._bodies`); ``None``: all drawn from the NHANES 2015-2018 table.
+    body: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +205,8 @@ class TrialSpec:
             del d["resolution"]["lesion_voxel_mm"]
         if not d["readers"]["per_size_class"]:           # likewise
             del d["readers"]["per_size_class"]
+        if d["cohort"]["body"] is None:                  # likewise
+            del d["cohort"]["body"]
         return d
 
     @property
@@ -265,11 +276,12 @@ TRIAL_SCHEMA = Table({
         "size": Number(2, 1_000_000, integer=True),
         "density_mix": Either(Choice(("victre",)), Fractions(DENSITY_CLASSES), default="victre"),
         "lesions": Fractions(LESION_KINDS, default={"mass": 1.0}),
-        "age_years": Pair(18, 100, default=[40, 75]),
+        "age_years": Either(Number(18, 100), Pair(18, 100), default=[40, 75]),
         "laterality": Choice(("L", "R", "random"), default="random"),
         # several sites per twin, instead of `lesions` (each twin gets every kind listed)
         "sites": Table({k: Number(0, MAX_SITES, integer=True, default=None)
                         for k in SITE_KINDS}, default=None),
+        "body": BODY_FIELD,            # chest twins' sex, height, BMI (trial/_bodies.py)
     }),
     "resolution": Table({
         "voxel_mm": Number(0.02, 5.0, default=0.5),
@@ -369,9 +381,13 @@ def _cohort(c: dict, raw: dict) -> CohortSpec:
     if len(families) != 1:
         raise invalid(_WHAT, "cohort.lesions", "lesions of one family (breast or chest)",
                       sorted(lesions))
+    family = families.pop()
+    age = c["age_years"]                      # one age: every twin that age
+    age = (age, age) if isinstance(age, float) else tuple(age)
+    body = check_cohort_body(c["body"], age, family, _WHAT)
     return CohortSpec(size=c["size"], density_mix=density_mix, lesions=lesions,
-                      age_years=tuple(c["age_years"]), family=families.pop(),
-                      laterality=c["laterality"], sites=sites)
+                      age_years=age, family=family, laterality=c["laterality"], sites=sites,
+                      body=body)
 
 
 def _storage(s: dict, resolution: ResolutionSpec) -> StorageSpec:

@@ -3,9 +3,11 @@
 Everything the builder places is sized here, in one frozen record (:class:`Thorax`), so that
 tests and the anatomy table read the same numbers the phantom was built from:
 
-* lung volume = total lung capacity (TLC) from the ERS 1993 reference equations (a chest PA
-  radiograph is taken at full inspiration); the lung cavity's shape is fixed in proportion and
-  scaled until its voxelised volume equals that TLC (:mod:`.lungs` does the solving);
+* lung volume = total lung capacity (TLC) from the GLI 2021 equations by sex, age and height
+  (:mod:`.lung_volume`; until 2026-12-03 the ERS 1993 ones, which have no age term) with the
+  ERS 1993 residual SD for the per-twin spread (a chest PA radiograph is taken at full
+  inspiration); the lung cavity's shape is fixed in proportion and scaled until its
+  voxelised volume equals that TLC (:mod:`.lungs` does the solving);
 * twelve thoracic levels span the lung fields: the apex is at the first rib's level and the
   posterior costophrenic recess at the twelfth (Gray's Anatomy, 41st ed., ch. 53: the lung
   apex lies at the neck of the first rib; the pleura's lowest reflection reaches T12
@@ -44,6 +46,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .lung_volume import tlc_gli2021_l
 from .population import Body
 
 # Aorta, helical CT of 70 adults without cardiovascular disease (Hager A et al. J Thorac
@@ -159,10 +162,10 @@ def _truncnorm(rng, mean, sd, lo, hi) -> float:
 
 def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
     """The thorax of ``body``: fixed rules plus a few per-twin draws (TLC, CTR, domes)."""
-    tlc_l = tlc_ers1993_l(body.sex, body.height_cm)
+    tlc_l = tlc_gli2021_l(body.sex, body.age_years, body.height_cm)
     if tlc_l < 2.0:
         raise ValueError(f"chest body key 'height_cm' = {body.height_cm:g} gives a TLC of "
-                         f"{tlc_l:.2f} L by the ERS 1993 equation; need >= 2 L")
+                         f"{tlc_l:.2f} L by the GLI 2021 equation; need >= 2 L")
     # TLC varies between people of the same height: draw within +-1.64 RSD (90 % range).
     rsd = TLC_RSD_L[body.sex]
     tlc_l += _truncnorm(rng, 0.0, rsd, -1.64 * rsd, 1.64 * rsd)
