@@ -11,16 +11,27 @@ CsI) as built ("before") and with a parenchymal density field
 * ``lobules``: Voronoi lobules of 17.5 mm, density SD 0.025 g/cm3 (25 HU);
 * ``lobules_x2``: the same lobules at twice the SD (0.05 g/cm3), a sensitivity bound;
 * ``gradient``: no lobules, the lung 40 % denser at its base than at its apex (the supine-FRC
-  dependent excess, an upper bound for the erect lung at TLC).
+  dependent excess, an upper bound for the erect lung at TLC);
+* ``voxel_white``: every lung voxel its own density, normal with SD 0.025 g/cm3 - the bound
+  on structure below the voxel: a 1 mm^3 voxel averages ~170 alveoli (Ochs et al. 2004, Am J
+  Respir Crit Care Med 169:120: 480 million alveoli of 4.2e6 um^3), so independent alveoli
+  leave it far less than 25 HU of spread;
+* ``ct_density``: the lung material scaled so that the lungs with their vessels and airways
+  have the mean CT density of normal lungs, -817 HU (:data:`CT_MLD_G_CM3`; the builder's ICRU
+  46 lung at 0.26 g/cm3 plus the painted blood makes them ~0.30 g/cm3), and ``ct_lobules``,
+  that plus the lobules.
 
-The field enters exactly: for one composition the attenuation scales with the density, so each
-ray's lung path gains the line integral of ``w = rho / rho_lung - 1`` (``project_volume`` of
-``w`` through the same views), added to the lung label's path lengths before the polyenergetic
-signal, scatter and detector (``victwin.raytrace.iter_project_labels`` is wrapped for the
-call). Measured on the four 48 mm lung ROIs per twin of ``chest_twins.py``: the power-law
-exponent beta over the fit band of ``chest_twins.nps_band`` (percentile bootstrap over ROIs)
-and the NPS integrated over 0.1-1 cycles/mm (capped at the binned pixel's Nyquist), i.e. the
-band's variance of the line integrals (mm^0, Hann-windowed ROIs). Also the texture alone
+The field enters the primary exactly: for one composition the attenuation scales with the
+density, so each ray's lung path gains the line integral of ``w = rho / rho_lung - 1``
+(``project_volume`` of ``w`` through the same views), added to the lung label's path lengths
+before the polyenergetic signal, scatter and detector (``victwin.raytrace.iter_project_labels``
+is wrapped for the call). The generic scatter model reads the tissue path as a geometric
+thickness, so there the added path counts as thickness too (its kernel is >= 20 mm wide plus
+0.3 mm per mm of tissue: far below the bands measured). Measured on the four 48 mm lung ROIs
+per twin of ``chest_twins.py``: the power-law exponent beta over the fit band of
+``chest_twins.nps_band`` (percentile bootstrap over ROIs) and the NPS integrated over 0.1-1
+cycles/mm (capped at the binned pixel's Nyquist) and over 0.02-0.1 cycles/mm, i.e. the bands'
+variance of the line integrals (dimensionless, Hann-windowed ROIs). Also the texture alone
 (after minus before). Prints a table and writes ``benchmarks/results/chest_parenchyma.json``
 (with machine load); PA images before/after (with quantum noise) and the difference go to
 ``--images``.
@@ -45,19 +56,26 @@ from chest_twins import TWINS, display, line_integrals, lung_roi_centres, nps_ba
 import victwin  # noqa: E402
 from victwin import acquire  # noqa: E402
 from victwin.phantom.chest import make_chest  # noqa: E402
-from victwin.phantom.chest.measure import beta_bootstrap_ci, labels_of, roi_periodograms  # noqa: E402
+from victwin.phantom.chest.measure import (beta_bootstrap_ci, labels_of,  # noqa: E402
+                                           roi_periodograms)
 from victwin.phantom.chest.parenchyma import (LOBULE_DENSITY_SD_G_CM3,  # noqa: E402
                                               SUPINE_FRC_DEPENDENT_EXCESS,
                                               parenchymal_density)
 
 BAND_VAR = (0.1, 1.0)
+VARIANTS = ("lobules", "lobules_x2", "gradient", "voxel_white", "ct_density", "ct_lobules")
 BAND_LOW = (0.02, 0.1)     # below the fit band, down to the 48 mm ROI's lowest bins
+#: Mean CT lung density of 17 normal subjects, -817 HU (range -770 to -875 HU; Clin Radiol
+#: 1991;43:238, "An appraisal of CT pulmonary density mapping in normal subjects"), as g/cm3
+#: on the CT scale (1 HU = 0.001 g/cm3 for air-tissue mixtures)
+CT_MLD_G_CM3 = 1.0 - 0.817
 
 
-def lung_mean_density(ph) -> tuple[float, float]:
-    """``(mean density g/cm3, lung volume mL)`` of the lungs with their vessels and airways:
-    every voxel inside the per-slice filled lung mask (as ``measure.lung_volume_ml``) at its
-    label's material density."""
+def lung_mean_density(ph) -> tuple[float, float, float]:
+    """``(mean density g/cm3, lung volume mL, parenchyma density g/cm3 for the CT mean)`` of
+    the lungs with their vessels and airways: every voxel inside the per-slice filled lung
+    mask (as ``measure.lung_volume_ml``) at its label's material density; the last value is
+    the lung material's density that would make the mean :data:`CT_MLD_G_CM3`."""
     from scipy import ndimage
 
     from victwin.physics import get_material
@@ -65,13 +83,17 @@ def lung_mean_density(ph) -> tuple[float, float]:
     rho = np.zeros(256)
     for lab, mat in ph.materials.items():
         rho[lab] = get_material(mat).density_g_cm3
-    lung = np.isin(ph.labels, labels_of(ph, "lung"))
-    total, n = 0.0, 0
+    lung_labs = labels_of(ph, "lung")
+    lung = np.isin(ph.labels, lung_labs)
+    total, n, n_lung = 0.0, 0, 0
     for j in range(lung.shape[1]):
         m = ndimage.binary_fill_holes(lung[:, j, :])
         total += float(rho[ph.labels[:, j, :][m]].sum())
         n += int(m.sum())
-    return total / n, n * float(np.prod(ph.grid.spacing)) / 1000.0
+        n_lung += int(np.count_nonzero(lung[:, j, :]))
+    rho_lung = rho[lung_labs[0]]
+    rho_p = (CT_MLD_G_CM3 * n - (total - rho_lung * n_lung)) / n_lung
+    return total / n, n * float(np.prod(ph.grid.spacing)) / 1000.0, rho_p
 
 
 @contextlib.contextmanager
@@ -112,6 +134,9 @@ def main(argv=None):
     ap.add_argument("--voxel-mm", type=float, default=1.0)
     ap.add_argument("--binning", type=int, default=4)
     ap.add_argument("--twins", type=int, default=4)
+    ap.add_argument("--variants", type=lambda t: t.split(","),
+                    default=",".join(VARIANTS),
+                    help="comma-separated, besides 'before': " + ", ".join(VARIANTS))
     ap.add_argument("--images", default="/work/scratch/19paren10")
     ap.add_argument("--json", default=str(Path(__file__).resolve().parent / "results"
                                           / "chest_parenchyma.json"))
@@ -125,6 +150,7 @@ def main(argv=None):
     img_dir.mkdir(parents=True, exist_ok=True)
     band = nps_band(args.voxel_mm)
     rows, pooled, looks = [], {}, []
+    pix = bv = f = None
     t_all = time.perf_counter()
     for k, (name, body) in enumerate(TWINS[:args.twins]):
         load0 = os.getloadavg()[0]
@@ -134,23 +160,40 @@ def main(argv=None):
         lung = labels_of(ph, "lung")
         assert len(lung) == 1, lung
         height = float(ph.meta["cavity"]["height"])
-        rng = np.random.default_rng([k, 19])
         t0 = time.perf_counter()
-        w1 = parenchymal_density(ph.labels, ph.grid, lung, rng)
+        w1 = parenchymal_density(ph.labels, ph.grid, lung, np.random.default_rng([k, 19]))
         t_field = time.perf_counter() - t0
-        variants = {"before": None, "lobules": w1, "lobules_x2": 2.0 * w1,
-                    "gradient": parenchymal_density(
-                        ph.labels, ph.grid, lung, np.random.default_rng(0), sd_g_cm3=0.0,
-                        gradient_per_mm=SUPINE_FRC_DEPENDENT_EXCESS / height)}
         lis, row = {}, {"twin": name, "seed": k, "shape": list(ph.labels.shape),
                         "make_s": round(t_make, 1), "field_s": round(t_field, 1),
                         "load_1min": round(load0, 1)}
-        m = w1 != 0
-        row["field_sd_g_cm3"] = round(float(w1[m].std()) * 0.26, 4)
-        rho_l, v_l = lung_mean_density(ph)
+        row["field_sd_g_cm3"] = round(float(w1[w1 != 0].std()) * 0.26, 4)
+        rho_l, v_l, rho_p = lung_mean_density(ph)
         row["lung_mean_density_g_cm3"] = round(rho_l, 4)
         row["lung_volume_ml"] = round(v_l)
-        for key, w in variants.items():
+        row["parenchyma_g_cm3_for_ct_mean"] = round(rho_p, 4)
+
+        def field(key):
+            """The variant's relative density field (None: as built)."""
+            if key == "lobules":
+                return w1
+            if key == "lobules_x2":
+                return 2.0 * w1
+            if key == "voxel_white":   # sub-voxel structure's bound: every voxel its own
+                w = np.zeros(ph.labels.shape, np.float32)
+                m = ph.labels == lung[0]
+                w[m] = np.random.default_rng([k, 20]).normal(
+                    0.0, LOBULE_DENSITY_SD_G_CM3 / 0.26, int(m.sum())).astype(np.float32)
+                return w
+            if key == "gradient":
+                return parenchymal_density(ph.labels, ph.grid, lung, np.random.default_rng(0),
+                                           sd_g_cm3=0.0, gradient_per_mm=(
+                                               SUPINE_FRC_DEPENDENT_EXCESS / height))
+            # the CT mean density: the lung material scaled to rho_p (lobules on top)
+            w = np.where(ph.labels == lung[0], np.float32(rho_p / 0.26 - 1.0), np.float32(0))
+            return w + w1 if key == "ct_lobules" else w
+
+        for key in ["before"] + [v for v in VARIANTS if v in args.variants]:
+            w = None if key == "before" else field(key)
             ctx = contextlib.nullcontext() if w is None else lung_density(w, lung[0])
             with ctx:
                 acq = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False,
@@ -167,17 +210,18 @@ def main(argv=None):
             if key != "before":
                 fd, pd = periodograms(lis[key] - lis["before"], ph, acq)
                 pooled.setdefault(key + "_alone", []).append(pd)
-                row[key]["alone_var_band"] = float(f"{band_variance(fd, pd.mean(axis=0), bv):.4g}")
-                row[key]["alone_var_low"] = float(f"{band_variance(fd, pd.mean(axis=0), BAND_LOW):.4g}")
+                pm = pd.mean(axis=0)
+                row[key]["alone_var_band"] = float(f"{band_variance(fd, pm, bv):.4g}")
+                row[key]["alone_var_low"] = float(f"{band_variance(fd, pm, BAND_LOW):.4g}")
                 row[key]["var_ratio"] = round(row[key]["var_band"] / row["before"]["var_band"], 4)
+            if k == 0:   # the look: noisy processed PA images (before and each variant)
+                pix = float(acq.views[0].panel.pitch[0])
+                with ctx if w is None else lung_density(w, lung[0]):
+                    pa = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
+                looks.append((key, pa.processed[0], lis[key] - lis["before"]))
+            del w
         row["band_var_cycles_per_mm"] = list(bv)
-        if k == 0:   # the look: noisy processed PA images before and after, and the difference
-            pa0 = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
-            with lung_density(variants["lobules"], lung[0]):
-                pa1 = acquire(ph, "chest-pa", seed=k, binning=args.binning, progress=False)
-            looks = (pa0, pa1, lis["lobules"] - lis["before"],
-                     lis["lobules_x2"] - lis["before"], float(acq.views[0].panel.pitch[0]))
-        del ph, variants, w1
+        del ph, w1
         rows.append(row)
         print(json.dumps(row), flush=True)
     summary = {}
@@ -196,23 +240,19 @@ def main(argv=None):
         print(f"{key:<20}{s['beta_pooled']:<6.2f}[{s['ci'][0]:.2f}, {s['ci'][1]:.2f}]"
               f"{'':<24}{s['var_band'] * 1e6:<26.3f}{s['var_band'] / base:<11.4f}"
               f"{s['var_low'] * 1e6:<26.3f}{s['var_low'] / low:.4f}")
-    # figures: the look and the pooled spectra
-    pa0, pa1, d1, d2, pix = looks
-    fig, ax = plt.subplots(1, 4, figsize=(20, 5.6))
-    for a, img, title in ((ax[0], pa0.processed[0], "before"),
-                          (ax[1], pa1.processed[0], "lobules, SD 25 HU")):
+    # figures: the look (processed PA with quantum noise; line-integral differences)
+    fig, ax = plt.subplots(2, len(looks), figsize=(4.6 * len(looks), 10.4), squeeze=False)
+    for j, (key, img, diff) in enumerate(looks):
         im, lo, hi = display(img, pix)
-        a.imshow(im, cmap="gray", vmin=lo, vmax=hi)
-        a.set_title(f"PA {TWINS[0][0]}: {title}", fontsize=10)
-        a.axis("off")
-    for a, d, title in ((ax[2], d1, "after - before (line integral), SD 25 HU"),
-                        (ax[3], d2, "after - before, SD 50 HU")):
-        lim = np.percentile(np.abs(d), 99.5)
-        a.imshow(d, cmap="gray", vmin=-lim, vmax=lim)
-        a.set_title(f"{title}: +-{lim:.3f}", fontsize=10)
-        a.axis("off")
+        ax[0, j].imshow(im, cmap="gray", vmin=lo, vmax=hi)
+        ax[0, j].set_title(f"PA {TWINS[0][0]}: {key}", fontsize=9)
+        lim = max(float(np.percentile(np.abs(diff), 99.5)), 1e-6)
+        ax[1, j].imshow(diff, cmap="gray", vmin=-lim, vmax=lim)
+        ax[1, j].set_title(f"{key} - before (line integral), +-{lim:.3f}", fontsize=9)
+        for a in ax[:, j]:
+            a.axis("off")
     fig.tight_layout()
-    fig.savefig(img_dir / "parenchyma_pa_before_after.png", dpi=80)
+    fig.savefig(img_dir / "parenchyma_pa_before_after.png", dpi=70)
     plt.close(fig)
     fig, a = plt.subplots(figsize=(6.5, 4.6))
     for key, ps in pooled.items():
@@ -226,7 +266,8 @@ def main(argv=None):
     fig.tight_layout()
     fig.savefig(img_dir / "parenchyma_nps.png", dpi=90)
     plt.close(fig)
-    out = {"command": " ".join(["python", "benchmarks/chest_parenchyma.py", *(argv or sys.argv[1:])]),
+    out = {"command": " ".join(["python", "benchmarks/chest_parenchyma.py",
+                                *(argv or sys.argv[1:])]),
            "voxel_mm": args.voxel_mm, "binning": args.binning, "fit_band": band,
            "var_band_cycles_per_mm": list(bv), "var_low_cycles_per_mm": list(BAND_LOW),
            "lobule_sd_g_cm3": LOBULE_DENSITY_SD_G_CM3,
