@@ -28,8 +28,10 @@ HU is 0.001 g/cm3 on the CT scale for air-tissue mixtures (0 HU water, -1000 HU 
 
 The field is a relative density ``w = rho / rho_lung - 1`` on the lung voxels (0 elsewhere);
 for one composition the attenuation scales with the density, so a ray's lung path ``L``
-becomes ``L + integral of w`` exactly (no linearisation). How the builder uses it, and why,
-is in ``docs/phantoms/chest.md`` ("Parenchymal texture").
+becomes ``L + integral of w`` exactly (no linearisation). ``benchmarks/chest_parenchyma.py``
+adds it that way and measures the lung-field NPS before and after; the builder does not
+paint it (the measurement and the decision: ``docs/phantoms/chest.md``, "Parenchymal
+texture").
 
 References
 ----------
