@@ -98,3 +98,45 @@ def test_no_lung_gives_zeros_and_bad_values_are_one_line_errors():
         parenchymal_density(lab, g, [LUNG], np.random.default_rng(0), sd_g_cm3=-0.1)
     with pytest.raises(ValueError, match="size_mm must be > 0 mm, got 0"):
         lobule_seeds((0, 0, 0), (1, 1, 1), np.random.default_rng(0), size_mm=0)
+
+
+def test_benchmark_density_hook_equals_a_thicker_lung():
+    """benchmarks/chest_parenchyma.py adds a density field as extra lung path: a lung slab at
+    twice its density (w = 1) must image exactly like a slab twice as thick (every ray's path
+    in the lung doubles), through the full polyenergetic chest-pa chain (scatter off: its
+    model reads the tissue path as geometric thickness, documented in the benchmark)."""
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from victwin import acquire
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from chest_parenchyma import line_integrals, lung_density
+
+    def slab(lung_voxels):
+        # 100 mm soft tissue, the lung behind it, 20 mm of air (inside the grid air attenuates
+        # too, so both phantoms get the same air path)
+        lab = np.zeros((12 + lung_voxels, 40, 40), np.uint8)
+        lab[:10] = 1
+        lab[10:10 + lung_voxels] = 2
+        return SimpleNamespace(labels=lab, meta={"thickness_mm": 200.0},
+                               grid=Grid(shape=lab.shape, spacing=(10.0,) * 3,
+                                         origin=(-195.0, -195.0, 10.0)),
+                               materials={0: "air", 1: "soft_tissue", 2: "lung"})
+
+    thin, thick = slab(4), slab(8)
+    w = (thin.labels == 2).astype(np.float32)            # density x 2
+    kw = dict(seed=0, binning=32, progress=False, noise=False, scatter=False)
+    with lung_density(w, 2):
+        a = acquire(thin, "chest-pa", **kw)
+    b = acquire(thick, "chest-pa", **kw)
+    c = acquire(thin, "chest-pa", **kw)
+    # pixels whose rays stay inside the grid's sides (|u|, |v| < 150 mm at 4.48 mm pixels);
+    # the raw image is integer ADU, so "equal" is equal to within the rounding (1 ADU)
+    core = (0, slice(15, 81), slice(15, 81))
+    diff = np.abs(a.raw[core].astype(int) - b.raw[core].astype(int))
+    assert diff.max() <= 1
+    # and doubling the lung is far more than the rounding: the lung stays darker
+    assert (c.raw[core].astype(int) - b.raw[core].astype(int)).min() > 20
+    assert line_integrals(b)[core[1:]].mean() > line_integrals(c)[core[1:]].mean() + 0.05
