@@ -6,7 +6,8 @@ One idea per module: :mod:`.population` (who: NHANES 2015-2018 table, checks),
 :mod:`.outline` (trunk, fat, neck, shoulders, breasts), :mod:`.skeleton` (spine, sternum,
 clavicles, scapulae), :mod:`.ribs` (12 pairs with costal cartilage), :mod:`.mediastinum`
 (heart, great vessels, the PA silhouette of the mediastinum, trachea and main bronchi),
-:mod:`.trees` (Kitaoka-type airway and vessel trees),
+:mod:`.trees` (Kitaoka-type airway and vessel trees), :mod:`.parenchyma` (lobular density
+field of the lung, measured by ``benchmarks/chest_parenchyma.py``; not painted),
 :mod:`.nodules` (screening nodules and their placement), :mod:`.recipe` (schema),
 :mod:`.builder` (``make_chest`` in named steps), :mod:`.measure` (anatomy measured on a
 phantom), :mod:`.preview` (PNG).
