@@ -8,8 +8,10 @@ with published measurements (``tests/phantom/test_chest_body_size.py``):
 * :func:`chest_breadth_depth_mm`: chest diameter (breadth) and depth between sternum and spine
   at nipple level, the anthropometric measurements of Heinz et al. (J Stat Educ 2003;11(2));
 * :func:`chest_wall_thickness_mm`: skin to lung along the beam (AP) at the second intercostal
-  space, mid-clavicular line, the needle-decompression site measured on CT (Givens ML et al.
-  Acad Emerg Med 2004;11:211-213; Harcke HT et al. Mil Med 2007;172:1260-1263);
+  space, mid-clavicular line, the needle-decompression site measured on CT (Schroeder E et al.
+  Injury 2013;44:1183-1185; Givens ML et al. Acad Emerg Med 2004;11:211-213; a military
+  virtual-autopsy series, "Chest wall thickness in military personnel", gives the horizontal
+  (AP) thickness 1.1x the perpendicular one: this function measures along the beam);
 * :func:`costophrenic_angles_deg`: the angle between the lateral chest wall and the diaphragm
   at each lateral costophrenic recess of the PA projection of the lungs.
 
