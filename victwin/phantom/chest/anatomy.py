@@ -113,9 +113,11 @@ LEAN_BMI = 18.5          # WHO lower limit of normal BMI
 # the chest's diameter and depth at nipple level in a linear fit on BMI and height of Heinz et
 # al. 2003's 507 adults, averaged over the two (fitted here on their data file, ordinary least
 # squares; coefficient +- SE, mm per kg/m^2): women diameter 3.34 +- 0.27, depth 3.60 +- 0.27;
-# men diameter 4.91 +- 0.32, depth 4.77 +- 0.34 (residual SD 14-15 mm). ASSUMPTION: the whole
-# slope is fat (a heavier body of the same height also carries more muscle: the fat layer is
-# drawn at most this much thicker). Their BMI ranged 17-38: above that the slope is extrapolated.
+# men diameter 4.91 +- 0.32, depth 4.77 +- 0.34 (residual SD 14-15 mm). ASSUMPTIONS: the whole
+# slope is fat (a heavier body of the same height also carries more muscle), and it is the
+# skin's: the dataset lists both as skeletal diameters (anthropometer on bony landmarks), so if
+# the soft tissue was pressed the skin-to-skin growth is larger. Their BMI ranged 17-38: above
+# that the slope is extrapolated.
 FAT_MM_PER_BMI = {"female": round(0.25 * (3.336 + 3.595), 2),
                   "male": round(0.25 * (4.906 + 4.767), 2)}
 
