@@ -14,11 +14,13 @@ tests and the anatomy table read the same numbers the phantom was built from:
   posteriorly), so the vertebral pitch follows from the lung height;
 * the heart's transverse diameter is the cardiothoracic ratio (CTR) times the inner thoracic
   width at the diaphragm domes (Danzer 1919: normal CTR < 0.5);
-* subcutaneous fat grows with BMI: at a fixed height body mass is proportional to the mean
-  cross-section of the trunk (constant tissue density), so the trunk's cross-section area is
-  scaled by BMI / 18.5 from a lean body (WHO lower limit of normal BMI, 18.5 kg/m^2) whose fat
-  layer is the thinnest one measured on CT;
-* women carry breast tissue over the chest wall, its volume growing with the same area ratio.
+* subcutaneous fat grows with BMI by the slope of the chest's breadth and depth on BMI at a
+  fixed height in 507 adults (Heinz et al. 2003, :data:`FAT_MM_PER_BMI`), from a lean body
+  (WHO lower limit of normal BMI, 18.5 kg/m^2); until 2026-12-03 (tenth session) the trunk's
+  cross-section area was scaled by BMI / 18.5 (mass proportional to the trunk's section at a
+  fixed height), which grew the chest about twice as fast as the measured slope;
+* women carry breast tissue over the chest wall (:mod:`.outline`), its volume anchored on a
+  published mean and growing with BMI (:data:`BREAST_ML_REF`).
 
 References
 ----------
@@ -35,6 +37,15 @@ diameter ratio, mean 2.56).
 Panjabi MM, Takata K, Goel V, et al. Thoracic human vertebrae: quantitative three-dimensional
 anatomy. Spine 1991;16:888-901 (vertebral body height 15-23 mm T1-T12, disc ~ 20 % of the
 segment; pedicle width 5-8 mm; end-plate width 28-40 mm T1-T12).
+Heinz G, Peterson LJ, Johnson RW, Kerk CJ. Exploring relationships in body dimensions.
+J Stat Educ 2003;11(2) (507 physically active adults, 247 men and 260 women, 18-67 y; chest
+depth between spine and sternum and chest diameter at nipple level, mid-expiration; the data
+file body.dat.txt of the JSE data archive, sha256 f67b1b58...f1d0).
+Huang N-s, Quan C-l, Mo M, et al. A prospective study of breast anthropomorphic measurements,
+volume and ptosis in 605 Asian patients with breast cancer or benign breast disease. PLoS One
+2017;12(2):e0172122 (abstract: breast volume 340.0 +- 109.1 mL, range 91.8-919.2; breast base
+width 14.3 +- 1.4 cm; nipple to inframammary fold 7.5 +- 1.6 cm standing; BMI a risk factor
+for a larger volume).
 Chang CH. The normal roentgenographic measurement of the right descending pulmonary artery
 in 1,085 cases. AJR 1967;100:43-45 (upper limit of its width 16 mm).
 """
@@ -55,7 +66,8 @@ from .population import Body
 # half the mean of isthmus and diaphragm (was 15 / 12 mm from recalled ranges).
 AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
 
-__all__ = ["Thorax", "thorax_for", "tlc_ers1993_l", "TLC_RSD_L"]
+__all__ = ["Thorax", "thorax_for", "tlc_ers1993_l", "TLC_RSD_L", "fat_mm_for", "breast_ml_for",
+           "FAT_MM_PER_BMI", "BREAST_ML_REF"]
 
 # ERS 1993 (Quanjer et al. 1993, Table 7): TLC (L) = a * height (m) + b; residual SD (L).
 _TLC = {"male": (7.99, -7.08), "female": (6.60, -5.79)}
@@ -100,6 +112,17 @@ VEIN_ROOT_MM = round((2.0 * VEIN_OSTIUM_MM ** 3) ** (1.0 / 3.0), 1)
 MUSCLE_MM = 12.0
 LEAN_FAT_MM = 3.0
 LEAN_BMI = 18.5          # WHO lower limit of normal BMI
+# Fat growth (mm per kg/m^2 of BMI above LEAN_BMI, each side): half the BMI coefficients of
+# the chest's diameter and depth at nipple level in a linear fit on BMI and height of Heinz et
+# al. 2003's 507 adults, averaged over the two (fitted here on their data file, ordinary least
+# squares; coefficient +- SE, mm per kg/m^2): women diameter 3.34 +- 0.27, depth 3.60 +- 0.27;
+# men diameter 4.91 +- 0.32, depth 4.77 +- 0.34 (residual SD 14-15 mm). ASSUMPTIONS: the whole
+# slope is fat (a heavier body of the same height also carries more muscle), and it is the
+# skin's: the dataset lists both as skeletal diameters (anthropometer on bony landmarks), so if
+# the soft tissue was pressed the skin-to-skin growth is larger. Their BMI ranged 17-38: above
+# that the slope is extrapolated.
+FAT_MM_PER_BMI = {"female": round(0.25 * (3.336 + 3.595), 2),
+                  "male": round(0.25 * (4.906 + 4.767), 2)}
 
 # Ribs: ASSUMPTION (no source read). The section is drawn as two overlapping round struts of
 # radius 3.5 mm, 3 mm apart: 10 mm high, 7 mm thick, 59 mm^2. A mid-shaft section "about
@@ -115,14 +138,28 @@ RIB_STRUT_OFFSET_MM = 3.0
 # maximum 1.4 mm; 1.2 mm is inside that range (the thickness away from the maxima is lower).
 CORTEX_MM = 1.2
 
-# Breast (women): ASSUMPTION. Each breast a half-ellipsoid of 300 mL at BMI 22, proportional
-# to BMI. Coltman CE et al. (Ergonomics 2017;60:1576-1585) report breast volume rising with
-# BMI, not with age; their regression was not read, so neither the 300 mL nor the
-# proportionality is theirs. 300 mL lies inside the reported spread of adult breast volumes
-# (a few hundred mL per breast; secondary summaries quote means of 270-650 mL depending on the
-# method). Breast tissue lies over the chest wall, outside the lung fields' centre, and does
-# not enter the lung NPS or the nodule studies' ROIs much.
-BREAST_ML_AT_BMI22 = 300.0
+# Breast (women): volume per breast BREAST_ML_REF at BMI BREAST_BMI_REF, proportional to BMI
+# (floor at half the reference). 340 mL is the mean of 1210 breasts of 605 Chinese women
+# (Huang et al. 2017, abstract, BREAST-V anthropometric formula; +- 109 mL, 92-919 mL).
+# ASSUMPTIONS: the BMI it is attached to (22 kg/m^2: the abstract gives no mean BMI) and the
+# proportionality to BMI (Huang 2017 and Coltman CE et al., Ergonomics 2017;60:1576-1585 report
+# volume rising with BMI; neither regression was read). A western cohort's mean is larger
+# (MRI of 15 UK women: 561-567 mL, Hussain Z et al. Br J Radiol 1999, abstract at
+# scholar.archive.org).
+# Until 2026-12-03 (tenth session): 300 mL at BMI 22, a number without a source.
+BREAST_ML_REF = 340.0
+BREAST_BMI_REF = 22.0
+
+
+def fat_mm_for(sex: str, bmi: float) -> float:
+    """Subcutaneous fat thickness (mm) over the chest of a body of ``sex`` and ``bmi``: the lean
+    layer plus :data:`FAT_MM_PER_BMI` per kg/m^2 above :data:`LEAN_BMI` (Heinz et al. 2003)."""
+    return LEAN_FAT_MM + FAT_MM_PER_BMI[sex] * max(0.0, bmi - LEAN_BMI)
+
+
+def breast_ml_for(bmi: float) -> float:
+    """Volume (mL) of each breast of a woman of ``bmi`` (see :data:`BREAST_ML_REF`)."""
+    return BREAST_ML_REF * max(0.5, bmi / BREAST_BMI_REF)
 
 
 def tlc_ers1993_l(sex: str, height_cm: float) -> float:
@@ -138,9 +175,8 @@ class Thorax:
     body: Body
     tlc_ml: float                 # target lung volume
     ctr: float                    # cardiothoracic ratio drawn for the twin
-    fat_mm: float                 # subcutaneous fat thickness (lateral)
+    fat_mm: float                 # subcutaneous fat thickness (:func:`fat_mm_for`)
     muscle_mm: float
-    area_ratio: float             # trunk cross-section over the lean body's
     trachea_mm: float
     right_dome_raise_mm: float    # right hemidiaphragm above the left
     dome_height_mm: float         # dome above the costophrenic recesses
@@ -170,7 +206,6 @@ def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
     rsd = TLC_RSD_L[body.sex]
     tlc_l += _truncnorm(rng, 0.0, rsd, -1.64 * rsd, 1.64 * rsd)
     ctr = _truncnorm(rng, CTR_MEAN, CTR_SD, *CTR_RANGE)
-    area_ratio = max(1.0, body.bmi / LEAN_BMI)
     # Dome height above the costophrenic recess 1.5-3 cm at full inspiration and the right
     # dome 1-2.5 cm above the left in most adults (Felson B. Chest Roentgenology, 1973, ch. 12).
     dome = _truncnorm(rng, 22.0, 4.0, 15.0, 30.0)
@@ -178,20 +213,8 @@ def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
     # (until 2026-12-03, ninth session, the heart's long axis was drawn here, 45 +- 5 deg from
     # the vertical in the frontal plane; it now follows from the ventricles' base and apex,
     # :meth:`.lungs.Cavity.with_ventricles`; this was the last draw of the thorax's stream)
-    breast = 0.0
-    if body.sex == "female":
-        breast = BREAST_ML_AT_BMI22 * max(0.5, body.bmi / 22.0)
-    return Thorax(body=body, tlc_ml=1000.0 * tlc_l, ctr=ctr, fat_mm=LEAN_FAT_MM,
-                  muscle_mm=MUSCLE_MM, area_ratio=area_ratio,
+    breast = breast_ml_for(body.bmi) if body.sex == "female" else 0.0
+    return Thorax(body=body, tlc_ml=1000.0 * tlc_l, ctr=ctr,
+                  fat_mm=fat_mm_for(body.sex, body.bmi), muscle_mm=MUSCLE_MM,
                   trachea_mm=TRACHEA_MM[body.sex], right_dome_raise_mm=raise_r,
                   dome_height_mm=dome, breast_ml=breast)
-
-
-def lean_to_fat_mm(a_mm: float, b_mm: float, area_ratio: float, p: float) -> float:
-    """Fat thickness that grows a superellipse of half-axes (a, b) and exponent ``p`` to
-    ``area_ratio`` times its area (uniform thickness added on both axes)."""
-    if area_ratio <= 1.0:
-        return 0.0
-    # area of a superellipse ~ a * b * const: solve (a + t)(b + t) = ratio * a * b
-    s = a_mm + b_mm
-    return 0.5 * (-s + math.sqrt(s * s + 4.0 * (area_ratio - 1.0) * a_mm * b_mm))

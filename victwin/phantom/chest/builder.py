@@ -223,8 +223,8 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     cav, sp, ol = t.cav, t.sp, t.ol
     gap = rec["detector_gap_mm"]
     front = -ol.b_ant
-    if ol.breast_r > 0:
-        front = min(front, -ol.b_ant + 0.25 * ol.breast_h - ol.breast_h)
+    if ol.breast_h > 0:
+        front = min(front, ol.breast_front_zd)
     back = ol.b_post
     half_x = ol.a + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
@@ -276,10 +276,9 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
         sub[ol.trunk(X, Y, Z, 0.0, cage_w)] = ADIPOSE
         sub[ol.trunk(X, Y, Z, grow_fat, cage_w)] = MUSCLE
         sub[ol.trunk(X, Y, Z, grow_mus, cage_w)] = SOFT
-        if ol.breast_r > 0:
-            br = ol.breasts(X, Y, Z)
-            sub[br & (sub == AIR)] = ADIPOSE
-            sub[ol.breasts(X, Y, Z, core=True) & (sub == ADIPOSE)] = GLAND
+        if ol.breast_h > 0:
+            sub[ol.breasts(X, Y, Z, cage_half_width=cage_w) & (sub == AIR)] = ADIPOSE
+            sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
 
 
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:

@@ -1,10 +1,27 @@
 """The body outline: trunk (muscle wall and subcutaneous fat growing with BMI), neck and
-shoulders, and, for women, breast tissue over the anterior chest wall.
+shoulders, and, for women, breasts on the anterior chest wall.
 
 The trunk's cross-section is a superellipse (exponent 2.4, as the cavity) with separate
 anterior and posterior half-depths; the shoulders are rounded caps from the neck to the
-acromia. Fat thickness: :func:`.anatomy.lean_to_fat_mm` grows the lean trunk's area by the
-twin's BMI ratio (see :mod:`.anatomy`).
+acromia. Fat thickness: :func:`.anatomy.fat_mm_for` (Heinz et al. 2003's slope of chest
+breadth and depth on BMI).
+
+Breasts (2026-12-03, tenth session): each sits on the chest wall with its base on the skin of
+the trunk, the base spanning the 2nd to the 6th rib and the lateral sternal edge to the
+mid-axillary line ("The base lies from the lateral sternal edge to the mid-axillary line, and
+extends from the second to the sixth ribs": Garner J, Goodfellow P, Surgical anatomy, in
+Breast Surgery (CRC Press), section 5, abstract at taylorfrancis.com, doi
+10.1201/b13375-11). Its thickness in front of the skin is a half-ellipsoid over that base whose
+top (the nipple) lies at the 4th intercostal space (the male nipple's landmark, 4th intercostal
+space at the mid-clavicular line; the female nipple varies: model choice), so the upper pole
+slopes gently from the 2nd rib and the lower pole meets the chest wall at the inframammary fold
+(6th rib). The rib levels are those of the costal cartilages at the sternum (the 2nd at the
+sternal angle, the 7th at the xiphisternal joint: :func:`.skeleton.sternum_levels`, the 3rd-6th
+spaced evenly between). Its height follows from the volume (:func:`.anatomy.breast_ml_for`).
+Until then each breast was a half-ellipsoid of radius 59-74 mm whose flat base was a plane
+1/4 of its height behind the trunk's most anterior point: off the midline, where the chest
+wall curves back, it stood in front of the skin with air behind it (on a lateral film a lens
+detached from the chest wall).
 """
 
 from __future__ import annotations
@@ -14,10 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .anatomy import Thorax, lean_to_fat_mm
+from .anatomy import LEAN_FAT_MM, Thorax
 from .lungs import P_SECTION, Cavity
+from .skeleton import sternum_levels
 
-__all__ = ["Outline", "outline_for"]
+__all__ = ["Outline", "outline_for", "breast_profile"]
 
 # Neck radius: neck circumference 38-40 cm (men) and 32-34 cm (women) in NHANES-type adult
 # samples (e.g. Ben-Noun L et al. Obes Res 2001;9:470-477: means 38 and 33 cm); radius =
@@ -38,10 +56,11 @@ class Outline:
     y_shoulder: float      # top of the shoulders
     y_axilla: float        # where the trunk reaches its full width
     neck_r: float
-    breast_r: float        # breast half-ellipsoid base radius (0: none)
-    breast_h: float        # its height (AP)
-    breast_c: tuple        # (x, y) of the right breast centre; left is mirrored
     cage_a: float = 0.0    # the cavity's base half-width the trunk was grown around
+    breast_h: float = 0.0  # breast height in front of the skin at the nipple (0: no breasts)
+    breast_x: tuple = (0.0, 0.0)   # |x| of the base: lateral sternal edge, mid-axillary line
+    breast_y: tuple = (0.0, 0.0)   # y of the base: 2nd rib, 6th rib (inframammary fold)
+    breast_peak: float = 0.0       # the nipple's place in the base, -1 (top) .. 1 (fold)
 
     def section(self, x, zd, grow: float = 0.0):
         """Inside the trunk cross-section grown by ``grow`` mm (negative: shrunk)."""
@@ -55,58 +74,124 @@ class Outline:
         u = np.clip((self.y_axilla - y) / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
         return self.neck_r + (self.a + grow - self.neck_r) * np.sqrt(1.0 - u ** 2)
 
+    def _a_y(self, y, grow: float, cage_half_width):
+        """The trunk's half-width (mm) at level ``y`` (see :meth:`trunk`)."""
+        if cage_half_width is None:
+            return np.maximum(self.half_width(y, grow), 1.0)
+        wall = self.a - self.cage_a
+        a_base = cage_half_width(np.maximum(np.asarray(y, np.float32), self.y_axilla)) \
+            + wall + grow
+        u = np.clip((self.y_axilla - np.asarray(y, np.float32))
+                    / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
+        return np.maximum(self.neck_r + (a_base - self.neck_r) * np.sqrt(1.0 - u ** 2), 1.0)
+
     def trunk(self, x, y, zd, grow: float = 0.0, cage_half_width=None):
         """Inside the body (grown by ``grow`` mm) at (x, y, zd); ``cage_half_width(y)``, when
         given, narrows the trunk with the rib cage below the axillae."""
-        if cage_half_width is None:
-            a_y = np.maximum(self.half_width(y, grow), 1.0)
-        else:
-            wall = self.a - self.cage_a
-            a_base = cage_half_width(np.maximum(np.asarray(y, np.float32), self.y_axilla)) \
-                + wall + grow
-            u = np.clip((self.y_axilla - np.asarray(y, np.float32))
-                        / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
-            a_y = np.maximum(self.neck_r + (a_base - self.neck_r) * np.sqrt(1.0 - u ** 2), 1.0)
+        a_y = self._a_y(y, grow, cage_half_width)
         scale = a_y / (self.a + grow)
         xs = x / scale
         inside = self.section(xs, zd / np.maximum(scale, 0.6), grow)
         neck = (x ** 2 + (zd - 0.1 * self.b_post) ** 2) <= (self.neck_r + grow) ** 2
         return inside | neck
 
-    def breasts(self, x, y, zd, core: bool = False):
-        """Inside either breast (``core``: its glandular inner half)."""
-        if self.breast_r <= 0:
-            return np.zeros(np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd)), bool)
-        r = self.breast_r * (0.55 if core else 1.0)
-        h = self.breast_h * (0.55 if core else 1.0)
-        z0 = -self.b_ant + 0.25 * self.breast_h     # base a little inside the chest wall
-        out = None
-        for side in (-1.0, 1.0):
-            cx, cy = side * self.breast_c[0], self.breast_c[1]
-            m = (((x - cx) / r) ** 2 + ((y - cy) / r) ** 2 + ((zd - z0) / h) ** 2 <= 1.0) \
-                & (zd <= z0)
-            out = m if out is None else (out | m)
-        return out
+    def front_zd(self, x, y, cage_half_width=None):
+        """``zd`` (mm) of the trunk's anterior skin at (x, y) (0 beyond its lateral edge), the
+        surface :meth:`trunk` draws."""
+        a_y = self._a_y(y, 0.0, cage_half_width)
+        scale = a_y / self.a
+        u = np.clip(np.abs(x / scale) / self.a, 0.0, 1.0)
+        return -np.maximum(scale, 0.6) * self.b_ant * (1.0 - u ** P_SECTION) ** (1.0 / P_SECTION)
+
+    def breast_thickness(self, x, y, scale: float = 1.0, height: float | None = None):
+        """Thickness (mm) of breast in front of the skin at (x, y), either side (0 outside the
+        base); ``scale`` < 1 shrinks the base about the nipple (the glandular core),
+        ``height`` replaces :attr:`breast_h`."""
+        h = self.breast_h if height is None else height
+        shape = np.broadcast_shapes(np.shape(x), np.shape(y))
+        if h <= 0:
+            return np.zeros(shape, np.float32)
+        return (h * breast_profile(x, y, self.breast_x, self.breast_y, self.breast_peak,
+                                   scale)).astype(np.float32)
+
+    def breasts(self, x, y, zd, core: bool = False, cage_half_width=None):
+        """Inside either breast (``core``: its glandular inner part): from the skin
+        (:meth:`front_zd`, the same ``cage_half_width`` as :meth:`trunk`) out to the breast's
+        thickness, and in through the subcutaneous fat to the muscle (breast tissue lies in
+        the superficial fascia, on the pectoral fascia: Garner and Goodfellow, above)."""
+        shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd))
+        if self.breast_h <= 0:
+            return np.zeros(shape, bool)
+        t = self.breast_thickness(x, y, 0.55 if core else 1.0)
+        if core:
+            t = 0.8 * t
+        on_trunk = np.abs(x) < self._a_y(y, 0.0, cage_half_width)
+        front = self.front_zd(x, y, cage_half_width)
+        return (t > 0.0) & on_trunk & (zd >= front - t) & (zd <= front + self.fat)
+
+    @property
+    def breast_front_zd(self) -> float:
+        """A bound (mm, anterior, <=) on the breasts' most anterior ``zd``."""
+        return -self.b_ant - self.breast_h
+
+
+def breast_profile(x, y, base_x, base_y, peak: float, scale: float = 1.0):
+    """The breast's thickness over its base, 0..1 (1 at the nipple), either side.
+
+    The base is an ellipse spanning ``base_x`` (|x|, mm) and ``base_y`` (y, mm), shrunk by
+    ``scale`` about the nipple, which lies at ``peak`` (-1 top .. 1 fold) of its height; with
+    ``r`` the elliptic radius (stretched in y separately above and below the nipple), the
+    thickness is ``(1 - r^2)^p``: ``p`` = 1/2 below the nipple (a half-ellipsoid, meeting the
+    chest wall steeply at the inframammary fold) rising to 1.2 at the base's top (the upper
+    pole slopes into the chest wall): model choices for an upright breast's profile.
+    """
+    (x0, x1), (y0, y1) = base_x, base_y
+    u = (np.abs(x) - 0.5 * (x0 + x1)) / (0.5 * (x1 - x0))
+    v = (np.asarray(y, np.float32) - 0.5 * (y0 + y1)) / (0.5 * (y1 - y0)) - peak
+    v = np.where(v < 0.0, v / (1.0 + peak), v / (1.0 - peak))
+    p = 0.5 + 0.7 * np.clip(-v, 0.0, 1.0)
+    r2 = (u * u + v * v) / (scale * scale)
+    return np.clip(1.0 - r2, 0.0, None) ** p
+
+
+def _profile_area_mm2(base_x, base_y, peak: float, step_mm: float = 0.5) -> float:
+    """Integral (mm^2) of :func:`breast_profile` over one breast's base (midpoint rule):
+    the breast's volume per mm of height."""
+    xs = np.arange(base_x[0] + 0.5 * step_mm, base_x[1], step_mm)[None, :]
+    ys = np.arange(base_y[0] + 0.5 * step_mm, base_y[1], step_mm)[:, None]
+    return float(breast_profile(xs, ys, base_x, base_y, peak).sum()) * step_mm ** 2
 
 
 def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: float) -> Outline:
     """The outline around the cavity ``cav``: ribs (``rib_depth_mm`` of wall outside the
-    cavity), muscle, lean fat, then the BMI-grown fat; ``spine_back_mm``: the spinous
-    processes' tips (zd), which the back must cover."""
-    a_lean = cav.a0 + rib_depth_mm + th.muscle_mm + th.fat_mm
-    b_ant_lean = cav.b0 + rib_depth_mm + th.muscle_mm + th.fat_mm
-    b_post_lean = max(cav.b0 + rib_depth_mm, spine_back_mm + 8.0) + th.muscle_mm + th.fat_mm
-    extra = lean_to_fat_mm(a_lean, 0.5 * (b_ant_lean + b_post_lean), th.area_ratio, P_SECTION)
-    fat = th.fat_mm + extra
+    cavity), muscle, then the fat of the twin's BMI (:func:`.anatomy.fat_mm_for`);
+    ``spine_back_mm``: the spinous processes' tips (zd), which the back must cover."""
+    wall = rib_depth_mm + th.muscle_mm + th.fat_mm
+    a = cav.a0 + wall
+    b_ant = cav.b0 + wall
+    b_post = max(cav.b0 + rib_depth_mm, spine_back_mm + 8.0) + th.muscle_mm + th.fat_mm
+    extra = th.fat_mm - LEAN_FAT_MM
     neck_r = NECK_CIRCUMFERENCE_MM[th.body.sex] / (2.0 * math.pi) + 0.5 * extra
-    breast_r = breast_h = 0.0
-    if th.breast_ml > 0:
-        # half-ellipsoid of volume V = (2/3) pi r^2 h with h = 0.6 r (pressed on the detector)
-        breast_r = (th.breast_ml * 1000.0 / (0.4 * math.pi)) ** (1.0 / 3.0)
-        breast_h = 0.6 * breast_r
-    # nipple line near the 4th-5th anterior rib, mid-clavicular (half the chest half-width)
-    breast_c = (0.5 * (cav.a0 + rib_depth_mm), cav.y_apex + 0.52 * cav.height)
-    return Outline(a=a_lean + extra, b_ant=b_ant_lean + extra, b_post=b_post_lean + extra,
-                   fat=fat, muscle=th.muscle_mm, y_shoulder=cav.y_apex - 45.0,
-                   y_axilla=cav.y_apex + 0.12 * cav.height, neck_r=neck_r,
-                   breast_r=breast_r, breast_h=breast_h, breast_c=breast_c, cage_a=cav.a0)
+    ol = Outline(a=a, b_ant=b_ant, b_post=b_post, fat=th.fat_mm, muscle=th.muscle_mm,
+                 y_shoulder=cav.y_apex - 45.0, y_axilla=cav.y_apex + 0.12 * cav.height,
+                 neck_r=neck_r, cage_a=cav.a0)
+    if th.breast_ml <= 0:
+        return ol
+    # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the
+    # inframammary fold, at the 6th rib, which at the mid-clavicular line (its cartilage
+    # descending laterally from the sternum) lies about level with the xiphisternal joint
+    # (model choice; :func:`.skeleton.sternum_levels`)
+    _, y_angle, y_xiph = sternum_levels(cav.spine())
+    y_top, y_fold = y_angle, y_xiph
+    # lateral sternal edge: the sternal body's half-width drawn, 15 mm (skeleton.paint_sternum);
+    # mid-axillary line: the trunk's half-width at the base's middle level (the builder's cage
+    # narrowing: the cavity's half-width there plus the wall)
+    y_mid = 0.5 * (y_top + y_fold)
+    t_mid = min(max((y_mid - cav.y_apex) / cav.height, 0.0), 0.65)
+    x_lat = float(cav.half_width(cav.y_apex + t_mid * cav.height)) + wall
+    x_med = 15.0
+    # nipple at the 4th intercostal space, 2.5 of the 4 rib spaces (2nd-6th) down the base
+    peak = 2.0 * (4.5 - 2.0) / 4.0 - 1.0
+    h = th.breast_ml * 1000.0 / _profile_area_mm2((x_med, x_lat), (y_top, y_fold), peak)
+    return Outline(**{**ol.__dict__, "breast_h": h, "breast_x": (x_med, x_lat),
+                      "breast_y": (y_top, y_fold), "breast_peak": peak})

@@ -1,0 +1,189 @@
+"""Chest body size, subcutaneous fat, breasts and costophrenic angles of 2 mm twins against
+published measurements (:mod:`victwin.phantom.chest.measure_body` reads the voxels).
+
+Sources (each test names its own):
+* Heinz G, Peterson LJ, Johnson RW, Kerk CJ. Exploring relationships in body dimensions. J Stat
+  Educ 2003;11(2): 247 men, 260 women; chest diameter and chest depth (spine to sternum) at
+  nipple level. Fitted here on their data file (body.dat.txt of the JSE archive, sha256
+  f67b1b58...f1d0), ordinary least squares on BMI and height (coefficient +- SE, mm):
+
+      women  diameter = 54.6 + 3.34 (0.27) BMI + 0.801 H_cm   residual SD 14.1
+             depth    = 25.9 + 3.60 (0.27) BMI + 0.432 H_cm   residual SD 14.2
+      men    diameter = -8.0 + 4.91 (0.32) BMI + 1.048 H_cm   residual SD 14.1
+             depth = -111.4 + 4.77 (0.34) BMI + 1.135 H_cm    residual SD 15.1
+
+* Schroeder E et al. Average chest wall thickness at two anatomic locations in trauma
+  patients. Injury 2013;44:1183-1185 (abstract: 201 patients, 54 % men, BMI 26 +- 7; chest wall
+  at the 2nd intercostal space, mid-clavicular line, 4.08 +- 1.4 cm; no sex difference).
+* Huang N-s et al. PLoS One 2017;12(2):e0172122 (abstract: breast volume 340 +- 109 mL, range
+  92-919; base width 14.3 +- 1.4 cm; nipple to inframammary fold 7.5 +- 1.6 cm standing).
+* Indiran V. Costophrenic angle blunting: always abnormal? Muller J Med Sci Res 2018;9:39-40
+  ("Normally, the CP angle is acute and sharp. Normal CP angle measures approximately 30°").
+"""
+
+import functools
+
+import numpy as np
+import pytest
+
+from victwin.phantom.chest import anatomy, make_chest
+from victwin.phantom.chest.measure_body import (chest_breadth_depth_mm, chest_wall_thickness_mm,
+                                                costophrenic_angles_deg, rib_space_y_mm)
+
+from ._chest_bodies import twin as shared_twin
+
+VOX = 2.0
+H = {"female": 163.0, "male": 177.0}
+# Heinz 2003 fits (above): sex -> measure -> (intercept, BMI coef, BMI coef SE, height coef, RSD)
+HEINZ = {"female": {"breadth": (54.63, 3.336, 0.273, 0.801, 14.1),
+                    "depth": (25.92, 3.595, 0.274, 0.432, 14.2)},
+         "male": {"breadth": (-7.99, 4.906, 0.317, 1.048, 14.1),
+                  "depth": (-111.40, 4.767, 0.339, 1.135, 15.1)}}
+
+
+@functools.lru_cache(maxsize=None)
+def body_twin(sex: str, bmi: float, breasts: bool = True):
+    """A 2 mm twin of ``sex`` at the test height and ``bmi`` (seed 3); ``breasts=False``: the
+    same twin with no breast tissue."""
+    body = {"sex": sex, "age_years": 40, "height_cm": H[sex], "bmi": bmi}
+    if breasts:
+        return make_chest({"body": body}, seed=3, voxel_mm=VOX)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(anatomy, "breast_ml_for", lambda bmi: 0.0)
+        return make_chest({"body": body}, seed=3, voxel_mm=VOX)
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+@pytest.mark.parametrize("what", ["breadth", "depth"])
+def test_chest_size_grows_with_bmi_as_heinz_2003(sex, what):
+    # the same skeleton (seed, height) at BMI 20 and 35: the growth per kg/m^2 of the chest's
+    # breadth and depth at nipple level against the BMI coefficient of Heinz 2003's fit at a
+    # fixed height, within 3 SE plus two voxels over the BMI span. Until 2026-12-03 (tenth
+    # session) the trunk's area grew with BMI / 18.5: 6.3-6.5 mm per kg/m^2, 1.3-2.0x theirs.
+    k = 0 if what == "breadth" else 1
+    lo, hi = body_twin(sex, 20.0), body_twin(sex, 35.0)
+    slope = (chest_breadth_depth_mm(hi)[k] - chest_breadth_depth_mm(lo)[k]) / 15.0
+    _, coef, se, _, _ = HEINZ[sex][what]
+    assert slope == pytest.approx(coef, abs=3.0 * se + 2.0 * VOX / 15.0), slope
+
+
+@pytest.mark.xfail(strict=True, reason="the lean thorax is 50-65 mm broader and deeper at "
+                   "nipple level than Heinz 2003 predicts (the cavity solved from TLC and the "
+                   "spine, not the fat: see NOTES, 2026-12-03 tenth session, body10)")
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_chest_breadth_and_depth_within_two_rsd_of_heinz_2003(sex):
+    for bmi in (20.0, 35.0):
+        ph = body_twin(sex, bmi)
+        for k, what in enumerate(("breadth", "depth")):
+            a, b, _, c, rsd = HEINZ[sex][what]
+            pred = a + b * bmi + c * H[sex]
+            assert abs(chest_breadth_depth_mm(ph)[k] - pred) <= 2.0 * rsd, (what, bmi)
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_chest_wall_at_the_second_intercostal_space_as_schroeder_2013(sex):
+    # a twin of the cohort's mean BMI (26): skin to lung at the 2nd intercostal space,
+    # mid-clavicular line, within one SD of the cohort's mean (40.8 +- 14 mm), both sides.
+    # Until 2026-12-03 (tenth session) a woman of BMI 24 had 66-68 mm (the fat grew with the
+    # trunk's area), above this range.
+    ph = shared_twin("man") if sex == "male" else body_twin("female", 26.0)
+    assert ph.meta["body"]["bmi"] == 26
+    for side in (-1, 1):
+        cwt = chest_wall_thickness_mm(ph, side)
+        assert 40.8 - 14.0 <= cwt <= 40.8 + 14.0, (side, cwt)
+
+
+def test_chest_wall_thickens_with_bmi():
+    # Schroeder 2013: BMI positively associated with chest-wall thickness (both sexes)
+    for sex in ("female", "male"):
+        assert chest_wall_thickness_mm(body_twin(sex, 35.0)) \
+            > chest_wall_thickness_mm(body_twin(sex, 20.0)) + 10.0
+
+
+def _front_zd(ph) -> np.ndarray:
+    """Anatomy zd (mm) of the most anterior body voxel of each (y, x) column (+inf: none)."""
+    body = ph.labels != 0
+    first = np.argmax(body, axis=0).astype(float)
+    z = ph.grid.axis_mm("z")[first.astype(int)] - ph.meta["zc_mm"]
+    return np.where(body.any(axis=0), z, np.inf)
+
+
+@pytest.fixture(scope="module")
+def breast_pair():
+    return body_twin("female", 26.0), body_twin("female", 26.0, breasts=False)
+
+
+def test_breast_volume_is_the_drawn_volume_and_within_huang_2017(breast_pair):
+    # the voxels the breasts add (twin minus the same twin without breasts), per breast,
+    # against the volume the model asks for, and that within Huang 2017's mean +- SD
+    with_b, without = breast_pair
+    added = (np.count_nonzero(with_b.labels) - np.count_nonzero(without.labels)) \
+        * VOX ** 3 / 1000.0 / 2.0
+    assert added == pytest.approx(anatomy.breast_ml_for(26.0), rel=0.10)
+    assert 340.0 - 109.0 <= added <= 340.0 + 109.0
+
+
+def test_breasts_sit_on_the_chest_wall_from_the_2nd_to_the_6th_rib(breast_pair):
+    # Garner & Goodfellow (outline.py): the base spans the 2nd to the 6th rib and the lateral
+    # sternal edge to the mid-axillary line. Measured: where the body's front comes forward
+    # with the breasts (> 2 voxels), per side.
+    with_b, without = breast_pair
+    g = with_b.grid
+    assert g.shape[1:] == without.grid.shape[1:]
+    f0, f1 = _front_zd(without), _front_zd(with_b)
+    lift = np.where(np.isfinite(f0) & np.isfinite(f1), f0 - f1, 0.0)   # [y, x], mm forward
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    for side in (-1, 1):
+        foot = (lift > 2.0 * VOX) & ((x * side) > 0)[None, :]
+        rows, cols = np.flatnonzero(foot.any(axis=1)), np.flatnonzero(foot.any(axis=0))
+        width = (cols[-1] - cols[0] + 1) * VOX
+        # base width: Huang 2017 14.3 +- 1.4 cm (within 2 SD)
+        assert 143.0 - 28.0 <= width <= 143.0 + 28.0, width
+        # top not above the 2nd rib's sternal end, fold not below the 7th's
+        assert y[rows[0]] >= rib_space_y_mm(with_b, 2.0) - 2.0 * VOX
+        assert y[rows[-1]] <= rib_space_y_mm(with_b, 7.0) + 2.0 * VOX
+        # medially from near the sternal edge (15 mm) to near the body's side
+        assert 10.0 <= abs(x[cols[0] if side > 0 else cols[-1]]) <= 30.0
+        # nipple (most forward point) to the fold, along the surface's chord in (y, zd):
+        # Huang 2017: 7.5 +- 1.6 cm along the skin standing (chord <= arc: within 2 SD below)
+        front = _front_zd(with_b)
+        j, i = np.unravel_index(np.argmin(np.where(foot, front, np.inf)), front.shape)
+        fold = rows[-1] if foot[rows[-1], i] else np.flatnonzero(foot[:, i])[-1]
+        chord = np.hypot(y[fold] - y[j], _front_zd(without)[fold, i] - front[j, i])
+        assert 75.0 - 32.0 <= chord <= 75.0 + 32.0, chord
+
+
+def test_no_air_between_breast_and_chest_wall():
+    # along every (y, x) column the body is one run of voxels from its front: the breast joins
+    # the chest wall. Until 2026-12-03 (tenth session) the breast was a half-ellipsoid on a
+    # plane that, off the midline, lay in front of the curving chest wall: air behind it (a
+    # lens detached from the chest wall on the lateral film).
+    with_b = body_twin("female", 26.0)
+    body = with_b.labels != 0                                  # [z, y, x]
+    first = np.argmax(body, axis=0)
+    last = body.shape[0] - 1 - np.argmax(body[::-1], axis=0)
+    z = np.arange(body.shape[0])[:, None, None]
+    gap = (~body) & (z > first[None]) & (z < last[None]) & body.any(axis=0)[None]
+    # the only air inside the body's span along z is outside air above the shoulders (the
+    # neck's and shoulders' caps), not at the breasts' levels
+    y = with_b.grid.axis_mm("y")
+    rows = (y >= rib_space_y_mm(with_b, 2.0)) & (y <= rib_space_y_mm(with_b, 7.0))
+    assert not gap[:, rows, :].any()
+
+
+@pytest.mark.parametrize("sex, bmi", [("female", 20.0), ("female", 35.0), ("male", 20.0),
+                                      ("male", 35.0)])
+def test_costophrenic_angles_are_acute(sex, bmi):
+    # Indiran 2018: normally acute and sharp (blunting: pleural disease)
+    for angle in costophrenic_angles_deg(body_twin(sex, bmi)):
+        assert 5.0 < angle < 90.0, angle
+
+
+@pytest.mark.xfail(strict=True, reason="the recesses measure 43-61 deg (the diaphragm meets "
+                   "the lateral wall with a rounded knee, lungs.Cavity.diaphragm_y): "
+                   "see NOTES, 2026-12-03 tenth session, body10")
+def test_costophrenic_angles_near_30_degrees():
+    # Indiran 2018: "approximately 30°"; +-10 deg is this test's reading of "approximately"
+    for sex in ("female", "male"):
+        for angle in costophrenic_angles_deg(body_twin(sex, 20.0)):
+            assert 20.0 <= angle <= 40.0, angle
