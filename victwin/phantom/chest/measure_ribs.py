@@ -22,7 +22,8 @@ from .rib_section import REGION_U, rib_cortex_mm, rib_section_mm
 from .skeleton import TRABECULAR_BV_TV
 
 __all__ = ["HOLCOMBE_2016_SX_MM", "rib_chords_mm", "cartilage_lengths_mm",
-           "projected_rib_bone_mm", "expected_rib_bone_mm", "rib_share_of_pa", "arc_fraction"]
+           "projected_rib_bone_mm", "expected_rib_bone_mm", "rib_share_of_pa", "arc_fraction",
+           "twin_ribs", "rib_voxels"]
 
 #: Holcombe et al. 2016, rib in-plane size S_x (mm), ribs 1..12, by sex.
 HOLCOMBE_2016_SX_MM = {
@@ -129,3 +130,31 @@ def rib_share_of_pa(li_with, li_without, acq, paths, zc_mm: float, rib: int,
 #: Region centres (fractions of the bony rib's length) used by the tests and NOTES.
 POSTERIOR_U = (REGION_U["posterior"] - 0.1, REGION_U["posterior"] + 0.1)
 ANTERIOR_U = (REGION_U["anterior"] - 0.05, REGION_U["anterior"] + 0.1)
+
+
+def twin_ribs(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0):
+    """``(body, frame, paths)``: the body, the grid frame and the rib paths :func:`make_chest`
+    draws for this recipe, seed and voxel size (the same draws; no voxels are built)."""
+    from . import builder as B
+    from .anatomy import thorax_for
+    from .ribs import rib_paths
+
+    rec = B.load_chest_recipe(recipe)
+    r_body, r_thorax, _, _ = B._streams(seed)
+    body = B.resolve_body(rec, r_body)
+    t = B._place_torso(thorax_for(body, r_thorax), body.height_cm)
+    return body, B._chest_grid(rec, t, voxel_mm), rib_paths(t.cav, t.sp)
+
+
+def rib_voxels(phantom, recipe="chest/adult") -> np.ndarray:
+    """Boolean mask of the voxels of ``phantom`` that its ribs and costal cartilages cover (the
+    ribs painted alone on its grid, where the phantom holds bone, cartilage or soft tissue)."""
+    from . import builder as B
+    from .ribs import paint_ribs
+
+    m = phantom.meta
+    body, f, paths = twin_ribs(recipe, seed=m["seed"], voxel_mm=m["voxel_mm"])
+    alone = np.zeros(phantom.labels.shape, np.uint8)
+    paint_ribs(alone, f, paths, np.random.default_rng(0), BONE=B.BONE, SOFT=B.SOFT,
+               CART=B.CART, sex=body.sex, age_years=body.age_years)
+    return (alone != 0) & np.isin(phantom.labels, [B.BONE, B.CART, B.SOFT])

@@ -172,8 +172,8 @@ def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int,
     drawn as a shell at least one voxel thick (``w = max(c, voxel)``) whose voxels are bone
     with probability ``c / w + (1 - c / w) BV/TV``: the bone a ray crosses is right on average
     where the cortex is thinner than a voxel (as the vertebral shell, :func:`.paint_spine`).
-    Returns whether the twin's costal cartilages were drawn calcified (one draw of ``rng``
-    with :func:`.rib_section.cartilage_calcification_probability` of ``age_years``).
+    Returns whether the twin's costal cartilages were drawn calcified (one draw of a child of
+    ``rng`` with :func:`.rib_section.cartilage_calcification_probability` of ``age_years``).
     """
     vox = float(min(f.grid.spacing))
     outer, inner, cart, cart_inner, centres, cortex = [], [], [], [], [], []
@@ -196,7 +196,9 @@ def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int,
             sc = cartilage_scale(p["rib"], _arc_fraction(cp))
             cart.append(_section_rows(cp, he, te, sc))
             cart_inner.append(_section_rows(cp, he, te, sc * _CALC_CORE))
-    calcified = bool(rng.random() < cartilage_calcification_probability(age_years))
+    # one draw of a child generator: the same for every voxel size (``rng``'s own state
+    # depends on how many voxels the spine dithered before)
+    calcified = bool(rng.spawn(1)[0].random() < cartilage_calcification_probability(age_years))
     if cart:
         f.paint(labels, np.vstack(cart), CART)
         if calcified:
