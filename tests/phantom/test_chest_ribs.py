@@ -11,8 +11,9 @@ measure_ribs):
   share of the line integral is lower anteriorly (both fail on the parent: one section and
   cortex everywhere, ratio 0.93-0.95);
 * costal cartilage lengths rise from the first to the seventh and fall to the twelfth, the
-  floating ribs end in pointed cartilage and the cartilages taper except the first two
-  (Gray 1918, "4c. The Costal Cartilages");
+  floating ribs end in pointed cartilage, the cartilages taper except the first two, and
+  their directions (the first descends a little, the second horizontal, the third ascends
+  slightly, the others angular) are Gray 1918's ("4c. The Costal Cartilages");
 * rib sizes (head to costochondral junction) of ribs 3-12 within 25 % of the in-plane size
   S_x of Holcombe et al. 2016's sex-mean rib model (ribs 1-2 are too large: NOTES);
 * calcified costal cartilage with the prevalence by age of Age Ageing 1989 (6 % at 20-29 y,
@@ -93,6 +94,23 @@ def test_costal_cartilages_after_gray():
         assert np.all(np.diff(length[6:]) < 0), length
         # "the last two have pointed extremities"
         assert all(p["cartilage"] is not None for p in paths if p["rib"] >= 11)
+        # "the first descends a little, the second is horizontal, the third ascends slightly,
+        # while the others are angular, following the course of the ribs for a short
+        # distance, and then ascending to the sternum or preceding cartilage"
+        for p in paths:
+            if p["rib"] > 10:
+                continue
+            y_rib = p["bone"][-1, 1]                   # y grows downwards
+            rise = y_rib - p["cartilage"][-1, 1]
+            dip = p["cartilage"][:, 1].max() - y_rib
+            if p["rib"] == 1:
+                assert -10.0 <= rise < 0.0, rise
+            elif p["rib"] == 2:
+                assert abs(rise) <= 8.0, rise
+            elif p["rib"] == 3:
+                assert 0.0 < rise <= 20.0 and dip <= 0.5, (rise, dip)
+            else:
+                assert rise > 0.0 and dip >= 1.0, (p["rib"], rise, dip)
     v = np.linspace(0.0, 1.0, 5)
     for rib in (1, 2):                        # "of the same breadth throughout"
         assert np.all(cartilage_scale(rib, v) == 1.0)

@@ -47,6 +47,13 @@ RIB_DROP_LEVELS = (2.0, 1.7, 2.4, 2.9, 3.3, 3.6, 3.7, 3.6, 3.4, 3.0, 1.8, 1.0)
 #: the preceding rib"). Until 2026-12-03 (tenth session) all three joined near the seventh's
 #: end, which made the 8th-10th cartilages grow longer downwards (Gray: they grow shorter).
 CART_JOIN_FRACTION = 0.4
+#: Gray 1918 on the cartilages' direction: "the first descends a little, the second is
+#: horizontal, the third ascends slightly, while the others are angular". The first's sternal
+#: end lies at least this much (mm) below its rib's end (MODEL CHOICE for "a little"; before
+#: 2026-12-03, tenth session, it rose ~7 mm to the manubrium). The angular ones continue their
+#: rib's slope over this fraction of their rise before turning up (MODEL CHOICE).
+CART1_DESCENT_MM = 5.0
+CART_FOLLOW_FRACTION = 0.6
 
 _OFFSET = RIB_STRUT_RADIUS_MM + 1.0            # rib centre outside the cavity surface (mm)
 _INTERIOR = 255                                # transient label of the ribs' interior
@@ -97,6 +104,8 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
                 xs, zs = cage_surface(cav, y[-1], th_c)
                 if k < 7:
                     y_st = y_notch + 10.0 + (y_xiph - y_notch - 10.0) * k / 6.0
+                    if k == 0:       # Gray 1918: "the first descends a little" to the sternum
+                        y_st = max(y_st, y[-1] + CART1_DESCENT_MM)
                     x_st = 26.0 if k == 0 else 16.0
                     z_st = None
                 elif k == 7:
@@ -108,7 +117,7 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
                     x_st = abs(x_st)
                 keep = xs >= x_st
                 xs, zs = xs[keep], zs[keep]
-                ys = np.linspace(y[-1], y_st, len(xs) + 1)[:len(xs)]
+                ys = _cartilage_levels(bone, y_st, len(xs), angular=k >= 3)
                 z_end = z_st if z_st is not None else (zs[-1] if len(zs) else bone[-1, 2])
                 cart = np.vstack([bone[-1:], np.column_stack([side * xs, ys, zs]),
                                   [[side * x_st, y_st, z_end]]])
@@ -120,6 +129,22 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
             out.append({"rib": k + 1, "side": int(side), "bone": bone, "cartilage": cart,
                         "head_y": float(y_head), "end_y": float(y[-1])})
     return out
+
+
+def _cartilage_levels(bone, y_st: float, n: int, *, angular: bool) -> np.ndarray:
+    """Levels (y, mm) of ``n`` points of a costal cartilage from its rib's end to ``y_st``:
+    straight for the first three, "angular" for the others (Gray 1918: "following the course
+    of the ribs for a short distance, and then ascending to the sternum or preceding
+    cartilage"): a quadratic Bezier whose control level continues the rib's end slope over a
+    third of the way (:data:`CART_FOLLOW_FRACTION`, model choice)."""
+    v = np.linspace(0.0, 1.0, n + 1)[:n]
+    y0 = float(bone[-1, 1])
+    if not angular:
+        return y0 + (y_st - y0) * v
+    d = bone[-1] - bone[-2]
+    slope = d[1] / max(float(np.linalg.norm(d)), 1e-9)     # dy per mm along the rib's end
+    y1 = y0 + slope * CART_FOLLOW_FRACTION * abs(y_st - y0) / max(abs(slope), 0.2)
+    return (1 - v) ** 2 * y0 + 2 * v * (1 - v) * y1 + v ** 2 * y_st
 
 
 def _point_at_fraction(points, frac: float) -> np.ndarray:
