@@ -446,8 +446,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
     rng, sex, age_years : numpy.random.Generator, str, float
-        The bones' generator (spine, ribs, clavicles); sex and age size the clavicles and
-        the ribs' cortex (:mod:`.rib_section`).
+        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles, sex and
+        age the ribs' cortex and the cartilages' calcification (:mod:`.rib_section`).
 
     Returns
     -------
