@@ -188,3 +188,29 @@ def test_calcification_does_not_depend_on_the_voxel_size():
                    .meta["costal_cartilage_calcified"] for s in range(4)] for vox in (4.0, 6.0)}
     assert flags[4.0] == flags[6.0]
     assert any(flags[4.0]) and not all(flags[4.0])     # both outcomes among the seeds
+
+
+def test_rib_share_of_pa_reads_the_pixel_each_centre_point_projects_to():
+    """The PA sampler against the panel contract (DESIGN.md: pixel [j, i] centred at
+    ``center + (i - (nu-1)/2) pu u + (j - (nv-1)/2) pv v``) and a point source: a rib point at
+    height z projects with magnification SID / (SID - z)."""
+    from types import SimpleNamespace
+
+    from victwin.geometry import FlatPanel, View
+    from victwin.phantom.chest.measure_ribs import rib_share_of_pa
+
+    nv, nu, pitch, sid, zc = 201, 301, 0.5, 1800.0, 150.0
+    view = View(source=(0.0, 0.0, sid), panel=FlatPanel(shape=(nv, nu), pitch=(pitch, pitch),
+                                                        center=(0.0, 0.0, 0.0)))
+    acq = SimpleNamespace(views=[view])
+    bone = np.array([[0.0, 0.0, 0.0], [20.0, -10.0, 30.0], [40.0, 10.0, 30.0]])
+    paths = [{"rib": 5, "side": 1, "bone": bone, "cartilage": None}]
+    with_ = np.zeros((nv, nu))
+    mag = sid / (sid - (30.0 + zc))
+    for x, y in ((20.0, -10.0), (40.0, 10.0)):
+        i = round(x * mag / pitch + (nu - 1) / 2)
+        j = round(y * mag / pitch + (nv - 1) / 2)
+        with_[j, i] = 7.0
+    # the last two points (u > 0.3 of the arc) only, both on their bright pixels
+    assert rib_share_of_pa(with_, np.zeros_like(with_), acq, paths, zc, 5, (0.3, 1.0)) == 7.0
+    assert rib_share_of_pa(with_, np.zeros_like(with_), acq, paths, zc, 5, (0.0, 0.1)) == 0.0
