@@ -431,7 +431,8 @@ def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None 
     return _vessel_trees(rec, t, hila_for(t.cav, t.sp), pts, voxel_mm)
 
 
-def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> list:
+def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
+                    age_years: float = 50.0) -> list:
     """Step ``skeleton``: spine, ribs with costal cartilage, sternum, clavicles and scapulae
     (cortical shells of :data:`CORTEX_MM` around trabecular bone dithered with ``rng``).
 
@@ -443,8 +444,9 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
         The grid and anatomy frame.
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
-    rng, sex : numpy.random.Generator, str
-        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles.
+    rng, sex, age_years : numpy.random.Generator, str, float
+        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles, sex and
+        age the ribs' cortex and the cartilages' calcification (:mod:`.rib_section`).
 
     Returns
     -------
@@ -455,7 +457,10 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
     paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM,
                 shell_rng=rng.spawn(1)[0])
     paths = rib_paths(cav, sp)
-    paint_ribs(labels, f, paths, rng, BONE=BONE, SOFT=SOFT, CART=CART)
+    calcified = paint_ribs(labels, f, paths, rng, BONE=BONE, SOFT=SOFT, CART=CART, sex=sex,
+                           age_years=age_years)
+    for p in paths:
+        p["cartilage_calcified"] = calcified
     paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
     x_acr = paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0,
                             back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT,
@@ -487,6 +492,7 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
                   "depths": list(sp.depths), "front_zd": sp.front_zd},
         "ribs": [{"rib": p["rib"], "side": p["side"], "head_y": p["head_y"],
                   "end_y": p["end_y"]} for p in paths],
+        "costal_cartilage_calcified": bool(paths[0].get("cartilage_calcified", False)),
         "outline": {k: (list(v) if isinstance(v, tuple) else v)
                     for k, v in t.ol.__dict__.items()},
         "zc_mm": f.zc,
@@ -554,7 +560,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     step("vessels")
     vessels = _paint_vessels(labels, f, rec, t, hila, pts, voxel_mm)
     step("skeleton")
-    paths = _paint_skeleton(labels, f, t, r_bone, body.sex)
+    paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years)
     step("done")
     if bar is not None:
         bar.close()

@@ -1,0 +1,160 @@
+"""Measurements of the ribs and costal cartilages of a chest twin, and the published figures
+they are compared with (tests/phantom/test_chest_ribs.py, NOTES):
+
+* :func:`rib_chords_mm`: each rib's head-to-costochondral-junction distance, beside the mean
+  in-plane rib size ``S_x`` of the logarithmic-spiral rib model fitted to CT scans of adults
+  (Holcombe SA, Wang SC, Grotberg JB, J Biomech 2016; the sex-specific coefficients as the
+  authors publish them, github.com/svenholcombe/rib-fitter,
+  ``@RibModeler/Coefficients_Holcombe2016_JBiomech.m``): :data:`HOLCOMBE_2016_SX_MM`;
+* :func:`cartilage_lengths_mm`: the costal cartilages' lengths (Gray 1918: they "increase in
+  length from the first to the seventh, then gradually decrease to the twelfth");
+* :func:`projected_rib_bone_mm`: the bone a PA ray crosses through a rib (voxel counts along
+  ``z``), against :func:`expected_rib_bone_mm`, the section model's ``2 c + BV/TV (T - 2 c)``;
+* :func:`rib_share_of_pa`: the ribs' share of a PA line integral along each rib's posterior
+  and anterior parts (the image with the rib voxels minus the image with them soft tissue).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rib_section import REGION_U, rib_cortex_mm, rib_section_mm
+from .skeleton import TRABECULAR_BV_TV
+
+__all__ = ["HOLCOMBE_2016_SX_MM", "rib_chords_mm", "cartilage_lengths_mm",
+           "projected_rib_bone_mm", "expected_rib_bone_mm", "rib_share_of_pa", "arc_fraction",
+           "twin_ribs", "rib_voxels"]
+
+#: Holcombe et al. 2016, rib in-plane size S_x (mm), ribs 1..12, by sex.
+HOLCOMBE_2016_SX_MM = {
+    "male": (71.89, 113.36, 144.52, 170.61, 190.16, 202.72, 214.46, 215.56, 205.10, 189.71,
+             160.00, 97.22),
+    "female": (67.12, 106.74, 136.63, 159.31, 175.31, 187.39, 198.86, 199.69, 190.58, 175.14,
+               146.61, 87.51),
+}
+
+
+def arc_fraction(points) -> np.ndarray:
+    """Fraction of the arc length (0..1) at each point of a polyline (N x 3)."""
+    points = np.asarray(points, float)
+    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+    return s / max(s[-1], 1e-9)
+
+
+def rib_chords_mm(paths) -> np.ndarray:
+    """Mean over both sides of each rib's straight head-to-junction distance (mm), ribs 1..12."""
+    out = np.zeros(12)
+    for p in paths:
+        b = np.asarray(p["bone"], float)
+        out[p["rib"] - 1] += 0.5 * float(np.linalg.norm(b[-1] - b[0]))
+    return out
+
+
+def cartilage_lengths_mm(paths) -> np.ndarray:
+    """Mean over both sides of each costal cartilage's length along its course (mm)."""
+    out = np.zeros(12)
+    for p in paths:
+        c = p["cartilage"]
+        if c is not None:
+            out[p["rib"] - 1] += 0.5 * float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum())
+    return out
+
+
+def expected_rib_bone_mm(rib: int, u, sex: str, age_years: float) -> np.ndarray:
+    """Bone (mm) on a ray through a rib's thickness at fraction ``u`` of its bony length: two
+    cortical walls and the cancellous bone between (the section model of :mod:`.rib_section`,
+    ray normal to the rib's surfaces)."""
+    c = rib_cortex_mm(u, sex, age_years)
+    _, t = rib_section_mm(rib, u)
+    return 2.0 * c + TRABECULAR_BV_TV * (t - 2.0 * c)
+
+
+def projected_rib_bone_mm(labels, f, paths, bone_label: int, rib: int, u_range) -> float:
+    """Mean bone (mm) along ``z``-columns through the centre line of rib ``rib`` (both sides)
+    between the fractions ``u_range`` of its bony length, times the cosine of the angle
+    between ``z`` and the cage's normal there (so that an oblique crossing counts as the
+    normal one): ``labels`` holds the ribs alone (the rest 0), painted on the frame ``f``."""
+    vals = []
+    g = f.grid
+    for p in paths:
+        if p["rib"] != rib:
+            continue
+        b = np.asarray(p["bone"], float)
+        u = arc_fraction(b)
+        for i in np.flatnonzero((u >= u_range[0]) & (u <= u_range[1])):
+            if i == 0 or i == len(b) - 1:
+                continue
+            x, y, zd = b[i]
+            ix = int(np.argmin(np.abs(f.x - x)))
+            iy = int(np.argmin(np.abs(f.y - y)))
+            # this rib only: the column within 15 mm of its centre (others cross it in front)
+            near = np.abs(f.zd - zd) <= 15.0
+            col = labels[near, iy, ix] == bone_label
+            # the rib's surface normal: across its tangent and its height (the vertical's
+            # part across the tangent); a z-ray crosses the thickness T over T / |n_z|
+            tau = b[i + 1] - b[i - 1]
+            tau = tau / np.linalg.norm(tau)
+            h = np.array([0.0, 1.0, 0.0]) - tau[1] * tau
+            n = np.cross(tau, h / np.linalg.norm(h))
+            vals.append(col.sum() * g.spacing[0] * abs(n[2]))
+    return float(np.mean(vals))
+
+
+def rib_share_of_pa(li_with, li_without, acq, paths, zc_mm: float, rib: int,
+                    u_range) -> float:
+    """Median over the centre line of rib ``rib`` (both sides, fractions ``u_range`` of its
+    bony length) of ``li_with - li_without`` (PA line integrals, [nv, nu]) at the detector
+    pixel each centre point projects to (the view of ``acq``)."""
+    v = acq.views[0]
+    src = np.asarray(v.source, float)
+    c = np.asarray(v.panel.center, float)
+    pix = float(v.panel.pitch[0])
+    nv, nu = li_with.shape
+    d = li_with - li_without
+    vals = []
+    for p in paths:
+        if p["rib"] != rib:
+            continue
+        b = np.asarray(p["bone"], float)
+        u = arc_fraction(b)
+        pts = b[(u >= u_range[0]) & (u <= u_range[1])].copy()
+        pts[:, 2] += zc_mm
+        t = (src[2] - c[2]) / (src[2] - pts[:, 2])
+        col = np.round((src[0] + t * (pts[:, 0] - src[0]) - c[0]) / pix + (nu - 1) / 2)
+        row = np.round((src[1] + t * (pts[:, 1] - src[1]) - c[1]) / pix + (nv - 1) / 2)
+        ok = (row >= 0) & (row < nv) & (col >= 0) & (col < nu)
+        vals.extend(d[row[ok].astype(int), col[ok].astype(int)])
+    return float(np.median(vals))
+
+
+#: Region centres (fractions of the bony rib's length) used by the tests and NOTES.
+POSTERIOR_U = (REGION_U["posterior"] - 0.1, REGION_U["posterior"] + 0.1)
+ANTERIOR_U = (REGION_U["anterior"] - 0.05, REGION_U["anterior"] + 0.1)
+
+
+def twin_ribs(recipe="chest/adult", *, seed: int = 0, voxel_mm: float = 1.0):
+    """``(body, frame, paths)``: the body, the grid frame and the rib paths :func:`make_chest`
+    draws for this recipe, seed and voxel size (the same draws; no voxels are built)."""
+    from . import builder as B
+    from .anatomy import thorax_for
+    from .ribs import rib_paths
+
+    rec = B.load_chest_recipe(recipe)
+    r_body, r_thorax, _, _ = B._streams(seed)
+    body = B.resolve_body(rec, r_body)
+    t = B._place_torso(thorax_for(body, r_thorax), body.height_cm)
+    return body, B._chest_grid(rec, t, voxel_mm), rib_paths(t.cav, t.sp)
+
+
+def rib_voxels(phantom, recipe="chest/adult") -> np.ndarray:
+    """Boolean mask of the voxels of ``phantom`` that its ribs and costal cartilages cover (the
+    ribs painted alone on its grid, where the phantom holds bone, cartilage or soft tissue)."""
+    from . import builder as B
+    from .ribs import paint_ribs
+
+    m = phantom.meta
+    body, f, paths = twin_ribs(recipe, seed=m["seed"], voxel_mm=m["voxel_mm"])
+    alone = np.zeros(phantom.labels.shape, np.uint8)
+    paint_ribs(alone, f, paths, np.random.default_rng(0), BONE=B.BONE, SOFT=B.SOFT,
+               CART=B.CART, sex=body.sex, age_years=body.age_years)
+    return (alone != 0) & np.isin(phantom.labels, [B.BONE, B.CART, B.SOFT])
