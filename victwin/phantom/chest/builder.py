@@ -37,7 +37,8 @@ from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
-from .skeleton import Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum
+from .scapula import paint_scapulae, scapulae_for
+from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -458,9 +459,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
     paths = rib_paths(cav, sp)
     paint_ribs(labels, f, paths, rng, BONE=BONE, SOFT=SOFT, CART=CART)
     paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    x_acr = paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0,
-                            back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT,
-                            cortex_mm=CORTEX_MM)
+    paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0, back_zd=0.2 * cav.b0,
+                    BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
     def cage_back(side, y, x):
         a = float(cav.half_width(y)) + rib_depth
@@ -468,7 +468,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
         u = min(abs(x) / a, 1.0)
         return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
 
-    paint_scapulae(labels, f, sp, cage_back, x_glenoid=x_acr - 5.0, BONE=BONE)
+    paint_scapulae(labels, f, scapulae_for(sp, cage_back, scale=t.scale), rng, BONE=BONE,
+                   SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
     return paths
 
 
