@@ -8,6 +8,7 @@ holds and runs on any version of the builder."""
 from __future__ import annotations
 
 import functools
+from copy import deepcopy
 
 import numpy as np
 import pytest
@@ -31,7 +32,9 @@ def twin_and_scapulae(name: str, voxel_mm: float):
 
     def catch(labels, *args, **kw):
         copy = labels.copy()
-        real(copy, *args, **{**kw, "BONE": _MARK})
+        # the same random draws as the twin's own painting (a generator is copied, not used)
+        same = [deepcopy(a) if isinstance(a, np.random.Generator) else a for a in args]
+        real(copy, *same, **{**kw, "BONE": _MARK})
         caught["mask"] = copy == _MARK
         real(labels, *args, **kw)
 
@@ -99,3 +102,12 @@ def test_thoracic_vertebral_body_heights_vs_egwu():
         assert lo <= h[level] <= hi, (level, h[level])
     # and they grow down the column, as in both sources
     assert h["T9"] > h["T2"]
+
+
+def test_scapula_label_holds_the_painted_scapulae():
+    """The twin's "scapulae (bone)" label is exactly what the scapula painter drew there (so
+    :func:`scapula_mask` measures the same bone as the tests above)."""
+    from victwin.phantom.chest.measure_skeleton import scapula_mask
+
+    ph, m = twin_and_scapulae("woman", 2.0)
+    assert np.array_equal(scapula_mask(ph), m)

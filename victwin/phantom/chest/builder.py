@@ -44,25 +44,25 @@ from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
 AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS, \
-    CLAVICLE, LEFT_ATRIUM, LEFT_APPENDAGE = range(15)
+    CLAVICLE, LEFT_ATRIUM, LEFT_APPENDAGE, SCAPULA = range(16)
 
 #: Label -> canonical material.
 CHEST_MATERIALS = {AIR: "air", ADIPOSE: "adipose", MUSCLE: "muscle", SOFT: "soft_tissue",
                    LUNG: "lung", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
                    GLAND: "glandular", CART: "soft_tissue", MYOCARDIUM: "muscle",
                    CHAMBERS: "blood", CLAVICLE: "bone", LEFT_ATRIUM: "blood",
-                   LEFT_APPENDAGE: "blood"}
+                   LEFT_APPENDAGE: "blood", SCAPULA: "bone"}
 #: Label -> what it holds.
 CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 MUSCLE: "chest-wall muscle, diaphragm, myocardium",
                 SOFT: "mediastinum, abdomen, neck, bone marrow, discs",
                 LUNG: "lung parenchyma", AIRWAY: "trachea, bronchi, gastric air",
                 BLOOD: "heart chambers, great vessels, pulmonary arteries and veins",
-                BONE: "bone: spine, ribs, sternum, scapulae",
+                BONE: "bone: spine, ribs, sternum",
                 GLAND: "breast glandular tissue", CART: "costal cartilage",
                 MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers",
                 CLAVICLE: "clavicles (bone)", LEFT_ATRIUM: "left atrium (blood pool)",
-                LEFT_APPENDAGE: "left atrial appendage (blood)"}
+                LEFT_APPENDAGE: "left atrial appendage (blood)", SCAPULA: "scapulae (bone)"}
 
 #: The steps of a chest phantom, in order (the module docstring names each one's function);
 #: ``"done"`` is reported when the labels are complete.
@@ -468,7 +468,7 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
         u = min(abs(x) / a, 1.0)
         return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
 
-    paint_scapulae(labels, f, scapulae_for(sp, cage_back, scale=t.scale), rng, BONE=BONE,
+    paint_scapulae(labels, f, scapulae_for(sp, cage_back, scale=t.scale), rng, BONE=SCAPULA,
                    SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
     return paths
 

@@ -2,6 +2,7 @@
 
 - :func:`bone_path_max_mm`: the most bone (mm) any ray along one grid axis crosses in a mask
   (``axis=2``: lateral rays along ``x``; ``axis=0``: PA rays along ``z``).
+- :func:`scapula_mask`: the twin's scapulae (their own label, "scapulae (bone)").
 - :func:`scapula_sides`: a scapula mask split into the right (``x < 0``) and left halves.
 - :func:`blade_angle_deg`: the blade's angle to the coronal plane (the scapular plane's
   internal rotation, Yoshida 2022), from a plane fitted to the lower blade's voxels.
@@ -10,9 +11,7 @@
 - :func:`vertebral_body_heights_mm`: each vertebral body's height on its axis (Egwu 2019,
   Panjabi 1991).
 
-Sources are cited in :mod:`.scapula` and :mod:`.skeleton`; the scapula mask comes from
-painting the scapulae alone (:func:`~.scapula.paint_scapulae` with a label of their own,
-as tests/phantom/test_chest_scapula.py does).
+Sources are cited in :mod:`.scapula` and :mod:`.skeleton`.
 """
 
 from __future__ import annotations
@@ -21,13 +20,19 @@ import numpy as np
 
 from ...geometry import Grid
 
-__all__ = ["bone_path_max_mm", "scapula_sides", "blade_angle_deg", "scapula_height_mm",
+__all__ = ["bone_path_max_mm", "scapula_mask", "scapula_sides", "blade_angle_deg", "scapula_height_mm",
            "blade_pa_path_mm", "vertebral_body_heights_mm"]
 
 
 def bone_path_max_mm(mask: np.ndarray, voxel_mm: float, axis: int) -> float:
     """Largest path (mm) through ``mask`` (bool ``[z, y, x]``) of a ray along ``axis``."""
     return float(np.asarray(mask).sum(axis=axis).max() * voxel_mm)
+
+
+def scapula_mask(phantom) -> np.ndarray:
+    """Bool ``[z, y, x]``: the voxels of the twin's label named "scapulae (bone)"."""
+    lab = [int(k) for k, v in phantom.meta["label_names"].items() if v.startswith("scapulae")]
+    return np.isin(phantom.labels, lab)
 
 
 def scapula_sides(mask: np.ndarray, grid: Grid) -> dict:

@@ -259,11 +259,12 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
 
         e_s = s.spine_dir()
         e_m = np.cross(a[0], e_s)
-        rows = np.vstack([a, e_s, e_m])
+        rows = np.vstack([a, e_s, e_m]).tolist()          # Python floats keep float32 math
+        oo = o.tolist()
 
         def local(x, y, z):
-            d = (x - o[0], y - o[1], z - o[2])
-            return [d[0] * rows[i, 0] + d[1] * rows[i, 1] + d[2] * rows[i, 2] for i in range(5)]
+            d = (x - oo[0], y - oo[1], z - oo[2])
+            return [d[0] * r[0] + d[1] * r[1] + d[2] * r[2] for r in rows]
 
         def plates(x, y, z):
             q = local(x, y, z)
