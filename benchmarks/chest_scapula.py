@@ -24,10 +24,9 @@ from _common import environment, print_table, write_json  # noqa: E402
 from chest_twins import TWINS  # noqa: E402
 
 from victwin.phantom.chest import make_chest  # noqa: E402
-from victwin.phantom.chest.measure_skeleton import (blade_angle_deg, blade_pa_path_mm,  # noqa: E402
-                                                    bone_path_max_mm, scapula_height_mm,
-                                                    scapula_mask, scapula_sides,
-                                                    vertebral_body_heights_mm)
+from victwin.phantom.chest.measure_skeleton import (  # noqa: E402
+    blade_angle_deg, blade_pa_path_mm, bone_path_max_mm, scapula_height_mm, scapula_mask,
+    scapula_sides, vertebral_body_heights_mm)
 
 PUBLISHED = {"lateral_path_mm": "< 48 (acromion length, von Schroeder 2001)",
              "blade_angle_deg": "29.0, IQR 24.9-33.3 (Yoshida 2022)",

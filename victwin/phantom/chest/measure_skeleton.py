@@ -20,8 +20,8 @@ import numpy as np
 
 from ...geometry import Grid
 
-__all__ = ["bone_path_max_mm", "scapula_mask", "scapula_sides", "blade_angle_deg", "scapula_height_mm",
-           "blade_pa_path_mm", "vertebral_body_heights_mm"]
+__all__ = ["bone_path_max_mm", "scapula_mask", "scapula_sides", "blade_angle_deg",
+           "scapula_height_mm", "blade_pa_path_mm", "vertebral_body_heights_mm"]
 
 
 def bone_path_max_mm(mask: np.ndarray, voxel_mm: float, axis: int) -> float:

@@ -10,9 +10,9 @@ rays that cross bone.
 
 The chest twin has three bone labels (``CHEST_LABELS``): "bone" (spine, ribs, sternum),
 "clavicles (bone)" (since 2026-12-02) and "scapulae (bone)" (since 2026-12-03), all of the bone
-material; bone is selected by material, so clavicles and scapulae count as bone here. A nodule is at least 10 mm inside the lung
-(:func:`~.nodules.place_nodule`), where the bone in a PA projection is ribs, plus clavicles at
-the apices and the scapulae's edges.
+material; bone is selected by material, so clavicles and scapulae count as bone here. A nodule
+is at least 10 mm inside the lung (:func:`~.nodules.place_nodule`), where the bone in a PA
+projection is ribs, plus clavicles at the apices and the scapulae's blades and borders.
 """
 
 from __future__ import annotations

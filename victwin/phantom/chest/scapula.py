@@ -87,11 +87,13 @@ SCAPULA_MEDIAL_MM = 50.8
 #: ASSUMPTIONS (no source found): the sizes scale with body height / 175 cm like the spine
 #: (von Schroeder's statures are not given; men's scapulae were larger in 19 of 26 measures);
 #: the trigonum spinae lies a quarter of the height below the superior angle; the medial
-#: border is perpendicular to the spine axis; the spine stands perpendicular to the blade and
-#: is as thick as the medial border; the acromion runs forward from the spine's lateral end;
-#: the spine plate rises 30 degrees from the blade's normal (its dorsal surface facing up and
-#: back, not horizontal); 10 mm of muscle (subscapularis, serratus anterior) between the blade
-#: and the rib cage; the acromion is an ellipsoid of the published length, width, thickness.
+#: border is perpendicular to the spine axis; the superior border bends at 55 % of the way to
+#: the glenoid, 15 % of the height above the trigonum; the breadth is taken to the glenoid's
+#: centre (Latif measured to its lowest outer point, ~8 mm further here); the spine plate
+#: rises 30 degrees from the blade's normal (its dorsal surface facing up and back, not
+#: horizontal) and is as thick as the medial border; the acromion is an ellipsoid of the
+#: published length, width and thickness running forward from the spine's lateral end; 10 mm
+#: of muscle (subscapularis, serratus anterior) between the blade and the rib cage.
 SCAPULA_SCALE_NOTE = "height / 175 cm (assumed)"
 _TS_FRACTION = 0.25
 _SPINE_UP_DEG = 30.0            # the spine plate's rise from the blade normal (assumed)
