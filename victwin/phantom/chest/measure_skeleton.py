@@ -7,6 +7,7 @@
 - :func:`blade_angle_deg`: the blade's angle to the coronal plane (the scapular plane's
   internal rotation, Yoshida 2022), from a plane fitted to the lower blade's voxels.
 - :func:`scapula_height_mm`: superior to inferior angle (von Schroeder 2001's length).
+- :func:`spine_extent_mm`: the upper scapula's span along the blade (the spine's length).
 - :func:`blade_pa_path_mm`: the median bone path of PA rays through the lower blade.
 - :func:`vertebral_body_heights_mm`: each vertebral body's height on its axis (Egwu 2019,
   Panjabi 1991).
@@ -21,7 +22,8 @@ import numpy as np
 from ...geometry import Grid
 
 __all__ = ["bone_path_max_mm", "scapula_mask", "scapula_sides", "blade_angle_deg",
-           "scapula_height_mm", "blade_pa_path_mm", "vertebral_body_heights_mm"]
+           "scapula_height_mm", "spine_extent_mm", "blade_pa_path_mm",
+           "vertebral_body_heights_mm"]
 
 
 def bone_path_max_mm(mask: np.ndarray, voxel_mm: float, axis: int) -> float:
@@ -55,14 +57,29 @@ def _lower_blade(p: np.ndarray) -> np.ndarray:
     return p[keep]
 
 
+def _blade_normal(p: np.ndarray) -> np.ndarray:
+    """Unit normal of the plane fitted to the lower blade of the points ``p`` (n, 3)."""
+    q = _lower_blade(p)
+    return np.linalg.svd(q - q.mean(axis=0), full_matrices=False)[2][-1]
+
+
+def spine_extent_mm(side_mask: np.ndarray, grid: Grid) -> float:
+    """Span (mm) of one scapula's upper 40 % (spine, acromion, glenoid, superior border)
+    along the blade's horizontal line: the spine's length from the medial edge of the
+    scapula to the acromion's lateral edge, as von Schroeder 2001 measured it."""
+    p = _points(side_mask, grid)
+    d = np.cross(_blade_normal(p), [0.0, 1.0, 0.0])
+    d /= np.linalg.norm(d)
+    y0, y1 = p[:, 1].min(), p[:, 1].max()
+    t = p[p[:, 1] <= y0 + 0.4 * (y1 - y0)] @ d
+    return float(t.max() - t.min())
+
+
 def blade_angle_deg(side_mask: np.ndarray, grid: Grid) -> float:
     """Angle (degrees) between one scapula's lower blade and the coronal plane: the plane
     fitted (least squares, smallest principal axis as its normal) to the lower blade's voxels,
     measured along its horizontal line, as the transverse-plane angle of a scapular plane."""
-    p = _lower_blade(_points(side_mask, grid))
-    q = p - p.mean(axis=0)
-    n = np.linalg.svd(q, full_matrices=False)[2][-1]
-    d = np.cross(n, [0.0, 1.0, 0.0])                      # the plane's horizontal line
+    d = np.cross(_blade_normal(_points(side_mask, grid)), [0.0, 1.0, 0.0])  # horizontal line
     return float(np.degrees(np.arctan2(abs(d[2]), abs(d[0]))))
 
 
