@@ -9,8 +9,8 @@
 - :func:`scapula_height_mm`: superior to inferior angle (von Schroeder 2001's length).
 - :func:`spine_extent_mm`: the upper scapula's span along the blade (the spine's length).
 - :func:`blade_pa_path_mm`: the median bone path of PA rays through the lower blade.
-- :func:`vertebral_body_heights_mm`: each vertebral body's height on its axis (Egwu 2019,
-  Panjabi 1991).
+- :func:`vertebral_body_heights_mm`, :func:`disc_heights_mm`: each vertebral body's and
+  disc's height on the column's axis (Egwu 2019, Fletcher 2015).
 
 Sources are cited in :mod:`.scapula` and :mod:`.skeleton`.
 """
@@ -23,7 +23,7 @@ from ...geometry import Grid
 
 __all__ = ["bone_path_max_mm", "scapula_mask", "scapula_sides", "blade_angle_deg",
            "scapula_height_mm", "spine_extent_mm", "blade_pa_path_mm",
-           "vertebral_body_heights_mm"]
+           "vertebral_body_heights_mm", "disc_heights_mm"]
 
 
 def bone_path_max_mm(mask: np.ndarray, voxel_mm: float, axis: int) -> float:
@@ -106,11 +106,9 @@ def blade_pa_path_mm(side_mask: np.ndarray, grid: Grid) -> float:
     return float(np.median(path[path > 0]))
 
 
-def vertebral_body_heights_mm(phantom) -> dict:
-    """Height (mm) of each vertebral body on its axis, from the labels: the number of rows
-    (``y``) with any bone voxel in the body's central core (the middle 60 % of its width and
-    depth, where trabecular bone is dithered at 15 % of the voxels) between its upper end
-    plate and the next, times the voxel. Keys are the level names (``meta["spine"]``)."""
+def _body_rows(phantom) -> dict:
+    """Per level name: (bool rows with any bone voxel in the body's central core, the rows'
+    ``y`` in mm) from the level's top to the next level's top (its body and the disc below)."""
     from .skeleton import LEVEL_NAMES
 
     sp, g = phantom.meta["spine"], phantom.grid
@@ -123,10 +121,30 @@ def vertebral_body_heights_mm(phantom) -> dict:
         cz = sp["front_zd"] + 0.5 * d + zc
         ix = np.abs(x) <= 0.3 * w
         iz = np.abs(z - cz) <= 0.3 * d
-        iy = (y >= top - 0.1 * pitch) & (y < top + 0.95 * pitch)     # discs around it
+        iy = (y >= top) & (y < top + pitch)
         if not (ix.any() and iz.any() and iy.any()):
             continue
         sub = phantom.labels[np.ix_(iz, iy, ix)]
-        rows = np.isin(sub, bone).any(axis=(0, 2))
-        out[name] = float(rows.sum() * g.spacing[1])
+        out[name] = (np.isin(sub, bone).any(axis=(0, 2)), y[iy])
+    return out
+
+
+def vertebral_body_heights_mm(phantom) -> dict:
+    """Height (mm) of each vertebral body on its axis, from the labels: the number of rows
+    (``y``) with any bone voxel in the body's central core (the middle 60 % of its width and
+    depth, where trabecular bone is dithered at 15 % of the voxels) from its upper end plate
+    to the next level's, times the voxel. Keys are the level names (``meta["spine"]``)."""
+    dy = float(phantom.grid.spacing[1])
+    return {n: float(rows.sum() * dy) for n, (rows, _) in _body_rows(phantom).items()}
+
+
+def disc_heights_mm(phantom) -> dict:
+    """Height (mm) of the disc below each vertebra on the column's axis: the rows without
+    bone in the body's central core (:func:`vertebral_body_heights_mm`) below its body, up to
+    the next level's top; keyed by the upper level's name ("T4" is the T4-5 disc)."""
+    dy = float(phantom.grid.spacing[1])
+    out = {}
+    for n, (rows, _) in _body_rows(phantom).items():
+        last = np.nonzero(rows)[0]
+        out[n] = float((len(rows) - 1 - last[-1]) * dy) if len(last) else float("nan")
     return out
