@@ -446,7 +446,7 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str) -> l
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
     rng, sex : numpy.random.Generator, str
-        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles.
+        The bones' generator (spine, ribs, clavicles, scapulae); the sex sizes the clavicles.
 
     Returns
     -------
