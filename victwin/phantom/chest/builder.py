@@ -37,31 +37,32 @@ from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
-from .skeleton import Spine, paint_clavicles, paint_scapulae, paint_spine, paint_sternum
+from .scapula import paint_scapulae, scapulae_for
+from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
 AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, CHAMBERS, \
-    CLAVICLE, LEFT_ATRIUM, LEFT_APPENDAGE = range(15)
+    CLAVICLE, LEFT_ATRIUM, LEFT_APPENDAGE, SCAPULA = range(16)
 
 #: Label -> canonical material.
 CHEST_MATERIALS = {AIR: "air", ADIPOSE: "adipose", MUSCLE: "muscle", SOFT: "soft_tissue",
                    LUNG: "lung", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
                    GLAND: "glandular", CART: "soft_tissue", MYOCARDIUM: "muscle",
                    CHAMBERS: "blood", CLAVICLE: "bone", LEFT_ATRIUM: "blood",
-                   LEFT_APPENDAGE: "blood"}
+                   LEFT_APPENDAGE: "blood", SCAPULA: "bone"}
 #: Label -> what it holds.
 CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
                 MUSCLE: "chest-wall muscle, diaphragm, myocardium",
                 SOFT: "mediastinum, abdomen, neck, bone marrow, discs",
                 LUNG: "lung parenchyma", AIRWAY: "trachea, bronchi, gastric air",
                 BLOOD: "heart chambers, great vessels, pulmonary arteries and veins",
-                BONE: "bone: spine, ribs, sternum, scapulae",
+                BONE: "bone: spine, ribs, sternum",
                 GLAND: "breast glandular tissue", CART: "costal cartilage",
                 MYOCARDIUM: "myocardium", CHAMBERS: "heart chambers",
                 CLAVICLE: "clavicles (bone)", LEFT_ATRIUM: "left atrium (blood pool)",
-                LEFT_APPENDAGE: "left atrial appendage (blood)"}
+                LEFT_APPENDAGE: "left atrial appendage (blood)", SCAPULA: "scapulae (bone)"}
 
 #: The steps of a chest phantom, in order (the module docstring names each one's function);
 #: ``"done"`` is reported when the labels are complete.
@@ -445,8 +446,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
     rng, sex, age_years : numpy.random.Generator, str, float
-        The bones' generator (spine, ribs, clavicles); the sex sizes the clavicles, sex and
-        age the ribs' cortex and the cartilages' calcification (:mod:`.rib_section`).
+        The bones' generator (spine, ribs, clavicles, scapulae); the sex sizes the clavicles, sex
+        and age the ribs' cortex and the cartilages' calcification (:mod:`.rib_section`).
 
     Returns
     -------
@@ -462,9 +463,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     for p in paths:
         p["cartilage_calcified"] = calcified
     paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    x_acr = paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0,
-                            back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT,
-                            cortex_mm=CORTEX_MM)
+    paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0, back_zd=0.2 * cav.b0,
+                    BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
     def cage_back(side, y, x):
         a = float(cav.half_width(y)) + rib_depth
@@ -472,7 +472,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
         u = min(abs(x) / a, 1.0)
         return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
 
-    paint_scapulae(labels, f, sp, cage_back, x_glenoid=x_acr - 5.0, BONE=BONE)
+    paint_scapulae(labels, f, scapulae_for(sp, cage_back, scale=t.scale), rng, BONE=SCAPULA,
+                   SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
     return paths
 
 

@@ -93,7 +93,9 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
     band = np.abs(x - side * 0.4 * cav["a0"]) <= 12.0      # a 24 mm wide band of columns
     zd = g.axis_mm("z") - phantom.meta["zc_mm"]
     post = zd > 0
-    bone = np.isin(phantom.labels[post][:, :, band], labels_of(phantom, "bone")).sum(axis=(0, 2))
+    # the scapulae (own label since 2026-12-03) lie over the band: a reader counts through them
+    ribs = [k for k in labels_of(phantom, "bone") if k not in _label_named(phantom, "scapulae")]
+    bone = np.isin(phantom.labels[post][:, :, band], ribs).sum(axis=(0, 2))
     # a rib's cross-section is a cortical ring around marrow: smooth the bone profile along y
     # by 3 mm and take one peak per rib (ribs lie >= 12 mm apart, centre to centre)
     from scipy.signal import find_peaks

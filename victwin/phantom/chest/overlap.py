@@ -8,11 +8,11 @@ rays from the focal spot through the nodule's disc (its volume-equivalent diamet
 plane through its centre parallel to the detector) in the lesion-free twin and counts the
 rays that cross bone.
 
-The chest twin has two bone labels (``CHEST_LABELS``): "bone" (spine, ribs, sternum, scapulae)
-and "clavicles (bone)" (since 2026-12-02), both of the bone material; bone is selected by
-material, so the clavicles count as bone here. A nodule is at least 10 mm inside the lung
-(:func:`~.nodules.place_nodule`), where the bone in a PA projection is ribs, plus clavicles at
-the apices and the scapulae's edges.
+The chest twin has three bone labels (``CHEST_LABELS``): "bone" (spine, ribs, sternum),
+"clavicles (bone)" (since 2026-12-02) and "scapulae (bone)" (since 2026-12-03), all of the bone
+material; bone is selected by material, so clavicles and scapulae count as bone here. A nodule
+is at least 10 mm inside the lung (:func:`~.nodules.place_nodule`), where the bone in a PA
+projection is ribs, plus clavicles at the apices and the scapulae's blades and borders.
 """
 
 from __future__ import annotations

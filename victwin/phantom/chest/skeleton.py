@@ -1,4 +1,4 @@
-"""Spine, sternum, clavicles and scapulae (the ribs are in :mod:`.ribs`).
+"""Spine, sternum and clavicles (the ribs are in :mod:`.ribs`, the scapulae in :mod:`.scapula`).
 
 Twelve thoracic vertebrae span the lung fields (T1 at the apex, T12 at the posterior
 costophrenic recess: :mod:`.anatomy`); two cervical and two lumbar ones continue the column to
@@ -26,8 +26,8 @@ import numpy as np
 from .raster import Frame, bezier, polyline
 
 __all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
-           "paint_clavicles", "clavicle_path", "paint_scapulae", "TRABECULAR_BV_TV", "CLAVICLE_MM",
-           "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
+           "paint_clavicles", "clavicle_path", "fill_cancellous", "TRABECULAR_BV_TV",
+           "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
 
 # Trabecular bone volume fraction of vertebral bodies and of the ribs' cancellous interior:
 # ASSUMPTION 0.15. Adult thoracic/lumbar vertebrae are recalled as 0.10-0.20 by micro-CT
@@ -285,34 +285,3 @@ def fill_cancellous(labels, interior: int, rng, *, bone: int, soft: int) -> None
                                     np.uint8(bone), np.uint8(soft))
 
 
-def paint_scapulae(labels, f: Frame, sp: Spine, cage_point, *, x_glenoid: float, BONE: int):
-    """Triangular scapular plates on the posterolateral rib cage: superior angle at T2, inferior
-    angle at T7-T8 (Gray's, ch. 46), rotated laterally as in PA positioning (shoulders rolled
-    forward). ``cage_point(side, y, x) -> zd`` gives the back of the cage at (x, y)."""
-    y_sup = sp.mid_y(sp.level("T2"))
-    y_inf = sp.tops[sp.level("T8")]
-    y_glen = sp.mid_y(sp.level("T2")) + 5.0
-    segs = []
-    for s in (-1.0, 1.0):
-        x_med_top, x_med_bot = 0.55 * x_glenoid, 0.62 * x_glenoid
-        for y in np.arange(y_sup, y_inf, 3.0):
-            u = (y - y_sup) / (y_inf - y_sup)
-            x_med = x_med_top + (x_med_bot - x_med_top) * u
-            x_lat = x_glenoid - (x_glenoid - x_med_bot) * u ** 0.9
-            if x_lat - x_med < 4.0:
-                continue
-            xs = np.linspace(x_med, x_lat, 6)
-            zs = [cage_point(s, y, xx) + 6.0 for xx in xs]
-            pts = np.column_stack([s * xs, np.full(6, y), zs])
-            segs.append(polyline(pts, 1.8))
-        # lateral border (thick), spine of the scapula, glenoid neck
-        lat = [(s * (x_glenoid - (x_glenoid - x_med_bot) * u ** 0.9), y_sup + u * (y_inf - y_sup))
-               for u in np.linspace(0.05, 1.0, 10)]
-        segs.append(polyline([(x, y, cage_point(s, y, abs(x)) + 7.0) for x, y in lat], 4.5, 3.0))
-        spine_pts = [(s * x, y_sup + 12.0 + 0.1 * (x - x_med_top), cage_point(s, y_sup, x) + 12.0)
-                     for x in np.linspace(x_med_top, x_glenoid + 8.0, 8)]
-        segs.append(polyline(spine_pts, 3.0))
-        zg = cage_point(s, y_glen, x_glenoid)
-        segs.append(polyline([(s * (x_glenoid - 6.0), y_glen, zg + 4.0),
-                              (s * (x_glenoid + 6.0), y_glen, zg - 6.0)], 11.0))
-    f.paint(labels, np.vstack(segs), BONE)

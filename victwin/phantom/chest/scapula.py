@@ -1,0 +1,336 @@
+"""Scapulae: thin plates in the scapular plane on the posterior chest wall.
+
+Each scapula is built in its own frame (Wu et al. 2005, the ISB shoulder convention): ``u``
+along the spine of the scapula from the trigonum spinae (TS, where the spine meets the medial
+border) towards the acromion, ``v`` in the blade's plane pointing down, ``w`` the blade's
+normal pointing back. The frame is turned from the body's axes by the scapulothoracic angles
+of standing adults (internal rotation about the vertical, upward rotation about the blade's
+normal, anterior tilt about the spine axis), so the blade lies ~30 degrees anterior to the
+coronal plane and a lateral ray crosses it obliquely instead of along a bar.
+
+Parts (sizes x the body height / 175 cm, see :data:`SCAPULA_SCALE_NOTE`): the blade (a
+:data:`BLADE_MM` plate), medial and lateral borders (rods of the published thicknesses), the
+glenoid head (an ellipsoid of the glenoid's height and the head's thickness), the spine (a
+plate standing off the blade's back, as wide as published at 1 cm, 4 cm and the spinoglenoid
+notch) and the acromion (a plate of the published length, width and thickness). Borders,
+head and acromion are a cortical shell around cancellous bone; blade and spine are solid
+plates, dithered to their thickness when thinner than a voxel.
+
+References
+----------
+von Schroeder HP, Kuiper SD, Botte MJ. Osseous anatomy of the scapula. Clin Orthop Relat Res
+2001;(383):131-139 (abstract: 15 pairs; superior-inferior angle 155 +/- 16 mm; spine from the
+medial edge to the acromion's lateral edge 134 +/- 12 mm; spine width 7 +/- 1 and 18 +/- 3 mm
+at 1 and 4 cm from the medial edge, 46 +/- 6 mm at the spinoglenoid notch; acromion 48 +/- 5
+x 22 +/- 4 mm, 9 +/- 1 mm thick; glenoid to acromion 16 +/- 2 mm; glenoid 29 x 36 mm facing
+posterior by 8 +/- 4 degrees; head 22 +/- 4 mm thick 1 cm from the glenoid surface).
+Yoo JH, Chung ST, Park SJ, Chang JH, Paik DJ. Geometric assessment of scapular thickness by
+computed tomography. Clin Shoulder Elbow 2012;15:73-78 (abstract: 102 scapulae; thickness of
+the lateral border 13.83 mm, medial border 4.44 mm, middle third of the body 2.06 mm).
+Yoshida Y, Matsumura N, Yamada Y, et al. Three-dimensional alignment of the upper extremity in
+the standing neutral position in healthy subjects. J Orthop Surg Res 2022;17 (doi
+10.1186/s13018-022-03113-5; abstract: upright CT of 158 shoulders; scapulothoracic median
+9.2 deg upward rotation (IQR 5.2-12.5), 29.0 deg internal rotation (24.9-33.3), 7.9 deg
+anterior tilt (4.3-11.8)).
+Sobush DC, Simoneau GG, Dietz KE, et al. The Lennie test for measuring scapular position in
+healthy young adult females. J Orthop Sports Phys Ther 1996;23:39-50 (literature review as
+quoted on scite.ai: medial borders 5.08 cm from the spinous processes (Hoppenfeld); superior
+angle at the 2nd rib, inferior angle at the 7th rib (Gray, Hoppenfeld); the root of the
+spine at the level of the T3 spinous process (Hoppenfeld)).
+Latif MS, et al. Morphometric study of the length and the breadth of the scapula in a
+Bangladeshi population. CBMJ 2025;14(2):141-145 (150 dry scapulae: breadth, medial border at
+the spine to the glenoid's lower outer border, 100.1 +/- 8.2 mm; length 136.6 +/- 12.0 mm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .raster import Frame, polyline
+from .skeleton import Spine, fill_cancellous
+
+__all__ = ["Scapula", "scapulae_for", "paint_scapulae", "SCAPULA_HEIGHT_MM",
+           "SCAPULA_SPINE_MM", "SCAPULA_BREADTH_MM", "SCAPULA_ANGLES_DEG", "BLADE_MM",
+           "ACROMION_MM", "SCAPULA_MEDIAL_MM"]
+
+# von Schroeder 2001 (module references): superior to inferior angle; spine from the medial
+# edge to the acromion's lateral edge; spine width (dorsal projection from the blade) at 1 cm,
+# 4 cm and the spinoglenoid notch; acromion length x width x thickness; glenoid superoinferior
+# x anteroposterior, its retroversion; glenoid rim to acromion; head thickness.
+SCAPULA_HEIGHT_MM = 155.0
+SCAPULA_HEIGHT_SD_MM = 16.0
+SCAPULA_SPINE_MM = 134.0
+SCAPULA_SPINE_SD_MM = 12.0
+SPINE_WIDTH_MM = ((10.0, 7.0), (40.0, 18.0))
+SPINOGLENOID_WIDTH_MM = 46.0
+ACROMION_MM = (48.0, 22.0, 9.0)
+GLENOID_MM = (36.0, 29.0)
+GLENOID_RETROVERSION_DEG = 8.0
+GLENOID_ACROMION_MM = 16.0
+HEAD_MM = 22.0
+# Latif 2025: breadth, trigonum spinae to the glenoid's outer border (the only breadth found;
+# a South Asian sample whose length, 137 mm, is 12 % below von Schroeder's).
+SCAPULA_BREADTH_MM = 100.1
+# Yoo 2012: body (middle third), medial border and lateral border thickness.
+BLADE_MM = 2.06
+MEDIAL_BORDER_MM = 4.44
+LATERAL_BORDER_MM = 13.83
+# Yoshida 2022, standing upright CT, medians: internal rotation (the blade's angle to the
+# coronal plane, lateral end forward), upward rotation, anterior tilt.
+SCAPULA_ANGLES_DEG = {"internal": 29.0, "upward": 9.2, "tilt": 7.9}
+SCAPULA_INTERNAL_IQR_DEG = (24.9, 33.3)
+# Hoppenfeld via Sobush 1996: the medial border 50.8 mm (2 in) from the spinous processes;
+# the trigonum spinae at the level of the T3 spinous process.
+SCAPULA_MEDIAL_MM = 50.8
+#: ASSUMPTIONS (no source found): the sizes scale with body height / 175 cm like the spine
+#: (von Schroeder's statures are not given; men's scapulae were larger in 19 of 26 measures);
+#: the trigonum spinae lies a quarter of the height below the superior angle; the medial
+#: border is perpendicular to the spine axis; the superior border bends at 55 % of the way to
+#: the glenoid, 15 % of the height above the trigonum; the breadth is taken to the glenoid's
+#: centre (Latif measured to its lowest outer point, ~8 mm further here); the spine plate
+#: rises 30 degrees from the blade's normal (its dorsal surface facing up and back, not
+#: horizontal) and is as thick as the medial border; the acromion is an ellipsoid of the
+#: published length, width and thickness running forward from the spine's lateral end; 10 mm
+#: of muscle (subscapularis, serratus anterior) between the blade and the rib cage.
+SCAPULA_SCALE_NOTE = "height / 175 cm (assumed)"
+_TS_FRACTION = 0.25
+_SPINE_UP_DEG = 30.0            # the spine plate's rise from the blade normal (assumed)
+_WALL_GAP_MM = 10.0
+_INTERIOR = 253                 # transient label of the cancellous interiors
+
+
+@dataclass(frozen=True)
+class Scapula:
+    """One scapula in anatomy mm: ``side`` (+1 left, -1 right), ``origin`` the trigonum spinae
+    ``(x, y, zd)``, ``axes`` the unit vectors ``u`` (spine axis, lateral), ``v`` (down in the
+    blade) and ``w`` (blade normal, back) as rows, ``k`` the size factor."""
+
+    side: float
+    origin: tuple
+    axes: tuple
+    k: float
+
+    def point(self, u, v, w=0.0) -> np.ndarray:
+        """Anatomy ``(x, y, zd)`` of the local point ``(u, v, w)`` (mm)."""
+        a = np.asarray(self.axes)
+        return np.asarray(self.origin) + u * a[0] + v * a[1] + w * a[2]
+
+    def outline_uv(self) -> np.ndarray:
+        """Blade outline ``(u, v)`` (mm): superior angle, superior border, glenoid neck top
+        and bottom, inferior angle (the medial border closes it)."""
+        k = self.k
+        h = SCAPULA_HEIGHT_MM * k
+        ug, vg = self.glenoid_uv()
+        half = 0.5 * GLENOID_MM[0] * k
+        return np.array([(0.0, -_TS_FRACTION * h), (0.55 * ug, -0.6 * _TS_FRACTION * h),
+                         (ug - 0.5 * HEAD_MM * k, vg - half),
+                         (ug - 0.5 * HEAD_MM * k, vg + half),
+                         (0.0, (1.0 - _TS_FRACTION) * h)])
+
+    def glenoid_uv(self) -> tuple[float, float]:
+        """Glenoid centre ``(u, v)``: below the acromion by half its thickness, the glenoid-
+        acromion gap and half the glenoid's height; the breadth from the trigonum spinae."""
+        k = self.k
+        vg = (0.5 * ACROMION_MM[2] + GLENOID_ACROMION_MM + 0.5 * GLENOID_MM[0]) * k
+        ug = float(np.sqrt((SCAPULA_BREADTH_MM * k) ** 2 - vg ** 2))
+        return ug, vg
+
+    def landmarks(self) -> dict:
+        """Named points (anatomy mm): trigonum spinae, superior and inferior angles, glenoid
+        centre, the acromion's posterolateral corner and anterior tip."""
+        k = self.k
+        o = self.outline_uv()
+        ug, vg = self.glenoid_uv()
+        aa = self.acromion_corner()
+        return {"trigonum_spinae": self.point(0, 0), "superior_angle": self.point(*o[0]),
+                "inferior_angle": self.point(*o[-1]), "glenoid": self.point(ug, vg),
+                "acromion_corner": aa,
+                "acromion_tip": aa + ACROMION_MM[0] * k * self.forward()}
+
+    def acromion_corner(self) -> np.ndarray:
+        """The spine's lateral end (angulus acromialis): the spine length along ``u``, half
+        the spinoglenoid width behind the blade."""
+        return np.asarray(self.point(SCAPULA_SPINE_MM * self.k, 0.0)) \
+            + 0.5 * SPINOGLENOID_WIDTH_MM * self.k * self.spine_dir()
+
+    def spine_dir(self) -> np.ndarray:
+        """Unit vector from the blade to the spine's crest (back and up)."""
+        a = np.asarray(self.axes)
+        b = np.radians(_SPINE_UP_DEG)
+        return np.cos(b) * a[2] - np.sin(b) * a[1]
+
+    def forward(self) -> np.ndarray:
+        """Horizontal unit vector along the acromion (the blade normal turned forward)."""
+        w = -np.asarray(self.axes[2], float)
+        w[1] = 0.0
+        return w / np.linalg.norm(w)
+
+    def to_dict(self) -> dict:
+        return {"side": self.side, "origin": list(self.origin),
+                "axes": [list(a) for a in self.axes], "k": self.k,
+                "landmarks": {n: [float(c) for c in p] for n, p in self.landmarks().items()}}
+
+
+def _axes(side: float) -> np.ndarray:
+    """Rows u, v, w: R = Ry(internal) Rz(upward) Rx(tilt) applied to the body axes (left
+    scapula: lateral +x, down +y, back +zd), mirrored in x for the right one."""
+    a = {n: np.radians(d) for n, d in SCAPULA_ANGLES_DEG.items()}
+    ci, si = np.cos(a["internal"]), np.sin(a["internal"])
+    cu, su = np.cos(a["upward"]), np.sin(a["upward"])
+    ct, st = np.cos(a["tilt"]), np.sin(a["tilt"])
+    ry = np.array([[ci, 0, si], [0, 1, 0], [-si, 0, ci]])
+    rz = np.array([[cu, su, 0], [-su, cu, 0], [0, 0, 1]])
+    rx = np.array([[1, 0, 0], [0, ct, -st], [0, st, ct]])
+    r = ry @ rz @ rx
+    axes = r.T.copy()                                   # rows: images of the unit vectors
+    axes[:, 0] *= side
+    return axes
+
+
+def scapulae_for(sp: Spine, cage_point, *, scale: float) -> list[Scapula]:
+    """Both scapulae: the trigonum spinae :data:`SCAPULA_MEDIAL_MM` from the midline at the
+    level of the T3 spinous process's tip, the blade moved back until every point of its
+    outline and borders clears the rib cage (``cage_point(side, y, x) -> zd`` of the back of
+    the cage) by the assumed 10 mm."""
+    k = float(scale)
+    t3 = sp.level("T3")
+    # the spinous process runs from 0.5 to 1.3 pitches below the body's top (paint_spine)
+    y_ts = sp.tops[t3] + 1.3 * sp.pitches[t3]
+    out = []
+    for side in (1.0, -1.0):
+        axes = _axes(side)
+        origin = np.array([side * SCAPULA_MEDIAL_MM * k, y_ts, 0.0])
+        probe = Scapula(side, tuple(origin), tuple(map(tuple, axes)), k)
+        o = probe.outline_uv()
+        # blade points: outline, borders and the inside on a 10 mm lattice
+        uu, vv = np.meshgrid(np.arange(0.0, o[:, 0].max(), 10.0),
+                             np.arange(o[:, 1].min(), o[:, 1].max(), 10.0))
+        pts = [probe.point(u, v) for u, v in zip(uu.ravel(), vv.ravel())
+               if _inside_convex(o, np.array([[u, v]]))[0]]
+        pts += [probe.point(u, v) for u, v in o]
+        need = max(cage_point(side, float(p[1]), abs(float(p[0]))) + _WALL_GAP_MM - p[2]
+                   for p in pts)
+        origin[2] += need
+        out.append(Scapula(side, tuple(float(c) for c in origin),
+                           tuple(tuple(float(c) for c in a) for a in axes), k))
+    return out
+
+
+def _inside_convex(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Points ``(n, 2)`` inside the convex polygon ``poly`` (either winding)."""
+    nxt = np.roll(poly, -1, axis=0)
+    area2 = np.sum(poly[:, 0] * nxt[:, 1] - nxt[:, 0] * poly[:, 1])
+    inside = np.ones(len(pts), bool)
+    for a, b in zip(poly, nxt):
+        c = (b[0] - a[0]) * (pts[:, 1] - a[1]) - (b[1] - a[1]) * (pts[:, 0] - a[0])
+        inside &= c * np.sign(area2) >= 0
+    return inside
+
+
+def _spine_width(u: np.ndarray, k: float, u_notch: float) -> np.ndarray:
+    """Dorsal width (mm) of the spine at ``u``: von Schroeder's 7, 18 and 46 mm at 1 cm, 4 cm
+    and the spinoglenoid notch, linear between, 0 at the trigonum spinae."""
+    (u1, w1), (u2, w2) = SPINE_WIDTH_MM
+    return np.interp(u, [0.0, u1 * k, u2 * k, u_notch], [0.0, w1 * k, w2 * k,
+                                                          SPINOGLENOID_WIDTH_MM * k])
+
+
+def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
+                   cortex_mm: float, body=None) -> None:
+    """Paint the scapulae (:func:`scapulae_for`) into ``labels``: blade and spine plates
+    (solid bone; thinner than a voxel they are a voxel thick and dithered with ``rng`` to the
+    published thickness), borders, glenoid head and acromion (``cortex_mm`` shells around
+    cancellous bone, :func:`~.skeleton.fill_cancellous` with ``rng``). ``body``: the labels
+    the plates, head and acromion may replace (the trunk's; the twin has no arms, so the
+    shoulder's skin can cut the acromion), None for any."""
+    vox = float(min(f.grid.spacing))
+    for s in scapulae:
+        k = s.k
+        a = np.asarray(s.axes)
+        o = np.asarray(s.origin)
+        poly = s.outline_uv()
+        ug, vg = s.glenoid_uv()
+        u_notch = ug - 0.5 * HEAD_MM * k
+        h = SCAPULA_HEIGHT_MM * k
+        corners = [s.point(u, v, w) for u in (-5.0, SCAPULA_SPINE_MM * k + 5.0)
+                   for v in (-0.3 * h - 10.0, h) for w in (-30.0, SPINOGLENOID_WIDTH_MM * k + 5)]
+        corners = np.array(corners)
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+
+        e_s = s.spine_dir()
+        e_m = np.cross(a[0], e_s)
+        rows = np.vstack([a, e_s, e_m]).tolist()          # Python floats keep float32 math
+        oo = o.tolist()
+
+        def local(x, y, z):
+            d = (x - oo[0], y - oo[1], z - oo[2])
+            return [d[0] * r[0] + d[1] * r[1] + d[2] * r[2] for r in rows]
+
+        def plates(x, y, z):
+            q = local(x, y, z)
+            shape = np.broadcast_shapes(*(np.shape(c) for c in q))
+            u, v, w, sd, sm = (np.broadcast_to(c, shape) for c in q)
+            blade = np.abs(w) <= 0.5 * max(BLADE_MM, vox)
+            if blade.any():
+                blade[blade] = _inside_convex(poly, np.column_stack([u[blade], v[blade]]))
+            spine = (np.abs(sm) <= 0.5 * max(MEDIAL_BORDER_MM, vox)) & (u >= 0) \
+                & (u <= SCAPULA_SPINE_MM * k) & (sd <= SPINOGLENOID_WIDTH_MM * k) \
+                & (sd >= np.where(u <= u_notch, 0.0, 0.25 * SPINOGLENOID_WIDTH_MM * k))
+            spine &= sd <= _spine_width(u, k, u_notch)
+            # plates thinner than a voxel: one voxel thick, kept with the thickness ratio
+            for m, t in ((blade, BLADE_MM), (spine, MEDIAL_BORDER_MM)):
+                if t < vox and m.any():
+                    m[m] = rng.random(int(m.sum()), dtype=np.float32) < t / vox
+            return blade | spine
+
+        # the box in slabs of 16 z-planes (temporaries stay small at 0.5 mm)
+        step = 16 * float(f.grid.spacing[0])
+        for z0 in np.arange(lo[2], hi[2], step):
+            f.paint_mask(labels, (lo[0], lo[1], z0), (hi[0], hi[1], min(z0 + step, hi[2])
+                                                     - 1e-3), plates, BONE, only=body)
+        # borders (rods), glenoid head (ellipsoid) and acromion (box): shells + cancellous
+        segs = np.vstack([
+            polyline([s.point(*poly[0]), s.point(*poly[-1])], 0.5 * MEDIAL_BORDER_MM * k),
+            polyline([s.point(*poly[3]), s.point(*poly[-1])], 0.5 * LATERAL_BORDER_MM * k,
+                     0.5 * MEDIAL_BORDER_MM * k)])
+        f.paint(labels, segs, BONE)
+        inner = segs.copy()
+        inner[:, 6:] -= cortex_mm
+        f.paint(labels, inner[inner[:, 6] > 0.5 * vox], _INTERIOR, only=BONE)
+        retro = np.radians(GLENOID_RETROVERSION_DEG)
+        g_n = np.cos(retro) * a[0] + np.sin(retro) * a[2]       # glenoid face normal
+        g_si = a[1]
+        g_ap = np.cross(g_n, g_si)
+        ga = (0.5 * HEAD_MM * k, 0.5 * GLENOID_MM[0] * k, 0.5 * HEAD_MM * k)
+        gc = s.point(ug, vg) - ga[0] * g_n
+        _paint_box_or_ellipsoid(labels, f, gc, (g_n, g_si, g_ap), ga, BONE, cortex_mm, body)
+        fw = s.forward()
+        up = np.array([0.0, -1.0, 0.0])
+        side_ax = np.cross(up, fw)
+        ln, wd, th = (q * k for q in ACROMION_MM)
+        ac = s.acromion_corner() + 0.5 * ln * fw
+        _paint_box_or_ellipsoid(labels, f, ac, (fw, side_ax, up), (0.5 * ln, 0.5 * wd, 0.5 * th),
+                                BONE, cortex_mm, body)
+    fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
+
+
+def _paint_box_or_ellipsoid(labels, f: Frame, c, axes, half, BONE: int, cortex_mm: float,
+                            body) -> None:
+    """An ellipsoid of half-axes ``half`` (mm) along the unit ``axes`` around ``c``, painted
+    BONE over the ``body`` labels, its inside (``cortex_mm`` in) the transient interior."""
+    c = np.asarray(c, float)
+    r = float(max(half))
+    lo, hi = c - r - 1.0, c + r + 1.0
+
+    def inside(x, y, z, shrink):
+        q = [((x - c[0]) * e[0] + (y - c[1]) * e[1] + (z - c[2]) * e[2]) / max(hh - shrink, 1e-3)
+             for e, hh in zip(axes, half)]
+        return q[0] ** 2 + q[1] ** 2 + q[2] ** 2 <= 1.0
+
+    only = None if body is None else tuple(body) + (BONE,)
+    f.paint_mask(labels, lo, hi, lambda x, y, z: inside(x, y, z, 0.0), BONE, only=only)
+    if min(half) > cortex_mm:
+        f.paint_mask(labels, lo, hi, lambda x, y, z: inside(x, y, z, cortex_mm), _INTERIOR,
+                     only=BONE)
