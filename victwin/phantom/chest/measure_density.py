@@ -8,9 +8,11 @@ mix of all three - can be compared with CT:
 * normal lungs on CT average -817 HU (17 subjects with normal lung function: mean lung density
   -770 to -875 HU, overall mean -817 HU; "An appraisal of CT pulmonary density mapping in
   normal subjects", Clin Radiol 1991;43(4):238-242, PMID 2025994, abstract). The abstract does
-  not state the breathing phase; CT lung densitometry of that era was done at breath-hold
-  inspiration (Robinson & Kreel, J Comput Assist Tomogr 1979;3:740: the range is narrower and
-  lower on inspiration). Assumed: the figure stands for the full inspiration of a PA radiograph.
+  not state the breathing phase. Assumed: breath-hold inspiration, as for a PA radiograph (on
+  inspiration the lung's attenuation falls and its normal range narrows: "Pulmonary tissue
+  attenuation with computed tomography: comparison of inspiration and expiration scans",
+  J Comput Assist Tomogr 1979;3:740, abstract; no mean lung density at TLC with a normal range
+  was found to cite instead).
 
 The CT number of a voxel mix is ``1000 (mu - mu_water) / (mu_water - mu_air)`` with ``mu`` the
 volume-weighted mean linear attenuation at an effective CT energy of 70 keV (assumed, a 120 kVp
