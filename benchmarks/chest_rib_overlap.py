@@ -48,6 +48,7 @@ import numpy as np
 from scipy import ndimage
 
 from victwin import acquire
+from victwin.phantom import LUNG_MATERIALS
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.nodules import lung_nodule
 from victwin.phantom.lesions import insert_lesion
@@ -70,9 +71,9 @@ def lung_candidates(ph, need_mm):
     g = ph.grid
     step = max(1, int(round(2.0 / g.spacing[0])))
     lab = ph.labels[::step, ::step, ::step]
-    lung = np.isin(lab, [k for k, m in ph.materials.items() if m in ("lung", "blood")])
+    lung = np.isin(lab, [k for k, m in ph.materials.items() if m in (*LUNG_MATERIALS, "blood")])
     lung &= ndimage.binary_dilation(np.isin(lab, [k for k, m in ph.materials.items()
-                                                  if m == "lung"]), iterations=2)
+                                                  if m in LUNG_MATERIALS]), iterations=2)
     dist = ndimage.distance_transform_edt(lung, sampling=[s * step for s in g.spacing])
     idx = np.argwhere(dist >= need_mm) * step
     return g.index_to_world(idx.astype(float))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import ndimage, stats
 
+from victwin.phantom import LUNG_MATERIALS
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.nodules import (MARGIN_FRACTIONS, P_AT_MOST_7MM, TYPE_FRACTIONS,
                                            draw_nodule_parameters, lung_nodule, place_nodule)
@@ -92,12 +93,12 @@ def test_nodules_are_placed_in_lung_away_from_the_pleura():
     model = lung_nodule(3, diameter_mm=12.0, nodule_type="solid", margin="smooth", voxel_mm=1.0)
     new, rec = place_nodule(ph, model, np.random.default_rng(5), pleura_margin_mm=10.0)
     g = ph.grid
-    lung = np.isin(ph.labels, [k for k, m in ph.materials.items() if m in ("lung", "blood")])
+    lung = np.isin(ph.labels, [k for k, m in ph.materials.items() if m in (*LUNG_MATERIALS, "blood")])
     lung &= ndimage.binary_dilation(np.isin(ph.labels, [k for k, m in ph.materials.items()
-                                                        if m == "lung"]), iterations=2)
+                                                        if m in LUNG_MATERIALS]), iterations=2)
     dist = ndimage.distance_transform_edt(lung, sampling=g.spacing)
     idx = np.rint(g.world_to_index(rec.center_mm)).astype(int)
     assert dist[tuple(idx)] >= 0.5 * rec.size_mm + 10.0 - 2 * math.sqrt(3) * g.spacing[0]
     changed = new.labels != ph.labels
     assert changed.any()
-    assert {ph.materials[v] for v in np.unique(ph.labels[changed])} <= {"lung", "blood"}
+    assert {ph.materials[v] for v in np.unique(ph.labels[changed])} <= {*LUNG_MATERIALS, "blood"}

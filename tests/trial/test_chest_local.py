@@ -6,8 +6,8 @@ lesion-local run simulates only each ROI's pixels (with a coarse full-field scat
 the full run simulates the whole radiograph and crops it. Checks: the lesion-local ROIs equal
 the full run's within issue 14's DM bound (relative RMS < 0.1 %), and the nodule's signal
 (present - absent, same anatomy, noise-free) is positive -- a solid or part-solid nodule
-replaces lung (density ~0.26 g/cm^3) with soft tissue, so it raises the line integral -- and
-peaks at the ROI centre, where the lesion was put.
+replaces lung (the twins' parenchyma, 0.141 g/cm^3) with soft tissue, so it raises the line
+integral -- and peaks at the ROI centre, where the lesion was put.
 
 Before this test a chest case could not be recorded at all (``Dose`` refused the ``None``
 MGD a chest radiograph has); ``victwin/trial/_records.py`` now takes it as absent.

@@ -21,7 +21,7 @@ preview).
 
 from . import analytic, lesions, plotting
 from ._breast_recipe import BREAST_LABELS
-from ._phantom import MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
+from ._phantom import LUNG_MATERIALS, MATERIAL_NAMES, Lesion, Phantom, label_counts, labels_present, load
 from ._texture import power_law_field
 from ._prepared import PreparedBreast
 from ._window import crop_to_window
@@ -32,7 +32,7 @@ from .lesions import (VICTRE_CLUSTER, VICTRE_MASS, VictreClusterParameters, Vict
                       calcification_cluster, insert_lesion, lesion_tiles, lung_nodule,
                       snap_center, spiculated_mass, victre_cluster, victre_mass)
 
-__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "label_counts", "labels_present",
+__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "LUNG_MATERIALS", "label_counts", "labels_present",
            "analytic", "lesions", "plotting", "power_law_field", "make", "prepare", "PreparedBreast", "WindowSet",
            "crop_to_window",
            "load_recipe",

@@ -27,7 +27,7 @@ from victwin._json import jsonable
 
 from ..geometry import Grid
 
-__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "labels_present"]
+__all__ = ["Phantom", "Lesion", "load", "MATERIAL_NAMES", "LUNG_MATERIALS", "labels_present"]
 
 #: Canonical material names (the shared table every part of victwin uses).
 MATERIAL_NAMES = (
@@ -37,7 +37,13 @@ MATERIAL_NAMES = (
     # VICTRE's tissues at MC-GPU's densities (victwin.physics materials; the "victre" preset)
     "adipose_victre", "glandular_victre", "skin_victre", "connective_victre", "muscle_victre",
     "blood_victre", "mass_victre",
+    # the chest twins' lung parenchyma (ICRU 46 lung between the painted vessels and airways)
+    "lung_parenchyma",
 )
+
+#: Materials that are lung: code that looks for the lung by the name "lung" takes these
+#: (ICRU 46 whole lung, and the chest twins' parenchyma).
+LUNG_MATERIALS = ("lung", "lung_parenchyma")
 
 _FORMAT = "victwin.phantom"
 _FORMAT_VERSION = 1

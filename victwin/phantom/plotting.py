@@ -28,7 +28,7 @@ PREVIEW_MU_PER_MM = {
     "polystyrene": 0.05, "aluminum": 0.93, "selenium": 6.0, "csi": 10.0,
     "calcium_oxalate_victre": 0.95, "adipose_victre": 0.045, "glandular_victre": 0.08,
     "skin_victre": 0.085, "connective_victre": 0.087, "muscle_victre": 0.085,
-    "blood_victre": 0.085, "mass_victre": 0.082,
+    "blood_victre": 0.085, "mass_victre": 0.082, "lung_parenchyma": 0.0135,
 }
 
 # Approximate linear attenuation near 60 keV (1/mm) for the chest preview only, rounded from
@@ -37,7 +37,7 @@ CHEST_PREVIEW_MU_PER_MM = {"air": 0.0, "adipose": 0.0185, "muscle": 0.0215,
                            "soft_tissue": 0.0210, "lung": 0.0055, "blood": 0.0218,
                            "bone": 0.058, "mass": 0.0215, "water": 0.0206,
                            "glandular": 0.0210, "skin": 0.0220, "hydroxyapatite": 0.10,
-                           "calcium_oxalate": 0.07}
+                           "calcium_oxalate": 0.07, "lung_parenchyma": 0.003}
 
 
 def _save(fig, path: Path, *, dpi: int) -> Path:

@@ -106,6 +106,8 @@ def _from_formula(name: str, formula: str, density: float, source: str) -> Mater
 
 _HAMMERSTEIN = "Hammerstein et al. 1979, Radiology 130:485, table 1 (ash taken as P)"
 _ICRU46 = "ICRU Report 46 (1992) / Woodard & White 1986, Br J Radiol 59:1209"
+#: Density (g/cm3) of the chest twins' lung parenchyma (material "lung_parenchyma"; see _build).
+LUNG_PARENCHYMA_G_CM3 = 0.141
 
 
 def _build() -> dict:
@@ -141,6 +143,17 @@ def _build() -> dict:
     add(Material("lung", 0.26, (("H", .103), ("C", .105), ("N", .031), ("O", .749), ("Na", .002),
                                 ("P", .002), ("S", .003), ("Cl", .003), ("K", .002)),
                  _ICRU46 + " adult lung, inflated (0.26 g/cm3)"))
+    # ICRU 46's 0.26 g/cm3 is a whole lung, its blood included. The chest twins paint the
+    # pulmonary vessels (blood) and airways (air) apart, so their lung label holds only the
+    # parenchyma between them: ICRU 46 lung at the density that makes a twin's whole lung read
+    # the CT mean of normal lungs, -817 HU (Clin Radiol 1991;43:238). Derived with
+    # victwin.phantom.chest.measure_density.parenchyma_density_for_hu on the four twins of
+    # benchmarks/chest_twins.py at 1 mm (blood 4.3-4.8 %, airway air 0.2-0.3 % of the lung):
+    # 0.138-0.143, mean 0.141 g/cm3 (-861 HU at 70 keV). At 2 mm: 0.138-0.144, mean 0.142.
+    add(Material("lung_parenchyma", LUNG_PARENCHYMA_G_CM3, m["lung"].composition,
+                 _ICRU46 + " adult lung composition at the chest twins' parenchymal density "
+                 f"({LUNG_PARENCHYMA_G_CM3} g/cm3: whole lung -817 HU, Clin Radiol 1991;43:238, "
+                 "less the painted vessels and airways)"))
     add(Material("bone", 1.92, (("H", .034), ("C", .155), ("N", .042), ("O", .435), ("Na", .001),
                                 ("Mg", .002), ("P", .103), ("S", .003), ("Ca", .225)),
                  _ICRU46 + " adult cortical bone"))

@@ -10,7 +10,8 @@ clavicles, scapulae), :mod:`.ribs` (12 pairs with costal cartilage), :mod:`.medi
 field of the lung, measured by ``benchmarks/chest_parenchyma.py``; not painted),
 :mod:`.nodules` (screening nodules and their placement), :mod:`.recipe` (schema),
 :mod:`.builder` (``make_chest`` in named steps), :mod:`.measure` (anatomy measured on a
-phantom), :mod:`.preview` (PNG).
+phantom), :mod:`.measure_density` (the lungs' mean CT density, vessels and airways included),
+:mod:`.preview` (PNG).
 """
 
 from .builder import CHEST_LABELS, CHEST_MATERIALS, STEPS, make_chest, twin_body, vessel_trees

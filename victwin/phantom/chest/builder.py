@@ -48,7 +48,7 @@ AIR, ADIPOSE, MUSCLE, SOFT, LUNG, AIRWAY, BLOOD, BONE, GLAND, CART, MYOCARDIUM, 
 
 #: Label -> canonical material.
 CHEST_MATERIALS = {AIR: "air", ADIPOSE: "adipose", MUSCLE: "muscle", SOFT: "soft_tissue",
-                   LUNG: "lung", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
+                   LUNG: "lung_parenchyma", AIRWAY: "air", BLOOD: "blood", BONE: "bone",
                    GLAND: "glandular", CART: "soft_tissue", MYOCARDIUM: "muscle",
                    CHAMBERS: "blood", CLAVICLE: "bone", LEFT_ATRIUM: "blood",
                    LEFT_APPENDAGE: "blood", SCAPULA: "bone"}

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from .._phantom import LUNG_MATERIALS
+
 __all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
            "ribs_above_right_dome", "lung_nps_exponent", "roi_periodograms", "fit_beta",
            "beta_bootstrap_ci", "labels_of", "carina_y_mm", "main_bronchus_angles_deg",
@@ -37,7 +39,9 @@ __all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
 
 
 def labels_of(phantom, *materials) -> list:
-    return [k for k, m in phantom.materials.items() if m in materials]
+    """Labels whose material is one of ``materials``; "lung" takes every lung material."""
+    names = set(materials) | (set(LUNG_MATERIALS) if "lung" in materials else set())
+    return [k for k, m in phantom.materials.items() if m in names]
 
 
 def _lung_mask(phantom):

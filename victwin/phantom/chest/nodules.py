@@ -22,8 +22,12 @@ Types and sizes are drawn from published screening series:
   ``margin_fractions`` overrides it;
 * ground-glass attenuation: pure ground-glass nodules measure about -600 to -700 HU against
   about -850 HU for lung (e.g. Lee JH et al. PLoS One 2018;13:e0205490 use -600 HU-type
-  thresholds); painted as lung with 25 % of its voxels soft tissue, i.e.
-  -850 + 0.25 * (40 + 850) ~ -630 HU.
+  thresholds); painted as lung with 25 % of its voxels soft tissue. In the twins the lung is
+  the parenchyma between the painted vessels (material ``"lung_parenchyma"``, 0.141 g/cm3,
+  -861 HU at 70 keV; soft tissue +18 HU), so a ground-glass nodule reads
+  -861 + 0.25 * (18 + 861) = -641 HU (``tests/phantom/test_chest_lung_density.py``). Before
+  2026-12-03 the twins' lung was ICRU 46's whole lung (0.26 g/cm3, -742 HU) and the same fill
+  gave -552 HU, denser than the cited range.
 
 Nodules are voxelised here (a star-shaped body with lobes; spicules as thin capsules) into a
 :class:`victwin.phantom.lesions.LesionModel` and placed by :func:`place_nodule` at a lung point
@@ -37,6 +41,7 @@ import math
 
 import numpy as np
 
+from .._phantom import LUNG_MATERIALS
 from .raster import paint_capsules
 
 __all__ = ["NODULE_TYPES", "NODULE_MARGINS", "TYPE_FRACTIONS", "MARGIN_FRACTIONS",
@@ -194,7 +199,7 @@ def _lung_distance(phantom):
     (blood in the lung counts as lung, the heart does not), and the sub-lattice step."""
     from scipy import ndimage
 
-    lung_labels = [k for k, m in phantom.materials.items() if m in ("lung", "blood")]
+    lung_labels = [k for k, m in phantom.materials.items() if m in (*LUNG_MATERIALS, "blood")]
     g = phantom.grid
     step = max(1, int(round(2.0 / g.spacing[0])))          # distances on a ~2 mm grid
     lab = phantom.labels[::step, ::step, ::step]
@@ -202,7 +207,7 @@ def _lung_distance(phantom):
     # blood inside the lung counts as lung (vessels may run through a nodule); the heart does
     # not: keep the components touching parenchyma only
     lung &= ndimage.binary_dilation(np.isin(lab, [k for k, m in phantom.materials.items()
-                                                   if m == "lung"]), iterations=2)
+                                                   if m in LUNG_MATERIALS]), iterations=2)
     return ndimage.distance_transform_edt(lung, sampling=[s * step for s in g.spacing]), step
 
 

@@ -353,7 +353,10 @@ def lung_nodule(rng=None, *, diameter_mm: float | None = None, nodule_type: str 
         Part-solid only: diameter of the solid core over the whole diameter, in [0.1, 0.9].
     halo_fill : float
         Part-solid only: fraction of the halo's voxels made soft tissue (the rest stays lung),
-        in (0, 1). 0.3 raises lung of ~0.26 g/cm^3 to ~0.5 g/cm^3, a ground-glass density.
+        in (0, 1). 0.3 raises ICRU 46 lung (material ``"lung"``, 0.26 g/cm^3, -742 HU at
+        70 keV) to 0.49 g/cm^3 (-514 HU) and the chest twins' parenchyma (``"lung_parenchyma"``,
+        0.141 g/cm^3, -861 HU) to 0.41 g/cm^3 (-597 HU); ground-glass nodules measure about
+        -600 to -700 HU (:mod:`victwin.phantom.chest.nodules`, which fills 25 %: -641 HU).
     voxel_mm : float, mm
 
     Returns

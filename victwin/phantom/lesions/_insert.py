@@ -16,6 +16,7 @@ import numpy as np
 
 from victwin._json import jsonable
 
+from .._phantom import LUNG_MATERIALS
 from ._model import FORBIDDEN_MATERIALS, LESION_MATERIALS, LesionModel, check_rng
 
 __all__ = ["insert_lesion"]
@@ -88,7 +89,8 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
         Source of randomness for the placement.
     tissue : str, optional
         Host material for random placement; ``"glandular"`` for masses and calcifications,
-        ``"lung"`` for nodules when omitted.
+        ``"lung"`` for nodules when omitted (``"lung"`` takes every material of
+        ``victwin.phantom.LUNG_MATERIALS``).
     max_tries : int
         Number of candidate centres tried before giving up.
 
@@ -193,7 +195,9 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
             raise ValueError(f"center_mm={tuple(center_mm)!r} cannot hold the "
                              f"{lesion_model.kind}: {why}")
     else:
-        host = [lab for lab, name in phantom.materials.items() if name == tissue]
+        # "lung" takes every lung material (ICRU 46 lung, the chest twins' parenchyma)
+        hosts = LUNG_MATERIALS if tissue == "lung" else (tissue,)
+        host = [lab for lab, name in phantom.materials.items() if name in hosts]
         if not host:
             raise ValueError(f"tissue {tissue!r} is not a material of this phantom "
                              f"(materials: {sorted(set(phantom.materials.values()))})")
