@@ -172,8 +172,9 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     # the back: the cage's wall or, further back, the spinous processes' tips under only the
     # subcutaneous layer (the thoracic spinous tips are subcutaneous and palpable in the
     # midline, the back muscles lie beside them; skin to L1's spinous process 22.8 mm on MRI
-    # of 105 adults, Kawchuk GN et al., Man Ther 2011, via MedWire News; our fat at BMI 27 is
-    # 18-24 mm). Until 2026-12-03 (tenth session, 19cage10) the tips had 8 mm plus the
+    # of 105 back-pain patients, Kawchuk GN et al., Manual Therapy, as reported by MedWire
+    # News "Spinal landmark depth increases with BMI" (year and cohort BMI not read); our fat
+    # at BMI 27 is 18-24 mm). Until 2026-12-03 (tenth session, 19cage10) the tips had 8 mm plus the
     # muscle layer (12 mm) behind them too: the chest 20 mm deeper.
     b_post = max(cav.b0 + rib_depth_mm + th.muscle_mm, spine_back_mm) + th.fat_mm
     extra = th.fat_mm - LEAN_FAT_MM
