@@ -10,6 +10,8 @@ magnification).
 * :func:`chest_girth_mm`: perimeter of the body's transverse section, the tape measure's chest
   girth (Heinz G et al. J Stat Educ 2003;11(2): "nipple line in males and just above breast
   tissue in females, mid-expiration");
+* :func:`rib_cage_breadth_mm`: the rib cage's outer breadth at the nipple line (what Heinz et
+  al.'s anthropometer reads, less the soft tissue pressed under its tips);
 * :func:`costophrenic_points_mm`: the lateral costophrenic recesses of the PA lung field, found
   as :func:`.measure_body.costophrenic_angles_deg` finds them;
 * :func:`diaphragm_width_mm`, :func:`dome_heights_mm`: width between the two recesses and each
@@ -24,7 +26,8 @@ import numpy as np
 
 from .measure_body import lung_labels, rib_space_y_mm
 
-__all__ = ["chest_girth_mm", "girth_level_mm", "lung_field", "costophrenic_points_mm",
+__all__ = ["chest_girth_mm", "girth_level_mm", "rib_cage_breadth_mm", "lung_field",
+           "costophrenic_points_mm",
            "diaphragm_width_mm", "dome_heights_mm", "apex_to_dome_mm"]
 
 
@@ -50,6 +53,23 @@ def chest_girth_mm(phantom, y_mm: float | None = None) -> float:
     c = max(measure.find_contours(sl, 0.5), key=len)
     dz, dx = np.diff(c, axis=0).T
     return float(np.hypot(dz * phantom.grid.spacing[0], dx * phantom.grid.spacing[2]).sum())
+
+
+def rib_cage_breadth_mm(phantom, y_mm: float | None = None) -> float:
+    """Outer breadth (mm) of the rib cage in the transverse slice at ``y_mm`` (default the
+    nipple line, the fourth intercostal space): the x extent of bone and costal cartilage in
+    front of the cavity's centre (``zd <= 0``, so the scapulae behind do not count), what an
+    anthropometer's tips pressed on the ribs read less the soft tissue under them."""
+    if y_mm is None:
+        y_mm = rib_space_y_mm(phantom, 4.5)
+    g = phantom.grid
+    j = int(np.argmin(np.abs(g.axis_mm("y") - y_mm)))
+    names = phantom.meta["label_names"]
+    hard = [int(k) for k, v in names.items() if v.startswith(("bone", "costal"))]
+    zd = g.axis_mm("z") - phantom.meta["zc_mm"]
+    sl = np.isin(phantom.labels[:, j, :], hard) & (zd <= 0.0)[:, None]
+    cols = np.flatnonzero(sl.any(axis=0))
+    return float((cols[-1] - cols[0] + 1) * g.spacing[2])
 
 
 def lung_field(phantom, min_lung_mm: float = 20.0) -> np.ndarray:
