@@ -86,6 +86,14 @@ CTR_MEAN, CTR_SD, CTR_RANGE = 0.46, 0.026, (0.36, 0.50)
 # the cavity's deepest AP extent (posterior gutters beside the spine) is 1.45x that minimum
 # sternum-to-spine distance and lung height (apex to costophrenic recess) / inner width 0.95:
 # these two are model choices (proportions of a typical adult PA/lateral film).
+# Checked 2026-12-03 (19cage10; tests/phantom/test_chest_cage.py, the twins' voxels, at the
+# ERS mean TLC): the PA lung field's width between the costophrenic angles (256 mm woman 163 cm,
+# 302 mm man 177 cm) within 2 SD of 45 Saudi adults' films (264 +- 21 / 292 +- 20 mm: Alghamdi
+# S et al. Int J Biomed 2021;11(2):206-211); lung apex to dome top (208-250 mm) inside the
+# normal limits of 526 Nigerian PA films (16-28 cm women, 18-30 cm men; West Afr J Med 2007);
+# sternum-to-spine distance 2 a0 / HALLER_INDEX = 109 / 122 mm against 100.4 +- 17 mm on CT of
+# post-pubertal Indians (Haller index 2.37, range 1.6-3.1: Joshua SA et al., J Radiol Res
+# Pract 2014, article 145020, abstract). No source for the gutters' depth was found.
 HALLER_INDEX = 2.56
 GUTTER_OVER_MIN_DEPTH = 1.45
 HEIGHT_OVER_WIDTH = 0.95

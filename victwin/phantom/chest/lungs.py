@@ -68,6 +68,7 @@ from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       HEART_AXIS_TRANSVERSE_DEG, HEART_PROPORTIONS, LA_AP_MM, LA_BELOW_CARINA_MM,
                       LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
                       VENTRICLE_BASE_IN_LA, body_surface_area_m2, place_ventricles)
+from .diaphragm import diaphragm_y
 from .skeleton import Spine, spine_for
 
 __all__ = ["Cavity", "solve_cavity", "P_SECTION", "PARASPINAL_STRIPE_MM", "ANTERIOR_JUNCTION_MM",
@@ -199,16 +200,9 @@ class Cavity:
                 & (np.asarray(y) >= self.y_apex))
 
     def diaphragm_y(self, x, zd):
-        """Level (y) of the diaphragm's upper surface over each (x, zd)."""
-        u = np.clip((np.asarray(zd, np.float32) + self.b0) / (2.0 * self.b0), 0.0, 1.0)
-        base = self.y_low - self.ant_rise * (1.0 - u) ** 1.5
-        out = base
-        for side, h in ((-1.0, self.dome_right), (1.0, self.dome_left)):
-            dx = (np.asarray(x, np.float32) - side * 0.45 * self.a0) / (0.47 * self.a0)
-            dz = (np.asarray(zd, np.float32) + 0.05 * self.b0) / (1.15 * self.b0)
-            bump = np.sqrt(np.clip(1.0 - dx * dx - dz * dz, 0.0, 1.0))
-            out = out - h * bump * ((np.asarray(x) * side) > -0.1 * self.a0)
-        return out
+        """Level (y) of the diaphragm's upper surface over each (x, zd)
+        (:func:`.diaphragm.diaphragm_y`)."""
+        return diaphragm_y(self, x, zd)
 
     def heart_frame(self) -> np.ndarray:
         """Rows: unit vectors (x, y, zd) of the ventricles' long axis (base to apex), breadth

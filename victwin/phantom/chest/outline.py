@@ -169,7 +169,14 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     wall = rib_depth_mm + th.muscle_mm + th.fat_mm
     a = cav.a0 + wall
     b_ant = cav.b0 + wall
-    b_post = max(cav.b0 + rib_depth_mm, spine_back_mm + 8.0) + th.muscle_mm + th.fat_mm
+    # the back: the cage's wall or, further back, the spinous processes' tips under only the
+    # subcutaneous layer (the thoracic spinous tips are subcutaneous and palpable in the
+    # midline, the back muscles lie beside them; skin to L1's spinous process 22.8 mm on MRI
+    # of 105 back-pain patients, Kawchuk GN et al., Manual Therapy, as reported by MedWire
+    # News "Spinal landmark depth increases with BMI" (year and cohort BMI not read); our fat
+    # at BMI 27 is 18-24 mm). Until 2026-12-03 (tenth session, 19cage10) the tips had 8 mm plus the
+    # muscle layer (12 mm) behind them too: the chest 20 mm deeper.
+    b_post = max(cav.b0 + rib_depth_mm + th.muscle_mm, spine_back_mm) + th.fat_mm
     extra = th.fat_mm - LEAN_FAT_MM
     neck_r = NECK_CIRCUMFERENCE_MM[th.body.sex] / (2.0 * math.pi) + 0.5 * extra
     ol = Outline(a=a, b_ant=b_ant, b_post=b_post, fat=th.fat_mm, muscle=th.muscle_mm,
