@@ -31,6 +31,7 @@ import functools
 import pytest
 
 from victwin.phantom.chest import anatomy, make_chest
+from victwin.phantom.chest.lung_volume import tlc_gli2021_l
 from victwin.phantom.chest.measure_cage import (apex_to_dome_mm, chest_girth_mm,
                                                 diaphragm_width_mm, dome_heights_mm,
                                                 rib_cage_breadth_mm)
@@ -51,13 +52,14 @@ MAG = (1.0, 1.1)
 
 @functools.lru_cache(maxsize=None)
 def mean_twin(sex: str, bmi: float):
-    """A 2 mm twin (seed 3) of ``sex`` at the test height and ``bmi`` whose TLC is the ERS 1993
-    prediction (the TLC draw's SD ~0; the draw still consumes its random number)."""
+    """A 2 mm twin (seed 3) of ``sex`` at the test height and ``bmi`` whose TLC is the builder's
+    prediction (GLI 2021 since the tenth session's merge; it was ERS 1993 when this was written)
+    (the TLC draw's SD ~0; the draw still consumes its random number)."""
     body = {"sex": sex, "age_years": 40, "height_cm": H[sex], "bmi": bmi}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(anatomy, "TLC_RSD_L", {"male": 1e-9, "female": 1e-9})
         ph = make_chest({"body": body}, seed=3, voxel_mm=VOX)
-    tlc = anatomy.tlc_ers1993_l(sex, H[sex]) * 1000.0
+    tlc = tlc_gli2021_l(sex, 40, H[sex]) * 1000.0
     assert ph.meta["thorax"]["tlc_ml"] == pytest.approx(tlc, abs=1.0)
     return ph
 
