@@ -210,7 +210,7 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
 
 
 def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_mm: float,
-                    min_diameter_mm: float) -> list:
+                    min_diameter_mm: float, *, upper_vein_roots=None) -> list:
     """The pulmonary artery and vein trees of both lungs, grown from the hilar roots.
 
     At the root of each lung the pulmonary artery divides into an upper branch (superior
@@ -238,6 +238,10 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         Root diameters (the vein's: both veins of a lung merged by Murray's law).
     min_diameter_mm : float, mm
         Branches thinner than this end the trees.
+    upper_vein_roots : pair of (x, y, zd), optional
+        Right and left roots (mm) of the superior veins' trees (the lung's points above
+        ``vein_roots``' level); default ``vein_roots``. :func:`.builder._vessel_trees` gives the
+        upper-lobe veins' hilar crossings (:func:`.hilum.upper_vein_root`, 2026-12-03).
 
     Returns
     -------
@@ -257,9 +261,10 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         lower = p[p[:, 1] >= artery_roots[k][1]]
         trees.append(("artery", side, grow(p, artery_roots[k], lower.mean(axis=0), artery_mm)))
         yv = vein_roots[k][1]
-        for sel in (p[:, 1] < yv, p[:, 1] >= yv):
+        up_roots = vein_roots if upper_vein_roots is None else upper_vein_roots
+        for sel, roots in ((p[:, 1] < yv, up_roots), (p[:, 1] >= yv, vein_roots)):
             share = np.count_nonzero(sel) / len(p)
-            trees.append(("vein", side, grow(p[sel], vein_roots[k], p[sel].mean(axis=0),
+            trees.append(("vein", side, grow(p[sel], roots[k], p[sel].mean(axis=0),
                                              vein_mm * share ** (1.0 / 3.0))))
     return trees
 
