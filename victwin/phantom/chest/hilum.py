@@ -19,7 +19,8 @@ the hilar root towards the centroid of the lung's points below it, Chang's 14 mm
 (branch issue-19mediast11) both venous trees of a lung (superior and inferior) started at a low
 hilar point (:attr:`.mediastinum.Hila.vein`, 70 mm below the carina): the superior tree's
 trunk rose from there through the hilum 8 mm behind the artery, and on a PA the two made one
-18-19 mm shadow (men; 17.8 mm in the 160 cm woman), wider than Webb's normal limits, with no
+shadow 19.3 mm across in the 178 cm man and 17.8 mm in the 160 cm woman of the 2 mm tests
+(:func:`.measure_hila.interlobar_width_mm`), wider than Webb's normal limits, with no
 vein coming down across the artery: no hilar point. Now the superior venous tree grows from
 :func:`upper_vein_root`, :data:`UPPER_VEIN_IN_FRONT_MM` in front of the hilar point
 (:func:`hilar_point`) on the artery, towards the upper lung's points, and

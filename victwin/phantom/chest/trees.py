@@ -219,9 +219,11 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
     are the descending artery's): the arterial tree's root (``artery_mm``) starts towards the
     centroid of the lung's points below its root (Kitaoka's rule 1 applied to the lower lung;
     model choice) and the tree fills the whole lung. Each lung has a superior and an inferior pulmonary
-    vein opening separately into the left atrium (Gray's): one tree each from the vein root,
-    for the lung's points above and below it, of diameter ``vein_mm`` x share^(1/3) (Murray's
-    law undoing the merged root: 13.2 mm each for equal shares of 16.6 mm), each starting
+    vein opening separately into the left atrium (Gray's): one tree each, for the lung's points
+    above and below the vein root, the inferior from the vein root and the superior from
+    ``upper_vein_roots`` (the builder's: the hilar point's crossing, 2026-12-03), of diameter
+    ``vein_mm`` x share^(1/3) (Murray's law undoing the merged root: 13.2 mm each for equal
+    shares of 16.6 mm), each starting
     towards its region's centroid. Until 2026-12-03 (branch issue-19lat9) one arterial and one
     venous tree per lung started along ``(side, 0.3, 0)``, straight out along the left-right
     axis at the same height and depth on both sides: on a lateral their roots and axial
