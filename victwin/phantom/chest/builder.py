@@ -30,6 +30,7 @@ from .._phantom import Phantom
 from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
+from .hilum import paint_upper_lobe_veins, upper_vein_root
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for
@@ -386,10 +387,12 @@ def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> lis
     recipe or half a voxel (``voxel_mm``), whichever is larger (coarse phantoms stop their
     trees earlier; the terminal branch of each region still reaches it). Returns
     ``(kind, side, rows)`` per tree, right lung first; per lung the artery, then the superior
-    and the inferior vein (until 2026-12-03 one vein per lung)."""
+    (from the hilar point's crossing, :func:`~.hilum.upper_vein_root`) and the inferior vein
+    (until 2026-12-03 one vein per lung)."""
     v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
     return pulmonary_trees(pts, hila.artery, hila.vein, LOBAR_ARTERY_MM * t.scale,
-                           VEIN_ROOT_MM * t.scale, v_min)
+                           VEIN_ROOT_MM * t.scale, v_min,
+                           upper_vein_roots=[upper_vein_root(hila, pts, k) for k in (0, 1)])
 
 
 def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,
@@ -560,6 +563,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm)
     step("vessels")
     vessels = _paint_vessels(labels, f, rec, t, hila, pts, voxel_mm)
+    paint_upper_lobe_veins(labels, f, t.cav, hila, pts, BLOOD=BLOOD, only=LUNG)
     step("skeleton")
     paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years)
     step("done")

@@ -210,7 +210,7 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
 
 
 def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_mm: float,
-                    min_diameter_mm: float) -> list:
+                    min_diameter_mm: float, *, upper_vein_roots=None) -> list:
     """The pulmonary artery and vein trees of both lungs, grown from the hilar roots.
 
     At the root of each lung the pulmonary artery divides into an upper branch (superior
@@ -219,9 +219,11 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
     are the descending artery's): the arterial tree's root (``artery_mm``) starts towards the
     centroid of the lung's points below its root (Kitaoka's rule 1 applied to the lower lung;
     model choice) and the tree fills the whole lung. Each lung has a superior and an inferior pulmonary
-    vein opening separately into the left atrium (Gray's): one tree each from the vein root,
-    for the lung's points above and below it, of diameter ``vein_mm`` x share^(1/3) (Murray's
-    law undoing the merged root: 13.2 mm each for equal shares of 16.6 mm), each starting
+    vein opening separately into the left atrium (Gray's): one tree each, for the lung's points
+    above and below the vein root, the inferior from the vein root and the superior from
+    ``upper_vein_roots`` (the builder's: the hilar point's crossing, 2026-12-03), of diameter
+    ``vein_mm`` x share^(1/3) (Murray's law undoing the merged root: 13.2 mm each for equal
+    shares of 16.6 mm), each starting
     towards its region's centroid. Until 2026-12-03 (branch issue-19lat9) one arterial and one
     venous tree per lung started along ``(side, 0.3, 0)``, straight out along the left-right
     axis at the same height and depth on both sides: on a lateral their roots and axial
@@ -238,6 +240,10 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         Root diameters (the vein's: both veins of a lung merged by Murray's law).
     min_diameter_mm : float, mm
         Branches thinner than this end the trees.
+    upper_vein_roots : pair of (x, y, zd), optional
+        Right and left roots (mm) of the superior veins' trees (the lung's points above
+        ``vein_roots``' level); default ``vein_roots``. :func:`.builder._vessel_trees` gives the
+        upper-lobe veins' hilar crossings (:func:`.hilum.upper_vein_root`, 2026-12-03).
 
     Returns
     -------
@@ -257,9 +263,10 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         lower = p[p[:, 1] >= artery_roots[k][1]]
         trees.append(("artery", side, grow(p, artery_roots[k], lower.mean(axis=0), artery_mm)))
         yv = vein_roots[k][1]
-        for sel in (p[:, 1] < yv, p[:, 1] >= yv):
+        up_roots = vein_roots if upper_vein_roots is None else upper_vein_roots
+        for sel, roots in ((p[:, 1] < yv, up_roots), (p[:, 1] >= yv, vein_roots)):
             share = np.count_nonzero(sel) / len(p)
-            trees.append(("vein", side, grow(p[sel], vein_roots[k], p[sel].mean(axis=0),
+            trees.append(("vein", side, grow(p[sel], roots[k], p[sel].mean(axis=0),
                                              vein_mm * share ** (1.0 / 3.0))))
     return trees
 

@@ -1,0 +1,128 @@
+"""The hilar points: the upper-lobe veins crossing the lower-lobe (interlobar) pulmonary
+arteries on a PA film.
+
+On a frontal radiograph the hilar shadows are mainly the hilar pulmonary arteries (Webb 2011).
+The lower part of the right hilum is the interlobar (descending) pulmonary artery, lateral to
+the bronchus intermedius; it tapers downwards as it branches, its lateral border straight or
+slightly convex, and it measures <= 16 mm across (men) and <= 15 mm (women) lateral to the
+bronchus. The upper part is the truncus anterior and, lateral to it, the superior pulmonary vein.
+The hilar point is where the upper-lobe vein crosses the lower-lobe artery; the angle the two
+vessels make there (the hilar angle, open laterally) is about 120 deg (Radiopaedia). The
+veins lie in front of (and below) the arteries (Radiopaedia). The left pulmonary artery runs
+higher than the right: the left hilum is higher than the right on 97 % of films, at the same
+level on the rest (Webb 2011): :func:`.mediastinum.hila_for` puts the left artery root 12 mm
+higher.
+
+The lower-lobe artery is the arterial tree's root branch (:func:`.trees.pulmonary_trees`: from
+the hilar root towards the centroid of the lung's points below it, Chang's 14 mm width,
+``anatomy.LOBAR_ARTERY_MM``, times height / 175 cm); it is not drawn here. Until 2026-12-03
+(branch issue-19mediast11) both venous trees of a lung (superior and inferior) started at a low
+hilar point (:attr:`.mediastinum.Hila.vein`, 70 mm below the carina): the superior tree's
+trunk rose from there through the hilum 8 mm behind the artery, and on a PA the two made one
+shadow 19.3 mm across in the 178 cm man and 17.8 mm in the 160 cm woman of the 2 mm tests
+(:func:`.measure_hila.interlobar_width_mm`), wider than Webb's normal limits, with no
+vein coming down across the artery: no hilar point. Now the superior venous tree grows from
+:func:`upper_vein_root`, :data:`UPPER_VEIN_IN_FRONT_MM` in front of the hilar point
+(:func:`hilar_point`) on the artery, towards the upper lung's points, and
+:func:`paint_upper_lobe_veins` draws the superior pulmonary vein from there into the left
+atrium. The hilar angle this makes is not drawn but measured (115-117 deg right, 98-99 deg
+left in the 2 mm test twins; NOTES, 2026-12-03). The inferior venous trees are unchanged.
+
+References
+----------
+Webb WR. The pulmonary hila. In: Webb WR, Higgins CB, Thoracic Imaging, 2nd ed., Lippincott
+Williams & Wilkins 2011, ch. 6 (read at radiologykey.com, "The Pulmonary Hila"): hilar
+shadows are the arteries; the left hilum higher in 97 %; the interlobar artery <= 16 mm (men),
+<= 15 mm (women) lateral to the bronchus intermedius, tapering, lateral border straight or
+slightly convex. The same limits: UCSF "Measurement of pulmonary arteries in pulmonary
+hypertension" (pathhsw5m54.ucsf.edu/cts/unknown22/diameter.html); after Chang CH, AJR
+1962;87:929-935 (1,085 normal films; recalled, not read).
+Teichmann V, Jezek V, Herles F. Thorax 1970;25:91-96 (abstract; 112 healthy subjects: the
+right descending branch's diameter depends on sex and age; >= 18 mm pathological in men over
+40).
+Yoo MH et al. J Korean Radiol Soc 1980;16:426-432 (abstract; 370 normal PA films of older
+Koreans): right descending pulmonary artery 14.9 mm (men), 14.5 mm (women).
+Radiopaedia, "Lung hilum" (C. Hacking, rev. 27 Feb 2024): the hilar point, where the upper
+lobe vein crosses the pulmonary artery; hilar angle about 120 deg; roots at T5-T7; pulmonary
+veins anteroinferior to the arteries.
+Don C, Hammond DI. Radiology 1985;155:295-298 (abstract): on 100 films the right descending
+artery, the superior pulmonary vein crossing it and the middle- and lower-lobe branches
+converge at the right hilum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .anatomy import VEIN_OSTIUM_MM
+from .lungs import Cavity
+from .raster import Frame, polyline
+
+__all__ = ["HILAR_ANGLE_DEG", "HILAR_POINT_FROM_ROOT_MM", "UPPER_VEIN_IN_FRONT_MM",
+           "lower_lobe_direction", "hilar_point", "upper_vein_root", "upper_lobe_vein",
+           "paint_upper_lobe_veins"]
+
+# Where the upper-lobe vein crosses the lower-lobe artery: this far (mm) along the artery's
+# root branch from the hilar root (model choice: below the root, above the branch's end,
+# which lies 31-43 mm down in the 2 mm test twins).
+HILAR_POINT_FROM_ROOT_MM = 15.0
+# Hilar angle (Radiopaedia, "Lung hilum"): about 120 deg between the upper-lobe vein (above the
+# hilar point) and the lower-lobe artery (below it) in the frontal plane, open laterally. Not
+# drawn: the vein's tree grows from the crossing towards the upper lung's points (as the
+# arterial tree towards the lower lung's), and the angle that makes is measured against this
+# (tests/phantom/test_chest_hila.py).
+HILAR_ANGLE_DEG = 120.0
+# How far in front of the artery's axis the upper-lobe vein crosses (mm): the veins lie
+# anterior to the arteries (Radiopaedia, "Lung hilum"); the artery's radius (7 mm for 14 mm)
+# plus the vein's (6.6 mm) plus 1.4 mm, so that the two do not touch (model choice).
+UPPER_VEIN_IN_FRONT_MM = 15.0
+# The superior pulmonary vein from the crossing into the left atrium: radius half a pulmonary
+# vein ostium (``anatomy.VEIN_OSTIUM_MM``, 13.2 mm: the superior veins' tree roots are
+# 13.2 mm x height / 175 cm by Murray's split of ``anatomy.VEIN_ROOT_MM``).
+UPPER_VEIN_R_MM = 0.5 * VEIN_OSTIUM_MM
+
+
+def lower_lobe_direction(hila, pts: dict, k: int) -> np.ndarray:
+    """Unit vector (anatomy ``x, y, zd``) of lung ``k``'s (0 right, 1 left) lower-lobe artery
+    at its root: as :func:`.trees.pulmonary_trees` starts the arterial tree, towards the
+    centroid of the lung's points (``pts[-1]``, ``pts[1]``, mm) below the root."""
+    root = np.asarray(hila.artery[k], float)
+    p = np.asarray(pts[-1 if k == 0 else 1], float)
+    d = p[p[:, 1] >= root[1]].mean(axis=0) - root
+    return d / np.linalg.norm(d)
+
+
+def hilar_point(hila, pts: dict, k: int) -> np.ndarray:
+    """The hilar point of lung ``k`` (mm): on the lower-lobe artery's axis
+    :data:`HILAR_POINT_FROM_ROOT_MM` below its root."""
+    return np.asarray(hila.artery[k], float) + HILAR_POINT_FROM_ROOT_MM * \
+        lower_lobe_direction(hila, pts, k)
+
+
+def upper_vein_root(hila, pts: dict, k: int) -> np.ndarray:
+    """Root (mm) of lung ``k``'s superior venous tree: :data:`UPPER_VEIN_IN_FRONT_MM` in front
+    of the hilar point (:func:`hilar_point`), where the upper-lobe vein crosses the artery."""
+    return hilar_point(hila, pts, k) - np.array([0.0, 0.0, UPPER_VEIN_IN_FRONT_MM])
+
+
+def upper_lobe_vein(hila, pts: dict, k: int, cav: Cavity) -> np.ndarray:
+    """Points ``(2, 3)`` (mm) of lung ``k``'s superior pulmonary vein: from the superior venous
+    tree's root (:func:`upper_vein_root`) down and medially into the left atrium's upper
+    lateral part (:meth:`.lungs.Cavity.left_atrium`; without one, the lung's low vein root)."""
+    side = -1.0 if k == 0 else 1.0
+    if cav.la_ml > 0.0:
+        x, y, z, (rx, ry, _) = cav.left_atrium()
+        end = np.array([x + side * 0.5 * rx, y - 0.5 * ry, z])
+    else:
+        end = np.asarray(hila.vein[k], float)
+    return np.array([upper_vein_root(hila, pts, k), end])
+
+
+def paint_upper_lobe_veins(labels, f: Frame, cav: Cavity, hila, pts: dict, *, BLOOD: int,
+                           only: int) -> None:
+    """Paint both lungs' superior pulmonary veins (:func:`upper_lobe_vein`, radius
+    :data:`UPPER_VEIN_R_MM`) as ``BLOOD`` over the label ``only`` (the lung: inside the
+    mediastinum and the heart they are soft tissue or blood already)."""
+    for k in (0, 1):
+        f.paint(labels, polyline(upper_lobe_vein(hila, pts, k, cav), UPPER_VEIN_R_MM), BLOOD,
+                only=only)
