@@ -47,7 +47,8 @@ volume and ptosis in 605 Asian patients with breast cancer or benign breast dise
 width 14.3 +- 1.4 cm; nipple to inframammary fold 7.5 +- 1.6 cm standing; BMI a risk factor
 for a larger volume).
 Chang CH. The normal roentgenographic measurement of the right descending pulmonary artery
-in 1,085 cases. AJR 1967;100:43-45 (upper limit of its width 16 mm).
+in 1,085 cases. AJR (upper limit of its width 16 mm; not read here: cited as 1962;87:929-935
+in hilum.py and as 1967;100:43-45 before - which is right is unverified).
 """
 
 from __future__ import annotations
