@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["sternal_levels_mm", "rib_space_y_mm", "chest_breadth_depth_mm",
-           "chest_wall_thickness_mm", "costophrenic_angles_deg", "lung_labels"]
+           "chest_wall_thickness_mm", "costophrenic_angles_deg", "field_recess", "lung_labels"]
 
 _LEVELS = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
 
@@ -94,6 +94,17 @@ def _fit_line(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.linalg.svd(p, full_matrices=False)[2][0]
 
 
+def field_recess(field: np.ndarray, x: np.ndarray, side: int):
+    """One side's half of a PA lung field ``[y, x]`` (``side`` -1 right, +1 left), its rows,
+    each row's lateral edge (x, mm, of the outermost field pixel) and the lateral
+    costophrenic recess: the lowest row whose lateral edge is within 10 mm of the widest."""
+    half = field & ((x < 0) if side < 0 else (x > 0))[None, :]
+    rows = np.flatnonzero(half.any(axis=1))
+    lat = np.array([x[np.flatnonzero(half[r])[0 if side < 0 else -1]] for r in rows])
+    widest = lat.min() if side < 0 else lat.max()
+    return half, rows, lat, rows[np.abs(lat - widest) <= 10.0].max()
+
+
 def costophrenic_angles_deg(phantom, *, min_lung_mm: float = 20.0,
                             arm_mm: float = 25.0) -> tuple[float, float]:
     """(right, left) lateral costophrenic angles (degrees) of the PA projection of the lungs.
@@ -110,14 +121,7 @@ def costophrenic_angles_deg(phantom, *, min_lung_mm: float = 20.0,
     x, y = g.axis_mm("x"), g.axis_mm("y")
     out = []
     for side in (-1, 1):
-        half = field & ((x < 0) if side < 0 else (x > 0))[None, :]
-        rows = np.flatnonzero(half.any(axis=1))
-        # lateral edge (x of the outermost field pixel) per row
-        lat = np.array([x[np.flatnonzero(half[r])[0 if side < 0 else -1]] for r in rows])
-        # the recess: the lowest row whose lateral edge is within 10 mm of the field's widest
-        widest = lat.min() if side < 0 else lat.max()
-        near = rows[np.abs(lat - widest) <= 10.0]
-        r0 = near.max()
+        half, rows, lat, r0 = field_recess(field, x, side)
         x0, y0 = (lat[rows == r0][0]), y[r0]
         # wall arm: lateral edges of rows from the recess up arm_mm
         up = (y[rows] <= y0) & (y[rows] >= y0 - arm_mm)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .measure_body import lung_labels, rib_space_y_mm
+from .measure_body import field_recess, lung_labels, rib_space_y_mm
 
 __all__ = ["chest_girth_mm", "girth_level_mm", "rib_cage_breadth_mm", "lung_field",
            "costophrenic_points_mm",
@@ -86,11 +86,7 @@ def costophrenic_points_mm(phantom) -> tuple[tuple[float, float], tuple[float, f
     x, y = phantom.grid.axis_mm("x"), phantom.grid.axis_mm("y")
     out = []
     for side in (-1, 1):
-        half = field & ((x < 0) if side < 0 else (x > 0))[None, :]
-        rows = np.flatnonzero(half.any(axis=1))
-        lat = np.array([x[np.flatnonzero(half[r])[0 if side < 0 else -1]] for r in rows])
-        widest = lat.min() if side < 0 else lat.max()
-        r0 = rows[np.abs(lat - widest) <= 10.0].max()
+        _, rows, lat, r0 = field_recess(field, x, side)
         out.append((float(lat[rows == r0][0]), float(y[r0])))
     return out[0], out[1]
 
