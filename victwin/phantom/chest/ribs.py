@@ -242,14 +242,10 @@ def _calcify(labels, f: Frame, cart_inner, sex: str, rng, *, BONE: int, CART: in
     (inside it); :data:`CALCIFIED_BONE_FRACTION` of those voxels become bone."""
     core = np.vstack(cart_inner)
     f.paint(labels, core, _CORE, only=CART)
-    pick = CART if sex == "male" else _CORE
-    for z0 in range(0, labels.shape[0], 16):
+    fill_cancellous(labels, CART if sex == "male" else _CORE, rng, bone=BONE, soft=CART,
+                    fraction=CALCIFIED_BONE_FRACTION)
+    for z0 in range(0, labels.shape[0], 16):      # the men's uncalcified core back to cartilage
         slab = labels[z0:z0 + 16]
-        sel = slab == pick
-        n = int(sel.sum())
-        if n:
-            slab[sel] = np.where(rng.random(n, dtype=np.float32) < CALCIFIED_BONE_FRACTION,
-                                 np.uint8(BONE), np.uint8(CART))
         slab[slab == _CORE] = CART
 
 

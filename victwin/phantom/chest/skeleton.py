@@ -272,16 +272,17 @@ def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, front_zd: flo
     return float(-c[-1, 0])
 
 
-def fill_cancellous(labels, interior: int, rng, *, bone: int, soft: int) -> None:
-    """Turn every voxel labelled ``interior`` into ``bone`` with probability
-    :data:`TRABECULAR_BV_TV`, else ``soft`` (cancellous bone as a BV/TV mixture), slab by slab
-    of 16 z-slices so temporaries stay small; draws ``rng`` in z-slab order."""
+def fill_cancellous(labels, interior: int, rng, *, bone: int, soft: int,
+                    fraction: float = TRABECULAR_BV_TV) -> None:
+    """Turn every voxel labelled ``interior`` into ``bone`` with probability ``fraction``
+    (default :data:`TRABECULAR_BV_TV`: cancellous bone as a BV/TV mixture), else ``soft``,
+    slab by slab of 16 z-slices so temporaries stay small; draws ``rng`` in z-slab order."""
     for z0 in range(0, labels.shape[0], 16):
         slab = labels[z0:z0 + 16]
         inside = slab == interior
         n = int(inside.sum())
         if n:
-            slab[inside] = np.where(rng.random(n, dtype=np.float32) < TRABECULAR_BV_TV,
+            slab[inside] = np.where(rng.random(n, dtype=np.float32) < fraction,
                                     np.uint8(bone), np.uint8(soft))
 
 
