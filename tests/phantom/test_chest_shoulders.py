@@ -130,3 +130,17 @@ def test_sternum_lies_under_skin_and_fat_only(name):
 def sp_index(name: str) -> int:
     from victwin.phantom.chest.skeleton import LEVEL_NAMES
     return LEVEL_NAMES.index(name)
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_no_bone_of_the_trunk_lies_in_air(name):
+    """Spine, ribs and sternum (the bone label) below the first thoracic vertebra's top lie
+    inside the trunk: the manubrium under the skin of the front, the spinous processes of the
+    upper thoracic vertebrae under that of the back. Until 2026-12-03 the trunk narrowed towards
+    the neck with the cage, behind the manubrium (lean woman) and in front of the spinous
+    processes' line. (The cervical spinous processes still leave the neck, a cylinder: the
+    column is straight, without the cervical lordosis; not tested.)"""
+    ph, trunk, _ = caught(name)
+    sp = ph.meta["spine"]
+    below = (ph.grid.axis_mm("y") >= sp["tops"][sp_index("T1")])[None, :, None]
+    assert np.count_nonzero((ph.labels == builder.BONE) & (trunk == builder.AIR) & below) == 0

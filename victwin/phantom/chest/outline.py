@@ -56,9 +56,11 @@ BIACROMIAL_MM = {"female": (153.72, 1.282, 15.7), "male": (166.32, 1.385, 18.4)}
 # The armless trunk ends over the shoulder at the acromia plus the subcutaneous layer (the
 # acromion is subcutaneous; the deltoid belongs to the arm): ASSUMPTION, the twin's fat
 # thickness (:func:`.anatomy.fat_mm_for`). Below the acromia its lateral contour reaches the
-# chest's at the glenoid's lower rim, the acromion's thickness, the glenoid-acromion gap and
-# the glenoid's height below the acromion's top (von Schroeder 2001 via :mod:`.scapula`:
-# 9 + 16 + 36 mm, x height / 175 cm). Until 2026-12-03 (eleventh session) the shoulders were
+# chest's at the glenoid's centre, the acromion's thickness, the glenoid-acromion gap and
+# half the glenoid's height below the acromion's top (von Schroeder 2001 via :mod:`.scapula`:
+# 9 + 16 + 18 mm, x height / 175 cm), linearly (the width, the depth and the section's
+# exponent): below it the armless trunk is the chest (Heinz's girth tape runs under the
+# arms; women's "just above breast tissue" lies 5-20 mm below it). Until 2026-12-03 (eleventh session) the shoulders were
 # the chest's superellipse narrowing to the neck, 150 mm wide at the acromia in the 178 cm man:
 # the scapulae lost 14 of 44 mL each where they left the skin, the clavicles' ends lay in air.
 
@@ -162,11 +164,21 @@ class Outline:
         down = np.clip((y - self.y_acromion) / (self.y_arm - self.y_acromion), 0.0, 1.0)
         above = y < self.y_acromion
         shoulder = np.where(above, self.neck_r + (s_a - self.neck_r) * np.sqrt(1.0 - up ** 2),
-                            chest + (s_a - chest) * np.sqrt(1.0 - down ** 2))
+                            chest + (s_a - chest) * (1.0 - down))
         s_depth = np.where(above, np.sqrt(1.0 - up ** 2), 1.0 - (1.0 - depth) * down)
         wide = shoulder > chest
         return (np.where(wide, shoulder, chest),
                 np.where(wide, np.maximum(np.maximum(s_depth, depth), 0.6), depth))
+
+    def _back_depth(self, y, depth):
+        """The depth factor of the back (zd > 0): the chest's ``depth`` above the acromia
+        (narrowing to the neck), the full depth below them: the upper back carries the
+        scapulae on the cage and is, with the thoracic kyphosis, as far back as the mid back
+        (until 2026-12-03 it narrowed like the front, and the skin cut the scapulae's medial
+        borders)."""
+        if self.shoulder_a <= 0:
+            return depth
+        return np.where(np.asarray(y) >= self.y_acromion, 1.0, depth)
 
     def _p(self, y):
         """The section's exponent at level ``y``: :data:`P_SHOULDER` from the neck to the
@@ -175,7 +187,7 @@ class Outline:
             return P_SECTION
         down = np.clip((np.asarray(y, np.float32) - self.y_acromion)
                        / (self.y_arm - self.y_acromion), 0.0, 1.0)
-        return P_SECTION + (P_SHOULDER - P_SECTION) * np.sqrt(1.0 - down ** 2)
+        return P_SECTION + (P_SHOULDER - P_SECTION) * (1.0 - down)
 
     def trunk(self, x, y, zd, grow: float = 0.0, cage_half_width=None):
         """Inside the body (grown by ``grow`` mm) at (x, y, zd); ``cage_half_width(y)``, when
@@ -183,7 +195,8 @@ class Outline:
         a_y, depth = self._a_depth(y, grow, cage_half_width)
         scale = a_y / (self.a + grow)
         xs = x / scale
-        inside = self.section(xs, zd / depth, grow, self._p(y))
+        zs = zd / np.where(np.asarray(zd) > 0, self._back_depth(y, depth), depth)
+        inside = self.section(xs, zs, grow, self._p(y))
         cover = self.fat + grow
         if self.groove > 0 and grow > -(self.fat + self.muscle):
             # over the sternum: at least the subcutaneous layer in front of it (and no muscle),
@@ -292,10 +305,10 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     # the front: over the sternum's midline only the subcutaneous layer (:data:`GROOVE_X_MM`)
     groove = max(b_ant - (th.fat_mm - sternum_front_zd(-cav.b0)), 0.0)
     # the shoulders: Heinz's biacromial breadth plus the subcutaneous layer at the level of the
-    # clavicles' acromial ends, down to the glenoid's lower rim (:data:`BIACROMIAL_MM`)
+    # clavicles' acromial ends, down to the glenoid's centre (:data:`BIACROMIAL_MM`)
     k = th.body.height_cm / 175.0
     y_acr = float(clavicle_path(sp, th.body.sex, front_zd=-cav.b0, back_zd=0.0)[-1, 1])
-    y_arm = y_acr + (ACROMION_MM[2] + GLENOID_ACROMION_MM + GLENOID_MM[0]) * k
+    y_arm = y_acr + (ACROMION_MM[2] + GLENOID_ACROMION_MM + 0.5 * GLENOID_MM[0]) * k
     ol = Outline(a=a, b_ant=b_ant, b_post=b_post, fat=th.fat_mm, muscle=th.muscle_mm,
                  y_shoulder=cav.y_apex - 45.0, y_axilla=cav.y_apex + 0.12 * cav.height,
                  neck_r=neck_r, cage_a=cav.a0,
