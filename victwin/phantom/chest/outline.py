@@ -172,13 +172,16 @@ class Outline:
 
     def _back_depth(self, y, depth):
         """The depth factor of the back (zd > 0): the chest's ``depth`` above the acromia
-        (narrowing to the neck), the full depth below them: the upper back carries the
-        scapulae on the cage and is, with the thoracic kyphosis, as far back as the mid back
-        (until 2026-12-03 it narrowed like the front, and the skin cut the scapulae's medial
+        (narrowing to the neck), the full depth from the acromia to :attr:`y_arm`, back to
+        the chest's over as far again: the upper back carries the scapulae on the cage (until
+        2026-12-03 it narrowed like the front, and the skin cut the scapulae's medial
         borders)."""
         if self.shoulder_a <= 0:
             return depth
-        return np.where(np.asarray(y) >= self.y_acromion, 1.0, depth)
+        y = np.asarray(y)
+        band = self.y_arm - self.y_acromion
+        w = np.clip((2.0 * band - (y - self.y_acromion)) / band, 0.0, 1.0)
+        return np.where(y >= self.y_acromion, depth + (1.0 - depth) * w, depth)
 
     def _p(self, y):
         """The section's exponent at level ``y``: :data:`P_SHOULDER` from the neck to the
