@@ -60,9 +60,10 @@ BIACROMIAL_MM = {"female": (153.72, 1.282, 15.7), "male": (166.32, 1.385, 18.4)}
 # half the glenoid's height below the acromion's top (von Schroeder 2001 via :mod:`.scapula`:
 # 9 + 16 + 18 mm, x height / 175 cm), linearly (the width, the depth and the section's
 # exponent): below it the armless trunk is the chest (Heinz's girth tape runs under the
-# arms; women's "just above breast tissue" lies 5-20 mm below it). Until 2026-12-03 (eleventh session) the shoulders were
-# the chest's superellipse narrowing to the neck, 150 mm wide at the acromia in the 178 cm man:
-# the scapulae lost 14 of 44 mL each where they left the skin, the clavicles' ends lay in air.
+# arms; the women's level, just above the breasts, lies a few mm below it in the test twins).
+# Until 2026-12-03 (eleventh session) the shoulders were the chest's superellipse narrowing to
+# the neck, 300 mm wide at the acromia in the 178 cm man: the scapulae lost 14 of 44 mL each
+# where they left the skin, and the clavicles' acromial ends lay in air.
 
 
 def biacromial_mm(sex: str, height_cm: float) -> float:
@@ -145,8 +146,9 @@ class Outline:
         """``(half-width, depth factor)`` of the trunk grown by ``grow`` at level ``y``: the
         chest's (narrowing over the shoulders to the neck, its depth with it, down to 0.6),
         widened over the shoulder girdle (:attr:`shoulder_a` at the acromia, an elliptic
-        quadrant up to the neck at :attr:`y_shoulder` and down to the chest's contour at
-        :attr:`y_arm`), where the depth is the chest's full depth below the acromia."""
+        quadrant up to the neck at :attr:`y_shoulder`, linearly down to the chest's contour
+        at :attr:`y_arm`), where the depth factor is 1 at the acromia (falling like the width
+        above them, linearly to the chest's at :attr:`y_arm` below)."""
         y = np.asarray(y, np.float32)
         u = np.clip((self.y_axilla - y) / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
         if cage_half_width is None:

@@ -26,7 +26,8 @@ import numpy as np
 from .raster import Frame, bezier, polyline
 
 __all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
-           "paint_clavicles", "clavicle_path", "sternum_front_zd", "STERNUM_HALF_WIDTH_MM", "fill_cancellous", "TRABECULAR_BV_TV",
+           "paint_clavicles", "clavicle_path", "sternum_front_zd", "STERNUM_HALF_WIDTH_MM",
+           "fill_cancellous", "TRABECULAR_BV_TV",
            "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
 
 # Trabecular bone volume fraction of vertebral bodies and of the ribs' cancellous interior:
