@@ -228,7 +228,7 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
     back = ol.b_post
-    half_x = ol.a + 10.0
+    half_x = ol.half_breadth + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
     y_bot = cav.y_low + rec["margins"]["bottom_mm"]

@@ -33,14 +33,56 @@ import numpy as np
 
 from .anatomy import LEAN_FAT_MM, Thorax
 from .lungs import P_SECTION, Cavity
-from .skeleton import sternum_levels
+from .scapula import ACROMION_MM, GLENOID_ACROMION_MM, GLENOID_MM
+from .skeleton import STERNUM_HALF_WIDTH_MM, clavicle_path, sternum_front_zd, sternum_levels
 
-__all__ = ["Outline", "outline_for", "breast_profile"]
+__all__ = ["Outline", "outline_for", "breast_profile", "biacromial_mm", "BIACROMIAL_MM",
+           "GROOVE_X_MM"]
 
 # Neck radius: neck circumference 38-40 cm (men) and 32-34 cm (women) in NHANES-type adult
 # samples (e.g. Ben-Noun L et al. Obes Res 2001;9:470-477: means 38 and 33 cm); radius =
 # circumference / (2 pi).
 NECK_CIRCUMFERENCE_MM = {"male": 385.0, "female": 330.0}
+
+# Biacromial diameter (mm; between the acromia's most lateral points, anthropometer) on
+# standing height H (cm): least squares per sex on the 507 adults of Heinz G, Peterson LJ,
+# Johnson RW, Kerk CJ. Exploring relationships in body dimensions. J Stat Educ 2003;11(2)
+# (data file body.dat, column 1 biacromial diameter in cm, 24 height, 25 sex; a copy of the JSE
+# archive's file in the public repository RyanZam1030/mcperturb, sha256 f67b1b58...f1d0, kept
+# outside the repository; fitted 2026-12-03, 19shoulder11): women 153.7 + 1.282 H (n 260, mean
+# 365.0 +/- 17.8 mm, residual SD 15.7), men 166.3 + 1.385 H (n 247, 412.4 +/- 20.9, residual
+# SD 18.4). (intercept mm, slope mm/cm, residual SD mm)
+BIACROMIAL_MM = {"female": (153.72, 1.282, 15.7), "male": (166.32, 1.385, 18.4)}
+# The armless trunk ends over the shoulder at the acromia plus the subcutaneous layer (the
+# acromion is subcutaneous; the deltoid belongs to the arm): ASSUMPTION, the twin's fat
+# thickness (:func:`.anatomy.fat_mm_for`). Below the acromia its lateral contour reaches the
+# chest's at the glenoid's centre, the acromion's thickness, the glenoid-acromion gap and
+# half the glenoid's height below the acromion's top (von Schroeder 2001 via :mod:`.scapula`:
+# 9 + 16 + 18 mm, x height / 175 cm), linearly (the width, the depth and the section's
+# exponent): below it the armless trunk is the chest (Heinz's girth tape runs under the
+# arms; the women's level, just above the breasts, lies a few mm below it in the test twins).
+# Until 2026-12-03 (eleventh session) the shoulders were the chest's superellipse narrowing to
+# the neck, 300 mm wide at the acromia in the 178 cm man: the scapulae lost 14 of 44 mL each
+# where they left the skin, and the clavicles' acromial ends lay in air.
+
+
+def biacromial_mm(sex: str, height_cm: float) -> float:
+    """Heinz et al. 2003's biacromial diameter (mm) for ``sex`` and standing height (cm)."""
+    c, k, _ = BIACROMIAL_MM[sex]
+    return c + k * float(height_cm)
+
+
+# The presternal groove: pectoralis major arises from the front of the sternum beside the
+# midline and the costal cartilages (Gray's Anatomy, 41st ed., ch. 48), so over the midline of
+# the sternum (and the linea alba below it) there is only skin and subcutaneous fat. The
+# muscle layer is absent for |x| <= 10 mm and full from 30 mm (ASSUMPTION: the width of the
+# bare strip). Until 2026-12-03 (eleventh session) 8.5 mm of muscle lay over the sternum.
+GROOVE_X_MM = (10.0, 30.0)
+# The shoulders' cross-section: a squarer superellipse (exponent 4, the chest's 2.4) from the
+# neck to the acromia, so that the skin passes over the scapular spine's crest and the acromion,
+# which are subcutaneous (palpable), instead of cutting them at the section's rounded back
+# corners (ASSUMPTION: the exponent; chosen for that, the 158 cm BMI 21 woman's scapulae).
+P_SHOULDER = 4.0
 
 
 @dataclass(frozen=True)
@@ -61,47 +103,132 @@ class Outline:
     breast_x: tuple = (0.0, 0.0)   # |x| of the base: lateral sternal edge, mid-axillary line
     breast_y: tuple = (0.0, 0.0)   # y of the base: 2nd rib, 6th rib (inframammary fold)
     breast_peak: float = 0.0       # the nipple's place in the base, -1 (top) .. 1 (fold)
+    shoulder_a: float = 0.0        # skin half-width over the acromia (0: no shoulder girdle)
+    y_acromion: float = 0.0        # level of the acromia (the clavicles' acromial ends)
+    y_arm: float = 0.0             # where the shoulder's lateral contour meets the chest's
+    groove: float = 0.0            # depth (mm) of the presternal groove (no muscle over the
+    #                                sternum in the midline)
+    sternum_zd: float = 0.0        # the sternum's anterior surface (zd, mm)
+    sternum_y: tuple = (0.0, 0.0, 0.0)   # jugular notch, sternal angle, xiphisternal joint
 
-    def section(self, x, zd, grow: float = 0.0):
-        """Inside the trunk cross-section grown by ``grow`` mm (negative: shrunk)."""
+    @property
+    def half_breadth(self) -> float:
+        """The trunk's largest half-width (mm): the chest's or the shoulders'."""
+        return max(self.a, self.shoulder_a)
+
+    def _groove(self, x, grow: float):
+        """How far (mm) the anterior surface grown by ``grow`` lies behind the superellipse at
+        ``x``: :attr:`groove` over the midline (:data:`GROOVE_X_MM`), fading laterally, and
+        only on the surfaces outside the muscle layer (skin and muscle; not the core)."""
+        if self.groove <= 0:
+            return 0.0
+        x0, x1 = GROOVE_X_MM
+        g = self.groove * np.clip((x1 - np.abs(x)) / (x1 - x0), 0.0, 1.0)
+        return g * min(max((grow + self.fat + self.muscle) / self.muscle, 0.0), 1.0)
+
+    def section(self, x, zd, grow: float = 0.0, p=P_SECTION):
+        """Inside the trunk cross-section grown by ``grow`` mm (negative: shrunk); ``p`` the
+        superellipse's exponent (:data:`P_SHOULDER` over the shoulders)."""
         a = self.a + grow
-        b = np.where(np.asarray(zd) < 0, self.b_ant + grow, self.b_post + grow)
-        return np.abs(x / a) ** P_SECTION + np.abs(zd / b) ** P_SECTION <= 1.0
+        b = np.where(np.asarray(zd) < 0, self.b_ant + grow - self._groove(x, grow),
+                     self.b_post + grow)
+        return np.abs(x / a) ** p + np.abs(zd / b) ** p <= 1.0
 
     def half_width(self, y, grow: float = 0.0):
-        """Trunk half-width at level ``y`` (narrowing over the shoulders to the neck)."""
-        y = np.asarray(y, np.float32)
-        u = np.clip((self.y_axilla - y) / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
-        return self.neck_r + (self.a + grow - self.neck_r) * np.sqrt(1.0 - u ** 2)
+        """Trunk half-width at level ``y`` (the chest narrowing to the neck, the shoulders)."""
+        return self._a_y(y, grow, None)
 
     def _a_y(self, y, grow: float, cage_half_width):
         """The trunk's half-width (mm) at level ``y`` (see :meth:`trunk`)."""
+        return self._a_depth(y, grow, cage_half_width)[0]
+
+    def _a_depth(self, y, grow: float, cage_half_width):
+        """``(half-width, depth factor)`` of the trunk grown by ``grow`` at level ``y``: the
+        chest's (narrowing over the shoulders to the neck, its depth with it, down to 0.6),
+        widened over the shoulder girdle (:attr:`shoulder_a` at the acromia, an elliptic
+        quadrant up to the neck at :attr:`y_shoulder`, linearly down to the chest's contour
+        at :attr:`y_arm`), where the depth factor is 1 at the acromia (falling like the width
+        above them, linearly to the chest's at :attr:`y_arm` below)."""
+        y = np.asarray(y, np.float32)
+        u = np.clip((self.y_axilla - y) / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
         if cage_half_width is None:
-            return np.maximum(self.half_width(y, grow), 1.0)
-        wall = self.a - self.cage_a
-        a_base = cage_half_width(np.maximum(np.asarray(y, np.float32), self.y_axilla)) \
-            + wall + grow
-        u = np.clip((self.y_axilla - np.asarray(y, np.float32))
-                    / (self.y_axilla - self.y_shoulder), 0.0, 1.0)
-        return np.maximum(self.neck_r + (a_base - self.neck_r) * np.sqrt(1.0 - u ** 2), 1.0)
+            chest = self.neck_r + (self.a + grow - self.neck_r) * np.sqrt(1.0 - u ** 2)
+        else:
+            wall = self.a - self.cage_a
+            a_base = cage_half_width(np.maximum(y, self.y_axilla)) + wall + grow
+            chest = self.neck_r + (a_base - self.neck_r) * np.sqrt(1.0 - u ** 2)
+        chest = np.maximum(chest, 1.0)
+        depth = np.maximum(chest / (self.a + grow), 0.6)
+        if self.shoulder_a <= 0:
+            return chest, depth
+        s_a = self.shoulder_a + grow
+        up = np.clip((self.y_acromion - y) / (self.y_acromion - self.y_shoulder), 0.0, 1.0)
+        down = np.clip((y - self.y_acromion) / (self.y_arm - self.y_acromion), 0.0, 1.0)
+        above = y < self.y_acromion
+        shoulder = np.where(above, self.neck_r + (s_a - self.neck_r) * np.sqrt(1.0 - up ** 2),
+                            chest + (s_a - chest) * (1.0 - down))
+        s_depth = np.where(above, np.sqrt(1.0 - up ** 2), 1.0 - (1.0 - depth) * down)
+        wide = shoulder > chest
+        return (np.where(wide, shoulder, chest),
+                np.where(wide, np.maximum(np.maximum(s_depth, depth), 0.6), depth))
+
+    def _back_depth(self, y, depth):
+        """The depth factor of the back (zd > 0): the chest's ``depth`` above the acromia
+        (narrowing to the neck), the full depth from the acromia to :attr:`y_arm`, back to
+        the chest's over as far again: the upper back carries the scapulae on the cage (until
+        2026-12-03 it narrowed like the front, and the skin cut the scapulae's medial
+        borders)."""
+        if self.shoulder_a <= 0:
+            return depth
+        y = np.asarray(y)
+        band = self.y_arm - self.y_acromion
+        w = np.clip((2.0 * band - (y - self.y_acromion)) / band, 0.0, 1.0)
+        return np.where(y >= self.y_acromion, depth + (1.0 - depth) * w, depth)
+
+    def _p(self, y):
+        """The section's exponent at level ``y``: :data:`P_SHOULDER` from the neck to the
+        acromia, back to the chest's ``P_SECTION`` at :attr:`y_arm`."""
+        if self.shoulder_a <= 0:
+            return P_SECTION
+        down = np.clip((np.asarray(y, np.float32) - self.y_acromion)
+                       / (self.y_arm - self.y_acromion), 0.0, 1.0)
+        return P_SECTION + (P_SHOULDER - P_SECTION) * (1.0 - down)
 
     def trunk(self, x, y, zd, grow: float = 0.0, cage_half_width=None):
         """Inside the body (grown by ``grow`` mm) at (x, y, zd); ``cage_half_width(y)``, when
         given, narrows the trunk with the rib cage below the axillae."""
-        a_y = self._a_y(y, grow, cage_half_width)
+        a_y, depth = self._a_depth(y, grow, cage_half_width)
         scale = a_y / (self.a + grow)
         xs = x / scale
-        inside = self.section(xs, zd / np.maximum(scale, 0.6), grow)
+        zs = zd / np.where(np.asarray(zd) > 0, self._back_depth(y, depth), depth)
+        inside = self.section(xs, zs, grow, self._p(y))
+        cover = self.fat + grow
+        if self.groove > 0 and grow > -(self.fat + self.muscle):
+            # over the sternum: at least the subcutaneous layer in front of it (and no muscle),
+            # where the trunk's depth narrowing towards the neck would put the skin behind it
+            y0, y_angle, y1 = self.sternum_y
+            half = np.where(np.asarray(y) < y_angle, *STERNUM_HALF_WIDTH_MM)
+            inside = inside | ((np.abs(x) <= half) & (np.asarray(y) >= y0)
+                               & (np.asarray(y) <= y1) & (zd >= self.sternum_zd - cover)
+                               & (zd <= 0.0))
         neck = (x ** 2 + (zd - 0.1 * self.b_post) ** 2) <= (self.neck_r + grow) ** 2
         return inside | neck
 
     def front_zd(self, x, y, cage_half_width=None):
         """``zd`` (mm) of the trunk's anterior skin at (x, y) (0 beyond its lateral edge), the
         surface :meth:`trunk` draws."""
-        a_y = self._a_y(y, 0.0, cage_half_width)
-        scale = a_y / self.a
-        u = np.clip(np.abs(x / scale) / self.a, 0.0, 1.0)
-        return -np.maximum(scale, 0.6) * self.b_ant * (1.0 - u ** P_SECTION) ** (1.0 / P_SECTION)
+        a_y, depth = self._a_depth(y, 0.0, cage_half_width)
+        xs = x / (a_y / self.a)
+        u = np.clip(np.abs(xs) / self.a, 0.0, 1.0)
+        b = self.b_ant - self._groove(xs, 0.0)
+        p = self._p(y)
+        front = -depth * b * (1.0 - u ** p) ** (1.0 / p)
+        if self.groove <= 0:
+            return front
+        y0, y_angle, y1 = self.sternum_y
+        y = np.asarray(y)
+        over = (np.abs(x) <= np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM)) & (y >= y0) & (y <= y1)
+        return np.where(over, np.minimum(front, self.sternum_zd - self.fat), front)
 
     def breast_thickness(self, x, y, scale: float = 1.0, height: float | None = None):
         """Thickness (mm) of breast in front of the skin at (x, y), either side (0 outside the
@@ -179,16 +306,27 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     b_post = max(cav.b0 + rib_depth_mm + th.muscle_mm, spine_back_mm) + th.fat_mm
     extra = th.fat_mm - LEAN_FAT_MM
     neck_r = NECK_CIRCUMFERENCE_MM[th.body.sex] / (2.0 * math.pi) + 0.5 * extra
+    sp = cav.spine()
+    # the front: over the sternum's midline only the subcutaneous layer (:data:`GROOVE_X_MM`)
+    groove = max(b_ant - (th.fat_mm - sternum_front_zd(-cav.b0)), 0.0)
+    # the shoulders: Heinz's biacromial breadth plus the subcutaneous layer at the level of the
+    # clavicles' acromial ends, down to the glenoid's centre (:data:`BIACROMIAL_MM`)
+    k = th.body.height_cm / 175.0
+    y_acr = float(clavicle_path(sp, th.body.sex, front_zd=-cav.b0, back_zd=0.0)[-1, 1])
+    y_arm = y_acr + (ACROMION_MM[2] + GLENOID_ACROMION_MM + 0.5 * GLENOID_MM[0]) * k
     ol = Outline(a=a, b_ant=b_ant, b_post=b_post, fat=th.fat_mm, muscle=th.muscle_mm,
                  y_shoulder=cav.y_apex - 45.0, y_axilla=cav.y_apex + 0.12 * cav.height,
-                 neck_r=neck_r, cage_a=cav.a0)
+                 neck_r=neck_r, cage_a=cav.a0,
+                 shoulder_a=0.5 * biacromial_mm(th.body.sex, th.body.height_cm) + th.fat_mm,
+                 y_acromion=y_acr, y_arm=y_arm, groove=groove,
+                 sternum_zd=sternum_front_zd(-cav.b0), sternum_y=tuple(sternum_levels(sp)))
     if th.breast_ml <= 0:
         return ol
     # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the
     # inframammary fold, at the 6th rib, which at the mid-clavicular line (its cartilage
     # descending laterally from the sternum) lies about level with the xiphisternal joint
     # (model choice; :func:`.skeleton.sternum_levels`)
-    _, y_angle, y_xiph = sternum_levels(cav.spine())
+    _, y_angle, y_xiph = sternum_levels(sp)
     y_top, y_fold = y_angle, y_xiph
     # lateral sternal edge: the sternal body's half-width drawn, 15 mm (skeleton.paint_sternum);
     # mid-axillary line: the trunk's half-width at the base's middle level (the builder's cage

@@ -26,7 +26,8 @@ import numpy as np
 from .raster import Frame, bezier, polyline
 
 __all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
-           "paint_clavicles", "clavicle_path", "fill_cancellous", "TRABECULAR_BV_TV",
+           "paint_clavicles", "clavicle_path", "sternum_front_zd", "STERNUM_HALF_WIDTH_MM",
+           "fill_cancellous", "TRABECULAR_BV_TV",
            "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
 
 # Trabecular bone volume fraction of vertebral bodies and of the ribs' cancellous interior:
@@ -203,19 +204,30 @@ def sternum_levels(sp: Spine) -> tuple[float, float, float]:
     return (sp.tops[t(3)], sp.tops[t(5)], sp.mid_y(t(9)))
 
 
+STERNUM_MM = 11.0               # the plate's thickness drawn (front to back)
+STERNUM_HALF_WIDTH_MM = (27.0, 15.0)   # manubrium, body (drawn half-widths, mm)
+_STERNUM_BEHIND_MM = 1.5        # its back surface in front of the cavity's front (front_zd)
+
+
+def sternum_front_zd(front_zd: float) -> float:
+    """``zd`` (mm) of the sternum's anterior surface as :func:`paint_sternum` draws it in
+    front of the cavity's front ``front_zd``."""
+    return front_zd - _STERNUM_BEHIND_MM - STERNUM_MM
+
+
 def paint_sternum(labels, f: Frame, sp: Spine, front_zd: float, *, BONE: int, SOFT: int,
                   cortex_mm: float) -> None:
     """Manubrium and body of the sternum, a cortical plate around marrow, 11 mm thick."""
     y0, y_angle, y1 = sternum_levels(sp)
-    zc = front_zd - 7.0
+    zc = front_zd - (_STERNUM_BEHIND_MM + 0.5 * STERNUM_MM)
 
     def outer(x, y, z):
-        half = np.where(y < y_angle, 27.0, 15.0)
-        return (np.abs(x) <= half) & (np.abs(z - zc) <= 5.5) & (y >= y0) & (y <= y1)
+        half = np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM)
+        return (np.abs(x) <= half) & (np.abs(z - zc) <= 0.5 * STERNUM_MM) & (y >= y0) & (y <= y1)
 
     def inner(x, y, z):
-        half = np.where(y < y_angle, 27.0, 15.0) - cortex_mm
-        return (np.abs(x) <= half) & (np.abs(z - zc) <= 5.5 - cortex_mm) \
+        half = np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM) - cortex_mm
+        return (np.abs(x) <= half) & (np.abs(z - zc) <= 0.5 * STERNUM_MM - cortex_mm) \
             & (y >= y0 + cortex_mm) & (y <= y1 - cortex_mm)
 
     lo, hi = (-30.0, y0 - 1, zc - 8), (30.0, y1 + 1, zc + 8)
