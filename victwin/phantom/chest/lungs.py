@@ -11,9 +11,9 @@ phantom's own grid; tests compare that measurement with the ERS 1993 equation).
 Shape (each a model choice unless cited):
 
 * cross-section at each level: a superellipse (exponent 2.4) of half-width ``a(y)`` and
-  half-depth ``b(y)``; both taper over the top 28 % / 20 % of the lung height to a rounded apex
-  that sits a little posterior, and the upper thorax is 15 % narrower than the base (the rib
-  cage is barrel-shaped);
+  half-depth ``b(y)``: a cone from the thoracic inlet (Gray 1918's "about 10 cm") widening
+  to the base, under a rounded apex that sits a little posterior (:mod:`.cage_profile`, since
+  2026-12-03; before, a blunt dome over a near cylinder);
 * diaphragm: two domes (the right higher, :mod:`.anatomy`) whose height falls steeply to the
   lateral and posterior walls so that the costophrenic recesses are acute; the diaphragm is
   higher in front than behind (anterior attachment at the xiphoid ~T9, posterior recess at
@@ -68,6 +68,7 @@ from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       HEART_AXIS_TRANSVERSE_DEG, HEART_PROPORTIONS, LA_AP_MM, LA_BELOW_CARINA_MM,
                       LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
                       VENTRICLE_BASE_IN_LA, body_surface_area_m2, place_ventricles)
+from .cage_profile import depth_fraction, width_fraction
 from .diaphragm import diaphragm_y
 from .skeleton import Spine, spine_for
 
@@ -177,15 +178,11 @@ class Cavity:
     def _t(self, y):
         return (np.asarray(y, np.float32) - self.y_apex) / self.height
 
-    def half_width(self, y):
-        t = np.clip(self._t(y), 0.0, 1.2)
-        u = np.minimum(t / 0.28, 1.0)
-        return self.a0 * np.sqrt(1.0 - (1.0 - u) ** 2) * (0.85 + 0.15 * np.minimum(t / 0.65, 1.0))
+    def half_width(self, y):     # conical upper cage (:mod:`.cage_profile`)
+        return self.a0 * width_fraction(self._t(y))
 
     def half_depth(self, y):
-        t = np.clip(self._t(y), 0.0, 1.2)
-        u = np.minimum(t / 0.20, 1.0)
-        return self.b0 * np.sqrt(1.0 - (1.0 - u) ** 2) * (0.90 + 0.10 * np.minimum(t / 0.5, 1.0))
+        return self.b0 * depth_fraction(self._t(y))
 
     def centre_zd(self, y):
         t = np.clip(self._t(y), 0.0, 1.0)

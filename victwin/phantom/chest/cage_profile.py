@@ -1,0 +1,103 @@
+"""The thoracic cavity's width and depth by level: a conical upper cage narrowing to the
+thoracic inlet, under a rounded cupola (the lung apex).
+
+:func:`width_fraction` and :func:`depth_fraction` give the cavity's half-width and half-depth
+at relative level ``t`` (0 at the lung apex, 1 at the lateral costophrenic recess) as
+fractions of the base values ``a0`` and ``b0`` of :class:`.lungs.Cavity`
+(:meth:`~.lungs.Cavity.half_width`, :meth:`~.lungs.Cavity.half_depth`). They are pure
+functions of ``t``, so the cavity's lung volume stays a homogeneous function of its scale and
+:func:`.lungs.solve_cavity` keeps the TLC on target.
+
+Sources and choices:
+
+* the thorax "is conical, narrow above and broad below"; its upper opening (the thoracic inlet,
+  bounded by T1, the first ribs and the manubrium) measures "about 10 cm" transversely and
+  "about 5 cm" front to back (Gray H, Anatomy of the Human Body, 20th ed. 1918, "The Thorax";
+  GPnotebook, "Thoracic inlet (anatomy)", reviewed 01/2018: transverse 9-11 cm,
+  anteroposterior 4.5-6 cm; on CT the midline T1-to-manubrium distance is 66.1 +- 6.6 mm in
+  65 adults: Baker JF, Global Spine J 2023;13(3):705-712, abstract);
+* the base: the diaphragm width between the costophrenic angles on PA films, 278 +- 25 mm
+  (45 adults; Alghamdi S et al., Int J Biomed 2021;11(2):206-211, abstract); the twins'
+  costophrenic points lie 0.97 x the base width 2 ``a0`` apart
+  (:func:`.measure_cage.diaphragm_width_mm`, 2026-12-03 tenth session). So the inlet's half
+  width is :data:`INLET_WIDTH_FRACTION` = 100 / 278 x 0.97 = 0.35 of ``a0``, at the level
+  where the first rib's lateral arc runs (:data:`INLET_LEVEL`: the level
+  :func:`.ribs.cage_surface` holds the first rib at; the rib lies just outside the cavity);
+* between the inlet and the widest level (:data:`WIDEST_LEVEL`, 0.55 of the height: Gray's
+  "broad below") the width grows as ``1 - (1 - s)^2.5`` of the way, fast below the inlet and
+  levelling off (MODEL CHOICE). The in-plane sizes of ribs 1-7 on CT (Holcombe SA et al.,
+  J Biomech 2016: 72, 113, 145, 171, 190, 203, 214 mm in men;
+  :data:`.measure_ribs.HOLCOMBE_2016_SX_MM`) are 0.33, 0.53, 0.67, 0.79, 0.88, 0.94, 0.99 of
+  the 8th's; this profile gives 0.34, 0.52, 0.72, 0.86, 0.95, 0.99, 1.0 at the mid-levels of
+  T2..T8, where ribs 1..7 run laterally (ASSUMPTION: about one level below their heads);
+* depth: the inlet's 5 cm is its midline (T1 to the manubrium, set by the spine and sternum,
+  not by this profile); beside the midline the lung apices reach back into the paravertebral
+  gutters. The half-depth at the inlet stays 0.9 ``b0`` as before (:data:`INLET_DEPTH_FRACTION`,
+  MODEL CHOICE: a 0.6 cost the twins another 1 % of base width at the same TLC);
+* above the inlet the cupola rounds off as a quarter ellipse to the apex (MODEL CHOICE, as
+  before).
+
+Until 2026-12-03 (eleventh session, helper 19outline11) the cavity was a near cylinder with a
+blunt dome: its half-width reached 0.61 ``a0`` at 8 % of the height and 0.85-1.0 ``a0`` from
+28 % down; the first rib ring measured 174-193 mm inside (NOTES, 19ribs10).
+
+Known conflicts (NOTES, 19outline11): at a fixed TLC the cone widens the base (``a0`` +2-3 %),
+which puts the lean twins' outer rib breadth 31-35 mm over Heinz 2003's caliper (limit 28) and
+the lean man's girth 0.4 mm over its 2 RSD; and :func:`.measure.posterior_rib_crossings`'
+band at 0.4 ``a0`` (55-62 mm from the midline) lies at the first rib ring's inner edge (half
+of ~10 cm), so the first rib is missed or caught on its lateral curve (11 crossings).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["width_fraction", "depth_fraction", "trunk_width_fraction", "INLET_LEVEL",
+           "WIDEST_LEVEL", "INLET_WIDTH_FRACTION", "INLET_DEPTH_FRACTION", "CONE_EXPONENT"]
+
+#: Relative level (0 apex, 1 costophrenic recess) of the thoracic inlet's lateral rim: where
+#: :func:`.ribs.cage_surface` holds the first rib (8 % of the lung height).
+INLET_LEVEL = 0.08
+#: Relative level below which the cavity keeps its base width (0.65 for the old barrel).
+WIDEST_LEVEL = 0.55
+#: Inlet half-width over ``a0``: Gray's 10 cm over Alghamdi 2021's 278 mm, x 0.97 (above).
+INLET_WIDTH_FRACTION = 100.0 / 278.0 * 0.97
+#: Inlet half-depth over ``b0`` (MODEL CHOICE, above).
+INLET_DEPTH_FRACTION = 0.9
+#: Exponent of the widening ``1 - (1 - s)^p`` from the inlet to the widest level (MODEL CHOICE).
+CONE_EXPONENT = 2.5
+
+
+def _profile(t, inlet: float, widest: float) -> np.ndarray:
+    t = np.clip(np.asarray(t, np.float32), 0.0, 1.2)
+    u = np.minimum(t / np.float32(INLET_LEVEL), 1.0)
+    cupola = inlet * np.sqrt(np.clip(1.0 - (1.0 - u) ** 2, 0.0, 1.0))
+    s = np.clip((t - np.float32(INLET_LEVEL)) / np.float32(widest - INLET_LEVEL), 0.0, 1.0)
+    cone = inlet + (1.0 - inlet) * (1.0 - (1.0 - s) ** CONE_EXPONENT)
+    return np.where(t < INLET_LEVEL, cupola, cone).astype(np.float32)
+
+
+def width_fraction(t) -> np.ndarray:
+    """Half-width of the cavity over ``a0`` at relative level ``t`` (float32, ``t``'s shape):
+    0 at the apex, :data:`INLET_WIDTH_FRACTION` at :data:`INLET_LEVEL`, 1 from
+    :data:`WIDEST_LEVEL` down."""
+    return _profile(t, INLET_WIDTH_FRACTION, WIDEST_LEVEL)
+
+
+def depth_fraction(t) -> np.ndarray:
+    """Half-depth of the cavity over ``b0`` at relative level ``t`` (float32): 0 at the apex,
+    :data:`INLET_DEPTH_FRACTION` at the inlet, 1 from :data:`WIDEST_LEVEL` down."""
+    return _profile(t, INLET_DEPTH_FRACTION, WIDEST_LEVEL)
+
+
+def trunk_width_fraction(t) -> np.ndarray:
+    """The skin's narrowing over the upper chest (the builder's ``cage_w`` for
+    :meth:`.outline.Outline.trunk`), over ``a0``: the cavity's half-width profile as it was
+    until 2026-12-03 (a blunt dome over a barrel 15 % narrower at the top), kept for the body
+    outline. Below the axillae the skin does not follow the inner cone: the shoulder girdle,
+    the pectoral, serratus and latissimus muscles and the axillary folds fill the upper chest
+    out (MODEL CHOICE; the outline is :mod:`.outline`'s)."""
+    t = np.clip(np.asarray(t, np.float32), 0.0, 1.2)
+    u = np.minimum(t / 0.28, 1.0)
+    return (np.sqrt(1.0 - (1.0 - u) ** 2) * (0.85 + 0.15 * np.minimum(t / 0.65, 1.0))
+            ).astype(np.float32)
