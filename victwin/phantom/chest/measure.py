@@ -7,8 +7,8 @@ drew, so it checks the builder:
   each axial slice of the lung mask filled) - compare with the ERS 1993 TLC;
 * :func:`cardiothoracic_ratio`: the heart's largest transverse extent in the PA projection
   over the largest distance between the lung fields' lateral edges (Danzer 1919);
-* :func:`posterior_rib_crossings`: rib crossings along a vertical line through the posterior
-  rib cage (count and spacing), and how many lie above the right dome
+* :func:`posterior_rib_crossings`: posterior rib crossings along the paraspinal line, just
+  lateral to the transverse processes (count and spacing), and how many lie above the right dome
   (:func:`ribs_above_right_dome`; 9-11 on a full-inspiration film, Felson 1973);
 * :func:`carina_y_mm`, :func:`main_bronchus_angles_deg`, :func:`aortic_knob_mm`
   (knob diameter and superior mediastinal width), :func:`clavicle_lengths_mm`: the airway,
@@ -88,31 +88,57 @@ def cardiothoracic_ratio(phantom) -> tuple[float, float, float]:
     return heart_mm / thorax_mm, heart_mm, thorax_mm
 
 
+#: Reach (mm) of a transverse process's drawn tip beyond half its vertebral body's width: the
+#: process runs to ``0.5 w + 24`` mm with a 3.5 mm end radius (:func:`.skeleton.paint_spine`).
+TRANSVERSE_TIP_MM = 24.0 + 3.5
+#: Width (mm) of the paraspinal band read lateral to the transverse processes' tips.
+PARASPINAL_BAND_MM = 12.0
+#: The posterior ribs: the part of each rib behind ``zd = POSTERIOR_RIB_ZD * b0`` (the back
+#: 15 % of the cavity's depth), from the costotransverse joint to about the rib's angle.
+POSTERIOR_RIB_ZD = 0.7
+
+
 def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
-    """y (mm) of the rib crossings along a vertical band at ``x = side * 0.4 a0`` (+-12 mm)
-    through the posterior half of the body (peaks of the bone profile along y)."""
-    cav = phantom.meta["cavity"]
-    g = phantom.grid
-    x = g.axis_mm("x")
-    band = np.abs(x - side * 0.4 * cav["a0"]) <= 12.0      # a 24 mm wide band of columns
-    zd = g.axis_mm("z") - phantom.meta["zc_mm"]
-    post = zd > 0
-    # the scapulae (own label since 2026-12-03) lie over the band: a reader counts through them
-    ribs = [k for k in labels_of(phantom, "bone") if k not in _label_named(phantom, "scapulae")]
-    bone = np.isin(phantom.labels[post][:, :, band], ribs).sum(axis=(0, 2))
-    # a rib's cross-section is a cortical ring around marrow: smooth the bone profile along y
-    # by 3 mm and take one peak per rib (ribs lie >= 12 mm apart, centre to centre)
+    """y (mm) of the posterior ribs along the paraspinal line of ``side`` (-1 right, 1 left):
+    peaks of the bone profile along y in a :data:`PARASPINAL_BAND_MM` band just lateral to the
+    tips of the transverse processes (row by row, each vertebra's own), counting the bone in
+    the back of the cage (:data:`POSTERIOR_RIB_ZD`).
+
+    Each rib's tubercle meets the transverse process of its own vertebra (costotransverse
+    joint; Gray 1918, "The Ribs"), so just lateral to the processes every rib crosses once, one
+    vertebral level below the one above, and the first rib is palpated and counted "just
+    lateral to the T1 TP" (Loyd BJ, Gilbert KK, Sizer PS et al., The relationship between
+    various anatomical landmarks used for localizing the first rib during surface palpation,
+    28 cadavers, abstract); on a PA film the posterior ribs are the horizontal ones and rib 1
+    is found first and counted from (Dartmouth Medical School, Human Anatomy, "PA chest").
+    Until 2026-12-03 (twelfth session) the band was a fixed vertical line at ``x = 0.4 a0``
+    (+-12 mm), 55-62 mm from the midline: a 10 cm first rib ring (:mod:`.cage_profile`) has
+    its inner edge there, so its lateral arc, running forward and down, met the second rib.
+    The back-of-the-cage cut keeps those arcs out: with all the posterior half (``zd > 0``)
+    the first two ribs merged in the smaller women's twins (NOTES, 19cone12)."""
     from scipy.signal import find_peaks
 
+    cav, sp = phantom.meta["cavity"], phantom.meta["spine"]
+    g = phantom.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    tops, widths = np.asarray(sp["tops"]), np.asarray(sp["widths"])
+    level = np.clip(np.searchsorted(tops, y, side="right") - 1, 0, len(widths) - 1)
+    tip = 0.5 * widths[level] + TRANSVERSE_TIP_MM                   # per row y
+    lateral = side * x[None, :] - tip[:, None]
+    band = (lateral >= 0.0) & (lateral <= PARASPINAL_BAND_MM)        # [y, x]
+    zd = g.axis_mm("z") - phantom.meta["zc_mm"]
+    # the scapulae (own label since 2026-12-03) lie over the band: a reader counts through them
+    ribs = [k for k in labels_of(phantom, "bone") if k not in _label_named(phantom, "scapulae")]
+    back = np.isin(phantom.labels[zd > POSTERIOR_RIB_ZD * cav["b0"]], ribs).sum(axis=0)
+    bone = (back * band).sum(axis=1)
+    # a rib's cross-section is a cortical ring around marrow: smooth the bone profile along y
+    # by 3 mm and take one peak per rib (ribs lie >= 12 mm apart, centre to centre)
     dy = g.spacing[1]
     prof = ndimage.gaussian_filter1d(bone.astype(float), 3.0 / dy)
     peaks, _ = find_peaks(prof, distance=max(1, int(12.0 / dy)), height=0.15 * prof.max())
-    y = g.axis_mm("y")
     centres = y[peaks]
     # rib crossings within the lung span (the clavicle and lumbar processes lie outside): the
-    # 12th rib crosses the band above the posterior recess (T12); L1's transverse processes,
-    # a level lower, came within the old + 40 mm (a 13th "crossing" 21 mm below the recess in
-    # a 3 mm twin once its cavity grew 1 %, 2026-12-03 ninth session): + 15 mm below
+    # 12th rib crosses above the posterior recess (T12), + 15 mm below it
     lo, hi = cav["y_apex"] - 40.0, cav["y_apex"] + cav["height"] + 15.0
     return centres[(centres > lo) & (centres < hi)]
 
