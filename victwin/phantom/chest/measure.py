@@ -104,10 +104,11 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
     tips of the transverse processes (row by row, each vertebra's own), counting the bone in
     the back of the cage (:data:`POSTERIOR_RIB_ZD`).
 
-    Each rib's tubercle meets the transverse process of its own vertebra (costotransverse
-    joint; Gray 1918, "The Ribs"), so just lateral to the processes every rib crosses once, one
-    vertebral level below the one above, and the first rib is palpated and counted "just
-    lateral to the T1 TP" (Loyd BJ, Gilbert KK, Sizer PS et al., The relationship between
+    Each rib's tubercle articulates with the transverse process of "the lower of the two
+    vertebrae to which the head is connected", its own (Gray 1918, "The Ribs", via IMAIOS), so just lateral
+    to the processes every rib crosses once, a vertebral level below the one above (ribs 11
+    and 12 have no such joint but cross there too); the first rib is palpated "just lateral
+    to the T1 TP" (Loyd BJ, Gilbert KK, Sizer PS et al., The relationship between
     various anatomical landmarks used for localizing the first rib during surface palpation,
     28 cadavers, abstract); on a PA film the posterior ribs are the horizontal ones and rib 1
     is found first and counted from (Dartmouth Medical School, Human Anatomy, "PA chest").
