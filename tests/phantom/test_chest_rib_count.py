@@ -33,7 +33,8 @@ def _capsules(shape_pts, segments, radius):
         d = p1 - p0
         t = ((X - p0[0]) * d[0] + (Y - p0[1]) * d[1] + (Z - p0[2]) * d[2]) / float(d @ d)
         t = np.clip(t, 0.0, 1.0)
-        r2 = (X - p0[0] - t * d[0]) ** 2 + (Y - p0[1] - t * d[1]) ** 2 + (Z - p0[2] - t * d[2]) ** 2
+        r2 = ((X - p0[0] - t * d[0]) ** 2 + (Y - p0[1] - t * d[1]) ** 2
+              + (Z - p0[2] - t * d[2]) ** 2)
         out |= r2 <= radius ** 2
     return out
 
