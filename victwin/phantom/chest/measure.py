@@ -110,8 +110,9 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
     above (ribs 11 and 12 have no such joint but cross there too); the first rib is palpated
     "just lateral to the T1 TP" (Loyd BJ, Gilbert KK, Sizer PS et al., The relationship
     between various anatomical landmarks used for localizing the first rib during surface
-    palpation, 28 cadavers, abstract); on a PA film the posterior ribs are the horizontal ones and rib 1
-    is found first and counted from (Dartmouth Medical School, Human Anatomy, "PA chest").
+    palpation, 28 cadavers, abstract); on a PA film the posterior ribs are the horizontal
+    ones and rib 1 is found first and counted from (Dartmouth Medical School, Human Anatomy,
+    "PA chest").
     Until 2026-12-03 (twelfth session) the band was a fixed vertical line at ``x = 0.4 a0``
     (+-12 mm), 55-62 mm from the midline: a 10 cm first rib ring (:mod:`.cage_profile`) has
     its inner edge there, so its lateral arc, running forward and down, met the second rib.
