@@ -84,9 +84,19 @@ CTR_MEAN, CTR_SD, CTR_RANGE = 0.46, 0.026, (0.36, 0.50)
 
 # Shape proportions of the thoracic cavity (fixed; the scale comes from TLC):
 # transverse / AP inner diameter at mid-thorax = Haller index, normal mean 2.56 (Haller 1987);
-# the cavity's deepest AP extent (posterior gutters beside the spine) is 1.45x that minimum
-# sternum-to-spine distance and lung height (apex to costophrenic recess) / inner width 0.95:
-# these two are model choices (proportions of a typical adult PA/lateral film).
+# the cavity's deepest AP extent (posterior gutters beside the spine) is 1.60x that minimum
+# sternum-to-spine distance: the "depression index" (maximum sagittal diameter of a hemithorax
+# over the shortest midline one) on CT of the lower chest, 1.60 +- 0.09 in 23 children of 12-16
+# years, 1.49 and 1.58 at 3-6 and 7-11 years (Wan YL, Chuang JH, Kong MS, Lo SK, Tsai CC, "CT
+# evaluation of normal thoracic cage and its development in Chinese children", abstract,
+# repository.eduhk.hk; the same study's pectus index 2.63 +- 0.33); adults agree: transverse
+# over AP diameter of the thoracic cage at T6 on CT 1.62 +- 0.14 in 560 adults (men 1.60,
+# women 1.67; Li Z et al., Chin J Clin Anat 2023;41(1):28-30, doi
+# 10.13418/j.issn.1001-165x.2023.1.06, abstract), i.e. 2.56 / 1.62 = 1.58 (ASSUMPTION: their
+# AP the deepest, inner). Was 1.45 until 2026-12-03 (twelfth session), a model choice without
+# a source: a cavity 8-10 % too shallow for its width, whose TLC went into width (NOTES,
+# 19cone12). Lung height (apex to costophrenic recess) / inner width 0.95 is a model choice
+# (proportions of a typical adult PA/lateral film).
 # Checked 2026-12-03 (19cage10; tests/phantom/test_chest_cage.py, the twins' voxels, at the
 # ERS mean TLC): the PA lung field's width between the costophrenic angles (256 mm woman 163 cm,
 # 302 mm man 177 cm) within 2 SD of 45 Saudi adults' films (264 +- 21 / 292 +- 20 mm: Alghamdi
@@ -94,9 +104,9 @@ CTR_MEAN, CTR_SD, CTR_RANGE = 0.46, 0.026, (0.36, 0.50)
 # normal limits of 526 Nigerian PA films (16-28 cm women, 18-30 cm men; West Afr J Med 2007);
 # sternum-to-spine distance 2 a0 / HALLER_INDEX = 109 / 122 mm against 100.4 +- 17 mm on CT of
 # post-pubertal Indians (Haller index 2.37, range 1.6-3.1: Joshua SA et al., J Radiol Res
-# Pract 2014, article 145020, abstract). No source for the gutters' depth was found.
+# Pract 2014, article 145020, abstract). (These checks were made with the gutters at 1.45.)
 HALLER_INDEX = 2.56
-GUTTER_OVER_MIN_DEPTH = 1.45
+GUTTER_OVER_MIN_DEPTH = 1.60
 HEIGHT_OVER_WIDTH = 0.95
 
 # Trachea coronal diameter: midpoints of Breatnach 1984's 95 % ranges (men 13-25, women 10-21).
