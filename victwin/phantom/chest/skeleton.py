@@ -220,6 +220,9 @@ def paint_sternum(labels, f: Frame, sp: Spine, front_zd: float, *, BONE: int, SO
     """Manubrium and body of the sternum, a cortical plate around marrow, 11 mm thick."""
     y0, y_angle, y1 = sternum_levels(sp)
     zc = front_zd - (_STERNUM_BEHIND_MM + 0.5 * STERNUM_MM)
+    # at least a voxel of cortex: a thinner shell held no voxel centre at some grid phases and
+    # a 2 mm sternum came out all marrow (2026-12-03, 19cone12)
+    cortex_mm = max(cortex_mm, float(max(f.grid.spacing)))
 
     def outer(x, y, z):
         half = np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM)
