@@ -192,7 +192,7 @@ def scatter_path_labels(model: ScatterModel | None, label_materials):
         return labels, None
     from ._materials import get_material
 
-    return labels, [get_material(label_materials[lab]).density / WATER_DENSITY_G_CM3
+    return labels, [get_material(label_materials[lab]).density_g_cm3 / WATER_DENSITY_G_CM3
                     for lab in labels]
 
 
