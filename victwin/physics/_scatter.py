@@ -31,15 +31,19 @@ Which path
   Breast tissue is 0.93-1.06 g/cm^3, so the geometric path is what Boone's fit was read with.
 * ``"water_equivalent"`` (chest): each material's chord weighted by its density relative to
   water, ``tau = sum_m (rho_m / 1 g cm^-3) L_m`` (the mass thickness in g/cm^2, as cm of
-  water). At chest energies (120 kVp, mean energy at the patient ~55-60 keV) the interactions
-  in tissue are mostly Compton scattering, whose cross-section per electron is the
-  Klein-Nishina one for every material, and the electrons per gram (Z/A) of water (0.555),
-  soft tissue and lung (0.550) differ by < 1 %: so a gram of lung scatters and attenuates like
-  a gram of water, and 10 cm of lung at 0.14 g/cm^3 counts as 1.4 cm of water, not 10 cm.
-  Bone (Z/A 0.52, more photoelectric absorption) is counted by its mass too, which is within
-  ~7 % of its electron-density weight; ribs and spine are a small share of a chest path.
-  Niklason's chest measurements read the same way: the lungs have "an effective tissue
-  thickness of only about 10 cm" [3]_ although the chest is 20-25 cm deep there.
+  water). At chest energies (chest-pa: 120 kV, W, 2.5 mm Al + 0.1 mm Cu, mean photon energy
+  60 keV) the interactions in tissue are mostly Compton scattering, whose cross-section per
+  electron is the Klein-Nishina one for every material, and the electrons per gram (Z/A) of
+  water (0.555), soft tissue, muscle, blood and lung (0.550-0.551) differ by < 1 %: so a gram
+  of lung scatters and attenuates like a gram of water, and 10 cm of lung at 0.14 g/cm^3
+  counts as 1.4 cm of water, not 10 cm. Bone (Z/A 0.515, more photoelectric absorption) is
+  counted by its mass too, 7 % above its electron-density weight; ribs and spine are a small
+  share of a chest path. (Weighting by the linear attenuation at one effective energy instead
+  would count bone by its photoelectric absorption too, which removes photons rather than
+  scattering them.) Niklason's chest measurements read the same way: the lungs have "an
+  effective tissue thickness of only about 10 cm" [3]_ although the chest is 20-25 cm deep
+  there. The PSF range ``lambda`` then grows with the water-equivalent path as well, although
+  the spread of scatter is geometric (set by the depth it leaves from): an approximation.
 
 References
 ----------
