@@ -33,7 +33,8 @@ def _lung(side: int, theta: float, alpha: float, w: float = 130.0, yv: float = 1
           drop: float = 0.0) -> np.ndarray:
     """A lung polygon (mm, x to the patient's left, y caudal): recess vertex at
     ``(side * w, yv)``, the wall going up tilted ``alpha`` deg outwards, the diaphragm leaving
-    the vertex ``theta`` deg from the wall and rising ``rise`` mm, then flat to the
+    the vertex ``theta`` deg from the wall and rising ``rise`` mm (less if it would reach
+    within 10 mm of the mediastinum), then flat to the
     mediastinum at ``|x| = m`` (``drop`` > 0: to 40 mm short of it, then down ``drop`` mm to
     a cardiophrenic corner at ``|x| = m``)."""
     # directions from the vertex, as angles from "up" (-y) towards the lateral side
@@ -41,6 +42,7 @@ def _lung(side: int, theta: float, alpha: float, w: float = 130.0, yv: float = 1
     v = np.array([side * w, yv])
     up = np.array([side * np.sin(a), -np.cos(a)])
     dn = np.array([side * np.sin(b), -np.cos(b)])
+    rise = min(rise, (w - m - 10.0) / np.tan(-b))       # a simple polygon: stop short of m
     d_end = v + dn * rise / np.cos(b)
     w_end = v + up * (yv - top) / np.cos(a)
     if drop > 0:

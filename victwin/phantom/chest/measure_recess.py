@@ -207,7 +207,7 @@ def trace_recess(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: flo
     bright = win[~fwin & (win >= thr_sep)]
     tissue = float(np.median(bright)) if bright.size else thr_sep
     thr = min(0.5 * (lung + tissue), thr_sep)
-    # trace: the iso-contour of the smoothed image at thr nearest the rough recess
+    # trace: the iso-contour of the smoothed image at thr near the rough recess
     big = int(round(w + 2 * arm_mm / pixel_mm))
     ys = slice(max(0, int(r0[1]) - big), int(r0[1]) + big + 1)
     xs = slice(max(0, int(r0[0]) - big), int(r0[0]) + big + 1)
@@ -215,7 +215,10 @@ def trace_recess(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: flo
     if not cs:
         raise ValueError(f"no iso-contour at {thr:.3g} near the recess on side {side}")
     cs = [c[:, ::-1] + [xs.start, ys.start] for c in cs]          # (x, y) in pixels
-    c = min(cs, key=lambda c: np.min(np.hypot(*(c - r0).T))) * pixel_mm
+    # the longest of those passing within 5 mm of the rough recess (noise makes small loops)
+    dist = [float(np.min(np.hypot(*(c - r0).T))) for c in cs]
+    near = [c for c, dd in zip(cs, dist) if dd <= max(5.0 / pixel_mm, 1.5)]
+    c = (max(near, key=len) if near else cs[int(np.argmin(dist))]) * pixel_mm
     i0 = _extreme(c, d)
     v = c[i0]
     # the blur rounds the vertex of the iso-contour over ~ sigma / sin(angle / 2): fit the
