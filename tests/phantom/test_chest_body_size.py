@@ -179,8 +179,9 @@ def test_costophrenic_angles_are_acute(sex, bmi):
 
 
 @pytest.mark.xfail(strict=True, reason="read on the PA image (measure_recess) each recess is a "
-                   "parallel-sided slot ~16 mm wide with a rounded floor, not a wedge, so the "
-                   "angle depends on the arm: woman (163 cm, BMI 20) R/L 75/101 deg over 10 mm "
+                   "slot 11-13 mm wide 5 mm above its floor (a drawn 30 deg wedge traced alike: "
+                   "4 mm), its sides diverging ~20 deg, not a wedge, so the angle depends on "
+                   "the arm: woman (163 cm, BMI 20) R/L 75/101 deg over 10 mm "
                    "arms, 31/36 over 20, 18/21 over 30; man (177 cm) 10/73, 18/20, 20/25 "
                    "(stage12; the cavity's shape: lungs.py/diaphragm.py; NOTES 2026-12-03, "
                    "19cp12)")
