@@ -52,6 +52,17 @@ def _sex(ph):
     return ph.meta["body"]["sex"]
 
 
+def _joint_y(ph):
+    """The xiphisternal joint's level: mid-T9 (Gray's), from the spine's record (body
+    heights; 0.8 of the pitch in builders older than 2026-12-03's twelfth session)."""
+    from victwin.phantom.chest.skeleton import LEVEL_NAMES
+
+    sp = ph.meta["spine"]
+    k9 = LEVEL_NAMES.index("T9")
+    body = sp["bodies"][k9] if sp.get("bodies") else 0.8 * sp["pitches"][k9]
+    return sp["tops"][k9] + 0.5 * body
+
+
 def test_thoracic_column_follows_stature(twin):
     k = np.arange(12)
     bodies = 15.0 + 8.0 * k / 11.0                      # Panjabi 1991, T1..T12
@@ -67,8 +78,6 @@ def test_manubriosternal_angle(twin):
 
 
 def test_manubrium_and_body_lengths(twin):
-    from victwin.phantom.chest.skeleton import LEVEL_NAMES
-
     y, back, _ = sternum_profile_mm(twin)
     _, y_break = manubriosternal_angle_deg(twin)
     i = int(np.argmin(np.abs(y - y_break)))
@@ -76,9 +85,7 @@ def test_manubrium_and_body_lengths(twin):
     mean, sd = MANUBRIUM[_sex(twin)]
     assert mean - 2 * sd <= manubrium <= mean + 2 * sd
     # the body: the break to the xiphisternal joint, mid-T9 (Gray's), along the back surface
-    sp = twin.meta["spine"]
-    k9 = LEVEL_NAMES.index("T9")
-    j = int(np.argmin(np.abs(y - (sp["tops"][k9] + 0.5 * sp["bodies"][k9]))))
+    j = int(np.argmin(np.abs(y - _joint_y(twin))))
     body = float(np.hypot(y[j] - y[i], back[j] - back[i]))
     mean, sd = BODY[_sex(twin)]
     assert mean - 2 * sd <= body <= mean + 2 * sd
@@ -105,11 +112,7 @@ def test_sternum_is_cancellous_inside(twin):
 def test_xiphoid_ossifies_with_age(twin):
     """No xiphoid bone before 40, all of it by 60, linearly between (StatPearls; the linear
     course is the model's assumption); its length 25 mm in men, 19 mm in women (Eid 2019)."""
-    from victwin.phantom.chest.skeleton import LEVEL_NAMES
-
-    sp = twin.meta["spine"]
-    k9 = LEVEL_NAMES.index("T9")
-    y_joint = sp["tops"][k9] + 0.5 * sp["bodies"][k9]
+    y_joint = _joint_y(twin)
     ys, _, _ = sternum_profile_mm(twin)
     below = max(float(ys.max() - y_joint), 0.0)
     age = twin.meta["body"]["age_years"]
