@@ -40,6 +40,7 @@ from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
+from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -467,8 +468,10 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
         p["cartilage_calcified"] = calcified
     paint_sternum(labels, f, cav, sp, rng, sex=sex, age_years=age_years, BONE=BONE, SOFT=SOFT,
                   CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
-    paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0, back_zd=0.2 * cav.b0,
-                    BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
+    # manubrium stood at -b0)
+    paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
+                    back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
     def cage_back(side, y, x):
         a = float(cav.half_width(y)) + rib_depth

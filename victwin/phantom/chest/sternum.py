@@ -49,7 +49,8 @@ from .cancellous import fill_cancellous
 from .raster import Frame
 
 __all__ = ["MANUBRIOSTERNAL_DEG", "XIPHOID_MM", "STERNUM_MM", "STERNUM_HALF_WIDTH_MM",
-           "sternum_levels", "sternum_front_zd", "sternum_course", "paint_sternum"]
+           "sternum_levels", "sternum_front_zd", "sternum_course", "clavicular_notch_zd",
+           "paint_sternum"]
 
 #: Manubriosternal angle (deg; between the manubrium's and the body's long axes, 180 =
 #: straight, the angle projecting forwards): the MDCT series' means (PMID 29345718).
@@ -134,6 +135,13 @@ def sternum_front_zd(cav, sp, sex: str) -> float:
     """``zd`` (mm) of the sternum's most anterior point (at the sternal angle,
     :func:`sternum_course`)."""
     return sternum_course(cav, sp, sex)["front_zd"]
+
+
+def clavicular_notch_zd(cav, sp, sex: str) -> float:
+    """``zd`` (mm) of the manubrium's mid-plane at the jugular notch (:func:`sternum_course`),
+    where the clavicles' sternal ends articulate."""
+    c = sternum_course(cav, sp, sex)
+    return float(c["notch"][1] - 0.5 * STERNUM_MM / abs(c["u_man"][0]))
 
 
 def _xiphoid_bone_mm(sex: str, age_years: float) -> float:
