@@ -319,7 +319,8 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
                  neck_r=neck_r, cage_a=cav.a0,
                  shoulder_a=0.5 * biacromial_mm(th.body.sex, th.body.height_cm) + th.fat_mm,
                  y_acromion=y_acr, y_arm=y_arm, groove=groove,
-                 sternum_zd=sternum_front_zd(cav, sp, th.body.sex), sternum_y=tuple(sternum_levels(sp)))
+                 sternum_zd=sternum_front_zd(cav, sp, th.body.sex),
+                 sternum_y=tuple(sternum_levels(sp)))
     if th.breast_ml <= 0:
         return ol
     # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the

@@ -3,9 +3,10 @@
 Twelve thoracic vertebrae hang from the lung apex (T1 at the apex), their bodies and discs
 sized by stature (:func:`thoracic_heights_mm`), so the posterior costophrenic recess falls at
 T12 or L1 as the drawn lung volume puts it; two cervical and two lumbar ones continue the
-column to the volume's edges. The sternum is drawn by :mod:`.sternum`. Each vertebra is a body (cortical shell around trabecular bone, painted as
-a dithered mixture), a disc, two pedicles, laminae around the spinal canal, two transverse
-processes and a spinous process sloping down.
+column to the volume's edges. Each vertebra is a body (cortical shell around trabecular
+bone, painted as a dithered mixture), a disc, two pedicles, laminae around the spinal canal,
+two transverse processes and a spinous process sloping down. The sternum is drawn by
+:mod:`.sternum` (re-exported here).
 
 References
 ----------

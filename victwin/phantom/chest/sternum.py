@@ -16,7 +16,7 @@ inside.
 Each part is a plate whose section is a superellipse ``|x / w|^4 + |n / t|^2 <= 1`` (``n``
 across the plate): full thickness in the midline, thinning towards the lateral borders where
 the costal cartilages articulate (shape an ASSUMPTION; no section profile was read). A cortex
-of ``cortex_mm`` around cancellous bone (:func:`.skeleton.fill_cancellous`, the ribs' BV/TV).
+of ``cortex_mm`` around cancellous bone (:func:`.cancellous.fill_cancellous`, the ribs' BV/TV).
 
 References
 ----------
