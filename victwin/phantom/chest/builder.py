@@ -40,6 +40,7 @@ from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
+from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -465,9 +466,12 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
                            age_years=age_years)
     for p in paths:
         p["cartilage_calcified"] = calcified
-    paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0, back_zd=0.2 * cav.b0,
-                    BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    paint_sternum(labels, f, cav, sp, rng, sex=sex, age_years=age_years, BONE=BONE, SOFT=SOFT,
+                  CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
+    # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
+    # manubrium stood at -b0)
+    paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
+                    back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
     def cage_back(side, y, x):
         a = float(cav.half_width(y)) + rib_depth
@@ -493,7 +497,7 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
         "cavity": {k: (list(v) if isinstance(v, tuple) else v)
                    for k, v in cav.__dict__.items()},
         "spine": {"tops": list(sp.tops), "pitches": list(sp.pitches), "widths": list(sp.widths),
-                  "depths": list(sp.depths), "front_zd": sp.front_zd},
+                  "depths": list(sp.depths), "front_zd": sp.front_zd, "bodies": list(sp.bodies)},
         "ribs": [{"rib": p["rib"], "side": p["side"], "head_y": p["head_y"],
                   "end_y": p["end_y"]} for p in paths],
         "costal_cartilage_calcified": bool(paths[0].get("cartilage_calcified", False)),
