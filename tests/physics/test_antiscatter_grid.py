@@ -72,11 +72,11 @@ def test_chest_grid_scatter_transmission_within_published_measurements():
     # chest-pa beam energies: strips pass oblique scatter at 60-80 keV, so Ts rises with energy
     _, ts = grid_transmission(CHEST_GRID, [40.0, 60.0, 80.0])
     assert ts[0] < ts[1] < ts[2]
-    # Altunbas et al., Med Phys 43:3657 (2016, abstract WE-AB-207A-10): a radiographic 10:1
-    # grid behind 30 cm of acrylic (kV CBCT beam): Ts 21 %, Tp 70.6 %; Xia, Lo & Floyd, Proc
-    # SPIE 5745 (2005): Tp 73 %. The model at 60 keV (about chest-pa's detected mean energy)
-    # must lie in the range such grids show (Ts 0.08-0.25, Tp 0.65-0.85), not at the 0.04 of
-    # opaque strips
+    # Altunbas et al., Med Phys 2016, AAPM abstract WE-AB-207A-10 (doi:10.1118/1.4957763): a
+    # radiographic 10:1 grid behind 30 cm of acrylic (kV CBCT beam): Ts 21 %, Tp 70.6 %; Xia,
+    # Lo & Floyd, Proc SPIE 5745 (2005): Tp 73 %. The model at 60 keV (about chest-pa's
+    # detected mean energy) must lie near them: Ts 0.08-0.25, Tp 0.65-0.85 (our bounds, wide
+    # because that grid's construction is not given), not at the 0.04 of opaque strips
     tp, ts60 = grid_transmission(CHEST_GRID, [60.0])
     assert 0.08 <= ts60[0] <= 0.25
     assert 0.65 <= tp[0] <= 0.85
