@@ -188,6 +188,7 @@ def _scatter_transmission(w: float, d: float, h: float, mu_pb: tuple, mu_i: tupl
     for k, (mb, mi) in enumerate(zip(mu_pb, mu_i)):
         # exp(-mu_Pb a - mu_i (L - a)) = exp(-(mu_Pb - mu_i) a) exp(-mu_i L); mean over x0
         out[k] = np.dot(weight * np.exp(-mi * path), np.exp(-(mb - mi) * lead_path).mean(axis=1))
+    out.flags.writeable = False                              # shared by the cache
     return out
 
 
@@ -219,4 +220,7 @@ def _scatter_paths(w: float, d: float, h: float, n_dir: int = 32, n_x: int = 128
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(s > 1e-12, (lead_before(x0[None, :] + s) - lead_before(x0)[None, :])
                         / np.where(s > 1e-12, s, 1.0), in_lead)
-    return frac * path[:, None], path, weight
+    out = (frac * path[:, None], path, weight)
+    for a in out:
+        a.flags.writeable = False                            # shared by the cache
+    return out
