@@ -328,9 +328,10 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
-    paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD)
     paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
                       only=(SOFT, LUNG, MUSCLE, BLOOD))
+    paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD, only=(
+        SOFT, LUNG, MUSCLE, BLOOD, MYOCARDIUM, CHAMBERS, LEFT_APPENDAGE))
     return hila
 
 

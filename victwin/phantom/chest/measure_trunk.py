@@ -74,7 +74,10 @@ def trunk_diameter_mm(phantom, fraction: float = 0.5, half_mm: float = 25.0) -> 
     of the way up: the median over 12 directions of the run of blood (material "blood")
     through the axis point (every chord through a circle's centre is a diameter; a vessel
     touching the trunk, or a wall painted across it, lengthens or shortens a few of them).
-    Sampled every quarter voxel to ``half_mm`` each side, nearest voxel."""
+    Blood is the label named for the great vessels (``meta["label_names"]``, "... great
+    vessels ..."; without names, every label of material "blood"), so that the heart's
+    chambers and atria next to the trunk end the runs. Sampled every quarter voxel to
+    ``half_mm`` each side, nearest voxel."""
     _, valve, bif = (np.asarray(p, float) for p in phantom.meta["anatomy_mm"]["pulmonary_trunk"])
     u = (bif - valve) / np.linalg.norm(bif - valve)
     c = valve + fraction * (bif - valve)
@@ -85,7 +88,9 @@ def trunk_diameter_mm(phantom, fraction: float = 0.5, half_mm: float = 25.0) -> 
     h = 0.25 * min(g.spacing)
     n = int(half_mm / h)
     t = np.arange(-n, n + 1) * h
-    blood_labels = _labels_with(phantom, ("blood",))
+    names = phantom.meta.get("label_names", {})
+    blood_labels = [int(k) for k, v in names.items() if "great vessels" in v] or \
+        _labels_with(phantom, ("blood",))
     axes = [g.axis_mm(name) for name in ("z", "y", "x")]
     chords = []
     for th in np.linspace(0.0, np.pi, 12, endpoint=False):

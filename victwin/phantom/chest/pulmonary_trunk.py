@@ -177,10 +177,13 @@ def _rise(bif, xv: float, zv: float) -> float:
 def paint_pulmonary_arteries(labels, f: Frame, cav: Cavity, sp: Spine, hila, sex: str, *,
                              BLOOD: int, only=None) -> PulmonaryArteries:
     """Paint :func:`pulmonary_arteries` as ``BLOOD`` over the labels ``only`` (a label or a
-    tuple; None: over everything, as :func:`.mediastinum.paint_great_vessels` paints the
-    aorta); returns them. The builder paints them before the left atrium, which keeps its
-    wall and blood pool where the appendage's tip meets the trunk (NOTES, issue-19trunk12:
-    painted after it, the trunk and the appendage's blood joined, 36-37 mm "calibre")."""
+    tuple; None: over everything); returns them. The builder paints them after the atria,
+    over soft tissue, lung, muscle, blood, the myocardium (the outflow opens into the
+    ventricles) and the left atrial appendage, not over the left atrium's blood pool: the
+    appendage (:meth:`.lungs.Cavity.left_appendage`, forward and left at 45 deg from the
+    atrium) meets the trunk's upper half and the trunk is kept whole there (painted before
+    the atria, the appendage's wall and blood cut its section to 15-17 mm at 0.8-0.9 of its
+    length in a 1 mm twin; NOTES, issue-19trunk12)."""
     pa = pulmonary_arteries(cav, sp, hila, sex)
     for rows in pa.segments():
         for x0, y0, z0, x1, y1, z1, r, _ in np.asarray(rows, float).reshape(-1, 8):
