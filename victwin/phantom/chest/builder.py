@@ -31,6 +31,7 @@ from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
 from .hilum import paint_upper_lobe_veins, upper_vein_root
+from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for
@@ -330,6 +331,8 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
     paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
                       only=(SOFT, LUNG, MUSCLE, BLOOD))
+    paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD, only=(
+        SOFT, LUNG, MUSCLE, BLOOD, MYOCARDIUM, CHAMBERS, LEFT_APPENDAGE))
     return hila
 
 
@@ -514,6 +517,8 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
             "hila": [f.world(*hila.artery[0]).tolist(), f.world(*hila.artery[1]).tolist()],
             "aortic_knob": f.world(*aortic_knob(cav, sp, th.body.sex,
                                                 th.trachea_mm)[:3]).tolist(),
+            "pulmonary_trunk": [f.world(*p).tolist() for p in
+                                pulmonary_arteries(cav, sp, hila, th.body.sex).points()],
         },
     }
 
