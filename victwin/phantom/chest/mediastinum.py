@@ -279,7 +279,10 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
         y = np.asarray(y, np.float32)
         zd = np.asarray(zd, np.float32)
         front = zd < z1
-        win = (x > x_win) & front
+        # the aortopulmonary window and the left lung beside the hila, above the ventricles'
+        # top (below it, until 2026-12-03, this was the retrocardiac lung; now the cavity's
+        # compartments, :mod:`.compartments`, shape the lungs around the heart)
+        win = (x > x_win) & front & (y < y_heart)
         right = (x < x_svc) & front & (y < y_heart)
         # right lung against the trachea's right wall
         para = (x < x_para) & (zd >= t_front) & (zd < t_back) & (y < y_azygos)
