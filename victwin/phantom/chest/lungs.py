@@ -19,7 +19,8 @@ Shape (each a model choice unless cited):
   higher in front than behind (anterior attachment at the xiphoid ~T9, posterior recess at
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
-  Chest Roentgenology 1973) from the sternum to the spine, and the heart
+  Chest Roentgenology 1973) from the sternum to the spine above the ventricles' top, by
+  compartment below it (:mod:`.compartments`, 2026-12-03), and the heart
   (:meth:`Cavity.cardiac`; sizes, placement and sources in :mod:`.cardiac`): the left atrium
   below the carina in front of the oesophagus (2026-12-03, eighth session), the ventricles an
   ellipsoid from inside the left atrium to the apex against the anterior chest wall on the
