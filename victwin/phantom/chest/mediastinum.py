@@ -17,7 +17,9 @@ diameter from the tracheal wall, by sex), the aortopulmonary window below it (lu
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
 heart. The band in front of the spine is narrowed by the anterior junction (lungs a thin line
 apart behind the sternum) and, on the right, the azygo-oesophageal recess
-(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). Above the
+(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`); from the
+ventricles' top down there is no band: the lungs wrap the heart, its pericardial sac, the
+oesophagus and the azygos vein (:mod:`.compartments`, 2026-12-03, issue-19slab12). Above the
 aortic arch the trachea lies in front of the collapsed oesophagus, and the upper lobes meet
 behind the oesophagus (the posterior junction) and reach the trachea's right wall (the right
 paratracheal stripe) (:func:`trachea_zd`, :func:`mediastinum_for`; 2026-12-02, seventh
@@ -232,10 +234,11 @@ def svc_edge_x(knob: tuple) -> float:
 
 def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila,
                     voxel_mm: float = 0.0):
-    """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's band
-    (:meth:`.lungs.Cavity.mediastinum`) less its left part (lateral to
-    :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of the spine:
-    below the heart's top that is the retrocardiac lung); the knob, the left subclavian
+    """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's mediastinum
+    (:meth:`.lungs.Cavity.mediastinum`) less, above the ventricles' top, its left part
+    (lateral to :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of
+    the spine; until 2026-12-03 at every level: below the heart's top that was the
+    retrocardiac lung, now shaped by :mod:`.compartments`); the knob, the left subclavian
     artery, the other vessels and the heart are painted over the lung afterwards and make the
     bulges of the border. On the right, above the heart, the lung reaches in to the superior
     vena cava's edge (:func:`svc_edge_x`). Above the aortic arch's top (the knob's; the lungs
@@ -276,7 +279,10 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
         y = np.asarray(y, np.float32)
         zd = np.asarray(zd, np.float32)
         front = zd < z1
-        win = (x > x_win) & front
+        # the aortopulmonary window and the left lung beside the hila, above the ventricles'
+        # top (below it, until 2026-12-03, this was the retrocardiac lung; now the cavity's
+        # compartments, :mod:`.compartments`, shape the lungs around the heart)
+        win = (x > x_win) & front & (y < y_heart)
         right = (x < x_svc) & front & (y < y_heart)
         # right lung against the trachea's right wall
         para = (x < x_para) & (zd >= t_front) & (zd < t_back) & (y < y_azygos)
