@@ -45,7 +45,8 @@ blood; ``"mass"``, VICTRE's mass density), so keeping the blood under a solid no
 no density; it avoids the composition swap that made a nodule painted over a vessel 1.2 % less
 attenuating than the vessel at 70 keV (Hammerstein glandular vs ICRU 46 blood), which on a
 4 mm grid, where a 6 mm nodule is one voxel, gave a nodule centred on a vessel a negative
-signal. So a nodule never lowers the attenuation of any voxel, and it raises it at its centre.
+signal. So a nodule never lowers the attenuation of any voxel, and a solid or part-solid one
+raises it at its centre (a ground-glass one only where its dither puts soft tissue).
 """
 
 from __future__ import annotations
@@ -301,11 +302,12 @@ def place_nodule_sites(phantom, models, rng, *, view, roi_side_mm, pleura_margin
     non-lung tissue (as :func:`place_nodule`), centred on parenchyma and where it fits
     (``insert_lesion`` refuses an airway, bone or an earlier nodule under it; a centre in a
     vessel is refused here: the candidate is redrawn, as the breast sites' lesion-fit rule),
-    replacing parenchyma only (:data:`NODULE_REPLACES`), and so that in ``view`` (the first modality's PA view) no ROI
-    holds another nodule: for every ordered pair (i, j) the projected centres lie at least
-    ``roi_side_mm[i] / sqrt(2) + r_j`` apart (detector mm; the ROI's half diagonal, and
-    nodule j's :func:`projected_radius_mm`). Nodules with the largest ROI are placed first
-    (the hardest to fit); each is redrawn up to ``max_tries`` times.
+    replacing parenchyma only (:data:`NODULE_REPLACES`), and so that in ``view`` (the first
+    modality's PA view) no ROI holds another nodule: for every ordered pair (i, j) the
+    projected centres lie at least ``roi_side_mm[i] / sqrt(2) + r_j`` apart (detector mm;
+    the ROI's half diagonal, and nodule j's :func:`projected_radius_mm`). Nodules with the
+    largest ROI are placed first (the hardest to fit); each is redrawn up to ``max_tries``
+    times.
 
     Parameters
     ----------
