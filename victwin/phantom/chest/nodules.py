@@ -22,12 +22,15 @@ Types and sizes are drawn from published screening series:
   ``margin_fractions`` overrides it;
 * ground-glass attenuation: pure ground-glass nodules measure about -600 to -700 HU against
   about -850 HU for lung (e.g. Lee JH et al. PLoS One 2018;13:e0205490 use -600 HU-type
-  thresholds); painted as lung with 25 % of its voxels soft tissue. In the twins the lung is
+  thresholds); painted with the material ``"ground_glass"``, 25 % soft tissue by volume in
+  the twins' parenchyma (:data:`GGO_FILL`; ``victwin.physics``). In the twins the lung is
   the parenchyma between the painted vessels (material ``"lung_parenchyma"``, 0.141 g/cm3,
   -861 HU at 70 keV; soft tissue +18 HU), so a ground-glass nodule reads
   -861 + 0.25 * (18 + 861) = -641 HU (``tests/phantom/test_chest_lung_density.py``). Before
   2026-12-03 the twins' lung was ICRU 46's whole lung (0.26 g/cm3, -742 HU) and the same fill
-  gave -552 HU, denser than the cited range.
+  gave -552 HU, denser than the cited range. Until 2026-12-03 (fourth session) the fill was a
+  dither (25 % of the voxels soft tissue, the rest left lung), which on 2-4 mm grids left a
+  small ground-glass nodule with few or no voxels; the mixed material fills every voxel.
 
 Nodules are voxelised here (a star-shaped body with lobes; spicules as thin capsules) into a
 :class:`victwin.phantom.lesions.LesionModel` and placed by :func:`place_nodule` at a lung point
@@ -46,7 +49,7 @@ no density; it avoids the composition swap that made a nodule painted over a ves
 attenuating than the vessel at 70 keV (Hammerstein glandular vs ICRU 46 blood), which on a
 4 mm grid, where a 6 mm nodule is one voxel, gave a nodule centred on a vessel a negative
 signal. So a nodule never lowers the attenuation of any voxel, and a solid or part-solid one
-raises it at its centre (a ground-glass one only where its dither puts soft tissue).
+raises it at its centre.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ SIZE_RANGE_MM = (4.0, 30.0)
 #: spiculated 4 of 87 nodules with a determined margin.
 MARGIN_COUNTS = {"smooth": 73, "lobulated": 10, "spiculated": 4}
 MARGIN_FRACTIONS = {k: v / sum(MARGIN_COUNTS.values()) for k, v in MARGIN_COUNTS.items()}
+#: Soft tissue's volume fraction in a ground-glass voxel (material ``"ground_glass"``; the
+#: physics' ``GROUND_GLASS_SOFT_TISSUE_FRACTION``, which a test holds equal to this).
 GGO_FILL = 0.25
 #: The host materials a nodule's voxels replace (the aerated lung); vessels and airway walls
 #: under it stay (Hansell et al. 2008, see the module docstring).
@@ -144,8 +149,9 @@ def lung_nodule(rng=None, *, diameter_mm=None, nodule_type=None, margin=None,
     """A screening-type lung nodule as a :class:`~victwin.phantom.lesions.LesionModel`.
 
     Parameters not given are drawn (:func:`draw_nodule_parameters`). Materials: solid core
-    ``"mass"``; ground-glass voxels ``"soft_tissue"`` at a fill of :data:`GGO_FILL` (the rest
-    of the envelope stays lung). ``size_mm`` is the envelope's equivalent diameter.
+    ``"mass"``; every other envelope voxel ``"ground_glass"`` (soft tissue at a volume
+    fraction :data:`GGO_FILL` in parenchyma). ``size_mm`` is the envelope's equivalent
+    diameter.
     """
     from ..lesions import LesionModel
 
@@ -196,15 +202,14 @@ def lung_nodule(rng=None, *, diameter_mm=None, nodule_type=None, margin=None,
         patch[envelope] = 1
         materials = ("mass",)
     else:
-        ggo = envelope & (rng.random(envelope.shape) < GGO_FILL)
-        patch[ggo] = 2
+        patch[envelope] = 2
         if prm["nodule_type"] == "part-solid":
             core = _star(n, voxel_mm, lambda uu: radius(uu, prm["solid_fraction"]))
             patch[core] = 1
-        materials = ("mass", "soft_tissue")
+        materials = ("mass", "ground_glass")
         if not (patch == 1).any():
             patch[patch == 2] = 1
-            materials = ("soft_tissue",)
+            materials = ("ground_glass",)
     env_d = (6.0 * np.count_nonzero(envelope) * voxel_mm ** 3 / math.pi) ** (1.0 / 3.0)
     info = {**prm, "target_diameter_mm": prm["diameter_mm"], "ggo_fill": GGO_FILL}
     if not patch.any():
