@@ -208,3 +208,42 @@ def test_posterior_junction_ends_at_the_aortic_arch(twin):
     front = twin.meta["spine"]["front_zd"]
     gaps = _gaps_mm(lung, g.axis_mm("x"))
     assert gaps[(zd > front - 20.0) & (zd < front)].min() > 10.0
+
+
+def _in_front_of_heart_mm(twin, level, x_mm, frac=0.5):
+    """(lung, tissue) path (mm) along the PA ray at ``x_mm`` in the axial plane ``frac`` down
+    ``level``, between the cavity's front (the first lung or heart voxel behind the sternum)
+    and the first heart voxel (myocardium, chambers, atria); None where the ray meets no
+    heart."""
+    from victwin.phantom.chest.measure import heart_labels, labels_of
+    g = twin.grid
+    k = LEVELS.index(level)
+    y = g.axis_mm("y")
+    j = int(np.argmin(np.abs(y - _top(twin, level) - frac * twin.meta["spine"]["pitches"][k])))
+    i = int(np.argmin(np.abs(g.axis_mm("x") - x_mm)))
+    col = twin.labels[:, j, i]
+    heart = np.flatnonzero(np.isin(col, heart_labels(twin)))
+    lung = np.isin(col, labels_of(twin, "lung"))
+    zd = g.axis_mm("z") - twin.meta["zc_mm"]
+    inside = np.flatnonzero(lung | np.isin(col, heart_labels(twin)))
+    if heart.size == 0 or inside.size == 0:
+        return None
+    seg = slice(inside[0], heart[0])
+    n = heart[0] - inside[0]
+    return float(lung[seg].sum() * VOX), float((n - lung[seg].sum()) * VOX)
+
+
+@pytest.mark.parametrize("level", ["T7", "T8"])
+def test_lungs_wrap_the_heart_in_front(twin, level):
+    """Below the anterior junction the right lung's anterior border runs on in the median plane
+    to the xiphisternal joint, while the left lung's turns out through the cardiac notch (3.5
+    cm from the sternal margin at the 4th costal cartilage, 4 cm from the median plane at the
+    6th), where the pericardium lies against the chest wall (BD Chaurasia's Human Anatomy,
+    vol. 1, ch. 21, surface marking of the lungs): so at the heart's levels a PA ray 10 mm right
+    of the midline crosses lung in front of the heart, and one 25 mm left of it none. Before
+    2026-12-03 (issue-19slab12) the mediastinal band (30-40 mm wide) ran from the sternum to the
+    spine at every level: no lung in front of the heart within ~17 mm of the midline."""
+    right = _in_front_of_heart_mm(twin, level, -10.0)
+    assert right is not None and right[0] >= 2.0 * VOX, right
+    left = _in_front_of_heart_mm(twin, level, 25.0)
+    assert left is not None and left[0] <= VOX, left

@@ -7,7 +7,10 @@ the full run simulates the whole radiograph and crops it. Checks: the lesion-loc
 the full run's within issue 14's DM bound (relative RMS < 0.1 %), and the nodule's signal
 (present - absent, same anatomy, noise-free) is positive -- a solid or part-solid nodule
 replaces lung (the twins' parenchyma, 0.141 g/cm^3) with soft tissue, so it raises the line
-integral -- and peaks at the ROI centre, where the lesion was put.
+integral -- and peaks at the ROI centre, where the lesion was put. That holds because a nodule
+is centred on parenchyma and replaces only parenchyma (``nodules.NODULE_REPLACES``, since
+2026-12-03): on stage12 case 0's 6.4 mm solid nodule, one 4 mm voxel, sat on a vessel and
+replaced blood with "mass" of the same density but 1.2 % less attenuation (mean -8.9e-6).
 
 Before this test a chest case could not be recorded at all (``Dose`` refused the ``None``
 MGD a chest radiograph has); ``victwin/trial/_records.py`` now takes it as absent.

@@ -26,6 +26,7 @@ import numpy as np
 
 from victwin._checks import check_seed
 from victwin._backend import get_cupy, resolve_backend
+from victwin.physics import scatter_path_labels
 
 from ._beam import build_beam, phantom_glandularity, phantom_thickness_mm
 from ._dose import dose_record
@@ -277,7 +278,8 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
         window, coarse_phantom = _on_device(window), _on_device(coarse_phantom)
 
     label_materials = [materials.get(lab, "air") for lab in range(n_labels)]
-    tissue_labels = [lab for lab in range(n_labels) if label_materials[lab] != "air"]
+    # the scatter model's path: non-air labels, weighted by density if the system asks
+    tissue_labels, tissue_weights = scatter_path_labels(system.scatter, label_materials)
     timings = {"raytrace": 0.0, "physics": shared.beam_s, "scatter": 0.0, "detector": 0.0}
     crop_scatter = fill = None
     with_scatter = scatter and system.scatter is not None
@@ -291,6 +293,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
                                         indices,
                                         beam, system, label_materials=label_materials,
                                         tissue_labels=tissue_labels, n_labels=n_labels,
+                                        tissue_weights=tissue_weights,
                                         rays_per_pixel=rpp, backend=target,
                                         with_scatter=with_scatter)
         if with_scatter:
@@ -341,6 +344,7 @@ def _run(phantom, shared: _Shared, *, seed: int, case: int, backend: str, scatte
             image = simulate_view(paths[b * n_sub], sel_views[vi], beam, system,
                                   label_materials=label_materials,
                                   tissue_labels=tissue_labels, binning=k_bin, rng=rng,
+                                  tissue_weights=tissue_weights,
                                   scatter=scatter, blur_paths=blur_paths,
                                   scatter_kev=None if crop_scatter is None else crop_scatter[vi],
                                   presentation=presentation)

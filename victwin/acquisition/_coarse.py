@@ -29,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 from victwin.geometry import FlatPanel, View
-from victwin.physics import SCATTER_CELL_MM, primary_signal, scatter_image
+from victwin.physics import SCATTER_CELL_MM, primary_signal, scatter_image, scatter_path_mm
 
 from ._view import geometry_factor
 
@@ -97,12 +97,15 @@ class CoarseScatter:
 
 def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissue_labels,
                 n_labels: int, rays_per_pixel: int, backend: str = "auto",
-                per_cell: int | None = None, with_scatter: bool = True) -> CoarseScatter:
+                per_cell: int | None = None, with_scatter: bool = True,
+                tissue_weights=None) -> CoarseScatter:
     """Trace ``views`` (their full panels; ``indices`` their indices in the scan) once at
     coarse pixels and run the scatter model on each.
 
     ``rays_per_pixel`` is the run's own: used when the coarse pixels are the panel's
-    (``m = 1``), so the pass then equals the full field's primary exactly."""
+    (``m = 1``), so the pass then equals the full field's primary exactly. ``tissue_labels``
+    and ``tissue_weights`` give the scatter model's path as the full field's views do
+    (``victwin.physics.scatter_path_labels``)."""
     from victwin.raytrace import iter_project_labels
 
     full = views[0].panel
@@ -125,8 +128,7 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
             e1 = np.asarray(sig.energy_kev, np.float64)
             s = np.zeros_like(e1)
             if with_scatter:
-                tissue = paths[b][tissue_labels].sum(axis=0, dtype=np.float64) \
-                    if tissue_labels else np.zeros(cpanel.shape)
+                tissue = scatter_path_mm(paths[b], tissue_labels, tissue_weights)
                 s = fields[int(indices[k])] = scatter_image(
                     e1, tissue, cpanel.pitch[1], model=system.scatter,
                     coarse_mm=f * full.pitch[1])

@@ -100,7 +100,8 @@ def geometry_factor_xp(view, pixel_area_mm2: float, xp):
 
 def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
                       binning: int, rng=None, scatter: bool = True, scatter_kev=None,
-                      blur_paths=None, presentation: bool = True) -> ViewImage:
+                      blur_paths=None, presentation: bool = True,
+                      tissue_weights=None) -> ViewImage:
     """:func:`._view.simulate_view` with every stage up to the readout on the GPU.
 
     Parameters are those of :func:`._view.simulate_view`; ``paths`` (and ``blur_paths``'
@@ -119,7 +120,8 @@ def simulate_view_gpu(paths, view, beam: Beam, system, *, label_materials, tissu
     area = float(panel.pitch[0] * panel.pitch[1])
     g_p, g_s = float(beam.grid_primary), float(beam.grid_scatter)
     e1, e2, tissue, n_pix = primary_sums(blur_paths, beam, label_materials, tissue_labels,
-                                         lambda v: geometry_factor_xp(v, area, xp), xp=xp)
+                                         lambda v: geometry_factor_xp(v, area, xp), xp=xp,
+                                         tissue_weights=tissue_weights)
     _sync(xp)
     t2 = time.perf_counter()
     if scatter and scatter_kev is not None:

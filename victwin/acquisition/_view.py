@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from victwin.physics import (detect, digitize, for_presentation, noise_generator,
-                             primary_signal, scatter_image)
+                             primary_signal, scatter_image, scatter_path_mm)
 
 from ._beam import REF_DISTANCE_MM, Beam
 
@@ -66,7 +66,8 @@ def view_noise(seed: int, case: int, system_name: str, view_index: int):
                            view=int(view_index))
 
 
-def primary_sums(blur_paths, beam: Beam, label_materials, tissue_labels, geometry, *, xp):
+def primary_sums(blur_paths, beam: Beam, label_materials, tissue_labels, geometry, *, xp,
+                 tissue_weights=None):
     """The primary's energy moments summed over a view's blur sub-sources.
 
     Parameters
@@ -80,6 +81,9 @@ def primary_sums(blur_paths, beam: Beam, label_materials, tissue_labels, geometr
         device counterpart); its array module is that of the returned ``n_pix``.
     xp : module
         NumPy or CuPy: where the path lengths and the sums live.
+    tissue_weights : list of float, optional
+        Weights of ``tissue_labels`` in the scatter path (``victwin.physics.scatter_path_labels``;
+        None: the geometric path).
 
     Returns
     -------
@@ -103,13 +107,14 @@ def primary_sums(blur_paths, beam: Beam, label_materials, tissue_labels, geometr
         e2 += w * xp.asarray(sig.energy2_kev2, dtype=np.float64)
         n_pix = n_pix + w * n_sub
         if tissue_labels:
-            tissue += w * p[tissue_labels].sum(axis=0, dtype=np.float64)
+            tissue += w * scatter_path_mm(p, tissue_labels, tissue_weights, xp=xp)
     return e1, e2, tissue, n_pix
 
 
 def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_labels,
                   binning: int, rng=None, scatter: bool = True,
-                  scatter_kev=None, blur_paths=None, presentation: bool = True) -> ViewImage:
+                  scatter_kev=None, blur_paths=None, presentation: bool = True,
+                  tissue_weights=None) -> ViewImage:
     """Images of one view from its path lengths.
 
     Parameters
@@ -124,6 +129,9 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     tissue_labels : list of int
         Labels that are not air (their summed path is the body thickness the scatter model
         reads).
+    tissue_weights : list of float, optional
+        Their weights in that path (``victwin.physics.scatter_path_labels``: None for the
+        system's geometric path, densities for a water-equivalent one).
     binning : int
         Detector binning the view's panel is read out with.
     rng : numpy.random.Generator or None
@@ -155,7 +163,8 @@ def simulate_view(paths, view, beam: Beam, system, *, label_materials, tissue_la
     # path lengths on the GPU (CuPy) give the primary there; only e1, e2, tissue come back
     xp = _array_module(blur_paths[0][0])
     e1, e2, tissue, n_pix = primary_sums(blur_paths, beam, label_materials, tissue_labels,
-                                         lambda v: geometry_factor(v, area), xp=xp)
+                                         lambda v: geometry_factor(v, area), xp=xp,
+                                         tissue_weights=tissue_weights)
     if xp is not np:
         e1, e2, tissue = e1.get(), e2.get(), tissue.get()
     t2 = time.perf_counter()

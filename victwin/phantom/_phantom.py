@@ -39,6 +39,8 @@ MATERIAL_NAMES = (
     "blood_victre", "mass_victre",
     # the chest twins' lung parenchyma (ICRU 46 lung between the painted vessels and airways)
     "lung_parenchyma",
+    # ground-glass nodules: that parenchyma with 25 % soft tissue by volume (chest.nodules)
+    "ground_glass",
 )
 
 #: Materials that are lung: code that looks for the lung by the name "lung" takes these

@@ -109,6 +109,23 @@ _ICRU46 = "ICRU Report 46 (1992) / Woodard & White 1986, Br J Radiol 59:1209"
 #: Density (g/cm3) of the chest twins' lung parenchyma (material "lung_parenchyma"; see _build).
 LUNG_PARENCHYMA_G_CM3 = 0.141
 
+#: Soft tissue's volume fraction in the "ground_glass" material (chest nodules; see _build).
+GROUND_GLASS_SOFT_TISSUE_FRACTION = 0.25
+
+
+def _volume_mixture(name: str, parts, source: str) -> Material:
+    """Material mixing ``parts`` ((Material, volume fraction), ...; fractions summing to 1) by
+    volume: density ``sum(v_i rho_i)``, mass fractions ``v_i rho_i / rho`` of each part's."""
+    total = sum(v for _, v in parts)
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"volume fractions of {name!r} must sum to 1, got {total}")
+    density = sum(v * mat.density_g_cm3 for mat, v in parts)
+    fractions: dict = {}
+    for mat, v in parts:
+        for symbol, f in mat.composition:
+            fractions[symbol] = fractions.get(symbol, 0.0) + v * mat.density_g_cm3 / density * f
+    return Material(name, density, tuple(fractions.items()), source)
+
 
 def _build() -> dict:
     m = {}
@@ -160,6 +177,19 @@ def _build() -> dict:
     add(Material("soft_tissue", 1.03, (("H", .105), ("C", .256), ("N", .027), ("O", .602), ("Na", .001),
                                        ("P", .002), ("S", .003), ("Cl", .002), ("K", .002)),
                  _ICRU46 + " adult average soft tissue"))
+    # Ground glass (chest nodules): a voxel-wise volume mixture of soft tissue and the twins'
+    # parenchyma, GROUND_GLASS_SOFT_TISSUE_FRACTION by volume (victwin.phantom.chest.nodules:
+    # pure ground-glass nodules about -600 to -700 HU, Lee JH et al. PLoS One 2018;13:e0205490;
+    # the mixture reads -861 + 0.25 * (18 + 861) = -641 HU at 70 keV). Mass fractions mix by
+    # each part's mass, the density by volume, so mu is the volume-weighted mean of the parts'
+    # mu at every energy. Until 2026-12-03 (fourth session) the same fraction was a dither: 25 %
+    # of a nodule's voxels soft tissue, the rest lung, which on 2-4 mm grids left small
+    # ground-glass nodules with few or no voxels.
+    add(_volume_mixture("ground_glass", ((m["soft_tissue"], GROUND_GLASS_SOFT_TISSUE_FRACTION),
+                                         (m["lung_parenchyma"],
+                                          1.0 - GROUND_GLASS_SOFT_TISSUE_FRACTION)),
+                        "volume mixture: soft tissue (ICRU 46) "
+                        f"{GROUND_GLASS_SOFT_TISSUE_FRACTION:g}, lung_parenchyma the rest"))
     add(_from_formula("hydroxyapatite", "Ca5(PO4)3OH", 3.16, "Ca5(PO4)3OH, CRC Handbook density 3.16 g/cm3"))
     add(_from_formula("calcium_oxalate", "CaC2O4H2O", 2.23,
                       "calcium oxalate monohydrate (whewellite) CaC2O4.H2O, CRC Handbook density 2.23 g/cm3"))

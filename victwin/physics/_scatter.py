@@ -11,8 +11,8 @@ around it by a point-spread function (PSF). Here
 
 with ``P`` the detected primary (absorbed energy per pixel, so the PSF is weighted by the
 detected spectrum, as in Boone & Cooper), ``tau`` the tissue path length along the primary ray
-(air excluded; oblique for DBT views), ``A(tau)`` the scatter-to-primary ratio of an
-infinitely wide slab and ``K`` a radial exponential PSF whose range ``lambda`` grows with the
+(air excluded; oblique for DBT views; see "Which path" below), ``A(tau)`` the scatter-to-primary
+ratio of an infinitely wide slab and ``K`` a radial exponential PSF whose range ``lambda`` grows with the
 slab thickness. For an infinite slab ``S/P = A``; a finite breast loses the scatter that its
 missing tissue would have sent, which gives the dependence on breast diameter.
 
@@ -23,6 +23,28 @@ the centroid of a semicircular breast matches Boone et al.'s fit over T = 2-8 cm
 D = 8-30 cm (largest deviation 6 %, at T = 8 cm, D = 8 cm; see ``tests/physics/test_scatter.py``
 for the measured values).
 
+Which path
+----------
+``ScatterModel.path`` says what ``tau`` is (:func:`scatter_path_labels`, :func:`scatter_path_mm`):
+
+* ``"geometric"`` (default; every breast system): the chord length through non-air material.
+  Breast tissue is 0.93-1.06 g/cm^3, so the geometric path is what Boone's fit was read with.
+* ``"water_equivalent"`` (chest): each material's chord weighted by its density relative to
+  water, ``tau = sum_m (rho_m / 1 g cm^-3) L_m`` (the mass thickness in g/cm^2, as cm of
+  water). At chest energies (chest-pa: 120 kV, W, 2.5 mm Al + 0.1 mm Cu, mean photon energy
+  60 keV) the interactions in tissue are mostly Compton scattering, whose cross-section per
+  electron is the Klein-Nishina one for every material, and the electrons per gram (Z/A) of
+  water (0.555), soft tissue, muscle, blood and lung (0.550-0.551) differ by < 1 %: so a gram
+  of lung scatters and attenuates like a gram of water, and 10 cm of lung at 0.14 g/cm^3
+  counts as 1.4 cm of water, not 10 cm. Bone (Z/A 0.515, more photoelectric absorption) is
+  counted by its mass too, 7 % above its electron-density weight; ribs and spine are a small
+  share of a chest path. (Weighting by the linear attenuation at one effective energy instead
+  would count bone by its photoelectric absorption too, which removes photons rather than
+  scattering them.) Niklason's chest measurements read the same way: the lungs have "an
+  effective tissue thickness of only about 10 cm" [3]_ although the chest is 20-25 cm deep
+  there. The PSF range ``lambda`` then grows with the water-equivalent path as well, although
+  the spread of scatter is geometric (set by the depth it leaves from): an approximation.
+
 References
 ----------
 .. [1] Boone JM, Cooper VN. Scatter/primary in mammography: Monte Carlo validation.
@@ -31,6 +53,9 @@ References
    comprehensive results. Med Phys 27(10):2408-2416 (2000):
    SPR = 1 / (a + b D^-1.5 + c T^-0.5), a = -2.35452817439093, b = 22.3960980055927,
    c = 8.85064260299289 (D diameter, T thickness, cm; Mo/Mo, no grid).
+.. [3] Niklason LT. Scattered radiation in chest radiography. MS thesis, University of Utah,
+   1980 (abstract: "the lungs have an effective tissue thickness of only about 10 cm";
+   collections.lib.utah.edu ark:/87278/s6df6sxm).
 """
 
 from __future__ import annotations
@@ -42,7 +67,13 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["ScatterModel", "boone_spr", "scatter_kernel", "scatter_image", "MAMMOGRAPHY_SCATTER",
-           "SCATTER_CELL_MM"]
+           "SCATTER_CELL_MM", "SCATTER_PATHS", "scatter_path_labels", "scatter_path_mm"]
+
+#: What the scatter model's path ``tau`` is (:attr:`ScatterModel.path`).
+SCATTER_PATHS = ("geometric", "water_equivalent")
+
+#: Density of water (g/cm^3) the water-equivalent path is counted in.
+WATER_DENSITY_G_CM3 = 1.0
 
 #: Cell size (mm) on which :func:`scatter_image` computes scatter by default: scatter is smooth
 #: (``lambda`` >= 3.5 mm); 2 mm changes the field-centre SPR of a 5 cm breast by under 0.1 %
@@ -94,6 +125,9 @@ class ScatterModel:
         Growth of ``lambda`` (mm) per mm of tissue.
     max_spr : float
         Cap on ``A`` (Boone's form diverges when ``c tau^-0.5 <= -a``, above ~14 cm).
+    path : {"geometric", "water_equivalent"}
+        What ``tau`` is (module docstring, "Which path"): the chord through non-air material,
+        or the density-weighted (water-equivalent) chord.
     """
 
     kind: str = "boone2000"
@@ -102,10 +136,13 @@ class ScatterModel:
     range_mm: float = 3.54
     range_per_thickness: float = 0.452
     max_spr: float = 10.0
+    path: str = "geometric"
 
     def __post_init__(self):
         if self.kind not in ("boone2000", "power"):
             raise ValueError(f"scatter kind must be 'boone2000' or 'power', got {self.kind!r}")
+        if self.path not in SCATTER_PATHS:
+            raise ValueError(f"scatter path must be one of {SCATTER_PATHS}, got {self.path!r}")
         for name in ("amplitude", "range_mm", "max_spr"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
@@ -135,6 +172,52 @@ class ScatterModel:
 
 #: Fitted to Boone et al. 2000 on a semicircular breast (see module docstring).
 MAMMOGRAPHY_SCATTER = ScatterModel()
+
+
+def scatter_path_labels(model: ScatterModel | None, label_materials):
+    """The labels whose path the scatter model reads, and their weights.
+
+    Parameters
+    ----------
+    model : ScatterModel or None
+    label_materials : sequence of str
+        Material of each label.
+
+    Returns
+    -------
+    labels : list of int
+        Every label whose material is not air.
+    weights : list of float or None
+        None for a geometric path (the plain sum, bytes as before this option); for
+        ``path="water_equivalent"`` each label's density / 1 g cm^-3.
+    """
+    labels = [lab for lab, m in enumerate(label_materials) if m != "air"]
+    if model is None or model.path == "geometric":
+        return labels, None
+    from ._materials import get_material
+
+    return labels, [get_material(label_materials[lab]).density_g_cm3 / WATER_DENSITY_G_CM3
+                    for lab in labels]
+
+
+def scatter_path_mm(paths, labels, weights=None, *, xp=np):
+    """``tau`` (mm, float64 ``[nv, nu]``) of one view from its label path lengths.
+
+    Parameters
+    ----------
+    paths : float array ``[n_labels, nv, nu]``, mm
+    labels, weights : as returned by :func:`scatter_path_labels`
+    xp : module
+        NumPy or CuPy (that of ``paths``).
+    """
+    if not labels:
+        return xp.zeros(paths.shape[-2:], dtype=np.float64)
+    if weights is None:
+        return paths[labels].sum(axis=0, dtype=np.float64)
+    out = xp.zeros(paths.shape[-2:], dtype=np.float64)
+    for lab, w in zip(labels, weights):
+        out += float(w) * paths[lab].astype(np.float64)
+    return out
 
 
 @functools.lru_cache(maxsize=64)

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from victwin.physics import (INTERSPACE_MATERIALS, MAMMOGRAPHY_SCATTER,
+from victwin.physics import (INTERSPACE_MATERIALS, MAMMOGRAPHY_SCATTER, SCATTER_PATHS,
                              SPECTRUM_MODELS, AntiScatterGrid, Detector, ScatterModel,
                              SourceBlur, check_aec_table, tube_spectrum)
 from victwin.schema import (Anything, Boolean, Choice, List, Number, String, Table, Tuple, check,
@@ -86,6 +86,7 @@ SYSTEM_SCHEMA = Table({
         "range_mm": Number(default=_S.range_mm),
         "range_per_thickness": Number(default=_S.range_per_thickness),
         "max_spr": Number(default=_S.max_spr),
+        "path": Choice(SCATTER_PATHS, default=_S.path),
     }, default=None),
     "aec": Anything(default=None),      # checked by victwin.physics.check_aec_table
     "blur": Table({
@@ -341,7 +342,7 @@ def from_dict(data: dict, *, source: str = "") -> System:
                 scatter = ScatterModel(kind=sc["kind"], amplitude=sc["amplitude"],
                                        exponent=sc["exponent"], range_mm=sc["range_mm"],
                                        range_per_thickness=sc["range_per_thickness"],
-                                       max_spr=sc["max_spr"])
+                                       max_spr=sc["max_spr"], path=sc["path"])
             except ValueError as exc:
                 raise _named(exc, "scatter") from None
     blur = None

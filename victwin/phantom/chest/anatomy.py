@@ -8,10 +8,13 @@ tests and the anatomy table read the same numbers the phantom was built from:
   ERS 1993 residual SD for the per-twin spread (a chest PA radiograph is taken at full
   inspiration); the lung cavity's shape is fixed in proportion and scaled until its
   voxelised volume equals that TLC (:mod:`.lungs` does the solving);
-* twelve thoracic levels span the lung fields: the apex is at the first rib's level and the
-  posterior costophrenic recess at the twelfth (Gray's Anatomy, 41st ed., ch. 53: the lung
-  apex lies at the neck of the first rib; the pleura's lowest reflection reaches T12
-  posteriorly), so the vertebral pitch follows from the lung height;
+* twelve thoracic levels hang from the lung apex (Gray's Anatomy, 41st ed., ch. 53: the apex
+  lies at the neck of the first rib), their bodies and discs sized by stature from published
+  morphometry (:func:`.skeleton.thoracic_heights_mm`: Panjabi 1991, Kunkel 2011); the
+  posterior costophrenic recess falls where the drawn lung volume puts it, at T12 (the
+  pleura's lowest posterior reflection, Gray's) or L1. Until 2026-12-03 (twelfth session)
+  the twelve pitches were stretched from the apex to the recess, so the column followed the
+  lung volume drawn, not stature;
 * the heart's transverse diameter is the cardiothoracic ratio (CTR) times the inner thoracic
   width at the diaphragm domes (Danzer 1919: normal CTR < 0.5);
 * subcutaneous fat grows with BMI by the slope of the chest's breadth and depth on BMI at a
@@ -35,8 +38,10 @@ Haller JA, Kramer SS, Lietman SA. Use of CT scans in selection of patients for p
 excavatum surgery. J Pediatr Surg 1987;22:904-906 (normal transverse / AP inner thoracic
 diameter ratio, mean 2.56).
 Panjabi MM, Takata K, Goel V, et al. Thoracic human vertebrae: quantitative three-dimensional
-anatomy. Spine 1991;16:888-901 (vertebral body height 15-23 mm T1-T12, disc ~ 20 % of the
-segment; pedicle width 5-8 mm; end-plate width 28-40 mm T1-T12).
+anatomy. Spine 1991;16:888-901 (vertebral body height 15-23 mm T1-T12; pedicle width 5-8 mm;
+end-plate width 28-40 mm T1-T12).
+Kunkel ME, et al. J Anat 2011;219:375-387 (thoracic disc thickness 4.5-7.2 mm, measured
+directly on 72 segments; :mod:`.skeleton`).
 Heinz G, Peterson LJ, Johnson RW, Kerk CJ. Exploring relationships in body dimensions.
 J Stat Educ 2003;11(2) (507 physically active adults, 247 men and 260 women, 18-67 y; chest
 depth between spine and sternum and chest diameter at nipple level, mid-expiration; the data

@@ -32,6 +32,7 @@ from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_
 from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
 from .hilum import paint_upper_lobe_veins, upper_vein_root
+from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for
@@ -41,6 +42,7 @@ from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
+from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -330,6 +332,8 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
     paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
                       only=(SOFT, LUNG, MUSCLE, BLOOD))
+    paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD, only=(
+        SOFT, LUNG, MUSCLE, BLOOD, MYOCARDIUM, CHAMBERS, LEFT_APPENDAGE))
     return hila
 
 
@@ -466,9 +470,12 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
                            age_years=age_years)
     for p in paths:
         p["cartilage_calcified"] = calcified
-    paint_sternum(labels, f, sp, -cav.b0, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM)
-    paint_clavicles(labels, f, sp, sex, rng, front_zd=-cav.b0 - 10.0, back_zd=0.2 * cav.b0,
-                    BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+    paint_sternum(labels, f, cav, sp, rng, sex=sex, age_years=age_years, BONE=BONE, SOFT=SOFT,
+                  CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
+    # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
+    # manubrium stood at -b0)
+    paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
+                    back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
     def cage_back(side, y, x):
         a = float(cav.half_width(y)) + rib_depth
@@ -494,7 +501,7 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
         "cavity": {k: (list(v) if isinstance(v, tuple) else v)
                    for k, v in cav.__dict__.items()},
         "spine": {"tops": list(sp.tops), "pitches": list(sp.pitches), "widths": list(sp.widths),
-                  "depths": list(sp.depths), "front_zd": sp.front_zd},
+                  "depths": list(sp.depths), "front_zd": sp.front_zd, "bodies": list(sp.bodies)},
         "ribs": [{"rib": p["rib"], "side": p["side"], "head_y": p["head_y"],
                   "end_y": p["end_y"]} for p in paths],
         "costal_cartilage_calcified": bool(paths[0].get("cartilage_calcified", False)),
@@ -511,6 +518,8 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
             "hila": [f.world(*hila.artery[0]).tolist(), f.world(*hila.artery[1]).tolist()],
             "aortic_knob": f.world(*aortic_knob(cav, sp, th.body.sex,
                                                 th.trachea_mm)[:3]).tolist(),
+            "pulmonary_trunk": [f.world(*p).tolist() for p in
+                                pulmonary_arteries(cav, sp, hila, th.body.sex).points()],
         },
     }
 

@@ -19,7 +19,8 @@ Shape (each a model choice unless cited):
   higher in front than behind (anterior attachment at the xiphoid ~T9, posterior recess at
   T12: Gray's Anatomy, 41st ed., ch. 53);
 * mediastinum: a midline band (superior mediastinal width < 80 mm on PA films: Felson,
-  Chest Roentgenology 1973) from the sternum to the spine, and the heart
+  Chest Roentgenology 1973) from the sternum to the spine above the ventricles' top, by
+  compartment below it (:mod:`.compartments`, 2026-12-03), and the heart
   (:meth:`Cavity.cardiac`; sizes, placement and sources in :mod:`.cardiac`): the left atrium
   below the carina in front of the oesophagus (2026-12-03, eighth session), the ventricles an
   ellipsoid from inside the left atrium to the apex against the anterior chest wall on the
@@ -69,6 +70,7 @@ from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
                       VENTRICLE_BASE_IN_LA, body_surface_area_m2, place_ventricles)
 from .cage_profile import depth_fraction, width_fraction
+from .compartments import cavity_mediastinum
 from .diaphragm import diaphragm_y
 from .skeleton import Spine, spine_for
 
@@ -423,28 +425,14 @@ class Cavity:
         return (np.abs(np.asarray(x, np.float32)) <= half) & (u >= -1.0)
 
     def mediastinum(self, x, y, zd, junction_mm: float = ANTERIOR_JUNCTION_MM):
-        """The midline band between the lungs less the anterior junction's and the
-        azygo-oesophageal recess's lung (:meth:`anterior_junction`, :meth:`azygo_oesophageal`),
-        and the paravertebral tissue (:meth:`paravertebral`). ``junction_mm``: the tissue's
-        width at the anterior junction (mm; the builder widens it to one voxel so that the
-        two lungs stay apart on coarse grids)."""
-        t = np.clip(self._t(y), 0.0, 1.0)
-        # superior mediastinum widening to the hila; below them the heart forms the borders
-        # and only the oesophagus, descending aorta and spine stay between the lungs
-        u = np.clip((t - 0.30) / 0.35, 0.0, 1.0)
-        half = self.med_half * (1.0 + 0.10 * np.minimum(t / 0.4, 1.0)) \
-            * (1.0 - 0.45 * u * u * (3.0 - 2.0 * u))          # smooth step to 55 %
-        xm = 0.08 * self.med_half                       # aortic side slightly left
-        # the band lies in front of the vertebral bodies; beside and behind them the
-        # paravertebral edge bounds the lung (before 2026-12-02 (sixth) the band ran back to
-        # the cavity's wall, so above the heart the lung stopped ~0.2 a0 from the midline
-        # behind the spine too)
-        x = np.asarray(x, np.float32)
-        zd = np.asarray(zd, np.float32)
-        band = (np.abs(x - xm) <= half) & (zd < self.spine_front)
-        band = band & ~self.anterior_junction(x, y, zd, junction_mm) \
-            & ~self.azygo_oesophageal(x, y, zd)
-        return band | self.paravertebral(x, y, zd) | self.descending_aorta(x, y, zd)
+        """The mediastinum between the lungs, by compartment
+        (:func:`.compartments.cavity_mediastinum`); ``junction_mm`` the anterior junction's
+        tissue width (mm)."""
+        return cavity_mediastinum(
+            self, x, y, zd, junction_mm=junction_mm, junction_x_mm=ANTERIOR_JUNCTION_X_MM,
+            oesophagus_half_mm=OESOPHAGUS_HALF_WIDTH_MM,
+            oesophagus_left_t10_mm=OESOPHAGUS_LEFT_T10_MM,
+            recess_depth_mm=AZYGO_OESOPHAGEAL_DEPTH_MM)
 
     def heart_top_y(self) -> float:
         """Level (y) of the top of the ventricles' ellipsoid."""

@@ -17,7 +17,9 @@ diameter from the tracheal wall, by sex), the aortopulmonary window below it (lu
 in towards the trachea in front of the descending aorta), then the pulmonary trunk and the
 heart. The band in front of the spine is narrowed by the anterior junction (lungs a thin line
 apart behind the sternum) and, on the right, the azygo-oesophageal recess
-(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`). Above the
+(:meth:`.lungs.Cavity.anterior_junction`, :meth:`.lungs.Cavity.azygo_oesophageal`); from the
+ventricles' top down there is no band: the lungs wrap the heart, its pericardial sac, the
+oesophagus and the azygos vein (:mod:`.compartments`, 2026-12-03, issue-19slab12). Above the
 aortic arch the trachea lies in front of the collapsed oesophagus, and the upper lobes meet
 behind the oesophagus (the posterior junction) and reach the trachea's right wall (the right
 paratracheal stripe) (:func:`trachea_zd`, :func:`mediastinum_for`; 2026-12-02, seventh
@@ -64,9 +66,6 @@ __all__ = ["Hila", "hila_for", "paint_heart", "paint_left_atrium", "paint_great_
 # Myocardial wall 8-11 mm (left ventricle, echocardiographic normal: Lang RM et al. J Am Soc
 # Echocardiogr 2015;28:1-39, Table 2: septum 6-10 mm women, 6-11 mm men).
 MYOCARDIUM_MM = 9.0
-# Main pulmonary artery < 29 mm (Truong QA et al. Circ Cardiovasc Imaging 2012;5:147-154,
-# Framingham 90th percentile 28.9 mm men); radius 13 mm.
-PULMONARY_TRUNK_R_MM = 13.0
 # Superior vena cava about 20 mm across; radius 10 mm (model choice).
 SVC_R_MM = 10.0
 # Aortic knob diameter on PA films (tracheal left wall to the knob's lateral edge), mean by
@@ -235,10 +234,11 @@ def svc_edge_x(knob: tuple) -> float:
 
 def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila: Hila,
                     voxel_mm: float = 0.0):
-    """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's band
-    (:meth:`.lungs.Cavity.mediastinum`) less its left part (lateral to
-    :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of the spine:
-    below the heart's top that is the retrocardiac lung); the knob, the left subclavian
+    """The painted mediastinum's mask ``fn(x, y, zd)``: the cavity's mediastinum
+    (:meth:`.lungs.Cavity.mediastinum`) less, above the ventricles' top, its left part
+    (lateral to :data:`AP_WINDOW_FROM_TRACHEA_MM` from the trachea's left wall, in front of
+    the spine; until 2026-12-03 at every level: below the heart's top that was the
+    retrocardiac lung, now shaped by :mod:`.compartments`); the knob, the left subclavian
     artery, the other vessels and the heart are painted over the lung afterwards and make the
     bulges of the border. On the right, above the heart, the lung reaches in to the superior
     vena cava's edge (:func:`svc_edge_x`). Above the aortic arch's top (the knob's; the lungs
@@ -279,7 +279,10 @@ def mediastinum_for(cav: Cavity, sp: Spine, knob: tuple, trachea_mm: float, hila
         y = np.asarray(y, np.float32)
         zd = np.asarray(zd, np.float32)
         front = zd < z1
-        win = (x > x_win) & front
+        # the aortopulmonary window and the left lung beside the hila, above the ventricles'
+        # top (below it, until 2026-12-03, this was the retrocardiac lung; now the cavity's
+        # compartments, :mod:`.compartments`, shape the lungs around the heart)
+        win = (x > x_win) & front & (y < y_heart)
         right = (x < x_svc) & front & (y < y_heart)
         # right lung against the trachea's right wall
         para = (x < x_para) & (zd >= t_front) & (zd < t_back) & (y < y_azygos)
@@ -310,7 +313,8 @@ def painted_mediastinum(cav: Cavity, sex: str, trachea_mm: float, voxel_mm: floa
 def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, knob: tuple, *,
                         BLOOD: int) -> None:
     """Ascending aorta, arch (through the knob, :func:`aortic_knob`), descending aorta, SVC,
-    pulmonary trunk and arteries to the hila, pulmonary veins into the left atrium."""
+    pulmonary veins into the left atrium (the pulmonary trunk and arteries:
+    :func:`.pulmonary_trunk.paint_pulmonary_arteries`)."""
     cx, _, cz = cav.heart_c
     ra, rb, _ = cav.heart_r
     y_top_heart = cav.heart_top_y()
@@ -334,12 +338,9 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, kn
     x_svc = svc_edge_x(knob) + SVC_R_MM
     segs.append(polyline([(x_svc, sp.tops[0], cz + 10.0),
                           (x_svc - 2.0, y_top_heart + 35.0, cz + 5.0)], SVC_R_MM))
-    # pulmonary trunk from the right ventricle up and left, then to each hilum
-    trunk_top = (0.55 * cav.med_half, hila.carina[1] + 20.0, cz - 0.2 * rb)
-    segs.append(polyline([(cx - 0.1 * ra, y_top_heart + 30.0, cz - 15.0), trunk_top],
-                         PULMONARY_TRUNK_R_MM))
-    for k in (0, 1):
-        segs.append(polyline([trunk_top, hila.artery[k]], 0.8 * PULMONARY_TRUNK_R_MM))
+    # the pulmonary trunk and arteries: :func:`.pulmonary_trunk.paint_pulmonary_arteries`
+    # (2026-12-03, issue-19trunk12; until then a 26 mm trunk from the ventricles up and to the
+    # right, to 0.55 med_half left of the midline, 20 mm below the carina)
     # pulmonary veins into the left atrium (posterior, below the hila; before 2026-12-03,
     # when the heart had no left atrium, to a point inside the ventricles' ellipsoid)
     la = cav.left_atrium()[:3] if cav.la_ml > 0.0 else \

@@ -22,17 +22,34 @@ Types and sizes are drawn from published screening series:
   ``margin_fractions`` overrides it;
 * ground-glass attenuation: pure ground-glass nodules measure about -600 to -700 HU against
   about -850 HU for lung (e.g. Lee JH et al. PLoS One 2018;13:e0205490 use -600 HU-type
-  thresholds); painted as lung with 25 % of its voxels soft tissue. In the twins the lung is
+  thresholds); painted with the material ``"ground_glass"``, 25 % soft tissue by volume in
+  the twins' parenchyma (:data:`GGO_FILL`; ``victwin.physics``). In the twins the lung is
   the parenchyma between the painted vessels (material ``"lung_parenchyma"``, 0.141 g/cm3,
   -861 HU at 70 keV; soft tissue +18 HU), so a ground-glass nodule reads
   -861 + 0.25 * (18 + 861) = -641 HU (``tests/phantom/test_chest_lung_density.py``). Before
   2026-12-03 the twins' lung was ICRU 46's whole lung (0.26 g/cm3, -742 HU) and the same fill
-  gave -552 HU, denser than the cited range.
+  gave -552 HU, denser than the cited range. Until 2026-12-03 (fourth session) the fill was a
+  dither (25 % of the voxels soft tissue, the rest left lung), which on 2-4 mm grids left a
+  small ground-glass nodule with few or no voxels; the mixed material fills every voxel.
 
 Nodules are voxelised here (a star-shaped body with lobes; spicules as thin capsules) into a
 :class:`victwin.phantom.lesions.LesionModel` and placed by :func:`place_nodule` at a lung point
 at least ``pleura_margin_mm`` plus the nodule's radius from any non-lung tissue (a distance
 transform of the lung mask), then inserted with :func:`victwin.phantom.lesions.insert_lesion`.
+
+What a nodule replaces (since 2026-12-03): only the aerated lung (the parenchyma label,
+:data:`NODULE_REPLACES`); the vessels (blood) and airway walls it engulfs keep their labels,
+and its centre lies in parenchyma, not in a vessel (a candidate centre on any other voxel is
+redrawn). Ground-glass opacity is hazy increased attenuation "that does not obscure bronchial
+and vascular margins" (Fleischner glossary, Hansell DM et al. Radiology 2008;246:697-722), so
+vessels run on through the ground-glass part of a nodule. A solid nodule does obscure them,
+because blood and the nodule's tissue attenuate alike: both are 1.06 g/cm3 here (ICRU 46
+blood; ``"mass"``, VICTRE's mass density), so keeping the blood under a solid nodule changes
+no density; it avoids the composition swap that made a nodule painted over a vessel 1.2 % less
+attenuating than the vessel at 70 keV (Hammerstein glandular vs ICRU 46 blood), which on a
+4 mm grid, where a 6 mm nodule is one voxel, gave a nodule centred on a vessel a negative
+signal. So a nodule never lowers the attenuation of any voxel, and a solid or part-solid one
+raises it at its centre.
 """
 
 from __future__ import annotations
@@ -47,7 +64,8 @@ from .raster import paint_capsules
 __all__ = ["NODULE_TYPES", "NODULE_MARGINS", "TYPE_FRACTIONS", "MARGIN_FRACTIONS",
            "P_AT_MOST_7MM",
            "SIZE_RANGE_MM", "size_scale_mm", "draw_nodule_parameters", "lung_nodule",
-           "place_nodule", "place_nodule_sites", "projected_radius_mm", "SITE_TRIES"]
+           "place_nodule", "place_nodule_sites", "projected_radius_mm", "SITE_TRIES",
+           "NODULE_REPLACES"]
 
 NODULE_TYPES = ("solid", "part-solid", "ground-glass")
 NODULE_MARGINS = ("smooth", "lobulated", "spiculated")
@@ -60,7 +78,12 @@ SIZE_RANGE_MM = (4.0, 30.0)
 #: spiculated 4 of 87 nodules with a determined margin.
 MARGIN_COUNTS = {"smooth": 73, "lobulated": 10, "spiculated": 4}
 MARGIN_FRACTIONS = {k: v / sum(MARGIN_COUNTS.values()) for k, v in MARGIN_COUNTS.items()}
+#: Soft tissue's volume fraction in a ground-glass voxel (material ``"ground_glass"``; the
+#: physics' ``GROUND_GLASS_SOFT_TISSUE_FRACTION``, which a test holds equal to this).
 GGO_FILL = 0.25
+#: The host materials a nodule's voxels replace (the aerated lung); vessels and airway walls
+#: under it stay (Hansell et al. 2008, see the module docstring).
+NODULE_REPLACES = LUNG_MATERIALS
 
 
 def _truncexp_cdf(d, scale, lo=SIZE_RANGE_MM[0], hi=SIZE_RANGE_MM[1]):
@@ -126,8 +149,9 @@ def lung_nodule(rng=None, *, diameter_mm=None, nodule_type=None, margin=None,
     """A screening-type lung nodule as a :class:`~victwin.phantom.lesions.LesionModel`.
 
     Parameters not given are drawn (:func:`draw_nodule_parameters`). Materials: solid core
-    ``"mass"``; ground-glass voxels ``"soft_tissue"`` at a fill of :data:`GGO_FILL` (the rest
-    of the envelope stays lung). ``size_mm`` is the envelope's equivalent diameter.
+    ``"mass"``; every other envelope voxel ``"ground_glass"`` (soft tissue at a volume
+    fraction :data:`GGO_FILL` in parenchyma). ``size_mm`` is the envelope's equivalent
+    diameter.
     """
     from ..lesions import LesionModel
 
@@ -178,15 +202,14 @@ def lung_nodule(rng=None, *, diameter_mm=None, nodule_type=None, margin=None,
         patch[envelope] = 1
         materials = ("mass",)
     else:
-        ggo = envelope & (rng.random(envelope.shape) < GGO_FILL)
-        patch[ggo] = 2
+        patch[envelope] = 2
         if prm["nodule_type"] == "part-solid":
             core = _star(n, voxel_mm, lambda uu: radius(uu, prm["solid_fraction"]))
             patch[core] = 1
-        materials = ("mass", "soft_tissue")
+        materials = ("mass", "ground_glass")
         if not (patch == 1).any():
             patch[patch == 2] = 1
-            materials = ("soft_tissue",)
+            materials = ("ground_glass",)
     env_d = (6.0 * np.count_nonzero(envelope) * voxel_mm ** 3 / math.pi) ** (1.0 / 3.0)
     info = {**prm, "target_diameter_mm": prm["diameter_mm"], "ggo_fill": GGO_FILL}
     if not patch.any():
@@ -211,11 +234,23 @@ def _lung_distance(phantom):
     return ndimage.distance_transform_edt(lung, sampling=[s * step for s in g.spacing]), step
 
 
-def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
-    """Insert ``model`` at a random lung point at least its radius + ``pleura_margin_mm``
-    from any non-lung tissue; returns ``(phantom, lesion)`` as ``insert_lesion`` does."""
+def _insert_nodule(phantom, model, centre):
+    """``insert_lesion`` of a nodule centred on a parenchyma voxel, replacing parenchyma only
+    (:data:`NODULE_REPLACES`); a ``ValueError`` when the centre voxel is not parenchyma."""
     from ..lesions import insert_lesion
 
+    idx = tuple(np.rint(phantom.grid.world_to_index(np.asarray(centre, float))).astype(int))
+    inside = all(0 <= i < n for i, n in zip(idx, phantom.labels.shape))
+    under = phantom.materials.get(int(phantom.labels[idx])) if inside else None
+    if under not in NODULE_REPLACES:
+        raise ValueError(f"center_mm={tuple(centre)!r} is on {under!r}, not lung parenchyma")
+    return insert_lesion(phantom, model, center_mm=centre, only_over=NODULE_REPLACES)
+
+
+def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
+    """Insert ``model`` at a random lung point at least its radius + ``pleura_margin_mm``
+    from any non-lung tissue, centred on parenchyma (not in a vessel), replacing only
+    parenchyma; returns ``(phantom, lesion)`` as ``insert_lesion`` does."""
     g = phantom.grid
     dist, step = _lung_distance(phantom)
     need = 0.5 * model.size_mm + pleura_margin_mm
@@ -228,11 +263,11 @@ def place_nodule(phantom, model, rng, *, pleura_margin_mm: float = 10.0):
         idx = np.array(np.unravel_index(k, dist.shape)) * step
         centre = g.index_to_world(idx[None, :].astype(float))[0]
         try:
-            return insert_lesion(phantom, model, center_mm=tuple(float(v) for v in centre))
+            return _insert_nodule(phantom, model, tuple(float(v) for v in centre))
         except ValueError:
             continue
-    raise ValueError("could not place the nodule in 50 tries (every candidate overlapped "
-                     "an airway or bone)")
+    raise ValueError("could not place the nodule in 50 tries (every candidate was in a vessel "
+                     "or overlapped an airway or bone)")
 
 
 #: Candidate centres tried per nodule of :func:`place_nodule_sites` (as the breast sites:
@@ -269,13 +304,15 @@ def place_nodule_sites(phantom, models, rng, *, view, roi_side_mm, pleura_margin
     """Insert several nodules into a chest twin, none in another's ROI (``cohort.sites``).
 
     Each nodule goes to a lung point at least its radius + ``pleura_margin_mm`` from any
-    non-lung tissue (as :func:`place_nodule`), where it fits (``insert_lesion`` refuses an
-    airway, bone or an earlier nodule under it: the candidate is redrawn, as the breast
-    sites' lesion-fit rule), and so that in ``view`` (the first modality's PA view) no ROI
-    holds another nodule: for every ordered pair (i, j) the projected centres lie at least
-    ``roi_side_mm[i] / sqrt(2) + r_j`` apart (detector mm; the ROI's half diagonal, and
-    nodule j's :func:`projected_radius_mm`). Nodules with the largest ROI are placed first
-    (the hardest to fit); each is redrawn up to ``max_tries`` times.
+    non-lung tissue (as :func:`place_nodule`), centred on parenchyma and where it fits
+    (``insert_lesion`` refuses an airway, bone or an earlier nodule under it; a centre in a
+    vessel is refused here: the candidate is redrawn, as the breast sites' lesion-fit rule),
+    replacing parenchyma only (:data:`NODULE_REPLACES`), and so that in ``view`` (the first
+    modality's PA view) no ROI holds another nodule: for every ordered pair (i, j) the
+    projected centres lie at least ``roi_side_mm[i] / sqrt(2) + r_j`` apart (detector mm;
+    the ROI's half diagonal, and nodule j's :func:`projected_radius_mm`). Nodules with the
+    largest ROI are placed first (the hardest to fit); each is redrawn up to ``max_tries``
+    times.
 
     Parameters
     ----------
@@ -299,8 +336,6 @@ def place_nodule_sites(phantom, models, rng, *, view, roi_side_mm, pleura_margin
         One line naming ``sites.nodule``: a nodule that no lung point can hold, or one not
         placed in ``max_tries`` tries.
     """
-    from ..lesions import insert_lesion
-
     models = list(models)
     sides = [float(s) for s in roi_side_mm]
     if len(sides) != len(models):
@@ -339,7 +374,7 @@ def place_nodule_sites(phantom, models, rng, *, view, roi_side_mm, pleura_margin
             if not clear:
                 continue
             try:
-                new, record = insert_lesion(present, model, center_mm=centre)
+                new, record = _insert_nodule(present, model, centre)
             except ValueError:
                 continue
             present, records[k] = new, record

@@ -308,7 +308,7 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     neck_r = NECK_CIRCUMFERENCE_MM[th.body.sex] / (2.0 * math.pi) + 0.5 * extra
     sp = cav.spine()
     # the front: over the sternum's midline only the subcutaneous layer (:data:`GROOVE_X_MM`)
-    groove = max(b_ant - (th.fat_mm - sternum_front_zd(-cav.b0)), 0.0)
+    groove = max(b_ant - (th.fat_mm - sternum_front_zd(cav, sp, th.body.sex)), 0.0)
     # the shoulders: Heinz's biacromial breadth plus the subcutaneous layer at the level of the
     # clavicles' acromial ends, down to the glenoid's centre (:data:`BIACROMIAL_MM`)
     k = th.body.height_cm / 175.0
@@ -319,7 +319,8 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
                  neck_r=neck_r, cage_a=cav.a0,
                  shoulder_a=0.5 * biacromial_mm(th.body.sex, th.body.height_cm) + th.fat_mm,
                  y_acromion=y_acr, y_arm=y_arm, groove=groove,
-                 sternum_zd=sternum_front_zd(-cav.b0), sternum_y=tuple(sternum_levels(sp)))
+                 sternum_zd=sternum_front_zd(cav, sp, th.body.sex),
+                 sternum_y=tuple(sternum_levels(sp)))
     if th.breast_ml <= 0:
         return ol
     # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the

@@ -1,10 +1,12 @@
 """Spine, sternum and clavicles (the ribs are in :mod:`.ribs`, the scapulae in :mod:`.scapula`).
 
-Twelve thoracic vertebrae span the lung fields (T1 at the apex, T12 at the posterior
-costophrenic recess: :mod:`.anatomy`); two cervical and two lumbar ones continue the column to
-the volume's edges. Each vertebra is a body (cortical shell around trabecular bone, painted as
-a dithered mixture), a disc, two pedicles, laminae around the spinal canal, two transverse
-processes and a spinous process sloping down.
+Twelve thoracic vertebrae hang from the lung apex (T1 at the apex), their bodies and discs
+sized by stature (:func:`thoracic_heights_mm`), so the posterior costophrenic recess falls at
+T12 or L1 as the drawn lung volume puts it; two cervical and two lumbar ones continue the
+column to the volume's edges. Each vertebra is a body (cortical shell around trabecular
+bone, painted as a dithered mixture), a disc, two pedicles, laminae around the spinal canal,
+two transverse processes and a spinous process sloping down. The sternum is drawn by
+:mod:`.sternum` (re-exported here).
 
 References
 ----------
@@ -23,19 +25,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cancellous import TRABECULAR_BV_TV, fill_cancellous
 from .raster import Frame, bezier, polyline
+from .sternum import (STERNUM_HALF_WIDTH_MM, STERNUM_MM, paint_sternum, sternum_front_zd,
+                      sternum_levels)
 
 __all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
            "paint_clavicles", "clavicle_path", "sternum_front_zd", "STERNUM_HALF_WIDTH_MM",
-           "fill_cancellous", "TRABECULAR_BV_TV",
+           "fill_cancellous", "TRABECULAR_BV_TV", "thoracic_heights_mm", "thoracic_length_mm",
+           "VERTEBRAL_BODY_MM", "DISC_MM",
            "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
 
-# Trabecular bone volume fraction of vertebral bodies and of the ribs' cancellous interior:
-# ASSUMPTION 0.15. Adult thoracic/lumbar vertebrae are recalled as 0.10-0.20 by micro-CT
-# (Hildebrand T et al. J Bone Miner Res 1999;14:1167-1174; the paper was not re-read and its
-# table is not at hand, and no rib value was found with the search tool). Interiors are painted
-# with this fraction of (cortical) bone voxels, the rest marrow (soft tissue).
-TRABECULAR_BV_TV = 0.15
 _INTERIOR = 254                                # transient label of the clavicles' interior
 # Cortical shell of the vertebral bodies: 0.244 mm, the mean thickness of the thoracic
 # vertebral bodies' ventral and dorsal shells in 26 skeletally intact autopsy spines (Ritzel H,
@@ -75,6 +75,45 @@ CLAVICLE_RISE_MM = 10.0
 LEVEL_NAMES = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
 
 
+# Thoracic vertebral bodies and discs, T1..T12 (mm, at a body height of 175 cm; x height/175).
+# Bodies: 15 -> 23 mm, linearly by level (Panjabi et al. 1991, posterior body heights). Discs:
+# 4.5 mm (T1-2) -> 7.2 mm (T11-12), linearly by level: the range of the disc thickness in 72
+# thoracic segments of 30 donors measured directly (J Anat 2011;219(3):375-387,
+# doi:10.1111/j.1469-7580.2011.01397.x, PMID 21615399, Ulm; first author Kunkel ME as
+# recalled; abstract read at suppr.wilddata.cn: "the thickness of the discs varied from 4.5 to
+# 7.2 mm, with the MDH approximately 22.7 % greater"; radiographic heights 9 % (anterior) to
+# 37 % (posterior) shorter than anatomical ones). Rim heights for both bodies and discs: the
+# end plates' concavity trades the body's middle height for the disc's, so the pitch is the
+# same. ASSUMPTIONS: the range's ends at the column's ends and linear between; T12-L1 as
+# T11-12. T1 top to T12 bottom: 228 + 64 = 292 mm at 175 cm. Cross-checks: Gray's Anatomy
+# (20th ed., 1918, "The vertebral column as a whole"): the thoracic part "about 28 cm" of a
+# man's 71 cm column, stature not given (with one disc more than T1-T12: 292 + 7 = 299 mm at
+# 175 cm, +7 %); CT disc heights are smaller (Fletcher et al., Eur Spine J 2015,
+# doi:10.1007/s00586-015-3925-y, abstract: anterior T4-5 2.7 +- 0.7, T10-11 5.4 +- 1.2 mm in
+# men), which would give ~270 mm. Until 2026-12-03 (twelfth session) the twelve pitches were
+# stretched over the lung cavity's apex-to-recess span (x 1.075), so the column followed the
+# drawn TLC, not stature: +2 % to +8 % over this sum in four 158-190 cm twins at 2 mm, +12 %
+# in a 178 cm man drawn 7.5 L (NOTES).
+VERTEBRAL_BODY_MM = (15.0, 23.0)
+DISC_MM = (4.5, 7.2)
+
+
+def thoracic_heights_mm(scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(body, disc) heights (mm) of T1..T12, the disc being the one below each body
+    (:data:`VERTEBRAL_BODY_MM`, :data:`DISC_MM`), for a body ``scale`` = height / 175 cm."""
+    k = np.arange(12)
+    bodies = VERTEBRAL_BODY_MM[0] + (VERTEBRAL_BODY_MM[1] - VERTEBRAL_BODY_MM[0]) * k / 11.0
+    discs = DISC_MM[0] + (DISC_MM[1] - DISC_MM[0]) * np.minimum(k, 10) / 10.0
+    return bodies * scale, discs * scale
+
+
+def thoracic_length_mm(height_cm: float) -> float:
+    """T1's upper end plate to T12's lower one (mm): the twelve bodies and the eleven discs
+    between them (:func:`thoracic_heights_mm`) for a body ``height_cm`` tall."""
+    b, d = thoracic_heights_mm(height_cm / 175.0)
+    return float(b.sum() + d[:11].sum())
+
+
 @dataclass(frozen=True)
 class Spine:
     """Levels and sizes of the vertebral column (mm, anatomy coordinates)."""
@@ -84,13 +123,19 @@ class Spine:
     widths: tuple        # body width (x)
     depths: tuple        # body depth (AP)
     front_zd: float      # anterior surface of the bodies
+    bodies: tuple = ()   # body height of each (the rest of the pitch is the disc below)
 
     def level(self, name: str) -> int:
         """Index of the vertebra ``name`` (one of :data:`LEVEL_NAMES`) in ``tops`` etc."""
         return LEVEL_NAMES.index(name)
 
+    def body_h(self, k: int) -> float:
+        """Height (mm) of vertebra ``k``'s body (0.8 of its pitch where ``bodies`` is empty)."""
+        return self.bodies[k] if self.bodies else 0.8 * self.pitches[k]
+
     def mid_y(self, k: int) -> float:
-        return self.tops[k] + 0.4 * self.pitches[k]
+        """Level (y) of the middle of vertebra ``k``'s body."""
+        return self.tops[k] + 0.5 * self.body_h(k)
 
     def centre_zd(self, k: int) -> float:
         return self.front_zd + 0.5 * self.depths[k]
@@ -104,15 +149,21 @@ class Spine:
 
 
 def spine_for(y_apex: float, y_low: float, front_zd: float, scale: float) -> Spine:
-    """Thoracic levels between the apex and the posterior recess; ``scale`` sizes the bodies
-    (1 = Panjabi 1991's means)."""
-    # relative pitches T1..T12 follow Panjabi's body heights 15 -> 23 mm
-    rel = 15.0 + 8.0 * np.arange(12) / 11.0
-    # T1 top 0.6 pitch above the apex, T12 bottom 0.3 pitch below the recess
-    span = (y_low - y_apex)
-    p = rel * span / (rel.sum() - 0.6 * rel[0] - 0.3 * rel[-1])
+    """The column of a body ``scale`` = height / 175 cm tall, hung from the lung apex.
+
+    Bodies and discs by level from :func:`thoracic_heights_mm` (Panjabi's bodies, Kunkel's
+    discs, x ``scale``); T1's upper end plate 0.6 of its pitch above the apex ``y_apex`` (the
+    apex at the neck of the first rib, Gray's Anatomy). The column no longer stretches to the
+    posterior costophrenic recess ``y_low`` (accepted for the callers, unused): that lies where
+    the drawn lung volume puts it, at T12 or L1 (Gray's: the pleura's lowest reflection at T12
+    posteriorly; at full inspiration the recess goes lower)."""
+    del y_low
+    b, d = thoracic_heights_mm(scale)
+    p = b + d
     t1_top = y_apex - 0.6 * p[0]
+    # C6, C7 as T1; L1, L2 1.1 and 1.15 times T12 (assumption, as before)
     pitches = [p[0], p[0]] + list(p) + [p[-1] * 1.1, p[-1] * 1.15]
+    bodies = [b[0], b[0]] + list(b) + [b[-1] * 1.1, b[-1] * 1.15]
     tops = [t1_top - 2 * p[0], t1_top - p[0]]
     y = t1_top
     for q in pitches[2:]:
@@ -125,7 +176,7 @@ def spine_for(y_apex: float, y_low: float, front_zd: float, scale: float) -> Spi
         + [0.75 * w for w in widths[14:]]
     return Spine(tops=tuple(float(v) for v in tops), pitches=tuple(float(v) for v in pitches),
                  widths=tuple(float(v) for v in widths), depths=tuple(float(v) for v in depths),
-                 front_zd=float(front_zd))
+                 front_zd=float(front_zd), bodies=tuple(float(v) for v in bodies))
 
 
 def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
@@ -143,7 +194,7 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
                   + (1.0 - VERTEBRAL_CORTEX_MM / c_vox) * TRABECULAR_BV_TV)
     for k in range(len(sp.tops)):
         top, pitch, w, d = sp.tops[k], sp.pitches[k], sp.widths[k], sp.depths[k]
-        body_h = 0.8 * pitch
+        body_h = sp.body_h(k)
         cz = sp.centre_zd(k)
         lo, hi = (-w, top - 1, sp.front_zd - 1), (w, top + pitch + 1, sp.front_zd + d + 1)
 
@@ -198,46 +249,6 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
         f.paint(labels, polyline([(0.0, top, zc), (0.0, top + pitch, zc)], 7.5), SOFT)
 
 
-def sternum_levels(sp: Spine) -> tuple[float, float, float]:
-    """(jugular notch, sternal angle, xiphisternal joint) levels: T2/T3, T4/T5, T9 (Gray's)."""
-    t = lambda n: sp.level(f"T{n}")                               # noqa: E731
-    return (sp.tops[t(3)], sp.tops[t(5)], sp.mid_y(t(9)))
-
-
-STERNUM_MM = 11.0               # the plate's thickness drawn (front to back)
-STERNUM_HALF_WIDTH_MM = (27.0, 15.0)   # manubrium, body (drawn half-widths, mm)
-_STERNUM_BEHIND_MM = 1.5        # its back surface in front of the cavity's front (front_zd)
-
-
-def sternum_front_zd(front_zd: float) -> float:
-    """``zd`` (mm) of the sternum's anterior surface as :func:`paint_sternum` draws it in
-    front of the cavity's front ``front_zd``."""
-    return front_zd - _STERNUM_BEHIND_MM - STERNUM_MM
-
-
-def paint_sternum(labels, f: Frame, sp: Spine, front_zd: float, *, BONE: int, SOFT: int,
-                  cortex_mm: float) -> None:
-    """Manubrium and body of the sternum, a cortical plate around marrow, 11 mm thick."""
-    y0, y_angle, y1 = sternum_levels(sp)
-    zc = front_zd - (_STERNUM_BEHIND_MM + 0.5 * STERNUM_MM)
-    # at least a voxel of cortex: a thinner shell held no voxel centre at some grid phases and
-    # a 2 mm sternum came out all marrow (2026-12-03, 19cone12)
-    cortex_mm = max(cortex_mm, float(max(f.grid.spacing)))
-
-    def outer(x, y, z):
-        half = np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM)
-        return (np.abs(x) <= half) & (np.abs(z - zc) <= 0.5 * STERNUM_MM) & (y >= y0) & (y <= y1)
-
-    def inner(x, y, z):
-        half = np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM) - cortex_mm
-        return (np.abs(x) <= half) & (np.abs(z - zc) <= 0.5 * STERNUM_MM - cortex_mm) \
-            & (y >= y0 + cortex_mm) & (y <= y1 - cortex_mm)
-
-    lo, hi = (-30.0, y0 - 1, zc - 8), (30.0, y1 + 1, zc + 8)
-    f.paint_mask(labels, lo, hi, outer, BONE)
-    f.paint_mask(labels, lo, hi, inner, SOFT)
-
-
 def clavicle_path(sp: Spine, sex: str, *, front_zd: float, back_zd: float) -> np.ndarray:
     """Centre line (n, 3) of the right clavicle (anatomy mm; mirror ``x`` for the left): from
     the sternoclavicular joint at the jugular notch, :data:`CLAVICLE_MM` laterally (the PA
@@ -285,19 +296,3 @@ def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, front_zd: flo
     f.paint(labels, inner, _INTERIOR, only=BONE)
     fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
     return float(-c[-1, 0])
-
-
-def fill_cancellous(labels, interior: int, rng, *, bone: int, soft: int,
-                    fraction: float = TRABECULAR_BV_TV) -> None:
-    """Turn every voxel labelled ``interior`` into ``bone`` with probability ``fraction``
-    (default :data:`TRABECULAR_BV_TV`: cancellous bone as a BV/TV mixture), else ``soft``,
-    slab by slab of 16 z-slices so temporaries stay small; draws ``rng`` in z-slab order."""
-    for z0 in range(0, labels.shape[0], 16):
-        slab = labels[z0:z0 + 16]
-        inside = slab == interior
-        n = int(inside.sum())
-        if n:
-            slab[inside] = np.where(rng.random(n, dtype=np.float32) < fraction,
-                                    np.uint8(bone), np.uint8(soft))
-
-

@@ -73,7 +73,7 @@ def _default_tissue(kind: str) -> str:
 
 
 def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=None,
-                  tissue: str | None = None, max_tries: int = 2000):
+                  tissue: str | None = None, max_tries: int = 2000, only_over=None):
     """Insert a lesion into a phantom.
 
     Parameters
@@ -93,6 +93,10 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
         ``victwin.phantom.LUNG_MATERIALS``).
     max_tries : int
         Number of candidate centres tried before giving up.
+    only_over : sequence of str, optional
+        Material names the lesion replaces; a voxel of any other material under its mask
+        keeps its label (a lung nodule fills the aerated lung and leaves the vessels it
+        engulfs: :mod:`victwin.phantom.chest.nodules`). Default: every voxel under the mask.
 
     Returns
     -------
@@ -236,6 +240,11 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
     if win is not None:
         region = out[win]
         sub, submask = patch[part], mask[part]
+        if only_over is not None:
+            names = {only_over} if isinstance(only_over, str) else set(only_over)
+            host = np.zeros(256, dtype=bool)
+            host[[lab for lab, name in phantom.materials.items() if name in names]] = True
+            submask = submask & host[region]
         lut = np.zeros(len(lesion_model.materials) + 1, np.uint8)
         lut[1:] = new_labels
         region[submask] = lut[sub[submask]]

@@ -1,0 +1,95 @@
+"""Measuring the chest twin's sternum and thoracic column from its voxels.
+
+- :func:`sternum_profile_mm`: per row (``y``) the midline sternum's back and front (world z).
+- :func:`manubriosternal_angle_deg`: a hinged line fitted to the back surface with the break
+  where it fits best (the sternal angle): 180 minus the angle between them, as the CT series
+  measured the angle between the manubrium's and the body's long axes (:mod:`.sternum`).
+- :func:`inlet_depth_mm`: the midline thoracic inlet, from T1's anterior surface at its upper
+  end plate to the manubrium's back surface at its top.
+- :func:`thoracic_column_mm`: T1's upper end plate to T12's lower one, from the bone rows of
+  the bodies' cores (:func:`.measure_skeleton.vertebral_body_heights_mm`'s rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["sternum_profile_mm", "manubriosternal_angle_deg", "inlet_depth_mm",
+           "thoracic_column_mm"]
+
+
+def _bone(phantom) -> list:
+    return [int(k) for k, m in phantom.materials.items() if m == "bone"]
+
+
+def _midline_bone(phantom, half_mm: float = 3.0) -> np.ndarray:
+    """Bool ``[z, y]``: bone in any column within ``half_mm`` of the midline."""
+    x = phantom.grid.axis_mm("x")
+    return np.isin(phantom.labels[:, :, np.abs(x) <= half_mm], _bone(phantom)).any(axis=2)
+
+
+def sternum_profile_mm(phantom) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(y, back_z, front_z)`` (world mm) of the rows where the midline holds bone more than
+    20 mm in front of the vertebral bodies (``meta["spine"]["front_zd"]``): the sternum."""
+    g = phantom.grid
+    y, z = g.axis_mm("y"), g.axis_mm("z")
+    front = phantom.meta["spine"]["front_zd"] + phantom.meta["zc_mm"]
+    st = _midline_bone(phantom, 8.0) & (z[:, None] < front - 20.0)
+    rows = np.flatnonzero(st.any(axis=0))
+    back = np.array([z[np.flatnonzero(st[:, j]).max()] for j in rows])
+    fr = np.array([z[np.flatnonzero(st[:, j]).min()] for j in rows])
+    return y[rows], back, fr
+
+
+def manubriosternal_angle_deg(phantom, body_mm: float = 60.0) -> tuple[float, float]:
+    """(angle in degrees, ``y`` of the break in world mm): a hinged line (two straight pieces
+    meeting at the break) fitted by least squares to the back surface of the sternum's upper
+    part, from its top to ``body_mm`` below the break; the break is searched every quarter
+    voxel, at least 4 voxels from the top, for the least residual. 180 = a straight
+    sternum."""
+    y, back, _ = sternum_profile_mm(phantom)
+    dy = float(phantom.grid.spacing[1])
+    best = None
+    for yb in np.arange(y[0] + 4 * dy, y[-1] - 4 * dy, 0.25 * dy):
+        keep = y <= yb + body_mm
+        if y[keep][-1] - yb < 4 * dy:
+            break
+        t = y[keep] - yb
+        A = np.column_stack([np.ones_like(t), t, np.maximum(t, 0.0)])
+        coef, *_ = np.linalg.lstsq(A, back[keep], rcond=None)
+        res = float(np.sum((A @ coef - back[keep]) ** 2))
+        if best is None or res < best[0]:
+            best = (res, coef, yb)
+    if best is None:
+        raise ValueError(f"sternum too short to measure an angle: {len(y)} rows of {dy} mm")
+    _, (_, b_man, c), yb = best
+    d1 = np.array([1.0, b_man]) / np.hypot(1.0, b_man)
+    d2 = np.array([1.0, b_man + c]) / np.hypot(1.0, b_man + c)
+    return float(180.0 - np.degrees(np.arccos(np.clip(d1 @ d2, -1.0, 1.0)))), float(yb)
+
+
+def _core_rows(phantom, level: str) -> tuple[np.ndarray, np.ndarray]:
+    from .measure_skeleton import _body_rows
+
+    return _body_rows(phantom)[level]
+
+
+def thoracic_column_mm(phantom) -> float:
+    """T1's upper end plate to T12's lower one (mm): from T1's first bone row to T12's last
+    bone row in the bodies' cores, plus a voxel (the rows' centres are a voxel apart)."""
+    r1, y1 = _core_rows(phantom, "T1")
+    r12, y12 = _core_rows(phantom, "T12")
+    return float(y12[np.flatnonzero(r12)[-1]] - y1[np.flatnonzero(r1)[0]]
+                 + phantom.grid.spacing[1])
+
+
+def inlet_depth_mm(phantom) -> float:
+    """Midline thoracic inlet (mm): from T1's anterior surface, at its first bone row in the
+    body's core, to the sternum's back surface at the sternum's top row."""
+    g = phantom.grid
+    y, z = g.axis_mm("y"), g.axis_mm("z")
+    ys, back, _ = sternum_profile_mm(phantom)
+    r1, y1 = _core_rows(phantom, "T1")
+    j = int(np.argmin(np.abs(y - y1[np.flatnonzero(r1)[0]])))
+    col = _midline_bone(phantom, 1.0)[:, j] & (z > back[0] + 10.0)
+    return float(z[np.flatnonzero(col)[0]] - back[0])
