@@ -41,6 +41,7 @@ from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
+from .scapular_cover import cage_back_for
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
@@ -286,6 +287,10 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
 
 
+def _scapulae(t: _Torso) -> list:
+    return scapulae_for(t.sp, cage_back_for(t.cav, t.rib_depth), scale=t.scale)
+
+
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
     """Step ``lungs`` (cavity contents): lung parenchyma where the cavity is neither
     mediastinum (:func:`~.mediastinum.mediastinum_for`: the cavity's band less the
@@ -462,7 +467,7 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     list of dict
         The rib paths (:func:`~.ribs.rib_paths`), for the metadata.
     """
-    cav, sp, rib_depth = t.cav, t.sp, t.rib_depth
+    cav, sp = t.cav, t.sp
     paint_spine(labels, f, sp, rng, BONE=BONE, SOFT=SOFT, cortex_mm=CORTEX_MM,
                 shell_rng=rng.spawn(1)[0])
     paths = rib_paths(cav, sp)
@@ -477,13 +482,7 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
                     back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
-    def cage_back(side, y, x):
-        a = float(cav.half_width(y)) + rib_depth
-        b = float(cav.half_depth(y)) + rib_depth
-        u = min(abs(x) / a, 1.0)
-        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
-
-    paint_scapulae(labels, f, scapulae_for(sp, cage_back, scale=t.scale), rng, BONE=SCAPULA,
+    paint_scapulae(labels, f, _scapulae(t), rng, BONE=SCAPULA,
                    SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
     return paths
 
