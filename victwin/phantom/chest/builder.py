@@ -41,7 +41,7 @@ from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
-from .scapular_cover import cage_back_for
+from .scapular_cover import cage_back_for, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
@@ -285,6 +285,8 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
         if ol.breast_h > 0:
             sub[ol.breasts(X, Y, Z, cage_half_width=cage_w) & (sub == AIR)] = ADIPOSE
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
+    # muscle and fat over each scapula (the blade's own cover, not the chest wall's)
+    paint_scapular_cover(labels, f, _scapulae(t), ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
 
 
 def _scapulae(t: _Torso) -> list:

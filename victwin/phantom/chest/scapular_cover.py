@@ -34,8 +34,8 @@ Therapy Section, spts.org; year not read): infraspinatus thickness 16.2 mm at re
 contracted.
 Yi TI, Han IS, Kim JS, Jin JR, Han JS. Reliability of the supraspinatus muscle thickness
 measurement by ultrasonography. Ann Rehabil Med 2012;36(4):488-495 (20 normal shoulders:
-supraspinatus thickness at the scapular notch 1.72-1.74 +/- 0.21-0.24 cm by two examiners): the supraspinous fossa's
-cover is as thick, so one thickness serves the whole blade.
+supraspinatus thickness at the scapular notch 1.72-1.74 +/- 0.21-0.24 cm, two examiners):
+the supraspinous fossa's cover is as thick, so one thickness serves the whole blade.
 """
 
 from __future__ import annotations
