@@ -159,6 +159,10 @@ def paint_sternum(labels, f: Frame, cav, sp, rng, *, sex: str, age_years: float,
     (the pectoralis major arises beside the sternum, over it lie skin and fat only; the
     chest wall's muscle layer follows the body's outline, not the sternum's course)."""
     c = sternum_course(cav, sp, sex)
+    # at least a voxel of cortex: a thinner shell held no voxel centre at some grid phases and
+    # the lean woman's 2 mm sternum showed marrow under her fat (19cone12's fix to
+    # skeleton.paint_sternum, re-applied here; NOTES 2026-12-03, 19blade12)
+    cortex_mm = max(cortex_mm, float(max(f.grid.spacing)))
     y0, ya, yx, yt = c["notch"][0], c["angle"][0], c["joint"][0], c["tip"][0]
     y_oss = yx + _xiphoid_bone_mm(sex, age_years) * c["u_body"][0]
     hw0, hw1 = STERNUM_HALF_WIDTH_MM
