@@ -28,6 +28,7 @@ Sources (each test names its own):
 
 import functools
 
+import numpy as np
 import pytest
 
 from victwin.phantom.chest import anatomy, make_chest
@@ -118,3 +119,20 @@ def test_lung_apex_to_dome_within_the_ibadan_normal_limits(sex):
     right, left = apex_to_dome_mm(mean_twin(sex, 20.0))
     assert lo / MAG[1] <= right <= hi and lo / MAG[1] <= left <= hi, (right, left)
     assert left > right
+
+
+def test_girth_is_the_taut_tape_around_two_discs():
+    """A slice holding two discs of radius r whose centres lie d apart: a taut tape around
+    them is 2 pi r + 2 d (the convex hull), not the outline's 4 pi r."""
+    from victwin.geometry import Grid
+    from victwin.phantom import Phantom
+
+    vox, r, d = 0.5, 30.0, 50.0
+    g = Grid(shape=(240, 3, 300), spacing=(vox, vox, vox), origin=(-60.0, -0.5, -75.0))
+    z, x = g.axis_mm("z")[:, None], g.axis_mm("x")[None, :]
+    disc = ((x - d / 2) ** 2 + z ** 2 <= r ** 2) | ((x + d / 2) ** 2 + z ** 2 <= r ** 2)
+    lab = np.zeros(g.shape, np.uint8)
+    lab[:, :, :] = disc[:, None, :]
+    # the two discs overlap (d < 2 r): one outline with two hollows, as a back over scapulae
+    ph = Phantom(labels=lab, grid=g, materials={0: "air", 1: "soft_tissue"})
+    assert chest_girth_mm(ph, y_mm=0.0) == pytest.approx(2 * np.pi * r + 2 * d, rel=0.01)

@@ -7,8 +7,8 @@ Each function reads the phantom's voxels (and the vertebral levels in its ``meta
 values (``tests/phantom/test_chest_cage.py``). Lengths are the twin's own (no film
 magnification).
 
-* :func:`chest_girth_mm`: perimeter of the body's transverse section, the tape measure's chest
-  girth (Heinz G et al. J Stat Educ 2003;11(2): "nipple line in males and just above breast
+* :func:`chest_girth_mm`: perimeter of the convex hull of the body's transverse section, the
+  tape measure's chest girth (Heinz G et al. J Stat Educ 2003;11(2): "nipple line in males and just above breast
   tissue in females, mid-expiration");
 * :func:`rib_cage_breadth_mm`: the rib cage's outer breadth at the nipple line (what Heinz et
   al.'s anthropometer reads, less the soft tissue pressed under its tips);
@@ -41,9 +41,15 @@ def girth_level_mm(phantom) -> float:
 
 
 def chest_girth_mm(phantom, y_mm: float | None = None) -> float:
-    """Perimeter (mm) of the body's outline (non-air labels) in the transverse slice at
-    ``y_mm`` (default :func:`girth_level_mm`): the longest iso-contour at half a voxel's
-    occupancy (marching squares), as a tape laid on the skin."""
+    """Tape-measure girth (mm) of the body in the transverse slice at ``y_mm`` (default
+    :func:`girth_level_mm`): the perimeter of the convex hull of the body's outline (non-air
+    labels; the longest iso-contour at half a voxel's occupancy, marching squares). A taut
+    tape around the chest bridges the hollows of the skin (the groove over the spinous
+    processes, the dip between the scapulae's muscle covers) instead of following them, so
+    it lies on the section's convex hull. Until 2026-12-03 (fourth session) the contour's own
+    length was used, which counted those hollows (+0 to 10 mm on the twins without the
+    scapular cover, more with it: NOTES 19blade12)."""
+    from scipy.spatial import ConvexHull
     from skimage import measure
 
     if y_mm is None:
@@ -51,8 +57,10 @@ def chest_girth_mm(phantom, y_mm: float | None = None) -> float:
     j = int(np.argmin(np.abs(phantom.grid.axis_mm("y") - y_mm)))
     sl = np.pad((phantom.labels[:, j, :] != 0).astype(np.float32), 1)    # [z, x]
     c = max(measure.find_contours(sl, 0.5), key=len)
-    dz, dx = np.diff(c, axis=0).T
-    return float(np.hypot(dz * phantom.grid.spacing[0], dx * phantom.grid.spacing[2]).sum())
+    pts = c * np.array([phantom.grid.spacing[0], phantom.grid.spacing[2]])
+    hull = pts[ConvexHull(pts).vertices]                 # counter-clockwise, closed below
+    d = np.diff(np.vstack([hull, hull[:1]]), axis=0)
+    return float(np.hypot(d[:, 0], d[:, 1]).sum())
 
 
 def rib_cage_breadth_mm(phantom, y_mm: float | None = None) -> float:
