@@ -35,12 +35,19 @@ def twin(request):
 
 
 def _bubble(ph):
-    """The gas component inside the body whose top lies lowest (the trachea and bronchi are
-    one component above it; outside air touches the volume's faces)."""
+    """The gas component inside the body and away from the lungs whose top lies lowest
+    (outside air touches the volume's faces). On a 2 mm grid the bronchial tree breaks into
+    hundreds of small components that lie in the lung, next to its voxels; in the lateral
+    recesses some reach lower than the fundus (the cone twin man of branch issue-19blade12:
+    right lower-lobe airway pieces at y 93-101 mm, the bubble's top at 91), so components
+    touching lung are not the stomach's: the fundal gas lies under the diaphragm and gastric
+    wall, at least 5 mm from the lung (this module's DIAPHRAGM_MM)."""
     gas = np.isin(ph.labels, labels_of(ph, "air"))
     comp, n = ndimage.label(gas)
     faces = set(np.unique(np.concatenate([comp[[0, -1]].ravel(), comp[:, [0, -1]].ravel(),
                                           comp[:, :, [0, -1]].ravel()])))
+    near_lung = ndimage.binary_dilation(np.isin(ph.labels, labels_of(ph, "lung")))
+    faces |= set(np.unique(comp[near_lung & gas]))
     best, best_top = None, -1
     for k, sl in enumerate(ndimage.find_objects(comp), start=1):
         if k in faces or sl is None:
