@@ -43,11 +43,16 @@ def sternum_profile_mm(phantom) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def manubriosternal_angle_deg(phantom, body_mm: float = 60.0) -> tuple[float, float]:
     """(angle in degrees, ``y`` of the break in world mm): a hinged line (two straight pieces
-    meeting at the break) fitted by least squares to the back surface of the sternum's upper
-    part, from its top to ``body_mm`` below the break; the break is searched every quarter
-    voxel, at least 4 voxels from the top, for the least residual. 180 = a straight
-    sternum."""
-    y, back, _ = sternum_profile_mm(phantom)
+    meeting at the break) fitted by least squares to the mid-plane of the sternum's upper part
+    (halfway between its back and front surfaces: the long axes the angle is defined between),
+    from its top to ``body_mm`` below the break; the break is searched every quarter voxel, at
+    least 4 voxels from the top, for the least residual. 180 = a straight sternum. Until
+    2026-12-03 (fourth session) the fit used the back surface alone, whose one-voxel staircase
+    moved the break by up to 4 mm with the grid's phase (2 mm voxels, the 158 cm woman of
+    tests/phantom/test_chest_sternum.py: manubrium 36.1 or 32.1 mm on two grids; mid-plane
+    38.2 or 39.1 mm)."""
+    y, back, front = sternum_profile_mm(phantom)
+    back = 0.5 * (back + front)
     dy = float(phantom.grid.spacing[1])
     best = None
     for yb in np.arange(y[0] + 4 * dy, y[-1] - 4 * dy, 0.25 * dy):
