@@ -36,6 +36,9 @@ def sternum_profile_mm(phantom) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     front = phantom.meta["spine"]["front_zd"] + phantom.meta["zc_mm"]
     st = _midline_bone(phantom, 8.0) & (z[:, None] < front - 20.0)
     rows = np.flatnonzero(st.any(axis=0))
+    if rows.size == 0:
+        raise ValueError("no sternum: no midline bone more than 20 mm in front of the "
+                         "vertebral bodies")
     back = np.array([z[np.flatnonzero(st[:, j]).max()] for j in rows])
     fr = np.array([z[np.flatnonzero(st[:, j]).min()] for j in rows])
     return y[rows], back, fr
@@ -96,5 +99,10 @@ def inlet_depth_mm(phantom) -> float:
     ys, back, _ = sternum_profile_mm(phantom)
     r1, y1 = _core_rows(phantom, "T1")
     j = int(np.argmin(np.abs(y - y1[np.flatnonzero(r1)[0]])))
-    col = _midline_bone(phantom, 1.0)[:, j] & (z > back[0] + 10.0)
+    # at least the columns within half a voxel of the midline (on even grids no voxel centre
+    # lies within 1 mm of x = 0 at 3-4 mm voxels)
+    col = _midline_bone(phantom, max(1.0, 0.5 * float(g.spacing[2])))[:, j] \
+        & (z > back[0] + 10.0)
+    if not col.any():
+        raise ValueError("no vertebral bone behind the sternum's top row in the midline")
     return float(z[np.flatnonzero(col)[0]] - back[0])

@@ -242,8 +242,12 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
         sub, submask = patch[part], mask[part]
         if only_over is not None:
             names = {only_over} if isinstance(only_over, str) else set(only_over)
+            hosts = [lab for lab, name in phantom.materials.items() if name in names]
+            if not hosts:
+                raise ValueError(f"only_over={sorted(names)} names no material of the phantom "
+                                 f"({', '.join(sorted(set(phantom.materials.values())))})")
             host = np.zeros(256, dtype=bool)
-            host[[lab for lab, name in phantom.materials.items() if name in names]] = True
+            host[hosts] = True
             submask = submask & host[region]
         lut = np.zeros(len(lesion_model.materials) + 1, np.uint8)
         lut[1:] = new_labels
