@@ -206,3 +206,7 @@ def test_only_over_is_the_whole_mask_where_the_host_is_all_parenchyma():
     assert np.all(c.labels[ph.labels == 3] == 3)
     assert np.any(d.labels[ph.labels == 3] != 3)
     assert np.array_equal(c.labels[ph.labels != 3], d.labels[ph.labels != 3])
+    # a host name the phantom does not hold (a misspelling) is a one-line error, not a lesion
+    # recorded with no voxels
+    with pytest.raises(ValueError, match="names no material"):
+        insert_lesion(ph, model, center_mm=at, only_over="lung_parenchym")

@@ -78,13 +78,14 @@ def test_manubriosternal_angle(twin):
 
 
 def test_manubrium_and_body_lengths(twin):
-    y, back, _ = sternum_profile_mm(twin)
+    y, back, front = sternum_profile_mm(twin)
+    back = 0.5 * (back + front)     # the mid-plane, as manubriosternal_angle_deg fits it
     _, y_break = manubriosternal_angle_deg(twin)
     i = int(np.argmin(np.abs(y - y_break)))
     manubrium = float(np.hypot(y[i] - y[0], back[i] - back[0])) + 0.5 * VOX
     mean, sd = MANUBRIUM[_sex(twin)]
     assert mean - 2 * sd <= manubrium <= mean + 2 * sd
-    # the body: the break to the xiphisternal joint, mid-T9 (Gray's), along the back surface
+    # the body: the break to the xiphisternal joint, mid-T9 (Gray's), along the mid-plane
     j = int(np.argmin(np.abs(y - _joint_y(twin))))
     body = float(np.hypot(y[j] - y[i], back[j] - back[i]))
     mean, sd = BODY[_sex(twin)]

@@ -291,7 +291,7 @@ def trace_dome(image: np.ndarray, pixel_mm: float, side: int, **kw) -> dict:
                                  kw.get("sigma_mm", 1.0) / pixel_mm)
     nx = sm.shape[1]
     half = np.zeros(sm.shape, bool)
-    mid = nx // 2 - side * int(round(20.0 / pixel_mm))
+    mid = nx // 2 + side * int(round(20.0 / pixel_mm))     # 20 mm short of the middle
     if side < 0:
         half[:, :mid] = True
     else:

@@ -36,6 +36,9 @@ def sternum_profile_mm(phantom) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     front = phantom.meta["spine"]["front_zd"] + phantom.meta["zc_mm"]
     st = _midline_bone(phantom, 8.0) & (z[:, None] < front - 20.0)
     rows = np.flatnonzero(st.any(axis=0))
+    if rows.size == 0:
+        raise ValueError("no sternum: no midline bone more than 20 mm in front of the "
+                         "vertebral bodies")
     back = np.array([z[np.flatnonzero(st[:, j]).max()] for j in rows])
     fr = np.array([z[np.flatnonzero(st[:, j]).min()] for j in rows])
     return y[rows], back, fr
@@ -43,11 +46,16 @@ def sternum_profile_mm(phantom) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def manubriosternal_angle_deg(phantom, body_mm: float = 60.0) -> tuple[float, float]:
     """(angle in degrees, ``y`` of the break in world mm): a hinged line (two straight pieces
-    meeting at the break) fitted by least squares to the back surface of the sternum's upper
-    part, from its top to ``body_mm`` below the break; the break is searched every quarter
-    voxel, at least 4 voxels from the top, for the least residual. 180 = a straight
-    sternum."""
-    y, back, _ = sternum_profile_mm(phantom)
+    meeting at the break) fitted by least squares to the mid-plane of the sternum's upper part
+    (halfway between its back and front surfaces: the long axes the angle is defined between),
+    from its top to ``body_mm`` below the break; the break is searched every quarter voxel, at
+    least 4 voxels from the top, for the least residual. 180 = a straight sternum. Until
+    2026-12-03 (fourth session) the fit used the back surface alone, whose one-voxel staircase
+    moved the break by up to 4 mm with the grid's phase (2 mm voxels, the 158 cm woman of
+    tests/phantom/test_chest_sternum.py: manubrium 36.1 or 32.1 mm on two grids; mid-plane
+    38.2 or 39.1 mm)."""
+    y, back, front = sternum_profile_mm(phantom)
+    back = 0.5 * (back + front)
     dy = float(phantom.grid.spacing[1])
     best = None
     for yb in np.arange(y[0] + 4 * dy, y[-1] - 4 * dy, 0.25 * dy):
@@ -91,5 +99,10 @@ def inlet_depth_mm(phantom) -> float:
     ys, back, _ = sternum_profile_mm(phantom)
     r1, y1 = _core_rows(phantom, "T1")
     j = int(np.argmin(np.abs(y - y1[np.flatnonzero(r1)[0]])))
-    col = _midline_bone(phantom, 1.0)[:, j] & (z > back[0] + 10.0)
+    # at least the columns within half a voxel of the midline (on even grids no voxel centre
+    # lies within 1 mm of x = 0 at 3-4 mm voxels)
+    col = _midline_bone(phantom, max(1.0, 0.5 * float(g.spacing[2])))[:, j] \
+        & (z > back[0] + 10.0)
+    if not col.any():
+        raise ValueError("no vertebral bone behind the sternum's top row in the midline")
     return float(z[np.flatnonzero(col)[0]] - back[0])

@@ -72,6 +72,18 @@ def _default_tissue(kind: str) -> str:
     return "lung" if kind == "nodule" else "glandular"
 
 
+
+def _material_lut(phantom, names):
+    """Bool lookup ``[256]`` over labels: True where the label's material is in ``names``;
+    None when no label's is."""
+    labels = [lab for lab, name in phantom.materials.items() if name in names]
+    if not labels:
+        return None
+    lut = np.zeros(256, dtype=bool)
+    lut[labels] = True
+    return lut
+
+
 def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=None,
                   tissue: str | None = None, max_tries: int = 2000, only_over=None):
     """Insert a lesion into a phantom.
@@ -200,13 +212,10 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
                              f"{lesion_model.kind}: {why}")
     else:
         # "lung" takes every lung material (ICRU 46 lung, the chest twins' parenchyma)
-        hosts = LUNG_MATERIALS if tissue == "lung" else (tissue,)
-        host = [lab for lab, name in phantom.materials.items() if name in hosts]
-        if not host:
+        is_host = _material_lut(phantom, LUNG_MATERIALS if tissue == "lung" else (tissue,))
+        if is_host is None:
             raise ValueError(f"tissue {tissue!r} is not a material of this phantom "
                              f"(materials: {sorted(set(phantom.materials.values()))})")
-        is_host = np.zeros(256, dtype=bool)
-        is_host[host] = True
         # candidate centres: host voxels far enough from the grid edges, drawn at random
         lo_b, hi_b = half, shape - half - 1
         if np.any(hi_b < lo_b):
@@ -242,8 +251,10 @@ def insert_lesion(phantom, lesion_model: LesionModel, *, center_mm=None, rng=Non
         sub, submask = patch[part], mask[part]
         if only_over is not None:
             names = {only_over} if isinstance(only_over, str) else set(only_over)
-            host = np.zeros(256, dtype=bool)
-            host[[lab for lab, name in phantom.materials.items() if name in names]] = True
+            host = _material_lut(phantom, names)
+            if host is None:
+                raise ValueError(f"only_over={sorted(names)} names no material of the phantom "
+                                 f"({', '.join(sorted(set(phantom.materials.values())))})")
             submask = submask & host[region]
         lut = np.zeros(len(lesion_model.materials) + 1, np.uint8)
         lut[1:] = new_labels
