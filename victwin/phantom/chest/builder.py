@@ -31,7 +31,7 @@ from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
-from .hilum import paint_upper_lobe_veins, upper_vein_root
+from .hilum import paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
@@ -404,7 +404,8 @@ def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> lis
     v_min = max(rec["lungs"]["vessel_min_diameter_mm"], 0.5 * voxel_mm)
     return pulmonary_trees(pts, hila.artery, hila.vein, LOBAR_ARTERY_MM * t.scale,
                            VEIN_ROOT_MM * t.scale, v_min,
-                           upper_vein_roots=[upper_vein_root(hila, pts, k) for k in (0, 1)])
+                           upper_vein_roots=[upper_vein_root(hila, pts, k) for k in (0, 1)],
+                           upper_lobes=[upper_lobe_mask(t.cav, t.sp, pts, k) for k in (0, 1)])
 
 
 def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,

@@ -57,10 +57,11 @@ import numpy as np
 from .anatomy import VEIN_OSTIUM_MM
 from .lungs import Cavity
 from .raster import Frame, polyline
+from .ribs import rib_paths
 
 __all__ = ["HILAR_ANGLE_DEG", "HILAR_POINT_FROM_ROOT_MM", "UPPER_VEIN_IN_FRONT_MM",
            "lower_lobe_direction", "hilar_point", "upper_vein_root", "upper_lobe_vein",
-           "paint_upper_lobe_veins"]
+           "paint_upper_lobe_veins", "upper_lobe_mask"]
 
 # Where the upper-lobe vein crosses the lower-lobe artery: this far (mm) along the artery's
 # root branch from the hilar root (model choice: below the root, above the branch's end,
@@ -126,3 +127,33 @@ def paint_upper_lobe_veins(labels, f: Frame, cav: Cavity, hila, pts: dict, *, BL
     for k in (0, 1):
         f.paint(labels, polyline(upper_lobe_vein(hila, pts, k, cav), UPPER_VEIN_R_MM), BLOOD,
                 only=only)
+
+
+def upper_lobe_mask(cav: Cavity, sp, pts: dict, k: int) -> np.ndarray:
+    """Which of lung ``k``'s (0 right, 1 left) points ``pts[-1]`` / ``pts[1]`` (mm) lie in
+    front of and above its oblique fissure: the upper lobe, with the middle lobe on the right,
+    the region the superior pulmonary vein drains (the inferior vein drains the lower lobe;
+    Gray's Anatomy, 20th ed. 1918, "The Pulmonary Veins").
+
+    The fissure is a plane across the lung (the same at every ``x``) through its back at the
+    spinous process of T4 on the right and between those of T3 and T4 on the left, and its
+    front at the 6th rib's costochondral junction (Radiopaedia, "Oblique fissure", J. Ren et
+    al.: the surface marking "begins roughly at the spinous process of T4" (right), "between
+    the spinous processes of T3 and T4" (left), "crosses the fifth intercostal space laterally,
+    and follows the contour of the 6th rib anteriorly"; GPnotebook: from T3's spinous process
+    (left) "to the level of sixth costochondral junction anteriorly", the right "slightly
+    inferior"). The tip of a mid-thoracic spinous process lies about one level below its body
+    (ASSUMPTION, not measured here): the back end is the top of T5 on the right and half a
+    vertebral pitch higher on the left. Until 2026-12-03 (fifth session) the superior vein
+    drained the points above the inferior vein's root, 70 mm below the carina: the cone's
+    narrow apices put that region's centroid low and far back, and the upper-lobe vein's first
+    branch rose 29 deg instead of 37 deg (hilar angle 87-90 deg, NOTES).
+    """
+    side = -1 if k == 0 else 1
+    p = np.asarray(pts[side], float)
+    t5 = sp.level("T5")
+    y_back = sp.tops[t5] - (0.0 if k == 0 else 0.5 * sp.pitches[t5 - 1])
+    y_front = next(r["end_y"] for r in rib_paths(cav, sp) if r["rib"] == 6 and r["side"] == side)
+    z_back, z_front = p[:, 2].max(), p[:, 2].min()
+    y_fissure = y_back + (p[:, 2] - z_back) * (y_front - y_back) / (z_front - z_back)
+    return p[:, 1] < y_fissure

@@ -210,7 +210,7 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
 
 
 def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_mm: float,
-                    min_diameter_mm: float, *, upper_vein_roots=None) -> list:
+                    min_diameter_mm: float, *, upper_vein_roots=None, upper_lobes=None) -> list:
     """The pulmonary artery and vein trees of both lungs, grown from the hilar roots.
 
     At the root of each lung the pulmonary artery divides into an upper branch (superior
@@ -219,8 +219,9 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
     are the descending artery's): the arterial tree's root (``artery_mm``) starts towards the
     centroid of the lung's points below its root (Kitaoka's rule 1 applied to the lower lung;
     model choice) and the tree fills the whole lung. Each lung has a superior and an inferior pulmonary
-    vein opening separately into the left atrium (Gray's): one tree each, for the lung's points
-    above and below the vein root, the inferior from the vein root and the superior from
+    vein opening separately into the left atrium (Gray's): one tree each, the superior for the
+    lung's points in ``upper_lobes`` (default: above the vein root), the inferior for the rest,
+    the inferior from the vein root and the superior from
     ``upper_vein_roots`` (the builder's: the hilar point's crossing, 2026-12-03), of diameter
     ``vein_mm`` x share^(1/3) (Murray's law undoing the merged root: 13.2 mm each for equal
     shares of 16.6 mm), each starting
@@ -244,6 +245,11 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         Right and left roots (mm) of the superior veins' trees (the lung's points above
         ``vein_roots``' level); default ``vein_roots``. :func:`.builder._vessel_trees` gives the
         upper-lobe veins' hilar crossings (:func:`.hilum.upper_vein_root`, 2026-12-03).
+    upper_lobes : pair of bool arrays, optional
+        Per lung, which of its points the superior vein drains (the builder's: the upper lobe,
+        with the middle lobe on the right, in front of the oblique fissure,
+        :func:`.hilum.upper_lobe_mask`, 2026-12-03 fifth session); the inferior vein drains
+        the rest. Default: the points above ``vein_roots``' level.
 
     Returns
     -------
@@ -264,7 +270,8 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         trees.append(("artery", side, grow(p, artery_roots[k], lower.mean(axis=0), artery_mm)))
         yv = vein_roots[k][1]
         up_roots = vein_roots if upper_vein_roots is None else upper_vein_roots
-        for sel, roots in ((p[:, 1] < yv, up_roots), (p[:, 1] >= yv, vein_roots)):
+        up = p[:, 1] < yv if upper_lobes is None else np.asarray(upper_lobes[k], bool)
+        for sel, roots in ((up, up_roots), (~up, vein_roots)):
             share = np.count_nonzero(sel) / len(p)
             trees.append(("vein", side, grow(p[sel], roots[k], p[sel].mean(axis=0),
                                              vein_mm * share ** (1.0 / 3.0))))
