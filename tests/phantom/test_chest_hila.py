@@ -79,6 +79,59 @@ def test_interlobar_width_of_a_drawn_cylinder():
         interlobar_width_mm(ph, 0)
 
 
+def _segment_distance(p, a, b):
+    ab = b - a
+    t = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)
+    return np.linalg.norm(p - a - t[..., None] * ab, axis=-1)
+
+
+def _hilum_phantom(vox, phase, vein=True):
+    """The 2 mm man's left hilum as hilum.py drew it on issue-19blade12 (mm, x, y, zd), vessels
+    alone: the lower-lobe artery (radius 7.1 mm) from the root, tilted 9 deg back out of the
+    frontal plane; the upper-lobe vein crossing 15 mm in front of its axis at the hilar point
+    (15 mm along it), with its tree's first branch (radius 6.8) up, laterally and back and the
+    superior pulmonary vein (6.6) medially and back towards the atrium."""
+    from victwin.geometry import Grid
+    from victwin.phantom import Phantom
+
+    root = np.array([41.0, -49.2, -2.9])
+    d = np.array([20.8, 36.7, 7.0]) / np.linalg.norm([20.8, 36.7, 7.0])
+    hp = root + 15.0 * d
+    n = int(round(110.0 / vox)) + 1
+    g = Grid(shape=(n, n, n), spacing=(vox,) * 3, origin=(phase, -90.0 + phase, -55.0 + phase))
+    x, y, z = np.meshgrid(g.axis_mm("x"), g.axis_mm("y"), g.axis_mm("z"), indexing="xy")
+    p = np.stack([x, y, z], axis=-1)
+    blood = _segment_distance(p, root, root + 70.0 * d) <= 7.1
+    if vein:
+        vr = hp - np.array([0.0, 0.0, 15.0])
+        blood |= _segment_distance(p, vr, vr + np.array([17.6, -9.8, 15.0])) <= 6.8
+        blood |= _segment_distance(p, vr, vr + np.array([-30.4, -5.9, 9.4])) <= 6.6
+    meta = {"anatomy_mm": {"hila": [root.tolist()] * 2, "hilar_points": [hp.tolist()] * 2}}
+    return Phantom(labels=blood.transpose(2, 0, 1).astype(np.uint8), grid=g,
+                   materials={0: "lung_parenchyma", 1: "blood"}, meta=meta)
+
+
+@pytest.mark.parametrize("vox", [1.0, 2.0])
+def test_interlobar_width_beside_a_crossing_vein(vox):
+    """A 14.2 mm artery with the upper-lobe vein crossing in front of it at the hilar point
+    (the 2 mm man's left hilum): the width below the crossing, in a slab that follows the
+    artery's depth, reads 14.2 mm +- 0.7 at four grid phases and the vein changes nothing.
+    The measure before 2026-12-03 (fifth session: rows 14-24 mm below the root, through the
+    crossing, slab on the root's depth, longest path) read up to 18.2 mm here; through the
+    crossing rows the vein still changes the reading (so the rows matter, not only the
+    slab)."""
+    phases = (0.0, 0.25 * vox, 0.5 * vox, 0.75 * vox)
+    changed = []
+    for ph in phases:
+        with_vein = interlobar_width_mm(_hilum_phantom(vox, ph), 1)
+        assert with_vein == pytest.approx(14.2, abs=0.7), (ph, with_vein)
+        assert with_vein == interlobar_width_mm(_hilum_phantom(vox, ph, vein=False), 1)
+        changed.append(abs(interlobar_width_mm(_hilum_phantom(vox, ph), 1, below_mm=(14.0, 24.0))
+                           - interlobar_width_mm(_hilum_phantom(vox, ph, vein=False), 1,
+                                                 below_mm=(14.0, 24.0))))
+    assert max(changed) > 0.3, changed
+
+
 def test_hilar_angle(trees):
     for side in (-1, 1):
         art = _root_branch(trees, "artery", side)

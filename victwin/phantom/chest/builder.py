@@ -31,7 +31,7 @@ from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
-from .hilum import paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
+from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
@@ -583,4 +583,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
         bar.close()
     meta = _chest_meta(rec, seed, voxel_mm, body, th, t, f, hila, paths, len(airways),
                        len(vessels))
+    # the lower-lobe arteries' axes (root -> hilar point), for measure_hila's slab
+    meta["anatomy_mm"]["hilar_points"] = [f.world(*hilar_point(hila, pts, k)).tolist()
+                                          for k in (0, 1)]
     return Phantom(labels=labels, grid=f.grid, materials=dict(CHEST_MATERIALS), meta=meta)
