@@ -87,8 +87,17 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
         y_head = sp.mid_y(lev)
         pitch = float(np.mean(sp.pitches[2:14]))
         w = sp.widths[lev]
-        cz = sp.centre_zd(lev)
         th_end = np.radians(RIB_END_DEG[k])
+        # the head at the disc above its own vertebra (Gray 1918, "The Ribs": its two facets
+        # articulate with "the depression formed on the bodies of two adjacent thoracic
+        # vertebrae"), beside the back of the body (Gray's, "Thoracic vertebrae": the
+        # superior costal facets lie "on the upper border near the root of the pedicle"; for
+        # the 1st, 11th and 12th, whose heads meet their own vertebra only, a few mm high:
+        # approximation). Until 2026-12-03 (fifth session) it lay at
+        # the body's mid-height and mid-depth: with the cavity depth ratio 1.60 the neck from
+        # there back to the cage filled the body's back half beside T4, where the lung's
+        # paravertebral edge lies (25 mm from the midline, drawn 21: NOTES)
+        head_zd = sp.front_zd + sp.depths[lev]
         # angle where the rib reaches the cage, beside the transverse process tip
         th0 = np.radians(25.0)
         th = np.linspace(th0, th_end, 40)
@@ -96,7 +105,7 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
         y = y_head + RIB_DROP_LEVELS[k] * pitch * frac ** 1.4
         for side in (-1.0, 1.0):
             x, z = cage_surface(cav, y, th)
-            head = np.array([[side * (0.5 * w + 2.0), y_head - 2.0, cz]])
+            head = np.array([[side * (0.5 * w + 2.0), sp.tops[lev], head_zd]])
             bone = np.vstack([head, np.column_stack([side * x, y, z])])
             cart = None
             if k < 10:
