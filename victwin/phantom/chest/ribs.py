@@ -90,14 +90,16 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
         th_end = np.radians(RIB_END_DEG[k])
         # the head at the disc above its own vertebra (Gray 1918, "The Ribs": its two facets
         # articulate with "the depression formed on the bodies of two adjacent thoracic
-        # vertebrae"), beside the back of the body (Gray's, "Thoracic vertebrae": the
-        # superior costal facets lie "on the upper border near the root of the pedicle"; for
-        # the 1st, 11th and 12th, whose heads meet their own vertebra only, a few mm high:
-        # approximation). Until 2026-12-03 (fifth session) it lay at
-        # the body's mid-height and mid-depth: with the cavity depth ratio 1.60 the neck from
-        # there back to the cage filled the body's back half beside T4, where the lung's
-        # paravertebral edge lies (25 mm from the midline, drawn 21: NOTES)
-        head_zd = sp.front_zd + sp.depths[lev]
+        # vertebrae"), beside the body's back part (Gray's, "Thoracic vertebrae": the
+        # superior costal facets lie "on the upper border near the root of the pedicle"), a
+        # quarter of the body's depth in front of its back (ASSUMPTION: on the body, in front
+        # of the pedicle; the back edge itself moved the 2 mm woman's PA left-border reading,
+        # NOTES). The 1st, 11th and 12th heads meet their own vertebra only: a few mm high
+        # here (approximation). Until 2026-12-03 (fifth session) the head lay at the body's
+        # mid-height and mid-depth: with the cavity depth ratio 1.60 the neck from there back
+        # to the cage filled the body's back half beside T4, where the lung's paravertebral
+        # edge lies (25 mm from the midline, drawn 21: NOTES)
+        head_zd = sp.front_zd + 0.75 * sp.depths[lev]
         # angle where the rib reaches the cage, beside the transverse process tip
         th0 = np.radians(25.0)
         th = np.linspace(th0, th_end, 40)
