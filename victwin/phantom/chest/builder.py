@@ -74,6 +74,9 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
 STEPS = ("body", "thorax", "cavity", "grid", "trunk", "lungs", "heart", "airways", "vessels",
          "skeleton", "done")
 _SLAB = 8
+#: A label no chest phantom holds: the airway walls while their lumens are painted.
+_AIRWAY_WALL = 255
+assert _AIRWAY_WALL not in CHEST_LABELS
 
 
 def resolve_body(rec: dict, rng):
@@ -387,8 +390,14 @@ def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila,
     airways = np.vstack(airway_rows)
     wall = airways[:, :8].copy()
     wall[:, 6:] *= 1.3                                  # wall ~15 % of the diameter each side
-    f.paint(labels, wall, SOFT, only=LUNG)
-    f.paint(labels, airways[:, :8], AIRWAY, only=SOFT)
+    # lumens where their walls went (over lung), the lobar ones (generation 2) also through the
+    # hilum's soft tissue; until 2026-12-03 a lumen crossing a dome drew gas in the liver
+    f.paint(labels, wall, _AIRWAY_WALL, only=LUNG)
+    f.paint(labels, airways[airways[:, 8] == 2, :8], AIRWAY, only=SOFT)
+    f.paint(labels, airways[:, :8], AIRWAY, only=_AIRWAY_WALL)
+    for i in range(0, labels.shape[0], _SLAB):         # slab-wise: no whole-volume mask
+        sub = labels[i:i + _SLAB]
+        sub[sub == _AIRWAY_WALL] = SOFT
     return airways
 
 
