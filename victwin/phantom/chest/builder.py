@@ -350,31 +350,13 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
 def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila, pts: dict,
                    voxel_mm: float) -> np.ndarray:
     """Step ``airways``: the trachea and main bronchi, then a bronchial tree per lung grown
-    from generation 2 towards the lung's points, with soft-tissue walls.
+    from generation 2 towards the lung's points ``pts`` (mm), with soft-tissue walls.
 
-    Parameters
-    ----------
-    labels : ndarray of uint8
-        Modified in place (walls over lung, lumens over soft tissue).
-    f : Frame
-        The grid and anatomy frame.
-    rec : dict
-        The recipe (``lungs.airway_min_diameter_mm``, mm).
-    th : Thorax
-        ``trachea_mm``, the tracheal diameter (mm).
-    sp : Spine
-        The spine (places the trachea, mm).
-    hila : Hila
-        Carina and hila (:func:`_paint_heart`).
-    pts : dict
-        Points in each lung (:func:`_lung_points`), mm.
-    voxel_mm : float, mm
-        Airways thinner than a voxel are not grown.
-
-    Returns
-    -------
-    ndarray, shape (n, >= 8)
-        The lobar and smaller airways' capsule rows (ends and radii, mm, anatomy coordinates).
+    ``labels`` is modified in place (walls over lung; lumens inside the walls, the lobar ones
+    also through the hilum's soft tissue); ``rec["lungs"]["airway_min_diameter_mm"]`` and
+    ``voxel_mm`` (mm) stop the trees; ``th.trachea_mm`` is the tracheal diameter (mm); ``sp``
+    places the trachea; ``hila`` from :func:`_paint_heart`. Returns the lobar and smaller
+    airways' capsule rows, ndarray (n, >= 8): ends and radii (mm, anatomy coordinates).
     """
     mains = paint_trachea(labels, f, sp, hila, th.trachea_mm, AIRWAY=AIRWAY, SOFT=SOFT)
     airway_rows = []
