@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from victwin.phantom.chest.measure import aortic_knob_mm, carina_y_mm, heart_labels
-from victwin.phantom.chest.measure_trunk import (left_border_segments_mm,
+from victwin.phantom.chest.measure_trunk import (left_border_profile_mm, left_border_segments_mm,
                                                  trunk_diameter_mm)
 from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 
@@ -87,6 +87,37 @@ def test_trunk_diameter_of_a_drawn_capsule():
     lab[:] = 0
     with pytest.raises(ValueError, match="no blood on the pulmonary trunk's axis"):
         trunk_diameter_mm(ph, 0.5)
+
+
+def _border_row(notch_mm: float | None, columns: int = 1):
+    """A synthetic PA row set: 5 rows, x 0-119 mm (1 mm columns), 200 mm deep; lung from x = 1
+    mm out, with 100 mm of soft tissue on every lung ray, and the mediastinum 160 mm of soft
+    tissue from x = 1 to 40 mm; ``notch_mm``: the soft-tissue path of the one column at x = 20
+    mm (a notch 5 mm under the 120 mm threshold when 115), and of the ``columns - 1`` beside it."""
+    from victwin.geometry import Grid
+    from victwin.phantom import Phantom
+
+    g = Grid(shape=(200, 5, 120), spacing=(1.0, 1.0, 1.0))
+    lab = np.zeros(g.shape, np.uint8)
+    lab[:100, :, 1:] = 2                            # lung
+    lab[100:, :, 1:] = 1                            # 100 mm of soft tissue on every ray
+    lab[:60, :, 1:41] = 1                           # the mediastinum: 160 mm, x 1-40 mm
+    if notch_mm is not None:
+        lab[:, :, 20:20 + columns] = 2
+        lab[200 - int(notch_mm):, :, 20:20 + columns] = 1
+    return Phantom(labels=lab, grid=g, materials={0: "air", 1: "soft_tissue",
+                                                   2: "lung_parenchyma"})
+
+
+def test_left_border_walk_is_not_ended_by_a_one_column_notch():
+    # the border is the outer face of the mediastinum's last column (x = 40.5 mm) with or
+    # without a one-column notch 5 mm under the threshold at x = 20 mm; two notched columns
+    # are a gap a reader sees, and end the border there
+    for notch in (None, 115.0):
+        _, x = left_border_profile_mm(_border_row(notch))
+        assert np.all(x == 40.5), (notch, x)
+    _, x = left_border_profile_mm(_border_row(115.0, columns=2))
+    assert np.all(x == 19.5)
 
 
 def test_bifurcation_below_the_carina_and_the_arch_at_t5_t6(twin):

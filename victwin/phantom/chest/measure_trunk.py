@@ -10,13 +10,19 @@ soft-tissue image; blood, muscle and soft tissue differ by a few per cent at 60 
 to :data:`BORDER_EXCESS_MM` over the row's lung field (the 10th percentile of the path between
 10 mm from the midline and 10 mm inside the lung's lateral edge): a single hilar vessel
 (14-17 mm across) does not reach it, the mediastinum's and heart's full depth does (threshold a
-model choice). The profile is smoothed by a median over three rows (a reader follows the
-contour, not one row where two hilar vessels overlap).
+model choice). The path image is read through a median over three columns in each row
+before the walk (a median keeps a monotone step where it is and removes only a one-column
+notch or spike: in the 2 mm test woman of 2026-12-03 one column at the trunk's medial edge,
+where the atrium behind it ends, fell ~4 mm under the threshold between columns over it,
+and the trunk segment read 21 mm from the midline instead of 35), and the profile is
+smoothed by a median over three rows (a reader follows the contour, not one row where two
+hilar vessels overlap).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from .measure import left_heart_border_mm
 
@@ -45,6 +51,7 @@ def left_border_profile_mm(phantom, excess_mm: float = BORDER_EXCESS_MM):
     v = g.spacing[0]
     lab = phantom.labels
     soft = (~np.isin(lab, _labels_with(phantom, _NOT_SOFT))).sum(axis=0) * v    # (y, x)
+    soft = ndimage.median_filter(soft, size=(1, 3), mode="nearest")  # module docstring
     lung = np.isin(lab, _labels_with(phantom, ("lung_parenchyma",))).any(axis=0)
     x, y = g.axis_mm("x"), g.axis_mm("y")
     ys, xs = [], []
