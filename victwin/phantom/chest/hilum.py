@@ -25,8 +25,10 @@ vein coming down across the artery: no hilar point. Now the superior venous tree
 :func:`upper_vein_root`, :data:`UPPER_VEIN_IN_FRONT_MM` in front of the hilar point
 (:func:`hilar_point`) on the artery, towards the upper lung's points, and
 :func:`paint_upper_lobe_veins` draws the superior pulmonary vein from there into the left
-atrium. The hilar angle this makes is not drawn but measured (115-117 deg right, 98-99 deg
-left in the 2 mm test twins; NOTES, 2026-12-03). The inferior venous trees are unchanged.
+atrium. The hilar angle this makes is not drawn but measured (with the superior vein draining the
+lung in front of the oblique fissure, :func:`upper_lobe_mask`: 110 / 117 deg right, 98 / 103
+deg left in the 2 mm test man / woman; NOTES, 2026-12-03, 19blade13). The inferior venous
+trees are unchanged.
 
 References
 ----------

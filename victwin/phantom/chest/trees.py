@@ -242,8 +242,9 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
     min_diameter_mm : float, mm
         Branches thinner than this end the trees.
     upper_vein_roots : pair of (x, y, zd), optional
-        Right and left roots (mm) of the superior veins' trees (the lung's points above
-        ``vein_roots``' level); default ``vein_roots``. :func:`.builder._vessel_trees` gives the
+        Right and left roots (mm) of the superior veins' trees (the points ``upper_lobes``
+        selects, or without it the lung's points above ``vein_roots``' level); default
+        ``vein_roots``. :func:`.builder._vessel_trees` gives the
         upper-lobe veins' hilar crossings (:func:`.hilum.upper_vein_root`, 2026-12-03).
     upper_lobes : pair of bool arrays, optional
         Per lung, which of its points the superior vein drains (the builder's: the upper lobe,
