@@ -41,7 +41,7 @@ from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
-from .scapular_cover import cage_back_for, paint_scapular_cover
+from .scapular_cover import cage_back_for, cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
@@ -227,14 +227,15 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     Frame
         The grid (x across the body plus 10 mm each side, y from above the apices to below the
         costophrenic recesses by the margins, z from ``min(5, gap)`` mm below the anterior
-        surface to 5 mm behind the back) and ``zc`` (mm), the world ``z`` of the anatomy origin.
+        surface to 5 mm behind the back or the cover over the scapulae) and ``zc`` (mm), the
+        world ``z`` of the anatomy origin.
     """
     cav, sp, ol = t.cav, t.sp, t.ol
     gap = rec["detector_gap_mm"]
     front = -ol.b_ant
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
-    back = ol.b_post
+    back = max(ol.b_post, cover_back_zd(_scapulae(t), ol.fat))    # the cover over the blades
     half_x = ol.half_breadth + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])

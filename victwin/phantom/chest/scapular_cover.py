@@ -46,7 +46,7 @@ from .raster import Frame
 from .scapula import BLADE_MM
 
 __all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for",
-           "paint_scapular_cover"]
+           "cover_back_zd", "paint_scapular_cover"]
 
 # Koppenhaver et al. (module references): the resting infraspinatus, over the infraspinous fossa
 INFRASPINATUS_MM = 16.2
@@ -68,6 +68,22 @@ def cage_back_for(cav, rib_depth: float):
         return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
 
     return cage_back
+
+
+def cover_back_zd(scapulae, fat_mm: float) -> float:
+    """The largest ``zd`` (mm) the cover's skin reaches over the blades (module docstring):
+    the plane :data:`INFRASPINATUS_MM` behind each blade's back at its outline's corners (the
+    plane is linear in ``(u, v)``, so its largest ``zd`` over the convex outline is at a
+    corner), plus :data:`BORDER_MARGIN_MM` (the widened outline; ``zd`` changes by at most
+    1 mm per mm of ``u, v``) and ``fat_mm``. The builder sizes the grid's back face by it."""
+    top = 0.5 * BLADE_MM + INFRASPINATUS_MM
+    zd = -np.inf
+    for s in scapulae:
+        a = np.asarray(s.axes, float)
+        o = np.asarray(s.origin, float) + top * a[2]
+        uv = s.outline_uv()
+        zd = max(zd, float(np.max(o[2] + uv[:, 0] * a[0, 2] + uv[:, 1] * a[1, 2])))
+    return zd + BORDER_MARGIN_MM + fat_mm
 
 
 def _outside_distance(poly: np.ndarray, u, v):
@@ -129,6 +145,10 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     for j, i in zip(*cols):
         col = labels[:, j, i]
         k = int(round(h[j, i] / dz))
+        if last[j, i] + k >= col.size:
+            over = (last[j, i] + k - col.size + 1) * dz
+            raise RuntimeError(f"the scapular cover reaches {over:.1f} mm past the grid's back "
+                               "face (builder._chest_grid)")
         shifted = np.full_like(col, AIR)
         shifted[k:] = col[:col.size - k]
         new = np.where((shifted == AIR) | (shifted == ADIPOSE), shifted, MUSCLE)
