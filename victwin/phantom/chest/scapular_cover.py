@@ -141,16 +141,28 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     fp = np.hypot(*np.mgrid[-int(r):int(r) + 1, -int(r):int(r) + 1]) <= r
     h = ndimage.gaussian_filter(ndimage.grey_dilation(need, footprint=fp), r / 2.5)
     h = np.maximum(h, need)
-    cols = np.nonzero(h >= 0.5 * dz)
-    for j, i in zip(*cols):
-        col = labels[:, j, i]
-        k = int(round(h[j, i] / dz))
-        if last[j, i] + k >= col.size:
-            over = (last[j, i] + k - col.size + 1) * dz
-            raise RuntimeError(f"the scapular cover reaches {over:.1f} mm past the grid's back "
-                               "face (builder._chest_grid)")
-        shifted = np.full_like(col, AIR)
-        shifted[k:] = col[:col.size - k]
-        new = np.where((shifted == AIR) | (shifted == ADIPOSE), shifted, MUSCLE)
-        change = back[:, 0, 0] & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
-        col[change] = new[change]
+    J, I = np.nonzero(h >= 0.5 * dz)
+    K = np.rint(h[J, I] / dz).astype(np.intp)
+    nz = labels.shape[0]
+    over = last[J, I] + K - nz + 1
+    if over.size and over.max() > 0:
+        raise RuntimeError(f"the scapular cover reaches {over.max() * dz:.1f} mm past the "
+                           "grid's back face (builder._chest_grid)")
+    # only planes behind the centre change; they take voxels from up to max(K) planes ahead
+    zb = int(np.argmax(back[:, 0, 0])) if back.any() else nz
+    z0 = max(0, zb - int(K.max(initial=0)))
+    z = np.arange(z0, nz)[:, None]
+    behind = back[z0:, :, 0]
+    # every column at once, in chunks (an index array per voxel: 8 bytes each)
+    step = max(1, (1 << 22) // max(nz - z0, 1))
+    for c0 in range(0, J.size, step):
+        j, i, k = J[c0:c0 + step], I[c0:c0 + step], K[c0:c0 + step]
+        col = labels[z0:, j, i]                                          # (nz - z0, n) copy
+        src = z - z0 - k[None, :]
+        shifted = np.where(z - k[None, :] >= 0,
+                           np.take_along_axis(col, np.maximum(src, 0), axis=0),
+                           np.asarray(AIR, col.dtype))
+        new = np.where((shifted == AIR) | (shifted == ADIPOSE), shifted,
+                       np.asarray(MUSCLE, col.dtype))
+        change = behind & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
+        labels[z0:, j, i] = np.where(change, new, col)
