@@ -144,9 +144,14 @@ def upper_lobe_mask(cav: Cavity, sp, pts: dict, k: int) -> np.ndarray:
     the spinous processes of T3 and T4" (left), "crosses the fifth intercostal space laterally,
     and follows the contour of the 6th rib anteriorly"; GPnotebook: from T3's spinous process
     (left) "to the level of sixth costochondral junction anteriorly", the right "slightly
-    inferior"). The tip of a mid-thoracic spinous process lies about one level below its body
-    (ASSUMPTION, not measured here): the back end is the top of T5 on the right and half a
-    vertebral pitch higher on the left. Until 2026-12-03 (fifth session) the superior vein
+    inferior"). The tip of each thoracic spinous process lies level with the transverse
+    processes of the vertebra below (Geelhoed MA, McGaugh J, Brewer PA, Murphy D, J Orthop
+    Sports Phys Ther 2006;36(11):876-881: pins in 15 cadavers; the older "rule of threes" did
+    not hold), and :func:`.skeleton.paint_spine` draws the transverse processes at their
+    body's mid-height: the back end is T5's mid-height on the right and half-way between T4's
+    and T5's on the left (until 2026-12-03, sixth session, the top of T5 and half a pitch
+    above it, from an unmeasured "one level below its body": half a body
+    height high, review13). Until 2026-12-03 (fifth session) the superior vein
     drained the points above the inferior vein's root, 70 mm below the carina: the cone's
     narrow apices put that region's centroid low and far back, and the upper-lobe vein's first
     branch rose 29 deg instead of 37 deg (hilar angle 87-90 deg, NOTES).
@@ -154,7 +159,7 @@ def upper_lobe_mask(cav: Cavity, sp, pts: dict, k: int) -> np.ndarray:
     side = -1 if k == 0 else 1
     p = np.asarray(pts[side], float)
     t5 = sp.level("T5")
-    y_back = sp.tops[t5] - (0.0 if k == 0 else 0.5 * sp.pitches[t5 - 1])
+    y_back = sp.mid_y(t5) if k == 0 else 0.5 * (sp.mid_y(t5 - 1) + sp.mid_y(t5))
     y_front = next(r["end_y"] for r in rib_paths(cav, sp) if r["rib"] == 6 and r["side"] == side)
     z_back, z_front = p[:, 2].max(), p[:, 2].min()
     y_fissure = y_back + (p[:, 2] - z_back) * (y_front - y_back) / (z_front - z_back)
