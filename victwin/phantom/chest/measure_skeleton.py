@@ -11,6 +11,10 @@
 - :func:`blade_pa_path_mm`: the median bone path of PA rays through the lower blade.
 - :func:`vertebral_body_heights_mm`, :func:`disc_heights_mm`: each vertebral body's and
   disc's height on the column's axis (Egwu 2019, Fletcher 2015).
+- :func:`vertebral_body_widths_mm`: each body's width at its end plates and at mid-height
+  (the waist, :data:`.skeleton.VERTEBRAL_WAIST`).
+- :func:`pa_disc_contrast`: the PA line integral at each disc space against the bodies'
+  middles above and below it, in strips beside the spinous process.
 
 Sources are cited in :mod:`.scapula` and :mod:`.skeleton`.
 """
@@ -23,7 +27,8 @@ from ...geometry import Grid
 
 __all__ = ["bone_path_max_mm", "scapula_mask", "scapula_sides", "blade_angle_deg",
            "scapula_height_mm", "spine_extent_mm", "blade_pa_path_mm",
-           "vertebral_body_heights_mm", "disc_heights_mm"]
+           "vertebral_body_heights_mm", "disc_heights_mm", "vertebral_body_widths_mm",
+           "pa_disc_contrast"]
 
 
 def bone_path_max_mm(mask: np.ndarray, voxel_mm: float, axis: int) -> float:
@@ -147,4 +152,75 @@ def disc_heights_mm(phantom) -> dict:
     for n, (rows, _) in _body_rows(phantom).items():
         last = np.nonzero(rows)[0]
         out[n] = float((len(rows) - 1 - last[-1]) * dy) if len(last) else float("nan")
+    return out
+
+
+def _row_width_mm(row: np.ndarray, x: np.ndarray, half: float, dx: float) -> float:
+    """x span (mm, outer voxel edges) of the True voxels of ``row`` (bool ``[z, x]``) within
+    ``|x| <= half``; nan where there are none."""
+    cols = np.nonzero(row.any(axis=0) & (np.abs(x) <= half))[0]
+    return float(x[cols[-1]] - x[cols[0]] + dx) if len(cols) else float("nan")
+
+
+def vertebral_body_widths_mm(body: np.ndarray, grid: Grid, spine: dict, zc_mm: float) -> dict:
+    """Per level name: ``(end-plate width, mid-height width)`` (mm) of each vertebral body.
+
+    ``body`` (bool ``[z, y, x]``) holds the bodies' voxels (bone, or bone and marrow); ``spine``
+    is ``meta["spine"]``. A row's width is the ``x`` span of ``body`` in the body's anterior
+    half (``zd`` from ``front + 0.2 d`` to ``front + 0.5 d``, in front of the rib heads and
+    pedicles, which lie behind) within half the level's width plus a voxel of the midline, to
+    the voxels' outer edges. The end-plate width is the mean of the body's first and last rows
+    (the rows whose centres lie in ``[top, top + body height)``); the mid-height width that of
+    the row nearest its middle. Levels whose body the grid does not hold are left out."""
+    from .skeleton import LEVEL_NAMES
+
+    x, y = grid.axis_mm("x"), grid.axis_mm("y")
+    zd = grid.axis_mm("z") - zc_mm
+    dx = float(grid.spacing[2])
+    out = {}
+    for name, top, h, w, d in zip(LEVEL_NAMES, spine["tops"], spine["bodies"], spine["widths"],
+                                  spine["depths"]):
+        rows = np.nonzero((y >= top) & (y < top + h))[0]
+        iz = (zd >= spine["front_zd"] + 0.2 * d) & (zd <= spine["front_zd"] + 0.5 * d)
+        if len(rows) < 3 or not iz.any():
+            continue
+        band = body[iz]
+        half = 0.5 * w + dx
+        ends = [_row_width_mm(band[:, j, :], x, half, dx) for j in (rows[0], rows[-1])]
+        mid = rows[int(np.argmin(np.abs(y[rows] - (top + 0.5 * h))))]
+        out[name] = (float(np.mean(ends)), _row_width_mm(band[:, mid, :], x, half, dx))
+    return out
+
+
+def pa_disc_contrast(phantom, *, energy_kev: float = 60.0) -> dict:
+    """Per disc (keyed by the upper level's name: "T4" is the T4-5 disc): ``(bodies, disc)``,
+    the PA line integral (sum of mu x path along ``z``, xraylib attenuation at ``energy_kev``,
+    no scatter) averaged over two strips beside the spinous process (``0.1 w <= |x| <=
+    0.35 w`` of the upper level's width ``w``), at the disc space (the lowest value over the
+    rows between the upper body's bottom and the lower one's top) and at the two bodies'
+    middle thirds (the mean over their rows). A disc space is seen where ``disc < bodies``."""
+    from ...physics import linear_attenuation
+    from .skeleton import LEVEL_NAMES
+
+    lut = np.zeros(256, np.float32)
+    for k, m in phantom.materials.items():
+        lut[int(k)] = float(linear_attenuation(m, energy_kev))
+    g, sp = phantom.grid, phantom.meta["spine"]
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    out = {}
+    for k in range(len(LEVEL_NAMES) - 1):
+        w = sp["widths"][k]
+        ix = (np.abs(x) >= 0.1 * w) & (np.abs(x) <= 0.35 * w)
+        top, h, pitch = sp["tops"][k], sp["bodies"][k], sp["pitches"][k]
+        top2, h2 = sp["tops"][k + 1], sp["bodies"][k + 1]
+        disc = (y >= top + h) & (y < top + pitch)
+        mids = ((y >= top + h / 3) & (y < top + 2 * h / 3)) \
+            | ((y >= top2 + h2 / 3) & (y < top2 + 2 * h2 / 3))
+        if not (ix.any() and disc.any() and mids.any()) or top2 + h2 > y[-1]:
+            continue
+        rows = np.nonzero(disc | mids)[0]
+        li = (lut[phantom.labels[:, rows[0]:rows[-1] + 1][:, :, ix]].sum(axis=0)
+              * float(g.spacing[0])).mean(axis=1)
+        sub = rows[0] + np.arange(len(li))
+        out[LEVEL_NAMES[k]] = (float(li[mids[sub]].mean()), float(li[disc[sub]].min()))
     return out
