@@ -10,10 +10,40 @@ Shape (model choices unless cited):
 
 * the base falls from the anterior attachment (``ant_rise`` above the posterior recess, at the
   xiphoid ~T9) to the posterior recess at T12 (Gray's Anatomy, 41st ed., ch. 53);
-* each dome is a spherical cap over an ellipse centred :data:`DOME_CENTRE_X` of the base
-  half-width from the midline, :data:`DOME_R_X` of it wide (radius) and :data:`DOME_R_Z` of the
-  half-depth deep, ``dome_right`` / ``dome_left`` high; between the cap's rim and the lateral
-  wall the diaphragm lies at the recess level.
+* each dome's top lies :data:`DOME_CENTRE_X` of the base half-width from the midline,
+  ``dome_right`` / ``dome_left`` high. Medial of the top (towards the central tendon and the
+  heart) the dome is, as before, a cap ``sqrt(1 - r^2)`` over an ellipse :data:`DOME_R_X` of
+  the half-width wide (radius) and :data:`DOME_R_Z` of the half-depth deep; at each depth its
+  height over the top's column is ``H(zd)``;
+* lateral of the top (the costal part, since 2026-12-03, fifth session, helper 19recess13) the
+  dome falls at each depth from ``H(zd)`` to the base level *at the cavity's wall*: the costal
+  fibres arise from the inner surfaces of the lower six costal cartilages and ribs (Gray's
+  Anatomy, 41st ed., ch. 53; "the internal surfaces of the lower six costal cartilages and
+  their adjoining ribs"), so the diaphragm meets the lateral wall along that line and the
+  lung's costodiaphragmatic recess is the wedge between the wall and the sloping costal part
+  ("the acute angle that the tendinous diaphragmatic origins make with the body wall is termed
+  the costophrenic angle", GPnotebook, "diaphragm (anatomy)"). At total lung capacity the zone
+  of apposition, where the costal part runs down the inside of the rib cage before it leaves
+  it, shrinks to nearly nothing (Mead J. Am Rev Respir Dis 1979;119:31-32, as summarised by
+  the Postural Restoration Institute's "Zone of Apposition" page: more than half of the rib
+  cage's surface at residual volume, "decreases to zero at total lung capacity"; in the dog
+  9 % of the rib cage at TLC against 29 % at RV, J Appl Physiol 1996, PMID 8941512), so the
+  twins (drawn at TLC) have none: the costal part leaves the wall at its insertion.
+  In the frontal plane at each depth it is a circular arc with a horizontal tangent at the top
+  and ending at the wall: a membrane of uniform tension under a uniform pressure difference
+  (Laplace). Measured domes at rest are flatter at the top than at the sides because the
+  abdomen's hydrostatic gradient adds to a transdiaphragmatic pressure of about 3 cmH2O
+  ("Relationships among pressure, tension, and shape of the diaphragm", J Appl Physiol 1983,
+  scilit abstract); ASSUMED here: held at TLC the diaphragm carries a pressure several times
+  the few cmH2O of hydrostatic head over its own height (the relaxed respiratory system
+  recoils by tens of cmH2O at TLC), so its curvature is taken as uniform. Where the wall is
+  nearer than the local height (only close to the front and back walls) the arc would
+  overhang and the fall is the quarter ellipse, vertical at the wall, as the old cap's.
+  Until then the lateral half was the same cap as the medial one, its rim at
+  (:data:`DOME_CENTRE_X` + :data:`DOME_R_X`) ``a0`` = 0.92 ``a0``, and between the rim and
+  the lateral wall the diaphragm lay flat at the recess level: a ring 0.08 ``a0`` (11-12 mm)
+  wide, so each recess read on the PA image was a flat-floored slot 11-13 mm wide, not a
+  wedge (NOTES 2026-12-03, 19cp12).
 
 Dome heights (:func:`.lungs.nominal_cavity`: Felson 1973's 1.5-3 cm plus a 15 mm lateral fall,
 the right 8-25 mm higher) against PA radiographs of 45 adults (Alghamdi S et al. Normal
@@ -48,15 +78,39 @@ DOME_R_X = 0.47
 DOME_R_Z = 1.15
 
 
-def diaphragm_y(cav, x, zd):
+def _costal_fall(xi, q):
+    """The costal part's height over the local top's (1 at ``xi`` = 0, 0 at ``xi`` = 1, ``xi``
+    the fraction of the way from the top's column to the wall): the circle with a horizontal
+    tangent at the top through the wall's foot, ``q`` = height / run (the quarter ellipse
+    ``sqrt(1 - xi^2)`` for ``q`` >= 1, where the circle would overhang)."""
+    q = np.clip(q, 1e-6, 1.0)
+    r = (1.0 + q * q) / (2.0 * q)                     # radius over the run
+    xi = np.clip(xi, 0.0, 1.0)
+    return np.clip((np.sqrt(np.maximum(r * r - xi * xi, 0.0)) - (r - q)) / q, 0.0, 1.0)
+
+
+def diaphragm_y(cav, x, zd, *, p_section: float):
     """Level (y, mm) of the diaphragm's upper surface over each (x, zd) (numpy broadcasting);
-    ``cav`` a :class:`.lungs.Cavity`."""
-    u = np.clip((np.asarray(zd, np.float32) + cav.b0) / (2.0 * cav.b0), 0.0, 1.0)
+    ``cav`` a :class:`.lungs.Cavity`. The wall is the cavity's base section: a superellipse of
+    exponent ``p_section`` (:data:`.lungs.P_SECTION`), half-width ``a0`` and half-depth
+    ``b0``, the section from 0.55-0.65 of the lung's height down, above every dome's top."""
+    x = np.asarray(x, np.float32)
+    zd = np.asarray(zd, np.float32)
+    u = np.clip((zd + cav.b0) / (2.0 * cav.b0), 0.0, 1.0)
     base = cav.y_low - cav.ant_rise * (1.0 - u) ** 1.5
     out = base
+    # the wall's half-width at each depth (the base section)
+    fall = np.clip(1.0 - np.abs(zd / cav.b0) ** p_section, 0.0, 1.0)
+    x_wall = cav.a0 * fall ** (1.0 / p_section)
+    x_top = DOME_CENTRE_X * cav.a0
+    run = np.maximum(x_wall - x_top, 1e-3)
     for side, h in ((-1.0, cav.dome_right), (1.0, cav.dome_left)):
-        dx = (np.asarray(x, np.float32) - side * DOME_CENTRE_X * cav.a0) / (DOME_R_X * cav.a0)
-        dz = (np.asarray(zd, np.float32) + 0.05 * cav.b0) / (DOME_R_Z * cav.b0)
-        bump = np.sqrt(np.clip(1.0 - dx * dx - dz * dz, 0.0, 1.0))
-        out = out - h * bump * ((np.asarray(x) * side) > -0.1 * cav.a0)
+        dx = (x - side * x_top) / (DOME_R_X * cav.a0)
+        dz = (zd + 0.05 * cav.b0) / (DOME_R_Z * cav.b0)
+        medial = np.sqrt(np.clip(1.0 - dx * dx - dz * dz, 0.0, 1.0))
+        top = np.sqrt(np.clip(1.0 - dz * dz, 0.0, 1.0))          # H(zd) / h
+        s = x * side - x_top                                      # > 0: lateral of the top
+        lateral = top * _costal_fall(s / run, h * top / run)
+        bump = np.where(s > 0.0, lateral, medial)
+        out = out - h * bump * ((x * side) > -0.1 * cav.a0)
     return out
