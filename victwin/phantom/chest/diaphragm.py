@@ -15,31 +15,38 @@ Shape (model choices unless cited):
   heart) the dome is, as before, a cap ``sqrt(1 - r^2)`` over an ellipse :data:`DOME_R_X` of
   the half-width wide (radius) and :data:`DOME_R_Z` of the half-depth deep; at each depth its
   height over the top's column is ``H(zd)``;
-* lateral of the top (the costal part, since 2026-12-03, fifth session, helper 19recess13) the
-  dome falls at each depth from ``H(zd)`` to the base level *at the cavity's wall*: the costal
-  fibres arise from the inner surfaces of the lower six costal cartilages and ribs (Gray's
-  Anatomy, 41st ed., ch. 53; "the internal surfaces of the lower six costal cartilages and
-  their adjoining ribs"), so the diaphragm meets the lateral wall along that line and the
-  lung's costodiaphragmatic recess is the wedge between the wall and the sloping costal part
-  ("the acute angle that the tendinous diaphragmatic origins make with the body wall is termed
-  the costophrenic angle", GPnotebook, "diaphragm (anatomy)"). At total lung capacity the zone
-  of apposition, where the costal part runs down the inside of the rib cage before it leaves
-  it, shrinks to nearly nothing (Mead J. Am Rev Respir Dis 1979;119:31-32, as summarised by
-  the Postural Restoration Institute's "Zone of Apposition" page: more than half of the rib
-  cage's surface at residual volume, "decreases to zero at total lung capacity"; in the dog
-  9 % of the rib cage at TLC against 29 % at RV, J Appl Physiol 1996, PMID 8941512), so the
-  twins (drawn at TLC) have none: the costal part leaves the wall at its insertion.
-  In the frontal plane at each depth it is a circular arc with a horizontal tangent at the top
-  and ending at the wall: a membrane of uniform tension under a uniform pressure difference
-  (Laplace). Measured domes at rest are flatter at the top than at the sides because the
-  abdomen's hydrostatic gradient adds to a transdiaphragmatic pressure of about 3 cmH2O
-  ("Relationships among pressure, tension, and shape of the diaphragm", J Appl Physiol 1983,
-  scilit abstract); ASSUMED here: held at TLC the diaphragm carries a pressure several times
-  the few cmH2O of hydrostatic head over its own height (the relaxed respiratory system
-  recoils by tens of cmH2O at TLC), so its curvature is taken as uniform. Where the wall is
-  nearer than the local height (only close to the front and back walls) the arc would
-  overhang and the fall is the quarter ellipse, vertical at the wall, as the old cap's.
-  Until then the lateral half was the same cap as the medial one, its rim at
+* lateral of the top (the costal part; since 2026-12-03, fifth session, helper 19recess13) the
+  dome falls at each depth from ``H(zd)`` to the base level *at the cavity's wall*. The costal
+  part arises from "the internal surfaces of the lower six costal cartilages and their
+  adjoining ribs" (Gray's Anatomy's wording as quoted on docslib.org, doc 8592837; IMAIOS
+  e-Anatomy, "Costal part of diaphragm", the same), so the diaphragm meets the lateral wall
+  along that line and the lung's recess is the wedge between the wall and the sloping costal
+  part ("the acute angle that the tendinous diaphragmatic origins make with the body wall is
+  termed the costophrenic angle": GPnotebook, "diaphragm (anatomy)"). At total lung capacity
+  the zone of apposition (the costal part running down the inside of the rib cage before it
+  leaves it) is about gone: "more than one half of the total surface [of the rib cage] at
+  residual volume and decreases to zero at total lung capacity" (Postural Restoration
+  Institute, "Zone of Apposition", from the respiratory-mechanics literature; usually traced
+  to Mead J, Am Rev Respir Dis 1979;119:31-32, not read); in the dog 9 % of the rib cage at
+  TLC against 29 % at RV ("Zone of apposition in the passive diaphragm of the dog", J Appl
+  Physiol 1996, PMID 8941512). The twins are drawn at TLC: no zone of apposition, the costal
+  part leaves the wall at its insertion.
+
+  In the frontal plane at each depth the fall is a circular arc, horizontal at the top and
+  ending at the wall's foot: a membrane of uniform tension under a uniform pressure
+  difference (Laplace). ASSUMED: measured resting domes (FRC, erect) are flatter at the top
+  than at the sides, matching a membrane under ~3 cmH2O plus the abdomen's hydrostatic
+  gradient ("Relationships among pressure, tension, and shape of the diaphragm", J Appl
+  Physiol, scilit abstract); at a held TLC the pressure across the diaphragm is not known
+  here (it varies widely between people during a full inspiration: 20 healthy subjects,
+  scilit abstract "Intrathoracic (oesophageal), intra-abdominal (gastric), and
+  transdiaphragmatic (Pdi) pressures ..."; zero when relaxed against a closed airway,
+  Agostoni & Rahn 1960), so the simplest membrane is used. The hydrostatic shape would make the
+  fall at the wall steeper and the angle more acute (NOTES 2026-12-03, fifth session). Where
+  the wall is nearer than the local height (close to the front and back walls only) the arc
+  would overhang; there the fall is the quarter ellipse, vertical at the wall.
+
+  Until then the lateral half was the medial cap mirrored, its rim at
   (:data:`DOME_CENTRE_X` + :data:`DOME_R_X`) ``a0`` = 0.92 ``a0``, and between the rim and
   the lateral wall the diaphragm lay flat at the recess level: a ring 0.08 ``a0`` (11-12 mm)
   wide, so each recess read on the PA image was a flat-floored slot 11-13 mm wide, not a
@@ -52,15 +59,13 @@ Biomed 2021;11(2):206-211, abstract: dome heights right 51.3 +- 10.6 mm, left 38
 men 55.4 / 43.3, women 47.0 / 33.3; diaphragm width between the costophrenic angles 278 +- 25
 mm, men 292 +- 20, women 264 +- 21): ``tests/phantom/test_chest_cage.py``.
 
-The lateral costophrenic angle measures 38-63 deg on the PA lung field
-(:func:`.measure_body.costophrenic_angles_deg`, 25 mm arms) against "approximately 30°"
-(Indiran V, Muller J Med Sci Res 2018;9:39-40). Tried on 2026-12-03 and not kept (NOTES,
-19cage10): domes reaching the walls at every depth with steeper rims (profiles
-``sqrt(1 - r^p)``, p = 2-16, radial or per axis) measured 61-89 deg, worse, because the thin
-front and back slivers of lung under a steep-rimmed dome still add up to the 20 mm of lung the
-field needs, so the field's lower edge sits 15-25 mm below the dome's silhouette and rises
-only 15-20 mm over the arm; and with a vertical wall a 30 deg angle over 25 mm arms needs a
-43 mm rise, more than the left dome's published height (33-43 mm).
+The lateral costophrenic angle read on the PA image (:mod:`.measure_recess`, the strict test
+in ``tests/phantom/test_chest_body_size.py``) against "approximately 30°" (Indiran V, Muller
+J Med Sci Res 2018;9:39-40): 20-48 deg over 10 mm arms, 27-54 over 20 and 29-53 over 30 on
+six 2 mm twins (left wider: the lower dome's arc is flatter at the wall); the labels' lung
+field (:func:`.measure_body.costophrenic_angles_deg`, 25 mm arms) reads 54-75 deg (38-63
+with the ring: the thin tip of a wedge holds less than the field's 20 mm of lung, so that
+measure's lower edge sits higher, as 19cage10 found for steeper rims; NOTES 2026-12-03).
 """
 
 from __future__ import annotations
