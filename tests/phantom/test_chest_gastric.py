@@ -42,10 +42,11 @@ def _bubble(ph):
     right lower-lobe airway pieces at y 93-101 mm, the bubble's top at 91), so components
     touching lung are not the stomach's: the fundal gas lies under the diaphragm and gastric
     wall, at least 5 mm from the lung (this module's DIAPHRAGM_MM). Of those left, the
-    largest: airway capsules that cross a dome paint 1-3 voxel specks of lumen into the liver
-    (the lumen is painted over any soft tissue; on main 423db5c the 2 mm man and the 177 cm
-    man of test_chest_body_size carry 9 and 5 voxels of them), and with the costophrenic
-    recess a wedge (2026-12-03, fifth session) one lies below the fundus's top in the man."""
+    largest: airway capsules that cross a dome paint lumen into the liver (it is painted over
+    any soft tissue; on main 423db5c the 2 mm man carries a 179-voxel piece under the right
+    dome and 1-3 voxel specks, 10 voxels in all; the 177 cm man of test_chest_body_size 5
+    voxels of specks), and with the costophrenic recess a wedge (2026-12-03, fifth session)
+    one speck lies below the fundus's top in the man."""
     gas = np.isin(ph.labels, labels_of(ph, "air"))
     comp, n = ndimage.label(gas)
     faces = set(np.unique(np.concatenate([comp[[0, -1]].ravel(), comp[:, [0, -1]].ravel(),
