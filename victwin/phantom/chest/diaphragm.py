@@ -76,7 +76,8 @@ __all__ = ["diaphragm_y", "DOME_CENTRE_X", "DOME_R_X", "DOME_R_Z"]
 
 #: Dome top's distance from the midline, fraction of the base half-width ``a0``.
 DOME_CENTRE_X = 0.45
-#: The cap's radius across, fraction of ``a0`` (its rim 0.92 ``a0`` from the midline).
+#: The medial cap's radius across, fraction of ``a0`` (lateral of the top the costal fall
+#: reaches the wall instead; until 2026-12-03 the cap's rim lay 0.92 ``a0`` out).
 DOME_R_X = 0.47
 #: The cap's radius front to back, fraction of the half-depth ``b0``, about a centre 0.05
 #: ``b0`` in front of the cavity's centre.
