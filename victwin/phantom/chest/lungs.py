@@ -201,7 +201,7 @@ class Cavity:
     def diaphragm_y(self, x, zd):
         """Level (y) of the diaphragm's upper surface over each (x, zd)
         (:func:`.diaphragm.diaphragm_y`)."""
-        return diaphragm_y(self, x, zd)
+        return diaphragm_y(self, x, zd, p_section=P_SECTION)
 
     def heart_frame(self) -> np.ndarray:
         """Rows: unit vectors (x, y, zd) of the ventricles' long axis (base to apex), breadth
