@@ -133,4 +133,9 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
         shifted[k:] = col[:col.size - k]
         new = np.where((shifted == AIR) | (shifted == ADIPOSE), shifted, MUSCLE)
         change = back[:, 0, 0] & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
+        # a column grazing the trunk's side, its front within k voxels of the centre, pulled
+        # air in from in front of the body: that band is muscle too (was a 2-voxel air gap in
+        # the 2 mm test woman's flank; 19dome14, 2026-12-03)
+        z0, iz = int(np.argmax(col != AIR)), np.arange(col.size)
+        new[back[:, 0, 0] & (new == AIR) & (iz >= z0) & (iz - k < z0)] = MUSCLE
         col[change] = new[change]
