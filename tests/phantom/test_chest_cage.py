@@ -109,8 +109,9 @@ def test_dome_heights_as_alghamdi_2021(sex):
     # higher (Felson 1973; right higher in 98 % of 50 Turkish PA films, Baskent University).
     # Until 2026-12-03 (sixth session) the lung-path field's (>= 20 mm of lung on the ray,
     # measure_cage.dome_heights_mm): its lower edge under the dome is the lung behind the dome
-    # (8 mm below the silhouette on the 2 mm test woman's right) and its recess point the row
-    # where the wedge's lung falls under 20 mm (14 mm above the vertex), 20-25 mm short in all.
+    # (16-22 mm below the dome's edge on the image on the right, 6-10 on the left, four 2 mm
+    # twins) and its recess point where the wedge's lung falls under 20 mm (up to 14 mm above
+    # the vertex): 5-24 mm short.
     # The domes are drawn from the same paper (anatomy.DOME_LEFT_FILM_MM): this checks the chain
     # from the drawn cavity to what the image shows, not the source.
     ref = {"male": ((55.4, 6.8), (43.3, 6.7)), "female": ((47.0, 12.2), (33.3, 8.8))}[sex]

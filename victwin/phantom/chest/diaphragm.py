@@ -52,12 +52,23 @@ Shape (model choices unless cited):
   wide, so each recess read on the PA image was a flat-floored slot 11-13 mm wide, not a
   wedge (NOTES 2026-12-03, 19cp12).
 
-Dome heights (:func:`.lungs.nominal_cavity`: Felson 1973's 1.5-3 cm plus a 15 mm lateral fall,
-the right 8-25 mm higher) against PA radiographs of 45 adults (Alghamdi S et al. Normal
-diaphragm measurements in the Saudi population using posteroanterior chest radiograph. Int J
-Biomed 2021;11(2):206-211, abstract: dome heights right 51.3 +- 10.6 mm, left 38.4 +- 9.2 mm;
-men 55.4 / 43.3, women 47.0 / 33.3; diaphragm width between the costophrenic angles 278 +- 25
-mm, men 292 +- 20, women 264 +- 21): ``tests/phantom/test_chest_cage.py``.
+Dome heights (``dome_right`` / ``dome_left``: each top above the base level at the wall in
+the top's frontal plane, mm, not scaled with the cavity) are drawn per twin by
+:func:`.anatomy.thorax_for` (since 2026-12-03, sixth session, helper 19dome14): the left from
+PA radiographs of 45 adults (Alghamdi S et al. Normal diaphragm measurements in the Saudi
+population using posteroanterior chest radiograph. Int J Biomed 2021;11(2):206-211, abstract:
+dome heights right 51.3 +- 10.6 mm, left 38.4 +- 9.2 mm; men 55.4 / 43.3, women 47.0 / 33.3;
+diaphragm width between the costophrenic angles 278 +- 25 mm, men 292 +- 20, women 264 +- 21)
+read as the top's height above the costophrenic angle's level, the right 1-2.5 cm higher
+(Felson 1973), both divided by the film's magnification (1.07, assumed depth). Until then the
+left was Felson's 1.5-3 cm (a height above the costophrenic-cardiophrenic chord whose lower end
+is the limit of a flat dome) plus 15 mm (no source), times ``a0`` / 140 mm. On the PA image
+the reader's top above the recess's vertex (:func:`.measure_recess.dome_rises_mm`) is 0-9 mm
+under the drawn height (six 2 mm twins) and is what ``tests/phantom/test_chest_cage.py``
+compares with Alghamdi's; the lung-path field's (:func:`.measure_cage.dome_heights_mm`, >= 20
+mm of lung on the ray) reads 5-24 mm less: under the dome its lower edge is the lung behind
+the dome, 16-22 mm (right) and 6-10 mm (left) below the dome's edge on the image, and its
+recess point lies -3 to +14 mm from the vertex (NOTES 2026-12-03, sixth session).
 
 The lateral costophrenic angle read on the PA image (:mod:`.measure_recess`, the strict test
 in ``tests/phantom/test_chest_body_size.py``) against "approximately 30°" (Indiran V, Muller
