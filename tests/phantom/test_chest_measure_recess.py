@@ -10,7 +10,7 @@ import pytest
 from scipy import ndimage
 
 from victwin.phantom.chest.measure_recess import (costophrenic_angles_deg, dome_heights_mm,
-                                                  trace_recess)
+                                                  dome_rises_mm, trace_recess)
 
 PX = 2.0                   # mm, the twins' voxel
 TISSUE, LUNG_DROP = 4.5, 2.2   # line-integral levels like the 60 keV twins' (abdomen, lung)
@@ -129,6 +129,15 @@ def test_dome_height_above_the_costophrenic_cardiophrenic_line():
     right, left = dome_heights_mm(img, PX)
     assert right == pytest.approx(expected, abs=4.0)
     assert left == pytest.approx(expected, abs=4.0)
+
+
+def test_dome_rise_above_the_costophrenic_angle():
+    # the same drawing: the flat top (y 75) lies 45 mm above the vertex's row (y 120) on both
+    # sides, whatever the cardiophrenic corner
+    img = synthetic_pa(40.0, 40.0, seed=11, drop=30.0)
+    right, left = dome_rises_mm(img, PX)
+    assert right == pytest.approx(45.0, abs=4.0)
+    assert left == pytest.approx(45.0, abs=4.0)
 
 
 def test_bad_side_is_refused():

@@ -114,6 +114,23 @@ HALLER_INDEX = 2.56
 GUTTER_OVER_MIN_DEPTH = 1.60
 HEIGHT_OVER_WIDTH = 0.95
 
+# Diaphragm domes (since 2026-12-03, sixth session, helper 19dome14). The left dome's top above
+# its lateral costophrenic angle on PA films of 45 adults, mean and SD (mm): men 43.29 +- 6.65,
+# women 33.28 +- 8.83 (right 55.4 +- 6.77 / 47.0 +- 12.19; Alghamdi S, Bushara L, Bilal D et
+# al. Normal diaphragm measurements in the Saudi population using posteroanterior chest
+# radiograph. Int J Biomed 2021;11(2):206-211, abstract: the domes' highest points and the
+# costophrenic angles are the end points; read here as the height above the angle's level, as
+# tests/phantom/test_chest_cage.py reads it: their right-left difference, 12-14 mm, is the
+# domes' level difference, Felson's 1-2.5 cm). Until then the left dome was Felson's "1.5-3
+# cm" (22 +- 4 mm, a height above the costophrenic-cardiophrenic chord, whose lower end is the
+# radiographic limit of a flat dome: "< 1.5 cm above this line ... flat", ERS criteria after
+# Simon) plus 15 mm for the fall to the recess (no source), scaled with the cavity's width.
+DOME_LEFT_FILM_MM = {"male": (43.29, 6.65), "female": (33.28, 8.83)}
+# Film to body: a PA film magnifies what lies d in front of the detector by SID / (SID - d);
+# the domes' tops and the recesses ~12 cm in front of it at a 180 cm source-image distance:
+# 1.07 (ASSUMED depth; tests/phantom/test_chest_cage.py's band for the lateral wall 1.06-1.09).
+DOME_FILM_MAG = 1.07
+
 # Trachea coronal diameter: midpoints of Breatnach 1984's 95 % ranges (men 13-25, women 10-21).
 TRACHEA_MM = {"male": 19.0, "female": 15.5}
 # Right descending pulmonary artery, root of each lung's arterial tree: 14 mm, below Chang
@@ -203,7 +220,7 @@ class Thorax:
     muscle_mm: float
     trachea_mm: float
     right_dome_raise_mm: float    # right hemidiaphragm above the left
-    dome_height_mm: float         # dome above the costophrenic recesses
+    dome_height_mm: float         # left dome's top above its lateral costophrenic recess
     breast_ml: float              # per breast (0 for men)
 
     def to_dict(self) -> dict:
@@ -230,10 +247,12 @@ def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
     rsd = TLC_RSD_L[body.sex]
     tlc_l += _truncnorm(rng, 0.0, rsd, -1.64 * rsd, 1.64 * rsd)
     ctr = _truncnorm(rng, CTR_MEAN, CTR_SD, *CTR_RANGE)
-    # Dome height above the costophrenic recess 1.5-3 cm at full inspiration and the right
-    # dome 1-2.5 cm above the left in most adults (Felson B. Chest Roentgenology, 1973, ch. 12).
-    dome = _truncnorm(rng, 22.0, 4.0, 15.0, 30.0)
-    raise_r = _truncnorm(rng, 15.0, 4.0, 8.0, 25.0)
+    # The left dome's height above its lateral costophrenic angle on PA films (Alghamdi 2021,
+    # DOME_LEFT_FILM_MM, within 2 SD) and the right dome 1-2.5 cm above the left in most adults
+    # (Felson B. Chest Roentgenology, 1973, ch. 12), both over the film's DOME_FILM_MAG.
+    m, sd = DOME_LEFT_FILM_MM[body.sex]
+    dome = _truncnorm(rng, m, sd, m - 2.0 * sd, m + 2.0 * sd) / DOME_FILM_MAG
+    raise_r = _truncnorm(rng, 15.0, 4.0, 8.0, 25.0) / DOME_FILM_MAG
     # (until 2026-12-03, ninth session, the heart's long axis was drawn here, 45 +- 5 deg from
     # the vertical in the frontal plane; it now follows from the ventricles' base and apex,
     # :meth:`.lungs.Cavity.with_ventricles`; this was the last draw of the thorax's stream)

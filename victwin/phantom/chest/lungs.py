@@ -158,12 +158,14 @@ class Cavity:
         return self.y_apex + self.height
 
     def scaled(self, s: float) -> "Cavity":
-        """Every length times ``s`` about (0, y_apex + height/2, 0)."""
+        """Every length times ``s`` about (0, y_apex + height/2, 0), but the domes' heights
+        (drawn in mm from PA films: :func:`.anatomy.thorax_for`)."""
         ym = self.y_apex + 0.5 * self.height
         kw = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            if f.name in ("heart_axis", "spine_scale", "la_ml", "la_ap_mm", "ra_ml", "ctr"):
+            if f.name in ("heart_axis", "spine_scale", "la_ml", "la_ap_mm", "ra_ml", "ctr",
+                          "dome_right", "dome_left"):
                 kw[f.name] = v
             elif f.name == "y_apex":
                 kw[f.name] = ym + (v - ym) * s
@@ -201,7 +203,7 @@ class Cavity:
     def diaphragm_y(self, x, zd):
         """Level (y) of the diaphragm's upper surface over each (x, zd)
         (:func:`.diaphragm.diaphragm_y`)."""
-        return diaphragm_y(self, x, zd)
+        return diaphragm_y(self, x, zd, p_section=P_SECTION)
 
     def heart_frame(self) -> np.ndarray:
         """Rows: unit vectors (x, y, zd) of the ventricles' long axis (base to apex), breadth
@@ -541,11 +543,10 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
     b0 = 0.5 * GUTTER_OVER_MIN_DEPTH * d_min
     y_apex = -0.5 * height
     spine_front = -b0 + d_min
-    # dome heights above the lateral costophrenic recess: the drawn dome (Felson 1973,
-    # 1.5-3 cm above the costophrenic/cardiophrenic line) plus the steep lateral fall, written
-    # relative to a0 so that the shape scales
-    dome_left = (th.dome_height_mm + 15.0) * a0 / 140.0
-    dome_right = dome_left + th.right_dome_raise_mm * a0 / 140.0
+    # dome heights above the lateral costophrenic recess: drawn in mm from PA films
+    # (:func:`.anatomy.thorax_for`, Alghamdi 2021 and Felson 1973), not scaled with the cavity
+    dome_left = th.dome_height_mm
+    dome_right = dome_left + th.right_dome_raise_mm
     ant_rise = 0.25 * a0
     med_half = 0.20 * a0
     # the atria (2026-12-03): the left atrium by body surface area, the right by height; the

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Recess", "pa_line_integral", "trace_recess", "costophrenic_angles_deg",
-           "trace_dome", "dome_heights_mm"]
+           "trace_dome", "dome_heights_mm", "dome_rises_mm"]
 
 _DOWN_OUT = np.array([0.45, 0.89])      # (x * side, y): 27 deg off the vertical, outwards
 
@@ -169,6 +169,55 @@ def _arm(contour: np.ndarray, i0: int, step: int, skip: float, arm: float) -> np
     return np.array(pts)
 
 
+def _vertex(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: float,
+            arm_mm: float, window_mm: float) -> tuple[np.ndarray, int, float]:
+    """Steps 1-2 of :func:`trace_recess` and its vertex: the traced contour ``[n, 2]`` (mm),
+    the vertex's index on it and the local threshold."""
+    from scipy import ndimage
+    from skimage import measure
+
+    if side not in (-1, 1):
+        raise ValueError(f"side must be -1 (right) or +1 (left), got {side}")
+    if pixel_mm <= 0:
+        raise ValueError(f"pixel_mm must be > 0, got {pixel_mm}")
+    sm = ndimage.gaussian_filter(np.asarray(image, dtype=np.float64), sigma_mm / pixel_mm)
+    d = _DOWN_OUT * [side, 1.0]
+    # first pass: the enclosed dark field at the highest threshold that keeps it enclosed
+    field, thr_sep = _lung_field(sm, side)
+    yy, xx = np.nonzero(field)
+    pts = np.column_stack([xx, yy]).astype(float)
+    r0 = pts[_extreme(pts, d)]
+    # local levels around the rough recess: lung = median of the field, tissue = median of
+    # the brighter pixels (>= the separating threshold) within the window; threshold half-way,
+    # but never above the separating one (the field would join the air beside the body)
+    w = int(round(window_mm / pixel_mm))
+    ys = slice(max(0, int(r0[1]) - w), int(r0[1]) + w + 1)
+    xs = slice(max(0, int(r0[0]) - w), int(r0[0]) + w + 1)
+    win, fwin = sm[ys, xs], field[ys, xs]
+    lung = float(np.median(win[fwin]))
+    bright = win[~fwin & (win >= thr_sep)]
+    tissue = float(np.median(bright)) if bright.size else thr_sep
+    thr = min(0.5 * (lung + tissue), thr_sep)
+    # trace: the iso-contour of the smoothed image at thr near the rough recess
+    big = int(round(w + 2 * arm_mm / pixel_mm))
+    ys = slice(max(0, int(r0[1]) - big), int(r0[1]) + big + 1)
+    xs = slice(max(0, int(r0[0]) - big), int(r0[0]) + big + 1)
+    # only within the field (two pixels' margin): since 2026-12-03 (sixth session), as in a
+    # lean twin the dark fall-off at the skin beside the abdomen, below the field's level but
+    # not part of it, gave a longer contour through the recess's corner that ran down to the
+    # image's last row, and the vertex went with it
+    inner = np.where(ndimage.binary_dilation(field, iterations=2), sm, sm.max())
+    cs = measure.find_contours(inner[ys, xs], thr)
+    if not cs:
+        raise ValueError(f"no iso-contour at {thr:.3g} near the recess on side {side}")
+    cs = [c[:, ::-1] + [xs.start, ys.start] for c in cs]          # (x, y) in pixels
+    # the longest of those passing within 5 mm of the rough recess (noise makes small loops)
+    dist = [float(np.min(np.hypot(*(c - r0).T))) for c in cs]
+    near = [c for c, dd in zip(cs, dist) if dd <= max(5.0 / pixel_mm, 1.5)]
+    c = (max(near, key=len) if near else cs[int(np.argmin(dist))]) * pixel_mm
+    return c, _extreme(c, d), thr
+
+
 def trace_recess(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: float = 1.0,
                  arm_mm: float = 20.0, skip_mm: float | None = None, rounding: float = 1.5,
                  window_mm: float = 30.0) -> Recess:
@@ -198,45 +247,9 @@ def trace_recess(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: flo
         Half-size (mm) of the square around the rough recess from which the local lung and
         tissue levels are read.
     """
-    from scipy import ndimage
-    from skimage import measure
-
-    if side not in (-1, 1):
-        raise ValueError(f"side must be -1 (right) or +1 (left), got {side}")
-    if pixel_mm <= 0:
-        raise ValueError(f"pixel_mm must be > 0, got {pixel_mm}")
     skip = 2.0 * sigma_mm if skip_mm is None else skip_mm
-    sm = ndimage.gaussian_filter(np.asarray(image, dtype=np.float64), sigma_mm / pixel_mm)
-    d = _DOWN_OUT * [side, 1.0]
-    # first pass: the enclosed dark field at the highest threshold that keeps it enclosed
-    field, thr_sep = _lung_field(sm, side)
-    yy, xx = np.nonzero(field)
-    pts = np.column_stack([xx, yy]).astype(float)
-    r0 = pts[_extreme(pts, d)]
-    # local levels around the rough recess: lung = median of the field, tissue = median of
-    # the brighter pixels (>= the separating threshold) within the window; threshold half-way,
-    # but never above the separating one (the field would join the air beside the body)
-    w = int(round(window_mm / pixel_mm))
-    ys = slice(max(0, int(r0[1]) - w), int(r0[1]) + w + 1)
-    xs = slice(max(0, int(r0[0]) - w), int(r0[0]) + w + 1)
-    win, fwin = sm[ys, xs], field[ys, xs]
-    lung = float(np.median(win[fwin]))
-    bright = win[~fwin & (win >= thr_sep)]
-    tissue = float(np.median(bright)) if bright.size else thr_sep
-    thr = min(0.5 * (lung + tissue), thr_sep)
-    # trace: the iso-contour of the smoothed image at thr near the rough recess
-    big = int(round(w + 2 * arm_mm / pixel_mm))
-    ys = slice(max(0, int(r0[1]) - big), int(r0[1]) + big + 1)
-    xs = slice(max(0, int(r0[0]) - big), int(r0[0]) + big + 1)
-    cs = measure.find_contours(sm[ys, xs], thr)
-    if not cs:
-        raise ValueError(f"no iso-contour at {thr:.3g} near the recess on side {side}")
-    cs = [c[:, ::-1] + [xs.start, ys.start] for c in cs]          # (x, y) in pixels
-    # the longest of those passing within 5 mm of the rough recess (noise makes small loops)
-    dist = [float(np.min(np.hypot(*(c - r0).T))) for c in cs]
-    near = [c for c, dd in zip(cs, dist) if dd <= max(5.0 / pixel_mm, 1.5)]
-    c = (max(near, key=len) if near else cs[int(np.argmin(dist))]) * pixel_mm
-    i0 = _extreme(c, d)
+    c, i0, thr = _vertex(image, pixel_mm, side, sigma_mm=sigma_mm, arm_mm=arm_mm,
+                         window_mm=window_mm)
     v = c[i0]
     # the blur rounds the vertex of the iso-contour over ~ sigma / sin(angle / 2): fit the
     # arms beyond that (sigma_eff: the smoothing and the pixel's box, sd pixel / sqrt(12))
@@ -273,6 +286,22 @@ def dome_heights_mm(image: np.ndarray, pixel_mm: float, **kw) -> tuple[float, fl
             trace_dome(image, pixel_mm, +1, **kw)["height_mm"])
 
 
+def dome_rises_mm(image: np.ndarray, pixel_mm: float, **kw) -> tuple[float, float]:
+    """(right, left) height (mm) of each dome's top (:func:`trace_dome`) above its lateral
+    costophrenic angle's vertex, vertically: the dome height with the costophrenic angles'
+    level as the reference (the end points Alghamdi S et al., Int J Biomed 2021;11(2):206-211
+    name), as ``tests/phantom/test_chest_cage.py`` compares it. Unlike the lung-path field of
+    :func:`.measure_cage.dome_heights_mm`, both points are the image's: the top is the dome's
+    silhouette (the edge where the rays start to cross the diaphragm), not the row where the
+    lung behind and in front of the dome falls under 20 mm, and the recess's vertex is the
+    wedge's visible tip, not the row where its lung falls under 20 mm."""
+    out = []
+    for side in (-1, 1):
+        d = trace_dome(image, pixel_mm, side, **kw)
+        out.append(float(d["costophrenic"][1] - d["top"][1]))
+    return out[0], out[1]
+
+
 def trace_dome(image: np.ndarray, pixel_mm: float, side: int, **kw) -> dict:
     """One hemidiaphragm on a PA image: ``{"height_mm", "costophrenic", "cardiophrenic",
     "top", "edge"}`` (points ``(x, y)`` mm as :class:`Recess`; ``edge`` ``[n, 2]``).
@@ -283,10 +312,14 @@ def trace_dome(image: np.ndarray, pixel_mm: float, side: int, **kw) -> dict:
     column by column from the recess medially, is the diaphragm; the cardiophrenic angle is
     the field's extreme point towards "down and in" (direction ``(-side * 0.89, 0.45)``, 63
     deg from the vertical); the dome's top is the edge's point furthest above the chord
-    between the two angles."""
+    between the two angles. The costophrenic angle is :func:`trace_recess`'s vertex, found
+    without fitting its arms (since 2026-12-03, sixth session: a recess whose contour is too
+    short for the arms still has a vertex; the heights are otherwise unchanged)."""
     from scipy import ndimage
 
-    r = trace_recess(image, pixel_mm, side, **kw)
+    c, i0, thr = _vertex(image, pixel_mm, side, sigma_mm=kw.get("sigma_mm", 1.0),
+                         arm_mm=kw.get("arm_mm", 20.0), window_mm=kw.get("window_mm", 30.0))
+    vertex = c[i0]
     sm = ndimage.gaussian_filter(np.asarray(image, dtype=np.float64),
                                  kw.get("sigma_mm", 1.0) / pixel_mm)
     nx = sm.shape[1]
@@ -296,9 +329,9 @@ def trace_dome(image: np.ndarray, pixel_mm: float, side: int, **kw) -> dict:
         half[:, :mid] = True
     else:
         half[:, mid + 1:] = True
-    lab, _ = ndimage.label((sm < r.threshold) & half)
+    lab, _ = ndimage.label((sm < thr) & half)
     yy, xx = np.mgrid[: sm.shape[0], : sm.shape[1]] * pixel_mm
-    near = np.hypot(xx - r.vertex[0], yy - r.vertex[1]) <= 30.0
+    near = np.hypot(xx - vertex[0], yy - vertex[1]) <= 30.0
     sizes = np.bincount(lab.ravel(), minlength=lab.max() + 1)
     outside = set(np.union1d(lab[:, 0], lab[:, -1]).tolist())
     cand = [k for k in np.unique(lab[near]) if k and k not in outside]
@@ -308,12 +341,12 @@ def trace_dome(image: np.ndarray, pixel_mm: float, side: int, **kw) -> dict:
     yy, xx = np.nonzero(field)
     pts = np.column_stack([xx, yy]) * pixel_mm
     cph = pts[_extreme(pts, np.array([-side * 0.89, 0.45]))]
-    lo, hi = sorted((r.vertex[0], cph[0]))
+    lo, hi = sorted((vertex[0], cph[0]))
     cols = np.unique(xx[(xx * pixel_mm >= lo) & (xx * pixel_mm <= hi)])
     edge = np.array([[c * pixel_mm, yy[xx == c].max() * pixel_mm] for c in cols])
-    chord = cph - r.vertex
+    chord = cph - vertex
     nrm = np.array([chord[1], -chord[0]]) / np.hypot(*chord)
     nrm = nrm if nrm[1] < 0 else -nrm                     # pointing up
-    h = (edge - r.vertex) @ nrm
-    return {"height_mm": float(h.max()), "costophrenic": r.vertex, "cardiophrenic": cph,
+    h = (edge - vertex) @ nrm
+    return {"height_mm": float(h.max()), "costophrenic": vertex, "cardiophrenic": cph,
             "top": edge[int(np.argmax(h))], "edge": edge}

@@ -118,8 +118,11 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     # cost a byte a voxel, 62 MiB on chest/adult seed 1 at 1 mm, over the build's slab-wise peak
     # (tests/cli/test_chest_memory.py)
     last = np.full(labels.shape[1:], -1, np.intp)
-    for k in range(labels.shape[0]):
-        last[labels[k] != AIR] = k
+    first = np.zeros(labels.shape[1:], np.intp)        # the first body voxel (0: none)
+    for k in range(labels.shape[0] - 1, -1, -1):
+        body = labels[k] != AIR
+        last[body & (last < 0)] = k
+        first[body] = k
     skin = np.where(last >= 0, f.zd[np.maximum(last, 0)], -np.inf)   # [y, x] back skin zd
     X, Y = np.meshgrid(f.x, f.y)
     need = np.zeros(skin.shape, np.float32)
@@ -164,5 +167,10 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
                            np.asarray(AIR, col.dtype))
         new = np.where((shifted == AIR) | (shifted == ADIPOSE), shifted,
                        np.asarray(MUSCLE, col.dtype))
+        # a column grazing the trunk's side, its front within k voxels of the centre, pulled
+        # air in from in front of the body: that band is muscle too (was a 2-voxel air gap in
+        # the 2 mm test woman's flank; 19dome14, 2026-12-03)
+        front = first[j, i][None, :]
+        new[behind & (new == AIR) & (z >= front) & (z - k[None, :] < front)] = MUSCLE
         change = behind & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
         labels[z0:, j, i] = np.where(change, new, col)
