@@ -334,19 +334,11 @@ class Cavity:
                 + ((zd - z0) / (rz - shrink)) ** 2 <= 1.0)
 
     def left_appendage(self) -> tuple:
-        """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid
-        (:data:`LAA_ML`, :data:`LAA_LENGTH_MM`, plus :data:`ATRIAL_WALL_MM`): ``axis`` the unit
-        vector (x, y, zd) to the left and forward at 45 deg, ``a`` and ``b`` its semi-axes
-        along and across; its base one radius ``b`` inside the atrium's outer surface along
-        ``axis`` from the atrium's centre, so the two are joined."""
-        x0, y0, z0, (rx, ry, rz) = self.left_atrium()
-        u = np.array([math.sqrt(0.5), 0.0, -math.sqrt(0.5)])
-        a_in = 0.5 * LAA_LENGTH_MM
-        b_in = math.sqrt(3.0 * LAA_ML * 1000.0 / (4.0 * math.pi * a_in))
-        a, b = a_in + ATRIAL_WALL_MM, b_in + ATRIAL_WALL_MM
-        s = 1.0 / math.sqrt((u[0] / rx) ** 2 + (u[2] / rz) ** 2)      # the ray meets the surface
-        c = np.array([x0, y0, z0]) + u * (s - b + a)
-        return (tuple(float(v) for v in c), tuple(float(v) for v in u), a, b)
+        """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid:
+        :func:`.appendage.left_appendage` (beside the pulmonary trunk, 2026-12-03,
+        issue-19root13; before, to the left and forward at 45 deg)."""
+        from .appendage import left_appendage
+        return left_appendage(self)
 
     def left_appendage_mask(self, x, y, zd, shrink: float = 0.0):
         """Inside the appendage's outer ellipsoid less ``shrink`` mm on both semi-axes; empty
