@@ -27,7 +27,7 @@ Anatomy:
   per decade, diameter +3 %, Sugawara J et al. JACC Cardiovasc Imaging 2008;1:739-748, via
   Wikipedia "Aortic unfolding");
 * the lateral film: the retrosternal clear space, sternum to ascending aorta, 2.2 +- 0.5 cm
-  (Fujimoto et al. 1996, :data:`.lungs.RETROSTERNAL_DEPTH_MM`);
+  (Fujimoto et al. 1996, :data:`.cardiac.RETROSTERNAL_DEPTH_MM`);
 * the arch "begins at the level of the upper border of the second sternocostal articulation of
   the right side, and runs at first upward, backward, and to the left in front of the trachea"
   (Gray's 1918); its summit is opposite the midsternal line "about 2.5 cm below the jugular
@@ -78,7 +78,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lungs import RETROSTERNAL_DEPTH_MM, Cavity
+from .cardiac import RETROSTERNAL_DEPTH_MM
 from .pulmonary_trunk import pulmonary_arteries
 from .raster import bezier
 from .skeleton import Spine
@@ -154,11 +154,11 @@ def _clearance(points, r, pa) -> float:
     return out - r - pa.r_trunk
 
 
-def ascending_aorta(cav: Cavity, sp: Spine, hila, knob: tuple, sex: str,
+def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
                     age_years: float | None = None,
                     trachea_mm: float | None = None) -> AscendingAorta:
-    """The root and ascending aorta of the cavity ``cav`` (with its left atrium and
-    ventricles), spine ``sp``, hila (:func:`.mediastinum.hila_for`; its carina gives the
+    """The root and ascending aorta of the cavity ``cav`` (a :class:`.lungs.Cavity` with its
+    left atrium and ventricles), spine ``sp``, hila (:func:`.mediastinum.hila_for`; its carina gives the
     trachea's depth), aortic knob ``knob`` (:func:`.mediastinum.aortic_knob`), ``sex``, age and
     tracheal diameter (None: the knob's radius stands for the trachea's reach forward of the
     carina's depth), placed as the module docstring says."""

@@ -12,17 +12,20 @@ the pulmonary artery" (Gray H. Anatomy of the Human Body, 20th ed. 1918, "The le
 quoted by IMAIOS e-Anatomy, "Left auricle"); "visible anteriorly, upon the left of the
 pulmonary artery" (anatomyexpert.com, "Left atrium"); it "projects anteriorly and then to the
 right over the external surface of the pulmonary trunk" (gpnotebook, "Auricle (left atrium,
-anatomy)"); on PA films it forms the left heart border between the pulmonary trunk and the left
-ventricle (:mod:`.cardiac`). Drawn: from the atrium's centre at its mid-height, horizontal
-(model choice, as before), to the left and forward at the largest angle up to 45 deg (the
-previous drawing's, model choice) that keeps its outer ellipsoid :data:`TRUNK_GAP_MM` clear of
-the pulmonary trunk and its outflow tract (:func:`.pulmonary_trunk.pulmonary_arteries`, with
-the men's calibre: the cavity carries no sex): so it lies against the trunk's left and back
-wall, its tip pointing forward beside the trunk, without overlapping it. At 45 deg (until
-2026-12-03, issue-19root13) it met the trunk's upper half, and the trunk, painted over it, took
-0.5-1.1 mL of its blood (NOTES, issue-19trunk12). A straight ellipsoid cannot curve round the
-trunk's root as the auricle does; tilted down towards the root, it would lie in the ventricles'
-ellipsoid (measured in NOTES, issue-19root13).
+anatomy)"); it lies in front of the left upper pulmonary vein, between it and the left
+ventricle (:mod:`.cardiac`). Drawn: from the atrium's centre forward and to the left at
+:data:`FORWARD_DEG` (the previous drawing's, model choice), tilted down towards the trunk's
+root by the least angle that keeps its outer ellipsoid :data:`TRUNK_GAP_MM` clear of the
+pulmonary trunk and its outflow tract (:func:`.pulmonary_trunk.trunk_axis`, with the men's
+calibre: the cavity carries no sex): so it lies behind and to the left of the trunk's lower
+half, near its root, without overlapping it. Horizontal (until 2026-12-03, issue-19root13) it
+met the trunk's upper half, and the trunk, painted over it, took 0.5-1.1 mL of its blood
+(NOTES, issue-19trunk12); turned to the left instead (a first try on this branch) it lay in
+front of the left hilum and its blood widened the left lower-lobe artery's measured shadow
+(NOTES, issue-19root13). A straight ellipsoid cannot curve round the trunk's root as the
+auricle does. Tilted down it lies partly inside the ventricles' ellipsoid (the auricle lies on
+the left ventricle's base): its blood is painted over the ventricles' chambers
+(:func:`.mediastinum.paint_left_atrium`).
 """
 
 from __future__ import annotations
@@ -33,14 +36,18 @@ import math
 import numpy as np
 
 from .cardiac import ATRIAL_WALL_MM, LAA_LENGTH_MM, LAA_ML
+from .pulmonary_trunk import trunk_axis
 
-__all__ = ["TRUNK_GAP_MM", "MAX_FORWARD_DEG", "left_appendage", "appendage_forward_deg"]
+__all__ = ["TRUNK_GAP_MM", "FORWARD_DEG", "MAX_TILT_DEG", "left_appendage",
+           "appendage_tilt_deg"]
 
 # Between the appendage's wall and the pulmonary trunk (epicardial fat; model choice, one voxel
 # at 2 mm).
 TRUNK_GAP_MM = 2.0
-# The largest forward angle from the left-right axis (the previous drawing's, model choice).
-MAX_FORWARD_DEG = 45.0
+# Forward angle from the left-right axis (the previous drawing's, model choice) and the largest
+# downward tilt tried (model choice).
+FORWARD_DEG = 45.0
+MAX_TILT_DEG = 60.0
 
 # Unit sphere samples (polar angle along the long axis, 13 x 24) of the ellipsoid's surface.
 _TH, _PH = np.meshgrid(np.linspace(0.0, np.pi, 13), np.linspace(0.0, 2.0 * np.pi, 24,
@@ -64,21 +71,17 @@ def _placed(cav, u) -> np.ndarray:
     return np.array([x0, y0, z0]) + u * (s - b + a)
 
 
-def _direction(deg: float) -> np.ndarray:
-    r = math.radians(deg)
-    return np.array([math.cos(r), 0.0, -math.sin(r)])
+def _direction(tilt_deg: float) -> np.ndarray:
+    f, t = math.radians(FORWARD_DEG), math.radians(tilt_deg)
+    return np.array([math.cos(f) * math.cos(t), math.sin(t), -math.sin(f) * math.cos(t)])
 
 
 @functools.lru_cache(maxsize=256)
-def appendage_forward_deg(cav) -> float:
-    """The appendage's forward angle (deg from the left-right axis, horizontal) of the cavity
-    ``cav``: the largest up to :data:`MAX_FORWARD_DEG` that keeps it :data:`TRUNK_GAP_MM`
-    clear of the pulmonary trunk (module docstring; 0.05 deg bisection)."""
-    from .mediastinum import hila_for
-    from .pulmonary_trunk import pulmonary_arteries
-
-    sp = cav.spine()
-    pa = pulmonary_arteries(cav, sp, hila_for(cav, sp), "male")
+def appendage_tilt_deg(cav) -> float:
+    """The appendage's downward tilt (deg below the horizontal) of the cavity ``cav``: the
+    least up to :data:`MAX_TILT_DEG` that keeps it :data:`TRUNK_GAP_MM` clear of the
+    pulmonary trunk (module docstring; 0.05 deg bisection)."""
+    outflow, valve, bif, r_trunk = trunk_axis(cav, cav.spine(), "male")
     a, b = _semi_axes()
 
     def gap(deg):
@@ -89,27 +92,27 @@ def appendage_forward_deg(cav) -> float:
         pts = (_placed(cav, u) + _UNIT[:, :1] * a * u + _UNIT[:, 1:2] * b * e2
                + _UNIT[:, 2:3] * b * e3)
         out = np.inf
-        for p, q in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)):
+        for p, q in ((outflow, valve), (valve, bif)):
             d = q - p
             t = np.clip((pts - p) @ d / float(d @ d), 0.0, 1.0)
             out = min(out, float(np.linalg.norm(pts - (p + t[:, None] * d), axis=1).min()))
-        return out - pa.r_trunk
+        return out - r_trunk
 
-    lo, hi = 0.0, MAX_FORWARD_DEG
-    if gap(hi) >= TRUNK_GAP_MM:
-        return hi
-    if gap(lo) < TRUNK_GAP_MM:
+    lo, hi = 0.0, MAX_TILT_DEG
+    if gap(lo) >= TRUNK_GAP_MM:
         return lo
+    if gap(hi) < TRUNK_GAP_MM:
+        return hi
     while hi - lo > 0.05:
         m = 0.5 * (lo + hi)
-        lo, hi = (m, hi) if gap(m) >= TRUNK_GAP_MM else (lo, m)
-    return lo
+        lo, hi = (lo, m) if gap(m) >= TRUNK_GAP_MM else (m, hi)
+    return hi
 
 
 def left_appendage(cav) -> tuple:
     """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid of
     the cavity ``cav``: ``axis`` the unit vector (x, y, zd) at :func:`appendage_forward_deg`,
     ``a`` and ``b`` its semi-axes along and across."""
-    u = _direction(appendage_forward_deg(cav))
+    u = _direction(appendage_tilt_deg(cav))
     a, b = _semi_axes()
     return (tuple(float(v) for v in _placed(cav, u)), tuple(float(v) for v in u), a, b)

@@ -332,7 +332,7 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD,
                         sex=th.body.sex, age_years=th.body.age_years, trachea_mm=th.trachea_mm)
     paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
-                      only=(SOFT, LUNG, MUSCLE, BLOOD))
+                      only=(SOFT, LUNG, MUSCLE, BLOOD), appendage_over=(CHAMBERS,))
     paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD, only=(
         SOFT, LUNG, MUSCLE, BLOOD, MYOCARDIUM, CHAMBERS, LEFT_APPENDAGE))
     return hila

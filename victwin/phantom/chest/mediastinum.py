@@ -193,11 +193,12 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only,
 
 
 def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, only,
-                      APPENDAGE: int | None = None) -> None:
+                      APPENDAGE: int | None = None, appendage_over: tuple = ()) -> None:
     """The left atrium (:meth:`.lungs.Cavity.left_atrium`): a :data:`.lungs.ATRIAL_WALL_MM`
     wall (``MUSCLE``, model choice) over ``only``, its blood pool labelled ``LA`` inside; the
     appendage (:meth:`.lungs.Cavity.left_appendage`) the same, its blood ``APPENDAGE`` (else
-    ``LA``), painted after the atrium so its own wall closes it.
+    ``LA``), painted after the atrium so its own wall closes it, its blood also over
+    ``appendage_over`` (the ventricles' chambers, where it lies on them: :mod:`.appendage`).
     Painted after the great vessels (:func:`paint_great_vessels`) with "blood" in ``only``:
     the pulmonary veins end in it, and where the right pulmonary artery's straight course
     crosses its roof the atrium keeps its label (both are blood, so the image is the same)."""
@@ -214,7 +215,7 @@ def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, on
     f.paint_mask(labels, lo, hi,
                  lambda x, y, z: cav.left_appendage_mask(x, y, z, ATRIAL_WALL_MM)
                  & ~cav.left_atrium_mask(x, y, z, ATRIAL_WALL_MM),
-                 LA if APPENDAGE is None else APPENDAGE, only=(MUSCLE,))
+                 LA if APPENDAGE is None else APPENDAGE, only=(MUSCLE, *appendage_over))
 
 
 def aortic_knob(cav: Cavity, sp: Spine, sex: str, trachea_mm: float) -> tuple:
