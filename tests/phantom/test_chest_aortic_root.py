@@ -126,7 +126,8 @@ def test_trunk_and_aortic_root_apart(twin):
     _, _, _, r = _aorta(twin)
     gv = _great_vessels(twin)
     # along the line between the two axes: the aorta's blood, then tissue, then the trunk's
-    samples = [twin.labels[_index(twin, a + s * (p - a))] for s in np.linspace(0, 1, 4 * int(dist))]
+    samples = [twin.labels[_index(twin, a + s * (p - a))]
+               for s in np.linspace(0.0, 1.0, 4 * int(dist))]
     inside = np.isin(samples, gv)
     assert inside[0] and inside[-1]
     assert not inside.all(), "the aorta's and the trunk's blood touch"

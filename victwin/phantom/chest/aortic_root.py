@@ -48,7 +48,10 @@ down, ``zd`` back):
 * the ascending aorta's top (the arch's start): the sternal angle's level (where the second
   costal cartilage joins the sternum), ``x`` the middle of the sternum's right half, its front
   the retrosternal clear space behind the cavity's front wall; between the two a quadratic
-  curve bowed to the right edge of the sternal body ("a slight curve"; the right wall bulges);
+  curve ("a slight curve", convex to the right) whose middle lies as far right as its top, or
+  further right, up to the sternal body's right edge, as far as the trunk needs (the aorta's
+  right wall then projects beyond the sternum's edge by up to a radius, "sometimes slightly
+  beyond", and beyond the superior vena cava's edge in the test twins: NOTES);
 * the arch: a quadratic curve from the top through the summit (midline, 25 mm below the
   jugular notch, its back against the trachea's front wall) to the aortic knob.
 
@@ -85,7 +88,8 @@ from .skeleton import Spine
 from .sternum import STERNUM_HALF_WIDTH_MM, sternum_levels
 
 __all__ = ["AORTA_ASC_MM", "AORTA_REF_AGE_YEARS", "AORTA_MM_PER_YEAR",
-           "AORTIC_VALVE_BELOW_PULMONARY_MM", "AORTIC_VALVE_DEPTH_MM", "ROOTS_APART_MM", "ARCH_SUMMIT_BELOW_NOTCH_MM",
+           "AORTIC_VALVE_BELOW_PULMONARY_MM", "AORTIC_VALVE_DEPTH_MM", "ROOTS_APART_MM",
+           "ARCH_SUMMIT_BELOW_NOTCH_MM",
            "AscendingAorta", "ascending_aorta_diameter_mm", "ascending_aorta"]
 
 # Ascending aorta diameter (mm, CT, outer wall) by sex: Framingham means (Rogers et al. 2013),
@@ -158,10 +162,10 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
                     age_years: float | None = None,
                     trachea_mm: float | None = None) -> AscendingAorta:
     """The root and ascending aorta of the cavity ``cav`` (a :class:`.lungs.Cavity` with its
-    left atrium and ventricles), spine ``sp``, hila (:func:`.mediastinum.hila_for`; its carina gives the
-    trachea's depth), aortic knob ``knob`` (:func:`.mediastinum.aortic_knob`), ``sex``, age and
-    tracheal diameter (None: the knob's radius stands for the trachea's reach forward of the
-    carina's depth), placed as the module docstring says."""
+    left atrium and ventricles), spine ``sp``, hila (:func:`.mediastinum.hila_for`; its carina
+    gives the trachea's depth), aortic knob ``knob`` (:func:`.mediastinum.aortic_knob`),
+    ``sex``, age and tracheal diameter (None: the knob's radius stands for the trachea's reach
+    forward of the carina's depth), placed as the module docstring says."""
     r = 0.5 * ascending_aorta_diameter_mm(sex, age_years)
     pa = pulmonary_arteries(cav, sp, hila, sex)
     s = STERNUM_HALF_WIDTH_MM[1]

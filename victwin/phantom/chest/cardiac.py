@@ -14,7 +14,8 @@ import numpy as np
 import scipy.optimize
 
 __all__ = ["RA_ML_PER_M", "LA_ML_PER_M2", "LA_ML_PER_M2_SD", "LA_AP_MM", "LA_BELOW_CARINA_MM",
-           "ATRIAL_WALL_MM", "LAA_ML", "LAA_LENGTH_MM", "RETROSTERNAL_DEPTH_MM", "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM",
+           "ATRIAL_WALL_MM", "LAA_ML", "LAA_LENGTH_MM", "RETROSTERNAL_DEPTH_MM",
+           "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM",
            "HEART_PROPORTIONS", "HEART_AXIS_FRONTAL_DEG", "HEART_AXIS_TRANSVERSE_DEG",
            "body_surface_area_m2", "place_ventricles"]
 

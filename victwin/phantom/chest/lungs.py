@@ -108,7 +108,8 @@ ANTERIOR_JUNCTION_MM = 2.0
 #: midline at the joint to as far left at the heart's top (model choice, inside the sternal
 #: body's 30 mm width, :func:`.skeleton.paint_sternum`).
 ANTERIOR_JUNCTION_X_MM = 5.0
-#: :data:`RETROSTERNAL_DEPTH_MM` (the lungs' junction's depth): in :mod:`.cardiac` since 2026-12-03.
+#: :data:`RETROSTERNAL_DEPTH_MM` (the lungs' junction's depth): in :mod:`.cardiac` since
+#: 2026-12-03 (issue-19root13), imported from there.
 #: The azygo-oesophageal recess: the right lower lobe's posteromedial part in front of the
 #: spine, from the azygos arch to the aortic hiatus, bounded medially by the oesophagus
 #: (Radiopaedia, "Azygo-esophageal recess", J. Yap, rev. 27 Apr 2023; Gibbs 2007). Its depth in
@@ -333,8 +334,8 @@ class Cavity:
 
     def left_appendage(self) -> tuple:
         """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid:
-        :func:`.appendage.left_appendage` (beside the pulmonary trunk, 2026-12-03,
-        issue-19root13; before, to the left and forward at 45 deg)."""
+        :func:`.appendage.left_appendage` (forward-left at 45 deg, tilted down clear of the
+        pulmonary trunk, 2026-12-03, issue-19root13; before, horizontal)."""
         return _left_appendage(self)
 
     def left_appendage_mask(self, x, y, zd, shrink: float = 0.0):
