@@ -55,11 +55,12 @@ ATRIAL_WALL_MM = 2.0
 # 32 mm long, inside the published 20-45 mm length (orifice 15-35 mm; Taylor & Francis chapter
 # "Left atrial appendage", abstract; CT of 860 patients: orifice major axis men 24.8 +- 3.8,
 # women 22.7 +- 4.1 mm, PLoS ONE 2015, doi via doaj.org d1941aee, abstract); its diameter
-# follows (17.7 mm). It leaves the atrium at its left side and runs to the left and forward
-# at 45 deg, horizontally (direction a model choice: the appendage lies between the left upper
-# pulmonary vein and the left ventricle, its tip towards the pulmonary trunk, and on PA films
-# forms the left heart border between the pulmonary trunk and the left ventricle, flat or
-# slightly concave when normal: Radiology Assistant via grepmed.com; radiologysigns). It is
+# follows (17.7 mm). It leaves the atrium at its left side and runs to the left and forward,
+# horizontally, beside the pulmonary trunk (:mod:`.appendage`; direction a model choice: the
+# appendage lies between the left upper pulmonary vein and the left ventricle, its tip towards
+# the pulmonary trunk, and on PA films forms the left heart border between the pulmonary trunk
+# and the left ventricle, flat or slightly concave when normal: Radiology Assistant via
+# grepmed.com; radiologysigns). It is
 # not part of the atrial volume (echocardiographic LA volumes exclude it: Lang et al. 2015,
 # at second hand) and is labelled as a heart chamber.
 LAA_ML = 5.22

@@ -331,8 +331,8 @@ class Cavity:
 
     def left_appendage(self) -> tuple:
         """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid:
-        :func:`.appendage.left_appendage` (forward-left at 45 deg, tilted down clear of the
-        pulmonary trunk, 2026-12-03, issue-19root13; before, horizontal)."""
+        :func:`.appendage.left_appendage` (horizontal, forward-left beside the pulmonary trunk's
+        left side since 2026-12-03, issue-19base14; on issue-19root13 tilted down at 45 deg)."""
         return _left_appendage(self)
 
     def left_appendage_mask(self, x, y, zd, shrink: float = 0.0):
