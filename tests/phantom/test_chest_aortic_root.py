@@ -161,3 +161,29 @@ def test_appendage_beside_the_trunk_not_over_it(twin):
     c = pts.mean(axis=0)
     s = (c[1] - pv[1]) / (bif[1] - pv[1])
     assert c[0] > pv[0] + s * (bif[0] - pv[0]), c
+
+
+def test_appendage_turn_is_the_least_that_clears_the_trunk():
+    """The appendage's turn from 45 deg forward-left (:func:`.appendage.appendage_turn_deg`,
+    2026-12-03, issue-19base14): its ellipsoid is 2 mm clear of the trunk and outflow tract,
+    and no turn 0.5 deg smaller, at any 5 deg step of the azimuth from a leftward turn to a
+    downward tilt, is (checked on the cavity of the heart tests' 155 cm woman, whose turn is
+    the largest of the test bodies)."""
+    from victwin.phantom.chest import appendage as ap
+    from victwin.phantom.chest import builder as B
+    from victwin.phantom.chest.anatomy import thorax_for
+    from victwin.phantom.chest.pulmonary_trunk import trunk_axis
+    body = {"sex": "female", "age_years": 35, "height_cm": 155, "bmi": 20}
+    r_body, r_thorax, _, _ = B._streams(5)
+    b = B.resolve_body(B.load_chest_recipe({"body": body}), r_body)
+    cav = B._place_torso(thorax_for(b, r_thorax), b.height_cm).cav
+    dev, az = ap.appendage_turn_deg(cav)
+    trunk = trunk_axis(cav, cav.spine(), "male")
+    assert 0.0 < dev < ap.MAX_TURN_DEG
+    assert ap._gap(cav, ap._turned(dev, az), trunk) >= ap.TRUNK_GAP_MM
+    for a in np.arange(0.0, 90.0 + 1e-9, 5.0):
+        assert ap._gap(cav, ap._turned(dev - 0.5, a), trunk) < ap.TRUNK_GAP_MM, a
+    # the axis is a unit vector between the old direction's leftward turn and its tilt
+    u = np.asarray(cav.left_appendage()[1])
+    assert np.linalg.norm(u) == pytest.approx(1.0, abs=1e-9)
+    assert u[0] > 0.0 and u[1] >= 0.0 and u[2] < 0.0          # left, level or down, forward
