@@ -33,6 +33,7 @@ from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
+from .aortic_root import ascending_aorta
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for
@@ -340,9 +341,10 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
     paint_heart(labels, f, t.cav, MUSCLE=MYOCARDIUM, BLOOD=CHAMBERS, only=(SOFT, LUNG, MUSCLE))
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
-                        aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD)
+                        aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD,
+                        sex=th.body.sex, age_years=th.body.age_years, trachea_mm=th.trachea_mm)
     paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
-                      only=(SOFT, LUNG, MUSCLE, BLOOD))
+                      only=(SOFT, LUNG, MUSCLE, BLOOD), appendage_over=(CHAMBERS,))
     paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD, only=(
         SOFT, LUNG, MUSCLE, BLOOD, MYOCARDIUM, CHAMBERS, LEFT_APPENDAGE))
     return hila
@@ -482,6 +484,13 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     return paths
 
 
+def _aorta_meta(f: Frame, cav, sp, hila, th) -> list:
+    """The ascending aorta's valve, curve control point and top (world mm) and radius (mm)."""
+    aa = ascending_aorta(cav, sp, hila, aortic_knob(cav, sp, th.body.sex, th.trachea_mm),
+                         th.body.sex, th.body.age_years, th.trachea_mm)
+    return [f.world(*p).tolist() for p in (aa.valve, aa.bow, aa.top)] + [aa.r]
+
+
 def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: Frame, hila,
                 paths: list, n_airways: int, n_vessels: int) -> dict:
     """The phantom's ``meta``: recipe, seed, voxel (mm), body, thorax, cavity, spine, ribs and
@@ -514,6 +523,7 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
                                                 th.trachea_mm)[:3]).tolist(),
             "pulmonary_trunk": [f.world(*p).tolist() for p in
                                 pulmonary_arteries(cav, sp, hila, th.body.sex).points()],
+            "ascending_aorta": _aorta_meta(f, cav, sp, hila, th),
         },
     }
 

@@ -14,7 +14,8 @@ import numpy as np
 import scipy.optimize
 
 __all__ = ["RA_ML_PER_M", "LA_ML_PER_M2", "LA_ML_PER_M2_SD", "LA_AP_MM", "LA_BELOW_CARINA_MM",
-           "ATRIAL_WALL_MM", "LAA_ML", "LAA_LENGTH_MM", "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM",
+           "ATRIAL_WALL_MM", "LAA_ML", "LAA_LENGTH_MM", "RETROSTERNAL_DEPTH_MM",
+           "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM",
            "HEART_PROPORTIONS", "HEART_AXIS_FRONTAL_DEG", "HEART_AXIS_TRANSVERSE_DEG",
            "body_surface_area_m2", "place_ventricles"]
 
@@ -54,15 +55,24 @@ ATRIAL_WALL_MM = 2.0
 # 32 mm long, inside the published 20-45 mm length (orifice 15-35 mm; Taylor & Francis chapter
 # "Left atrial appendage", abstract; CT of 860 patients: orifice major axis men 24.8 +- 3.8,
 # women 22.7 +- 4.1 mm, PLoS ONE 2015, doi via doaj.org d1941aee, abstract); its diameter
-# follows (17.7 mm). It leaves the atrium at its left side and runs to the left and forward
-# at 45 deg, horizontally (direction a model choice: the appendage lies between the left upper
-# pulmonary vein and the left ventricle, its tip towards the pulmonary trunk, and on PA films
-# forms the left heart border between the pulmonary trunk and the left ventricle, flat or
-# slightly concave when normal: Radiology Assistant via grepmed.com; radiologysigns). It is
+# follows (17.7 mm). It leaves the atrium at its left side and runs to the left and forward,
+# horizontally, beside the pulmonary trunk (:mod:`.appendage`; direction a model choice: the
+# appendage lies between the left upper pulmonary vein and the left ventricle, its tip towards
+# the pulmonary trunk, and on PA films forms the left heart border between the pulmonary trunk
+# and the left ventricle, flat or slightly concave when normal: Radiology Assistant via
+# grepmed.com; radiologysigns). It is
 # not part of the atrial volume (echocardiographic LA volumes exclude it: Lang et al. 2015,
 # at second hand) and is labelled as a heart chamber.
 LAA_ML = 5.22
 LAA_LENGTH_MM = 32.0
+
+#: Depth (mm) of the lungs' junction behind the sternum: the retrosternal clear space of the
+#: lateral film, sternum to ascending aorta, 2.2 +- 0.5 cm (100 normal films; women 2.0, men
+#: 2.4: Fujimoto K et al., Nihon Igaku Hoshasen Gakkai Zasshi 1996;56(5), abstract;
+#: Radiopaedia "Increased retrosternal airspace": normally no more than 2.5 cm). (In
+#: :mod:`.lungs` until 2026-12-03, issue-19root13: here so that the great vessels' modules,
+#: which the cavity's appendage needs, do not import :mod:`.lungs`.)
+RETROSTERNAL_DEPTH_MM = 22.0
 
 # The ventricles (2026-12-03, ninth session; before: one ellipsoid tilted in the frontal plane
 # only, sized by the CTR alone, 670-1330 mL, its centre 0.55 of its vertical half-extent above

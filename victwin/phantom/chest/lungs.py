@@ -68,7 +68,9 @@ from .anatomy import (AORTA_DESC_R_MM, GUTTER_OVER_MIN_DEPTH, HALLER_INDEX, HEIG
 from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       HEART_AXIS_TRANSVERSE_DEG, HEART_PROPORTIONS, LA_AP_MM, LA_BELOW_CARINA_MM,
                       LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
-                      VENTRICLE_BASE_IN_LA, body_surface_area_m2, place_ventricles)
+                      RETROSTERNAL_DEPTH_MM, VENTRICLE_BASE_IN_LA, body_surface_area_m2,
+                      place_ventricles)
+from .appendage import left_appendage as _left_appendage
 from .cage_profile import depth_fraction, width_fraction
 from .compartments import cavity_mediastinum
 from .diaphragm import diaphragm_y
@@ -107,11 +109,8 @@ ANTERIOR_JUNCTION_MM = 2.0
 #: midline at the joint to as far left at the heart's top (model choice, inside the sternal
 #: body's 30 mm width, :func:`.skeleton.paint_sternum`).
 ANTERIOR_JUNCTION_X_MM = 5.0
-#: Depth (mm) of the lungs' junction behind the sternum: the retrosternal clear space of the
-#: lateral film, sternum to ascending aorta, 2.2 +- 0.5 cm (100 normal films; women 2.0, men
-#: 2.4: Fujimoto K et al., Nihon Igaku Hoshasen Gakkai Zasshi 1996;56(5), abstract;
-#: Radiopaedia "Increased retrosternal airspace": normally no more than 2.5 cm).
-RETROSTERNAL_DEPTH_MM = 22.0
+#: :data:`RETROSTERNAL_DEPTH_MM` (the lungs' junction's depth): in :mod:`.cardiac` since
+#: 2026-12-03 (issue-19root13), imported from there.
 #: The azygo-oesophageal recess: the right lower lobe's posteromedial part in front of the
 #: spine, from the azygos arch to the aortic hiatus, bounded medially by the oesophagus
 #: (Radiopaedia, "Azygo-esophageal recess", J. Yap, rev. 27 Apr 2023; Gibbs 2007). Its depth in
@@ -333,19 +332,10 @@ class Cavity:
                 + ((zd - z0) / (rz - shrink)) ** 2 <= 1.0)
 
     def left_appendage(self) -> tuple:
-        """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid
-        (:data:`LAA_ML`, :data:`LAA_LENGTH_MM`, plus :data:`ATRIAL_WALL_MM`): ``axis`` the unit
-        vector (x, y, zd) to the left and forward at 45 deg, ``a`` and ``b`` its semi-axes
-        along and across; its base one radius ``b`` inside the atrium's outer surface along
-        ``axis`` from the atrium's centre, so the two are joined."""
-        x0, y0, z0, (rx, ry, rz) = self.left_atrium()
-        u = np.array([math.sqrt(0.5), 0.0, -math.sqrt(0.5)])
-        a_in = 0.5 * LAA_LENGTH_MM
-        b_in = math.sqrt(3.0 * LAA_ML * 1000.0 / (4.0 * math.pi * a_in))
-        a, b = a_in + ATRIAL_WALL_MM, b_in + ATRIAL_WALL_MM
-        s = 1.0 / math.sqrt((u[0] / rx) ** 2 + (u[2] / rz) ** 2)      # the ray meets the surface
-        c = np.array([x0, y0, z0]) + u * (s - b + a)
-        return (tuple(float(v) for v in c), tuple(float(v) for v in u), a, b)
+        """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid:
+        :func:`.appendage.left_appendage` (horizontal, forward-left beside the pulmonary trunk's
+        left side since 2026-12-03, issue-19base14; on issue-19root13 tilted down at 45 deg)."""
+        return _left_appendage(self)
 
     def left_appendage_mask(self, x, y, zd, shrink: float = 0.0):
         """Inside the appendage's outer ellipsoid less ``shrink`` mm on both semi-axes; empty

@@ -52,7 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .anatomy import AORTA_ASC_R_MM, AORTA_DESC_R_MM
+from .anatomy import AORTA_DESC_R_MM
+from .aortic_root import ascending_aorta
 from .lungs import (ANTERIOR_JUNCTION_MM, ATRIAL_WALL_MM, OESOPHAGUS_HALF_WIDTH_MM,
                     OESOPHAGUS_WALL_MM, PARASPINAL_STRIPE_MM, RA_ML_PER_M, Cavity)
 from .raster import Frame, bezier, polyline
@@ -192,11 +193,12 @@ def paint_heart(labels, f: Frame, cav: Cavity, *, MUSCLE: int, BLOOD: int, only,
 
 
 def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, only,
-                      APPENDAGE: int | None = None) -> None:
+                      APPENDAGE: int | None = None, appendage_over: tuple = ()) -> None:
     """The left atrium (:meth:`.lungs.Cavity.left_atrium`): a :data:`.lungs.ATRIAL_WALL_MM`
     wall (``MUSCLE``, model choice) over ``only``, its blood pool labelled ``LA`` inside; the
     appendage (:meth:`.lungs.Cavity.left_appendage`) the same, its blood ``APPENDAGE`` (else
-    ``LA``), painted after the atrium so its own wall closes it.
+    ``LA``), painted after the atrium so its own wall closes it, its blood also over
+    ``appendage_over`` (the ventricles' chambers, where it lies on them: :mod:`.appendage`).
     Painted after the great vessels (:func:`paint_great_vessels`) with "blood" in ``only``:
     the pulmonary veins end in it, and where the right pulmonary artery's straight course
     crosses its roof the atrium keeps its label (both are blood, so the image is the same)."""
@@ -213,7 +215,7 @@ def paint_left_atrium(labels, f: Frame, cav: Cavity, *, MUSCLE: int, LA: int, on
     f.paint_mask(labels, lo, hi,
                  lambda x, y, z: cav.left_appendage_mask(x, y, z, ATRIAL_WALL_MM)
                  & ~cav.left_atrium_mask(x, y, z, ATRIAL_WALL_MM),
-                 LA if APPENDAGE is None else APPENDAGE, only=(MUSCLE,))
+                 LA if APPENDAGE is None else APPENDAGE, only=(MUSCLE, *appendage_over))
 
 
 def aortic_knob(cav: Cavity, sp: Spine, sex: str, trachea_mm: float) -> tuple:
@@ -311,9 +313,12 @@ def painted_mediastinum(cav: Cavity, sex: str, trachea_mm: float, voxel_mm: floa
 
 
 def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, knob: tuple, *,
-                        BLOOD: int) -> None:
-    """Ascending aorta, arch (through the knob, :func:`aortic_knob`), descending aorta, SVC,
-    pulmonary veins into the left atrium (the pulmonary trunk and arteries:
+                        BLOOD: int, sex: str = "male", age_years: float | None = None,
+                        trachea_mm: float | None = None) -> None:
+    """Aortic root and ascending aorta (:func:`.aortic_root.ascending_aorta`, of ``sex`` and
+    ``age_years``; ``trachea_mm`` places the arch's summit in front of the trachea), arch
+    (through the knob, :func:`aortic_knob`), descending aorta, SVC, pulmonary veins into the
+    left atrium (the pulmonary trunk and arteries:
     :func:`.pulmonary_trunk.paint_pulmonary_arteries`)."""
     cx, _, cz = cav.heart_c
     ra, rb, _ = cav.heart_r
@@ -321,15 +326,15 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, kn
     xk, yk, zk, rk = knob
     z_desc = sp.centre_zd(sp.level("T6")) - 4.0
     x_desc = sp.widths[sp.level("T6")] * 0.5 + AORTA_DESC_R_MM - 4.0
-    # ascending aorta up and to the right of the midline, arching over the left main
-    # bronchus (its top behind the manubrium, ~1 vertebral level above the knob's centre)
-    asc_top = (-0.15 * cav.med_half, yk - 0.6 * sp.pitches[sp.level("T4")], cz - 0.3 * ra)
-    asc = bezier((cx - 0.25 * ra, y_top_heart + 25.0, cz - 5.0),
-                 (-0.6 * cav.med_half, yk + 30.0, cz - 10.0), asc_top, 10)
-    arch = bezier(asc_top, (xk, yk - 1.5 * rk, 0.5 * (asc_top[2] + zk)), (xk, yk, zk), 8)
+    # the aortic root right of, below and behind the pulmonary valve, the ascending aorta up,
+    # forward and to the right behind the sternum, the arch over the summit to the knob
+    # (2026-12-03, issue-19root13; until then from (cx - 0.25 ra, heart top + 25, cz - 5),
+    # left of the pulmonary valve, 30.9 mm wide, to a top at -0.15 med_half)
+    aa = ascending_aorta(cav, sp, hila, knob, sex, age_years, trachea_mm)
+    asc, arch = aa.course(10), aa.arch(knob, 8)
     bend = bezier((xk, yk, zk), (xk, yk + 1.5 * rk, z_desc), (x_desc, yk + 3.0 * rk, z_desc), 6)
     desc = np.array([bend[-1], (x_desc, cav.y_low + 20.0, z_desc - 6.0)])
-    segs = [polyline(asc, AORTA_ASC_R_MM), polyline(arch, AORTA_ASC_R_MM, rk),
+    segs = [polyline(asc, aa.r), polyline(arch, aa.r, rk),
             polyline(bend, rk, AORTA_DESC_R_MM), polyline(desc, AORTA_DESC_R_MM)]
     # left subclavian artery from the top of the arch up beside the trachea, past the apex
     segs.append(polyline([(xk - 0.3 * rk, yk - 0.8 * rk, zk),

@@ -36,7 +36,7 @@ left positive, ``y`` downwards, ``zd`` backwards):
   atrium's anterior wall by the trunk's radius and :data:`PERICARDIAL_SINUS_MM`;
 * valve: :data:`TRUNK_LENGTH_MM` from the bifurcation; ``x`` behind the third left
   chondrosternal joint (the sternal body's drawn half-width,
-  :data:`.skeleton.STERNUM_HALF_WIDTH_MM`); its front :data:`.lungs.RETROSTERNAL_DEPTH_MM`
+  :data:`.skeleton.STERNUM_HALF_WIDTH_MM`); its front :data:`.cardiac.RETROSTERNAL_DEPTH_MM`
   behind the cavity's front wall (the right ventricular outflow bounds the retrosternal clear
   space: Ryan, Anatomy for Diagnostic Imaging, as cited in :mod:`.lungs`); ``y`` follows from
   the length. The trunk so runs up, back and to the left, as Gray's says (checked in
@@ -74,13 +74,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .lungs import RETROSTERNAL_DEPTH_MM, Cavity
+from .cardiac import RETROSTERNAL_DEPTH_MM
 from .raster import Frame, polyline
 from .skeleton import STERNUM_HALF_WIDTH_MM, Spine
 
 __all__ = ["MPA_DIAMETER_MM", "RPA_DIAMETER_MM", "LPA_DIAMETER_MM", "TRUNK_LENGTH_MM",
            "CHONDROSTERNAL_2_X_MM", "PERICARDIAL_SINUS_MM", "MIN_RISE", "PulmonaryArteries",
-           "pulmonary_arteries", "paint_pulmonary_arteries"]
+           "pulmonary_arteries", "trunk_axis", "paint_pulmonary_arteries"]
 
 # Main pulmonary artery diameter by sex (mm): Truong et al. 2012 give the cohort mean (25.1,
 # SD 2.8) and the sex-specific 90th percentiles (28.9 men, 26.9 women); the sex means drawn
@@ -130,10 +130,18 @@ class PulmonaryArteries:
                 polyline([self.bifurcation, self.left], self.r_left)]
 
 
-def pulmonary_arteries(cav: Cavity, sp: Spine, hila, sex: str) -> PulmonaryArteries:
-    """The trunk and arteries of the cavity ``cav`` (with its left atrium and ventricles),
-    spine ``sp``, hila ``hila`` (:func:`.mediastinum.hila_for`) and ``sex`` ("male" or
-    "female"), placed as the module docstring says."""
+def pulmonary_arteries(cav, sp: Spine, hila, sex: str) -> PulmonaryArteries:
+    """The trunk and arteries of the cavity ``cav`` (a :class:`.lungs.Cavity` with its left
+    atrium and ventricles), spine ``sp``, hila ``hila`` (:func:`.mediastinum.hila_for`) and
+    ``sex`` ("male" or "female"), placed as the module docstring says."""
+    outflow, valve, bif, r = trunk_axis(cav, sp, sex)
+    return PulmonaryArteries(outflow, valve, bif, hila.artery[0], hila.artery[1], r,
+                             0.5 * RPA_DIAMETER_MM[sex], 0.5 * LPA_DIAMETER_MM[sex])
+
+
+def trunk_axis(cav, sp: Spine, sex: str) -> tuple:
+    """``(outflow, valve, bifurcation, radius)`` (mm) of the trunk of :func:`pulmonary_arteries`
+    (no hila needed)."""
     if sex not in MPA_DIAMETER_MM:
         raise ValueError(f"sex must be one of {sorted(MPA_DIAMETER_MM)}, got {sex!r}")
     if cav.la_ml <= 0.0:
@@ -163,8 +171,7 @@ def pulmonary_arteries(cav: Cavity, sp: Spine, hila, sex: str) -> PulmonaryArter
         if bool(cav.heart(np.float32(p[0]), np.float32(p[1]), np.float32(p[2]))):
             break
     outflow = p + min(r, n - s) * u
-    return PulmonaryArteries(outflow, valve, bif, hila.artery[0], hila.artery[1], r,
-                             0.5 * RPA_DIAMETER_MM[sex], 0.5 * LPA_DIAMETER_MM[sex])
+    return outflow, valve, bif, r
 
 
 def _rise(bif, xv: float, zv: float) -> float:
@@ -174,16 +181,17 @@ def _rise(bif, xv: float, zv: float) -> float:
     return float(np.sqrt(max(h2, (MIN_RISE * TRUNK_LENGTH_MM) ** 2)))
 
 
-def paint_pulmonary_arteries(labels, f: Frame, cav: Cavity, sp: Spine, hila, sex: str, *,
+def paint_pulmonary_arteries(labels, f: Frame, cav, sp: Spine, hila, sex: str, *,
                              BLOOD: int, only=None) -> PulmonaryArteries:
     """Paint :func:`pulmonary_arteries` as ``BLOOD`` over the labels ``only`` (a label or a
     tuple; None: over everything); returns them. The builder paints them after the atria,
     over soft tissue, lung, muscle, blood, the myocardium (the outflow opens into the
-    ventricles) and the left atrial appendage, not over the left atrium's blood pool: the
-    appendage (:meth:`.lungs.Cavity.left_appendage`, forward and left at 45 deg from the
-    atrium) meets the trunk's upper half and the trunk is kept whole there (painted before
+    ventricles) and the left atrial appendage, not over the left atrium's blood pool. Until
+    2026-12-03 (issue-19root13) the appendage (then forward and left at 45 deg from the
+    atrium) met the trunk's upper half and the trunk was kept whole there (painted before
     the atria, the appendage's wall and blood cut its section to 15-17 mm at 0.8-0.9 of its
-    length in a 1 mm twin; NOTES, issue-19trunk12)."""
+    length in a 1 mm twin; NOTES, issue-19trunk12); now it lies clear of the trunk
+    (:mod:`.appendage`)."""
     pa = pulmonary_arteries(cav, sp, hila, sex)
     for rows in pa.segments():
         for x0, y0, z0, x1, y1, z1, r, _ in np.asarray(rows, float).reshape(-1, 8):

@@ -1,0 +1,211 @@
+"""The aortic root, the ascending aorta and the proximal arch of the chest twins (2026-12-03,
+branch issue-19root13), placed from the pulmonary trunk (:mod:`.pulmonary_trunk`), the
+sternum and the aortic knob (:func:`.mediastinum.aortic_knob`).
+
+Anatomy:
+
+* the aortic valve: "behind the left half of the sternum", the ascending aorta commencing "on a
+  level with the lower border of the third costal cartilage" (Gray H. Anatomy of the Human
+  Body, 20th ed. 1918, "The ascending aorta", as quoted in UBERON 0001496 and gamuts.net); its
+  surface line "begins slightly to the left of the midsternal line opposite the third costal
+  cartilage" (Gray's 1918, p. 1312, ascenttrust.com mirror of bartleby.com/107). The pulmonary
+  valve lies behind the upper border of the third left costal cartilage at the sternum, the
+  aortic valve "behind the left border of the sternum close to the lower edge of the third
+  cartilage" (Treves, Surgical Anatomy, bookdome.com "The Heart"); "the pulmonary valves lie
+  in front of the aortic" (Holden L, Landmarks Medical and Surgical, 43, bitlit.ru); the
+  aortic valve "just below and to the right of the pulmonary valve" (gpnotebook, "cardiac
+  valves (surface markings)"). So: right of, below and behind the pulmonary valve;
+* the ascending aorta "passes obliquely upward, forward, and to the right ... as high as the
+  upper border of the second right costal cartilage, describing a slight curve in its course,
+  and being situated about 6 cm behind the posterior surface of the sternum"; about 5 cm long
+  (Gray's 1918); its right limit "about even with the right edge of the sternum; sometimes it
+  projects slightly beyond" (Human Body Construction, chestofbooks.com, "The Aorta"); at its
+  commencement covered by the pulmonary trunk and the right auricle; posteriorly it rests on
+  the left atrium and the right pulmonary artery (Gray's; qsstudy.com, kenhub.com); with the
+  superior vena cava it forms the upper right border of the PA film, projecting beyond it
+  after about 40 years (expertsmind.com "Aortic enlargement"; aortic unfolding: length +12 %
+  per decade, diameter +3 %, Sugawara J et al. JACC Cardiovasc Imaging 2008;1:739-748, via
+  Wikipedia "Aortic unfolding");
+* the lateral film: the retrosternal clear space, sternum to ascending aorta, 2.2 +- 0.5 cm
+  (Fujimoto et al. 1996, :data:`.cardiac.RETROSTERNAL_DEPTH_MM`);
+* the arch "begins at the level of the upper border of the second sternocostal articulation of
+  the right side, and runs at first upward, backward, and to the left in front of the trachea"
+  (Gray's 1918); its summit is opposite the midsternal line "about 2.5 cm below the jugular
+  notch" (Gray's 1918, p. 1312).
+
+How it is drawn (mm, anatomy coordinates of :mod:`.raster`: ``x`` the patient's left, ``y``
+down, ``zd`` back):
+
+* calibre: :func:`ascending_aorta_diameter_mm` (sex, age) for the root, the ascending aorta and
+  the arch's start (tapering to the knob's along the arch, as before);
+* the aortic valve: ``x`` the middle of the sternal body's left half
+  (:data:`.skeleton.STERNUM_HALF_WIDTH_MM`), :data:`AORTIC_VALVE_BELOW_PULMONARY_MM` below
+  the pulmonary valve, :data:`AORTIC_VALVE_DEPTH_MM` behind the cavity's front wall (Gray's
+  6 cm) or further back, as far as the whole ascending aorta needs to stay
+  :data:`ROOTS_APART_MM` clear of the pulmonary trunk and its outflow tract with its middle no
+  further right than the sternal body's right edge (the two roots lie side by side; the trunk
+  at first in front of the aorta, then to its left: Gray's);
+* the ascending aorta's top (the arch's start): the sternal angle's level (where the second
+  costal cartilage joins the sternum), ``x`` the middle of the sternum's right half, its front
+  the retrosternal clear space behind the cavity's front wall; between the two a quadratic
+  curve ("a slight curve", convex to the right) whose middle lies as far right as its top, or
+  further right, up to the sternal body's right edge, as far as the trunk needs (the aorta's
+  right wall then projects beyond the sternum's edge by up to a radius, "sometimes slightly
+  beyond", and beyond the superior vena cava's edge in the test twins: NOTES);
+* the arch: a quadratic curve from the top through the summit (midline, 25 mm below the
+  jugular notch, its back against the trachea's front wall) to the aortic knob.
+
+Until 2026-12-03 (issue-19root13) :func:`.mediastinum.paint_great_vessels` started the aorta
+at ``(cx - 0.25 ra, heart top + 25, cz - 5)`` of the ventricles, left of the midline and left
+of the pulmonary valve, and 30.9 mm wide (Hager et al. 2002, :data:`.anatomy.AORTA_ASC_R_MM`):
+the trunk's lower half lay against the aortic root (calipers 31-38 mm; NOTES, issue-19trunk12).
+
+References
+----------
+Rogers IS, Massaro JM, Truong QA, et al. Distribution, determinants, and normal reference
+values of thoracic and abdominal aortic diameters by computed tomography (from the Framingham
+Heart Study). Am J Cardiol 2013;111:1510-1516 (abstract, stanfordhealthcare.org): 3,431
+participants, ascending aorta 34.1 mm (men), 31.9 mm (women); larger with age and body surface
+area. The Framingham MDCT cohort (Offspring and Third Generation, 2002-2005) was 48.9 +- 10.3
+years old (Qazi S et al. Circ Cardiovasc Imaging 2017;10:e006776, PMC5728667, abstract; 3,318
+of them).
+Turkbey EB et al. Determinants and normal values of ascending aortic diameter by age, gender,
+and race/ethnicity in the Multi-Ethnic Study of Atherosclerosis (MESA). J Magn Reson Imaging
+2014;39:360-368 (PMC3766427, abstract): ~ +1 mm per 10 years, ~ +1.9 mm in men, ~ +1 mm per
+0.23 m^2 of body surface area.
+Wolak A et al. JACC Cardiovasc Imaging 2008;1:200-209 (abstract): 2,952 low-risk adults,
+ascending aorta 33 +- 4 mm at the pulmonary bifurcation (noncontrast CT).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .cardiac import RETROSTERNAL_DEPTH_MM
+from .pulmonary_trunk import pulmonary_arteries
+from .raster import bezier
+from .skeleton import Spine
+from .sternum import STERNUM_HALF_WIDTH_MM, sternum_levels
+
+__all__ = ["AORTA_ASC_MM", "AORTA_REF_AGE_YEARS", "AORTA_MM_PER_YEAR",
+           "AORTIC_VALVE_BELOW_PULMONARY_MM", "AORTIC_VALVE_DEPTH_MM", "ROOTS_APART_MM",
+           "ARCH_SUMMIT_BELOW_NOTCH_MM",
+           "AscendingAorta", "ascending_aorta_diameter_mm", "ascending_aorta"]
+
+# Ascending aorta diameter (mm, CT, outer wall) by sex: Framingham means (Rogers et al. 2013),
+# about the cohort's mean age (Qazi et al. 2017), with MESA's age slope (Turkbey et al. 2014;
+# ASSUMPTION: the MR lumen's slope holds for CT's outer diameter). Body surface area is not
+# used (the Framingham cohort's mean BSA was not read): an open point.
+AORTA_ASC_MM = {"male": 34.1, "female": 31.9}
+AORTA_REF_AGE_YEARS = 48.9
+AORTA_MM_PER_YEAR = 0.1
+# The pulmonary valve behind the upper border of the third left costal cartilage, the aortic
+# valve at its lower border (module docstring): this far below (ASSUMPTION: the cartilage's
+# breadth at the sternum, about 1 cm; no measured breadth was read).
+AORTIC_VALVE_BELOW_PULMONARY_MM = 10.0
+# Tissue between the ascending aorta and the pulmonary trunk (epicardial fat, the cardiac
+# plexus; model choice, two voxels at 2 mm so that the grid shows it).
+ROOTS_APART_MM = 4.0
+# The arch's summit below the jugular notch (Gray's 1918, p. 1312: "about 2.5 cm").
+ARCH_SUMMIT_BELOW_NOTCH_MM = 25.0
+# The aortic valve (the ascending aorta's commencement) behind the sternum's back (Gray's 1918:
+# "about 6 cm behind the posterior surface of the sternum"; read as its commencement, since it
+# runs forward from there): the cavity's front wall stands for the sternum's back.
+AORTIC_VALVE_DEPTH_MM = 60.0
+_TRACHEAL_WALL_MM = 2.0      # as :func:`.mediastinum.paint_trachea` draws it
+
+
+def ascending_aorta_diameter_mm(sex: str, age_years: float | None = None) -> float:
+    """Outer diameter (mm) of the ascending aorta: :data:`AORTA_ASC_MM` of ``sex`` plus
+    :data:`AORTA_MM_PER_YEAR` per year of ``age_years`` over :data:`AORTA_REF_AGE_YEARS`
+    (None: the reference age)."""
+    if sex not in AORTA_ASC_MM:
+        raise ValueError(f"sex must be one of {sorted(AORTA_ASC_MM)}, got {sex!r}")
+    age = AORTA_REF_AGE_YEARS if age_years is None else float(age_years)
+    return AORTA_ASC_MM[sex] + AORTA_MM_PER_YEAR * (age - AORTA_REF_AGE_YEARS)
+
+
+class AscendingAorta:
+    """The drawn root and ascending aorta (mm, anatomy coordinates): ``valve`` (the root's
+    start), ``top`` (the arch's start), ``bow`` (the quadratic curve's control point),
+    ``summit`` (the arch's top, on the midline), radius ``r``."""
+
+    def __init__(self, valve, bow, top, summit, r):
+        self.valve, self.bow, self.top, self.summit = (np.asarray(p, float)
+                                                        for p in (valve, bow, top, summit))
+        self.r = float(r)
+
+    def course(self, n: int = 12) -> np.ndarray:
+        """``(n, 3)`` points of the ascending aorta from the valve to the top."""
+        return bezier(self.valve, self.bow, self.top, n)
+
+    def arch(self, knob, n: int = 10) -> np.ndarray:
+        """``(n, 3)`` points of the arch from the top through the summit to the knob's centre
+        (``knob`` as :func:`.mediastinum.aortic_knob`): the quadratic curve whose middle is
+        the summit."""
+        k = np.asarray(knob[:3], float)
+        return bezier(self.top, 2.0 * self.summit - 0.5 * (self.top + k), k, n)
+
+
+def _clearance(points, r, pa) -> float:
+    """Least surface-to-surface distance (mm) between capsules of radius ``r`` round
+    ``points`` and the trunk and outflow tract of ``pa``."""
+    out = np.inf
+    for a, b in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)):
+        d = b - a
+        t = np.clip((points - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
+        out = min(out, float(np.linalg.norm(points - (a + t[:, None] * d), axis=1).min()))
+    return out - r - pa.r_trunk
+
+
+def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
+                    age_years: float | None = None,
+                    trachea_mm: float | None = None) -> AscendingAorta:
+    """The root and ascending aorta of the cavity ``cav`` (a :class:`.lungs.Cavity` with its
+    left atrium and ventricles), spine ``sp``, hila (:func:`.mediastinum.hila_for`; its carina
+    gives the trachea's depth), aortic knob ``knob`` (:func:`.mediastinum.aortic_knob`),
+    ``sex``, age and tracheal diameter (None: the knob's radius stands for the trachea's reach
+    forward of the carina's depth), placed as the module docstring says."""
+    r = 0.5 * ascending_aorta_diameter_mm(sex, age_years)
+    pa = pulmonary_arteries(cav, sp, hila, sex)
+    s = STERNUM_HALF_WIDTH_MM[1]
+    notch, angle, _ = sternum_levels(sp)
+    xt = -0.5 * s
+    top = np.array([xt, angle, cav.front_zd(xt, angle) + RETROSTERNAL_DEPTH_MM + r])
+    xv, yv = 0.5 * s, pa.valve[1] + AORTIC_VALVE_BELOW_PULMONARY_MM
+    # the valve at Gray's depth behind the sternum, or further back (0.1 mm bisection) until
+    # the ascending aorta, its middle no further right than the sternal body's right edge,
+    # can stay ROOTS_APART_MM clear of the pulmonary trunk and its outflow tract; then the
+    # middle as little right of the top as keeps it so (0.1 mm bisection)
+    front = cav.front_zd(xv, yv)
+
+    def course(depth, xm):             # the curve from the valve whose middle is at x = xm
+        valve = np.array([xv, yv, front + depth])
+        mid = 0.5 * (valve + top)
+        bow = np.array([2.0 * xm - 0.5 * (valve[0] + top[0]), mid[1], mid[2]])
+        return valve, bow
+
+    def clear(depth, xm):
+        return _clearance(bezier(*course(depth, xm), top, 48), r, pa) >= ROOTS_APART_MM
+
+    lo, hi = AORTIC_VALVE_DEPTH_MM, float(cav.left_atrium()[2]) - front
+    if not clear(lo, -s):
+        while hi - lo > 0.1:
+            d = 0.5 * (lo + hi)
+            lo, hi = (lo, d) if clear(d, -s) else (d, hi)
+        lo = hi
+    depth = lo
+    lo, hi = -s, xt
+    if not clear(depth, hi):
+        while hi - lo > 0.1:
+            xm = 0.5 * (lo + hi)
+            lo, hi = (xm, hi) if clear(depth, xm) else (lo, xm)
+        hi = lo
+    valve, bow = course(depth, hi)
+    # the arch's summit: on the midline below the jugular notch, in front of the trachea
+    # (its radius half-way between the ascending aorta's and the knob's)
+    rs = 0.5 * (r + knob[3])
+    t_front = hila.carina[2] - (0.5 * trachea_mm + _TRACHEAL_WALL_MM if trachea_mm
+                                else knob[3])
+    summit = np.array([0.0, notch + ARCH_SUMMIT_BELOW_NOTCH_MM, t_front - rs])
+    return AscendingAorta(valve, bow, top, summit, r)
