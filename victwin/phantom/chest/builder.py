@@ -29,13 +29,12 @@ from ...geometry import Grid
 from .._phantom import Phantom
 from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
-from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
-from .outline import Outline, outline_for
+from .outline import Outline, outline_for, trunk_cage_half_width
 from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
@@ -276,10 +275,7 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
     grow_fat = -ol.fat
-
-    def cage_w(y):            # below its widest level the trunk keeps the base width
-        u = np.clip((np.asarray(y, np.float32) - cav.y_apex) / cav.height, 0.0, 0.65)
-        return cav.a0 * trunk_width_fraction(u)     # not the inner cone (cage_profile)
+    cage_w = trunk_cage_half_width(cav)      # not the inner cone (cage_profile)
     grow_mus = -(ol.fat + ol.muscle)
     for Z, sub in _slabs(f, labels):
         sub[ol.trunk(X, Y, Z, 0.0, cage_w)] = ADIPOSE
