@@ -44,6 +44,7 @@ from .scapular_cover import cage_back_for, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
+from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
@@ -73,9 +74,12 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
 STEPS = ("body", "thorax", "cavity", "grid", "trunk", "lungs", "heart", "airways", "vessels",
          "skeleton", "done")
 _SLAB = 8
-#: A label no chest phantom holds: the airway walls while their lumens are painted.
-_AIRWAY_WALL = 255
-assert _AIRWAY_WALL not in CHEST_LABELS
+#: A label no chest phantom holds and no painter uses for its transient interiors (ribs,
+#: cartilages, clavicles, sternum, scapulae): the airway walls while their lumens are painted,
+#: the largest free value (until 2026-12-03, sixth session, 255, also the ribs' interior).
+_AIRWAY_WALL = max(set(range(256)) - set(CHEST_LABELS) - {
+    _ribs._INTERIOR, _ribs._SHELL, _ribs._CORE, _scapula._INTERIOR, _skeleton._INTERIOR,
+    _sternum._INTERIOR})
 
 
 def resolve_body(rec: dict, rng):
