@@ -1,5 +1,9 @@
-"""Two 2 mm chest twins (a man and a woman) shared by the mediastinum and gastric-bubble tests:
-built once per test session (``functools.lru_cache``) instead of once per module."""
+"""Chest twins shared across the test session: :func:`build` makes each (body, seed, voxel)
+twin once (``functools.lru_cache``) instead of once per module, and hands out the same
+read-only phantom (its labels not writeable: a test that would modify a shared twin fails
+loudly instead of changing what the other modules see). Builds are deterministic by seed
+(labels' sha256 equal build to build, NOTES 2026-12-03 sixth session), so sharing changes no
+result. ``tests/phantom/conftest.py``'s session fixture ``chest_twin`` is :func:`build`."""
 
 from __future__ import annotations
 
@@ -10,10 +14,25 @@ from victwin.phantom.chest import make_chest
 VOX = 2.0
 BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26}, 3),
           "woman": ({"sex": "female", "age_years": 45, "height_cm": 160, "bmi": 31}, 4)}
+#: The lean woman of benchmarks/chest_twins.py (seed 0), shared by the scapular cover, sternum
+#: and lung density tests.
+LEAN_WOMAN = ({"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}, 0)
 
 
 @functools.lru_cache(maxsize=None)
+def _build(body_items: tuple, seed: int, voxel_mm: float):
+    ph = make_chest({"body": dict(body_items)}, seed=seed, voxel_mm=voxel_mm, progress=False)
+    ph.labels.flags.writeable = False
+    return ph
+
+
+def build(body: dict, seed: int, voxel_mm: float = VOX):
+    """The chest twin of ``body`` (a recipe's body table) and ``seed`` at ``voxel_mm``, built
+    once per session (do not modify it: it is shared; its labels are read-only)."""
+    return _build(tuple(sorted(body.items())), int(seed), float(voxel_mm))
+
+
 def twin(name: str):
-    """The 2 mm twin of :data:`BODIES` ``name`` (do not modify it: it is shared)."""
+    """The 2 mm twin of :data:`BODIES` ``name`` (shared, read-only: :func:`build`)."""
     body, seed = BODIES[name]
-    return make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+    return build(body, seed, VOX)

@@ -260,3 +260,28 @@ def test_haller_index_and_trachea(who, request):
     diam = (cols[-1] - cols[0] + 1) * g.spacing[2]
     lo, hi = (13.0, 25.0) if ph.meta["body"]["sex"] == "male" else (10.0, 21.0)
     assert lo - g.spacing[2] <= diam <= hi + g.spacing[2]
+
+
+def test_the_airway_walls_spare_label_is_free():
+    # the builder paints the airway walls with a spare label while their lumens are painted; it
+    # must be neither a chest label nor any painter's transient label (every module-level
+    # private integer constant in 16..255 of the chest package, found by scanning the modules,
+    # not from the builder's own list). Until 2026-12-03 (sixth session) it was 255, the ribs'
+    # interior, checked only by an assert (gone under python -O).
+    import importlib
+    import pkgutil
+
+    import victwin.phantom.chest as chest
+    from victwin.phantom.chest import builder
+
+    used = {}
+    for m in pkgutil.iter_modules(chest.__path__):
+        mod = importlib.import_module(f"victwin.phantom.chest.{m.name}")
+        for k, v in vars(mod).items():
+            if (k.startswith("_") and k[1:].isupper() and type(v) is int and 16 <= v <= 255
+                    and (m.name, k) != ("builder", "_AIRWAY_WALL")):
+                used[f"{m.name}.{k}"] = v
+    assert "ribs._INTERIOR" in used and "skeleton._INTERIOR" in used     # the scan sees them
+    assert 0 <= builder._AIRWAY_WALL <= 255
+    assert builder._AIRWAY_WALL not in builder.CHEST_LABELS
+    assert builder._AIRWAY_WALL not in used.values(), used

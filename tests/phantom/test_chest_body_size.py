@@ -152,6 +152,28 @@ def test_breasts_sit_on_the_chest_wall_from_the_2nd_to_the_6th_rib(breast_pair):
         assert 75.0 - 32.0 <= chord <= 75.0 + 32.0, chord
 
 
+def test_breast_base_ends_at_the_trunks_side(breast_pair):
+    # Garner & Goodfellow (outline.py): the base reaches the mid-axillary line, the side of the
+    # chest wall it lies on, so the breast thins out there. Measured on the voxels at the base's
+    # middle level: the trunk's side (outermost body voxel of the twin without breasts, plus
+    # half a voxel) against the base's lateral edge, and the breast's thickness along z in that
+    # column (the front coming forward). Until 2026-12-03 (sixth session) the base followed
+    # the inner cone: 3.8-3.9 mm past the side in the 2 mm women, and 10-12 mm of breast stood
+    # on the side's column, cut off there.
+    with_b, without = breast_pair
+    g = with_b.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    x_lat = with_b.meta["outline"]["breast_x"][1]
+    j = int(np.argmin(np.abs(y - np.mean(with_b.meta["outline"]["breast_y"]))))
+    body = (without.labels != 0)[:, j, :].any(axis=0)
+    f0, f1 = _front_zd(without)[j], _front_zd(with_b)[j]
+    for side in (-1, 1):
+        cols = np.flatnonzero(body & (side * x > 0))
+        edge = cols[-1] if side > 0 else cols[0]
+        assert abs(x_lat - (abs(x[edge]) + 0.5 * VOX)) <= 0.75 * VOX, (side, x_lat, x[edge])
+        assert f0[edge] - f1[edge] <= VOX, (side, f0[edge] - f1[edge])
+
+
 def test_no_air_between_breast_and_chest_wall():
     # along every (y, x) column the body is one run of voxels from its front: the breast joins
     # the chest wall. Until 2026-12-03 (tenth session) the breast was a half-ellipsoid on a

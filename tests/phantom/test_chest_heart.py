@@ -49,7 +49,6 @@ The ventricles (2026-12-03, ninth session):
 import numpy as np
 import pytest
 
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 from victwin.phantom.chest.lungs import body_surface_area_m2
 from victwin.phantom.chest.lungs import (HEART_AXIS_FRONTAL_DEG, HEART_AXIS_TRANSVERSE_DEG,
@@ -66,9 +65,8 @@ BODIES = {"small woman": ({"sex": "female", "age_years": 35, "height_cm": 155, "
 
 
 @pytest.fixture(scope="module", params=sorted(BODIES))
-def twin(request):
-    body, seed = BODIES[request.param]
-    return make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+def twin(request, chest_twin):
+    return chest_twin(*BODIES[request.param], VOX)   # the tall man shared with the sternum's
 
 
 def _top(ph, level):

@@ -79,6 +79,37 @@ def test_interlobar_width_of_a_drawn_cylinder():
         interlobar_width_mm(ph, 0)
 
 
+@pytest.mark.parametrize("vox", [1.0, 2.0])
+def test_interlobar_width_of_a_cylinder_tilted_back(vox):
+    """A 12 mm cylinder running down from the root, tilted 20 deg laterally and 30 deg back
+    (the slopes dx/dy and dz/dy), with the hilar point on its axis: the section in a row's
+    plane has area pi d^2 / (4 cos a), ``a`` the axis's 3-D angle from the vertical, and the
+    width reads 12 mm +- 0.5. A correction by the frontal tilt alone reads 12.8 mm (the
+    measure before 2026-12-03, sixth session)."""
+    from victwin.geometry import Grid
+    from victwin.phantom import Phantom
+
+    root = np.array([0.0, -30.0, 0.0])
+    d = np.array([-np.tan(np.radians(20.0)), 1.0, np.tan(np.radians(30.0))])
+    d /= np.linalg.norm(d)
+    n = int(round(100.0 / vox)) + 1
+    g = Grid(shape=(n, n, n), spacing=(vox,) * 3, origin=(-60.0, -40.0, -20.0))
+    x, y, z = np.meshgrid(g.axis_mm("x"), g.axis_mm("y"), g.axis_mm("z"), indexing="xy")
+    dist = _segment_distance(np.stack([x, y, z], axis=-1), root - 20.0 * d, root + 80.0 * d)
+    lab = (dist <= 6.0).transpose(2, 0, 1).astype(np.uint8)
+    hp = root + 15.0 * d
+    meta = {"anatomy_mm": {"hila": [root.tolist()] * 2, "hilar_points": [hp.tolist()] * 2}}
+    ph = Phantom(labels=lab, grid=g, materials={0: "lung_parenchyma", 1: "blood"}, meta=meta)
+    assert interlobar_width_mm(ph, -1) == pytest.approx(12.0, abs=0.5)
+    # a hilar point level with the root (or above it) gives no slope to follow: a one-line error
+    for dy in (0.0, -5.0):
+        level = {"anatomy_mm": {"hila": meta["anatomy_mm"]["hila"],
+                                "hilar_points": [[hp[0], root[1] + dy, hp[2]]] * 2}}
+        with pytest.raises(ValueError, match="hilar point must lie below the hilar root"):
+            interlobar_width_mm(Phantom(labels=lab, grid=g, materials=ph.materials, meta=level),
+                                -1)
+
+
 def _segment_distance(p, a, b):
     ab = b - a
     t = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)

@@ -10,7 +10,6 @@ import pytest
 
 from victwin.geometry import Grid
 from victwin.phantom import LUNG_MATERIALS, Phantom
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.measure import labels_of
 from victwin.phantom.chest.measure_density import (CT_LUNG_HU_RANGE, CT_MEAN_LUNG_HU, ct_number,
                                                    lung_mean_hu, lung_region_counts,
@@ -27,9 +26,8 @@ TWINS = [({"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}, 0),
 
 
 @pytest.fixture(scope="module", params=TWINS, ids=["woman158", "man168", "man188"])
-def twin(request):
-    body, seed = request.param
-    return make_chest({"body": body}, seed=seed, voxel_mm=2.0, progress=False)
+def twin(request, chest_twin):
+    return chest_twin(*request.param, 2.0)   # the lean woman shared with other modules
 
 
 def test_twin_lungs_read_as_normal_lungs_on_ct(twin):

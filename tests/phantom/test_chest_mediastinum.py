@@ -17,7 +17,6 @@ PA film (``victwin.phantom.chest.measure``) against their published sources:
 import numpy as np
 import pytest
 
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 from victwin.phantom.chest.measure import (aortic_knob_mm, carina_y_mm, clavicle_lengths_mm,
                                            main_bronchus_angles_deg, mediastinal_borders_mm)
@@ -88,7 +87,7 @@ def test_paravertebral_lung_edge_at_the_vertebral_body():
     # (Radiopaedia): behind the heart the lung's medial edge lies at the body's half-width plus
     # that stripe, within a voxel, and moves out down the column as the bodies widen
     body, seed = BODIES["man"]
-    ph = make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+    ph = _chest_bodies.twin("man")
     edges = {}
     for lev in ("T4", "T8", "T10"):
         n = int(lev[1:])

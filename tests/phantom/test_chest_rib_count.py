@@ -2,7 +2,9 @@
 synthetic cage whose ribs lie at known levels: straight posterior rib segments behind the
 cut, transverse processes at every vertebra (cervical and lumbar too) reaching exactly the
 drawn tip, a first rib whose lateral arc turns forward and down over the second, and a
-scapula plate over the band."""
+scapula plate over the band; and a cage whose first rib curves forward across the band, as the
+twins' first ribs do in the conical upper cage (the centre line of a 2 mm twin's: ~40 mm
+forward and ~10 mm down across the 12 mm band)."""
 
 import functools
 
@@ -39,8 +41,30 @@ def _capsules(shape_pts, segments, radius):
     return out
 
 
-@functools.lru_cache(maxsize=4)
-def _cage(ribs=tuple(range(12)), scapula=True):
+#: The curved first rib: the centre line of the 2 mm woman's (158 cm, BMI 21, seed 0) right
+#: first rib behind zd = -10 mm on 2026-12-03 (``ribs.rib_paths``, every other point), as
+#: (|x|, y, zd) in mm relative to its point at the band's medial edge (|x| = 41 mm there).
+CURVED_FIRST = np.array([(-16, -4, 15), (-12, -4, 15), (-8, -3, 11), (-3, -2, 6), (0, 0, 0),
+                         (4, 2, -7), (7, 3, -14), (9, 5, -22), (11, 8, -30), (12, 10, -40),
+                         (12, 12, -51), (12, 15, -66), (12, 17, -78)], float)
+
+
+def _curved_first_rib(s, behind_cut_mm):
+    """Segments of the curved first rib (side ``s``), its centre line ``behind_cut_mm`` behind
+    the cut at the band's medial edge (the transverse tip at T1), at :data:`RIB_Y0` there."""
+    tip = 0.5 * WIDTHS[2] + TRANSVERSE_TIP_MM
+    p = CURVED_FIRST + (tip, RIB_Y0[0], POSTERIOR_RIB_ZD * B0 + behind_cut_mm)
+    p[:, 0] *= s
+    return [((s * 15.0, *p[0, 1:]), p[0])] + list(zip(p[:-1], p[1:]))
+
+
+def _curved_first_level():
+    """The curved first rib's centre-line level at the band's medial edge."""
+    return RIB_Y0[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _cage(ribs=tuple(range(12)), scapula=True, curved_first=None):
     grid = Grid(shape=(60, 180, 100), spacing=(VOX,) * 3, origin=(-99.0, -209.0, -19.0))
     x, y, z = (grid.axis_mm(a) for a in "xyz")
     pts = (x[None, None, :], y[None, :, None], z[:, None, None])
@@ -49,6 +73,9 @@ def _cage(ribs=tuple(range(12)), scapula=True):
     for s in (-1.0, 1.0):
         for k in ribs:
             y0 = RIB_Y0[k]
+            if k == 0 and curved_first is not None:
+                segs.extend(_curved_first_rib(s, curved_first))
+                continue
             segs.append(((s * 15.0, y0, zr), (s * 90.0, y0 + SLOPE * 75.0, zr)))
             if k == 0:          # the first rib's arc turns forward and down over the second
                 segs.append(((s * 50.0, y0 + SLOPE * 35.0, zr), (s * 58.0, y0 + 22.0, 0.0)))
@@ -103,3 +130,31 @@ def test_the_back_of_the_cage_only():
     moved[moved == 15] = 0
     ph2 = Phantom(moved, ph.grid, ph.materials, meta=ph.meta)
     assert len(posterior_rib_crossings(ph2, side=-1)) == 0
+
+
+@pytest.mark.parametrize("behind_cut_mm", [8.5, -4.0])
+@pytest.mark.parametrize("side", [-1, 1])
+def test_a_first_rib_curving_forward_across_the_band(side, behind_cut_mm):
+    # the twins' first ribs lie 8.5-9 mm behind the cut at the band's medial edge; -4 mm: the
+    # same rib 12.5 mm further forward (a cage shallower at the top), its back still behind the
+    # cut. Either way twelve ribs, the first at its level where it enters the band (+- a voxel),
+    # the others as before. The fixed cut (until 2026-12-03, sixth session) lost the first rib
+    # from -1 mm on (/work/scratch/19rev14/curved_sweep.py).
+    y = posterior_rib_crossings(_cage(curved_first=behind_cut_mm), side=side)
+    assert len(y) == 12, y
+    assert abs(y[0] - _curved_first_level()) <= VOX, (y[0], _curved_first_level())
+    want = np.array([_expected(k, side) for k in range(1, 12)])
+    assert np.all(np.abs(y[1:] - want) <= VOX), np.c_[y[1:], want]
+
+
+def test_a_first_rib_in_front_of_the_cut_is_not_posterior():
+    # the same curved first rib 20 mm further forward, its back in the band in front of the
+    # cut: not a posterior rib
+    y = posterior_rib_crossings(_cage(curved_first=-12.0), side=-1)
+    assert len(y) == 11, y
+    assert y[0] == pytest.approx(_expected(1, -1), abs=VOX)
+
+
+def test_side_must_be_minus_one_or_one():
+    with pytest.raises(ValueError, match="side must be -1 .right. or 1 .left., got 0"):
+        posterior_rib_crossings(_cage(), side=0)

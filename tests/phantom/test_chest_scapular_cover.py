@@ -7,23 +7,19 @@ behind it, and 3.9 mL of her scapulae out of the skin."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.measure_skeleton import scapula_mask
 
+from ._chest_bodies import LEAN_WOMAN, build
+
 VOX = 2.0
-LEAN_WOMAN = ({"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}, 0)
 # Koppenhaver et al. (abstract, spts.org): infraspinatus thickness at rest 16.2 mm
 INFRASPINATUS_MM = 16.2
 
 
-@functools.lru_cache(maxsize=None)
 def twin():
-    body, seed = LEAN_WOMAN
-    return make_chest({"body": body}, seed=seed, voxel_mm=VOX)
+    return build(*LEAN_WOMAN, VOX)          # shared with the sternum and lung density tests
 
 
 def _columns(ph):

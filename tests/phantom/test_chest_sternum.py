@@ -18,12 +18,9 @@ and :mod:`victwin.phantom.chest.sternum`):
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.measure_sternum import (inlet_depth_mm, manubriosternal_angle_deg,
                                                    sternum_profile_mm, thoracic_column_mm)
 
@@ -37,15 +34,9 @@ MANUBRIUM = {"male": (51.2, 6.0), "female": (46.7, 5.1)}
 BODY = {"male": (102.4, 13.3), "female": (86.6, 9.7)}
 
 
-@functools.lru_cache(maxsize=None)
-def _twin(name):
-    body, seed = BODIES[name]
-    return make_chest({"body": body}, seed=seed, voxel_mm=VOX, progress=False)
-
-
 @pytest.fixture(scope="module", params=sorted(BODIES))
-def twin(request):
-    return _twin(request.param)
+def twin(request, chest_twin):
+    return chest_twin(*BODIES[request.param], VOX)    # shared with other modules (conftest)
 
 
 def _sex(ph):

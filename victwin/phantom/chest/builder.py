@@ -29,14 +29,13 @@ from ...geometry import Grid
 from .._phantom import Phantom
 from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
-from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .aortic_root import ascending_aorta
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
-from .outline import Outline, outline_for
+from .outline import Outline, outline_for, trunk_cage_half_width
 from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
@@ -46,6 +45,7 @@ from .scapular_cover import cage_back_for, cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
+from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
 
@@ -75,9 +75,12 @@ CHEST_LABELS = {AIR: "outside air", ADIPOSE: "subcutaneous fat, breast fat",
 STEPS = ("body", "thorax", "cavity", "grid", "trunk", "lungs", "heart", "airways", "vessels",
          "skeleton", "done")
 _SLAB = 8
-#: A label no chest phantom holds: the airway walls while their lumens are painted.
-_AIRWAY_WALL = 255
-assert _AIRWAY_WALL not in CHEST_LABELS
+#: A label no chest phantom holds and no painter uses for its transient interiors (ribs,
+#: cartilages, clavicles, sternum, scapulae): the airway walls while their lumens are painted,
+#: the largest free value (until 2026-12-03, sixth session, 255, also the ribs' interior).
+_AIRWAY_WALL = max(set(range(256)) - set(CHEST_LABELS) - {
+    _ribs._INTERIOR, _ribs._SHELL, _ribs._CORE, _scapula._INTERIOR, _skeleton._INTERIOR,
+    _sternum._INTERIOR})
 
 
 def resolve_body(rec: dict, rng):
@@ -278,10 +281,7 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
     X = f.x[None, None, :]
     Y = f.y[None, :, None]
     grow_fat = -ol.fat
-
-    def cage_w(y):            # below its widest level the trunk keeps the base width
-        u = np.clip((np.asarray(y, np.float32) - cav.y_apex) / cav.height, 0.0, 0.65)
-        return cav.a0 * trunk_width_fraction(u)     # not the inner cone (cage_profile)
+    cage_w = trunk_cage_half_width(cav)      # not the inner cone (cage_profile)
     grow_mus = -(ol.fat + ol.muscle)
     for Z, sub in _slabs(f, labels):
         sub[ol.trunk(X, Y, Z, 0.0, cage_w)] = ADIPOSE

@@ -94,8 +94,13 @@ TRANSVERSE_TIP_MM = 24.0 + 3.5
 #: Width (mm) of the paraspinal band read lateral to the transverse processes' tips.
 PARASPINAL_BAND_MM = 12.0
 #: The posterior ribs: the part of each rib behind ``zd = POSTERIOR_RIB_ZD * b0`` (the back
-#: 15 % of the cavity's depth), from the costotransverse joint to about the rib's angle.
+#: 15 % of the cavity's depth), from the costotransverse joint to about the rib's angle; a rib
+#: whose back reaches behind that cut in the band counts at least its back
+#: ``POSTERIOR_RIB_DEPTH * b0`` there (MODEL CHOICE: half the cut's 0.3 b0, what the first rib
+#: had behind the fixed cut in the 2 mm twins of 2026-12-03; see
+#: :func:`posterior_rib_crossings`).
 POSTERIOR_RIB_ZD = 0.7
+POSTERIOR_RIB_DEPTH = 0.15
 
 
 def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
@@ -117,9 +122,19 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
     (+-12 mm), 55-62 mm from the midline: a 10 cm first rib ring (:mod:`.cage_profile`) has
     its inner edge there, so its lateral arc, running forward and down, met the second rib.
     The back-of-the-cage cut keeps those arcs out: with all the posterior half (``zd > 0``)
-    the first two ribs merged in the smaller women's twins (NOTES, 19cone12)."""
+    the first two ribs merged in the smaller women's twins (NOTES, 19cone12).
+    Until 2026-12-03 (sixth session) the depth cut was the same for every row: in the conical
+    upper cage ribs 1 and 2 run forward across the band (zd falling ~3 mm per mm lateral) and
+    lay behind the cut over only 3-6 mm of its 12 mm, their centre lines 8-9 mm behind it at
+    its medial edge: 5 mm further forward and the first rib would be lost. Now a row counts
+    the bone behind the cut or within :data:`POSTERIOR_RIB_DEPTH` ``b0`` of the deepest rib
+    bone of the band over the rows within 12 mm (a rib's own back), whichever is deeper in
+    front, where that back lies behind the cut: the same readings in the twins of 2026-12-03,
+    but a first rib further forward keeps its catch until its back leaves the cut."""
     from scipy.signal import find_peaks
 
+    if side not in (-1, 1):
+        raise ValueError(f"side must be -1 (right) or 1 (left), got {side!r}")
     cav, sp = phantom.meta["cavity"], phantom.meta["spine"]
     g = phantom.grid
     x, y = g.axis_mm("x"), g.axis_mm("y")
@@ -131,11 +146,21 @@ def posterior_rib_crossings(phantom, side: int = -1) -> np.ndarray:
     zd = g.axis_mm("z") - phantom.meta["zc_mm"]
     # the scapulae (own label since 2026-12-03) lie over the band: a reader counts through them
     ribs = [k for k in labels_of(phantom, "bone") if k not in _label_named(phantom, "scapulae")]
-    back = np.isin(phantom.labels[zd > POSTERIOR_RIB_ZD * cav["b0"]], ribs).sum(axis=0)
-    bone = (back * band).sum(axis=1)
+    post = zd > 0.0
+    rib = np.isin(phantom.labels[post], ribs) & band[None]            # [z, y, x], zd > 0
+    has = rib.any(axis=2)                                              # [z, y]
+    deepest = np.where(has.any(axis=0), zd[post][len(has) - 1 - np.argmax(has[::-1], axis=0)],
+                       -np.inf)
+    # a rib's own back: the deepest rib bone over the rows within 12 mm (ribs lie >= 12 mm
+    # apart); rows whose rib does not reach behind the cut count nothing
+    dy = g.spacing[1]
+    own = ndimage.maximum_filter1d(deepest, 2 * int(12.0 / dy) + 1, mode="constant",
+                                   cval=-np.inf)
+    cut = np.minimum(POSTERIOR_RIB_ZD * cav["b0"], own - POSTERIOR_RIB_DEPTH * cav["b0"])
+    keep = (zd[post][:, None] >= cut[None, :]) & (own > POSTERIOR_RIB_ZD * cav["b0"])[None]
+    bone = (rib & keep[:, :, None]).sum(axis=(0, 2))
     # a rib's cross-section is a cortical ring around marrow: smooth the bone profile along y
     # by 3 mm and take one peak per rib (ribs lie >= 12 mm apart, centre to centre)
-    dy = g.spacing[1]
     prof = ndimage.gaussian_filter1d(bone.astype(float), 3.0 / dy)
     peaks, _ = find_peaks(prof, distance=max(1, int(12.0 / dy)), height=0.15 * prof.max())
     centres = y[peaks]

@@ -35,8 +35,12 @@ def interlobar_width_mm(phantom, side: int = -1, *, below_mm=(20.0, 30.0),
     with blood in the slab. A round vessel of diameter ``d`` crossing a row at an angle ``a``
     from the vertical has a section of area ``A = pi d^2 / (4 cos a)`` in the row's plane, so
     ``d = sqrt(4 / pi x A x cos a)``; ``A`` is the run's summed path times the voxel's
-    width, ``a`` the tilt of the straight line fitted through the rows' shadow centres (the
-    path-weighted mean ``x`` of each run). Uses the median of the rows' areas.
+    width, ``a`` the angle between the vertical and the axis (``cos a = 1 / sqrt(1 + sx^2 +
+    sz^2)``), whose slopes ``sx = dx/dy`` and ``sz = dz/dy`` are those of the straight lines
+    fitted through the rows' shadow centres (each run's path-weighted mean ``x``) and depths
+    (the mean ``z`` of its blood in the slab). Uses the median of the rows' areas. Raises
+    ``ValueError`` when the hilar point does not lie below the root (the slab's slope would
+    divide by its drop) or no row holds blood.
 
     Until 2026-12-03 (fifth session) the rows were 14-24 mm below the root, through the hilar
     point, the slab was centred on the root's depth at every row, ``d`` was ``4 / pi x A /
@@ -47,6 +51,9 @@ def interlobar_width_mm(phantom, side: int = -1, *, below_mm=(20.0, 30.0),
     drawn 14.2 mm); a slab on the root's depth also cuts the back of a tilted artery in lower
     rows; the longest path is quantised to whole voxels (13 for a 14 mm vessel at one grid
     phase: +5 %), and ties between equal paths moved the fitted tilt by degrees.
+    Until 2026-12-03 (sixth session) ``a`` was the axis's tilt in the frontal plane alone
+    (``arctan sx``): an artery tilted back out of it read too wide (+0.1 mm at 9 deg, +0.8 mm
+    for a 12 mm vessel tilted 20 deg laterally and 30 deg back).
     tests/phantom/test_chest_hila.py has the synthetic cases.
     """
     if side not in (-1, 1):
@@ -60,14 +67,17 @@ def interlobar_width_mm(phantom, side: int = -1, *, below_mm=(20.0, 30.0),
     dzdy = 0.0
     if hp is not None:
         hp = hp[0 if side == -1 else 1]
+        if not hp[1] > root[1]:
+            raise ValueError(f"hilar point must lie below the hilar root (y grows downwards), "
+                             f"got y = {hp[1]!r} mm for a root at y = {root[1]!r} mm")
         dzdy = (hp[2] - root[2]) / (hp[1] - root[1])
     lateral = side * (x - root[0])
     window = np.flatnonzero((lateral >= -5.0) & (lateral <= 40.0))
     is_blood = np.isin(phantom.labels[:, rows], labels_of(phantom, "blood"))
     in_slab = np.abs(z[:, None] - root[2] - dzdy * (y[rows] - root[1])) <= slab_mm
     blood = (is_blood & in_slab[:, :, None]).sum(axis=0)
-    areas, centres, ys = [], [], []
-    for j, path in zip(rows, blood):
+    areas, centres, depths, ys = [], [], [], []
+    for k, (j, path) in enumerate(zip(rows, blood)):
         i = int(window[np.argmax(path[window])])
         if path[i] == 0:
             continue
@@ -79,9 +89,12 @@ def interlobar_width_mm(phantom, side: int = -1, *, below_mm=(20.0, 30.0),
             hi += 1
         areas.append(4.0 / np.pi * path[lo:hi + 1].sum() * dx * float(z[1] - z[0]))
         centres.append(np.average(x[lo:hi + 1], weights=path[lo:hi + 1]))
+        col = (is_blood[:, k, lo:hi + 1] & in_slab[:, k, None]).sum(axis=1)
+        depths.append(np.average(z, weights=col))
         ys.append(y[j])
     if len(areas) < 2:
         raise ValueError(f"no blood in the hilar slab below the {'right' if side < 0 else 'left'}"
                          f" hilar root at y = {root[1]:.1f} mm: no lower-lobe artery to measure")
-    slope = np.polyfit(ys, centres, 1)[0]
-    return float(np.sqrt(np.median(areas) * np.cos(np.arctan(slope))))
+    # the axis's direction (dx/dy, dz/dy) from the shadows' centres across and along the beam
+    sx, sz = np.polyfit(ys, centres, 1)[0], np.polyfit(ys, depths, 1)[0]
+    return float(np.sqrt(np.median(areas) / np.sqrt(1.0 + sx * sx + sz * sz)))

@@ -32,12 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .anatomy import LEAN_FAT_MM, Thorax
+from .cage_profile import trunk_width_fraction
 from .lungs import P_SECTION, Cavity
 from .scapula import ACROMION_MM, GLENOID_ACROMION_MM, GLENOID_MM
 from .skeleton import STERNUM_HALF_WIDTH_MM, clavicle_path, sternum_front_zd, sternum_levels
 
 __all__ = ["Outline", "outline_for", "breast_profile", "biacromial_mm", "BIACROMIAL_MM",
-           "GROOVE_X_MM"]
+           "GROOVE_X_MM", "trunk_cage_half_width"]
 
 # Neck radius: neck circumference 38-40 cm (men) and 32-34 cm (women) in NHANES-type adult
 # samples (e.g. Ben-Noun L et al. Obes Res 2001;9:470-477: means 38 and 33 cm); radius =
@@ -281,6 +282,17 @@ def breast_profile(x, y, base_x, base_y, peak: float, scale: float = 1.0):
     return np.clip(1.0 - r2, 0.0, None) ** p
 
 
+def trunk_cage_half_width(cav: Cavity):
+    """``cage_w(y)``: the half-width (mm) at level ``y`` of the cage the skin is grown around
+    (the ``cage_half_width`` of :meth:`Outline.trunk`, which the builder draws): ``a0`` times
+    :func:`.cage_profile.trunk_width_fraction`, the base width from 0.65 of the cavity's height
+    down. Not the inner cone (:meth:`.lungs.Cavity.half_width`)."""
+    def cage_w(y):
+        u = np.clip((np.asarray(y, np.float32) - cav.y_apex) / cav.height, 0.0, 0.65)
+        return cav.a0 * trunk_width_fraction(u)
+    return cage_w
+
+
 def _profile_area_mm2(base_x, base_y, peak: float, step_mm: float = 0.5) -> float:
     """Integral (mm^2) of :func:`breast_profile` over one breast's base (midpoint rule):
     the breast's volume per mm of height."""
@@ -330,11 +342,12 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     _, y_angle, y_xiph = sternum_levels(sp)
     y_top, y_fold = y_angle, y_xiph
     # lateral sternal edge: the sternal body's half-width drawn, 15 mm (skeleton.paint_sternum);
-    # mid-axillary line: the trunk's half-width at the base's middle level (the builder's cage
-    # narrowing: the cavity's half-width there plus the wall)
+    # mid-axillary line: the trunk's half-width at the base's middle level, the skin the builder
+    # draws (:func:`trunk_cage_half_width`). Until 2026-12-03 (sixth session) it was the inner
+    # cone's half-width plus the wall, 3.8-3.9 mm past the trunk's side in the two 2 mm women of
+    # benchmarks/chest_twins.py: the breast, cut at the side, ended there 10-12 mm thick.
     y_mid = 0.5 * (y_top + y_fold)
-    t_mid = min(max((y_mid - cav.y_apex) / cav.height, 0.0), 0.65)
-    x_lat = float(cav.half_width(cav.y_apex + t_mid * cav.height)) + wall
+    x_lat = float(ol._a_y(y_mid, 0.0, trunk_cage_half_width(cav)))
     x_med = 15.0
     # nipple at the 4th intercostal space, 2.5 of the 4 rib spaces (2nd-6th) down the base
     peak = 2.0 * (4.5 - 2.0) / 4.0 - 1.0
