@@ -120,6 +120,27 @@ def test_left_border_walk_is_not_ended_by_a_one_column_notch():
     assert np.all(x == 19.5)
 
 
+def test_left_border_is_read_against_the_lung_beside_it():
+    # a fainter part of the border (130 mm of soft tissue, x 41-46 mm) against thin lung
+    # beside it (100 mm, x 47-54) and a lateral field thickened by muscle (115 mm, x 55-119,
+    # as the scapulae's cover does): 30 mm over the lung beside it, a border a reader sees.
+    # The field's 10th percentile (115) put the border at the mediastinum's 160 mm (40.5).
+    from victwin.geometry import Grid
+    from victwin.phantom import Phantom
+
+    g = Grid(shape=(200, 5, 120), spacing=(1.0, 1.0, 1.0))
+    lab = np.zeros(g.shape, np.uint8)
+    lab[:100, :, 1:] = 2
+    lab[100:, :, 1:] = 1
+    lab[:60, :, 1:41] = 1
+    lab[:30, :, 41:47] = 1
+    lab[:15, :, 55:] = 1
+    ph = Phantom(labels=lab, grid=g, materials={0: "air", 1: "soft_tissue",
+                                                 2: "lung_parenchyma"})
+    _, x = left_border_profile_mm(ph)
+    assert np.all(x == 46.5), x
+
+
 def test_bifurcation_below_the_carina_and_the_arch_at_t5_t6(twin):
     _, _, bif = twin.meta["anatomy_mm"]["pulmonary_trunk"]
     assert _top(twin, "T5") <= bif[1] <= _top(twin, "T7")       # Gray's T5/T6; CT T5-T6

@@ -7,10 +7,16 @@ The PA profile is read on the soft-tissue path image: along each PA ray (paralle
 grid's ``z`` axis) the length of everything that is neither air, lung nor bone (a dual-energy
 soft-tissue image; blood, muscle and soft tissue differ by a few per cent at 60 keV, fat by
 ~10 %). In each row the left border is where, going out from the midline, the path first falls
-to :data:`BORDER_EXCESS_MM` over the row's lung field (the 10th percentile of the path between
-10 mm from the midline and 10 mm inside the lung's lateral edge): a single hilar vessel
-(14-17 mm across) does not reach it, the mediastinum's and heart's full depth does (threshold a
-model choice). The path image is read through a median over three columns in each row
+to :data:`BORDER_EXCESS_MM` over the lung beside it: a single hilar vessel (14-17 mm across)
+does not reach it, the mediastinum's and heart's full depth does (threshold a model choice).
+The lung beside it is read in two steps, as a reader compares a border with the lung next to
+it: a first walk against the row's lung field (the 10th percentile of the path between 10 mm
+from the midline and 10 mm inside the lung's lateral edge), then the walk again against the
+10th percentile of the lung from :data:`LOCAL_GAP_MM` to :data:`LOCAL_WIDTH_MM` lateral of
+the first border. (Until 2026-12-03, sixth session, the field's percentile alone: the back's
+muscle and the scapulae's cover over the lateral field raised it by 8-14 mm, and with the
+grid's back face restored the 2 mm test twins' knob and trunk segment read 22 and 21 mm
+from the midline; NOTES.) The path image is read through a median over three columns in each row
 before the walk (a median keeps a monotone step where it is and removes only a one-column
 notch or spike: in the 2 mm test woman of 2026-12-03 one column at the trunk's medial edge,
 where the atrium behind it ends, fell ~4 mm under the threshold between columns over it,
@@ -26,8 +32,8 @@ from scipy import ndimage
 
 from .measure import left_heart_border_mm
 
-__all__ = ["BORDER_EXCESS_MM", "SEGMENT_BELOW_BIFURCATION_MM", "left_border_profile_mm",
-           "trunk_diameter_mm", "left_border_segments_mm"]
+__all__ = ["BORDER_EXCESS_MM", "SEGMENT_BELOW_BIFURCATION_MM", "LOCAL_GAP_MM", "LOCAL_WIDTH_MM",
+           "left_border_profile_mm", "trunk_diameter_mm", "left_border_segments_mm"]
 
 BORDER_EXCESS_MM = 20.0
 # The trunk segment is looked for down to this far (mm) below the bifurcation's level: 0, as
@@ -36,7 +42,20 @@ BORDER_EXCESS_MM = 20.0
 # reader tells from the border (52-56 mm from the midline in the 2 mm test man, 0-8 mm below
 # the bifurcation), and the left atrial appendage's top lies 5-10 mm lower.
 SEGMENT_BELOW_BIFURCATION_MM = 0.0
+# The lung a border is compared with: from LOCAL_GAP_MM to LOCAL_WIDTH_MM lateral of a first
+# walk's border (model choices: past the border's own partial-volume column, about a hilar
+# vessel's width and a half).
+LOCAL_GAP_MM = 4.0
+LOCAL_WIDTH_MM = 30.0
 _NOT_SOFT = ("air", "lung_parenchyma", "bone")
+
+
+def _walk(row, k0: int, threshold: float) -> int:
+    """First column from ``k0`` out whose path is at most ``threshold``."""
+    k = k0
+    while k < row.size - 1 and row[k] > threshold:
+        k += 1
+    return k
 
 
 def _labels_with(phantom, materials) -> list:
@@ -63,10 +82,10 @@ def left_border_profile_mm(phantom, excess_mm: float = BORDER_EXCESS_MM):
         sel = (x > 10.0) & (x <= x[cols[-1]] - 10.0)
         if sel.sum() < 3:
             continue
-        base = np.percentile(soft[j, sel], 10)
-        k = k0
-        while k < x.size - 1 and soft[j, k] > base + excess_mm:
-            k += 1
+        k = _walk(soft[j], k0, np.percentile(soft[j, sel], 10) + excess_mm)
+        near = sel & (x > x[k - 1] + LOCAL_GAP_MM) & (x <= x[k - 1] + LOCAL_WIDTH_MM)
+        if near.sum() >= 3:     # the lung just lateral to the first border (docstring)
+            k = _walk(soft[j], k0, np.percentile(soft[j, near], 10) + excess_mm)
         ys.append(y[j])
         xs.append(x[k - 1] + 0.5 * g.spacing[2])
     xs = np.array(xs)
