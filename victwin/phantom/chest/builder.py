@@ -235,7 +235,7 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     front = -ol.b_ant
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
-    back = max(ol.b_post, erector_back_zd(cav, sp, ol, t.scale))   # the paraspinal bump
+    back = max(ol.b_post, erector_back_zd(sp, ol, t.scale))   # erector spinae
     half_x = ol.half_breadth + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
@@ -290,8 +290,8 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, cage_half_width=cage_w) & (sub == AIR)] = ADIPOSE
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
-    paint_erector_spinae(labels, f, cav, t.sp, ol, t.scale, AIR=AIR, ADIPOSE=ADIPOSE,
-                         MUSCLE=MUSCLE, SOFT=SOFT)
+    paint_erector_spinae(labels, f, t.sp, ol, t.scale, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE,
+                         SOFT=SOFT)
     paint_scapular_cover(labels, f, _scapulae(t), ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
 
 

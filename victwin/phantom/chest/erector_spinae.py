@@ -1,38 +1,44 @@
 """The erector spinae: the paraspinal back muscles beside the thoracic spine.
 
-Until 2026-12-03 (sixth session, 19erector14) the chest twins had none: behind the lungs'
-paravertebral gutters the back was the rib zone (soft tissue), the chest wall's one muscle layer
-(:data:`.anatomy.MUSCLE_MM`, 12 mm) and the subcutaneous fat, while within ~20 mm of the midline
-the soft tissue behind the vertebrae (the cavity's mediastinal band) ran 26-40 mm deeper; on a
-PA film the spine's soft-tissue column stood out with straight vertical edges from the apex to
-the diaphragm. The erector spinae (iliocostalis, longissimus, spinalis) fill the groove from the
+Until 2026-12-03 (sixth session, 19erector14) the chest twins had none: behind the vertebrae
+there was soft tissue (the cavity's mediastinal band), behind the lungs' paravertebral gutters
+the rib zone (soft tissue), the chest wall's one muscle layer (:data:`.anatomy.MUSCLE_MM`,
+12 mm) and the subcutaneous fat. The erector spinae (iliocostalis, longissimus, spinalis) fill the groove from the
 spinous processes out to the rib angles, behind the transverse processes and posterior ribs and
 under the superficial back muscles (trapezius, rhomboids, serratus posterior, latissimus: the
 twin's chest-wall layer), thickest beside the spine, thinning laterally, and larger at lower
 thoracic levels (NYSORA's compendium, below; Gray's Anatomy).
 
-The section, per side and level ``y`` (anatomy coordinates, mm):
+The section, per side and level ``y`` (anatomy coordinates, mm; :func:`erector_section`):
 
-- from the spinous process (``|x| = SPINOUS_HALF_MM``) out to ``SPINOUS_HALF_MM + W``, a
-  quarter ellipse in thickness: ``t(x) = T(y) sqrt(1 - u^2)``, ``u`` from 0 at the spinous
-  process to 1 at the lateral edge; its area is ``pi T W / 4``;
-- at T12, ``T`` and the area are Shimoda et al.'s medians (:data:`T12_THICKNESS_MM`,
-  :data:`T12_AREA_MM2`); the width ``W`` follows from them (:data:`WIDTH_MM`, 61 mm, the
-  spinous process to about the rib angle); both lengths x height / 175 cm, as the spine;
+- its bed (:func:`_bed_zd`) is the back of the laminae beside the spinous process, the groove
+  at the transverse process's root, the transverse process out to its tip, then the posterior
+  ribs out to their angles, :data:`RIB_ANGLE_BACK_MM` behind the tips (ASSUMPTION), all from
+  the spine as :func:`.skeleton.paint_spine` draws it;
+- its back surface is a quarter ellipse over the bed's deepest point: ``canal + 4.5 + T(y)
+  sqrt(1 - u^2)``, ``u`` from 0 at the spinous process (``|x| = SPINOUS_HALF_MM``) to 1 at
+  the lateral edge, so ``T`` is the largest thickness (over the groove);
+- at T12, ``T`` is Shimoda et al.'s median thickness (:data:`T12_THICKNESS_MM`) and the width
+  (:func:`erector_width_mm`) is the one whose section holds their median area
+  (:data:`T12_AREA_MM2`) on the twin's own bed: 100 mm from the spinous process in the 178 cm
+  man, the lower ribs' angles ~5 cm lateral to their tubercles (Gray's Anatomy); both lengths
+  x height / 175 cm, as the spine;
 - up the thorax ``T`` falls linearly by level to :data:`T1_FRACTION` of T12's at T1
   (ASSUMPTION: no per-level table was read; the muscles are "larger at lower levels"), it is
   held at T12's below T12 and tapers to 0 from T1's middle to C7's top (the neck's muscles are
-  the neck's outline);
-- its deep surface is the back of the cavity's section (the lung's posterior surface, where
-  the posterior ribs are drawn later), so it takes the place of the rib zone's soft tissue
-  (never the cavity: lung, mediastinum and the soft tissue behind the vertebrae inside the
-  cavity's band stay as they are; bone is painted after it);
-- behind it the twin's chest-wall muscle layer and its fat stay whole: where the section, the
-  layer and the fat do not fit under the skin, the back's skin moves out by the shortfall
-  (smoothed with a Gaussian of :data:`SMOOTH_MM`, never below the shortfall), as
-  :func:`.scapular_cover.paint_scapular_cover` does over the blades. It is painted in the trunk
-  step after the trunk's layers and before the scapular cover, which then measures the skin
-  with the erector spinae in it.
+  the neck's outline); the width is held (ASSUMPTION);
+- it is painted in the trunk step, after the trunk's layers and before the scapular cover
+  (which measures the skin with it), over soft tissue, fat and muscle only; the lungs (step
+  ``lungs``) and the bones (step ``skeleton``) are painted over it afterwards, so it never
+  holds lung or bone: where the twin's lung reaches behind the transverse processes (it does
+  at every thoracic level, by 15-25 mm: NOTES, 19erector14) the lung keeps that part;
+- the back's skin stays where the outline put it unless the section, the outline's muscle
+  layer (``ol.muscle``) and its fat (``ol.fat``) do not fit under it: then it moves out by
+  the shortfall (smoothed with a Gaussian of :data:`SMOOTH_MM`, never below it), as
+  :func:`.scapular_cover.paint_scapular_cover` does over the blades. In the test twins they
+  fit everywhere (the section's back lies 3 (T12) to 28 mm (T2) in front of the muscle layer,
+  the rib zone's soft tissue staying between): the trunk's depth, fitted to Heinz 2003's
+  girths, already holds the muscle.
 
 References
 ----------
@@ -43,9 +49,10 @@ assessment of physical activity: an observational study. Medicine (Baltimore)
 infection, chest CT at T12: erector spinae thickness median 28.5 mm, IQR 25.4-31.7; its
 cross-sectional area median 1371 mm^2, IQR 1178-1784; the abstract's sentence swaps the two
 labels, the units tell them apart). Whether the area is one side's or both sides' was not read:
-ASSUMPTION one side (the thickness is one side's, and 28.5 mm over ~60 mm from the spinous
-process to the rib angle holds ~1400 mm^2). The cohort's sex mix, height and BMI were not
-read; no sex difference is drawn (ASSUMPTION).
+ASSUMPTION one side (at 28.5 mm the twin's bed needs ~100 mm from the spinous process, about
+the lower ribs' angles, to hold 1371 mm^2; half of it would end ~45 mm out, at the transverse
+processes' tips). The cohort's sex mix, height and BMI were not read; no sex difference is
+drawn (ASSUMPTION).
 Tanimura K, Sato S, Fuseya Y, et al. Quantitative assessment of erector spinae muscles in
 patients with chronic obstructive pulmonary disease. Ann Am Thorac Soc 2016;13(3):334-341 (the
 method: erector spinae area on a single axial chest CT slice at T12; 130 men with COPD, 20
@@ -63,24 +70,24 @@ rhomboid major and erector spinae lie in three layers over the transverse proces
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .lungs import P_SECTION
 from .raster import Frame
 
 __all__ = ["T12_AREA_MM2", "T12_AREA_IQR_MM2", "T12_THICKNESS_MM", "T12_THICKNESS_IQR_MM",
-           "WIDTH_MM", "T1_FRACTION", "SPINOUS_HALF_MM", "SMOOTH_MM", "erector_thickness_mm",
-           "erector_section", "erector_back_zd", "paint_erector_spinae"]
+           "RIB_ANGLE_BACK_MM", "T1_FRACTION", "SPINOUS_HALF_MM", "SMOOTH_MM",
+           "erector_thickness_mm", "erector_width_mm", "erector_section", "erector_back_zd",
+           "paint_erector_spinae"]
 
 # Shimoda et al. 2022 (module references): T12, chest CT, medians and interquartile ranges
 T12_AREA_MM2 = 1371.0
 T12_AREA_IQR_MM2 = (1178.0, 1784.0)
 T12_THICKNESS_MM = 28.5
 T12_THICKNESS_IQR_MM = (25.4, 31.7)
-# the quarter ellipse's width that holds Shimoda's area at Shimoda's thickness (mm)
-WIDTH_MM = 4.0 * T12_AREA_MM2 / (math.pi * T12_THICKNESS_MM)
+# the posterior ribs' angles lie this far (mm) behind the transverse processes' tips
+# (ASSUMPTION: the ribs run back from the costotransverse joints to their angles, the most
+# posterior point of each rib, Gray's Anatomy; no depth was read)
+RIB_ANGLE_BACK_MM = 10.0
 # T at T1 over T at T12 (ASSUMPTION, module docstring)
 T1_FRACTION = 0.5
 # the muscle's medial edge: the spinous process's radius at its root
@@ -92,7 +99,7 @@ SMOOTH_MM = 4.0
 
 
 def erector_thickness_mm(sp, y, scale: float):
-    """``T(y)`` (mm): the erector spinae's thickness beside the spinous process at level ``y``
+    """``T(y)`` (mm): the erector spinae's largest thickness at level ``y``
     (mm, anatomy coordinates) of the spine ``sp`` for a body ``scale`` = height / 175 cm
     (module docstring: T12's from Shimoda 2022, falling to :data:`T1_FRACTION` of it at T1,
     0 at C7's top)."""
@@ -103,33 +110,83 @@ def erector_thickness_mm(sp, y, scale: float):
                                                 right=1.0)
 
 
-def erector_section(cav, sp, x, y, scale: float, midline: bool = False):
-    """``(d0, t)``: the erector spinae's deep surface ``d0`` (zd, mm: the back of the cavity's
-    section) and thickness ``t`` (mm, 0 outside it) at ``(x, y)`` (mm, broadcast), for the
-    cavity ``cav``, the spine ``sp`` and a body ``scale`` = height / 175 cm; ``midline``: over
-    the spinous processes (``|x| < SPINOUS_HALF_MM``) the thickness beside them (the skin
+def _levels(sp, y):
+    """The canal's level (zd, mm) and the transverse processes' tips' ``|x|`` (mm) at ``y``,
+    interpolated between the vertebrae's mid-heights (:func:`.skeleton.paint_spine`: the tip
+    ``w / 2 + 24`` mm out, ``w`` the body's width)."""
+    ym = [sp.mid_y(k) for k in range(len(sp.tops))]
+    canal = np.interp(y, ym, [sp.canal_zd(k) for k in range(len(sp.tops))])
+    return canal, 0.5 * np.interp(y, ym, sp.widths) + 24.0
+
+
+def _bed_zd(x, canal, x_tp, x_lat):
+    """The erector spinae's bed (zd, mm) at ``|x|`` (broadcast): the back of the laminae
+    (:func:`.skeleton.paint_spine`'s arc of radius 11 mm about the canal, 3 mm thick: 14 mm
+    behind the canal's axis in the midline), down into the groove at the transverse process's
+    root (10 mm out, its 4.5 mm radius behind the canal's level), out along the transverse
+    process to its tip (``x_tp``, 10 mm behind, radius 3.5), then along the posterior ribs to
+    their angles at the muscle's lateral edge ``x_lat``, :data:`RIB_ANGLE_BACK_MM` further
+    back (ASSUMPTION)."""
+    d = np.where(x <= 10.0, canal + 14.0 - 9.5 * x / 10.0,
+                 canal + 4.5 + 9.0 * np.clip((x - 10.0) / (x_tp - 10.0), 0.0, 1.0))
+    lat = canal + 13.5 + RIB_ANGLE_BACK_MM * np.clip((x - x_tp) / np.maximum(x_lat - x_tp, 1.0),
+                                                     0.0, 1.0)
+    return np.where(x > x_tp, lat, d)
+
+
+def _section(x, canal, x_tp, thick, x_med, width):
+    """``(bed, back)`` (zd, mm): the bed and the back surface, ``canal + 4.5 + thick *
+    sqrt(1 - u^2)`` with ``u = (|x| - x_med) / width`` (the back surface's deepest point lies
+    over the groove at the bed's deepest point, so ``thick`` is the largest thickness)."""
+    u = (x - x_med) / width
+    back = np.where((u >= 0.0) & (u <= 1.0),
+                    canal + 4.5 + thick * np.sqrt(np.clip(1.0 - u * u, 0.0, 1.0)), -np.inf)
+    return _bed_zd(x, canal, x_tp, x_med + width), back
+
+
+def erector_width_mm(sp, scale: float) -> float:
+    """The section's width (mm, from the spinous process out) whose area at T12 is
+    :data:`T12_AREA_MM2` x ``scale^2`` at the thickness :data:`T12_THICKNESS_MM` x ``scale``
+    on this spine's bed (bisection, to 0.1 mm)."""
+    y = sp.mid_y(13)                                         # T12
+    canal, x_tp = _levels(sp, y)
+    thick, x_med = T12_THICKNESS_MM * scale, SPINOUS_HALF_MM * scale
+    want = T12_AREA_MM2 * scale * scale
+    lo, hi = 10.0, 300.0
+    while hi - lo > 0.1:
+        w = 0.5 * (lo + hi)
+        x = np.arange(x_med, x_med + w, 0.05)
+        bed, back = _section(x, canal, x_tp, thick, x_med, w)
+        area = np.clip(back - bed, 0.0, None).sum() * 0.05
+        lo, hi = (w, hi) if area < want else (lo, w)
+    return 0.5 * (lo + hi)
+
+
+def erector_section(sp, x, y, scale: float, width: float, midline: bool = False):
+    """``(d0, t)``: the erector spinae's deep surface ``d0`` (zd, mm: its bed on the laminae,
+    transverse processes and posterior ribs, :func:`_bed_zd`) and thickness ``t`` (mm, 0
+    outside it) at ``(x, y)`` (mm, broadcast), for the spine ``sp``, a body ``scale`` =
+    height / 175 cm and the section's ``width`` (mm, :func:`erector_width_mm`); ``midline``:
+    over the spinous processes (``|x| < SPINOUS_HALF_MM``) the section beside them (the skin
     bridges the midline: the median furrow is not drawn, ASSUMPTION)."""
     x = np.abs(np.asarray(x, np.float64))
     y = np.asarray(y, np.float64)
-    yc = np.maximum(y, cav.y_apex)
-    a = np.maximum(np.asarray(cav.half_width(yc), np.float64), 1e-3)
-    b = np.asarray(cav.half_depth(yc), np.float64)
-    s = np.clip(x / a, 0.0, 1.0)
-    d0 = np.asarray(cav.centre_zd(yc), np.float64) + b * (1.0 - s ** P_SECTION) ** (1.0 / P_SECTION)
-    u = (x - SPINOUS_HALF_MM * scale) / (WIDTH_MM * scale)
+    x_med = SPINOUS_HALF_MM * scale
     if midline:
-        u = np.maximum(u, 0.0)
-    prof = np.where((u >= 0.0) & (u <= 1.0), np.sqrt(np.clip(1.0 - u * u, 0.0, 1.0)), 0.0)
-    return d0, erector_thickness_mm(sp, y, scale) * prof
+        x = np.maximum(x, x_med)
+    canal, x_tp = _levels(sp, y)
+    bed, back = _section(x, canal, x_tp, erector_thickness_mm(sp, y, scale), x_med, width)
+    return bed, np.clip(back - bed, 0.0, None)
 
 
-def erector_back_zd(cav, sp, ol, scale: float, step_mm: float = 1.0) -> float:
+def erector_back_zd(sp, ol, scale: float, step_mm: float = 1.0) -> float:
     """The deepest ``zd`` (mm) the back's skin reaches over the erector spinae (the section's
     back, the outline's muscle layer and fat; sampled every ``step_mm``, plus a step): the
     grid must reach it (:func:`.builder._chest_grid`)."""
-    x = np.arange(0.0, (SPINOUS_HALF_MM + WIDTH_MM) * scale + step_mm, step_mm)[None, :]
+    width = erector_width_mm(sp, scale)
+    x = np.arange(0.0, SPINOUS_HALF_MM * scale + width + step_mm, step_mm)[None, :]
     y = np.arange(sp.tops[1], sp.tops[-1] + sp.pitches[-1], step_mm)[:, None]
-    d0, t = erector_section(cav, sp, x, y, scale, midline=True)
+    d0, t = erector_section(sp, x, y, scale, width, midline=True)
     return float(np.max(np.where(t > 0, d0 + t, -np.inf))) + ol.muscle + ol.fat + step_mm
 
 
@@ -146,24 +203,26 @@ def _shift_back(labels, h, dz: float, back, *, AIR: int, ADIPOSE: int, MUSCLE: i
         col[change] = new[change]
 
 
-def paint_erector_spinae(labels, f: Frame, cav, sp, ol, scale: float, *, AIR: int,
-                         ADIPOSE: int, MUSCLE: int, SOFT: int) -> None:
-    """The erector spinae (module docstring) into the trunk's ``labels`` (modified in place):
-    the back's skin moves out where the muscle, the outline's muscle layer (``ol.muscle``) and
-    its fat (``ol.fat``, mm) do not fit under it, then the section (:func:`erector_section`)
-    becomes :data:`MUSCLE` over soft tissue, fat and muscle outside the cavity ``cav``."""
+def paint_erector_spinae(labels, f: Frame, sp, ol, scale: float, *, AIR: int, ADIPOSE: int,
+                         MUSCLE: int, SOFT: int) -> None:
+    """The erector spinae (module docstring) into the trunk's ``labels`` (modified in place)
+    of the spine ``sp`` and a body ``scale`` = height / 175 cm: the back's skin moves out where
+    the section, the outline ``ol``'s muscle layer and its fat (mm) do not fit under it, then
+    the section (:func:`erector_section`) becomes ``MUSCLE`` over ``SOFT``, ``ADIPOSE`` and
+    ``MUSCLE`` (the lungs and bones are painted over it later)."""
     from scipy import ndimage
 
     dz, dy, dx = (float(c) for c in f.grid.spacing)
     X, Y = np.meshgrid(f.x, f.y)                                   # [y, x]
-    d0, t = erector_section(cav, sp, X, Y, scale)
+    width = erector_width_mm(sp, scale)
+    d0, t = erector_section(sp, X, Y, scale, width)
     if not (t > 0).any():
         return
     last = np.full(labels.shape[1:], -1, np.intp)
     for k in range(labels.shape[0]):
         last[labels[k] != AIR] = k
     skin = np.where(last >= 0, f.zd[np.maximum(last, 0)], np.inf)
-    d1, t1 = erector_section(cav, sp, X, Y, scale, midline=True)
+    d1, t1 = erector_section(sp, X, Y, scale, width, midline=True)
     need = np.where(t1 > 0, np.clip(d1 + t1 + ol.muscle + ol.fat - skin, 0.0, None), 0.0)
     if need.any():
         h = ndimage.gaussian_filter(need, (SMOOTH_MM / dy, SMOOTH_MM / dx))
@@ -173,7 +232,6 @@ def paint_erector_spinae(labels, f: Frame, cav, sp, ol, scale: float, *, AIR: in
     cols = np.nonzero((t > 0).any(axis=0))[0]
     ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
     lo, hi = d0[ys, xs][None], (d0 + t)[ys, xs][None]
-    Xs, Ys = f.x[None, None, xs], f.y[None, ys, None]
     on = (t[ys, xs] > 0)[None]
     for z0 in range(0, labels.shape[0], 8):
         sl = slice(z0, min(labels.shape[0], z0 + 8))
@@ -181,6 +239,5 @@ def paint_erector_spinae(labels, f: Frame, cav, sp, ol, scale: float, *, AIR: in
         if Z.max() < lo.min():
             continue
         sub = labels[sl, ys, xs]
-        m = on & (Z >= lo) & (Z <= hi) & ~cav.inside(Xs, Ys, Z) \
-            & ((sub == SOFT) | (sub == ADIPOSE) | (sub == MUSCLE))
+        m = on & (Z >= lo) & (Z <= hi) & ((sub == SOFT) | (sub == ADIPOSE) | (sub == MUSCLE))
         sub[m] = MUSCLE

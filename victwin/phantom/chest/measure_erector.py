@@ -39,6 +39,12 @@ def _labels_named(phantom, *names) -> list:
     return [int(k) for k, v in phantom.materials.items() if v in names]
 
 
+def _muscle(phantom) -> list:
+    """The label of the chest wall's and back's muscle (not the myocardium)."""
+    return [int(k) for k, v in phantom.meta["label_names"].items()
+            if v.startswith("chest-wall muscle")]
+
+
 def back_layers_mm(phantom, y_mm: float):
     """``(x, fat, muscle)``: per column of the axial slice nearest ``y_mm`` (x in mm, world),
     the fat's and then the muscle's thickness (mm) met walking in from the back's skin (bone
@@ -47,8 +53,7 @@ def back_layers_mm(phantom, y_mm: float):
     j = int(np.argmin(np.abs(g.axis_mm("y") - y_mm)))
     sl = phantom.labels[:, j, :]                                    # [z, x]; z grows backwards
     fat = np.isin(sl, _labels_named(phantom, "adipose"))
-    mus = np.isin(sl, [int(k) for k, v in phantom.meta["label_names"].items()
-                       if v.startswith("chest-wall muscle")])
+    mus = np.isin(sl, _muscle(phantom))
     bone = np.isin(sl, _labels_named(phantom, "bone"))
     dz = float(g.spacing[0])
     nz, nx = sl.shape
@@ -68,9 +73,22 @@ def back_layers_mm(phantom, y_mm: float):
     return g.axis_mm("x"), f_mm, m_mm
 
 
-def _erector_mm(phantom, y_mm: float, max_x_mm: float):
-    x, _, m = back_layers_mm(phantom, y_mm)
-    e = np.clip(m - float(phantom.meta["outline"]["muscle"]), 0.0, None)
+def _erector_mm(phantom, level: str, max_x_mm: float):
+    """``(x, e)``: per column of the slice through the middle of ``level``'s body, the muscle
+    (mm) behind the spinal canal's axis (``meta["spine"]``: the body's front, its depth and
+    9 mm) less the chest wall's superficial layer (``meta["outline"]["muscle"]``), 0 beyond
+    ``max_x_mm`` of the midline."""
+    from .skeleton import LEVEL_NAMES
+
+    g, meta = phantom.grid, phantom.meta
+    k = LEVEL_NAMES.index(level)
+    canal = meta["spine"]["front_zd"] + meta["spine"]["depths"][k] + 9.0
+    j = int(np.argmin(np.abs(g.axis_mm("y") - level_y_mm(phantom, level))))
+    zd = g.axis_mm("z") - meta["zc_mm"]
+    mus = np.isin(phantom.labels[:, j, :], _muscle(phantom)) & (zd >= canal)[:, None]
+    e = np.clip(mus.sum(axis=0) * float(g.spacing[0]) - float(meta["outline"]["muscle"]),
+                0.0, None)
+    x = g.axis_mm("x")
     e[np.abs(x) > max_x_mm] = 0.0
     return x, e
 
@@ -79,14 +97,14 @@ def erector_area_mm2(phantom, level: str = "T12", max_x_mm: float = 100.0) -> tu
     """``(right, left)``: the back muscle beneath the superficial layer (mm^2) in the axial
     slice through the middle of vertebra ``level``, each side of the midline, within
     ``max_x_mm`` of it (:func:`back_layers_mm` less ``meta["outline"]["muscle"]``)."""
-    x, e = _erector_mm(phantom, level_y_mm(phantom, level), max_x_mm)
+    x, e = _erector_mm(phantom, level, max_x_mm)
     dx = float(phantom.grid.spacing[2])
     return float(e[x < 0].sum() * dx), float(e[x > 0].sum() * dx)
 
 
 def erector_thickness_mm(phantom, level: str = "T12", max_x_mm: float = 100.0) -> float:
     """The largest thickness (mm) of that muscle in the slice (either side)."""
-    return float(_erector_mm(phantom, level_y_mm(phantom, level), max_x_mm)[1].max())
+    return float(_erector_mm(phantom, level, max_x_mm)[1].max())
 
 
 def pa_mass_path(phantom) -> np.ndarray:
