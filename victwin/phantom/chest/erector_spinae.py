@@ -3,11 +3,12 @@
 Until 2026-12-03 (sixth session, 19erector14) the chest twins had none: behind the vertebrae
 there was soft tissue (the cavity's mediastinal band), behind the lungs' paravertebral gutters
 the rib zone (soft tissue), the chest wall's one muscle layer (:data:`.anatomy.MUSCLE_MM`,
-12 mm) and the subcutaneous fat. The erector spinae (iliocostalis, longissimus, spinalis) fill the groove from the
-spinous processes out to the rib angles, behind the transverse processes and posterior ribs and
-under the superficial back muscles (trapezius, rhomboids, serratus posterior, latissimus: the
-twin's chest-wall layer), thickest beside the spine, thinning laterally, and larger at lower
-thoracic levels (NYSORA's compendium, below; Gray's Anatomy).
+12 mm) and the subcutaneous fat. The erector spinae (iliocostalis, longissimus, spinalis)
+fill the groove from the spinous processes out to the rib angles, behind the transverse
+processes and posterior ribs and under the superficial back muscles (trapezius, rhomboids,
+serratus posterior, latissimus: the twin's chest-wall layer), thickest beside the spine,
+thinning laterally, and larger at lower thoracic levels (NYSORA's compendium, below; Gray's
+Anatomy).
 
 The section, per side and level ``y`` (anatomy coordinates, mm; :func:`erector_section`):
 
