@@ -26,7 +26,7 @@ The section, per side and level ``y`` (anatomy coordinates, mm; :func:`erector_s
   x height / 175 cm, as the spine;
 - up the thorax ``T`` falls linearly by level to :data:`T1_FRACTION` of T12's at T1
   (ASSUMPTION: no per-level table was read; the muscles are "larger at lower levels"), it is
-  held at T12's below T12 and tapers to 0 from T1's middle to C7's top (the neck's muscles are
+  held at T12's below T12 and tapers to 0 from T1's middle to its top (the neck's muscles are
   the neck's outline); the width is held (ASSUMPTION);
 - it is painted in the trunk step, after the trunk's layers and before the scapular cover
   (which measures the skin with it), over soft tissue, fat and muscle only; the lungs (step
@@ -103,9 +103,9 @@ def erector_thickness_mm(sp, y, scale: float):
     """``T(y)`` (mm): the erector spinae's largest thickness at level ``y``
     (mm, anatomy coordinates) of the spine ``sp`` for a body ``scale`` = height / 175 cm
     (module docstring: T12's from Shimoda 2022, falling to :data:`T1_FRACTION` of it at T1,
-    0 at C7's top)."""
+    0 at T1's top)."""
     k = np.arange(2, 14)                        # T1..T12 in :data:`.skeleton.LEVEL_NAMES`
-    ym = [sp.tops[1]] + [sp.mid_y(int(i)) for i in k] + [sp.mid_y(len(sp.tops) - 1)]
+    ym = [sp.tops[2]] + [sp.mid_y(int(i)) for i in k] + [sp.mid_y(len(sp.tops) - 1)]
     frac = np.concatenate([[0.0], T1_FRACTION + (1.0 - T1_FRACTION) * (k - 2) / 11.0, [1.0]])
     return T12_THICKNESS_MM * scale * np.interp(np.asarray(y, np.float64), ym, frac, left=0.0,
                                                 right=1.0)
@@ -186,7 +186,7 @@ def erector_back_zd(sp, ol, scale: float, step_mm: float = 1.0) -> float:
     grid must reach it (:func:`.builder._chest_grid`)."""
     width = erector_width_mm(sp, scale)
     x = np.arange(0.0, SPINOUS_HALF_MM * scale + width + step_mm, step_mm)[None, :]
-    y = np.arange(sp.tops[1], sp.tops[-1] + sp.pitches[-1], step_mm)[:, None]
+    y = np.arange(sp.tops[2], sp.tops[-1] + sp.pitches[-1], step_mm)[:, None]
     d0, t = erector_section(sp, x, y, scale, width, midline=True)
     return float(np.max(np.where(t > 0, d0 + t, -np.inf))) + ol.muscle + ol.fat + step_mm
 
