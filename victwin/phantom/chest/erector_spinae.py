@@ -32,7 +32,7 @@ The section, per side and level ``y`` (anatomy coordinates, mm; :func:`erector_s
   (which measures the skin with it), over soft tissue, fat and muscle only; the lungs (step
   ``lungs``) and the bones (step ``skeleton``) are painted over it afterwards, so it never
   holds lung or bone: where the twin's lung reaches behind the transverse processes (it does
-  at every thoracic level, by 15-25 mm: NOTES, 19erector14) the lung keeps that part;
+  from T3 to T11, by 10-22 mm: NOTES, 19erector14) the lung keeps that part;
 - the back's skin stays where the outline put it unless the section, the outline's muscle
   layer (``ol.muscle``) and its fat (``ol.fat``) do not fit under it: then it moves out by
   the shortfall (smoothed with a Gaussian of :data:`SMOOTH_MM`, never below it), as
