@@ -261,13 +261,13 @@ def _slabs(f: Frame, labels: np.ndarray):
 
 
 def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
-    """Step ``trunk``: subcutaneous fat, chest-wall muscle, soft-tissue core and the breasts
-    (fat with a glandular core), slab by slab, in ``labels`` (modified in place).
+    """Step ``trunk``: subcutaneous fat, chest-wall muscle, soft-tissue core and the breasts (fat
+    with a glandular core), slab by slab, then the erector spinae and the scapulae's covers.
 
     Parameters
     ----------
     labels : ndarray of uint8, shape (nz, ny, nx)
-        All :data:`AIR` on entry.
+        All :data:`AIR` on entry; modified in place.
     f : Frame
         The grid and anatomy frame (:func:`_chest_grid`).
     t : _Torso
