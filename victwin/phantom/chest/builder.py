@@ -31,7 +31,7 @@ from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .cage_profile import trunk_width_fraction
 from .lungs import Cavity, solve_cavity
-from .erector_spinae import erector_back_zd, paint_erector_spinae
+from .erector_spinae import paint_erector_spinae
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
@@ -235,7 +235,7 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     front = -ol.b_ant
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
-    back = max(ol.b_post, erector_back_zd(sp, ol, t.scale))   # erector spinae
+    back = ol.b_post
     half_x = ol.half_breadth + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
@@ -290,8 +290,7 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, cage_half_width=cage_w) & (sub == AIR)] = ADIPOSE
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
-    paint_erector_spinae(labels, f, t.sp, ol, t.scale, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE,
-                         SOFT=SOFT)
+    paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
     paint_scapular_cover(labels, f, _scapulae(t), ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
 
 

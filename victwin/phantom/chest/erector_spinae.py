@@ -29,17 +29,17 @@ The section, per side and level ``y`` (anatomy coordinates, mm; :func:`erector_s
   held at T12's below T12 and tapers to 0 from T1's middle to its top (the neck's muscles are
   the neck's outline); the width is held (ASSUMPTION);
 - it is painted in the trunk step, after the trunk's layers and before the scapular cover
-  (which measures the skin with it), over soft tissue, fat and muscle only; the lungs (step
+  (which moves the skin over the blades: muscle, this one included, stays muscle under it),
+  over soft tissue and muscle only; the lungs (step
   ``lungs``) and the bones (step ``skeleton``) are painted over it afterwards, so it never
   holds lung or bone: where the twin's lung reaches behind the transverse processes (it does
   from T3 to T11, by 10-22 mm: NOTES, 19erector14) the lung keeps that part;
-- the back's skin stays where the outline put it unless the section, the outline's muscle
-  layer (``ol.muscle``) and its fat (``ol.fat``) do not fit under it: then it moves out by
-  the shortfall (smoothed with a Gaussian of :data:`SMOOTH_MM`, never below it), as
-  :func:`.scapular_cover.paint_scapular_cover` does over the blades. In the test twins they
-  fit everywhere (the section's back lies 3 (T12) to 28 mm (T2) in front of the muscle layer,
-  the rib zone's soft tissue staying between): the trunk's depth, fitted to Heinz 2003's
-  girths, already holds the muscle.
+- it replaces soft tissue (and the chest wall's muscle layer, muscle already), never the
+  subcutaneous fat, and the skin stays where the outline put it: in the test twins the
+  section's back lies 3 mm (T12) to 28 mm (T2) in front of the muscle layer, the rib zone's
+  soft tissue staying between; the trunk's depth, fitted to Heinz 2003's girths, already
+  holds the muscle. (A first version put the whole section behind the cavity and moved the
+  skin out by up to ~20 mm: NOTES, 19erector14.)
 
 References
 ----------
@@ -76,9 +76,8 @@ import numpy as np
 from .raster import Frame
 
 __all__ = ["T12_AREA_MM2", "T12_AREA_IQR_MM2", "T12_THICKNESS_MM", "T12_THICKNESS_IQR_MM",
-           "RIB_ANGLE_BACK_MM", "T1_FRACTION", "SPINOUS_HALF_MM", "SMOOTH_MM",
-           "erector_thickness_mm", "erector_width_mm", "erector_section", "erector_back_zd",
-           "paint_erector_spinae"]
+           "RIB_ANGLE_BACK_MM", "T1_FRACTION", "SPINOUS_HALF_MM", "erector_thickness_mm",
+           "erector_width_mm", "erector_section", "paint_erector_spinae"]
 
 # Shimoda et al. 2022 (module references): T12, chest CT, medians and interquartile ranges
 T12_AREA_MM2 = 1371.0
@@ -94,9 +93,6 @@ T1_FRACTION = 0.5
 # the muscle's medial edge: the spinous process's radius at its root
 # (:func:`.skeleton.paint_spine` draws it 4 mm, tapering to 3 mm)
 SPINOUS_HALF_MM = 4.0
-# the skin's bump over the muscle is smoothed by a Gaussian of this SD (mm) (ASSUMPTION: the
-# midline furrow over the spinous processes is shallower than the muscles beside it)
-SMOOTH_MM = 4.0
 
 
 def erector_thickness_mm(sp, y, scale: float):
@@ -163,72 +159,28 @@ def erector_width_mm(sp, scale: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def erector_section(sp, x, y, scale: float, width: float, midline: bool = False):
+def erector_section(sp, x, y, scale: float, width: float):
     """``(d0, t)``: the erector spinae's deep surface ``d0`` (zd, mm: its bed on the laminae,
     transverse processes and posterior ribs, :func:`_bed_zd`) and thickness ``t`` (mm, 0
     outside it) at ``(x, y)`` (mm, broadcast), for the spine ``sp``, a body ``scale`` =
-    height / 175 cm and the section's ``width`` (mm, :func:`erector_width_mm`); ``midline``:
-    over the spinous processes (``|x| < SPINOUS_HALF_MM``) the section beside them (the skin
-    bridges the midline: the median furrow is not drawn, ASSUMPTION)."""
+    height / 175 cm and the section's ``width`` (mm, :func:`erector_width_mm`)."""
     x = np.abs(np.asarray(x, np.float64))
     y = np.asarray(y, np.float64)
     x_med = SPINOUS_HALF_MM * scale
-    if midline:
-        x = np.maximum(x, x_med)
     canal, x_tp = _levels(sp, y)
     bed, back = _section(x, canal, x_tp, erector_thickness_mm(sp, y, scale), x_med, width)
     return bed, np.clip(back - bed, 0.0, None)
 
 
-def erector_back_zd(sp, ol, scale: float, step_mm: float = 1.0) -> float:
-    """The deepest ``zd`` (mm) the back's skin reaches over the erector spinae (the section's
-    back, the outline's muscle layer and fat; sampled every ``step_mm``, plus a step): the
-    grid must reach it (:func:`.builder._chest_grid`)."""
-    width = erector_width_mm(sp, scale)
-    x = np.arange(0.0, SPINOUS_HALF_MM * scale + width + step_mm, step_mm)[None, :]
-    y = np.arange(sp.tops[2], sp.tops[-1] + sp.pitches[-1], step_mm)[:, None]
-    d0, t = erector_section(sp, x, y, scale, width, midline=True)
-    return float(np.max(np.where(t > 0, d0 + t, -np.inf))) + ol.muscle + ol.fat + step_mm
-
-
-def _shift_back(labels, h, dz: float, back, *, AIR: int, ADIPOSE: int, MUSCLE: int) -> None:
-    """Push each column's air and fat behind the cavity's centre (``back``, bool per plane) out
-    by ``h`` (mm, [y, x]), muscle filling in under them (as the scapular cover does)."""
-    for j, i in zip(*np.nonzero(h >= 0.5 * dz)):
-        col = labels[:, j, i]
-        k = int(round(h[j, i] / dz))
-        shifted = np.full_like(col, AIR)
-        shifted[k:] = col[:col.size - k]
-        new = np.where((shifted == AIR) | (shifted == ADIPOSE), shifted, MUSCLE)
-        change = back & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
-        col[change] = new[change]
-
-
-def paint_erector_spinae(labels, f: Frame, sp, ol, scale: float, *, AIR: int, ADIPOSE: int,
-                         MUSCLE: int, SOFT: int) -> None:
+def paint_erector_spinae(labels, f: Frame, sp, scale: float, *, MUSCLE: int, SOFT: int) -> None:
     """The erector spinae (module docstring) into the trunk's ``labels`` (modified in place)
-    of the spine ``sp`` and a body ``scale`` = height / 175 cm: the back's skin moves out where
-    the section, the outline ``ol``'s muscle layer and its fat (mm) do not fit under it, then
-    the section (:func:`erector_section`) becomes ``MUSCLE`` over ``SOFT``, ``ADIPOSE`` and
-    ``MUSCLE`` (the lungs and bones are painted over it later)."""
-    from scipy import ndimage
-
-    dz, dy, dx = (float(c) for c in f.grid.spacing)
+    of the spine ``sp`` and a body ``scale`` = height / 175 cm: the section
+    (:func:`erector_section`) becomes ``MUSCLE`` over ``SOFT`` and ``MUSCLE`` (the lungs and
+    bones are painted over it later; the subcutaneous fat and the skin stay)."""
     X, Y = np.meshgrid(f.x, f.y)                                   # [y, x]
-    width = erector_width_mm(sp, scale)
-    d0, t = erector_section(sp, X, Y, scale, width)
+    d0, t = erector_section(sp, X, Y, scale, erector_width_mm(sp, scale))
     if not (t > 0).any():
         return
-    last = np.full(labels.shape[1:], -1, np.intp)
-    for k in range(labels.shape[0]):
-        last[labels[k] != AIR] = k
-    skin = np.where(last >= 0, f.zd[np.maximum(last, 0)], np.inf)
-    d1, t1 = erector_section(sp, X, Y, scale, width, midline=True)
-    need = np.where(t1 > 0, np.clip(d1 + t1 + ol.muscle + ol.fat - skin, 0.0, None), 0.0)
-    if need.any():
-        h = ndimage.gaussian_filter(need, (SMOOTH_MM / dy, SMOOTH_MM / dx))
-        h = np.maximum(h, need)
-        _shift_back(labels, h, dz, f.zd > 0.0, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
     rows = np.nonzero((t > 0).any(axis=1))[0]
     cols = np.nonzero((t > 0).any(axis=0))[0]
     ys, xs = slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
@@ -240,5 +192,5 @@ def paint_erector_spinae(labels, f: Frame, sp, ol, scale: float, *, AIR: int, AD
         if Z.max() < lo.min():
             continue
         sub = labels[sl, ys, xs]
-        m = on & (Z >= lo) & (Z <= hi) & ((sub == SOFT) | (sub == ADIPOSE) | (sub == MUSCLE))
+        m = on & (Z >= lo) & (Z <= hi) & ((sub == SOFT) | (sub == MUSCLE))
         sub[m] = MUSCLE
