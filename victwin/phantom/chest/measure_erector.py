@@ -1,13 +1,13 @@
 """Measure the back's paraspinal muscle and the spine's soft-tissue column from a chest twin's
 labels (for :mod:`.erector_spinae`; reads labels and the spine's metadata only).
 
-- :func:`back_layers_mm`: per column of an axial slice, walking in from the back's skin, the
-  subcutaneous fat's thickness and then the muscle's (posterior ribs passed over, not counted),
-  up to the first voxel of anything else (soft tissue, lung, air);
-- :func:`erector_area_mm2` / :func:`erector_thickness_mm`: that muscle less the chest wall's
-  superficial layer (the outline's ``muscle``, mm, from the metadata), per side: the erector
-  spinae's cross-sectional area and its thickness beside the spine, as a CT reading at that
-  level would give them (Shimoda et al. 2022: :mod:`.erector_spinae`);
+- :func:`erector_area_mm2` / :func:`erector_thickness_mm`: per column of the axial slice through
+  a vertebra's body, the muscle behind the spinal canal's axis less the chest wall's
+  superficial layer (the outline's ``muscle``, mm, from the metadata), summed per side: the
+  erector spinae's cross-sectional area and its largest thickness, as a CT reading at that
+  level would give them (Shimoda et al. 2022: :mod:`.erector_spinae`); the diaphragm's
+  posterior crura behind the canal's level count too (50-120 mm^2 per side at T12 in the test twins), and at T4-T8 the
+  scapulae's muscle cover;
 - :func:`pa_column_step`: the PA mass path (g/cm^2, through the whole depth) beside the spine
   against that a little further out: the step at the spine's soft-tissue column's edge.
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["level_y_mm", "back_layers_mm", "erector_area_mm2", "erector_thickness_mm",
-           "pa_mass_path", "pa_column_step", "DENSITY_G_CM3"]
+__all__ = ["level_y_mm", "erector_area_mm2", "erector_thickness_mm", "pa_mass_path",
+           "pa_column_step", "DENSITY_G_CM3"]
 
 #: Mass density (g/cm^3) of each canonical material (ICRU Report 46 / 44 nominal values:
 #: adipose 0.95, muscle 1.05, soft tissue 1.03, lung inflated 0.26, cortical bone 1.92, blood
@@ -35,42 +35,10 @@ def level_y_mm(phantom, name: str) -> float:
     return float(sp["tops"][k] + 0.5 * sp["bodies"][k])
 
 
-def _labels_named(phantom, *names) -> list:
-    return [int(k) for k, v in phantom.materials.items() if v in names]
-
-
 def _muscle(phantom) -> list:
     """The label of the chest wall's and back's muscle (not the myocardium)."""
     return [int(k) for k, v in phantom.meta["label_names"].items()
             if v.startswith("chest-wall muscle")]
-
-
-def back_layers_mm(phantom, y_mm: float):
-    """``(x, fat, muscle)``: per column of the axial slice nearest ``y_mm`` (x in mm, world),
-    the fat's and then the muscle's thickness (mm) met walking in from the back's skin (bone
-    passed over, not counted; myocardium is not reached from the back)."""
-    g = phantom.grid
-    j = int(np.argmin(np.abs(g.axis_mm("y") - y_mm)))
-    sl = phantom.labels[:, j, :]                                    # [z, x]; z grows backwards
-    fat = np.isin(sl, _labels_named(phantom, "adipose"))
-    mus = np.isin(sl, _muscle(phantom))
-    bone = np.isin(sl, _labels_named(phantom, "bone"))
-    dz = float(g.spacing[0])
-    nz, nx = sl.shape
-    f_mm = np.zeros(nx)
-    m_mm = np.zeros(nx)
-    for i in range(nx):
-        body = np.flatnonzero(sl[:, i] != 0)
-        if body.size == 0:
-            continue
-        k = body[-1]
-        while k >= 0 and fat[k, i]:
-            f_mm[i] += dz
-            k -= 1
-        while k >= 0 and (mus[k, i] or bone[k, i]):
-            m_mm[i] += dz * mus[k, i]
-            k -= 1
-    return g.axis_mm("x"), f_mm, m_mm
 
 
 def _erector_mm(phantom, level: str, max_x_mm: float):
@@ -96,7 +64,7 @@ def _erector_mm(phantom, level: str, max_x_mm: float):
 def erector_area_mm2(phantom, level: str = "T12", max_x_mm: float = 100.0) -> tuple:
     """``(right, left)``: the back muscle beneath the superficial layer (mm^2) in the axial
     slice through the middle of vertebra ``level``, each side of the midline, within
-    ``max_x_mm`` of it (:func:`back_layers_mm` less ``meta["outline"]["muscle"]``)."""
+    ``max_x_mm`` of it (module docstring)."""
     x, e = _erector_mm(phantom, level, max_x_mm)
     dx = float(phantom.grid.spacing[2])
     return float(e[x < 0].sum() * dx), float(e[x > 0].sum() * dx)
