@@ -30,6 +30,7 @@ from .._phantom import Phantom
 from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
+from .erector_spinae import paint_erector_spinae
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .aortic_root import ascending_aorta
@@ -265,13 +266,13 @@ def _slabs(f: Frame, labels: np.ndarray):
 
 
 def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
-    """Step ``trunk``: subcutaneous fat, chest-wall muscle, soft-tissue core and the breasts
-    (fat with a glandular core), slab by slab, in ``labels`` (modified in place).
+    """Step ``trunk``: subcutaneous fat, chest-wall muscle, soft-tissue core and the breasts (fat
+    with a glandular core), slab by slab, then the erector spinae and the scapulae's covers.
 
     Parameters
     ----------
     labels : ndarray of uint8, shape (nz, ny, nx)
-        All :data:`AIR` on entry.
+        All :data:`AIR` on entry; modified in place.
     f : Frame
         The grid and anatomy frame (:func:`_chest_grid`).
     t : _Torso
@@ -290,7 +291,8 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
         if ol.breast_h > 0:
             sub[ol.breasts(X, Y, Z, cage_half_width=cage_w) & (sub == AIR)] = ADIPOSE
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
-    # muscle and fat over each scapula (the blade's own cover, not the chest wall's)
+    # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
+    paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
     paint_scapular_cover(labels, f, _scapulae(t), ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
 
 
