@@ -139,7 +139,7 @@ def test_a_first_rib_curving_forward_across_the_band(side, behind_cut_mm):
     # same rib 12.5 mm further forward (a cage shallower at the top), its back still behind the
     # cut. Either way twelve ribs, the first at its level where it enters the band (+- a voxel),
     # the others as before. The fixed cut (until 2026-12-03, sixth session) lost the first rib
-    # from -1 mm on (/work/scratch/19rev14/curved_sweep.py).
+    # from -1 mm on (NOTES, 2026-12-03, issue-19rev14: the sweep of the cut).
     y = posterior_rib_crossings(_cage(curved_first=behind_cut_mm), side=side)
     assert len(y) == 12, y
     assert abs(y[0] - _curved_first_level()) <= VOX, (y[0], _curved_first_level())

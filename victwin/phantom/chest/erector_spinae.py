@@ -145,7 +145,7 @@ def erector_width_mm(sp, scale: float) -> float:
     """The section's width (mm, from the spinous process out) whose area at T12 is
     :data:`T12_AREA_MM2` x ``scale^2`` at the thickness :data:`T12_THICKNESS_MM` x ``scale``
     on this spine's bed (bisection, to 0.1 mm)."""
-    y = sp.mid_y(13)                                         # T12
+    y = sp.mid_y(sp.level("T12"))                                         # T12
     canal, x_tp = _levels(sp, y)
     thick, x_med = T12_THICKNESS_MM * scale, SPINOUS_HALF_MM * scale
     want = T12_AREA_MM2 * scale * scale

@@ -145,13 +145,16 @@ def upper_lobe_mask(cav: Cavity, sp, pts: dict, k: int) -> np.ndarray:
     and follows the contour of the 6th rib anteriorly"; GPnotebook: from T3's spinous process
     (left) "to the level of sixth costochondral junction anteriorly", the right "slightly
     inferior"). The tip of each thoracic spinous process lies level with the transverse
-    processes of the vertebra below (Geelhoed MA, McGaugh J, Brewer PA, Murphy D, J Orthop
-    Sports Phys Ther 2006;36(11):876-881: pins in 15 cadavers; the older "rule of threes" did
-    not hold), and :func:`.skeleton.paint_spine` draws the transverse processes at their
-    body's mid-height: the back end is T5's mid-height on the right and half-way between T4's
-    and T5's on the left (until 2026-12-03, sixth session, the top of T5 and half a pitch
-    above it, from an unmeasured "one level below its body": half a body
-    height high, review13). Until 2026-12-03 (fifth session) the superior vein
+    processes of the vertebra below (Geelhoed MA, McGaugh J, Brewer PA, Murphy D, "A new model
+    to facilitate palpation of the level of the transverse processes of the thoracic spine",
+    J Orthop Sports Phys Ther 2006;36(11):876-881; pins in 15 cadavers, as summarised by
+    physiospot.com, 2006-11-10; the paper itself not read), and :func:`.skeleton.paint_spine`
+    draws the transverse processes at their body's mid-height: the back end is half-way
+    between T4's and T5's mid-heights on the left (between the tips of T3 and T4) and T5's
+    mid-height on the right (T4's tip; ASSUMPTION: Radiopaedia's "roughly" at T4 taken as at
+    its tip). Until 2026-12-03 (sixth session) the top of T5 and half a pitch above it, from an
+    unmeasured "one level below its body": half a body height high (review13). Until
+    2026-12-03 (fifth session) the superior vein
     drained the points above the inferior vein's root, 70 mm below the carina: the cone's
     narrow apices put that region's centroid low and far back, and the upper-lobe vein's first
     branch rose 29 deg instead of 37 deg (hilar angle 87-90 deg, NOTES).

@@ -118,7 +118,7 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     # cost a byte a voxel, 62 MiB on chest/adult seed 1 at 1 mm, over the build's slab-wise peak
     # (tests/cli/test_chest_memory.py)
     last = np.full(labels.shape[1:], -1, np.intp)
-    first = np.zeros(labels.shape[1:], np.intp)        # the first body voxel (0: none)
+    first = np.zeros(labels.shape[1:], np.intp)        # the first body voxel (last < 0: none)
     for k in range(labels.shape[0] - 1, -1, -1):
         body = labels[k] != AIR
         last[body & (last < 0)] = k
@@ -171,6 +171,7 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
         # air in from in front of the body: that band is muscle too (was a 2-voxel air gap in
         # the 2 mm test woman's flank; 19dome14, 2026-12-03)
         front = first[j, i][None, :]
-        new[behind & (new == AIR) & (z >= front) & (z - k[None, :] < front)] = MUSCLE
+        band = (z >= front) & (z - k[None, :] < front) & (last[j, i] >= 0)[None, :]
+        new[behind & (new == AIR) & band] = MUSCLE
         change = behind & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
         labels[z0:, j, i] = np.where(change, new, col)
