@@ -17,6 +17,7 @@ costophrenic recesses.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from dataclasses import dataclass
@@ -182,6 +183,12 @@ class _Torso:
     scale: float
     rib_depth: float
 
+    @functools.cached_property
+    def scapulae(self) -> list:
+        """The scapulae (:func:`.scapula.scapulae_for`), placed once for the grid, the cover
+        and the bones."""
+        return scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth), scale=self.scale)
+
 
 def _check_voxel(voxel_mm) -> float:
     """The voxel size (mm) as a float in [0.25, 10]; a one-line ValueError otherwise."""
@@ -240,7 +247,7 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     front = -ol.b_ant
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
-    back = max(ol.b_post, cover_back_zd(_scapulae(t), ol.fat))    # the cover over the blades
+    back = max(ol.b_post, cover_back_zd(t.scapulae, ol.fat))    # the cover over the blades
     half_x = ol.half_breadth + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
@@ -293,11 +300,7 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
     paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
-    paint_scapular_cover(labels, f, _scapulae(t), ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
-
-
-def _scapulae(t: _Torso) -> list:
-    return scapulae_for(t.sp, cage_back_for(t.cav, t.rib_depth), scale=t.scale)
+    paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
 
 
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
@@ -481,7 +484,7 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
                     back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
-    paint_scapulae(labels, f, _scapulae(t), rng, BONE=SCAPULA,
+    paint_scapulae(labels, f, t.scapulae, rng, BONE=SCAPULA,
                    SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
     return paths
 
