@@ -57,7 +57,7 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
             return f"{v:.4g}"
         return str(v)
 
-    widths = [max(len(c), *(len(fmt(r.get(c, ""))) for r in rows)) for c in columns]
+    widths = [max([len(c)] + [len(fmt(r.get(c, ""))) for r in rows]) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
     print("  ".join("-" * w for w in widths))
     for r in rows:

@@ -5,7 +5,8 @@
 #
 # Installs the wheels prepared in .whl/ (benchmarks/gpu_wheels.sh) if there are any, checks
 # that what benchmarks/gpu_check.py imports is there, and runs it within ~8 minutes (the
-# script stops starting new timings after --budget-s; `timeout` is the hard stop). Writes
+# script stops starting new timings after --budget-s; `timeout` is the hard stop, 480 s or
+# $GPU_CHECK_TIMEOUT_S). Writes
 # benchmarks/results/gpu.json and benchmarks/results/gpu_check.log, and copies both to $OUT
 # where that is set. Extra arguments go to gpu_check.py.
 set -uo pipefail
@@ -32,9 +33,26 @@ for name in names:
 if missing:
     raise SystemExit("gpu_check: missing " + "; ".join(missing)
                      + ": put their wheels in .whl/ (bash benchmarks/gpu_wheels.sh NAME==VER)")
+if os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+    # numba's CUDA compiler loads its typing registries at the first compile; a numba-cuda
+    # older than the NumPy beside it fails there (numba-cuda 0.30.4 under NumPy 2.5: no
+    # np.row_stack), so one trivial kernel is compiled before the check starts
+    import numpy
+    from numba import cuda
+
+    def _kernel(a):
+        a[0] = 1.0
+
+    try:
+        cuda.compile_ptx(_kernel, "void(float32[::1])", cc=(7, 5))
+    except Exception as exc:
+        raise SystemExit(f"gpu_check: numba's CUDA compiler fails here ({type(exc).__name__}: "
+                         f"{exc}); the numba-cuda installed may not support NumPy "
+                         f"{numpy.__version__}: carry a NumPy it supports in .whl/ "
+                         "(bash benchmarks/gpu_wheels.sh)")
 PYEOF
 mkdir -p benchmarks/results
-timeout --signal=INT --kill-after=15 480 "$PY" benchmarks/gpu_check.py --budget-s 390 "$@" \
+timeout --signal=INT --kill-after=15 "${GPU_CHECK_TIMEOUT_S:-480}" "$PY" benchmarks/gpu_check.py --budget-s 390 "$@" \
   2>&1 | tee benchmarks/results/gpu_check.log
 rc=${PIPESTATUS[0]}
 if [ -n "${OUT:-}" ]; then

@@ -9,11 +9,14 @@
 # It already has numpy, scipy, numba, numba-cuda, cupy-cuda13x, scikit-image, matplotlib and
 # tqdm, which is all that benchmarks/gpu_check.py imports: victwin's spectra and xraylib answers
 # for the shipped systems are package data, and pydicom, highdicom, pynetdicom, zarr and dask
-# are imported only by the code that needs them. So the default list is empty; name a wheel
-# here only when a node lacks something (benchmarks/gpu_check.sh says which).
+# are imported only by the code that needs them. One wheel is needed all the same: the image's
+# NumPy (2.5.2, seen 2026-12-04) is newer than its numba-cuda (0.30.4) supports: numba-cuda's
+# first CUDA compile registers an overload of np.row_stack, which NumPy 2.5 removed, and fails
+# (AttributeError). NumPy 2.4.6 (the newest this mirror has; 16 MiB) installs ahead of it.
+# Name other wheels when a node lacks something (benchmarks/gpu_check.sh says which).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEFAULT=()
+DEFAULT=("numpy==2.4.6")
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${DEFAULT[@]+"${DEFAULT[@]}"}")
 mkdir -p .whl

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+import numpy as np
+
 from victwin._backend import get_cupy, resolve_backend
 from victwin.geometry import Grid
 

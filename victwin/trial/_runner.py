@@ -204,7 +204,10 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
         lt.plan_windows([window_box(spec, m, r, meta["thickness_mm"]) for m, r in wanted],
                         reach=[window_reach(spec, m, r, meta["thickness_mm"], lt.grid) + under
                                for m, r in wanted])
-    if target == "cuda":  # each twin's labels go to the GPU once, for every view and region
+    if target == "cuda" and not windowed:
+        # each twin's labels go to the GPU once, for every view and region (a windowed case
+        # has no whole-twin labels here: acquire_regions uploads each window and the coarse
+        # twin itself)
         from victwin.acquisition import on_device
 
         twins = {k: on_device(v) for k, v in twins.items()}
