@@ -126,8 +126,8 @@ def iter_project_labels(labels, grid: Grid, views, n_labels: int, *, backend="au
     for b0, b1 in batches:
         out = _device_zeros((b1 - b0, n_labels, nv, nu), np.float32)
         n = (b1 - b0) * nv * nu
-        _cuda.labels_kernel[_cuda.blocks_for(n), _cuda.THREADS_PER_BLOCK](
-            dev_labels.ravel(), *grid.shape, _device_put(geo["source"][b0:b1]),
+        _cuda.launch_labels(
+            n, dev_labels.ravel(), *grid.shape, _device_put(geo["source"][b0:b1]),
             _device_put(geo["corner"][b0:b1]),
             _device_put(geo["du"][b0:b1]), _device_put(geo["dv"][b0:b1]), dlo, dd, k, out)
         yield slice(b0, b1), (out if _is_cupy(labels) else _to_host(out))

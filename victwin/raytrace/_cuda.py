@@ -14,7 +14,7 @@ numba's simulator runs these kernels on NumPy arrays (tests use tiny inputs).
 
 from __future__ import annotations
 
-from numba import cuda
+from numba import config, cuda
 
 from . import _interp, _traverse
 
@@ -26,7 +26,8 @@ def _deposit_atomic_py(acc, c, off, w):
 
 
 _device = cuda.jit(device=True)
-_trace_labels, _trace_volume, _trace_backproject = _traverse.build(_device, _deposit_atomic_py)
+(_trace_labels, _trace_volume, _trace_backproject,
+ _trace_labels_prefetch) = _traverse.build(_device, _deposit_atomic_py, labels_prefetch=True)
 _ray_end = _device(_traverse.ray_end_py)
 _sample, _sample_view, _voxel = _interp.build(_device)
 
@@ -97,5 +98,59 @@ def interpolate_kernel(q, P, nz, ny, nx, ox, oy, oz, dx, dy, dz, average, out):
         out[r] = acc
 
 
-def blocks_for(n_threads: int) -> int:
-    return max(1, (n_threads + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK)
+def blocks_for(n_threads: int, threads_per_block: int = THREADS_PER_BLOCK) -> int:
+    return max(1, (n_threads + threads_per_block - 1) // threads_per_block)
+
+
+#: Launch of the label projection: (threads per block, register cap or None, prefetch).
+#: ``labels_kernel`` above is the plain form (256, None, False); see :func:`labels_variant`.
+#: Measured on an H200 (benchmarks/gpu_check.py, 2026-12-04, 25-view DBT of a 0.05 mm
+#: 940 x 1950 x 1280 phantom, two runs of eight variants): plain 1.10e11 ray-voxel steps/s
+#: (88 registers: 16 warps per multiprocessor at 256 threads per block); capped at 64
+#: registers 1.77e11; prefetching and capped at 56 2.01e11, at 48 2.15e11 (256 threads) and
+#: 2.26e11 (128 threads), at 40 2.25e11, at 32 1.25e11 (spills in the loop).
+LABELS_LAUNCH = (128, 48, True)
+
+_VARIANTS: dict = {}
+
+
+def labels_variant(max_registers=None, prefetch=False):
+    """The label projection kernel compiled with a register cap (``max_registers``, numba's
+    ``cuda.jit`` option; None: the compiler's choice) and/or the prefetching traversal
+    (``_traverse.build``'s ``trace_labels_prefetch``). Every variant computes the same
+    numbers; they differ in occupancy and latency hiding (benchmarks/gpu_check.py times
+    them side by side)."""
+    key = (max_registers, bool(prefetch))
+    if key == (None, False):
+        return labels_kernel
+    if key not in _VARIANTS:
+        trace = _trace_labels_prefetch if prefetch else _trace_labels
+
+        def kernel(labels, nz, ny, nx, source, corner, du, dv, lo, d, k, out):
+            n_views, _, nv, nu = out.shape
+            r = cuda.grid(1)
+            if r >= n_views * nv * nu:
+                return
+            b = r // (nv * nu)
+            j = (r // nu) % nv
+            i = r % nu
+            w = 1.0 / (k * k)
+            for c in range(k):
+                for a in range(k):
+                    ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
+                    trace(labels, out, b, j, i, source[b, 0], source[b, 1], source[b, 2],
+                          ex, ey, ez, w, lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+        # numba's simulator runs the Python and takes no register cap
+        opts = ({} if max_registers is None or config.ENABLE_CUDASIM
+                else {"max_registers": int(max_registers)})
+        _VARIANTS[key] = cuda.jit(**opts)(kernel)
+    return _VARIANTS[key]
+
+
+def launch_labels(n_threads: int, *args, launch=None) -> None:
+    """Run the label projection over ``n_threads`` rays with ``launch`` (default
+    :data:`LABELS_LAUNCH`); ``args`` are ``labels_kernel``'s."""
+    threads, max_registers, prefetch = LABELS_LAUNCH if launch is None else launch
+    kernel = labels_variant(max_registers, prefetch)
+    kernel[blocks_for(n_threads, threads), threads](*args)

@@ -76,7 +76,7 @@ def _deposit_add_py(acc, c, off, w):
     acc[c, off] += w
 
 
-def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
+def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=False):
     """Compile the per-ray functions with ``jit``, their helpers with ``inner_jit`` (or ``jit``).
 
     The CPU build inlines the three per-ray functions into its kernels at numba's IR level but
@@ -102,7 +102,9 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
         ``w`` times each label's path length (mm) to ``out[b, label, j, i]``;
         ``trace_volume(volume, sx, ..., n...)`` returns the line integral (value x mm);
         ``trace_backproject(acc, c, value, sx, ..., n...)`` adds ``value`` times each segment
-        length to ``acc[c, voxel]`` through ``deposit``.
+        length to ``acc[c, voxel]`` through ``deposit``. With ``labels_prefetch`` a fourth,
+        ``trace_labels_prefetch`` (same arguments and numbers as ``trace_labels``, the next
+        label read one step ahead; used by the CUDA build).
     """
     inner = jit if inner_jit is None else inner_jit
     min2 = inner(_min2)
@@ -223,6 +225,39 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
         if current >= 0:
             out[b, current, j, i] += w * run
 
+    def trace_labels_prefetch(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
+                              lox, loy, loz, dx, dy, dz, nx, ny, nz):
+        """``trace_labels`` with the next voxel's label read one step ahead: the read is
+        issued before the current label is used, so on a GPU its latency overlaps the step's
+        bookkeeping. Same segments, same sums in the same order: the same numbers."""
+        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
+            sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
+        mxy = min2(tnx, tny)
+        current = -1
+        run = 0.0
+        label = labels[off] if t < t1 else 0
+        while t < t1:
+            tn = next_crossing(mxy, tnz, t1)
+            seg = max2(tn - t, 0.0)
+            t = tn
+            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
+            nxt = label
+            if not gone and t < t1:   # a voxel of the grid that the ray still crosses
+                nxt = labels[off]
+            if label != current:
+                if current >= 0:
+                    out[b, current, j, i] += w * run
+                current = label
+                run = seg
+            else:
+                run += seg
+            label = nxt
+            if gone:
+                break
+        if current >= 0:
+            out[b, current, j, i] += w * run
+
     def trace_volume(volume, sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
         (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
             sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
@@ -252,7 +287,10 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None):
             if gone:
                 break
 
-    return jit(trace_labels), jit(trace_volume), jit(trace_backproject)
+    traces = (jit(trace_labels), jit(trace_volume), jit(trace_backproject))
+    if labels_prefetch:
+        return traces + (jit(trace_labels_prefetch),)
+    return traces
 
 
 def ray_end_py(corner, du, dv, b, j, i, a, c, k):
