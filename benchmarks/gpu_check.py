@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import RESULTS, environment, print_table, write_json  # noqa: E402
 from _gpu_common import (SIM, count_steps, device_info, rel_errors,  # noqa: E402
-                         slab_phantom, small_scan, timed, tiny_system, to_device, to_host)
+                         slab_phantom, small_scan, synchronize, timed, tiny_system, to_device,
+                         to_host)
 
 from victwin._backend import cuda_status, get_cupy  # noqa: E402
 from victwin.geometry import Grid, tomosynthesis_arc  # noqa: E402
@@ -59,7 +60,9 @@ TOLERANCE = {"project_labels": 1e-5, "project_labels tiled": 1e-5, "project_volu
              "noise draws (cuda vs cpu build)": 1e-3,
              # largest |z-score| of the GPU draws' mean and variance against the Poisson and
              # Gaussian moments
-             "noise statistics (GPU)": 5.0}
+             "noise statistics (GPU)": 5.0,
+             # every launch variant of the label projection gives the same numbers (mm)
+             "label projection variants": 0.0, "thickness from labels": 0.0}
 
 #: Targets of issue 18 (seconds, or steps/s).
 TARGETS = {"label projection steps/s": 3e11, "DM + 25-view DBT exam s": 10.0,
@@ -117,6 +120,14 @@ def check_kernels(tiny: bool, seed: int) -> list[dict]:
     gpu = np.concatenate([to_host(p) for _, p in iter_project_labels_tiled(
         to_device(labels), grid, [(tile, tgrid)], views, n_labels, backend="cuda", **kw)])
     add("project_labels tiled", gpu, cpu, shape=list(cpu.shape))
+
+    # a phantom without a recorded thickness (chest twins): its non-air extent on the device
+    from victwin.acquisition._beam import phantom_thickness_mm
+
+    mats = {lab: ("air" if lab == 0 else "adipose") for lab in range(n_labels)}
+    thick = [phantom_thickness_mm(SimpleNamespace(labels=a, grid=grid, materials=mats, meta={}))
+             for a in (labels, to_device(labels))]
+    add("thickness from labels", np.array([thick[1]]), np.array([thick[0]]))
 
     volume = rng.random(shape, dtype=np.float32)
     cpu = project_volume(volume, grid, views, backend="cpu")
@@ -317,7 +328,11 @@ def time_label_projection(grid, labels, tiny: bool) -> dict:
     xp = get_cupy() or np
     steps = count_steps(grid, views, xp)
     nv, nu = views[0].panel.shape
+    from victwin.raytrace import _cuda
+
     return {"timing": "DBT project_labels, 0.05 mm VICTRE-size", "seconds": t,
+            "launch": dict(zip(("threads_per_block", "max_registers", "prefetch"),
+                               _cuda.LABELS_LAUNCH)),
             "voxels": "x".join(map(str, grid.shape)), "views": len(views),
             "detector": f"{nv}x{nu}", "rays": len(views) * nv * nu, "steps": steps,
             "steps_per_s": steps / t}
@@ -358,6 +373,68 @@ def time_exam(phantom, tiny: bool) -> tuple[list[dict], object, dict]:
              "stages_s": {k: {s: round(v, 4) for s, v in a.timings_s.items()}
                           for k, a in acqs.items()}}]
     return rows, acqs["dbt"], dict(acqs["dbt"].devices)
+
+
+def profile_top(fn, n: int) -> list[str]:
+    """One more run of ``fn`` under cProfile: the ``n`` functions of largest cumulative time
+    (wall, the host's view: a kernel's time shows where the host waits for it)."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    synchronize()
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(n)
+    lines = [ln.rstrip() for ln in buf.getvalue().splitlines() if ln.strip()]
+    for ln in lines:
+        print("   ", ln)
+    return lines
+
+
+#: Launches of the label projection timed side by side: (threads per block, register cap,
+#: prefetching traversal); the first is the plain kernel (victwin.raytrace._cuda.labels_kernel),
+#: the second LABELS_LAUNCH's default (the best of two earlier runs' variants).
+LABEL_VARIANTS = [(256, None, False), (128, 48, True), (256, 40, True), (128, 40, True),
+                  (64, 48, True), (128, 44, True), (256, 56, True), (64, 40, True)]
+
+
+def time_label_variants(grid, labels, tiny: bool) -> list[dict]:
+    """The same DBT label projection with each of :data:`LABEL_VARIANTS` (same numbers, checked
+    against the first), one after the other in one process."""
+    from victwin.raytrace import _cuda, project_labels
+
+    views = small_scan(25, 250) if tiny else tomosynthesis_arc(25, 50.0, 50.0)
+    xp = get_cupy() or np
+    steps = count_steps(grid, views, xp)
+    warm = labels[:2, :2, :2].copy()
+    wgrid = Grid(shape=warm.shape, spacing=grid.spacing, origin=grid.origin)
+    saved = _cuda.LABELS_LAUNCH
+    rows, first = [], None
+    try:
+        for variant in LABEL_VARIANTS:
+            _cuda.LABELS_LAUNCH = variant
+            project_labels(warm, wgrid, views[:1], 4, backend="cuda", check_labels=False)
+            t, out = timed(lambda: project_labels(labels, grid, views, 4, backend="cuda",
+                                                  check_labels=False),
+                           warmup=0, repeat=1 if tiny else 2)
+            if first is None:
+                first, diff = out, 0.0
+            else:
+                diff = float(xp.max(xp.abs(out - first)))
+            threads, regs, prefetch = variant
+            rows.append({"threads_per_block": threads, "max_registers": regs,
+                         "prefetch": prefetch, "seconds": t, "steps_per_s": steps / t,
+                         "max_abs_diff_mm": diff})
+            print(f"  {variant}: {t:.4f} s, {steps / t:.3g} steps/s, diff {diff:.3g} mm",
+                  flush=True)
+            del out
+    finally:
+        _cuda.LABELS_LAUNCH = saved
+    return rows
 
 
 def time_fbp(thickness_mm: float, tiny: bool, seed: int) -> dict:
@@ -418,8 +495,21 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
         out.update(dm_roi=dm.line_integrals(), voi=to_host(vol), dm=dm, dbt=dbt)
         return out
 
-    t, _ = timed(case, warmup=0 if tiny else 1, repeat=1)
+    # best of three: the case is ~1 s, most of it host-side (Python, launches, the CPU parts
+    # of the display processing), which the node's other work makes jitter by ~30 %
+    t, _ = timed(case, warmup=0 if tiny else 1, repeat=1 if tiny else 3)
+    from victwin.acquisition import _coarse
+
+    _coarse.ON_DEVICE = False   # the coarse pass's primary and scatter on the CPU, as before
+    try:
+        t_cpu_coarse, _ = timed(case, warmup=0, repeat=1 if tiny else 3)
+    finally:
+        _coarse.ON_DEVICE = True
+    print(f"  coarse pass on the GPU {t:.3f} s, its primary and scatter on the CPU "
+          f"{t_cpu_coarse:.3f} s", flush=True)
+    profile = profile_top(case, 25)
     return {"timing": "VICTRE-fidelity lesion-local case (DM + DBT + VOI FBP)", "seconds": t,
+            "seconds_coarse_pass_on_cpu": t_cpu_coarse, "profile_top": profile,
             "roi": "x".join(map(str, out["dm_roi"].shape)),
             "voi": "x".join(map(str, out["voi"].shape)),
             "devices": dict(out["dbt"].devices),
@@ -507,6 +597,15 @@ def main(argv=None) -> int:
             grid, phantom.labels, args.tiny), 60)
         if row:
             result["timings"].append(row)
+        rows = step("(b) label projection launch variants", lambda: time_label_variants(
+            grid, phantom.labels, args.tiny), 40)
+        if rows:
+            result["label_variants"] = rows
+            worst = max(r["max_abs_diff_mm"] for r in rows)
+            result["checks"].append({"check": "label projection variants", "rel_max": worst,
+                                     "rel_rms": 0.0, "n": len(rows),
+                                     "measure": "largest |difference| (mm) from the plain "
+                                                "launch", "ok": worst == 0.0})
         # cheapest first: a slow exam (CPU detector stages) must not starve the others
         row = step("(b) lesion-local case", lambda: time_lesion_local(phantom, thickness,
                                                                        args.tiny), 45)

@@ -312,3 +312,20 @@ def test_windows_numbered_differently_are_refused(phantom):
         acquire_regions(phantom, "mammomat-dm", [box, box], seed=0, binning=40,
                         windows=[phantom, other], progress=False)
     assert "\n" not in str(err.value)
+
+
+def test_strip_fill_interpolation_equals_scipy_map_coordinates():
+    """The strip fill's separable bilinear read equals SciPy's map_coordinates (order 1,
+    mode "nearest") at the same points, edges and one-pixel images included."""
+    from scipy import ndimage
+
+    from victwin.acquisition._region import _bilinear_grid
+
+    rng = np.random.default_rng(2)
+    for shape in [(7, 9), (1, 5), (5, 1), (2, 2), (30, 40)]:
+        image = rng.random(shape)
+        jj = np.linspace(-3, shape[0] + 2, 23) + rng.random(23) * 0.1
+        ii = np.linspace(-2, shape[1] + 3, 31)
+        want = ndimage.map_coordinates(image, np.meshgrid(jj, ii, indexing="ij"), order=1,
+                                       mode="nearest")
+        np.testing.assert_allclose(_bilinear_grid(image, jj, ii), want, rtol=0, atol=1e-15)

@@ -133,3 +133,40 @@ def test_device_scatter_equals_cpu_scatter():
         got = scatter_image_xp(primary, tissue, pitch, xp=np)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12 * want.max())
     assert not scatter_image_xp(primary, np.zeros_like(tissue), 0.5, xp=np).any()
+
+
+def _numpy_as_other_module():
+    """NumPy under another module object: the device branch of a function that keeps NumPy's
+    own path for ``xp is np`` (as CuPy's arrays would take it)."""
+    import types
+
+    xp = types.ModuleType("numpy_stand_in")
+    for name in dir(np):
+        setattr(xp, name, getattr(np, name))
+    return xp
+
+
+def test_device_scatter_kernel_equals_cpu_kernel():
+    from victwin.physics._device_stages import _scatter_kernel_xp
+    from victwin.physics._scatter import scatter_kernel
+
+    xp = _numpy_as_other_module()
+    for lam, pitch, half in [(10.0, 2.04, 40), (3.3, 0.5, 7), (25.0, 2.0, 0)]:
+        want = scatter_kernel(lam, pitch, half)
+        got = _scatter_kernel_xp(lam, pitch, half, xp)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+def test_padded_fft_convolution_equals_scipy():
+    from scipy.signal import fftconvolve
+
+    from victwin.physics._device_stages import _fftconvolve_same
+
+    rng = np.random.default_rng(4)
+    image, kernel = rng.random((23, 17)), rng.random((9, 9))
+    want = fftconvolve(image, kernel, mode="same")
+    for shape in (None, (31, 25), (64, 60)):
+        np.testing.assert_allclose(_fftconvolve_same(image, kernel, np, shape), want,
+                                   rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="smaller than the linear convolution"):
+        _fftconvolve_same(image, kernel, np, (30, 25))

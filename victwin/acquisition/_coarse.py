@@ -23,13 +23,15 @@ reads any region's crops from it, so ``acquire_regions`` runs it once for all it
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 
 from victwin.geometry import FlatPanel, View
-from victwin.physics import SCATTER_CELL_MM, primary_signal, scatter_image, scatter_path_mm
+from victwin.physics import (SCATTER_CELL_MM, primary_signal, scatter_image, scatter_image_xp,
+                             scatter_path_mm)
 
 from ._view import geometry_factor
 
@@ -38,6 +40,10 @@ __all__ = ["coarse_factors", "coarse_panel", "coarse_pass", "sample_scatter", "f
 
 #: Rays per axis per coarse pixel: one ray at the centre of each coarse pixel.
 COARSE_RAYS_PER_PIXEL = 1
+
+#: ``backend="cuda"``: the pass's primary and scatter on the GPU (True) or, after tracing
+#: there, on the CPU (False; benchmarks/gpu_check.py times both).
+ON_DEVICE = True
 
 #: Coarse-pass pixels per scatter cell, per axis (the coarse pixel is ``f / this`` panel
 #: pixels, rounded down to a divisor of ``f``): 1, one ray per 2 mm scatter cell (it was 2,
@@ -115,28 +121,52 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
     area = cpanel.pitch[0] * cpanel.pitch[1]
     rpp = int(rays_per_pixel) if m == 1 else COARSE_RAYS_PER_PIXEL
     fields, li = ({} if with_scatter else None), {}
+    # backend "cuda": the path lengths stay on the GPU (CuPy; NumPy under numba's simulator),
+    # primary and scatter run there (cuFFT) and only each view's small coarse scatter field
+    # and line integrals come back
+    from victwin._backend import resolve_backend
+
+    device = resolve_backend(backend) == "cuda" and ON_DEVICE
     for sl, paths in iter_project_labels(phantom.labels, phantom.grid, cviews, n_labels,
                                          backend=backend, rays_per_pixel=rpp,
-                                         view_batch=1):
-        if hasattr(paths, "get"):
+                                         view_batch=None):
+        if not device and not isinstance(paths, np.ndarray):
             paths = paths.get()
+        xp = _array_module(paths)
         for b, k in enumerate(range(sl.start, sl.stop)):
-            n_pix = beam.photons_per_mas_mm2_1m * beam.mas_per_view * geometry_factor(
-                cviews[k], area)
+            if not device:
+                g = geometry_factor(cviews[k], area)
+            else:
+                from ._gpu_view import geometry_factor_xp
+
+                g = geometry_factor_xp(cviews[k], area, xp)
+            n_pix = beam.photons_per_mas_mm2_1m * beam.mas_per_view * g
             sig = primary_signal(paths[b], label_materials, beam.spectrum, n_pix,
                                  detector_efficiency=beam.efficiency)
-            e1 = np.asarray(sig.energy_kev, np.float64)
-            s = np.zeros_like(e1)
+            e1 = xp.asarray(sig.energy_kev, dtype=xp.float64)
+            s = xp.zeros_like(e1)
             if with_scatter:
-                tissue = scatter_path_mm(paths[b], tissue_labels, tissue_weights)
-                s = fields[int(indices[k])] = scatter_image(
-                    e1, tissue, cpanel.pitch[1], model=system.scatter,
-                    coarse_mm=f * full.pitch[1])
+                tissue = scatter_path_mm(paths[b], tissue_labels, tissue_weights, xp=xp)
+                if not device:
+                    s = scatter_image(e1, tissue, cpanel.pitch[1], model=system.scatter,
+                                      coarse_mm=f * full.pitch[1])
+                else:
+                    s = scatter_image_xp(e1, tissue, cpanel.pitch[1], model=system.scatter,
+                                         coarse_mm=f * full.pitch[1], xp=xp)
+                fields[int(indices[k])] = _host(s)
             signal = beam.grid_primary * e1 + beam.grid_scatter * s
             flat = beam.grid_primary * n_pix * beam.flat_kev_per_photon
-            li[int(indices[k])] = (-np.log(np.maximum(signal / flat, 1e-12))).astype(
-                np.float32)
+            li[int(indices[k])] = _host(
+                (-xp.log(xp.maximum(signal / flat, 1e-12))).astype(xp.float32))
     return CoarseScatter(full_panel=full, m=m, fields=fields, line_integrals=li)
+
+
+def _array_module(a):
+    return sys.modules["cupy"] if type(a).__module__.split(".")[0] == "cupy" else np
+
+
+def _host(a):
+    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
 
 
 def sample_scatter(coarse: CoarseScatter, record, indices) -> np.ndarray:

@@ -66,8 +66,9 @@ def stage_devices_cuda(cupy_present: bool, *, lesion_local: bool = False) -> dic
     path and kernels, NumPy arrays). ``presentation`` runs its full-resolution steps there and
     its 0.5 mm mask and edge profile on the CPU (:mod:`victwin.physics._presentation_xp`);
     a lesion-local run's coarse
-    full-field scatter pass (``victwin.acquisition._coarse``) runs its primary and scatter on
-    the CPU after tracing on the GPU, and is reported as ``"coarse_scatter"``.
+    full-field scatter pass (``victwin.acquisition._coarse``) traces, and computes its primary
+    and scatter, on the GPU too (its small coarse images come back), reported as
+    ``"coarse_scatter"``.
     """
     gpu = "cuda" if cupy_present else "cuda (NumPy stand-in)"
     out = {"raytrace": gpu, "primary": gpu, "physics": gpu, "scatter": gpu, "detector": gpu,
@@ -78,12 +79,41 @@ def stage_devices_cuda(cupy_present: bool, *, lesion_local: bool = False) -> dic
                              "record's images); path lengths and intermediate images stay "
                              "on the GPU"}
     if lesion_local:
-        out["coarse_scatter"] = "raytrace on the GPU, primary and scatter on the CPU"
+        out["coarse_scatter"] = (f"{gpu}: raytrace, primary and scatter; the coarse images "
+                                 "(2 mm cells) copied to the host")
     return out
 
 
+#: Geometry factors of small panels (crops, coarse passes) kept on the device, by geometry:
+#: a trial's cases share their views, and each factor cost ~1 ms of kernel launches on the GPU
+#: node (NOTES.md). Full panels (4.5 Mpx: 36 MB each) are not kept.
+_GEOMETRY_CACHE: dict = {}
+_GEOMETRY_CACHE_MAX_PIXELS = 1 << 18
+_GEOMETRY_CACHE_ENTRIES = 256
+
+
 def geometry_factor_xp(view, pixel_area_mm2: float, xp):
-    """:func:`._view.geometry_factor` computed on the device of ``xp`` (float64 ``[nv, nu]``)."""
+    """:func:`._view.geometry_factor` computed on the device of ``xp`` (float64 ``[nv, nu]``;
+    read-only: the result of a small panel is shared between calls)."""
+    p = view.panel
+    small = p.shape[0] * p.shape[1] <= _GEOMETRY_CACHE_MAX_PIXELS
+    key = None
+    if small:
+        key = (xp.__name__, float(pixel_area_mm2), tuple(map(float, view.source)),
+               tuple(map(float, p.center)), tuple(map(float, p.u)), tuple(map(float, p.v)),
+               tuple(p.shape), tuple(map(float, p.pitch)))
+        hit = _GEOMETRY_CACHE.get(key)
+        if hit is not None:
+            return hit
+    out = _geometry_factor_xp(view, pixel_area_mm2, xp)
+    if small:
+        if len(_GEOMETRY_CACHE) >= _GEOMETRY_CACHE_ENTRIES:
+            _GEOMETRY_CACHE.pop(next(iter(_GEOMETRY_CACHE)))
+        _GEOMETRY_CACHE[key] = out
+    return out
+
+
+def _geometry_factor_xp(view, pixel_area_mm2: float, xp):
     p = view.panel
     nv, nu = p.shape
     pv, pu = p.pitch

@@ -51,10 +51,37 @@ def _block_mean(a, f: int, xp):
     return a.reshape(a.shape[0] // f, f, a.shape[1] // f, f).mean(axis=(1, 3))
 
 
-def _fftconvolve_same(image, kernel, xp):
-    """``scipy.signal.fftconvolve(image, kernel, mode="same")`` for an odd square kernel."""
+def _scatter_kernel_xp(range_mm: float, pitch_mm: float, half_size: int, xp):
+    """:func:`victwin.physics._scatter.scatter_kernel` computed on the device of ``xp`` (the
+    same sub-sampled pixel integrals and exact central disc; equal to it to rounding). The
+    CPU built it for every node of every view (2 ms each, 0.24 s of a lesion-local case on
+    the GPU node, NOTES.md); NumPy keeps the CPU function's cached tables."""
+    if xp is np:
+        return scatter_kernel(range_mm, pitch_mm, half_size)
+    sub = 4
+    n = half_size + 1
+    offs = (xp.arange(sub, dtype=xp.float64) + 0.5) / sub - 0.5
+    x = ((xp.arange(n, dtype=xp.float64)[:, None] + offs[None, :]).reshape(-1) * pitch_mm)
+    r = xp.maximum(xp.hypot(x[:, None], x[None, :]), 1e-9)
+    k = xp.exp(-r / range_mm) / (2.0 * math.pi * range_mm * r)
+    q = k.reshape(n, sub, n, sub).mean(axis=(1, 3)) * pitch_mm ** 2
+    q[0, 0] = 1.0 - math.exp(-(pitch_mm / math.sqrt(math.pi)) / range_mm)
+    top = xp.concatenate([q[::-1, ::-1], q[::-1, 1:]], axis=1)
+    bottom = xp.concatenate([q[1:, ::-1], q[1:, 1:]], axis=1)
+    return xp.concatenate([top, bottom], axis=0)
+
+
+def _fftconvolve_same(image, kernel, xp, fft_shape=None):
+    """``scipy.signal.fftconvolve(image, kernel, mode="same")`` for an odd square kernel;
+    ``fft_shape`` (at least image + kernel - 1 on each axis) pads further, so that kernels of
+    several sizes share one FFT plan (CuPy caches plans by shape)."""
     s0 = image.shape[0] + kernel.shape[0] - 1
     s1 = image.shape[1] + kernel.shape[1] - 1
+    if fft_shape is not None:
+        if fft_shape[0] < s0 or fft_shape[1] < s1:
+            raise ValueError(f"fft_shape {fft_shape} is smaller than the linear convolution "
+                             f"({s0}, {s1})")
+        s0, s1 = int(fft_shape[0]), int(fft_shape[1])
     spec = xp.fft.rfft2(image, s=(s0, s1)) * xp.fft.rfft2(kernel, s=(s0, s1))
     full = xp.fft.irfft2(spec, s=(s0, s1))
     h0, h1 = (kernel.shape[0] - 1) // 2, (kernel.shape[1] - 1) // 2
@@ -100,6 +127,13 @@ def scatter_image_xp(primary, tissue_mm, pitch_mm: float, *, xp,
     lo = xp.minimum(pos.astype(xp.int64), n_kernels - 2)
     frac = pos - lo
     sc = None
+    # one FFT shape for every node's kernel and every view of this image shape: the kernels'
+    # half sizes are capped at the coarse image's larger side (below), so this shape holds
+    # each linear convolution; without it each kernel size got its own cuFFT plan (378 plans,
+    # 0.27 s, in one lesion-local case on the GPU node; NOTES.md)
+    n0, n1 = -(-primary.shape[0] // f), -(-primary.shape[1] // f)
+    cap = max(n0, n1)
+    fft_shape = (n0 + 2 * cap, n1 + 2 * cap)
     for k in range(1, n_kernels):  # node 0 (no tissue) has A = 0
         w = xp.where(lo == k, 1.0 - frac, 0.0) + xp.where(lo == k - 1, frac, 0.0)
         if not bool((w > 0).any()):
@@ -107,7 +141,8 @@ def scatter_image_xp(primary, tissue_mm, pitch_mm: float, *, xp,
         coarse = _block_mean(source * w, f, xp)
         lam = model.range_for(nodes[k])
         half = int(min(math.ceil(8.0 * lam / cell), max(coarse.shape)))
-        term = _fftconvolve_same(coarse, xp.asarray(scatter_kernel(lam, cell, half)), xp)
+        term = _fftconvolve_same(coarse, _scatter_kernel_xp(lam, cell, half, xp), xp,
+                                 fft_shape)
         sc = term if sc is None else sc + term
     return xp.maximum(_bilinear_up(sc, f, primary.shape, xp), 0.0)
 
