@@ -1,5 +1,5 @@
 """``victwin plan`` of lesion-local specs: estimates from the recorded per-site costs, scaled by
-sites per twin (hand-computed here), and no unmeasured GPU figure."""
+sites per twin (hand-computed here), and a GPU line only from a measured figure."""
 
 import copy
 import tomllib
@@ -47,3 +47,15 @@ def test_previews_add_a_full_field_and_unmeasured_costs_say_so(monkeypatch):
     monkeypatch.setattr(_plan, "LESION_LOCAL", dict(costs, dbt_site_cpu_s=None))
     lines = plan_trial(_spec(sites))["lines"]
     assert any("not measured" in line for line in lines)
+
+
+def test_gpu_line_is_the_measured_region_cost_times_the_regions(monkeypatch):
+    """The GPU line: the recorded per-region figure (an H200 run) times each twin's regions
+    (20 VICTRE sites) times the cases, named with its source; not a target."""
+    monkeypatch.setattr(_plan, "THROUGHPUT", dict(_plan.THROUGHPUT, cuda={
+        "gpu": "Test GPU", "exam_s": 5.0, "region_s": 1.5, "source": "test.json"}))
+    plan = plan_trial(_spec({"mass": 4, "calcification": 4, "absent": 12}))
+    line = next(ln for ln in plan["lines"] if ln.startswith("on a GPU"))
+    assert "Test GPU" in line and "test.json" in line
+    assert _plan._fmt_time(plan["cases"] * 20 * 1.5) in line
+    assert "20 lesion-local DM + DBT regions of 1.5 s" in line

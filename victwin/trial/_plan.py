@@ -20,10 +20,18 @@ __all__ = ["plan_trial", "THROUGHPUT", "LESION_LOCAL", "calibrate_case", "case_m
 #: DBT case, and acquire.json's 25-view DBT at 170 um traces 1.1e8 rays (4 per pixel) through
 #: 45 mm of 0.1 mm voxels in 120 s; primary signal, scatter and detector about 1e6
 #: pixel-views/s (acquire.json).
-#: No GPU figure: none has been measured (the CUDA kernels have not run on a GPU yet), so the
-#: plan gives none; ``victwin plan --calibrate --backend cuda`` on a GPU machine measures one.
+#: GPU: measured on one NVIDIA H200 by ``bash benchmarks/gpu_check.sh`` (2026-12-04,
+#: benchmarks/results/gpu.json and gpu_h200_2026-12-04_run5.json; README "On a GPU"), VICTRE's
+#: systems (85 um, 25-view DBT), phantom labels already on the GPU: a full-field DM + DBT exam
+#: (one version) 4.75 s; a lesion-local DM + DBT region with its VOI FBP and the twin's coarse
+#: scatter pass 1.07 s (best of 3; in a trial the coarse pass is shared by a twin's regions, so
+#: per region this over-estimates). Only acquisition and reconstruction: building the twins and
+#: the readers run on the node's CPU and were not measured there. ``victwin plan --calibrate
+#: --backend cuda`` on a GPU machine measures a whole case.
 THROUGHPUT = {
     "cpu": {"steps_per_s": 2.1e8, "pixels_per_s": 1.0e6},
+    "cuda": {"gpu": "NVIDIA H200", "exam_s": 4.75, "region_s": 1.07,
+             "source": "benchmarks/results/gpu.json"},
 }
 
 #: Measured lesion-local costs on the shared 2-core CPU machine: case 0 of
@@ -145,6 +153,24 @@ def estimate_line(plan: dict, n_cases: int, workers: int) -> str:
             f"2-core CPU machine (the first run compiles kernels too), "
             f"{_fmt_bytes(plan['case_memory_bytes'])} per case x {workers} at once; "
             f"'victwin plan' says how")
+
+
+def _gpu_line(spec, n: int) -> str:
+    """The acquisition + reconstruction time of ``n`` cases on the measured GPU
+    (``THROUGHPUT["cuda"]``): per region (lesion-local) or per full-field exam, two versions
+    of a twin without sites; twin building and reading are not included (CPU, not measured
+    on the GPU node)."""
+    g = THROUGHPUT["cuda"]
+    if spec.resolution.mode == "full":
+        per_case, what = 2 * g["exam_s"], f"2 full-field DM + DBT exams of {g['exam_s']} s"
+    else:
+        regions = _rois_per_twin(spec)
+        per_case, what = regions * g["region_s"], (f"{regions} lesion-local DM + DBT regions "
+                                                   f"of {g['region_s']} s")
+    return (f"on a GPU ({g['gpu']}, measured for VICTRE's DM + 25-view DBT systems; "
+            f"{g['source']}): acquisition and reconstruction about {_fmt_time(n * per_case)} "
+            f"({what} per case); building the twins and reading them run on the CPU and are "
+            f"not included")
 
 
 def _rois_per_twin(spec) -> int:
@@ -349,8 +375,9 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                      f"(load {calibrate['load']:.1f}; includes numba's first-use compilation "
                      f"when its cache is cold)")
     else:
-        lines.append("no GPU throughput has been measured; --calibrate runs case 0 here (on "
-                     "--backend) and extrapolates from its time")
+        lines.append(_gpu_line(spec, n))
+        lines.append("--calibrate runs case 0 here (on --backend) and extrapolates from its "
+                     "time")
     return {"trial": spec.name, "spec_hash": spec.hash, "cases": n, "phantom_voxels": voxels,
             "per_modality": per_mod, "storage_bytes": float(storage),
             "case_memory_bytes": float(memory),
