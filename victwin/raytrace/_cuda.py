@@ -32,21 +32,29 @@ _ray_end = _device(_traverse.ray_end_py)
 _sample, _sample_view, _voxel = _interp.build(_device)
 
 
-@cuda.jit
-def labels_kernel(labels, nz, ny, nx, source, corner, du, dv, lo, d, k, out):
-    n_views, _, nv, nu = out.shape
-    r = cuda.grid(1)
-    if r >= n_views * nv * nu:
-        return
-    b = r // (nv * nu)
-    j = (r // nu) % nv
-    i = r % nu
-    w = 1.0 / (k * k)
-    for c in range(k):
-        for a in range(k):
-            ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
-            _trace_labels(labels, out, b, j, i, source[b, 0], source[b, 1], source[b, 2],
-                          ex, ey, ez, w, lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+def _labels_kernel_py(trace):
+    """The label projection kernel's Python (one thread per pixel, all its sub-rays) around
+    a per-ray ``trace`` (``_trace_labels`` or ``_trace_labels_prefetch``)."""
+    def labels_kernel(labels, nz, ny, nx, source, corner, du, dv, lo, d, k, out):
+        n_views, _, nv, nu = out.shape
+        r = cuda.grid(1)
+        if r >= n_views * nv * nu:
+            return
+        b = r // (nv * nu)
+        j = (r // nu) % nv
+        i = r % nu
+        w = 1.0 / (k * k)
+        for c in range(k):
+            for a in range(k):
+                ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
+                trace(labels, out, b, j, i, source[b, 0], source[b, 1], source[b, 2],
+                      ex, ey, ez, w, lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
+
+    return labels_kernel
+
+
+#: The plain label projection kernel (the compiler's register count, no prefetch).
+labels_kernel = cuda.jit(_labels_kernel_py(_trace_labels))
 
 
 @cuda.jit
@@ -125,26 +133,10 @@ def labels_variant(max_registers=None, prefetch=False):
         return labels_kernel
     if key not in _VARIANTS:
         trace = _trace_labels_prefetch if prefetch else _trace_labels
-
-        def kernel(labels, nz, ny, nx, source, corner, du, dv, lo, d, k, out):
-            n_views, _, nv, nu = out.shape
-            r = cuda.grid(1)
-            if r >= n_views * nv * nu:
-                return
-            b = r // (nv * nu)
-            j = (r // nu) % nv
-            i = r % nu
-            w = 1.0 / (k * k)
-            for c in range(k):
-                for a in range(k):
-                    ex, ey, ez = _ray_end(corner, du, dv, b, j, i, a, c, k)
-                    trace(labels, out, b, j, i, source[b, 0], source[b, 1], source[b, 2],
-                          ex, ey, ez, w, lo[0], lo[1], lo[2], d[0], d[1], d[2], nx, ny, nz)
-
         # numba's simulator runs the Python and takes no register cap
         opts = ({} if max_registers is None or config.ENABLE_CUDASIM
                 else {"max_registers": int(max_registers)})
-        _VARIANTS[key] = cuda.jit(**opts)(kernel)
+        _VARIANTS[key] = cuda.jit(**opts)(_labels_kernel_py(trace))
     return _VARIANTS[key]
 
 
