@@ -127,6 +127,8 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
     from victwin._backend import resolve_backend
 
     device = resolve_backend(backend) == "cuda" and ON_DEVICE
+    if device:
+        from ._gpu_view import geometry_factor_xp
     for sl, paths in iter_project_labels(phantom.labels, phantom.grid, cviews, n_labels,
                                          backend=backend, rays_per_pixel=rpp,
                                          view_batch=None):
@@ -136,10 +138,8 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
         for b, k in enumerate(range(sl.start, sl.stop)):
             if not device:
                 g = geometry_factor(cviews[k], area)
-            else:
-                from ._gpu_view import geometry_factor_xp
-
-                g = geometry_factor_xp(cviews[k], area, xp)
+            else:   # the coarse panel is the same for every twin: kept on the device
+                g = geometry_factor_xp(cviews[k], area, xp, cache=True)
             n_pix = beam.photons_per_mas_mm2_1m * beam.mas_per_view * g
             sig = primary_signal(paths[b], label_materials, beam.spectrum, n_pix,
                                  detector_efficiency=beam.efficiency)

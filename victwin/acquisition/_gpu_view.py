@@ -84,21 +84,19 @@ def stage_devices_cuda(cupy_present: bool, *, lesion_local: bool = False) -> dic
     return out
 
 
-#: Geometry factors of small panels (crops, coarse passes) kept on the device, by geometry:
-#: a trial's cases share their views, and each factor cost ~1 ms of kernel launches on the GPU
-#: node (NOTES.md). Full panels (4.5 Mpx: 36 MB each) are not kept.
+#: Geometry factors of the coarse scatter pass's panels kept on the device, by geometry: they
+#: are the same for every twin imaged by one system (each cost ~1 ms of kernel launches on the
+#: GPU node, NOTES.md). Crops are not kept: each site has its own.
 _GEOMETRY_CACHE: dict = {}
-_GEOMETRY_CACHE_MAX_PIXELS = 1 << 18
-_GEOMETRY_CACHE_ENTRIES = 256
+_GEOMETRY_CACHE_ENTRIES = 128
 
 
-def geometry_factor_xp(view, pixel_area_mm2: float, xp):
-    """:func:`._view.geometry_factor` computed on the device of ``xp`` (float64 ``[nv, nu]``;
-    read-only: the result of a small panel is shared between calls)."""
-    p = view.panel
-    small = p.shape[0] * p.shape[1] <= _GEOMETRY_CACHE_MAX_PIXELS
+def geometry_factor_xp(view, pixel_area_mm2: float, xp, *, cache: bool = False):
+    """:func:`._view.geometry_factor` computed on the device of ``xp`` (float64 ``[nv, nu]``).
+    ``cache``: keep the result for later calls with the same geometry (then read-only)."""
     key = None
-    if small:
+    if cache:
+        p = view.panel
         key = (xp.__name__, float(pixel_area_mm2), tuple(map(float, view.source)),
                tuple(map(float, p.center)), tuple(map(float, p.u)), tuple(map(float, p.v)),
                tuple(p.shape), tuple(map(float, p.pitch)))
@@ -106,7 +104,7 @@ def geometry_factor_xp(view, pixel_area_mm2: float, xp):
         if hit is not None:
             return hit
     out = _geometry_factor_xp(view, pixel_area_mm2, xp)
-    if small:
+    if cache:
         if len(_GEOMETRY_CACHE) >= _GEOMETRY_CACHE_ENTRIES:
             _GEOMETRY_CACHE.pop(next(iter(_GEOMETRY_CACHE)))
         _GEOMETRY_CACHE[key] = out

@@ -24,8 +24,8 @@ __all__ = ["plan_trial", "THROUGHPUT", "LESION_LOCAL", "calibrate_case", "case_m
 #: benchmarks/results/gpu.json and gpu_h200_2026-12-04_run5.json; README "On a GPU"), VICTRE's
 #: systems (85 um, 25-view DBT), phantom labels already on the GPU: a full-field DM + DBT exam
 #: (one version) 4.75 s; a lesion-local DM + DBT region with its VOI FBP and the twin's coarse
-#: scatter pass 1.07 s (best of 3; in a trial the coarse pass is shared by a twin's regions, so
-#: per region this over-estimates). Only acquisition and reconstruction: building the twins and
+#: scatter pass 1.07 s (best of 3; 0.94-1.27 s in single timings; in a trial the coarse pass is
+#: shared by a twin's regions, so per region this over-estimates that part). Only acquisition and reconstruction: building the twins and
 #: the readers run on the node's CPU and were not measured there. ``victwin plan --calibrate
 #: --backend cuda`` on a GPU machine measures a whole case.
 THROUGHPUT = {
