@@ -53,13 +53,15 @@ def test_gpu_check_tiny_runs_under_the_simulator(tmp_path):
                            "local case line integrals", "local case voi fbp",
                            "thickness from labels", "label projection variants"}
     assert all(c["ok"] for c in checks.values()), checks
-    assert len(result["timings"]) == 4 and not result["skipped"] and not result["errors"]
+    assert len(result["timings"]) == 5 and not result["skipped"] and not result["errors"]
     assert result["note"].startswith("tiny/simulated run")
     # every launch variant of the label projection was timed and gave the plain kernel's numbers
     variants = result["label_variants"]
     assert len(variants) == 8 and all(v["max_abs_diff_mm"] == 0.0 for v in variants)
     assert "coarse_scatter" in result["timings"][1]["stages_s"]["dbt"]
     assert result["timings"][1]["seconds_coarse_pass_on_cpu"] > 0
+    twin = next(t for t in result["timings"] if t["timing"].startswith("one twin at"))
+    assert twin["regions"] == 2 and twin["seconds_per_region"] > 0
 
     assert all(t["met"] == "n/a (not a GPU run)" for t in result["targets"])
     for stage in ("raytrace", "primary", "scatter", "detector", "readout"):
