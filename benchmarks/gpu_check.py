@@ -284,7 +284,7 @@ def local_pair(tiny: bool, seed: int) -> list[dict]:
                   rays_per_pixel=1, noise=False)
         dm = acquire(ph, dm_sys, **kw)
         dbt = acquire(ph, dbt_sys, views=[0, 12, 24], **kw)
-        p, views = dbt.reconstruction_input()
+        p, views = dbt.reconstruction_input(xp=xp)
         vol = reconstruct(p, views, voi, "fbp", thickness_mm=thickness, backend=backend,
                           progress=False)
         out[backend] = (np.concatenate([dm.line_integrals().ravel(),
@@ -410,7 +410,7 @@ def time_twin_regions(phantom, thickness_mm: float, tiny: bool) -> dict:
         dbt = acquire_regions(phantom, dbt_sys, regions, **kw)
         vois = []
         for acq, region in zip(dbt, regions):
-            p, views = acq.reconstruction_input()
+            p, views = acq.reconstruction_input(xp=get_cupy())
             voi = Grid(shape=(2, 2, 2) if tiny else (9, n_xy, n_xy),
                        spacing=(4.0, 4.0, 4.0) if tiny else (1.0, voi_mm, voi_mm),
                        origin=(region.lower_mm[0], region.lower_mm[1], region.lower_mm[2] + 0.5))
@@ -540,7 +540,7 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
                   rays_per_pixel=1 if tiny else None)
         dm = acquire(phantom, dm_sys, **kw)
         dbt = acquire(phantom, dbt_sys, **kw)
-        p, views = dbt.reconstruction_input()
+        p, views = dbt.reconstruction_input(xp=get_cupy())
         vol = reconstruct(to_device(p), views, voi, "fbp", thickness_mm=thickness_mm,
                           backend="cuda", progress=False)
         out.update(dm_roi=dm.line_integrals(), voi=to_host(vol), dm=dm, dbt=dbt)

@@ -186,8 +186,12 @@ class Acquisition:
             raise ValueError("this acquisition has no flat_adu: its line integrals are unknown")
         return log_normalise(self.raw, self.detector["offset_adu"], self.flat_adu)
 
-    def reconstruction_input(self) -> tuple:
+    def reconstruction_input(self, xp=None) -> tuple:
         """``(line_integrals, views)`` for :func:`victwin.recon.reconstruct`.
+
+        ``xp``: the array module of the result (NumPy by default; CuPy lays the strip out on
+        the GPU, uploading only the crops and the coarse fill, so a ``backend="cuda"``
+        reconstruction starts there).
 
         A full-field run gives its own. A lesion-local DBT run lays each view's crop out on
         one shared panel, the *strip*: the full panel's length along the scan axis (so FBP's
@@ -200,13 +204,14 @@ class Acquisition:
         """
         p = self.line_integrals()
         if self.region is None:
-            return p, self.views
+            return (p if xp is None else xp.asarray(p)), self.views
         if len(self.views) < 2:
             raise ValueError("reconstruction_input needs a multi-view (DBT) acquisition; a "
                              "single-view region is read from line_integrals() directly")
         from ._region import strip_layout
 
-        return strip_layout(p, self.views, self.region, fill=self.strip_fill)
+        return strip_layout(p, self.views, self.region, fill=self.strip_fill,
+                            xp=np if xp is None else xp)
 
     def to_dict(self) -> dict:
         """JSON-ready record of everything except the pixel data."""

@@ -292,22 +292,23 @@ def strip_panel(record: RegionRecord) -> tuple[FlatPanel, int, int]:
     return sub_panel(full, first, 0, (last - first, full.shape[1])), first, last
 
 
-def strip_layout(line_integrals, views, record: RegionRecord, fill=None) -> tuple:
+def strip_layout(line_integrals, views, record: RegionRecord, fill=None, *, xp=np) -> tuple:
     """Each view's crop laid out on the :func:`strip_panel`: ``(float32 [n_views,
     *strip.shape], views on the strip)``. Outside its crop a view's strip holds ``fill``
     (``Acquisition.strip_fill``: coarse line integrals on ``record.fill_block``, read
-    bilinearly at the strip's pixel centres) or, without it, the crop's edge values."""
+    bilinearly at the strip's pixel centres) or, without it, the crop's edge values. ``xp``:
+    the result's array module (CuPy: laid out on the GPU from the uploaded crops and fill)."""
     panel, first, _ = strip_panel(record)
-    nv, nu = record.full_panel.shape
     h, w = record.shape
-    out = np.empty((len(views),) + panel.shape, np.float32)
+    crops = xp.asarray(line_integrals)
+    out = xp.empty((len(views),) + panel.shape, xp.float32)
     if fill is not None:
         m, fr0, fc0, _, _ = record.fill_block
         rows = np.arange(panel.shape[0]) + (first if record.scan_axis == -1 else 0)
         cols = np.arange(panel.shape[1]) + (first if record.scan_axis == -2 else 0)
         jj = (rows + 0.5) / m - 0.5 - fr0
         ii = (cols + 0.5) / m - 0.5 - fc0
-        filled = _bilinear_grid(np.asarray(fill, np.float64), jj, ii)
+        out[...] = _bilinear_grid(xp.asarray(np.asarray(fill, np.float64)), jj, ii, xp=xp)
     for k, (r0, c0) in enumerate(record.offsets):
         if record.scan_axis == -2:
             top, left = r0, c0 - first
@@ -315,26 +316,26 @@ def strip_layout(line_integrals, views, record: RegionRecord, fill=None) -> tupl
             top, left = r0 - first, c0
         if fill is None:
             pad = ((top, panel.shape[0] - top - h), (left, panel.shape[1] - left - w))
-            out[k] = np.pad(line_integrals[k], pad, mode="edge")
+            out[k] = xp.pad(crops[k], pad, mode="edge")
         else:
-            out[k] = filled[k]
-            out[k, top:top + h, left:left + w] = line_integrals[k]
+            out[k, top:top + h, left:left + w] = crops[k]
     return out, tuple(View(source=v.source, panel=panel) for v in views)
 
 
-def _bilinear_grid(image, jj, ii) -> np.ndarray:
+def _bilinear_grid(image, jj, ii, *, xp=np):
     """``scipy.ndimage.map_coordinates(image, meshgrid(jj, ii), order=1, mode="nearest")``
     for the rectilinear points ``jj x ii`` (pixel coordinates) of the last two axes of
     ``image`` (leading axes: a stack, e.g. views), as two 1-D linear interpolations (the same
     weights, coordinates clamped to the image): first along rows on the small coarse image,
     then along columns. The strip fill of a 25-view DBT region cost 0.44 s in
-    map_coordinates on the GPU node's host, 0.13 s in four full-size gathers (NOTES.md)."""
+    map_coordinates on the GPU node's host, 0.13 s in four full-size gathers (NOTES.md).
+    The weights are computed on the host; ``image`` and the result are arrays of ``xp``."""
     def axis(c, n):
         c = np.clip(c, 0.0, n - 1)
         i0 = np.minimum(np.floor(c).astype(np.int64), max(n - 2, 0))
         return i0, np.minimum(i0 + 1, n - 1), (c - i0)
 
-    j0, j1, ty = axis(np.asarray(jj, np.float64), image.shape[-2])
-    i0, i1, tx = axis(np.asarray(ii, np.float64), image.shape[-1])
+    j0, j1, ty = (xp.asarray(a) for a in axis(np.asarray(jj, np.float64), image.shape[-2]))
+    i0, i1, tx = (xp.asarray(a) for a in axis(np.asarray(ii, np.float64), image.shape[-1]))
     rows = image[..., j0, :] * (1.0 - ty[:, None]) + image[..., j1, :] * ty[:, None]
     return rows[..., i0] * (1.0 - tx) + rows[..., i1] * tx

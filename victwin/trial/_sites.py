@@ -383,13 +383,18 @@ def cut_roi(acq, plan: RoiPlan, modality, *, backend="auto", volume=None, grid=N
     else:                                       # lesion-local: FBP of the VOI alone
         from victwin.recon import reconstruct
 
+        from victwin._backend import get_cupy, resolve_backend
+
         recon = modality.reconstruction
         tech = acq.technique
-        p, views = acq.reconstruction_input()
+        # backend "cuda" with CuPy: the strip is laid out on the GPU and only the VOI returns
+        cp = get_cupy() if resolve_backend(backend) == "cuda" else None
+        p, views = acq.reconstruction_input(xp=cp)
         roi = reconstruct(p, views, plan.grid, method=recon["method"], input="line_integrals",
                           thickness_mm=float(tech.compressed_thickness_mm),
                           support_mm=float(tech.sid_mm - tech.source_to_breast_mm),
-                          backend=backend, progress=False).astype(np.float32)
+                          backend=backend, progress=False)
+        roi = np.asarray(roi.get() if cp is not None else roi, dtype=np.float32)
     record = {"center_index": list(plan.center_index), "size_px": list(plan.size_px),
               "voxel_mm": list(plan.grid.spacing), "shift_px": list(plan.shift_px)}
     return roi, record
