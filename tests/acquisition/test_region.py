@@ -329,4 +329,3 @@ def test_strip_fill_interpolation_equals_scipy_map_coordinates():
         want = ndimage.map_coordinates(image, np.meshgrid(jj, ii, indexing="ij"), order=1,
                                        mode="nearest")
         np.testing.assert_allclose(_bilinear_grid(image, jj, ii), want, rtol=0, atol=1e-15)
-
