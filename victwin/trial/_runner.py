@@ -63,8 +63,11 @@ def _cut_name(modality, acqs) -> str:
     return f"VOIs ({recon['method'].upper()})" if regions else "VOIs"
 
 
-def reconstruct_scan(acq, modality, *, backend="auto"):
-    """Reconstruct a DBT acquisition as the modality's spec asks: ``(volume, grid)``."""
+def reconstruct_scan(acq, modality, *, backend="auto", on_device: bool = False):
+    """Reconstruct a DBT acquisition as the modality's spec asks: ``(volume, grid)``.
+    ``on_device`` (backend "cuda" with CuPy): the volume stays on the GPU (a CuPy array), so
+    that only the VOIs cut from it come back; otherwise it is a NumPy array."""
+    from victwin._backend import get_cupy, resolve_backend
     from victwin.recon import dbt_grid, reconstruct
 
     recon = modality.reconstruction
@@ -74,7 +77,11 @@ def reconstruct_scan(acq, modality, *, backend="auto"):
     support = float(tech.sid_mm - tech.source_to_breast_mm)
     grid = dbt_grid(acq.views, thickness, support_mm=support, slice_mm=recon.get("slice_mm", 1.0))
     options = {"iterations": recon["iterations"]} if recon["method"] in ("sart", "sirt") else {}
-    volume = reconstruct(acq.line_integrals(), acq.views, grid, method=recon["method"],
+    p = acq.line_integrals()
+    cp = get_cupy() if on_device and resolve_backend(backend) == "cuda" else None
+    if cp is not None and recon["method"] in ("fbp", "sbp"):
+        p = cp.asarray(p)   # CuPy in, CuPy out (victwin.recon.reconstruct)
+    volume = reconstruct(p, acq.views, grid, method=recon["method"],
                          input="line_integrals", thickness_mm=thickness, support_mm=support,
                          backend=backend, progress=False, **options)
     return volume, grid
@@ -262,7 +269,9 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                 volume = grid = None
                 t0 = time.perf_counter()
                 if modality.reconstruction:
-                    volume, grid = reconstruct_scan(acq, modality, backend=target)
+                    # kept images go to the store whole; otherwise only VOIs leave the GPU
+                    volume, grid = reconstruct_scan(acq, modality, backend=target,
+                                                    on_device=not keep)
                 clock.add(stage, time.perf_counter() - t0)
                 full[version] = (acq, volume, grid)
                 if keep:
@@ -282,7 +291,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                 if version not in full:
                     acq = timed_acquire(modality, version)
                     t0 = time.perf_counter()
-                    volume, grid = (reconstruct_scan(acq, modality, backend=target)
+                    volume, grid = (reconstruct_scan(acq, modality, backend=target,
+                                                     on_device=True)
                                     if modality.reconstruction else (None, None))
                     clock.add(stage, time.perf_counter() - t0)
                     full[version] = (acq, volume, grid)
@@ -313,6 +323,7 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
             acq, volume, grid = full["present"]
             if volume is not None:
                 shown = volume[int(np.clip(lead.center_index[0], 0, grid.shape[0] - 1))]
+                shown = shown.get() if not isinstance(shown, np.ndarray) else shown
             else:
                 shown = acq.line_integrals()[0]
             mres["roi"]["image_shape"] = list(shown.shape)  # previews are downsampled

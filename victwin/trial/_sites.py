@@ -379,7 +379,9 @@ def cut_roi(acq, plan: RoiPlan, modality, *, backend="auto", volume=None, grid=N
     if volume is not None:                      # the full volume: crop it
         first = np.rint(grid.world_to_index(plan.grid.origin)).astype(int)
         sl = tuple(slice(int(f), int(f) + s) for f, s in zip(first, plan.size_px))
-        roi = np.ascontiguousarray(volume[sl], dtype=np.float32)
+        roi = volume[sl]
+        roi = roi.get() if not isinstance(roi, np.ndarray) else roi   # a volume on the GPU
+        roi = np.ascontiguousarray(roi, dtype=np.float32)
     else:                                       # lesion-local: FBP of the VOI alone
         from victwin.recon import reconstruct
 
