@@ -82,8 +82,10 @@ def reconstruct(projections, views, grid: Grid | None = None, method="fbp", *, i
         Where the reconstruction runs. ``"cuda"`` (with CuPy) runs FBP and SBP wholly on the
         GPU, the filtering by CuPy FFTs included, uploading NumPy projections once and
         returning only the volume on ``grid`` (a VOI when ``grid`` is one); SART and SIRT
-        trace on the GPU. CuPy arrays in give CuPy arrays out, NumPy in gives NumPy out. Under numba's CUDA simulator (no CuPy)
-        the same path runs with NumPy arrays and SciPy FFTs.
+        trace on the GPU. CuPy arrays in give CuPy arrays out, NumPy in gives NumPy out
+        (with CuPy projections and ``"cpu"``, the filtering still runs on the GPU with CuPy
+        and only the backprojection on the CPU). Under numba's CUDA simulator (no CuPy) the
+        same path runs with NumPy arrays and SciPy FFTs.
     progress : bool
         Show tqdm progress bars.
     slab_voxels : int, optional
