@@ -113,7 +113,7 @@ def test_vertex_lies_at_the_drawn_recess():
     img = synthetic_pa(40.0, 40.0, seed=3)
     r = trace_recess(img, PX, +1)
     drawn = np.array([130.0, 120.0]) + 180 * PX / 2 - PX / 2
-    assert np.hypot(*(r.vertex - drawn)) < 8.0
+    assert np.hypot(*(r.vertex - drawn)) < 4.0
 
 
 def test_dome_height_above_the_costophrenic_cardiophrenic_line():
