@@ -187,3 +187,44 @@ def test_appendage_turn_is_the_least_that_clears_the_trunk():
     u = np.asarray(cav.left_appendage()[1])
     assert np.linalg.norm(u) == pytest.approx(1.0, abs=1e-9)
     assert u[0] > 0.0 and u[1] >= 0.0 and u[2] < 0.0          # left, level or down, forward
+
+
+def _placed_cavity(body: dict, seed: int):
+    """(body, thorax, torso) of ``body`` and ``seed`` as the builder places them (no labels)."""
+    from victwin.phantom.chest import builder as B
+    from victwin.phantom.chest.anatomy import thorax_for
+    r_body, r_thorax, _, _ = B._streams(seed)
+    b = B.resolve_body(B.load_chest_recipe({"body": body}), r_body)
+    th = thorax_for(b, r_thorax)
+    return b, th, B._place_torso(th, b.height_cm)
+
+
+@pytest.mark.parametrize("valve_depth_mm, match", [(60.0, "no valve depth from 60 mm"),
+                                                   (150.0, "no room behind Gray's 150 mm")])
+def test_aorta_that_cannot_clear_the_trunk_is_refused(monkeypatch, valve_depth_mm, match):
+    # roots 200 mm apart cannot be: the search ends at the left atrium's centre (until
+    # 2026-12-04 silently, the aorta over the trunk); a valve depth behind the atrium's centre
+    # leaves no room (until then the valve moved forward of Gray's 6 cm silently)
+    from victwin.phantom.chest import aortic_root as ar
+    from victwin.phantom.chest.mediastinum import aortic_knob, hila_for
+    body, seed = BODIES["man"]
+    b, th, t = _placed_cavity(body, seed)
+    hila = hila_for(t.cav, t.sp, th.trachea_mm)
+    knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
+    ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)  # drawn
+    monkeypatch.setattr(ar, "ROOTS_APART_MM", 200.0)
+    monkeypatch.setattr(ar, "AORTIC_VALVE_DEPTH_MM", valve_depth_mm)
+    with pytest.raises(ValueError, match=f"ascending_aorta \\(male, age 55.*{match}"):
+        ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
+
+
+def test_appendage_that_cannot_clear_the_trunk_is_refused(monkeypatch):
+    # a 200 mm gap cannot be kept by any turn up to 60 deg: until 2026-12-04 (60, 90) deg was
+    # returned silently (the function is cached by cavity: its uncached body is called)
+    from victwin.phantom.chest import appendage as ap
+    body, seed = BODIES["man"]
+    _, _, t = _placed_cavity(body, seed)
+    assert ap.appendage_turn_deg.__wrapped__(t.cav)[0] < ap.MAX_TURN_DEG
+    monkeypatch.setattr(ap, "TRUNK_GAP_MM", 200.0)
+    with pytest.raises(ValueError, match="no turn up to 60 deg keeps the left atrial"):
+        ap.appendage_turn_deg.__wrapped__(t.cav)

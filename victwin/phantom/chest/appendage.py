@@ -117,7 +117,8 @@ def appendage_turn_deg(cav) -> tuple:
     forward-left in the horizontal in the cavity ``cav`` (:func:`_turned`): the least
     deviation (0.05 deg bisection, up to :data:`MAX_TURN_DEG`) over the azimuths from a
     leftward turn to a downward tilt (5 deg steps) that keeps it :data:`TRUNK_GAP_MM` clear
-    of the pulmonary trunk and its outflow tract (module docstring)."""
+    of the pulmonary trunk and its outflow tract (module docstring). No such turn is a
+    ``ValueError`` (since 2026-12-04; until then ``(MAX_TURN_DEG, 90)`` was returned)."""
     trunk = trunk_axis(cav, cav.spine(), "male")
 
     def clear(dev, az):
@@ -125,7 +126,7 @@ def appendage_turn_deg(cav) -> tuple:
 
     if clear(0.0, 0.0):
         return 0.0, 0.0
-    best = (float(MAX_TURN_DEG), 90.0)
+    best, found = (float(MAX_TURN_DEG), 90.0), False
     for az in np.arange(0.0, 90.0 + 1e-9, 5.0):
         if not clear(best[0], az):
             continue
@@ -133,7 +134,12 @@ def appendage_turn_deg(cav) -> tuple:
         while hi - lo > 0.05:
             m = 0.5 * (lo + hi)
             lo, hi = (lo, m) if clear(m, az) else (m, hi)
-        best = (hi, float(az))
+        best, found = (hi, float(az)), True
+    if not found:
+        raise ValueError(f"appendage_turn_deg: no turn up to {MAX_TURN_DEG:g} deg keeps the left "
+                         f"atrial appendage {TRUNK_GAP_MM:g} mm clear of the pulmonary trunk in "
+                         f"the cavity a0 {cav.a0:.1f} mm, b0 {cav.b0:.1f} mm, height "
+                         f"{cav.height:.1f} mm")
     return best
 
 
