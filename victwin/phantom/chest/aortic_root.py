@@ -82,7 +82,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cardiac import RETROSTERNAL_DEPTH_MM
-from .pulmonary_trunk import pulmonary_arteries
+from .pulmonary_trunk import pulmonary_arteries, segment_distance_sq
 from .raster import bezier
 from .skeleton import Spine
 from .sternum import STERNUM_HALF_WIDTH_MM, sternum_levels
@@ -150,12 +150,10 @@ class AscendingAorta:
 def _clearance(points, r, pa) -> float:
     """Least surface-to-surface distance (mm) between capsules of radius ``r`` round
     ``points`` and the trunk and outflow tract of ``pa``."""
-    out = np.inf
-    for a, b in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)):
-        d = b - a
-        t = np.clip((points - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
-        out = min(out, float(np.linalg.norm(points - (a + t[:, None] * d), axis=1).min()))
-    return out - r - pa.r_trunk
+    x, y, zd = np.asarray(points, float).T
+    d2 = min(float(segment_distance_sq(x, y, zd, a, b).min())
+             for a, b in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)))
+    return float(np.sqrt(d2)) - r - pa.r_trunk
 
 
 def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,

@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from .cardiac import ATRIAL_WALL_MM, LAA_LENGTH_MM, LAA_ML
-from .pulmonary_trunk import trunk_axis
+from .pulmonary_trunk import segment_distance_sq, trunk_axis
 
 __all__ = ["TRUNK_GAP_MM", "FORWARD_DEG", "MAX_TURN_DEG", "left_appendage",
            "appendage_turn_deg"]
@@ -91,12 +91,10 @@ def _gap(cav, u, trunk) -> float:
     e3 = np.cross(u, e2)
     pts = (_placed(cav, u) + _UNIT[:, :1] * a * u + _UNIT[:, 1:2] * b * e2
            + _UNIT[:, 2:3] * b * e3)
-    out = np.inf
-    for p, q in ((outflow, valve), (valve, bif)):
-        d = q - p
-        t = np.clip((pts - p) @ d / float(d @ d), 0.0, 1.0)
-        out = min(out, float(np.linalg.norm(pts - (p + t[:, None] * d), axis=1).min()))
-    return out - r_trunk
+    x, y, zd = pts.T
+    d2 = min(float(segment_distance_sq(x, y, zd, p, q).min())
+             for p, q in ((outflow, valve), (valve, bif)))
+    return float(np.sqrt(d2)) - r_trunk
 
 
 def _turned(deviation_deg: float, azimuth_deg: float) -> np.ndarray:
