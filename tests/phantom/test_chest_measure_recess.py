@@ -170,9 +170,9 @@ def _small_pa(theta_r: float, theta_l: float) -> np.ndarray:
 def test_a_field_with_a_closed_contour_is_traced():
     # a lung field that fits inside the crop is traced as a closed loop whose start may sit
     # next to the vertex; until 2026-12-04 the arms ran off the list's end there ("contour too
-    # short", reviewer's /tmp/rev_closed.py). The angles drawn are read within 1.5 deg, as for
-    # the open fields without ribs and noise above (the same blur and pixel; there the error
-    # is -1.1..-0.4 deg)
+    # short" on both sides of this image). The angles drawn are read within 1.5 deg, as for the
+    # open fields without ribs and noise above (the same blur and pixel; there the error is
+    # -1.1..-0.4 deg)
     img = _small_pa(30.0, 45.0)
     for side, theta in ((-1, 30.0), (1, 45.0)):
         r = trace_recess(img, PX, side)
