@@ -11,7 +11,8 @@ issue-19root13), measured on the labels of the 2 mm test twins against:
   as the labels draw the sternum; the ascending aorta commencing "about 6 cm behind the
   posterior surface of the sternum" (Gray's; +-1.5 cm here, a model tolerance for "about");
 * its course "obliquely upward, forward, and to the right ... as high as the upper border of
-  the second right costal cartilage" (the sternal angle, T4/T5); on the lateral film the
+  the second right costal cartilage" (read from the labels' cartilages: a strict xfail, the
+  top lies at the sternal angle, T4/T5, 14-17 mm below it); on the lateral film the
   retrosternal clear space in front of it 2.2 +- 0.5 cm (Fujimoto et al. 1996): lung along
   the AP ray in front of the aorta's top within mean +- 2 SD;
 * the pulmonary trunk's calibre on its lower half, where it runs beside the aortic root:
@@ -36,7 +37,6 @@ from victwin.phantom.chest.cardiac import LAA_ML
 from victwin.phantom.chest.measure import labels_of, left_atrium_ml
 from victwin.phantom.chest.measure_trunk import trunk_diameter_mm
 from victwin.phantom.chest.pulmonary_trunk import MPA_DIAMETER_MM
-from victwin.phantom.chest.skeleton import LEVEL_NAMES as LEVELS
 
 from . import _chest_bodies
 from ._chest_bodies import BODIES, VOX
@@ -96,9 +96,8 @@ def test_aortic_valve_right_of_below_and_behind_the_pulmonary_valve(twin):
 def test_ascending_aorta_up_forward_right_behind_the_clear_space(twin):
     valve, bow, top, r = _aorta(twin)
     assert top[0] < valve[0] and top[1] < valve[1] and top[2] < valve[2]
-    # as high as the upper border of the second costal cartilage: the sternal angle (T4/T5)
-    t5 = twin.meta["spine"]["tops"][LEVELS.index("T5")]
-    assert abs(top[1] - t5) <= VOX
+    # (its level: test_arch_starts_at_the_second_costal_cartilage; until 2026-12-04 here a
+    # check of the top against T5's top, which the module sets it to: not a measurement)
     # the retrosternal clear space: lung in front of the aorta's top along the AP ray
     col, zw = _ap_ray(twin, top)
     blood = np.flatnonzero(np.isin(col, _great_vessels(twin)))
@@ -106,6 +105,36 @@ def test_ascending_aorta_up_forward_right_behind_the_clear_space(twin):
     assert abs(zw[first] - (top[2] - r)) <= 2.0 * VOX          # the aorta's front wall
     lung = np.count_nonzero(np.isin(col[:first], labels_of(twin, "lung_parenchyma"))) * VOX
     assert 22.0 - 2.0 * 5.0 <= lung <= 22.0 + 2.0 * 5.0 + VOX, lung   # Fujimoto 2.2 +- 0.5 cm
+
+
+def _second_cartilage_upper_border(ph) -> float:
+    """Level (world y, mm) of the upper border of the second right costal cartilage at the
+    sternum, read from the labels: per row, the column of the most medial right
+    costal-cartilage voxel; the rows where it lies within 1.5 voxels of the column most often
+    so (the cartilages' sternal ends at the sternum's edge); the first of them from the top
+    (the first cartilage joins the manubrium further out), its upper edge."""
+    g = ph.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    names = [int(k) for k, v in ph.meta["label_names"].items() if v == "costal cartilage"]
+    right = np.isin(ph.labels[:, :, x < 0], names).any(axis=0)           # [y, x < 0]
+    rows = np.flatnonzero(right.any(axis=1))
+    medial = np.array([np.flatnonzero(right[j]).max() for j in rows])   # column index
+    ends = rows[np.abs(medial - np.bincount(medial).argmax()) <= 1.5]
+    return float(y[ends[0]] - 0.5 * VOX)
+
+
+@pytest.mark.xfail(strict=True, reason="ribs.py spaces the cartilages' sternal ends evenly "
+                   "from the jugular notch to the xiphoid: the second's upper border lies "
+                   "14-17 mm above the sternal angle (T4/T5), where aortic_root.py puts the "
+                   "aorta's top (NOTES 2026-12-04, issue-19review15)")
+def test_arch_starts_at_the_second_costal_cartilage(twin):
+    # Gray's 1918: the ascending aorta rises "as high as the upper border of the second right
+    # costal cartilage", the arch "begins at the level of the upper border of the second
+    # sternocostal articulation of the right side"; the cartilage read from the labels, within
+    # a voxel (the border's and the top's rounding to the grid)
+    _, _, top, _ = _aorta(twin)
+    upper = _second_cartilage_upper_border(twin)
+    assert abs(top[1] - upper) <= VOX, (top[1], upper)
 
 
 def _closest(ph):
@@ -187,3 +216,44 @@ def test_appendage_turn_is_the_least_that_clears_the_trunk():
     u = np.asarray(cav.left_appendage()[1])
     assert np.linalg.norm(u) == pytest.approx(1.0, abs=1e-9)
     assert u[0] > 0.0 and u[1] >= 0.0 and u[2] < 0.0          # left, level or down, forward
+
+
+def _placed_cavity(body: dict, seed: int):
+    """(body, thorax, torso) of ``body`` and ``seed`` as the builder places them (no labels)."""
+    from victwin.phantom.chest import builder as B
+    from victwin.phantom.chest.anatomy import thorax_for
+    r_body, r_thorax, _, _ = B._streams(seed)
+    b = B.resolve_body(B.load_chest_recipe({"body": body}), r_body)
+    th = thorax_for(b, r_thorax)
+    return b, th, B._place_torso(th, b.height_cm)
+
+
+@pytest.mark.parametrize("valve_depth_mm, match", [(60.0, "no valve depth from 60 mm"),
+                                                   (150.0, "no room behind Gray's 150 mm")])
+def test_aorta_that_cannot_clear_the_trunk_is_refused(monkeypatch, valve_depth_mm, match):
+    # roots 200 mm apart cannot be: the search ends at the left atrium's centre (until
+    # 2026-12-04 silently, the aorta over the trunk); a valve depth behind the atrium's centre
+    # leaves no room (until then the valve moved forward of Gray's 6 cm silently)
+    from victwin.phantom.chest import aortic_root as ar
+    from victwin.phantom.chest.mediastinum import aortic_knob, hila_for
+    body, seed = BODIES["man"]
+    b, th, t = _placed_cavity(body, seed)
+    hila = hila_for(t.cav, t.sp, th.trachea_mm)
+    knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
+    ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)  # drawn
+    monkeypatch.setattr(ar, "ROOTS_APART_MM", 200.0)
+    monkeypatch.setattr(ar, "AORTIC_VALVE_DEPTH_MM", valve_depth_mm)
+    with pytest.raises(ValueError, match=f"ascending_aorta \\(male, age 55.*{match}"):
+        ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
+
+
+def test_appendage_that_cannot_clear_the_trunk_is_refused(monkeypatch):
+    # a 200 mm gap cannot be kept by any turn up to 60 deg: until 2026-12-04 (60, 90) deg was
+    # returned silently (the function is cached by cavity: its uncached body is called)
+    from victwin.phantom.chest import appendage as ap
+    body, seed = BODIES["man"]
+    _, _, t = _placed_cavity(body, seed)
+    assert ap.appendage_turn_deg.__wrapped__(t.cav)[0] < ap.MAX_TURN_DEG
+    monkeypatch.setattr(ap, "TRUNK_GAP_MM", 200.0)
+    with pytest.raises(ValueError, match="no turn up to 60 deg keeps the left atrial"):
+        ap.appendage_turn_deg.__wrapped__(t.cav)

@@ -94,3 +94,15 @@ def test_the_column_edge_step_falls():
     # PA mass path 10-20 mm from the midline less 30-40 mm, rows T5-T9: the step at the spine's
     # soft-tissue column's edge, with the muscle against without it
     assert pa_column_step(twin("man")) < 0.8 * pa_column_step(_without("man"))
+
+
+def test_unknown_material_is_named():
+    # the densities come from victwin.physics' material database; a material it lacks is a
+    # one-line error naming the label and the material
+    from types import SimpleNamespace
+
+    from victwin.phantom.chest.measure_erector import pa_mass_path
+    ph = SimpleNamespace(labels=np.ones((2, 3, 4), np.uint8), materials={0: "air", 1: "kryptonite"},
+                         grid=SimpleNamespace(spacing=(2.0, 2.0, 2.0)))
+    with pytest.raises(ValueError, match="label 1 has material 'kryptonite', which is not in"):
+        pa_mass_path(ph)

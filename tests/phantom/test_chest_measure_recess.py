@@ -113,7 +113,7 @@ def test_vertex_lies_at_the_drawn_recess():
     img = synthetic_pa(40.0, 40.0, seed=3)
     r = trace_recess(img, PX, +1)
     drawn = np.array([130.0, 120.0]) + 180 * PX / 2 - PX / 2
-    assert np.hypot(*(r.vertex - drawn)) < 8.0
+    assert np.hypot(*(r.vertex - drawn)) < 4.0
 
 
 def test_dome_height_above_the_costophrenic_cardiophrenic_line():
@@ -143,3 +143,39 @@ def test_dome_rise_above_the_costophrenic_angle():
 def test_bad_side_is_refused():
     with pytest.raises(ValueError, match="side must be -1"):
         trace_recess(np.zeros((10, 10)), PX, 0)
+
+
+def _small_pa(theta_r: float, theta_l: float) -> np.ndarray:
+    """A PA image ``[y, x]`` at ``PX`` of two small lung fields (each within 60 mm of its
+    recess's vertex, so wholly inside the tracer's crop and its contour a closed loop): vertex
+    at ``(side * 100, 40)`` mm, the wall straight up 60 mm, the diaphragm leaving the vertex
+    ``theta`` deg from the wall and rising 40 mm, then across to ``|x| = 45`` mm and up to
+    the wall's top. No ribs, breast or noise."""
+    n, sub = 180, 4
+    ax = (np.arange(n * sub) + 0.5) / sub * PX - n * PX / 2          # mm, centred
+    x, y = np.meshgrid(ax, ax)
+    lung = np.zeros(x.shape, bool)
+    for side, theta in ((-1, theta_r), (1, theta_l)):
+        b = np.radians(theta)
+        v = np.array([side * 100.0, 40.0])
+        d_end = v + 40.0 * np.array([-side * np.tan(b), -1.0])     # 40 mm up, inwards
+        poly = np.array([v, d_end, [side * 45.0, d_end[1]], [side * 45.0, -20.0],
+                         [side * 100.0, -20.0]])
+        lung |= _inside(poly, x, y)
+    body = TISSUE * np.sqrt(np.clip(1 - (x / 160.0) ** 8, 0, None))
+    img = (body - LUNG_DROP * lung).reshape(n, sub, n, sub).mean(axis=(1, 3))
+    return ndimage.gaussian_filter(img, 0.5)
+
+
+def test_a_field_with_a_closed_contour_is_traced():
+    # a lung field that fits inside the crop is traced as a closed loop whose start may sit
+    # next to the vertex; until 2026-12-04 the arms ran off the list's end there ("contour too
+    # short" on both sides of this image). The angles drawn are read within 1.5 deg, as for the
+    # open fields without ribs and noise above (the same blur and pixel; there the error is
+    # -1.1..-0.4 deg)
+    img = _small_pa(30.0, 45.0)
+    for side, theta in ((-1, 30.0), (1, 45.0)):
+        r = trace_recess(img, PX, side)
+        # the traced contour is a loop: its two ends are neighbours (at most a pixel apart)
+        assert np.hypot(*(r.contour[0] - r.contour[-1])) <= PX * np.sqrt(2) + 1e-9
+        assert r.angle_deg == pytest.approx(theta, abs=1.5)

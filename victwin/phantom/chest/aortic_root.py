@@ -82,7 +82,7 @@ from __future__ import annotations
 import numpy as np
 
 from .cardiac import RETROSTERNAL_DEPTH_MM
-from .pulmonary_trunk import pulmonary_arteries
+from .pulmonary_trunk import pulmonary_arteries, segment_distance_sq
 from .raster import bezier
 from .skeleton import Spine
 from .sternum import STERNUM_HALF_WIDTH_MM, sternum_levels
@@ -150,12 +150,10 @@ class AscendingAorta:
 def _clearance(points, r, pa) -> float:
     """Least surface-to-surface distance (mm) between capsules of radius ``r`` round
     ``points`` and the trunk and outflow tract of ``pa``."""
-    out = np.inf
-    for a, b in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)):
-        d = b - a
-        t = np.clip((points - a) @ d / max(float(d @ d), 1e-9), 0.0, 1.0)
-        out = min(out, float(np.linalg.norm(points - (a + t[:, None] * d), axis=1).min()))
-    return out - r - pa.r_trunk
+    x, y, zd = np.asarray(points, float).T
+    d2 = min(float(segment_distance_sq(x, y, zd, a, b).min())
+             for a, b in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)))
+    return float(np.sqrt(d2)) - r - pa.r_trunk
 
 
 def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
@@ -176,7 +174,10 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     # the valve at Gray's depth behind the sternum, or further back (0.1 mm bisection) until
     # the ascending aorta, its middle no further right than the sternal body's right edge,
     # can stay ROOTS_APART_MM clear of the pulmonary trunk and its outflow tract; then the
-    # middle as little right of the top as keeps it so (0.1 mm bisection)
+    # middle as little right of the top as keeps it so (0.1 mm bisection). A valve that would
+    # have to lie behind the left atrium's centre, or forward of Gray's depth, is an error
+    # (since 2026-12-04; until then the search silently gave the deepest depth, overlapping
+    # the trunk, or a depth forward of Gray's)
     front = cav.front_zd(xv, yv)
 
     def course(depth, xm):             # the curve from the valve whose middle is at x = xm
@@ -190,11 +191,21 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
 
     lo, hi = AORTIC_VALVE_DEPTH_MM, float(cav.left_atrium()[2]) - front
     if not clear(lo, -s):
+        if hi <= lo:
+            raise ValueError(f"ascending_aorta ({sex}, age {age_years}): the aorta at the "
+                             f"valve depth {lo:g} mm meets the pulmonary trunk and the left "
+                             f"atrium's centre lies only {hi:.1f} mm behind the front wall "
+                             f"(no room behind Gray's {lo:g} mm)")
         while hi - lo > 0.1:
             d = 0.5 * (lo + hi)
             lo, hi = (lo, d) if clear(d, -s) else (d, hi)
         lo = hi
     depth = lo
+    if not clear(depth, -s):
+        raise ValueError(f"ascending_aorta ({sex}, age {age_years}): no valve depth from "
+                         f"{AORTIC_VALVE_DEPTH_MM:g} mm to the left atrium's centre "
+                         f"({depth:.1f} mm behind the front wall) keeps the aorta "
+                         f"{ROOTS_APART_MM:g} mm clear of the pulmonary trunk")
     lo, hi = -s, xt
     if not clear(depth, hi):
         while hi - lo > 0.1:

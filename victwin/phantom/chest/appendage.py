@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from .cardiac import ATRIAL_WALL_MM, LAA_LENGTH_MM, LAA_ML
-from .pulmonary_trunk import trunk_axis
+from .pulmonary_trunk import segment_distance_sq, trunk_axis
 
 __all__ = ["TRUNK_GAP_MM", "FORWARD_DEG", "MAX_TURN_DEG", "left_appendage",
            "appendage_turn_deg"]
@@ -91,12 +91,10 @@ def _gap(cav, u, trunk) -> float:
     e3 = np.cross(u, e2)
     pts = (_placed(cav, u) + _UNIT[:, :1] * a * u + _UNIT[:, 1:2] * b * e2
            + _UNIT[:, 2:3] * b * e3)
-    out = np.inf
-    for p, q in ((outflow, valve), (valve, bif)):
-        d = q - p
-        t = np.clip((pts - p) @ d / float(d @ d), 0.0, 1.0)
-        out = min(out, float(np.linalg.norm(pts - (p + t[:, None] * d), axis=1).min()))
-    return out - r_trunk
+    x, y, zd = pts.T
+    d2 = min(float(segment_distance_sq(x, y, zd, p, q).min())
+             for p, q in ((outflow, valve), (valve, bif)))
+    return float(np.sqrt(d2)) - r_trunk
 
 
 def _turned(deviation_deg: float, azimuth_deg: float) -> np.ndarray:
@@ -117,7 +115,8 @@ def appendage_turn_deg(cav) -> tuple:
     forward-left in the horizontal in the cavity ``cav`` (:func:`_turned`): the least
     deviation (0.05 deg bisection, up to :data:`MAX_TURN_DEG`) over the azimuths from a
     leftward turn to a downward tilt (5 deg steps) that keeps it :data:`TRUNK_GAP_MM` clear
-    of the pulmonary trunk and its outflow tract (module docstring)."""
+    of the pulmonary trunk and its outflow tract (module docstring). No such turn is a
+    ``ValueError`` (since 2026-12-04; until then ``(MAX_TURN_DEG, 90)`` was returned)."""
     trunk = trunk_axis(cav, cav.spine(), "male")
 
     def clear(dev, az):
@@ -125,7 +124,7 @@ def appendage_turn_deg(cav) -> tuple:
 
     if clear(0.0, 0.0):
         return 0.0, 0.0
-    best = (float(MAX_TURN_DEG), 90.0)
+    best, found = (float(MAX_TURN_DEG), 90.0), False
     for az in np.arange(0.0, 90.0 + 1e-9, 5.0):
         if not clear(best[0], az):
             continue
@@ -133,7 +132,12 @@ def appendage_turn_deg(cav) -> tuple:
         while hi - lo > 0.05:
             m = 0.5 * (lo + hi)
             lo, hi = (lo, m) if clear(m, az) else (m, hi)
-        best = (hi, float(az))
+        best, found = (hi, float(az)), True
+    if not found:
+        raise ValueError(f"appendage_turn_deg: no turn up to {MAX_TURN_DEG:g} deg keeps the left "
+                         f"atrial appendage {TRUNK_GAP_MM:g} mm clear of the pulmonary trunk in "
+                         f"the cavity a0 {cav.a0:.1f} mm, b0 {cav.b0:.1f} mm, height "
+                         f"{cav.height:.1f} mm")
     return best
 
 

@@ -129,5 +129,5 @@ def diaphragm_y(cav, x, zd, *, p_section: float):
         s = x * side - x_top                                      # > 0: lateral of the top
         lateral = top * _costal_fall(s / run, h * top / run)
         bump = np.where(s > 0.0, lateral, medial)
-        out = out - h * bump * ((x * side) > -0.1 * cav.a0)
+        out = out - h * bump
     return out

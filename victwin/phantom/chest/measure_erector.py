@@ -17,13 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["level_y_mm", "erector_area_mm2", "erector_thickness_mm", "pa_mass_path",
-           "pa_column_step", "DENSITY_G_CM3"]
-
-#: Mass density (g/cm^3) of each canonical material (ICRU Report 46 / 44 nominal values:
-#: adipose 0.95, muscle 1.05, soft tissue 1.03, lung inflated 0.26, cortical bone 1.92, blood
-#: 1.06, glandular 1.02; air 0).
-DENSITY_G_CM3 = {"air": 0.0, "adipose": 0.95, "muscle": 1.05, "soft_tissue": 1.03,
-                 "lung_parenchyma": 0.26, "blood": 1.06, "bone": 1.92, "glandular": 1.02}
+           "pa_column_step"]
 
 
 def level_y_mm(phantom, name: str) -> float:
@@ -76,11 +70,20 @@ def erector_thickness_mm(phantom, level: str = "T12", max_x_mm: float = 100.0) -
 
 
 def pa_mass_path(phantom) -> np.ndarray:
-    """The PA mass path (g/cm^2) through the whole depth, ``[y, x]`` (density per material:
-    :data:`DENSITY_G_CM3`)."""
+    """The PA mass path (g/cm^2) through the whole depth, ``[y, x]``: each label's material's
+    density from the material database the images are made from
+    (:func:`victwin.physics.get_material`; until 2026-12-04 a table of ICRU nominal values
+    here, which disagreed with it: lung 0.26 against 0.141, adipose 0.95 against 0.93,
+    glandular 1.02 against 1.04, air 0 against 0.0012)."""
+    from victwin.physics import get_material
+
     lut = np.zeros(256, np.float32)
     for k, v in phantom.materials.items():
-        lut[int(k)] = DENSITY_G_CM3[v]
+        try:
+            lut[int(k)] = get_material(v).density_g_cm3
+        except ValueError:
+            raise ValueError(f"pa_mass_path: label {k} has material {v!r}, which is not in "
+                             "victwin.physics' material database") from None
     dz_cm = float(phantom.grid.spacing[0]) / 10.0
     out = np.zeros(phantom.labels.shape[1:], np.float64)
     for k in range(phantom.labels.shape[0]):

@@ -215,7 +215,14 @@ def _vertex(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: float,
     dist = [float(np.min(np.hypot(*(c - r0).T))) for c in cs]
     near = [c for c, dd in zip(cs, dist) if dd <= max(5.0 / pixel_mm, 1.5)]
     c = (max(near, key=len) if near else cs[int(np.argmin(dist))]) * pixel_mm
-    return c, _extreme(c, d), thr
+    i0 = _extreme(c, d)
+    if len(c) > 2 and np.array_equal(c[0], c[-1]):
+        # a closed contour (a field that fits inside the crop): its start is arbitrary and may
+        # sit next to the vertex, where the arms (:func:`_arm`, which does not wrap) would run
+        # off the list's end; drop the repeated point and roll the vertex to the middle
+        c = np.roll(c[:-1], (len(c) - 1) // 2 - i0, axis=0)
+        i0 = len(c) // 2
+    return c, i0, thr
 
 
 def trace_recess(image: np.ndarray, pixel_mm: float, side: int, *, sigma_mm: float = 1.0,

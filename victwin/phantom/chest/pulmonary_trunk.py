@@ -80,7 +80,7 @@ from .skeleton import STERNUM_HALF_WIDTH_MM, Spine
 
 __all__ = ["MPA_DIAMETER_MM", "RPA_DIAMETER_MM", "LPA_DIAMETER_MM", "TRUNK_LENGTH_MM",
            "CHONDROSTERNAL_2_X_MM", "PERICARDIAL_SINUS_MM", "MIN_RISE", "PulmonaryArteries",
-           "pulmonary_arteries", "trunk_axis", "paint_pulmonary_arteries"]
+           "pulmonary_arteries", "trunk_axis", "paint_pulmonary_arteries", "segment_distance_sq"]
 
 # Main pulmonary artery diameter by sex (mm): Truong et al. 2012 give the cohort mean (25.1,
 # SD 2.8) and the sex-specific 90th percentiles (28.9 men, 26.9 women); the sex means drawn
@@ -201,14 +201,23 @@ def paint_pulmonary_arteries(labels, f: Frame, cav, sp: Spine, hila, sex: str, *
     return pa
 
 
+def segment_distance_sq(x, y, zd, a, b):
+    """Squared distance (mm^2) from the points ``(x, y, zd)`` (mm, arrays of any broadcastable
+    shapes, one per coordinate) to the segment ``a``-``b`` (mm, ``(3,)`` each); a zero-length
+    segment (under 1e-9 mm^2 squared length) is the point ``a``. Also used by
+    :mod:`.aortic_root` and :mod:`.appendage` (until 2026-12-04 each had its own copy)."""
+    a = np.asarray(a, float)
+    d = np.asarray(b, float) - a
+    dd = max(float(d @ d), 1e-9)
+    px, py, pz = x - a[0], y - a[1], zd - a[2]
+    t = np.clip((px * d[0] + py * d[1] + pz * d[2]) / dd, 0.0, 1.0)
+    return (px - t * d[0]) ** 2 + (py - t * d[1]) ** 2 + (pz - t * d[2]) ** 2
+
+
 def _capsule(a, b, r: float):
     """Mask ``fn(x, y, zd)`` of the points within ``r`` of the segment ``a``-``b`` (mm)."""
-    d = b - a
-    dd = max(float(d @ d), 1e-9)
 
     def fn(x, y, zd):
-        px, py, pz = x - a[0], y - a[1], zd - a[2]
-        t = np.clip((px * d[0] + py * d[1] + pz * d[2]) / dd, 0.0, 1.0)
-        return (px - t * d[0]) ** 2 + (py - t * d[1]) ** 2 + (pz - t * d[2]) ** 2 <= r * r
+        return segment_distance_sq(x, y, zd, a, b) <= r * r
 
     return fn
