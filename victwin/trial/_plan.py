@@ -167,10 +167,13 @@ def _gpu_line(spec, n: int) -> str:
         regions = _rois_per_twin(spec)
         per_case, what = regions * g["region_s"], (f"{regions} lesion-local DM + DBT regions "
                                                    f"of {g['region_s']} s")
-    return (f"on a GPU ({g['gpu']}, measured for VICTRE's DM + 25-view DBT systems; "
+    victre = all(m.system.startswith("victre") for m in spec.modalities)
+    scope = ("" if victre else "; this trial's systems differ and the figure is not scaled to "
+             "them")
+    return (f"on a GPU ({g['gpu']}, measured for VICTRE's DM + 25-view DBT systems at 85 um; "
             f"{g['source']}): acquisition and reconstruction about {_fmt_time(n * per_case)} "
-            f"({what} per case); building the twins and reading them run on the CPU and are "
-            f"not included")
+            f"({what} per case{scope}); building the twins and reading them run on the CPU "
+            f"and are not included")
 
 
 def _rois_per_twin(spec) -> int:
