@@ -14,7 +14,14 @@ Shape (model choices unless cited):
   ``dome_right`` / ``dome_left`` high. Medial of the top (towards the central tendon and the
   heart) the dome is, as before, a cap ``sqrt(1 - r^2)`` over an ellipse :data:`DOME_R_X` of
   the half-width wide (radius) and :data:`DOME_R_Z` of the half-depth deep; at each depth its
-  height over the top's column is ``H(zd)``;
+  height over the top's column is ``H(zd)``. Since 2026-12-04 (helper 19ridge15) the cap's
+  last 5 % before its rim is the quarter ellipse's tangent line (:data:`_RIM_XI`), so the cap
+  meets the central tendon at a finite slope instead of a vertical wall, and the two domes
+  are combined by the higher of the two, not their sum: the caps overlap 0.02 ``a0`` either
+  side of the midline, and their sum stood there as a fin (the 2 mm man: 28.7 mm above the
+  base, 6.6 mm above the left dome's level 0.05 ``a0`` out, 5-6 mm wide and ~60 mm front to
+  back, in a notch between the caps' vertical rims). The central tendon between the domes
+  lies lower than either; the heart rests on it (Gray's Anatomy, 41st ed., ch. 53);
 * lateral of the top (the costal part; since 2026-12-03, fifth session, helper 19recess13) the
   dome falls at each depth from ``H(zd)`` to the base level *at the cavity's wall*. The costal
   part arises from "the internal surfaces of the lower six costal cartilages and their
@@ -93,6 +100,27 @@ DOME_R_X = 0.47
 #: The cap's radius front to back, fraction of the half-depth ``b0``, about a centre 0.05
 #: ``b0`` in front of the cavity's centre.
 DOME_R_Z = 1.15
+#: Where (fraction of the cap's radius across, at each depth) the medial cap's quarter ellipse
+#: hands over to its tangent line. ASSUMPTION: a membrane under tension has a finite slope
+#: everywhere in its free span (Laplace: curvature = pressure difference / tension, finite), and
+#: the dome runs on into the central tendon rather than standing on it as a vertical wall (the
+#: quarter ellipse's rim); 0.95 is the smallest change that bounds the slope (68 deg for a
+#: 57 mm dome over a 148 mm half-width, 51 deg for a 42 mm one): the cap is unchanged inside
+#: 0.95 of its radius, and its rim moves out by 5 % of it (NOTES 2026-12-04, 19ridge15).
+_RIM_XI = 0.95
+
+
+def _medial_fall(xi):
+    """The medial cap's height over the local top's at ``xi`` = ``|dx|`` / ``top`` (the
+    fraction of the way from the top's column to the cap's rim at that depth): the quarter
+    ellipse ``sqrt(1 - xi^2)`` up to :data:`_RIM_XI`, then its tangent line down to 0 (at
+    ``xi`` = 1 / :data:`_RIM_XI`), so the cap meets the central tendon at a finite slope."""
+    c = _RIM_XI
+    xi = np.asarray(xi)
+    cap = np.sqrt(np.clip(1.0 - xi * xi, 0.0, 1.0))
+    k = np.sqrt(1.0 - c * c)
+    tail = np.clip(k - (c / k) * (xi - c), 0.0, 1.0)
+    return np.where(xi <= c, cap, tail)
 
 
 def _costal_fall(xi, q):
@@ -121,13 +149,20 @@ def diaphragm_y(cav, x, zd, *, p_section: float):
     x_wall = cav.a0 * fall ** (1.0 / p_section)
     x_top = DOME_CENTRE_X * cav.a0
     run = np.maximum(x_wall - x_top, 1e-3)
+    rise = None
     for side, h in ((-1.0, cav.dome_right), (1.0, cav.dome_left)):
         dx = (x - side * x_top) / (DOME_R_X * cav.a0)
         dz = (zd + 0.05 * cav.b0) / (DOME_R_Z * cav.b0)
-        medial = np.sqrt(np.clip(1.0 - dx * dx - dz * dz, 0.0, 1.0))
         top = np.sqrt(np.clip(1.0 - dz * dz, 0.0, 1.0))          # H(zd) / h
+        # the cap sqrt(1 - dx^2 - dz^2) = top * sqrt(1 - xi^2), xi = |dx| / top, with its
+        # vertical rim replaced by the tangent line from xi = _RIM_XI (_medial_fall)
+        medial = top * _medial_fall(np.abs(dx) / np.maximum(top, 1e-6))
         s = x * side - x_top                                      # > 0: lateral of the top
         lateral = top * _costal_fall(s / run, h * top / run)
-        bump = np.where(s > 0.0, lateral, medial)
-        out = out - h * bump
-    return out
+        bump = h * np.where(s > 0.0, lateral, medial)
+        # the higher dome at each point, not the sum: near the midline the two medial caps
+        # overlap (their rims reach 0.02 a0 past it) and their sum stood as a fin up to 12 mm
+        # above both domes' flanks; the central tendon between the domes lies lower than
+        # either (the heart rests on it: Gray's Anatomy, 41st ed., ch. 53)
+        rise = bump if rise is None else np.maximum(rise, bump)
+    return out - rise
