@@ -152,9 +152,11 @@ def _widths(rec, heights_mm):
     out = []
     for h in heights_mm:
         y = v[1] - h
+        # half-open in y, so a contour vertex that lies on the level (the vertex on a pixel
+        # row) is one crossing, not two: counted twice it read as a width of 0
         xs = [a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
               for a, b in zip(c[:-1], c[1:])
-              if (a[1] - y) * (b[1] - y) <= 0 and a[1] != b[1] and abs(a[0] - v[0]) < 40]
+              if min(a[1], b[1]) <= y < max(a[1], b[1]) and abs(a[0] - v[0]) < 40]
         xs = sorted(xs, key=lambda t: abs(t - v[0]))[:2]
         out.append(abs(xs[1] - xs[0]) if len(xs) == 2 else np.nan)
     return out
