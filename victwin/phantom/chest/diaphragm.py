@@ -104,8 +104,8 @@ DOME_R_Z = 1.15
 #: hands over to its tangent line. ASSUMPTION: a membrane under tension has a finite slope
 #: everywhere in its free span (Laplace: curvature = pressure difference / tension, finite), and
 #: the dome runs on into the central tendon rather than standing on it as a vertical wall (the
-#: quarter ellipse's rim); 0.95 is the smallest change that bounds the slope (68 deg for a
-#: 57 mm dome over a 148 mm half-width, 51 deg for a 42 mm one): the cap is unchanged inside
+#: quarter ellipse's rim); 0.95 (a choice) changes little and bounds the slope (68 deg for a
+#: 57 mm dome over a 148 mm half-width, 61 deg for a 42 mm one): the cap is unchanged inside
 #: 0.95 of its radius, and its rim moves out by 5 % of it (NOTES 2026-12-04, 19ridge15).
 _RIM_XI = 0.95
 
