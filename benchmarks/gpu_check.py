@@ -339,16 +339,22 @@ def time_label_projection(grid, labels, tiny: bool) -> dict:
             "steps_per_s": steps / t}
 
 
+def victre_systems(tiny: bool, tiny_shape, tiny_pitch_mm: float):
+    """VICTRE's DM and DBT systems, or (``tiny``) the same with a small detector and one
+    focal sub-source, for the simulator."""
+    if tiny:
+        return tuple(tiny_system(name, tiny_shape, tiny_pitch_mm, one_sub_source=True)
+                     for name in ("victre-dm", "victre-dbt"))
+    from victwin import systems
+
+    return systems.load("victre-dm"), systems.load("victre-dbt")
+
+
 def time_exam(phantom, tiny: bool) -> tuple[list[dict], object, dict]:
     """Full-field DM + 25-view DBT at 85 um (VICTRE's systems), the phantom on the GPU."""
     from victwin.acquisition import acquire
 
-    if tiny:
-        dm_sys = tiny_system("victre-dm", (12, 6), 21.25, one_sub_source=True)
-        dbt_sys = tiny_system("victre-dbt", (12, 6), 21.25, one_sub_source=True)
-    else:
-        from victwin import systems
-        dm_sys, dbt_sys = systems.load("victre-dm"), systems.load("victre-dbt")
+    dm_sys, dbt_sys = victre_systems(tiny, (12, 6), 21.25)
     # warm-up: compile every kernel on a small piece of the same phantom, one view each
     g = phantom.grid
     ny, nx = min(8, g.shape[1]), min(8, g.shape[2])
@@ -384,12 +390,7 @@ def time_twin_regions(phantom, thickness_mm: float, tiny: bool) -> dict:
     from victwin.acquisition import Region, acquire_regions
     from victwin.recon import reconstruct
 
-    if tiny:
-        dm_sys = tiny_system("victre-dm", (24, 12), 10.625, one_sub_source=True)
-        dbt_sys = tiny_system("victre-dbt", (24, 12), 10.625, one_sub_source=True)
-    else:
-        from victwin import systems
-        dm_sys, dbt_sys = systems.load("victre-dm"), systems.load("victre-dbt")
+    dm_sys, dbt_sys = victre_systems(tiny, (24, 12), 10.625)
     g = phantom.grid
     size = (9.3, 9.3, 9.0)
     lo, hi = np.asarray(g.lower_mm), np.asarray(g.upper_mm)
@@ -515,14 +516,8 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
     from victwin.acquisition import Region, acquire
     from victwin.recon import reconstruct
 
-    if tiny:
-        dm_sys = tiny_system("victre-dm", (24, 12), 10.625, one_sub_source=True)
-        dbt_sys = tiny_system("victre-dbt", (24, 12), 10.625, one_sub_source=True)
-        size = (9.3, 9.3, 9.0)
-    else:
-        from victwin import systems
-        dm_sys, dbt_sys = systems.load("victre-dm"), systems.load("victre-dbt")
-        size = (9.3, 9.3, 9.0)
+    dm_sys, dbt_sys = victre_systems(tiny, (24, 12), 10.625)
+    size = (9.3, 9.3, 9.0)
     g = phantom.grid
     centre = (float(g.origin[0] + 0.3 * g.shape[2] * g.spacing[2]),
               float(g.origin[1] + 0.5 * (g.shape[1] - 1) * g.spacing[1]),
