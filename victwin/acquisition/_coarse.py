@@ -23,7 +23,6 @@ reads any region's crops from it, so ``acquire_regions`` runs it once for all it
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +32,7 @@ from victwin.geometry import FlatPanel, View
 from victwin.physics import (SCATTER_CELL_MM, primary_signal, scatter_image, scatter_image_xp,
                              scatter_path_mm)
 
-from ._view import geometry_factor
+from ._view import _array_module, geometry_factor
 
 __all__ = ["coarse_factors", "coarse_panel", "coarse_pass", "sample_scatter", "fill_band",
            "CoarseScatter", "COARSE_RAYS_PER_PIXEL", "COARSE_PIXELS_PER_CELL"]
@@ -153,20 +152,12 @@ def coarse_pass(phantom, views, indices, beam, system, *, label_materials, tissu
                 else:
                     s = scatter_image_xp(e1, tissue, cpanel.pitch[1], model=system.scatter,
                                          coarse_mm=f * full.pitch[1], xp=xp)
-                fields[int(indices[k])] = _host(s)
+                fields[int(indices[k])] = s if xp is np else s.get()
             signal = beam.grid_primary * e1 + beam.grid_scatter * s
             flat = beam.grid_primary * n_pix * beam.flat_kev_per_photon
-            li[int(indices[k])] = _host(
-                (-xp.log(xp.maximum(signal / flat, 1e-12))).astype(xp.float32))
+            line = (-xp.log(xp.maximum(signal / flat, 1e-12))).astype(xp.float32)
+            li[int(indices[k])] = line if xp is np else line.get()
     return CoarseScatter(full_panel=full, m=m, fields=fields, line_integrals=li)
-
-
-def _array_module(a):
-    return sys.modules["cupy"] if type(a).__module__.split(".")[0] == "cupy" else np
-
-
-def _host(a):
-    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
 
 
 def sample_scatter(coarse: CoarseScatter, record, indices) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 from . import _noise_kernels
 from ._detector import Detector, mcgpu_charge_std_e
 from ._scatter import (_BOONE_A, _BOONE_C, MAMMOGRAPHY_SCATTER, SCATTER_CELL_MM, ScatterModel,
-                       scatter_kernel)
+                       _mirror_quadrant, _quadrant_xp, scatter_kernel)
 
 __all__ = ["scatter_image_xp", "detect_xp", "digitize_xp"]
 
@@ -58,17 +58,8 @@ def _scatter_kernel_xp(range_mm: float, pitch_mm: float, half_size: int, xp):
     the GPU node, NOTES.md); NumPy keeps the CPU function's cached tables."""
     if xp is np:
         return scatter_kernel(range_mm, pitch_mm, half_size)
-    sub = 4
-    n = half_size + 1
-    offs = (xp.arange(sub, dtype=xp.float64) + 0.5) / sub - 0.5
-    x = ((xp.arange(n, dtype=xp.float64)[:, None] + offs[None, :]).reshape(-1) * pitch_mm)
-    r = xp.maximum(xp.hypot(x[:, None], x[None, :]), 1e-9)
-    k = xp.exp(-r / range_mm) / (2.0 * math.pi * range_mm * r)
-    q = k.reshape(n, sub, n, sub).mean(axis=(1, 3)) * pitch_mm ** 2
-    q[0, 0] = 1.0 - math.exp(-(pitch_mm / math.sqrt(math.pi)) / range_mm)
-    top = xp.concatenate([q[::-1, ::-1], q[::-1, 1:]], axis=1)
-    bottom = xp.concatenate([q[1:, ::-1], q[1:, 1:]], axis=1)
-    return xp.concatenate([top, bottom], axis=0)
+    return _mirror_quadrant(_quadrant_xp(float(range_mm), float(pitch_mm), int(half_size), xp),
+                            xp)
 
 
 def _fftconvolve_same(image, kernel, xp, fft_shape=None):

@@ -220,26 +220,40 @@ def scatter_path_mm(paths, labels, weights=None, *, xp=np):
     return out
 
 
-@functools.lru_cache(maxsize=64)
-def _kernel_quadrant(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarray:
-    """Pixel integrals of ``K`` for pixel offsets ``0..half_size`` on both axes.
+def _quadrant_xp(range_mm: float, pitch_mm: float, half_size: int, xp) -> np.ndarray:
+    """Pixel integrals of ``K`` for pixel offsets ``0..half_size`` on both axes, computed with
+    the array module ``xp`` (NumPy here, CuPy on the device: ``_device_stages``).
 
     ``K`` is radially symmetric and the sub-sample offsets are symmetric about each pixel
     centre, so one quadrant gives the whole kernel exactly (a quarter of the work).
     """
     sub = 4
-    offs = (np.arange(sub) + 0.5) / sub - 0.5
-    c = np.arange(half_size + 1)[:, None] + offs[None, :]
+    offs = (xp.arange(sub, dtype=xp.float64) + 0.5) / sub - 0.5
+    c = xp.arange(half_size + 1, dtype=xp.float64)[:, None] + offs[None, :]
     x = (c.reshape(-1) * pitch_mm)
-    r = np.hypot(x[:, None], x[None, :])
-    r = np.maximum(r, 1e-9)
-    k = np.exp(-r / range_mm) / (2.0 * math.pi * range_mm * r)
+    r = xp.hypot(x[:, None], x[None, :])
+    r = xp.maximum(r, 1e-9)
+    k = xp.exp(-r / range_mm) / (2.0 * math.pi * range_mm * r)
     n = half_size + 1
     k = k.reshape(n, sub, n, sub).mean(axis=(1, 3)) * pitch_mm ** 2
     r_eq = pitch_mm / math.sqrt(math.pi)
     k[0, 0] = 1.0 - math.exp(-r_eq / range_mm)
+    return k
+
+
+@functools.lru_cache(maxsize=64)
+def _kernel_quadrant(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarray:
+    """:func:`_quadrant_xp` with NumPy, cached (read-only)."""
+    k = _quadrant_xp(range_mm, pitch_mm, half_size, np)
     k.setflags(write=False)
     return k
+
+
+def _mirror_quadrant(q, xp=np):
+    """The whole ``(2 n - 1)``-square kernel from its quadrant ``q`` (``[n, n]``)."""
+    top = xp.concatenate([q[::-1, ::-1], q[::-1, 1:]], axis=1)
+    bottom = xp.concatenate([q[1:, ::-1], q[1:, 1:]], axis=1)
+    return xp.concatenate([top, bottom], axis=0)
 
 
 def scatter_kernel(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarray:
@@ -260,10 +274,7 @@ def scatter_kernel(range_mm: float, pitch_mm: float, half_size: int) -> np.ndarr
         Pixel integrals of ``K`` (4 x 4 sub-samples per pixel; the central pixel integrated
         exactly over a disc of the same area); sums to the fraction of ``K`` inside the square.
     """
-    q = _kernel_quadrant(float(range_mm), float(pitch_mm), int(half_size))
-    top = np.concatenate([q[::-1, ::-1], q[::-1, 1:]], axis=1)
-    bottom = np.concatenate([q[1:, ::-1], q[1:, 1:]], axis=1)
-    return np.concatenate([top, bottom], axis=0)
+    return _mirror_quadrant(_kernel_quadrant(float(range_mm), float(pitch_mm), int(half_size)))
 
 
 def _block_mean(a: np.ndarray, f: int) -> np.ndarray:
