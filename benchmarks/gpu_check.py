@@ -36,6 +36,7 @@ import json
 import sys
 import time
 import traceback
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -332,8 +333,9 @@ def time_label_projection(grid, labels, tiny: bool) -> dict:
     from victwin.raytrace import _cuda
 
     return {"timing": "DBT project_labels, 0.05 mm VICTRE-size", "seconds": t,
-            "launch": dict(zip(("threads_per_block", "max_registers", "prefetch"),
-                               _cuda.LABELS_LAUNCH)),
+            "launch": {"threads_per_block": _cuda.LABELS_LAUNCH[0],
+                       "max_registers": _cuda.LABELS_LAUNCH[1],
+                       "form": _cuda._FORMS[_cuda.LABELS_LAUNCH[2]]},
             "voxels": "x".join(map(str, grid.shape)), "views": len(views),
             "detector": f"{nv}x{nu}", "rays": len(views) * nv * nu, "steps": steps,
             "steps_per_s": steps / t}
@@ -408,7 +410,8 @@ def time_twin_regions(phantom, thickness_mm: float, tiny: bool) -> dict:
         kw = dict(seed=5, case=2, backend="cuda", progress=False,
                   rays_per_pixel=1 if tiny else None)
         dm = acquire_regions(phantom, dm_sys, regions, **kw)
-        dbt = acquire_regions(phantom, dbt_sys, regions, **kw)
+        # as a trial: no for-presentation processing of the DBT views (FBP reads raw)
+        dbt = acquire_regions(phantom, dbt_sys, regions, presentation=False, **kw)
         vois = []
         for acq, region in zip(dbt, regions):
             p, views = acq.reconstruction_input(xp=get_cupy())
@@ -427,9 +430,10 @@ def time_twin_regions(phantom, thickness_mm: float, tiny: bool) -> dict:
             "voi": "x".join(map(str, out["vois"][0].shape))}
 
 
-def profile_top(fn, n: int) -> list[str]:
+def profile_top(fn, n: int, *, by_own_time: list | None = None) -> list[str]:
     """One more run of ``fn`` under cProfile: the ``n`` functions of largest cumulative time
-    (wall, the host's view: a kernel's time shows where the host waits for it)."""
+    (wall, the host's view: a kernel's time shows where the host waits for it), printed and
+    returned; ``by_own_time`` (a list) receives the ``n`` of largest own time, not printed."""
     import cProfile
     import io
     import pstats
@@ -442,16 +446,22 @@ def profile_top(fn, n: int) -> list[str]:
     buf = io.StringIO()
     pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(n)
     lines = [ln.rstrip() for ln in buf.getvalue().splitlines() if ln.strip()]
+    if by_own_time is not None:
+        own = io.StringIO()
+        pstats.Stats(prof, stream=own).sort_stats("tottime").print_stats(n)
+        by_own_time += [ln.rstrip() for ln in own.getvalue().splitlines() if ln.strip()]
     for ln in lines:
         print("   ", ln)
     return lines
 
 
 #: Launches of the label projection timed side by side: (threads per block, register cap,
-#: prefetching traversal); the first is the plain kernel (victwin.raytrace._cuda.labels_kernel),
-#: the second LABELS_LAUNCH's default (the best of two earlier runs' variants).
-LABEL_VARIANTS = [(256, None, False), (128, 48, True), (256, 40, True), (128, 40, True),
-                  (64, 48, True), (128, 44, True), (256, 56, True), (64, 40, True)]
+#: traversal form: False plain, True prefetching, "zrun" prefetching with the z-only steps in
+#: a loop of their own); the first is the plain kernel (victwin.raytrace._cuda.labels_kernel),
+#: the second the best of the runs of 2026-12-04 (the prefetching form).
+LABEL_VARIANTS = [(256, None, False), (128, 48, True), (128, 40, True), (128, 48, "zrun"),
+                  (128, 40, "zrun"), (128, 56, "zrun"), (128, 64, "zrun"), (256, 48, "zrun"),
+                  (64, 48, "zrun")]
 
 
 def time_label_variants(grid, labels, tiny: bool) -> list[dict]:
@@ -477,9 +487,9 @@ def time_label_variants(grid, labels, tiny: bool) -> list[dict]:
                 first, diff = out, 0.0
             else:
                 diff = float(xp.max(xp.abs(out - first)))
-            threads, regs, prefetch = variant
+            threads, regs, form = variant
             rows.append({"threads_per_block": threads, "max_registers": regs,
-                         "prefetch": prefetch, "seconds": t, "steps_per_s": steps / t,
+                         "form": _cuda._FORMS[form], "seconds": t, "steps_per_s": steps / t,
                          "max_abs_diff_mm": diff})
             print(f"  {variant}: {t:.4f} s, {steps / t:.3g} steps/s, diff {diff:.3g} mm",
                   flush=True)
@@ -534,7 +544,10 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
         kw = dict(seed=5, case=1, backend="cuda", region=region, progress=False,
                   rays_per_pixel=1 if tiny else None)
         dm = acquire(phantom, dm_sys, **kw)
-        dbt = acquire(phantom, dbt_sys, **kw)
+        # as a trial case (victwin.trial._runner): FBP reads the raw projections, so the DBT
+        # views get no for-presentation processing (before 2026-12-04's second session this
+        # timing included it: ~0.2 s of the 1.1 s)
+        dbt = acquire(phantom, dbt_sys, presentation=False, **kw)
         p, views = dbt.reconstruction_input(xp=get_cupy())
         vol = reconstruct(to_device(p), views, voi, "fbp", thickness_mm=thickness_mm,
                           backend="cuda", progress=False)
@@ -553,9 +566,11 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
         _coarse.ON_DEVICE = True
     print(f"  coarse pass on the GPU {t:.3f} s, its primary and scatter on the CPU "
           f"{t_cpu_coarse:.3f} s", flush=True)
-    profile = profile_top(case, 25)
+    own: list = []
+    profile = profile_top(case, 25, by_own_time=own)
     return {"timing": "VICTRE-fidelity lesion-local case (DM + DBT + VOI FBP)", "seconds": t,
             "seconds_coarse_pass_on_cpu": t_cpu_coarse, "profile_top": profile,
+            "profile_own_time": own,
             "roi": "x".join(map(str, out["dm_roi"].shape)),
             "voi": "x".join(map(str, out["voi"].shape)),
             "devices": dict(out["dbt"].devices),
@@ -576,6 +591,9 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=None, help="seed of the random inputs "
                     "(default: fresh)")
     args = ap.parse_args(argv)
+    # numba's note on small grids (a lesion-local crop's launches): dozens of lines per run
+    # that would push the figures out of a node's captured output
+    warnings.filterwarnings("ignore", message="Grid size .* under-utilization")
     t_start = time.perf_counter()
     seed = int(args.seed if args.seed is not None else np.random.SeedSequence().entropy % 2**31)
     if args.out is None:

@@ -29,14 +29,16 @@ from victwin.geometry import Grid, tomosynthesis_arc  # noqa: E402
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--launch", nargs=3, default=None, metavar=("THREADS", "REGISTERS", "PREFETCH"),
-                    help="threads per block, register cap (0: none), prefetch (0/1)")
+    ap.add_argument("--launch", nargs=3, default=None, metavar=("THREADS", "REGISTERS", "FORM"),
+                    help="threads per block, register cap (0: none), traversal form "
+                         "(0 plain, 1 prefetching, zrun)")
     args = ap.parse_args(argv)
     from victwin.raytrace import _cuda, project_labels
 
     if args.launch:
-        t, r, p = (int(v) for v in args.launch)
-        _cuda.LABELS_LAUNCH = (t, r or None, bool(p))
+        t, r = int(args.launch[0]), int(args.launch[1])
+        p = args.launch[2]
+        _cuda.LABELS_LAUNCH = (t, r or None, p if p == "zrun" else bool(int(p)))
     cp = get_cupy()
     grid = victre_grid(False)
     phantom = slab_phantom(grid, cp, grid.shape[0] * grid.spacing[0])

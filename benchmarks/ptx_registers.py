@@ -1,6 +1,6 @@
 """Registers and spills of the CUDA label kernel's launch variants, without a GPU.
 
-Compiles the label projection kernel (plain and prefetching) to PTX for sm_90 with numba's
+Compiles the label projection kernel (plain, prefetching and z-run forms) to PTX for sm_90 with numba's
 CUDA compiler and runs ``ptxas -v`` on it with each register cap, printing what ptxas
 reports (registers per thread, spill stores/loads). Needs NVVM (the test extra's
 ``nvidia-cuda-nvcc-cu12``), the real numba-cuda package (``pip install numba-cuda``; numba's
@@ -41,7 +41,7 @@ def main(argv=None) -> int:
     i64, f2, f1 = nt.int64, nt.float64[:, ::1], nt.float64[::1]
     sig = (nt.uint8[::1], i64, i64, i64, f2, f2, f2, f2, f1, f1, i64,
            nt.float32[:, :, :, ::1])
-    for prefetch in (False, True):
+    for prefetch in (False, True, "zrun"):
         fn = _cuda.labels_variant(None, prefetch).py_func
         ptx, _ = cuda.compile_ptx(fn, sig, device=False, cc=(9, 0))
         with tempfile.NamedTemporaryFile("w", suffix=".ptx", delete=False) as fh:
@@ -55,7 +55,7 @@ def main(argv=None) -> int:
                 return 1
             info = [ln.split("info    :")[-1].strip() for ln in out.stderr.splitlines()
                     if "spill" in ln or "Used" in ln]
-            print(f"prefetch={prefetch!s:5} cap={cap or 'none':>4}: " + " | ".join(info))
+            print(f"form={_cuda._FORMS[prefetch]:8} cap={cap or 'none':>4}: " + " | ".join(info))
     return 0
 
 

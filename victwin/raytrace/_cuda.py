@@ -26,15 +26,16 @@ def _deposit_atomic_py(acc, c, off, w):
 
 
 _device = cuda.jit(device=True)
-(_trace_labels, _trace_volume, _trace_backproject,
- _trace_labels_prefetch) = _traverse.build(_device, _deposit_atomic_py, labels_prefetch=True)
+(_trace_labels, _trace_volume, _trace_backproject, _trace_labels_prefetch,
+ _trace_labels_zrun) = _traverse.build(_device, _deposit_atomic_py, labels_prefetch=True)
 _ray_end = _device(_traverse.ray_end_py)
 _sample, _sample_view, _voxel = _interp.build(_device)
 
 
 def _labels_kernel_py(trace):
     """The label projection kernel's Python (one thread per pixel, all its sub-rays) around
-    a per-ray ``trace`` (``_trace_labels`` or ``_trace_labels_prefetch``)."""
+    a per-ray ``trace`` (``_trace_labels``, ``_trace_labels_prefetch`` or
+    ``_trace_labels_zrun``)."""
     def labels_kernel(labels, nz, ny, nx, source, corner, du, dv, lo, d, k, out):
         n_views, _, nv, nu = out.shape
         r = cuda.grid(1)
@@ -110,29 +111,39 @@ def blocks_for(n_threads: int, threads_per_block: int = THREADS_PER_BLOCK) -> in
     return max(1, (n_threads + threads_per_block - 1) // threads_per_block)
 
 
-#: Launch of the label projection: (threads per block, register cap or None, prefetch).
-#: ``labels_kernel`` above is the plain form (256, None, False); see :func:`labels_variant`.
-#: Measured on an H200 (benchmarks/gpu_check.py, 2026-12-04, 25-view DBT of a 0.05 mm
-#: 940 x 1950 x 1280 phantom, two runs of eight variants): plain 1.10e11 ray-voxel steps/s
-#: (88 registers: 16 warps per multiprocessor at 256 threads per block); capped at 64
-#: registers 1.77e11; prefetching and capped at 56 2.01e11, at 48 2.15e11 (256 threads) and
-#: 2.26e11 (128 threads), at 40 2.25e11, at 32 1.25e11 (spills in the loop).
+#: Launch of the label projection: (threads per block, register cap or None, traversal form:
+#: False plain, True the next label read one step ahead, "zrun" that with the z-only steps in
+#: a loop of their own; see :func:`labels_variant`). ``labels_kernel`` above is (256, None,
+#: False). Measured on an H200 (benchmarks/gpu_check.py, 2026-12-04, 25-view DBT of a
+#: 0.05 mm 940 x 1950 x 1280 phantom, two runs of eight variants): plain 1.10e11 ray-voxel
+#: steps/s (88 registers: 16 warps per multiprocessor at 256 threads per block); capped at
+#: 64 registers 1.77e11; prefetching and capped at 56 2.01e11, at 48 2.15e11 (256 threads)
+#: and 2.26e11 (128 threads), at 40 2.25e11, at 32 1.25e11 (spills in the loop).
 LABELS_LAUNCH = (128, 48, True)
+
+#: The traversal forms by the launch tuple's third element.
+_FORMS = {False: "plain", True: "prefetch", "plain": "plain", "prefetch": "prefetch",
+          "zrun": "zrun"}
 
 _VARIANTS: dict = {}
 
 
 def labels_variant(max_registers=None, prefetch=False):
     """The label projection kernel compiled with a register cap (``max_registers``, numba's
-    ``cuda.jit`` option; None: the compiler's choice) and/or the prefetching traversal
-    (``_traverse.build``'s ``trace_labels_prefetch``). Every variant computes the same
-    numbers; they differ in occupancy and latency hiding (benchmarks/gpu_check.py times
-    them side by side)."""
-    key = (max_registers, bool(prefetch))
-    if key == (None, False):
+    ``cuda.jit`` option; None: the compiler's choice) and a traversal form (``prefetch``:
+    False, True or "zrun", :data:`LABELS_LAUNCH`). Every variant computes the same numbers;
+    they differ in instructions per step, occupancy and latency hiding
+    (benchmarks/gpu_check.py times them side by side)."""
+    if prefetch not in _FORMS:
+        raise ValueError(f"unknown label traversal form {prefetch!r}: one of False, True, "
+                         "'zrun'")
+    form = _FORMS[prefetch]
+    key = (max_registers, form)
+    if key == (None, "plain"):
         return labels_kernel
     if key not in _VARIANTS:
-        trace = _trace_labels_prefetch if prefetch else _trace_labels
+        trace = {"plain": _trace_labels, "prefetch": _trace_labels_prefetch,
+                 "zrun": _trace_labels_zrun}[form]
         # numba's simulator runs the Python and takes no register cap
         opts = ({} if max_registers is None or config.ENABLE_CUDASIM
                 else {"max_registers": int(max_registers)})

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 INF = math.inf
 
 
@@ -35,14 +37,18 @@ def _max2(a, b):
     return a if a > b else b
 
 
-def _advance_py(tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz,
-                nx, ny, nz, mxy):
+def _advance_py(tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz,
+                nx, ny, n_voxels, mxy, t1):
     """Step every axis whose plane crossing is at ``tn`` (several at an edge or corner).
 
-    ``mxy`` is ``min(tnx, tny)``: when it lies beyond ``tn`` neither x nor y steps, so a step
-    that crosses only a z plane (most steps of a mammography ray) tests and updates z alone.
-    Returns the new indices, linear offset, crossings and ``mxy``, and ``True`` when the ray
-    has left the grid. Only a stepped axis can leave, so only it is checked.
+    ``mxy`` is ``min(tnx, tny, t1)``: when it lies beyond ``tn`` neither x nor y steps, so a
+    step that crosses only a z plane (most steps of a mammography ray) tests and updates z
+    alone. ``ystep`` and ``zstep`` are the linear offset's steps along y and z (``sty * nx``,
+    ``stz * nx * ny``, made once per ray). Returns the new x and y indices, linear offset,
+    crossings and ``mxy``, and ``True`` when the ray has left the grid. Only a stepped axis can
+    leave, so only it is checked; z is not counted: with x and y inside, the offset leaves
+    ``[0, n_voxels)`` exactly when z leaves the grid (without a z index the compiler cannot
+    rebuild the offset from it by multiplications, which it did on the GPU).
     """
     out = False
     if mxy <= tn:
@@ -53,23 +59,40 @@ def _advance_py(tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz
             out = ix < 0 or ix >= nx
         if tny <= tn:
             iy += sty
-            off += sty * nx
+            off += ystep
             tny += dty
             out = out or iy < 0 or iy >= ny
-        mxy = tnx if tnx < tny else tny   # _min2, spelled out: plain Python functions are
-                                          # not callable from a compiled one
+        # _min2 spelled out: plain Python functions are not callable from a compiled one
+        mxy = tnx if tnx < tny else tny
+        mxy = t1 if mxy > t1 else mxy
     if tnz <= tn:
-        iz += stz
-        off += stz * nx * ny
+        off += zstep
         tnz += dtz
-        out = out or iz < 0 or iz >= nz
-    return ix, iy, iz, off, tnx, tny, tnz, mxy, out
+        out = out or off < 0 or off >= n_voxels
+    return ix, iy, off, tnx, tny, tnz, mxy, out
 
 
-def _next_crossing_py(mxy, tnz, t1):
-    """``min(tnx, tny, tnz, t1)`` given ``mxy = min(tnx, tny)``: the end of the segment."""
-    tn = mxy if mxy < tnz else tnz
-    return t1 if tn > t1 else tn
+def _next_crossing_py(mxy, tnz):
+    """``min(tnx, tny, tnz, t1)`` given ``mxy = min(tnx, tny, t1)``: the end of the segment."""
+    return mxy if mxy < tnz else tnz
+
+
+def _first_t_py(t, t1, mxy, tnz):
+    """The traversal's start ``t``, lowered to the first crossing where rounding put the
+    crossing before the entry point (a ray entering at a voxel corner): every segment
+    ``next crossing - t`` is then >= 0 without a clamp, since the crossings only grow. A ray
+    that misses the box (``t >= t1``) keeps its ``t``."""
+    if t < t1:
+        tn = mxy if mxy < tnz else tnz
+        if tn < t:
+            return tn
+    return t
+
+
+def _read_py(a, off):
+    """``a[off]`` for an ``off`` >= 0, read without the negative-index wrap (an unsigned
+    index: two integer instructions fewer per step on the GPU)."""
+    return a[np.uint64(off)]
 
 
 def _deposit_add_py(acc, c, off, w):
@@ -102,25 +125,29 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
         ``w`` times each label's path length (mm) to ``out[b, label, j, i]``;
         ``trace_volume(volume, sx, ..., n...)`` returns the line integral (value x mm);
         ``trace_backproject(acc, c, value, sx, ..., n...)`` adds ``value`` times each segment
-        length to ``acc[c, voxel]`` through ``deposit``. With ``labels_prefetch`` a fourth,
+        length to ``acc[c, voxel]`` through ``deposit``. With ``labels_prefetch`` two more,
         ``trace_labels_prefetch`` (same arguments and numbers as ``trace_labels``, the next
-        label read one step ahead; used by the CUDA build).
+        label read one step ahead) and ``trace_labels_zrun`` (the same, its z-only steps in a
+        loop of their own); used by the CUDA build.
     """
     inner = jit if inner_jit is None else inner_jit
     min2 = inner(_min2)
     max2 = inner(_max2)
     advance = inner(_advance_py)
     next_crossing = inner(_next_crossing_py)
+    first_t = inner(_first_t_py)
+    read = inner(_read_py)
     deposit = inner(deposit_py)
 
     def setup(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
         """Clip the ray to the grid box and find its first voxel and next plane crossings.
 
         Distances along the ray are in mm from the source. Returns
-        ``(t0, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz)`` where ``off``
-        is the linear index of voxel ``[iz, iy, ix]`` in the C-ordered volume, ``st*`` the index
-        step (-1, 0, 1), ``tn*`` the distance of the next plane crossing and ``dt*`` the distance
-        between crossings along each axis; ``t0 >= t1`` when the ray misses the box.
+        ``(t0, t1, ix, iy, iz, off, stx, sty, stz, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz)``
+        where ``off`` is the linear index of voxel ``[iz, iy, ix]`` in the C-ordered volume,
+        ``st*`` the index step (-1, 0, 1), ``ystep``/``zstep`` the linear index's step along y
+        and z, ``tn*`` the distance of the next plane crossing and ``dt*`` the distance between
+        crossings along each axis; ``t0 >= t1`` when the ray misses the box.
         """
         rx = ex - sx
         ry = ey - sy
@@ -170,46 +197,65 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
             tnx = (lox + ix * dx - sx) / rx * length
             dtx = -dx / rx * length
         sty = 0
+        ystep = 0
         tny = INF
         dty = INF
         if ry > 0.0:
             sty = 1
+            ystep = nx
             tny = (loy + (iy + 1) * dy - sy) / ry * length
             dty = dy / ry * length
         elif ry < 0.0:
             sty = -1
+            ystep = -nx
             tny = (loy + iy * dy - sy) / ry * length
             dty = -dy / ry * length
         stz = 0
+        zstep = 0
         tnz = INF
         dtz = INF
         if rz > 0.0:
             stz = 1
+            zstep = nx * ny
             tnz = (loz + (iz + 1) * dz - sz) / rz * length
             dtz = dz / rz * length
         elif rz < 0.0:
             stz = -1
+            zstep = -(nx * ny)
             tnz = (loz + iz * dz - sz) / rz * length
             dtz = -dz / rz * length
         off = (iz * ny + iy) * nx + ix
-        return (t0 * length, t1 * length, ix, iy, iz, off, stx, sty, stz,
+        # the offset's steps chosen, not multiplied (stz * nx * ny): the GPU compiler kept the
+        # product's factors and multiplied them again at every step
+        return (t0 * length, t1 * length, ix, iy, iz, off, stx, sty, stz, ystep, zstep,
                 tnx, tny, tnz, dtx, dty, dtz)
 
     setup = inner(setup)
 
+    def start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
+        """``setup`` plus the traversal's state: ``mxy = min(tnx, tny, t1)`` and the start
+        ``t`` from ``first_t``."""
+        (t, t1, ix, iy, iz, off, stx, sty, stz, ystep, zstep, tnx, tny, tnz, dtx, dty,
+         dtz) = setup(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
+        mxy = min2(min2(tnx, tny), t1)
+        t = first_t(t, t1, mxy, tnz)
+        return (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
+                nx * ny * nz)
+
+    start = inner(start)
+
     def trace_labels(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
                      lox, loy, loz, dx, dy, dz, nx, ny, nz):
-        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
-            sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        mxy = min2(tnx, tny)
+        (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
+         n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         current = -1
         run = 0.0
         # Run-length accumulation: labels are spatially coherent, so the output is written
         # only when the label changes.
         while t < t1:
-            tn = next_crossing(mxy, tnz, t1)
-            seg = max2(tn - t, 0.0)
-            label = labels[off]
+            tn = next_crossing(mxy, tnz)
+            seg = tn - t
+            label = read(labels, off)
             if label != current:
                 if current >= 0:
                     out[b, current, j, i] += w * run
@@ -218,8 +264,9 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
             else:
                 run += seg
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
+            ix, iy, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, nx, ny,
+                n_voxels, mxy, t1)
             if gone:
                 break
         if current >= 0:
@@ -230,21 +277,79 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
         """``trace_labels`` with the next voxel's label read one step ahead: the read is
         issued before the current label is used, so on a GPU its latency overlaps the step's
         bookkeeping. Same segments, same sums in the same order: the same numbers."""
-        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
-            sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        mxy = min2(tnx, tny)
+        (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
+         n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         current = -1
         run = 0.0
-        label = labels[off] if t < t1 else 0
+        label = read(labels, off) if t < t1 else 0
         while t < t1:
-            tn = next_crossing(mxy, tnz, t1)
-            seg = max2(tn - t, 0.0)
+            tn = next_crossing(mxy, tnz)
+            seg = tn - t
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
+            ix, iy, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, nx, ny,
+                n_voxels, mxy, t1)
             nxt = label
             if not gone and t < t1:   # a voxel of the grid that the ray still crosses
-                nxt = labels[off]
+                nxt = read(labels, off)
+            if label != current:
+                if current >= 0:
+                    out[b, current, j, i] += w * run
+                current = label
+                run = seg
+            else:
+                run += seg
+            label = nxt
+            if gone:
+                break
+        if current >= 0:
+            out[b, current, j, i] += w * run
+
+    def trace_labels_zrun(labels, out, b, j, i, sx, sy, sz, ex, ey, ez, w,
+                          lox, loy, loz, dx, dy, dz, nx, ny, nz):
+        """``trace_labels_prefetch`` with the steps that cross only a z plane in a loop of
+        their own: while the next z crossing comes before every x and y crossing and the exit
+        (``tnz < mxy``), the step needs no minimum, no x/y test and no exit test, so its loop
+        is about half the instructions of the general step (most steps of a mammography ray
+        cross only a z plane). Each step is the one the general loop takes there (the same
+        ``tn``, indices and sums in the same order): the same numbers."""
+        (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
+         n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
+        current = -1
+        run = 0.0
+        label = read(labels, off) if t < t1 else 0
+        gone = False
+        while t < t1:
+            while tnz < mxy:   # so t < tnz < t1: the ray stays in the grid unless rounding
+                seg = tnz - t
+                t = tnz
+                off += zstep
+                tnz += dtz
+                gone = off < 0 or off >= n_voxels   # z left the grid (rounding)
+                nxt = label
+                if not gone:
+                    nxt = read(labels, off)
+                if label != current:
+                    if current >= 0:
+                        out[b, current, j, i] += w * run
+                    current = label
+                    run = seg
+                else:
+                    run += seg
+                label = nxt
+                if gone:
+                    break
+            if gone:
+                break
+            tn = next_crossing(mxy, tnz)
+            seg = tn - t
+            t = tn
+            ix, iy, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, nx, ny,
+                n_voxels, mxy, t1)
+            nxt = label
+            if not gone and t < t1:
+                nxt = read(labels, off)
             if label != current:
                 if current >= 0:
                     out[b, current, j, i] += w * run
@@ -259,37 +364,37 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
             out[b, current, j, i] += w * run
 
     def trace_volume(volume, sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
-        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
-            sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        mxy = min2(tnx, tny)
+        (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
+         n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         total = 0.0
         while t < t1:
-            tn = next_crossing(mxy, tnz, t1)
-            total += volume[off] * max2(tn - t, 0.0)
+            tn = next_crossing(mxy, tnz)
+            total += read(volume, off) * (tn - t)
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
+            ix, iy, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, nx, ny,
+                n_voxels, mxy, t1)
             if gone:
                 break
         return total
 
     def trace_backproject(acc, c, value, sx, sy, sz, ex, ey, ez,
                           lox, loy, loz, dx, dy, dz, nx, ny, nz):
-        (t, t1, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz) = setup(
-            sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        mxy = min2(tnx, tny)
+        (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
+         n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         while t < t1:
-            tn = next_crossing(mxy, tnz, t1)
-            deposit(acc, c, off, value * max2(tn - t, 0.0))
+            tn = next_crossing(mxy, tnz)
+            deposit(acc, c, off, value * (tn - t))
             t = tn
-            ix, iy, iz, off, tnx, tny, tnz, mxy, gone = advance(
-                tn, ix, iy, iz, off, stx, sty, stz, tnx, tny, tnz, dtx, dty, dtz, nx, ny, nz, mxy)
+            ix, iy, off, tnx, tny, tnz, mxy, gone = advance(
+                tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, nx, ny,
+                n_voxels, mxy, t1)
             if gone:
                 break
 
     traces = (jit(trace_labels), jit(trace_volume), jit(trace_backproject))
     if labels_prefetch:
-        return traces + (jit(trace_labels_prefetch),)
+        return traces + (jit(trace_labels_prefetch), jit(trace_labels_zrun))
     return traces
 
 
