@@ -458,10 +458,10 @@ def profile_top(fn, n: int, *, by_own_time: list | None = None) -> list[str]:
 #: Launches of the label projection timed side by side: (threads per block, register cap,
 #: traversal form: False plain, True prefetching, "zrun" prefetching with the z-only steps in
 #: a loop of their own); the first is the plain kernel (victwin.raytrace._cuda.labels_kernel),
-#: the second the best of the runs of 2026-12-04 (the prefetching form).
+#: the second the prefetching form that was the default until the second session of
+#: 2026-12-04, the fourth the default since (``_cuda.LABELS_LAUNCH``).
 LABEL_VARIANTS = [(256, None, False), (128, 48, True), (128, 40, True), (128, 48, "zrun"),
-                  (128, 40, "zrun"), (128, 56, "zrun"), (128, 64, "zrun"), (256, 48, "zrun"),
-                  (64, 48, "zrun")]
+                  (128, 40, "zrun"), (64, 48, "zrun"), (64, 40, "zrun"), (256, 40, "zrun")]
 
 
 def time_label_variants(grid, labels, tiny: bool) -> list[dict]:
@@ -593,7 +593,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     # numba's note on small grids (a lesion-local crop's launches): dozens of lines per run
     # that would push the figures out of a node's captured output
-    warnings.filterwarnings("ignore", message="Grid size .* under-utilization")
+    warnings.filterwarnings("ignore", message=r".*Grid size \d+ will likely result in GPU "
+                            "under-utilization")
     t_start = time.perf_counter()
     seed = int(args.seed if args.seed is not None else np.random.SeedSequence().entropy % 2**31)
     if args.out is None:

@@ -114,12 +114,18 @@ def blocks_for(n_threads: int, threads_per_block: int = THREADS_PER_BLOCK) -> in
 #: Launch of the label projection: (threads per block, register cap or None, traversal form:
 #: False plain, True the next label read one step ahead, "zrun" that with the z-only steps in
 #: a loop of their own; see :func:`labels_variant`). ``labels_kernel`` above is (256, None,
-#: False). Measured on an H200 (benchmarks/gpu_check.py, 2026-12-04, 25-view DBT of a
-#: 0.05 mm 940 x 1950 x 1280 phantom, two runs of eight variants): plain 1.10e11 ray-voxel
-#: steps/s (88 registers: 16 warps per multiprocessor at 256 threads per block); capped at
-#: 64 registers 1.77e11; prefetching and capped at 56 2.01e11, at 48 2.15e11 (256 threads)
-#: and 2.26e11 (128 threads), at 40 2.25e11, at 32 1.25e11 (spills in the loop).
-LABELS_LAUNCH = (128, 48, True)
+#: False). Measured on an H200 (benchmarks/gpu_check.py: 25-view DBT of a 0.05 mm
+#: 940 x 1950 x 1280 phantom, 3.03e10 ray-voxel steps), first session of 2026-12-04: plain
+#: 1.10e11 steps/s (88 registers: 16 warps per multiprocessor at 256 threads per block);
+#: capped at 64 registers 1.77e11; prefetching and capped at 56 2.01e11, at 48 2.15e11 (256
+#: threads) and 2.26e11 (128 threads), at 40 2.25e11, at 32 1.25e11 (spills in the loop).
+#: Second session, after the step's instructions were cut (no per-step clamp, the exit in
+#: ``mxy``, no z index, the offset steps chosen; ``_traverse``): prefetching 2.50e11 (cap 48)
+#: and 2.66e11 (cap 40); z-runs 3.05e11 (128 threads, cap 48), 3.08e11 (cap 40), 2.82e11
+#: (cap 56), 2.57e11 (cap 64), 2.89e11 (256 threads), 3.02e11 (64 threads); the z-run loop
+#: then took 32-bit label registers (45 -> 41 instructions in ptxas' sm_90 code,
+#: benchmarks/ptx_registers.py).
+LABELS_LAUNCH = (128, 48, "zrun")
 
 #: The traversal forms by the launch tuple's third element.
 _FORMS = {False: "plain", True: "prefetch", "plain": "plain", "prefetch": "prefetch",

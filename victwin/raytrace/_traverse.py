@@ -315,9 +315,9 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
         ``tn``, indices and sums in the same order): the same numbers."""
         (t, t1, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, mxy,
          n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
-        current = -1
+        current = np.int32(-1)   # 32-bit label registers (numba's default int64 takes two)
         run = 0.0
-        label = read(labels, off) if t < t1 else 0
+        label = np.int32(read(labels, off)) if t < t1 else np.int32(0)
         gone = False
         while t < t1:
             while tnz < mxy:   # so t < tnz < t1: the ray stays in the grid unless rounding
@@ -328,7 +328,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
                 gone = off < 0 or off >= n_voxels   # z left the grid (rounding)
                 nxt = label
                 if not gone:
-                    nxt = read(labels, off)
+                    nxt = np.int32(read(labels, off))
                 if label != current:
                     if current >= 0:
                         out[b, current, j, i] += w * run
@@ -349,7 +349,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
                 n_voxels, mxy, t1)
             nxt = label
             if not gone and t < t1:
-                nxt = read(labels, off)
+                nxt = np.int32(read(labels, off))
             if label != current:
                 if current >= 0:
                     out[b, current, j, i] += w * run
