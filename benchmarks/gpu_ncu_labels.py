@@ -9,7 +9,8 @@ Run on the GPU node under ``ncu`` to read the label kernel's occupancy and warp 
 
 The first launch (skipped) compiles the kernel on a 2 x 2 x 2 piece; the second traces the
 central view of the 25-view arc (3000 x 1500 rays) through the whole phantom, with the launch
-of ``victwin.raytrace._cuda.LABELS_LAUNCH`` (or ``--launch THREADS REGISTERS PREFETCH``).
+of ``victwin.raytrace._cuda.LABELS_LAUNCH`` (or ``--launch THREADS REGISTERS FORM``, FORM 0 plain,
+1 prefetching or zrun).
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ def test_gpu_check_tiny_runs_under_the_simulator(tmp_path):
     assert all(v["max_abs_diff_mm"] == 0.0 for v in variants)
     assert "coarse_scatter" in result["timings"][1]["stages_s"]["dbt"]
     assert result["timings"][1]["seconds_coarse_pass_on_cpu"] > 0
+    assert result["timings"][1]["seconds_dbt_presented"] > 0
     twin = next(t for t in result["timings"] if t["timing"].startswith("one twin at"))
     assert twin["regions"] == 2 and twin["seconds_per_region"] > 0
 
