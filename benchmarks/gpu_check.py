@@ -459,7 +459,7 @@ def profile_top(fn, n: int, *, by_own_time: list | None = None) -> list[str]:
 #: traversal form: False plain, True prefetching, "zrun" prefetching with the z-only steps in
 #: a loop of their own); the first is the plain kernel (victwin.raytrace._cuda.labels_kernel),
 #: the second the prefetching form that was the default until the second session of
-#: 2026-12-04, the fourth the default since (``_cuda.LABELS_LAUNCH``).
+#: 2026-12-04, the fifth the default since (``_cuda.LABELS_LAUNCH``).
 LABEL_VARIANTS = [(256, None, False), (128, 48, True), (128, 40, True), (128, 48, "zrun"),
                   (128, 40, "zrun"), (64, 48, "zrun"), (64, 40, "zrun"), (256, 40, "zrun")]
 

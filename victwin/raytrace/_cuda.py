@@ -120,12 +120,16 @@ def blocks_for(n_threads: int, threads_per_block: int = THREADS_PER_BLOCK) -> in
 #: capped at 64 registers 1.77e11; prefetching and capped at 56 2.01e11, at 48 2.15e11 (256
 #: threads) and 2.26e11 (128 threads), at 40 2.25e11, at 32 1.25e11 (spills in the loop).
 #: Second session, after the step's instructions were cut (no per-step clamp, the exit in
-#: ``mxy``, no z index, the offset steps chosen; ``_traverse``): prefetching 2.50e11 (cap 48)
-#: and 2.66e11 (cap 40); z-runs 3.05e11 (128 threads, cap 48), 3.08e11 (cap 40), 2.82e11
-#: (cap 56), 2.57e11 (cap 64), 2.89e11 (256 threads), 3.02e11 (64 threads); the z-run loop
-#: then took 32-bit label registers (45 -> 41 instructions in ptxas' sm_90 code,
-#: benchmarks/ptx_registers.py).
-LABELS_LAUNCH = (128, 48, "zrun")
+#: ``mxy``, no z index, the offset steps chosen; ``_traverse``), run 2: prefetching 2.50e11
+#: (cap 48) and 2.66e11 (cap 40); z-runs 3.05e11 (128 threads, cap 48), 3.08e11 (cap 40),
+#: 2.82e11 (cap 56), 2.57e11 (cap 64), 2.89e11 (256 threads, cap 48), 3.02e11 (64 threads).
+#: The z-run loop then took 32-bit label registers (45 -> 41 instructions in ptxas' sm_90
+#: code, benchmarks/ptx_registers.py); runs 3 and 4: z-runs at 128 threads 3.37-3.39e11
+#: (cap 48) and 3.56e11 (cap 40, both runs), 64 threads 3.38 / 3.54e11, 256 threads cap 40
+#: 3.42e11. Nsight Compute at cap 48 (benchmarks/results/gpu_ncu_labels_zrun_h200.txt): 0.53
+#: warps issued per scheduler-cycle (0.75 before: fewer instructions, now waiting on the label
+#: loads), 20.2 of 32 threads active, 54.8 % achieved occupancy.
+LABELS_LAUNCH = (128, 40, "zrun")
 
 #: The traversal forms by the launch tuple's third element.
 _FORMS = {False: "plain", True: "prefetch", "plain": "plain", "prefetch": "prefetch",

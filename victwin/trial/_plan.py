@@ -20,17 +20,19 @@ __all__ = ["plan_trial", "THROUGHPUT", "LESION_LOCAL", "calibrate_case", "case_m
 #: DBT case, and acquire.json's 25-view DBT at 170 um traces 1.1e8 rays (4 per pixel) through
 #: 45 mm of 0.1 mm voxels in 120 s; primary signal, scatter and detector about 1e6
 #: pixel-views/s (acquire.json).
-#: GPU: measured on one NVIDIA H200 by ``bash benchmarks/gpu_check.sh`` (2026-12-04,
-#: benchmarks/results/gpu.json and gpu_h200_2026-12-04_run5.json; README "On a GPU"), VICTRE's
-#: systems (85 um, 25-view DBT), phantom labels already on the GPU: a full-field DM + DBT exam
-#: (one version) 4.75 s; a lesion-local DM + DBT region with its VOI FBP and the twin's coarse
-#: scatter pass 1.07 s (best of 3; 0.94-1.27 s in single timings; in a trial the coarse pass is
-#: shared by a twin's regions, so per region this over-estimates that part). Only acquisition and reconstruction: building the twins and
-#: the readers run on the node's CPU and were not measured there. ``victwin plan --calibrate
-#: --backend cuda`` on a GPU machine measures a whole case.
+#: GPU: measured on one NVIDIA H200 by ``bash benchmarks/gpu_check.sh`` (second session of
+#: 2026-12-04, runs 3 and 4: benchmarks/results/gpu_h200_2026-12-04b_run3.json and _run4.json;
+#: README "On a GPU"), VICTRE's systems (85 um, 25-view DBT), phantom labels already on the
+#: GPU: a full-field DM + DBT exam (one version) 3.55-3.68 s; one twin imaged at VICTRE's 20
+#: sites by ``acquire_regions`` (DM and DBT regions, each with its VOI FBP; the beam and the
+#: coarse scatter pass once per twin and system, the DBT views unpresented as in a trial)
+#: 8.86-8.88 s, 0.44 s per region (a trial's case has two twins, so two coarse passes for its
+#: 20 sites: ~0.02 s more per region). Only acquisition and reconstruction: building the twins
+#: and the readers run on the node's CPU and were not measured there. ``victwin plan
+#: --calibrate --backend cuda`` on a GPU machine measures a whole case.
 THROUGHPUT = {
     "cpu": {"steps_per_s": 2.1e8, "pixels_per_s": 1.0e6},
-    "cuda": {"gpu": "NVIDIA H200", "exam_s": 4.75, "region_s": 1.07,
+    "cuda": {"gpu": "NVIDIA H200", "exam_s": 3.68, "region_s": 0.44,
              "source": "benchmarks/results/gpu.json"},
 }
 
