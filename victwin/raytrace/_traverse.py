@@ -320,7 +320,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
         label = np.int32(read(labels, off)) if t < t1 else np.int32(0)
         gone = False
         while t < t1:
-            while tnz < mxy:   # so t < tnz < t1: the ray stays in the grid unless rounding
+            while tnz < mxy:   # t <= tnz < t1: the ray stays in the grid unless rounding
                 seg = tnz - t
                 t = tnz
                 off += zstep
