@@ -17,6 +17,7 @@ from victwin.geometry import Grid, tomosynthesis_arc, views_to_arrays
 from victwin.raytrace import _traverse
 
 from .reference import random_boxes_phantom, random_rays
+from .test_project_labels import GRIDS   # the grids the plain form is checked on
 
 _jit = numba.njit(inline="always")
 _PLAIN, _, _, _PREFETCH, _ZRUN = _traverse.build(_jit, inner_jit=numba.njit,
@@ -49,12 +50,6 @@ def _trace_all(labels, grid, src, end, n_labels):
             np.array(grid.shape, np.int64), acc)
         out[name] = acc
     return out
-
-
-GRIDS = [
-    Grid(shape=(7, 9, 11), spacing=(1.0, 1.0, 1.0), origin=(0.5, -4.0, 20.5)),
-    Grid(shape=(5, 12, 8), spacing=(0.7, 0.25, 1.3), origin=(-3.1, 2.2, 0.35)),
-]
 
 
 @pytest.mark.parametrize("grid", GRIDS)

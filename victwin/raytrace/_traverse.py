@@ -95,6 +95,17 @@ def _read_py(a, off):
     return a[np.uint64(off)]
 
 
+def _accumulate_py(out, b, j, i, w, label, current, run, seg):
+    """Run-length accumulation of one segment of ``seg`` mm in voxel label ``label``: labels
+    are spatially coherent, so ``out[b, current, j, i]`` is written only when the label
+    changes. Returns the new ``(current, run)``; ``current`` < 0: nothing run yet."""
+    if label != current:
+        if current >= 0:
+            out[b, current, j, i] += w * run
+        return label, seg
+    return current, run + seg
+
+
 def _deposit_add_py(acc, c, off, w):
     acc[c, off] += w
 
@@ -137,6 +148,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
     next_crossing = inner(_next_crossing_py)
     first_t = inner(_first_t_py)
     read = inner(_read_py)
+    accumulate = inner(_accumulate_py)
     deposit = inner(deposit_py)
 
     def setup(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz):
@@ -250,19 +262,10 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
          n_voxels) = start(sx, sy, sz, ex, ey, ez, lox, loy, loz, dx, dy, dz, nx, ny, nz)
         current = -1
         run = 0.0
-        # Run-length accumulation: labels are spatially coherent, so the output is written
-        # only when the label changes.
         while t < t1:
             tn = next_crossing(mxy, tnz)
             seg = tn - t
-            label = read(labels, off)
-            if label != current:
-                if current >= 0:
-                    out[b, current, j, i] += w * run
-                current = label
-                run = seg
-            else:
-                run += seg
+            current, run = accumulate(out, b, j, i, w, read(labels, off), current, run, seg)
             t = tn
             ix, iy, off, tnx, tny, tnz, mxy, gone = advance(
                 tn, ix, iy, off, stx, sty, ystep, zstep, tnx, tny, tnz, dtx, dty, dtz, nx, ny,
@@ -292,13 +295,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
             nxt = label
             if not gone and t < t1:   # a voxel of the grid that the ray still crosses
                 nxt = read(labels, off)
-            if label != current:
-                if current >= 0:
-                    out[b, current, j, i] += w * run
-                current = label
-                run = seg
-            else:
-                run += seg
+            current, run = accumulate(out, b, j, i, w, label, current, run, seg)
             label = nxt
             if gone:
                 break
@@ -329,13 +326,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
                 nxt = label
                 if not gone:
                     nxt = np.int32(read(labels, off))
-                if label != current:
-                    if current >= 0:
-                        out[b, current, j, i] += w * run
-                    current = label
-                    run = seg
-                else:
-                    run += seg
+                current, run = accumulate(out, b, j, i, w, label, current, run, seg)
                 label = nxt
                 if gone:
                     break
@@ -350,13 +341,7 @@ def build(jit, deposit_py=_deposit_add_py, *, inner_jit=None, labels_prefetch=Fa
             nxt = label
             if not gone and t < t1:
                 nxt = np.int32(read(labels, off))
-            if label != current:
-                if current >= 0:
-                    out[b, current, j, i] += w * run
-                current = label
-                run = seg
-            else:
-                run += seg
+            current, run = accumulate(out, b, j, i, w, label, current, run, seg)
             label = nxt
             if gone:
                 break
