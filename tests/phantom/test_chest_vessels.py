@@ -224,3 +224,23 @@ def test_lateral_blood_path_of_the_trees_is_below_the_hearts():
         trees = lab.sum(axis=2).max() * v                 # x is the last axis: the lateral
         assert chambers > 80.0, chambers
         assert trees < chambers, (seed, trees, chambers)
+
+
+def test_a_narrow_tube_is_cut_where_it_runs_inside_a_wider_one():
+    # analytic chord: a thin tube along x crossing a radius-5 tube along z whose axis passes
+    # 3 mm from it loses the chord 2 sqrt(5^2 - 3^2) = 8 mm (to the pieces' length); a tube
+    # wider than the crossing one, or one beside it (axis outside it), is kept whole
+    from victwin.phantom.chest.trees import outside_wider_tubes
+
+    wide = np.array([[0.0, 3.0, -30.0, 0.0, 3.0, 30.0, 5.0, 5.0]])
+    piece = 0.1
+    for r, lost in ((0.5, 8.0), (6.0, 0.0)):
+        thin = np.array([[-20.0, 0.0, 0.0, 20.0, 0.0, 0.0, r, r, 7.0, -1.0]])
+        kept = outside_wider_tubes(thin, wide, piece_mm=piece)
+        length = np.linalg.norm(kept[:, 3:6] - kept[:, 0:3], axis=1).sum()
+        assert length == pytest.approx(40.0 - lost, abs=2 * piece)
+        assert (kept[:, 8:] == [7.0, -1.0]).all()                  # generation, parent kept
+    beside = np.array([[-20.0, 0.0, 0.0, 20.0, 0.0, 0.0, 0.5, 0.5]])
+    beside[:, [1, 4]] = 3.0 + 5.2                                 # axis 5.2 mm from the wide one's
+    kept = outside_wider_tubes(beside, wide, piece_mm=piece)
+    assert np.linalg.norm(kept[:, 3:6] - kept[:, 0:3], axis=1).sum() == pytest.approx(40.0)

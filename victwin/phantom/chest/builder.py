@@ -46,7 +46,7 @@ from .scapula import paint_scapulae, scapulae_for
 from .scapular_cover import cage_back_for, cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
-from .trees import WEIBEL_DIAMETER_MM, grow_tree, pulmonary_trees
+from .trees import WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees
 from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -356,15 +356,18 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
 
 
 def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila, pts: dict,
-                   voxel_mm: float) -> np.ndarray:
+                   voxel_mm: float, vessels: np.ndarray) -> np.ndarray:
     """Step ``airways``: the trachea and main bronchi, then a bronchial tree per lung grown
     from generation 2 towards the lung's points ``pts`` (mm), with soft-tissue walls.
 
     ``labels`` is modified in place (walls over lung; lumens inside the walls, the lobar ones
     also through the hilum's soft tissue); ``rec["lungs"]["airway_min_diameter_mm"]`` and
     ``voxel_mm`` (mm) stop the trees; ``th.trachea_mm`` is the tracheal diameter (mm); ``sp``
-    places the trachea; ``hila`` from :func:`_paint_heart`. Returns the lobar and smaller
-    airways' capsule rows, ndarray (n, >= 8): ends and radii (mm, anatomy coordinates).
+    places the trachea; ``hila`` from :func:`_paint_heart`; ``vessels``: :func:`_vessel_trees`'
+    rows: an airway's pieces inside a wider vessel are not painted, the vessel is drawn whole
+    (:func:`~.trees.outside_wider_tubes`; until 2026-12-04 gas was left inside the blood).
+    Returns the lobar and smaller airways' whole capsule rows, ndarray (n, >= 8): ends and
+    radii (mm, anatomy coordinates).
     """
     mains = paint_trachea(labels, f, sp, hila, th.trachea_mm, AIRWAY=AIRWAY, SOFT=SOFT)
     airway_rows = []
@@ -378,13 +381,14 @@ def _paint_airways(labels: np.ndarray, f: Frame, rec: dict, th, sp: Spine, hila,
                          min_points=4)
         airway_rows.append(rows)
     airways = np.vstack(airway_rows)
-    wall = airways[:, :8].copy()
+    drawn = outside_wider_tubes(airways, vessels, piece_mm=0.5 * voxel_mm)
+    wall = drawn[:, :8].copy()
     wall[:, 6:] *= 1.3                                  # wall ~15 % of the diameter each side
     # lumens where their walls went (over lung), the lobar ones (generation 2) also through the
     # hilum's soft tissue; until 2026-12-03 a lumen crossing a dome drew gas in the liver
     f.paint(labels, wall, _AIRWAY_WALL, only=LUNG)
-    f.paint(labels, airways[airways[:, 8] == 2, :8], AIRWAY, only=SOFT)
-    f.paint(labels, airways[:, :8], AIRWAY, only=_AIRWAY_WALL)
+    f.paint(labels, drawn[drawn[:, 8] == 2, :8], AIRWAY, only=SOFT)
+    f.paint(labels, drawn[:, :8], AIRWAY, only=_AIRWAY_WALL)
     for i in range(0, labels.shape[0], _SLAB):         # slab-wise: no whole-volume mask
         sub = labels[i:i + _SLAB]
         sub[sub == _AIRWAY_WALL] = SOFT
@@ -407,14 +411,10 @@ def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> lis
                            upper_lobes=[upper_lobe_mask(t.cav, t.sp, pts, k) for k in (0, 1)])
 
 
-def _paint_vessels(labels: np.ndarray, f: Frame, rec: dict, t: _Torso, hila, pts: dict,
-                   voxel_mm: float) -> np.ndarray:
-    """Step ``vessels``: the trees of :func:`_vessel_trees` painted as :data:`BLOOD` over
-    lung (``labels`` modified in place); returns their capsule rows (mm, anatomy
-    coordinates)."""
-    vessels = np.vstack([rows for _, _, rows in _vessel_trees(rec, t, hila, pts, voxel_mm)])
+def _paint_vessels(labels: np.ndarray, f: Frame, vessels: np.ndarray) -> None:
+    """Step ``vessels``: the capsule rows ``vessels`` of :func:`_vessel_trees` (mm, anatomy
+    coordinates) painted as :data:`BLOOD` over lung (``labels`` modified in place)."""
     f.paint(labels, vessels[:, :8], BLOOD, only=LUNG)
-    return vessels
 
 
 def _streams(seed) -> tuple:
@@ -579,9 +579,10 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     hila = _paint_heart(labels, f, t, th)
     step("airways")
     pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
-    airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm)
+    vessels = np.vstack([rows for _, _, rows in _vessel_trees(rec, t, hila, pts, voxel_mm)])
+    airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm, vessels)
     step("vessels")
-    vessels = _paint_vessels(labels, f, rec, t, hila, pts, voxel_mm)
+    _paint_vessels(labels, f, vessels)
     paint_upper_lobe_veins(labels, f, t.cav, hila, pts, BLOOD=BLOOD, only=LUNG)
     step("skeleton")
     paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years)

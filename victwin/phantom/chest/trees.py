@@ -54,7 +54,8 @@ import numpy as np
 
 __all__ = ["grow_tree", "strahler_orders", "strahler_diameter_ratio", "WEIBEL_DIAMETER_MM",
            "LENGTH_OVER_DIAMETER", "PULMONARY_DIAMETER_RATIO", "PULMONARY_FLOW_SPLIT",
-           "VESSEL_MAX_GENERATIONS", "branch_angles_deg", "pulmonary_trees"]
+           "VESSEL_MAX_GENERATIONS", "branch_angles_deg", "pulmonary_trees",
+           "outside_wider_tubes"]
 
 #: Weibel 1963 model A, airway diameter (mm) by generation 0 (trachea) .. 10.
 WEIBEL_DIAMETER_MM = (18.0, 12.2, 8.3, 5.6, 4.5, 3.5, 2.8, 2.3, 1.86, 1.54, 1.30)
@@ -277,6 +278,73 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
             trees.append(("vein", side, grow(p[sel], roots[k], p[sel].mean(axis=0),
                                              vein_mm * share ** (1.0 / 3.0))))
     return trees
+
+
+def outside_wider_tubes(rows, tubes, *, piece_mm: float) -> np.ndarray:
+    """The parts of the capsules ``rows`` that do not run inside a wider capsule of ``tubes``.
+
+    The bronchial and the pulmonary vascular trees are grown independently towards the same
+    lung points (:func:`grow_tree`), so in places a branch of one runs inside a branch of the
+    other, which no lung has (bronchus and artery run side by side, each in its own wall).
+    Where they do, the wider tube is drawn whole and the narrower one is interrupted: each row
+    is cut into pieces at most ``piece_mm`` long and a piece is dropped when its midpoint lies
+    inside a capsule of ``tubes`` whose radius there exceeds the piece's (ASSUMPTION, a model
+    choice for an artefact of the trees' growth: the wider tube is the one an image shows).
+    Side-by-side tubes (axis outside the other tube) are kept.
+
+    Parameters
+    ----------
+    rows : ndarray (n, >= 8)
+        Capsules: start (3), end (3), radius at start and end (mm); further columns (e.g.
+        generation, parent) are copied to each piece.
+    tubes : ndarray (m, >= 8)
+        The other tree's capsules (the first 8 columns as ``rows``).
+    piece_mm : float, mm
+        Longest piece (the builder's: half a voxel).
+
+    Returns
+    -------
+    ndarray (k, rows.shape[1])
+        The kept pieces, in the order of ``rows``.
+    """
+    from scipy.spatial import cKDTree
+
+    if piece_mm <= 0:
+        raise ValueError(f"piece_mm must be > 0, got {piece_mm}")
+    rows, tubes = np.asarray(rows, float), np.asarray(tubes, float)
+    for name, a in (("rows", rows), ("tubes", tubes)):
+        if a.ndim != 2 or a.shape[1] < 8:
+            raise ValueError(f"{name} must be an (n, >= 8) array of capsules, got shape {a.shape}")
+    if len(rows) == 0 or len(tubes) == 0:
+        return rows.copy()
+    a, b = rows[:, 0:3], rows[:, 3:6]
+    n = np.maximum(1, np.ceil(np.linalg.norm(b - a, axis=1) / piece_mm)).astype(np.int64)
+    rep = np.repeat(np.arange(len(rows)), n)
+    k = np.arange(rep.size) - np.repeat(np.cumsum(n) - n, n)
+    t0, t1 = (k / n[rep])[:, None], ((k + 1) / n[rep])[:, None]
+    s = rows[rep]
+    r0, r1 = s[:, 6:7], s[:, 7:8]
+    pieces = np.hstack([a[rep] + t0 * (b[rep] - a[rep]), a[rep] + t1 * (b[rep] - a[rep]),
+                        r0 + t0 * (r1 - r0), r0 + t1 * (r1 - r0), s[:, 8:]])
+    mid = 0.5 * (pieces[:, 0:3] + pieces[:, 3:6])
+    r_mid = 0.5 * (pieces[:, 6] + pieces[:, 7])
+    wide = tubes[tubes[:, 6:8].max(axis=1) > r_mid.min()]
+    if len(wide) == 0:
+        return pieces
+    near = cKDTree(mid)
+    inside = np.zeros(len(pieces), bool)
+    for tube in wide:
+        p, q = tube[0:3], tube[3:6]
+        d = q - p
+        reach = 0.5 * math.sqrt(float(d @ d)) + max(tube[6], tube[7])
+        j = np.asarray(near.query_ball_point(0.5 * (p + q), reach), np.int64)
+        if j.size == 0:
+            continue
+        t = np.clip((mid[j] - p) @ d / max(float(d @ d), 1e-12), 0.0, 1.0)
+        r = tube[6] + t * (tube[7] - tube[6])
+        dist = np.linalg.norm(mid[j] - (p + t[:, None] * d), axis=1)
+        inside[j[(dist < r) & (r_mid[j] < r)]] = True
+    return pieces[~inside]
 
 
 def strahler_orders(rows, *, min_diameter_mm: float = 0.0) -> np.ndarray:
