@@ -11,8 +11,9 @@ issue-19root13), measured on the labels of the 2 mm test twins against:
   as the labels draw the sternum; the ascending aorta commencing "about 6 cm behind the
   posterior surface of the sternum" (Gray's; +-1.5 cm here, a model tolerance for "about");
 * its course "obliquely upward, forward, and to the right ... as high as the upper border of
-  the second right costal cartilage" (read from the labels' cartilages: a strict xfail, the
-  top lies at the sternal angle, T4/T5, 14-17 mm below it); on the lateral film the
+  the second right costal cartilage" (read from the labels' cartilages; a strict xfail until
+  2026-12-04, issue-19cart16: the top lay at the sternal angle, T4/T5, 14-17 mm below the
+  cartilage's upper border, which ribs.py drew 10 mm above the angle); on the lateral film the
   retrosternal clear space in front of it 2.2 +- 0.5 cm (Fujimoto et al. 1996): lung along
   the AP ray in front of the aorta's top within mean +- 2 SD;
 * the pulmonary trunk's calibre on its lower half, where it runs beside the aortic root:
@@ -123,10 +124,6 @@ def _second_cartilage_upper_border(ph) -> float:
     return float(y[ends[0]] - 0.5 * VOX)
 
 
-@pytest.mark.xfail(strict=True, reason="ribs.py spaces the cartilages' sternal ends evenly "
-                   "from the jugular notch to the xiphoid: the second's upper border lies "
-                   "14-17 mm above the sternal angle (T4/T5), where aortic_root.py puts the "
-                   "aorta's top (NOTES 2026-12-04, issue-19review15)")
 def test_arch_starts_at_the_second_costal_cartilage(twin):
     # Gray's 1918: the ascending aorta rises "as high as the upper border of the second right
     # costal cartilage", the arch "begins at the level of the upper border of the second
