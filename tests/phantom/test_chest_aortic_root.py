@@ -38,6 +38,7 @@ import pytest
 from victwin.phantom.chest.cardiac import LAA_ML
 from victwin.phantom.chest.measure import labels_of, left_atrium_ml
 from victwin.phantom.chest.measure_body import sternal_levels_mm
+from victwin.phantom.chest.measure_ribs import sternal_cartilage_ends_mm
 from victwin.phantom.chest.measure_trunk import trunk_diameter_mm
 from victwin.phantom.chest.pulmonary_trunk import MPA_DIAMETER_MM
 
@@ -119,29 +120,13 @@ def test_ascending_aorta_up_forward_right_behind_the_clear_space(twin):
     assert 22.0 - 2.0 * 5.0 <= lung <= 22.0 + 2.0 * 5.0 + VOX, lung   # Fujimoto 2.2 +- 0.5 cm
 
 
-def _second_cartilage_upper_border(ph) -> float:
-    """Level (world y, mm) of the upper border of the second right costal cartilage at the
-    sternum, read from the labels: per row, the column of the most medial right
-    costal-cartilage voxel; the rows where it lies within 1.5 voxels of the column most often
-    so (the cartilages' sternal ends at the sternum's edge); the first of them from the top
-    (the first cartilage joins the manubrium further out), its upper edge."""
-    g = ph.grid
-    x, y = g.axis_mm("x"), g.axis_mm("y")
-    names = [int(k) for k, v in ph.meta["label_names"].items() if v == "costal cartilage"]
-    right = np.isin(ph.labels[:, :, x < 0], names).any(axis=0)           # [y, x < 0]
-    rows = np.flatnonzero(right.any(axis=1))
-    medial = np.array([np.flatnonzero(right[j]).max() for j in rows])   # column index
-    ends = rows[np.abs(medial - np.bincount(medial).argmax()) <= 1.5]
-    return float(y[ends[0]] - 0.5 * VOX)
-
-
 def test_arch_starts_at_the_second_costal_cartilage(twin):
     # Gray's 1918: the ascending aorta rises "as high as the upper border of the second right
     # costal cartilage", the arch "begins at the level of the upper border of the second
     # sternocostal articulation of the right side"; the cartilage read from the labels, within
     # a voxel (the border's and the top's rounding to the grid)
     _, _, top, _ = _aorta(twin)
-    upper = _second_cartilage_upper_border(twin)
+    upper = sternal_cartilage_ends_mm(twin, side=-1)[0][0]
     assert abs(top[1] - upper) <= VOX, (top[1], upper)
 
 

@@ -61,8 +61,8 @@ from .rib_section import cartilage_scale, rib_section_mm
 
 __all__ = ["MANUBRIOSTERNAL_DEG", "XIPHOID_MM", "STERNUM_MM", "STERNUM_HALF_WIDTH_MM",
            "FIRST_NOTCH_BELOW_MM", "sternum_levels", "costal_notch_levels",
-           "sternocostal_upper_border_y", "sternum_front_zd", "sternum_course", "clavicular_notch_zd",
-           "paint_sternum"]
+           "sternocostal_upper_border_y", "sternum_front_zd", "sternum_course",
+           "clavicular_notch_zd", "paint_sternum"]
 
 #: Manubriosternal angle (deg; between the manubrium's and the body's long axes, 180 =
 #: straight, the angle projecting forwards): the MDCT series' means (PMID 29345718).
