@@ -123,8 +123,9 @@ def sternocostal_upper_border_y(sp, rib: int) -> float:
     at the rib's end times :func:`.rib_section.cartilage_scale` at the sternum, as
     :func:`.ribs.paint_ribs` draws it; cartilages 2-7 end at their notch's level; the 1st
     ends lower where its rib's end lies low, "descending a little", and this level is then
-    not its drawn one: :func:`.ribs.rib_paths`). Gray 1918: the arch of the aorta "begins at the level of the upper border of the second
-    sternocostal articulation" (:mod:`.aortic_root`)."""
+    not its drawn one: :func:`.ribs.rib_paths`). Gray 1918: the arch of the aorta "begins
+    at the level of the upper border of the second sternocostal articulation"
+    (:mod:`.aortic_root`)."""
     if not 1 <= rib <= 7:
         raise ValueError(f"rib must be a true rib (1..7) to articulate with the sternum, "
                          f"got {rib!r}")
