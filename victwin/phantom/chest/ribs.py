@@ -23,6 +23,7 @@ from .raster import Frame
 from .rib_section import (CALCIFIED_BONE_FRACTION, CART_TIP_MM, CORTEX_REF_AGE,
                           cartilage_calcification_probability, cartilage_scale, rib_cortex_mm,
                           rib_section_mm)
+from .cancellous import dither_key, linear_index, uniform_at
 from .skeleton import TRABECULAR_BV_TV, Spine, fill_cancellous
 from .sternum import costal_notch_levels
 
@@ -244,8 +245,9 @@ def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int,
             sc = cartilage_scale(p["rib"], _arc_fraction(cp))
             cart.append(_section_rows(cp, he, te, sc))
             cart_inner.append(_section_rows(cp, he, te, sc * _CALC_CORE))
-    # one draw of a child generator: the same for every voxel size (``rng``'s own state
-    # depends on how many voxels the spine dithered before)
+    # one draw of a child generator: the same for every voxel size (written when ``rng``'s
+    # own state depended on how many voxels the spine dithered before; the dithers are now
+    # keyed by position, but the child is kept so the calcification draw stays as it was)
     calcified = bool(rng.spawn(1)[0].random() < cartilage_calcification_probability(age_years))
     if cart:
         f.paint(labels, np.vstack(cart), CART)
@@ -275,12 +277,14 @@ def _calcify(labels, f: Frame, cart_inner, sex: str, rng, *, BONE: int, CART: in
 def _dither_shell(labels, f: Frame, centres, cortex, vox, rng, *, BONE: int, SOFT: int):
     """Turn the shell's voxels (:data:`_SHELL`) into bone with the probability that holds the
     cortex of the nearest centre-line point (and cancellous bone in the rest of the layer),
-    else marrow (soft tissue); slab by slab of 16 z-slices."""
+    else marrow (soft tissue); slab by slab of 16 z-slices. Position-keyed
+    (:func:`.cancellous.uniform_at`): one key from ``rng``, whatever the shell's size."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(centres)
     w = np.maximum(cortex, vox)
     p_bone = np.minimum(1.0, cortex / w + (1.0 - cortex / w) * TRABECULAR_BV_TV)
+    key = dither_key(rng)
     for z0 in range(0, labels.shape[0], 16):
         slab = labels[z0:z0 + 16]
         iz, iy, ix = np.nonzero(slab == _SHELL)
@@ -288,5 +292,5 @@ def _dither_shell(labels, f: Frame, centres, cortex, vox, rng, *, BONE: int, SOF
             continue
         pts = np.column_stack([f.x[ix], f.y[iy], f.zd[iz + z0]])
         _, nearest = tree.query(pts)
-        bone = rng.random(len(iz), dtype=np.float32) < p_bone[nearest]
+        bone = uniform_at(key, linear_index(slab, (iz, iy, ix))) < p_bone[nearest]
         slab[iz, iy, ix] = np.where(bone, np.uint8(BONE), np.uint8(SOFT))
