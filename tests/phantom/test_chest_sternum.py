@@ -11,6 +11,8 @@ and :mod:`victwin.phantom.chest.sternum`):
   51.2 +- 6.0 and 102.4 +- 13.3 mm, women 46.7 +- 5.1 and 86.6 +- 9.7 mm);
 * a cortex over cancellous bone (the interior held marrow only before);
 * the xiphoid cartilaginous before about 40 and calcified by about 60 (StatPearls);
+* the second costal cartilage's sternal end at the sternal angle (Gray 1918, "The Sternum";
+  2026-12-04, issue-19cart16), the others below it in order down to the xiphisternal joint;
 * NOT met (xfail): the midline thoracic inlet, T1 to the manubrium, 66.1 +- 6.6 mm on CT
   (Baker 2023, as cited by the issue) and "about 5 cm" (Gray's): the twins' lung cavity
   reaches forward to the manubrium at the notch's level and the column is straight (NOTES).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from victwin.phantom.chest.measure_ribs import sternal_cartilage_ends_mm
 from victwin.phantom.chest.measure_sternum import (inlet_depth_mm, manubriosternal_angle_deg,
                                                    sternum_profile_mm, thoracic_column_mm)
 
@@ -113,6 +116,25 @@ def test_xiphoid_ossifies_with_age(twin):
     # the rows below the joint (the body's line is within 10 deg of the vertical: cos > 0.98),
     # within a voxel and a half
     assert expected - 1.5 * VOX <= below <= expected + 1.5 * VOX
+
+
+@pytest.mark.parametrize("side", [-1, 1])
+def test_second_costal_cartilage_at_the_sternal_angle(twin, side):
+    """Gray 1918 ("The Sternum"): the second costal cartilage is received in a notch formed by
+    a facet on the manubrium and one on the body's upper angle, i.e. at the sternal angle;
+    the third to sixth on the body below it, the seventh at the xiphisternal joint. Read from
+    the labels: the middle of the second cartilage's sternal end (the first run of
+    :func:`.measure_ribs.sternal_cartilage_ends_mm`) within a voxel of the angle as the
+    sternum's own profile gives it (:func:`.measure_sternum.manubriosternal_angle_deg`'s
+    break), the others' ends below it, in order, above the xiphisternal joint (mid-T9) plus
+    a voxel. On the parent (ribs.py spacing all seven evenly from the jugular notch + 10 mm)
+    the second's end lay 7.5-10.5 mm above the angle (NOTES 2026-12-04, issue-19cart16)."""
+    ends = sternal_cartilage_ends_mm(twin, side=side)
+    mids = np.array([0.5 * (a + b) for a, b in ends])
+    _, y_angle = manubriosternal_angle_deg(twin)
+    assert abs(mids[0] - y_angle) <= VOX, (mids[0], y_angle)
+    assert np.all(np.diff(mids) > 0) and len(mids) >= 5, mids
+    assert ends[-1][0] <= _joint_y(twin) + VOX, (ends[-1], _joint_y(twin))
 
 
 @pytest.mark.xfail(strict=True, reason="the lung cavity (lungs.py) reaches forward to the "

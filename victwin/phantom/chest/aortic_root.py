@@ -45,8 +45,11 @@ down, ``zd`` back):
   :data:`ROOTS_APART_MM` clear of the pulmonary trunk and its outflow tract with its middle no
   further right than the sternal body's right edge (the two roots lie side by side; the trunk
   at first in front of the aorta, then to its left: Gray's);
-* the ascending aorta's top (the arch's start): the sternal angle's level (where the second
-  costal cartilage joins the sternum), ``x`` the middle of the sternum's right half, its front
+* the ascending aorta's top (the arch's start): the level of the upper border of the second
+  costal cartilage at the sternum (:func:`.sternum.sternocostal_upper_border_y`: the
+  cartilage's notch at the sternal angle, less half its drawn section height, 6.5 mm; until
+  2026-12-04, issue-19cart16, the sternal angle itself, while ribs.py put that cartilage's
+  upper border 14-17 mm higher), ``x`` the middle of the sternum's right half, its front
   the retrosternal clear space behind the cavity's front wall; between the two a quadratic
   curve ("a slight curve", convex to the right) whose middle lies as far right as its top, or
   further right, up to the sternal body's right edge, as far as the trunk needs (the aorta's
@@ -85,7 +88,7 @@ from .cardiac import RETROSTERNAL_DEPTH_MM
 from .pulmonary_trunk import pulmonary_arteries, segment_distance_sq
 from .raster import bezier
 from .skeleton import Spine
-from .sternum import STERNUM_HALF_WIDTH_MM, sternum_levels
+from .sternum import STERNUM_HALF_WIDTH_MM, sternocostal_upper_border_y, sternum_levels
 
 __all__ = ["AORTA_ASC_MM", "AORTA_REF_AGE_YEARS", "AORTA_MM_PER_YEAR",
            "AORTIC_VALVE_BELOW_PULMONARY_MM", "AORTIC_VALVE_DEPTH_MM", "ROOTS_APART_MM",
@@ -167,9 +170,11 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     r = 0.5 * ascending_aorta_diameter_mm(sex, age_years)
     pa = pulmonary_arteries(cav, sp, hila, sex)
     s = STERNUM_HALF_WIDTH_MM[1]
-    notch, angle, _ = sternum_levels(sp)
+    notch = sternum_levels(sp)[0]
+    # the arch begins at "the upper border of the second sternocostal articulation" (Gray's)
+    y_top = sternocostal_upper_border_y(sp, 2)
     xt = -0.5 * s
-    top = np.array([xt, angle, cav.front_zd(xt, angle) + RETROSTERNAL_DEPTH_MM + r])
+    top = np.array([xt, y_top, cav.front_zd(xt, y_top) + RETROSTERNAL_DEPTH_MM + r])
     xv, yv = 0.5 * s, pa.valve[1] + AORTIC_VALVE_BELOW_PULMONARY_MM
     # the valve at Gray's depth behind the sternum, or further back (0.1 mm bisection) until
     # the ascending aorta, its middle no further right than the sternal body's right edge,

@@ -11,7 +11,9 @@ they are compared with (tests/phantom/test_chest_ribs.py, NOTES):
 * :func:`projected_rib_bone_mm`: the bone a PA ray crosses through a rib (voxel counts along
   ``z``), against :func:`expected_rib_bone_mm`, the section model's ``2 c + BV/TV (T - 2 c)``;
 * :func:`rib_share_of_pa`: the ribs' share of a PA line integral along each rib's posterior
-  and anterior parts (the image with the rib voxels minus the image with them soft tissue).
+  and anterior parts (the image with the rib voxels minus the image with them soft tissue);
+* :func:`sternal_cartilage_ends_mm`: the levels of the costal cartilages' sternal ends read
+  from the labels (the second's against the sternal angle, Gray 1918, and the aorta's top).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .skeleton import TRABECULAR_BV_TV
 
 __all__ = ["HOLCOMBE_2016_SX_MM", "rib_chords_mm", "cartilage_lengths_mm",
            "projected_rib_bone_mm", "expected_rib_bone_mm", "rib_share_of_pa", "arc_fraction",
-           "twin_ribs", "rib_voxels"]
+           "twin_ribs", "rib_voxels", "sternal_cartilage_ends_mm"]
 
 #: Holcombe et al. 2016, rib in-plane size S_x (mm), ribs 1..12, by sex.
 HOLCOMBE_2016_SX_MM = {
@@ -171,3 +173,34 @@ def rib_voxels(phantom, recipe="chest/adult") -> np.ndarray:
     paint_ribs(alone, f, paths, np.random.default_rng(0), BONE=B.BONE, SOFT=B.SOFT,
                CART=B.CART, sex=body.sex, age_years=body.age_years)
     return (alone != 0) & np.isin(phantom.labels, [B.BONE, B.CART, B.SOFT])
+
+
+def sternal_cartilage_ends_mm(phantom, side: int = -1) -> list[tuple[float, float]]:
+    """(upper border, lower border) levels (world ``y``, mm, from the top) of the costal
+    cartilages' ends at the sternum on ``side`` (-1 the patient's right, x < 0; +1 left), read
+    from the labels: per row, the column of the most medial costal-cartilage voxel; the rows
+    where it lies within 1.5 voxels of the column most often so (the cartilages' sternal ends
+    at the sternum's edge); each run of such rows (at most one row missing) one cartilage
+    (the first cartilage joins the manubrium further out, so the first run is the second's).
+    (The reader of tests/phantom/test_chest_aortic_root.py, 2026-12-04, issue-19review15,
+    moved here 2026-12-04, issue-19cart16.)"""
+    if side not in (-1, 1):
+        raise ValueError(f"side must be -1 (right) or +1 (left), got {side!r}")
+    g = phantom.grid
+    x, y = g.axis_mm("x"), g.axis_mm("y")
+    dy = float(g.spacing[1])
+    names = [int(k) for k, v in phantom.meta["label_names"].items() if v == "costal cartilage"]
+    half = (x < 0) if side < 0 else (x > 0)
+    cols = np.flatnonzero(half)
+    mask = np.isin(phantom.labels[:, :, half], names).any(axis=0)          # [y, x on side]
+    rows = np.flatnonzero(mask.any(axis=1))
+    if not len(rows):
+        raise ValueError("no costal cartilage on that side")
+    # the most medial column, as a distance (in columns) from the midline
+    medial = np.array([(len(cols) - 1 - np.flatnonzero(mask[j]).max()) if side < 0
+                       else np.flatnonzero(mask[j]).min() for j in rows])
+    ends = rows[np.abs(medial - np.bincount(medial).argmax()) <= 1.5]
+    # a run: rows at most one apart (a ragged edge at 2 mm may drop a row from a cartilage's
+    # end; the intercostal spaces between two ends are several rows)
+    runs = np.split(ends, np.flatnonzero(np.diff(ends) > 2) + 1)
+    return [(float(y[r[0]] - 0.5 * dy), float(y[r[-1]] + 0.5 * dy)) for r in runs]

@@ -23,7 +23,9 @@ from .raster import Frame
 from .rib_section import (CALCIFIED_BONE_FRACTION, CART_TIP_MM, CORTEX_REF_AGE,
                           cartilage_calcification_probability, cartilage_scale, rib_cortex_mm,
                           rib_section_mm)
-from .skeleton import TRABECULAR_BV_TV, Spine, fill_cancellous, sternum_levels
+from .cancellous import dither_key, linear_index, uniform_at
+from .skeleton import TRABECULAR_BV_TV, Spine, fill_cancellous
+from .sternum import costal_notch_levels
 
 __all__ = ["rib_paths", "paint_ribs", "RIB_END_DEG", "RIB_DROP_LEVELS", "cage_surface"]
 
@@ -39,8 +41,14 @@ RIB_END_DEG = (150, 152, 152, 150, 148, 146, 144, 140, 134, 126, 110, 60)
 #: the sternoclavicular joint (Gray's, ch. 53), and the jugular notch is at T2/T3, so its
 #: anterior end (head at mid-T1) lies ~2 levels lower, under the clavicle's sternal end; it
 #: was 0.9, which put the anterior end above the manubrium and drew the first ribs on a PA
-#: film as a flat closed ring above the apices (2026-12-02, sixth session).
-RIB_DROP_LEVELS = (2.0, 1.7, 2.4, 2.9, 3.3, 3.6, 3.7, 3.6, 3.4, 3.0, 1.8, 1.0)
+#: film as a flat closed ring above the apices (2026-12-02, sixth session). The second's is
+#: None: not a number of levels, its anterior end lies at the level of the sternal angle
+#: (T4/T5, :func:`.sternum.sternum_levels`), since its cartilage "is horizontal" (Gray 1918,
+#: "4c. The Costal Cartilages") and articulates with the sternum at the angle (Gray 1918,
+#: "4a. The Sternum"; :func:`.sternum.costal_notch_levels`): 2.27 mean thoracic pitches below
+#: mid-T2 in the man and the woman of the tests. It was 1.7 until 2026-12-04 (issue-19cart16),
+#: 14-15 mm higher, with the cartilage's sternal end 10 mm above the angle (NOTES).
+RIB_DROP_LEVELS = (2.0, None, 2.4, 2.9, 3.3, 3.6, 3.7, 3.6, 3.4, 3.0, 1.8, 1.0)
 
 #: Where the cartilages of ribs 9 and 10 join the one above: this fraction of its length from
 #: its rib (MODEL CHOICE; Gray 1918 says "articulated with the lower border of the cartilage of
@@ -79,7 +87,7 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
     """For each rib (1..12) and side (-1 right, +1 left): ``bone`` and ``cartilage`` polylines
     (N x 3 anatomy points) and the levels used in the measurements."""
     out = []
-    y_notch, y_angle, y_xiph = sternum_levels(sp)
+    y_notches = costal_notch_levels(sp)
     cart7_end = None
     prev_cart = {}
     for k in range(12):
@@ -104,7 +112,9 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
         th0 = np.radians(25.0)
         th = np.linspace(th0, th_end, 40)
         frac = (th - th0) / (th_end - th0)
-        y = y_head + RIB_DROP_LEVELS[k] * pitch * frac ** 1.4
+        # the 2nd: its end at its notch's level, the sternal angle (RIB_DROP_LEVELS)
+        drop = y_notches[1] - y_head if k == 1 else RIB_DROP_LEVELS[k] * pitch
+        y = y_head + drop * frac ** 1.4
         for side in (-1.0, 1.0):
             x, z = cage_surface(cav, y, th)
             head = np.array([[side * (0.5 * w + 2.0), sp.tops[lev], head_zd]])
@@ -114,7 +124,10 @@ def rib_paths(cav: Cavity, sp: Spine) -> list[dict]:
                 th_c = np.linspace(th_end, np.radians(178.0), 12)
                 xs, zs = cage_surface(cav, y[-1], th_c)
                 if k < 7:
-                    y_st = y_notch + 10.0 + (y_xiph - y_notch - 10.0) * k / 6.0
+                    # the sternal end at its costal notch (Gray 1918, "The Sternum"; until
+                    # 2026-12-04 the seven spaced evenly from the jugular notch + 10 mm to
+                    # the xiphisternal joint, the 2nd 10 mm above the sternal angle)
+                    y_st = y_notches[k]
                     if k == 0:       # Gray 1918: "the first descends a little" to the sternum
                         y_st = max(y_st, y[-1] + CART1_DESCENT_MM)
                     x_st = 26.0 if k == 0 else 16.0
@@ -232,8 +245,9 @@ def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int,
             sc = cartilage_scale(p["rib"], _arc_fraction(cp))
             cart.append(_section_rows(cp, he, te, sc))
             cart_inner.append(_section_rows(cp, he, te, sc * _CALC_CORE))
-    # one draw of a child generator: the same for every voxel size (``rng``'s own state
-    # depends on how many voxels the spine dithered before)
+    # one draw of a child generator: the same for every voxel size (written when ``rng``'s
+    # own state depended on how many voxels the spine dithered before; the dithers are now
+    # keyed by position, but the child is kept so the calcification draw stays as it was)
     calcified = bool(rng.spawn(1)[0].random() < cartilage_calcification_probability(age_years))
     if cart:
         f.paint(labels, np.vstack(cart), CART)
@@ -263,12 +277,14 @@ def _calcify(labels, f: Frame, cart_inner, sex: str, rng, *, BONE: int, CART: in
 def _dither_shell(labels, f: Frame, centres, cortex, vox, rng, *, BONE: int, SOFT: int):
     """Turn the shell's voxels (:data:`_SHELL`) into bone with the probability that holds the
     cortex of the nearest centre-line point (and cancellous bone in the rest of the layer),
-    else marrow (soft tissue); slab by slab of 16 z-slices."""
+    else marrow (soft tissue); slab by slab of 16 z-slices. Position-keyed
+    (:func:`.cancellous.uniform_at`): one key from ``rng``, whatever the shell's size."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(centres)
     w = np.maximum(cortex, vox)
     p_bone = np.minimum(1.0, cortex / w + (1.0 - cortex / w) * TRABECULAR_BV_TV)
+    key = dither_key(rng)
     for z0 in range(0, labels.shape[0], 16):
         slab = labels[z0:z0 + 16]
         iz, iy, ix = np.nonzero(slab == _SHELL)
@@ -276,5 +292,5 @@ def _dither_shell(labels, f: Frame, centres, cortex, vox, rng, *, BONE: int, SOF
             continue
         pts = np.column_stack([f.x[ix], f.y[iy], f.zd[iz + z0]])
         _, nearest = tree.query(pts)
-        bone = rng.random(len(iz), dtype=np.float32) < p_bone[nearest]
+        bone = uniform_at(key, linear_index(slab, (iz, iy, ix))) < p_bone[nearest]
         slab[iz, iy, ix] = np.where(bone, np.uint8(BONE), np.uint8(SOFT))

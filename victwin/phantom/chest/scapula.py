@@ -48,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cancellous import dither_key, uniform_at
 from .raster import Frame, polyline
 from .skeleton import Spine, fill_cancellous
 
@@ -244,8 +245,14 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
     published thickness), borders, glenoid head and acromion (``cortex_mm`` shells around
     cancellous bone, :func:`~.skeleton.fill_cancellous` with ``rng``). ``body``: the labels
     the plates, head and acromion may replace (the trunk's; the twin has no arms, so the
-    shoulder's skin can cut the acromion), None for any."""
+    shoulder's skin can cut the acromion), None for any.
+
+    Every dither is keyed by position (:func:`.cancellous.uniform_at` of the voxel's linear
+    index in ``labels``): ``rng`` gives a fixed number of keys, whatever the bones' sizes."""
     vox = float(min(f.grid.spacing))
+    # one key for the blade's, one for the spine's plate dither (independent where they meet)
+    plate_keys = (dither_key(rng), dither_key(rng))
+    nz, ny, nx = labels.shape
     for s in scapulae:
         k = s.k
         a = np.asarray(s.axes)
@@ -280,9 +287,16 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
                 & (sd >= np.where(u <= u_notch, 0.0, 0.25 * SPINOGLENOID_WIDTH_MM * k))
             spine &= sd <= _spine_width(u, k, u_notch)
             # plates thinner than a voxel: one voxel thick, kept with the thickness ratio
-            for m, t in ((blade, BLADE_MM), (spine, MEDIAL_BORDER_MM)):
+            for m, t, key in ((blade, BLADE_MM, plate_keys[0]),
+                              (spine, MEDIAL_BORDER_MM, plate_keys[1])):
                 if t < vox and m.any():
-                    m[m] = rng.random(int(m.sum()), dtype=np.float32) < t / vox
+                    wz, wy, wx = np.nonzero(m)
+                    # the box's first voxel: x, y, z are Frame.box's slices of f.x, f.y, f.zd
+                    iz0 = int(np.searchsorted(f.zd, np.ravel(z)[0]))
+                    iy0 = int(np.searchsorted(f.y, np.ravel(y)[0]))
+                    ix0 = int(np.searchsorted(f.x, np.ravel(x)[0]))
+                    index = ((wz.astype(np.int64) + iz0) * ny + wy + iy0) * nx + wx + ix0
+                    m[wz, wy, wx] = uniform_at(key, index) < t / vox
             return blade | spine
 
         # the box in slabs of 16 z-planes (temporaries stay small at 0.5 mm)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cancellous import TRABECULAR_BV_TV, fill_cancellous
+from .cancellous import TRABECULAR_BV_TV, dither_key, fill_cancellous, linear_index, uniform_at
 from .raster import Frame, bezier, polyline
 from .sternum import (STERNUM_HALF_WIDTH_MM, STERNUM_MM, paint_sternum, sternum_front_zd,
                       sternum_levels)
@@ -233,11 +233,14 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
     The bodies' shell is thinner than a voxel: the outermost voxel layer is drawn as bone with
     the probability that holds the shell's volume plus trabecular bone in the rest of the
     voxel (``shell_rng`` draws it; a generator of its own, so that ``rng``'s trabecular draws,
-    and every draw after them, are those of a full-voxel shell)."""
+    and every draw after them, are those of a full-voxel shell). Both dithers are keyed by
+    position (:func:`.cancellous.uniform_at`): one key from each generator per call."""
     vox = float(min(f.grid.spacing))
     c_vox = max(VERTEBRAL_CORTEX_MM, vox)
     p_shell = min(1.0, VERTEBRAL_CORTEX_MM / c_vox
                   + (1.0 - VERTEBRAL_CORTEX_MM / c_vox) * TRABECULAR_BV_TV)
+    key = dither_key(rng)
+    shell_key = dither_key(shell_rng) if shell_rng is not None else None
     for k in range(len(sp.tops)):
         top, pitch, w, d = sp.tops[k], sp.pitches[k], sp.widths[k], sp.depths[k]
         body_h = sp.body_h(k)
@@ -266,13 +269,13 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
         if sub.size:
             m = np.broadcast_to(core(x, y, z), sub.shape)
             # trabecular bone: a dithered mixture of bone and marrow voxels
-            marrow = m & (rng.random(sub.shape, dtype=np.float32) >= TRABECULAR_BV_TV)
-            sub[marrow] = SOFT
-            if shell_rng is not None and p_shell < 1.0:
-                shell = np.broadcast_to(body(x, y, z), sub.shape) & ~m
-                n = int(shell.sum())
-                sub[shell] = np.where(shell_rng.random(n, dtype=np.float32) < p_shell,
-                                      np.uint8(BONE), np.uint8(SOFT))
+            at = np.nonzero(m)
+            marrow = uniform_at(key, linear_index(sub, at)) >= TRABECULAR_BV_TV
+            sub[tuple(c[marrow] for c in at)] = SOFT
+            if shell_key is not None and p_shell < 1.0:
+                at = np.nonzero(np.broadcast_to(body(x, y, z), sub.shape) & ~m)
+                sub[at] = np.where(uniform_at(shell_key, linear_index(sub, at)) < p_shell,
+                                   np.uint8(BONE), np.uint8(SOFT))
         # posterior elements
         ym = sp.mid_y(k)
         zc = sp.canal_zd(k)

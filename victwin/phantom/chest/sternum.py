@@ -35,6 +35,16 @@ the sternum with sex and age. J Morphol 2014 (330 CT scans, abstract): the adult
 1.6-1.8 times as wide as the sternal body; the distal body wider than the proximal.
 Gray's Anatomy, 41st ed. (2016), ch. 53 (jugular notch at T2/T3, sternal angle at T4/T5,
 xiphisternal joint at T9).
+Gray H. Anatomy of the Human Body, 20th ed. 1918, "4a. The Sternum" (bartleby.com/107,
+pp. 120-121): the manubrium's lateral borders "are each marked above by a depression for the
+first costal cartilage, and below by a small facet, which, with a similar facet on the upper
+angle of the body, forms a notch for the reception of the costal cartilage of the second
+rib"; on the body's lateral border "below this are four angular depressions which receive the
+cartilages of the third, fourth, fifth, and sixth ribs, while the inferior angle has a small
+facet, which, with a corresponding one on the xiphoid process, forms a notch for the cartilage
+of the seventh rib. These articular depressions are separated by a series of curved
+interarticular intervals, which diminish in length from above downward"
+(:func:`costal_notch_levels`).
 Baker JF, et al. Global Spine J 2023;13:705 (thoracic inlet distance on CT 66.1 +- 6.6 mm;
 cited by the issue, not read here: see NOTES for why the twins' inlet stays deeper).
 """
@@ -47,10 +57,12 @@ import numpy as np
 
 from .cancellous import fill_cancellous
 from .raster import Frame
+from .rib_section import cartilage_scale, rib_section_mm
 
 __all__ = ["MANUBRIOSTERNAL_DEG", "XIPHOID_MM", "STERNUM_MM", "STERNUM_HALF_WIDTH_MM",
-           "sternum_levels", "sternum_front_zd", "sternum_course", "clavicular_notch_zd",
-           "paint_sternum"]
+           "FIRST_NOTCH_BELOW_MM", "sternum_levels", "costal_notch_levels",
+           "sternocostal_upper_border_y", "sternum_front_zd", "sternum_course",
+           "clavicular_notch_zd", "paint_sternum"]
 
 #: Manubriosternal angle (deg; between the manubrium's and the body's long axes, 180 =
 #: straight, the angle projecting forwards): the MDCT series' means (PMID 29345718).
@@ -76,12 +88,50 @@ _BEHIND_MM = 1.5                # the back surface in front of the cavity's fron
 #: parabola (ASSUMPTION: no depth was read; a flat top drew a bright bar on the lateral).
 NOTCH_MM = 6.0
 _INTERIOR = 253                 # transient label of the cancellous interior
+#: The first costal cartilage's depression on the manubrium: this far (mm) below the jugular
+#: notch (MODEL CHOICE, unchanged from ribs.py before 2026-12-04: Gray 1918 puts it "above"
+#: on the lateral border, below the clavicular facet; no distance was read).
+FIRST_NOTCH_BELOW_MM = 10.0
 
 
 def sternum_levels(sp) -> tuple[float, float, float]:
     """(jugular notch, sternal angle, xiphisternal joint) levels: T2/T3, T4/T5, T9 (Gray's)."""
     t = lambda n: sp.level(f"T{n}")                               # noqa: E731
     return (sp.tops[t(3)], sp.tops[t(5)], sp.mid_y(t(9)))
+
+
+def costal_notch_levels(sp) -> tuple[float, ...]:
+    """Levels (``y``, mm) of the centres of the seven costal notches on each lateral border
+    of the sternum, where the true ribs' cartilages articulate (Gray 1918, "The Sternum"):
+    the 1st on the manubrium :data:`FIRST_NOTCH_BELOW_MM` below the jugular notch; the 2nd
+    at the sternal angle (the notch formed by the manubrium's and the body's facets); the 7th
+    at the xiphisternal joint (the body's and the xiphoid's facets); the 3rd-6th on the body
+    between them, the five intervals from the 2nd to the 7th equal (ASSUMPTION: Gray's
+    intervals "diminish in length from above downward", by how much was not read; equal
+    intervals put the 3rd-5th a little higher than that). Levels of :func:`sternum_levels`.
+    Until 2026-12-04 (issue-19cart16) ribs.py spaced all seven evenly from the notch + 10 mm
+    to the xiphisternal joint: the 2nd's centre ~10 mm above the angle (NOTES)."""
+    y_notch, y_angle, y_xiph = sternum_levels(sp)
+    body = [y_angle + (y_xiph - y_angle) * j / 5.0 for j in range(6)]
+    return (y_notch + FIRST_NOTCH_BELOW_MM, *body)
+
+
+def sternocostal_upper_border_y(sp, rib: int) -> float:
+    """Level (``y``, mm) of the upper border of costal cartilage ``rib`` (1..7) where it
+    articulates with the sternum: its notch's level (:func:`costal_notch_levels`) less half
+    the cartilage's drawn section height at its sternal end (:func:`.rib_section.rib_section_mm`
+    at the rib's end times :func:`.rib_section.cartilage_scale` at the sternum, as
+    :func:`.ribs.paint_ribs` draws it; cartilages 2-7 end at their notch's level; the 1st
+    ends lower where its rib's end lies low, "descending a little", and this level is then
+    not its drawn one: :func:`.ribs.rib_paths`). Gray 1918: the arch of the aorta "begins
+    at the level of the upper border of the second sternocostal articulation"
+    (:mod:`.aortic_root`)."""
+    if not 1 <= rib <= 7:
+        raise ValueError(f"rib must be a true rib (1..7) to articulate with the sternum, "
+                         f"got {rib!r}")
+    h, _ = rib_section_mm(rib, 1.0)
+    return float(costal_notch_levels(sp)[rib - 1] - 0.5 * float(h)
+                 * float(cartilage_scale(rib, 1.0)))
 
 
 def _cavity_front(cav, y):
