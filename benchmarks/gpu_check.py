@@ -540,16 +540,14 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
                origin=(region.lower_mm[0], region.lower_mm[1], region.lower_mm[2] + 0.5))
     out = {}
 
-    present_dbt = [False]
-
-    def case():
+    def case(present_dbt: bool = False):
         kw = dict(seed=5, case=1, backend="cuda", region=region, progress=False,
                   rays_per_pixel=1 if tiny else None)
         dm = acquire(phantom, dm_sys, **kw)
         # as a trial case (victwin.trial._runner): FBP reads the raw projections, so the DBT
         # views get no for-presentation processing (before 2026-12-04's second session this
         # timing included it; "seconds_dbt_presented" times that form)
-        dbt = acquire(phantom, dbt_sys, presentation=present_dbt[0], **kw)
+        dbt = acquire(phantom, dbt_sys, presentation=present_dbt, **kw)
         p, views = dbt.reconstruction_input(xp=get_cupy())
         vol = reconstruct(to_device(p), views, voi, "fbp", thickness_mm=thickness_mm,
                           backend="cuda", progress=False)
@@ -566,11 +564,7 @@ def time_lesion_local(phantom, thickness_mm: float, tiny: bool) -> dict:
         t_cpu_coarse, _ = timed(case, warmup=0, repeat=1 if tiny else 3)
     finally:
         _coarse.ON_DEVICE = True
-    present_dbt[0] = True
-    try:
-        t_presented, _ = timed(case, warmup=0, repeat=1 if tiny else 3)
-    finally:
-        present_dbt[0] = False
+    t_presented, _ = timed(lambda: case(present_dbt=True), warmup=0, repeat=1 if tiny else 3)
     print(f"  coarse pass on the GPU {t:.3f} s, its primary and scatter on the CPU "
           f"{t_cpu_coarse:.3f} s; with the DBT views presented {t_presented:.3f} s", flush=True)
     own: list = []
