@@ -224,9 +224,10 @@ def _placed_cavity(body: dict, seed: int):
 @pytest.mark.parametrize("valve_depth_mm, match", [(60.0, "no valve depth from 60 mm"),
                                                    (150.0, "no room behind Gray's 150 mm")])
 def test_aorta_that_cannot_clear_the_trunk_is_refused(monkeypatch, valve_depth_mm, match):
-    # roots 200 mm apart cannot be: the search ends at the left atrium's centre (until
-    # 2026-12-04 silently, the aorta over the trunk); a valve depth behind the atrium's centre
-    # leaves no room (until then the valve moved forward of Gray's 6 cm silently)
+    # a 200 mm aorta cannot stay off the trunk, touching or not: the search ends at the left
+    # atrium's centre (until 2026-12-04 silently, the aorta over the trunk); a valve depth
+    # behind the atrium's centre leaves no room (until then the valve moved forward of Gray's
+    # 6 cm silently)
     from victwin.phantom.chest import aortic_root as ar
     from victwin.phantom.chest.mediastinum import aortic_knob, hila_for
     body, seed = BODIES["man"]
@@ -234,10 +235,45 @@ def test_aorta_that_cannot_clear_the_trunk_is_refused(monkeypatch, valve_depth_m
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
     ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)  # drawn
-    monkeypatch.setattr(ar, "ROOTS_APART_MM", 200.0)
+    monkeypatch.setattr(ar, "ascending_aorta_diameter_mm", lambda sex, age=None: 200.0)
     monkeypatch.setattr(ar, "AORTIC_VALVE_DEPTH_MM", valve_depth_mm)
     with pytest.raises(ValueError, match=f"ascending_aorta \\(male, age 55.*{match}"):
         ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
+
+
+def _aorta_trunk_clearance_mm(body: dict, seed: int) -> float:
+    """Least wall-to-wall distance (mm) between the drawn ascending aorta and the pulmonary
+    trunk with its outflow tract, from the placed cavity (no labels)."""
+    from victwin.phantom.chest import aortic_root as ar
+    from victwin.phantom.chest.mediastinum import aortic_knob, hila_for
+    from victwin.phantom.chest.pulmonary_trunk import pulmonary_arteries
+    b, th, t = _placed_cavity(body, seed)
+    hila = hila_for(t.cav, t.sp, th.trachea_mm)
+    knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
+    asc = ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
+    pa = pulmonary_arteries(t.cav, t.sp, hila, b.sex)
+    pts = asc.course(400)
+    dist = np.inf
+    for a, c in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)):
+        a, c = np.asarray(a, float), np.asarray(c, float)
+        d = c - a
+        u = np.clip((pts - a) @ d / (d @ d), 0.0, 1.0)
+        dist = min(dist, float(np.linalg.norm(pts - (a + u[:, None] * d), axis=1).min()))
+    return dist - asc.r - pa.r_trunk
+
+
+def test_aorta_keeps_its_gap_where_the_cavity_has_room_and_touches_where_not():
+    """The roots ROOTS_APART_MM apart in the test man; in a short, older woman whose cavity has
+    no room for that gap (case 3 of examples/chest-ribs.toml, which until 2026-12-04 (third
+    session) failed with "no valve depth ... keeps the aorta 4 mm clear"), touching without
+    overlap: wall-to-wall distance computed here from the drawn centre lines (400 points),
+    independently of the builder's 48-point search."""
+    from victwin.phantom.chest.aortic_root import ROOTS_APART_MM
+    body, seed = BODIES["man"]
+    assert _aorta_trunk_clearance_mm(body, seed) >= ROOTS_APART_MM - 0.1
+    small = {"sex": "female", "age_years": 77.9, "height_cm": 147.0, "bmi": 38.1}
+    gap = _aorta_trunk_clearance_mm(small, 1819142781)
+    assert -0.1 <= gap < ROOTS_APART_MM, gap
 
 
 def test_appendage_that_cannot_clear_the_trunk_is_refused(monkeypatch):

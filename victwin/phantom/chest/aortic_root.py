@@ -42,7 +42,8 @@ down, ``zd`` back):
   (:data:`.skeleton.STERNUM_HALF_WIDTH_MM`), :data:`AORTIC_VALVE_BELOW_PULMONARY_MM` below
   the pulmonary valve, :data:`AORTIC_VALVE_DEPTH_MM` behind the cavity's front wall (Gray's
   6 cm) or further back, as far as the whole ascending aorta needs to stay
-  :data:`ROOTS_APART_MM` clear of the pulmonary trunk and its outflow tract with its middle no
+  :data:`ROOTS_APART_MM` clear of the pulmonary trunk and its outflow tract (or, where the
+  cavity leaves no room for that gap, touching them without overlap) with its middle no
   further right than the sternal body's right edge (the two roots lie side by side; the trunk
   at first in front of the aorta, then to its left: Gray's);
 * the ascending aorta's top (the arch's start): the level of the upper border of the second
@@ -179,10 +180,11 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     # the valve at Gray's depth behind the sternum, or further back (0.1 mm bisection) until
     # the ascending aorta, its middle no further right than the sternal body's right edge,
     # can stay ROOTS_APART_MM clear of the pulmonary trunk and its outflow tract; then the
-    # middle as little right of the top as keeps it so (0.1 mm bisection). A valve that would
-    # have to lie behind the left atrium's centre, or forward of Gray's depth, is an error
-    # (since 2026-12-04; until then the search silently gave the deepest depth, overlapping
-    # the trunk, or a depth forward of Gray's)
+    # middle as little right of the top as keeps it so (0.1 mm bisection). Where no depth up
+    # to the left atrium's centre keeps that gap, the same search for roots that touch without
+    # overlapping (below). A valve that would have to lie behind the left atrium's centre, or
+    # forward of Gray's depth, is an error (since 2026-12-04; until then the search silently
+    # gave the deepest depth, overlapping the trunk, or a depth forward of Gray's)
     front = cav.front_zd(xv, yv)
 
     def course(depth, xm):             # the curve from the valve whose middle is at x = xm
@@ -191,31 +193,39 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
         bow = np.array([2.0 * xm - 0.5 * (valve[0] + top[0]), mid[1], mid[2]])
         return valve, bow
 
-    def clear(depth, xm):
-        return _clearance(bezier(*course(depth, xm), top, 48), r, pa) >= ROOTS_APART_MM
+    def clear(depth, xm, gap):
+        return _clearance(bezier(*course(depth, xm), top, 48), r, pa) >= gap
 
-    lo, hi = AORTIC_VALVE_DEPTH_MM, float(cav.left_atrium()[2]) - front
-    if not clear(lo, -s):
-        if hi <= lo:
+    deepest = float(cav.left_atrium()[2]) - front
+    # ROOTS_APART_MM where the cavity has room for it; where it has not (a short, heavy, older
+    # twin: a wide aorta in a shallow cavity, 3 of the 360 twins of examples/chest-ribs.toml)
+    # the roots touch without overlapping (ROOTS_APART_MM is a model choice; the aorta and the
+    # trunk lie side by side in one pericardial sheath, Gray's)
+    for gap in (ROOTS_APART_MM, 0.0):
+        lo, hi = AORTIC_VALVE_DEPTH_MM, deepest
+        if not clear(lo, -s, gap) and hi > lo:
+            while hi - lo > 0.1:
+                d = 0.5 * (lo + hi)
+                lo, hi = (lo, d) if clear(d, -s, gap) else (d, hi)
+            lo = hi
+        depth = lo
+        if clear(depth, -s, gap):
+            break
+    else:
+        if deepest <= AORTIC_VALVE_DEPTH_MM:
             raise ValueError(f"ascending_aorta ({sex}, age {age_years}): the aorta at the "
-                             f"valve depth {lo:g} mm meets the pulmonary trunk and the left "
-                             f"atrium's centre lies only {hi:.1f} mm behind the front wall "
-                             f"(no room behind Gray's {lo:g} mm)")
-        while hi - lo > 0.1:
-            d = 0.5 * (lo + hi)
-            lo, hi = (lo, d) if clear(d, -s) else (d, hi)
-        lo = hi
-    depth = lo
-    if not clear(depth, -s):
+                             f"valve depth {depth:g} mm meets the pulmonary trunk and the left "
+                             f"atrium's centre lies only {deepest:.1f} mm behind the front "
+                             f"wall (no room behind Gray's {depth:g} mm)")
         raise ValueError(f"ascending_aorta ({sex}, age {age_years}): no valve depth from "
                          f"{AORTIC_VALVE_DEPTH_MM:g} mm to the left atrium's centre "
-                         f"({depth:.1f} mm behind the front wall) keeps the aorta "
-                         f"{ROOTS_APART_MM:g} mm clear of the pulmonary trunk")
+                         f"({depth:.1f} mm behind the front wall) keeps the aorta off the "
+                         f"pulmonary trunk")
     lo, hi = -s, xt
-    if not clear(depth, hi):
+    if not clear(depth, hi, gap):
         while hi - lo > 0.1:
             xm = 0.5 * (lo + hi)
-            lo, hi = (xm, hi) if clear(depth, xm) else (lo, xm)
+            lo, hi = (xm, hi) if clear(depth, xm, gap) else (lo, xm)
         hi = lo
     valve, bow = course(depth, hi)
     # the arch's summit: on the midline below the jugular notch, in front of the trachea
