@@ -162,6 +162,19 @@ def test_trunk_calibre_beside_the_aortic_root(twin, fraction):
     assert 25.1 - 2.0 * 2.8 <= d <= p90 + VOX, d                 # Truong et al. 2012
 
 
+def _distance_to_trunk_axis_mm(pts, outflow, valve, bifurcation) -> float:
+    """Least distance (mm) from points ``[n, 3]`` to the trunk's axis: the segments outflow ->
+    valve -> bifurcation (computed here, not with the builder's ``segment_distance_sq``)."""
+    pts = np.asarray(pts, float)
+    dist = np.inf
+    for a, b in ((outflow, valve), (valve, bifurcation)):
+        a, b = np.asarray(a, float), np.asarray(b, float)
+        d = b - a
+        t = np.clip((pts - a) @ d / (d @ d), 0.0, 1.0)
+        dist = min(dist, float(np.linalg.norm(pts - (a + t[:, None] * d), axis=1).min()))
+    return dist
+
+
 def test_appendage_beside_the_trunk_not_over_it(twin):
     ml = left_atrium_ml(twin, "left atrial appendage")
     assert 0.77 <= ml <= 19.3                                     # Ernst et al. 1995
@@ -173,11 +186,7 @@ def test_appendage_beside_the_trunk_not_over_it(twin):
     pts = np.stack([g.axis_mm("x")[ix], g.axis_mm("y")[jy], g.axis_mm("z")[kz]], axis=1)
     out, pv, bif = (np.asarray(p) for p in twin.meta["anatomy_mm"]["pulmonary_trunk"])
     r = 0.5 * MPA_DIAMETER_MM[twin.meta["body"]["sex"]]
-    dist = np.inf
-    for a, b in ((out, pv), (pv, bif)):
-        d = b - a
-        t = np.clip((pts - a) @ d / (d @ d), 0.0, 1.0)
-        dist = min(dist, float(np.linalg.norm(pts - (a + t[:, None] * d), axis=1).min()))
+    dist = _distance_to_trunk_axis_mm(pts, out, pv, bif)
     assert dist >= r + VOX, (dist, r)                            # not against the trunk's wall
     # to the left of the trunk's axis at the appendage's level
     c = pts.mean(axis=0)
@@ -252,13 +261,7 @@ def _aorta_trunk_clearance_mm(body: dict, seed: int) -> float:
     knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
     asc = ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
     pa = pulmonary_arteries(t.cav, t.sp, hila, b.sex)
-    pts = asc.course(400)
-    dist = np.inf
-    for a, c in ((pa.outflow, pa.valve), (pa.valve, pa.bifurcation)):
-        a, c = np.asarray(a, float), np.asarray(c, float)
-        d = c - a
-        u = np.clip((pts - a) @ d / (d @ d), 0.0, 1.0)
-        dist = min(dist, float(np.linalg.norm(pts - (a + u[:, None] * d), axis=1).min()))
+    dist = _distance_to_trunk_axis_mm(asc.course(400), pa.outflow, pa.valve, pa.bifurcation)
     return dist - asc.r - pa.r_trunk
 
 
