@@ -83,6 +83,9 @@ def rib_difference(rows, arm):
 
 #: Cluster-bootstrap resamples of the sites endpoints (fixed before the run).
 N_BOOT = 2000
+#: Nodules a lung zone needs in each rib class to enter the zone-matched rib difference
+#: (planned in NOTES.md before it was computed).
+ZONE_MIN = 20
 #: The pooled large class of the size endpoint.
 LARGE = ("8-15 mm", ">=15 mm")
 
@@ -175,7 +178,7 @@ def _stratified(weights, d, d_a, d_b):
     return means[0], means[1], means[2], ok.sum(axis=-1)
 
 
-def sites_endpoints(table, cells, seed: int = 19, n_boot: int = N_BOOT):
+def sites_endpoints(table, cells, seed: int = 19, n_boot: int = N_BOOT, zones=None):
     """The sites endpoints of one analysis's test scores (module docstring).
 
     ``cells[roi id] = (size class, rib class)`` for every test ROI (a lesion-absent ROI its
@@ -200,6 +203,14 @@ def sites_endpoints(table, cells, seed: int = 19, n_boot: int = N_BOOT):
     entry ``a`` and ``b`` are the d' of the first and second of ``of``; in ``ribs_by_size``
     every pair (``auc``, ``n_nodules``, ``n_normal``) is (between ribs, over ribs), the
     weighted entry's AUCs and d's the weighted means of the classes'.
+
+    **Rib difference by lung zone** (secondary, planned in NOTES.md, session of 2026-12-04
+    third, before any zone-wise AUC was computed), when ``zones`` = (``zone`` of every test
+    ROI id, a lesion-absent ROI its pair's; the zone labels in order) is given: the same
+    stratified estimator with the zones as strata, a zone kept only with >= :data:`ZONE_MIN`
+    nodules in both rib classes (``ribs_by_zone``: each nodule against the lesion-absent ROIs
+    of its own zone and rib class, as every subgroup here; ``ribs_by_zone_all_absent``: each
+    zone's nodules against all lesion-absent ROIs of the test twins).
     """
     import numpy as np
 
@@ -253,26 +264,52 @@ def sites_endpoints(table, cells, seed: int = 19, n_boot: int = N_BOOT):
         arm_out["nodules_per_cell"] = cell
         arm_out["ribs_by_size"] = _ribs_by_size(table.scores[m], truth, twin_of, len(twins),
                                                 strata, boots)
+        if zones is not None:
+            zone_of, zone_labels = zones
+            zone = np.array([zone_of[c] for c in ids])
+            matched = {(z, r): (zone == z) & (rib == r)
+                       for z in zone_labels for r in RIB_OVERLAP_CLASSES}
+            pooled = {(z, r): (matched[(z, r)] & (truth == 1)) | (truth == 0)
+                      for z in zone_labels for r in RIB_OVERLAP_CLASSES}
+            for key, st in (("ribs_by_zone", matched), ("ribs_by_zone_all_absent", pooled)):
+                arm_out[key] = _ribs_stratified(
+                    table.scores[m], truth, twin_of, len(twins), zone_labels, st, boots,
+                    weights="the zone's number of test nodules", min_nodules=ZONE_MIN)
         out[arm] = arm_out
     return out
 
 
 def _ribs_by_size(scores, truth, twin_of, n_twins, strata, boots) -> dict:
     """The rib difference stratified by size class (:func:`sites_endpoints`)."""
+    from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES
+
+    return _ribs_stratified(scores, truth, twin_of, n_twins, NODULE_SIZE_CLASSES, strata,
+                            boots, weights="the class's number of test nodules")
+
+
+def _ribs_stratified(scores, truth, twin_of, n_twins, labels, strata, boots, *,
+                     weights: str, min_nodules: int = 1) -> dict:
+    """AUC(between ribs) - AUC(over ribs) within each stratum of ``labels`` (``strata[(label,
+    rib class)]``: the ROIs of that cell), weighted by the stratum's number of test nodules.
+
+    A stratum is left out when either rib cell has fewer than ``min_nodules`` nodules or no
+    lesion-absent ROI; in each resample a stratum with an empty cell is left out of that
+    resample's mean (:func:`sites_endpoints`, ``ribs_by_size``)."""
     import numpy as np
 
-    from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES
+    from victwin.trial._nodule_classes import RIB_OVERLAP_CLASSES
 
     ones = np.ones(n_twins)
     classes, left_out = {}, {}
     w_boot, d_boot, a_boot, b_boot, dp_boot, dpa_boot, dpb_boot = ([] for _ in range(7))
-    for s_label in NODULE_SIZE_CLASSES:
+    for s_label in labels:
         cs = [_cluster_sums(scores, truth, twin_of, n_twins, strata[(s_label, r)])
               for r in RIB_OVERLAP_CLASSES]
         n1 = [int(c[1].sum()) for c in cs]
         n0 = [int(c[2].sum()) for c in cs]
         empty = [f"{r}: {a} nodules, {b} lesion-absent ROIs"
-                 for r, a, b in zip(RIB_OVERLAP_CLASSES, n1, n0) if a == 0 or b == 0]
+                 for r, a, b in zip(RIB_OVERLAP_CLASSES, n1, n0)
+                 if a < min_nodules or b == 0]
         if empty:
             left_out[s_label] = "; ".join(empty)
             continue
@@ -292,7 +329,7 @@ def _ribs_by_size(scores, truth, twin_of, n_twins, strata, boots) -> dict:
         dpb_boot.append(dprime(boot[1]))
         dp_boot.append(dpa_boot[-1] - dpb_boot[-1])
     res = {"of": list(RIB_OVERLAP_CLASSES), "classes": classes, "left_out": left_out,
-           "weights": "the class's number of test nodules"}
+           "weights": weights, "min_nodules": min_nodules}
     if not classes:
         res.update(difference=None, ci=None, n_boot=0, dprime=None)
         return res
@@ -336,6 +373,39 @@ def _site_cells(store):
     return cells or None
 
 
+def lung_zones(table, centers, nodules_xyz) -> tuple[dict, list, dict]:
+    """Every test ROI's lung zone: the height ``y`` of its nodule (a lesion-absent ROI: its
+    pair's, ``centers[roi id]`` = the nodule's ``(x, y, z)`` mm) in thirds by the tertiles of
+    the heights of the run's nodules ``nodules_xyz`` (all twins', training ones too, as
+    planned), crossed with medial / lateral (``|x|`` below / at or above their median
+    ``|x|``). Returns (zone of every ROI id, labels low to high, the cut points in mm)."""
+    import numpy as np
+
+    nod = np.asarray(nodules_xyz, dtype=float)
+    y_cut = [float(v) for v in np.percentile(nod[:, 1], [100 / 3, 200 / 3])]
+    x_med = float(np.median(np.abs(nod[:, 0])))
+    thirds = ("low", "middle", "upper")
+    labels = [f"{t} third, {side}" for t in thirds for side in ("medial", "lateral")]
+    zone = {}
+    for c in table.cases:
+        x, y, _ = centers[c]
+        t = thirds[int(np.searchsorted(y_cut, y, side="right"))]
+        zone[c] = f"{t} third, {'lateral' if abs(x) >= x_med else 'medial'}"
+    return zone, labels, {"y_tertiles_mm": y_cut, "median_abs_x_mm": x_med,
+                          "of": f"all {len(nod)} nodules of the run"}
+
+
+def _site_centers(store):
+    """Every ROI id's nodule centre ``(x, y, z)`` mm (a lesion-absent site: its pair's)."""
+    centers = {}
+    for rec in store.case_records():
+        by_name = {s.name: s for s in rec.result.sites}
+        for s in rec.result.sites:
+            src = by_name.get(s.pair, s) if s.truth == 0 else s
+            centers[f"{rec.case_id}-{s.name}"] = tuple(src.center_mm)
+    return centers
+
+
 def _fmt(x, spec="+.3f"):
     return "n/a" if x is None or not math.isfinite(x) else format(x, spec)
 
@@ -346,14 +416,14 @@ def _dprime_text(e) -> str:
             f"(95% CI {_fmt(e['ci'][0])} to {_fmt(e['ci'][1])}, {e['n_boot']} resamples)")
 
 
-def print_ribs_by_size(title: str, e: dict) -> None:
-    """The rib difference stratified by size class: one row per class kept, the weighted
-    mean, and the classes left out."""
-    print(f"\n{title}: D_rib by size class (AUC(between ribs) - AUC(over ribs) within each "
-          f"class; weights {e['weights']}; secondary, reported, not judged)")
+def print_ribs_by_size(title: str, e: dict, stratum: str = "size class") -> None:
+    """The rib difference stratified by size class (or ``stratum``): one row per stratum
+    kept, the weighted mean, and the strata left out."""
+    print(f"\n{title}: D_rib by {stratum} (AUC(between ribs) - AUC(over ribs) within each "
+          f"{stratum}; weights {e['weights']}; secondary, reported, not judged)")
     rows = []
     for label, c in e["classes"].items():
-        rows.append({"size class": label, "nodules btw/over": f"{c['n_nodules'][0]}/"
+        rows.append({stratum: label, "nodules btw/over": f"{c['n_nodules'][0]}/"
                      f"{c['n_nodules'][1]}", "weight": c["weight"],
                      "AUC btw": f"{c['auc'][0]:.3f}", "AUC over": f"{c['auc'][1]:.3f}",
                      "D_AUC (95% CI)": f"{c['difference']:+.3f} ({_fmt(c['ci'][0])} to "
@@ -364,7 +434,7 @@ def print_ribs_by_size(title: str, e: dict) -> None:
                      f"({_fmt(c['dprime']['ci'][0])} to {_fmt(c['dprime']['ci'][1])})"})
     if e["difference"] is not None:
         dp = e["dprime"]
-        rows.append({"size class": "weighted", "weight": sum(c["weight"] for c in
+        rows.append({stratum: "weighted", "weight": sum(c["weight"] for c in
                                                             e["classes"].values()),
                      "AUC btw": f"{e['auc'][0]:.3f}", "AUC over": f"{e['auc'][1]:.3f}",
                      "D_AUC (95% CI)": f"{e['difference']:+.3f} ({_fmt(e['ci'][0])} to "
@@ -373,12 +443,12 @@ def print_ribs_by_size(title: str, e: dict) -> None:
                      "D_d' (95% CI)": f"{_fmt(dp['difference'])} ({_fmt(dp['ci'][0])} to "
                      f"{_fmt(dp['ci'][1])})"})
     if rows:
-        print_table(rows, ["size class", "nodules btw/over", "weight", "AUC btw", "AUC over",
+        print_table(rows, [stratum, "nodules btw/over", "weight", "AUC btw", "AUC over",
                            "D_AUC (95% CI)", "d' btw", "d' over", "D_d' (95% CI)"])
     if e["difference"] is not None:
-        print(f"  {e['n_boot']} resamples; {e['n_boot_classes_dropped']} left a class out "
+        print(f"  {e['n_boot']} resamples; {e['n_boot_classes_dropped']} left a stratum out "
               f"(a cell empty in the resample); d': {e['dprime']['n_boot']} resamples, "
-              f"{e['dprime']['n_boot_classes_dropped']} left a class out")
+              f"{e['dprime']['n_boot_classes_dropped']} left a stratum out")
         if e["dprime"]["left_out"]:
             print("  left out of the weighted d' (AUC 0 or 1, d' infinite): "
                   + ", ".join(e["dprime"]["left_out"]))
@@ -411,8 +481,13 @@ def main_sites(run: Path, store, cells, args) -> None:
            "readers": {}}
     if args.outcome:
         out["outcome"] = json.loads(Path(args.outcome).read_text())
+    centers = _site_centers(store)
+    nodules_xyz = [s.center_mm for rec in store.case_records() for s in rec.result.sites
+                   if s.truth == 1]
     for observer, (res, table) in tables.items():
-        ends = sites_endpoints(table, cells)
+        zone_of, zone_labels, cuts = lung_zones(table, centers, nodules_xyz)
+        out["lung_zones"] = dict(cuts, labels=zone_labels, min_nodules_per_rib_class=ZONE_MIN)
+        ends = sites_endpoints(table, cells, zones=(zone_of, zone_labels))
         head = res[res["headline"]["analysis"]]
         a, b = res["modalities"][:2]
         out["readers"][observer] = {
@@ -442,6 +517,14 @@ def main_sites(run: Path, store, cells, args) -> None:
                       f"twins resampled): {e['verdict']}; {_dprime_text(e['dprime'])}")
         for arm in res["modalities"]:
             print_ribs_by_size(f"{observer} {arm}", ends[arm]["ribs_by_size"])
+        print(f"\nlung zones: heights in thirds at y = {cuts['y_tertiles_mm'][0]:.1f} and "
+              f"{cuts['y_tertiles_mm'][1]:.1f} mm, medial below |x| = "
+              f"{cuts['median_abs_x_mm']:.1f} mm (tertiles and median of {cuts['of']})")
+        for arm in res["modalities"]:
+            print_ribs_by_size(f"{observer} {arm}", ends[arm]["ribs_by_zone"],
+                               "lung zone (matched lesion-absent ROIs)")
+            print_ribs_by_size(f"{observer} {arm}", ends[arm]["ribs_by_zone_all_absent"],
+                               "lung zone (all lesion-absent ROIs)")
     write_json("chest_nodules_trial_sites", out, args.out)
 
 

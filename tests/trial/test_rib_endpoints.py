@@ -217,3 +217,92 @@ def test_rib_difference_by_size_class_against_brute_force(bench, seed, perfect):
         assert e["dprime"]["ci"] == pytest.approx(want, abs=1e-12)
         assert e["dprime"]["n_boot"] == n
 
+
+
+ZONES = ("low", "middle", "upper")
+
+
+def zoned(seed):
+    """The synthetic table with every nodule in a zone (its lesion-absent pair in the same):
+    "upper" is rare, so with a minimum of 4 nodules per rib class it is left out."""
+    table, cells = synthetic(seed)
+    rng = np.random.default_rng(seed + 100)
+    zone = {}
+    for c in table.cases:
+        if c in zone:
+            continue
+        z = ZONES[rng.choice(3, p=[0.5, 0.45, 0.05])]
+        twin, suffix = c.rsplit("-", 1)
+        zone[f"{twin}-n{suffix[1:]}"] = zone[f"{twin}-a{suffix[1:]}"] = z
+    return table, cells, zone
+
+
+def brute_zones(table, cells, zone, m, rows, all_absent):
+    """Per zone, the two rib cells' AUCs (against the zone's matched lesion-absent ROIs, or
+    against all of them) and the zone's nodule counts per rib class."""
+    truth = np.asarray(table.truth)[rows]
+    scores = table.scores[m][:, rows]
+    rib = np.array([cells[table.cases[k]][1] for k in rows])
+    zn = np.array([zone[table.cases[k]] for k in rows])
+    out = {}
+    for z in ZONES:
+        aucs, counts = [], []
+        for r in (BETWEEN, OVER):
+            cell = (zn == z) & (rib == r)
+            keep = (cell & (truth == 1)) | (truth == 0) if all_absent else cell
+            aucs.append(mw_auc(scores, truth, keep))
+            counts.append(int(np.sum(cell & (truth == 1))))
+        out[z] = (aucs[0], aucs[1], sum(counts), counts)
+    return out
+
+
+@pytest.mark.parametrize("all_absent", [False, True])
+def test_rib_difference_by_lung_zone_against_brute_force(bench, monkeypatch, all_absent):
+    """The zone-stratified rib difference: zones with fewer than ZONE_MIN nodules in a rib
+    class left out, the rest weighted by their nodule counts, the CI from the same resamples
+    with each resample's counts as weights (a zone with an empty cell dropped there)."""
+    monkeypatch.setattr(bench, "ZONE_MIN", 4)
+    table, cells, zone = zoned(3)
+    key = "ribs_by_zone_all_absent" if all_absent else "ribs_by_zone"
+    out = bench.sites_endpoints(table, cells, n_boot=N_BOOT, zones=(zone, list(ZONES)))
+    everything = np.arange(len(table.cases))
+    for m, arm in enumerate(table.modalities):
+        e = out[arm][key]
+        per_zone = brute_zones(table, cells, zone, m, everything, all_absent)
+        kept = [z for z in ZONES if min(per_zone[z][3]) >= 4]
+        assert kept == ["low", "middle"] and list(e["classes"]) == kept
+        assert set(e["left_out"]) == {"upper"} and e["min_nodules"] == 4
+        for z in kept:
+            assert e["classes"][z]["auc"] == pytest.approx(per_zone[z][:2], rel=1e-12)
+            assert e["classes"][z]["weight"] == per_zone[z][2]
+        assert e["difference"] == pytest.approx(weighted(per_zone, kept, lambda a, b: a - b),
+                                                rel=1e-12)
+        boot = [brute_zones(table, cells, zone, m, rows, all_absent)
+                for rows in resampled_rows(table)]
+        want, n = ci([weighted(p, kept, lambda a, b: a - b) for p in boot])
+        assert e["ci"] == pytest.approx(want, abs=1e-12) and e["n_boot"] == n
+
+
+def test_lung_zones_split_heights_in_thirds_and_sides_at_the_median(bench):
+    """Nine nodules at heights 1..9 mm: thirds {1-3}, {4-6}, {7-9}; |x| 10..90 mm, median 50:
+    medial below it. A lesion-absent ROI takes its pair's zone (its centre is its pair's).
+    The cut points come from the nodules given, not from the table's ROIs."""
+    ids, truth, centers = [], [], {}
+    for k in range(9):
+        for suffix, t in ((f"n{k}", 1), (f"a{k}", 0)):
+            ids.append(f"1-{suffix}")
+            truth.append(t)
+            centers[f"1-{suffix}"] = ((-1) ** k * 10.0 * (k + 1), float(k + 1), 0.0)
+    table = ScoreTable(cases=ids, truth=truth, modalities=("a",), readers=("r",),
+                       scores=np.zeros((1, 1, len(ids))))
+    nodules = [centers[c] for c in ids if c.split("-")[1][0] == "n"]
+    zone, labels, cuts = bench.lung_zones(table, centers, nodules)
+    assert labels[0] == "low third, medial" and labels[-1] == "upper third, lateral"
+    assert cuts["median_abs_x_mm"] == 50.0
+    for k in range(9):
+        third = ("low", "middle", "upper")[k // 3]
+        side = "lateral" if 10 * (k + 1) >= 50 else "medial"
+        assert zone[f"1-n{k}"] == zone[f"1-a{k}"] == f"{third} third, {side}"
+    # more nodules, all high, from the training twins: every test nodule falls in the low third
+    zone, _, cuts = bench.lung_zones(table, centers, nodules + [(0.0, 100.0, 0.0)] * 18)
+    assert cuts["y_tertiles_mm"][0] > 9 and all(z.startswith("low third") for z in zone.values())
