@@ -378,13 +378,16 @@ def lung_zones(table, centers, nodules_xyz) -> tuple[dict, list, dict]:
     pair's, ``centers[roi id]`` = the nodule's ``(x, y, z)`` mm) in thirds by the tertiles of
     the heights of the run's nodules ``nodules_xyz`` (all twins', training ones too, as
     planned), crossed with medial / lateral (``|x|`` below / at or above their median
-    ``|x|``). Returns (zone of every ROI id, labels low to high, the cut points in mm)."""
+    ``|x|``). A chest twin's ``y`` grows towards the feet (the lung apex at negative ``y``:
+    ``y_apex = -height / 2`` in ``victwin.phantom.chest.lungs``), so the smallest ``y`` is
+    the upper third. Returns (zone of every ROI id, labels from the apex down, the cut
+    points in mm)."""
     import numpy as np
 
     nod = np.asarray(nodules_xyz, dtype=float)
     y_cut = [float(v) for v in np.percentile(nod[:, 1], [100 / 3, 200 / 3])]
     x_med = float(np.median(np.abs(nod[:, 0])))
-    thirds = ("low", "middle", "upper")
+    thirds = ("upper", "middle", "lower")                 # y ascending: apex to base
     labels = [f"{t} third, {side}" for t in thirds for side in ("medial", "lateral")]
     zone = {}
     for c in table.cases:

@@ -284,7 +284,8 @@ def test_rib_difference_by_lung_zone_against_brute_force(bench, monkeypatch, all
 
 
 def test_lung_zones_split_heights_in_thirds_and_sides_at_the_median(bench):
-    """Nine nodules at heights 1..9 mm: thirds {1-3}, {4-6}, {7-9}; |x| 10..90 mm, median 50:
+    """Nine nodules at y = 1..9 mm (y grows towards the feet): upper third {1-3}, middle
+    {4-6}, lower {7-9}; |x| 10..90 mm, median 50:
     medial below it. A lesion-absent ROI takes its pair's zone (its centre is its pair's).
     The cut points come from the nodules given, not from the table's ROIs."""
     ids, truth, centers = [], [], {}
@@ -297,12 +298,12 @@ def test_lung_zones_split_heights_in_thirds_and_sides_at_the_median(bench):
                        scores=np.zeros((1, 1, len(ids))))
     nodules = [centers[c] for c in ids if c.split("-")[1][0] == "n"]
     zone, labels, cuts = bench.lung_zones(table, centers, nodules)
-    assert labels[0] == "low third, medial" and labels[-1] == "upper third, lateral"
+    assert labels[0] == "upper third, medial" and labels[-1] == "lower third, lateral"
     assert cuts["median_abs_x_mm"] == 50.0
     for k in range(9):
-        third = ("low", "middle", "upper")[k // 3]
+        third = ("upper", "middle", "lower")[k // 3]
         side = "lateral" if 10 * (k + 1) >= 50 else "medial"
         assert zone[f"1-n{k}"] == zone[f"1-a{k}"] == f"{third} third, {side}"
-    # more nodules, all high, from the training twins: every test nodule falls in the low third
+    # more nodules, all low (y = 100 mm), from the training twins: every test nodule is upper
     zone, _, cuts = bench.lung_zones(table, centers, nodules + [(0.0, 100.0, 0.0)] * 18)
-    assert cuts["y_tertiles_mm"][0] > 9 and all(z.startswith("low third") for z in zone.values())
+    assert cuts["y_tertiles_mm"][0] > 9 and all(z.startswith("upper third") for z in zone.values())
