@@ -58,7 +58,7 @@ VOXEL_MM = 6.0
 #: Seeds searched for the thorax's most extreme per-twin draws.
 SEED_POOL = range(20)
 #: Population draws in the default suite, and more under ``-m slow``.
-N_DRAWS, N_DRAWS_SLOW = 12, 24
+N_DRAWS, N_DRAWS_SLOW = 12, 8
 _DRAW_SEED0 = 190_500
 
 _LO_H = HEIGHT_RANGE_CM[0]
