@@ -43,7 +43,8 @@ from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, scapulae_for
-from .scapular_cover import cage_back_for, cover_back_zd, paint_scapular_cover
+from .scapular_cover import (cage_back_array_for, cage_back_for, cover_back_zd,
+                             paint_scapular_cover)
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
 from .trees import WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees
@@ -173,8 +174,9 @@ class _Torso:
     """The cavity step's record: everything placed in anatomy coordinates (mm), before voxels.
 
     ``cav`` the thoracic cavity, ``sp`` the spine, ``ol`` the body outline (skin, fat, muscle,
-    breasts), ``scale`` the body height over 175 cm (sizes the spine and vessels) and
-    ``rib_depth`` (mm) the rib cage's thickness outside the cavity.
+    breasts), ``scale`` the body height over 175 cm (sizes the spine and vessels),
+    ``rib_depth`` (mm) the rib cage's thickness outside the cavity and ``positioning`` the
+    scapulae's (:data:`.scapula.POSITIONINGS`; the recipe's ``scapulae.positioning``).
     """
 
     cav: Cavity
@@ -182,12 +184,15 @@ class _Torso:
     ol: Outline
     scale: float
     rib_depth: float
+    positioning: str = "neutral"
 
     @functools.cached_property
     def scapulae(self) -> list:
         """The scapulae (:func:`.scapula.scapulae_for`), placed once for the grid, the cover
         and the bones."""
-        return scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth), scale=self.scale)
+        return scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth), scale=self.scale,
+                            positioning=self.positioning, cavity=self.cav,
+                            cage_back=cage_back_array_for(self.cav, self.rib_depth))
 
 
 def _check_voxel(voxel_mm) -> float:
@@ -199,7 +204,7 @@ def _check_voxel(voxel_mm) -> float:
     return float(voxel_mm)
 
 
-def _place_torso(th, height_cm: float) -> _Torso:
+def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     """Step ``cavity``: solve the cavity for the thorax, then the spine and the body outline.
 
     Parameters
@@ -208,18 +213,22 @@ def _place_torso(th, height_cm: float) -> _Torso:
         The body's thorax record (:func:`~.anatomy.thorax_for`), sizes in mm.
     height_cm : float, cm
         Body height; ``height_cm / 175`` scales the spine and vessels.
+    positioning : str
+        The scapulae's positioning (:data:`.scapula.POSITIONINGS`); the recipe's
+        ``scapulae.positioning`` in :func:`make_chest`.
 
     Returns
     -------
     _Torso
-        Cavity, spine, outline, scale and rib depth (mm), all in anatomy coordinates.
+        Cavity, spine, outline, scale, rib depth (mm) and positioning, all in anatomy
+        coordinates.
     """
     cav = solve_cavity(th)
     scale = height_cm / 175.0
     sp = cav.spine()       # skeleton.spine_for(y_apex, y_low, spine_front, height / 175 cm)
     rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
     ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
-    return _Torso(cav, sp, ol, scale, rib_depth)
+    return _Torso(cav, sp, ol, scale, rib_depth, positioning)
 
 
 def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
@@ -300,7 +309,8 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
     paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
-    paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
+    paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE,
+                         cap=t.positioning == "pa")
 
 
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
@@ -516,6 +526,10 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
         "outline": {k: (list(v) if isinstance(v, tuple) else v)
                     for k, v in t.ol.__dict__.items()},
         "zc_mm": f.zc,
+        "scapulae": {"positioning": t.positioning,
+                     "internal_rotation_deg": [sc.internal_rotation_deg() for sc in t.scapulae],
+                     "landmarks": [{n: f.world(*p).tolist() for n, p in sc.landmarks().items()}
+                                   for sc in t.scapulae]},
         "n_branches": {"airways": int(n_airways), "vessels": int(n_vessels)},
         "anatomy_mm": {
             "lung_apex_y": cav.y_apex, "costophrenic_y": cav.y_low,
@@ -567,7 +581,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     step("thorax")
     th = thorax_for(body, r_thorax)
     step("cavity")
-    t = _place_torso(th, body.height_cm)
+    t = _place_torso(th, body.height_cm, rec["scapulae"]["positioning"])
     step("grid")
     f = _chest_grid(rec, t, voxel_mm)
     labels = np.zeros(f.grid.shape, np.uint8)

@@ -45,7 +45,7 @@ import numpy as np
 from .raster import Frame
 from .scapula import BLADE_MM
 
-__all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for",
+__all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for", "cage_back_array_for",
            "cover_back_zd", "paint_scapular_cover"]
 
 # Koppenhaver et al. (module references): the resting infraspinatus, over the infraspinous fossa
@@ -66,6 +66,21 @@ def cage_back_for(cav, rib_depth: float):
         b = float(cav.half_depth(y)) + rib_depth
         u = min(abs(x) / a, 1.0)
         return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+
+    return cage_back
+
+
+def cage_back_array_for(cav, rib_depth: float):
+    """``cage_back(x, y) -> zd`` (mm): the surface of :func:`cage_back_for` on numpy arrays
+    (``x`` the distance from the midline), for :func:`.scapula.glide`'s re-seating. The
+    neutral placement keeps the scalar function, so its bytes do not change."""
+
+    def cage_back(x, y):
+        y = np.asarray(y, float)
+        a = np.asarray(cav.half_width(y), float) + rib_depth
+        b = np.asarray(cav.half_depth(y), float) + rib_depth
+        u = np.minimum(np.abs(np.asarray(x, float)) / a, 1.0)
+        return np.asarray(cav.centre_zd(y), float) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
 
     return cage_back
 
@@ -101,7 +116,7 @@ def _outside_distance(poly: np.ndarray, u, v):
 
 
 def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, ADIPOSE: int,
-                         MUSCLE: int) -> None:
+                         MUSCLE: int, cap: bool = False) -> None:
     """The bump of muscle and fat over each scapula (module docstring) into the trunk's
     ``labels`` (modified in place; only air, fat and muscle behind the cavity's centre change).
 
@@ -109,7 +124,14 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     behind the blade's back (along ``zd``, within :data:`BORDER_MARGIN_MM` of its outline);
     the shortfall, widened by :data:`RAMP_MM` and smoothed with a Gaussian of
     ``RAMP_MM / 2.5`` (never below the shortfall), pushes the back's skin and fat out by
-    ``h(y, x)``, the muscle filling in under them."""
+    ``h(y, x)``, the muscle filling in under them.
+
+    ``cap`` (the PA positioning's blades, glided onto the cage's side,
+    :func:`.scapula.glide`): no column's skin is pushed past the farthest-back skin the blades
+    need within :data:`RAMP_MM` of it. Without it the ramp carries the large shortfall of a
+    column at the trunk's side (whose back skin lies far forward) onto its neighbours whose
+    skin is already behind the blade, and pushes them past the blade's cover (and the grid's
+    back face). Off for the neutral blades, whose bytes it would change."""
     from scipy import ndimage
 
     dz, dy, dx = (float(c) for c in f.grid.spacing)
@@ -126,6 +148,7 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     skin = np.where(last >= 0, f.zd[np.maximum(last, 0)], -np.inf)   # [y, x] back skin zd
     X, Y = np.meshgrid(f.x, f.y)
     need = np.zeros(skin.shape, np.float32)
+    target = np.full(skin.shape, -np.inf)        # the skin zd the blades need (cap)
     top = 0.5 * BLADE_MM + INFRASPINATUS_MM
     for s in scapulae:
         a = np.asarray(s.axes, float)
@@ -138,12 +161,18 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
         near = _outside_distance(s.outline_uv(), u, v) <= BORDER_MARGIN_MM
         short = np.where(near & np.isfinite(skin), zd + fat_mm - skin, 0.0)
         need = np.maximum(need, np.clip(short, 0.0, None))
+        target = np.maximum(target, np.where(near & np.isfinite(skin), zd + fat_mm, -np.inf))
     if not need.any():
         return
     r = RAMP_MM / max(dx, dy)
     fp = np.hypot(*np.mgrid[-int(r):int(r) + 1, -int(r):int(r) + 1]) <= r
     h = ndimage.gaussian_filter(ndimage.grey_dilation(need, footprint=fp), r / 2.5)
     h = np.maximum(h, need)
+    if cap:
+        lowest = float(np.min(skin[np.isfinite(skin)], initial=0.0)) - 1.0
+        reach = ndimage.grey_dilation(np.where(np.isfinite(target), target, lowest),
+                                      footprint=fp)
+        h = np.maximum(np.minimum(h, np.where(np.isfinite(skin), reach - skin, 0.0)), need)
     J, I = np.nonzero(h >= 0.5 * dz)
     K = np.rint(h[J, I] / dz).astype(np.intp)
     nz = labels.shape[0]
