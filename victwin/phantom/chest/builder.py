@@ -194,6 +194,19 @@ class _Torso:
                             positioning=self.positioning, cavity=self.cav,
                             cage_back=cage_back_array_for(self.cav, self.rib_depth))
 
+    @functools.cached_property
+    def acromion_forward_mm(self) -> float:
+        """How far (mm, mean of the sides) the positioning moved the acromion's tip forward
+        from the neutral posture's (0 for ``"neutral"``): the clavicles' acromial ends follow
+        it (the acromioclavicular joint; the shoulder's protraction is the sternoclavicular
+        joint's, Ludewig and Reynolds 2009), their PA length and rise unchanged."""
+        if self.positioning == "neutral":
+            return 0.0
+        neutral = scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth),
+                               scale=self.scale)
+        return float(np.mean([n.landmarks()["acromion_tip"][2] - s.landmarks()["acromion_tip"][2]
+                              for n, s in zip(neutral, self.scapulae)]))
+
 
 def _check_voxel(voxel_mm) -> float:
     """The voxel size (mm) as a float in [0.25, 10]; a one-line ValueError otherwise."""
@@ -491,8 +504,11 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
                   CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
     # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
     # manubrium stood at -b0)
+    # the acromial ends at the back of the shoulder, brought forward with the acromia when the
+    # scapulae are positioned for a PA film (_Torso.acromion_forward_mm; 0 when neutral)
     paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
-                    back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+                    back_zd=0.2 * cav.b0 - t.acromion_forward_mm, BONE=CLAVICLE, SOFT=SOFT,
+                    cortex_mm=CORTEX_MM)
 
     paint_scapulae(labels, f, t.scapulae, rng, BONE=SCAPULA,
                    SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
