@@ -323,7 +323,7 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
     paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
     paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE,
-                         cap=t.positioning == "pa")
+                         glided=t.positioning == "pa")
 
 
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:

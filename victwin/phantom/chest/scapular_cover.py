@@ -116,7 +116,7 @@ def _outside_distance(poly: np.ndarray, u, v):
 
 
 def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, ADIPOSE: int,
-                         MUSCLE: int, cap: bool = False) -> None:
+                         MUSCLE: int, glided: bool = False) -> None:
     """The bump of muscle and fat over each scapula (module docstring) into the trunk's
     ``labels`` (modified in place; only air, fat and muscle behind the cavity's centre change).
 
@@ -126,12 +126,17 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     ``RAMP_MM / 2.5`` (never below the shortfall), pushes the back's skin and fat out by
     ``h(y, x)``, the muscle filling in under them.
 
-    ``cap`` (the PA positioning's blades, glided onto the cage's side,
-    :func:`.scapula.glide`): no column's skin is pushed past the farthest-back skin the blades
-    need within :data:`RAMP_MM` of it. Without it the ramp carries the large shortfall of a
-    column at the trunk's side (whose back skin lies far forward) onto its neighbours whose
-    skin is already behind the blade, and pushes them past the blade's cover (and the grid's
-    back face). Off for the neutral blades, whose bytes it would change."""
+    ``glided`` (the PA positioning's blades, glided onto the cage's side,
+    :func:`.scapula.glide`; off for the neutral blades, whose bytes it would change):
+
+    - no column's skin is pushed past the farthest-back skin the blades need within
+      :data:`RAMP_MM` of it. Without this cap the ramp carries the large shortfall of a column
+      at the trunk's side (whose back skin lies far forward) onto its neighbours whose skin is
+      already behind the blade, and pushes them past the blade's cover (and the grid's back
+      face);
+    - the cover is then also laid along the blade's normal (:func:`_paint_normal_cover`): a
+      glided blade faces back and out, and a column along ``zd`` alone leaves the trunk's fat,
+      or air, on the outer face of its lateral part."""
     from scipy import ndimage
 
     dz, dy, dx = (float(c) for c in f.grid.spacing)
@@ -168,7 +173,7 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     fp = np.hypot(*np.mgrid[-int(r):int(r) + 1, -int(r):int(r) + 1]) <= r
     h = ndimage.gaussian_filter(ndimage.grey_dilation(need, footprint=fp), r / 2.5)
     h = np.maximum(h, need)
-    if cap:
+    if glided:
         lowest = float(np.min(skin[np.isfinite(skin)], initial=0.0)) - 1.0
         reach = ndimage.grey_dilation(np.where(np.isfinite(target), target, lowest),
                                       footprint=fp)
@@ -204,3 +209,43 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
         new[behind & (new == AIR) & band] = MUSCLE
         change = behind & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
         labels[z0:, j, i] = np.where(change, new, col)
+    if glided:
+        _paint_normal_cover(labels, f, scapulae, fat_mm, AIR=AIR, ADIPOSE=ADIPOSE,
+                            MUSCLE=MUSCLE)
+
+
+def _paint_normal_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, ADIPOSE: int,
+                        MUSCLE: int) -> None:
+    """The cover of each blade laid along its normal ``w``: over the outline widened by
+    :data:`BORDER_MARGIN_MM`, from the blade's back face to :data:`INFRASPINATUS_MM` behind
+    it, muscle where the trunk is air or fat; then ``fat_mm`` of fat where it is air (the
+    infraspinatus under the twin's subcutaneous fat, as :func:`paint_scapular_cover` builds it
+    along ``zd``). For the glided (PA) blades only."""
+    face, top = 0.5 * BLADE_MM, 0.5 * BLADE_MM + INFRASPINATUS_MM
+    for s in scapulae:
+        a = np.asarray(s.axes, float)
+        o = np.asarray(s.origin, float)
+        poly = s.outline_uv()
+        lo_uv = poly.min(axis=0) - BORDER_MARGIN_MM
+        hi_uv = poly.max(axis=0) + BORDER_MARGIN_MM
+        corners = np.array([o + u * a[0] + v * a[1] + w * a[2]
+                            for u in (lo_uv[0], hi_uv[0]) for v in (lo_uv[1], hi_uv[1])
+                            for w in (0.0, top + fat_mm)])
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+        rows = a.tolist()
+        oo = o.tolist()
+
+        def within(x, y, z, w0, w1):
+            d = (x - oo[0], y - oo[1], z - oo[2])
+            u, v, w = (d[0] * r[0] + d[1] * r[1] + d[2] * r[2] for r in rows)
+            shape = np.broadcast_shapes(np.shape(u), np.shape(v), np.shape(w))
+            u, v, w = (np.broadcast_to(c, shape) for c in (u, v, w))
+            m = (w > w0) & (w <= w1)
+            if m.any():
+                m[m] = _outside_distance(poly, u[m], v[m]) <= BORDER_MARGIN_MM
+            return m
+
+        f.paint_mask(labels, lo, hi, lambda x, y, z: within(x, y, z, face, top), MUSCLE,
+                     only=(AIR, ADIPOSE))
+        f.paint_mask(labels, lo, hi, lambda x, y, z: within(x, y, z, top, top + fat_mm),
+                     ADIPOSE, only=AIR)
