@@ -16,6 +16,21 @@ notch) and the acromion (a plate of the published length, width and thickness). 
 head and acromion are a cortical shell around cancellous bone; blade and spine are solid
 plates, dithered to their thickness when thinner than a voxel.
 
+Positioning (:data:`POSITIONINGS`, the chest recipe's ``scapulae.positioning``): ``"neutral"``
+is the standing posture above (arms at the sides). ``"pa"`` (the default since 2026-12-05) is
+the PA chest radiograph's: the backs of the hands on the hips and the shoulders rolled forward
+against the detector, which turns the scapulae out of the lung fields (the radiographic
+positioning textbooks); the image criterion of the film is "medial border of the scapulae to
+be outside the lung fields" (CEC EUR 16260, 1996). No study measuring the scapula in that
+posture was found (the one cadaver protraction study read, Peeters et al. 2023, moves it
+passively, +7 deg of internal rotation), so each neutral blade glides around the cage
+(:func:`glide`: a rotation about the thorax's long axis, internal rotation growing by the
+glide, upward rotation and tilt kept) by the smallest angle that meets the criterion
+(:func:`pa_glide_deg`). In chest/adult seeds 0-3 and the three test bodies that is 38-41 deg
+(internal rotation 67.5-70 deg), the trigonum spinae 75-93 mm further out, the acromion's
+corner 79-96 mm forward: far more than the cadaver's passive protraction (NOTES,
+2026-12-05).
+
 References
 ----------
 von Schroeder HP, Kuiper SD, Botte MJ. Osseous anatomy of the scapula. Clin Orthop Relat Res
@@ -40,6 +55,20 @@ spine at the level of the T3 spinous process (Hoppenfeld)).
 Latif MS, et al. Morphometric study of the length and the breadth of the scapula in a
 Bangladeshi population. CBMJ 2025;14(2):141-145 (150 dry scapulae: breadth, medial border at
 the spine to the glenoid's lower outer border, 100.1 +/- 8.2 mm; length 136.6 +/- 12.0 mm).
+European Commission. European guidelines on quality criteria for diagnostic radiographic
+images. EUR 16260 EN, 1996 (chest PA image criteria; the criterion as worded in the Royal
+College of Radiologists' AuditLive "Adapted anatomical image criteria for PA chest
+radiography", adapted from the ACR and EC guidelines: "Medial borders of scapulae to be
+outside the lung fields"; the EUR 16260 text itself was not read, only its cover and contents).
+Peeters I, Braeckevelt T, Palmans T, Van Tongel A, De Wilde L. Kinematic analysis of
+scapulothoracic movements in the shoulder girdle: a whole cadaver study. JSES Int
+2023;7(1):147-152 (abstract: 14 cadaveric shoulders, optical navigation; protraction: the
+sternoclavicular joint +10 (SD 2) deg towards protraction, the scapulothoracic protraction
+(internal rotation) +7 (SD 2) deg, acromioclavicular relative protraction -3 (SD 2) deg).
+Ludewig PM, Reynolds JF. The association of scapular kinematics and glenohumeral joint
+pathologies. J Orthop Sports Phys Ther 2009;39(2):90-104 (review; scapular protraction as a
+curvilinear translation around the thorax made of sternoclavicular protraction and
+acromioclavicular internal rotation; read as the PMC author manuscript's abstract).
 """
 
 from __future__ import annotations
