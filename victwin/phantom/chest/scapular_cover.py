@@ -135,8 +135,8 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
       already behind the blade, and pushes them past the blade's cover (and the grid's back
       face);
     - the cover is then also laid along the blade's normal (:func:`_paint_normal_cover`): a
-      glided blade faces back and out, and a column along ``zd`` alone leaves the trunk's fat,
-      or air, on the outer face of its lateral part."""
+      glided blade faces back and out, and a column along ``zd`` alone leaves the trunk's fat
+      on the outer face of its lateral part (muscle replaces it, inside the trunk only)."""
     from scipy import ndimage
 
     dz, dy, dx = (float(c) for c in f.grid.spacing)
@@ -218,9 +218,14 @@ def _paint_normal_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, 
                         MUSCLE: int) -> None:
     """The cover of each blade laid along its normal ``w``: over the outline widened by
     :data:`BORDER_MARGIN_MM`, from the blade's back face to :data:`INFRASPINATUS_MM` behind
-    it, muscle where the trunk is air or fat; then ``fat_mm`` of fat where it is air (the
-    infraspinatus under the twin's subcutaneous fat, as :func:`paint_scapular_cover` builds it
-    along ``zd``). For the glided (PA) blades only."""
+    it, muscle where the trunk is fat (the infraspinatus under the skin's fat, as
+    :func:`paint_scapular_cover` builds it along ``zd``). Inside the trunk only: the
+    armless trunk's side does not follow the shoulders forward (a slab painted over air stood
+    out of the trunk's side, 20 mm wider at the breasts' level, with air between it and the
+    breast along ``zd``), so what of a glided blade lies past the skin is cut there. Behind
+    the cavity's centre only (``zd > 0``, as the cover along ``zd``): in front of it lie the
+    breasts' fat. The ``fat_mm`` argument is kept for the call's symmetry. For the glided (PA)
+    blades only."""
     face, top = 0.5 * BLADE_MM, 0.5 * BLADE_MM + INFRASPINATUS_MM
     for s in scapulae:
         a = np.asarray(s.axes, float)
@@ -240,12 +245,10 @@ def _paint_normal_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, 
             u, v, w = (d[0] * r[0] + d[1] * r[1] + d[2] * r[2] for r in rows)
             shape = np.broadcast_shapes(np.shape(u), np.shape(v), np.shape(w))
             u, v, w = (np.broadcast_to(c, shape) for c in (u, v, w))
-            m = (w > w0) & (w <= w1)
+            m = (w > w0) & (w <= w1) & (np.broadcast_to(z, shape) > 0.0)
             if m.any():
                 m[m] = _outside_distance(poly, u[m], v[m]) <= BORDER_MARGIN_MM
             return m
 
         f.paint_mask(labels, lo, hi, lambda x, y, z: within(x, y, z, face, top), MUSCLE,
-                     only=(AIR, ADIPOSE))
-        f.paint_mask(labels, lo, hi, lambda x, y, z: within(x, y, z, top, top + fat_mm),
-                     ADIPOSE, only=AIR)
+                     only=ADIPOSE)
