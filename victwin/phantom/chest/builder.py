@@ -42,12 +42,12 @@ from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
-from .scapula import paint_scapulae, scapulae_for
-from .scapular_cover import (cage_back_array_for, cage_back_for, cover_back_zd,
-                             paint_scapular_cover)
+from .scapula import paint_scapulae, place_scapulae
+from .scapular_cover import cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
-from .trees import WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees
+from .trees import (WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees,
+                    lung_points as _lung_points)
 from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -136,39 +136,6 @@ def _progress(progress):
     return step, bar
 
 
-def _lung_points(cav, rng, n_per_lung: int):
-    """Uniform random points inside each lung (analytic mask; independent of the voxels).
-
-    Parameters
-    ----------
-    cav : Cavity
-        The thoracic cavity (anatomy coordinates, mm).
-    rng : numpy.random.Generator
-        The trees' generator (draws 20000-point batches until each lung has enough).
-    n_per_lung : int
-        Points wanted in each lung.
-
-    Returns
-    -------
-    dict
-        ``{-1: (n, 3), 1: (n, 3)}`` float arrays of ``(x, y, zd)`` points (mm) in the right
-        (``x < 0``) and left lung.
-    """
-    lo, hi = cav.bounds()
-    out = {-1: [], 1: []}
-    need = {-1: n_per_lung, 1: n_per_lung}
-    for _ in range(200):
-        p = rng.uniform(lo, hi, size=(20000, 3)).astype(np.float32)
-        m = cav.lung(p[:, 0], p[:, 1], p[:, 2])
-        for s in (-1, 1):
-            q = p[m & (np.sign(p[:, 0]) == s)]
-            out[s].append(q[:need[s]])
-            need[s] -= len(out[s][-1])
-        if need[-1] <= 0 and need[1] <= 0:
-            break
-    return {s: np.vstack(v).astype(float) for s, v in out.items()}
-
-
 @dataclass(frozen=True)
 class _Torso:
     """The cavity step's record: everything placed in anatomy coordinates (mm), before voxels.
@@ -187,25 +154,14 @@ class _Torso:
     positioning: str = "neutral"
 
     @functools.cached_property
-    def scapulae(self) -> list:
-        """The scapulae (:func:`.scapula.scapulae_for`), placed once for the grid, the cover
+    def placement(self):
+        """The scapulae (:func:`.scapula.place_scapulae`), placed once for the grid, the cover
         and the bones."""
-        return scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth), scale=self.scale,
-                            positioning=self.positioning, cavity=self.cav,
-                            cage_back=cage_back_array_for(self.cav, self.rib_depth))
+        return place_scapulae(self.sp, self.cav, self.rib_depth, scale=self.scale,
+                              positioning=self.positioning)
 
-    @functools.cached_property
-    def acromion_forward_mm(self) -> float:
-        """How far (mm, mean of the sides) the positioning moved the acromion's tip forward
-        from the neutral posture's (0 for ``"neutral"``): the clavicles' acromial ends follow
-        it (the acromioclavicular joint; the shoulder's protraction is the sternoclavicular
-        joint's, Ludewig and Reynolds 2009), their PA length and rise unchanged."""
-        if self.positioning == "neutral":
-            return 0.0
-        neutral = scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth),
-                               scale=self.scale)
-        return float(np.mean([n.landmarks()["acromion_tip"][2] - s.landmarks()["acromion_tip"][2]
-                              for n, s in zip(neutral, self.scapulae)]))
+    scapulae = property(lambda self: self.placement.scapulae)
+    acromion_forward_mm = property(lambda self: self.placement.acromion_forward_mm)
 
 
 def _check_voxel(voxel_mm) -> float:
@@ -227,14 +183,12 @@ def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     height_cm : float, cm
         Body height; ``height_cm / 175`` scales the spine and vessels.
     positioning : str
-        The scapulae's positioning (:data:`.scapula.POSITIONINGS`); the recipe's
-        ``scapulae.positioning`` in :func:`make_chest`.
+        The scapulae's (:data:`.scapula.POSITIONINGS`; the recipe's ``scapulae.positioning``).
 
     Returns
     -------
     _Torso
-        Cavity, spine, outline, scale, rib depth (mm) and positioning, all in anatomy
-        coordinates.
+        Cavity, spine, outline, scale, rib depth (mm), positioning; anatomy coordinates.
     """
     cav = solve_cavity(th)
     scale = height_cm / 175.0
@@ -504,8 +458,7 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
                   CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
     # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
     # manubrium stood at -b0)
-    # the acromial ends at the back of the shoulder, brought forward with the acromia when the
-    # scapulae are positioned for a PA film (_Torso.acromion_forward_mm; 0 when neutral)
+    # the acromial ends at the back of the shoulder, forward with the acromia for a PA film
     paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
                     back_zd=0.2 * cav.b0 - t.acromion_forward_mm, BONE=CLAVICLE, SOFT=SOFT,
                     cortex_mm=CORTEX_MM)
@@ -542,10 +495,7 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
         "outline": {k: (list(v) if isinstance(v, tuple) else v)
                     for k, v in t.ol.__dict__.items()},
         "zc_mm": f.zc,
-        "scapulae": {"positioning": t.positioning,
-                     "internal_rotation_deg": [sc.internal_rotation_deg() for sc in t.scapulae],
-                     "landmarks": [{n: f.world(*p).tolist() for n, p in sc.landmarks().items()}
-                                   for sc in t.scapulae]},
+        "scapulae": t.placement.meta(f.world),
         "n_branches": {"airways": int(n_airways), "vessels": int(n_vessels)},
         "anatomy_mm": {
             "lung_apex_y": cav.y_apex, "costophrenic_y": cav.y_low,

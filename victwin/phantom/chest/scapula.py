@@ -84,7 +84,8 @@ from .skeleton import Spine, fill_cancellous
 __all__ = ["Scapula", "scapulae_for", "paint_scapulae", "SCAPULA_HEIGHT_MM",
            "SCAPULA_SPINE_MM", "SCAPULA_BREADTH_MM", "SCAPULA_ANGLES_DEG", "BLADE_MM",
            "ACROMION_MM", "SCAPULA_MEDIAL_MM", "POSITIONINGS", "PA_GLIDE_MAX_DEG",
-           "glide", "medial_border_margin_mm", "pa_glide_deg"]
+           "glide", "medial_border_margin_mm", "pa_glide_deg", "Placement", "place_scapulae",
+           "cage_back_for", "cage_back_array_for"]
 
 # von Schroeder 2001 (module references): superior to inferior angle; spine from the medial
 # edge to the acromion's lateral edge; spine width (dorsal projection from the blade) at 1 cm,
@@ -236,6 +237,35 @@ def _axes(side: float) -> np.ndarray:
     return axes
 
 
+def cage_back_for(cav, rib_depth: float):
+    """``cage_back(side, y, x) -> zd`` (mm) of the back of the rib cage (the cavity's section
+    grown by ``rib_depth``), as :func:`scapulae_for` places the blades on it (until 2026-12-05 in
+    :mod:`.scapular_cover`, which re-exports it)."""
+
+    def cage_back(side, y, x):
+        a = float(cav.half_width(y)) + rib_depth
+        b = float(cav.half_depth(y)) + rib_depth
+        u = min(abs(x) / a, 1.0)
+        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+
+    return cage_back
+
+
+def cage_back_array_for(cav, rib_depth: float):
+    """``cage_back(x, y) -> zd`` (mm): the surface of :func:`cage_back_for` on numpy arrays
+    (``x`` the distance from the midline), for :func:`glide`'s re-seating. The
+    neutral placement keeps the scalar function, so its bytes do not change."""
+
+    def cage_back(x, y):
+        y = np.asarray(y, float)
+        a = np.asarray(cav.half_width(y), float) + rib_depth
+        b = np.asarray(cav.half_depth(y), float) + rib_depth
+        u = np.minimum(np.abs(np.asarray(x, float)) / a, 1.0)
+        return np.asarray(cav.centre_zd(y), float) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+
+    return cage_back
+
+
 def scapulae_for(sp: Spine, cage_point, *, scale: float, positioning: str = "neutral",
                  cavity=None, cage_back=None) -> list[Scapula]:
     """Both scapulae: the trigonum spinae :data:`SCAPULA_MEDIAL_MM` from the midline at the
@@ -280,6 +310,42 @@ def scapulae_for(sp: Spine, cage_point, *, scale: float, positioning: str = "neu
             s = glide(s, cavity, cage_back, pa_glide_deg(s, cavity, cage_back))
         out.append(s)
     return out
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The scapulae of a twin (:func:`place_scapulae`): ``scapulae`` (left, right),
+    ``positioning`` (:data:`POSITIONINGS`) and ``acromion_forward_mm``, how far (mm, mean of
+    the sides) the positioning moved the acromion's tip forward from the neutral posture's (0
+    when neutral): the clavicles' acromial ends follow it (the acromioclavicular joint; the
+    shoulder's protraction is the sternoclavicular joint's, Ludewig and Reynolds 2009)."""
+
+    scapulae: list
+    positioning: str
+    acromion_forward_mm: float
+
+    def meta(self, world) -> dict:
+        """The phantom's ``meta["scapulae"]``: positioning, internal rotation (deg) per side,
+        landmarks in world mm (``world(x, y, zd) -> ndarray``)."""
+        return {"positioning": self.positioning,
+                "internal_rotation_deg": [s.internal_rotation_deg() for s in self.scapulae],
+                "landmarks": [{n: world(*p).tolist() for n, p in s.landmarks().items()}
+                              for s in self.scapulae]}
+
+
+def place_scapulae(sp: Spine, cavity, rib_depth: float, *, scale: float,
+                   positioning: str = "neutral") -> Placement:
+    """Both scapulae on the cage of ``cavity`` grown by ``rib_depth`` (mm), as
+    :func:`scapulae_for` places them for ``positioning``, and the acromia's forward move."""
+    cage, cage_a = cage_back_for(cavity, rib_depth), cage_back_array_for(cavity, rib_depth)
+    placed = scapulae_for(sp, cage, scale=scale, positioning=positioning, cavity=cavity,
+                          cage_back=cage_a)
+    fwd = 0.0
+    if positioning != "neutral":
+        neutral = scapulae_for(sp, cage, scale=scale)
+        fwd = float(np.mean([n.landmarks()["acromion_tip"][2] - s.landmarks()["acromion_tip"][2]
+                             for n, s in zip(neutral, placed)]))
+    return Placement(placed, positioning, fwd)
 
 
 def _blade_points(s: Scapula) -> np.ndarray:

@@ -43,10 +43,10 @@ from __future__ import annotations
 import numpy as np
 
 from .raster import Frame
-from .scapula import BLADE_MM
+from .scapula import BLADE_MM, cage_back_array_for, cage_back_for  # noqa: F401 (re-exported)
 
-__all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for", "cage_back_array_for",
-           "cover_back_zd", "paint_scapular_cover"]
+__all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for",
+           "cage_back_array_for", "cover_back_zd", "paint_scapular_cover"]
 
 # Koppenhaver et al. (module references): the resting infraspinatus, over the infraspinous fossa
 INFRASPINATUS_MM = 16.2
@@ -55,34 +55,6 @@ RAMP_MM = 20.0
 # the blade's borders are rods up to 13.8 mm thick (:data:`.scapula.LATERAL_BORDER_MM`): the
 # cover reaches this far (mm) beyond the outline (half that thickness, rounded up)
 BORDER_MARGIN_MM = 7.0
-
-
-def cage_back_for(cav, rib_depth: float):
-    """``cage_back(side, y, x) -> zd`` (mm) of the back of the rib cage (the cavity's section
-    grown by ``rib_depth``), as :func:`.scapula.scapulae_for` places the blades on it."""
-
-    def cage_back(side, y, x):
-        a = float(cav.half_width(y)) + rib_depth
-        b = float(cav.half_depth(y)) + rib_depth
-        u = min(abs(x) / a, 1.0)
-        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
-
-    return cage_back
-
-
-def cage_back_array_for(cav, rib_depth: float):
-    """``cage_back(x, y) -> zd`` (mm): the surface of :func:`cage_back_for` on numpy arrays
-    (``x`` the distance from the midline), for :func:`.scapula.glide`'s re-seating. The
-    neutral placement keeps the scalar function, so its bytes do not change."""
-
-    def cage_back(x, y):
-        y = np.asarray(y, float)
-        a = np.asarray(cav.half_width(y), float) + rib_depth
-        b = np.asarray(cav.half_depth(y), float) + rib_depth
-        u = np.minimum(np.abs(np.asarray(x, float)) / a, 1.0)
-        return np.asarray(cav.centre_zd(y), float) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
-
-    return cage_back
 
 
 def cover_back_zd(scapulae, fat_mm: float) -> float:
