@@ -222,5 +222,8 @@ def _paint_normal_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, 
                 m[m] = _outside_distance(poly, u[m], v[m]) <= BORDER_MARGIN_MM
             return m
 
-        f.paint_mask(labels, lo, hi, lambda x, y, z: within(x, y, z, face, top), MUSCLE,
-                     only=ADIPOSE)
+        # the box in slabs of 16 z-planes (temporaries stay small at 0.5 mm), as the blades
+        step = 16 * float(f.grid.spacing[0])
+        for z0 in np.arange(lo[2], hi[2], step):
+            f.paint_mask(labels, (lo[0], lo[1], z0), (hi[0], hi[1], min(z0 + step, hi[2]) - 1e-3),
+                         lambda x, y, z: within(x, y, z, face, top), MUSCLE, only=ADIPOSE)
