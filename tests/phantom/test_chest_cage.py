@@ -52,14 +52,16 @@ MAG = (1.0, 1.1)
 
 
 @functools.lru_cache(maxsize=None)
-def mean_twin(sex: str, bmi: float):
+def mean_twin(sex: str, bmi: float, positioning: str = "pa"):
     """A 2 mm twin (seed 3) of ``sex``, 40 years, at the test height and ``bmi`` whose TLC is the
     model's predicted median (GLI 2021 since issue-19pop10; the TLC draw's SD ~0; the draw still
-    consumes its random number)."""
+    consumes its random number); its scapulae positioned for a PA film unless ``positioning``
+    says otherwise."""
     body = {"sex": sex, "age_years": 40, "height_cm": H[sex], "bmi": bmi}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(anatomy, "TLC_RSD_L", {"male": 1e-9, "female": 1e-9})
-        ph = make_chest({"body": body}, seed=3, voxel_mm=VOX)
+        ph = make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=3,
+                        voxel_mm=VOX)
     tlc = tlc_gli2021_l(sex, 40, H[sex]) * 1000.0
     assert ph.meta["thorax"]["tlc_ml"] == pytest.approx(tlc, abs=1.0)
     return ph
@@ -71,10 +73,13 @@ def test_chest_girth_within_two_rsd_of_heinz_2003(sex, bmi):
     # the tape-measure girth (skin, no caliper pressure: the same quantity in twin and data)
     # at Heinz's level, against their fit plus the mid-expiration-to-TLC expansion. Without
     # that correction the lean man would be 2.4 RSD above (measured 2026-12-03: women
-    # -42..+21 mm, men +12..+68 mm from the corrected prediction).
+    # -42..+21 mm, men +12..+68 mm from the corrected prediction). The tape is read standing
+    # with the arms at the sides, not in the PA film's posture: the twin with neutral scapulae
+    # (with the PA posture's scapulae and their cover on the cage's sides the lean twins'
+    # hull girth was +73 / +99 mm from the prediction, 2026-12-05; NOTES).
     a, b, c, rsd = GIRTH[sex]
     pred = a + b * bmi + c * H[sex] + GIRTH_TLC_MM
-    girth = chest_girth_mm(mean_twin(sex, bmi))
+    girth = chest_girth_mm(mean_twin(sex, bmi, "neutral"))
     assert abs(girth - pred) <= 2.0 * rsd, (girth, pred)
 
 

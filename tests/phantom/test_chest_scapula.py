@@ -3,7 +3,11 @@ anatomy: Yoshida 2022 (scapular plane), von Schroeder 2001 (height, acromion), Y
 (blade thickness), Egwu 2019 (thoracic vertebral body heights, a second source beside
 Panjabi 1991). The scapulae are caught as they are painted (the builder's ``paint_scapulae``
 wrapped to paint them, alone, in a copy of the labels), so the test measures what the twin
-holds and runs on any version of the builder."""
+holds and runs on any version of the builder.
+
+These tests measure the neutral posture (standing, arms at the sides: Yoshida's angles, recipe
+``scapulae.positioning = "neutral"``); the PA positioning (the recipes' default since
+2026-12-05) is tested in test_chest_scapula_pa.py."""
 
 from __future__ import annotations
 
@@ -47,7 +51,8 @@ def twin_and_scapulae(name: str, voxel_mm: float):
     builder.paint_scapulae = catch
     try:
         body, seed = BODIES[name]
-        ph = make_chest({"body": body}, seed=seed, voxel_mm=voxel_mm)
+        ph = make_chest({"body": body, "scapulae": {"positioning": "neutral"}}, seed=seed,
+                        voxel_mm=voxel_mm)
     finally:
         builder.paint_scapulae = real
     twin_and_scapulae.full[(name, voxel_mm)] = caught["full"]

@@ -42,11 +42,12 @@ from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
 from .ribs import paint_ribs, rib_paths
-from .scapula import paint_scapulae, scapulae_for
-from .scapular_cover import cage_back_for, cover_back_zd, paint_scapular_cover
+from .scapula import paint_scapulae, place_scapulae
+from .scapular_cover import cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
-from .trees import WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees
+from .trees import (WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees,
+                    lung_points as _lung_points)
 from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -135,46 +136,14 @@ def _progress(progress):
     return step, bar
 
 
-def _lung_points(cav, rng, n_per_lung: int):
-    """Uniform random points inside each lung (analytic mask; independent of the voxels).
-
-    Parameters
-    ----------
-    cav : Cavity
-        The thoracic cavity (anatomy coordinates, mm).
-    rng : numpy.random.Generator
-        The trees' generator (draws 20000-point batches until each lung has enough).
-    n_per_lung : int
-        Points wanted in each lung.
-
-    Returns
-    -------
-    dict
-        ``{-1: (n, 3), 1: (n, 3)}`` float arrays of ``(x, y, zd)`` points (mm) in the right
-        (``x < 0``) and left lung.
-    """
-    lo, hi = cav.bounds()
-    out = {-1: [], 1: []}
-    need = {-1: n_per_lung, 1: n_per_lung}
-    for _ in range(200):
-        p = rng.uniform(lo, hi, size=(20000, 3)).astype(np.float32)
-        m = cav.lung(p[:, 0], p[:, 1], p[:, 2])
-        for s in (-1, 1):
-            q = p[m & (np.sign(p[:, 0]) == s)]
-            out[s].append(q[:need[s]])
-            need[s] -= len(out[s][-1])
-        if need[-1] <= 0 and need[1] <= 0:
-            break
-    return {s: np.vstack(v).astype(float) for s, v in out.items()}
-
-
 @dataclass(frozen=True)
 class _Torso:
     """The cavity step's record: everything placed in anatomy coordinates (mm), before voxels.
 
     ``cav`` the thoracic cavity, ``sp`` the spine, ``ol`` the body outline (skin, fat, muscle,
-    breasts), ``scale`` the body height over 175 cm (sizes the spine and vessels) and
-    ``rib_depth`` (mm) the rib cage's thickness outside the cavity.
+    breasts), ``scale`` the body height over 175 cm (sizes the spine and vessels),
+    ``rib_depth`` (mm) the rib cage's thickness outside the cavity and ``positioning`` the
+    scapulae's (:data:`.scapula.POSITIONINGS`; the recipe's ``scapulae.positioning``).
     """
 
     cav: Cavity
@@ -182,12 +151,17 @@ class _Torso:
     ol: Outline
     scale: float
     rib_depth: float
+    positioning: str = "neutral"
 
     @functools.cached_property
-    def scapulae(self) -> list:
-        """The scapulae (:func:`.scapula.scapulae_for`), placed once for the grid, the cover
+    def placement(self):
+        """The scapulae (:func:`.scapula.place_scapulae`), placed once for the grid, the cover
         and the bones."""
-        return scapulae_for(self.sp, cage_back_for(self.cav, self.rib_depth), scale=self.scale)
+        return place_scapulae(self.sp, self.cav, self.rib_depth, scale=self.scale,
+                              positioning=self.positioning)
+
+    scapulae = property(lambda self: self.placement.scapulae)
+    acromion_forward_mm = property(lambda self: self.placement.acromion_forward_mm)
 
 
 def _check_voxel(voxel_mm) -> float:
@@ -199,7 +173,7 @@ def _check_voxel(voxel_mm) -> float:
     return float(voxel_mm)
 
 
-def _place_torso(th, height_cm: float) -> _Torso:
+def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     """Step ``cavity``: solve the cavity for the thorax, then the spine and the body outline.
 
     Parameters
@@ -208,18 +182,20 @@ def _place_torso(th, height_cm: float) -> _Torso:
         The body's thorax record (:func:`~.anatomy.thorax_for`), sizes in mm.
     height_cm : float, cm
         Body height; ``height_cm / 175`` scales the spine and vessels.
+    positioning : str
+        The scapulae's (:data:`.scapula.POSITIONINGS`; the recipe's ``scapulae.positioning``).
 
     Returns
     -------
     _Torso
-        Cavity, spine, outline, scale and rib depth (mm), all in anatomy coordinates.
+        Cavity, spine, outline, scale, rib depth (mm), positioning; anatomy coordinates.
     """
     cav = solve_cavity(th)
     scale = height_cm / 175.0
     sp = cav.spine()       # skeleton.spine_for(y_apex, y_low, spine_front, height / 175 cm)
     rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
     ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
-    return _Torso(cav, sp, ol, scale, rib_depth)
+    return _Torso(cav, sp, ol, scale, rib_depth, positioning)
 
 
 def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
@@ -300,7 +276,8 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
     paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
-    paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE)
+    paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE,
+                         glided=t.positioning == "pa")
 
 
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:
@@ -481,8 +458,10 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
                   CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
     # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
     # manubrium stood at -b0)
+    # the acromial ends at the back of the shoulder, forward with the acromia for a PA film
     paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
-                    back_zd=0.2 * cav.b0, BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
+                    back_zd=0.2 * cav.b0 - t.acromion_forward_mm, BONE=CLAVICLE, SOFT=SOFT,
+                    cortex_mm=CORTEX_MM)
 
     paint_scapulae(labels, f, t.scapulae, rng, BONE=SCAPULA,
                    SOFT=SOFT, cortex_mm=CORTEX_MM, body=(ADIPOSE, MUSCLE, SOFT, BONE))
@@ -516,6 +495,7 @@ def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: F
         "outline": {k: (list(v) if isinstance(v, tuple) else v)
                     for k, v in t.ol.__dict__.items()},
         "zc_mm": f.zc,
+        "scapulae": t.placement.meta(f.world),
         "n_branches": {"airways": int(n_airways), "vessels": int(n_vessels)},
         "anatomy_mm": {
             "lung_apex_y": cav.y_apex, "costophrenic_y": cav.y_low,
@@ -567,7 +547,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     step("thorax")
     th = thorax_for(body, r_thorax)
     step("cavity")
-    t = _place_torso(th, body.height_cm)
+    t = _place_torso(th, body.height_cm, rec["scapulae"]["positioning"])
     step("grid")
     f = _chest_grid(rec, t, voxel_mm)
     labels = np.zeros(f.grid.shape, np.uint8)

@@ -23,6 +23,12 @@ A chest recipe (``phantoms/chest/*.toml`` or a dict)::
     [margins]
     top_mm = 70.0                # volume above the lung apices
     bottom_mm = 60.0             # below the costophrenic recesses
+
+    [scapulae]
+    positioning = "pa"           # "pa": the PA radiograph's (backs of the hands on the hips,
+                                 # shoulders rolled forward: medial borders outside the lung
+                                 # fields, EUR 16260); "neutral": standing, arms at the sides
+                                 # (Yoshida 2022), the placement before 2026-12-05
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pathlib import Path
 
 from ...schema import Choice, Either, Number, Pair, String, Table, check
 from .population import AGE_RANGE_YEARS, BMI_RANGE, HEIGHT_RANGE_CM, SEXES
+from .scapula import POSITIONINGS
 
 __all__ = ["load_chest_recipe", "DEFAULTS", "CHEST_SCHEMA"]
 
@@ -60,6 +67,9 @@ CHEST_SCHEMA = Table({
     "margins": Table({
         "top_mm": Number(0, 300, default=70.0),
         "bottom_mm": Number(0, 300, default=60.0),
+    }, default={}),
+    "scapulae": Table({
+        "positioning": Choice(POSITIONINGS, default="pa"),
     }, default={}),
 })
 

@@ -16,6 +16,21 @@ notch) and the acromion (a plate of the published length, width and thickness). 
 head and acromion are a cortical shell around cancellous bone; blade and spine are solid
 plates, dithered to their thickness when thinner than a voxel.
 
+Positioning (:data:`POSITIONINGS`, the chest recipe's ``scapulae.positioning``): ``"neutral"``
+is the standing posture above (arms at the sides). ``"pa"`` (the default since 2026-12-05) is
+the PA chest radiograph's: the backs of the hands on the hips and the shoulders rolled forward
+against the detector, which turns the scapulae out of the lung fields (the radiographic
+positioning textbooks); the image criterion of the film is "medial border of the scapulae to
+be outside the lung fields" (CEC EUR 16260, 1996). No study measuring the scapula in that
+posture was found (the one cadaver protraction study read, Peeters et al. 2023, moves it
+passively, +7 deg of internal rotation), so each neutral blade glides around the cage
+(:func:`glide`: a rotation about the thorax's long axis, internal rotation growing by the
+glide, upward rotation and tilt kept) by the smallest angle that meets the criterion
+(:func:`pa_glide_deg`). In chest/adult seeds 0-3 and the three test bodies that is 38-41 deg
+(internal rotation 67.5-70 deg), the trigonum spinae 75-93 mm further out, the acromion's
+corner 79-96 mm forward: far more than the cadaver's passive protraction (NOTES,
+2026-12-05).
+
 References
 ----------
 von Schroeder HP, Kuiper SD, Botte MJ. Osseous anatomy of the scapula. Clin Orthop Relat Res
@@ -40,6 +55,20 @@ spine at the level of the T3 spinous process (Hoppenfeld)).
 Latif MS, et al. Morphometric study of the length and the breadth of the scapula in a
 Bangladeshi population. CBMJ 2025;14(2):141-145 (150 dry scapulae: breadth, medial border at
 the spine to the glenoid's lower outer border, 100.1 +/- 8.2 mm; length 136.6 +/- 12.0 mm).
+European Commission. European guidelines on quality criteria for diagnostic radiographic
+images. EUR 16260 EN, 1996 (chest PA image criteria; the criterion as worded in the Royal
+College of Radiologists' AuditLive "Adapted anatomical image criteria for PA chest
+radiography", adapted from the ACR and EC guidelines: "Medial borders of scapulae to be
+outside the lung fields"; the EUR 16260 text itself was not read, only its cover and contents).
+Peeters I, Braeckevelt T, Palmans T, Van Tongel A, De Wilde L. Kinematic analysis of
+scapulothoracic movements in the shoulder girdle: a whole cadaver study. JSES Int
+2023;7(1):147-152 (abstract: 14 cadaveric shoulders, optical navigation; protraction: the
+sternoclavicular joint +10 (SD 2) deg towards protraction, the scapulothoracic protraction
+(internal rotation) +7 (SD 2) deg, acromioclavicular relative protraction -3 (SD 2) deg).
+Ludewig PM, Reynolds JF. The association of scapular kinematics and glenohumeral joint
+pathologies. J Orthop Sports Phys Ther 2009;39(2):90-104 (review; scapular protraction as a
+curvilinear translation around the thorax made of sternoclavicular protraction and
+acromioclavicular internal rotation; read as the PMC author manuscript's abstract).
 """
 
 from __future__ import annotations
@@ -54,7 +83,9 @@ from .skeleton import Spine, fill_cancellous
 
 __all__ = ["Scapula", "scapulae_for", "paint_scapulae", "SCAPULA_HEIGHT_MM",
            "SCAPULA_SPINE_MM", "SCAPULA_BREADTH_MM", "SCAPULA_ANGLES_DEG", "BLADE_MM",
-           "ACROMION_MM", "SCAPULA_MEDIAL_MM"]
+           "ACROMION_MM", "SCAPULA_MEDIAL_MM", "POSITIONINGS", "PA_GLIDE_MAX_DEG",
+           "glide", "medial_border_margin_mm", "pa_glide_deg", "Placement", "place_scapulae",
+           "cage_back_for", "cage_back_array_for"]
 
 # von Schroeder 2001 (module references): superior to inferior angle; spine from the medial
 # edge to the acromion's lateral edge; spine width (dorsal projection from the blade) at 1 cm,
@@ -99,7 +130,16 @@ SCAPULA_SCALE_NOTE = "height / 175 cm (assumed)"
 _TS_FRACTION = 0.25
 _SPINE_UP_DEG = 30.0            # the spine plate's rise from the blade normal (assumed)
 _WALL_GAP_MM = 10.0
-_INTERIOR = 253                 # transient label of the cancellous interiors
+_INTERIOR = 253
+#: The scapulae's positionings (:func:`scapulae_for`): ``"neutral"`` standing with the arms at
+#: the sides (Yoshida 2022), ``"pa"`` the PA chest radiograph's (backs of the hands on the
+#: hips, shoulders rolled forward: the blades glide around the cage until their medial borders
+#: lie outside the lung fields, the European image criterion; :func:`pa_glide_deg`).
+POSITIONINGS = ("pa", "neutral")
+#: The largest glide (deg about the thorax's long axis) :func:`pa_glide_deg` searches: past it
+#: the blade would leave the back of the cage (its internal rotation past ~90 deg, the blade
+#: sagittal). A search bound, not an anatomical figure.
+PA_GLIDE_MAX_DEG = 60.0                 # transient label of the cancellous interiors
 
 
 @dataclass(frozen=True)
@@ -168,6 +208,13 @@ class Scapula:
         w[1] = 0.0
         return w / np.linalg.norm(w)
 
+    def internal_rotation_deg(self) -> float:
+        """The blade's internal rotation (deg): the spine axis ``u`` projected on the
+        transverse plane, its angle to the coronal plane, lateral end forward (the first of
+        the ISB angles :func:`_axes` turns by; Yoshida's 29.0 deg for the neutral blade)."""
+        u = np.asarray(self.axes[0], float)
+        return float(np.degrees(np.arctan2(-u[2], abs(u[0]))))
+
     def to_dict(self) -> dict:
         return {"side": self.side, "origin": list(self.origin),
                 "axes": [list(a) for a in self.axes], "k": self.k,
@@ -190,11 +237,54 @@ def _axes(side: float) -> np.ndarray:
     return axes
 
 
-def scapulae_for(sp: Spine, cage_point, *, scale: float) -> list[Scapula]:
+def cage_back_for(cav, rib_depth: float):
+    """``cage_back(side, y, x) -> zd`` (mm) of the back of the rib cage (the cavity's section
+    grown by ``rib_depth``), as :func:`scapulae_for` places the blades on it (until 2026-12-05 in
+    :mod:`.scapular_cover`, which re-exports it)."""
+
+    def cage_back(side, y, x):
+        a = float(cav.half_width(y)) + rib_depth
+        b = float(cav.half_depth(y)) + rib_depth
+        u = min(abs(x) / a, 1.0)
+        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+
+    return cage_back
+
+
+def cage_back_array_for(cav, rib_depth: float):
+    """``cage_back(x, y) -> zd`` (mm): the surface of :func:`cage_back_for` on numpy arrays
+    (``x`` the distance from the midline), for :func:`glide`'s re-seating. The
+    neutral placement keeps the scalar function, so its bytes do not change."""
+
+    def cage_back(x, y):
+        y = np.asarray(y, float)
+        a = np.asarray(cav.half_width(y), float) + rib_depth
+        b = np.asarray(cav.half_depth(y), float) + rib_depth
+        u = np.minimum(np.abs(np.asarray(x, float)) / a, 1.0)
+        return np.asarray(cav.centre_zd(y), float) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+
+    return cage_back
+
+
+def scapulae_for(sp: Spine, cage_point, *, scale: float, positioning: str = "neutral",
+                 cavity=None, cage_back=None) -> list[Scapula]:
     """Both scapulae: the trigonum spinae :data:`SCAPULA_MEDIAL_MM` from the midline at the
     level of the T3 spinous process's tip, the blade moved back until every point of its
     outline and borders clears the rib cage (``cage_point(side, y, x) -> zd`` of the back of
-    the cage) by the assumed 10 mm."""
+    the cage) by the assumed 10 mm: the ``"neutral"`` posture (standing, arms at the sides).
+
+    ``positioning="pa"``: each blade then glides around the cage (:func:`glide`) by the
+    smallest angle that puts its medial border outside the lung field on the PA projection
+    (:func:`pa_glide_deg`); ``cavity`` (the :class:`~.lungs.Cavity`, the lung fields' lateral
+    edges) and ``cage_back`` (``cage_back(x, y) -> zd``, numpy arrays, the surface
+    ``cage_point`` gives) are needed for it. A positioning not in :data:`POSITIONINGS` is a
+    one-line ValueError."""
+    if positioning not in POSITIONINGS:
+        raise ValueError(f"scapula positioning must be one of {', '.join(map(repr, POSITIONINGS))}"
+                         f", got {positioning!r}")
+    if positioning == "pa" and (cavity is None or cage_back is None):
+        raise ValueError("scapula positioning 'pa' needs the cavity and the cage's back surface "
+                         f"(cavity={cavity!r}, cage_back={cage_back!r})")
     k = float(scale)
     t3 = sp.level("T3")
     # the spinous process runs from 0.5 to 1.3 pitches below the body's top (paint_spine)
@@ -214,9 +304,148 @@ def scapulae_for(sp: Spine, cage_point, *, scale: float) -> list[Scapula]:
         need = max(cage_point(side, float(p[1]), abs(float(p[0]))) + _WALL_GAP_MM - p[2]
                    for p in pts)
         origin[2] += need
-        out.append(Scapula(side, tuple(float(c) for c in origin),
-                           tuple(tuple(float(c) for c in a) for a in axes), k))
+        s = Scapula(side, tuple(float(c) for c in origin),
+                    tuple(tuple(float(c) for c in a) for a in axes), k)
+        if positioning == "pa":
+            s = glide(s, cavity, cage_back, pa_glide_deg(s, cavity, cage_back))
+        out.append(s)
     return out
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The scapulae of a twin (:func:`place_scapulae`): ``scapulae`` (left, right),
+    ``positioning`` (:data:`POSITIONINGS`) and ``acromion_forward_mm``, how far (mm, mean of
+    the sides) the positioning moved the acromion's tip forward from the neutral posture's (0
+    when neutral): the clavicles' acromial ends follow it (the acromioclavicular joint; the
+    shoulder's protraction is the sternoclavicular joint's, Ludewig and Reynolds 2009)."""
+
+    scapulae: list
+    positioning: str
+    acromion_forward_mm: float
+
+    def meta(self, world) -> dict:
+        """The phantom's ``meta["scapulae"]``: positioning, internal rotation (deg) per side,
+        landmarks in world mm (``world(x, y, zd) -> ndarray``)."""
+        return {"positioning": self.positioning,
+                "internal_rotation_deg": [s.internal_rotation_deg() for s in self.scapulae],
+                "landmarks": [{n: world(*p).tolist() for n, p in s.landmarks().items()}
+                              for s in self.scapulae]}
+
+
+def place_scapulae(sp: Spine, cavity, rib_depth: float, *, scale: float,
+                   positioning: str = "neutral") -> Placement:
+    """Both scapulae on the cage of ``cavity`` grown by ``rib_depth`` (mm), as
+    :func:`scapulae_for` places them for ``positioning``, and the acromia's forward move."""
+    cage, cage_a = cage_back_for(cavity, rib_depth), cage_back_array_for(cavity, rib_depth)
+    placed = scapulae_for(sp, cage, scale=scale, positioning=positioning, cavity=cavity,
+                          cage_back=cage_a)
+    fwd = 0.0
+    if positioning != "neutral":
+        neutral = scapulae_for(sp, cage, scale=scale)
+        fwd = float(np.mean([n.landmarks()["acromion_tip"][2] - s.landmarks()["acromion_tip"][2]
+                             for n, s in zip(neutral, placed)]))
+    return Placement(placed, positioning, fwd)
+
+
+def _blade_points(s: Scapula) -> np.ndarray:
+    """``(n, 3)`` anatomy points of the blade: its inside on a 10 mm lattice and its outline
+    (the points :func:`scapulae_for` holds off the cage)."""
+    o = s.outline_uv()
+    uu, vv = np.meshgrid(np.arange(0.0, o[:, 0].max(), 10.0),
+                         np.arange(o[:, 1].min(), o[:, 1].max(), 10.0))
+    uv = np.column_stack([uu.ravel(), vv.ravel()])
+    uv = np.vstack([uv[_inside_convex(o, uv)], o])
+    a = np.asarray(s.axes)
+    return np.asarray(s.origin) + uv[:, :1] * a[0] + uv[:, 1:] * a[1]
+
+
+def glide(s: Scapula, cavity, cage_back, glide_deg: float) -> Scapula:
+    """The scapula ``s`` glided around the rib cage by ``glide_deg`` (protraction).
+
+    The blade turns rigidly about the thorax's long (vertical) axis, the cavity's centre line
+    at the trigonum spinae's level, lateral end forward: its internal rotation grows by
+    ``glide_deg``, upward rotation and tilt stay (no figure was found for their change; the
+    cadaver protraction of Peeters et al. 2023 reports the change of internal rotation only).
+    Then it is re-seated along the turned back direction so that its points clear the cage's
+    back (``cage_back(x, y) -> zd``, arrays) by the same assumed 10 mm as the neutral blade:
+    the blade glides on the cage, it neither enters nor leaves it. ASSUMPTION (no source
+    found): the glide is a rotation about the thorax's axis (the scapula keeps its attitude to
+    the chest wall under it; protraction as a curvilinear translation around the thorax,
+    Ludewig and Reynolds 2009)."""
+    side = s.side
+    ph = np.radians(float(glide_deg)) * side
+    c, sn = np.cos(ph), np.sin(ph)
+    rot = np.array([[c, 0.0, sn], [0.0, 1.0, 0.0], [-sn, 0.0, c]])   # back (+zd) -> lateral
+    o = np.asarray(s.origin, float)
+    centre = np.array([0.0, o[1], float(cavity.centre_zd(o[1]))])
+    o2 = rot @ (o - centre) + centre
+    axes = (rot @ np.asarray(s.axes, float).T).T
+    turned = Scapula(side, tuple(o2), tuple(map(tuple, axes)), s.k)
+    pts = _blade_points(turned)
+    back = rot @ np.array([0.0, 0.0, 1.0])
+
+    def clearance(t):
+        q = pts + t * back
+        return float(np.min(q[:, 2] - cage_back(np.abs(q[:, 0]), q[:, 1])))
+
+    lo, hi = -300.0, 300.0                 # clearance grows with t (the cage is convex)
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if clearance(mid) < _WALL_GAP_MM else (lo, mid)
+    o3 = o2 + hi * back
+    return Scapula(side, tuple(float(v) for v in o3),
+                   tuple(tuple(float(v) for v in a) for a in axes), s.k)
+
+
+def medial_border_margin_mm(s: Scapula, cavity) -> float:
+    """How far (mm) the medial border lies outside the lung field on a PA projection, at its
+    worst point: the least ``|x| - r - a(y)`` along the border (superior to inferior angle,
+    41 points within the lung's height), ``r`` the border's radius (:data:`MEDIAL_BORDER_MM`
+    / 2 x size) and ``a(y)`` the cavity's half-width (the lung's lateral edge). Negative: the
+    border overlies the lung. Parallel projection along ``zd``; the PA beam's divergence
+    projects the scapulae, further from the detector than the lung's edge, a few per cent
+    further out, so the margin is a lower bound."""
+    o = s.outline_uv()
+    f = np.linspace(0.0, 1.0, 41)[:, None]
+    uv = o[0] + f * (o[-1] - o[0])
+    a = np.asarray(s.axes)
+    p = np.asarray(s.origin) + uv[:, :1] * a[0] + uv[:, 1:] * a[1]
+    inside = (p[:, 1] > cavity.y_apex) & (p[:, 1] < cavity.y_low)
+    if not inside.any():
+        return float("inf")
+    p = p[inside]
+    edge = np.asarray(cavity.half_width(p[:, 1]), float)
+    return float(np.min(np.abs(p[:, 0]) - 0.5 * MEDIAL_BORDER_MM * s.k - edge))
+
+
+def pa_glide_deg(s: Scapula, cavity, cage_back) -> float:
+    """The smallest glide (deg, :func:`glide`) that puts the medial border of the neutral
+    scapula ``s`` outside the lung field on the PA projection (:func:`medial_border_margin_mm`
+    >= 0), found by bisection to 0.01 deg within [0, :data:`PA_GLIDE_MAX_DEG`] (the bound
+    itself when even it leaves the border over the lung; no twin built so far needs more than
+    41 deg).
+
+    The target is the image criterion of a PA chest radiograph: "medial border of the
+    scapulae to be outside the lung fields" (CEC, European guidelines on quality criteria for
+    diagnostic radiographic images, EUR 16260, 1996; as adopted in the Royal College of
+    Radiologists' AuditLive "Adapted anatomical image criteria for PA chest radiography"),
+    reached by the standard positioning (backs of the hands on the hips, shoulders rolled
+    forward against the detector: the radiographic positioning textbooks, e.g. Bontrager's).
+    No study measuring the scapula's position in that posture was found, so the glide is
+    solved from the criterion, not taken from a kinematic figure (NOTES, 2026-12-05)."""
+    if medial_border_margin_mm(s, cavity) >= 0.0:
+        return 0.0
+    lo, hi = 0.0, PA_GLIDE_MAX_DEG
+    if medial_border_margin_mm(glide(s, cavity, cage_back, hi), cavity) < 0.0:
+        return hi
+    while hi - lo > 0.01:
+        mid = 0.5 * (lo + hi)
+        if medial_border_margin_mm(glide(s, cavity, cage_back, mid), cavity) < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return hi
 
 
 def _inside_convex(poly: np.ndarray, pts: np.ndarray) -> np.ndarray:

@@ -43,10 +43,10 @@ from __future__ import annotations
 import numpy as np
 
 from .raster import Frame
-from .scapula import BLADE_MM
+from .scapula import BLADE_MM, cage_back_array_for, cage_back_for  # noqa: F401 (re-exported)
 
 __all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for",
-           "cover_back_zd", "paint_scapular_cover"]
+           "cage_back_array_for", "cover_back_zd", "paint_scapular_cover"]
 
 # Koppenhaver et al. (module references): the resting infraspinatus, over the infraspinous fossa
 INFRASPINATUS_MM = 16.2
@@ -55,19 +55,6 @@ RAMP_MM = 20.0
 # the blade's borders are rods up to 13.8 mm thick (:data:`.scapula.LATERAL_BORDER_MM`): the
 # cover reaches this far (mm) beyond the outline (half that thickness, rounded up)
 BORDER_MARGIN_MM = 7.0
-
-
-def cage_back_for(cav, rib_depth: float):
-    """``cage_back(side, y, x) -> zd`` (mm) of the back of the rib cage (the cavity's section
-    grown by ``rib_depth``), as :func:`.scapula.scapulae_for` places the blades on it."""
-
-    def cage_back(side, y, x):
-        a = float(cav.half_width(y)) + rib_depth
-        b = float(cav.half_depth(y)) + rib_depth
-        u = min(abs(x) / a, 1.0)
-        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
-
-    return cage_back
 
 
 def cover_back_zd(scapulae, fat_mm: float) -> float:
@@ -101,7 +88,7 @@ def _outside_distance(poly: np.ndarray, u, v):
 
 
 def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, ADIPOSE: int,
-                         MUSCLE: int) -> None:
+                         MUSCLE: int, glided: bool = False) -> None:
     """The bump of muscle and fat over each scapula (module docstring) into the trunk's
     ``labels`` (modified in place; only air, fat and muscle behind the cavity's centre change).
 
@@ -109,7 +96,19 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     behind the blade's back (along ``zd``, within :data:`BORDER_MARGIN_MM` of its outline);
     the shortfall, widened by :data:`RAMP_MM` and smoothed with a Gaussian of
     ``RAMP_MM / 2.5`` (never below the shortfall), pushes the back's skin and fat out by
-    ``h(y, x)``, the muscle filling in under them."""
+    ``h(y, x)``, the muscle filling in under them.
+
+    ``glided`` (the PA positioning's blades, glided onto the cage's side,
+    :func:`.scapula.glide`; off for the neutral blades, whose bytes it would change):
+
+    - no column's skin is pushed past the farthest-back skin the blades need within
+      :data:`RAMP_MM` of it. Without this cap the ramp carries the large shortfall of a column
+      at the trunk's side (whose back skin lies far forward) onto its neighbours whose skin is
+      already behind the blade, and pushes them past the blade's cover (and the grid's back
+      face);
+    - the cover is then also laid along the blade's normal (:func:`_paint_normal_cover`): a
+      glided blade faces back and out, and a column along ``zd`` alone leaves the trunk's fat
+      on the outer face of its lateral part (muscle replaces it, inside the trunk only)."""
     from scipy import ndimage
 
     dz, dy, dx = (float(c) for c in f.grid.spacing)
@@ -126,6 +125,7 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     skin = np.where(last >= 0, f.zd[np.maximum(last, 0)], -np.inf)   # [y, x] back skin zd
     X, Y = np.meshgrid(f.x, f.y)
     need = np.zeros(skin.shape, np.float32)
+    target = np.full(skin.shape, -np.inf)        # the skin zd the blades need (cap)
     top = 0.5 * BLADE_MM + INFRASPINATUS_MM
     for s in scapulae:
         a = np.asarray(s.axes, float)
@@ -138,12 +138,18 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
         near = _outside_distance(s.outline_uv(), u, v) <= BORDER_MARGIN_MM
         short = np.where(near & np.isfinite(skin), zd + fat_mm - skin, 0.0)
         need = np.maximum(need, np.clip(short, 0.0, None))
+        target = np.maximum(target, np.where(near & np.isfinite(skin), zd + fat_mm, -np.inf))
     if not need.any():
         return
     r = RAMP_MM / max(dx, dy)
     fp = np.hypot(*np.mgrid[-int(r):int(r) + 1, -int(r):int(r) + 1]) <= r
     h = ndimage.gaussian_filter(ndimage.grey_dilation(need, footprint=fp), r / 2.5)
     h = np.maximum(h, need)
+    if glided:
+        lowest = float(np.min(skin[np.isfinite(skin)], initial=0.0)) - 1.0
+        reach = ndimage.grey_dilation(np.where(np.isfinite(target), target, lowest),
+                                      footprint=fp)
+        h = np.maximum(np.minimum(h, np.where(np.isfinite(skin), reach - skin, 0.0)), need)
     J, I = np.nonzero(h >= 0.5 * dz)
     K = np.rint(h[J, I] / dz).astype(np.intp)
     nz = labels.shape[0]
@@ -175,3 +181,49 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
         new[behind & (new == AIR) & band] = MUSCLE
         change = behind & ((col == AIR) | (col == ADIPOSE) | (col == MUSCLE))
         labels[z0:, j, i] = np.where(change, new, col)
+    if glided:
+        _paint_normal_cover(labels, f, scapulae, fat_mm, AIR=AIR, ADIPOSE=ADIPOSE,
+                            MUSCLE=MUSCLE)
+
+
+def _paint_normal_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, ADIPOSE: int,
+                        MUSCLE: int) -> None:
+    """The cover of each blade laid along its normal ``w``: over the outline widened by
+    :data:`BORDER_MARGIN_MM`, from the blade's back face to :data:`INFRASPINATUS_MM` behind
+    it, muscle where the trunk is fat (the infraspinatus under the skin's fat, as
+    :func:`paint_scapular_cover` builds it along ``zd``). Inside the trunk only: the
+    armless trunk's side does not follow the shoulders forward (a slab painted over air stood
+    out of the trunk's side, 20 mm wider at the breasts' level, with air between it and the
+    breast along ``zd``), so what of a glided blade lies past the skin is cut there. Behind
+    the cavity's centre only (``zd > 0``, as the cover along ``zd``): in front of it lie the
+    breasts' fat. The ``fat_mm`` argument is kept for the call's symmetry. For the glided (PA)
+    blades only."""
+    face, top = 0.5 * BLADE_MM, 0.5 * BLADE_MM + INFRASPINATUS_MM
+    for s in scapulae:
+        a = np.asarray(s.axes, float)
+        o = np.asarray(s.origin, float)
+        poly = s.outline_uv()
+        lo_uv = poly.min(axis=0) - BORDER_MARGIN_MM
+        hi_uv = poly.max(axis=0) + BORDER_MARGIN_MM
+        corners = np.array([o + u * a[0] + v * a[1] + w * a[2]
+                            for u in (lo_uv[0], hi_uv[0]) for v in (lo_uv[1], hi_uv[1])
+                            for w in (0.0, top + fat_mm)])
+        lo, hi = corners.min(axis=0), corners.max(axis=0)
+        rows = a.tolist()
+        oo = o.tolist()
+
+        def within(x, y, z, w0, w1):
+            d = (x - oo[0], y - oo[1], z - oo[2])
+            u, v, w = (d[0] * r[0] + d[1] * r[1] + d[2] * r[2] for r in rows)
+            shape = np.broadcast_shapes(np.shape(u), np.shape(v), np.shape(w))
+            u, v, w = (np.broadcast_to(c, shape) for c in (u, v, w))
+            m = (w > w0) & (w <= w1) & (np.broadcast_to(z, shape) > 0.0)
+            if m.any():
+                m[m] = _outside_distance(poly, u[m], v[m]) <= BORDER_MARGIN_MM
+            return m
+
+        # the box in slabs of 16 z-planes (temporaries stay small at 0.5 mm), as the blades
+        step = 16 * float(f.grid.spacing[0])
+        for z0 in np.arange(lo[2], hi[2], step):
+            f.paint_mask(labels, (lo[0], lo[1], z0), (hi[0], hi[1], min(z0 + step, hi[2]) - 1e-3),
+                         lambda x, y, z: within(x, y, z, face, top), MUSCLE, only=ADIPOSE)
