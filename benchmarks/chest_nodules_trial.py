@@ -41,6 +41,12 @@ reported and not judged (:func:`sites_endpoints`): the rib difference stratified
 class (each Lung-RADS class's D weighted by its number of test nodules, ``ribs_by_size``),
 and beside every AUC difference the d' = sqrt(2) Phi^-1(AUC) of each side, their difference
 and its CI from the same resamples (``dprime``).
+
+**The rib difference by lung zone** (secondary, planned in NOTES.md in the session of
+2026-12-04 (third) after the seventh run's zone shares and before any zone-wise AUC): the
+same stratified estimator over zones = the nodules' height in thirds x medial / lateral
+(:func:`lung_zones`), a zone kept with >= :data:`ZONE_MIN` test nodules in each rib class
+(``ribs_by_zone``; ``ribs_by_zone_all_absent`` against all lesion-absent ROIs, listed only).
 """
 
 from __future__ import annotations
