@@ -111,7 +111,10 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
       :data:`RAMP_MM` of it. Without this cap the ramp carries the large shortfall of a column
       at the trunk's side (whose back skin lies far forward) onto its neighbours whose skin is
       already behind the blade, and pushes them past the blade's cover (and the grid's back
-      face);
+      face). Beyond that distance the cap, and the ramp itself, fall to the trunk's own
+      surface at :data:`COVER_FALL` (:func:`_cone_dilation`): the cover ends obliquely, not
+      in a step (until issue-19shelf19 the cap stopped at :data:`RAMP_MM` and cut 18-26 mm of
+      cover in one row, a horizontal edge ~27 mm below the inferior angle on the PA film);
     - the cover is then also laid along the blade's normal (:func:`_paint_normal_cover`): a
       glided blade faces back and out, and a column along ``zd`` alone leaves the trunk's fat
       on the outer face of its lateral part (muscle replaces it, inside the trunk only)."""
