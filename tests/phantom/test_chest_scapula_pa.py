@@ -25,7 +25,7 @@ import pytest
 
 from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.anatomy import thorax_for
-from victwin.phantom.chest.builder import LUNG, SCAPULA, _place_torso, resolve_body, _streams
+from victwin.phantom.chest.builder import AIR, LUNG, SCAPULA, _place_torso, resolve_body, _streams
 from victwin.phantom.chest.recipe import load_chest_recipe
 from victwin.phantom.chest.scapula import (SCAPULA_ANGLES_DEG, _WALL_GAP_MM, _blade_points,
                                            glide, medial_border_margin_mm, scapulae_for)
@@ -115,13 +115,14 @@ def test_bad_positioning_is_a_one_line_error():
 
 @functools.lru_cache(maxsize=None)
 def pa_views(positioning: str):
-    """PA (parallel, along z) views of the 2 mm man: lung field, scapula, lung voxels that are
-    scapula, meta."""
+    """PA (parallel, along z) views of the 2 mm man: lung field, scapula, body thickness along
+    z (mm), grid, meta."""
     body, seed = BODIES["man"]
     ph = make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=seed,
                     voxel_mm=2.0, progress=False)
     lab = ph.labels
-    return ((lab == LUNG).any(axis=0), (lab == SCAPULA).any(axis=0), ph.grid, ph.meta)
+    return ((lab == LUNG).any(axis=0), (lab == SCAPULA).any(axis=0),
+            (lab != AIR).sum(axis=0) * float(ph.grid.spacing[0]), ph.grid, ph.meta)
 
 
 def _upper_lateral(lung, grid):
@@ -137,10 +138,40 @@ def test_pa_film_shows_no_scapula_over_the_lung_field():
     """On the 2 mm man's PA line of sight, no lung-field ray crosses a scapula with the PA
     positioning (EUR 16260's criterion), while the neutral scapulae cover > 90 % of the
     upper-lateral lung field; the meta records the positioning."""
-    lung, scap, grid, meta = pa_views("pa")
+    lung, scap, _, grid, meta = pa_views("pa")
     assert meta["scapulae"]["positioning"] == "pa"
     assert not (lung & scap).any()
-    lung_n, scap_n, grid_n, meta_n = pa_views("neutral")
+    lung_n, scap_n, _, grid_n, meta_n = pa_views("neutral")
     assert meta_n["scapulae"]["positioning"] == "neutral"
     ul = _upper_lateral(lung_n, grid_n)
     assert (scap_n[ul]).mean() > 0.9
+
+
+def _wall_steps(thick, lung, grid, side: float, y_angle: float) -> float:
+    """The largest change (mm) of the body's thickness along the PA line of sight between
+    neighbouring rows, over the lateral chest wall (columns beyond the lung field, inside the
+    trunk on every row) from the inferior angle's level to 80 mm below it."""
+    y, x = grid.axis_mm("y"), grid.axis_mm("x")
+    rows = np.flatnonzero((y >= y_angle) & (y <= y_angle + 80.0))
+    xl = np.abs(x[np.nonzero(lung)[1]]).max()
+    cols = np.flatnonzero((side * x > xl) & (thick[rows] > 0).all(axis=0))
+    band = thick[rows[0]:rows[-1] + 1][:, cols]
+    return float(np.abs(np.diff(band, axis=0)).max())
+
+
+def test_cover_ends_without_a_step_below_the_blade():
+    """The soft tissue over the PA blades ends smoothly below them (the posterior axillary
+    fold's margin runs obliquely, no horizontal edge): along the 2 mm man's lateral chest wall,
+    from each inferior angle down 80 mm, the body's PA thickness changes between neighbouring
+    rows by no more than the neutral twin's own trunk does there (the outline's curvature at
+    the trunk's side) plus one voxel at each face (2 x 2 mm: the back's and the front's skin
+    each quantised to a voxel). Before issue-19shelf19 the cover was cut at a fixed 27 mm
+    below the blade's outline: steps of 24 mm against the neutral twin's 6 mm."""
+    lung, _, thick, grid, meta = pa_views("pa")
+    _, _, thick_n, _, _ = pa_views("neutral")
+    tol = 2 * float(grid.spacing[0])
+    for k, side in enumerate((1.0, -1.0)):
+        y_angle = meta["scapulae"]["landmarks"][k]["inferior_angle"][1]
+        pa = _wall_steps(thick, lung, grid, side, y_angle)
+        neutral = _wall_steps(thick_n, lung, grid, side, y_angle)
+        assert pa <= neutral + tol, (side, pa, neutral)

@@ -45,7 +45,7 @@ import numpy as np
 from .raster import Frame
 from .scapula import BLADE_MM, cage_back_array_for, cage_back_for  # noqa: F401 (re-exported)
 
-__all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "cage_back_for",
+__all__ = ["INFRASPINATUS_MM", "RAMP_MM", "BORDER_MARGIN_MM", "COVER_FALL", "cage_back_for",
            "cage_back_array_for", "cover_back_zd", "paint_scapular_cover"]
 
 # Koppenhaver et al. (module references): the resting infraspinatus, over the infraspinous fossa
@@ -55,6 +55,12 @@ RAMP_MM = 20.0
 # the blade's borders are rods up to 13.8 mm thick (:data:`.scapula.LATERAL_BORDER_MM`): the
 # cover reaches this far (mm) beyond the outline (half that thickness, rounded up)
 BORDER_MARGIN_MM = 7.0
+# the glided (PA) blades' cover ends by falling to the trunk's own surface beyond the blade at
+# this slope (mm of skin zd per mm of distance in the coronal plane): a 45 deg fall, so a cover
+# of thickness T ends within a distance T of the blade's outline (ASSUMPTION, a model choice:
+# the muscles over and below the blade, latissimus dorsi and teres major in the posterior
+# axillary fold, end in an oblique margin, not a step; no profile of that margin was read)
+COVER_FALL = 1.0
 
 
 def cover_back_zd(scapulae, fat_mm: float) -> float:
@@ -105,7 +111,10 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
       :data:`RAMP_MM` of it. Without this cap the ramp carries the large shortfall of a column
       at the trunk's side (whose back skin lies far forward) onto its neighbours whose skin is
       already behind the blade, and pushes them past the blade's cover (and the grid's back
-      face);
+      face). Beyond that distance the cap, and the ramp itself, fall to the trunk's own
+      surface at :data:`COVER_FALL` (:func:`_cone_dilation`): the cover ends obliquely, not
+      in a step (until issue-19shelf19 the cap stopped at :data:`RAMP_MM` and cut 18-26 mm of
+      cover in one row, a horizontal edge ~27 mm below the inferior angle on the PA film);
     - the cover is then also laid along the blade's normal (:func:`_paint_normal_cover`): a
       glided blade faces back and out, and a column along ``zd`` alone leaves the trunk's fat
       on the outer face of its lateral part (muscle replaces it, inside the trunk only)."""
@@ -146,9 +155,17 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     h = ndimage.gaussian_filter(ndimage.grey_dilation(need, footprint=fp), r / 2.5)
     h = np.maximum(h, need)
     if glided:
+        # the cover's end (issue-19shelf19): the ramp falls to the trunk's own surface at
+        # COVER_FALL, and the cap on the skin falls at COVER_FALL beyond RAMP_MM of the skin
+        # the blades need; both continuous. Until 2026-12-05 the cap ended at RAMP_MM (a flat
+        # grey dilation, `lowest` beyond it): the ramp's 18-26 mm of muscle at the trunk's side
+        # stopped in one row, a horizontal edge ~27 mm below the inferior angle on the PA film
         lowest = float(np.min(skin[np.isfinite(skin)], initial=0.0)) - 1.0
         reach = ndimage.grey_dilation(np.where(np.isfinite(target), target, lowest),
                                       footprint=fp)
+        far = float(h.max()) / COVER_FALL + max(dx, dy)     # beyond it the fallen h is 0
+        h = _cone_dilation(h, dy, dx, COVER_FALL, 0.0, far)
+        reach = _cone_dilation(reach, dy, dx, COVER_FALL, lowest, far)
         h = np.maximum(np.minimum(h, np.where(np.isfinite(skin), reach - skin, 0.0)), need)
     J, I = np.nonzero(h >= 0.5 * dz)
     K = np.rint(h[J, I] / dz).astype(np.intp)
@@ -184,6 +201,27 @@ def paint_scapular_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int,
     if glided:
         _paint_normal_cover(labels, f, scapulae, fat_mm, AIR=AIR, ADIPOSE=ADIPOSE,
                             MUSCLE=MUSCLE)
+
+
+def _cone_dilation(a, dy: float, dx: float, fall: float, floor: float, far: float):
+    """``max(a(p), max_q a(q) - fall * |p - q|)`` over ``|p - q| <= far`` (mm, in the
+    ``(y, x)`` plane; ``floor`` outside the grid): ``a`` falling off at ``fall`` mm per mm, a
+    cone dilation, by repeated dilations with a 3-voxel cone (cones compose; the result is a
+    polygonal cone, within a few % of the round one). Continuous where ``a`` is: no edge."""
+    from scipy import ndimage
+
+    r = 3
+    jj, ii = np.mgrid[-r:r + 1, -r:r + 1]
+    dist = np.hypot(jj * dy, ii * dx)
+    fp = dist <= r * min(dy, dx) + 1e-9
+    out = np.asarray(a, np.float64)
+    for _ in range(int(np.ceil(far / (r * min(dy, dx))))):
+        nxt = np.maximum(ndimage.grey_dilation(out, footprint=fp, structure=-fall * dist,
+                                               mode="constant", cval=floor), out)
+        if np.array_equal(nxt, out):
+            break
+        out = nxt
+    return out
 
 
 def _paint_normal_cover(labels, f: Frame, scapulae, fat_mm: float, *, AIR: int, ADIPOSE: int,
