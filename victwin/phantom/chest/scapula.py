@@ -130,7 +130,7 @@ SCAPULA_SCALE_NOTE = "height / 175 cm (assumed)"
 _TS_FRACTION = 0.25
 _SPINE_UP_DEG = 30.0            # the spine plate's rise from the blade normal (assumed)
 _WALL_GAP_MM = 10.0
-_INTERIOR = 253
+_INTERIOR = 253                 # transient label of the cancellous interiors
 #: The scapulae's positionings (:func:`scapulae_for`): ``"neutral"`` standing with the arms at
 #: the sides (Yoshida 2022), ``"pa"`` the PA chest radiograph's (backs of the hands on the
 #: hips, shoulders rolled forward: the blades glide around the cage until their medial borders
@@ -139,7 +139,7 @@ POSITIONINGS = ("pa", "neutral")
 #: The largest glide (deg about the thorax's long axis) :func:`pa_glide_deg` searches: past it
 #: the blade would leave the back of the cage (its internal rotation past ~90 deg, the blade
 #: sagittal). A search bound, not an anatomical figure.
-PA_GLIDE_MAX_DEG = 60.0                 # transient label of the cancellous interiors
+PA_GLIDE_MAX_DEG = 60.0
 
 
 @dataclass(frozen=True)
