@@ -242,19 +242,18 @@ def cage_back_for(cav, rib_depth: float):
     grown by ``rib_depth``), as :func:`scapulae_for` places the blades on it (until 2026-12-05 in
     :mod:`.scapular_cover`, which re-exports it)."""
 
+    surface = cage_back_array_for(cav, rib_depth)
+
     def cage_back(side, y, x):
-        a = float(cav.half_width(y)) + rib_depth
-        b = float(cav.half_depth(y)) + rib_depth
-        u = min(abs(x) / a, 1.0)
-        return float(cav.centre_zd(y)) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+        return float(surface(x, y))
 
     return cage_back
 
 
 def cage_back_array_for(cav, rib_depth: float):
     """``cage_back(x, y) -> zd`` (mm): the surface of :func:`cage_back_for` on numpy arrays
-    (``x`` the distance from the midline), for :func:`glide`'s re-seating. The
-    neutral placement keeps the scalar function, so its bytes do not change."""
+    (``x`` the distance from the midline), for :func:`glide`'s re-seating;
+    :func:`cage_back_for` is this surface one point at a time."""
 
     def cage_back(x, y):
         y = np.asarray(y, float)
