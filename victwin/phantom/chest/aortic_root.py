@@ -86,9 +86,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cardiac import RETROSTERNAL_DEPTH_MM, body_surface_area_m2
+from .cardiac import RETROSTERNAL_DEPTH_MM
 from .population import NHANES_2015_2018, age_group
-from .pulmonary_trunk import pulmonary_arteries, segment_distance_sq
+from .pulmonary_trunk import pulmonary_arteries, reference_bsa_m2, segment_distance_sq
 from .raster import bezier
 from .skeleton import Spine
 from .sternum import STERNUM_HALF_WIDTH_MM, sternocostal_upper_border_y, sternum_levels
@@ -144,21 +144,6 @@ def aortic_valve_depth_mm(sex: str, height_cm: float | None = None) -> float:
         raise ValueError(f"aortic_valve_depth_mm: height_cm must be > 0, got {height_cm!r}")
     ref = NHANES_2015_2018[sex][age_group(AORTA_REF_AGE_YEARS)][0]
     return AORTIC_VALVE_DEPTH_MM * float(height_cm) / ref
-
-
-def reference_bsa_m2(sex: str) -> float:
-    """Body surface area (m^2) about which :data:`AORTA_ASC_MM` is taken: Mosteller's BSA
-    (:func:`.cardiac.body_surface_area_m2`) of the mean height and BMI of the NHANES 2015-2018
-    row (:data:`.population.NHANES_2015_2018`) of ``sex`` at :data:`AORTA_REF_AGE_YEARS` (40-49
-    years: men 176.3 cm, BMI 30.1, 2.14 m^2; women 162.3 cm, BMI 30.7, 1.91 m^2).
-
-    ASSUMPTION: the Framingham MDCT cohort's body size (Offspring and Third Generation,
-    2002-2005) is that of US adults of its mean age in NHANES 2015-2018; its own mean BSA by sex
-    (Rogers et al. 2013, Table 1) was not read (only the abstracts could be reached). Framingham
-    then was likely less obese than NHANES 2015-2018 (a smaller reference BSA would give every
-    twin a slightly larger aorta: 0.1 m^2 = 0.43 mm)."""
-    h, _, bmi, _ = NHANES_2015_2018[sex][age_group(AORTA_REF_AGE_YEARS)]
-    return body_surface_area_m2(h, bmi * (h / 100.0) ** 2)
 
 
 def ascending_aorta_diameter_mm(sex: str, age_years: float | None = None,
