@@ -34,7 +34,6 @@ left positive, ``y`` downwards, ``zd`` backwards):
   (:data:`MPA_DIAMETER_MM`) plus :data:`MPA_MM_PER_M2` per m^2 of the body's surface area
   (the cavity's ``bsa_m2``) over :func:`reference_bsa_m2` (since 2026-12-05, issue-19vessels20;
   until then the same adult calibre in every body);
-
 * bifurcation: level the top of T6 (the T5/T6 disc's lower face, Gray's); ``x`` the second
   chondrosternal joint (:data:`CHONDROSTERNAL_2_X_MM`) plus the trunk's radius (the trunk
   "immediately to the left of" the joint: its right wall there); depth in front of the left
@@ -87,7 +86,7 @@ check on the slope above (NOTES, issue-19vessels20).
 Sluysmans T, Colan SD. Theoretical and empirical derivation of cardiovascular allometric
 relationships in children. J Appl Physiol 2005;99:445-457 (PubMed 15557009, abstract): 496
 normal children aged 0-20, vessel diameters linear in sqrt(BSA) (not used: a growth law; the
-adults' slope above is about half as steep, NOTES).
+adults' slopes above are flatter, elasticity 0.19-0.36 against 0.5; NOTES).
 Gray H. Anatomy of the Human Body, 20th ed., 1918, pp. 544-545 (bartleby.com/107).
 """
 
@@ -115,9 +114,10 @@ MPA_DIAMETER_MM = {"male": 28.9 - 1.2816 * 2.8, "female": 26.9 - 1.2816 * 2.8}
 # Its change with body surface area (mm per m^2): Berger et al. 2022 (CT angiography, BSA the
 # only significant predictor; ASSUMPTION: the slope of their larger centreline diameters, 32.0
 # mm, holds for Truong's axial ones, and it is linear down to the smallest bodies drawn), about
-# :func:`reference_bsa_m2` (since 2026-12-05, issue-19vessels20). As a check, Chuang et al.
-# 2013's Framingham height exponent (0.29) gives 0.19 on BSA at a fixed BMI, this slope 0.36 at
-# 24 mm and 1.9 m^2, MESA's aortic one (Turkbey 2014, :mod:`.aortic_root`) 0.27: of one order.
+# :func:`reference_bsa_m2` (since 2026-12-05, issue-19vessels20). A check of its order, as
+# elasticities (d ln diameter / d ln BSA): this slope 0.36 at 24 mm and 1.9 m^2; Chuang et al.
+# 2013's Framingham height exponent 0.29 is 0.19 at a fixed BMI (Mosteller BSA ~ height^1.5);
+# MESA's aortic slope (Turkbey 2014, :mod:`.aortic_root`) 0.27; Sluysmans & Colan's 0.5.
 MPA_MM_PER_M2 = 4.52
 # The Framingham MDCT cohort's mean age (years): 48.9 +- 10.3 (Qazi et al. 2017, 3,318 of
 # them; Truong et al. 2012: 51 +- 10 in 3171): the age of the reference body of both the
