@@ -32,6 +32,8 @@ All fail on the parent (423db5c): no ascending aorta in the meta; there the cali
 trunk's lower half read 33-38 mm and the appendage's blood lay against the trunk's wall.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -230,7 +232,7 @@ def _placed_cavity(body: dict, seed: int):
     return b, th, B._place_torso(th, b.height_cm)
 
 
-@pytest.mark.parametrize("valve_depth_mm, match", [(60.0, "no valve depth from 60 mm"),
+@pytest.mark.parametrize("valve_depth_mm, match", [(60.0, "no valve depth from Gray's 60 mm"),
                                                    (150.0, "no room behind Gray's 150 mm")])
 def test_aorta_that_cannot_clear_the_trunk_is_refused(monkeypatch, valve_depth_mm, match):
     # a 200 mm aorta cannot stay off the trunk, touching or not: the search ends at the left
@@ -244,7 +246,7 @@ def test_aorta_that_cannot_clear_the_trunk_is_refused(monkeypatch, valve_depth_m
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
     ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)  # drawn
-    monkeypatch.setattr(ar, "ascending_aorta_diameter_mm", lambda sex, age=None: 200.0)
+    monkeypatch.setattr(ar, "ascending_aorta_diameter_mm", lambda sex, age=None, **kw: 200.0)
     monkeypatch.setattr(ar, "AORTIC_VALVE_DEPTH_MM", valve_depth_mm)
     with pytest.raises(ValueError, match=f"ascending_aorta \\(male, age 55.*{match}"):
         ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
@@ -259,7 +261,9 @@ def _aorta_trunk_clearance_mm(body: dict, seed: int) -> float:
     b, th, t = _placed_cavity(body, seed)
     hila = hila_for(t.cav, t.sp, th.trachea_mm)
     knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
-    asc = ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm)
+    asc = ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm,
+                             bsa_m2=math.sqrt(b.height_cm * b.weight_kg / 3600.0),  # Mosteller
+                             height_cm=b.height_cm)
     pa = pulmonary_arteries(t.cav, t.sp, hila, b.sex)
     dist = _distance_to_trunk_axis_mm(asc.course(400), pa.outflow, pa.valve, pa.bifurcation)
     return dist - asc.r - pa.r_trunk
@@ -289,3 +293,60 @@ def test_appendage_that_cannot_clear_the_trunk_is_refused(monkeypatch):
     monkeypatch.setattr(ap, "TRUNK_GAP_MM", 200.0)
     with pytest.raises(ValueError, match="no turn up to 60 deg keeps the left atrial"):
         ap.appendage_turn_deg.__wrapped__(t.cav)
+
+
+def test_aortic_calibre_grows_with_body_surface_area():
+    """MESA's determinants of the ascending aorta's calibre (Turkbey et al. 2014, abstract):
+    ~ +1 mm per 0.23 m^2 of body surface area, ~ +1 mm per 10 years; at the reference BSA the
+    Framingham mean of the sex at the cohort's mean age (Rogers et al. 2013; Qazi et al.
+    2017). The reference BSA is recomputed here by hand from NHANES 2015-2018's 40-49 year rows
+    (men 176.3 cm, BMI 30.1; women 162.3 cm, BMI 30.7) with Mosteller's formula (2026-12-05,
+    issue-19aorta19; until then no BSA term)."""
+    from victwin.phantom.chest import aortic_root as ar
+    for sex, h, bmi, mean in (("male", 176.3, 30.1, 34.1), ("female", 162.3, 30.7, 31.9)):
+        ref = math.sqrt(h * bmi * (h / 100.0) ** 2 / 3600.0)
+        assert ar.reference_bsa_m2(sex) == pytest.approx(ref, rel=1e-12)
+        assert ar.ascending_aorta_diameter_mm(sex, 48.9, bsa_m2=ref) == pytest.approx(mean)
+        assert ar.ascending_aorta_diameter_mm(sex, 48.9) == pytest.approx(mean)
+        assert (ar.ascending_aorta_diameter_mm(sex, 48.9, bsa_m2=ref - 0.23)
+                == pytest.approx(mean - 1.0))
+        assert ar.ascending_aorta_diameter_mm(sex, 58.9) == pytest.approx(mean + 1.0)
+    with pytest.raises(ValueError, match="bsa_m2 must be > 0, got 0"):
+        ar.ascending_aorta_diameter_mm("male", 50.0, bsa_m2=0.0)
+
+
+def test_valve_depth_in_proportion_to_height():
+    """Gray's "about 6 cm behind the posterior surface of the sternum" at the mean height of
+    the NHANES 2015-2018 row at the Framingham reference age (men 176.3, women 162.3 cm),
+    in proportion to height elsewhere (2026-12-05, issue-19aorta19; an ASSUMPTION: the twins'
+    cavity depth is in proportion to height)."""
+    from victwin.phantom.chest import aortic_root as ar
+    assert ar.aortic_valve_depth_mm("male") == 60.0
+    assert ar.aortic_valve_depth_mm("male", 176.3) == pytest.approx(60.0)
+    assert ar.aortic_valve_depth_mm("female", 162.3) == pytest.approx(60.0)
+    assert ar.aortic_valve_depth_mm("female", 121.725) == pytest.approx(45.0)
+    with pytest.raises(ValueError, match="height_cm must be > 0, got -1"):
+        ar.aortic_valve_depth_mm("female", -1.0)
+
+
+def test_valve_in_front_of_the_left_atrium_centre_or_refused():
+    """The aortic valve lies in front of the left atrium's centre (module docstring): a body
+    whose atrium's centre lies less deep than its Gray's depth is refused, even where the
+    aorta would clear the trunk there (until 2026-12-05 the 120 cm woman aged 18 was drawn with
+    her valve at 60.0 mm behind a 47.5 mm deep atrium's centre); the test man's valve lies in
+    front of it."""
+    from victwin.phantom.chest import aortic_root as ar
+    from victwin.phantom.chest.mediastinum import aortic_knob, hila_for
+    body, seed = BODIES["man"]
+    b, th, t = _placed_cavity(body, seed)
+    hila = hila_for(t.cav, t.sp, th.trachea_mm)
+    knob = aortic_knob(t.cav, t.sp, b.sex, th.trachea_mm)
+    asc = ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm,
+                             height_cm=b.height_cm)
+    assert asc.valve[2] < t.cav.left_atrium()[2]
+    # a height (~510 cm, unphysical) whose scaled Gray depth is twice the atrium centre's depth
+    tall = 2.0 * 176.3 * (t.cav.left_atrium()[2] - t.cav.front_zd(*asc.valve[:2])) / 60.0
+    with pytest.raises(ValueError, match=("left atrium's centre lies only .*no room behind "
+                                          "Gray's 60 mm, 173.7 mm at")):
+        ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm,
+                           height_cm=tall)

@@ -183,3 +183,51 @@ def test_segment_distance_against_dense_sampling():
         ref = np.sqrt(((p[:, None, :] - s[None, :, :]) ** 2).sum(axis=2).min(axis=1))
         got = np.sqrt(segment_distance_sq(p[:, 0], p[:, 1], p[:, 2], a, b))
         assert np.abs(got - ref).max() <= 0.5 * np.linalg.norm(b - a) / 10000 + 1e-9
+
+
+def test_trunk_calibre_grows_with_body_surface_area():
+    """The trunk's calibre by body size (2026-12-05, issue-19vessels20; until then Truong's
+    mean of the sex in every body): body surface area the only significant predictor of the
+    trunk's diameter on CT, beta = 4.52 mm per m^2 (Berger et al. 2022, abstract), about the
+    reference BSA, recomputed here by hand from NHANES 2015-2018's 40-49 year rows (men 176.3
+    cm, BMI 30.1; women 162.3 cm, BMI 30.7) with Mosteller's formula; at it Truong et al.
+    2012's sex means (90th percentile 28.9 / 26.9 mm less 1.2816 x the cohort's SD 2.8)."""
+    import math
+
+    from victwin.phantom.chest import pulmonary_trunk as pt
+    for sex, h, bmi, p90 in (("male", 176.3, 30.1, 28.9), ("female", 162.3, 30.7, 26.9)):
+        ref = math.sqrt(h * bmi * (h / 100.0) ** 2 / 3600.0)
+        mean = p90 - 1.2816 * 2.8
+        assert pt.reference_bsa_m2(sex) == pytest.approx(ref, rel=1e-12)
+        assert pt.pulmonary_trunk_diameter_mm(sex) == pytest.approx(mean)
+        assert pt.pulmonary_trunk_diameter_mm(sex, ref) == pytest.approx(mean)
+        assert pt.pulmonary_trunk_diameter_mm(sex, ref - 0.5) == pytest.approx(mean - 2.26)
+    with pytest.raises(ValueError, match="bsa_m2 must be > 0, got 0"):
+        pt.pulmonary_trunk_diameter_mm("male", 0.0)
+    with pytest.raises(ValueError, match="sex must be one of"):
+        pt.pulmonary_trunk_diameter_mm("other")
+
+
+def test_mean_adults_trunk_calibre_inside_truongs_normal_range():
+    """The mean body of every NHANES 2015-2018 adult row (each sex, 20-29 to 80+: mean height
+    and BMI, Mosteller BSA by hand) gets a trunk inside Truong et al. 2012's normal range: at
+    least the cohort's mean less 2 SD (25.1 - 5.6 mm), at most the sex's 90th percentile (28.9
+    men, 26.9 women); and the drawn trunk's radius is that of the body's own BSA (a placed
+    cavity carries it)."""
+    import math
+
+    from victwin.phantom.chest import builder as B
+    from victwin.phantom.chest.anatomy import thorax_for
+    from victwin.phantom.chest.population import NHANES_2015_2018, check_body
+    from victwin.phantom.chest.pulmonary_trunk import pulmonary_trunk_diameter_mm, trunk_axis
+    for sex, rows in NHANES_2015_2018.items():
+        for h, _, bmi, _ in rows.values():
+            bsa = math.sqrt(h * bmi * (h / 100.0) ** 2 / 3600.0)
+            d = pulmonary_trunk_diameter_mm(sex, bsa)
+            assert 25.1 - 2.0 * 2.8 <= d <= {"male": 28.9, "female": 26.9}[sex], (sex, h, d)
+    body = check_body("female", 70.0, 148.0, 24.0)
+    t = B._place_torso(thorax_for(body, B._streams(0)[1]), body.height_cm)
+    bsa = math.sqrt(148.0 * 24.0 * 1.48 ** 2 / 3600.0)
+    assert t.cav.bsa_m2 == pytest.approx(bsa, rel=1e-9)
+    r = trunk_axis(t.cav, t.sp, "female")[3]
+    assert 2.0 * r == pytest.approx(26.9 - 1.2816 * 2.8 + 4.52 * (bsa - 1.909395), abs=1e-5)

@@ -36,12 +36,13 @@ Anatomy:
 How it is drawn (mm, anatomy coordinates of :mod:`.raster`: ``x`` the patient's left, ``y``
 down, ``zd`` back):
 
-* calibre: :func:`ascending_aorta_diameter_mm` (sex, age) for the root, the ascending aorta and
-  the arch's start (tapering to the knob's along the arch, as before);
+* calibre: :func:`ascending_aorta_diameter_mm` (sex, age, body surface area) for the root,
+  the ascending aorta and the arch's start (tapering to the knob's along the arch, as before);
 * the aortic valve: ``x`` the middle of the sternal body's left half
   (:data:`.skeleton.STERNUM_HALF_WIDTH_MM`), :data:`AORTIC_VALVE_BELOW_PULMONARY_MM` below
-  the pulmonary valve, :data:`AORTIC_VALVE_DEPTH_MM` behind the cavity's front wall (Gray's
-  6 cm) or further back, as far as the whole ascending aorta needs to stay
+  the pulmonary valve, :func:`aortic_valve_depth_mm` behind the cavity's front wall (Gray's
+  6 cm in proportion to height, since 2026-12-05) or further back, up to the left atrium's
+  centre, as far as the whole ascending aorta needs to stay
   :data:`ROOTS_APART_MM` clear of the pulmonary trunk and its outflow tract (or, where the
   cavity leaves no room for that gap, touching them without overlap) with its middle no
   further right than the sternal body's right edge (the two roots lie side by side; the trunk
@@ -86,23 +87,27 @@ from __future__ import annotations
 import numpy as np
 
 from .cardiac import RETROSTERNAL_DEPTH_MM
-from .pulmonary_trunk import pulmonary_arteries, segment_distance_sq
+from .population import NHANES_2015_2018, age_group
+from .pulmonary_trunk import pulmonary_arteries, reference_bsa_m2, segment_distance_sq
 from .raster import bezier
 from .skeleton import Spine
 from .sternum import STERNUM_HALF_WIDTH_MM, sternocostal_upper_border_y, sternum_levels
 
-__all__ = ["AORTA_ASC_MM", "AORTA_REF_AGE_YEARS", "AORTA_MM_PER_YEAR",
+__all__ = ["AORTA_ASC_MM", "AORTA_REF_AGE_YEARS", "AORTA_MM_PER_YEAR", "AORTA_MM_PER_M2",
            "AORTIC_VALVE_BELOW_PULMONARY_MM", "AORTIC_VALVE_DEPTH_MM", "ROOTS_APART_MM",
            "ARCH_SUMMIT_BELOW_NOTCH_MM",
-           "AscendingAorta", "ascending_aorta_diameter_mm", "ascending_aorta"]
+           "AscendingAorta", "aortic_valve_depth_mm", "reference_bsa_m2",
+           "ascending_aorta_diameter_mm", "ascending_aorta"]
 
 # Ascending aorta diameter (mm, CT, outer wall) by sex: Framingham means (Rogers et al. 2013),
 # about the cohort's mean age (Qazi et al. 2017), with MESA's age slope (Turkbey et al. 2014;
-# ASSUMPTION: the MR lumen's slope holds for CT's outer diameter). Body surface area is not
-# used (the Framingham cohort's mean BSA was not read): an open point.
+# ASSUMPTION: the MR lumen's slope holds for CT's outer diameter) and, since 2026-12-05
+# (issue-19aorta19), MESA's body-surface-area slope, ~ +1 mm per 0.23 m^2 (Turkbey et al. 2014,
+# abstract; the same ASSUMPTION), about a reference BSA: :func:`reference_bsa_m2`.
 AORTA_ASC_MM = {"male": 34.1, "female": 31.9}
 AORTA_REF_AGE_YEARS = 48.9
 AORTA_MM_PER_YEAR = 0.1
+AORTA_MM_PER_M2 = 1.0 / 0.23
 # The pulmonary valve behind the upper border of the third left costal cartilage, the aortic
 # valve at its lower border (module docstring): this far below (ASSUMPTION: the cartilage's
 # breadth at the sternum, about 1 cm; no measured breadth was read).
@@ -114,19 +119,48 @@ ROOTS_APART_MM = 4.0
 ARCH_SUMMIT_BELOW_NOTCH_MM = 25.0
 # The aortic valve (the ascending aorta's commencement) behind the sternum's back (Gray's 1918:
 # "about 6 cm behind the posterior surface of the sternum"; read as its commencement, since it
-# runs forward from there): the cavity's front wall stands for the sternum's back.
+# runs forward from there): the cavity's front wall stands for the sternum's back. Scaled with
+# body height since 2026-12-05 (issue-19aorta19): :func:`aortic_valve_depth_mm`.
 AORTIC_VALVE_DEPTH_MM = 60.0
 _TRACHEAL_WALL_MM = 2.0      # as :func:`.mediastinum.paint_trachea` draws it
 
 
-def ascending_aorta_diameter_mm(sex: str, age_years: float | None = None) -> float:
+def aortic_valve_depth_mm(sex: str, height_cm: float | None = None) -> float:
+    """Least depth (mm) of the aortic valve behind the cavity's front wall: Gray's
+    :data:`AORTIC_VALVE_DEPTH_MM` times ``height_cm`` over the mean height of the NHANES
+    2015-2018 row of ``sex`` at :data:`AORTA_REF_AGE_YEARS` (men 176.3, women 162.3 cm; None:
+    that height, Gray's 60 mm).
+
+    ASSUMPTION: Gray's "about 6 cm" is the depth in an adult of that mean height, and the depth
+    is in proportion to height, as the twins' cavity is (its front-to-back half-depth ``b0``
+    over height: 0.52 in the 178 cm test man and the 160 cm test woman, 0.50 in a 120 cm
+    woman). Until 2026-12-05 Gray's 60 mm in every body: in bodies under ~140 cm the left
+    atrium's centre lies less deep than that."""
+    if sex not in AORTA_ASC_MM:
+        raise ValueError(f"sex must be one of {sorted(AORTA_ASC_MM)}, got {sex!r}")
+    if height_cm is None:
+        return AORTIC_VALVE_DEPTH_MM
+    if not height_cm > 0.0:
+        raise ValueError(f"aortic_valve_depth_mm: height_cm must be > 0, got {height_cm!r}")
+    ref = NHANES_2015_2018[sex][age_group(AORTA_REF_AGE_YEARS)][0]
+    return AORTIC_VALVE_DEPTH_MM * float(height_cm) / ref
+
+
+def ascending_aorta_diameter_mm(sex: str, age_years: float | None = None,
+                                bsa_m2: float | None = None) -> float:
     """Outer diameter (mm) of the ascending aorta: :data:`AORTA_ASC_MM` of ``sex`` plus
-    :data:`AORTA_MM_PER_YEAR` per year of ``age_years`` over :data:`AORTA_REF_AGE_YEARS`
-    (None: the reference age)."""
+    :data:`AORTA_MM_PER_YEAR` per year of ``age_years`` over :data:`AORTA_REF_AGE_YEARS` (None:
+    the reference age) plus :data:`AORTA_MM_PER_M2` per m^2 of body surface area ``bsa_m2``
+    over :func:`reference_bsa_m2` (None: the reference BSA)."""
     if sex not in AORTA_ASC_MM:
         raise ValueError(f"sex must be one of {sorted(AORTA_ASC_MM)}, got {sex!r}")
     age = AORTA_REF_AGE_YEARS if age_years is None else float(age_years)
-    return AORTA_ASC_MM[sex] + AORTA_MM_PER_YEAR * (age - AORTA_REF_AGE_YEARS)
+    d = AORTA_ASC_MM[sex] + AORTA_MM_PER_YEAR * (age - AORTA_REF_AGE_YEARS)
+    if bsa_m2 is not None:
+        if not bsa_m2 > 0.0:
+            raise ValueError(f"ascending_aorta_diameter_mm: bsa_m2 must be > 0, got {bsa_m2!r}")
+        d += AORTA_MM_PER_M2 * (float(bsa_m2) - reference_bsa_m2(sex))
+    return d
 
 
 class AscendingAorta:
@@ -162,13 +196,17 @@ def _clearance(points, r, pa) -> float:
 
 def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
                     age_years: float | None = None,
-                    trachea_mm: float | None = None) -> AscendingAorta:
+                    trachea_mm: float | None = None, *,
+                    bsa_m2: float | None = None,
+                    height_cm: float | None = None) -> AscendingAorta:
     """The root and ascending aorta of the cavity ``cav`` (a :class:`.lungs.Cavity` with its
     left atrium and ventricles), spine ``sp``, hila (:func:`.mediastinum.hila_for`; its carina
     gives the trachea's depth), aortic knob ``knob`` (:func:`.mediastinum.aortic_knob`),
-    ``sex``, age and tracheal diameter (None: the knob's radius stands for the trachea's reach
-    forward of the carina's depth), placed as the module docstring says."""
-    r = 0.5 * ascending_aorta_diameter_mm(sex, age_years)
+    ``sex``, age, tracheal diameter (None: the knob's radius stands for the trachea's reach
+    forward of the carina's depth), body surface area (m^2; None: the calibre's reference
+    BSA, :func:`reference_bsa_m2`) and height (cm; None: Gray's valve depth unscaled,
+    :func:`aortic_valve_depth_mm`), placed as the module docstring says."""
+    r = 0.5 * ascending_aorta_diameter_mm(sex, age_years, bsa_m2=bsa_m2)
     pa = pulmonary_arteries(cav, sp, hila, sex)
     s = STERNUM_HALF_WIDTH_MM[1]
     notch = sternum_levels(sp)[0]
@@ -186,6 +224,8 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     # forward of Gray's depth, is an error (since 2026-12-04; until then the search silently
     # gave the deepest depth, overlapping the trunk, or a depth forward of Gray's)
     front = cav.front_zd(xv, yv)
+    gray = aortic_valve_depth_mm(sex, height_cm)
+    at = "" if height_cm is None else f", {gray:.1f} mm at {height_cm:g} cm"
 
     def course(depth, xm):             # the curve from the valve whose middle is at x = xm
         valve = np.array([xv, yv, front + depth])
@@ -197,12 +237,20 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
         return _clearance(bezier(*course(depth, xm), top, 48), r, pa) >= gap
 
     deepest = float(cav.left_atrium()[2]) - front
+    if deepest < gray:
+        # the rule above, checked first (since 2026-12-05, issue-19aorta19; until then only
+        # when the aorta at Gray's depth met the trunk, so that a valve that cleared it there
+        # was drawn behind the atrium's centre: 120 cm woman aged 18, valve 60.0 mm, atrium's
+        # centre 47.5 mm)
+        raise ValueError(f"ascending_aorta ({sex}, age {age_years}): the left atrium's centre "
+                         f"lies only {deepest:.1f} mm behind the front wall, in front of the "
+                         f"valve (no room behind Gray's {AORTIC_VALVE_DEPTH_MM:g} mm{at})")
     # ROOTS_APART_MM where the cavity has room for it; where it has not (a short, heavy, older
     # twin: a wide aorta in a shallow cavity, 3 of the 360 twins of examples/chest-ribs.toml)
     # the roots touch without overlapping (ROOTS_APART_MM is a model choice; the aorta and the
     # trunk lie side by side in one pericardial sheath, Gray's)
     for gap in (ROOTS_APART_MM, 0.0):
-        lo, hi = AORTIC_VALVE_DEPTH_MM, deepest
+        lo, hi = gray, deepest
         if not clear(lo, -s, gap) and hi > lo:
             while hi - lo > 0.1:
                 d = 0.5 * (lo + hi)
@@ -212,13 +260,8 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
         if clear(depth, -s, gap):
             break
     else:
-        if deepest <= AORTIC_VALVE_DEPTH_MM:
-            raise ValueError(f"ascending_aorta ({sex}, age {age_years}): the aorta at the "
-                             f"valve depth {depth:g} mm meets the pulmonary trunk and the left "
-                             f"atrium's centre lies only {deepest:.1f} mm behind the front "
-                             f"wall (no room behind Gray's {depth:g} mm)")
         raise ValueError(f"ascending_aorta ({sex}, age {age_years}): no valve depth from "
-                         f"{AORTIC_VALVE_DEPTH_MM:g} mm to the left atrium's centre "
+                         f"Gray's {AORTIC_VALVE_DEPTH_MM:g} mm{at} to the left atrium's centre "
                          f"({depth:.1f} mm behind the front wall) keeps the aorta off the "
                          f"pulmonary trunk")
     lo, hi = -s, xt

@@ -17,7 +17,8 @@ ventricle (:mod:`.cardiac`). Drawn (2026-12-03, sixth session, issue-19base14): 
 atrium's centre along the direction nearest to :data:`FORWARD_DEG` forward-left in the
 horizontal (the drawing's until then) that keeps its outer ellipsoid :data:`TRUNK_GAP_MM`
 clear of the pulmonary trunk and its outflow tract (:func:`.pulmonary_trunk.trunk_axis`, with
-the men's calibre: the cavity carries no sex), turned to the left, down, or between
+the men's calibre at the cavity's body surface area, since 2026-12-05 by BSA: the cavity carries
+no sex, and the men's trunk is the wider at any BSA), turned to the left, down, or between
 (:func:`appendage_turn_deg`): so it lies beside the trunk's left side and below it, towards
 the trunk's root (turned 14-26 deg, 20-50 deg of the turn downwards, in the five test bodies).
 A straight ellipsoid cannot curve round the trunk's root as the auricle does; its blood is

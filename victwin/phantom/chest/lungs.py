@@ -151,6 +151,8 @@ class Cavity:
     la_ap_mm: float = 0.0  # its AP diameter, mm (not scaled)
     ra_ml: float = 0.0   # right atrial volume, mL (not scaled)
     ctr: float = 0.0     # cardiothoracic ratio; > 0: :meth:`scaled` places the ventricles
+    bsa_m2: float = 0.0  # the body's surface area, m^2 (not scaled; 0: not given): sizes the
+    #                      pulmonary trunk (:func:`.pulmonary_trunk.trunk_axis`, since 2026-12-05)
 
     @property
     def y_low(self) -> float:
@@ -164,7 +166,7 @@ class Cavity:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.name in ("heart_axis", "spine_scale", "la_ml", "la_ap_mm", "ra_ml", "ctr",
-                          "dome_right", "dome_left"):
+                          "bsa_m2", "dome_right", "dome_left"):
                 kw[f.name] = v
             elif f.name == "y_apex":
                 kw[f.name] = ym + (v - ym) * s
@@ -549,7 +551,8 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
                  spine_front=spine_front, heart_c=(0.0, 0.0, 0.0), heart_r=(1.0, 1.0, 1.0),
                  heart_axis=(1.0, 1.0, -1.0), spine_scale=body.height_cm / 175.0,
                  la_ml=LA_ML_PER_M2[body.sex] * bsa, la_ap_mm=LA_AP_MM[body.sex],
-                 ra_ml=RA_ML_PER_M[body.sex] * body.height_cm / 100.0, ctr=th.ctr)
+                 ra_ml=RA_ML_PER_M[body.sex] * body.height_cm / 100.0, ctr=th.ctr,
+                 bsa_m2=bsa)
     return cav.with_ventricles()
 
 

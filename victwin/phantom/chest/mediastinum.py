@@ -314,9 +314,11 @@ def painted_mediastinum(cav: Cavity, sex: str, trachea_mm: float, voxel_mm: floa
 
 def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, knob: tuple, *,
                         BLOOD: int, sex: str = "male", age_years: float | None = None,
-                        trachea_mm: float | None = None) -> None:
-    """Aortic root and ascending aorta (:func:`.aortic_root.ascending_aorta`, of ``sex`` and
-    ``age_years``; ``trachea_mm`` places the arch's summit in front of the trachea), arch
+                        trachea_mm: float | None = None, bsa_m2: float | None = None,
+                        height_cm: float | None = None) -> None:
+    """Aortic root and ascending aorta (:func:`.aortic_root.ascending_aorta`, of ``sex``,
+    ``age_years``, body surface area ``bsa_m2`` and height ``height_cm``; ``trachea_mm``
+    places the arch's summit in front of the trachea), arch
     (through the knob, :func:`aortic_knob`), descending aorta, SVC, pulmonary veins into the
     left atrium (the pulmonary trunk and arteries:
     :func:`.pulmonary_trunk.paint_pulmonary_arteries`)."""
@@ -330,7 +332,8 @@ def paint_great_vessels(labels, f: Frame, cav: Cavity, sp: Spine, hila: Hila, kn
     # forward and to the right behind the sternum, the arch over the summit to the knob
     # (2026-12-03, issue-19root13; until then from (cx - 0.25 ra, heart top + 25, cz - 5),
     # left of the pulmonary valve, 30.9 mm wide, to a top at -0.15 med_half)
-    aa = ascending_aorta(cav, sp, hila, knob, sex, age_years, trachea_mm)
+    aa = ascending_aorta(cav, sp, hila, knob, sex, age_years, trachea_mm, bsa_m2=bsa_m2,
+                         height_cm=height_cm)
     asc, arch = aa.course(10), aa.arch(knob, 8)
     bend = bezier((xk, yk, zk), (xk, yk + 1.5 * rk, z_desc), (x_desc, yk + 3.0 * rk, z_desc), 6)
     desc = np.array([bend[-1], (x_desc, cav.y_low + 20.0, z_desc - 6.0)])

@@ -30,6 +30,10 @@ artery", after Kelly B, Ulster Med J 2012;81:143-148).
 How it is drawn (every length in mm, anatomy coordinates of :mod:`.raster`: ``x`` patient's
 left positive, ``y`` downwards, ``zd`` backwards):
 
+* calibre: :func:`pulmonary_trunk_diameter_mm`: Truong's Framingham mean of the sex
+  (:data:`MPA_DIAMETER_MM`) plus :data:`MPA_MM_PER_M2` per m^2 of the body's surface area
+  (the cavity's ``bsa_m2``) over :func:`reference_bsa_m2` (since 2026-12-05, issue-19vessels20;
+  until then the same adult calibre in every body);
 * bifurcation: level the top of T6 (the T5/T6 disc's lower face, Gray's); ``x`` the second
   chondrosternal joint (:data:`CHONDROSTERNAL_2_X_MM`) plus the trunk's radius (the trunk
   "immediately to the left of" the joint: its right wall there); depth in front of the left
@@ -67,6 +71,22 @@ changes measured by cine cardiovascular magnetic resonance in healthy volunteers
 Magn Reson 2016;18:12 (doi:10.1186/s12968-016-0230-9, abstract): 120 healthy adults, mean of
 the greater and lesser orthogonal diastolic diameters: main 22.9 +- 2.4 (men), 21.2 +- 2.1
 (women); right 16.6 +- 2.8, 14.7 +- 2.2; left 17.3 +- 2.5, 15.9 +- 2.0 mm.
+Berger T, Siepe M, Simon B, et al. Pulmonary artery diameter: means and normal limits -
+assessment by computed tomography angiography. Interact Cardiovasc Thorac Surg
+2022;34:637-644 (abstract, via mendeley.com and thieme-connect.de): 497 patients aged
+51.4 +- 20.2, three-dimensional centreline CT, pulmonary trunk 32.0 +- 4.6 mm; body surface
+area the only significant predictor of its diameter, beta = 4.52 mm per m^2 (95 % CI
+0.40-8.64).
+Chuang ML, Gona P, Salton CJ, et al. Normal reference values for thoracic and abdominal aorta
+and main pulmonary artery dimensions by cardiovascular magnetic resonance: the Framingham
+Heart Study. J Cardiovasc Magn Reson 2013;15(Suppl 1):P256 (abstract): 370 healthy
+Offspring, diameter against height^beta, beta = 0.29 for the main pulmonary artery (0.22 the
+ascending aorta); indexing to height or BSA gave inverse correlations (over-corrects) - a
+check on the slope above (NOTES, issue-19vessels20).
+Sluysmans T, Colan SD. Theoretical and empirical derivation of cardiovascular allometric
+relationships in children. J Appl Physiol 2005;99:445-457 (PubMed 15557009, abstract): 496
+normal children aged 0-20, vessel diameters linear in sqrt(BSA) (not used: a growth law; the
+adults' slopes above are flatter, elasticity 0.19-0.36 against 0.5; NOTES).
 Gray H. Anatomy of the Human Body, 20th ed., 1918, pp. 544-545 (bartleby.com/107).
 """
 
@@ -74,13 +94,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cardiac import RETROSTERNAL_DEPTH_MM
+from .cardiac import RETROSTERNAL_DEPTH_MM, body_surface_area_m2
+from .population import NHANES_2015_2018, age_group
 from .raster import Frame, polyline
 from .skeleton import STERNUM_HALF_WIDTH_MM, Spine
 
-__all__ = ["MPA_DIAMETER_MM", "RPA_DIAMETER_MM", "LPA_DIAMETER_MM", "TRUNK_LENGTH_MM",
+__all__ = ["MPA_DIAMETER_MM", "MPA_MM_PER_M2", "FRAMINGHAM_CT_AGE_YEARS", "RPA_DIAMETER_MM",
+           "LPA_DIAMETER_MM", "TRUNK_LENGTH_MM",
            "CHONDROSTERNAL_2_X_MM", "PERICARDIAL_SINUS_MM", "MIN_RISE", "PulmonaryArteries",
-           "pulmonary_arteries", "trunk_axis", "paint_pulmonary_arteries", "segment_distance_sq"]
+           "pulmonary_arteries", "trunk_axis", "paint_pulmonary_arteries", "segment_distance_sq",
+           "reference_bsa_m2", "pulmonary_trunk_diameter_mm"]
 
 # Main pulmonary artery diameter by sex (mm): Truong et al. 2012 give the cohort mean (25.1,
 # SD 2.8) and the sex-specific 90th percentiles (28.9 men, 26.9 women); the sex means drawn
@@ -88,6 +111,18 @@ __all__ = ["MPA_DIAMETER_MM", "RPA_DIAMETER_MM", "LPA_DIAMETER_MM", "TRUNK_LENGT
 # cohort's SD): 25.3 and 23.3 mm (their mean 24.3; Burman 2016's CMR lumen, 22.9 / 21.2, is
 # ~2 mm less, as lumen against outer-wall CT).
 MPA_DIAMETER_MM = {"male": 28.9 - 1.2816 * 2.8, "female": 26.9 - 1.2816 * 2.8}
+# Its change with body surface area (mm per m^2): Berger et al. 2022 (CT angiography, BSA the
+# only significant predictor; ASSUMPTION: the slope of their larger centreline diameters, 32.0
+# mm, holds for Truong's axial ones, and it is linear down to the smallest bodies drawn), about
+# :func:`reference_bsa_m2` (since 2026-12-05, issue-19vessels20). A check of its order, as
+# elasticities (d ln diameter / d ln BSA): this slope 0.36 at 24 mm and 1.9 m^2; Chuang et al.
+# 2013's Framingham height exponent 0.29 is 0.19 at a fixed BMI (Mosteller BSA ~ height^1.5);
+# MESA's aortic slope (Turkbey 2014, :mod:`.aortic_root`) 0.27; Sluysmans & Colan's 0.5.
+MPA_MM_PER_M2 = 4.52
+# The Framingham MDCT cohort's mean age (years): 48.9 +- 10.3 (Qazi et al. 2017, 3,318 of
+# them; Truong et al. 2012: 51 +- 10 in 3171): the age of the reference body of both the
+# trunk's and the ascending aorta's (:mod:`.aortic_root`) calibres.
+FRAMINGHAM_CT_AGE_YEARS = 48.9
 # Right and left pulmonary arteries (mm): Burman et al. 2016, CMR means by sex (lumen).
 RPA_DIAMETER_MM = {"male": 16.6, "female": 14.7}
 LPA_DIAMETER_MM = {"male": 17.3, "female": 15.9}
@@ -139,15 +174,50 @@ def pulmonary_arteries(cav, sp: Spine, hila, sex: str) -> PulmonaryArteries:
                              0.5 * RPA_DIAMETER_MM[sex], 0.5 * LPA_DIAMETER_MM[sex])
 
 
+def reference_bsa_m2(sex: str) -> float:
+    """Body surface area (m^2) about which :data:`MPA_DIAMETER_MM` and the ascending aorta's
+    :data:`.aortic_root.AORTA_ASC_MM` are taken: Mosteller's BSA
+    (:func:`.cardiac.body_surface_area_m2`) of the mean height and BMI of the NHANES 2015-2018
+    row (:data:`.population.NHANES_2015_2018`) of ``sex`` at :data:`FRAMINGHAM_CT_AGE_YEARS`
+    (40-49 years: men 176.3 cm, BMI 30.1, 2.14 m^2; women 162.3 cm, BMI 30.7, 1.91 m^2).
+
+    ASSUMPTION: the Framingham MDCT cohort's body size (Offspring and Third Generation,
+    2002-2005) is that of US adults of its mean age in NHANES 2015-2018; its own mean BSA by sex
+    (Rogers et al. 2013, Truong et al. 2012: tables) was not read (only the abstracts could be
+    reached). Framingham then was likely less obese than NHANES 2015-2018 (a smaller reference
+    BSA would give every twin a slightly larger trunk and aorta: 0.1 m^2 = 0.45 / 0.43 mm).
+    (In :mod:`.aortic_root` from 2026-12-05, issue-19aorta19; here since issue-19vessels20.)"""
+    if sex not in MPA_DIAMETER_MM:
+        raise ValueError(f"sex must be one of {sorted(MPA_DIAMETER_MM)}, got {sex!r}")
+    h, _, bmi, _ = NHANES_2015_2018[sex][age_group(FRAMINGHAM_CT_AGE_YEARS)]
+    return body_surface_area_m2(h, bmi * (h / 100.0) ** 2)
+
+
+def pulmonary_trunk_diameter_mm(sex: str, bsa_m2: float | None = None) -> float:
+    """Outer diameter (mm) of the pulmonary trunk: :data:`MPA_DIAMETER_MM` of ``sex`` plus
+    :data:`MPA_MM_PER_M2` per m^2 of body surface area ``bsa_m2`` over
+    :func:`reference_bsa_m2` (None: the reference BSA, Truong's mean)."""
+    d = MPA_DIAMETER_MM.get(sex)
+    if d is None:
+        raise ValueError(f"sex must be one of {sorted(MPA_DIAMETER_MM)}, got {sex!r}")
+    if bsa_m2 is None:
+        return d
+    if not bsa_m2 > 0.0:
+        raise ValueError(f"pulmonary_trunk_diameter_mm: bsa_m2 must be > 0, got {bsa_m2!r}")
+    return d + MPA_MM_PER_M2 * (float(bsa_m2) - reference_bsa_m2(sex))
+
+
 def trunk_axis(cav, sp: Spine, sex: str) -> tuple:
     """``(outflow, valve, bifurcation, radius)`` (mm) of the trunk of :func:`pulmonary_arteries`
-    (no hila needed)."""
+    (no hila needed); its calibre by ``sex`` and the cavity's ``bsa_m2``
+    (:func:`pulmonary_trunk_diameter_mm`; 0: the reference body's)."""
     if sex not in MPA_DIAMETER_MM:
         raise ValueError(f"sex must be one of {sorted(MPA_DIAMETER_MM)}, got {sex!r}")
     if cav.la_ml <= 0.0:
         raise ValueError(f"the pulmonary trunk is placed in front of the left atrium: "
                          f"cav.la_ml must be > 0, got {cav.la_ml:g}")
-    r = 0.5 * MPA_DIAMETER_MM[sex]
+    bsa = getattr(cav, "bsa_m2", 0.0)
+    r = 0.5 * pulmonary_trunk_diameter_mm(sex, bsa if bsa > 0.0 else None)
     lx, ly, lz, (_, _, lrz) = cav.left_atrium()
     yb = sp.tops[sp.level("T6")]
     bif = np.array([CHONDROSTERNAL_2_X_MM + r, yb, lz - lrz - PERICARDIAL_SINUS_MM - r])
