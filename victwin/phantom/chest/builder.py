@@ -437,7 +437,7 @@ def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None 
 
 
 def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
-                    age_years: float = 50.0) -> list:
+                    age_years: float = 50.0, height_cm: float = 175.0) -> list:
     """Step ``skeleton``: spine, ribs with costal cartilage, sternum, clavicles and scapulae
     (cortical shells of :data:`CORTEX_MM` around trabecular bone dithered with ``rng``).
 
@@ -449,8 +449,9 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
         The grid and anatomy frame.
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
-    rng, sex, age_years : numpy.random.Generator, str, float
-        The bones' generator (spine, ribs, clavicles, scapulae); the sex sizes the clavicles, sex
+    rng, sex, age_years, height_cm : numpy.random.Generator, str, float, float
+        The bones' generator (spine, ribs, clavicles, scapulae); the sex sizes the clavicles'
+        shafts and the height (cm) their length (:func:`.skeleton.clavicle_length_mm`), sex
         and age the ribs' cortex and the cartilages' calcification (:mod:`.rib_section`).
 
     Returns
@@ -471,7 +472,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
     # manubrium stood at -b0)
     # the acromial ends at the back of the shoulder, forward with the acromia for a PA film
-    paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
+    paint_clavicles(labels, f, sp, sex, rng, height_cm=height_cm,
+                    front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
                     back_zd=0.2 * cav.b0 - t.acromion_forward_mm, BONE=CLAVICLE, SOFT=SOFT,
                     cortex_mm=CORTEX_MM)
 
@@ -577,7 +579,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     _paint_vessels(labels, f, vessels)
     paint_upper_lobe_veins(labels, f, t.cav, hila, pts, BLOOD=BLOOD, only=LUNG)
     step("skeleton")
-    paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years)
+    paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years, body.height_cm)
     step("done")
     if bar is not None:
         bar.close()

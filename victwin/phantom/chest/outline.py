@@ -369,7 +369,8 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     # the shoulders: Heinz's biacromial breadth plus the subcutaneous layer at the level of the
     # clavicles' acromial ends, down to the glenoid's centre (:data:`BIACROMIAL_MM`)
     k = th.body.height_cm / 175.0
-    y_acr = float(clavicle_path(sp, th.body.sex, front_zd=-cav.b0, back_zd=0.0)[-1, 1])
+    y_acr = float(clavicle_path(sp, th.body.sex, height_cm=th.body.height_cm, front_zd=-cav.b0,
+                                back_zd=0.0)[-1, 1])
     y_arm = y_acr + (ACROMION_MM[2] + GLENOID_ACROMION_MM + 0.5 * GLENOID_MM[0]) * k
     ol = Outline(a=a, b_ant=b_ant, b_post=b_post, fat=th.fat_mm, muscle=th.muscle_mm,
                  y_shoulder=cav.y_apex - 45.0, y_axilla=cav.y_apex + 0.12 * cav.height,
