@@ -133,12 +133,16 @@ def girdle_half_widths(ol, scapulae, *, sex: str, cage_half_width=None) -> tuple
     covers reach: the least half-width (mm, at the skin) of the trunk ``ol``
     (:class:`.outline.Outline`, its depth and exponent at each level, the same
     ``cage_half_width`` the builder draws with) that holds every point of
-    :func:`girdle_points` grown by its cover; 0 at a level where the outline's own half-width
-    already holds them (a ball of the cover's radius: at ``dy`` above or below a point the
-    cover is ``sqrt(c^2 - dy^2)``), the profile filled between its highest and lowest peaks
-    (rising to its widest level, falling after it: no notch between the acromion's and the
-    glenoid head's covers; model choice). A point whose depth is past the section's at that level
-    (no width holds it) is taken at 0.95 of the depth; the voxel test counts what remains."""
+    :func:`girdle_points` grown by its cover, 0 at a level where the outline's own half-width
+    already holds them. At ``dy`` above or below a point its lateral cover ``c`` falls
+    elliptically over the vertical reach ``cv``: ``c * sqrt(1 - (dy / cv)^2)``. A sectional
+    point is held with the section at its depth, the outline stretching only the flank beyond
+    the cage (:meth:`.outline.Outline._fold_flanks`: the width needed is
+    ``x0 + (x - x0) (a - x0) / (X - x0)``, ``a`` the own half-width, ``x0`` where the flank
+    begins, ``X`` the own section's half-width at the point's depth, ``X - x0`` kept >= a tenth
+    of ``a - x0``); a column-only point needs ``x`` itself. The profile is then filled between
+    its peaks (rising to its widest level, falling after it: no notch between the acromion's
+    and the glenoid head's covers; model choice). The voxel test counts what remains."""
     parts = [pc for s in scapulae for pc in girdle_points(s, sex=sex, fat_mm=ol.fat)]
     y_lo = min(float(p[:, 1].min()) - cv for p, _, cv, _ in parts)
     y_hi = max(float(p[:, 1].max()) + cv for p, _, cv, _ in parts)
