@@ -32,11 +32,12 @@ import pytest
 
 from victwin.phantom.chest import anatomy, make_chest
 from victwin.phantom.chest.measure_body import (chest_breadth_depth_mm, chest_wall_thickness_mm,
-                                                costophrenic_angles_deg, rib_space_y_mm)
+                                                costophrenic_angles_deg, lung_labels,
+                                                rib_space_y_mm)
 from victwin.phantom.chest.measure_recess import costophrenic_angles_deg as reader_cp_angles_deg
 from victwin.phantom.chest.measure_recess import pa_line_integral
 
-from ._chest_bodies import twin as shared_twin
+from ._chest_bodies import BODIES
 
 VOX = 2.0
 H = {"female": 163.0, "male": 177.0}
@@ -48,12 +49,13 @@ HEINZ = {"female": {"breadth": (54.63, 3.336, 0.273, 0.801, 14.1),
 
 
 @functools.lru_cache(maxsize=None)
-def body_twin(sex: str, bmi: float, breasts: bool = True):
+def body_twin(sex: str, bmi: float, breasts: bool = True, positioning: str = "pa"):
     """A 2 mm twin of ``sex`` at the test height and ``bmi`` (seed 3); ``breasts=False``: the
-    same twin with no breast tissue."""
+    same twin with no breast tissue; ``positioning`` the scapulae's."""
     body = {"sex": sex, "age_years": 40, "height_cm": H[sex], "bmi": bmi}
     if breasts:
-        return make_chest({"body": body}, seed=3, voxel_mm=VOX)
+        return make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=3,
+                          voxel_mm=VOX)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(anatomy, "breast_ml_for", lambda bmi: 0.0)
         return make_chest({"body": body}, seed=3, voxel_mm=VOX)
@@ -84,12 +86,30 @@ def test_chest_wall_at_the_second_intercostal_space_as_schroeder_2013(sex):
     # a twin of the cohort's mean BMI (26): skin to lung at the 2nd intercostal space,
     # mid-clavicular line, within one SD of the cohort's mean (40.8 +- 14 mm), both sides.
     # Until 2026-12-03 (tenth session) a woman of BMI 24 had 66-68 mm (the fat grew with the
-    # trunk's area), above this range.
-    ph = shared_twin("man") if sex == "male" else body_twin("female", 26.0)
+    # trunk's area), above this range. Read on the neutral twin (the scapulae of a standing
+    # body, arms at the sides): the measure's mid-clavicular line is half-way to the body's
+    # lateral edge at that level, and in the PA twin the soft tissue over the glided glenoid
+    # heads (:mod:`victwin.phantom.chest.girdle`, since 2026-12-05 second session) is that
+    # edge there (the woman's line 17 mm further out, 58 mm of wall there). The PA twin's
+    # chest wall itself is the same: at the neutral twin's line its skin-to-lung column is
+    # identical (the girdle stretches only the wall beyond the rib cage).
+    body, seed = BODIES["man"] if sex == "male" else ({"sex": "female", "age_years": 40,
+                                                       "height_cm": H["female"], "bmi": 26.0}, 3)
+    ph, pa = (make_chest({"body": body, "scapulae": {"positioning": pos}}, seed=seed,
+                         voxel_mm=VOX) for pos in ("neutral", "pa"))
     assert ph.meta["body"]["bmi"] == 26
+    j = int(np.argmin(np.abs(ph.grid.axis_mm("y") - rib_space_y_mm(ph, 2.5))))
     for side in (-1, 1):
         cwt = chest_wall_thickness_mm(ph, side)
         assert 40.8 - 14.0 <= cwt <= 40.8 + 14.0, (side, cwt)
+        edge = ph.grid.axis_mm("x")[np.flatnonzero((ph.labels[:, j, :] != 0).any(axis=0))]
+        x_mcl = 0.5 * (edge[0] if side < 0 else edge[-1])
+        cols = [g.axis_mm("x") for g in (ph.grid, pa.grid)]
+        i_n, i_p = (int(np.argmin(np.abs(c - x_mcl))) for c in cols)
+        assert cols[0][i_n] == pytest.approx(cols[1][i_p])
+        # from the front (the grids share their front plane) to 10 mm into the lung
+        n_front = int(np.flatnonzero(np.isin(ph.labels[:, j, i_n], lung_labels(ph)))[0]) + 5
+        assert np.array_equal(ph.labels[:n_front, j, i_n], pa.labels[:n_front, j, i_p])
 
 
 def test_chest_wall_thickens_with_bmi():

@@ -8,7 +8,9 @@ PA film (``victwin.phantom.chest.measure``) against their published sources:
   (Magera et al. 2021: men 31.4 +- 3.4, women 27.7 +- 3.7 mm), the knob the widest point of
   the upper left border, the superior mediastinal width under the 8 cm normal limit;
 * clavicle length on PA films within 2 SD of the mean by sex (Okoseimiema et al.: men 156,
-  women 146 mm, SD ~10.5 mm).
+  women 146 mm, SD ~10.5 mm); and with stature, at the ends of the accepted height range:
+  stature is 11.1 times the clavicle's length within 1.5 in (Singh and Sohal, 50 adult male
+  bodies, East Punjab; as quoted in Modi's Medical Jurisprudence and Toxicology).
 * the anterior junction (lungs a thin line apart behind the sternum below the manubriosternal
   joint, not above it) and the azygo-oesophageal recess (right lung in front of the vertebral
   bodies below the azygos arch): Radiopaedia, Gibbs et al. Radiographics 2007.
@@ -64,6 +66,27 @@ def test_clavicle_length(twin):
     mean, sd = {"male": (156.0, 10.4), "female": (146.2, 10.7)}[sex]  # Okoseimiema et al.
     for length in clavicle_lengths_mm(twin):
         assert abs(length - mean) <= 2.0 * sd + VOX
+
+
+# Singh and Sohal (50 adult male bodies, East Punjab; Modi, Medical Jurisprudence and
+# Toxicology): stature = 11.1 x clavicle length, "within an error of 1 1/2 in" (38.1 mm).
+SINGH_SOHAL_FACTOR, SINGH_SOHAL_ERROR_MM = 11.1, 38.1
+CLAVICLE_VOX = 4.0
+
+
+@pytest.mark.parametrize("body", [
+    {"sex": "female", "age_years": 30, "height_cm": 125, "bmi": 20},
+    {"sex": "male", "age_years": 40, "height_cm": 205, "bmi": 25}], ids=["125cm", "205cm"])
+def test_clavicle_length_follows_stature_as_singh_and_sohal(body):
+    """The clavicles of a short woman and a tall man (4 mm twins) times Singh and Sohal's
+    factor give the stature within their error plus the factor times a voxel (the x extent is
+    read to a voxel). Until 2026-12-05 (second session) the clavicles were Okoseimiema's mean
+    length by sex at any height: the 125 cm woman's 146 mm clavicles gave 162 cm."""
+    ph = _chest_bodies.build(body, 0, CLAVICLE_VOX)
+    for length in clavicle_lengths_mm(ph):
+        stature_mm = SINGH_SOHAL_FACTOR * length
+        assert abs(stature_mm - 10.0 * body["height_cm"]) \
+            <= SINGH_SOHAL_ERROR_MM + SINGH_SOHAL_FACTOR * CLAVICLE_VOX, (length, stature_mm)
 
 
 def _medial_lung_edge_mm(ph, level, side=-1):

@@ -29,8 +29,10 @@ issue-19aorta19 and issue-19vessels20): the aortic root at the shortest height f
 (the youngest woman's too since issue-19aorta19, which refuses a valve behind the left atrium's
 centre) and for the women's short and heavy tails (the youngest's since issue-19vessels20,
 whose BSA now widens the pulmonary trunk; the oldest women's short lean tail builds since
-then); the clavicles past the grid's sides for the shortest lean woman (met only once the
-aortic root builds there: :data:`_CLAVICLE_XFAIL`, unused meanwhile).
+then). (The clavicles past the grid's sides of the shortest lean woman, a strict xfail until
+the clavicles grew with stature, 2026-12-05 second session, issue-19shoulder20:
+:func:`~victwin.phantom.chest.skeleton.clavicle_length_mm`; that corner now stops at the
+aortic root first.)
 
 Each twin is also checked against anatomy that holds for every adult, independently of the
 builder's own checks: both lungs hold parenchyma, each at least a quarter of the two (the left
@@ -133,10 +135,6 @@ _AORTA_XFAIL = pytest.mark.xfail(strict=True, raises=AorticRootRefusal, reason=(
     "in the smallest-TLC draw (47-51 mm); in short heavy women the BSA widens both vessels, "
     "not the cavity (135.6 cm, BMI 51: 61.5 vs 57.0 mm; 141.9 cm, BMI 65: 60.5 vs 59.9 mm) "
     "(NOTES, issue-19robust19, issue-19aorta19, issue-19vessels20)"))
-_CLAVICLE_XFAIL = pytest.mark.xfail(strict=True, raises=GridCut, reason=(
-    "the clavicles (an adult length by sex, not scaled with height) reach past the grid's "
-    "sides (the trunk's half-breadth + 10 mm) in the shortest lean woman (NOTES, "
-    "issue-19robust19)"))
 
 
 def _corner_param(sex, height_cm, bmi, age_years):
@@ -147,7 +145,7 @@ def _corner_param(sex, height_cm, bmi, age_years):
     # every shortest corner: until 2026-12-05 (issue-19aorta19) the youngest woman's built,
     # her valve drawn at Gray's 60 mm behind her left atrium's centre (47.5 mm), which the
     # module calls an error; now refused as such (her lean corner's clavicles, a GridCut before,
-    # are no longer reached)
+    # grow with stature since issue-19shoulder20)
     marks = _AORTA_XFAIL if height_cm == _LO_H else ()
     return pytest.param(body, marks=marks,
                         id=f"{sex}-{height_cm:g}cm-bmi{bmi:g}-{age_years:g}y")

@@ -59,20 +59,16 @@ def caught(name: str, positioning: str = "pa"):
     return ph, out["trunk"], out["scapulae"]
 
 
-_PA_OUT = pytest.mark.xfail(strict=True, reason=(
-    "PA positioning (2026-12-05): the glided glenoid heads and acromia reach past the armless "
-    "trunk's side, whose outline does not follow the shoulders forward: 1.9 mL (man), 8.8 mL "
-    "(lean woman) of the whole scapulae lie in air, cut at the skin in the twin (NOTES)"))
-
-
 @pytest.mark.parametrize("name, positioning", [
-    *((n, "neutral") for n in sorted(BODIES)),
-    *(pytest.param(n, "pa", marks=() if n == "woman" else _PA_OUT) for n in sorted(BODIES))])
+    *((n, "neutral") for n in sorted(BODIES)), *((n, "pa") for n in sorted(BODIES))])
 def test_scapulae_lie_inside_the_body(name, positioning):
     """No voxel of either scapula lies where the trunk is air: the armless trunk covers the
     scapulae and acromia. Until 2026-12-03 the shoulders were narrower than the shoulder girdle
     and the skin cut 14 of 44 mL from each scapula of the 178 cm man, 15 of 34 mL of the 158 cm
-    woman's. The PA positioning does not hold yet (the xfail's reason)."""
+    woman's. From the PA positioning (2026-12-05) until the trunk's outline followed the
+    positioned girdle (:mod:`victwin.phantom.chest.girdle`, 2026-12-05 second session) the
+    glided glenoid heads and acromia reached past the trunk's side: 1.9 mL of the man's
+    scapulae, 8.8 mL of the lean woman's lay in air (strict xfails then)."""
     ph, trunk, scap = caught(name, positioning)
     lost_ml = np.count_nonzero(scap & (trunk == builder.AIR)) * VOX ** 3 / 1000.0
     assert scap.sum() * VOX ** 3 / 1000.0 > 40.0 * (BODIES[name][0]["height_cm"] / 175.0) ** 3

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from .abdomen import DIAPHRAGM_MM, paint_gastric_bubble
 from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_MM, thorax_for
 from .lungs import Cavity, solve_cavity
 from .erector_spinae import paint_erector_spinae
+from .girdle import girdle_half_widths
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .aortic_root import ascending_aorta
@@ -196,7 +197,16 @@ def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     sp = cav.spine()       # skeleton.spine_for(y_apex, y_low, spine_front, height / 175 cm)
     rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
     ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
-    return _Torso(cav, sp, ol, scale, rib_depth, positioning)
+    t = _Torso(cav, sp, ol, scale, rib_depth, positioning)
+    if positioning == "neutral":
+        return t
+    # the skin over the positioned shoulder girdle (the glided glenoid heads and acromia leave
+    # Heinz's shoulders, measured with the arms at the sides): :mod:`.girdle`
+    ol = replace(ol, girdle=girdle_half_widths(ol, t.scapulae, sex=th.body.sex,
+                                               cage_half_width=trunk_cage_half_width(cav)))
+    placed = _Torso(cav, sp, ol, scale, rib_depth, positioning)
+    placed.__dict__["placement"] = t.placement      # the cached placement, not solved again
+    return placed
 
 
 def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
@@ -225,11 +235,13 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
     back = max(ol.b_post, cover_back_zd(t.scapulae, ol.fat))    # the cover over the blades
-    half_x = ol.half_breadth + 10.0
+    half_x = max(ol.a, ol.shoulder_a) + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
     y_bot = cav.y_low + rec["margins"]["bottom_mm"]
-    nx = int(math.ceil(2 * half_x / voxel_mm))
+    # wider over a positioned shoulder girdle by whole voxels each side: the voxel centres of
+    # the cavity stay where they are without it (the lungs are painted the same)
+    nx = int(math.ceil(2 * half_x / voxel_mm)) + 2 * int(math.ceil(ol.girdle_excess / voxel_mm))
     ny = int(math.ceil((y_bot - y_top) / voxel_mm))
     below = min(5.0, gap)
     nz = int(math.ceil((back - front + 5.0 + below) / voxel_mm))
@@ -427,7 +439,7 @@ def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None 
 
 
 def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
-                    age_years: float = 50.0) -> list:
+                    age_years: float = 50.0, height_cm: float = 175.0) -> list:
     """Step ``skeleton``: spine, ribs with costal cartilage, sternum, clavicles and scapulae
     (cortical shells of :data:`CORTEX_MM` around trabecular bone dithered with ``rng``).
 
@@ -439,8 +451,9 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
         The grid and anatomy frame.
     t : _Torso
         Cavity, spine, scale and rib depth (mm).
-    rng, sex, age_years : numpy.random.Generator, str, float
-        The bones' generator (spine, ribs, clavicles, scapulae); the sex sizes the clavicles, sex
+    rng, sex, age_years, height_cm : numpy.random.Generator, str, float, float
+        The bones' generator (spine, ribs, clavicles, scapulae); the sex sizes the clavicles'
+        shafts and the height (cm) their length (:func:`.skeleton.clavicle_length_mm`), sex
         and age the ribs' cortex and the cartilages' calcification (:mod:`.rib_section`).
 
     Returns
@@ -461,7 +474,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     # sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as before, when the
     # manubrium stood at -b0)
     # the acromial ends at the back of the shoulder, forward with the acromia for a PA film
-    paint_clavicles(labels, f, sp, sex, rng, front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
+    paint_clavicles(labels, f, sp, sex, rng, height_cm=height_cm,
+                    front_zd=clavicular_notch_zd(cav, sp, sex) - 3.0,
                     back_zd=0.2 * cav.b0 - t.acromion_forward_mm, BONE=CLAVICLE, SOFT=SOFT,
                     cortex_mm=CORTEX_MM)
 
@@ -573,7 +587,7 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     _paint_vessels(labels, f, vessels)
     paint_upper_lobe_veins(labels, f, t.cav, hila, pts, BLOOD=BLOOD, only=LUNG)
     step("skeleton")
-    paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years)
+    paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years, body.height_cm)
     step("done")
     if bar is not None:
         bar.close()

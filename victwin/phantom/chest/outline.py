@@ -6,6 +6,14 @@ anterior and posterior half-depths; the shoulders are rounded caps from the neck
 acromia. Fat thickness: :func:`.anatomy.fat_mm_for` (Heinz et al. 2003's slope of chest
 breadth and depth on BMI).
 
+Over the shoulder girdle positioned for the PA film (2026-12-05, second session,
+:mod:`.girdle`): the glided glenoid heads and acromia leave Heinz's shoulders (measured with
+the arms at the sides), so :func:`.girdle.girdle_half_widths` gives, level by level, the
+half-width that holds them under their cover (deltoid and fat over the glenoid head, fat over
+the acromion), kept in :attr:`Outline.girdle`; the trunk there is widened by stretching only
+its flanks, the wall outside the rib cage, and its fat and muscle layers only (the soft core
+keeps the chest's width). The neutral positioning has no ``girdle``.
+
 Breasts (2026-12-03, tenth session): each sits on the chest wall with its base on the skin of
 the trunk, the base spanning the 2nd to the 6th rib and the lateral sternal edge to the
 mid-axillary line ("The base lies from the lateral sternal edge to the mid-axillary line, and
@@ -111,11 +119,20 @@ class Outline:
     #                                sternum in the midline)
     sternum_zd: float = 0.0        # the sternum's anterior surface (zd, mm)
     sternum_y: tuple = (0.0, 0.0, 0.0)   # jugular notch, sternal angle, xiphisternal joint
+    girdle: tuple = ()             # ((y, half-width), ...): the skin over the positioned
+    #                                shoulder girdle (:func:`.girdle.girdle_half_widths`; PA)
 
     @property
     def half_breadth(self) -> float:
-        """The trunk's largest half-width (mm): the chest's or the shoulders'."""
-        return max(self.a, self.shoulder_a)
+        """The trunk's largest half-width (mm): the chest's or the shoulders' (Heinz's, or
+        wider over the positioned shoulder girdle, :attr:`girdle`)."""
+        return max(self.a, self.shoulder_a, *(w for _, w in self.girdle))
+
+    @property
+    def girdle_excess(self) -> float:
+        """How far (mm) the skin over the positioned shoulder girdle (:attr:`girdle`) lies
+        beyond the chest's and Heinz's shoulders' half-width (0 without it)."""
+        return max(self.half_breadth - max(self.a, self.shoulder_a), 0.0)
 
     def _groove(self, x, grow: float):
         """How far (mm) the anterior surface grown by ``grow`` lies behind the superellipse at
@@ -140,8 +157,10 @@ class Outline:
         return self._a_y(y, grow, None)
 
     def _a_y(self, y, grow: float, cage_half_width):
-        """The trunk's half-width (mm) at level ``y`` (see :meth:`trunk`)."""
-        return self._a_depth(y, grow, cage_half_width)[0]
+        """The trunk's half-width (mm) at level ``y`` (see :meth:`trunk`), over the
+        positioned shoulder girdle too (:attr:`girdle`)."""
+        a_y = self._a_depth(y, grow, cage_half_width)[0]
+        return self._girdle_a(y, grow, a_y) if self.girdle else a_y
 
     def _a_depth(self, y, grow: float, cage_half_width):
         """``(half-width, depth factor)`` of the trunk grown by ``grow`` at level ``y``: the
@@ -173,6 +192,32 @@ class Outline:
         return (np.where(wide, shoulder, chest),
                 np.where(wide, np.maximum(np.maximum(s_depth, depth), 0.6), depth))
 
+    def _girdle_a(self, y, grow: float, a_y):
+        """The half-width (mm) at level ``y`` over the positioned shoulder girdle
+        (:attr:`girdle`, grown by ``grow``), never less than ``a_y`` (the trunk's without it).
+        The soft core (``grow`` inside the muscle layer) is not widened: the tissue over the
+        girdle is muscle (deltoid, the rotator cuff, teres) under the fat (model choice)."""
+        if grow <= -(self.fat + self.muscle):
+            return a_y
+        gy, gw = np.array(self.girdle, np.float32).T
+        g = np.interp(np.asarray(y, np.float32), gy, gw, left=0.0, right=0.0)
+        return np.where(g > 0.0, np.maximum(a_y, g + grow), a_y)
+
+    def _fold_flanks(self, x, y, grow: float, a_y):
+        """``x`` (mm) mapped into the section of half-width ``a_y`` (the trunk's without the
+        girdle): over the positioned shoulder girdle only the flanks stretch, the wall outside
+        the cage (beyond ``a_y`` less the chest's wall, ``a - cage_a``, and ``grow``) spread
+        linearly out to :meth:`_girdle_a`; inside it ``x`` is unchanged, so the front and back
+        over the cage (the chest wall in front of the lungs, the breasts' base, the sternum)
+        are the trunk's without the girdle (model choice)."""
+        if not self.girdle:
+            return x
+        a_g = self._girdle_a(y, grow, a_y)
+        x0 = a_y - (self.a - self.cage_a) - grow
+        ax = np.abs(x)
+        out = x0 + (ax - x0) * (a_y - x0) / np.maximum(a_g - x0, 1e-3)
+        return np.where((a_g > a_y) & (ax > x0), np.sign(x) * out, x)
+
     def _back_depth(self, y, depth):
         """The depth factor of the back (zd > 0): the chest's ``depth`` above the acromia
         (narrowing to the neck), the full depth from the acromia to :attr:`y_arm`, back to
@@ -200,7 +245,7 @@ class Outline:
         given, narrows the trunk with the rib cage below the axillae."""
         a_y, depth = self._a_depth(y, grow, cage_half_width)
         scale = a_y / (self.a + grow)
-        xs = x / scale
+        xs = self._fold_flanks(x, y, grow, a_y) / scale
         zs = zd / np.where(np.asarray(zd) > 0, self._back_depth(y, depth), depth)
         inside = self.section(xs, zs, grow, self._p(y))
         cover = self.fat + grow
@@ -219,7 +264,7 @@ class Outline:
         """``zd`` (mm) of the trunk's anterior skin at (x, y) (0 beyond its lateral edge), the
         surface :meth:`trunk` draws."""
         a_y, depth = self._a_depth(y, 0.0, cage_half_width)
-        xs = x / (a_y / self.a)
+        xs = self._fold_flanks(x, y, 0.0, a_y) / (a_y / self.a)
         u = np.clip(np.abs(xs) / self.a, 0.0, 1.0)
         b = self.b_ant - self._groove(xs, 0.0)
         p = self._p(y)
@@ -324,7 +369,8 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     # the shoulders: Heinz's biacromial breadth plus the subcutaneous layer at the level of the
     # clavicles' acromial ends, down to the glenoid's centre (:data:`BIACROMIAL_MM`)
     k = th.body.height_cm / 175.0
-    y_acr = float(clavicle_path(sp, th.body.sex, front_zd=-cav.b0, back_zd=0.0)[-1, 1])
+    y_acr = float(clavicle_path(sp, th.body.sex, height_cm=th.body.height_cm, front_zd=-cav.b0,
+                                back_zd=0.0)[-1, 1])
     y_arm = y_acr + (ACROMION_MM[2] + GLENOID_ACROMION_MM + 0.5 * GLENOID_MM[0]) * k
     ol = Outline(a=a, b_ant=b_ant, b_post=b_post, fat=th.fat_mm, muscle=th.muscle_mm,
                  y_shoulder=cav.y_apex - 45.0, y_axilla=cav.y_apex + 0.12 * cav.height,

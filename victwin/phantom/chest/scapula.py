@@ -208,6 +208,28 @@ class Scapula:
         w[1] = 0.0
         return w / np.linalg.norm(w)
 
+    def head_ellipsoid(self) -> tuple:
+        """``(centre, axes, half-axes)`` (anatomy mm) of the glenoid head: an ellipsoid of the
+        head's thickness and the glenoid's height behind the glenoid's face (its normal the
+        spine axis turned back by the retroversion), as :func:`paint_scapulae` paints it."""
+        k, a = self.k, np.asarray(self.axes)
+        retro = np.radians(GLENOID_RETROVERSION_DEG)
+        g_n = np.cos(retro) * a[0] + np.sin(retro) * a[2]       # glenoid face normal
+        g_si = a[1]
+        g_ap = np.cross(g_n, g_si)
+        ga = (0.5 * HEAD_MM * k, 0.5 * GLENOID_MM[0] * k, 0.5 * HEAD_MM * k)
+        return self.point(*self.glenoid_uv()) - ga[0] * g_n, (g_n, g_si, g_ap), ga
+
+    def acromion_ellipsoid(self) -> tuple:
+        """``(centre, axes, half-axes)`` (anatomy mm) of the acromion: an ellipsoid of the
+        published length, width and thickness running forward from the spine's lateral end
+        (:meth:`acromion_corner`, :meth:`forward`), as :func:`paint_scapulae` paints it."""
+        fw = self.forward()
+        up = np.array([0.0, -1.0, 0.0])
+        ln, wd, th = (q * self.k for q in ACROMION_MM)
+        return (self.acromion_corner() + 0.5 * ln * fw, (fw, np.cross(up, fw), up),
+                (0.5 * ln, 0.5 * wd, 0.5 * th))
+
     def internal_rotation_deg(self) -> float:
         """The blade's internal rotation (deg): the spine axis ``u`` projected on the
         transverse plane, its angle to the coronal plane, lateral end forward (the first of
@@ -541,20 +563,8 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
         inner = segs.copy()
         inner[:, 6:] -= cortex_mm
         f.paint(labels, inner[inner[:, 6] > 0.5 * vox], _INTERIOR, only=BONE)
-        retro = np.radians(GLENOID_RETROVERSION_DEG)
-        g_n = np.cos(retro) * a[0] + np.sin(retro) * a[2]       # glenoid face normal
-        g_si = a[1]
-        g_ap = np.cross(g_n, g_si)
-        ga = (0.5 * HEAD_MM * k, 0.5 * GLENOID_MM[0] * k, 0.5 * HEAD_MM * k)
-        gc = s.point(ug, vg) - ga[0] * g_n
-        _paint_box_or_ellipsoid(labels, f, gc, (g_n, g_si, g_ap), ga, BONE, cortex_mm, body)
-        fw = s.forward()
-        up = np.array([0.0, -1.0, 0.0])
-        side_ax = np.cross(up, fw)
-        ln, wd, th = (q * k for q in ACROMION_MM)
-        ac = s.acromion_corner() + 0.5 * ln * fw
-        _paint_box_or_ellipsoid(labels, f, ac, (fw, side_ax, up), (0.5 * ln, 0.5 * wd, 0.5 * th),
-                                BONE, cortex_mm, body)
+        _paint_box_or_ellipsoid(labels, f, *s.head_ellipsoid(), BONE, cortex_mm, body)
+        _paint_box_or_ellipsoid(labels, f, *s.acromion_ellipsoid(), BONE, cortex_mm, body)
     fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
 
 

@@ -39,7 +39,8 @@ __all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
            "paint_clavicles", "clavicle_path", "sternum_front_zd", "STERNUM_HALF_WIDTH_MM",
            "fill_cancellous", "TRABECULAR_BV_TV", "thoracic_heights_mm", "thoracic_length_mm",
            "VERTEBRAL_BODY_MM", "DISC_MM", "VERTEBRAL_WAIST", "body_outline",
-           "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM"]
+           "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM", "CLAVICLE_STATURE_FACTOR",
+           "clavicle_length_mm"]
 
 _INTERIOR = 254                                # transient label of the clavicles' interior
 # Cortical shell of the vertebral bodies: 0.244 mm, the mean thickness of the thoracic
@@ -81,8 +82,25 @@ VERTEBRAL_WAIST = 1.0 - 25.49 / 27.02
 # clavicle in Rivers State, Nigeria, abstract, asn-ng.com/journal/article/1586279490). The
 # means of right and left are used on both sides. Cross-check: Ihunwo IW et al. (600 chest
 # radiographs, Port Harcourt): men 150.6 / 154.9 mm, women 137.9 / 142.4 mm.
+# Those means are the twins' cross-check only (tests/phantom/test_chest_mediastinum.py): the
+# length drawn grows with stature (:func:`clavicle_length_mm`).
 CLAVICLE_MM = {"male": 156.0, "female": 146.2}
 CLAVICLE_SD_MM = {"male": 10.4, "female": 10.7}
+# Clavicle length with stature: "From investigations carried out on fifty adult-male bodies
+# Singh and Sohal have been able to determine the stature of a resident of East Punjab within an
+# error of 1 1/2 in. from the clavicle by multiplying its length by 11.1, its multiplication
+# factor" (Singh B, Sohal HS, 50 adult male bodies, East Punjab, India; as quoted in Modi JP,
+# Medical Jurisprudence and Toxicology, archive.org text "MedicalJurisprudenceAndToxicology",
+# page 84; the original paper was not read). So the length is stature / 11.1 (a multiplication
+# factor: length in proportion to stature). ASSUMPTIONS: the men's factor for women too (no
+# women's factor was found) and for the PA length (the factor is the dry bone's maximum
+# length; the radiographic PA length of Okoseimiema is the drawn one). Cross-check: at the
+# NHANES 2015-2018 mean adult heights (:mod:`.population`, ages >= 20 pooled: men 175.3 cm,
+# women 161.3 cm) it gives 157.9 and 145.3 mm, Okoseimiema's 156.0 and 146.2 within 2 mm.
+# Until 2026-12-05 (second session, issue-19shoulder20) the length was Okoseimiema's mean by
+# sex at any height: the acromial ends of a 120 cm lean woman (146 mm clavicles) reached past
+# the grid's sides.
+CLAVICLE_STATURE_FACTOR = 11.1
 CLAVICLE_DIAMETER_MM = {"male": 11.8, "female": 10.0}
 # S-curve depths (mm) of the medial and lateral curves in the axial plane, men / women:
 # 10.8 / 8.6 medial, 10.5 / 9.1 lateral (Bernat A et al., 3-D CT reconstruction of 68 cadaver
@@ -300,10 +318,18 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
         f.paint(labels, polyline([(0.0, top, zc), (0.0, top + pitch, zc)], 7.5), SOFT)
 
 
-def clavicle_path(sp: Spine, sex: str, *, front_zd: float, back_zd: float) -> np.ndarray:
+def clavicle_length_mm(height_cm: float) -> float:
+    """The clavicle's PA length (mm, most medial to most lateral point) for a body of
+    ``height_cm`` (cm): stature / :data:`CLAVICLE_STATURE_FACTOR` (Singh and Sohal)."""
+    return 10.0 * float(height_cm) / CLAVICLE_STATURE_FACTOR
+
+
+def clavicle_path(sp: Spine, sex: str, *, height_cm: float, front_zd: float,
+                  back_zd: float) -> np.ndarray:
     """Centre line (n, 3) of the right clavicle (anatomy mm; mirror ``x`` for the left): from
-    the sternoclavicular joint at the jugular notch, :data:`CLAVICLE_MM` laterally (the PA
-    length, medial to lateral end), the acromial end :data:`CLAVICLE_RISE_MM` higher; in the
+    the sternoclavicular joint at the jugular notch, :func:`clavicle_length_mm` of the body's
+    ``height_cm`` laterally (the PA length, medial to lateral end; the shaft's diameter and
+    curves by ``sex``), the acromial end :data:`CLAVICLE_RISE_MM` higher; in the
     axial plane an S: the medial two thirds convex forward, the lateral third concave forward,
     by Bernat's curvature depths (:data:`CLAVICLE_CURVE_MM`), the acromial end at the back of
     the shoulder (``back_zd``)."""
@@ -313,7 +339,7 @@ def clavicle_path(sp: Spine, sex: str, *, front_zd: float, back_zd: float) -> np
     # is 1.4 times as thick as the shaft, :func:`paint_clavicles`)
     r = 0.5 * CLAVICLE_DIAMETER_MM[sex]
     x_med = CLAVICLE_SC_JOINT_X_MM + 1.4 * r
-    length = CLAVICLE_MM[sex] - 2.4 * r
+    length = clavicle_length_mm(height_cm) - 2.4 * r
     d_med, d_lat = CLAVICLE_CURVE_MM[sex]
     t = np.linspace(0.0, 1.0, 24)
     x = -(x_med + length * t)
@@ -326,13 +352,15 @@ def clavicle_path(sp: Spine, sex: str, *, front_zd: float, back_zd: float) -> np
     return np.column_stack([x, y, z])
 
 
-def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, front_zd: float,
-                    back_zd: float, BONE: int, SOFT: int, cortex_mm: float) -> float:
-    """S-shaped clavicles (:func:`clavicle_path`) from the sternoclavicular joints to the
+def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, height_cm: float,
+                    front_zd: float, back_zd: float, BONE: int, SOFT: int,
+                    cortex_mm: float) -> float:
+    """S-shaped clavicles (:func:`clavicle_path`, their length by ``height_cm``, cm) from the
+    sternoclavicular joints to the
     acromia: a rod of the published mid-shaft diameter (:data:`CLAVICLE_DIAMETER_MM`), a
     cortical shell around cancellous bone (``TRABECULAR_BV_TV`` of bone voxels dithered with
     ``rng``, like the ribs and vertebrae). Returns the acromial end's ``|x|`` (mm)."""
-    c = clavicle_path(sp, sex, front_zd=front_zd, back_zd=back_zd)
+    c = clavicle_path(sp, sex, height_cm=height_cm, front_zd=front_zd, back_zd=back_zd)
     r = 0.5 * CLAVICLE_DIAMETER_MM[sex]
     segs = []
     for s in (1.0, -1.0):
