@@ -36,7 +36,6 @@ from .girdle import girdle_half_widths
 from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .aortic_root import ascending_aorta
-from .cardiac import body_surface_area_m2
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for, trunk_cage_half_width
@@ -338,7 +337,7 @@ def _paint_heart(labels: np.ndarray, f: Frame, t: _Torso, th):
     paint_great_vessels(labels, f, t.cav, t.sp, hila,
                         aortic_knob(t.cav, t.sp, th.body.sex, th.trachea_mm), BLOOD=BLOOD,
                         sex=th.body.sex, age_years=th.body.age_years, trachea_mm=th.trachea_mm,
-                        bsa_m2=_bsa_m2(th.body), height_cm=th.body.height_cm)
+                        bsa_m2=t.cav.bsa_m2, height_cm=th.body.height_cm)
     paint_left_atrium(labels, f, t.cav, MUSCLE=MYOCARDIUM, LA=LEFT_ATRIUM, APPENDAGE=LEFT_APPENDAGE,
                       only=(SOFT, LUNG, MUSCLE, BLOOD), appendage_over=(CHAMBERS,))
     paint_pulmonary_arteries(labels, f, t.cav, t.sp, hila, th.body.sex, BLOOD=BLOOD, only=(
@@ -484,15 +483,10 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     return paths
 
 
-def _bsa_m2(body) -> float:
-    """The body's surface area (m^2, Mosteller: :func:`.cardiac.body_surface_area_m2`)."""
-    return body_surface_area_m2(body.height_cm, body.weight_kg)
-
-
 def _aorta_meta(f: Frame, cav, sp, hila, th) -> list:
     """The ascending aorta's valve, curve control point and top (world mm) and radius (mm)."""
     aa = ascending_aorta(cav, sp, hila, aortic_knob(cav, sp, th.body.sex, th.trachea_mm),
-                         th.body.sex, th.body.age_years, th.trachea_mm, bsa_m2=_bsa_m2(th.body),
+                         th.body.sex, th.body.age_years, th.trachea_mm, bsa_m2=cav.bsa_m2,
                          height_cm=th.body.height_cm)
     return [f.world(*p).tolist() for p in (aa.valve, aa.bow, aa.top)] + [aa.r]
 
