@@ -68,6 +68,31 @@ def test_chunking_does_not_change_the_result(beam, paths, monkeypatch):
     np.testing.assert_allclose(whole.quanta, chunked.quanta, rtol=1e-6)  # BLAS blocking may differ
 
 
+def test_cpu_buffer_is_bounded_and_does_not_change_the_bits(monkeypatch):
+    """A 120 kV chest spectrum keeps ~215 energy bins: the line-integral buffer of a full
+    2**18-pixel chunk took 225 MB (tracemalloc, NOTES.md "the chest plan's memory"). The CPU
+    path caps it at ``_BUF_BYTES`` without changing a bit of the per-pixel sums."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    path = rng.uniform(0.0, 60.0, size=(1, 3, 512, 512)).astype(np.float32)
+    spectrum = (np.linspace(15.0, 120.0, 211), np.linspace(1.0, 2.0, 211))
+    names = ["water", "adipose", "bone"]
+    tracemalloc.start()
+    try:
+        capped = primary_signal(path, names, spectrum, 100.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the inputs' float32 copies and the four outputs are ~20 MB; the old buffer alone 225 MB
+    assert peak < _signal._BUF_BYTES + 40e6, peak
+    monkeypatch.setattr(_signal, "_BUF_BYTES", 1 << 40)   # one 2**18 chunk: the old layout
+    whole = primary_signal(path, names, spectrum, 100.0)
+    for a, b in zip((capped.quanta, capped.energy_kev, capped.energy2_kev2),
+                    (whole.quanta, whole.energy_kev, whole.energy2_kev2)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_photons_per_pixel_map_and_dict_materials(beam, paths):
     n = np.linspace(100, 200, 9, dtype=np.float32)
     got = primary_signal(paths, dict(enumerate(MATERIALS)), beam, n)

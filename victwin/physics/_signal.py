@@ -38,8 +38,14 @@ __all__ = ["PrimarySignal", "primary_signal", "attenuation_matrix"]
 #: Bins whose photon fraction is below this (relative to the largest bin) are dropped: their
 #: contribution to any of the sums is < 1e-9 of the total.
 _NEGLIGIBLE = 1e-9
-#: Pixels per chunk: with ~40 energy bins a chunk needs ~40 * 2**18 * 4 B = 42 MB.
+#: Most pixels per chunk (CUDA: ~40 energy bins need ~40 * 2**18 * 4 B = 42 MB of line
+#: integrals per chunk).
 _CHUNK = 1 << 18
+#: CPU: the line-integral buffer ``[lead, n_E, chunk]`` (float32) holds at most this many
+#: bytes; the chunk shrinks with the energy bins. A 120 kV chest spectrum keeps ~215 bins, so
+#: a full :data:`_CHUNK` took 225 MB (measured with tracemalloc, NOTES.md "the chest plan's
+#: memory"); the per-pixel sums do not depend on the chunk (byte-identical images).
+_BUF_BYTES = 32 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,8 +193,9 @@ def primary_signal(path_mm, materials, spectrum_or_energies, photons_per_pixel, 
         flat3 = np.ascontiguousarray(flat.reshape((-1, n_labels, npix)))
         out3 = out.reshape((-1, 4, npix))
         buf = None
-        for start in range(0, npix, _CHUNK):
-            count = min(_CHUNK, npix - start)
+        chunk = int(min(_CHUNK, max(1024, _BUF_BYTES // (4 * flat3.shape[0] * mu.shape[0]))))
+        for start in range(0, npix, chunk):
+            count = min(chunk, npix - start)
             if buf is None or buf.shape[2] != count:
                 buf = np.empty((flat3.shape[0], mu.shape[0], count), np.float32)
             mix(mu, flat3, buf, x_start=start, count=count)  # line integrals [lead, n_E, chunk]
