@@ -165,3 +165,20 @@ def test_afroc_figure_of_merit_is_an_auc_of_ll_against_the_highest_nl():
     assert auc(s0, t0) == 0.5
     with pytest.raises(ValueError, match="NaN"):
         afroc_units([np.nan], [0.0])
+
+
+@pytest.mark.parametrize("radius", [1.0, 3.7, 12.0, 30.5])
+def test_disc_maximum_equals_a_footprint_filter(radius):
+    # the row-segment disc maximum against scipy's 2-D footprint filter (another algorithm)
+    from scipy.ndimage import maximum_filter
+
+    from victwin.readers._search import _disc_max
+
+    rng = np.random.default_rng(int(radius * 10))
+    field = rng.standard_normal((97, 83))
+    field[rng.random(field.shape) < 0.05] = -np.inf
+    r = int(radius)
+    y, x = np.mgrid[-r:r + 1, -r:r + 1]
+    ref = maximum_filter(field, footprint=(x * x + y * y) <= radius * radius, mode="constant",
+                         cval=-np.inf)
+    np.testing.assert_array_equal(_disc_max(field, radius), ref)

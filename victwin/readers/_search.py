@@ -87,10 +87,30 @@ def scan_template(image, template) -> np.ndarray:
     return out
 
 
-def _disc(radius_px: float) -> np.ndarray:
+def _disc_max(field: np.ndarray, radius_px: float) -> np.ndarray:
+    """Maximum of ``field`` over a disc of ``radius_px`` around every pixel (outside: -inf).
+
+    The disc is a stack of row segments; each segment's running maximum along the rows is a
+    1-D filter whose cost does not grow with its length, so a 50-pixel disc on a 1536^2 image
+    takes about a second (a 2-D footprint filter takes over ten).
+    """
+    from scipy.ndimage import maximum_filter1d
+
     r = int(np.floor(radius_px))
-    y, x = np.mgrid[-r:r + 1, -r:r + 1]
-    return (x * x + y * y) <= radius_px * radius_px
+    ny = field.shape[0]
+    rows: dict = {}
+    peak = np.full(field.shape, -np.inf)
+    for dy in range(-r, r + 1):
+        w = int(np.floor(np.sqrt(max(radius_px * radius_px - dy * dy, 0.0))))
+        if w not in rows:
+            rows[w] = maximum_filter1d(field, size=2 * w + 1, axis=1, mode="constant",
+                                       cval=-np.inf)
+        seg = rows[w]
+        # peak[j] = max(peak[j], seg[j + dy]) where j + dy is inside the image
+        lo, hi = max(0, -dy), min(ny, ny - dy)
+        if lo < hi:
+            np.maximum(peak[lo:hi], seg[lo + dy:hi + dy], out=peak[lo:hi])
+    return peak
 
 
 def search_marks(response, mask=None, *, radius_px: float) -> tuple:
@@ -116,8 +136,6 @@ def search_marks(response, mask=None, *, radius_px: float) -> tuple:
         Marks as ``(row, col)``, ordered by decreasing rating (ties by position).
     ratings : ndarray of float ``[n]``
     """
-    from scipy.ndimage import maximum_filter
-
     r = np.asarray(response, dtype=np.float64)
     if r.ndim != 2:
         raise ValueError(f"response must be 2D [y, x], got shape {r.shape}")
@@ -130,7 +148,7 @@ def search_marks(response, mask=None, *, radius_px: float) -> tuple:
             raise ValueError(f"mask shape {m.shape} differs from the response's {r.shape}")
         region &= m
     field = np.where(region, r, -np.inf)
-    peak = maximum_filter(field, footprint=_disc(radius_px), mode="constant", cval=-np.inf)
+    peak = _disc_max(field, radius_px)
     is_mark = region & (field >= peak)
     rows, cols = np.nonzero(is_mark)
     ratings = field[rows, cols]
