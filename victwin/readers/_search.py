@@ -14,24 +14,25 @@ local maxima of a matched-filter image as the candidates of their visual-search 
 localisation (NL) ratings.
 
 The free-response figure of merit used with these (AFROC: the probability that a lesion's LL
-rating exceeds the highest NL rating of a lesion-free image, ties 1/2; Chakraborty 2017) is an
-AUC between two
-sets of units, lesions and lesion-free images, so :func:`victwin.stats.auc` and the clustered
-analysis of :mod:`victwin.stats` (twins as clusters) compute it from the arrays returned here
-(:func:`afroc_units` lays them out, unmarked as a finite rating below every mark).
+rating exceeds the highest NL rating of a lesion-free image, ties 1/2; Chakraborty & Berbaum
+2004) is an AUC between two sets of units, lesions and lesion-free images, so
+:func:`victwin.stats.auc` and the clustered analysis of :mod:`victwin.stats` (twins as
+clusters) compute it from the arrays returned here (:func:`afroc_units` lays them out,
+unmarked as a finite rating below every mark).
 
 References
 ----------
-Swensson RG, "Unified measurement of observer performance in detecting and localizing target
-objects on images" (abstract read at discovery.researcher.life; usually cited as Med Phys
-1996;23(10):1709-1725, journal not shown on the page read): the image's rating and first
-localisation are its "maximally suspicious" finding; applied to radiologists searching chest
-films for pulmonary nodules.
+Swensson RG (1996). Unified measurement of observer performance in detecting and localizing
+target objects on images. Med Phys 23(10):1709-1725 (abstract read at
+discovery.researcher.life; citation as in RJafroc's ``UtilFigureOfMerit`` references): the
+image's rating and first localisation are its "maximally suspicious" finding; applied to
+radiologists searching chest films for pulmonary nodules.
 Gifford HC, Liang Z, Das M (2016). Visual-search observers for assessing tomographic x-ray
 image quality. Med Phys 43(3):1563-1575 (PMC5148186).
-Chakraborty DP (2017). Observer Performance Methods for Diagnostic Imaging: Foundations,
-Modeling, and Applications with R-Based Examples. CRC Press (named on the RJafroc reference
-page, dpc10ster.github.io/RJafroc): FROC scoring and the AFROC figure of merit.
+Chakraborty DP, Berbaum KS (2004). Observer studies involving detection and localization:
+modeling, analysis, and validation. Med Phys 31(8):2313-2330, doi:10.1118/1.1769352 (citation
+as in reference lists; the AFROC figure of merit); Chakraborty DP (2017), Observer Performance
+Methods for Diagnostic Imaging, CRC Press (named on the RJafroc reference page).
 Haygood TM et al. (2013). On the choice of acceptance radius in free-response observer
 performance studies. Br J Radiol 86(1021):42313554.
 """
@@ -163,7 +164,7 @@ def localise(positions, ratings, lesion_centers, *, acceptance_px) -> tuple:
     localisation, LL); a mark within no lesion's acceptance radius is a non-lesion
     localisation (NL). A lesion's LL rating is the highest rating among the marks that
     localise it, ``-inf`` if none does (unmarked; it then ties with an unmarked image in the
-    AFROC figure of merit, Chakraborty 2017).
+    AFROC figure of merit, Chakraborty & Berbaum 2004).
 
     Parameters
     ----------
@@ -204,9 +205,10 @@ def afroc_units(ll, max_nl) -> tuple:
     The AFROC figure of merit is the probability that a lesion's LL rating exceeds the
     highest NL rating of a lesion-free image (ties 1/2), i.e. the Mann-Whitney AUC of the
     lesions' LL ratings (truth 1) against the lesion-free images' highest NL ratings (truth 0)
-    (Chakraborty 2017). Unmarked lesions and lesion-free images without marks (``-inf``) get
-    one finite rating below every mark, so they tie with each other and lose to every mark,
-    and :func:`victwin.stats.auc` (finite scores only) computes the figure of merit.
+    (Chakraborty & Berbaum 2004). Unmarked lesions and lesion-free images without marks
+    (``-inf``) get one finite rating below every mark, so they tie with each other and lose
+    to every mark, and :func:`victwin.stats.auc` (finite scores only) computes the figure of
+    merit.
 
     Parameters
     ----------
