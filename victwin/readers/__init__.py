@@ -6,6 +6,9 @@ the scikit-learn interface (``fit(X, y)``, ``decision_function(X)``); :func:`ass
 and measures one (hold-out unless resubstitution is asked for, and then labelled);
 :func:`resampled_readers` makes MRMC "readers" whose variance is training-set variance, and
 :func:`to_score_table` stacks them per modality into a :class:`victwin.stats.ScoreTable`.
+Search (location unknown): :func:`scan_template` applies a fitted observer's ``template_`` at
+every pixel of a whole image, :func:`search_marks` takes the response map's local maxima as
+rated marks and :func:`localise` scores them against lesion centres (free-response scoring).
 
 Example (VICTRE DM settings: 65 x 65 px ROIs, 5 LG channels of width 30 px)::
 
@@ -51,6 +54,7 @@ from ._observers import (
 from ._resampled import (GroupDrawError, ReaderScores, calibrated_llr, covariance_size,
                          resampled_readers, to_score_table)
 from ._roi import VICTRE_PIXEL_MM, extract_rois, roi_shape, sample_absent_centers
+from ._search import afroc_units, localise, scan_template, search_marks
 
 __all__ = [
     "VICTRE_PIXEL_MM",
@@ -80,4 +84,8 @@ __all__ = [
     "roi_shape",
     "sample_absent_centers",
     "to_score_table",
+    "scan_template",
+    "search_marks",
+    "localise",
+    "afroc_units",
 ]
