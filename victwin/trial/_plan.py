@@ -91,19 +91,55 @@ def _fmt_time(s: float) -> str:
     return f"{s / 86400:.1f} days"
 
 
-#: Bytes per detector pixel and view held while one acquisition is simulated: float64
-#: images, per-material path lengths and the scatter estimate; a generous round figure (the
-#: tiny test spec's acquisitions stay well below it), meant to refuse requests off by orders of
-#: magnitude, not to budget tightly.
-_ACQ_BYTES_PER_PIXEL_VIEW = 128
+#: An acquisition's working set (NOTES.md, "the chest plan's memory"; tracemalloc peaks of
+#: ``acquire`` on 2026-12-05, rounded up by 25 % as the phantom figures): views are simulated
+#: one at a time, so one view's arrays count once and only the kept images per view.
+#: Measured: victre-dm (9 labels, 4 focal sub-sources) 127 / 371 MB at 0.28 / 1.13 M pixels;
+#: chest-pa (17 labels, no blur) 156 / 504 / 1893 MB at 0.59 / 2.36 / 9.44 M pixels;
+#: victre-dbt, 25 views at 0.28 M pixels, 194 MB. Fixed part: 46 MB (spectra, the line-integral
+#: buffer of ``physics.primary_signal``), here 64 MB.
+_ACQ_FIXED_BYTES = 64 * 2**20
+#: Per pixel of the view being simulated, besides its path lengths (4 B per label and blur
+#: sub-source, exact): the primary's sums, scatter, the detector's spread (FFT) and noise in
+#: float64; measured 128 (chest-pa) and 145 (victre-dm) B, here 192.
+_ACQ_VIEW_BYTES_PER_PIXEL = 192
+#: Per pixel and view kept until the acquisition returns (raw and processed uint16, the flat
+#: float32): measured 9.5 B (victre-dbt), here 12.
+_ACQ_KEPT_BYTES_PER_PIXEL_VIEW = 12
+#: Lesion-local runs (crops and the coarse scatter pass): bytes per pixel and view, a
+#: generous round figure kept from before the full-field terms were measured (with it a
+#: replica case is planned at 2.1 GB; the replica's run, one worker in-process, peaked at
+#: 1.03 GB over its first 13 cases, the kernels' compilation included).
+_LOCAL_BYTES_PER_PIXEL_VIEW = 128
 #: Bytes per reconstructed voxel: the float32 volume and the CPU backprojection's 4 private
 #: accumulators (NOTES.md, "Traps"), plus the filtered projections' share.
 _RECON_BYTES_PER_VOXEL = 24
 
 
+def acquisition_bytes_per_pixel(system, binning: int, n_labels: int, n_views: int) -> float:
+    """Working-set bytes per detector pixel of one acquisition of ``system`` at ``binning``:
+    one view's arrays (:data:`_ACQ_VIEW_BYTES_PER_PIXEL` plus 4 B of path length per label
+    and per blur sub-source of the view) and the kept images of all ``n_views``
+    (:data:`_ACQ_KEPT_BYTES_PER_PIXEL_VIEW` each); add :data:`_ACQ_FIXED_BYTES` once."""
+    from victwin.acquisition._view import _blur_sub_views
+
+    subs = _blur_sub_views(system, tuple(system.views(binning))[:1])
+    n_sub = 1 if subs is None else len(subs[0])
+    return float(_ACQ_VIEW_BYTES_PER_PIXEL + 4 * int(n_labels) * n_sub
+                 + _ACQ_KEPT_BYTES_PER_PIXEL_VIEW * int(n_views))
+
+
+#: Bytes per voxel of the ~2 mm lattice on which a chest twin's nodules are placed (the
+#: distance to the pleura: SciPy's int32 feature transform, the float64 distances, the lung
+#: masks): 24.3 B measured (VmHWM over the placement's start, 10.9 M lattice voxels,
+#: 2026-12-05, after ``chest.nodules.edt_mm``; SciPy's own distances took ~50), here 32.
+_NODULE_LATTICE_BYTES_PER_VOXEL = 32
+
+
 def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5,
-                      kind: str | None = None) -> float:
-    """Peak memory of one case: the phantom's generation, its lesion-present copy, imaging.
+                      kind: str | None = None, lattice_voxels: float = 0.0) -> float:
+    """Peak resident memory of a worker running one case: its process base, the phantom's
+    generation, its lesion-present copy, imaging.
 
     Parameters
     ----------
@@ -117,13 +153,25 @@ def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5,
         The phantom's ``meta["kind"]``: ``"chest"`` twins are built in slabs and use
         :data:`victwin._memory.CHEST_BYTES_PER_VOXEL`; any other kind the breast figure
         (:func:`victwin._memory.phantom_bytes_per_voxel`).
+    lattice_voxels : float
+        Voxels of the nodule placement's distance lattice (chest twins with nodules;
+        :func:`victwin.phantom.chest.nodules.lattice_step`), 0 for none.
+
+    The worker's process base, both twins' labels (lesion-free and lesion-present, with the
+    preset's copies: 2 B/voxel) and the larger of the two stages that do not overlap: the
+    phantom's generation with the nodule's placement, or imaging (``work_bytes``).
     """
-    # + 2 B/voxel: the lesion-present labels and the preset's copies beside the lesion-free
-    from victwin._memory import CHEST_BYTES_PER_VOXEL, phantom_bytes_per_voxel
+    # the process base (interpreter, NumPy, SciPy, numba's kernels) is held by each worker:
+    # without it, the lattice and the measured acquisition term a 1 mm chest case was planned
+    # at 405 MB and peaked at 1.53 GB (0.58 GB after the fixes of 2026-12-05; NOTES.md, "the
+    # chest plan's memory")
+    from victwin._memory import (CHEST_BYTES_PER_VOXEL, PHANTOM_BASE_BYTES,
+                                 phantom_bytes_per_voxel)
 
     per_voxel = (CHEST_BYTES_PER_VOXEL if kind == "chest"
                  else phantom_bytes_per_voxel(voxel_mm))
-    return float(voxels) * (per_voxel + 2) + float(work_bytes)
+    build = float(voxels) * per_voxel + _NODULE_LATTICE_BYTES_PER_VOXEL * float(lattice_voxels)
+    return PHANTOM_BASE_BYTES + 2.0 * float(voxels) + max(build, float(work_bytes))
 
 
 def check_case_memory(plan: dict, voxel_mm: float, workers: int) -> None:
@@ -271,6 +319,8 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
     voxels = int(probe.labels.size * scale)
     thickness_mm = float(probe.meta.get("thickness_mm", probe.grid.size_mm[2]))
     windowed = _windowed(spec, kind)
+    # path lengths per label of the twin, its lesion's label and the preset's materials
+    n_labels = max(probe.materials) + 2
     per_mod = {}
     steps_total = 0.0
     pixels_total = 0.0
@@ -299,7 +349,8 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         roi_px = (109 * 0.085 / pitch) ** 2 * (9 if m.reconstruction else 1)
         roi_bytes += 2 * 4 * roi_px
         image_bytes += 2 * (4 * nv * nu * (thickness_mm if m.reconstruction else n_views))
-        full_work = (_ACQ_BYTES_PER_PIXEL_VIEW * nv * nu * n_views
+        per_pixel = acquisition_bytes_per_pixel(system, k, n_labels, n_views)
+        full_work = (_ACQ_FIXED_BYTES + per_pixel * nv * nu
                      + (_RECON_BYTES_PER_VOXEL * nv * nu * thickness_mm
                         / m.reconstruction.get("slice_mm", 1.0) if m.reconstruction else 0))
         if spec.resolution.mode == "lesion-local" and not spec.storage.keep_images \
@@ -312,7 +363,9 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
                 if n_views > 1 else box_px
             crop = box_px * along + (box_px * max(nv, nu) if n_views > 1 else 0)
             coarse = nv * nu * pitch ** 2
-            full_work = _ACQ_BYTES_PER_PIXEL_VIEW * (crop + coarse) * n_views
+            # not measured per pixel: the earlier generous 128 B per pixel and view of
+            # every crop and coarse pass (a lesion-local case keeps each site's views)
+            full_work = _LOCAL_BYTES_PER_PIXEL_VIEW * (crop + coarse) * n_views
         work_bytes = max(work_bytes, full_work)
         per_mod[m.name] = {"system": system.name, "views": n_views,
                            "detector": [int(nv), int(nu)], "pixel_mm": pitch,
@@ -351,7 +404,13 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
             + window_mm3 / spec.resolution.voxel_mm ** 3
         memory = case_memory_bytes(mem_voxels, work_bytes, spec.resolution.voxel_mm, kind)
     else:
-        memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm, kind)
+        lattice = 0.0
+        if kind == "chest":     # the nodules' placement lattice (chest.nodules.place_nodule)
+            from victwin.phantom.chest.nodules import lattice_step
+
+            lattice = voxels / lattice_step(spec.resolution.voxel_mm) ** 3
+        memory = case_memory_bytes(voxels, work_bytes, spec.resolution.voxel_mm, kind,
+                                   lattice_voxels=lattice)
     lines = [
         f"trial {spec.name} (spec {spec.hash}): {n} cases, each imaged with and without "
         f"{'a lesion' if sites is None else 'its lesions'} by {len(spec.modalities)} modalities"
