@@ -161,10 +161,10 @@ def case_memory_bytes(voxels: float, work_bytes: float, voxel_mm: float = 0.5,
     preset's copies: 2 B/voxel) and the larger of the two stages that do not overlap: the
     phantom's generation with the nodule's placement, or imaging (``work_bytes``).
     """
-    # the process base (interpreter, NumPy, SciPy, numba's kernels) is held by each worker:
-    # without it, the lattice and the measured acquisition term a 1 mm chest case was planned
-    # at 405 MB and peaked at 1.53 GB (0.58 GB after the fixes of 2026-12-05; NOTES.md, "the
-    # chest plan's memory")
+    # the process base (interpreter, NumPy, SciPy, numba's kernels) is held by each worker.
+    # Without it, the lattice and the measured acquisition term, a 1 mm chest case was
+    # planned at 425 MB and peaked at 1.53 GB (0.64 GB after the fixes of 2026-12-05, planned
+    # 0.97 GB; benchmarks/results/case_memory_chest_1mm.json)
     from victwin._memory import (CHEST_BYTES_PER_VOXEL, PHANTOM_BASE_BYTES,
                                  phantom_bytes_per_voxel)
 
