@@ -121,10 +121,14 @@ def acquisition_bytes_per_pixel(system, binning: int, n_labels: int, n_views: in
     one view's arrays (:data:`_ACQ_VIEW_BYTES_PER_PIXEL` plus 4 B of path length per label
     and per blur sub-source of the view) and the kept images of all ``n_views``
     (:data:`_ACQ_KEPT_BYTES_PER_PIXEL_VIEW` each); add :data:`_ACQ_FIXED_BYTES` once."""
-    from victwin.acquisition._view import _blur_sub_views
-
-    subs = _blur_sub_views(system, tuple(system.views(binning))[:1])
-    n_sub = 1 if subs is None else len(subs[0])
+    # the sub-sources of the system's focal-spot (and, in DBT, motion) blur: each is traced
+    blur = system.blur.for_scan(system.scan) if system.blur is not None else None
+    n_sub = 1
+    if blur is not None and blur.enabled:
+        view = tuple(system.views(binning))[0]
+        # the count does not depend on the rotation centre (only the positions do)
+        n_sub = len(blur.sub_sources(view.source, towards_mm=view.panel.center,
+                                     rotation_center_mm=(0.0, 0.0, 0.0))[0])
     return float(_ACQ_VIEW_BYTES_PER_PIXEL + 4 * int(n_labels) * n_sub
                  + _ACQ_KEPT_BYTES_PER_PIXEL_VIEW * int(n_views))
 
