@@ -299,7 +299,7 @@ def test_estimate_line_scales_the_plan_to_the_cases_left():
     # 600 s for 40 cases: 20 cases left are 300 s = 5 min; 1 GiB per case, 2 at once
     assert estimate_line(plan, 20, 2) == (
         "20 case(s) to run: about 5 min on a quiet 2-core CPU machine (the first run compiles "
-        "kernels too), 1.0 GB per case x 2 at once; 'victwin plan' says how")
+        "kernels too), 1.0 GiB per case x 2 at once; 'victwin plan' says how")
 
 
 def test_run_prints_its_estimate_before_the_cases(tmp_path, capsys, monkeypatch):

@@ -72,11 +72,10 @@ QUIET_SPEEDUP = 19.76 / 10.90
 
 
 def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
+    """Binary units, named as such (until 2026-12-05 the plan printed MiB as "MB")."""
+    from victwin._memory import fmt_bytes
+
+    return fmt_bytes(n)
 
 
 def _fmt_time(s: float) -> str:
