@@ -157,7 +157,7 @@ VIEWING_25DEG_MM = 986.0
 #: The modality read (the plan reads PA-full only).
 MODALITY = "PA-full"
 #: What a cached twin's file is (bumped when its content changes).
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: The plan's run: its name, seed and cohort (the endpoint is the plan's result only there).
 PLAN_RUN = {"name": "chest-ribs", "seed": 2612, "n_cases": 360}
 #: The main commit the plan rebuilds the twins at.
@@ -304,13 +304,15 @@ def read_stored_run(run_dir) -> dict:
 def training_rois(run_dir, records, train, label: str, pixel_mm: float) -> tuple:
     """All training twins' PA-full ROIs of size class ``label`` (nodules and their
     lesion-absent pairs), cropped as the trial crops them (``class_roi_px``, about the
-    lesion's recorded position): ``(X [n, s, s] float64, y [n])``."""
+    lesion's recorded position): ``(X [n, s, s] float64, y [n], ROI ids)``, in the order
+    the trial's analysis gathers them (training twins in order, each twin's sites in order),
+    ids ``"<case>-<site>"``."""
     import numpy as np
 
     from victwin.trial import TrialStore
     from victwin.trial._nodule_classes import class_roi_px, crop_rois, nodule_size_class
 
-    X, y, shifts = [], [], []
+    X, y, shifts, ids = [], [], [], []
     with TrialStore(run_dir) as store:
         for k in train:
             rec = records[int(k)]
@@ -324,10 +326,12 @@ def training_rois(run_dir, records, train, label: str, pixel_mm: float) -> tuple
                 X.append(arrays[f"{MODALITY}/{s.name}"])
                 y.append(int(s.truth))
                 shifts.append(rois[s.name].shift_px)
+                ids.append(f"{rec.case_id}-{s.name}")
     if not X:
-        return np.zeros((0, 1, 1)), np.zeros(0, dtype=int)
+        return np.zeros((0, 1, 1)), np.zeros(0, dtype=int), []
     n_px = class_roi_px(label, pixel_mm)
-    return crop_rois(np.stack(X).astype(np.float64), n_px, shifts), np.asarray(y, dtype=int)
+    return (crop_rois(np.stack(X).astype(np.float64), n_px, shifts), np.asarray(y, dtype=int),
+            ids)
 
 
 def fit_readers(run_dir, spec, records, train, pixel_mm: float, progress=print) -> tuple:
@@ -346,7 +350,7 @@ def fit_readers(run_dir, spec, records, train, pixel_mm: float, progress=print) 
     info = {}
     for label in NODULE_SIZE_CLASSES:
         progress(f"readers: reading the {label} training ROIs")
-        X, y = training_rois(run_dir, records, train, label, pixel_mm)
+        X, y, ids = training_rois(run_dir, records, train, label, pixel_mm)
         counts = np.bincount(y, minlength=2).tolist() if len(y) else [0, 0]
         if min(counts) < 2:
             info[label] = {"n_train_rois": counts, "fitted": False,
@@ -364,6 +368,7 @@ def fit_readers(run_dir, spec, records, train, pixel_mm: float, progress=print) 
             obs.fit(X, y)
             templates[name][label] = np.asarray(obs.template_, dtype=np.float64)
         info[label] = {"n_train_rois": counts, "fitted": True, "roi_px": int(X.shape[1]),
+                       "n_train_twins": len({i.rsplit("-", 1)[0] for i in ids}),
                        "cho_channel_width_mm": round(width_mm, 4),
                        "acceptance_px": acceptance_px(label, pixel_mm)}
     return templates, info
@@ -576,7 +581,7 @@ def read_twin(films: dict, twin: dict, templates: dict, pixel_mm: float, *,
     # the plan's consistency check: the CHO per class on ROIs cut from the new films at the
     # stored positions (as cut_roi cut them: centre index, size; crop about the lesion)
     t1 = time.perf_counter()
-    rois = {}
+    rois, crops = {}, {}
     for n in twin["nodules"]:
         label = n["size_class"]
         if label not in templates[PRIMARY]:
@@ -589,6 +594,7 @@ def read_twin(films: dict, twin: dict, templates: dict, pixel_mm: float, *,
                                               n["pair_shift_px"], n["pair"])):
             roi = extract_rois(films[version], [centre], size_px=tuple(n["roi_px"]))
             crop = crop_rois(roi, tpl.shape[0], [shift])[0]
+            crops[name] = crop.astype(np.float32)
             e[f"cho_new_{version}"] = float(np.sum(crop * tpl))
             if stored_rois is not None and name in stored_rois:
                 old = crop_rois(np.asarray(stored_rois[name], dtype=np.float64)[None],
@@ -602,7 +608,7 @@ def read_twin(films: dict, twin: dict, templates: dict, pixel_mm: float, *,
         rois[n["site"]] = e
     timings["rois_at_stored_positions"] = time.perf_counter() - t1
     lung_px = int(lung.sum())
-    return {"readers": out, "rois": rois, "timings_s": timings,
+    return {"readers": out, "rois": rois, "crops": crops, "timings_s": timings,
             "lung_field": {"pixels": lung_px,
                            "bone_share": float(bone[lung].mean()) if lung_px else None}}
 
@@ -620,6 +626,7 @@ def twin_task(args) -> dict:
     print(f"twin {twin['case_id']}: start", flush=True)
     films = regenerate_twin(spec, twin)
     read = read_twin(films, twin, templates, pixel_mm, stored_rois=stored_rois)
+    crops = read.pop("crops")
     payload = {"format": CACHE_FORMAT, "key": key, "case_id": int(twin["case_id"]),
                "check": films["check"], **read,
                "timings_s": dict(films["timings_s"], **read["timings_s"]),
@@ -627,7 +634,17 @@ def twin_task(args) -> dict:
                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                "load_1min_end": __import__("os").getloadavg()[0]}
     if cache is not None:
+        # the crops first, then the JSON: the JSON's presence says the twin is done
+        import os
+
+        import numpy as np
+
+        npz = cache / f"twin-{int(twin['case_id']):06d}.npz"
+        tmp = npz.with_name(npz.stem + f".tmp{os.getpid()}.npz")
+        np.savez(tmp, **crops)
+        os.replace(tmp, npz)
         _atomic_json(cache / f"twin-{int(twin['case_id']):06d}.json", payload)
+    payload = dict(payload, crops=crops)
     print(f"twin {twin['case_id']}: done ({payload['wall_s']:.0f} s wall, "
           f"{payload['cpu_s']:.0f} s CPU)", flush=True)
     return payload
@@ -652,6 +669,13 @@ def _load_cached(cache, case_id: int, key: str):
         raise SystemExit(f"chest_search_reader: {str(path)!r} was written for another run or "
                          f"readers (key {payload.get('key')!r}, this run {key!r}); use "
                          f"another --cache directory")
+    import numpy as np
+
+    try:
+        with np.load(path.with_suffix(".npz")) as z:
+            payload["crops"] = {k: z[k] for k in z.files}
+    except (OSError, ValueError):
+        return None                      # the twin's crops are lost: read it again
     return payload
 
 
@@ -832,36 +856,93 @@ def listings(stored, results, reader: str) -> dict:
 
 
 def consistency_check(stored, results) -> dict:
-    """The plan's check: per size class, the test AUC of the CHO scores of ROIs cut from the
-    new films at the stored positions (nodule ROIs against their lesion-absent pairs), inside
-    the stored run's 95 % CI (its PA-full ``nodule_size`` row); with the scores of the
-    stored ROIs by the same fixed readers beside them."""
+    """The plan's check: per size class, the trial's CHO scores of ROIs cut from the new
+    films at the stored positions give a test AUC inside the stored run's 95 % CI (its
+    PA-full ``nodule_size`` row).
+
+    "The trial's CHO" are its own readers, made again here exactly as its analysis made them
+    (``victwin.trial._analysis``: ``make_observer`` per class, ``resampled_readers`` on
+    bootstraps of the training twins with its seeds, likelihood-ratio calibration): the
+    stored test ROIs of the twins read score as the stored ``scores.imrmc`` says
+    (``max_abs_diff_vs_imrmc``: that the readers are the trial's), and the new ROIs' AUC
+    is the reader-averaged Mann-Whitney AUC of each class's nodule ROIs against their
+    lesion-absent pairs, as the stored row's. Beside it, the fixed plan reader's (one CHO
+    fitted on all training ROIs) scores of new and stored ROIs and their correlation."""
+    from pathlib import Path
+
     import numpy as np
 
-    from victwin.stats import auc
+    from victwin.readers import covariance_size, resampled_readers
+    from victwin.stats import auc, read_imrmc
+    from victwin.trial import TrialStore
+    from victwin.trial._analysis import make_observer
+    from victwin.trial._cohort import step_key
+    from victwin.trial._nodule_classes import class_roi_px, crop_rois, size_class_reader
 
+    spec, pixel_mm = stored["spec"], stored["pixel_mm"]
+    imrmc = read_imrmc(Path(stored["run"]) / "analysis" / "scores.imrmc")
+    m_index = imrmc.modalities.index(MODALITY)
+    col = {c: k for k, c in enumerate(imrmc.cases)}
     by_case = {t["case_id"]: t for t in stored["twins"]}
     out = {}
+    with TrialStore(stored["run"]) as store:
+        old = {r["case_id"]: store.read_arrays(
+            r["case_id"], [f"{MODALITY}/{n}" for x in by_case[r["case_id"]]["nodules"]
+                           for n in (x["site"], x["pair"])]) for r in results}
     for label in _classes():
-        new, old = [], []
-        for r in results:
-            for nod in by_case[r["case_id"]]["nodules"]:
-                e = r["rois"].get(nod["site"])
-                if nod["size_class"] != label or e is None:
-                    continue
-                new.append((e["cho_new_present"], e["cho_new_absent"]))
-                if "cho_stored_present" in e:
-                    old.append((e["cho_stored_present"], e["cho_stored_absent"]))
-        if not new:
+        pairs = [(r, n) for r in results for n in by_case[r["case_id"]]["nodules"]
+                 if n["size_class"] == label]
+        if not pairs:
             continue
-        new, old = np.array(new), np.array(old)
-        y = np.r_[np.ones(len(new)), np.zeros(len(new))].astype(int)
-        a_new = auc(np.r_[new[:, 0], new[:, 1]], y)
-        row = {"n_nodules": len(new), "auc_new_films": a_new,
-               "stored": stored["stored_auc_ci"].get(label)}
-        if len(old):
-            row["auc_stored_rois_same_reader"] = auc(np.r_[old[:, 0], old[:, 1]], y)
-            row["score_corr_new_vs_stored"] = float(np.corrcoef(new.ravel(), old.ravel())[0, 1])
+        trial = (stored["stored_size_class_readers"] or {}).get(label, {})
+        if trial.get("trained_on") != "this class" or not trial.get("full_rank_draws", True):
+            # the trial pooled classes (too few ROIs) or inverted a rank-deficient covariance:
+            # its readers are not the class's own, and are not made again here
+            out[label] = {"n_nodules": len(pairs), "inside_stored_ci": None,
+                          "not_checked": f"the trial's {label} readers were trained on "
+                                         f"{trial.get('training_classes')} (full-rank draws "
+                                         f"{trial.get('full_rank_draws')})"}
+            continue
+        X_tr, y_tr, ids_tr = training_rois(stored["run"], stored["records"], stored["train"],
+                                           label, pixel_mm)
+        n_px = class_roi_px(label, pixel_mm)
+        stored_x, new_x, y, ids = [], [], [], []
+        for r, n in pairs:
+            for name, truth, shift in ((n["site"], 1, n["shift_px"]),
+                                       (n["pair"], 0, n["pair_shift_px"])):
+                roi = np.asarray(old[r["case_id"]][f"{MODALITY}/{name}"], dtype=np.float64)
+                stored_x.append(crop_rois(roi[None], n_px, [shift])[0])
+                new_x.append(np.asarray(r["crops"][name], dtype=np.float64))
+                y.append(truth)
+                ids.append(f"{r['case_id']}-{name}")
+        X_te = np.stack(stored_x + new_x)
+        y_te = np.r_[y, y].astype(int)
+        observer = make_observer(spec, X_tr.shape[1:], pixel_mm,
+                                 seed=int(step_key(f"observer-{MODALITY}-nodule")),
+                                 width_mm=size_class_reader(label)[0])
+        rng = np.random.default_rng(np.random.SeedSequence(
+            [spec.seed, step_key(f"readers-{MODALITY}-nodule")]))
+        rs = resampled_readers(observer, X_tr, y_tr, X_te, y_te,
+                               n_readers=spec.readers.n_readers, rng=rng,
+                               case_ids=ids + [f"{i}-new" for i in ids], calibrate=True,
+                               groups=[i.rsplit("-", 1)[0] for i in ids_tr],
+                               n_features=covariance_size(observer, X_tr.shape[1:]))
+        n = len(ids)
+        want = np.array([imrmc.scores[m_index, :, col[i]] for i in ids]).T   # [R, n]
+        yy = np.asarray(y, dtype=int)
+        a_new = float(np.mean([auc(s[n:], yy) for s in rs.scores]))
+        a_old = float(np.mean([auc(s[:n], yy) for s in rs.scores]))
+        fixed_new = np.array([[r["rois"][nd["site"]][f"cho_new_{v}"] for v in ("present",
+                                                                               "absent")]
+                              for r, nd in pairs])
+        fixed_old = np.array([[r["rois"][nd["site"]].get(f"cho_stored_{v}", np.nan)
+                               for v in ("present", "absent")] for r, nd in pairs])
+        row = {"n_nodules": len(pairs), "auc_new_films": a_new,
+               "auc_stored_rois": a_old,
+               "max_abs_diff_vs_imrmc": float(np.max(np.abs(rs.scores[:, :n] - want))),
+               "stored": stored["stored_auc_ci"].get(label),
+               "plan_reader_score_corr_new_vs_stored": float(np.corrcoef(
+                   fixed_new.ravel(), fixed_old.ravel())[0, 1]) if len(pairs) > 1 else None}
         ci = (row["stored"] or {}).get("ci")
         row["inside_stored_ci"] = None if ci is None else bool(ci[0] <= a_new <= ci[1])
         out[label] = row
@@ -923,17 +1004,24 @@ def _print_summary(out: dict) -> None:
           f"to the stored rows: {chk['nodule_check']['all_equal']}")
     rows = []
     for label, r in chk["auc_consistency"].items():
+        if "not_checked" in r:
+            print(f"  {label}: not checked ({r['not_checked']})")
+            continue
         st = r["stored"] or {}
+        corr = r["plan_reader_score_corr_new_vs_stored"]
         rows.append({"class": label, "nodules": r["n_nodules"],
                      "AUC new films": f"{r['auc_new_films']:.3f}",
-                     "AUC stored ROIs (same reader)":
-                         f"{r.get('auc_stored_rois_same_reader', float('nan')):.3f}",
-                     "score corr": f"{r.get('score_corr_new_vs_stored', float('nan')):.3f}",
+                     "AUC stored ROIs": f"{r['auc_stored_rois']:.3f}",
+                     "|stored - imrmc|": f"{r['max_abs_diff_vs_imrmc']:.1e}",
+                     "score corr": "n/a" if corr is None else f"{corr:.3f}",
                      "stored 95% CI": (f"{st['ci'][0]:.3f}-{st['ci'][1]:.3f}" if st else "n/a"),
                      "inside": r["inside_stored_ci"]})
     if rows:
-        print(f"CHO per class on ROIs cut from the new films at the stored positions "
-              f"(the plan's check{'' if out['complete'] else '; too few twins to judge'}):")
+        print(f"the trial's CHO readers per class on ROIs cut from the new films at the "
+              f"stored positions, reader-averaged AUC (the plan's check"
+              f"{'' if out['complete'] else '; too few twins to judge'}); the same readers "
+              f"on the stored ROIs, their largest difference from scores.imrmc, and the "
+              f"plan reader's score correlation new vs stored:")
         print_table(rows, list(rows[0]))
     c = chk["cost"]
     print(f"cost: {c['n_twins']} twins, {c['wall_s_per_twin']['mean']:.0f} s wall and "

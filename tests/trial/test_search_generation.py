@@ -157,6 +157,10 @@ def test_main_partial_run_resumes_from_its_cache_and_computes_no_endpoint(bench,
     assert "start" not in again and "1 of 1 test twins cached" in again
     res2 = json.loads((tmp_path / "search_partial.json").read_text())
     assert res2["checks"]["auc_consistency"] == res["checks"]["auc_consistency"]
+    for row in res["checks"]["auc_consistency"].values():
+        # the trial's own readers, made again, score its stored ROIs as scores.imrmc says
+        # (this 4-twin run pooled its classes: those are said to be left unchecked)
+        assert "not_checked" in row or row["max_abs_diff_vs_imrmc"] == 0.0
 
 
 def test_bad_run_dir_is_a_one_line_error(bench, tmp_path):
