@@ -1027,12 +1027,30 @@ def _print_summary(out: dict) -> None:
     print(f"cost: {c['n_twins']} twins, {c['wall_s_per_twin']['mean']:.0f} s wall and "
           f"{c['cpu_s_per_twin']['mean']:.0f} s CPU per twin (mean), peak "
           f"{c['maxrss_mb_max']:.0f} MB per worker")
+    def f3(x):
+        return "n/a" if x is None else f"{x:+.3f}"
+
+    rows = []
     for reader, e in out.get("readers", {}).items():
-        d = e["d_search"]
-        ci = d.get("ci") or [float("nan")] * 2
-        print(f"{reader}: D_search = {d['difference'] if d['difference'] is not None else float('nan'):+.3f} "
-              f"(95% CI {ci[0]:+.3f} to {ci[1]:+.3f}): {d['verdict']}"
-              + ("  [primary]" if reader == PRIMARY else "  [secondary, reported]"))
+        d, sz = e["d_search"], e["size"]
+        ci = d.get("ci") or [None, None]
+        sd = sz.get("size_difference") or {}
+        um = list(e["unmarked_share"].values())
+        rows.append({"reader": reader + (" (primary)" if reader == PRIMARY else ""),
+                     "D_search (95% CI)": f"{f3(d['difference'])} ({f3(ci[0])} to "
+                                          f"{f3(ci[1])})",
+                     "verdict": d["verdict"],
+                     "theta by class": " ".join(f"{v:.3f}" for v in sz["theta"].values()),
+                     "theta >=8 - <6 mm": f"{f3(sd.get('difference'))}",
+                     "unmarked btw/over": "/".join("n/a" if v is None else f"{v:.2f}"
+                                                   for v in um),
+                     "top NL over bone": " ".join(
+                         f"{v:.2f}" for v in e["highest_nl_over_bone_share"].values()),
+                     "field bone cover": f"{e['lung_field_bone_cover_mean']:.2f}"})
+    if rows:
+        print("\nD_search = sum_k w_k (theta_k,between - theta_k,over), AFROC theta per size "
+              "class (secondary readers reported, not judged):")
+        print_table(rows, list(rows[0]))
 
 
 def main(argv=None) -> int:
@@ -1080,9 +1098,11 @@ def main(argv=None) -> int:
     say(f"{n_test} test twins (the trial's split, checked against the stored analysis); "
         f"{'the plan run' if stored['plan_run'] else 'not the plan run'}")
     templates, reader_info = _readers(stored, cache, progress=say)
-    missing = [k for k, v in reader_info.items() if not v["fitted"]]
+    held = {n["size_class"] for t in stored["twins"] for n in t["nodules"]}
+    missing = [k for k, v in reader_info.items() if not v["fitted"] and k in held]
     if missing:
-        say(f"no reader for {missing} (too few training ROIs): their nodules are not read")
+        say(f"no reader for {missing} (too few training ROIs): their test nodules are not "
+            f"read, and the run is not complete")
     results = run_generation(stored, templates, workers=args.workers, cache=cache,
                              n_twins=args.twins, progress=say)
     complete = len(results) == n_test and not missing
@@ -1100,8 +1120,11 @@ def main(argv=None) -> int:
            "status": ("the plan's result" if complete and stored["plan_run"] and endpoint else
                       "complete run, not the plan's run" if complete and endpoint else
                       "stopped: the AUC consistency check failed" if complete else
-                      f"partial: {len(results)} of {n_test} test twins; not the plan's "
-                      f"result"),
+                      "partial: " + "; ".join(
+                          ([f"{len(results)} of {n_test} test twins"]
+                           if len(results) < n_test else [])
+                          + ([f"no reader for {missing}"] if missing else []))
+                      + "; not the plan's result"),
            "complete": complete, "run_dir": str(stored["run"]),
            "spec_hash": stored["spec_hash"], "plan_run": stored["plan_run"],
            "n_test_twins": n_test, "n_twins_read": len(results),
@@ -1134,7 +1157,8 @@ def main(argv=None) -> int:
                                             "chest_ribs_search.json")
     if not complete:
         path = path.with_name(path.stem + "_partial" + path.suffix)
-        say(f"partial run ({len(results)} of {n_test} test twins): written as {path.name}, "
+        say(f"partial run ({len(results)} of {n_test} test twins"
+            f"{f', no reader for {missing}' if missing else ''}): written as {path.name}, "
             f"not the plan's result")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2, default=float) + "\n")

@@ -157,6 +157,21 @@ def test_main_partial_run_resumes_from_its_cache_and_computes_no_endpoint(bench,
     assert "start" not in again and "1 of 1 test twins cached" in again
     res2 = json.loads((tmp_path / "search_partial.json").read_text())
     assert res2["checks"]["auc_consistency"] == res["checks"]["auc_consistency"]
+    # both test twins; this tiny run's training twins hold no 6-8 mm ROI, so its test
+    # nodules of that class have no reader: still partial, and said so
+    rest = [a for a in args if a not in ("--twins", "1")]
+    assert bench.main(rest) == 0
+    assert "no reader for ['6-8 mm']" in capsys.readouterr().out
+    full = json.loads((tmp_path / "search_partial.json").read_text())
+    assert not full["complete"] and not full["endpoint_computed"] and not out.exists()
+    assert full["status"] == "partial: no reader for ['6-8 mm']; not the plan's result"
+    assert full["n_twins_read"] == 2
+    # the endpoint's plumbing, asked for on a run that is not the plan's
+    assert bench.main(rest + ["--partial-endpoint"]) == 0
+    full = json.loads((tmp_path / "search_partial.json").read_text())
+    assert full["endpoint_computed"] and set(full["readers"]) == set(bench.READERS)
+    assert full["primary"]["verdict"] in ("shown (CI above 0)", "reversed (CI below 0)",
+                                          "not shown", "not readable")
     for row in res["checks"]["auc_consistency"].values():
         # the trial's own readers, made again, score its stored ROIs as scores.imrmc says
         # (this 4-twin run pooled its classes: those are said to be left unchecked)
