@@ -123,7 +123,3 @@ def test_afroc_table_refuses_bad_inputs(bench):
     with pytest.raises(ValueError, match="unknown rib classes"):
         bench.afroc_table(bad, max_nl, N_TWINS)
 
-
-def test_main_says_the_generation_stage_is_not_written(bench):
-    with pytest.raises(SystemExit, match="not written yet"):
-        bench.main([])
