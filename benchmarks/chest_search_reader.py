@@ -1,6 +1,6 @@
-"""The rib endpoint of a reader that searches the whole PA film (pre-registered; not yet run).
+"""The rib endpoint of a reader that searches the whole PA film (pre-registered).
 
-The plan is docs/phantoms/chest.md, "Pre-registered plan (not yet run): a reader that
+The plan is docs/phantoms/chest.md, "Pre-registered plan: a reader that
 searches the film" (NOTES.md, session of 2026-12-05 (third)). This file holds its
 **analysis** (:func:`search_rib_endpoint`), written and tested before any data exist, so that
 nothing in it can be chosen after a result is seen, and its **generation stage** (written
@@ -146,7 +146,7 @@ def search_rib_endpoint(ll: dict, max_nl: dict, n_twins: int, *, seed: int = SEE
 # ------------------------------------------------------------------------ generation stage
 #
 # Written after the plan and the analysis above, to the plan (docs/phantoms/chest.md,
-# "Pre-registered plan (not yet run)"); nothing in it reads an endpoint.
+# "Pre-registered plan"); nothing in it reads an endpoint.
 
 #: The plan's readers: the trial's CHO per size class (primary), its NPWE, and NPWE at the
 #: display geometry reported for chest reading (1536 px / 25 deg: 986 mm at 0.28 mm pixels).
@@ -1115,7 +1115,7 @@ def main(argv=None) -> int:
         say("STOP: the plan's AUC consistency check failed; the endpoint is not read")
         endpoint = False
     analysed = analyse_results(stored, results, endpoint=endpoint) if endpoint else checks
-    out = {"plan": "docs/phantoms/chest.md, 'Pre-registered plan (not yet run): a reader "
+    out = {"plan": "docs/phantoms/chest.md, 'Pre-registered plan: a reader "
                    "that searches the film'",
            "status": ("the plan's result" if complete and stored["plan_run"] and endpoint else
                       "complete run, not the plan's run" if complete and endpoint else
