@@ -47,7 +47,10 @@ overlapping ribs" shown when the CI lies above 0.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+from pathlib import Path
 
 #: Cluster-bootstrap resamples and seed (as benchmarks/chest_nodules_trial.py).
 N_BOOT = 2000
@@ -123,7 +126,7 @@ def search_rib_endpoint(ll: dict, max_nl: dict, n_twins: int, *, seed: int = SEE
 
     from victwin.trial._nodule_classes import NODULE_SIZE_CLASSES
 
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from chest_nodules_trial import _ribs_stratified
 
     scores, truth, twin_of, strata = afroc_table(ll, max_nl, n_twins)
@@ -183,7 +186,9 @@ def acceptance_px(label: str, pixel_mm: float) -> float:
 def trial_split(n_records: int, spec) -> tuple:
     """The trial's own train / test split of its ``n_records`` finished twins (record
     positions, sorted): the lines of ``victwin.trial._analysis.analyse``, repeated here and
-    checked against the stored analysis's test cases by :func:`read_stored_run`."""
+    checked against the stored analysis's test cases by :func:`read_stored_run` (repeated,
+    not imported: the plan runs this file on 99ec237's code, whose analysis has no split
+    function to call)."""
     import numpy as np
 
     from victwin.trial._cohort import step_key
@@ -230,8 +235,6 @@ def read_stored_run(run_dir) -> dict:
     Raises ``SystemExit`` with one line when ``run_dir`` is not a finished chest run with
     nodule sites and a PA-full modality, or the split does not reproduce the stored one.
     """
-    import json
-    from pathlib import Path
     from types import SimpleNamespace
 
     import numpy as np
@@ -389,7 +392,6 @@ def _twin_code_state() -> dict:
     """The checkout's commit and whether its twin, nodule and imaging code equals the plan's
     commit (recorded; the nodule check is what the plan asks)."""
     import subprocess
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     try:
@@ -417,9 +419,6 @@ def _say(case_id, stage, t0):
 
 
 def _atomic_json(path, payload) -> None:
-    import json
-    import os
-    from pathlib import Path
 
     path = Path(path)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
@@ -632,11 +631,9 @@ def twin_task(args) -> dict:
                "timings_s": dict(films["timings_s"], **read["timings_s"]),
                "wall_s": time.perf_counter() - w0, "cpu_s": time.process_time() - c0,
                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-               "load_1min_end": __import__("os").getloadavg()[0]}
+               "load_1min_end": os.getloadavg()[0]}
     if cache is not None:
         # the crops first, then the JSON: the JSON's presence says the twin is done
-        import os
-
         import numpy as np
 
         npz = cache / f"twin-{int(twin['case_id']):06d}.npz"
@@ -654,7 +651,6 @@ def twin_task(args) -> dict:
 
 def _load_cached(cache, case_id: int, key: str):
     """A twin's cached result (None: not there). A file of another key stops the run."""
-    import json
 
     if cache is None:
         return None
@@ -692,14 +688,14 @@ def _readers(stored, cache, progress=print) -> tuple:
                 if "|" in name:
                     r, label = name.split("|")
                     templates[r][label] = z[name]
-            info = __import__("json").loads(str(z["info"]))
+            info = json.loads(str(z["info"]))
             progress(f"readers: loaded from {path}")
             return templates, info
     templates, info = fit_readers(stored["run"], stored["spec"], stored["records"],
                                   stored["train"], stored["pixel_mm"], progress=progress)
     if path is not None:
         np.savez(path, spec_hash=str(stored["spec_hash"]),
-                 info=__import__("json").dumps(info),
+                 info=json.dumps(info),
                  **{f"{r}|{k}": v for r, by in templates.items() for k, v in by.items()})
     return templates, info
 
@@ -796,7 +792,7 @@ def size_thetas(ll, max_nl, n_twins, *, seed=SEED, n_boot=N_BOOT) -> dict:
     percentile CI from the endpoint's twin resamples (reported, not judged)."""
     import numpy as np
 
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from chest_nodules_trial import _auc, _cluster_sums, _percentile_ci
 
     from victwin.readers import afroc_units
@@ -868,7 +864,6 @@ def consistency_check(stored, results) -> dict:
     is the reader-averaged Mann-Whitney AUC of each class's nodule ROIs against their
     lesion-absent pairs, as the stored row's. Beside it, the fixed plan reader's (one CHO
     fitted on all training ROIs) scores of new and stored ROIs and their correlation."""
-    from pathlib import Path
 
     import numpy as np
 
@@ -966,12 +961,25 @@ def _cost(results) -> dict:
 def analyse_results(stored, results, *, endpoint: bool) -> dict:
     """Everything the plan reports, from the generated results. With ``endpoint`` false
     (a partial run) only the checks and costs: no endpoint is computed."""
-    out = {"nodule_check": {"n_nodules": sum(len(r["check"]) for r in results),
-                            "all_equal": all(x["equal"] for r in results for x in r["check"])},
-           "auc_consistency": consistency_check(stored, results), "cost": _cost(results)}
-    if not endpoint:
-        return out
-    out["readers"] = {}
+    out = result_checks(stored, results)
+    if endpoint:
+        out["readers"] = endpoint_readers(stored, results)
+    return out
+
+
+def result_checks(stored, results) -> dict:
+    """The plan's checks (nodule equality, the AUC consistency check) and the run's cost."""
+    return {"nodule_check": {"n_nodules": sum(len(r["check"]) for r in results),
+                             "all_equal": all(x["equal"] for r in results
+                                              for x in r["check"])},
+            "auc_consistency": consistency_check(stored, results), "cost": _cost(results)}
+
+
+def endpoint_readers(stored, results) -> dict:
+    """Per reader: D_search, the size thetas, the listings and the zones (the endpoint)."""
+    from victwin.trial._nodule_classes import RIB_OVERLAP_CLASSES
+
+    out = {}
     for reader in READERS:
         ll, max_nl, n = endpoint_inputs(stored, results, reader)
         e = {"d_search": search_rib_endpoint(ll, max_nl, n), "size": size_thetas(ll, max_nl, n),
@@ -982,8 +990,6 @@ def analyse_results(stored, results, *, endpoint: bool) -> dict:
             for _, rib, _ in zl.values():
                 for c in rib:
                     counts[c] = counts.get(c, 0) + 1
-            from victwin.trial._nodule_classes import RIB_OVERLAP_CLASSES
-
             if min(counts.get(c, 0) for c in RIB_OVERLAP_CLASSES) < 20:
                 e["zones"][zone] = {"left_out": f"fewer than 20 test nodules in a rib class "
                                                 f"({counts})"}
@@ -991,12 +997,12 @@ def analyse_results(stored, results, *, endpoint: bool) -> dict:
             z = search_rib_endpoint(zl, zm, n)
             e["zones"][zone] = {"difference": z["difference"], "ci": z["ci"],
                                 "n_nodules": counts}
-        out["readers"][reader] = e
+        out[reader] = e
     return out
 
 
 def _print_summary(out: dict) -> None:
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _common import print_table
 
     chk = out["checks"]
@@ -1056,10 +1062,7 @@ def _print_summary(out: dict) -> None:
 def main(argv=None) -> int:
     """Generation (rebuild, image and read the test twins), then the fixed analysis."""
     import argparse
-    import json
-    import os
     import time
-    from pathlib import Path
 
     ap = argparse.ArgumentParser(
         description="The pre-registered search reader (docs/phantoms/chest.md): rebuild the "
@@ -1109,12 +1112,13 @@ def main(argv=None) -> int:
     endpoint = complete or args.partial_endpoint
     say("analysis" + ("" if endpoint else " (checks and cost only: a partial run computes "
                                            "no endpoint)"))
-    checks = analyse_results(stored, results, endpoint=False)
+    checks = result_checks(stored, results)
     ok_auc = all(r["inside_stored_ci"] is not False for r in checks["auc_consistency"].values())
     if complete and not ok_auc:
         say("STOP: the plan's AUC consistency check failed; the endpoint is not read")
         endpoint = False
-    analysed = analyse_results(stored, results, endpoint=endpoint) if endpoint else checks
+    # the checks are computed once (the consistency check re-fits the trial's readers)
+    analysed = dict(checks, readers=endpoint_readers(stored, results)) if endpoint else checks
     out = {"plan": "docs/phantoms/chest.md, 'Pre-registered plan: a reader "
                    "that searches the film'",
            "status": ("the plan's result" if complete and stored["plan_run"] and endpoint else
