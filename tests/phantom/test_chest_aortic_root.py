@@ -344,9 +344,13 @@ def test_valve_in_front_of_the_left_atrium_centre_or_refused():
     asc = ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm,
                              height_cm=b.height_cm)
     assert asc.valve[2] < t.cav.left_atrium()[2]
-    # a height (~510 cm, unphysical) whose scaled Gray depth is twice the atrium centre's depth
-    tall = 2.0 * 176.3 * (t.cav.left_atrium()[2] - t.cav.front_zd(*asc.valve[:2])) / 60.0
+    # a height (~450 cm, unphysical) whose scaled Gray depth is twice the atrium centre's depth
+    # behind the sternum's back (the cavity's front wall until 2026-12-05, issue-19inlet22,
+    # when the message read 173.7 mm: the depth is now computed here, the sternum having moved)
+    from victwin.phantom.chest.sternum import sternum_back_zd
+    depth = t.cav.left_atrium()[2] - float(sternum_back_zd(t.cav, t.sp, b.sex, asc.valve[1]))
+    tall = 2.0 * 176.3 * depth / 60.0
     with pytest.raises(ValueError, match=("left atrium's centre lies only .*no room behind "
-                                          "Gray's 60 mm, 173.7 mm at")):
+                                          f"Gray's 60 mm, {2.0 * depth:.1f} mm at")):
         ar.ascending_aorta(t.cav, t.sp, hila, knob, b.sex, b.age_years, th.trachea_mm,
                            height_cm=tall)

@@ -40,8 +40,10 @@ down, ``zd`` back):
   the ascending aorta and the arch's start (tapering to the knob's along the arch, as before);
 * the aortic valve: ``x`` the middle of the sternal body's left half
   (:data:`.skeleton.STERNUM_HALF_WIDTH_MM`), :data:`AORTIC_VALVE_BELOW_PULMONARY_MM` below
-  the pulmonary valve, :func:`aortic_valve_depth_mm` behind the cavity's front wall (Gray's
-  6 cm in proportion to height, since 2026-12-05) or further back, up to the left atrium's
+  the pulmonary valve, :func:`aortic_valve_depth_mm` behind the sternum's back at its level
+  (:func:`.sternum.sternum_back_zd`; Gray's 6 cm in proportion to height, since 2026-12-05;
+  until 2026-12-05, issue-19inlet22, behind the cavity's front wall, 1.5-2.5 mm behind the
+  sternum's back) or further back, up to the left atrium's
   centre, as far as the whole ascending aorta needs to stay
   :data:`ROOTS_APART_MM` clear of the pulmonary trunk and its outflow tract (or, where the
   cavity leaves no room for that gap, touching them without overlap) with its middle no
@@ -52,7 +54,13 @@ down, ``zd`` back):
   cartilage's notch at the sternal angle, less half its drawn section height, 6.5 mm; until
   2026-12-04, issue-19cart16, the sternal angle itself, while ribs.py put that cartilage's
   upper border 14-17 mm higher), ``x`` the middle of the sternum's right half, its front
-  the retrosternal clear space behind the cavity's front wall; between the two a quadratic
+  the retrosternal clear space (Fujimoto's mean of the sex,
+  :data:`.cardiac.RETROSTERNAL_DEPTH_BY_SEX_MM`) behind the sternum's back where that space is
+  measured, :data:`RETROSTERNAL_LEVEL_MM` below the sternal angle (since 2026-12-05,
+  issue-19inlet22: until then the pooled 22 mm behind the cavity's front wall at the top's
+  own level, behind the manubrium; with the upper cage's shallow front the sternum leans back
+  ~18 deg over the body and ~35 deg over the manubrium, and that rule put the top 2-7 mm
+  behind the valve, against Gray's "upward, forward"); between the two a quadratic
   curve ("a slight curve", convex to the right) whose middle lies as far right as its top, or
   further right, up to the sternal body's right edge, as far as the trunk needs (the aorta's
   right wall then projects beyond the sternum's edge by up to a radius, "sometimes slightly
@@ -86,12 +94,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cardiac import RETROSTERNAL_DEPTH_MM
+from .cardiac import RETROSTERNAL_DEPTH_BY_SEX_MM, RETROSTERNAL_DEPTH_MM
 from .population import NHANES_2015_2018, age_group
 from .pulmonary_trunk import pulmonary_arteries, reference_bsa_m2, segment_distance_sq
 from .raster import bezier
 from .skeleton import Spine
-from .sternum import STERNUM_HALF_WIDTH_MM, sternocostal_upper_border_y, sternum_levels
+from .sternum import (STERNUM_HALF_WIDTH_MM, sternocostal_upper_border_y, sternum_back_zd,
+                      sternum_levels)
 
 __all__ = ["AORTA_ASC_MM", "AORTA_REF_AGE_YEARS", "AORTA_MM_PER_YEAR", "AORTA_MM_PER_M2",
            "AORTIC_VALVE_BELOW_PULMONARY_MM", "AORTIC_VALVE_DEPTH_MM", "ROOTS_APART_MM",
@@ -119,14 +128,21 @@ ROOTS_APART_MM = 4.0
 ARCH_SUMMIT_BELOW_NOTCH_MM = 25.0
 # The aortic valve (the ascending aorta's commencement) behind the sternum's back (Gray's 1918:
 # "about 6 cm behind the posterior surface of the sternum"; read as its commencement, since it
-# runs forward from there): the cavity's front wall stands for the sternum's back. Scaled with
-# body height since 2026-12-05 (issue-19aorta19): :func:`aortic_valve_depth_mm`.
+# runs forward from there), measured from the sternum's back at the valve's level
+# (:func:`.sternum.sternum_back_zd`; until 2026-12-05, issue-19inlet22, the cavity's front wall
+# stood for it). Scaled with body height since 2026-12-05 (issue-19aorta19):
+# :func:`aortic_valve_depth_mm`.
 AORTIC_VALVE_DEPTH_MM = 60.0
+# The level (mm below the sternal angle) at which the lateral film's retrosternal clear space
+# (:data:`.cardiac.RETROSTERNAL_DEPTH_MM`) is measured: "3 cm below the sternal angle"
+# (Radiopaedia, "Increased retrosternal airspace"; DocCheck Flexikon, "Retrosternalraum"; the
+# level tests/phantom/test_chest_aortic_root.py reads it at).
+RETROSTERNAL_LEVEL_MM = 30.0
 _TRACHEAL_WALL_MM = 2.0      # as :func:`.mediastinum.paint_trachea` draws it
 
 
 def aortic_valve_depth_mm(sex: str, height_cm: float | None = None) -> float:
-    """Least depth (mm) of the aortic valve behind the cavity's front wall: Gray's
+    """Least depth (mm) of the aortic valve behind the sternum's back: Gray's
     :data:`AORTIC_VALVE_DEPTH_MM` times ``height_cm`` over the mean height of the NHANES
     2015-2018 row of ``sex`` at :data:`AORTA_REF_AGE_YEARS` (men 176.3, women 162.3 cm; None:
     that height, Gray's 60 mm).
@@ -213,7 +229,12 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     # the arch begins at "the upper border of the second sternocostal articulation" (Gray's)
     y_top = sternocostal_upper_border_y(sp, 2)
     xt = -0.5 * s
-    top = np.array([xt, y_top, cav.front_zd(xt, y_top) + RETROSTERNAL_DEPTH_MM + r])
+    # its front wall the retrosternal clear space behind the sternum's back where that space
+    # is measured, RETROSTERNAL_LEVEL_MM below the sternal angle (since 2026-12-05,
+    # issue-19inlet22; until then at the top's own level, behind the manubrium)
+    y_rss = sternum_levels(sp)[1] + RETROSTERNAL_LEVEL_MM
+    top = np.array([xt, y_top, float(sternum_back_zd(cav, sp, sex, y_rss))
+                    + RETROSTERNAL_DEPTH_BY_SEX_MM[sex] + r])
     xv, yv = 0.5 * s, pa.valve[1] + AORTIC_VALVE_BELOW_PULMONARY_MM
     # the valve at Gray's depth behind the sternum, or further back (0.1 mm bisection) until
     # the ascending aorta, its middle no further right than the sternal body's right edge,
@@ -223,7 +244,7 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     # overlapping (below). A valve that would have to lie behind the left atrium's centre, or
     # forward of Gray's depth, is an error (since 2026-12-04; until then the search silently
     # gave the deepest depth, overlapping the trunk, or a depth forward of Gray's)
-    front = cav.front_zd(xv, yv)
+    front = float(sternum_back_zd(cav, sp, sex, yv))
     gray = aortic_valve_depth_mm(sex, height_cm)
     at = "" if height_cm is None else f", {gray:.1f} mm at {height_cm:g} cm"
 
@@ -243,7 +264,7 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
         # was drawn behind the atrium's centre: 120 cm woman aged 18, valve 60.0 mm, atrium's
         # centre 47.5 mm)
         raise ValueError(f"ascending_aorta ({sex}, age {age_years}): the left atrium's centre "
-                         f"lies only {deepest:.1f} mm behind the front wall, in front of the "
+                         f"lies only {deepest:.1f} mm behind the sternum's back, in front of the "
                          f"valve (no room behind Gray's {AORTIC_VALVE_DEPTH_MM:g} mm{at})")
     # ROOTS_APART_MM where the cavity has room for it; where it has not (a short, heavy, older
     # twin: a wide aorta in a shallow cavity, 3 of the 360 twins of examples/chest-ribs.toml)
@@ -262,7 +283,7 @@ def ascending_aorta(cav, sp: Spine, hila, knob: tuple, sex: str,
     else:
         raise ValueError(f"ascending_aorta ({sex}, age {age_years}): no valve depth from "
                          f"Gray's {AORTIC_VALVE_DEPTH_MM:g} mm{at} to the left atrium's centre "
-                         f"({depth:.1f} mm behind the front wall) keeps the aorta off the "
+                         f"({depth:.1f} mm behind the sternum's back) keeps the aorta off the "
                          f"pulmonary trunk")
     lo, hi = -s, xt
     if not clear(depth, hi, gap):

@@ -47,15 +47,30 @@ over Heinz 2003's caliper and the lean man's girth 0.4 mm over its 2 RSD; with t
 paravertebral gutters (cavity depth ratio 1.60) ``a0`` is now 1.5-1.7 % lower than before the
 cone, and the ribs are counted at the paraspinal line
 (:func:`.measure.posterior_rib_crossings`), not in a band at 0.4 ``a0`` that missed the
-first rib. Open: the thoracic inlet's midline depth (strict xfail, test_chest_sternum.py).
+first rib.
+
+The front (PROTOTYPE, 2026-12-05, issue-19inlet21): the profile's section is centred and
+symmetric, so at the jugular notch its front lay as far in front of the vertebral bodies as at
+mid-chest (T1 to the manubrium 101-122 mm in the geometry, Baker's 66.1 +- 6.6 mm; the first
+rib's head-to-junction chord 1.7-2.0 x Holcombe 2016's). :meth:`.lungs.Cavity.front_ap_mm`
+now holds the front at most :data:`INLET_AP_FRACTION` ``b0`` in front of the bodies from the
+notch's level up and at the mid-chest's ``spine_front + b0`` from the xiphisternal joint
+down, two straight pieces between meeting at the sternal angle at the MDCT angle
+(:func:`angle_ap_mm`); the back (the paravertebral gutters) is unchanged. The sternum
+(:func:`.sternum.sternum_course`) runs on that front: its body leans ~17 deg back from the
+joint, the manubrium ~35 deg (no inclination figure read).
 """
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 __all__ = ["width_fraction", "depth_fraction", "trunk_width_fraction", "INLET_LEVEL",
-           "WIDEST_LEVEL", "INLET_WIDTH_FRACTION", "INLET_DEPTH_FRACTION", "CONE_EXPONENT"]
+           "WIDEST_LEVEL", "INLET_WIDTH_FRACTION", "INLET_DEPTH_FRACTION", "CONE_EXPONENT",
+           "INLET_AP_FRACTION", "sternal_span", "angle_ap_mm"]
 
 #: Relative level (0 apex, 1 costophrenic recess) of the thoracic inlet's lateral rim: where
 #: :func:`.ribs.cage_surface` holds the first rib (8 % of the lung height).
@@ -68,6 +83,16 @@ INLET_WIDTH_FRACTION = 100.0 / 278.0 * 0.97
 INLET_DEPTH_FRACTION = 0.9
 #: Exponent of the widening ``1 - (1 - s)^p`` from the inlet to the widest level (MODEL CHOICE).
 CONE_EXPONENT = 2.5
+#: The midline thoracic inlet over ``b0``: the cavity's front wall lies at most this much of
+#: ``b0`` in front of the vertebral bodies from the jugular notch's level up
+#: (:meth:`.lungs.Cavity.front_ap_mm`; PROTOTYPE 2026-12-05, issue-19inlet21). Baker 2023's
+#: thoracic inlet distance 66.1 mm (SD 6.6; read as T1's anterosuperior corner to the
+#: manubrium's posterosuperior corner) over the twins' notch drop below T1's top (34-43 mm;
+#: "about 3.7 cm", MedMentor) leaves a horizontal ~52 mm (47-58 within 1 SD): 0.50-0.62 of the
+#: 178 cm man's ``b0`` (93 mm). 0.52 (MODEL CHOICE inside that range): the 2 mm voxel reading
+#: (:func:`.measure_sternum.inlet_distance_mm`) runs 2-7 mm over the geometry's, and 0.55 put
+#: the 190 cm man's reading on Baker's mean + 2 SD. Gray's "about 5 cm", GPnotebook 4.5-6 cm.
+INLET_AP_FRACTION = 0.52
 
 
 def _profile(t, inlet: float, widest: float) -> np.ndarray:
@@ -103,3 +128,44 @@ def trunk_width_fraction(t) -> np.ndarray:
     u = np.minimum(t / 0.28, 1.0)
     return (np.sqrt(1.0 - (1.0 - u) ** 2) * (0.85 + 0.15 * np.minimum(t / 0.65, 1.0))
             ).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=256)
+def sternal_span(y_apex: float, y_low: float, spine_front: float, scale: float) -> tuple:
+    """Levels (y, mm) of the jugular notch (the top of T3, Gray's T2/T3), the sternal angle
+    (the top of T5) and the xiphisternal joint (mid-T9) of the column
+    :func:`.skeleton.spine_for` hangs from ``y_apex``, as :func:`.sternum.sternum_levels`
+    gives them."""
+    from .skeleton import spine_for
+
+    sp = spine_for(y_apex, y_low, spine_front, scale)
+    return (float(sp.tops[sp.level("T3")]), float(sp.tops[sp.level("T5")]),
+            float(sp.mid_y(sp.level("T9"))))
+
+
+@functools.lru_cache(maxsize=1024)
+def angle_ap_mm(y_n: float, y_a: float, y_j: float, ap_n: float, ap_j: float) -> float:
+    """How far (mm) in front of the vertebral bodies the sternal angle (level ``y_a``) lies
+    when the manubrium from the notch (``y_n``, ``ap_n``) and the body from the xiphisternal
+    joint (``y_j``, ``ap_j``) meet there at the manubriosternal angle, projecting forwards
+    (bisection off the chord; the flatter sex's angle, so that either sex's sternum,
+    :func:`.sternum.sternum_course`, lies on or in front of it)."""
+    from .sternum import MANUBRIOSTERNAL_DEG
+    msa = max(MANUBRIOSTERNAL_DEG.values())
+    zn, zj = -ap_n, -ap_j
+    z_chord = zn + (zj - zn) * (y_a - y_n) / (y_j - y_n)
+
+    def bend(z):
+        ub = np.array([y_j - y_a, zj - z])
+        um = np.array([y_n - y_a, zn - z])
+        c = float(ub @ um / (np.linalg.norm(ub) * np.linalg.norm(um)))
+        return math.degrees(math.acos(min(max(c, -1.0), 1.0)))
+
+    lo, hi = z_chord - 150.0, z_chord
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if bend(mid) > msa:
+            hi = mid
+        else:
+            lo = mid
+    return float(-0.5 * (lo + hi))

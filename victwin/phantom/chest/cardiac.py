@@ -15,8 +15,10 @@ import scipy.optimize
 
 __all__ = ["RA_ML_PER_M", "LA_ML_PER_M2", "LA_ML_PER_M2_SD", "LA_AP_MM", "LA_BELOW_CARINA_MM",
            "ATRIAL_WALL_MM", "LAA_ML", "LAA_LENGTH_MM", "RETROSTERNAL_DEPTH_MM",
+           "RETROSTERNAL_DEPTH_BY_SEX_MM",
            "VENTRICLE_BASE_IN_LA", "APEX_WALL_MM",
-           "HEART_PROPORTIONS", "HEART_AXIS_FRONTAL_DEG", "HEART_AXIS_TRANSVERSE_DEG",
+           "HEART_PROPORTIONS", "VENTRICLES_MAX_ML_PER_M2", "HEART_AXIS_FRONTAL_DEG",
+           "HEART_AXIS_TRANSVERSE_DEG",
            "body_surface_area_m2", "place_ventricles"]
 
 # Right atrial volume by height, healthy adults of the Gutenberg Health Study (echocardiography,
@@ -73,6 +75,11 @@ LAA_LENGTH_MM = 32.0
 #: :mod:`.lungs` until 2026-12-03, issue-19root13: here so that the great vessels' modules,
 #: which the cavity's appendage needs, do not import :mod:`.lungs`.)
 RETROSTERNAL_DEPTH_MM = 22.0
+#: The same by sex, Fujimoto's means (women 2.0, men 2.4 cm; abstract): the great vessels'
+#: depth behind the sternum's back (:mod:`.pulmonary_trunk`, :mod:`.aortic_root`; since
+#: 2026-12-05, issue-19inlet22; the lungs' junction keeps the pooled mean, the cavity having
+#: no sex).
+RETROSTERNAL_DEPTH_BY_SEX_MM = {"male": 24.0, "female": 20.0}
 
 # The ventricles (2026-12-03, ninth session; before: one ellipsoid tilted in the frontal plane
 # only, sized by the CTR alone, 670-1330 mL, its centre 0.55 of its vertical half-extent above
@@ -100,6 +107,24 @@ APEX_WALL_MM = 5.0
 #   proportions for the ventricles), its thickness axis as near the vertical as the long axis
 #   allows (the heart flattened on the diaphragm, model choice), the breadth across both.
 HEART_PROPORTIONS = (12.0, 8.5, 6.0)
+# * volume cap (2026-12-05, helper 19heart22): with the base and apex fixed the ellipsoid's
+#   volume goes with the base-apex distance cubed, so a low diaphragm (a tall cavity) made the
+#   heart large in every direction; no source ties ventricular volume to the diaphragm's level,
+#   chamber volumes scale with body surface area and the LV's length/diameter (1.40-1.41, HUNT:
+#   Stoylen A et al., Open Heart 2016;3:e000465, abstract) does not depend on it. So where the
+#   drawn ellipsoid holds more than the upper normal limit indexed to BSA (Mosteller), its two
+#   transverse semi-axes shrink (the length kept) until it holds that limit: a longer, slenderer
+#   ("vertical") heart; below the limit nothing changes. The limit is the ventricles' blood
+#   and walls at their upper normal values: LV and RV end-diastolic volume, 97.5th centiles
+#   per BSA of 569 healthy adults on 320-row CT, men 97 and 120, women 83 and 102 mL/m^2, and
+#   LV mass 80 / 65 g/m^2 (Copenhagen General Population Study: Fuchs A et al., Eur Heart J
+#   Cardiovasc Imaging 2016;17:1009-1017, abstract), RV mass 46 g/m^2 (CMR upper limit, Heart
+#   (BMJ) review, table 1 "Echocardiographic and cardiovascular magnetic resonance reference
+#   values of RV and right atrial size", read as a table; Fuchs's abstract gives no RV mass),
+#   the myocardium at 1.05 g/mL (assumption, its usual specific gravity). The whole ellipsoid
+#   is counted against it (the part inside the left atrium too, model choice). mL/m^2:
+VENTRICLES_MAX_ML_PER_M2 = {"male": 97.0 + 120.0 + (80.0 + 46.0) / 1.05,
+                            "female": 83.0 + 102.0 + (65.0 + 46.0) / 1.05}
 # The long axis so built is checked, not imposed, against the anatomical axis of healthy
 # hearts (tests/phantom/test_chest_heart.py): cardiac MR of 94 healthy adults aged 21-82, the
 # axis projected on the frontal plane +38 +- 10 deg below the horizontal and on the transverse
@@ -124,7 +149,10 @@ def body_surface_area_m2(height_cm: float, weight_kg: float) -> float:
 
 def place_ventricles(cav):
     """``cav`` (a :class:`.lungs.Cavity` with ``ctr`` and ``la_ml``) with its ventricles
-    placed: see :meth:`.lungs.Cavity.with_ventricles`."""
+    placed: see :meth:`.lungs.Cavity.with_ventricles`. Where ``cav.vent_max_ml`` > 0 and the
+    ellipsoid would hold more, its breadth and thickness shrink by one factor until it holds
+    ``vent_max_ml`` (:data:`VENTRICLES_MAX_ML_PER_M2`); the cap is applied at every trial apex
+    of the left-border solve, so the drawn CTR holds with the capped ellipsoid."""
     if cav.ctr <= 0.0 or cav.la_ml <= 0.0:
         raise ValueError(f"Cavity.with_ventricles needs ctr > 0 and la_ml > 0, got "
                          f"ctr = {cav.ctr:g}, la_ml = {cav.la_ml:g}")
@@ -144,8 +172,12 @@ def place_ventricles(cav):
         s = 1.0 / math.sqrt((u[0] / rx) ** 2 + (u[1] / ry) ** 2 + (u[2] / rz) ** 2)
         base = la + VENTRICLE_BASE_IN_LA * s * u
         half = 0.5 * float(np.linalg.norm(apex - base))
+        r = half * ratio
+        ml = 4.0 / 3.0 * math.pi * float(np.prod(r)) / 1000.0
+        if cav.vent_max_ml > 0.0 and ml > cav.vent_max_ml:
+            r[1:] *= math.sqrt(cav.vent_max_ml / ml)     # the length kept
         out = dataclasses.replace(cav, heart_c=tuple(float(v) for v in 0.5 * (apex + base)),
-                                  heart_r=tuple(float(v) for v in half * ratio),
+                                  heart_r=tuple(float(v) for v in r),
                                   heart_axis=tuple(float(v) for v in (apex - base) / (2 * half)))
         return out, out.heart_c[0] + out.heart_half_width()
 

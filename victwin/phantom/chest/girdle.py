@@ -151,12 +151,15 @@ def girdle_half_widths(ol, scapulae, *, sex: str, cage_half_width=None) -> tuple
     back = ol._back_depth(ys, depth)
     p_y = np.broadcast_to(ol._p(ys.astype(np.float32)), ys.shape)
     need = np.zeros(len(ys))
+    # the front's cut over the upper cage (PROTOTYPE 2026-12-05, issue-19inlet21)
+    cut = np.broadcast_to(np.asarray(ol._cut(ys), np.float64), ys.shape)
     for pts, c, cv, sectional in parts:
         dy = ys[:, None] - pts[None, :, 1]
         reach = c * np.sqrt(np.clip(1.0 - (dy / cv) ** 2, 0.0, None))
         lateral = np.where(np.abs(dy) <= cv, np.abs(pts[None, :, 0]) + reach, 0.0)
         zd = pts[None, :, 2] * (1.0 if sectional else 0.0)
-        b = np.where(zd > 0, ol.b_post * back[:, None], ol.b_ant * depth[:, None])
+        b = np.where(zd > 0, ol.b_post * back[:, None],
+                     np.maximum(ol.b_ant - cut[:, None], 1.0) * depth[:, None])
         q = np.minimum(np.abs(zd) / b, 0.95) ** p_y[:, None]
         # the section's half-width at the point's depth, and where its flank begins (the
         # outline stretches the wall beyond ``x0`` only, :meth:`.outline.Outline._fold_flanks`)

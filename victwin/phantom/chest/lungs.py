@@ -49,10 +49,9 @@ Shape (each a model choice unless cited):
 
 The TLC is solved on this band, edge and junctions and the whole heart (the atria included
 since 2026-12-03; before, the right atrium was painted over solved lung); the painted lungs
-reach in further, to the
-mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its aortopulmonary window, the
-lung right of the superior vena cava and, above the aortic arch, beside the trachea and behind
-the oesophagus).
+reach in further, to the mediastinal silhouette of :func:`.mediastinum.mediastinum_for` (its
+aortopulmonary window, the lung right of the superior vena cava and, above the aortic arch,
+beside the trachea and behind the oesophagus).
 """
 
 from __future__ import annotations
@@ -69,9 +68,10 @@ from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       HEART_AXIS_TRANSVERSE_DEG, HEART_PROPORTIONS, LA_AP_MM, LA_BELOW_CARINA_MM,
                       LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
                       RETROSTERNAL_DEPTH_MM, VENTRICLE_BASE_IN_LA, body_surface_area_m2,
-                      place_ventricles)
+                      VENTRICLES_MAX_ML_PER_M2, place_ventricles)
 from .appendage import left_appendage as _left_appendage
-from .cage_profile import depth_fraction, width_fraction
+from .cage_profile import (INLET_AP_FRACTION, angle_ap_mm, depth_fraction, sternal_span,
+                           width_fraction)
 from .compartments import cavity_mediastinum
 from .diaphragm import diaphragm_y
 from .skeleton import Spine, spine_for
@@ -153,6 +153,7 @@ class Cavity:
     ctr: float = 0.0     # cardiothoracic ratio; > 0: :meth:`scaled` places the ventricles
     bsa_m2: float = 0.0  # the body's surface area, m^2 (not scaled; 0: not given): sizes the
     #                      pulmonary trunk (:func:`.pulmonary_trunk.trunk_axis`, since 2026-12-05)
+    vent_max_ml: float = 0.0  # the ventricles' largest volume, mL (not scaled; 0: no cap)
 
     @property
     def y_low(self) -> float:
@@ -166,7 +167,7 @@ class Cavity:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.name in ("heart_axis", "spine_scale", "la_ml", "la_ap_mm", "ra_ml", "ctr",
-                          "bsa_m2", "dome_right", "dome_left"):
+                          "bsa_m2", "vent_max_ml", "dome_right", "dome_left"):
                 kw[f.name] = v
             elif f.name == "y_apex":
                 kw[f.name] = ym + (v - ym) * s
@@ -186,12 +187,40 @@ class Cavity:
     def half_width(self, y):     # conical upper cage (:mod:`.cage_profile`)
         return self.a0 * width_fraction(self._t(y))
 
+    def _walls(self, y):
+        """(front, back) midline ``zd`` of the walls at ``y``: the profile's section, centred
+        ``0.15 b0 (1 - t / 0.3)`` behind the origin, its front at most :meth:`front_ap_mm`
+        in front of the vertebral bodies (PROTOTYPE 2026-12-05, :mod:`.cage_profile`)."""
+        t = self._t(y)
+        b = self.b0 * depth_fraction(t)
+        c = 0.15 * self.b0 * (1.0 - np.minimum(np.clip(t, 0.0, 1.0) / 0.3, 1.0))
+        front = np.maximum(c - b, self.spine_front - self.front_ap_mm(y))
+        back = c + b
+        return np.minimum(front, back).astype(np.float32), np.asarray(back, np.float32)
+
+    def front_ap_mm(self, y):
+        """Largest distance (mm) of the cavity's front wall in front of the vertebral bodies at
+        level ``y`` (float32, ``y``'s shape): :data:`.cage_profile.INLET_AP_FRACTION` ``b0``
+        from the jugular notch's level (the top of T3) up, the mid-chest's sternum-to-spine
+        distance (``spine_front + b0``, :data:`.anatomy.HALLER_INDEX`) from the xiphisternal
+        joint's (mid-T9) down; between them two straight pieces meeting at the sternal angle's
+        level (the top of T5) at the manubriosternal angle (the flatter sex's,
+        :data:`.sternum.MANUBRIOSTERNAL_DEG`): the sternum's back (:mod:`.cage_profile`)."""
+        y_n, y_a, y_j = sternal_span(self.y_apex, self.y_low, self.spine_front,
+                                     self.spine_scale)
+        ap_n = INLET_AP_FRACTION * self.b0
+        ap_j = self.spine_front + self.b0
+        ap_a = angle_ap_mm(y_n, y_a, y_j, float(ap_n), float(ap_j))
+        return np.interp(np.asarray(y, np.float64), (y_n, y_a, y_j),
+                         (ap_n, ap_a, ap_j)).astype(np.float32)
+
     def half_depth(self, y):
-        return self.b0 * depth_fraction(self._t(y))
+        f, b = self._walls(y)
+        return 0.5 * (b - f)
 
     def centre_zd(self, y):
-        t = np.clip(self._t(y), 0.0, 1.0)
-        return 0.15 * self.b0 * (1.0 - np.minimum(t / 0.3, 1.0))
+        f, b = self._walls(y)
+        return 0.5 * (b + f)
 
     def inside(self, x, y, zd):
         """Inside the rib cage's inner surface (apex included, no floor)."""
@@ -266,9 +295,9 @@ class Cavity:
         """This cavity with the ventricles placed (2026-12-03, ninth session): base end in the
         left atrium (:data:`VENTRICLE_BASE_IN_LA`), apex against the anterior wall and on the
         diaphragm (:data:`APEX_WALL_MM`), semi-axes in :data:`HEART_PROPORTIONS` half the
-        base-apex distance long, and the apex's x found (bisection) so that the ventricles'
-        leftmost point lies 2/3 of the transverse diameter (``ctr`` x inner width ``2 a0``)
-        left of the midline; the right atrium (:meth:`right_atrium`) makes the right third."""
+        base-apex distance long (the transverse two shrunk to hold ``vent_max_ml``, 2026-12-05),
+        the apex's x found (bisection) so that their leftmost point lies 2/3 of the transverse
+        diameter (``ctr`` x ``2 a0``) left of the midline; the right atrium the right third."""
         return place_ventricles(self)
 
     def right_atrium(self) -> tuple:
@@ -552,7 +581,7 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
                  heart_axis=(1.0, 1.0, -1.0), spine_scale=body.height_cm / 175.0,
                  la_ml=LA_ML_PER_M2[body.sex] * bsa, la_ap_mm=LA_AP_MM[body.sex],
                  ra_ml=RA_ML_PER_M[body.sex] * body.height_cm / 100.0, ctr=th.ctr,
-                 bsa_m2=bsa)
+                 bsa_m2=bsa, vent_max_ml=VENTRICLES_MAX_ML_PER_M2[body.sex] * bsa)
     return cav.with_ventricles()
 
 

@@ -6,6 +6,8 @@
   measured the angle between the manubrium's and the body's long axes (:mod:`.sternum`).
 - :func:`inlet_depth_mm`: the midline thoracic inlet, from T1's anterior surface at its upper
   end plate to the manubrium's back surface at its top.
+- :func:`inlet_distance_mm`: the same two points' straight distance (the manubrium's top lies
+  below T1's: Baker 2023's thoracic inlet distance, as read);
 - :func:`thoracic_column_mm`: T1's upper end plate to T12's lower one, from the bone rows of
   the bodies' cores (:func:`.measure_skeleton.vertebral_body_heights_mm`'s rows).
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["sternum_profile_mm", "manubriosternal_angle_deg", "inlet_depth_mm",
-           "thoracic_column_mm"]
+           "inlet_distance_mm", "thoracic_column_mm"]
 
 
 def _bone(phantom) -> list:
@@ -93,7 +95,23 @@ def thoracic_column_mm(phantom) -> float:
 
 def inlet_depth_mm(phantom) -> float:
     """Midline thoracic inlet (mm): from T1's anterior surface, at its first bone row in the
-    body's core, to the sternum's back surface at the sternum's top row."""
+    body's core, to the sternum's back surface at the sternum's top row (the ``z`` difference:
+    horizontal; :func:`inlet_distance_mm` is the straight distance)."""
+    return _inlet_points(phantom)[0]
+
+
+def inlet_distance_mm(phantom) -> float:
+    """Midline thoracic inlet distance (mm): the straight distance from T1's anterosuperior
+    corner (its anterior surface at its first bone row in the body's core) to the manubrium's
+    posterosuperior corner (the sternum's back at its top row): the landmarks of Baker 2023's
+    projection angle, T1's anterosuperior corner and the manubrium (ASSUMPTION: the thoracic
+    inlet distance's own landmarks were not read)."""
+    dz, dy = _inlet_points(phantom)
+    return float(np.hypot(dz, dy))
+
+
+def _inlet_points(phantom) -> tuple[float, float]:
+    """(horizontal, vertical) mm from T1's anterosuperior corner to the sternum's top back."""
     g = phantom.grid
     y, z = g.axis_mm("y"), g.axis_mm("z")
     ys, back, _ = sternum_profile_mm(phantom)
@@ -101,8 +119,17 @@ def inlet_depth_mm(phantom) -> float:
     j = int(np.argmin(np.abs(y - y1[np.flatnonzero(r1)[0]])))
     # at least the columns within half a voxel of the midline (on even grids no voxel centre
     # lies within 1 mm of x = 0 at 3-4 mm voxels)
-    col = _midline_bone(phantom, max(1.0, 0.5 * float(g.spacing[2])))[:, j] \
-        & (z > back[0] + 10.0)
-    if not col.any():
-        raise ValueError("no vertebral bone behind the sternum's top row in the midline")
-    return float(z[np.flatnonzero(col)[0]] - back[0])
+    # T1's body only (bone within the body's depth behind the column's front, not the arch
+    # behind it), its front the most anterior such bone over the body's first three core rows
+    # at the first of them that holds any (the end plate's dithered cancellous bone leaves
+    # single 2 mm rows without the front cortex, or empty: the 190 cm man's first row held
+    # only the arch, 112 mm behind the sternum, NOTES 2026-12-05 issue-19inlet21)
+    mid = _midline_bone(phantom, max(1.0, 0.5 * float(g.spacing[2])))
+    sp = phantom.meta["spine"]
+    fz = sp["front_zd"] + phantom.meta["zc_mm"]
+    near = (z > back[0] + 10.0) & (z <= fz + sp["depths"][2])
+    rows = [jj for jj in range(j, min(j + 3, len(y))) if (mid[:, jj] & near).any()]
+    if not rows:
+        raise ValueError("no vertebral body bone behind the sternum's top row in the midline")
+    z1 = min(float(z[np.flatnonzero(mid[:, jj] & near)[0]]) for jj in rows)
+    return z1 - float(back[0]), float(ys[0] - y[rows[0]])

@@ -121,6 +121,26 @@ class Outline:
     sternum_y: tuple = (0.0, 0.0, 0.0)   # jugular notch, sternal angle, xiphisternal joint
     girdle: tuple = ()             # ((y, half-width), ...): the skin over the positioned
     #                                shoulder girdle (:func:`.girdle.girdle_half_widths`; PA)
+    front_cut: tuple = ()          # ((y, mm), ...): how far the front (skin and the layers
+    #                                under it) lies behind ``b_ant`` over the upper cage
+    #                                (PROTOTYPE 2026-12-05, issue-19inlet21; 0 below)
+    sternum_front: tuple = ()      # ((y, zd), ...): the sternum's anterior surface by level
+    #                                (replaces ``sternum_zd`` where given)
+
+    def _cut(self, y):
+        """:attr:`front_cut` at levels ``y`` (mm; the first sample's above, 0 below)."""
+        if not self.front_cut:
+            return 0.0
+        ys, cs = np.asarray(self.front_cut, np.float64).T
+        return np.interp(np.asarray(y, np.float64), ys, cs, left=cs[0], right=0.0)
+
+    def _sternum_zd(self, y):
+        """The sternum's anterior surface (zd) at levels ``y`` (:attr:`sternum_front`, else
+        :attr:`sternum_zd`)."""
+        if not self.sternum_front:
+            return self.sternum_zd
+        ys, zs = np.asarray(self.sternum_front, np.float64).T
+        return np.interp(np.asarray(y, np.float64), ys, zs)
 
     @property
     def half_breadth(self) -> float:
@@ -144,11 +164,13 @@ class Outline:
         g = self.groove * np.clip((x1 - np.abs(x)) / (x1 - x0), 0.0, 1.0)
         return g * min(max((grow + self.fat + self.muscle) / self.muscle, 0.0), 1.0)
 
-    def section(self, x, zd, grow: float = 0.0, p=P_SECTION):
+    def section(self, x, zd, grow: float = 0.0, p=P_SECTION, cut=0.0):
         """Inside the trunk cross-section grown by ``grow`` mm (negative: shrunk); ``p`` the
-        superellipse's exponent (:data:`P_SHOULDER` over the shoulders)."""
+        superellipse's exponent (:data:`P_SHOULDER` over the shoulders); ``cut`` (mm) takes
+        the front in (:attr:`front_cut`)."""
         a = self.a + grow
-        b = np.where(np.asarray(zd) < 0, self.b_ant + grow - self._groove(x, grow),
+        b = np.where(np.asarray(zd) < 0,
+                     np.maximum(self.b_ant + grow - self._groove(x, grow) - cut, 1.0),
                      self.b_post + grow)
         return np.abs(x / a) ** p + np.abs(zd / b) ** p <= 1.0
 
@@ -247,7 +269,7 @@ class Outline:
         scale = a_y / (self.a + grow)
         xs = self._fold_flanks(x, y, grow, a_y) / scale
         zs = zd / np.where(np.asarray(zd) > 0, self._back_depth(y, depth), depth)
-        inside = self.section(xs, zs, grow, self._p(y))
+        inside = self.section(xs, zs, grow, self._p(y), self._cut(y))
         cover = self.fat + grow
         if self.groove > 0 and grow > -(self.fat + self.muscle):
             # over the sternum: at least the subcutaneous layer in front of it (and no muscle),
@@ -255,7 +277,7 @@ class Outline:
             y0, y_angle, y1 = self.sternum_y
             half = np.where(np.asarray(y) < y_angle, *STERNUM_HALF_WIDTH_MM)
             inside = inside | ((np.abs(x) <= half) & (np.asarray(y) >= y0)
-                               & (np.asarray(y) <= y1) & (zd >= self.sternum_zd - cover)
+                               & (np.asarray(y) <= y1) & (zd >= self._sternum_zd(y) - cover)
                                & (zd <= 0.0))
         neck = (x ** 2 + (zd - 0.1 * self.b_post) ** 2) <= (self.neck_r + grow) ** 2
         return inside | neck
@@ -266,7 +288,7 @@ class Outline:
         a_y, depth = self._a_depth(y, 0.0, cage_half_width)
         xs = self._fold_flanks(x, y, 0.0, a_y) / (a_y / self.a)
         u = np.clip(np.abs(xs) / self.a, 0.0, 1.0)
-        b = self.b_ant - self._groove(xs, 0.0)
+        b = np.maximum(self.b_ant - self._groove(xs, 0.0) - self._cut(y), 1.0)
         p = self._p(y)
         front = -depth * b * (1.0 - u ** p) ** (1.0 / p)
         if self.groove <= 0:
@@ -274,7 +296,7 @@ class Outline:
         y0, y_angle, y1 = self.sternum_y
         y = np.asarray(y)
         over = (np.abs(x) <= np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM)) & (y >= y0) & (y <= y1)
-        return np.where(over, np.minimum(front, self.sternum_zd - self.fat), front)
+        return np.where(over, np.minimum(front, self._sternum_zd(y) - self.fat), front)
 
     def breast_thickness(self, x, y, scale: float = 1.0, height: float | None = None):
         """Thickness (mm) of breast in front of the skin at (x, y), either side (0 outside the
@@ -346,6 +368,27 @@ def _profile_area_mm2(base_x, base_y, peak: float, step_mm: float = 0.5) -> floa
     return float(breast_profile(xs, ys, base_x, base_y, peak).sum()) * step_mm ** 2
 
 
+def _front_cut(cav: Cavity, step_mm: float = 2.0) -> tuple:
+    """((y, mm), ...): how far the cavity's midline front lies behind ``-b0`` where the upper
+    cage's shallow front holds it (:meth:`.lungs.Cavity.front_ap_mm`), from 60 mm above the
+    apex to the costophrenic level (PROTOTYPE 2026-12-05, issue-19inlet21: the skin, fat and
+    muscle over the upper cage follow the cage's front in; the sternum in the midline is
+    subcutaneous, the pectoral wall keeps its thickness)."""
+    ys = np.arange(cav.y_apex - 60.0, cav.y_low + step_mm, step_mm, dtype=np.float32)
+    cut = np.maximum(cav.spine_front - cav.front_ap_mm(ys) + cav.b0, 0.0)
+    return tuple((float(y), float(c)) for y, c in zip(ys, cut))
+
+
+def _sternum_front(cav: Cavity, sp, sex: str, step_mm: float = 2.0) -> tuple:
+    """((y, zd), ...) of the sternum's anterior surface (:func:`.sternum.sternum_front_line`)
+    from the jugular notch to the xiphoid's tip."""
+    from .sternum import sternum_course, sternum_front_line
+    c = sternum_course(cav, sp, sex)
+    ys = np.arange(c["notch"][0], c["tip"][0] + step_mm, step_mm)
+    zs = sternum_front_line(cav, sp, sex, np.clip(ys, c["notch"][0], c["tip"][0]))
+    return tuple((float(y), float(z)) for y, z in zip(ys, zs))
+
+
 def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: float) -> Outline:
     """The outline around the cavity ``cav``: ribs (``rib_depth_mm`` of wall outside the
     cavity), muscle, then the fat of the twin's BMI (:func:`.anatomy.fat_mm_for`);
@@ -378,7 +421,8 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
                  shoulder_a=0.5 * biacromial_mm(th.body.sex, th.body.height_cm) + th.fat_mm,
                  y_acromion=y_acr, y_arm=y_arm, groove=groove,
                  sternum_zd=sternum_front_zd(cav, sp, th.body.sex),
-                 sternum_y=tuple(sternum_levels(sp)))
+                 sternum_y=tuple(sternum_levels(sp)),
+                 front_cut=_front_cut(cav), sternum_front=_sternum_front(cav, sp, th.body.sex))
     if th.breast_ml <= 0:
         return ol
     # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the

@@ -40,9 +40,12 @@ left positive, ``y`` downwards, ``zd`` backwards):
   atrium's anterior wall by the trunk's radius and :data:`PERICARDIAL_SINUS_MM`;
 * valve: :data:`TRUNK_LENGTH_MM` from the bifurcation; ``x`` behind the third left
   chondrosternal joint (the sternal body's drawn half-width,
-  :data:`.skeleton.STERNUM_HALF_WIDTH_MM`); its front :data:`.cardiac.RETROSTERNAL_DEPTH_MM`
-  behind the cavity's front wall (the right ventricular outflow bounds the retrosternal clear
-  space: Ryan, Anatomy for Diagnostic Imaging, as cited in :mod:`.lungs`); ``y`` follows from
+  :data:`.skeleton.STERNUM_HALF_WIDTH_MM`); its front the retrosternal clear space
+  (Fujimoto's mean of the sex, :data:`.cardiac.RETROSTERNAL_DEPTH_BY_SEX_MM`) behind the
+  sternum's back at its level (:func:`.sternum.sternum_back_zd`; the right ventricular outflow
+  bounds the retrosternal clear space: Ryan, Anatomy for Diagnostic Imaging, as cited in
+  :mod:`.lungs`; until 2026-12-05, issue-19inlet22, the pooled 22 mm behind the cavity's
+  front wall, which the shallow upper cage's sternum no longer lies on); ``y`` follows from
   the length. The trunk so runs up, back and to the left, as Gray's says (checked in
   tests/phantom/test_chest_trunk.py, not imposed);
 * the outflow tract: from the valve towards the ventricles' centre until a trunk's radius
@@ -94,10 +97,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cardiac import RETROSTERNAL_DEPTH_MM, body_surface_area_m2
+from .cardiac import RETROSTERNAL_DEPTH_BY_SEX_MM, RETROSTERNAL_DEPTH_MM, body_surface_area_m2
 from .population import NHANES_2015_2018, age_group
 from .raster import Frame, polyline
 from .skeleton import STERNUM_HALF_WIDTH_MM, Spine
+from .sternum import sternum_back_zd
 
 __all__ = ["MPA_DIAMETER_MM", "MPA_MM_PER_M2", "FRAMINGHAM_CT_AGE_YEARS", "RPA_DIAMETER_MM",
            "LPA_DIAMETER_MM", "TRUNK_LENGTH_MM",
@@ -228,7 +232,8 @@ def trunk_axis(cav, sp: Spine, sex: str) -> tuple:
     zv = bif[2]
     for _ in range(4):
         yv = bif[1] + _rise(bif, xv, zv)
-        zv = max(cav.front_zd(xv, yv) + RETROSTERNAL_DEPTH_MM + r, bif[2] - dz_max)
+        back = float(sternum_back_zd(cav, sp, sex, yv))
+        zv = max(back + RETROSTERNAL_DEPTH_BY_SEX_MM[sex] + r, bif[2] - dz_max)
     yv = bif[1] + _rise(bif, xv, zv)
     valve = np.array([xv, yv, zv])
     # the outflow tract: from the valve towards the ventricles' centre until a radius inside

@@ -61,7 +61,9 @@ from .rib_section import cartilage_scale, rib_section_mm
 
 __all__ = ["MANUBRIOSTERNAL_DEG", "XIPHOID_MM", "STERNUM_MM", "STERNUM_HALF_WIDTH_MM",
            "FIRST_NOTCH_BELOW_MM", "sternum_levels", "costal_notch_levels",
-           "sternocostal_upper_border_y", "sternum_front_zd", "sternum_course",
+           "sternocostal_upper_border_y", "sternum_front_zd", "sternum_front_line",
+           "sternum_back_zd",
+           "sternum_course",
            "clavicular_notch_zd", "paint_sternum"]
 
 #: Manubriosternal angle (deg; between the manubrium's and the body's long axes, 180 =
@@ -153,32 +155,117 @@ def sternum_course(cav, sp, sex: str) -> dict:
     surface, the unit directions ``u_body`` (down the body) and ``u_man`` (up the
     manubrium) in the (y, zd) plane, and ``front_zd``, the most anterior point of its front.
 
-    The joint lies ``_BEHIND_MM`` in front of the cavity's front wall; the body runs up from
-    it to the angle's level, the manubrium on from there bent back by 180 -
-    :data:`MANUBRIOSTERNAL_DEG`. The cavity's front bulges forwards between the notch and the
-    angle (its upper cone), so the angle is moved forwards (the body pivoting about the joint)
-    until neither line enters the cavity: the sternal angle stands proud of the chest wall."""
+    The joint and (PROTOTYPE, 2026-12-05, issue-19inlet21) the notch lie ``_BEHIND_MM`` in
+    front of the cavity's front wall (whose upper part is held shallow,
+    :meth:`.lungs.Cavity.front_ap_mm`); the angle, at its level, is moved forwards off the
+    chord between them until the body and the manubrium meet at
+    :data:`MANUBRIOSTERNAL_DEG`: the sternal angle stands proud of the chest wall. Should
+    either piece still enter the cavity, the angle moves further forwards, the manubrium
+    keeping its bend (the rule before 2026-12-05, when only the joint was pinned and the
+    angle started on the cavity's front). ``angle`` is the back surface's bend: a little below
+    the angle's level (:func:`sternum_levels`), so that the pieces' long axes meet at that
+    level (since 2026-12-05, issue-19inlet22; see the comment in the body)."""
     y0, ya, yx = sternum_levels(sp)
-    ys_m = np.linspace(y0, ya, 24)
-    ys_b = np.linspace(ya, yx, 24)
     zx = float(_cavity_front(cav, yx)) - _BEHIND_MM
-    za = float(_cavity_front(cav, ya)) - _BEHIND_MM
-    for _ in range(8):
-        u_body = np.array([yx - ya, zx - za])
-        u_body /= np.linalg.norm(u_body)
-        u_man = _rotate_back(-u_body, 180.0 - MANUBRIOSTERNAL_DEG[sex])
-        line_m = za + (ys_m - ya) * u_man[1] / u_man[0]
-        line_b = za + (ys_b - ya) * u_body[1] / u_body[0]
-        over = max(float(np.max(line_m - (_cavity_front(cav, ys_m) - _BEHIND_MM))),
-                   float(np.max(line_b - (_cavity_front(cav, ys_b) - _BEHIND_MM))))
-        if over <= 0.05:
+    # PROTOTYPE (2026-12-05, issue-19inlet21): the notch, too, on the cavity's front (the
+    # upper cage's shallow front, :meth:`.lungs.Cavity.front_ap_mm`), the angle moved forwards
+    # off the chord between them until the two pieces meet at the MDCT angle
+    zn = float(_cavity_front(cav, y0)) - _BEHIND_MM
+
+    def _solve(yk):
+        """(za, u_body, u_man) with the back surface's kink at level ``yk``."""
+        ys_m = np.linspace(y0, yk, 24)
+        ys_b = np.linspace(yk, yx, 24)
+        z_chord = zn + (zx - zn) * (yk - y0) / (yx - y0)
+
+        def _bend(z):
+            ub = np.array([yx - yk, zx - z])
+            um = np.array([y0 - yk, zn - z])
+            c = float(ub @ um / (np.linalg.norm(ub) * np.linalg.norm(um)))
+            return math.degrees(math.acos(min(max(c, -1.0), 1.0)))
+
+        lo, hi = z_chord - 150.0, z_chord
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            if _bend(mid) > MANUBRIOSTERNAL_DEG[sex]:
+                hi = mid
+            else:
+                lo = mid
+        za = 0.5 * (lo + hi)
+        for _ in range(8):
+            u_body = np.array([yx - yk, zx - za])
+            u_body /= np.linalg.norm(u_body)
+            u_man = _rotate_back(-u_body, 180.0 - MANUBRIOSTERNAL_DEG[sex])
+            line_m = za + (ys_m - yk) * u_man[1] / u_man[0]
+            line_b = za + (ys_b - yk) * u_body[1] / u_body[0]
+            over = max(float(np.max(line_m - (_cavity_front(cav, ys_m) - _BEHIND_MM))),
+                       float(np.max(line_b - (_cavity_front(cav, ys_b) - _BEHIND_MM))))
+            if over <= 0.05:
+                break
+            za -= over
+        return za, u_body, u_man
+
+    # The angle's level (the top of T5) is where the two pieces' long axes (mid-planes) meet:
+    # the joint's centre. With the pieces leaning back by different amounts the plate's back
+    # surface bends lower than its mid-plane (a bent slab's surfaces bend on the bisector), by
+    # half the thickness times the difference of the pieces' 1/cos over the difference of
+    # their slopes (2.5 mm in the 178 cm man); the back surface's kink is put there, so that
+    # the long axes meet at the angle's level, where the second costal cartilage is received
+    # (:func:`costal_notch_levels`; since 2026-12-05, issue-19inlet22: until then the back
+    # surface bent at the angle's level, right while the sternum stood nearly upright)
+    yk = ya
+    for _ in range(4):
+        za, u_body, u_man = _solve(yk)
+        s_m, s_b = u_man[1] / u_man[0], u_body[1] / u_body[0]
+        if abs(s_m - s_b) < 1e-6:
             break
-        za -= over
+        step = 0.5 * STERNUM_MM * (1.0 / abs(u_man[0]) - 1.0 / abs(u_body[0])) / (s_m - s_b)
+        y_new = ya - step
+        if abs(y_new - yk) < 0.01:
+            break
+        yk = y_new
+    za, u_body, u_man = _solve(yk)
+    ya = yk
     notch = (y0, za + (y0 - ya) * u_man[1] / u_man[0])
     tip = (yx + XIPHOID_MM[sex] * u_body[0], zx + XIPHOID_MM[sex] * u_body[1])
-    front = za - STERNUM_MM / min(abs(u_body[0]), abs(u_man[0]))
+    # the most anterior point: at the angle, or (PROTOTYPE: the body leaning back from the
+    # joint since the notch lies on the upper cage's shallow front) at the joint or the
+    # xiphoid's tip
+    front = min(za - STERNUM_MM / min(abs(u_body[0]), abs(u_man[0])),
+                zx - STERNUM_MM / abs(u_body[0]), tip[1] - XIPHOID_THICK_MM / abs(u_body[0]))
     return {"notch": notch, "angle": (ya, za), "joint": (yx, zx), "tip": tip,
             "u_body": u_body, "u_man": u_man, "front_zd": float(front)}
+
+
+def sternum_back_zd(cav, sp, sex: str, y) -> np.ndarray:
+    """``zd`` (mm) of the sternum's posterior surface in the midline at levels ``y`` (float64,
+    ``y``'s shape; NaN above the jugular notch and below the xiphoid's tip): the line of
+    :func:`sternum_course`, never in the cavity, as :func:`paint_sternum` draws it (since
+    2026-12-05, issue-19inlet22: what the great vessels' depths behind the sternum are
+    measured from, :mod:`.aortic_root`, :mod:`.pulmonary_trunk`; with the upper cage's
+    shallow front the cavity's front wall no longer stands for it)."""
+    c = sternum_course(cav, sp, sex)
+    y = np.asarray(y, np.float64)
+    ya, yt = c["angle"][0], c["tip"][0]
+    za = c["angle"][1]
+    line = np.where(y < ya, za + (y - ya) * c["u_man"][1] / c["u_man"][0],
+                    za + (y - ya) * c["u_body"][1] / c["u_body"][0])
+    back = np.minimum(line, np.asarray(_cavity_front(cav, y), np.float64) - _BEHIND_MM)
+    return np.where((y >= c["notch"][0]) & (y <= yt), back, np.nan)
+
+
+def sternum_front_line(cav, sp, sex: str, y) -> np.ndarray:
+    """``zd`` (mm) of the sternum's anterior surface in the midline at levels ``y`` (float64,
+    ``y``'s shape; NaN above the jugular notch and below the xiphoid's tip): the back surface
+    (:func:`sternum_back_zd`) less the plate's thickness along ``zd`` (PROTOTYPE,
+    2026-12-05, issue-19inlet21: the skin over the sternum follows it, :mod:`.outline`)."""
+    c = sternum_course(cav, sp, sex)
+    y = np.asarray(y, np.float64)
+    ya, yx = c["angle"][0], c["joint"][0]
+    back = sternum_back_zd(cav, sp, sex, y)
+    cos = np.abs(np.where(y < ya, c["u_man"][0], c["u_body"][0]))
+    thick = np.where(y <= yx, STERNUM_MM, XIPHOID_THICK_MM)
+    return back - thick / cos
 
 
 def sternum_front_zd(cav, sp, sex: str) -> float:
@@ -224,7 +311,12 @@ def paint_sternum(labels, f: Frame, cav, sp, rng, *, sex: str, age_years: float,
                         c["angle"][1] + (y - ya) * c["u_body"][1] / c["u_body"][0])
         return np.minimum(line, _cavity_front(cav, y) - _BEHIND_MM)
 
+    # the pieces' widths change at the joint's centre, the angle's level (the top of T5), where
+    # the second cartilage's notch lies; the back surface bends a little lower (sternum_course)
+    yw = sternum_levels(sp)[1]
+
     def half_width(y):
+        ya = yw
         um = np.clip((y - y0) / (ya - y0), 0.0, 1.0)
         man = np.where(um < 0.4, hw0, hw0 + (hw1 - hw0) * (um - 0.4) / 0.6)
         ub = np.clip((y - ya) / (yx - ya), 0.0, 1.0)
