@@ -302,6 +302,23 @@ def test_appendage_that_cannot_clear_the_trunk_is_refused(monkeypatch):
         ap.appendage_turn_deg.__wrapped__(t.cav)
 
 
+def test_appendage_refusal_waits_for_the_solved_cavity(monkeypatch):
+    # the lung volume's solve passes through trial scales (helper 19heart23: the 120 cm, BMI 70
+    # corners were refused at a trial a0 below the solved one): inside trial_cavities a cavity
+    # no turn clears gets the largest turn tilted down, uncached; outside it raises as before
+    from victwin.phantom.chest import appendage as ap
+    body, seed = BODIES["man"]
+    _, _, t = _placed_cavity(body, seed)
+    monkeypatch.setattr(ap, "TRUNK_GAP_MM", 200.0)
+    ap.appendage_turn_deg.cache_clear()
+    with ap.trial_cavities():
+        u = np.asarray(ap.left_appendage(t.cav)[1])
+    assert u == pytest.approx(ap._turned(ap.MAX_TURN_DEG, 90.0))
+    with pytest.raises(ValueError, match="no turn up to 60 deg keeps the left atrial"):
+        ap.left_appendage(t.cav)
+    ap.appendage_turn_deg.cache_clear()
+
+
 def test_aortic_calibre_grows_with_body_surface_area():
     """MESA's determinants of the ascending aorta's calibre (Turkbey et al. 2014, abstract):
     ~ +1 mm per 0.23 m^2 of body surface area, ~ +1 mm per 10 years; at the reference BSA the

@@ -53,6 +53,7 @@ on main's hila, the left interlobar width is unchanged (NOTES, issue-19base14).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 
@@ -61,7 +62,7 @@ import numpy as np
 from .cardiac import ATRIAL_WALL_MM, LAA_LENGTH_MM, LAA_ML
 from .pulmonary_trunk import segment_distance_sq, trunk_axis
 
-__all__ = ["TRUNK_GAP_MM", "FORWARD_DEG", "MAX_TURN_DEG", "left_appendage",
+__all__ = ["TRUNK_GAP_MM", "FORWARD_DEG", "MAX_TURN_DEG", "left_appendage", "trial_cavities",
            "appendage_turn_deg"]
 
 # Between the appendage's wall and the pulmonary trunk (epicardial fat; model choice, one voxel
@@ -201,10 +202,35 @@ def appendage_turn_deg(cav) -> tuple:
     return dev, az
 
 
+_TRIAL = [False]      # inside :func:`trial_cavities`
+
+
+@contextlib.contextmanager
+def trial_cavities():
+    """Within it, a cavity that no turn clears (:func:`appendage_turn_deg`'s ``ValueError``)
+    gets the appendage at :data:`MAX_TURN_DEG` tilted down (the drawing's until 2026-12-04),
+    not cached: for the lung volume's solve (:func:`.lungs.solve_cavity`), whose cube-root
+    steps pass through trial scales that the solved cavity is not (since 2026-12-05, helper
+    19heart23: the 120 cm, BMI 70 corners were refused at a trial a0 3-5 mm below the solved
+    one, whose appendage clears at 56-59 deg). The solved cavity is held to the rule: outside
+    the context its appendage raises as before."""
+    _TRIAL[0] = True
+    try:
+        yield
+    finally:
+        _TRIAL[0] = False
+
+
 def left_appendage(cav) -> tuple:
     """``(centre, axis, a, b)`` (mm) of the left atrial appendage's outer prolate ellipsoid of
     the cavity ``cav``: ``axis`` the unit vector (x, y, zd) turned by
-    :func:`appendage_turn_deg`, ``a`` and ``b`` its semi-axes along and across."""
-    u = _turned(*appendage_turn_deg(cav))
+    :func:`appendage_turn_deg` (in :func:`trial_cavities`, a cavity no turn clears gets
+    :data:`MAX_TURN_DEG` tilted down), ``a`` and ``b`` its semi-axes along and across."""
+    try:
+        u = _turned(*appendage_turn_deg(cav))
+    except ValueError:
+        if not _TRIAL[0]:
+            raise
+        u = _turned(MAX_TURN_DEG, 90.0)
     a, b = _semi_axes()
     return (tuple(float(v) for v in _placed(cav, u)), tuple(float(v) for v in u), a, b)
