@@ -69,7 +69,7 @@ from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       LA_ML_PER_M2, LA_ML_PER_M2_SD, LAA_LENGTH_MM, LAA_ML, RA_ML_PER_M,
                       RETROSTERNAL_DEPTH_MM, VENTRICLE_BASE_IN_LA, body_surface_area_m2,
                       VENTRICLES_MAX_ML_PER_M2, place_ventricles)
-from .appendage import left_appendage as _left_appendage
+from .appendage import left_appendage as _left_appendage, trial_cavities
 from .cage_profile import (INLET_AP_FRACTION, angle_ap_mm, depth_fraction, sternal_span,
                            width_fraction)
 from .compartments import cavity_mediastinum
@@ -590,11 +590,11 @@ def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003) -> Cavit
 
     The vertebral bodies keep their size (height / 175 cm) while the rest scales, so the volume
     is not exactly cubic in the scale: the cube-root step is repeated until the coarse count is
-    within ``rtol`` of the target (two or three counts)."""
+    within ``rtol`` of the target (2-3 counts, in :func:`.appendage.trial_cavities`)."""
     cav = nominal_cavity(th)
-    for _ in range(4):
-        v = cav.lung_volume_ml(step_mm)
-        if abs(v / th.tlc_ml - 1.0) <= rtol:
-            break
-        cav = cav.scaled((th.tlc_ml / v) ** (1.0 / 3.0))
+    with trial_cavities():
+        for _ in range(4):
+            if abs((v := cav.lung_volume_ml(step_mm)) / th.tlc_ml - 1.0) <= rtol:
+                break
+            cav = cav.scaled((th.tlc_ml / v) ** (1.0 / 3.0))
     return cav
