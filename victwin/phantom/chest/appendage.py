@@ -54,6 +54,7 @@ on main's hila, the left interlobar width is unchanged (NOTES, issue-19base14).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import math
 
@@ -202,7 +203,9 @@ def appendage_turn_deg(cav) -> tuple:
     return dev, az
 
 
-_TRIAL = [False]      # inside :func:`trial_cavities`
+# inside :func:`trial_cavities`; a context variable, so builds in threads of one process (a
+# threaded Dask worker) do not see each other's solve
+_TRIAL = contextvars.ContextVar("victwin_appendage_trial", default=False)
 
 
 @contextlib.contextmanager
@@ -214,11 +217,11 @@ def trial_cavities():
     19heart23: the 120 cm, BMI 70 corners were refused at a trial a0 3-5 mm below the solved
     one, whose appendage clears at 56-59 deg). The solved cavity is held to the rule: outside
     the context its appendage raises as before."""
-    _TRIAL[0] = True
+    token = _TRIAL.set(True)
     try:
         yield
     finally:
-        _TRIAL[0] = False
+        _TRIAL.reset(token)
 
 
 def left_appendage(cav) -> tuple:
@@ -229,7 +232,7 @@ def left_appendage(cav) -> tuple:
     try:
         u = _turned(*appendage_turn_deg(cav))
     except ValueError:
-        if not _TRIAL[0]:
+        if not _TRIAL.get():
             raise
         u = _turned(MAX_TURN_DEG, 90.0)
     a, b = _semi_axes()
