@@ -280,10 +280,9 @@ def cage_back_array_for(cav, rib_depth: float):
     def cage_back(x, y):
         y = np.asarray(y, float)
         a = np.asarray(cav.half_width(y), float) + rib_depth
-        # the back's section (:meth:`.lungs.Cavity.back_half_depth`): the cage's back half
-        b = np.asarray(cav.back_half_depth(y), float) + rib_depth
+        b = np.asarray(cav.half_depth(y), float) + rib_depth
         u = np.minimum(np.abs(np.asarray(x, float)) / a, 1.0)
-        return np.asarray(cav.back_centre_zd(y), float) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
+        return np.asarray(cav.centre_zd(y), float) + b * (1.0 - u ** 2.4) ** (1.0 / 2.4)
 
     return cage_back
 
@@ -400,7 +399,7 @@ def glide(s: Scapula, cavity, cage_back, glide_deg: float) -> Scapula:
     c, sn = np.cos(ph), np.sin(ph)
     rot = np.array([[c, 0.0, sn], [0.0, 1.0, 0.0], [-sn, 0.0, c]])   # back (+zd) -> lateral
     o = np.asarray(s.origin, float)
-    centre = np.array([0.0, o[1], float(cavity.back_centre_zd(o[1]))])
+    centre = np.array([0.0, o[1], float(cavity.centre_zd(o[1]))])
     o2 = rot @ (o - centre) + centre
     axes = (rot @ np.asarray(s.axes, float).T).T
     turned = Scapula(side, tuple(o2), tuple(map(tuple, axes)), s.k)
