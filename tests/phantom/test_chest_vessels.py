@@ -203,10 +203,10 @@ def test_hilar_roots_divide_up_and_down_not_along_the_lateral_beam():
 
 
 def test_each_lungs_trees_stay_on_its_side():
-    # beyond the hilum a lung's pulmonary arteries and veins run in that lung (Gray's Anatomy,
-    # "The Lungs"); until 2026-12-05 (fifth session) hundreds of the 178 cm man's vein branches
-    # ended on the other lung's side of the midline, one painted over the right lung across
-    # the posterior junction at T2 (NOTES)
+    # each lung's pulmonary arteries and veins enter at its own hilum and branch within it
+    # (textbook anatomy); until 2026-12-05 (fifth session) hundreds of the 178 cm man's vein
+    # branches ended on the other lung's side of the midline, one painted over the right lung
+    # across the posterior junction at T2 (NOTES)
     for seed in (0, 4):
         for _, side, rows in vessel_trees("chest/adult", seed=seed, voxel_mm=3.0):
             assert np.all(side * rows[:, 3] > 0.0), (seed, side)

@@ -469,11 +469,12 @@ def lung_inside(cav, step_mm: float = 2.0):
     ``side`` (-1 right, 1 left) of the cavity ``cav`` (:meth:`.lungs.Cavity.lung`, the mask
     the trees' points are drawn from, :func:`lung_points`), looked up on a lattice of
     ``step_mm`` over :meth:`.lungs.Cavity.bounds` (nearest node; computed once). For
-    :func:`pulmonary_trees`' ``inside``: each lung's vessels stay inside that lung (beyond the
-    hilum the pulmonary arteries and veins run in the lung they supply, the right's never in
-    the left: Gray's Anatomy, "The Lungs"), the rule of :func:`grow_tree` that a branch
-    leaving its region stops short (Kitaoka et al. 1999 grow each tree inside the organ's
-    contour)."""
+    :func:`pulmonary_trees`' ``inside``: each lung's vessels stay inside that lung (each lung's
+    arteries and veins enter and leave at its own hilum and branch within it, the right's never
+    in the left: textbook anatomy, no passage quoted here), the rule of :func:`grow_tree` that
+    a branch leaving its region stops short (Kitaoka et al. 1999, abstract: the branches are
+    generated "when the contour of an organ and the position of the trunk are specified"; its
+    rules for a branch leaving the contour were not read)."""
     lo, hi = (np.asarray(v, float) for v in cav.bounds())
     ax = [np.arange(a, b + step_mm, step_mm, dtype=np.float32) for a, b in zip(lo, hi)]
     mask = np.zeros((len(ax[2]), len(ax[1]), len(ax[0])), bool)           # [zd, y, x]
