@@ -202,6 +202,16 @@ def test_hilar_roots_divide_up_and_down_not_along_the_lateral_beam():
             assert sup[0, 4] < sup[0, 1] and inf[0, 4] > inf[0, 1]
 
 
+def test_each_lungs_trees_stay_on_its_side():
+    # each lung's pulmonary arteries and veins enter at its own hilum and branch within it
+    # (textbook anatomy); until 2026-12-05 (fifth session) hundreds of the 178 cm man's vein
+    # branches ended on the other lung's side of the midline, one painted over the right lung
+    # across the posterior junction at T2 (NOTES)
+    for seed in (0, 4):
+        for _, side, rows in vessel_trees("chest/adult", seed=seed, voxel_mm=3.0):
+            assert np.all(side * rows[:, 3] > 0.0), (seed, side)
+
+
 def test_lateral_blood_path_of_the_trees_is_below_the_hearts():
     """On a lateral the heart is the widest blood pool the beam crosses (its transverse
     diameter is the CTR's numerator, 12-14 cm in adults); the hilar and pulmonary vessels,

@@ -47,8 +47,8 @@ from .scapula import paint_scapulae, place_scapulae
 from .scapular_cover import cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
 from .sternum import clavicular_notch_zd
-from .trees import (WEIBEL_DIAMETER_MM, grow_tree, outside_wider_tubes, pulmonary_trees,
-                    lung_points as _lung_points)
+from .trees import (WEIBEL_DIAMETER_MM, grow_tree, lung_inside, outside_wider_tubes,
+                    pulmonary_trees, lung_points as _lung_points)
 from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
 
 __all__ = ["make_chest", "vessel_trees", "twin_body", "CHEST_LABELS", "CHEST_MATERIALS", "STEPS"]
@@ -398,7 +398,8 @@ def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> lis
     return pulmonary_trees(pts, hila.artery, hila.vein, LOBAR_ARTERY_MM * t.scale,
                            VEIN_ROOT_MM * t.scale, v_min,
                            upper_vein_roots=[upper_vein_root(hila, pts, k) for k in (0, 1)],
-                           upper_lobes=[upper_lobe_mask(t.cav, t.sp, pts, k) for k in (0, 1)])
+                           upper_lobes=[upper_lobe_mask(t.cav, t.sp, pts, k) for k in (0, 1)],
+                           inside=lung_inside(t.cav))
 
 
 def _paint_vessels(labels: np.ndarray, f: Frame, vessels: np.ndarray) -> None:

@@ -70,7 +70,8 @@ import numpy as np
 
 __all__ = ["width_fraction", "depth_fraction", "trunk_width_fraction", "INLET_LEVEL",
            "WIDEST_LEVEL", "INLET_WIDTH_FRACTION", "INLET_DEPTH_FRACTION", "CONE_EXPONENT",
-           "INLET_AP_FRACTION", "sternal_span", "angle_ap_mm"]
+           "INLET_AP_FRACTION", "sternal_span", "angle_ap_mm", "front_ap_mm", "walls",
+           "back_section", "inside_section"]
 
 #: Relative level (0 apex, 1 costophrenic recess) of the thoracic inlet's lateral rim: where
 #: :func:`.ribs.cage_surface` holds the first rib (8 % of the lung height).
@@ -169,3 +170,63 @@ def angle_ap_mm(y_n: float, y_a: float, y_j: float, ap_n: float, ap_j: float) ->
         else:
             lo = mid
     return float(-0.5 * (lo + hi))
+
+
+def front_ap_mm(cav, y) -> np.ndarray:
+    """Largest distance (mm) of the cavity ``cav``'s front wall in front of the vertebral bodies
+    at level ``y`` (float32, ``y``'s shape): :data:`INLET_AP_FRACTION` ``b0`` from the jugular
+    notch's level (the top of T3) up, the mid-chest's sternum-to-spine distance (``spine_front
+    + b0``, :data:`.anatomy.HALLER_INDEX`) from the xiphisternal joint's (mid-T9) down; between
+    them two straight pieces meeting at the sternal angle's level (the top of T5) at the
+    manubriosternal angle (the flatter sex's, :data:`.sternum.MANUBRIOSTERNAL_DEG`): the
+    sternum's back (:meth:`.lungs.Cavity.front_ap_mm`; moved here from :mod:`.lungs` on
+    2026-12-05, fifth session, to keep it under 600 lines)."""
+    y_n, y_a, y_j = sternal_span(cav.y_apex, cav.y_low, cav.spine_front, cav.spine_scale)
+    ap_n = INLET_AP_FRACTION * cav.b0
+    ap_j = cav.spine_front + cav.b0
+    ap_a = angle_ap_mm(y_n, y_a, y_j, float(ap_n), float(ap_j))
+    return np.interp(np.asarray(y, np.float64), (y_n, y_a, y_j),
+                     (ap_n, ap_a, ap_j)).astype(np.float32)
+
+
+def back_section(cav, y) -> tuple:
+    """``(centre, half_depth)`` (mm, float32) of the cavity's section at ``y`` with its front
+    not held: :func:`depth_fraction` ``b0`` deep, centred ``0.15 b0 (1 - t / 0.3)`` behind the
+    origin (``t`` the relative level), as before the shallow upper front (PROTOTYPE
+    2026-12-05, issue-19inlet21). Its back half is the cage's back (:func:`inside_section`)."""
+    t = (np.asarray(y, np.float32) - cav.y_apex) / cav.height
+    b = cav.b0 * depth_fraction(t)
+    c = 0.15 * cav.b0 * (1.0 - np.minimum(np.clip(t, 0.0, 1.0) / 0.3, 1.0))
+    return np.asarray(c, np.float32), np.asarray(b, np.float32)
+
+
+def walls(cav, y) -> tuple:
+    """(front, back) midline ``zd`` (mm, float32) of the cavity's walls at ``y``: those of
+    :func:`back_section`, the front at most :func:`front_ap_mm` in front of the vertebral
+    bodies (the sternum's back)."""
+    c, b = back_section(cav, y)
+    front = np.maximum(c - b, cav.spine_front - front_ap_mm(cav, y))
+    back = c + b
+    return np.minimum(front, back).astype(np.float32), np.asarray(back, np.float32)
+
+
+def inside_section(cav, x, y, zd, p_section: float) -> np.ndarray:
+    """Inside the rib cage's inner surface at ``(x, y, zd)`` (numpy broadcasting; apex
+    included, no floor): inside both superellipses of exponent ``p_section`` and half-width
+    ``cav.half_width(y)``: the one between the held front and the back (:func:`walls`, centred
+    between them: the front) and :func:`back_section` (the back). Until 2026-12-05 (fifth
+    session, issue-19misc23) the first alone: re-centred forward with a smaller half-depth, it
+    lay up to several mm deeper behind beside the spine than before the front was held, which
+    moved the posterior ribs' paths (:func:`.ribs.cage_surface`: the rib 2 -> 3 gap at the
+    paraspinal line of the 178 cm man 12 mm at 3 mm voxels against 15-18 before); with both,
+    the back is the one before the front was held (19inlet21's design: "the back is
+    unchanged") and the front is the held one (the inner of the two at every point)."""
+    a = np.maximum(cav.half_width(y), 1e-3)
+    ax = np.abs(x / a) ** p_section
+    f, bk = walls(cav, y)
+    zc, b = 0.5 * (bk + f), np.maximum(0.5 * (bk - f), 1e-3)
+    zb, bb = back_section(cav, y)
+    bb = np.maximum(bb, 1e-3)
+    return ((ax + np.abs((zd - zc) / b) ** p_section <= 1.0)
+            & (ax + np.abs((zd - zb) / bb) ** p_section <= 1.0)
+            & (np.asarray(y) >= cav.y_apex))

@@ -70,7 +70,7 @@ from .cardiac import (APEX_WALL_MM, ATRIAL_WALL_MM, HEART_AXIS_FRONTAL_DEG,
                       RETROSTERNAL_DEPTH_MM, VENTRICLE_BASE_IN_LA, body_surface_area_m2,
                       VENTRICLES_MAX_ML_PER_M2, place_ventricles)
 from .appendage import left_appendage as _left_appendage, trial_cavities
-from .cage_profile import (INLET_AP_FRACTION, angle_ap_mm, depth_fraction, sternal_span,
+from .cage_profile import (back_section, front_ap_mm, inside_section, walls,
                            width_fraction)
 from .compartments import cavity_mediastinum
 from .diaphragm import diaphragm_y
@@ -188,31 +188,13 @@ class Cavity:
         return self.a0 * width_fraction(self._t(y))
 
     def _walls(self, y):
-        """(front, back) midline ``zd`` of the walls at ``y``: the profile's section, centred
-        ``0.15 b0 (1 - t / 0.3)`` behind the origin, its front at most :meth:`front_ap_mm`
-        in front of the vertebral bodies (PROTOTYPE 2026-12-05, :mod:`.cage_profile`)."""
-        t = self._t(y)
-        b = self.b0 * depth_fraction(t)
-        c = 0.15 * self.b0 * (1.0 - np.minimum(np.clip(t, 0.0, 1.0) / 0.3, 1.0))
-        front = np.maximum(c - b, self.spine_front - self.front_ap_mm(y))
-        back = c + b
-        return np.minimum(front, back).astype(np.float32), np.asarray(back, np.float32)
+        """(front, back) midline ``zd`` of the walls at ``y`` (:func:`.cage_profile.walls`)."""
+        return walls(self, y)
 
     def front_ap_mm(self, y):
-        """Largest distance (mm) of the cavity's front wall in front of the vertebral bodies at
-        level ``y`` (float32, ``y``'s shape): :data:`.cage_profile.INLET_AP_FRACTION` ``b0``
-        from the jugular notch's level (the top of T3) up, the mid-chest's sternum-to-spine
-        distance (``spine_front + b0``, :data:`.anatomy.HALLER_INDEX`) from the xiphisternal
-        joint's (mid-T9) down; between them two straight pieces meeting at the sternal angle's
-        level (the top of T5) at the manubriosternal angle (the flatter sex's,
-        :data:`.sternum.MANUBRIOSTERNAL_DEG`): the sternum's back (:mod:`.cage_profile`)."""
-        y_n, y_a, y_j = sternal_span(self.y_apex, self.y_low, self.spine_front,
-                                     self.spine_scale)
-        ap_n = INLET_AP_FRACTION * self.b0
-        ap_j = self.spine_front + self.b0
-        ap_a = angle_ap_mm(y_n, y_a, y_j, float(ap_n), float(ap_j))
-        return np.interp(np.asarray(y, np.float64), (y_n, y_a, y_j),
-                         (ap_n, ap_a, ap_j)).astype(np.float32)
+        """Largest distance (mm) of the front wall in front of the vertebral bodies at ``y``
+        (:func:`.cage_profile.front_ap_mm`: the sternum's back)."""
+        return front_ap_mm(self, y)
 
     def half_depth(self, y):
         f, b = self._walls(y)
@@ -222,13 +204,18 @@ class Cavity:
         f, b = self._walls(y)
         return 0.5 * (b + f)
 
+    def back_half_depth(self, y):
+        """Half-depth (mm) of the section with its front not held (the cage's back half)."""
+        return back_section(self, y)[1]
+
+    def back_centre_zd(self, y):
+        """Centre ``zd`` (mm) of that section (:func:`.cage_profile.back_section`)."""
+        return back_section(self, y)[0]
+
     def inside(self, x, y, zd):
-        """Inside the rib cage's inner surface (apex included, no floor)."""
-        a = np.maximum(self.half_width(y), 1e-3)
-        b = np.maximum(self.half_depth(y), 1e-3)
-        zc = self.centre_zd(y)
-        return ((np.abs(x / a) ** P_SECTION + np.abs((zd - zc) / b) ** P_SECTION <= 1.0)
-                & (np.asarray(y) >= self.y_apex))
+        """Inside the rib cage's inner surface (apex included, no floor): inside the section
+        with its front held and the one without (:func:`.cage_profile.inside_section`)."""
+        return inside_section(self, x, y, zd, P_SECTION)
 
     def diaphragm_y(self, x, zd):
         """Level (y) of the diaphragm's upper surface over each (x, zd)

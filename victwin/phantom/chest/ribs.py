@@ -76,10 +76,18 @@ def cage_surface(cav: Cavity, y, theta, offset: float = _OFFSET):
     # the first rib rings the apex: never follow the cavity above 8 % of the lung height
     y = np.maximum(np.asarray(y, float), cav.y_apex + 0.08 * cav.height)
     a = cav.half_width(y) + offset
-    b = cav.half_depth(y) + offset
     s, c = np.sin(theta), np.cos(theta)
     x = a * np.abs(s) ** (2.0 / P_SECTION)
-    z = cav.centre_zd(y) + b * np.sign(c) * np.abs(c) ** (2.0 / P_SECTION)
+    cc = np.sign(c) * np.abs(c) ** (2.0 / P_SECTION)
+    # the cavity is inside two sections (:meth:`.lungs.Cavity.inside`): the one with its front
+    # held and the one with it not held (the back); the surface is the inner of the two: the
+    # back section's point where it lies inside the held one, else the held one's
+    b = cav.half_depth(y) + offset
+    zc = cav.centre_zd(y)
+    bb = cav.back_half_depth(y) + offset
+    z_back = cav.back_centre_zd(y) + bb * cc
+    inner = ((x / a) ** P_SECTION + np.abs((z_back - zc) / b) ** P_SECTION) <= 1.0
+    z = np.where(inner, z_back, zc + b * cc)
     return x, z
 
 
