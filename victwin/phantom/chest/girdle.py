@@ -29,7 +29,9 @@ Covers (mm of soft tissue between the bone and the skin):
   (the twin has no arms): in life the deltoid lies on the humeral head, lateral to the
   glenoid; here it lies on the glenoid head itself, so the shoulder's side is the glenoid plus
   the deltoid and fat, narrower than a real shoulder by the humeral head.
-* acromion: the twin's subcutaneous fat (:func:`.anatomy.fat_mm_for`), every way: the
+* acromion: the twin's subcutaneous fat at the sides (:func:`.anatomy.fat_mm_for`, "side";
+  these covers set half-widths, so the sides' thickness, :attr:`.outline.Outline.fat`), every
+  way: the
   acromion is subcutaneous (palpable; the outline's existing assumption over the acromia,
   :data:`.outline.BIACROMIAL_MM`).
 * spine of the scapula: the subcutaneous fat laterally (its crest is subcutaneous); only its
