@@ -48,7 +48,8 @@ from ._chest_bodies import BODIES
 
 VOX = 2.0
 H = {"female": 163.0, "male": 177.0}
-# Heinz 2003 fits (above): sex -> measure -> (intercept, BMI coef, BMI coef SE, height coef, RSD)
+# Heinz 2003 fits (above): sex -> measure -> (intercept, BMI coef, BMI coef SE, height coef, RSD);
+# skeletal diameters, kept for the record: no test compares with them since 2026-12-05 (19fat23)
 HEINZ = {"female": {"breadth": (54.63, 3.336, 0.273, 0.801, 14.1),
                     "depth": (25.92, 3.595, 0.274, 0.432, 14.2)},
          "male": {"breadth": (-7.99, 4.906, 0.317, 1.048, 14.1),
