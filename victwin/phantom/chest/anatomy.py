@@ -173,14 +173,29 @@ LEAN_BMI = 18.5          # WHO lower limit of normal BMI
 # by the two thicknesses (ASSUMPTION: the angular interpolation; :meth:`.outline.Outline.section`).
 # ASSUMPTIONS: the whole slope is fat (a heavier body of the same height also carries more
 # muscle); the women's depth, at the bustpoint, includes the breasts' growth with BMI, which
-# the twin draws separately (:func:`breast_ml_for`): in women the front thickness is then an
-# upper bound. ANSUR II's BMI ranged 15-44. Until 2026-12-05 (fifth session, 19fat23) one
+# the twin draws separately (:func:`breast_ml_for`) and which is taken off (below). ANSUR II's BMI ranged 15-44. Until 2026-12-05 (fifth session, 19fat23) one
 # uniform layer took half of Heinz et al. 2003's anthropometer slopes (women 1.73, men 2.42
 # mm per kg/m^2), which that dataset lists as skeletal diameters: the chest's tape girth grew
 # 9.9 / 14.7 mm per kg/m^2 against Heinz's 16.1 / 20.0 and ANSUR II's 19.4.
 ANSUR2_DEPTH_MM_PER_BMI = {"female": 6.271, "male": 5.556}
 ANSUR2_BREADTH_MM_PER_BMI = {"female": 3.312, "male": 2.813}
-FAT_AP_MM_PER_BMI = {s: round(0.5 * v, 3) for s, v in ANSUR2_DEPTH_MM_PER_BMI.items()}
+# Women (2026-12-05, fifth session, 19fat23b): the survey's women's chest depth is taken at the
+# bustpoint with a beam caliper, i.e. the trunk's full depth at that level, breasts included
+# (ASSUMPTION from the usual definition, "chest (bust) depth: maximum horizontal distance ...
+# to the front of the chest in men or breast in women", Pheasant's Bodyspace table as given
+# at personal.cityu.edu.hk/meachan/online anthropometry, ch. 2 no. 20; ANSUR II's own text,
+# NATICK/TR-15/007 appendix, was not read; the data agree: at equal BMI and stature the
+# women are 17 mm deeper than the men, with smaller rib cages). That depth grows by the back's
+# fat, the front's fat and the breast's height at the nipple: 6.271 = 2 f + h' with front and
+# back alike (the men's assumption) and h' = BREAST_H_MM_PER_BMI, the growth of the twin's own
+# breast height (:func:`breast_ml_for` over the base the outline draws, Outline.breast_h) from
+# BMI 20 to 35 in the test woman (163 cm, seed 3: 46.5 -> 69.1 mm;
+# /work/scratch/19fat23/b_breast.py). So f = (6.271 - 1.50) / 2 = 2.385 mm per kg/m^2 (was
+# 3.135, half the whole depth slope, which counted the breasts' growth twice).
+BREAST_H_MM_PER_BMI = 1.50
+FAT_AP_MM_PER_BMI = {"female": round(0.5 * (ANSUR2_DEPTH_MM_PER_BMI["female"]
+                                            - BREAST_H_MM_PER_BMI), 3),
+                     "male": round(0.5 * ANSUR2_DEPTH_MM_PER_BMI["male"], 3)}
 FAT_SIDE_MM_PER_BMI = {s: round(0.5 * v, 3) for s, v in ANSUR2_BREADTH_MM_PER_BMI.items()}
 
 # Ribs: ASSUMPTION (no source read). The section is drawn as two overlapping round struts of
@@ -214,7 +229,8 @@ def fat_mm_for(sex: str, bmi: float, where: str = "side") -> float:
     """Subcutaneous fat thickness (mm) over the chest of a body of ``sex`` and ``bmi``: the lean
     layer plus, per kg/m^2 above :data:`LEAN_BMI`, :data:`FAT_SIDE_MM_PER_BMI` at the sides
     (``where`` "side") or :data:`FAT_AP_MM_PER_BMI` in front and behind (``where`` "ap")
-    (ANSUR II's breadth and depth slopes, halved)."""
+    (ANSUR II's breadth and depth slopes, halved; the women's depth slope less the breasts'
+    growth)."""
     per = {"side": FAT_SIDE_MM_PER_BMI, "ap": FAT_AP_MM_PER_BMI}[where]
     return LEAN_FAT_MM + per[sex] * max(0.0, bmi - LEAN_BMI)
 
