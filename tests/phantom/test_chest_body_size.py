@@ -38,7 +38,8 @@ import numpy as np
 import pytest
 
 from victwin.phantom.chest import anatomy, make_chest
-from victwin.phantom.chest.measure_body import (chest_breadth_depth_mm, chest_wall_thickness_mm,
+from victwin.phantom.chest.measure_body import (chest_breadth_depth_mm, chest_caliper_depth_mm,
+                                                chest_wall_thickness_mm,
                                                 costophrenic_angles_deg, lung_labels,
                                                 rib_space_y_mm)
 from victwin.phantom.chest.measure_recess import costophrenic_angles_deg as reader_cp_angles_deg
@@ -79,20 +80,23 @@ ANSUR2 = {"female": {"breadth": (3.312, 0.084), "depth": (6.271, 0.098)},
 @pytest.mark.parametrize("what", ["breadth", "depth"])
 def test_chest_size_grows_with_bmi_as_ansur2(sex, what):
     # the same skeleton (seed, height) at BMI 20 and 35: the growth per kg/m^2 of the skin's
-    # breadth and depth at the nipple line (the fourth intercostal space; depth in the midline,
-    # sternum to spine) against the BMI coefficient of ANSUR II's fit at a fixed stature,
+    # breadth and depth at the nipple line (the fourth intercostal space; depth below) against the BMI coefficient of ANSUR II's fit at a fixed stature,
     # within 3 SE plus two voxels over the BMI span. Read on the neutral twin (the scapulae of
     # a standing body, arms at the sides, as the survey measured): the PA twin's glided
     # glenoid heads and their deltoid cover set the man's breadth at the nipple line at BMI 20
     # (NOTES 19fat23). Until 2026-12-05 (fifth session, 19fat23) the test compared the slopes
     # with Heinz 2003's (HEINZ above: women 3.34 / 3.60, men 4.91 / 4.77), which that dataset
     # lists as skeletal diameters; until 2026-12-03 (tenth session) the trunk's area grew with
-    # BMI / 18.5: 6.3-6.5 mm per kg/m^2. ANSUR II's women's depth: if the survey measured it
-    # at the bustpoint it includes the breasts, which the midline reading here does not (the
-    # twin's depth there, breasts included, grows 7.6 mm per kg/m^2; NOTES 19fat23).
-    k = 0 if what == "breadth" else 1
+    # BMI / 18.5: 6.3-6.5 mm per kg/m^2. Depth: the body's full depth at that level, as the
+    # survey's beam caliper reads it (:func:`chest_caliper_depth_mm`; in women the breasts
+    # included, the survey's level being the bustpoint, the twin's nipple at the 4th space:
+    # anatomy.FAT_AP_MM_PER_BMI); until 2026-12-05 (fifth session, 19fat23b) the midline
+    # column, sternum to spine, which leaves the women's breasts out.
     lo, hi = (body_twin(sex, bmi, positioning="neutral") for bmi in (20.0, 35.0))
-    slope = (chest_breadth_depth_mm(hi)[k] - chest_breadth_depth_mm(lo)[k]) / 15.0
+    if what == "breadth":
+        slope = (chest_breadth_depth_mm(hi)[0] - chest_breadth_depth_mm(lo)[0]) / 15.0
+    else:
+        slope = (chest_caliper_depth_mm(hi) - chest_caliper_depth_mm(lo)) / 15.0
     coef, se = ANSUR2[sex][what]
     assert slope == pytest.approx(coef, abs=3.0 * se + 2.0 * VOX / 15.0), slope
 
