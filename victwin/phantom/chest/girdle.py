@@ -151,7 +151,7 @@ def girdle_half_widths(ol, scapulae, *, sex: str, cage_half_width=None) -> tuple
     ys = np.arange(np.floor(y_lo), np.ceil(y_hi) + STEP_MM, STEP_MM)
     own, depth = ol._a_depth(ys.astype(np.float32), 0.0, cage_half_width)
     back = ol._back_depth(ys, depth)
-    p_y = np.broadcast_to(ol._p(ys.astype(np.float32)), ys.shape)
+    p_y = np.broadcast_to(ol._p(ys.astype(np.float32)) + ol.skin_dp, ys.shape)
     need = np.zeros(len(ys))
     # the front's cut over the upper cage (PROTOTYPE 2026-12-05, issue-19inlet21)
     cut = np.broadcast_to(np.asarray(ol._cut(ys), np.float64), ys.shape)

@@ -4,9 +4,11 @@ shoulders, and, for women, breasts on the anterior chest wall.
 The trunk's cross-section is a superellipse (exponent 2.4, as the cavity) with separate
 anterior and posterior half-depths; the shoulders are rounded caps from the neck to the
 acromia. Fat thickness: :func:`.anatomy.fat_mm_for`, thicker in front and behind
-(:attr:`Outline.fat_ap`, half ANSUR II's slope of chest depth on BMI) than at the sides
+(:attr:`Outline.fat_ap`, half ANSUR II's slope of chest depth on BMI, the women's less the
+breasts' growth) than at the sides
 (:attr:`Outline.fat`, half the breadth's slope); between them the layer is the gap between two
-superellipses of the section's exponent (:meth:`Outline.section`). Which thickness applies
+superellipses, the muscle surface's of the section's exponent and the skin's squarer with BMI
+(:func:`skin_exponent`, ANSUR II's shape factor's rise; :meth:`Outline.section`). Which thickness applies
 where: the half-width (the sides, the shoulders over the acromia, the neck, the positioned
 shoulder girdle's covers, :mod:`.girdle`) takes ``fat``; the half-depths (the front, the
 presternal cover, the breasts' reach into the fat, the back and the scapulae's cover,
@@ -134,6 +136,8 @@ class Outline:
     #                                (replaces ``sternum_zd`` where given)
     fat_ap: float = 0.0            # subcutaneous fat in front and behind (mm; 0: ``fat``);
     #                                ``fat`` is the sides'
+    skin_dp: float = 0.0           # the skin's superellipse exponent above the muscle
+    #                                surface's (:func:`skin_exponent`; 0: the same)
 
     @property
     def fat_front_back(self) -> float:
@@ -197,6 +201,9 @@ class Outline:
         :meth:`_grow_b` (the fat thicker in front and behind)."""
         a = self.a + grow
         gb = self._grow_b(grow)
+        if self.skin_dp > 0 and grow > -self.fat:
+            # the exponent rises across the fat from the muscle surface's to the skin's
+            p = p + self.skin_dp * min((grow + self.fat) / self.fat, 1.0)
         b = np.where(np.asarray(zd) < 0,
                      np.maximum(self.b_ant + gb - self._groove(x, grow) - cut, 1.0),
                      self.b_post + gb)
@@ -317,7 +324,7 @@ class Outline:
         xs = self._fold_flanks(x, y, 0.0, a_y) / (a_y / self.a)
         u = np.clip(np.abs(xs) / self.a, 0.0, 1.0)
         b = np.maximum(self.b_ant - self._groove(xs, 0.0) - self._cut(y), 1.0)
-        p = self._p(y)
+        p = self._p(y) + self.skin_dp
         front = -depth * b * (1.0 - u ** p) ** (1.0 / p)
         if self.groove <= 0:
             return front
@@ -417,6 +424,45 @@ def _sternum_front(cav: Cavity, sp, sex: str, step_mm: float = 2.0) -> tuple:
     return tuple((float(y), float(z)) for y, z in zip(ys, zs))
 
 
+# The skin's section gets squarer with BMI (2026-12-05, fifth session, 19fat23b): ANSUR II's
+# shape factor C/(B+D) (tape circumference over anthropometer breadth plus depth at the chest)
+# rises 0.00351 +- 0.00028 (women) and 0.00567 +- 0.00017 (men) per kg/m^2 at a fixed stature
+# (benchmarks/ansur2_chest_slopes.py; bins BMI 16-20 -> 35-45: women 1.816 -> 1.870, men 1.894
+# -> 1.999). The skin's exponent is the one whose superellipse, of the twin's own half-depth
+# over half-width, has the muscle surface's shape factor (:data:`P_SECTION`) plus that rise
+# over the BMI above LEAN_BMI; across the fat the exponent goes linearly from the muscle
+# surface's to the skin's (:meth:`Outline.section`). ASSUMPTIONS: only the rise is taken (the
+# survey's level, 1.82 / 1.89 at BMI 16-20, is above any rounded section's: the men's 2.00 at
+# BMI 35-45 is the bounding rectangle's, so its breadth and depth are not the taped section's
+# extents: caliper pressure on the soft tissue, or other levels; part of the rise may be that,
+# not shape); the twin's section is a superellipse. Result (the test twins at the nipple line,
+# BMI 20 -> 35): women 1.691 -> 1.665 before, 1.688 -> 1.689 after; men 1.666 -> 1.644 before,
+# 1.665 -> 1.702 after (less than the superellipse's rise: the trunk's narrowing, the breasts).
+SHAPE_FACTOR_PER_BMI = {"female": 0.00351, "male": 0.00567}
+
+
+def _shape_factor(p: float, r: float, n: int = 4001) -> float:
+    """Perimeter over twice the breadth plus depth of the superellipse ``|x|^p + |z/r|^p <= 1``."""
+    t = np.linspace(0.0, 0.5 * math.pi, n)
+    x = np.cos(t) ** (2.0 / p)
+    z = r * np.sin(t) ** (2.0 / p)
+    return float(4.0 * np.hypot(np.diff(x), np.diff(z)).sum() / (2.0 * (1.0 + r)))
+
+
+def skin_exponent(sex: str, bmi: float, r: float, p0: float = P_SECTION) -> float:
+    """The skin's superellipse exponent (>= ``p0``) for a body of ``sex`` and ``bmi`` whose
+    section has half-depth over half-width ``r`` (:data:`SHAPE_FACTOR_PER_BMI`)."""
+    from .anatomy import LEAN_BMI
+    target = _shape_factor(p0, r) + SHAPE_FACTOR_PER_BMI[sex] * max(bmi - LEAN_BMI, 0.0)
+    lo, hi = p0, 12.0
+    if target >= _shape_factor(hi, r):
+        return hi
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _shape_factor(mid, r) < target else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
 def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: float) -> Outline:
     """The outline around the cavity ``cav``: ribs (``rib_depth_mm`` of wall outside the
     cavity), muscle, then the fat of the twin's BMI (:func:`.anatomy.fat_mm_for`: the sides'
@@ -454,7 +500,9 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
                  sternum_zd=sternum_front_zd(cav, sp, th.body.sex),
                  sternum_y=tuple(sternum_levels(sp)),
                  front_cut=_front_cut(cav), sternum_front=_sternum_front(cav, sp, th.body.sex),
-                 fat_ap=fat_ap)
+                 fat_ap=fat_ap,
+                 skin_dp=skin_exponent(th.body.sex, th.body.bmi,
+                                       0.5 * (b_ant + b_post) / a) - P_SECTION)
     if th.breast_ml <= 0:
         return ol
     # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the
