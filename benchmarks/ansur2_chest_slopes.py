@@ -19,7 +19,9 @@ variance with 3 parameters), the residual SD; then the shape factor ``C / (B + D
 (circumference over breadth plus depth: near ``pi / 2`` for an ellipse of axes B and D that is
 not too flat, 2 for a B x D rectangle) on BMI, and means by BMI bins. The
 victwin chest twin's subcutaneous fat (:data:`victwin.phantom.chest.anatomy.FAT_AP_MM_PER_BMI`,
-``FAT_SIDE_MM_PER_BMI``) takes half the depth and breadth slopes per side. Writes JSON
+``FAT_SIDE_MM_PER_BMI``) takes half the depth and breadth slopes per side (the women's depth
+slope less the breasts' growth), and the skin's section the shape factor's rise
+(:data:`victwin.phantom.chest.outline.SHAPE_FACTOR_PER_BMI`). Writes JSON
 (default ``benchmarks/results/ansur2_chest_slopes.json``).
 """
 
