@@ -17,9 +17,11 @@ tests and the anatomy table read the same numbers the phantom was built from:
   lung volume drawn, not stature;
 * the heart's transverse diameter is the cardiothoracic ratio (CTR) times the inner thoracic
   width at the diaphragm domes (Danzer 1919: normal CTR < 0.5);
-* subcutaneous fat grows with BMI by the slope of the chest's breadth and depth on BMI at a
-  fixed height in 507 adults (Heinz et al. 2003, :data:`FAT_MM_PER_BMI`), from a lean body
-  (WHO lower limit of normal BMI, 18.5 kg/m^2); until 2026-12-03 (tenth session) the trunk's
+* subcutaneous fat grows with BMI by half the slopes of the chest's depth (front and back)
+  and breadth (sides) on BMI at a fixed height in ANSUR II (Gordon et al. 2014,
+  :data:`FAT_AP_MM_PER_BMI`, :data:`FAT_SIDE_MM_PER_BMI`; until 2026-12-05 one uniform layer
+  from Heinz et al. 2003's skeletal slopes), from a lean body (WHO lower limit of normal BMI,
+  18.5 kg/m^2); until 2026-12-03 (tenth session) the trunk's
   cross-section area was scaled by BMI / 18.5 (mass proportional to the trunk's section at a
   fixed height), which grew the chest about twice as fast as the measured slope;
 * women carry breast tissue over the chest wall (:mod:`.outline`), its volume anchored on a
@@ -73,7 +75,7 @@ from .population import Body
 AORTA_ASC_R_MM, AORTA_DESC_R_MM = 15.45, 12.25
 
 __all__ = ["Thorax", "thorax_for", "tlc_ers1993_l", "TLC_RSD_L", "fat_mm_for", "breast_ml_for",
-           "FAT_MM_PER_BMI", "BREAST_ML_REF"]
+           "FAT_AP_MM_PER_BMI", "FAT_SIDE_MM_PER_BMI", "BREAST_ML_REF"]
 
 # ERS 1993 (Quanjer et al. 1993, Table 7): TLC (L) = a * height (m) + b; residual SD (L).
 _TLC = {"male": (7.99, -7.08), "female": (6.60, -5.79)}
@@ -158,17 +160,43 @@ VEIN_ROOT_MM = round((2.0 * VEIN_OSTIUM_MM ** 3) ** (1.0 / 3.0), 1)
 MUSCLE_MM = 12.0
 LEAN_FAT_MM = 3.0
 LEAN_BMI = 18.5          # WHO lower limit of normal BMI
-# Fat growth (mm per kg/m^2 of BMI above LEAN_BMI, each side): half the BMI coefficients of
-# the chest's diameter and depth at nipple level in a linear fit on BMI and height of Heinz et
-# al. 2003's 507 adults, averaged over the two (fitted here on their data file, ordinary least
-# squares; coefficient +- SE, mm per kg/m^2): women diameter 3.34 +- 0.27, depth 3.60 +- 0.27;
-# men diameter 4.91 +- 0.32, depth 4.77 +- 0.34 (residual SD 14-15 mm). ASSUMPTIONS: the whole
-# slope is fat (a heavier body of the same height also carries more muscle), and it is the
-# skin's: the dataset lists both as skeletal diameters (anthropometer on bony landmarks), so if
-# the soft tissue was pressed the skin-to-skin growth is larger. Their BMI ranged 17-38: above
-# that the slope is extrapolated.
-FAT_MM_PER_BMI = {"female": round(0.25 * (3.336 + 3.595), 2),
-                  "male": round(0.25 * (4.906 + 4.767), 2)}
+# Fat growth (mm per kg/m^2 of BMI above LEAN_BMI, each side), front and back (``AP``) and at
+# the sides (``SIDE``): half the BMI coefficients of chest depth and chest breadth in an
+# ordinary least-squares fit on BMI and stature of the ANSUR II public data (Gordon CC et al.
+# 2012 Anthropometric Survey of U.S. Army Personnel, NATICK/TR-15/007, 2014; 1986 women, 4082
+# men; benchmarks/ansur2_chest_slopes.py, coefficient +- SE, mm per kg/m^2): depth women
+# 6.27 +- 0.10, men 5.56 +- 0.05; breadth women 3.31 +- 0.08, men 2.81 +- 0.05 (skin to skin,
+# anthropometer; the survey's definitions of level and breathing phase were not read). The
+# layer thickens front and back about twice as fast as at the sides: a uniform layer cannot
+# give both slopes. Around the section the thickness goes from the side's to the front's and
+# back's as the gap between two superellipses of the section's exponent whose half-axes differ
+# by the two thicknesses (ASSUMPTION: the angular interpolation; :meth:`.outline.Outline.section`).
+# ASSUMPTIONS: the whole slope is fat (a heavier body of the same height also carries more
+# muscle); the women's depth, at the bustpoint, includes the breasts' growth with BMI, which
+# the twin draws separately (:func:`breast_ml_for`) and which is taken off (below). ANSUR II's BMI ranged 15-44. Until 2026-12-05 (fifth session, 19fat23) one
+# uniform layer took half of Heinz et al. 2003's anthropometer slopes (women 1.73, men 2.42
+# mm per kg/m^2), which that dataset lists as skeletal diameters: the chest's tape girth grew
+# 9.9 / 14.7 mm per kg/m^2 against Heinz's 16.1 / 20.0 and ANSUR II's 19.4.
+ANSUR2_DEPTH_MM_PER_BMI = {"female": 6.271, "male": 5.556}
+ANSUR2_BREADTH_MM_PER_BMI = {"female": 3.312, "male": 2.813}
+# Women (2026-12-05, fifth session, 19fat23b): the survey's women's chest depth is taken at the
+# bustpoint with a beam caliper, i.e. the trunk's full depth at that level, breasts included
+# (ASSUMPTION from the usual definition, "chest (bust) depth: maximum horizontal distance ...
+# to the front of the chest in men or breast in women", Pheasant's Bodyspace table as given
+# at personal.cityu.edu.hk/meachan/online anthropometry, ch. 2 no. 20; ANSUR II's own text,
+# NATICK/TR-15/007 appendix, was not read; the data agree: at equal BMI and stature the
+# women are 17 mm deeper than the men, with smaller rib cages). That depth grows by the back's
+# fat, the front's fat and the breast's height at the nipple: 6.271 = 2 f + h' with front and
+# back alike (the men's assumption) and h' = BREAST_H_MM_PER_BMI, the growth of the twin's own
+# breast height (:func:`breast_ml_for` over the base the outline draws, Outline.breast_h) from
+# BMI 20 to 35 in the test woman (163 cm, seed 3: 46.5 -> 69.1 mm;
+# /work/scratch/19fat23/b_breast.py). So f = (6.271 - 1.50) / 2 = 2.385 mm per kg/m^2 (was
+# 3.135, half the whole depth slope, which counted the breasts' growth twice).
+BREAST_H_MM_PER_BMI = 1.50
+FAT_AP_MM_PER_BMI = {"female": round(0.5 * (ANSUR2_DEPTH_MM_PER_BMI["female"]
+                                            - BREAST_H_MM_PER_BMI), 3),
+                     "male": round(0.5 * ANSUR2_DEPTH_MM_PER_BMI["male"], 3)}
+FAT_SIDE_MM_PER_BMI = {s: round(0.5 * v, 3) for s, v in ANSUR2_BREADTH_MM_PER_BMI.items()}
 
 # Ribs: ASSUMPTION (no source read). The section is drawn as two overlapping round struts of
 # radius 3.5 mm, 3 mm apart: 10 mm high, 7 mm thick, 59 mm^2. A mid-shaft section "about
@@ -197,10 +225,14 @@ BREAST_ML_REF = 340.0
 BREAST_BMI_REF = 22.0
 
 
-def fat_mm_for(sex: str, bmi: float) -> float:
+def fat_mm_for(sex: str, bmi: float, where: str = "side") -> float:
     """Subcutaneous fat thickness (mm) over the chest of a body of ``sex`` and ``bmi``: the lean
-    layer plus :data:`FAT_MM_PER_BMI` per kg/m^2 above :data:`LEAN_BMI` (Heinz et al. 2003)."""
-    return LEAN_FAT_MM + FAT_MM_PER_BMI[sex] * max(0.0, bmi - LEAN_BMI)
+    layer plus, per kg/m^2 above :data:`LEAN_BMI`, :data:`FAT_SIDE_MM_PER_BMI` at the sides
+    (``where`` "side") or :data:`FAT_AP_MM_PER_BMI` in front and behind (``where`` "ap")
+    (ANSUR II's breadth and depth slopes, halved; the women's depth slope less the breasts'
+    growth)."""
+    per = {"side": FAT_SIDE_MM_PER_BMI, "ap": FAT_AP_MM_PER_BMI}[where]
+    return LEAN_FAT_MM + per[sex] * max(0.0, bmi - LEAN_BMI)
 
 
 def breast_ml_for(bmi: float) -> float:
@@ -221,12 +253,14 @@ class Thorax:
     body: Body
     tlc_ml: float                 # target lung volume
     ctr: float                    # cardiothoracic ratio drawn for the twin
-    fat_mm: float                 # subcutaneous fat thickness (:func:`fat_mm_for`)
+    fat_mm: float                 # subcutaneous fat at the sides (:func:`fat_mm_for`, "side")
     muscle_mm: float
     trachea_mm: float
     right_dome_raise_mm: float    # right hemidiaphragm above the left
     dome_height_mm: float         # left dome's top above its lateral costophrenic recess
     breast_ml: float              # per breast (0 for men)
+    fat_ap_mm: float = 0.0        # subcutaneous fat in front and behind (:func:`fat_mm_for`,
+    #                               "ap"; 0: as ``fat_mm``)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -265,4 +299,5 @@ def thorax_for(body: Body, rng: np.random.Generator) -> Thorax:
     return Thorax(body=body, tlc_ml=1000.0 * tlc_l, ctr=ctr,
                   fat_mm=fat_mm_for(body.sex, body.bmi), muscle_mm=MUSCLE_MM,
                   trachea_mm=TRACHEA_MM[body.sex], right_dome_raise_mm=raise_r,
-                  dome_height_mm=dome, breast_ml=breast)
+                  dome_height_mm=dome, breast_ml=breast,
+                  fat_ap_mm=fat_mm_for(body.sex, body.bmi, "ap"))

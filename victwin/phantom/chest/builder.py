@@ -233,7 +233,7 @@ def _chest_grid(rec: dict, t: _Torso, voxel_mm: float) -> Frame:
     front = -ol.b_ant
     if ol.breast_h > 0:
         front = min(front, ol.breast_front_zd)
-    back = max(ol.b_post, cover_back_zd(t.scapulae, ol.fat))    # the cover over the blades
+    back = max(ol.b_post, cover_back_zd(t.scapulae, ol.fat_front_back))   # cover over the blades
     half_x = max(ol.a, ol.shoulder_a) + 10.0
     y_top = sp.tops[0] - rec["margins"]["top_mm"] + 40.0
     y_top = min(y_top, cav.y_apex - rec["margins"]["top_mm"])
@@ -288,8 +288,9 @@ def _fill_trunk(labels: np.ndarray, f: Frame, t: _Torso) -> None:
             sub[ol.breasts(X, Y, Z, core=True, cage_half_width=cage_w) & (sub == ADIPOSE)] = GLAND
     # the paraspinal muscles under the back's muscle layer, then the scapulae's own cover
     paint_erector_spinae(labels, f, t.sp, t.scale, MUSCLE=MUSCLE, SOFT=SOFT)
-    paint_scapular_cover(labels, f, t.scapulae, ol.fat, AIR=AIR, ADIPOSE=ADIPOSE, MUSCLE=MUSCLE,
-                         glided=t.positioning == "pa")
+    # the back's subcutaneous layer over the blades: the front and back's thickness (fat_ap)
+    paint_scapular_cover(labels, f, t.scapulae, ol.fat_front_back, AIR=AIR, ADIPOSE=ADIPOSE,
+                         MUSCLE=MUSCLE, glided=t.positioning == "pa")
 
 
 def _fill_lungs(labels: np.ndarray, f: Frame, t: _Torso, th) -> None:

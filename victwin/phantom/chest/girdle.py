@@ -29,7 +29,9 @@ Covers (mm of soft tissue between the bone and the skin):
   (the twin has no arms): in life the deltoid lies on the humeral head, lateral to the
   glenoid; here it lies on the glenoid head itself, so the shoulder's side is the glenoid plus
   the deltoid and fat, narrower than a real shoulder by the humeral head.
-* acromion: the twin's subcutaneous fat (:func:`.anatomy.fat_mm_for`), every way: the
+* acromion: the twin's subcutaneous fat at the sides (:func:`.anatomy.fat_mm_for`, "side";
+  these covers set half-widths, so the sides' thickness, :attr:`.outline.Outline.fat`), every
+  way: the
   acromion is subcutaneous (palpable; the outline's existing assumption over the acromia,
   :data:`.outline.BIACROMIAL_MM`).
 * spine of the scapula: the subcutaneous fat laterally (its crest is subcutaneous); only its
@@ -149,7 +151,7 @@ def girdle_half_widths(ol, scapulae, *, sex: str, cage_half_width=None) -> tuple
     ys = np.arange(np.floor(y_lo), np.ceil(y_hi) + STEP_MM, STEP_MM)
     own, depth = ol._a_depth(ys.astype(np.float32), 0.0, cage_half_width)
     back = ol._back_depth(ys, depth)
-    p_y = np.broadcast_to(ol._p(ys.astype(np.float32)), ys.shape)
+    p_y = np.broadcast_to(ol._p(ys.astype(np.float32)) + ol.skin_dp, ys.shape)
     need = np.zeros(len(ys))
     # the front's cut over the upper cage (PROTOTYPE 2026-12-05, issue-19inlet21)
     cut = np.broadcast_to(np.asarray(ol._cut(ys), np.float64), ys.shape)

@@ -5,6 +5,7 @@ Each function reads the phantom's voxels (and the vertebral levels recorded in i
 to find landmarks), never the outline it was built from, so that tests compare what was drawn
 with published measurements (``tests/phantom/test_chest_body_size.py``):
 
+* :func:`chest_caliper_depth_mm`: the body's full depth at a level (a beam caliper's reading)
 * :func:`chest_breadth_depth_mm`: chest diameter (breadth) and depth between sternum and spine
   at nipple level, the anthropometric measurements of Heinz et al. (J Stat Educ 2003;11(2));
 * :func:`chest_wall_thickness_mm`: skin to lung along the beam (AP) at the second intercostal
@@ -25,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["sternal_levels_mm", "rib_space_y_mm", "chest_breadth_depth_mm",
-           "chest_wall_thickness_mm", "costophrenic_angles_deg", "field_recess", "lung_labels"]
+           "chest_caliper_depth_mm", "chest_wall_thickness_mm", "costophrenic_angles_deg", "field_recess", "lung_labels"]
 
 _LEVELS = ["C6", "C7"] + [f"T{k}" for k in range(1, 13)] + ["L1", "L2"]
 
@@ -63,6 +64,18 @@ def chest_breadth_depth_mm(phantom, y_mm: float | None = None) -> tuple[float, f
     zs = np.flatnonzero(sl[:, ix])
     depth = (zs[-1] - zs[0] + 1) * g.spacing[0]
     return float(breadth), float(depth)
+
+
+def chest_caliper_depth_mm(phantom, y_mm: float | None = None) -> float:
+    """Depth of the body (mm) at level ``y_mm`` (default: the fourth intercostal space, the
+    nipple line) as a beam caliper reads it: the body's full z extent in that transverse slice
+    (in women the breasts included, at the nipple's level: the survey's chest depth at the
+    bustpoint)."""
+    if y_mm is None:
+        y_mm = rib_space_y_mm(phantom, 4.5)
+    sl = phantom.labels[:, _row(phantom, y_mm), :] != 0         # [z, x]
+    zs = np.flatnonzero(sl.any(axis=1))
+    return float((zs[-1] - zs[0] + 1) * phantom.grid.spacing[0])
 
 
 def lung_labels(phantom) -> list[int]:

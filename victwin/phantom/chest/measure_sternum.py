@@ -8,6 +8,9 @@
   end plate to the manubrium's back surface at its top.
 - :func:`inlet_distance_mm`: the same two points' straight distance (the manubrium's top lies
   below T1's: Baker 2023's thoracic inlet distance, as read);
+- :func:`presternal_cover_mm`: skin to the sternum's front in the midline, over the
+  manubrium's middle third and over the sternal body between the 4th and 6th costal
+  cartilages;
 - :func:`thoracic_column_mm`: T1's upper end plate to T12's lower one, from the bone rows of
   the bodies' cores (:func:`.measure_skeleton.vertebral_body_heights_mm`'s rows).
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["sternum_profile_mm", "manubriosternal_angle_deg", "inlet_depth_mm",
-           "inlet_distance_mm", "thoracic_column_mm"]
+           "inlet_distance_mm", "thoracic_column_mm", "presternal_cover_mm"]
 
 
 def _bone(phantom) -> list:
@@ -133,3 +136,57 @@ def _inlet_points(phantom) -> tuple[float, float]:
         raise ValueError("no vertebral body bone behind the sternum's top row in the midline")
     z1 = min(float(z[np.flatnonzero(mid[:, jj] & near)[0]]) for jj in rows)
     return z1 - float(back[0]), float(ys[0] - y[rows[0]])
+
+
+def presternal_cover_mm(phantom) -> dict:
+    """Skin to the sternum's anterior surface in the midline (mm): per row of the sternum
+    (:func:`sternum_profile_mm`), in the columns within half a voxel of ``x = 0`` (at least
+    1 mm), the ``z`` distance from the first body voxel to the first bone voxel in front of
+    the vertebral bodies (voxel centres), averaged over those columns; then the median over
+    the rows of ``"manubrium"``, the middle third from the sternum's top to the sternal angle
+    (:func:`manubriosternal_angle_deg`'s break), and of ``"lower_body"``, from the 4th to the
+    7th costal cartilage's (the middle of the 3rd run of
+    :func:`.measure_ribs.sternal_cartilage_ends_mm`, both sides averaged, down to the
+    xiphisternal joint at mid-T9, Gray's: the 7th cartilage meets the sternum there), the
+    level of Ma et al. 2023's CT readings (4th to 6th costal cartilage)."""
+    from .measure_ribs import sternal_cartilage_ends_mm
+
+    g = phantom.grid
+    x, y, z = g.axis_mm("x"), g.axis_mm("y"), g.axis_mm("z")
+    cols = np.flatnonzero(np.abs(x) <= max(1.0, 0.5 * float(g.spacing[2])))
+    fz = phantom.meta["spine"]["front_zd"] + phantom.meta["zc_mm"]
+    bone = np.isin(phantom.labels[:, :, cols], _bone(phantom)) & (z < fz - 20.0)[:, None, None]
+    body = phantom.labels[:, :, cols] != 0
+    ys, _, _ = sternum_profile_mm(phantom)
+    _, y_angle = manubriosternal_angle_deg(phantom)
+
+    def cover(rows_y) -> float:
+        vals = []
+        for yy in rows_y:
+            j = int(np.argmin(np.abs(y - yy)))
+            per = [z[np.flatnonzero(bone[:, j, c])[0]] - z[np.flatnonzero(body[:, j, c])[0]]
+                   for c in range(len(cols)) if bone[:, j, c].any()]
+            if per:
+                vals.append(float(np.mean(per)))
+        if not vals:
+            raise ValueError("no midline sternum in the rows asked")
+        return float(np.median(vals))
+
+    top = float(ys[0])
+    third = (y_angle - top) / 3.0
+    man = ys[(ys >= top + third) & (ys <= top + 2.0 * third)]
+    ends = [sternal_cartilage_ends_mm(phantom, side) for side in (-1, 1)]
+    y4 = 0.5 * sum(0.5 * (e[2][0] + e[2][1]) for e in ends)
+    low = ys[(ys >= y4) & (ys <= _xiphisternal_y(phantom))]
+    return {"manubrium": cover(man), "lower_body": cover(low)}
+
+
+def _xiphisternal_y(phantom) -> float:
+    """The xiphisternal joint's level (world ``y``, mm): mid-T9 (Gray's), from the spine's
+    record (as tests/phantom/test_chest_sternum.py)."""
+    from .skeleton import LEVEL_NAMES
+
+    sp = phantom.meta["spine"]
+    k9 = LEVEL_NAMES.index("T9")
+    body = sp["bodies"][k9] if sp.get("bodies") else 0.8 * sp["pitches"][k9]
+    return float(sp["tops"][k9] + 0.5 * body)

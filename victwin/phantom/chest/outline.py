@@ -3,8 +3,16 @@ shoulders, and, for women, breasts on the anterior chest wall.
 
 The trunk's cross-section is a superellipse (exponent 2.4, as the cavity) with separate
 anterior and posterior half-depths; the shoulders are rounded caps from the neck to the
-acromia. Fat thickness: :func:`.anatomy.fat_mm_for` (Heinz et al. 2003's slope of chest
-breadth and depth on BMI).
+acromia. Fat thickness: :func:`.anatomy.fat_mm_for`, thicker in front and behind
+(:attr:`Outline.fat_ap`, half ANSUR II's slope of chest depth on BMI, the women's less the
+breasts' growth) than at the sides
+(:attr:`Outline.fat`, half the breadth's slope); between them the layer is the gap between two
+superellipses, the muscle surface's of the section's exponent and the skin's squarer with BMI
+(:func:`skin_exponent`, ANSUR II's shape factor's rise; :meth:`Outline.section`). Which thickness applies
+where: the half-width (the sides, the shoulders over the acromia, the neck, the positioned
+shoulder girdle's covers, :mod:`.girdle`) takes ``fat``; the half-depths (the front, the
+presternal cover, the breasts' reach into the fat, the back and the scapulae's cover,
+:mod:`.scapular_cover`) take ``fat_ap``.
 
 Over the shoulder girdle positioned for the PA film (2026-12-05, second session,
 :mod:`.girdle`): the glided glenoid heads and acromia leave Heinz's shoulders (measured with
@@ -126,6 +134,28 @@ class Outline:
     #                                (PROTOTYPE 2026-12-05, issue-19inlet21; 0 below)
     sternum_front: tuple = ()      # ((y, zd), ...): the sternum's anterior surface by level
     #                                (replaces ``sternum_zd`` where given)
+    fat_ap: float = 0.0            # subcutaneous fat in front and behind (mm; 0: ``fat``);
+    #                                ``fat`` is the sides'
+    skin_dp: float = 0.0           # the skin's superellipse exponent above the muscle
+    #                                surface's (:func:`skin_exponent`; 0: the same)
+
+    @property
+    def fat_front_back(self) -> float:
+        """The subcutaneous fat's thickness (mm) in front and behind (:attr:`fat_ap`)."""
+        return self.fat_ap if self.fat_ap > 0 else self.fat
+
+    def _grow_b(self, grow: float) -> float:
+        """The growth (mm) of the half-depths matching the half-width's ``grow``: the layers'
+        surfaces are superellipses whose half-axes step in by the sides' thickness across the
+        half-width and the front and back's across the half-depths. Inside the fat
+        (``-fat <= grow <= 0``) in proportion (``grow * fat_ap / fat``), below it shifted by
+        the difference (the muscle and the core keep the lean body's shape), outside unchanged."""
+        fa = self.fat_front_back
+        if grow >= 0.0 or fa == self.fat:
+            return grow
+        if grow >= -self.fat:
+            return grow * fa / self.fat
+        return grow - (fa - self.fat)
 
     def _cut(self, y):
         """:attr:`front_cut` at levels ``y`` (mm; the first sample's above, 0 below)."""
@@ -167,11 +197,16 @@ class Outline:
     def section(self, x, zd, grow: float = 0.0, p=P_SECTION, cut=0.0):
         """Inside the trunk cross-section grown by ``grow`` mm (negative: shrunk); ``p`` the
         superellipse's exponent (:data:`P_SHOULDER` over the shoulders); ``cut`` (mm) takes
-        the front in (:attr:`front_cut`)."""
+        the front in (:attr:`front_cut`). ``grow`` is the half-width's; the half-depths grow by
+        :meth:`_grow_b` (the fat thicker in front and behind)."""
         a = self.a + grow
+        gb = self._grow_b(grow)
+        if self.skin_dp > 0 and grow > -self.fat:
+            # the exponent rises across the fat from the muscle surface's to the skin's
+            p = p + self.skin_dp * min((grow + self.fat) / self.fat, 1.0)
         b = np.where(np.asarray(zd) < 0,
-                     np.maximum(self.b_ant + grow - self._groove(x, grow) - cut, 1.0),
-                     self.b_post + grow)
+                     np.maximum(self.b_ant + gb - self._groove(x, grow) - cut, 1.0),
+                     self.b_post + gb)
         return np.abs(x / a) ** p + np.abs(zd / b) ** p <= 1.0
 
     def half_width(self, y, grow: float = 0.0):
@@ -270,7 +305,7 @@ class Outline:
         xs = self._fold_flanks(x, y, grow, a_y) / scale
         zs = zd / np.where(np.asarray(zd) > 0, self._back_depth(y, depth), depth)
         inside = self.section(xs, zs, grow, self._p(y), self._cut(y))
-        cover = self.fat + grow
+        cover = self.fat_front_back + self._grow_b(grow)      # in front of the sternum
         if self.groove > 0 and grow > -(self.fat + self.muscle):
             # over the sternum: at least the subcutaneous layer in front of it (and no muscle),
             # where the trunk's depth narrowing towards the neck would put the skin behind it
@@ -289,14 +324,14 @@ class Outline:
         xs = self._fold_flanks(x, y, 0.0, a_y) / (a_y / self.a)
         u = np.clip(np.abs(xs) / self.a, 0.0, 1.0)
         b = np.maximum(self.b_ant - self._groove(xs, 0.0) - self._cut(y), 1.0)
-        p = self._p(y)
+        p = self._p(y) + self.skin_dp
         front = -depth * b * (1.0 - u ** p) ** (1.0 / p)
         if self.groove <= 0:
             return front
         y0, y_angle, y1 = self.sternum_y
         y = np.asarray(y)
         over = (np.abs(x) <= np.where(y < y_angle, *STERNUM_HALF_WIDTH_MM)) & (y >= y0) & (y <= y1)
-        return np.where(over, np.minimum(front, self._sternum_zd(y) - self.fat), front)
+        return np.where(over, np.minimum(front, self._sternum_zd(y) - self.fat_front_back), front)
 
     def breast_thickness(self, x, y, scale: float = 1.0, height: float | None = None):
         """Thickness (mm) of breast in front of the skin at (x, y), either side (0 outside the
@@ -322,7 +357,7 @@ class Outline:
             t = 0.8 * t
         on_trunk = np.abs(x) < self._a_y(y, 0.0, cage_half_width)
         front = self.front_zd(x, y, cage_half_width)
-        return (t > 0.0) & on_trunk & (zd >= front - t) & (zd <= front + self.fat)
+        return (t > 0.0) & on_trunk & (zd >= front - t) & (zd <= front + self.fat_front_back)
 
     @property
     def breast_front_zd(self) -> float:
@@ -389,13 +424,55 @@ def _sternum_front(cav: Cavity, sp, sex: str, step_mm: float = 2.0) -> tuple:
     return tuple((float(y), float(z)) for y, z in zip(ys, zs))
 
 
+# The skin's section gets squarer with BMI (2026-12-05, fifth session, 19fat23b): ANSUR II's
+# shape factor C/(B+D) (tape circumference over anthropometer breadth plus depth at the chest)
+# rises 0.00351 +- 0.00028 (women) and 0.00567 +- 0.00017 (men) per kg/m^2 at a fixed stature
+# (benchmarks/ansur2_chest_slopes.py; bins BMI 16-20 -> 35-45: women 1.816 -> 1.870, men 1.894
+# -> 1.999). The skin's exponent is the one whose superellipse, of the twin's own half-depth
+# over half-width, has the muscle surface's shape factor (:data:`P_SECTION`) plus that rise
+# over the BMI above LEAN_BMI; across the fat the exponent goes linearly from the muscle
+# surface's to the skin's (:meth:`Outline.section`). ASSUMPTIONS: only the rise is taken (the
+# survey's level, 1.82 / 1.89 at BMI 16-20, is above any rounded section's: the men's 2.00 at
+# BMI 35-45 is the bounding rectangle's, so its breadth and depth are not the taped section's
+# extents: caliper pressure on the soft tissue, or other levels; part of the rise may be that,
+# not shape); the twin's section is a superellipse. Result (the test twins at the nipple line,
+# BMI 20 -> 35): women 1.691 -> 1.665 before, 1.688 -> 1.689 after; men 1.666 -> 1.644 before,
+# 1.665 -> 1.702 after (less than the superellipse's rise: the trunk's narrowing, the breasts).
+SHAPE_FACTOR_PER_BMI = {"female": 0.00351, "male": 0.00567}
+
+
+def _shape_factor(p: float, r: float, n: int = 4001) -> float:
+    """Perimeter over twice the breadth plus depth of the superellipse ``|x|^p + |z/r|^p <= 1``."""
+    t = np.linspace(0.0, 0.5 * math.pi, n)
+    x = np.cos(t) ** (2.0 / p)
+    z = r * np.sin(t) ** (2.0 / p)
+    return float(4.0 * np.hypot(np.diff(x), np.diff(z)).sum() / (2.0 * (1.0 + r)))
+
+
+def skin_exponent(sex: str, bmi: float, r: float, p0: float = P_SECTION) -> float:
+    """The skin's superellipse exponent (>= ``p0``) for a body of ``sex`` and ``bmi`` whose
+    section has half-depth over half-width ``r`` (:data:`SHAPE_FACTOR_PER_BMI`)."""
+    from .anatomy import LEAN_BMI
+    target = _shape_factor(p0, r) + SHAPE_FACTOR_PER_BMI[sex] * max(bmi - LEAN_BMI, 0.0)
+    lo, hi = p0, 12.0
+    if target >= _shape_factor(hi, r):
+        return hi
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _shape_factor(mid, r) < target else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
 def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: float) -> Outline:
     """The outline around the cavity ``cav``: ribs (``rib_depth_mm`` of wall outside the
-    cavity), muscle, then the fat of the twin's BMI (:func:`.anatomy.fat_mm_for`);
+    cavity), muscle, then the fat of the twin's BMI (:func:`.anatomy.fat_mm_for`: the sides'
+    ``th.fat_mm`` across the half-width and the shoulders, the front and back's
+    ``th.fat_ap_mm`` across the half-depths and over the sternum);
     ``spine_back_mm``: the spinous processes' tips (zd), which the back must cover."""
-    wall = rib_depth_mm + th.muscle_mm + th.fat_mm
-    a = cav.a0 + wall
-    b_ant = cav.b0 + wall
+    fat_ap = th.fat_ap_mm if th.fat_ap_mm > 0 else th.fat_mm
+    wall = rib_depth_mm + th.muscle_mm
+    a = cav.a0 + wall + th.fat_mm
+    b_ant = cav.b0 + wall + fat_ap
     # the back: the cage's wall or, further back, the spinous processes' tips under only the
     # subcutaneous layer (the thoracic spinous tips are subcutaneous and palpable in the
     # midline, the back muscles lie beside them; skin to L1's spinous process 22.8 mm on MRI
@@ -403,12 +480,12 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
     # News "Spinal landmark depth increases with BMI" (year and cohort BMI not read); our fat
     # at BMI 27 is 18-24 mm). Until 2026-12-03 (tenth session, 19cage10) the tips had 8 mm plus the
     # muscle layer (12 mm) behind them too: the chest 20 mm deeper.
-    b_post = max(cav.b0 + rib_depth_mm + th.muscle_mm, spine_back_mm) + th.fat_mm
+    b_post = max(cav.b0 + rib_depth_mm + th.muscle_mm, spine_back_mm) + fat_ap
     extra = th.fat_mm - LEAN_FAT_MM
     neck_r = NECK_CIRCUMFERENCE_MM[th.body.sex] / (2.0 * math.pi) + 0.5 * extra
     sp = cav.spine()
     # the front: over the sternum's midline only the subcutaneous layer (:data:`GROOVE_X_MM`)
-    groove = max(b_ant - (th.fat_mm - sternum_front_zd(cav, sp, th.body.sex)), 0.0)
+    groove = max(b_ant - (fat_ap - sternum_front_zd(cav, sp, th.body.sex)), 0.0)
     # the shoulders: Heinz's biacromial breadth plus the subcutaneous layer at the level of the
     # clavicles' acromial ends, down to the glenoid's centre (:data:`BIACROMIAL_MM`)
     k = th.body.height_cm / 175.0
@@ -422,7 +499,10 @@ def outline_for(th: Thorax, cav: Cavity, *, rib_depth_mm: float, spine_back_mm: 
                  y_acromion=y_acr, y_arm=y_arm, groove=groove,
                  sternum_zd=sternum_front_zd(cav, sp, th.body.sex),
                  sternum_y=tuple(sternum_levels(sp)),
-                 front_cut=_front_cut(cav), sternum_front=_sternum_front(cav, sp, th.body.sex))
+                 front_cut=_front_cut(cav), sternum_front=_sternum_front(cav, sp, th.body.sex),
+                 fat_ap=fat_ap,
+                 skin_dp=skin_exponent(th.body.sex, th.body.bmi,
+                                       0.5 * (b_ant + b_post) / a) - P_SECTION)
     if th.breast_ml <= 0:
         return ol
     # the base: its top at the 2nd costal cartilage, at the sternal angle; its bottom, the

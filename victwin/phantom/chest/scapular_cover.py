@@ -68,7 +68,9 @@ def cover_back_zd(scapulae, fat_mm: float) -> float:
     the plane :data:`INFRASPINATUS_MM` behind each blade's back at its outline's corners (the
     plane is linear in ``(u, v)``, so its largest ``zd`` over the convex outline is at a
     corner), plus :data:`BORDER_MARGIN_MM` (the widened outline; ``zd`` changes by at most
-    1 mm per mm of ``u, v``) and ``fat_mm``. The builder sizes the grid's back face by it."""
+    1 mm per mm of ``u, v``) and ``fat_mm`` (the back's subcutaneous layer: the builder passes
+    the front and back's thickness, :attr:`.outline.Outline.fat_ap`). The builder sizes the
+    grid's back face by it."""
     top = 0.5 * BLADE_MM + INFRASPINATUS_MM
     zd = -np.inf
     for s in scapulae:
