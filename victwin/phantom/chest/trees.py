@@ -139,11 +139,8 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
         passes through the branch and the shares follow from the region's shape.
     first_division : bool array (N,), optional
         The root branch divides into the points this selects and the rest (anatomical
-        tributaries, e.g. two lobes' veins joining at the hilum), each daughter's diameter by
-        Murray's law for its share and its direction straight towards its own points'
-        centroid (as :func:`pulmonary_trees` starts every tree's root: a lobe's vein comes
-        from its lobe; model choice, not Murray's angle, which turns a daughter only part
-        of the way from the parent's direction); the later divisions as ``flow_split`` says.
+        tributaries, e.g. a lobe's veins joining at the hilum), each daughter by Murray's law
+        and angle for its share; the later divisions as ``flow_split`` says.
 
     Returns
     -------
@@ -222,8 +219,6 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
         for sub, share, ang in ((a, r, t1), (b, 1.0 - r, t2)):
             c = pts[sub].mean(axis=0)
             nd = _unit(_rotate_towards(d, c - end, math.radians(ang)))
-            if parent == -1 and first_division is not None:
-                nd = _unit(c - end)          # a tributary comes straight from its own lobe
             stack.append((end, nd, diam * share ** (1.0 / exponent), sub, gen + 1, row, c))
     return np.asarray(rows, float).reshape(-1, 10)
 
@@ -282,8 +277,7 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         Per lung, which of its points (within ``upper_lobes``) the superior vein's middle-lobe
         (right) or lingular (left) tributary drains (the builder's:
         :func:`.hilum.middle_lobe_mask`): the superior vein's root branch divides into that
-        tributary and the upper lobe's own veins (``grow_tree``'s ``first_division``: each
-        towards its own lobe's centroid). The
+        tributary and the upper lobe's own veins (``grow_tree``'s ``first_division``). The
         superior vein is the union of the upper lobe's and the middle lobe's (lingula's)
         veins at the hilum (Elsevier Complete Anatomy, "Pulmonary veins of right lung", "...
         of left lung"), and it runs obliquely down and in to the left atrium (Radiopaedia,
