@@ -12,7 +12,14 @@
 * the hilar angle, between the upper-lobe vein above the hilar point and the lower-lobe
   artery below it, about 120 deg (Radiopaedia, "Lung hilum"; no spread given: +-30 deg is
   this test's assumption); not drawn: the trees grow towards their lung's points;
-* the left hilum higher than the right (97 % of normal films; same level on the rest: Webb).
+* the left hilum higher than the right (97 % of normal films; same level on the rest: Webb);
+* the right superior pulmonary vein is the union of the middle lobe's and the upper lobe's
+  veins (Elsevier Complete Anatomy, "Pulmonary veins of right lung"): its tree's root branch
+  divides between the two lobes, each daughter by Murray's law ``(d / d0) ** 3 = share``, and
+  the middle lobe's share is Yamada et al.'s (Respiration 2020;99:598-605, Table 3, 32
+  volunteers standing: right middle lobe 8.5 +- 1.4 %, right upper lobe 17.6 +- 2.3 % of the
+  total lung volume, so 8.5 / 26.1 = 0.326 of the two, +- 0.046 from the two SDs taken as
+  independent; 2 SD allowed).
 """
 
 import numpy as np
@@ -30,6 +37,8 @@ INTERLOBAR_MAX_MM = {"male": 16.0, "female": 15.0}
 INTERLOBAR_MIN_MM = 9.0
 #: Radiopaedia, "Lung hilum": the hilar angle (deg); the tolerance is assumed.
 HILAR_ANGLE_DEG, HILAR_ANGLE_TOL_DEG = 120.0, 30.0
+#: Yamada et al. 2020, Table 3 (standing): right middle / upper lobe volume (% of total lung).
+RML_PCT, RML_SD, RUL_PCT, RUL_SD = 8.5, 1.4, 17.6, 2.3
 
 
 @pytest.fixture(scope="module", params=sorted(BODIES))
@@ -179,3 +188,14 @@ def test_left_hilar_point_higher(trees):
     right = _root_branch(trees, "vein", -1, 0)[1]
     left = _root_branch(trees, "vein", 1, 0)[1]
     assert left < right                                       # y grows downwards
+
+
+def test_right_superior_vein_divides_between_middle_and_upper_lobe(trees):
+    rows = [r for k, s, r in trees if k == "vein" and s == -1][0]       # the superior vein
+    d0 = 2.0 * rows[0, 6]
+    shares = sorted((2.0 * rows[rows[:, 9] == 0, 6] / d0) ** 3)
+    assert len(shares) == 2 and abs(sum(shares) - 1.0) < 1e-6, shares
+    total = RML_PCT + RUL_PCT
+    expect = RML_PCT / total
+    sd = np.hypot(RUL_PCT / total ** 2 * RML_SD, RML_PCT / total ** 2 * RUL_SD)
+    assert abs(shares[0] - expect) <= 2.0 * sd, (shares[0], expect, sd)

@@ -33,7 +33,8 @@ from .anatomy import CORTEX_MM, LOBAR_ARTERY_MM, RIB_STRUT_RADIUS_MM, VEIN_ROOT_
 from .lungs import Cavity, solve_cavity
 from .erector_spinae import paint_erector_spinae
 from .girdle import girdle_half_widths
-from .hilum import hilar_point, paint_upper_lobe_veins, upper_lobe_mask, upper_vein_root
+from .hilum import (hilar_point, middle_lobe_mask, paint_upper_lobe_veins, upper_lobe_mask,
+                    upper_vein_root)
 from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
 from .aortic_root import ascending_aorta
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
@@ -400,6 +401,7 @@ def _vessel_trees(rec: dict, t: _Torso, hila, pts: dict, voxel_mm: float) -> lis
                            VEIN_ROOT_MM * t.scale, v_min,
                            upper_vein_roots=[upper_vein_root(hila, pts, k) for k in (0, 1)],
                            upper_lobes=[upper_lobe_mask(t.cav, t.sp, pts, k) for k in (0, 1)],
+                           middle_lobes=[middle_lobe_mask(t.cav, t.sp, pts, k) for k in (0, 1)],
                            inside=lung_inside(t.cav))
 
 

@@ -63,7 +63,7 @@ from .ribs import rib_paths
 
 __all__ = ["HILAR_ANGLE_DEG", "HILAR_POINT_FROM_ROOT_MM", "UPPER_VEIN_IN_FRONT_MM",
            "lower_lobe_direction", "hilar_point", "upper_vein_root", "upper_lobe_vein",
-           "paint_upper_lobe_veins", "upper_lobe_mask"]
+           "paint_upper_lobe_veins", "upper_lobe_mask", "middle_lobe_mask"]
 
 # Where the upper-lobe vein crosses the lower-lobe artery: this far (mm) along the artery's
 # root branch from the hilar root (model choice: below the root, above the branch's end,
@@ -167,3 +167,28 @@ def upper_lobe_mask(cav: Cavity, sp, pts: dict, k: int) -> np.ndarray:
     z_back, z_front = p[:, 2].max(), p[:, 2].min()
     y_fissure = y_back + (p[:, 2] - z_back) * (y_front - y_back) / (z_front - z_back)
     return p[:, 1] < y_fissure
+
+
+def middle_lobe_mask(cav: Cavity, sp, pts: dict, k: int) -> np.ndarray:
+    """Which of lung ``k``'s points (``pts[-1]`` / ``pts[1]``, mm) are the middle lobe (right)
+    or the lingula (left): the points of :func:`upper_lobe_mask` below the horizontal fissure.
+
+    The horizontal fissure runs "horizontally forward" from the oblique fissure and "cuts the
+    anterior border on a level with the sternal end of the fourth costal cartilage" (Gray's
+    Anatomy, 20th ed. 1918, "The Lungs", as quoted by IMAIOS e-Anatomy, "Horizontal fissure of
+    right lung"): here a level plane at the height of the 4th costal cartilage's sternal end
+    (:func:`.ribs.rib_paths`). The left lung has no horizontal fissure; the lingula, the lower
+    part of the left upper lobe, corresponds to the right middle lobe (radiologyweb.org,
+    "Anatomy - Thorax": "the lower, medial part of the left upper lobe, corresponding to the
+    middle lobe on the right"): ASSUMPTION, the same plane at the left 4th cartilage's sternal
+    end (the left lung's anterior border leaves the midline for the cardiac notch at the 4th
+    costal cartilage, oganatomy.org, "Structural details of the lungs"). The superior
+    pulmonary vein is the union of the middle lobe's (lingula's) vein and the upper lobe's
+    veins (Elsevier Complete Anatomy, "Pulmonary veins of right lung", "... of left lung"):
+    :func:`.trees.pulmonary_trees` divides the superior venous tree's root branch between them.
+    """
+    side = -1 if k == 0 else 1
+    p = np.asarray(pts[side], float)
+    r4 = next(r for r in rib_paths(cav, sp) if r["rib"] == 4 and r["side"] == side)
+    y_fissure = float(r4["cartilage"][-1][1])
+    return upper_lobe_mask(cav, sp, pts, k) & (p[:, 1] > y_fissure)

@@ -115,7 +115,8 @@ def _rotate_towards(d, target, angle_rad):
 
 def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
               min_points: int = 2, min_diameter_mm: float = 0.8, max_generations: int = 24,
-              first_generation: int = 1, inside=None, flow_split: float | None = None):
+              first_generation: int = 1, inside=None, flow_split: float | None = None,
+              first_division=None):
     """Grow a tree from ``start`` along ``direction`` filling ``points`` (N x 3, mm).
 
     Parameters
@@ -136,6 +137,10 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
         (rounded to whole points, at least one on each side) and the major daughter the rest
         (:data:`PULMONARY_FLOW_SPLIT` for pulmonary vessels). ``None`` (airways): the cut
         passes through the branch and the shares follow from the region's shape.
+    first_division : bool array (N,), optional
+        The root branch divides into the points this selects and the rest (anatomical
+        tributaries, e.g. a lobe's veins joining at the hilum), each daughter by Murray's law
+        and angle for its share; the later divisions as ``flow_split`` says.
 
     Returns
     -------
@@ -146,6 +151,8 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
     if flow_split is not None and not 0.0 < flow_split <= 0.5:
         raise ValueError(f"flow_split must be in (0, 0.5], got {flow_split}")
     pts = np.asarray(points, float)
+    if first_division is not None:
+        first_division = np.asarray(first_division, bool)
     rows = []
     stack = [(np.asarray(start, float), _unit(np.asarray(direction, float)), float(diameter_mm),
               np.arange(len(pts)), first_generation, -1, pts.mean(axis=0))]
@@ -187,7 +194,12 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
             normal = _unit(np.cross(d, [0.0, 0.0, 1.0]))
         side = rel @ normal
         order = np.argsort(side, kind="stable")
-        if flow_split is None:
+        if parent == -1 and first_division is not None and \
+                0 < np.count_nonzero(first_division[idx]) < len(idx):
+            # the root's tributaries: the selected points first, the rest after
+            order = np.argsort(~first_division[idx], kind="stable")
+            n1 = int(np.count_nonzero(first_division[idx]))
+        elif flow_split is None:
             # the cut keeps the plane through the branch: points on either side of it
             n1 = int(np.count_nonzero(side < 0))
             if n1 == 0 or n1 == len(idx):
@@ -213,7 +225,7 @@ def grow_tree(points, start, direction, diameter_mm: float, *, exponent: float,
 
 def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_mm: float,
                     min_diameter_mm: float, *, upper_vein_roots=None, upper_lobes=None,
-                    inside=None) -> list:
+                    inside=None, middle_lobes=None) -> list:
     """The pulmonary artery and vein trees of both lungs, grown from the hilar roots.
 
     At the root of each lung the pulmonary artery divides into an upper branch (superior
@@ -261,6 +273,18 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         had none: in the 178 cm man at 2 mm ~20 % of the branches ended outside the lung,
         hundreds of them on the other lung's side of the midline, painted wherever that lung's
         voxels lay: a vein crossing the posterior junction at T2; NOTES).
+    middle_lobes : pair of bool arrays, optional
+        Per lung, which of its points (within ``upper_lobes``) the superior vein's middle-lobe
+        (right) or lingular (left) tributary drains (the builder's:
+        :func:`.hilum.middle_lobe_mask`): the superior vein's root branch divides into that
+        tributary and the upper lobe's own veins (``grow_tree``'s ``first_division``). The
+        superior vein is the union of the upper lobe's and the middle lobe's (lingula's)
+        veins at the hilum (Elsevier Complete Anatomy, "Pulmonary veins of right lung", "...
+        of left lung"), and it runs obliquely down and in to the left atrium (Radiopaedia,
+        "Pulmonary veins"). Default (and until 2026-12-05, fifth session): the first division
+        as every other (``PULMONARY_FLOW_SPLIT``), which in the 195 cm, BMI-35 twin (seed 4)
+        let both superior veins' axial trunks run 60-90 mm straight out sideways at one level
+        and depth, 9-13 mm wide, one behind the other on a lateral (NOTES).
 
     Returns
     -------
@@ -268,12 +292,13 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         ``(kind, side, rows)``, right lung (-1) first; per lung the artery, then the superior
         and the inferior vein; rows as :func:`grow_tree` returns them.
     """
-    def grow(points, root, towards, d0, side):
+    def grow(points, root, towards, d0, side, first=None):
         root = np.asarray(root, float)
         return grow_tree(points, root, towards - root, d0, exponent=3.0,
                          min_diameter_mm=min_diameter_mm, flow_split=PULMONARY_FLOW_SPLIT,
                          max_generations=VESSEL_MAX_GENERATIONS,
-                         inside=None if inside is None else inside(side))
+                         inside=None if inside is None else inside(side),
+                         first_division=first)
 
     trees = []
     for k, side in enumerate((-1, 1)):
@@ -284,10 +309,12 @@ def pulmonary_trees(pts: dict, artery_roots, vein_roots, artery_mm: float, vein_
         yv = vein_roots[k][1]
         up_roots = vein_roots if upper_vein_roots is None else upper_vein_roots
         up = p[:, 1] < yv if upper_lobes is None else np.asarray(upper_lobes[k], bool)
-        for sel, roots in ((up, up_roots), (~up, vein_roots)):
+        mid = None if middle_lobes is None else np.asarray(middle_lobes[k], bool)
+        for sel, roots, first in ((up, up_roots, None if mid is None else mid[up]),
+                                  (~up, vein_roots, None)):
             share = np.count_nonzero(sel) / len(p)
             trees.append(("vein", side, grow(p[sel], roots[k], p[sel].mean(axis=0),
-                                             vein_mm * share ** (1.0 / 3.0), side)))
+                                             vein_mm * share ** (1.0 / 3.0), side, first)))
     return trees
 
 
