@@ -149,7 +149,18 @@ def test_bifurcation_below_the_carina_and_the_arch_at_t5_t6(twin):
     assert bif[1] - r > aortic_knob_mm(twin)[2]                  # the trunk's top under the arch
 
 
-def test_left_border_has_the_trunk_segment_between_knob_and_heart(twin):
+@pytest.fixture(scope="module", params=sorted(BODIES))
+def twin_1mm(request):
+    body, seed = BODIES[request.param]
+    return _chest_bodies.build(body, seed, 1.0)
+
+
+def test_left_border_has_the_trunk_segment_between_knob_and_heart(twin_1mm):
+    # read at 1 mm (2026-12-05, fifth session, 19scap23): at 2 mm the PA path's columns carry
+    # ~3.4 mm SD of z-phase noise (thin mediastinal slivers), one column each of knob and window
+    # decide the 3 mm asked: the 2 mm man read depth 6 on 8227ab6 and 2 on issue-19fat23 with
+    # the same anatomy shifted 2.69 mm in z (1 mm: 7 and 8); NOTES
+    twin, VOX = twin_1mm, 1.0
     # (the woman's a strict xfail from the PA positioning, 2026-12-05, until the shallow upper
     # cage, issue-19inlet22: her aortopulmonary window read 2 mm deep (knob 31, window 29,
     # segment 41 mm), under the 3 mm asked; now 6 mm (knob 35, window 29, segment 41): the

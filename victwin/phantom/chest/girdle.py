@@ -99,7 +99,8 @@ def _spine_plate(s: Scapula, step: float) -> np.ndarray:
 
 def _lateral_border(s: Scapula, step: float) -> np.ndarray:
     """Points on the lateral border's rod (glenoid neck to inferior angle; its radius tapers
-    from the lateral to the medial border's), four around each lattice point."""
+    from the lateral to the medial border's), six around each lattice point: four on two
+    perpendicular diameters and the two of the rod's cross-section furthest left and right."""
     k = s.k
     poly = s.outline_uv()
     p0, p1 = np.asarray(s.point(*poly[3])), np.asarray(s.point(*poly[-1]))
@@ -112,7 +113,11 @@ def _lateral_border(s: Scapula, step: float) -> np.ndarray:
     e1 = np.cross(d, a[2])
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(d, e1)
-    return np.vstack([centre + r * e for e in (e1, -e1, e2, -e2)])
+    # and the rod's outermost points left and right: the x axis projected on the rod's
+    # cross-section (four points at e1, e2 only miss up to 1 - 1/sqrt(2) of the radius there)
+    ex = np.array([1.0, 0.0, 0.0]) - d[0] * d
+    ex /= max(float(np.linalg.norm(ex)), 1e-9)
+    return np.vstack([centre + r * e for e in (e1, -e1, e2, -e2, ex, -ex)])
 
 
 def girdle_points(s: Scapula, *, sex: str, fat_mm: float) -> list:
