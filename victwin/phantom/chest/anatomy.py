@@ -192,6 +192,11 @@ ANSUR2_BREADTH_MM_PER_BMI = {"female": 3.312, "male": 2.813}
 # BMI 20 to 35 in the test woman (163 cm, seed 3: 46.5 -> 69.1 mm;
 # /work/scratch/19fat23/b_breast.py). So f = (6.271 - 1.50) / 2 = 2.385 mm per kg/m^2 (was
 # 3.135, half the whole depth slope, which counted the breasts' growth twice).
+# STALE since 2026-12-05 (fifth session, 19breast23): the breast's upper pole is now a straight
+# slope (outline.breast_profile), so the same volume stands 1.081x higher (the profile's
+# integral over its base, a ratio independent of the base's size): h' = 1.50 x 1.081 = 1.62,
+# f would be 2.325. Not re-derived here (the fat layer's slopes are the fat helper's / the
+# lead's to change); the caliper depth test reads the sum, 2 f + h'.
 BREAST_H_MM_PER_BMI = 1.50
 FAT_AP_MM_PER_BMI = {"female": round(0.5 * (ANSUR2_DEPTH_MM_PER_BMI["female"]
                                             - BREAST_H_MM_PER_BMI), 3),

@@ -25,19 +25,20 @@ keeps the chest's width). The neutral positioning has no ``girdle``.
 Breasts (2026-12-03, tenth session): each sits on the chest wall with its base on the skin of
 the trunk, the base spanning the 2nd to the 6th rib and the lateral sternal edge to the
 mid-axillary line ("The base lies from the lateral sternal edge to the mid-axillary line, and
-extends from the second to the sixth ribs": Garner J, Goodfellow P, Surgical anatomy, in
-Breast Surgery (CRC Press), section 5, abstract at taylorfrancis.com, doi
-10.1201/b13375-11). Its thickness in front of the skin is a half-ellipsoid over that base whose
-top (the nipple) lies at the 4th intercostal space (the male nipple's landmark, 4th intercostal
-space at the mid-clavicular line; the female nipple varies: model choice), so the upper pole
-slopes gently from the 2nd rib and the lower pole meets the chest wall at the inframammary fold
-(6th rib). The rib levels are those of the costal cartilages at the sternum (the 2nd at the
-sternal angle, the 7th at the xiphisternal joint: :func:`.skeleton.sternum_levels`, the 3rd-6th
-spaced evenly between). Its height follows from the volume (:func:`.anatomy.breast_ml_for`).
-Until then each breast was a half-ellipsoid of radius 59-74 mm whose flat base was a plane
-1/4 of its height behind the trunk's most anterior point: off the midline, where the chest
-wall curves back, it stood in front of the skin with air behind it (on a lateral film a lens
-detached from the chest wall).
+extends from the second to the sixth ribs": Garner J, Goodfellow P, Surgical anatomy, in Breast
+Surgery (CRC Press), section 5, abstract at taylorfrancis.com, doi 10.1201/b13375-11). Its
+thickness in front of the skin is a dome over that base (a half-ellipsoid below the nipple)
+whose top (the nipple) lies at the 4th intercostal space (the male nipple's landmark, 4th
+intercostal space at the mid-clavicular line; the female nipple varies: model choice), so the
+upper pole slopes from the 2nd rib (a straight slope up the nipple's meridian since 2026-12-05,
+fifth session: Mallucci and Branford 2012, :func:`breast_profile`) and the lower pole meets the
+chest wall at the inframammary fold (6th rib). The rib levels are those of the costal cartilages
+at the sternum (the 2nd at the sternal angle, the 7th at the xiphisternal joint:
+:func:`.skeleton.sternum_levels`, the 3rd-6th spaced evenly between). Its height follows from
+the volume (:func:`.anatomy.breast_ml_for`). Until then each breast was a half-ellipsoid of
+radius 59-74 mm whose flat base was a plane 1/4 of its height behind the trunk's most anterior
+point: off the midline, where the chest wall curves back, it stood in front of the skin with air
+behind it (on a lateral film a lens detached from the chest wall).
 """
 
 from __future__ import annotations
@@ -371,17 +372,34 @@ def breast_profile(x, y, base_x, base_y, peak: float, scale: float = 1.0):
     The base is an ellipse spanning ``base_x`` (|x|, mm) and ``base_y`` (y, mm), shrunk by
     ``scale`` about the nipple, which lies at ``peak`` (-1 top .. 1 fold) of its height; with
     ``r`` the elliptic radius (stretched in y separately above and below the nipple), the
-    thickness is ``(1 - r^2)^p``: ``p`` = 1/2 below the nipple (a half-ellipsoid, meeting the
-    chest wall steeply at the inframammary fold) rising to 1.2 at the base's top (the upper
-    pole slopes into the chest wall): model choices for an upright breast's profile.
+    thickness below the nipple's level is ``(1 - r^2)^(1/2)`` (a half-ellipsoid, meeting the
+    chest wall steeply at the inframammary fold: model choice); above it (the upper pole) it is
+    ``(1 - r)^(1/2 + w/2) (1 + r)^(1/2 - w/2)`` with ``w = v^2 / r^2``: up the nipple's meridian
+    (``u`` = 0) the upper pole is a straight slope, ``1 - |v|``, from the base's top to the
+    nipple (Mallucci P, Branford OA. Concepts in aesthetic breast dimensions: analysis of the
+    ideal breast. J Plast Reconstr Aesthet Surg 2012;65:8-16, abstract: among 4 features
+    "consistently found" in 100 natural breasts, "the upper pole slope is linear or slightly
+    concave"; upright, three-quarter profile; a sample of models chosen for their breasts, not
+    a population; linear taken, the fuller of the two), and across the nipple's level it is
+    the half-ellipsoid's ``sqrt(1 - u^2)`` (continuous with the lower pole). Until 2026-12-05
+    (fifth session, 19breast23) the upper pole was ``(1 - r^2)^p`` with ``p`` rising from 1/2 at
+    the nipple to 1.2 at the top (a model choice): convex, 1.6x the straight slope's thickness
+    half a rib space below the top, where the 2nd intercostal space's chest wall is read
+    (:func:`.measure_body.chest_wall_thickness_mm`).
     """
     (x0, x1), (y0, y1) = base_x, base_y
     u = (np.abs(x) - 0.5 * (x0 + x1)) / (0.5 * (x1 - x0))
     v = (np.asarray(y, np.float32) - 0.5 * (y0 + y1)) / (0.5 * (y1 - y0)) - peak
     v = np.where(v < 0.0, v / (1.0 + peak), v / (1.0 - peak))
-    p = 0.5 + 0.7 * np.clip(-v, 0.0, 1.0)
     r2 = (u * u + v * v) / (scale * scale)
-    return np.clip(1.0 - r2, 0.0, None) ** p
+    lower = np.sqrt(np.clip(1.0 - r2, 0.0, None))
+    # upper pole: (1 - r)^(1/2 + w/2) (1 + r)^(1/2 - w/2), w = v^2 / r^2 the share of the
+    # vertical in the direction from the nipple: linear (1 - |v|) up the nipple's meridian,
+    # the half-ellipsoid's sqrt(1 - u^2) across the nipple's level (continuous with the lower)
+    r = np.sqrt(r2)
+    w = np.where(r2 > 0.0, v * v / (u * u + v * v + 1e-12), 0.0)
+    upper = (np.clip(1.0 - r, 0.0, None) ** (0.5 + 0.5 * w)) * (1.0 + r) ** (0.5 - 0.5 * w)
+    return np.where(v < 0.0, upper, lower)
 
 
 def trunk_cage_half_width(cav: Cavity):
