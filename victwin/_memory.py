@@ -28,14 +28,16 @@ PHANTOM_BASE_BYTES = 0.25 * 2**30
 
 
 #: Peak bytes per voxel while a chest twin is generated (it is filled in slabs of planes, so
-#: its working arrays do not grow with the volume as a breast's do): 1.62 B/voxel, the slope of
+#: its working arrays do not grow with the volume as a breast's do): 2.24 B/voxel, the slope of
 #: the whole process's peak (ru_maxrss, fresh process each) between chest/adult seed 1 at 1 mm
-#: (89.9 M voxels, 0.32 GiB) and 0.5 mm (717.8 M voxels, 1.27 GiB), measured 2026-12-03 with
-#: ``python benchmarks/phantom_memory.py`` (benchmarks/results/phantom_memory.json); rounded
-#: up by 25 % as the breast figure. With :data:`PHANTOM_BASE_BYTES` it holds chest/female at
-#: 0.5 mm (467.9 M voxels, 0.91 GiB measured) too. Neither figure counts the first run's numba
-#: compilation (a cold cache: 0.89 GiB peak for a 1 mm chest, measured in the test suite).
-CHEST_BYTES_PER_VOXEL = 2.0
+#: (73.2 M voxels, 0.34 GiB) and 0.5 mm (582.5 M voxels, 1.40 GiB), measured 2026-12-05 (fifth
+#: session, the shallow upper cage merged; 2026-12-03: 1.62 B/voxel, 89.9 M and 717.8 M voxels,
+#: 0.32 and 1.27 GiB) with ``python benchmarks/phantom_memory.py``
+#: (benchmarks/results/phantom_memory.json); rounded up by 25 % as the breast figure. With
+#: :data:`PHANTOM_BASE_BYTES` it holds chest/female at 0.5 mm (571.0 M voxels, 1.10 GiB
+#: measured) too. Neither figure counts the first run's numba compilation (a cold cache: 0.89
+#: GiB peak for a 1 mm chest, measured in the test suite).
+CHEST_BYTES_PER_VOXEL = 2.8
 
 
 def phantom_bytes_per_voxel(voxel_mm: float) -> float:

@@ -47,8 +47,8 @@ def test_chest_prediction_holds_a_measured_build_without_overshooting_it():
 def test_cli_check_passes_a_chest_that_fits_and_refuses_one_that_does_not(monkeypatch):
     from victwin.cli._phantom import _check_memory
 
-    # chest/adult seed 1 at 0.7 mm: ~262 M voxels, 0.76 GiB predicted (a 0.5 mm twin of 718 M
-    # voxels peaked at 1.27 GiB, benchmarks/results/phantom_memory.json)
+    # chest/adult seed 1 at 0.7 mm: ~213 M voxels, 0.81 GiB predicted (a 0.5 mm twin of 582 M
+    # voxels peaked at 1.40 GiB, benchmarks/results/phantom_memory.json, 2026-12-05)
     monkeypatch.setenv("VICTWIN_MEMORY_LIMIT_GB", "1")
     _check_memory("chest/adult", 1, 0.7)  # no refusal (the breast figure said 4.2 GB)
     monkeypatch.setenv("VICTWIN_MEMORY_LIMIT_GB", "0.5")
