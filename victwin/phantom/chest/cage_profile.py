@@ -64,7 +64,6 @@ joint, the manubrium ~35 deg (no inclination figure read).
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
@@ -151,25 +150,9 @@ def angle_ap_mm(y_n: float, y_a: float, y_j: float, ap_n: float, ap_j: float) ->
     joint (``y_j``, ``ap_j``) meet there at the manubriosternal angle, projecting forwards
     (bisection off the chord; the flatter sex's angle, so that either sex's sternum,
     :func:`.sternum.sternum_course`, lies on or in front of it)."""
-    from .sternum import MANUBRIOSTERNAL_DEG
+    from .sternum import MANUBRIOSTERNAL_DEG, angle_kink_z
     msa = max(MANUBRIOSTERNAL_DEG.values())
-    zn, zj = -ap_n, -ap_j
-    z_chord = zn + (zj - zn) * (y_a - y_n) / (y_j - y_n)
-
-    def bend(z):
-        ub = np.array([y_j - y_a, zj - z])
-        um = np.array([y_n - y_a, zn - z])
-        c = float(ub @ um / (np.linalg.norm(ub) * np.linalg.norm(um)))
-        return math.degrees(math.acos(min(max(c, -1.0), 1.0)))
-
-    lo, hi = z_chord - 150.0, z_chord
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        if bend(mid) > msa:
-            hi = mid
-        else:
-            lo = mid
-    return float(-0.5 * (lo + hi))
+    return float(-angle_kink_z(y_n, -ap_n, y_a, y_j, -ap_j, msa, steps=50))
 
 
 def front_ap_mm(cav, y) -> np.ndarray:

@@ -149,6 +149,31 @@ def _rotate_back(up: np.ndarray, deg: float) -> np.ndarray:
     return a if a[1] > b[1] else b
 
 
+def angle_kink_z(y_top: float, z_top: float, y_k: float, y_bottom: float, z_bottom: float,
+                 angle_deg: float, steps: int = 60) -> float:
+    """The depth ``z`` (mm, the zd axis) at level ``y_k`` where two straight pieces, one up to
+    ``(y_top, z_top)`` and one down to ``(y_bottom, z_bottom)``, meet at ``angle_deg``: found
+    by bisection (``steps`` halvings) over the 150 mm in front of (zd below) the chord between
+    the ends. For the sternum's manubriosternal bend (:func:`sternum_course`) and the cavity's
+    front at the angle (:func:`.cage_profile.angle_ap_mm`)."""
+    z_chord = z_top + (z_bottom - z_top) * (y_k - y_top) / (y_bottom - y_top)
+
+    def bend(z):
+        ub = np.array([y_bottom - y_k, z_bottom - z])
+        um = np.array([y_top - y_k, z_top - z])
+        c = float(ub @ um / (np.linalg.norm(ub) * np.linalg.norm(um)))
+        return math.degrees(math.acos(min(max(c, -1.0), 1.0)))
+
+    lo, hi = z_chord - 150.0, z_chord
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        if bend(mid) > angle_deg:
+            hi = mid
+        else:
+            lo = mid
+    return 0.5 * (lo + hi)
+
+
 def sternum_course(cav, sp, sex: str) -> dict:
     """The sternum's sagittal course (anatomy mm): ``notch``, ``angle``, ``joint`` (the
     xiphisternal joint) and ``tip`` (the xiphoid's) as ``(y, zd)`` points of the plate's back
@@ -176,22 +201,7 @@ def sternum_course(cav, sp, sex: str) -> dict:
         """(za, u_body, u_man) with the back surface's kink at level ``yk``."""
         ys_m = np.linspace(y0, yk, 24)
         ys_b = np.linspace(yk, yx, 24)
-        z_chord = zn + (zx - zn) * (yk - y0) / (yx - y0)
-
-        def _bend(z):
-            ub = np.array([yx - yk, zx - z])
-            um = np.array([y0 - yk, zn - z])
-            c = float(ub @ um / (np.linalg.norm(ub) * np.linalg.norm(um)))
-            return math.degrees(math.acos(min(max(c, -1.0), 1.0)))
-
-        lo, hi = z_chord - 150.0, z_chord
-        for _ in range(60):
-            mid = 0.5 * (lo + hi)
-            if _bend(mid) > MANUBRIOSTERNAL_DEG[sex]:
-                hi = mid
-            else:
-                lo = mid
-        za = 0.5 * (lo + hi)
+        za = angle_kink_z(y0, zn, yk, yx, zx, MANUBRIOSTERNAL_DEG[sex], steps=60)
         for _ in range(8):
             u_body = np.array([yx - yk, zx - za])
             u_body /= np.linalg.norm(u_body)
