@@ -40,16 +40,18 @@ def _blob(shape, centre, sigma_px):
 
 
 def build_run(run_dir, *, with_image_shape=True, n_cases=N_CASES, readers=None,
-              analyse=True):
+              analyse=True, rois="full"):
     """Create, fill and analyse a synthetic run; returns (store, spec, results).
 
-    ``n_cases`` (the last ``N_FAILED`` fail) and ``readers`` (entries replacing the spec's
-    ``readers``) vary the run; the defaults build the run the report tests read. With
+    ``n_cases`` (the last ``N_FAILED`` fail), ``readers`` (entries replacing the spec's
+    ``readers``) and ``rois`` (``storage.rois``: ``"channels"`` keeps the channel outputs
+    of the same ROIs) vary the run; the defaults build the run the report tests read. With
     ``analyse=False`` the run is left unanalysed (``results`` is ``None``)."""
     from victwin.trial import TrialStore, analyse_run, provenance_record, spec_from_dict
 
     raw = {**SPEC, "cohort": {**SPEC["cohort"], "size": n_cases},
-           "readers": {**SPEC["readers"], **(readers or {})}}
+           "readers": {**SPEC["readers"], **(readers or {})},
+           "storage": {**SPEC["storage"], "rois": rois}}
     spec = spec_from_dict(raw)
     store = TrialStore(run_dir, create=True)
     store.set_provenance(provenance_record(spec, backend="cpu", executor="local x1"))
@@ -92,6 +94,10 @@ def build_run(run_dir, *, with_image_shape=True, n_cases=N_CASES, readers=None,
         timings = {"phantom": 2.0 + 0.1 * cid, "lesion": 0.3, "acquisition": 4.0,
                    "acquisition.raytrace": 3.1, "acquisition.detector": 0.6,
                    "roi": 0.05, "reconstruction+roi": 1.7}
+        if rois == "channels":     # what the runner keeps then (trial/_features.py)
+            from victwin.trial._features import channel_outputs
+            arrays = {k: (v if k.startswith("previews/") else
+                          channel_outputs(spec, v, PIXEL_MM)) for k, v in arrays.items()}
         store.commit_case(cid, arrays, result, timings, worker="host:1", backend="cpu")
     for cid, _ in cases[n_cases - N_FAILED:]:
         store.fail_case(cid, f"RuntimeError: synthetic failure of case {cid}", max_attempts=1)

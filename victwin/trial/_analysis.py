@@ -35,6 +35,7 @@ import numpy as np
 from victwin._json import json_default
 
 from ._cohort import step_key
+from ._features import as_observer_input, feature_observer
 from ._levels import (COUNT_WORDS, NOT_APPLICABLE, age_band, bmi_class, breast_size_class,
                       forest_title, ordered_levels, ordered_rows)
 from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, class_roi_px,
@@ -232,6 +233,7 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
     # several observers pooled (ROI kinds, or nodule size classes): each reader's scores are
     # likelihood ratios (readers.calibrated_llr), so its ratings share one scale
     pooled = len(kinds) > 1 or spec.readers.per_size_class
+    channels_stored = spec.storage.rois == "channels"
 
     def read(m, kind, tr, te, *, width_mm=None, crop_px=None, only_tr=None, only_te=None,
              full_rank=True):
@@ -248,12 +250,20 @@ def analyse(store, spec: TrialSpec, *, progress=None) -> TrialAnalysis:
             return None
         X_train = np.stack(X_tr).astype(np.float64)
         X_test = np.stack(X_te).astype(np.float64)
-        if crop_px is not None:
-            X_train = crop_rois(X_train, crop_px, shifts(m, tr, kind, only_tr))
-            X_test = crop_rois(X_test, crop_px, shifts(m, te, kind, only_te))
-        pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
-        observer = make_observer(spec, X_train.shape[1:], pixel_mm,
-                                 seed=int(step_key(f"observer-{m}-{kind}")), width_mm=width_mm)
+        seed = int(step_key(f"observer-{m}-{kind}"))
+        if channels_stored:     # channel outputs, not pixels (trial/_features.py)
+            if crop_px is not None or width_mm is not None:
+                raise ValueError("a run that stored channel outputs (storage.rois = "
+                                 "\"channels\") cannot be read with other channels or crops")
+            observer = feature_observer(spec, X_train.shape[1:], seed)
+            X_train, X_test = as_observer_input(X_train), as_observer_input(X_test)
+        else:
+            if crop_px is not None:
+                X_train = crop_rois(X_train, crop_px, shifts(m, tr, kind, only_tr))
+                X_test = crop_rois(X_test, crop_px, shifts(m, te, kind, only_te))
+            pixel_mm = records[int(test[0])].result.modalities[m].roi.pitch_mm
+            observer = make_observer(spec, X_train.shape[1:], pixel_mm, seed=seed,
+                                     width_mm=width_mm)
         reader_rng = np.random.default_rng(np.random.SeedSequence(
             [spec.seed, step_key(f"readers-{m}-{kind}")]))
         # the resampling unit is the training twin (all its ROIs together), as the twin is

@@ -350,7 +350,10 @@ def plan_trial(spec, *, calibrate: dict | None = None) -> dict:
         steps_total += 2 * (steps + recon_steps)
         pixels_total += 2 * nv * nu * n_views
         roi_px = (109 * 0.085 / pitch) ** 2 * (9 if m.reconstruction else 1)
-        roi_bytes += 2 * 4 * roi_px
+        if spec.storage.rois == "channels":  # float64 channel outputs per ROI (VOI slice)
+            roi_bytes += 2 * 8 * spec.readers.channels["count"] * (9 if m.reconstruction else 1)
+        else:
+            roi_bytes += 2 * 4 * roi_px
         image_bytes += 2 * (4 * nv * nu * (thickness_mm if m.reconstruction else n_views))
         per_pixel = acquisition_bytes_per_pixel(system, k, n_labels, n_views)
         full_work = (_ACQ_FIXED_BYTES + per_pixel * nv * nu

@@ -17,7 +17,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._records import CaseResult
+from ._features import channel_outputs
+from ._records import CaseResult, RoiRecord
 from ._lesion_tiles import lesion_boxes_mm, tiled_windows
 from ._local import case_twins, window_box, window_reach
 from ._nodule_classes import nodule_rib_overlap
@@ -305,6 +306,8 @@ def run_case(spec: TrialSpec, case_id: int, attributes: dict, *, backend: str = 
                 vol, grid = (None, None) if acq.region is not None else full[version][1:]
                 roi, record = cut_roi(acq, plan, modality, backend=target, volume=vol,
                                       grid=grid)
+                if spec.storage.rois == "channels":   # what the readers see of it (_features)
+                    roi = channel_outputs(spec, roi, RoiRecord.from_dict(record).pitch_mm)
                 arrays[f"{modality.name}/{plan.name}"] = roi
                 mres["rois"][plan.name] = record
             clock.add(stage, time.perf_counter() - t0)

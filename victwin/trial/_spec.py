@@ -58,6 +58,8 @@ A complete spec (``examples/demo.toml``)::
 
     [storage]
     keep_images = false
+    # rois = "channels"             # keep each ROI's channel outputs, not its pixels (~700x
+    #                                 # smaller; channelized readers only: trial/_features.py)
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ SUBGROUPS = ("density", "lesion", "breast_size", "age", "sex", "bmi", "nodule_si
 #: Subgroups of lung nodules (chest cohorts only; trial/_nodule_classes.py).
 NODULE_SUBGROUPS = ("nodule_size", "rib_overlap")
 RESOLUTION_MODES = ("lesion-local", "full")
+ROI_STORAGE = ("full", "channels")   # [storage] rois: the pixels, or the readers' channel outputs
 #: Keys of ``cohort.sites``: breast lesion kinds and the lesion-absent sites; lung nodules
 #: (a chest twin reads each nodule's lesion-absent ROI at its place in the twin without them).
 SITE_KINDS = ("mass", "calcification", "absent", "nodule")
@@ -179,6 +182,7 @@ class StorageSpec:
     keep_images: bool = False
     previews: bool = True
     max_attempts: int = 3
+    rois: str = "full"          # or "channels": the readers' channel outputs (_features.py)
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,8 @@ class TrialSpec:
             del d["readers"]["per_size_class"]
         if d["cohort"]["body"] is None:                  # likewise
             del d["cohort"]["body"]
+        if d["storage"]["rois"] == "full":               # likewise
+            del d["storage"]["rois"]
         return d
 
     @property
@@ -317,6 +323,7 @@ TRIAL_SCHEMA = Table({
         "keep_images": Boolean(default=False),
         "previews": Boolean(default=None),     # default: true in resolution.mode "full"
         "max_attempts": Number(1, 100, integer=True, default=3),
+        "rois": Choice(ROI_STORAGE, default="full"),
     }, default={}),
 })
 
@@ -394,7 +401,23 @@ def _storage(s: dict, resolution: ResolutionSpec) -> StorageSpec:
     # lesion-local runs have no full image to preview unless asked
     previews = resolution.mode == "full" if s["previews"] is None else s["previews"]
     return StorageSpec(keep_images=s["keep_images"], previews=previews,
-                       max_attempts=s["max_attempts"])
+                       max_attempts=s["max_attempts"], rois=s["rois"])
+
+
+def _check_storage(storage: StorageSpec, readers: ReadersSpec) -> None:
+    """``storage.rois = "channels"`` keeps only what a channelized observer reads of a ROI
+    (trial/_features.py): refused where the analysis needs the pixels."""
+    if storage.rois != "channels":
+        return
+    from ._features import FEATURE_OBSERVERS
+
+    if readers.observer not in FEATURE_OBSERVERS:
+        raise invalid(_WHAT, "readers.observer", f"one of {', '.join(FEATURE_OBSERVERS)} with "
+                      "storage.rois = \"channels\" (the other observers read the pixels)",
+                      readers.observer)
+    if readers.per_size_class:
+        raise invalid(_WHAT, "storage.rois", "\"full\" with readers.per_size_class (each size "
+                      "class crops the ROI and sets its own channels)", storage.rois)
 
 
 def _check_lesion_voxel(resolution: ResolutionSpec, cohort) -> None:
@@ -500,10 +523,11 @@ def spec_from_dict(data: dict, *, base_dir: Path | None = None) -> TrialSpec:
     _check_subgroups(a["subgroups"], cohort)
     analysis = AnalysisSpec(covariance=a["covariance"], subgroups=tuple(a["subgroups"]),
                             non_inferiority_margin=a["non_inferiority_margin"], alpha=a["alpha"])
+    storage = _storage(v["storage"], resolution)
+    _check_storage(storage, readers)
     return TrialSpec(name=t["name"].strip(), seed=t["seed"], cohort=cohort,
                      modalities=tuple(modalities), readers=readers, analysis=analysis,
-                     resolution=resolution,
-                     storage=_storage(v["storage"], resolution), description=t["description"],
+                     resolution=resolution, storage=storage, description=t["description"],
                      backend=t["backend"], preset=t["preset"])
 
 
