@@ -36,6 +36,7 @@ from victwin._json import json_default
 
 from ._cohort import step_key
 from ._features import as_observer_input, feature_observer
+from ._observer import make_observer  # noqa: F401  (benchmarks import it from here)
 from ._levels import (COUNT_WORDS, NOT_APPLICABLE, age_band, bmi_class, breast_size_class,
                       forest_title, ordered_levels, ordered_rows)
 from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, class_roi_px,
@@ -53,40 +54,6 @@ _MIN_SUBGROUP_CASES = 3
 #: Subgroups with declared classes: every class gets a row, and every row the AUC of each
 #: modality with its CI (how detectability varies with the nodule, trial/_nodule_classes.py).
 _CLASSES = {"nodule_size": NODULE_SIZE_CLASSES, "rib_overlap": RIB_OVERLAP_CLASSES}
-
-
-def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int, *,
-                  width_mm: float | None = None):
-    """The observer the spec asks for, for ROIs of ``roi_shape`` (2-D or 3-D); ``width_mm``
-    replaces the spec's Laguerre-Gauss width (a nodule size class's, ``per_size_class``)."""
-    from victwin import readers
-
-    r = spec.readers
-    obs = r.observer
-    two_d = roi_shape[-2:]
-    if obs in ("hotelling", "npw", "npwe"):
-        kwargs = {"decision_noise": r.internal_noise, "random_state": seed}
-        if obs == "hotelling":
-            return readers.HotellingObserver(**kwargs)
-        if obs == "npw":
-            return readers.NPWObserver(**kwargs)
-        return readers.NPWEObserver(pixel_mm=pixel_mm, **kwargs)
-    ch = r.channels
-    if ch["kind"] == "laguerre-gauss":
-        channels = readers.laguerre_gauss(two_d, n_channels=ch["count"],
-                                          width_mm=ch["width_mm"] if width_mm is None
-                                          else width_mm, spacing_mm=pixel_mm)
-    elif ch["kind"] == "gabor":
-        channels = readers.gabor(two_d)
-    else:
-        channels = readers.difference_of_gaussians(
-            two_d, kind="sparse" if ch["kind"] == "sparse-dog" else "dense")
-    if len(roi_shape) == 2:
-        return readers.ChannelizedHotelling(channels, decision_noise=r.internal_noise,
-                                            random_state=seed)
-    variant = {"cho": "ss", "msCHO": "c", "vCHO": "c"}[obs]
-    return readers.MultiSliceCHO(channels, variant=variant, decision_noise=r.internal_noise,
-                                 random_state=seed)
 
 
 def _site_named(record: CaseRecord, name):

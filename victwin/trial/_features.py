@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._observer import make_observer
+
 __all__ = ["channel_outputs", "feature_observer", "as_observer_input", "FEATURE_OBSERVERS"]
 
 #: Observers whose every use of a ROI goes through channel outputs (``_analysis.make_observer``
@@ -35,8 +37,6 @@ FEATURE_OBSERVERS = ("cho", "msCHO", "vCHO")
 
 def _channels(spec, roi_shape, pixel_mm: float) -> np.ndarray:
     """The 2-D channels ``[c, ny, nx]`` the analysis would build for ROIs of ``roi_shape``."""
-    from ._analysis import make_observer
-
     observer = make_observer(spec, tuple(roi_shape), float(pixel_mm), seed=0)
     return np.asarray(observer.channels, dtype=np.float64)
 
