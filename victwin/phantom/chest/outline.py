@@ -358,9 +358,9 @@ class Outline:
             inside = inside | self._bone_cover(self.clavicles, x, y, zd, self.fat + grow)
         if self.spinous and grow > -(self.fat + self.muscle):
             # the spinous processes' tips are subcutaneous (the back's rule, ``outline_for``'s
-            # ``spine_back_mm``), up into the neck (C7, the vertebra prominens): the back's
-            # subcutaneous layer (``fat_ap``) over them
-            inside = inside | self._bone_cover(self.spinous, x, y, zd, cover)
+            # ``spine_back_mm``, which holds them under ``fat_ap`` over the chest), up into
+            # the neck (C7, the vertebra prominens), whose layer is the sides' (``fat``)
+            inside = inside | self._bone_cover(self.spinous, x, y, zd, self.fat + grow)
         return inside | neck
 
     def front_zd(self, x, y, cage_half_width=None):
