@@ -22,6 +22,19 @@ the acromion), kept in :attr:`Outline.girdle`; the trunk there is widened by str
 its flanks, the wall outside the rib cage, and its fat and muscle layers only (the soft core
 keeps the chest's width). The neutral positioning has no ``girdle``.
 
+Bones under the skin (2026-12-05, sixth session, issue-19tall24): the clavicles
+(:attr:`Outline.clavicles`, "subcutaneous throughout its whole extent": Gray's / Cunningham's
+osteology of the clavicle) and the spinous processes (:attr:`Outline.spinous`; their tips are
+subcutaneous, the back's existing rule, up to C7 in the neck) are held under the subcutaneous
+layer: the trunk includes every point within the bone's radius plus ``fat`` (the sides', the
+neck's and the shoulders' thickness) of their centre lines (:meth:`Outline._bone_cover`), the
+muscle layer reaching the bone's surface. It adds tissue only where the section does not already
+cover them that deep: in lean bodies (fat 3-5 mm) the section's front over the upper cage lay
+behind the clavicles' medial shafts (the 200 cm BMI 18 man's by 0.5-0.8 mm, more in the PA
+twin, whose acromial ends come forward), and the back of the neck in front of the C6-T1
+spinous tips in every body up to BMI ~26. ASSUMPTION: the cover is the twin's own subcutaneous
+fat (no measured minimum over these bones was found).
+
 Breasts (2026-12-03, tenth session): each sits on the chest wall with its base on the skin of
 the trunk, the base spanning the 2nd to the 6th rib and the lateral sternal edge to the
 mid-axillary line ("The base lies from the lateral sternal edge to the mid-axillary line, and
