@@ -36,7 +36,8 @@ from .sternum import (STERNUM_HALF_WIDTH_MM, STERNUM_MM, paint_sternum, sternum_
                       sternum_levels)
 
 __all__ = ["LEVEL_NAMES", "Spine", "spine_for", "paint_spine", "paint_sternum",
-           "paint_clavicles", "clavicle_path", "sternum_front_zd", "STERNUM_HALF_WIDTH_MM",
+           "paint_clavicles", "clavicle_path", "clavicle_segments", "sternum_front_zd",
+           "STERNUM_HALF_WIDTH_MM",
            "fill_cancellous", "TRABECULAR_BV_TV", "thoracic_heights_mm", "thoracic_length_mm",
            "VERTEBRAL_BODY_MM", "DISC_MM", "VERTEBRAL_WAIST", "body_outline",
            "CLAVICLE_MM", "CLAVICLE_SD_MM", "CLAVICLE_DIAMETER_MM", "CLAVICLE_STATURE_FACTOR",
@@ -192,6 +193,13 @@ class Spine:
     def spinous_tip_zd(self) -> float:
         return max(self.canal_zd(k) for k in range(len(self.tops))) + 44.0
 
+    def spinous_process(self, k: int) -> np.ndarray:
+        """Vertebra ``k``'s spinous process as capsule rows (anatomy mm, x = 0), sloping down
+        from the laminae's junction (what :func:`paint_spine` paints)."""
+        ym, zc, pitch = self.mid_y(k), self.canal_zd(k), self.pitches[k]
+        return polyline([(0.0, ym + 0.1 * pitch, zc + 11.0),
+                         (0.0, ym + 0.9 * pitch, zc + 42.0)], 4.0, 3.0)
+
 
 def spine_for(y_apex: float, y_low: float, front_zd: float, scale: float) -> Spine:
     """The column of a body ``scale`` = height / 175 cm tall, hung from the lung apex.
@@ -307,8 +315,7 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
             segs.append(polyline(arc, 3.0))                                      # lamina
             segs.append(polyline([(s * 10.0, ym, zc), (s * (0.5 * w + 24.0), ym + 0.1 * pitch,
                                                        zc + 10.0)], 4.5, 3.5))   # transverse
-        segs.append(polyline([(0.0, ym + 0.1 * pitch, zc + 11.0),
-                              (0.0, ym + 0.9 * pitch, zc + 42.0)], 4.0, 3.0))    # spinous
+        segs.append(sp.spinous_process(k))                                      # spinous
         segs = np.vstack(segs)
         f.paint(labels, segs, BONE)
         inner = segs.copy()
@@ -352,6 +359,20 @@ def clavicle_path(sp: Spine, sex: str, *, height_cm: float, front_zd: float,
     return np.column_stack([x, y, z])
 
 
+def clavicle_segments(sp: Spine, sex: str, *, height_cm: float, front_zd: float,
+                      back_zd: float) -> np.ndarray:
+    """The right clavicle as capsule rows ``(n, 8)``: ``x0, y0, zd0, x1, y1, zd1, r0, r1``
+    (anatomy mm; mirror ``x`` for the left) along :func:`clavicle_path`, the shaft's radius
+    (:data:`CLAVICLE_DIAMETER_MM`) widening to 1.4 times at the sternal end. What
+    :func:`paint_clavicles` paints, and what the outline covers
+    (:attr:`.outline.Outline.clavicles`)."""
+    c = clavicle_path(sp, sex, height_cm=height_cm, front_zd=front_zd, back_zd=back_zd)
+    r = 0.5 * CLAVICLE_DIAMETER_MM[sex]
+    # the medial end is wider than the shaft (sternal end), the lateral end flatter
+    rr = r * (1.0 + 0.4 * np.exp(-np.linspace(0, 1, len(c)) / 0.08))
+    return np.column_stack([c[:-1], c[1:], rr[:-1], rr[1:]])
+
+
 def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, height_cm: float,
                     front_zd: float, back_zd: float, BONE: int, SOFT: int,
                     cortex_mm: float) -> float:
@@ -360,18 +381,12 @@ def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, height_cm: fl
     acromia: a rod of the published mid-shaft diameter (:data:`CLAVICLE_DIAMETER_MM`), a
     cortical shell around cancellous bone (``TRABECULAR_BV_TV`` of bone voxels dithered with
     ``rng``, like the ribs and vertebrae). Returns the acromial end's ``|x|`` (mm)."""
-    c = clavicle_path(sp, sex, height_cm=height_cm, front_zd=front_zd, back_zd=back_zd)
-    r = 0.5 * CLAVICLE_DIAMETER_MM[sex]
-    segs = []
-    for s in (1.0, -1.0):
-        # the medial end is wider than the shaft (sternal end), the lateral end flatter
-        p = c * np.array([s, 1.0, 1.0])
-        rr = r * (1.0 + 0.4 * np.exp(-np.linspace(0, 1, len(p)) / 0.08))
-        segs.append(np.column_stack([p[:-1], p[1:], rr[:-1], rr[1:]]))
-    segs = np.vstack(segs)
+    right = clavicle_segments(sp, sex, height_cm=height_cm, front_zd=front_zd,
+                              back_zd=back_zd)
+    segs = np.vstack([right * np.array([s, 1, 1, s, 1, 1, 1, 1]) for s in (1.0, -1.0)])
     f.paint(labels, segs, BONE)
     inner = segs.copy()
     inner[:, 6:] -= cortex_mm
     f.paint(labels, inner, _INTERIOR, only=BONE)
     fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
-    return float(-c[-1, 0])
+    return float(-right[-1, 3])
