@@ -47,7 +47,7 @@ from .ribs import paint_ribs, rib_paths
 from .scapula import paint_scapulae, place_scapulae
 from .scapular_cover import cover_back_zd, paint_scapular_cover
 from .skeleton import Spine, paint_clavicles, paint_spine, paint_sternum
-from .sternum import clavicular_notch_zd
+from .capsule_cover import clavicle_ends
 from .trees import (WEIBEL_DIAMETER_MM, grow_tree, lung_inside, outside_wider_tubes,
                     pulmonary_trees, lung_points as _lung_points)
 from . import ribs as _ribs, scapula as _scapula, skeleton as _skeleton, sternum as _sternum
@@ -199,7 +199,8 @@ def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     ol = outline_for(th, cav, rib_depth_mm=rib_depth, spine_back_mm=sp.spinous_tip_zd)
     t = _Torso(cav, sp, ol, scale, rib_depth, positioning)
     # the clavicles under the skin and the subcutaneous layer (:meth:`.outline.Outline.trunk`),
-    clav = _clavicle_segments(t, th.body.sex, height_cm)
+    clav = _skeleton.clavicle_segments(t.sp, th.body.sex, height_cm=height_cm, **clavicle_ends(
+        t.cav, t.sp, th.body.sex, t.acromion_forward_mm))
     # and the spinous processes under the back's (the back of the neck too)
     spinous = np.vstack([sp.spinous_process(k) for k in range(len(sp.tops))])
     ol = replace(ol, clavicles=tuple(tuple(float(v) for v in row) for row in
@@ -447,20 +448,6 @@ def vessel_trees(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None 
     return _vessel_trees(rec, t, hila_for(t.cav, t.sp), pts, voxel_mm)
 
 
-def _clavicle_ends(t: _Torso, sex: str) -> dict:
-    """The clavicles' ``front_zd`` and ``back_zd`` (:func:`.skeleton.clavicle_path`): the
-    sternal ends 3 mm in front of the manubrium's mid-plane at the notch (as when the manubrium
-    stood at -b0), the acromial ends at the back of the shoulder, forward with the acromia for
-    a PA film."""
-    return {"front_zd": clavicular_notch_zd(t.cav, t.sp, sex) - 3.0,
-            "back_zd": 0.2 * t.cav.b0 - t.acromion_forward_mm}
-
-
-def _clavicle_segments(t: _Torso, sex: str, height_cm: float) -> np.ndarray:
-    """The right clavicle's capsules as :func:`_paint_skeleton` paints them."""
-    return _skeleton.clavicle_segments(t.sp, sex, height_cm=height_cm, **_clavicle_ends(t, sex))
-
-
 def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
                     age_years: float = 50.0, height_cm: float = 175.0) -> list:
     """Step ``skeleton``: spine, ribs with costal cartilage, sternum, clavicles and scapulae
@@ -494,7 +481,8 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
         p["cartilage_calcified"] = calcified
     paint_sternum(labels, f, cav, sp, rng, sex=sex, age_years=age_years, BONE=BONE, SOFT=SOFT,
                   CART=CART, cortex_mm=CORTEX_MM, presternal=(MUSCLE, ADIPOSE))
-    paint_clavicles(labels, f, sp, sex, rng, height_cm=height_cm, **_clavicle_ends(t, sex),
+    paint_clavicles(labels, f, sp, sex, rng, height_cm=height_cm,
+                    **clavicle_ends(cav, sp, sex, t.acromion_forward_mm),
                     BONE=CLAVICLE, SOFT=SOFT, cortex_mm=CORTEX_MM)
 
     paint_scapulae(labels, f, t.scapulae, rng, BONE=SCAPULA,

@@ -27,7 +27,7 @@ Bones under the skin (2026-12-05, sixth session, issue-19tall24): the clavicles
 osteology of the clavicle) and the spinous processes (:attr:`Outline.spinous`; their tips are
 subcutaneous, the back's existing rule, up to C7 in the neck) are held under the subcutaneous
 layer: the trunk includes every point within the bone's radius plus ``fat`` (the sides', the
-neck's and the shoulders' thickness) of their centre lines (:meth:`Outline._bone_cover`), the
+neck's and the shoulders' thickness) of their centre lines (:func:`.capsule_cover.capsules_cover`), the
 muscle layer reaching the bone's surface. It adds tissue only where the section does not already
 cover them that deep: in lean bodies (fat 3-5 mm) the section's front over the upper cage lay
 behind the clavicles' medial shafts (the 200 cm BMI 18 man's by 0.5-0.8 mm, more in the PA
@@ -63,6 +63,7 @@ import numpy as np
 
 from .anatomy import LEAN_FAT_MM, Thorax
 from .cage_profile import trunk_width_fraction
+from .capsule_cover import capsules_cover
 from .lungs import P_SECTION, Cavity
 from .scapula import ACROMION_MM, GLENOID_ACROMION_MM, GLENOID_MM
 from .skeleton import STERNUM_HALF_WIDTH_MM, clavicle_path, sternum_front_zd, sternum_levels
@@ -154,7 +155,7 @@ class Outline:
     #                                surface's (:func:`skin_exponent`; 0: the same)
     clavicles: tuple = ()          # ((x0, y0, zd0, x1, y1, zd1, r0, r1), ...): the right
     #                                clavicle's capsules, |x| (:func:`.skeleton.clavicle_segments`),
-    #                                held under the subcutaneous layer (:meth:`_bone_cover`)
+    #                                held under the subcutaneous layer (:func:`.capsule_cover.capsules_cover`)
     spinous: tuple = ()            # the same for the spinous processes (x = 0,
     #                                :meth:`.skeleton.Spine.spinous_process`)
 
@@ -316,36 +317,6 @@ class Outline:
                        / (self.y_arm - self.y_acromion), 0.0, 1.0)
         return P_SECTION + (P_SHOULDER - P_SECTION) * (1.0 - down)
 
-    @staticmethod
-    def _bone_cover(bone, x, y, zd, extra: float):
-        """Within ``extra`` mm (the cover) of the capsules ``bone`` (rows ``x0, y0, zd0, x1, y1,
-        zd1, r0, r1``, ``x`` >= 0, mirrored: :attr:`clavicles`, :attr:`spinous`)."""
-        segs = np.asarray(bone, np.float32)
-        shape = np.broadcast_shapes(np.shape(x), np.shape(y), np.shape(zd))
-        out = np.zeros(shape, bool)
-        reach = float(segs[:, 6:].max()) + max(extra, 0.0)
-        ax = np.abs(np.asarray(x, np.float32))
-        y = np.asarray(y, np.float32)
-        zd = np.asarray(zd, np.float32)
-        lo, hi = segs[:, :6].reshape(-1, 2, 3).min(axis=(0, 1)), \
-            segs[:, :6].reshape(-1, 2, 3).max(axis=(0, 1))
-        near = ((ax >= lo[0] - reach) & (ax <= hi[0] + reach) & (y >= lo[1] - reach)
-                & (y <= hi[1] + reach) & (zd >= lo[2] - reach) & (zd <= hi[2] + reach))
-        at = np.nonzero(np.broadcast_to(near, shape))
-        if not at[0].size:
-            return out
-        px, py, pz = (np.broadcast_to(v, shape)[at] for v in (ax, y, zd))
-        hit = np.zeros(px.shape, bool)
-        for x0, y0, z0, x1, y1, z1, r0, r1 in segs:
-            dx, dy, dz = x1 - x0, y1 - y0, z1 - z0
-            t = np.clip(((px - x0) * dx + (py - y0) * dy + (pz - z0) * dz)
-                        / max(dx * dx + dy * dy + dz * dz, 1e-6), 0.0, 1.0)
-            r = r0 + t * (r1 - r0) + extra
-            hit |= ((px - x0 - t * dx) ** 2 + (py - y0 - t * dy) ** 2
-                    + (pz - z0 - t * dz) ** 2) <= r * r
-        out[at] = hit
-        return out
-
     def trunk(self, x, y, zd, grow: float = 0.0, cage_half_width=None):
         """Inside the body (grown by ``grow`` mm) at (x, y, zd); ``cage_half_width(y)``, when
         given, narrows the trunk with the rib cage below the axillae."""
@@ -368,12 +339,12 @@ class Outline:
             # the clavicle is subcutaneous throughout: the skin and the subcutaneous layer
             # (the sides' and shoulders', ``fat``) cover it all round, the muscle layer
             # reaches its surface (pectoralis major, deltoid and trapezius arise from it)
-            inside = inside | self._bone_cover(self.clavicles, x, y, zd, self.fat + grow)
+            inside = inside | capsules_cover(self.clavicles, x, y, zd, self.fat + grow)
         if self.spinous and grow > -(self.fat + self.muscle):
             # the spinous processes' tips are subcutaneous (the back's rule, ``outline_for``'s
             # ``spine_back_mm``, which holds them under ``fat_ap`` over the chest), up into
             # the neck (C7, the vertebra prominens), whose layer is the sides' (``fat``)
-            inside = inside | self._bone_cover(self.spinous, x, y, zd, self.fat + grow)
+            inside = inside | capsules_cover(self.spinous, x, y, zd, self.fat + grow)
         return inside | neck
 
     def front_zd(self, x, y, cage_half_width=None):
