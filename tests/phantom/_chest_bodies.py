@@ -36,3 +36,38 @@ def twin(name: str):
     """The 2 mm twin of :data:`BODIES` ``name`` (shared, read-only: :func:`build`)."""
     body, seed = BODIES[name]
     return build(body, seed, VOX)
+
+
+def build_caught(body: dict, seed: int, voxel_mm: float, positioning: str):
+    """(twin, trunk labels just before the skeleton is painted, the scapulae painted whole):
+    the builder's ``_paint_skeleton`` and ``paint_scapulae`` are wrapped for the one build, so
+    a test can ask what tissue lay where a bone was then drawn (test_chest_shoulders,
+    test_chest_bones_under_skin; each caches its own bodies)."""
+    from copy import deepcopy
+
+    import numpy as np
+
+    import victwin.phantom.chest.builder as builder
+
+    mark = 250                      # a label no tissue uses: the scapulae painted alone
+    out = {}
+    real_skel, real_scap = builder._paint_skeleton, builder.paint_scapulae
+
+    def skel(labels, *args, **kw):
+        out["trunk"] = labels.copy()
+        return real_skel(labels, *args, **kw)
+
+    def scap(labels, *args, **kw):
+        full = labels.copy()
+        same = [deepcopy(a) if isinstance(a, np.random.Generator) else a for a in args]
+        real_scap(full, *same, **{**kw, "BONE": mark, "body": None})
+        out["scapulae"] = full == mark
+        real_scap(labels, *args, **kw)
+
+    builder._paint_skeleton, builder.paint_scapulae = skel, scap
+    try:
+        ph = make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=seed,
+                        voxel_mm=voxel_mm, progress=False)
+    finally:
+        builder._paint_skeleton, builder.paint_scapulae = real_skel, real_scap
+    return ph, out["trunk"], out["scapulae"]

@@ -30,17 +30,15 @@ the shoulders' back corner in the tall lean neutral twins.
 from __future__ import annotations
 
 import functools
-from copy import deepcopy
 
 import numpy as np
 import pytest
 
 import victwin.phantom.chest.builder as builder
-from victwin.phantom.chest import make_chest
+from ._chest_bodies import build_caught
 
 #: Voxel (mm): a twin builds in ~3-5 CPU-s.
 VOX = 4.0
-_MARK = 250
 BODIES = {
     "man 155 cm BMI 16": ({"sex": "male", "age_years": 25, "height_cm": 155, "bmi": 16}, 3),
     "man 200 cm BMI 16": ({"sex": "male", "age_years": 25, "height_cm": 200, "bmi": 16}, 3),
@@ -69,28 +67,8 @@ _XFAIL = {(name, "neutral", "scapulae"): _SPINE_CORNER
 @functools.lru_cache(maxsize=None)
 def caught(name: str, positioning: str):
     """(twin, soft tissue before the skeleton, the scapulae painted whole)."""
-    out = {}
-    real_skel, real_scap = builder._paint_skeleton, builder.paint_scapulae
-
-    def skel(labels, *args, **kw):
-        out["trunk"] = labels.copy()
-        return real_skel(labels, *args, **kw)
-
-    def scap(labels, *args, **kw):
-        full = labels.copy()
-        same = [deepcopy(a) if isinstance(a, np.random.Generator) else a for a in args]
-        real_scap(full, *same, **{**kw, "BONE": _MARK, "body": None})
-        out["scapulae"] = full == _MARK
-        real_scap(labels, *args, **kw)
-
-    builder._paint_skeleton, builder.paint_scapulae = skel, scap
-    try:
-        body, seed = BODIES[name]
-        ph = make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=seed,
-                        voxel_mm=VOX, progress=False)
-    finally:
-        builder._paint_skeleton, builder.paint_scapulae = real_skel, real_scap
-    return ph, out["trunk"], out["scapulae"]
+    body, seed = BODIES[name]
+    return build_caught(body, seed, VOX, positioning)
 
 
 def _cases():

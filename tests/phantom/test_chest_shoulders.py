@@ -10,13 +10,12 @@ second time without the cut at the skin, so it sees what the cut would remove.""
 from __future__ import annotations
 
 import functools
-from copy import deepcopy
 
 import numpy as np
 import pytest
 
 import victwin.phantom.chest.builder as builder
-from victwin.phantom.chest import make_chest
+from ._chest_bodies import build_caught
 
 VOX = 2.0
 # the test twins of test_chest_scapula.py and the narrowest figure twin of chest_twins.py
@@ -28,35 +27,14 @@ BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26},
 # (mm) on height (cm), least squares per sex, and the residual SD; fitted for this test with
 # numpy.linalg.lstsq on the file (columns 1, 24, 25), independently of the builder's code.
 HEINZ_BIACROMIAL = {"female": (153.72, 1.282, 15.7), "male": (166.32, 1.385, 18.4)}
-_MARK = 250
 
 
 @functools.lru_cache(maxsize=None)
 def caught(name: str, positioning: str = "pa"):
     """(twin, trunk labels before the skeleton, the scapulae painted whole); the scapulae
     positioned for a PA film (the recipes' default) unless ``positioning`` says otherwise."""
-    out = {}
-    real_skel, real_scap = builder._paint_skeleton, builder.paint_scapulae
-
-    def skel(labels, *args, **kw):
-        out["trunk"] = labels.copy()
-        return real_skel(labels, *args, **kw)
-
-    def scap(labels, *args, **kw):
-        full = labels.copy()
-        same = [deepcopy(a) if isinstance(a, np.random.Generator) else a for a in args]
-        real_scap(full, *same, **{**kw, "BONE": _MARK, "body": None})
-        out["scapulae"] = full == _MARK
-        real_scap(labels, *args, **kw)
-
-    builder._paint_skeleton, builder.paint_scapulae = skel, scap
-    try:
-        body, seed = BODIES[name]
-        ph = make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=seed,
-                        voxel_mm=VOX)
-    finally:
-        builder._paint_skeleton, builder.paint_scapulae = real_skel, real_scap
-    return ph, out["trunk"], out["scapulae"]
+    body, seed = BODIES[name]
+    return build_caught(body, seed, VOX, positioning)
 
 
 @pytest.mark.parametrize("name, positioning", [
