@@ -7,7 +7,7 @@
 # The sessions that run the replica (examples/victre-replica-150.toml, ~14 min per twin on the
 # shared 2-core machine, ~35 h in all) end after 3 h, and the machine may be reset between
 # them: only the repository survives. With `[storage] rois = "channels"` a finished twin keeps
-# ~8 kB of channel outputs (docs/trial/README.md, "What a case keeps"), so the whole run
+# ~6 kB of channel outputs (docs/trial/README.md, "What a case keeps"), so the whole run
 # directory fits in a small archive. `save` needs the run stopped (no `victwin run` writing to
 # it: stop it first, e.g. `pkill -f victre-replica-150`); it folds SQLite's write-ahead log into
 # trial.sqlite, leaves out the lock and any half-written case, and writes ARCHIVE (default

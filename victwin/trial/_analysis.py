@@ -36,7 +36,7 @@ from victwin._json import json_default
 
 from ._cohort import step_key
 from ._features import as_observer_input, feature_observer
-from ._observer import make_observer  # noqa: F401  (benchmarks import it from here)
+from ._observer import make_observer
 from ._levels import (COUNT_WORDS, NOT_APPLICABLE, age_band, bmi_class, breast_size_class,
                       forest_title, ordered_levels, ordered_rows)
 from ._nodule_classes import (NODULE_SIZE_CLASSES, RIB_OVERLAP_CLASSES, class_roi_px,

@@ -7,7 +7,7 @@ linear algebra on ``v`` (:class:`victwin.readers.ChannelizedHotelling`,
 ``v`` in place of the ROI: the same readers, trained and scored on the stored outputs through
 identity channels, give the same scores up to floating-point rounding (the product ``U^T g``
 is taken once, in the worker, instead of in the analysis). A VICTRE-replica case at 85 um
-keeps ~5.7 MB of ROIs and VOIs (20 sites, two modalities) but ~8 kB of channel outputs, so
+keeps ~5.7 MB of ROIs and VOIs (20 sites, two modalities) but ~6 kB of channel outputs, so
 the store of a 2,986-twin replica drops from ~17 GB to ~25 MB and a partial run can be kept
 in the repository between sessions (NOTES, 2026-12-05 sixth).
 

@@ -58,7 +58,7 @@ A complete spec (``examples/demo.toml``)::
 
     [storage]
     keep_images = false
-    # rois = "channels"             # keep each ROI's channel outputs, not its pixels (~700x
+    # rois = "channels"             # keep each ROI's channel outputs, not its pixels (~1000x
     #                                 # smaller; channelized readers only: trial/_features.py)
 """
 
