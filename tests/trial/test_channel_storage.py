@@ -153,3 +153,4 @@ def test_unknown_storage_kind_is_refused_and_full_keeps_old_hashes():
     ch = spec_from_dict(_tiny_dict(rois="channels"))
     assert ch.hash != plain.hash
     assert spec_from_dict(ch.to_toml_dict()) == ch
+

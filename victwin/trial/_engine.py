@@ -291,7 +291,10 @@ def trial_status(run_dir, *, verify: bool = True) -> dict:
             raise store_error(Path(run_dir) / RUN_MARKER, exc) from None
         size = prov.get("spec", {}).get("cohort", {}).get("size")
         missing = sorted(set(range(int(size))) - present) if isinstance(size, int) else []
-        seconds = [sum(r["timings"].values()) for r in done]
+        # a case's time is its top-level stages' ("phantom", "acquisition", ...); the dotted
+        # keys ("acquisition.raytrace", "modality.DM") split or regroup them (counted twice
+        # before 2026-12-05 sixth: the replica's status read ~3x its wall time)
+        seconds = [sum(v for k, v in r["timings"].items() if "." not in k) for r in done]
         return {"trial": prov.get("spec", {}).get("name"), "spec_hash": prov.get("spec_hash"),
                 "counts": counts, "failed": failed, "damaged": damaged, "missing": missing,
                 "unverifiable": unverified,
