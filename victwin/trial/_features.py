@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._observer import make_observer
+from ._observer import MULTISLICE_VARIANT, make_observer
 
 __all__ = ["channel_outputs", "feature_observer", "as_observer_input", "FEATURE_OBSERVERS"]
 
@@ -68,7 +68,7 @@ def feature_observer(spec, features_shape: tuple, seed: int):
     if len(features_shape) == 1:
         return readers.ChannelizedHotelling(eye, decision_noise=r.internal_noise,
                                             random_state=seed)
-    variant = {"cho": "ss", "msCHO": "c", "vCHO": "c"}[r.observer]
+    variant = MULTISLICE_VARIANT[r.observer]
     return readers.MultiSliceCHO(eye, variant=variant, decision_noise=r.internal_noise,
                                  random_state=seed)
 

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._spec import TrialSpec
 
-__all__ = ["make_observer"]
+__all__ = ["make_observer", "MULTISLICE_VARIANT"]
+
+#: The :class:`~victwin.readers.MultiSliceCHO` variant each channelized observer reads VOIs with.
+MULTISLICE_VARIANT = {"cho": "ss", "msCHO": "c", "vCHO": "c"}
 
 
 def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int, *,
@@ -41,6 +44,6 @@ def make_observer(spec: TrialSpec, roi_shape: tuple, pixel_mm: float, seed: int,
     if len(roi_shape) == 2:
         return readers.ChannelizedHotelling(channels, decision_noise=r.internal_noise,
                                             random_state=seed)
-    variant = {"cho": "ss", "msCHO": "c", "vCHO": "c"}[obs]
+    variant = MULTISLICE_VARIANT[obs]
     return readers.MultiSliceCHO(channels, variant=variant, decision_noise=r.internal_noise,
                                  random_state=seed)
