@@ -29,10 +29,16 @@ BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26},
 HEINZ_BIACROMIAL = {"female": (153.72, 1.282, 15.7), "male": (166.32, 1.385, 18.4)}
 
 
-@functools.lru_cache(maxsize=None)
 def caught(name: str, positioning: str = "pa"):
     """(twin, trunk labels before the skeleton, the scapulae painted whole); the scapulae
-    positioned for a PA film (the recipes' default) unless ``positioning`` says otherwise."""
+    positioned for a PA film (the recipes' default) unless ``positioning`` says otherwise.
+    Built once per (name, positioning) however the positioning is passed (until 2026-12-06
+    ``caught(name)`` and ``caught(name, "pa")`` were two cache keys: each PA twin built twice)."""
+    return _caught(name, positioning)
+
+
+@functools.lru_cache(maxsize=None)
+def _caught(name: str, positioning: str):
     body, seed = BODIES[name]
     return build_caught(body, seed, VOX, positioning)
 

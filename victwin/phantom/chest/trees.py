@@ -506,8 +506,8 @@ def lung_inside(cav, step_mm: float = 2.0):
     ax = [np.arange(a, b + step_mm, step_mm, dtype=np.float32) for a, b in zip(lo, hi)]
     mask = np.zeros((len(ax[2]), len(ax[1]), len(ax[0])), bool)           # [zd, y, x]
     x, zd = ax[0][None, None, :], ax[2][:, None, None]
-    for j, y in enumerate(ax[1]):
-        mask[:, j:j + 1, :] = cav.lung(x, np.float32(y), zd)
+    for j in range(0, len(ax[1]), 16):     # 16 rows at a time (element-wise: same mask)
+        mask[:, j:j + 16, :] = cav.lung(x, ax[1][None, j:j + 16, None], zd)
     shape = np.array([len(ax[0]), len(ax[1]), len(ax[2])])
 
     def for_side(side):
