@@ -34,6 +34,27 @@ _SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 collect_ignore_glob = [] if _SIM else ["*_cudasim.py", "*/*_cudasim.py"]
 
 
+def pytest_configure(config):
+    """The run's shared cache of chest twins (tests/phantom/_chest_bodies.py, ``make``): one
+    directory per run, made by the main process (an xdist controller, or a plain run) before
+    any worker starts, so every worker inherits its name; removed at the run's end."""
+    import tempfile
+
+    if hasattr(config, "workerinput") or os.environ.get("VICTWIN_TEST_TWIN_CACHE"):
+        return
+    config._victwin_twin_cache = tempfile.mkdtemp(prefix="victwin-test-twins-")
+    os.environ["VICTWIN_TEST_TWIN_CACHE"] = config._victwin_twin_cache
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    path = getattr(config, "_victwin_twin_cache", None)
+    if path:
+        shutil.rmtree(path, ignore_errors=True)
+        os.environ.pop("VICTWIN_TEST_TWIN_CACHE", None)
+
+
 @pytest.fixture(scope="session")
 def credibility_results():
     """The live credibility checks, run once per test session (~15 s)."""

@@ -3,13 +3,52 @@ twin once (``functools.lru_cache``) instead of once per module, and hands out th
 read-only phantom (its labels not writeable: a test that would modify a shared twin fails
 loudly instead of changing what the other modules see). Builds are deterministic by seed
 (labels' sha256 equal build to build, NOTES 2026-12-03 sixth session), so sharing changes no
-result. ``tests/phantom/conftest.py``'s session fixture ``chest_twin`` is :func:`build`."""
+result. ``tests/phantom/conftest.py``'s session fixture ``chest_twin`` is :func:`build`.
+
+:func:`make` is ``make_chest`` through a cache on disk shared by every process of one pytest
+run (the two xdist workers of ``.ci/run``; ``tests/conftest.py`` makes the directory and
+removes it at the end): a twin one process has built is read back (pickled) by the others
+instead of built again, a fresh object at every call. Until 2026-12-06 ~20 twins at 2 mm were
+built twice in one CI run, once on each worker (NOTES, the session of 2026-12-06). Builds that
+wrap the builder's steps (:func:`build_caught`) do not go through it."""
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
 
 from victwin.phantom.chest import make_chest
+
+#: Environment variable naming the run's cache directory (set by tests/conftest.py).
+CACHE_ENV = "VICTWIN_TEST_TWIN_CACHE"
+
+
+def make(recipe, *, seed: int, voxel_mm: float, **kw):
+    """``make_chest(recipe, seed=seed, voxel_mm=voxel_mm, progress=False)``, built once per
+    test run across processes (module docstring); ``kw`` other ``make_chest`` arguments that
+    change the twin. Without the cache directory (a run outside pytest), a plain build."""
+    root = os.environ.get(CACHE_ENV)
+    if not root or not os.path.isdir(root):
+        return make_chest(recipe, seed=seed, voxel_mm=voxel_mm, progress=False, **kw)
+    key = hashlib.sha256(json.dumps([recipe, int(seed), float(voxel_mm), kw], sort_keys=True,
+                                    default=str).encode()).hexdigest()[:32]
+    path = Path(root) / f"{key}.pkl"
+    with open(Path(root) / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)          # one process builds; the others wait, read
+        if path.is_file():
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        ph = make_chest(recipe, seed=seed, voxel_mm=voxel_mm, progress=False, **kw)
+        tmp = path.with_suffix(".part")
+        with open(tmp, "wb") as fh:
+            pickle.dump(ph, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    return ph
 
 VOX = 2.0
 BODIES = {"man": ({"sex": "male", "age_years": 55, "height_cm": 178, "bmi": 26}, 3),
@@ -21,7 +60,7 @@ LEAN_WOMAN = ({"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}, 0
 
 @functools.lru_cache(maxsize=None)
 def _build(body_items: tuple, seed: int, voxel_mm: float):
-    ph = make_chest({"body": dict(body_items)}, seed=seed, voxel_mm=voxel_mm, progress=False)
+    ph = make({"body": dict(body_items)}, seed=seed, voxel_mm=voxel_mm)
     ph.labels.flags.writeable = False
     return ph
 

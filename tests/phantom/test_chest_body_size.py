@@ -45,7 +45,7 @@ from victwin.phantom.chest.measure_body import (chest_breadth_depth_mm, chest_ca
 from victwin.phantom.chest.measure_recess import costophrenic_angles_deg as reader_cp_angles_deg
 from victwin.phantom.chest.measure_recess import pa_line_integral
 
-from ._chest_bodies import BODIES
+from ._chest_bodies import BODIES, make
 
 VOX = 2.0
 H = {"female": 163.0, "male": 177.0}
@@ -63,8 +63,8 @@ def body_twin(sex: str, bmi: float, breasts: bool = True, positioning: str = "pa
     same twin with no breast tissue; ``positioning`` the scapulae's."""
     body = {"sex": sex, "age_years": 40, "height_cm": H[sex], "bmi": bmi}
     if breasts:
-        return make_chest({"body": body, "scapulae": {"positioning": positioning}}, seed=3,
-                          voxel_mm=VOX)
+        return make({"body": body, "scapulae": {"positioning": positioning}}, seed=3,
+                    voxel_mm=VOX)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(anatomy, "breast_ml_for", lambda bmi: 0.0)
         return make_chest({"body": body}, seed=3, voxel_mm=VOX)
@@ -121,8 +121,8 @@ def test_chest_wall_at_the_second_intercostal_space_as_schroeder_2013(sex):
     # identical (the girdle stretches only the wall beyond the rib cage).
     body, seed = BODIES["man"] if sex == "male" else ({"sex": "female", "age_years": 40,
                                                        "height_cm": H["female"], "bmi": 26.0}, 3)
-    ph, pa = (make_chest({"body": body, "scapulae": {"positioning": pos}}, seed=seed,
-                         voxel_mm=VOX) for pos in ("neutral", "pa"))
+    ph, pa = (make({"body": body, "scapulae": {"positioning": pos}}, seed=seed, voxel_mm=VOX)
+              for pos in ("neutral", "pa"))
     assert ph.meta["body"]["bmi"] == 26
     j = int(np.argmin(np.abs(ph.grid.axis_mm("y") - rib_space_y_mm(ph, 2.5))))
     for side in (-1, 1):

@@ -8,9 +8,10 @@ import pytest
 from scipy import ndimage, stats
 
 from victwin.phantom import LUNG_MATERIALS
-from victwin.phantom.chest import make_chest
 from victwin.phantom.chest.nodules import (MARGIN_FRACTIONS, P_AT_MOST_7MM, TYPE_FRACTIONS,
                                            draw_nodule_parameters, lung_nodule, place_nodule)
+
+from ._chest_bodies import make
 
 N = 600
 
@@ -89,7 +90,7 @@ def test_bad_nodule_parameters():
 
 
 def test_nodules_are_placed_in_lung_away_from_the_pleura():
-    ph = make_chest("chest/male", seed=2, voxel_mm=4.0)
+    ph = make("chest/male", seed=2, voxel_mm=4.0)
     model = lung_nodule(3, diameter_mm=12.0, nodule_type="solid", margin="smooth", voxel_mm=1.0)
     new, rec = place_nodule(ph, model, np.random.default_rng(5), pleura_margin_mm=10.0)
     g = ph.grid
@@ -177,7 +178,7 @@ def test_one_voxel_nodules_on_a_4mm_twin_always_show():
     120 here, seeds 25 and 26 among them), where the nodule replaced the vessel and its
     signal was -1 % of the vessel's attenuation. Now every such nodule turns a parenchyma
     voxel into nodule tissue."""
-    ph = make_chest("chest/male", seed=2, voxel_mm=4.0)
+    ph = make("chest/male", seed=2, voxel_mm=4.0)
     model = lung_nodule(1, diameter_mm=6.3, nodule_type="solid", margin="smooth", voxel_mm=0.5)
     for seed in range(30):
         new, rec = place_nodule(ph, model, np.random.default_rng(seed))

@@ -21,9 +21,11 @@ import math
 import numpy as np
 import pytest
 
-from victwin.phantom.chest import make_chest, vessel_trees
+from victwin.phantom.chest import vessel_trees
 from victwin.phantom.chest.trees import (PULMONARY_DIAMETER_RATIO, PULMONARY_FLOW_SPLIT,
                                          grow_tree, strahler_diameter_ratio, strahler_orders)
+
+from ._chest_bodies import make
 
 #: Horsfield & Thomas 1981 (abstract): normal angiograms, vessels >= 1 mm.
 ANGIOGRAM_MIN_DIAMETER_MM = 1.0
@@ -59,7 +61,7 @@ def test_strahler_orders_of_hand_made_trees():
 
 
 def test_vessel_trees_are_the_trees_make_chest_paints():
-    ph = make_chest("chest/adult", seed=4, voxel_mm=3.0, progress=False)
+    ph = make("chest/adult", seed=4, voxel_mm=3.0)
     trees = vessel_trees("chest/adult", seed=4, voxel_mm=3.0)
     # per lung the artery, then the superior and inferior veins (2026-12-03, issue-19lat9)
     assert [(k, s) for k, s, _ in trees] == [("artery", -1), ("vein", -1), ("vein", -1),
@@ -222,7 +224,7 @@ def test_lateral_blood_path_of_the_trees_is_below_the_hearts():
     from victwin.phantom.chest.raster import paint_capsules
 
     for seed in (0, 4):
-        ph = make_chest("chest/adult", seed=seed, voxel_mm=3.0, progress=False)
+        ph = make("chest/adult", seed=seed, voxel_mm=3.0)
         v = ph.grid.spacing[0]
         chambers = (ph.labels == CHAMBERS).sum(axis=2).max() * v
         lab = np.zeros(ph.labels.shape, np.uint8)
