@@ -15,11 +15,11 @@ grid padded by whole voxels (the recipe's margins) is the same lattice again. Ke
 array's index (before 2026-12-06), a voxel's bone/marrow choice changed with the grid's shape
 (NOTES, "keyed to the voxel's index"); keyed by the lattice, a twin's bone texture does not
 depend on how far its grid extends, nor on the detector gap (from 5 mm up it moves the world
-frame, not the anatomy's lattice). Each coordinate ``k = round(c / voxel + 1/4)`` (``c`` the centre's anatomy coordinate,
-mm): chest grids put their x centres on whole or half voxels from the midline, and the quarter
-keeps every such centre a quarter voxel from a rounding tie, so float error in ``c`` cannot flip
-``k``; the three ``k`` (offset by 2**20, 21 bits each) pack injectively into SplitMix64's 64-bit
-counter.
+frame, not the anatomy's lattice). Each coordinate is ``k = round(c / voxel + 1/4)``, ``c``
+the centre's anatomy coordinate (mm): chest grids put their x centres on whole or half voxels
+from the midline, and the quarter keeps every such centre a quarter voxel from a rounding tie,
+so float error in ``c`` cannot flip ``k``; the three ``k`` (offset by 2**20, 21 bits each) pack
+injectively into SplitMix64's 64-bit counter.
 
 References
 ----------
