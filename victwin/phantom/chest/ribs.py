@@ -23,7 +23,7 @@ from .raster import Frame
 from .rib_section import (CALCIFIED_BONE_FRACTION, CART_TIP_MM, CORTEX_REF_AGE,
                           cartilage_calcification_probability, cartilage_scale, rib_cortex_mm,
                           rib_section_mm)
-from .cancellous import dither_key, linear_index, uniform_at
+from .cancellous import dither_key, lattice_index, uniform_at
 from .skeleton import TRABECULAR_BV_TV, Spine, fill_cancellous
 from .sternum import costal_notch_levels
 
@@ -265,7 +265,7 @@ def paint_ribs(labels, f: Frame, paths, rng, *, BONE: int, SOFT: int, CART: int,
     f.paint(labels, np.vstack(inner), _INTERIOR, only=_SHELL)
     _dither_shell(labels, f, np.vstack(centres), np.concatenate(cortex), vox, rng,
                   BONE=BONE, SOFT=SOFT)
-    fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
+    fill_cancellous(labels, _INTERIOR, rng, frame=f, bone=BONE, soft=SOFT)
     return calcified
 
 
@@ -275,8 +275,8 @@ def _calcify(labels, f: Frame, cart_inner, sex: str, rng, *, BONE: int, CART: in
     (inside it); :data:`CALCIFIED_BONE_FRACTION` of those voxels become bone."""
     core = np.vstack(cart_inner)
     f.paint(labels, core, _CORE, only=CART)
-    fill_cancellous(labels, CART if sex == "male" else _CORE, rng, bone=BONE, soft=CART,
-                    fraction=CALCIFIED_BONE_FRACTION)
+    fill_cancellous(labels, CART if sex == "male" else _CORE, rng, frame=f, bone=BONE,
+                    soft=CART, fraction=CALCIFIED_BONE_FRACTION)
     for z0 in range(0, labels.shape[0], 16):      # the men's uncalcified core back to cartilage
         slab = labels[z0:z0 + 16]
         slab[slab == _CORE] = CART
@@ -285,8 +285,10 @@ def _calcify(labels, f: Frame, cart_inner, sex: str, rng, *, BONE: int, CART: in
 def _dither_shell(labels, f: Frame, centres, cortex, vox, rng, *, BONE: int, SOFT: int):
     """Turn the shell's voxels (:data:`_SHELL`) into bone with the probability that holds the
     cortex of the nearest centre-line point (and cancellous bone in the rest of the layer),
-    else marrow (soft tissue); slab by slab of 16 z-slices. Position-keyed
-    (:func:`.cancellous.uniform_at`): one key from ``rng``, whatever the shell's size."""
+    else marrow (soft tissue); slab by slab of 16 z-slices. Keyed by position on
+    the anatomy's voxel lattice (:func:`.cancellous.uniform_at` of
+    :func:`.cancellous.lattice_index`, whatever the grid's extent): one key from ``rng``,
+    whatever the shell's size."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(centres)
@@ -300,5 +302,5 @@ def _dither_shell(labels, f: Frame, centres, cortex, vox, rng, *, BONE: int, SOF
             continue
         pts = np.column_stack([f.x[ix], f.y[iy], f.zd[iz + z0]])
         _, nearest = tree.query(pts)
-        bone = uniform_at(key, linear_index(slab, (iz, iy, ix))) < p_bone[nearest]
+        bone = uniform_at(key, lattice_index(slab, (iz, iy, ix), f)) < p_bone[nearest]
         slab[iz, iy, ix] = np.where(bone, np.uint8(BONE), np.uint8(SOFT))

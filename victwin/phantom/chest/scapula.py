@@ -77,7 +77,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cancellous import dither_key, uniform_at
+from .cancellous import dither_key, lattice_counter, uniform_at
 from .raster import Frame, polyline
 from .skeleton import Spine, fill_cancellous
 
@@ -497,12 +497,12 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
     the plates, head and acromion may replace (the trunk's; the twin has no arms, so the
     shoulder's skin can cut the acromion), None for any.
 
-    Every dither is keyed by position (:func:`.cancellous.uniform_at` of the voxel's linear
-    index in ``labels``): ``rng`` gives a fixed number of keys, whatever the bones' sizes."""
+    Every dither is keyed by position (:func:`.cancellous.uniform_at` of the voxel's place on
+    the anatomy's voxel lattice, :func:`.cancellous.lattice_counter`, whatever the grid's
+    extent): ``rng`` gives a fixed number of keys, whatever the bones' sizes."""
     vox = float(min(f.grid.spacing))
     # one key for the blade's, one for the spine's plate dither (independent where they meet)
     plate_keys = (dither_key(rng), dither_key(rng))
-    nz, ny, nx = labels.shape
     for s in scapulae:
         k = s.k
         a = np.asarray(s.axes)
@@ -545,7 +545,7 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
                     iz0 = int(np.searchsorted(f.zd, np.ravel(z)[0]))
                     iy0 = int(np.searchsorted(f.y, np.ravel(y)[0]))
                     ix0 = int(np.searchsorted(f.x, np.ravel(x)[0]))
-                    index = ((wz.astype(np.int64) + iz0) * ny + wy + iy0) * nx + wx + ix0
+                    index = lattice_counter(f, wz + iz0, wy + iy0, wx + ix0)
                     m[wz, wy, wx] = uniform_at(key, index) < t / vox
             return blade | spine
 
@@ -565,7 +565,7 @@ def paint_scapulae(labels, f: Frame, scapulae, rng, *, BONE: int, SOFT: int,
         f.paint(labels, inner[inner[:, 6] > 0.5 * vox], _INTERIOR, only=BONE)
         _paint_box_or_ellipsoid(labels, f, *s.head_ellipsoid(), BONE, cortex_mm, body)
         _paint_box_or_ellipsoid(labels, f, *s.acromion_ellipsoid(), BONE, cortex_mm, body)
-    fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
+    fill_cancellous(labels, _INTERIOR, rng, frame=f, bone=BONE, soft=SOFT)
 
 
 def _paint_box_or_ellipsoid(labels, f: Frame, c, axes, half, BONE: int, cortex_mm: float,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cancellous import TRABECULAR_BV_TV, dither_key, fill_cancellous, linear_index, uniform_at
+from .cancellous import TRABECULAR_BV_TV, dither_key, fill_cancellous, lattice_index, uniform_at
 from .raster import Frame, bezier, polyline
 from .sternum import (STERNUM_HALF_WIDTH_MM, STERNUM_MM, paint_sternum, sternum_front_zd,
                       sternum_levels)
@@ -260,7 +260,9 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
     the probability that holds the shell's volume plus trabecular bone in the rest of the
     voxel (``shell_rng`` draws it; a generator of its own, so that ``rng``'s trabecular draws,
     and every draw after them, are those of a full-voxel shell). Both dithers are keyed by
-    position (:func:`.cancellous.uniform_at`): one key from each generator per call."""
+    position on the anatomy's voxel lattice (:func:`.cancellous.uniform_at` of
+    :func:`.cancellous.lattice_index`, whatever the grid's extent): one key from each
+    generator per call."""
     vox = float(min(f.grid.spacing))
     c_vox = max(VERTEBRAL_CORTEX_MM, vox)
     p_shell = min(1.0, VERTEBRAL_CORTEX_MM / c_vox
@@ -296,11 +298,11 @@ def paint_spine(labels, f: Frame, sp: Spine, rng, *, BONE: int, SOFT: int,
             m = np.broadcast_to(core(x, y, z), sub.shape)
             # trabecular bone: a dithered mixture of bone and marrow voxels
             at = np.nonzero(m)
-            marrow = uniform_at(key, linear_index(sub, at)) >= TRABECULAR_BV_TV
+            marrow = uniform_at(key, lattice_index(sub, at, f)) >= TRABECULAR_BV_TV
             sub[tuple(c[marrow] for c in at)] = SOFT
             if shell_key is not None and p_shell < 1.0:
                 at = np.nonzero(np.broadcast_to(body(x, y, z), sub.shape) & ~m)
-                sub[at] = np.where(uniform_at(shell_key, linear_index(sub, at)) < p_shell,
+                sub[at] = np.where(uniform_at(shell_key, lattice_index(sub, at, f)) < p_shell,
                                    np.uint8(BONE), np.uint8(SOFT))
         # posterior elements
         ym = sp.mid_y(k)
@@ -388,5 +390,5 @@ def paint_clavicles(labels, f: Frame, sp: Spine, sex: str, rng, *, height_cm: fl
     inner = segs.copy()
     inner[:, 6:] -= cortex_mm
     f.paint(labels, inner, _INTERIOR, only=BONE)
-    fill_cancellous(labels, _INTERIOR, rng, bone=BONE, soft=SOFT)
+    fill_cancellous(labels, _INTERIOR, rng, frame=f, bone=BONE, soft=SOFT)
     return float(-right[-1, 3])

@@ -365,7 +365,7 @@ def paint_sternum(labels, f: Frame, cav, sp, rng, *, sex: str, age_years: float,
                  lambda x, y, z: section(x, y, z, cortex_mm, y0 + cortex_mm, y_oss - cortex_mm),
                  _INTERIOR, only=BONE)
     sl, _ = f.box(lo, hi)
-    fill_cancellous(labels[sl], _INTERIOR, rng, bone=BONE, soft=SOFT)
+    fill_cancellous(labels[sl], _INTERIOR, rng, frame=f, bone=BONE, soft=SOFT)
     if presternal:
         muscle, fat = presternal
 
