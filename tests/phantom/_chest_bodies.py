@@ -8,9 +8,10 @@ result. ``tests/phantom/conftest.py``'s session fixture ``chest_twin`` is :func:
 :func:`make` is ``make_chest`` through a cache on disk shared by every process of one pytest
 run (the two xdist workers of ``.ci/run``; ``tests/conftest.py`` makes the directory and
 removes it at the end): a twin one process has built is read back (pickled) by the others
-instead of built again, a fresh object at every call. Until 2026-12-06 ~20 twins at 2 mm were
-built twice in one CI run, once on each worker (NOTES, the session of 2026-12-06). Builds that
-wrap the builder's steps (:func:`build_caught`) do not go through it."""
+instead of built again, a fresh object at every call. Until 2026-12-06 the shared 2 mm twins
+were built once on each worker, and a few fixtures' twins twice in one file (NOTES, the session
+of 2026-12-06). Builds that wrap or patch the builder (:func:`build_caught`, a patched module
+constant) must not go through it: its key is the recipe, seed and voxel only."""
 
 from __future__ import annotations
 
