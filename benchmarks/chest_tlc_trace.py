@@ -25,20 +25,19 @@ import argparse
 import dataclasses
 import functools
 import json
+import sys
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
-from scipy import ndimage
 
 from victwin.phantom.chest import builder as B
 from victwin.phantom._phantom import LUNG_MATERIALS
+from victwin.phantom.chest.measure import lung_volume_ml
 
-TWINS = [
-    ("woman, 158 cm, BMI 21", {"sex": "female", "age_years": 35, "height_cm": 158, "bmi": 21}),
-    ("woman, 167 cm, BMI 36", {"sex": "female", "age_years": 60, "height_cm": 167, "bmi": 36}),
-    ("man, 168 cm, BMI 23", {"sex": "male", "age_years": 45, "height_cm": 168, "bmi": 23}),
-    ("man, 188 cm, BMI 31", {"sex": "male", "age_years": 70, "height_cm": 188, "bmi": 31}),
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chest_twins import TWINS  # noqa: E402  (the docs twins, the same bodies and seeds)
 
 #: Builder-level functions that write labels (those present in the checkout are wrapped).
 PAINTERS = ("_fill_trunk", "_fill_lungs", "paint_heart", "paint_great_vessels",
@@ -49,12 +48,12 @@ PAINTERS = ("_fill_trunk", "_fill_lungs", "paint_heart", "paint_great_vessels",
 LUNG_LABELS = [k for k, m in B.CHEST_MATERIALS.items() if m in LUNG_MATERIALS]
 
 
-def lung_counts(labels: np.ndarray) -> tuple[int, int]:
-    """(lung-label voxels, voxels of the lung mask with each axial slice's holes filled)."""
-    lung = np.isin(labels, LUNG_LABELS)
-    filled = sum(int(np.count_nonzero(ndimage.binary_fill_holes(lung[:, j, :])))
-                 for j in range(lung.shape[1]))
-    return int(np.count_nonzero(lung)), filled
+def lung_counts_ml(labels: np.ndarray, grid) -> tuple[float, float]:
+    """(lung-label volume, :func:`~victwin.phantom.chest.measure.lung_volume_ml` of the labels
+    as they stand) in mL."""
+    v = float(np.prod(grid.spacing)) / 1000.0
+    partial = SimpleNamespace(labels=labels, grid=grid, materials=B.CHEST_MATERIALS)
+    return int(np.count_nonzero(np.isin(labels, LUNG_LABELS))) * v, lung_volume_ml(partial)
 
 
 def trace_twin(body: dict, seed: int, voxel_mm: float, tlc_factor: float = 1.0) -> dict:
@@ -74,12 +73,10 @@ def trace_twin(body: dict, seed: int, voxel_mm: float, tlc_factor: float = 1.0) 
             out = fn(*args, **kw)
             f = args[1] if len(args) > 1 else None
             if labels is not None and labels.ndim == 3 and hasattr(f, "grid"):
-                v = float(np.prod(f.grid.spacing)) / 1000.0
                 shown = name
                 if f.grid.spacing[0] != voxel_mm:     # the solve's coarse painting
                     shown = f"({f.grid.spacing[0]:g} mm) {name}"
-                raw, filled = lung_counts(labels)
-                log.append((shown, raw * v, filled * v))
+                log.append((shown, *lung_counts_ml(labels, f.grid)))
             return out
         return inner
 
@@ -109,8 +106,7 @@ def trace_twin(body: dict, seed: int, voxel_mm: float, tlc_factor: float = 1.0) 
     finally:
         for n, fn in saved.items():
             setattr(B, n, fn)
-    from victwin.phantom.chest.measure import (lung_volume_ml, posterior_rib_crossings,
-                                               ribs_above_right_dome)
+    from victwin.phantom.chest.measure import posterior_rib_crossings, ribs_above_right_dome
     n_above, dome_y = ribs_above_right_dome(ph)
     ribs = posterior_rib_crossings(ph, side=-1)
     return {**state, "steps": log, "measured_ml": lung_volume_ml(ph), "shape": ph.labels.shape,
