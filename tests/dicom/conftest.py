@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests._ports import free_port  # noqa: F401  (re-exported for the dicom tests)
 
 from victwin.dicom import Exposure, Lesion, SyntheticSubject
 from victwin.geometry import Grid, tomosynthesis_arc
@@ -31,12 +32,6 @@ def require_binary(name: str, package: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SUBJECT = SyntheticSubject("TRIAL01", "CASE0007", age_years=57, reader_id="R3")
@@ -199,11 +194,25 @@ class OrthancServer:
 
     def __init__(self, root: Path, *, tls: dict | None = None, dicomweb: bool = False):
         self.root = root
-        self.http_port = free_port()
-        self.dicom_port = free_port()
-        self.aet = "VTORTHANC"
+        self.tls = tls
         storage = root / "storage"
         storage.mkdir(parents=True)
+        # Up to three starts: a port taken between free_port() and Orthanc's bind is caught by
+        # the C-ECHO below and the server restarted on fresh ports.
+        for attempt in range(3):
+            self.http_port = free_port()
+            self.dicom_port = free_port()
+            # A title of its own (<= 16 characters), so that a C-ECHO answered with it proves
+            # this Orthanc, not another test's server, owns the DICOM port.
+            self.aet = f"VT{self.dicom_port}"
+            self._start(root, storage, attempt, tls=tls, dicomweb=dicomweb)
+            if self._owns_dicom_port():
+                return
+            self.stop()
+        raise RuntimeError("Orthanc did not take its DICOM port in 3 starts: "
+                           + self.log_path.read_text()[-2000:])
+
+    def _start(self, root: Path, storage: Path, attempt: int, *, tls, dicomweb) -> None:
         config = {
             "Name": "victwin-test", "StorageDirectory": str(storage),
             "IndexDirectory": str(storage), "HttpPort": self.http_port,
@@ -224,15 +233,15 @@ class OrthancServer:
                            "DicomTlsRemoteCertificateRequired": True})
         self.config_path = root / "orthanc.json"
         self.config_path.write_text(json.dumps(config, indent=1))
-        self.log = open(root / "orthanc.log", "wb")
+        self.log_path = root / f"orthanc-{attempt}.log"
+        self.log = open(self.log_path, "wb")
         binary = require_binary("Orthanc", "orthanc")
         self.proc = subprocess.Popen([binary, str(self.config_path)], stdout=self.log,
                                      stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("Orthanc exited early: "
-                                   + (root / "orthanc.log").read_text()[-2000:])
+                raise RuntimeError("Orthanc exited early: " + self.log_path.read_text()[-2000:])
             try:
                 self.get("/system")
                 return
@@ -240,6 +249,19 @@ class OrthancServer:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("Orthanc did not answer on /system within 30 s")
+
+    def _owns_dicom_port(self) -> bool:
+        """True when a C-ECHO to our title on our DICOM port succeeds and Orthanc still runs."""
+        from victwin.dicom._net import TLSOptions, echo
+        tls = None
+        if self.tls:
+            tls = TLSOptions(ca=self.tls["ca"], cert=self.tls["client_cert"],
+                             key=self.tls["client_key"])
+        try:
+            ok = echo("127.0.0.1", self.dicom_port, ae_title=self.aet, tls=tls) == 0
+        except (ConnectionError, OSError):
+            ok = False
+        return ok and self.proc.poll() is None
 
     @property
     def url(self) -> str:

@@ -97,3 +97,30 @@ def test_unexpected_stow_reply_is_a_one_line_error(study_dir, body, match, capsy
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_peer_that_never_answers_the_association_is_named_so(study_dir, capsys):
+    """A listener that accepts TCP but never sends A-ASSOCIATE-AC/RJ: pynetdicom aborts when its
+    ACSE timeout passes; the error says that no answer came in that time, in one line, from the
+    API and from ``victwin dicom send --timeout-s``."""
+    import socket
+    import time
+
+    from victwin.cli import main
+
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", free_port()))
+        srv.listen(8)                      # the kernel completes the handshakes; nobody reads
+        port = srv.getsockname()[1]
+        t0 = time.monotonic()
+        with pytest.raises(ConnectionError, match=r"no answer within 1\.5 s"):
+            send_study(study_dir, "127.0.0.1", port, retries=0, timeout_s=1.5)
+        assert 1.4 < time.monotonic() - t0 < 15
+        assert main(["dicom", "send", str(study_dir), "--host", "127.0.0.1", "--port",
+                     str(port), "--quiet", "--timeout-s", "1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "no answer within 1 s" in err[0], err
+        assert main(["dicom", "send", str(study_dir), "--host", "127.0.0.1", "--port",
+                     str(port), "--quiet", "--timeout-s", "0"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--timeout-s must be > 0" in err[0], err

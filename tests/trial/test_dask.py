@@ -7,7 +7,6 @@ the results equal the local executor's byte for byte. Everything is stopped by t
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,20 +17,16 @@ import pytest
 
 from victwin.trial import run_trial
 
+from tests._ports import free_port
+
 from .test_engine import TINY, assert_same, snapshot
 
 pytest.importorskip("distributed")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def cluster(tmp_path):
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, DASK_DISTRIBUTED__WORKER__DAEMON="False")
     procs = []
@@ -111,7 +106,7 @@ def test_dask_run_with_a_killed_worker_equals_local(cluster, tmp_path, tiny_refe
 def test_unreachable_scheduler_is_one_line_error(tmp_path, capsys):
     from victwin.cli import main
 
-    port = _free_port()
+    port = free_port()
     rc = main(["run", str(TINY), "--out", str(tmp_path / "x"), "--scheduler",
                f"tcp://127.0.0.1:{port}", "--quiet"])
     assert rc == 2

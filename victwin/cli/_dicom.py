@@ -86,6 +86,9 @@ def _export_acquisitions(args: argparse.Namespace, dirs) -> int:
 def _send(args: argparse.Namespace) -> int:
     from victwin.dicom import TLSOptions, send_study, stow_rs
 
+    if args.timeout_s is not None and not args.timeout_s > 0:
+        raise ValueError(f"--timeout-s must be > 0 s, got {args.timeout_s:g}")
+    timeout = {} if args.timeout_s is None else {"timeout_s": args.timeout_s}
     tls = None
     if args.tls_ca or args.tls_cert or args.tls_key:
         if not args.tls_ca:
@@ -93,13 +96,14 @@ def _send(args: argparse.Namespace) -> int:
         tls = TLSOptions(ca=args.tls_ca, cert=args.tls_cert, key=args.tls_key)
     if args.stow_url:
         report = stow_rs(args.dir, args.stow_url,
-                         ssl_context=tls.context() if tls is not None else None)
+                         ssl_context=tls.context() if tls is not None else None,
+                         **timeout)
     else:
         if args.host is None or args.port is None:
             raise ValueError("--host and --port are required for C-STORE (or give --stow-url)")
         report = send_study(args.dir, args.host, args.port, ae_title=args.aet,
                             calling_ae=args.calling_aet, tls=tls, retries=args.retries,
-                            progress=not args.quiet)
+                            progress=not args.quiet, **timeout)
     record = _write_record(report, args)
     if args.json:
         with open(args.json, "w") as fh:
@@ -186,6 +190,9 @@ def register(sub) -> None:
     s.add_argument("--tls-key", help="client private key (PEM) for DICOM TLS")
     s.add_argument("--tls-ca", help="CA certificate (PEM) to verify the PACS; enables TLS")
     s.add_argument("--retries", type=int, default=2, help="extra attempts for unsent files")
+    s.add_argument("--timeout-s", type=float, default=None,
+                   help="seconds to wait for the peer's answers (default 10 for C-STORE "
+                        "associations, 30 for STOW-RS)")
     s.add_argument("--stow-url", help="DICOMweb base URL: send with STOW-RS instead of C-STORE")
     s.add_argument("--json", help="write the store report as JSON to this path")
     s.add_argument("--record", help="where to write the record of what the peer confirmed "

@@ -164,6 +164,7 @@ def _associate(ae, host, port, ae_title, tls: TLSOptions | None):
     kwargs = {"ae_title": ae_title}
     if tls is not None:
         kwargs["tls_args"] = (tls.context(), tls.server_hostname or host)
+    start = time.monotonic()
     try:
         assoc = ae.associate(host, int(port), **kwargs)
     except (ssl.SSLError, OSError) as exc:
@@ -172,6 +173,11 @@ def _associate(ae, host, port, ae_title, tls: TLSOptions | None):
         return assoc
     if assoc.is_rejected:
         raise ConnectionRefusedError(f"association rejected by {ae_title}@{host}:{port}")
+    if assoc.is_aborted and time.monotonic() - start >= 0.95 * ae.acse_timeout:
+        # pynetdicom aborts when the ACSE timeout passes without an A-ASSOCIATE answer.
+        raise ConnectionError(f"association with {ae_title}@{host}:{port}: no answer within "
+                              f"{ae.acse_timeout:g} s (peer overloaded, or not a DICOM SCP; "
+                              f"a longer timeout_s / --timeout-s may help)")
     if tls is not None:
         raise ConnectionError(f"association with {ae_title}@{host}:{port} failed over TLS "
                               f"(certificate not accepted, or the peer does not speak TLS)")
@@ -224,6 +230,12 @@ def send_study(source, host: str, port: int, *, ae_title: str = "ANY-SCP",
     retries : int
         Extra associations tried for instances not yet stored (network errors or failure
         statuses).
+    retry_wait_s : float
+        Seconds between attempts.
+    timeout_s : float
+        Seconds to wait for the TCP connection and for the answer to the association request;
+        the waits for C-STORE answers and network reads are ``max(timeout_s, 30)`` s.
+
     Returns
     -------
     StoreReport
