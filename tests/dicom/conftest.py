@@ -205,7 +205,12 @@ class OrthancServer:
             # A title of its own (<= 16 characters), so that a C-ECHO answered with it proves
             # this Orthanc, not another test's server, owns the DICOM port.
             self.aet = f"VT{self.dicom_port}"
-            self._start(root, storage, attempt, tls=tls, dicomweb=dicomweb)
+            try:
+                self._start(root, storage, attempt, tls=tls, dicomweb=dicomweb)
+            except RuntimeError:
+                if attempt == 2 or "already in use" not in self.log_path.read_text():
+                    raise
+                continue          # a port taken before Orthanc's bind: Orthanc exits at once
             if self._owns_dicom_port():
                 return
             self.stop()
