@@ -25,9 +25,11 @@ def free_port() -> int:
 
     A port from ``bind(0)`` lies in the ephemeral range, which every ``bind(0)`` and every
     outgoing connection of the other xdist worker (Dask schedulers and workers, pynetdicom
-    associations) draws from too, so it could be taken between this call and Orthanc's bind: the
-    CI of 2026-12-06 once associated with a peer that aborted instead of rejecting the wrong
-    called AE title. Ports in [20000, ephemeral low) are drawn at random and bind-tested.
+    associations) draws from too, so it could be taken between this call and the server's
+    bind. Ports in [20000, ephemeral low) are drawn at random and bind-tested; the Orthanc
+    fixture also restarts on fresh ports if its DICOM port was taken (a hygiene measure: the
+    CI failure of 2026-12-06 that prompted it was pynetdicom's own race, see
+    ``victwin.dicom._net._unread_rejection``).
     """
     low, high = 20000, max(_ephemeral_low(), 20001 + 64)
     for _ in range(200):

@@ -171,8 +171,12 @@ def _associate(ae, host, port, ae_title, tls: TLSOptions | None):
         raise ConnectionError(f"TLS/association failure with {host}:{port}: {exc}") from None
     if assoc.is_established:
         return assoc
-    if assoc.is_rejected:
-        raise ConnectionRefusedError(f"association rejected by {ae_title}@{host}:{port}")
+    rejection = (getattr(assoc.acceptor, "primitive", None) if assoc.is_rejected
+                 else _unread_rejection(assoc))
+    if assoc.is_rejected or rejection is not None:
+        reason = getattr(rejection, "reason_str", None)
+        raise ConnectionRefusedError(f"association rejected by {ae_title}@{host}:{port}"
+                                     + (f" ({reason})" if reason else ""))
     if assoc.is_aborted and time.monotonic() - start >= 0.95 * ae.acse_timeout:
         # pynetdicom aborts when the ACSE timeout passes without an A-ASSOCIATE answer.
         raise ConnectionError(f"association with {ae_title}@{host}:{port}: no answer within "
@@ -183,6 +187,24 @@ def _associate(ae, host, port, ae_title, tls: TLSOptions | None):
                               f"(certificate not accepted, or the peer does not speak TLS)")
     raise ConnectionError(f"association with {ae_title}@{host}:{port} aborted or failed "
                           f"(does the peer speak plain DICOM on this port?)")
+
+
+def _unread_rejection(assoc):
+    """The peer's A-ASSOCIATE-RJ left unread by pynetdicom, or None.
+
+    pynetdicom 3.0's requestor sends its request, then checks that the socket is still
+    connected before it reads the answer (``ACSE._negotiate_as_requestor``). A peer that
+    rejects at once and closes the connection (Orthanc for a wrong called AE title) can win
+    that race on a loaded machine: the rejection is decoded and queued, the socket is closed,
+    and the association is reported as failed to connect, with the rejection still in the
+    DUL's queue. Seen here in 14-18 of 300 wrong-title attempts beside six busy processes, and
+    once in a CI run (2026-12-06). Read without taking it off the queue.
+    """
+    q = getattr(getattr(assoc, "dul", None), "to_user_queue", None)
+    for item in list(getattr(q, "queue", ())):
+        if type(item).__name__ == "A_ASSOCIATE" and getattr(item, "result", None) in (1, 2):
+            return item
+    return None
 
 
 def _make_ae(calling_ae: str, timeout_s: float):
