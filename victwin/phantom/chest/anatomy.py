@@ -119,6 +119,13 @@ GUTTER_OVER_MIN_DEPTH = 1.60
 # into height, not width: the solved a0 of the 178 cm man and the 158 cm woman within 0.5 % of
 # before (with 0.95 it grew 2-3 %, and the lean twins' girth and the women's biacromial
 # breadth left Heinz 2003's 2 RSD; NOTES).
+# Looked for on 2026-12-06 (helper 19src26, abstracts only; wip/sources/19src26-sources.md): no
+# study measuring the lung's height and width in the same subjects was reached. Composite of
+# two populations (apex to dome on 526 Nigerian PA films, West Afr J Med 2007, plus Alghamdi
+# 2021's dome heights over the costophrenic angles, over Alghamdi's width between the angles):
+# 0.98 (men), 0.99 (women); over the Nigerian transverse thoracic diameter (Obikili & Okoye,
+# West Afr J Med 2006;25:186) 0.97 / 0.99, 0.96-1.04 over age bands. 1.00 lies inside that
+# band, which cannot choose between 0.95 and 1.00 (population mismatch).
 HEIGHT_OVER_WIDTH = 1.00
 
 # Diaphragm domes (since 2026-12-03, sixth session, helper 19dome14). The left dome's top above
