@@ -17,8 +17,9 @@ population's range:
   accepted age range), as a trial draws its twins;
 
 and fits low-order least-squares models of the loss on the thorax record (drawn TLC, height,
-sex, age, CTR, BMI). It prints each model's coefficients, residual SD and leave-one-out residual SD and
-writes JSON (default benchmarks/results/chest_painted_lung_loss_fit.json). The model in the code
+sex, age, CTR, BMI). It prints each model's coefficients, residual SD and leave-one-out
+residual SD and writes JSON (default benchmarks/results/chest_painted_lung_loss_fit.json). The
+model in the code
 (:data:`~victwin.phantom.chest.painted_lung.LOSS_FIT`) is the one chosen there (lowest
 leave-one-out SD, fewest terms within 1 mL of it). Bodies refused by the builder's analytic
 checks are skipped and listed.
@@ -143,11 +144,13 @@ def report(rows: list, skipped: list, path: str) -> None:
     fits = {name: fit(rows, names) for name, names in MODELS.items()}
     best = min(f["loo_sd_ml"] for f in fits.values())
     chosen = next(name for name, f in fits.items() if f["loo_sd_ml"] <= best + 1.0)
-    print(f"\n{len(rows)} bodies ({len(skipped)} skipped); loss {min(r['loss_ml'] for r in rows):.0f}"
-          f" to {max(r['loss_ml'] for r in rows):.0f} mL")
+    losses = [r["loss_ml"] for r in rows]
+    print(f"\n{len(rows)} bodies ({len(skipped)} skipped); loss {min(losses):.0f} to "
+          f"{max(losses):.0f} mL")
     for name, f in fits.items():
-        print(f"  {name:22s} resid SD {f['residual_sd_ml']:5.1f} (max {f['residual_max_abs_ml']:5.1f})"
-              f" LOO SD {f['loo_sd_ml']:5.1f} (max {f['loo_max_abs_ml']:5.1f}) mL: "
+        print(f"  {name:22s} resid SD {f['residual_sd_ml']:5.1f} "
+              f"(max {f['residual_max_abs_ml']:5.1f}) LOO SD {f['loo_sd_ml']:5.1f} "
+              f"(max {f['loo_max_abs_ml']:5.1f}) mL: "
               + ", ".join(f"{t} {c:+.2f}" for t, c in zip(f["terms"], f["coef"])))
     pct = [100.0 * r / row["tlc_ml"] for r, row in zip(fits[chosen]["residuals_ml"], rows)]
     fits[chosen]["residual_max_abs_pct_of_tlc"] = float(np.max(np.abs(pct)))
