@@ -180,9 +180,9 @@ def _check_voxel(voxel_mm) -> float:
 def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     """Step ``cavity``: the cavity solved on the drawn TLC plus the lung that the later
     painting takes (:func:`~.painted_lung.painted_lung_loss_estimate_ml`, a regression on the
-    thorax record; since 2026-12-06, before the painted lungs missed the TLC by -0.1 to +0.06
-    L), then the spine and the body outline (:func:`_torso_for`; arguments and return as
-    there)."""
+    thorax record; since 2026-12-06: before, the painted lungs read 0.4-3.2 % under the TLC
+    at 2-6 mm), then the spine and the body outline (:func:`_torso_for`; arguments and return
+    as there)."""
     cav = solve_cavity(th, extra_ml=painted_lung_loss_estimate_ml(th))
     return _torso_for(cav, th, height_cm, positioning)
 

@@ -6,9 +6,9 @@ costophrenic recesses, mediastinum and heart carved out, sized to the twin's TLC
 together, so the lung volume is nearly a homogeneous function of degree 3 of the scale:
 :func:`solve_cavity` measures the lung volume of a nominal cavity on a coarse grid and scales
 it, repeating the cube-root step, to the target: the TLC plus the lung that the builder's
-later painting takes (:mod:`.painted_lung`, since 2026-12-06; before, the TLC alone, and the
-painted lung missed it by -0.1 to +0.06 L). Tests measure the painted lung and compare it
-with the drawn TLC and the ERS 1993 equation.
+later painting takes (its estimate, :func:`.painted_lung.painted_lung_loss_estimate_ml`, since
+2026-12-06; before, the TLC alone, and the painted lung read 0.4-3.2 % under it). Tests
+measure the painted lung and compare it with the drawn TLC and the ERS 1993 equation.
 
 Shape (each a model choice unless cited):
 
@@ -582,7 +582,8 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
 def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003,
                  extra_ml: float = 0.0) -> Cavity:
     """The cavity whose lung volume equals ``th.tlc_ml`` plus ``extra_ml`` (mL; the volume the
-    builder's painting takes from this lung, :func:`.painted_lung.painted_lung_loss_ml`) on a
+    builder's painting takes from this lung: the builder passes
+    :func:`.painted_lung.painted_lung_loss_estimate_ml`) on a
     ``step_mm`` grid, within ``rtol`` (scaled nominal shape).
 
     The vertebral bodies keep their size (height / 175 cm) while the rest scales, so the volume
