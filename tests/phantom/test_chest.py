@@ -50,8 +50,13 @@ def test_lung_volume_within_the_ers1993_range(who, request):
     pred = tlc_ers1993_l(b["sex"], b["height_cm"])
     # inside the equation's 90 % range (predicted +- 1.64 RSD) ...
     assert abs(v_l - pred) <= 1.64 * TLC_RSD_L[b["sex"]] + 0.15
-    # ... and within 4 % of the twin's own target (voxelisation at 3 mm)
-    assert v_l == pytest.approx(ph.meta["thorax"]["tlc_ml"] / 1000.0, rel=0.04)
+    # ... and within 1 % of the twin's own target: the solve aims its 4 mm count (within 0.3 %)
+    # at the TLC plus an estimate of the lung the later painting takes (:mod:`.painted_lung`,
+    # 2026-12-06; the estimate's residual SD 9.4 mL, up to 0.5 % of a small TLC); that count
+    # against finer grids and the voxelisation at 3 mm add the rest: 16 readings of 8 bodies at
+    # 3 and 4 mm lay within -0.70 to +0.44 %, the four docs twins at 2 mm within 0.49 % (NOTES,
+    # issue-19tlc26). Until then 4 %: these two read -1.4 % and -2.9 % (now +0.23, -0.34 %).
+    assert v_l == pytest.approx(ph.meta["thorax"]["tlc_ml"] / 1000.0, rel=0.01)
 
 
 @pytest.mark.parametrize("who", ["man", "woman"])

@@ -72,7 +72,29 @@ def test_two_twins_that_differ_only_in_age_differ_in_lung_volume_as_predicted():
     want = 1000.0 * (tlc_gli2021_l("female", 85, 160) - tlc_gli2021_l("female", 35, 160))
     assert v["old"][1] - v["young"][1] == pytest.approx(want, abs=1.0)
     assert want < -250.0                       # 5.11 L at 35, 4.82 L at 80+: -0.29 L
-    # ... and so do the measured lungs (each within 4 % of its target at 4 mm)
+    # ... and so do the measured lungs (each within 1 % of its target at 4 mm, as in
+    # test_chest.py; until 2026-12-06 4 %: these two read -1.7 % and -2.8 %, now -0.01 % and
+    # +0.44 %)
     for measured, target in v.values():
-        assert measured == pytest.approx(target, rel=0.04)
+        assert measured == pytest.approx(target, rel=0.01)
     assert v["old"][0] < v["young"][0] - 0.5 * abs(want)
+
+
+@pytest.mark.parametrize("sex, age, height, bmi, seed", [("male", 55, 178, 26, 3),
+                                                         ("female", 35, 158, 21, 0)])
+def test_the_painted_lung_loss_estimate_holds_for_bodies_outside_its_fit(sex, age, height, bmi,
+                                                                          seed):
+    # The build solves the cavity on the TLC plus an estimate of the lung its painting takes
+    # (painted_lung.LOSS_FIT, fitted by benchmarks/chest_painted_lung_loss_fit.py to the 3 mm
+    # painted reference of 56 bodies, seeds 40-55 and 731000-731039). For two bodies outside
+    # that fit (test_chest.py's man and the lean woman of benchmarks/chest_twins.py, with their
+    # seeds' thorax draws; 3-5 s each) the estimate must meet the reference within the fit's
+    # 99 % band: 2.58 x its leave-one-out residual SD, 9.88 mL
+    # (benchmarks/results/chest_painted_lung_loss_fit.json; largest of 56: 25.3 mL). Measured
+    # 2026-12-06: +7.6 and +9.7 mL (four more held-out bodies -5.2 to +9.8 mL, NOTES).
+    from victwin.phantom.chest import builder as B
+    from victwin.phantom.chest.painted_lung import painted_lung_loss_estimate_ml
+
+    th = thorax_for(check_body(sex, age, height, bmi), B._streams(seed)[1])
+    ref = B.painted_lung_loss_reference_ml(th)
+    assert painted_lung_loss_estimate_ml(th) == pytest.approx(ref, abs=2.58 * 9.88)

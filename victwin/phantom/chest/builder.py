@@ -6,8 +6,8 @@ body (:func:`resolve_body`) -> thorax (:func:`~.anatomy.thorax_for`) -> cavity
 (:func:`_fill_trunk`) -> lungs (:func:`_fill_lungs`: lungs, diaphragm, gastric air) -> heart
 (:func:`_paint_heart`: heart, great vessels, hila) -> airways (:func:`_paint_airways`) ->
 vessels (:func:`_paint_vessels`) -> skeleton (:func:`_paint_skeleton`: spine, ribs, sternum,
-clavicles, scapulae); :func:`_chest_meta` writes the metadata. Volumes are filled in z-slabs
-so that a 0.5 mm chest needs only its uint8 labels plus a few slab-sized temporaries.
+clavicles, scapulae); :func:`.twin_meta.chest_meta` writes the metadata. Volumes are filled in
+z-slabs so that a 0.5 mm chest needs only its uint8 labels plus a few slab-sized temporaries.
 
 World frame (:mod:`victwin.geometry._scans`, chest PA): the detector is at ``z = 0`` and the
 anterior surface (breasts included) ``detector_gap_mm`` above it; ``x`` from the patient's
@@ -35,11 +35,13 @@ from .erector_spinae import paint_erector_spinae
 from .girdle import girdle_half_widths
 from .hilum import (hilar_point, middle_lobe_mask, paint_upper_lobe_veins, upper_lobe_mask,
                     upper_vein_root)
-from .pulmonary_trunk import paint_pulmonary_arteries, pulmonary_arteries
-from .aortic_root import ascending_aorta
+from .pulmonary_trunk import paint_pulmonary_arteries
 from .mediastinum import (aortic_knob, hila_for, paint_great_vessels, paint_heart,
                           paint_left_atrium, paint_trachea, painted_mediastinum)
 from .outline import Outline, outline_for, trunk_cage_half_width
+from .twin_meta import chest_meta
+from .painted_lung import (LOSS_SEED, LOSS_STEP_MM, painted_lung_loss_estimate_ml,
+                           painted_lung_loss_ml)
 from .population import check_body, draw_body
 from .raster import Frame
 from .recipe import load_chest_recipe
@@ -176,10 +178,40 @@ def _check_voxel(voxel_mm) -> float:
 
 
 def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
-    """Step ``cavity``: solve the cavity for the thorax, then the spine and the body outline.
+    """Step ``cavity``: the cavity solved on the drawn TLC plus the lung that the later
+    painting takes (:func:`~.painted_lung.painted_lung_loss_estimate_ml`, a regression on the
+    thorax record; since 2026-12-06: before, the painted lungs read 0.4-3.2 % under the TLC
+    at 2-6 mm), then the spine and the body outline (:func:`_torso_for`; arguments and return
+    as there)."""
+    cav = solve_cavity(th, extra_ml=painted_lung_loss_estimate_ml(th))
+    return _torso_for(cav, th, height_cm, positioning)
+
+
+def painted_lung_loss_reference_ml(th) -> float:
+    """The lung (mL) that the builder's painting takes from the cavity solved on ``th``'s
+    drawn TLC, measured by painting (the reference that
+    :func:`~.painted_lung.painted_lung_loss_estimate_ml` is fitted to and tested against;
+    2-7 s): the cavity's contents painted by :func:`_paint_inside` on a
+    :data:`~.painted_lung.LOSS_STEP_MM` grid (the default recipe's trees from
+    :data:`~.painted_lung.LOSS_SEED`'s draws, neutral scapulae) and counted by
+    :func:`~.painted_lung.painted_lung_loss_ml`. Not called by a build."""
+    cav = solve_cavity(th)
+    height_cm = th.body.height_cm
+    t = _torso_for(cav, th, height_cm, "neutral")
+    rec = load_chest_recipe("chest/adult")
+    f = _chest_grid(rec, t, LOSS_STEP_MM)
+    _, _, r_trees, r_bone = _streams(LOSS_SEED)
+    return painted_lung_loss_ml(cav, f, lambda labels: _paint_inside(
+        labels, f, rec, t, th, r_trees, r_bone, LOSS_STEP_MM), LUNG)
+
+
+def _torso_for(cav: Cavity, th, height_cm: float, positioning: str = "neutral") -> _Torso:
+    """The spine and the body outline around the solved cavity ``cav``.
 
     Parameters
     ----------
+    cav : Cavity
+        The solved cavity (mm).
     th : Thorax
         The body's thorax record (:func:`~.anatomy.thorax_for`), sizes in mm.
     height_cm : float, cm
@@ -192,7 +224,6 @@ def _place_torso(th, height_cm: float, positioning: str = "neutral") -> _Torso:
     _Torso
         Cavity, spine, outline, scale, rib depth (mm), positioning; anatomy coordinates.
     """
-    cav = solve_cavity(th)
     scale = height_cm / 175.0
     sp = cav.spine()       # skeleton.spine_for(y_apex, y_low, spine_front, height / 175 cm)
     rib_depth = 2.0 * RIB_STRUT_RADIUS_MM + 2.0
@@ -490,50 +521,26 @@ def _paint_skeleton(labels: np.ndarray, f: Frame, t: _Torso, rng, sex: str,
     return paths
 
 
-def _aorta_meta(f: Frame, cav, sp, hila, th) -> list:
-    """The ascending aorta's valve, curve control point and top (world mm) and radius (mm)."""
-    aa = ascending_aorta(cav, sp, hila, aortic_knob(cav, sp, th.body.sex, th.trachea_mm),
-                         th.body.sex, th.body.age_years, th.trachea_mm, bsa_m2=cav.bsa_m2,
-                         height_cm=th.body.height_cm)
-    return [f.world(*p).tolist() for p in (aa.valve, aa.bow, aa.top)] + [aa.r]
-
-
-def _chest_meta(rec: dict, seed: int, voxel_mm: float, body, th, t: _Torso, f: Frame, hila,
-                paths: list, n_airways: int, n_vessels: int) -> dict:
-    """The phantom's ``meta``: recipe, seed, voxel (mm), body, thorax, cavity, spine, ribs and
-    outline records, ``zc_mm`` and landmarks in world mm (:mod:`~.measure` reads them)."""
-    cav, sp = t.cav, t.sp
-    return {
-        "recipe": rec["name"], "kind": "chest", "seed": int(seed), "voxel_mm": voxel_mm,
-        "view": "chest PA", "label_names": {str(k): v for k, v in CHEST_LABELS.items()},
-        "body": body.to_dict(), "thorax": th.to_dict(),
-        "detector_gap_mm": rec["detector_gap_mm"],
-        "cavity": {k: (list(v) if isinstance(v, tuple) else v)
-                   for k, v in cav.__dict__.items()},
-        "spine": {"tops": list(sp.tops), "pitches": list(sp.pitches), "widths": list(sp.widths),
-                  "depths": list(sp.depths), "front_zd": sp.front_zd, "bodies": list(sp.bodies)},
-        "ribs": [{"rib": p["rib"], "side": p["side"], "head_y": p["head_y"],
-                  "end_y": p["end_y"]} for p in paths],
-        "costal_cartilage_calcified": bool(paths[0].get("cartilage_calcified", False)),
-        "outline": {k: (list(v) if isinstance(v, tuple) else v)
-                    for k, v in t.ol.__dict__.items()},
-        "zc_mm": f.zc,
-        "scapulae": t.placement.meta(f.world),
-        "n_branches": {"airways": int(n_airways), "vessels": int(n_vessels)},
-        "anatomy_mm": {
-            "lung_apex_y": cav.y_apex, "costophrenic_y": cav.y_low,
-            "heart_center": f.world(*cav.heart_c).tolist(),
-            "spine_center_x": 0.0,
-            "vertebral_body_center_z": sp.centre_zd(sp.level("T6")) + f.zc,
-            "carina": f.world(*hila.carina).tolist(),
-            "hila": [f.world(*hila.artery[0]).tolist(), f.world(*hila.artery[1]).tolist()],
-            "aortic_knob": f.world(*aortic_knob(cav, sp, th.body.sex,
-                                                th.trachea_mm)[:3]).tolist(),
-            "pulmonary_trunk": [f.world(*p).tolist() for p in
-                                pulmonary_arteries(cav, sp, hila, th.body.sex).points()],
-            "ascending_aorta": _aorta_meta(f, cav, sp, hila, th),
-        },
-    }
+def _paint_inside(labels, f: Frame, rec: dict, t: _Torso, th, r_trees, r_bone,
+                  voxel_mm: float, step=lambda name: None) -> tuple:
+    """Steps ``lungs`` to ``skeleton`` into ``labels`` (in place; :func:`make_chest`, and
+    :func:`painted_lung_loss_reference_ml` on a coarse grid); ``r_trees``, ``r_bone`` the twin's
+    generators. Returns ``(hila, pts, airways, vessels, paths)``."""
+    step("lungs")
+    _fill_lungs(labels, f, t, th)
+    step("heart")
+    hila = _paint_heart(labels, f, t, th)
+    step("airways")
+    pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
+    vessels = np.vstack([rows for _, _, rows in _vessel_trees(rec, t, hila, pts, voxel_mm)])
+    airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm, vessels)
+    step("vessels")
+    _paint_vessels(labels, f, vessels)
+    paint_upper_lobe_veins(labels, f, t.cav, hila, pts, BLOOD=BLOOD, only=LUNG)
+    step("skeleton")
+    b = th.body
+    paths = _paint_skeleton(labels, f, t, r_bone, b.sex, b.age_years, b.height_cm)
+    return hila, pts, airways, vessels, paths
 
 
 def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = None,
@@ -576,24 +583,13 @@ def make_chest(recipe="chest/adult", *, seed: int = 0, voxel_mm: float | None = 
     labels = np.zeros(f.grid.shape, np.uint8)
     step("trunk")
     _fill_trunk(labels, f, t)
-    step("lungs")
-    _fill_lungs(labels, f, t, th)
-    step("heart")
-    hila = _paint_heart(labels, f, t, th)
-    step("airways")
-    pts = _lung_points(t.cav, r_trees, rec["lungs"]["vessel_points"])
-    vessels = np.vstack([rows for _, _, rows in _vessel_trees(rec, t, hila, pts, voxel_mm)])
-    airways = _paint_airways(labels, f, rec, th, t.sp, hila, pts, voxel_mm, vessels)
-    step("vessels")
-    _paint_vessels(labels, f, vessels)
-    paint_upper_lobe_veins(labels, f, t.cav, hila, pts, BLOOD=BLOOD, only=LUNG)
-    step("skeleton")
-    paths = _paint_skeleton(labels, f, t, r_bone, body.sex, body.age_years, body.height_cm)
+    hila, pts, airways, vessels, paths = _paint_inside(labels, f, rec, t, th, r_trees, r_bone,
+                                                       voxel_mm, step)
     step("done")
     if bar is not None:
         bar.close()
-    meta = _chest_meta(rec, seed, voxel_mm, body, th, t, f, hila, paths, len(airways),
-                       len(vessels))
+    meta = chest_meta(rec, seed, voxel_mm, body, th, t, f, hila, paths, len(airways),
+                      len(vessels), CHEST_LABELS)
     # the lower-lobe arteries' axes (root -> hilar point), for measure_hila's slab
     meta["anatomy_mm"]["hilar_points"] = [f.world(*hilar_point(hila, pts, k)).tolist()
                                           for k in (0, 1)]

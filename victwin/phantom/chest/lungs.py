@@ -5,8 +5,10 @@ costophrenic recesses, mediastinum and heart carved out, sized to the twin's TLC
 :mod:`.raster`). All of them but the vertebral bodies' (sized by the body height) scale
 together, so the lung volume is nearly a homogeneous function of degree 3 of the scale:
 :func:`solve_cavity` measures the lung volume of a nominal cavity on a coarse grid and scales
-it, repeating the cube-root step, to the target TLC (the builder then measures it again on the
-phantom's own grid; tests compare that measurement with the ERS 1993 equation).
+it, repeating the cube-root step, to the target: the TLC plus the lung that the builder's
+later painting takes (its estimate, :func:`.painted_lung.painted_lung_loss_estimate_ml`, since
+2026-12-06; before, the TLC alone, and the painted lung read 0.4-3.2 % under it). Tests
+measure the painted lung and compare it with the drawn TLC and the ERS 1993 equation.
 
 Shape (each a model choice unless cited):
 
@@ -577,16 +579,21 @@ def nominal_cavity(th: Thorax, a0: float = 140.0) -> Cavity:
     return cav.with_ventricles()
 
 
-def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003) -> Cavity:
-    """The cavity whose lung volume equals ``th.tlc_ml`` (scaled nominal shape).
+def solve_cavity(th: Thorax, step_mm: float = 4.0, rtol: float = 0.003,
+                 extra_ml: float = 0.0) -> Cavity:
+    """The cavity whose lung volume equals ``th.tlc_ml`` plus ``extra_ml`` (mL; the volume the
+    builder's painting takes from this lung: the builder passes
+    :func:`.painted_lung.painted_lung_loss_estimate_ml`) on a
+    ``step_mm`` grid, within ``rtol`` (scaled nominal shape).
 
     The vertebral bodies keep their size (height / 175 cm) while the rest scales, so the volume
     is not exactly cubic in the scale: the cube-root step is repeated until the coarse count is
     within ``rtol`` of the target (2-3 counts, in :func:`.appendage.trial_cavities`)."""
+    target = th.tlc_ml + extra_ml
     cav = nominal_cavity(th)
     with trial_cavities():
         for _ in range(4):
-            if abs((v := cav.lung_volume_ml(step_mm)) / th.tlc_ml - 1.0) <= rtol:
+            if abs((v := cav.lung_volume_ml(step_mm)) / target - 1.0) <= rtol:
                 break
-            cav = cav.scaled((th.tlc_ml / v) ** (1.0 / 3.0))
+            cav = cav.scaled((target / v) ** (1.0 / 3.0))
     return cav

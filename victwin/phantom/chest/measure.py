@@ -30,7 +30,8 @@ from scipy import ndimage
 
 from .._phantom import LUNG_MATERIALS
 
-__all__ = ["lung_volume_ml", "cardiothoracic_ratio", "posterior_rib_crossings",
+__all__ = ["lung_volume_ml", "filled_lung_voxels", "cardiothoracic_ratio",
+           "posterior_rib_crossings",
            "ribs_above_right_dome", "lung_nps_exponent", "roi_periodograms", "fit_beta",
            "beta_bootstrap_ci", "labels_of", "carina_y_mm", "main_bronchus_angles_deg",
            "mediastinal_borders_mm", "aortic_knob_mm", "clavicle_lengths_mm", "left_atrium_ml",
@@ -48,13 +49,16 @@ def _lung_mask(phantom):
     return np.isin(phantom.labels, labels_of(phantom, "lung"))
 
 
+def filled_lung_voxels(lung) -> int:
+    """Voxels of the lung mask ``lung`` (bool ``[z, y, x]``) with each axial slice's holes
+    filled: intrapulmonary vessels and airways count as lung."""
+    return sum(int(np.count_nonzero(ndimage.binary_fill_holes(lung[:, j, :])))
+               for j in range(lung.shape[1]))
+
+
 def lung_volume_ml(phantom) -> float:
     """Volume (mL) of both lungs, intrapulmonary vessels and airways included."""
-    lung = _lung_mask(phantom)
-    n = 0
-    for j in range(lung.shape[1]):
-        n += int(np.count_nonzero(ndimage.binary_fill_holes(lung[:, j, :])))
-    return n * float(np.prod(phantom.grid.spacing)) / 1000.0
+    return filled_lung_voxels(_lung_mask(phantom)) * float(np.prod(phantom.grid.spacing)) / 1000.0
 
 
 def _lung_fields(phantom, anterior: bool = False):
