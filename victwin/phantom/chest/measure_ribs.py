@@ -175,7 +175,8 @@ def rib_voxels(phantom, recipe="chest/adult") -> np.ndarray:
     return (alone != 0) & np.isin(phantom.labels, [B.BONE, B.CART, B.SOFT])
 
 
-def sternal_cartilage_ends_mm(phantom, side: int = -1) -> list[tuple[float, float]]:
+def sternal_cartilage_ends_mm(phantom, side: int = -1,
+                              reach_mm: float | None = None) -> list[tuple[float, float]]:
     """(upper border, lower border) levels (world ``y``, mm, from the top) of the costal
     cartilages' ends at the sternum on ``side`` (-1 the patient's right, x < 0; +1 left), read
     from the labels: per row, the column of the most medial costal-cartilage voxel; the rows
@@ -183,7 +184,14 @@ def sternal_cartilage_ends_mm(phantom, side: int = -1) -> list[tuple[float, floa
     at the sternum's edge); each run of such rows (at most one row missing) one cartilage
     (the first cartilage joins the manubrium further out, so the first run is the second's).
     (The reader of tests/phantom/test_chest_aortic_root.py, 2026-12-04, issue-19review15,
-    moved here 2026-12-04, issue-19cart16.)"""
+    moved here 2026-12-04, issue-19cart16.)
+
+    With ``reach_mm`` (mm) each run is extended up and down over the adjacent rows that hold
+    cartilage within ``reach_mm`` of that column: the end's sloping upper and lower rows stop
+    short of the column, so without it the borders lie inside the drawn ones (the woman of
+    test_chest_aortic_root at 2 mm: 2nd cartilage read at -73.79 mm, its top voxel row's upper
+    edge -75.79, the drawn border :func:`.sternum.sternocostal_upper_border_y` -75.84;
+    2026-12-06)."""
     if side not in (-1, 1):
         raise ValueError(f"side must be -1 (right) or +1 (left), got {side!r}")
     g = phantom.grid
@@ -203,4 +211,16 @@ def sternal_cartilage_ends_mm(phantom, side: int = -1) -> list[tuple[float, floa
     # a run: rows at most one apart (a ragged edge at 2 mm may drop a row from a cartilage's
     # end; the intercostal spaces between two ends are several rows)
     runs = np.split(ends, np.flatnonzero(np.diff(ends) > 2) + 1)
-    return [(float(y[r[0]] - 0.5 * dy), float(y[r[-1]] + 0.5 * dy)) for r in runs]
+    if reach_mm is None:
+        return [(float(y[r[0]] - 0.5 * dy), float(y[r[-1]] + 0.5 * dy)) for r in runs]
+    near = dict(zip(rows.tolist(),
+                    (medial - np.bincount(medial).argmax()) * float(g.spacing[2]) <= reach_mm))
+    out = []
+    for r in runs:
+        lo, hi = int(r[0]), int(r[-1])
+        while near.get(lo - 1, False):
+            lo -= 1
+        while near.get(hi + 1, False):
+            hi += 1
+        out.append((float(y[lo] - 0.5 * dy), float(y[hi] + 0.5 * dy)))
+    return out
