@@ -219,8 +219,8 @@ def test_each_lungs_trees_stay_on_its_side():
         "seed 0's trees add as much blood along a lateral ray as the chambers: 114 vs 108 mm at "
         "3 mm since the lungs fill the drawn TLC (issue-19tlc26); main read 105 vs 108 at 3 mm "
         "but 110 vs 108 at 2 mm, the branch 108 / 108 at 2 mm, 112 / 107 at 1 mm: not a voxel "
-        "edge but the trees painted whole (their mediastinal runs included) against the "
-        "heart's (NOTES 2026-12-06 second, 19tlc26)"))),
+        "edge; the trees counted only where the twin has lung or blood also give 114 mm, so "
+        "the trees do add that much along one lateral ray (NOTES 2026-12-06 second)"))),
     4,
 ])
 def test_lateral_blood_path_of_the_trees_is_below_the_hearts(seed):
