@@ -198,7 +198,7 @@ def _unread_rejection(assoc):
     that race on a loaded machine: the rejection is decoded and queued, the socket is closed,
     and the association is reported as failed to connect, with the rejection still in the
     DUL's queue. Seen here in 14-18 of 300 wrong-title attempts beside six busy processes, and
-    once in a CI run (2026-12-06). Read without taking it off the queue.
+    in two CI runs (2026-12-06). Read without taking it off the queue.
     """
     q = getattr(getattr(assoc, "dul", None), "to_user_queue", None)
     for item in list(getattr(q, "queue", ())):
