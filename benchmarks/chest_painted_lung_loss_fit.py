@@ -34,15 +34,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.special import ndtri
 
 from victwin.phantom.chest import builder as B
 from victwin.phantom.chest.anatomy import thorax_for
+from victwin.phantom.chest.painted_lung import loss_features
 from victwin.phantom.chest.population import (AGE_RANGE_YEARS, NHANES_2015_2018, age_group,
                                               check_body, draw_body)
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Standard normal quantile of the 99th percentile (scipy's ``ndtri(0.99)``).
-Z99 = 2.3263478740408408
+Z99 = float(ndtri(0.99))            # the standard normal's 99th percentile
 _DRAW_SEED0 = 731_000
 _CORNER_SEED0 = 40
 
@@ -77,16 +78,9 @@ def corner_bodies() -> list:
     return out
 
 
-def features(tlc_ml: float, ctr: float, body: dict) -> dict:
-    """The thorax record's candidate predictors (``body`` as :meth:`Body.to_dict`)."""
-    return {"tlc_l": tlc_ml / 1000.0, "height_m": body["height_cm"] / 100.0,
-            "female": 1.0 if body["sex"] == "female" else 0.0, "ctr": ctr,
-            "age_100y": body["age_years"] / 100.0, "bmi_100": body["bmi"] / 100.0}
-
-
 def fit(rows: list, names: list) -> dict:
     y = np.array([r["loss_ml"] for r in rows])
-    feats = [features(r["tlc_ml"], r["ctr"], r["body"]) for r in rows]
+    feats = [loss_features(r["tlc_ml"], r["ctr"], r["body"]) for r in rows]
     X = np.column_stack([np.ones(len(rows))] + [[f[n] for f in feats] for n in names])
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
     res = y - X @ coef

@@ -34,8 +34,8 @@ import numpy as np
 
 from .measure import filled_lung_voxels
 
-__all__ = ["painted_lung_loss_ml", "painted_lung_loss_estimate_ml", "LOSS_STEP_MM",
-           "LOSS_SEED", "LOSS_FIT"]
+__all__ = ["painted_lung_loss_ml", "painted_lung_loss_estimate_ml", "loss_features",
+           "LOSS_STEP_MM", "LOSS_SEED", "LOSS_FIT"]
 
 #: Voxel (mm) of the coarse painting. The loss of the four docs twins (seed 0's trees) at 4, 3,
 #: 2.5 and 2 mm: 80, 79, 83, 81 / 61, 85, 82, 84 / 73, 76, 77, 84 / 68, 67, 86, 71 mL (the
@@ -82,8 +82,8 @@ def painted_lung_loss_ml(cav, f, paint, lung_label: int) -> float:
     return (solved - painted) * float(np.prod(f.grid.spacing)) / 1000.0
 
 
-#: The loss estimate's least-squares coefficients (mL; TLC in L, height in m, female 1 or 0,
-#: age in units of 100 years), a measurement of this module's painter, not a model parameter:
+#: The loss estimate's least-squares coefficients (mL per unit of each :func:`loss_features`
+#: term), a measurement of this module's painter, not a model parameter:
 #: ``benchmarks/chest_painted_lung_loss_fit.py`` painted the reference
 #: (:func:`.builder.painted_lung_loss_reference_ml`, 3 mm) for 56 bodies (the 16 corners of
 #: the NHANES 1st/99th percentile heights and BMIs x ages 25 and 75 of both sexes, and 40 draws
@@ -93,16 +93,23 @@ def painted_lung_loss_ml(cav, f, paint, lung_label: int) -> float:
 #: the TLC); the TLC alone gave 11.1 mL leave-one-out, all six terms 9.0 mL. The 3 mm
 #: reference's own count varies by about +-10 mL with the grid (NOTES, issue-19tlc25), so the
 #: residual is mostly the reference's noise.
-LOSS_FIT = {"intercept_ml": 168.84, "per_tlc_l": -17.882, "per_height_m": 9.947,
-            "female_ml": -7.382, "per_age_100y": 21.091}
+LOSS_FIT = {"intercept": 168.84, "tlc_l": -17.882, "height_m": 9.947, "female": -7.382,
+            "age_100y": 21.091}
+
+
+def loss_features(tlc_ml: float, ctr: float, body: dict) -> dict:
+    """The thorax record's predictors of the loss, by the names :data:`LOSS_FIT` and
+    ``benchmarks/chest_painted_lung_loss_fit.py`` use: drawn TLC (L), height (m), female (1 or
+    0), age (100 years), CTR and BMI (100 kg/m^2); ``body`` as :meth:`.population.Body.to_dict`."""
+    return {"tlc_l": tlc_ml / 1000.0, "height_m": body["height_cm"] / 100.0,
+            "female": 1.0 if body["sex"] == "female" else 0.0, "ctr": ctr,
+            "age_100y": body["age_years"] / 100.0, "bmi_100": body["bmi"] / 100.0}
 
 
 def painted_lung_loss_estimate_ml(th) -> float:
     """The lung (mL) the builder's painting takes from the cavity solved on ``th``'s drawn TLC,
     estimated from the thorax record (:data:`LOSS_FIT`, microseconds) instead of painting it
     (:func:`.builder.painted_lung_loss_reference_ml`, 2-7 s)."""
-    c, b = LOSS_FIT, th.body
-    return float(c["intercept_ml"] + c["per_tlc_l"] * th.tlc_ml / 1000.0
-                 + c["per_height_m"] * b.height_cm / 100.0
-                 + (c["female_ml"] if b.sex == "female" else 0.0)
-                 + c["per_age_100y"] * b.age_years / 100.0)
+    x = loss_features(th.tlc_ml, th.ctr, th.body.to_dict())
+    return float(LOSS_FIT["intercept"] + sum(c * x[n] for n, c in LOSS_FIT.items()
+                                             if n != "intercept"))
